@@ -1,0 +1,94 @@
+"""The ``channel-workbook`` command line.
+
+Errors the user can fix (bad data, bad parameters) are printed as a readable message without a
+traceback, and the command exits with status 2; a failed report batch exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import ChannelLibError
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .data import load_dataset
+
+    ds = load_dataset(args.data)
+    n_sales = ds.con.execute("SELECT count(*) FROM sales").fetchone()[0]
+    print(f"{args.data}: valid — {len(ds.files)} tables, {n_sales:,} sales lines, "
+          f"fiscal years {', '.join(ds.goals.years)} ({ds.goals.currency}).")
+    for file, disabled in ds.missing_optional.items():
+        print(f"  optional {file} is missing: no {', '.join(disabled)}")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import generate_sample
+
+    generate_sample(Path(args.out), seed=args.seed, scale=args.scale, formats=tuple(args.format))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .reports import run_batch_from_cli
+
+    return run_batch_from_cli(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and ``--help`` docs)."""
+    parser = argparse.ArgumentParser(
+        prog="channel-workbook",
+        description="Channel performance workbook: validate a dataset, make the sample, run reports.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check a dataset folder against the data contract")
+    p.add_argument("data", help="dataset folder (channels.csv, sales.csv, goals.yaml, ...)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("sample", help="generate the deterministic sample dataset")
+    p.add_argument("--seed", type=int, default=20261, help="random seed (default: the committed sample's)")
+    p.add_argument("--out", required=True, help="folder to write (created; existing files are replaced)")
+    p.add_argument("--scale", type=float, default=1.0, help="multiply the number of sales lines (100 → ~10M)")
+    p.add_argument("--format", action="append", choices=("csv", "parquet"), default=None,
+                   help="file format(s) for the sales table (repeatable; default csv)")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("report", help="run the notebooks for one or more quarters into HTML reports")
+    p.add_argument("--data", default="data/sample", help="dataset folder (default: data/sample)")
+    p.add_argument("--plans", default="plans", help="plans folder for targets and actions (default: plans)")
+    p.add_argument("--quarter", default="latest",
+                   help="FY2026-Q3, a range FY2026-Q1..FY2026-Q4, or 'latest' (last complete quarter)")
+    p.add_argument("--partners", default="flagged+top:10",
+                   help="partner packs: all, none, flagged, top:N, tier:gold, a comma list, or a+b")
+    p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.add_argument("--notebooks", default=None, help="comma list of notebook names to run (default: all)")
+    p.add_argument("--workers", type=int, default=None, help="parallel workers (default: all cores)")
+    p.add_argument("--resume", action="store_true", help="re-run only what failed or is missing")
+    p.set_defaults(func=_cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``channel-workbook``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "format", None) is None and args.command == "sample":
+        args.format = ["csv"]
+    try:
+        return args.func(args)
+    except ChannelLibError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

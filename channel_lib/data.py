@@ -1,0 +1,413 @@
+"""Load and validate a dataset folder into a typed :class:`Dataset`.
+
+DuckDB does the reading, type checks, key and link checks over every file (the sales file may hold
+tens of millions of lines), and hands pandas the small tables. Validation collects *every* problem,
+each naming file, column, line and value, then raises :class:`DataValidationError` once.
+Input files are only ever read.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .calendar import FiscalCalendar
+from .contract import DUCKDB_TYPES, GOALS_FILE, NA_TOKENS, TABLES, TYPE_HINTS, Table
+from .errors import DataValidationError, Problem
+from .goals import Goals, read_goals
+
+#: Rows listed per check before the rest are counted in one summary line.
+MAX_ROWS_PER_CHECK = 25
+_SUFFIXES = (".csv", ".parquet")
+
+
+@dataclass
+class Dataset:
+    """A validated dataset folder.
+
+    Attributes
+    ----------
+    folder : Path
+        The dataset folder (read only).
+    goals : Goals
+        Parsed ``goals.yaml``.
+    files : dict of str to Path
+        Table name → the file it was read from, for the tables present.
+    con : duckdb.DuckDBPyConnection
+        In-memory DuckDB holding every table, typed (``sales`` stays here; analyses aggregate it in
+        SQL and receive tidy pandas frames).
+    """
+
+    folder: Path
+    goals: Goals
+    files: dict[str, Path]
+    con: duckdb.DuckDBPyConnection = field(repr=False)
+
+    # -- what is there ------------------------------------------------------------------------------
+    @property
+    def calendar(self) -> FiscalCalendar:
+        """The fiscal calendar from ``goals.yaml``."""
+        return self.goals.calendar
+
+    def has(self, table: str) -> bool:
+        """Whether the folder holds ``table`` (an optional file may be missing)."""
+        return table in self.files
+
+    @property
+    def missing_optional(self) -> dict[str, tuple[str, ...]]:
+        """Missing optional file → the analyses it disables."""
+        return {
+            f"{t.name}.csv": t.disables
+            for t in TABLES.values()
+            if not t.required and t.name not in self.files and t.disables
+        }
+
+    def missing_note(self, table: str) -> str:
+        """A plain sentence for a report section that needs ``table`` when it is missing."""
+        spec = TABLES[table]
+        return (
+            f"This section needs {table}.csv (or {table}.parquet), which is not in the dataset "
+            f"folder {self.folder}; without it the workbook cannot show: "
+            f"{', '.join(spec.disables)}. Add the file (columns: "
+            f"{', '.join(c.name for c in spec.columns)}) to enable it."
+        )
+
+    # -- reading --------------------------------------------------------------------------------------
+    def table(self, name: str) -> pd.DataFrame:
+        """A table as a pandas DataFrame (cached; the sales table is large — prefer :meth:`sql`)."""
+        if name not in self._frames:
+            if name not in self.files:
+                raise KeyError(f"{name} is not in the dataset; {self.missing_note(name)}")
+            self._frames[name] = self.con.table(name).df()
+        return self._frames[name]
+
+    def sql(self, query: str, params: Iterable | dict | None = None) -> pd.DataFrame:
+        """Run a DuckDB query over the dataset's tables and return a DataFrame."""
+        return self.con.execute(query, params).df()
+
+    @cached_property
+    def _frames(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    @cached_property
+    def checksums(self) -> dict[str, str]:
+        """SHA-256 of every input file (goals included), for caches and the report manifest."""
+        paths = [*self.files.values(), self.folder / GOALS_FILE]
+        return {p.name: _sha256(p) for p in sorted(paths)}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_dataset(folder: str | Path) -> Dataset:
+    """Load and validate a dataset folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Folder holding the contract's files (``channels.csv``, ``sales.csv`` or ``sales.parquet``,
+        ``goals.yaml``, ...). It is only read.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataValidationError
+        With every problem found: file, column, line (1 = the CSV header; Parquet: row number),
+        value and what to do.
+
+    Examples
+    --------
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> sorted(ds.files)[:3]
+    ['channel_costs', 'channels', 'customers']
+    >>> ds.missing_optional
+    {'partner_changes.csv': ('partner channel and tier history (partners are shown as they are now)',)}
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataValidationError(
+            [Problem(str(folder), "", None, "", "dataset folder not found; pass the folder that "
+                     "holds channels.csv, sales.csv, goals.yaml, ...")]
+        )
+    loader = _Loader(folder)
+    return loader.run()
+
+
+class _Loader:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
+        self.problems: list[Problem] = []
+        self.files: dict[str, Path] = {}
+        self.loaded: set[str] = set()
+        self.reject_lines: dict[str, list[int]] = {}
+
+    # -- orchestration --------------------------------------------------------------------------------
+    def run(self) -> Dataset:
+        goals, goal_problems = read_goals(self.folder / GOALS_FILE)
+        self.problems.extend(goal_problems)
+        for table in TABLES.values():
+            path = self._locate(table)
+            if path is None:
+                continue
+            self.files[table.name] = path
+            if self._read(table, path):
+                self.loaded.add(table.name)
+                self._check_values(table)
+                self._check_key(table)
+        for table in TABLES.values():
+            if table.name in self.loaded:
+                self._check_links(table)
+        self._check_rules()
+        if self.problems:
+            self.problems.sort(key=lambda p: (p.file, p.line or 0, p.column))
+            raise DataValidationError(self.problems, folder=str(self.folder))
+        for table in self.loaded:
+            self.con.execute(f"DROP TABLE IF EXISTS rej_{table}; DROP TABLE IF EXISTS scan_{table}")
+        assert goals is not None
+        return Dataset(folder=self.folder, goals=goals, files=self.files, con=self.con)
+
+    def _locate(self, table: Table) -> Path | None:
+        found = [self.folder / f"{table.name}{s}" for s in _SUFFIXES if (self.folder / f"{table.name}{s}").exists()]
+        if len(found) > 1:
+            self._problem(found[0].name, "", None, "", f"both {found[0].name} and {found[1].name} "
+                          "exist; keep one so it is clear which is read")
+            return None
+        if not found:
+            if table.required:
+                self._problem(f"{table.name}.csv", "", None, "", f"required file is missing ({table.description}); "
+                              f"add {table.name}.csv or {table.name}.parquet with columns "
+                              f"{', '.join(c.name for c in table.columns if c.in_file)}")
+            return None
+        return found[0]
+
+    def _problem(self, file: str, column: str, line: int | None, value: object, message: str) -> None:
+        text = "" if value is None else str(value)
+        self.problems.append(Problem(file, column, line, text, message))
+
+    # -- reading one file ---------------------------------------------------------------------------
+    def _read(self, table: Table, path: Path) -> bool:
+        if path.suffix == ".csv":
+            header = self._csv_header(path)
+        else:
+            header = [r[0] for r in self.con.execute(
+                "SELECT name FROM parquet_schema(?) WHERE name <> 'schema' AND num_children IS NULL",
+                [str(path)]).fetchall()]
+        if header is None:
+            return False
+        missing = [c.name for c in table.columns if c.in_file and c.name not in header]
+        for name in missing:
+            self._problem(path.name, name, 1 if path.suffix == ".csv" else None, "",
+                          f"required column is missing from the header; add a column '{name}'")
+        seen = set()
+        for name in header:
+            if name in seen:
+                self._problem(path.name, name, 1, name, "column appears twice in the header; rename or drop one")
+            seen.add(name)
+        if missing or len(seen) != len(header):
+            return False
+        known = {c.name: c for c in table.columns}
+        if path.suffix == ".csv":
+            types = {name: DUCKDB_TYPES[known[name].type] if name in known else "VARCHAR" for name in header}
+            self.con.execute(
+                f"CREATE TABLE {table.name} AS SELECT * FROM read_csv(?, columns = ?, header = true, "
+                "auto_detect = false, delim = ',', quote = '\"', escape = '\"', nullstr = '', "
+                f"store_rejects = true, rejects_table = 'rej_{table.name}', rejects_scan = 'scan_{table.name}')",
+                [str(path), types],
+            )
+            self._report_rejects(table, path, header)
+        else:
+            self._read_parquet(table, path, header)
+        for c in table.columns:
+            if not c.in_file and c.name not in header:
+                self.con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {DUCKDB_TYPES[c.type]}")
+        return True
+
+    def _csv_header(self, path: Path) -> list[str] | None:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                header = next(csv.reader(f), None)
+        except UnicodeDecodeError as exc:
+            self._problem(path.name, "", 1, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8 CSV")
+            return None
+        if not header:
+            self._problem(path.name, "", 1, "", "file is empty; it needs at least a header line")
+            return None
+        return [h.strip() for h in header]
+
+    def _read_parquet(self, table: Table, path: Path, header: list[str]) -> None:
+        known = {c.name: c for c in table.columns}
+        self.con.execute(f"CREATE TABLE raw_{table.name} AS SELECT * FROM read_parquet(?)", [str(path)])
+        select = []
+        for name in header:
+            if name in known:
+                select.append(f"TRY_CAST({_q(name)} AS {DUCKDB_TYPES[known[name].type]}) AS {_q(name)}")
+            else:
+                select.append(_q(name))
+        self.con.execute(f"CREATE TABLE {table.name} AS SELECT {', '.join(select)} FROM raw_{table.name}")
+        for name in header:
+            if name not in known:
+                continue
+            rows = self.con.execute(
+                f"SELECT r.rowid, CAST(r.{_q(name)} AS VARCHAR) FROM raw_{table.name} r JOIN {table.name} t "
+                f"ON r.rowid = t.rowid WHERE r.{_q(name)} IS NOT NULL AND t.{_q(name)} IS NULL ORDER BY 1"
+            ).fetchall()
+            for rowid, value in rows:
+                self._bad_value(table, path.name, name, rowid + 1, value)
+        self.con.execute(f"DROP TABLE raw_{table.name}")
+        self.reject_lines[table.name] = []
+
+    def _report_rejects(self, table: Table, path: Path, header: list[str]) -> None:
+        rows = self.con.execute(
+            f"SELECT line, column_name, error_type, csv_line, error_message FROM rej_{table.name} ORDER BY line"
+        ).fetchall()
+        self.reject_lines[table.name] = sorted({r[0] for r in rows})
+        for line, column, kind, csv_line, message in rows:
+            if kind == "CAST" and column in header:
+                cells = next(csv.reader([csv_line]), [])
+                index = header.index(column)
+                value = cells[index] if index < len(cells) else ""
+                self._bad_value(table, path.name, column, line, value)
+            else:
+                self._problem(path.name, column or "", line, csv_line, f"{message.strip()}; fix this line of the file")
+
+    def _bad_value(self, table: Table, file: str, column: str, line: int, value: str) -> None:
+        spec = table.column(column)
+        if value.strip() in NA_TOKENS:
+            self._problem(file, column, line, value, f"literal missing-value marker in a {spec.type} column; "
+                          f"write {TYPE_HINTS[spec.type]}" + (" or leave the cell empty" if spec.nullable else ""))
+        else:
+            self._problem(file, column, line, value, f"not {TYPE_HINTS[spec.type]}")
+
+    # -- checks over a loaded table ------------------------------------------------------------------
+    def _line(self, table: str, rowid: int) -> int:
+        """Line in the file of the accepted row ``rowid`` (rows rejected by the reader shift it)."""
+        if self.files[table].suffix != ".csv":
+            return rowid + 1
+        rejected = self.reject_lines.get(table, [])
+        # rows before the j-th rejected line (0-based): rejected[j] - 2 - j
+        shifted = [line - 2 - j for j, line in enumerate(rejected)]
+        return rowid + 2 + bisect_right(shifted, rowid)
+
+    def _report_rows(self, table: Table, column: str, sql: str, message: str) -> None:
+        """Run ``sql`` (returning rowid, value, ordered) and report its rows, at most a page."""
+        file = self.files[table.name].name
+        total = self.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+        if not total:
+            return
+        for rowid, value in self.con.execute(f"{sql} LIMIT {MAX_ROWS_PER_CHECK}").fetchall():
+            self._problem(file, column, self._line(table.name, rowid), value, message)
+        if total > MAX_ROWS_PER_CHECK:
+            self._problem(file, column, None, "", f"... and {total - MAX_ROWS_PER_CHECK:,} more lines with "
+                          f"the same problem ({message})")
+
+    def _check_values(self, table: Table) -> None:
+        name = table.name
+        na_list = ", ".join(f"'{t}'" for t in NA_TOKENS)
+        for c in table.columns:
+            col = _q(c.name)
+            if not c.nullable and (c.in_file or c.name in self._columns(name)) and c.name != "line_number":
+                self._report_rows(table, c.name, f"SELECT rowid, '' FROM {name} WHERE {col} IS NULL ORDER BY rowid",
+                                  f"empty cell in a required column; write {TYPE_HINTS[c.type]}")
+            if DUCKDB_TYPES[c.type] == "VARCHAR" and not c.nullable and not c.na_is_value:
+                self._report_rows(table, c.name,
+                                  f"SELECT rowid, {col} FROM {name} WHERE trim({col}) IN ({na_list}) ORDER BY rowid",
+                                  f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}")
+            if c.choices:
+                allowed = ", ".join(f"'{v}'" for v in c.choices)
+                self._report_rows(table, c.name,
+                                  f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND {col} NOT IN ({allowed}) "
+                                  "ORDER BY rowid", f"must be one of {', '.join(c.choices)}")
+            if c.minimum is not None:
+                self._report_rows(table, c.name,
+                                  f"SELECT rowid, CAST({col} AS VARCHAR) FROM {name} WHERE {col} < {c.minimum} ORDER BY rowid",
+                                  f"must be at least {c.minimum:g}")
+            if c.type == "quarter":
+                self._report_rows(table, c.name,
+                                  f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND "
+                                  f"NOT regexp_full_match({col}, 'FY[0-9]{{4}}-Q[1-4]') ORDER BY rowid",
+                                  f"not {TYPE_HINTS['quarter']}")
+            if c.type == "month":
+                parsed = f"TRY_CAST(CASE WHEN length({col}) = 7 THEN {col} || '-01' ELSE {col} END AS DATE)"
+                self._report_rows(table, c.name,
+                                  f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND ({parsed} IS NULL "
+                                  f"OR day({parsed}) <> 1) ORDER BY rowid", f"not {TYPE_HINTS['month']}")
+                self.con.execute(f"ALTER TABLE {name} ALTER {col} TYPE DATE USING {parsed}")
+
+    def _columns(self, table: str) -> set[str]:
+        return {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
+
+    def _check_key(self, table: Table) -> None:
+        key = list(table.key)
+        if table.name == "sales" and not self._has_values("sales", "line_number"):
+            key = ["order_id"]
+        cols = ", ".join(_q(k) for k in key)
+        hint = ("each order line must appear once; number the lines of an order in line_number"
+                if table.name == "sales" else f"each {' + '.join(key)} must appear once")
+        sql = (f"SELECT rowid, concat_ws(' / ', {', '.join(f'CAST({_q(k)} AS VARCHAR)' for k in key)}) FROM "
+               f"(SELECT rowid, *, row_number() OVER (PARTITION BY {cols} ORDER BY rowid) AS n FROM {table.name}) "
+               f"WHERE n > 1 ORDER BY rowid")
+        self._report_rows(table, "+".join(key), sql, f"duplicate key ({hint})")
+
+    def _has_values(self, table: str, column: str) -> bool:
+        return bool(self.con.execute(f"SELECT count({_q(column)}) FROM {table}").fetchone()[0])
+
+    def _check_links(self, table: Table) -> None:
+        for c in table.columns:
+            if not c.references:
+                continue
+            target, target_col = c.references.split(".")
+            if target not in self.loaded:
+                if target in self.files or not self._has_values(table.name, c.name):
+                    continue  # the target file failed to load (reported already) or nothing to link
+                self._problem(self.files[table.name].name, c.name, None, "",
+                              f"names {target} but {target}.csv is missing; add {target}.csv")
+                continue
+            sql = (f"SELECT s.rowid, s.{_q(c.name)} FROM {table.name} s ANTI JOIN {target} t "
+                   f"ON s.{_q(c.name)} = t.{_q(target_col)} WHERE s.{_q(c.name)} IS NOT NULL ORDER BY s.rowid")
+            self._report_rows(table, c.name, sql, f"unknown {target_col}: not in {self.files[target].name}; "
+                              f"add it there or correct the id")
+
+    def _check_rules(self) -> None:
+        """Rules that span columns of one table."""
+        if "sales" in self.loaded:
+            self._report_rows(
+                TABLES["sales"], "quantity", "SELECT rowid, quantity || ' / ' || revenue FROM sales "
+                "WHERE sign(quantity) * sign(revenue) < 0 ORDER BY rowid",
+                "quantity and revenue have opposite signs; a credit note has both negative")
+        if "opportunities" in self.loaded:
+            self._report_rows(
+                TABLES["opportunities"], "close_date", "SELECT rowid, outcome FROM opportunities "
+                "WHERE outcome IN ('won', 'lost') AND close_date IS NULL ORDER BY rowid",
+                "a won or lost deal needs its close_date")
+        if "partner_changes" in self.loaded and "channels" in self.loaded:
+            self._report_rows(
+                TABLES["partner_changes"], "new_value", "SELECT p.rowid, p.new_value FROM partner_changes p "
+                "ANTI JOIN channels c ON p.new_value = c.channel_id WHERE p.field = 'channel_id' ORDER BY p.rowid",
+                "unknown channel_id: not in channels; a channel change must name an existing channel")
+
+
+def _q(name: str) -> str:
+    """Quote an identifier for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

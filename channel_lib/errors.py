@@ -1,0 +1,80 @@
+"""One exception family for the workbook.
+
+Every error a user can cause derives from :class:`ChannelLibError`, so the command line can show
+its message without a traceback and notebooks can stop with a readable cell error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ChannelLibError(Exception):
+    """Base class of every error the workbook raises on purpose."""
+
+
+class ParameterError(ChannelLibError, ValueError):
+    """A notebook or function parameter is invalid; raised before any work is done."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a dataset folder.
+
+    Attributes
+    ----------
+    file : str
+        File name inside the dataset folder, e.g. ``"sales.csv"``.
+    column : str
+        Column name, or ``""`` when the problem concerns the whole file.
+    line : int | None
+        Line number in the file (1 = header of a CSV), row number for Parquet, ``None`` when the
+        problem is not tied to one line.
+    value : str
+        The offending value as read (truncated to 60 characters).
+    message : str
+        What is wrong and how to fix it.
+    """
+
+    file: str
+    column: str
+    line: int | None
+    value: str
+    message: str
+
+
+class DataValidationError(ChannelLibError):
+    """A dataset folder breaks the data contract; carries every problem found.
+
+    Examples
+    --------
+    >>> err = DataValidationError([Problem("sales.csv", "revenue", 7, "abc", "not a number")])
+    >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+    1 problem in the dataset:
+      file       column   line  value  problem
+      sales.csv  revenue     7  abc    not a number
+    """
+
+    def __init__(self, problems: list[Problem], *, folder: str | None = None) -> None:
+        self.problems = list(problems)
+        self.folder = folder
+        super().__init__(self.report())
+
+    def report(self, max_rows: int = 200) -> str:
+        """Return the problems as an aligned text table (at most ``max_rows`` rows)."""
+        n = len(self.problems)
+        where = f" in {self.folder}" if self.folder else " in the dataset"
+        head = f"{n} problem{'s' if n != 1 else ''}{where}:"
+        rows = [("file", "column", "line", "value", "problem")]
+        for p in self.problems[:max_rows]:
+            value = p.value if len(p.value) <= 60 else p.value[:57] + "..."
+            rows.append((p.file, p.column, "" if p.line is None else str(p.line), value, p.message))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = [head]
+        for r in rows:
+            cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].rjust(widths[2]),
+                     r[3].ljust(widths[3]), r[4]]
+            lines.append("  " + "  ".join(cells).rstrip())
+        if n > max_rows:
+            lines.append(f"  ... and {n - max_rows} more")
+        return "\n".join(lines)

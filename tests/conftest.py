@@ -1,0 +1,32 @@
+"""Shared fixtures: paths and the loaded datasets (session-scoped: loading is the expensive part)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "tiny"
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="session")
+def tiny_dir() -> Path:
+    return TINY
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    from channel_lib import load_dataset
+
+    return load_dataset(TINY)
+
+
+@pytest.fixture
+def tiny_copy(tmp_path: Path) -> Path:
+    """A writable copy of the tiny dataset, for corrupting."""
+    dest = tmp_path / "tiny"
+    shutil.copytree(TINY, dest)
+    return dest

@@ -1,0 +1,193 @@
+"""Specification of the loader: the data contract is enforced, every problem is named with file,
+column, line and value, nothing is dropped or altered, and input files are never modified."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from channel_lib import DataValidationError, load_dataset
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _replace_line(path: Path, startswith: str, new: str) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    hits = [i for i, line in enumerate(lines) if line.startswith(startswith)]
+    assert len(hits) == 1, f"fixture line {startswith!r} not unique in {path.name}"
+    lines[hits[0]] = new + "\n"
+    path.write_text("".join(lines))
+
+
+def _line_of(path: Path, startswith: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(startswith))
+
+
+# Each corruption: (id, function that corrupts a copy, expected (file, column, value) and how the
+# expected line is found).  The expected line is read from the corrupted file itself.
+def _missing_column(d: Path):
+    (d / "customers.csv").write_text((d / "customers.csv").read_text().replace("segment,region", "region", 1))
+    return "customers.csv", "segment", "", 1
+
+
+def _text_in_numeric(d: Path):
+    _replace_line(d / "sales.csv", "O1003,", "O1003,1,2024-09-20,DIST,P2,C4,SKU2,twelve,2580.00,1830.00,")
+    return "sales.csv", "quantity", "twelve", _line_of(d / "sales.csv", "O1003,")
+
+
+def _literal_na(d: Path):
+    _replace_line(d / "sales.csv", "O1004,", "O1004,1,2024-10-11,DIR,,C3,SKU1,5,NA,2600.00,ben")
+    return "sales.csv", "revenue", "NA", _line_of(d / "sales.csv", "O1004,")
+
+
+def _literal_na_in_text(d: Path):
+    _replace_line(d / "partners.csv", "P4,", "P4,N/A,DIST,APAC,bronze,2024-01-01,,lee")
+    return "partners.csv", "partner_name", "N/A", _line_of(d / "partners.csv", "P4,")
+
+
+def _unknown_partner(d: Path):
+    _replace_line(d / "sales.csv", "O1006,", "O1006,1,2024-12-19,DIST,P99,C2,SKU1,3,2610.00,1560.00,")
+    return "sales.csv", "partner_id", "P99", _line_of(d / "sales.csv", "O1006,")
+
+
+def _duplicate_line(d: Path):
+    _replace_line(d / "sales.csv", "O1011,", "O1010,1,2025-05-27,DIST,P2,C4,SKU3,10,1350.00,980.00,")
+    return "sales.csv", "order_id+line_number", "O1010 / 1", _line_of(d / "sales.csv", "O1010,1,2025-05-27")
+
+
+def _bad_date(d: Path):
+    _replace_line(d / "sales.csv", "O1017,", "O1017,1,2025-11-31,DIST,P1,C2,SKU2,25,5000.00,3850.00,")
+    return "sales.csv", "order_date", "2025-11-31", _line_of(d / "sales.csv", "O1017,")
+
+
+def _broken_yaml(d: Path):
+    text = (d / "goals.yaml").read_text().replace("managing_for: revenue\n", "managing_for: [revenue\n", 1)
+    (d / "goals.yaml").write_text(text)
+    return "goals.yaml", "", "", ANY_LINE
+
+
+def _missing_file(d: Path):
+    (d / "products.csv").unlink()
+    return "products.csv", "", "", None
+
+
+ANY_LINE = -1  # the YAML parser names the line where it noticed the error, after the broken one
+
+CORRUPTIONS = [_missing_column, _text_in_numeric, _literal_na, _literal_na_in_text, _unknown_partner,
+               _duplicate_line, _bad_date, _broken_yaml, _missing_file]
+
+
+def test_tiny_dataset_loads_with_every_row_and_extra_columns_kept(tiny, tiny_dir):
+    # independent count: lines in the file minus the header
+    n_lines = len((tiny_dir / "sales.csv").read_text().strip().splitlines()) - 1
+    assert len(tiny.table("sales")) == n_lines
+    assert "sales_rep" in tiny.table("sales").columns
+    assert "crm_owner" in tiny.table("partners").columns
+
+
+def test_region_na_is_north_america_not_missing(tiny):
+    partners = tiny.table("partners").set_index("partner_id")
+    assert partners.loc["P1", "region"] == "NA"
+    assert (tiny.table("customers")["region"] == "NA").sum() == 3
+
+
+def test_credit_notes_and_lines_below_cost_are_legitimate(tiny):
+    sales = tiny.table("sales").set_index("order_id")
+    assert sales.loc["O1013", "quantity"] < 0 and sales.loc["O1013", "revenue"] < 0
+    assert sales.loc["O1019", "revenue"] < sales.loc["O1019", "cost_of_sales"]
+
+
+def test_money_is_exact_decimal_in_duckdb(tiny, tiny_dir):
+    import csv
+    from decimal import Decimal
+
+    with (tiny_dir / "sales.csv").open() as f:
+        expected = sum(Decimal(r["revenue"]) for r in csv.DictReader(f))
+    got = tiny.con.execute("SELECT sum(revenue) FROM sales").fetchone()[0]
+    assert got == expected
+
+
+def test_missing_optional_file_names_the_analyses_it_disables(tiny):
+    assert list(tiny.missing_optional) == ["partner_changes.csv"]
+    assert "partner_changes.csv" in tiny.missing_note("partner_changes")
+
+
+def test_dataset_without_optional_files_loads(tiny_copy):
+    for name in ("channel_costs", "partner_reports", "opportunities", "targets"):
+        (tiny_copy / f"{name}.csv").unlink()
+    ds = load_dataset(tiny_copy)
+    assert set(ds.missing_optional) == {"channel_costs.csv", "partner_reports.csv", "opportunities.csv",
+                                        "targets.csv", "partner_changes.csv"}
+    assert "investment allocation" in ds.missing_optional["channel_costs.csv"]
+
+
+def test_parquet_sales_load_like_csv(tiny_copy, tiny):
+    duckdb.execute(f"COPY (SELECT * FROM read_csv('{tiny_copy / 'sales.csv'}', all_varchar = true)) "
+                   f"TO '{tiny_copy / 'sales.parquet'}' (FORMAT parquet)")
+    (tiny_copy / "sales.csv").unlink()
+    ds = load_dataset(tiny_copy)
+    a = ds.con.execute("SELECT sum(revenue), sum(cost_of_sales), count(*) FROM sales").fetchone()
+    b = tiny.con.execute("SELECT sum(revenue), sum(cost_of_sales), count(*) FROM sales").fetchone()
+    assert a == b
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS, ids=[c.__name__.strip("_") for c in CORRUPTIONS])
+def test_each_corruption_is_named_and_input_untouched(tiny_copy, corrupt):
+    file, column, value, line = corrupt(tiny_copy)
+    before = _digest(tiny_copy)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    hits = [p for p in info.value.problems if p.file == file and p.column == column]
+    assert hits, f"no problem for {file}/{column} in:\n{info.value}"
+    assert any(p.value == value and (p.line == line or (line == ANY_LINE and p.line)) for p in hits), str(
+        info.value
+    )
+    assert _digest(tiny_copy) == before
+
+
+def test_all_corruptions_at_once_are_reported_together(tiny_copy):
+    expected = [corrupt(tiny_copy) for corrupt in CORRUPTIONS]
+    before = _digest(tiny_copy)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    found = {(p.file, p.column, p.value, p.line if line != ANY_LINE else ANY_LINE)
+             for p in info.value.problems for line in (p.line, ANY_LINE)}
+    missing = [e for e in expected if e not in found]
+    assert not missing, f"not reported: {missing}\n{info.value}"
+    assert _digest(tiny_copy) == before
+
+
+def test_validate_command_prints_problems_without_traceback(tiny_copy):
+    for corrupt in CORRUPTIONS:
+        corrupt(tiny_copy)
+    run = subprocess.run([sys.executable, "-m", "channel_lib.cli", "validate", str(tiny_copy)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr + run.stdout
+    assert "sales.csv" in run.stderr and "twelve" in run.stderr and "P99" in run.stderr
+
+
+def test_validate_command_accepts_the_tiny_dataset(tiny_dir):
+    run = subprocess.run([sys.executable, "-m", "channel_lib.cli", "validate", str(tiny_dir)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "28 sales lines" in run.stdout
+
+
+def test_many_bad_lines_are_counted_not_silently_cut(tiny_copy):
+    lines = (tiny_copy / "sales.csv").read_text().splitlines()
+    extra = [f"X{i},1,2025-01-0{1 + i % 9},DIST,P404,C2,SKU2,1,10.00,5.00," for i in range(60)]
+    (tiny_copy / "sales.csv").write_text("\n".join([*lines, *extra]) + "\n")
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    problems = [p for p in info.value.problems if p.column == "partner_id"]
+    listed = [p for p in problems if p.line is not None]
+    summary = [p for p in problems if p.line is None]
+    assert len(listed) == 25 and len(summary) == 1 and "35 more" in summary[0].message
