@@ -138,17 +138,27 @@ class FiscalCalendar:
         return end - pd.DateOffset(months=months), end
 
     def latest_complete_quarter(
-        self, last_date_by_channel: Mapping[str, pd.Timestamp], *, tolerance_days: int = 3
+        self,
+        last_date_by_channel: Mapping[str, pd.Timestamp],
+        *,
+        tolerance_days: int = 3,
+        usual_gap_days: Mapping[str, float] | None = None,
     ) -> tuple[str, str]:
         """Choose the latest quarter that every channel's data covers completely.
+
+        A channel covers a quarter when its last order falls within ``tolerance`` days of the
+        quarter's end (or later); the tolerance is ``tolerance_days`` or, for a channel that orders
+        rarely, its usual gap between order days. The chosen quarter is the earliest of the
+        channels' latest covered quarters.
 
         Parameters
         ----------
         last_date_by_channel : mapping of channel id to its last order date
             Only channels that are still selling should be passed.
         tolerance_days : int
-            A channel's data counts as reaching a quarter's end when its last order is at most
-            this many days before the end (weekends and holidays leave quiet last days).
+            Quiet days allowed before a quarter's end (weekends, holidays).
+        usual_gap_days : mapping of channel id to days, optional
+            A channel's usual gap between order days (e.g. the 90th percentile).
 
         Returns
         -------
@@ -161,20 +171,32 @@ class FiscalCalendar:
         >>> cal.latest_complete_quarter({"DIR": pd.Timestamp("2026-06-30"),
         ...                              "WEB": pd.Timestamp("2026-07-12")})[0]
         'FY2026-Q4'
+        >>> cal.latest_complete_quarter({"DIR": pd.Timestamp("2026-06-20")})[0]
+        'FY2026-Q3'
+        >>> cal.latest_complete_quarter({"DIR": pd.Timestamp("2026-06-20")}, usual_gap_days={"DIR": 30})[0]
+        'FY2026-Q4'
         """
         if not last_date_by_channel:
             raise ParameterError("no sales: cannot choose a reporting quarter")
-        channel, coverage = min(last_date_by_channel.items(), key=lambda kv: kv[1])
-        coverage = pd.Timestamp(coverage)
-        label = self.quarter_of(coverage)
-        _, end = self.quarter_bounds(label)
-        if coverage < end - pd.Timedelta(days=1 + tolerance_days):
-            label = self.shift_quarter(label, -1)
+        gaps = usual_gap_days or {}
+        covered = {}
+        for channel, last in last_date_by_channel.items():
+            last = pd.Timestamp(last)
+            tolerance = max(float(tolerance_days), float(gaps.get(channel, 0.0)))
+            label = self.quarter_of(last)
+            _, end = self.quarter_bounds(label)
+            if last < end - pd.Timedelta(days=1 + tolerance):
+                label = self.shift_quarter(label, -1)
+            covered[channel] = (self._parse(label), last, tolerance)
+        channel, (index, last, tolerance) = min(
+            covered.items(), key=lambda kv: (kv[1][0], kv[1][1], kv[0])
+        )
+        label = self._label(index)
         _, end = self.quarter_bounds(label)
         reason = (
-            f"{label} is the latest quarter covered by every channel: the data of channel "
-            f"{channel} ends on {coverage:%Y-%m-%d}, the earliest last order date of all channels "
-            f"(a quarter counts as complete when every channel's data reaches within "
-            f"{tolerance_days} days of its end, {end - pd.Timedelta(days=1):%Y-%m-%d})."
+            f"{label} is the latest quarter that every channel's data covers: channel {channel} "
+            f"is the limiting one, its last order is on {last:%Y-%m-%d} (a channel covers a quarter "
+            f"when its last order is within {tolerance:.0f} days of the quarter's end or later; "
+            f"{label} ends on {end - pd.Timedelta(days=1):%Y-%m-%d})."
         )
         return label, reason

@@ -19,8 +19,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     ds = load_dataset(args.data)
     n_sales = ds.con.execute("SELECT count(*) FROM sales").fetchone()[0]
-    print(f"{args.data}: valid — {len(ds.files)} tables, {n_sales:,} sales lines, "
-          f"fiscal years {', '.join(ds.goals.years)} ({ds.goals.currency}).")
+    print(
+        f"{args.data}: valid — {len(ds.files)} tables, {n_sales:,} sales lines, "
+        f"fiscal years {', '.join(ds.goals.years)} ({ds.goals.currency})."
+    )
     for file, disabled in ds.missing_optional.items():
         print(f"  optional {file} is missing: no {', '.join(disabled)}")
     return 0
@@ -52,23 +54,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("sample", help="generate the deterministic sample dataset")
-    p.add_argument("--seed", type=int, default=20261, help="random seed (default: the committed sample's)")
-    p.add_argument("--out", required=True, help="folder to write (created; existing files are replaced)")
-    p.add_argument("--scale", type=float, default=1.0, help="multiply the number of sales lines (100 → ~10M)")
-    p.add_argument("--format", action="append", choices=("csv", "parquet"), default=None,
-                   help="file format(s) for the sales table (repeatable; default csv)")
+    p.add_argument(
+        "--seed", type=int, default=20261, help="random seed (default: the committed sample's)"
+    )
+    p.add_argument(
+        "--out", required=True, help="folder to write (created; existing files are replaced)"
+    )
+    p.add_argument(
+        "--scale", type=float, default=1.0, help="multiply the number of sales lines (100 → ~10M)"
+    )
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=("csv", "parquet"),
+        default=None,
+        help="file format(s) for the sales table (repeatable; default csv)",
+    )
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("report", help="run the notebooks for one or more quarters into HTML reports")
+    p = sub.add_parser(
+        "report", help="run the notebooks for one or more quarters into HTML reports"
+    )
     p.add_argument("--data", default="data/sample", help="dataset folder (default: data/sample)")
-    p.add_argument("--plans", default="plans", help="plans folder for targets and actions (default: plans)")
-    p.add_argument("--quarter", default="latest",
-                   help="FY2026-Q3, a range FY2026-Q1..FY2026-Q4, or 'latest' (last complete quarter)")
-    p.add_argument("--partners", default="flagged+top:10",
-                   help="partner packs: all, none, flagged, top:N, tier:gold, a comma list, or a+b")
+    p.add_argument(
+        "--plans", default="plans", help="plans folder for targets and actions (default: plans)"
+    )
+    p.add_argument(
+        "--quarter",
+        default="latest",
+        help="FY2026-Q3, a range FY2026-Q1..FY2026-Q4, or 'latest' (last complete quarter)",
+    )
+    p.add_argument(
+        "--partners",
+        default="flagged+top:10",
+        help="partner packs: all, none, flagged, top:N, tier:gold, a comma list, or a+b",
+    )
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
-    p.add_argument("--notebooks", default=None, help="comma list of notebook names to run (default: all)")
-    p.add_argument("--workers", type=int, default=None, help="parallel workers (default: all cores)")
+    p.add_argument(
+        "--notebooks", default=None, help="comma list of notebook names to run (default: all)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="parallel workers (default: all cores)"
+    )
     p.add_argument("--resume", action="store_true", help="re-run only what failed or is missing")
     p.set_defaults(func=_cmd_report)
     return parser

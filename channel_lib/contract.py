@@ -228,7 +228,9 @@ TABLES: dict[str, Table] = {
             key=("quarter", "channel_id", "partner_id", "metric"),
             required=False,
             description="the company's official targets (channel level when partner_id is empty)",
-            disables=("attainment against official targets (targets from the plans folder still work)",),
+            disables=(
+                "attainment against official targets (targets from the plans folder still work)",
+            ),
         ),
     )
 }

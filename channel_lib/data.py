@@ -143,8 +143,16 @@ def load_dataset(folder: str | Path) -> Dataset:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataValidationError(
-            [Problem(str(folder), "", None, "", "dataset folder not found; pass the folder that "
-                     "holds channels.csv, sales.csv, goals.yaml, ...")]
+            [
+                Problem(
+                    str(folder),
+                    "",
+                    None,
+                    "",
+                    "dataset folder not found; pass the folder that "
+                    "holds channels.csv, sales.csv, goals.yaml, ...",
+                )
+            ]
         )
     loader = _Loader(folder)
     return loader.run()
@@ -186,20 +194,38 @@ class _Loader:
         return Dataset(folder=self.folder, goals=goals, files=self.files, con=self.con)
 
     def _locate(self, table: Table) -> Path | None:
-        found = [self.folder / f"{table.name}{s}" for s in _SUFFIXES if (self.folder / f"{table.name}{s}").exists()]
+        found = [
+            self.folder / f"{table.name}{s}"
+            for s in _SUFFIXES
+            if (self.folder / f"{table.name}{s}").exists()
+        ]
         if len(found) > 1:
-            self._problem(found[0].name, "", None, "", f"both {found[0].name} and {found[1].name} "
-                          "exist; keep one so it is clear which is read")
+            self._problem(
+                found[0].name,
+                "",
+                None,
+                "",
+                f"both {found[0].name} and {found[1].name} "
+                "exist; keep one so it is clear which is read",
+            )
             return None
         if not found:
             if table.required:
-                self._problem(f"{table.name}.csv", "", None, "", f"required file is missing ({table.description}); "
-                              f"add {table.name}.csv or {table.name}.parquet with columns "
-                              f"{', '.join(c.name for c in table.columns if c.in_file)}")
+                self._problem(
+                    f"{table.name}.csv",
+                    "",
+                    None,
+                    "",
+                    f"required file is missing ({table.description}); "
+                    f"add {table.name}.csv or {table.name}.parquet with columns "
+                    f"{', '.join(c.name for c in table.columns if c.in_file)}",
+                )
             return None
         return found[0]
 
-    def _problem(self, file: str, column: str, line: int | None, value: object, message: str) -> None:
+    def _problem(
+        self, file: str, column: str, line: int | None, value: object, message: str
+    ) -> None:
         text = "" if value is None else str(value)
         self.problems.append(Problem(file, column, line, text, message))
 
@@ -208,25 +234,43 @@ class _Loader:
         if path.suffix == ".csv":
             header = self._csv_header(path)
         else:
-            header = [r[0] for r in self.con.execute(
-                "SELECT name FROM parquet_schema(?) WHERE name <> 'schema' AND num_children IS NULL",
-                [str(path)]).fetchall()]
+            header = [
+                r[0]
+                for r in self.con.execute(
+                    "SELECT name FROM parquet_schema(?) WHERE name <> 'schema' AND num_children IS NULL",
+                    [str(path)],
+                ).fetchall()
+            ]
         if header is None:
             return False
         missing = [c.name for c in table.columns if c.in_file and c.name not in header]
         for name in missing:
-            self._problem(path.name, name, 1 if path.suffix == ".csv" else None, "",
-                          f"required column is missing from the header; add a column '{name}'")
+            self._problem(
+                path.name,
+                name,
+                1 if path.suffix == ".csv" else None,
+                "",
+                f"required column is missing from the header; add a column '{name}'",
+            )
         seen = set()
         for name in header:
             if name in seen:
-                self._problem(path.name, name, 1, name, "column appears twice in the header; rename or drop one")
+                self._problem(
+                    path.name,
+                    name,
+                    1,
+                    name,
+                    "column appears twice in the header; rename or drop one",
+                )
             seen.add(name)
         if missing or len(seen) != len(header):
             return False
         known = {c.name: c for c in table.columns}
         if path.suffix == ".csv":
-            types = {name: DUCKDB_TYPES[known[name].type] if name in known else "VARCHAR" for name in header}
+            types = {
+                name: DUCKDB_TYPES[known[name].type] if name in known else "VARCHAR"
+                for name in header
+            }
             self.con.execute(
                 f"CREATE TABLE {table.name} AS SELECT * FROM read_csv(?, columns = ?, header = true, "
                 "auto_detect = false, delim = ',', quote = '\"', escape = '\"', nullstr = '', "
@@ -238,7 +282,9 @@ class _Loader:
             self._read_parquet(table, path, header)
         for c in table.columns:
             if not c.in_file and c.name not in header:
-                self.con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {DUCKDB_TYPES[c.type]}")
+                self.con.execute(
+                    f"ALTER TABLE {table.name} ADD COLUMN {c.name} {DUCKDB_TYPES[c.type]}"
+                )
         return True
 
     def _csv_header(self, path: Path) -> list[str] | None:
@@ -246,7 +292,9 @@ class _Loader:
             with path.open(encoding="utf-8-sig", newline="") as f:
                 header = next(csv.reader(f), None)
         except UnicodeDecodeError as exc:
-            self._problem(path.name, "", 1, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8 CSV")
+            self._problem(
+                path.name, "", 1, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8 CSV"
+            )
             return None
         if not header:
             self._problem(path.name, "", 1, "", "file is empty; it needs at least a header line")
@@ -255,14 +303,20 @@ class _Loader:
 
     def _read_parquet(self, table: Table, path: Path, header: list[str]) -> None:
         known = {c.name: c for c in table.columns}
-        self.con.execute(f"CREATE TABLE raw_{table.name} AS SELECT * FROM read_parquet(?)", [str(path)])
+        self.con.execute(
+            f"CREATE TABLE raw_{table.name} AS SELECT * FROM read_parquet(?)", [str(path)]
+        )
         select = []
         for name in header:
             if name in known:
-                select.append(f"TRY_CAST({_q(name)} AS {DUCKDB_TYPES[known[name].type]}) AS {_q(name)}")
+                select.append(
+                    f"TRY_CAST({_q(name)} AS {DUCKDB_TYPES[known[name].type]}) AS {_q(name)}"
+                )
             else:
                 select.append(_q(name))
-        self.con.execute(f"CREATE TABLE {table.name} AS SELECT {', '.join(select)} FROM raw_{table.name}")
+        self.con.execute(
+            f"CREATE TABLE {table.name} AS SELECT {', '.join(select)} FROM raw_{table.name}"
+        )
         for name in header:
             if name not in known:
                 continue
@@ -287,13 +341,26 @@ class _Loader:
                 value = cells[index] if index < len(cells) else ""
                 self._bad_value(table, path.name, column, line, value)
             else:
-                self._problem(path.name, column or "", line, csv_line, f"{message.strip()}; fix this line of the file")
+                self._problem(
+                    path.name,
+                    column or "",
+                    line,
+                    csv_line,
+                    f"{message.strip()}; fix this line of the file",
+                )
 
     def _bad_value(self, table: Table, file: str, column: str, line: int, value: str) -> None:
         spec = table.column(column)
         if value.strip() in NA_TOKENS:
-            self._problem(file, column, line, value, f"literal missing-value marker in a {spec.type} column; "
-                          f"write {TYPE_HINTS[spec.type]}" + (" or leave the cell empty" if spec.nullable else ""))
+            self._problem(
+                file,
+                column,
+                line,
+                value,
+                f"literal missing-value marker in a {spec.type} column; "
+                f"write {TYPE_HINTS[spec.type]}"
+                + (" or leave the cell empty" if spec.nullable else ""),
+            )
         else:
             self._problem(file, column, line, value, f"not {TYPE_HINTS[spec.type]}")
 
@@ -316,40 +383,71 @@ class _Loader:
         for rowid, value in self.con.execute(f"{sql} LIMIT {MAX_ROWS_PER_CHECK}").fetchall():
             self._problem(file, column, self._line(table.name, rowid), value, message)
         if total > MAX_ROWS_PER_CHECK:
-            self._problem(file, column, None, "", f"... and {total - MAX_ROWS_PER_CHECK:,} more lines with "
-                          f"the same problem ({message})")
+            self._problem(
+                file,
+                column,
+                None,
+                "",
+                f"... and {total - MAX_ROWS_PER_CHECK:,} more lines with "
+                f"the same problem ({message})",
+            )
 
     def _check_values(self, table: Table) -> None:
         name = table.name
         na_list = ", ".join(f"'{t}'" for t in NA_TOKENS)
         for c in table.columns:
             col = _q(c.name)
-            if not c.nullable and (c.in_file or c.name in self._columns(name)) and c.name != "line_number":
-                self._report_rows(table, c.name, f"SELECT rowid, '' FROM {name} WHERE {col} IS NULL ORDER BY rowid",
-                                  f"empty cell in a required column; write {TYPE_HINTS[c.type]}")
+            if (
+                not c.nullable
+                and (c.in_file or c.name in self._columns(name))
+                and c.name != "line_number"
+            ):
+                self._report_rows(
+                    table,
+                    c.name,
+                    f"SELECT rowid, '' FROM {name} WHERE {col} IS NULL ORDER BY rowid",
+                    f"empty cell in a required column; write {TYPE_HINTS[c.type]}",
+                )
             if DUCKDB_TYPES[c.type] == "VARCHAR" and not c.nullable and not c.na_is_value:
-                self._report_rows(table, c.name,
-                                  f"SELECT rowid, {col} FROM {name} WHERE trim({col}) IN ({na_list}) ORDER BY rowid",
-                                  f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}")
+                self._report_rows(
+                    table,
+                    c.name,
+                    f"SELECT rowid, {col} FROM {name} WHERE trim({col}) IN ({na_list}) ORDER BY rowid",
+                    f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}",
+                )
             if c.choices:
                 allowed = ", ".join(f"'{v}'" for v in c.choices)
-                self._report_rows(table, c.name,
-                                  f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND {col} NOT IN ({allowed}) "
-                                  "ORDER BY rowid", f"must be one of {', '.join(c.choices)}")
+                self._report_rows(
+                    table,
+                    c.name,
+                    f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND {col} NOT IN ({allowed}) "
+                    "ORDER BY rowid",
+                    f"must be one of {', '.join(c.choices)}",
+                )
             if c.minimum is not None:
-                self._report_rows(table, c.name,
-                                  f"SELECT rowid, CAST({col} AS VARCHAR) FROM {name} WHERE {col} < {c.minimum} ORDER BY rowid",
-                                  f"must be at least {c.minimum:g}")
+                self._report_rows(
+                    table,
+                    c.name,
+                    f"SELECT rowid, CAST({col} AS VARCHAR) FROM {name} WHERE {col} < {c.minimum} ORDER BY rowid",
+                    f"must be at least {c.minimum:g}",
+                )
             if c.type == "quarter":
-                self._report_rows(table, c.name,
-                                  f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND "
-                                  f"NOT regexp_full_match({col}, 'FY[0-9]{{4}}-Q[1-4]') ORDER BY rowid",
-                                  f"not {TYPE_HINTS['quarter']}")
+                self._report_rows(
+                    table,
+                    c.name,
+                    f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND "
+                    f"NOT regexp_full_match({col}, 'FY[0-9]{{4}}-Q[1-4]') ORDER BY rowid",
+                    f"not {TYPE_HINTS['quarter']}",
+                )
             if c.type == "month":
                 parsed = f"TRY_CAST(CASE WHEN length({col}) = 7 THEN {col} || '-01' ELSE {col} END AS DATE)"
-                self._report_rows(table, c.name,
-                                  f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND ({parsed} IS NULL "
-                                  f"OR day({parsed}) <> 1) ORDER BY rowid", f"not {TYPE_HINTS['month']}")
+                self._report_rows(
+                    table,
+                    c.name,
+                    f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND ({parsed} IS NULL "
+                    f"OR day({parsed}) <> 1) ORDER BY rowid",
+                    f"not {TYPE_HINTS['month']}",
+                )
                 self.con.execute(f"ALTER TABLE {name} ALTER {col} TYPE DATE USING {parsed}")
 
     def _columns(self, table: str) -> set[str]:
@@ -360,11 +458,16 @@ class _Loader:
         if table.name == "sales" and not self._has_values("sales", "line_number"):
             key = ["order_id"]
         cols = ", ".join(_q(k) for k in key)
-        hint = ("each order line must appear once; number the lines of an order in line_number"
-                if table.name == "sales" else f"each {' + '.join(key)} must appear once")
-        sql = (f"SELECT rowid, concat_ws(' / ', {', '.join(f'CAST({_q(k)} AS VARCHAR)' for k in key)}) FROM "
-               f"(SELECT rowid, *, row_number() OVER (PARTITION BY {cols} ORDER BY rowid) AS n FROM {table.name}) "
-               f"WHERE n > 1 ORDER BY rowid")
+        hint = (
+            "each order line must appear once; number the lines of an order in line_number"
+            if table.name == "sales"
+            else f"each {' + '.join(key)} must appear once"
+        )
+        sql = (
+            f"SELECT rowid, concat_ws(' / ', {', '.join(f'CAST({_q(k)} AS VARCHAR)' for k in key)}) FROM "
+            f"(SELECT rowid, *, row_number() OVER (PARTITION BY {cols} ORDER BY rowid) AS n FROM {table.name}) "
+            f"WHERE n > 1 ORDER BY rowid"
+        )
         self._report_rows(table, "+".join(key), sql, f"duplicate key ({hint})")
 
     def _has_values(self, table: str, column: str) -> bool:
@@ -378,31 +481,52 @@ class _Loader:
             if target not in self.loaded:
                 if target in self.files or not self._has_values(table.name, c.name):
                     continue  # the target file failed to load (reported already) or nothing to link
-                self._problem(self.files[table.name].name, c.name, None, "",
-                              f"names {target} but {target}.csv is missing; add {target}.csv")
+                self._problem(
+                    self.files[table.name].name,
+                    c.name,
+                    None,
+                    "",
+                    f"names {target} but {target}.csv is missing; add {target}.csv",
+                )
                 continue
-            sql = (f"SELECT s.rowid, s.{_q(c.name)} FROM {table.name} s ANTI JOIN {target} t "
-                   f"ON s.{_q(c.name)} = t.{_q(target_col)} WHERE s.{_q(c.name)} IS NOT NULL ORDER BY s.rowid")
-            self._report_rows(table, c.name, sql, f"unknown {target_col}: not in {self.files[target].name}; "
-                              f"add it there or correct the id")
+            sql = (
+                f"SELECT s.rowid, s.{_q(c.name)} FROM {table.name} s ANTI JOIN {target} t "
+                f"ON s.{_q(c.name)} = t.{_q(target_col)} WHERE s.{_q(c.name)} IS NOT NULL ORDER BY s.rowid"
+            )
+            self._report_rows(
+                table,
+                c.name,
+                sql,
+                f"unknown {target_col}: not in {self.files[target].name}; "
+                f"add it there or correct the id",
+            )
 
     def _check_rules(self) -> None:
         """Rules that span columns of one table."""
         if "sales" in self.loaded:
             self._report_rows(
-                TABLES["sales"], "quantity", "SELECT rowid, quantity || ' / ' || revenue FROM sales "
+                TABLES["sales"],
+                "quantity",
+                "SELECT rowid, quantity || ' / ' || revenue FROM sales "
                 "WHERE sign(quantity) * sign(revenue) < 0 ORDER BY rowid",
-                "quantity and revenue have opposite signs; a credit note has both negative")
+                "quantity and revenue have opposite signs; a credit note has both negative",
+            )
         if "opportunities" in self.loaded:
             self._report_rows(
-                TABLES["opportunities"], "close_date", "SELECT rowid, outcome FROM opportunities "
+                TABLES["opportunities"],
+                "close_date",
+                "SELECT rowid, outcome FROM opportunities "
                 "WHERE outcome IN ('won', 'lost') AND close_date IS NULL ORDER BY rowid",
-                "a won or lost deal needs its close_date")
+                "a won or lost deal needs its close_date",
+            )
         if "partner_changes" in self.loaded and "channels" in self.loaded:
             self._report_rows(
-                TABLES["partner_changes"], "new_value", "SELECT p.rowid, p.new_value FROM partner_changes p "
+                TABLES["partner_changes"],
+                "new_value",
+                "SELECT p.rowid, p.new_value FROM partner_changes p "
                 "ANTI JOIN channels c ON p.new_value = c.channel_id WHERE p.field = 'channel_id' ORDER BY p.rowid",
-                "unknown channel_id: not in channels; a channel change must name an existing channel")
+                "unknown channel_id: not in channels; a channel change must name an existing channel",
+            )
 
 
 def _q(name: str) -> str:

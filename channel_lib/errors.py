@@ -72,8 +72,13 @@ class DataValidationError(ChannelLibError):
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = [head]
         for r in rows:
-            cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].rjust(widths[2]),
-                     r[3].ljust(widths[3]), r[4]]
+            cells = [
+                r[0].ljust(widths[0]),
+                r[1].ljust(widths[1]),
+                r[2].rjust(widths[2]),
+                r[3].ljust(widths[3]),
+                r[4],
+            ]
             lines.append("  " + "  ".join(cells).rstrip())
         if n > max_rows:
             lines.append(f"  ... and {n - max_rows} more")

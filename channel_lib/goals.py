@@ -43,15 +43,21 @@ class SignalThresholds:
     Shares and changes are fractions (0.20 = 20%); money is in the dataset's currency.
     """
 
-    partner_sales_change: float = 0.20  # partner's own total sales, last 4 reported quarters vs 4 before
-    our_sales_change: float = 0.20  # our revenue through the partner, trailing 12 months vs 12 before
+    partner_sales_change: float = (
+        0.20  # partner's own total sales, last 4 reported quarters vs 4 before
+    )
+    our_sales_change: float = (
+        0.20  # our revenue through the partner, trailing 12 months vs 12 before
+    )
     lost_customer_share: float = 0.01  # customer's share of company revenue over the 12 months
     lost_customer_window_quarters: int = 2  # quarters without purchase that make a customer lost
     key_talent_quarters: int = 2  # reported quarters looked at for key sales departures
     csat_min: float = 4.0  # partner CSAT (1-5 scale) below this is flagged
     first_response_hours_max: float = 24.0  # partner first response above this is flagged
     win_loss_amount: float = 300_000.0  # deals at or above this need a win/loss interview
-    dependency_share: float = 0.30  # a channel or partner at or above this share is a concentration risk
+    dependency_share: float = (
+        0.30  # a channel or partner at or above this share is a concentration risk
+    )
     min_revenue_at_stake: float = 50_000.0  # materiality filter for signal lists
 
 
@@ -124,12 +130,23 @@ class _Reader:
             return {}
         return node
 
-    def number(self, node: dict, key: str, path: tuple[str, ...], *, lo: float | None = None,
-               hi: float | None = None, default: Any = ..., integer: bool = False) -> Any:
+    def number(
+        self,
+        node: dict,
+        key: str,
+        path: tuple[str, ...],
+        *,
+        lo: float | None = None,
+        hi: float | None = None,
+        default: Any = ...,
+        integer: bool = False,
+    ) -> Any:
         here = (*path, key)
         if key not in node:
             if default is ...:
-                self.problem(here, "", f"is missing; add '{key}:' under {'.'.join(path) or 'the top level'}")
+                self.problem(
+                    here, "", f"is missing; add '{key}:' under {'.'.join(path) or 'the top level'}"
+                )
                 return None
             return default
         value = node[key]
@@ -142,8 +159,14 @@ class _Reader:
             return None
         return value
 
-    def choice(self, node: dict, key: str, path: tuple[str, ...], choices: tuple[str, ...],
-               default: Any = ...) -> Any:
+    def choice(
+        self,
+        node: dict,
+        key: str,
+        path: tuple[str, ...],
+        choices: tuple[str, ...],
+        default: Any = ...,
+    ) -> Any:
         here = (*path, key)
         if key not in node:
             if default is ...:
@@ -170,7 +193,9 @@ class _Reader:
     def names(self, node: dict, key: str, path: tuple[str, ...]) -> tuple[str, ...]:
         value = node.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem((*path, key), value, "must be a list of names, e.g. [enterprise, mid_market]")
+            self.problem(
+                (*path, key), value, "must be a list of names, e.g. [enterprise, mid_market]"
+            )
             return ()
         return tuple(value)
 
@@ -205,8 +230,16 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
     """
     file = path.name
     if not path.exists():
-        return None, [Problem(file, "", None, "", "required file is missing; it holds currency, "
-                              "fiscal calendar and yearly goals (see the data contract in the README)")]
+        return None, [
+            Problem(
+                file,
+                "",
+                None,
+                "",
+                "required file is missing; it holds currency, "
+                "fiscal calendar and yearly goals (see the data contract in the README)",
+            )
+        ]
     text = path.read_text(encoding="utf-8")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -215,21 +248,27 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(file, "", line, "", f"not valid YAML ({what}); fix the indentation or quoting")]
+        return None, [
+            Problem(file, "", line, "", f"not valid YAML ({what}); fix the indentation or quoting")
+        ]
     r = _Reader(file, _node_lines(root) if root is not None else {})
     data = r.mapping(data, ())
     currency = data.get("currency")
     if not isinstance(currency, str) or not currency:
         r.problem(("currency",), currency, "is missing; add e.g. 'currency: USD'")
     fy = r.mapping(data.get("fiscal_year", {}), ("fiscal_year",), required=False)
-    start_month = r.number(fy, "start_month", ("fiscal_year",), lo=1, hi=12, default=1, integer=True)
+    start_month = r.number(
+        fy, "start_month", ("fiscal_year",), lo=1, hi=12, default=1, integer=True
+    )
     naming = r.choice(fy, "naming", ("fiscal_year",), ("end", "start"), default="end")
     signals_node = r.mapping(data.get("signals", {}), ("signals",), required=False)
     known = {f.name: f for f in fields(SignalThresholds)}
     signal_values = {}
     for key, value in signals_node.items():
         if key not in known:
-            r.problem(("signals", str(key)), value, f"unknown signal threshold; known: {', '.join(known)}")
+            r.problem(
+                ("signals", str(key)), value, f"unknown signal threshold; known: {', '.join(known)}"
+            )
             continue
         v = r.number(signals_node, key, ("signals",), lo=0, integer=known[key].type == "int")
         if v is not None:
@@ -258,18 +297,26 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
 def _read_year(r: _Reader, label: str, node: dict, path: tuple[str, ...]) -> YearGoals:
     focus = r.mapping(node.get("strategic_focus", {}), (*path, "strategic_focus"), required=False)
     channels = {}
-    for cid, spec in r.mapping(node.get("channels", {}), (*path, "channels"), required=False).items():
+    for cid, spec in r.mapping(
+        node.get("channels", {}), (*path, "channels"), required=False
+    ).items():
         cpath = (*path, "channels", str(cid))
         spec = r.mapping(spec, cpath)
         role = spec.get("role")
         if not isinstance(role, str) or not role:
-            r.problem((*cpath, "role"), role, "each channel needs a declared role, e.g. 'role: distribution'")
+            r.problem(
+                (*cpath, "role"),
+                role,
+                "each channel needs a declared role, e.g. 'role: distribution'",
+            )
         channels[str(cid)] = ChannelRole(
             role=str(role),
             role_weight=r.number(spec, "role_weight", cpath, lo=0, default=1.0) or 0.0,
             segments=r.names(spec, "segments", cpath),
             product_lines=r.names(spec, "product_lines", cpath),
-            customer_focus=r.choice(spec, "customer_focus", cpath, CUSTOMER_FOCUS, default="coverage"),
+            customer_focus=r.choice(
+                spec, "customer_focus", cpath, CUSTOMER_FOCUS, default="coverage"
+            ),
         )
     return YearGoals(
         year=label,
@@ -277,8 +324,11 @@ def _read_year(r: _Reader, label: str, node: dict, path: tuple[str, ...]) -> Yea
         gross_margin_goal=r.number(node, "gross_margin_goal", path, lo=-1, hi=1),
         managing_for=r.choice(node, "managing_for", path, MANAGING_FOR),
         segment_focus=r.weights(focus.get("segments"), (*path, "strategic_focus", "segments")),
-        product_line_focus=r.weights(focus.get("product_lines"), (*path, "strategic_focus", "product_lines")),
-        new_customer_share=r.number(focus, "new_customer_share", (*path, "strategic_focus"), lo=0, hi=1,
-                                    default=0.0),
+        product_line_focus=r.weights(
+            focus.get("product_lines"), (*path, "strategic_focus", "product_lines")
+        ),
+        new_customer_share=r.number(
+            focus, "new_customer_share", (*path, "strategic_focus"), lo=0, hi=1, default=0.0
+        ),
         channels=channels,
     )

@@ -27,18 +27,24 @@ def _replace_line(path: Path, startswith: str, new: str) -> None:
 
 
 def _line_of(path: Path, startswith: str) -> int:
-    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(startswith))
+    return next(
+        i for i, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(startswith)
+    )
 
 
 # Each corruption: (id, function that corrupts a copy, expected (file, column, value) and how the
 # expected line is found).  The expected line is read from the corrupted file itself.
 def _missing_column(d: Path):
-    (d / "customers.csv").write_text((d / "customers.csv").read_text().replace("segment,region", "region", 1))
+    (d / "customers.csv").write_text(
+        (d / "customers.csv").read_text().replace("segment,region", "region", 1)
+    )
     return "customers.csv", "segment", "", 1
 
 
 def _text_in_numeric(d: Path):
-    _replace_line(d / "sales.csv", "O1003,", "O1003,1,2024-09-20,DIST,P2,C4,SKU2,twelve,2580.00,1830.00,")
+    _replace_line(
+        d / "sales.csv", "O1003,", "O1003,1,2024-09-20,DIST,P2,C4,SKU2,twelve,2580.00,1830.00,"
+    )
     return "sales.csv", "quantity", "twelve", _line_of(d / "sales.csv", "O1003,")
 
 
@@ -53,22 +59,37 @@ def _literal_na_in_text(d: Path):
 
 
 def _unknown_partner(d: Path):
-    _replace_line(d / "sales.csv", "O1006,", "O1006,1,2024-12-19,DIST,P99,C2,SKU1,3,2610.00,1560.00,")
+    _replace_line(
+        d / "sales.csv", "O1006,", "O1006,1,2024-12-19,DIST,P99,C2,SKU1,3,2610.00,1560.00,"
+    )
     return "sales.csv", "partner_id", "P99", _line_of(d / "sales.csv", "O1006,")
 
 
 def _duplicate_line(d: Path):
-    _replace_line(d / "sales.csv", "O1011,", "O1010,1,2025-05-27,DIST,P2,C4,SKU3,10,1350.00,980.00,")
-    return "sales.csv", "order_id+line_number", "O1010 / 1", _line_of(d / "sales.csv", "O1010,1,2025-05-27")
+    _replace_line(
+        d / "sales.csv", "O1011,", "O1010,1,2025-05-27,DIST,P2,C4,SKU3,10,1350.00,980.00,"
+    )
+    return (
+        "sales.csv",
+        "order_id+line_number",
+        "O1010 / 1",
+        _line_of(d / "sales.csv", "O1010,1,2025-05-27"),
+    )
 
 
 def _bad_date(d: Path):
-    _replace_line(d / "sales.csv", "O1017,", "O1017,1,2025-11-31,DIST,P1,C2,SKU2,25,5000.00,3850.00,")
+    _replace_line(
+        d / "sales.csv", "O1017,", "O1017,1,2025-11-31,DIST,P1,C2,SKU2,25,5000.00,3850.00,"
+    )
     return "sales.csv", "order_date", "2025-11-31", _line_of(d / "sales.csv", "O1017,")
 
 
 def _broken_yaml(d: Path):
-    text = (d / "goals.yaml").read_text().replace("managing_for: revenue\n", "managing_for: [revenue\n", 1)
+    text = (
+        (d / "goals.yaml")
+        .read_text()
+        .replace("managing_for: revenue\n", "managing_for: [revenue\n", 1)
+    )
     (d / "goals.yaml").write_text(text)
     return "goals.yaml", "", "", ANY_LINE
 
@@ -80,8 +101,17 @@ def _missing_file(d: Path):
 
 ANY_LINE = -1  # the YAML parser names the line where it noticed the error, after the broken one
 
-CORRUPTIONS = [_missing_column, _text_in_numeric, _literal_na, _literal_na_in_text, _unknown_partner,
-               _duplicate_line, _bad_date, _broken_yaml, _missing_file]
+CORRUPTIONS = [
+    _missing_column,
+    _text_in_numeric,
+    _literal_na,
+    _literal_na_in_text,
+    _unknown_partner,
+    _duplicate_line,
+    _bad_date,
+    _broken_yaml,
+    _missing_file,
+]
 
 
 def test_tiny_dataset_loads_with_every_row_and_extra_columns_kept(tiny, tiny_dir):
@@ -123,14 +153,21 @@ def test_dataset_without_optional_files_loads(tiny_copy):
     for name in ("channel_costs", "partner_reports", "opportunities", "targets"):
         (tiny_copy / f"{name}.csv").unlink()
     ds = load_dataset(tiny_copy)
-    assert set(ds.missing_optional) == {"channel_costs.csv", "partner_reports.csv", "opportunities.csv",
-                                        "targets.csv", "partner_changes.csv"}
+    assert set(ds.missing_optional) == {
+        "channel_costs.csv",
+        "partner_reports.csv",
+        "opportunities.csv",
+        "targets.csv",
+        "partner_changes.csv",
+    }
     assert "investment allocation" in ds.missing_optional["channel_costs.csv"]
 
 
 def test_parquet_sales_load_like_csv(tiny_copy, tiny):
-    duckdb.execute(f"COPY (SELECT * FROM read_csv('{tiny_copy / 'sales.csv'}', all_varchar = true)) "
-                   f"TO '{tiny_copy / 'sales.parquet'}' (FORMAT parquet)")
+    duckdb.execute(
+        f"COPY (SELECT * FROM read_csv('{tiny_copy / 'sales.csv'}', all_varchar = true)) "
+        f"TO '{tiny_copy / 'sales.parquet'}' (FORMAT parquet)"
+    )
     (tiny_copy / "sales.csv").unlink()
     ds = load_dataset(tiny_copy)
     a = ds.con.execute("SELECT sum(revenue), sum(cost_of_sales), count(*) FROM sales").fetchone()
@@ -146,9 +183,9 @@ def test_each_corruption_is_named_and_input_untouched(tiny_copy, corrupt):
         load_dataset(tiny_copy)
     hits = [p for p in info.value.problems if p.file == file and p.column == column]
     assert hits, f"no problem for {file}/{column} in:\n{info.value}"
-    assert any(p.value == value and (p.line == line or (line == ANY_LINE and p.line)) for p in hits), str(
-        info.value
-    )
+    assert any(
+        p.value == value and (p.line == line or (line == ANY_LINE and p.line)) for p in hits
+    ), str(info.value)
     assert _digest(tiny_copy) == before
 
 
@@ -157,8 +194,11 @@ def test_all_corruptions_at_once_are_reported_together(tiny_copy):
     before = _digest(tiny_copy)
     with pytest.raises(DataValidationError) as info:
         load_dataset(tiny_copy)
-    found = {(p.file, p.column, p.value, p.line if line != ANY_LINE else ANY_LINE)
-             for p in info.value.problems for line in (p.line, ANY_LINE)}
+    found = {
+        (p.file, p.column, p.value, p.line if line != ANY_LINE else ANY_LINE)
+        for p in info.value.problems
+        for line in (p.line, ANY_LINE)
+    }
     missing = [e for e in expected if e not in found]
     assert not missing, f"not reported: {missing}\n{info.value}"
     assert _digest(tiny_copy) == before
@@ -167,16 +207,22 @@ def test_all_corruptions_at_once_are_reported_together(tiny_copy):
 def test_validate_command_prints_problems_without_traceback(tiny_copy):
     for corrupt in CORRUPTIONS:
         corrupt(tiny_copy)
-    run = subprocess.run([sys.executable, "-m", "channel_lib.cli", "validate", str(tiny_copy)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "channel_lib.cli", "validate", str(tiny_copy)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2
     assert "Traceback" not in run.stderr + run.stdout
     assert "sales.csv" in run.stderr and "twelve" in run.stderr and "P99" in run.stderr
 
 
 def test_validate_command_accepts_the_tiny_dataset(tiny_dir):
-    run = subprocess.run([sys.executable, "-m", "channel_lib.cli", "validate", str(tiny_dir)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "channel_lib.cli", "validate", str(tiny_dir)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert "28 sales lines" in run.stdout
 
