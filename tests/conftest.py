@@ -30,3 +30,6 @@ def tiny_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "tiny"
     shutil.copytree(TINY, dest)
     return dest
+
+
+pytest_plugins = ["report_fixtures"]  # report-test session fixtures: tests/report_fixtures.py

@@ -1,0 +1,194 @@
+"""Session fixtures for the report tests (a pytest plugin: ``pytest_plugins`` in conftest.py).
+
+Executing a notebook costs 5-10 s, so every executed notebook and HTML page is made once per test
+session and shared: the demo fixture notebook (``tests/fixtures/chart_demo.ipynb``) through
+``run_notebook`` + ``export_html``, and every real ``notebooks/NN_*.ipynb`` through the batch
+(``channel_lib.reports``) on ``data/sample`` when it exists, else on ``tests/data/tiny``.
+Under pytest-xdist the workers share one copy (built under a file lock in the session's common
+temp folder); nothing is written into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+NOTEBOOKS = ROOT / "notebooks"
+DEMO_NOTEBOOK = FIXTURES / "chart_demo.ipynb"
+BAD_PAGE_TEMPLATE = FIXTURES / "bad_report.html"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def batch_data_dir() -> Path:
+    """The dataset the real notebooks run on: the sample when present, else the tiny one."""
+    sample = ROOT / "data" / "sample"
+    return sample if (sample / "goals.yaml").exists() else ROOT / "tests" / "data" / "tiny"
+
+
+def real_notebooks() -> list[Path]:
+    """The numbered notebooks of the workbook (what ``channel-workbook report`` runs)."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+#: Names of every report page the tests open: the demo plus one per real notebook.
+REPORT_NAMES = ["chart_demo", *(p.stem for p in real_notebooks())]
+
+
+# -- building once per session, shared between xdist workers ---------------------------------------
+def _shared_folder(
+    tmp_path_factory: pytest.TempPathFactory, key: str, build: Callable[[Path], None]
+) -> Path:
+    """Build ``key`` once for the whole session (all xdist workers) and return its folder."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # common to every worker of this session
+    folder = base / f"shared-{key}"
+    done = folder / ".done"
+    with _locked(base / f"shared-{key}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            build(folder)
+            done.write_text("ok\n")
+    return folder
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no sharing, each worker builds its own
+        yield
+        return
+    with path.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@dataclass
+class Batch:
+    """Outcome of ``channel-workbook report`` over the real notebooks (empty if there are none)."""
+
+    exit_status: int | None
+    folder: Path | None
+    manifest: dict = field(default_factory=dict)
+    log: str = ""
+
+    def html(self, name: str) -> Path:
+        run = next((r for r in self.manifest.get("notebooks", []) if r["name"] == name), None)
+        if run is None or not run.get("html"):
+            pytest.fail(f"the batch made no HTML for {name}: {run}\n{self.log}")
+        return Path(run["html"])
+
+
+@pytest.fixture(scope="session")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """HTML page of the executed demo notebook (charts, a table, markdown, hostile values)."""
+
+    def build(folder: Path) -> None:
+        from channel_lib.html import export_html
+        from channel_lib.reports import run_notebook
+
+        ipynb = run_notebook(DEMO_NOTEBOOK, folder / "chart_demo.ipynb", {"quarter": "FY2026-Q3"})
+        export_html(ipynb, folder / "chart_demo.html", title="Chart demo")
+
+    return _shared_folder(tmp_path_factory, "demo", build) / "chart_demo.html"
+
+
+@pytest.fixture(scope="session")
+def batch_reports(tmp_path_factory: pytest.TempPathFactory) -> Batch:
+    """Run the report batch (every real notebook, latest quarter) into a temp folder, once."""
+    if not real_notebooks():
+        return Batch(exit_status=None, folder=None)
+
+    def build(folder: Path) -> None:
+        import io
+        from contextlib import redirect_stderr
+
+        from channel_lib.reports import run_batch_from_cli
+
+        args = argparse.Namespace(
+            data=str(batch_data_dir()), plans=str(folder / "plans"), quarter="latest",
+            partners="none", out=str(folder / "reports"), notebooks=None, workers=1, resume=False,
+        )  # fmt: skip
+        log = io.StringIO()
+        with redirect_stderr(log):
+            status = run_batch_from_cli(args)
+        (folder / "batch.json").write_text(
+            json.dumps({"exit_status": status, "log": log.getvalue()})
+        )
+
+    folder = _shared_folder(tmp_path_factory, "batch", build)
+    info = json.loads((folder / "batch.json").read_text())
+    manifests = sorted((folder / "reports").glob("*/manifest.json"))
+    manifest = json.loads(manifests[0].read_text()) if manifests else {}
+    return Batch(info["exit_status"], folder, manifest, info["log"])
+
+
+@pytest.fixture(scope="session")
+def report_page(demo_report: Path, batch_reports: Batch) -> Callable[[str], Path]:
+    """``report_page(name)`` → the HTML report of ``name`` (one of :data:`REPORT_NAMES`)."""
+
+    def get(name: str) -> Path:
+        return demo_report if name == "chart_demo" else batch_reports.html(name)
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def bad_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A deliberately broken report: CDN script and link, a chart that fails, an empty chart, a
+    chart without tooltips, a console error and a stderr output."""
+    from channel_lib.html import chart_html, vega_bundle_html
+
+    values = [{"c": "A", "v": 3}, {"c": "B", "v": 5}]
+    charts = "\n".join(
+        [
+            chart_html({"mark": "no-such-mark", "data": {"values": values}}),  # fails
+            chart_html({"mark": "bar", "data": {"values": []},
+                        "encoding": {"x": {"field": "v", "type": "quantitative"}}}),  # no marks
+            chart_html({"mark": {"type": "bar", "tooltip": False}, "data": {"values": values},
+                        "encoding": {"y": {"field": "c", "type": "nominal"},
+                                     "x": {"field": "v", "type": "quantitative"}}}),  # no tooltip
+        ]
+    )  # fmt: skip
+    text = BAD_PAGE_TEMPLATE.read_text(encoding="utf-8")
+    text = text.replace("<!-- VEGA_BUNDLE -->", vega_bundle_html()).replace(
+        "<!-- CHARTS -->", charts
+    )
+    path = tmp_path_factory.mktemp("bad") / "bad_report.html"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium driven by Playwright (never downloads a browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
