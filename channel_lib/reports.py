@@ -168,7 +168,7 @@ def _error_message(exc: BaseException) -> str:
 
 
 def select_notebooks(
-    names: str | Sequence[str] | None = None, *, folder: Path = NOTEBOOKS
+    names: str | Sequence[str] | None = None, *, folder: str | Path | None = None
 ) -> list[Path]:
     """The numbered notebooks to run, in order; ``names`` (comma list or sequence) filters them.
 
@@ -177,6 +177,7 @@ def select_notebooks(
     ParameterError
         When a requested name matches no notebook, or there is no notebook at all.
     """
+    folder = Path(folder or NOTEBOOKS)
     found = sorted(folder.glob(NOTEBOOK_GLOB))
     if names:
         wanted = [n.strip() for n in (names.split(",") if isinstance(names, str) else names)]
@@ -364,7 +365,7 @@ def run_batch(
     out_dir: str | Path = "reports",
     plans_dir: str | Path = "plans",
     notebooks: str | Sequence[str] | None = None,
-    notebooks_dir: str | Path = NOTEBOOKS,
+    notebooks_dir: str | Path | None = None,
     resume: bool = False,
 ) -> list[NotebookRun]:
     """Run the numbered notebooks for one or more quarters; see the module docstring.
@@ -382,7 +383,7 @@ def run_batch(
     notebooks : str or sequence of str, optional
         Names to run (comma list or sequence, with or without ``.ipynb``); default all.
     notebooks_dir : str or Path
-        Folder of the notebooks (default: the project's ``notebooks/``).
+        Folder of the notebooks (default: :data:`NOTEBOOKS`, the project's ``notebooks/``).
     resume : bool
         Skip notebooks that were ok in the last run on the same inputs.
 
@@ -400,7 +401,7 @@ def run_batch(
 
     ds = load_dataset(data_dir)
     quarters = resolve_quarters(ds, quarter)
-    selected = select_notebooks(notebooks, folder=Path(notebooks_dir))
+    selected = select_notebooks(notebooks, folder=Path(notebooks_dir or NOTEBOOKS))
     runs: list[NotebookRun] = []
     for label, reason in quarters:
         print(f"{label}: {reason}", file=sys.stderr)
