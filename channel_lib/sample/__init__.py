@@ -1,0 +1,307 @@
+"""Deterministic sample dataset with planted signals and their ground truth.
+
+``generate_sample(out, seed=20261)`` writes every file of the data contract plus
+``ground_truth.csv`` (the planted cases and near misses) and a ``README.md`` describing them.
+The same seed and package version give byte-identical files. The steps:
+
+1. :func:`~channel_lib.sample.plan.build_plan` decides entities, planted cases and the revenue plan
+   (stream × month, in cents) before any line exists;
+2. :func:`~channel_lib.sample.sales.make_sales` builds sales lines that sum exactly to that plan
+   (vectorised numpy; ``scale`` multiplies the number of lines, not the money);
+3. :mod:`~channel_lib.sample.tables` builds the small tables, ``goals.yaml`` and the ground truth;
+4. everything is written to a temporary folder next to ``out`` and moved into place file by file.
+
+Nothing in the analysis modules imports this package: the ground truth must stay independent.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "s"
+>>> sizes = generate_sample(out, seed=3, scale=0.05)
+>>> sizes["sales.csv"] > 3000, (out / "ground_truth.csv").exists()
+(True, True)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..errors import ParameterError
+from .plan import CHANNELS, Plan, build_plan
+from .sales import Products, SalesLines, make_products, make_sales
+from .tables import (
+    channel_costs_table,
+    channels_table,
+    customers_table,
+    goals_yaml,
+    ground_truth,
+    opportunities_table,
+    partner_changes_table,
+    partner_reports_table,
+    partners_table,
+    products_table,
+    targets_table,
+)
+
+__all__ = ["DEFAULT_SEED", "generate_sample"]
+
+#: seed of the committed ``data/sample`` (``make sample``)
+DEFAULT_SEED = 20261
+#: every file the generator may write (stale ones of these are removed from ``out``)
+GENERATED_FILES = (
+    "channels.csv",
+    "partners.csv",
+    "partner_changes.csv",
+    "customers.csv",
+    "products.csv",
+    "sales.csv",
+    "sales.parquet",
+    "channel_costs.csv",
+    "partner_reports.csv",
+    "opportunities.csv",
+    "targets.csv",
+    "goals.yaml",
+    "ground_truth.csv",
+    "README.md",
+)
+SALES_COLUMNS = (
+    "order_id",
+    "line_number",
+    "order_date",
+    "channel_id",
+    "partner_id",
+    "customer_id",
+    "product_id",
+    "quantity",
+    "revenue",
+    "cost_of_sales",
+)
+
+
+def generate_sample(
+    out: Path | str,
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+    formats: Sequence[str] = ("csv",),
+) -> dict[str, int]:
+    """Generate the sample dataset into ``out``.
+
+    Parameters
+    ----------
+    out : Path or str
+        Target folder (created). Files of the sample already there are replaced; other files are
+        left alone.
+    seed : int
+        Random seed; the committed sample uses :data:`DEFAULT_SEED`.
+    scale : float
+        Multiplies the number of sales lines (1.0 ≈ 100,000; 100 ≈ 10 million). Revenue totals,
+        entities and planted cases do not depend on it.
+    formats : sequence of {"csv", "parquet"}
+        Format(s) of the sales table. With both, ``out`` gets ``sales.csv`` and a complete
+        Parquet twin of the dataset is written to ``out/parquet/`` (one folder may hold only one
+        sales file).
+
+    Returns
+    -------
+    dict of str to int
+        Rows per written table (file name → rows).
+
+    Raises
+    ------
+    ParameterError
+        For a non-positive scale or an unknown format.
+    """
+    formats = tuple(dict.fromkeys(formats)) or ("csv",)
+    if not scale > 0:
+        raise ParameterError(f"scale must be positive, got {scale!r}")
+    unknown = [f for f in formats if f not in ("csv", "parquet")]
+    if unknown:
+        raise ParameterError(
+            f"unknown sales format(s) {', '.join(unknown)}; use csv and/or parquet"
+        )
+    out = Path(out)
+    plan = build_plan(seed)
+    products = make_products(seed)
+    lines = make_sales(plan, products, scale=scale)
+    tables, goals, truth = _small_tables(plan, products, lines)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        sizes = {}
+        for name, df in tables.items():
+            _write_frame(df, tmp / name)
+            sizes[name] = len(df)
+        (tmp / "goals.yaml").write_text(goals, encoding="utf-8", newline="\n")
+        sales = _sales_arrow(plan, products, lines)
+        main = formats[0]
+        _write_sales(sales, tmp / f"sales.{main}")
+        sizes[f"sales.{main}"] = len(lines)
+        (tmp / "README.md").write_text(
+            readme(seed, scale, formats, sizes, truth), encoding="utf-8", newline="\n"
+        )
+        if len(formats) > 1:
+            twin = tmp / "parquet"
+            twin.mkdir()
+            for name in [*tables, "goals.yaml", "README.md"]:
+                shutil.copyfile(tmp / name, twin / name)
+            _write_sales(sales, twin / "sales.parquet")
+        _move_into(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return sizes
+
+
+def _small_tables(
+    plan: Plan, products: Products, lines: SalesLines
+) -> tuple[dict[str, pd.DataFrame], str, pd.DataFrame]:
+    partners = partners_table(plan)
+    opportunities, deal_ids = opportunities_table(plan)
+    truth = ground_truth(plan, lines, deal_ids)
+    tables = {
+        "channels.csv": channels_table(),
+        "partners.csv": partners,
+        "partner_changes.csv": partner_changes_table(plan, partners),
+        "customers.csv": customers_table(plan),
+        "products.csv": products_table(products),
+        "channel_costs.csv": channel_costs_table(plan, lines),
+        "partner_reports.csv": partner_reports_table(plan, lines),
+        "opportunities.csv": opportunities,
+        "targets.csv": targets_table(plan, lines),
+        "ground_truth.csv": truth,
+    }
+    return tables, goals_yaml(plan, lines), truth
+
+
+def _write_frame(df: pd.DataFrame, path: Path) -> None:
+    df.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def _decimal(cents: np.ndarray) -> pa.Array:
+    """int64 cents → decimal128(18, 2) without going through floats."""
+    buf = np.empty((len(cents), 2), dtype=np.int64)
+    buf[:, 0] = cents
+    buf[:, 1] = cents >> 63  # sign extension of the 128-bit value
+    return pa.Array.from_buffers(pa.decimal128(18, 2), len(cents), [None, pa.py_buffer(buf)])
+
+
+def _sales_arrow(plan: Plan, products: Products, lines: SalesLines) -> pa.Table:
+    import pyarrow.compute as pc
+
+    digits = max(8, len(str(int(lines.order_no.max(initial=0)))))
+    order_id = pc.binary_join_element_wise(
+        "SO", pc.utf8_lpad(pc.cast(pa.array(lines.order_no), pa.string()), digits, "0"), ""
+    )
+    partner_ids = pa.array([p.partner_id for p in plan.partners])
+    customer_ids = pa.array([c.customer_id for c in plan.customers])
+    channel_ids = pa.array([c.channel_id for c in CHANNELS])
+    partner = partner_ids.take(pa.array(np.maximum(lines.partner, 0), mask=lines.partner < 0))
+    return pa.table(
+        {
+            "order_id": order_id,
+            "line_number": pa.array(lines.line_number.astype(np.int64)),
+            "order_date": pa.array(lines.day.astype("datetime64[D]")),
+            "channel_id": channel_ids.take(pa.array(lines.channel)),
+            "partner_id": partner,
+            "customer_id": customer_ids.take(pa.array(lines.customer)),
+            "product_id": pa.array(products.product_id).take(pa.array(lines.product)),
+            "quantity": pa.array(lines.quantity.astype(np.int64)),
+            "revenue": _decimal(lines.revenue_cents),
+            "cost_of_sales": _decimal(lines.cost_cents),
+        }
+    )
+
+
+def _write_sales(table: pa.Table, path: Path) -> None:
+    if path.suffix == ".csv":
+        with path.open("wb") as f:
+            f.write((",".join(table.column_names) + "\n").encode())
+            pacsv.write_csv(
+                table,
+                f,
+                pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=1 << 16),
+            )
+    else:
+        pq.write_table(table, path, compression="zstd", row_group_size=1 << 20)
+
+
+def _move_into(tmp: Path, out: Path) -> None:
+    """Move the finished files into ``out`` (each rename is atomic) and drop stale sample files."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = {p.name for p in tmp.iterdir()}
+    for name in GENERATED_FILES:
+        if name not in written and (out / name).exists():
+            (out / name).unlink()
+    if "parquet" not in written and (out / "parquet" / "sales.parquet").exists():
+        shutil.rmtree(out / "parquet")
+    for name in sorted(written):
+        if (tmp / name).is_dir():
+            if (out / name).exists():
+                shutil.rmtree(out / name)
+        os.replace(tmp / name, out / name)
+
+
+def readme(
+    seed: int, scale: float, formats: Sequence[str], sizes: dict[str, int], truth: pd.DataFrame
+) -> str:
+    """The dataset's ``README.md``: what it is, how to regenerate it, sizes and the planted cases."""
+    command = f"channel-workbook sample --seed {seed} --out DIR"
+    if scale != 1.0:
+        command += f" --scale {scale:g}"
+    if tuple(formats) != ("csv",):
+        command += "".join(f" --format {f}" for f in formats)
+    lines = [
+        "# Sample dataset: a channel company with planted signals",
+        "",
+        "Generated by `channel_lib.sample` — do not edit by hand; regenerate it. A fictional company sells",
+        "platform products, subscriptions, services and accessories through five channels: direct strategic",
+        "accounts (DIR), national distribution (DIST), solution resellers (RES), an online marketplace (ONL)",
+        "and managed-service partners (MSP, launched in year two). Fiscal years run July–June and are named",
+        "by their end year; sales run from 2023-07-01 to 2026-07-10, so July 2026 is only partly loaded and",
+        "the latest complete quarter — the reporting quarter of every planted case — is **FY2026-Q4**.",
+        "",
+        f"- seed: `{seed}`, scale: `{scale:g}`, sales format(s): {', '.join(formats)}",
+        f"- regenerate: `{command}` (the committed sample: `make sample`); same seed and version →",
+        "  byte-identical files (`tests/test_sample.py` checks it).",
+        "- realism on purpose: seasonality (fiscal year-end push, a consumer peak online), growth, list price,",
+        "  discount and cost structure by channel, credit notes (negative quantity and revenue), lines sold",
+        '  below cost, a region called "NA" (North America), resellers whose end customers are unknown (the',
+        "  reseller is its own customer), partners that never ordered, an offboarded partner, partner reports",
+        "  with gaps, and the company's official targets (FY2026 and FY2027-Q1).",
+        "",
+        "## Tables",
+        "",
+        "| file | rows |",
+        "|---|---:|",
+    ]
+    for name in sorted(sizes):
+        lines.append(f"| `{name}` | {sizes[name]:,} |")
+    lines += [
+        "",
+        "`goals.yaml` has sections FY2024..FY2027 (FY2027 is the coming year for target setting) and the",
+        "signal thresholds at their defaults.",
+        "",
+        "## Planted cases and near misses (`ground_truth.csv`)",
+        "",
+        "The plan is decided before any line is generated; the data then realise it exactly. Every",
+        "`planted` case crosses its threshold in FY2026-Q4, every `near_miss` sits close without crossing,",
+        "and ordinary entities are kept clear of every threshold by construction (year-on-year changes",
+        "within ±10%, ordinary customers under 0.5% of revenue, deals under $250K, line-card ranks",
+        "unchanged, no key departures in the last reported quarters, good service metrics).",
+        "",
+        "| signal | kind | entity | detail |",
+        "|---|---|---|---|",
+    ]
+    for r in truth.itertuples(index=False):
+        lines.append(f"| {r.signal} | {r.kind} | {r.entity_type} `{r.entity_id}` | {r.detail} |")
+    return "\n".join(lines) + "\n"

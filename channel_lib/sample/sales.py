@@ -1,0 +1,254 @@
+"""Sales lines that realise the revenue plan, fully vectorised (no Python loop over lines).
+
+Each planned cell (stream × month) gets a number of orders proportional to its revenue; each order
+has one or more lines; line revenues are random shares of the cell's planned cents, so every cell —
+and with it every partner, customer, channel and month total the ground truth talks about — sums
+exactly to the plan. Quantity follows from revenue, list price and the channel's discount; cost of
+sales is scaled per channel and month to the planned gross margin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .plan import CHANNELS, LAST_DAY, N_MONTHS, PRODUCT_LINES, Plan, month_start, rng_for
+
+LINES_PER_ORDER = 1.54  # mean of the geometric draw below
+CREDIT_SHARE = 0.015  # share of orders that are credit notes
+PROMO_SHARE = 0.04  # share of lines with a deep promotional discount (some end below cost)
+
+
+@dataclass(frozen=True)
+class Products:
+    """The product catalogue (sorted by product line, then list price)."""
+
+    product_id: np.ndarray  # str
+    product_line: np.ndarray  # index into PRODUCT_LINES
+    list_cents: np.ndarray  # int64
+    cost_share: np.ndarray  # standard cost as a share of list price
+
+
+def make_products(seed: int) -> Products:
+    """Twelve products per product line with list prices and standard cost shares."""
+    rng = rng_for(seed, 2)
+    price_range = {
+        "platform": (1_500, 25_000),
+        "subscriptions": (300, 6_000),
+        "services": (150, 2_500),
+        "accessories": (5, 400),
+    }
+    cost_range = {
+        "platform": (0.30, 0.42),
+        "subscriptions": (0.12, 0.22),
+        "services": (0.55, 0.66),
+        "accessories": (0.58, 0.70),
+    }
+    ids, lines, prices, costs = [], [], [], []
+    for li, line in enumerate(PRODUCT_LINES):
+        lo, hi = price_range[line]
+        p = np.sort(np.exp(rng.uniform(np.log(lo), np.log(hi), 12)))
+        p[0] = lo
+        prices.append(np.round(p, 0 if line != "accessories" else 2))
+        costs.append(rng.uniform(*cost_range[line], 12))
+        ids += [f"{line[:3].upper()}-{k + 1:03d}" for k in range(12)]
+        lines.append(np.full(12, li))
+    return Products(
+        np.array(ids),
+        np.concatenate(lines),
+        np.round(np.concatenate(prices) * 100).astype(np.int64),
+        np.concatenate(costs),
+    )
+
+
+@dataclass
+class SalesLines:
+    """The sales table as column arrays, sorted by order and line number."""
+
+    order_no: np.ndarray  # int64, 1-based order number in date order
+    line_number: np.ndarray
+    day: np.ndarray  # datetime64[D]
+    channel: np.ndarray
+    partner: np.ndarray  # -1 = direct
+    customer: np.ndarray
+    product: np.ndarray
+    quantity: np.ndarray  # int64, negative on credit notes
+    revenue_cents: np.ndarray
+    cost_cents: np.ndarray
+    month: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.order_no)
+
+
+def _segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    return np.add.reduceat(values, starts) if len(values) else values
+
+
+def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
+    """Generate the sales lines of ``plan``.
+
+    Parameters
+    ----------
+    plan : Plan
+        The revenue plan (cells of planned cents).
+    products : Products
+        The catalogue.
+    scale : float
+        1.0 ≈ 100,000 lines; the plan's totals do not depend on it.
+
+    Returns
+    -------
+    SalesLines
+    """
+    rng = rng_for(plan.seed, 3)
+    cells = plan.cells
+    n_cells = len(cells["cents"])
+    # -- orders per cell ---------------------------------------------------------------------------
+    n_orders_total = 103_000 * scale / LINES_PER_ORDER
+    expected = n_orders_total * cells["cents"] / cells["cents"].sum()
+    n_orders = np.floor(expected + rng.random(n_cells)).astype(np.int64)
+    minimum = np.where(cells["group"] >= 0, 6, 1)
+    n_orders = np.maximum(n_orders, minimum)
+    order_cell = np.repeat(np.arange(n_cells), n_orders)
+    n_o = len(order_cell)
+    cell_first_order = np.concatenate([[0], np.cumsum(n_orders)[:-1]])
+    rank_in_cell = np.arange(n_o) - cell_first_order[order_cell]
+    month = cells["month"][order_cell]
+    bounds = np.array([month_start(m) for m in range(N_MONTHS + 1)])
+    days_in_month = np.diff(bounds).astype(np.int64)
+    days_in_month[N_MONTHS - 1] = LAST_DAY
+    offset = np.floor(rng.random(n_o) * days_in_month[month]).astype(np.int64)
+    day = bounds[month] + offset.astype("timedelta64[D]")
+    # -- customer of each order ----------------------------------------------------------------------
+    customer = _order_customers(rng, plan, order_cell, rank_in_cell)
+    # -- credit notes: single-line orders, never the first order of a cell -----------------------------
+    credit = (rng.random(n_o) < CREDIT_SHARE) & (rank_in_cell > 0) & (n_orders[order_cell] >= 4)
+    lines_per_order = np.where(credit, 1, np.minimum(rng.geometric(0.65, n_o), 6))
+    line_order = np.repeat(np.arange(n_o), lines_per_order)
+    n_l = len(line_order)
+    order_first_line = np.concatenate([[0], np.cumsum(lines_per_order)[:-1]])
+    line_number = np.arange(n_l) - order_first_line[line_order] + 1
+    line_cell = order_cell[line_order]
+    line_credit = credit[line_order]
+    # -- revenue: random shares of the cell's planned cents ------------------------------------------
+    weight = rng.lognormal(0.0, 0.8, n_l)
+    signed = np.where(line_credit, -0.35 * weight, weight)
+    cell_sum = np.bincount(line_cell, signed, minlength=n_cells)
+    cell_pos = np.bincount(line_cell, np.where(line_credit, 0.0, weight), minlength=n_cells)
+    bad = cell_sum < 0.6 * cell_pos  # too many credits in a small cell: drop them there
+    if bad.any():
+        drop = bad[line_cell] & line_credit
+        line_credit = line_credit & ~drop
+        signed = np.where(line_credit, -0.35 * weight, weight)
+        cell_sum = np.bincount(line_cell, signed, minlength=n_cells)
+    cents = np.round(cells["cents"][line_cell] * signed / cell_sum[line_cell]).astype(np.int64)
+    residual = cells["cents"] - np.bincount(line_cell, cents, minlength=n_cells).astype(np.int64)
+    biggest = np.lexsort(
+        (np.where(line_credit, -1.0, weight), line_cell)
+    )  # last per cell = largest line
+    last_of_cell = biggest[np.cumsum(np.bincount(line_cell, minlength=n_cells)) - 1]
+    cents[last_of_cell] += residual
+    # -- product, discount, quantity ------------------------------------------------------------------
+    channel = cells["channel"][line_cell]
+    mix = np.cumsum(np.array([c.product_mix for c in CHANNELS]), axis=1)
+    mix = mix / mix[:, -1:]
+    product_line = (rng.random(n_l)[:, None] > mix[channel]).sum(axis=1)
+    discount = cells["discount"][line_cell] + rng.normal(0.0, 0.04, n_l)
+    discount = np.clip(discount + np.where(rng.random(n_l) < PROMO_SHARE, 0.25, 0.0), 0.0, 0.7)
+    product = _pick_products(rng, products, product_line, np.abs(cents) / (1 - discount))
+    list_cents = products.list_cents[product]
+    quantity = np.maximum(1, np.ceil(np.abs(cents) / (list_cents * (1 - discount)))).astype(
+        np.int64
+    )
+    quantity = np.where(cents < 0, -quantity, quantity)
+    # -- cost of sales, scaled per channel and month to the planned gross margin ------------------------
+    line_month = month[line_order]
+    raw_cost = quantity * list_cents * products.cost_share[product] * rng.lognormal(0.0, 0.03, n_l)
+    key = channel * N_MONTHS + line_month
+    size = len(CHANNELS) * N_MONTHS
+    revenue_cm = np.bincount(key, cents, minlength=size)
+    raw_cm = np.bincount(key, raw_cost, minlength=size)
+    target_cost = (1.0 - plan.margin.ravel()) * revenue_cm
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(raw_cm > 0, target_cost / raw_cm, 1.0)
+    cost = np.round(raw_cost * factor[key]).astype(np.int64)
+    # -- order numbers in date order ----------------------------------------------------------------------
+    order_sort = np.lexsort((rank_in_cell, order_cell, day))
+    order_no = np.empty(n_o, dtype=np.int64)
+    order_no[order_sort] = np.arange(1, n_o + 1)
+    line_sort = np.lexsort((line_number, order_no[line_order]))
+    partner = cells["partner"][line_cell]
+    return SalesLines(
+        order_no=order_no[line_order][line_sort],
+        line_number=line_number[line_sort],
+        day=day[line_order][line_sort],
+        channel=channel[line_sort],
+        partner=partner[line_sort],
+        customer=customer[line_order][line_sort],
+        product=product[line_sort],
+        quantity=quantity[line_sort],
+        revenue_cents=cents[line_sort],
+        cost_cents=cost[line_sort],
+        month=line_month[line_sort],
+    )
+
+
+def _order_customers(
+    rng: np.random.Generator, plan: Plan, order_cell: np.ndarray, rank_in_cell: np.ndarray
+) -> np.ndarray:
+    """Customer per order: a weighted draw from the pool, the named customer, or the group in turn."""
+    cells = plan.cells
+    owners = sorted(plan.pools)  # -1 (direct) first, then partner indexes
+    # one cumulative table over all pools: pool number k occupies (k, k + 1]
+    cum = np.concatenate(
+        [k + np.cumsum(plan.pools[o][1]) / plan.pools[o][1].sum() for k, o in enumerate(owners)]
+    )
+    cum[np.cumsum([len(plan.pools[o][1]) for o in owners]) - 1] = np.arange(1, len(owners) + 1)
+    ids = np.concatenate([plan.pools[o][0] for o in owners])
+    slot = np.zeros(len(plan.partners) + 1, dtype=np.int64)
+    slot[np.array(owners) + 1] = np.arange(len(owners))
+    pool_of = cells["pool"][order_cell]
+    customer = cells["customer"][order_cell].copy()
+    in_pool = pool_of > -2
+    order_slot = slot[np.maximum(pool_of, -1) + 1]
+    u = rng.random(len(order_cell))
+    pick = np.searchsorted(cum, order_slot + u, side="right")
+    customer[in_pool] = ids[np.minimum(pick, len(ids) - 1)][in_pool]
+    group = cells["group"][order_cell] >= 0
+    if group.any():
+        g = plan.conflict_group
+        offset = cells["month"][order_cell] * 3
+        customer[group] = g[(rank_in_cell[group] + offset[group]) % len(g)]
+    return customer
+
+
+def _pick_products(
+    rng: np.random.Generator, products: Products, product_line: np.ndarray, budget_cents: np.ndarray
+) -> np.ndarray:
+    """A product of the chosen line whose discounted unit price fits the line's revenue.
+
+    When nothing in the line is cheap enough, the line falls back to accessories (the cheapest).
+    """
+    u = rng.random(len(product_line))
+    out = np.empty(len(product_line), dtype=np.int64)
+    starts = {
+        li: int(np.flatnonzero(products.product_line == li)[0]) for li in range(len(PRODUCT_LINES))
+    }
+    acc = PRODUCT_LINES.index("accessories")
+    line = product_line.copy()
+    for li in range(len(PRODUCT_LINES)):
+        prices = products.list_cents[products.product_line == li]
+        sel = line == li
+        affordable = np.searchsorted(prices, budget_cents[sel], side="right")
+        too_small = affordable == 0
+        if li != acc:
+            idx = np.flatnonzero(sel)
+            line[idx[too_small]] = acc
+    for li in range(len(PRODUCT_LINES)):
+        prices = products.list_cents[products.product_line == li]
+        sel = line == li
+        affordable = np.maximum(1, np.searchsorted(prices, budget_cents[sel], side="right"))
+        out[sel] = starts[li] + np.floor(u[sel] * affordable).astype(np.int64)
+    return out

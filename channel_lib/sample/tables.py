@@ -1,0 +1,955 @@
+"""The small tables of the sample (everything but sales) and its ground truth.
+
+Each builder returns a pandas DataFrame whose cells are already formatted text (money with exactly
+two decimals, fixed decimals for rates), so writing it is byte-stable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .plan import (
+    CHANNEL_INDEX,
+    CHANNELS,
+    FY_MONTHS,
+    HILL_K,
+    HILL_N,
+    MSP_EROSION_START,
+    N_MONTHS,
+    PRODUCT_LINES,
+    REPORT_Q,
+    WINDOW_MONTHS,
+    Plan,
+    TruthRow,
+    month_start,
+    quarter_label,
+    rng_for,
+)
+from .sales import Products, SalesLines
+
+DATA_END = np.datetime64("2026-07-10")
+
+
+def money(cents: np.ndarray | int) -> np.ndarray:
+    """Integer cents → text with exactly two decimals (``-0.50``)."""
+    c = np.atleast_1d(np.asarray(cents, dtype=np.int64))
+    sign = np.where(c < 0, "-", "")
+    a = np.abs(c)
+    return np.array(
+        [f"{s}{d}.{r:02d}" for s, d, r in zip(sign, a // 100, a % 100, strict=True)], dtype=object
+    )
+
+
+def fixed(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Numbers → text with a fixed number of decimals; NaN → empty."""
+    return np.array(["" if np.isnan(v) else f"{v:.{decimals}f}" for v in values], dtype=object)
+
+
+def integers(values: np.ndarray) -> np.ndarray:
+    """Whole numbers (float array, NaN = missing) → text; NaN → empty."""
+    return np.array(["" if np.isnan(v) else str(int(v)) for v in values], dtype=object)
+
+
+def _usd(x: float) -> str:
+    return f"{x:,.2f}"
+
+
+# -- aggregates of the generated lines ---------------------------------------------------------------
+def partner_month_cents(plan: Plan, lines: SalesLines) -> np.ndarray:
+    """Revenue cents per partner (last row: direct) and month."""
+    n_p = len(plan.partners)
+    key = np.where(lines.partner < 0, n_p, lines.partner) * N_MONTHS + lines.month
+    return (
+        np.bincount(key, lines.revenue_cents, minlength=(n_p + 1) * N_MONTHS)
+        .reshape(n_p + 1, N_MONTHS)
+        .astype(np.int64)
+    )
+
+
+def channel_month(plan: Plan, lines: SalesLines, values: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` per channel and month."""
+    key = lines.channel * N_MONTHS + lines.month
+    return np.bincount(key, values, minlength=len(CHANNELS) * N_MONTHS).reshape(
+        len(CHANNELS), N_MONTHS
+    )
+
+
+# -- entity tables ----------------------------------------------------------------------------------
+def channels_table() -> pd.DataFrame:
+    """``channels.csv``."""
+    return pd.DataFrame(
+        {
+            "channel_id": [c.channel_id for c in CHANNELS],
+            "channel_name": [c.name for c in CHANNELS],
+            "channel_type": [c.channel_type for c in CHANNELS],
+            "launched_on": [c.launched_on for c in CHANNELS],
+        }
+    )
+
+
+def partners_table(plan: Plan) -> pd.DataFrame:
+    """``partners.csv`` (partners as they are now: after any move)."""
+    moved_tier = plan.roles["partner_move_tier"][0]
+    rows = []
+    for p in plan.partners:
+        channel = CHANNELS[int(plan.partner_channel(p.index)[-1])].channel_id
+        tier = (
+            {"bronze": "silver", "silver": "gold", "gold": "gold"}[p.tier]
+            if p.index == moved_tier
+            else p.tier
+        )
+        if p.index == moved_tier and p.tier == "gold":
+            tier = "silver"
+        rows.append(
+            (p.partner_id, p.name, channel, p.region, tier, p.onboarded_on, p.offboarded_on)
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "partner_id",
+            "partner_name",
+            "channel_id",
+            "region",
+            "tier",
+            "onboarded_on",
+            "offboarded_on",
+        ],
+    )
+
+
+def partner_changes_table(plan: Plan, partners: pd.DataFrame) -> pd.DataFrame:
+    """``partner_changes.csv``: the planted channel move and tier move, effective 2026-04-01."""
+    moved = plan.partners[plan.roles["partner_move_channel"][0]]
+    tier = plan.partners[plan.roles["partner_move_tier"][0]]
+    new_tier = partners.loc[tier.index, "tier"]
+    effective = str(month_start(plan.move_month))
+    rows = [
+        (moved.partner_id, effective, "channel_id", "DIST"),
+        (tier.partner_id, effective, "tier", new_tier),
+    ]
+    return pd.DataFrame(
+        rows, columns=["partner_id", "effective_on", "field", "new_value"]
+    ).sort_values(["partner_id", "effective_on", "field"], kind="stable")
+
+
+def customers_table(plan: Plan) -> pd.DataFrame:
+    """``customers.csv``."""
+    return pd.DataFrame(
+        [(c.customer_id, c.name, c.segment, c.region) for c in plan.customers],
+        columns=["customer_id", "customer_name", "segment", "region"],
+    )
+
+
+def products_table(products: Products) -> pd.DataFrame:
+    """``products.csv``."""
+    return pd.DataFrame(
+        {
+            "product_id": products.product_id,
+            "product_line": [PRODUCT_LINES[i] for i in products.product_line],
+            "list_price": money(products.list_cents),
+        }
+    )
+
+
+# -- channel costs -----------------------------------------------------------------------------------
+def channel_costs_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
+    """``channel_costs.csv``: budgets with noise, DIST's co-op accruing at 2.5% of its revenue, ONL's
+    marketing spend that drives its Hill response."""
+    rng = rng_for(plan.seed, 4)
+    revenue = channel_month(plan, lines, lines.revenue_cents.astype(float))
+    rows: list[tuple[str, str, str, int, str]] = []
+    budgets = {  # channel: [(cost_type, monthly USD, discretionary, noise sigma)]
+        "DIR": [("channel_staff", 520_000, False, 0.02), ("enablement", 60_000, True, 0.25)],
+        "DIST": [("channel_staff", 180_000, False, 0.02), ("mdf", 150_000, True, 0.3)],
+        "RES": [
+            ("channel_staff", 220_000, False, 0.02),
+            ("mdf", 90_000, True, 0.3),
+            ("enablement", 40_000, True, 0.3),
+        ],
+        "ONL": [("channel_staff", 60_000, False, 0.02)],
+        "MSP": [
+            ("channel_staff", 90_000, False, 0.02),
+            ("enablement", 50_000, True, 0.3),
+            ("mdf", 40_000, True, 0.3),
+        ],
+    }
+    for m in range(36):
+        month = str(month_start(m))[:7]
+        raise_ = 1.03 ** (m // 12)
+        for ci, spec in enumerate(CHANNELS):
+            if spec.channel_id == "MSP" and m < 12:
+                continue
+            for cost_type, usd, disc, sigma in budgets[spec.channel_id]:
+                amount = (
+                    usd
+                    * (raise_ if cost_type == "channel_staff" else 1.0)
+                    * rng.lognormal(0.0, sigma)
+                )
+                rows.append(
+                    (
+                        month,
+                        spec.channel_id,
+                        cost_type,
+                        round(amount * 100),
+                        "true" if disc else "false",
+                    )
+                )
+            if spec.channel_id == "DIST":
+                rows.append((month, "DIST", "coop", round(0.025 * revenue[ci, m]), "true"))
+                if m % 3 == 2:
+                    rows.append(
+                        (
+                            month,
+                            "DIST",
+                            "rebates",
+                            round(rng.uniform(250_000, 420_000) * 100),
+                            "false",
+                        )
+                    )
+            if spec.channel_id == "ONL":
+                rows.append((month, "ONL", "mdf", round(plan.spend[m] * 100), "true"))
+    df = pd.DataFrame(rows, columns=["month", "channel_id", "cost_type", "cents", "discretionary"])
+    df = df.sort_values(["month", "channel_id", "cost_type"], kind="stable")
+    df.insert(3, "amount", money(df["cents"].to_numpy()))
+    return df.drop(columns="cents")
+
+
+# -- partner reports ---------------------------------------------------------------------------------
+def partner_reports_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
+    """``partner_reports.csv`` with the planted report signals; ordinary partners stay clear."""
+    rng = rng_for(plan.seed, 5)
+    roles = plan.roles
+    pm = partner_month_cents(plan, lines)
+    total_ratio = {roles["total_sales_up"][0]: 1.28, roles["total_sales_down"][0]: 0.74}
+    total_ratio.update(zip(roles["total_sales_near"], (1.15, 0.85, 1.17, 0.83, 1.12), strict=True))
+    full_rows = {
+        i
+        for r in (
+            "talent",
+            "talent_near",
+            "line_card_lost",
+            "line_card_gained",
+            "line_card_near",
+            "service_csat",
+            "service_response",
+            "service_near",
+            "total_sales_up",
+            "total_sales_down",
+            "total_sales_near",
+        )
+        for i in roles[r]
+    }
+    out = []
+    for p in plan.partners:
+        if not p.reports:
+            continue
+        q0 = max(0, p.first_month // 3)
+        q1 = min(REPORT_Q, p.last_month // 3)
+        if p.role == "stopped_reporting":
+            q1 = REPORT_Q - 2
+        quarters = np.arange(q0, q1 + 1)
+        n = len(quarters)
+        if n == 0:
+            continue
+        our_year = (
+            max(
+                pm[p.index, 12:24].sum(),
+                pm[p.index].sum() / max(1, (p.last_month - p.first_month + 1) / 12),
+            )
+            / 100
+        )
+        wallet = rng.uniform(0.12, 0.4)
+        season = np.array([0.9, 1.0, 0.95, 1.15])[quarters % 4]
+        growth = rng.uniform(0.98, 1.03) ** (quarters - 4)
+        total = our_year / wallet / 4 * season * growth * rng.lognormal(0.0, 0.04, n)
+        empty = np.zeros(n, dtype=bool)
+        if p.role == "ordinary" or p.role == "customer_host":
+            empty = (rng.random(n) < 0.04) & (quarters <= 7)
+        if p.index in full_rows:
+            empty[:] = False
+        reported = np.flatnonzero(~empty)
+        ratio = total_ratio.get(p.index, rng.uniform(0.92, 1.08))
+        if len(reported) >= 8:
+            last4, prev4 = reported[-4:], reported[-8:-4]
+            total[last4] *= ratio * total[prev4].sum() / total[last4].sum()
+        headcount = np.clip(np.round(total * 4 / 450_000 * rng.lognormal(0, 0.05, n)), 2, 90)
+        departures = rng.poisson(0.25, n).astype(float)
+        departures[reported[-3:]] = 0
+        rank = np.full(n, float(rng.integers(1, 7)))
+        rank[(rng.random(n) < 0.05) & (quarters < REPORT_Q - 1)] = np.nan
+        csat = np.round(rng.uniform(4.3, 4.9, n), 2)
+        response = np.round(rng.uniform(2.0, 16.0, n), 1)
+        r = {q: k for k, q in enumerate(quarters)}
+        last, prev, before = r.get(REPORT_Q), r.get(REPORT_Q - 1), r.get(REPORT_Q - 2)
+        role = p.role
+        if role == "talent":
+            departures[last] = 2
+        elif role == "talent_near":
+            departures[before if roles["talent_near"].index(p.index) < 3 else r[REPORT_Q - 3]] = 1
+        elif role == "line_card_lost":
+            rank[:] = 2
+            rank[last] = 4
+        elif role == "line_card_gained":
+            rank[:] = 3
+            rank[last] = 1
+        elif role == "line_card_near":
+            k = roles["line_card_near"].index(p.index)
+            rank[:] = 3
+            if k == 0:  # a missing report between two equal ranks
+                rank[prev] = np.nan
+            elif k == 1:  # no rank reported this quarter
+                rank[last] = np.nan
+                rank[prev] = 2
+            else:  # changed two reports ago, unchanged since
+                rank[before:] = 2
+        elif role == "service_csat":
+            csat[last] = 3.6
+        elif role == "service_response":
+            response[last] = 31.5
+        elif role == "service_near":
+            k = roles["service_near"].index(p.index)
+            if k == 0:
+                csat[last] = 4.1
+            elif k == 1:
+                csat[last] = 4.15
+            elif k == 2:
+                response[last] = 22.5
+            elif k == 3:
+                response[last] = 23.5
+            else:  # poor last quarter, recovered in the reporting quarter
+                csat[prev], csat[last] = 3.7, 4.4
+        certified = np.floor(headcount * rng.uniform(0.2, 0.7, n))
+        pipeline = total * rng.uniform(0.4, 1.2, n)
+        frame = pd.DataFrame(
+            {
+                "quarter": [quarter_label(q) for q in quarters],
+                "partner_id": p.partner_id,
+                "partner_total_sales": np.round(total, 2),
+                "line_card_rank": rank,
+                "sales_headcount": headcount,
+                "key_sales_departures": departures,
+                "csat": csat,
+                "first_response_hours": response,
+                "certified_staff": certified,
+                "pipeline_value": np.round(pipeline, 2),
+            }
+        )
+        frame.loc[empty, frame.columns[2:]] = np.nan
+        out.append(frame)
+    df = pd.concat(out, ignore_index=True).sort_values(["quarter", "partner_id"], kind="stable")
+    return pd.DataFrame(
+        {
+            "quarter": df["quarter"].to_numpy(),
+            "partner_id": df["partner_id"].to_numpy(),
+            "partner_total_sales": _money_or_empty(df["partner_total_sales"].to_numpy()),
+            "line_card_rank": integers(df["line_card_rank"].to_numpy()),
+            "sales_headcount": integers(df["sales_headcount"].to_numpy()),
+            "key_sales_departures": integers(df["key_sales_departures"].to_numpy()),
+            "csat": fixed(df["csat"].to_numpy(), 2),
+            "first_response_hours": fixed(df["first_response_hours"].to_numpy(), 1),
+            "certified_staff": integers(df["certified_staff"].to_numpy()),
+            "pipeline_value": _money_or_empty(df["pipeline_value"].to_numpy()),
+        }
+    )
+
+
+def _money_or_empty(usd: np.ndarray) -> np.ndarray:
+    cents = np.round(np.nan_to_num(usd) * 100).astype(np.int64)
+    return np.where(np.isnan(usd), "", money(cents)).astype(object)
+
+
+# -- opportunities ------------------------------------------------------------------------------------
+#: planted and near-miss deals: (key, kind, amount USD, outcome, registered_on, close_date)
+DEALS = (
+    ("win_loss_won", "planted", 460_000, "won", "2026-01-12", "2026-05-14"),
+    ("win_loss_lost", "planted", 385_000, "lost", "2026-02-03", "2026-06-09"),
+    ("near_won_290k", "near_miss", 290_000, "won", "2026-01-20", "2026-05-20"),
+    ("near_lost_285k", "near_miss", 285_000, "lost", "2026-02-16", "2026-06-02"),
+    ("near_open_520k", "near_miss", 520_000, "open", "2026-05-05", ""),
+    ("near_won_previous_quarter", "near_miss", 350_000, "won", "2025-11-04", "2026-03-18"),
+    ("near_lost_next_quarter", "near_miss", 330_000, "lost", "2026-03-02", "2026-07-03"),
+)
+
+
+def opportunities_table(plan: Plan) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``opportunities.csv`` and the opportunity id of each planted / near-miss deal."""
+    rng = rng_for(plan.seed, 6)
+    reasons = ("price", "competitor", "no decision", "timing", "budget")
+    rows = []
+    eligible = [
+        p
+        for p in plan.partners
+        if p.role not in ("never_ordered",)
+        and p.fy_total
+        and CHANNELS[p.channel].channel_id != "ONL"
+    ]
+    for p in eligible:
+        start = max(np.datetime64(p.onboarded_on), np.datetime64("2023-07-01"))
+        end = np.datetime64(p.offboarded_on) if p.offboarded_on else DATA_END
+        n = rng.poisson(
+            2 + 40 * p.fy_total.get("FY2025", p.fy_total.get("FY2026", 0)) / 50e6 * 15 / 4
+        )
+        span = int((end - start).astype(int))
+        for _ in range(n):
+            reg = start + int(rng.integers(0, max(span, 1)))
+            close = reg + int(rng.integers(20, 200))
+            amount = float(
+                np.clip(np.round(rng.lognormal(np.log(35_000), 0.9), -2), 2_000, 240_000)
+            )
+            if close > DATA_END:
+                outcome, close_s = "open", ""
+            else:
+                outcome = str(rng.choice(["won", "lost", "open"], p=[0.5, 0.35, 0.15]))
+                close_s = "" if outcome == "open" else str(close)
+            ids, _ = plan.pools.get(p.index, (np.array([], dtype=np.int64), None))
+            customer = (
+                plan.customers[int(rng.choice(ids))].customer_id
+                if len(ids) and rng.random() < 0.75
+                else ""
+            )
+            reason = str(rng.choice(reasons)) if outcome == "lost" else ""
+            rows.append(
+                (
+                    str(reg),
+                    p.partner_id,
+                    customer,
+                    round(amount * 100),
+                    outcome,
+                    close_s,
+                    reason,
+                    "",
+                )
+            )
+    hosts = [
+        p for p in eligible if p.role == "ordinary" and p.first_month == 0 and not p.offboarded_on
+    ]
+    picks = rng.choice(len(hosts), size=len(DEALS), replace=False)
+    for (key, _kind, usd, outcome, reg, close), k in zip(DEALS, picks, strict=True):
+        p = hosts[int(k)]
+        ids, _ = plan.pools[p.index]
+        reason = "competitor" if outcome == "lost" else ""
+        rows.append(
+            (
+                reg,
+                p.partner_id,
+                plan.customers[int(ids[0])].customer_id,
+                usd * 100,
+                outcome,
+                close,
+                reason,
+                key,
+            )
+        )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "registered_on",
+            "partner_id",
+            "customer_id",
+            "cents",
+            "outcome",
+            "close_date",
+            "loss_reason",
+            "key",
+        ],
+    )
+    df = df.sort_values(["registered_on", "partner_id", "cents", "key"], kind="stable").reset_index(
+        drop=True
+    )
+    df.insert(0, "opportunity_id", [f"OPP-{i + 1:05d}" for i in range(len(df))])
+    df.insert(3, "amount", money(df["cents"].to_numpy()))
+    keys = {k: oid for k, oid in zip(df["key"], df["opportunity_id"], strict=True) if k}
+    df = df[
+        [
+            "opportunity_id",
+            "partner_id",
+            "customer_id",
+            "amount",
+            "registered_on",
+            "outcome",
+            "close_date",
+            "loss_reason",
+        ]
+    ]
+    return df, keys
+
+
+# -- targets -------------------------------------------------------------------------------------------
+def targets_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
+    """``targets.csv``: official channel and partner targets for FY2026 and FY2027-Q1."""
+    rng = rng_for(plan.seed, 7)
+    rev = channel_month(plan, lines, lines.revenue_cents.astype(float))
+    gp = channel_month(plan, lines, (lines.revenue_cents - lines.cost_cents).astype(float))
+    pm = partner_month_cents(plan, lines)
+    res = CHANNEL_INDEX["RES"]
+    rows = []
+    for q in range(8, 13):
+        months = slice(3 * q, 3 * q + 3) if q < 12 else slice(24, 27)
+        growth = 1.0 if q < 12 else 1.07
+        for ci, spec in enumerate(CHANNELS):
+            attain = 0.86 if (ci == res and q == REPORT_Q) else rng.uniform(1.03, 1.08)
+            rows.append(
+                (
+                    quarter_label(q),
+                    spec.channel_id,
+                    "",
+                    "revenue",
+                    round(rev[ci, months].sum() * growth / attain, -5),
+                )
+            )
+            if q < 12:
+                rows.append(
+                    (
+                        quarter_label(q),
+                        spec.channel_id,
+                        "",
+                        "gross_profit",
+                        round(gp[ci, months].sum() / rng.uniform(1.03, 1.07), -5),
+                    )
+                )
+        for ci in (CHANNEL_INDEX["DIST"], CHANNEL_INDEX["RES"], CHANNEL_INDEX["MSP"]):
+            members = [
+                p
+                for p in plan.partners
+                if p.channel == ci
+                and p.role == "ordinary"
+                and "FY2025" in p.fy_total
+                and p.index not in plan.channel_of_month
+            ]
+            members.sort(key=lambda p: (-p.fy_total["FY2025"], p.index))
+            for p in members[:3]:
+                rows.append(
+                    (
+                        quarter_label(q),
+                        CHANNELS[ci].channel_id,
+                        p.partner_id,
+                        "revenue",
+                        round(pm[p.index, months].sum() * growth / rng.uniform(1.03, 1.08), -3),
+                    )
+                )
+    df = pd.DataFrame(rows, columns=["quarter", "channel_id", "partner_id", "metric", "cents"])
+    df = df.sort_values(["quarter", "channel_id", "partner_id", "metric"], kind="stable")
+    df["target"] = money(df["cents"].astype(np.int64).to_numpy())
+    return df.drop(columns="cents")
+
+
+# -- goals.yaml ----------------------------------------------------------------------------------------
+_ROLES = {
+    "DIR": "{role: strategic_accounts, role_weight: 1.3, segments: [enterprise], "
+    "product_lines: [platform, subscriptions, services], customer_focus: expansion}",
+    "DIST": "{role: distribution, role_weight: 1.0, segments: [mid_market, smb], "
+    "product_lines: [platform, subscriptions, accessories], customer_focus: coverage}",
+    "RES": "{role: solution_selling, role_weight: 1.1, segments: [mid_market, enterprise], "
+    "product_lines: [platform, services], customer_focus: acquisition}",
+    "ONL": "{role: online_marketplace, role_weight: 0.6, segments: [smb], "
+    "product_lines: [accessories, subscriptions], customer_focus: acquisition}",
+    "MSP": "{role: managed_services, role_weight: 0.8, segments: [mid_market, smb], "
+    "product_lines: [subscriptions, services], customer_focus: expansion}",
+}
+MSP_ROLE_FY2027 = (
+    "{role: recurring_revenue_growth, role_weight: 1.2, segments: [mid_market, smb], "
+    "product_lines: [subscriptions, services], customer_focus: acquisition}"
+)
+
+
+def goals_yaml(plan: Plan, lines: SalesLines) -> str:
+    """``goals.yaml``: one section per fiscal year FY2024..FY2027 and the default signal thresholds."""
+    rev = channel_month(plan, lines, lines.revenue_cents.astype(float)).sum(axis=0) / 100
+    actual = {fy: rev[list(m)].sum() for fy, m in FY_MONTHS.items()}
+    objective = {
+        "FY2024": actual["FY2024"] * 1.02,
+        "FY2025": actual["FY2025"] * 1.03,
+        "FY2026": actual["FY2026"] * 1.02,
+        "FY2027": actual["FY2026"] * 1.08,
+    }
+    focus = {
+        "FY2024": (
+            "{enterprise: 0.4, mid_market: 0.35, smb: 0.25}",
+            "{platform: 0.5, subscriptions: 0.2, services: 0.15, accessories: 0.15}",
+            0.2,
+        ),
+        "FY2025": (
+            "{enterprise: 0.4, mid_market: 0.35, smb: 0.25}",
+            "{platform: 0.45, subscriptions: 0.25, services: 0.15, accessories: 0.15}",
+            0.2,
+        ),
+        "FY2026": (
+            "{enterprise: 0.45, mid_market: 0.35, smb: 0.2}",
+            "{platform: 0.4, subscriptions: 0.3, services: 0.2, accessories: 0.1}",
+            0.15,
+        ),
+        "FY2027": (
+            "{enterprise: 0.45, mid_market: 0.35, smb: 0.2}",
+            "{platform: 0.35, subscriptions: 0.4, services: 0.2, accessories: 0.05}",
+            0.15,
+        ),
+    }
+    out = [
+        "# Corporate goals of the sample company (generated by channel_lib.sample; do not edit by hand).",
+        "# A July-June fiscal year named by the calendar year in which it ends (FY2026 = Jul 2025 - Jun 2026).",
+        "currency: USD",
+        "fiscal_year:",
+        "  start_month: 7",
+        "  naming: end",
+        "signals:  # the defaults, written out",
+        "  partner_sales_change: 0.20",
+        "  our_sales_change: 0.20",
+        "  lost_customer_share: 0.01",
+        "  lost_customer_window_quarters: 2",
+        "  key_talent_quarters: 2",
+        "  csat_min: 4.0",
+        "  first_response_hours_max: 24.0",
+        "  win_loss_amount: 300000",
+        "  dependency_share: 0.30",
+        "  min_revenue_at_stake: 50000",
+        "years:",
+    ]
+    for fy in ("FY2024", "FY2025", "FY2026", "FY2027"):
+        segments, product_lines, new_share = focus[fy]
+        out += [
+            f"  {fy}:",
+            f"    revenue_objective: {round(objective[fy], -5):.0f}",
+            f"    gross_margin_goal: {0.34 if fy < 'FY2026' else 0.35:.2f}",
+            f"    managing_for: {'revenue' if fy < 'FY2026' else 'revenue_and_profit'}",
+            "    strategic_focus:",
+            f"      segments: {segments}",
+            f"      product_lines: {product_lines}",
+            f"      new_customer_share: {new_share:.2f}",
+            "    channels:",
+        ]
+        for spec in CHANNELS:
+            if spec.channel_id == "MSP" and fy == "FY2024":
+                continue
+            role = (
+                MSP_ROLE_FY2027
+                if (spec.channel_id == "MSP" and fy == "FY2027")
+                else _ROLES[spec.channel_id]
+            )
+            out.append(f"      {spec.channel_id}: {role}")
+    return "\n".join(out) + "\n"
+
+
+# -- ground truth --------------------------------------------------------------------------------------
+def ground_truth(plan: Plan, lines: SalesLines, deals: dict[str, str]) -> pd.DataFrame:
+    """``ground_truth.csv`` from the plan, with the measured values in ``detail``."""
+    roles, partners = plan.roles, plan.partners
+    pm = partner_month_cents(plan, lines) / 100
+    rows: list[TruthRow] = []
+
+    def pid(i: int) -> str:
+        return partners[i].partner_id
+
+    def our_change(i: int) -> str:
+        a, b = pm[i, 12:24].sum(), pm[i, 24:36].sum()
+        return f"our revenue through the partner FY2026 {_usd(b)} vs FY2025 {_usd(a)}: {b / a - 1:+.1%}"
+
+    for role, kind in (
+        ("our_sales_up", "planted"),
+        ("our_sales_down", "planted"),
+        ("our_sales_near", "near_miss"),
+    ):
+        for i in roles[role]:
+            rows.append(TruthRow("our_sales_change", "partner", pid(i), kind, our_change(i)))
+    for role, kind in (
+        ("total_sales_up", "planted"),
+        ("total_sales_down", "planted"),
+        ("total_sales_near", "near_miss"),
+    ):
+        for i in roles[role]:
+            rows.append(
+                TruthRow(
+                    "partner_total_sales_change",
+                    "partner",
+                    pid(i),
+                    kind,
+                    f"partner_total_sales of the last four reported quarters vs the four before: "
+                    f"{partners[i].total_sales_ratio - 1:+.1%}"
+                    if False
+                    else f"partner_total_sales, last four reported quarters vs the four before: "
+                    f"{_total_ratio(role, roles[role].index(i)) - 1:+.0%}",
+                )
+            )
+    # customers
+    company_base = pm[:, 18:30].sum()
+    cust_rev = np.bincount(
+        lines.customer[(lines.month >= 18) & (lines.month < 30)],
+        lines.revenue_cents[(lines.month >= 18) & (lines.month < 30)] / 100,
+        minlength=len(plan.customers),
+    )
+    labels = {
+        "lost": ("planted", "bought in all 4 quarters FY2025-Q3..FY2026-Q2, nothing since"),
+        "moved_from": (
+            "near_miss",
+            "large customer that moved to partner {moved_to} in FY2026-Q3: moved, not lost",
+        ),
+        "annual": ("near_miss", "once-a-year buyer (each October): bought in 1 of the 4 quarters"),
+        "small_stop_a": ("near_miss", "stopped buying, but worth less than 1% of revenue"),
+        "small_stop_b": (
+            "near_miss",
+            "stopped buying (direct account), but worth less than 1% of revenue",
+        ),
+        "late_stop": (
+            "near_miss",
+            "last purchase in January 2026 (FY2026-Q3): bought inside the window",
+        ),
+        "two_quarters": ("near_miss", "bought in only 2 of the 4 quarters before the window"),
+    }
+    moved_to = next(s for s in plan.specials if s.key == "moved_to")
+    for s in plan.specials:
+        if s.key not in labels:
+            continue
+        kind, text = labels[s.key]
+        share = cust_rev[s.customer] / company_base
+        where = pid(s.partner) if s.partner >= 0 else "the direct channel"
+        rows.append(
+            TruthRow(
+                "lost_customer",
+                "customer",
+                plan.customers[s.customer].customer_id,
+                kind,
+                f"{share:.2%} of company revenue FY2025-Q3..FY2026-Q2 via {where}; "
+                + text.format(moved_to=pid(moved_to.partner)),
+            )
+        )
+    # line card
+    rows.append(
+        TruthRow(
+            "line_card_change",
+            "partner",
+            pid(roles["line_card_lost"][0]),
+            "planted",
+            "line_card_rank 2 -> 4 in FY2026-Q4 (position lost)",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "line_card_change",
+            "partner",
+            pid(roles["line_card_gained"][0]),
+            "planted",
+            "line_card_rank 3 -> 1 in FY2026-Q4 (position gained)",
+        )
+    )
+    for k, i in enumerate(roles["line_card_near"]):
+        text = (
+            "rank 3, no rank reported in FY2026-Q3, rank 3 again: a missing report is not a change",
+            "rank 2 in FY2026-Q3, no rank reported in FY2026-Q4: a missing report is not a change",
+            "rank changed 3 -> 2 in FY2026-Q2, unchanged since",
+        )[k]
+        rows.append(TruthRow("line_card_change", "partner", pid(i), "near_miss", text))
+    rows.append(
+        TruthRow(
+            "key_talent_loss",
+            "partner",
+            pid(roles["talent"][0]),
+            "planted",
+            "2 key sales departures reported for FY2026-Q4",
+        )
+    )
+    for k, i in enumerate(roles["talent_near"]):
+        q = "FY2026-Q2" if k < 3 else "FY2026-Q1"
+        rows.append(
+            TruthRow(
+                "key_talent_loss",
+                "partner",
+                pid(i),
+                "near_miss",
+                f"1 key sales departure in {q}, none in the last two reported quarters",
+            )
+        )
+    rows.append(
+        TruthRow(
+            "service_metrics",
+            "partner",
+            pid(roles["service_csat"][0]),
+            "planted",
+            "CSAT 3.60 in FY2026-Q4",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "service_metrics",
+            "partner",
+            pid(roles["service_response"][0]),
+            "planted",
+            "first response 31.5 hours in FY2026-Q4",
+        )
+    )
+    for k, i in enumerate(roles["service_near"]):
+        text = (
+            "CSAT 4.10",
+            "CSAT 4.15",
+            "first response 22.5 hours",
+            "first response 23.5 hours",
+            "CSAT 3.70 in FY2026-Q3, recovered to 4.40 in FY2026-Q4",
+        )[k]
+        rows.append(TruthRow("service_metrics", "partner", pid(i), "near_miss", text))
+    for key, kind, usd, outcome, _reg, close in DEALS:
+        text = f"{outcome} deal of {_usd(usd)} USD" + (
+            f", closed {close}" if close else ", still open"
+        )
+        rows.append(TruthRow("win_loss_deal", "opportunity", deals[key], kind, text))
+    # channels
+    ch_rev = channel_month(plan, lines, lines.revenue_cents.astype(float)) / 100
+    ch_cost = channel_month(plan, lines, lines.cost_cents.astype(float)) / 100
+    share26 = ch_rev[:, 24:36].sum(axis=1) / ch_rev[:, 24:36].sum()
+    dist, dir_ = CHANNEL_INDEX["DIST"], CHANNEL_INDEX["DIR"]
+    rows.append(
+        TruthRow(
+            "channel_dependency",
+            "channel",
+            "DIST",
+            "planted",
+            f"{share26[dist]:.1%} of company revenue FY2026 (trailing 12 months)",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "channel_dependency",
+            "channel",
+            "DIR",
+            "near_miss",
+            f"{share26[dir_]:.1%} of company revenue FY2026 (trailing 12 months)",
+        )
+    )
+    msp = CHANNEL_INDEX["MSP"]
+
+    def margin(ci: int, months: slice) -> float:
+        return 1 - ch_cost[ci, months].sum() / ch_rev[ci, months].sum()
+
+    growth = ch_rev[msp, 24:36].sum() / ch_rev[msp, 12:24].sum() - 1
+    rows.append(
+        TruthRow(
+            "margin_erosion",
+            "channel",
+            "MSP",
+            "planted",
+            f"erosion began {str(month_start(MSP_EROSION_START))[:7]}: gross margin FY2025 "
+            f"{margin(msp, slice(12, 24)):.1%} -> FY2026 {margin(msp, slice(24, 36)):.1%} while revenue "
+            f"grew {growth:+.1%}",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "diminishing_returns",
+            "channel",
+            "ONL",
+            "planted",
+            f"revenue responds to monthly mdf spend as a Hill curve, half-saturation "
+            f"{_usd(HILL_K)} USD/month, n = {HILL_N:g}; saturates above ~{_usd(3 * HILL_K)} USD/month",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "revenue_driven_spend",
+            "channel",
+            "DIST",
+            "planted",
+            "co-op (coop) accrues at 2.5% of the channel's monthly revenue",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "channel_conflict",
+            "channel",
+            "DIST+RES",
+            "planted",
+            f"{len(plan.conflict_group)} customers buy through DIST (discount ~34%) and RES "
+            "(discount ~12%) every month",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "role_departure",
+            "channel",
+            "RES",
+            "planted",
+            "declared solution selling to mid_market/enterprise on platform and services; "
+            "actually sells mostly accessories to smb",
+        )
+    )
+    res = CHANNEL_INDEX["RES"]
+    rows.append(
+        TruthRow(
+            "target_miss",
+            "channel",
+            "RES",
+            "planted",
+            f"FY2026-Q4 revenue {_usd(ch_rev[res, 33:36].sum())} USD is ~86% of its official target",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "stopped_reporting",
+            "partner",
+            pid(roles["stopped_reporting"][0]),
+            "planted",
+            "last partner report FY2026-Q2; none for FY2026-Q3 and FY2026-Q4",
+        )
+    )
+    new = roles["new_partner"][0]
+    rows.append(
+        TruthRow(
+            "new_partner",
+            "partner",
+            pid(new),
+            "planted",
+            f"onboarded {partners[new].onboarded_on} (MSP)",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "new_channel", "channel", "MSP", "planted", "launched 2024-07-01, year two of the data"
+        )
+    )
+    moved = roles["partner_move_channel"][0]
+    rows.append(
+        TruthRow(
+            "partner_move",
+            "partner",
+            pid(moved),
+            "planted",
+            "moved channel RES -> DIST on 2026-04-01",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "partner_move",
+            "partner",
+            pid(roles["partner_move_tier"][0]),
+            "planted",
+            "tier changed on 2026-04-01",
+        )
+    )
+    rows.append(
+        TruthRow(
+            "role_change",
+            "channel",
+            "MSP",
+            "planted",
+            "declared role managed_services (FY2026) -> recurring_revenue_growth (FY2027)",
+        )
+    )
+    df = pd.DataFrame(
+        [(r.signal, r.entity_type, r.entity_id, r.period, r.kind, r.detail) for r in rows],
+        columns=["signal", "entity_type", "entity_id", "period", "kind", "detail"],
+    )
+    order = {"planted": 0, "near_miss": 1}
+    df["_k"] = df["kind"].map(order)
+    return (
+        df.sort_values(["_k", "signal", "entity_id"], kind="stable")
+        .drop(columns="_k")
+        .reset_index(drop=True)
+    )
+
+
+def _total_ratio(role: str, k: int) -> float:
+    return {
+        "total_sales_up": (1.28,),
+        "total_sales_down": (0.74,),
+        "total_sales_near": (1.15, 0.85, 1.17, 0.83, 1.12),
+    }[role][k]
+
+
+__all__ = ["WINDOW_MONTHS"]
