@@ -1,7 +1,8 @@
 """Altair chart builders and the workbook's one theme.
 
-Importing this module registers and enables the ``channel_workbook`` theme: readable fonts, number
-formats with thousands separators, and tooltips on. Each channel keeps one colour in every chart
+Importing this module registers and enables the ``channel_workbook`` theme (readable fonts, number
+formats with thousands separators, tooltips on) and the offline renderer of
+:func:`channel_lib.html.enable_offline_charts`, so a chart never loads vega from a CDN. Each channel keeps one colour in every chart
 and every report: :func:`channel_color_scale` assigns the palette by the channel's position in
 ``channels.csv``, so the same dataset always gives the same colours.
 
@@ -17,6 +18,7 @@ import altair as alt
 import pandas as pd
 
 from .errors import ParameterError
+from .html import enable_offline_charts
 
 #: Fixed categorical palette (Tableau 10, then the lighter Tableau 20 tints). Channel *n* in
 #: ``channels.csv`` order gets colour *n*; more channels than colours cycle through it again.
@@ -239,3 +241,6 @@ def line_over_time(
             ],
         )
     )
+
+
+enable_offline_charts()  # last: it imports this module back for the theme

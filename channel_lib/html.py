@@ -185,8 +185,9 @@ def offline_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
 def enable_offline_charts() -> None:
     """Register and enable the ``channel_offline`` Altair renderer and the workbook theme.
 
-    Call it once at the top of a notebook (the parameter-validation cell does). Calling it again
-    makes the next chart re-emit the vega bundle — useful in JupyterLab after clearing outputs.
+    Importing :mod:`channel_lib.charts` calls it, so notebooks that use the chart builders need
+    nothing more. Each call makes the next chart re-emit the vega bundle, so re-running a notebook
+    from the top in JupyterLab (or after clearing outputs) puts the bundle back on the page.
 
     Examples
     --------

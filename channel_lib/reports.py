@@ -92,6 +92,7 @@ def run_notebook(
     *,
     cwd: str | Path = PROJECT_ROOT,
     kernel_name: str = KERNEL_NAME,
+    cell_timeout: float | None = 1800,
 ) -> Path:
     """Execute a notebook with papermill and write the executed copy.
 
@@ -109,6 +110,8 @@ def run_notebook(
         Working directory of the kernel (default: the project root, as notebooks expect).
     kernel_name : str
         Jupyter kernel (default ``python3``, the kernelspec the notebooks are committed with).
+    cell_timeout : float or None
+        Seconds one cell may run before the notebook fails (``None``: no limit).
 
     Returns
     -------
@@ -136,6 +139,10 @@ def run_notebook(
             kernel_name=kernel_name,
             progress_bar=False,
             cwd=str(cwd),
+            execution_timeout=cell_timeout,
+            # ipykernel 7 logs a "running over TCP without encryption" warning to our stderr for
+            # every kernel; cell warnings still reach the notebook (its stderr outputs).
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     finally:
         if Path(tmp).stat().st_size > 0:
