@@ -102,7 +102,8 @@ def script_json(value: Any) -> str:
     >>> script_json({"name": "</script><b>&"})
     '{"name": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
     """
-    text = json.dumps(value, ensure_ascii=True, allow_nan=False, default=str)
+    # NaN/Infinity are written as the JavaScript literals: the text is a script, not a JSON file
+    text = json.dumps(value, ensure_ascii=True, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -259,6 +260,11 @@ def markdown(template: str, /, **values: Any):
         raise ParameterError(
             f"markdown template {template!r} needs a value for {exc}; pass it as a keyword"
         ) from exc
+    except ValueError as exc:
+        raise ParameterError(
+            f"markdown template {template!r}: {exc}; values arrive as escaped text, so format "
+            "numbers before passing them (amount=f'{x:,.0f}')"
+        ) from exc
     return Markdown(text)
 
 
@@ -298,6 +304,11 @@ def table(
     """
     from IPython.display import HTML
 
+    unknown = [c for c in (formats or {}) if c not in frame.columns]
+    if unknown:
+        raise ParameterError(
+            f"table formats name columns the frame does not have: {', '.join(map(repr, unknown))}"
+        )
     shown = frame
     note = ""
     if len(frame) > max_rows:

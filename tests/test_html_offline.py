@@ -289,3 +289,21 @@ def test_browser_guard_fails_on_the_bad_page(browser, bad_page):
     assert "console error: a deliberate console error" in joined
     assert "network request blocked: https://cdn.jsdelivr.net/npm/vega@6" in joined
     assert "network request blocked: https://unpkg.com/some-theme/dist/theme.css" in joined
+
+
+def test_table_formats_must_name_existing_columns():
+    with pytest.raises(ParameterError, match="'revnue'"):
+        html.table(pd.DataFrame({"revenue": [1.0]}), formats={"revnue": "{:,.0f}"})
+
+
+def test_every_real_notebook_runs_in_the_batch(batch_reports):
+    if batch_reports.exit_status is None:
+        pytest.skip("no notebooks/NN_*.ipynb yet")
+    failed = [
+        (r["name"], r["error"]) for r in batch_reports.manifest["notebooks"] if r["status"] != "ok"
+    ]
+    assert batch_reports.exit_status == 0 and failed == [], batch_reports.log
+    index = (
+        batch_reports.folder / "reports" / batch_reports.manifest["quarter"] / "index.html"
+    ).read_text()
+    assert offline_leaks(index) == []
