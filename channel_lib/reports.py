@@ -214,19 +214,9 @@ def resolve_quarters(ds, quarter: str) -> list[tuple[str, str]]:
     >>> resolve_quarters(load_dataset("tests/data/tiny"), "FY2026-Q2..FY2026-Q3")[1][0]
     'FY2026-Q3'
     """
+    from .workbook import choose_quarter
+
     quarter = str(quarter).strip()
-    try:
-        from .workbook import choose_quarter
-    except ImportError:  # pragma: no cover - fallback while workbook.py is being written
-
-        def choose_quarter(ds, quarter):
-            if quarter != "latest":
-                return ds.calendar.validate_quarter(quarter), f"{quarter} was asked for."
-            last = ds.sql("SELECT channel_id, max(order_date) AS d FROM sales GROUP BY 1")
-            return ds.calendar.latest_complete_quarter(
-                dict(zip(last.channel_id, last.d, strict=True))
-            )
-
     if ".." in quarter:
         first, last = (q.strip() for q in quarter.split("..", 1))
         return [choose_quarter(ds, q) for q in ds.calendar.quarter_range(first, last)]
