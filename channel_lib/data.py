@@ -179,8 +179,7 @@ class _Loader:
             self.files[table.name] = path
             if self._read(table, path):
                 self.loaded.add(table.name)
-                self._check_values(table)
-                self._check_key(table)
+                self._check_values(table)  # the key too
         for table in TABLES.values():
             if table.name in self.loaded:
                 self._check_links(table)
@@ -303,6 +302,31 @@ class _Loader:
 
     def _read_parquet(self, table: Table, path: Path, header: list[str]) -> None:
         known = {c.name: c for c in table.columns}
+        source = {
+            r[0]: r[1]
+            for r in self.con.execute(
+                "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
+            ).fetchall()
+        }
+        if all(
+            _cast_cannot_fail(source.get(name, ""), DUCKDB_TYPES[known[name].type])
+            for name in header
+            if name in known
+        ):
+            # Every typed column already has its type (or one that converts without loss or
+            # failure): read once, no raw copy to compare against.
+            select = [
+                f"CAST({_q(n)} AS {DUCKDB_TYPES[known[n].type]}) AS {_q(n)}"
+                if n in known
+                else _q(n)
+                for n in header
+            ]
+            self.con.execute(
+                f"CREATE TABLE {table.name} AS SELECT {', '.join(select)} FROM read_parquet(?)",
+                [str(path)],
+            )
+            self.reject_lines[table.name] = []
+            return
         self.con.execute(
             f"CREATE TABLE raw_{table.name} AS SELECT * FROM read_parquet(?)", [str(path)]
         )
@@ -374,10 +398,17 @@ class _Loader:
         shifted = [line - 2 - j for j, line in enumerate(rejected)]
         return rowid + 2 + bisect_right(shifted, rowid)
 
-    def _report_rows(self, table: Table, column: str, sql: str, message: str) -> None:
-        """Run ``sql`` (returning rowid, value, ordered) and report its rows, at most a page."""
+    def _report_rows(
+        self, table: Table, column: str, sql: str, message: str, total: int | None = None
+    ) -> None:
+        """Run ``sql`` (returning rowid, value, ordered) and report its rows, at most a page.
+
+        ``total``: the number of rows ``sql`` returns when already counted (see
+        :meth:`_run_checks`), to save a scan.
+        """
         file = self.files[table.name].name
-        total = self.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+        if total is None:
+            total = self.con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
         if not total:
             return
         for rowid, value in self.con.execute(f"{sql} LIMIT {MAX_ROWS_PER_CHECK}").fetchall():
@@ -393,70 +424,110 @@ class _Loader:
             )
 
     def _check_values(self, table: Table) -> None:
+        """Value checks of every column and the key, counted in one scan of the table.
+
+        Each check is a condition; one statement counts the rows meeting each, and only the checks
+        that found rows run again to list them (line and value). The key is first checked with a
+        hash (distinct hashes prove distinct keys); only when the hash count says there may be
+        duplicates does the exact, listing query run.
+        """
         name = table.name
         na_list = ", ".join(f"'{t}'" for t in NA_TOKENS)
+        longest_token = max(len(t) for t in NA_TOKENS)
+        checks: list[tuple[str, str, str, str]] = []  # column, condition, value shown, message
+        months: list[tuple[str, str]] = []
+        columns = self._columns(name)
         for c in table.columns:
             col = _q(c.name)
-            if (
-                not c.nullable
-                and (c.in_file or c.name in self._columns(name))
-                and c.name != "line_number"
-            ):
-                self._report_rows(
-                    table,
-                    c.name,
-                    f"SELECT rowid, '' FROM {name} WHERE {col} IS NULL ORDER BY rowid",
-                    f"empty cell in a required column; write {TYPE_HINTS[c.type]}",
-                )
+            if not c.nullable and (c.in_file or c.name in columns) and c.name != "line_number":
+                checks.append(
+                    (c.name, f"{col} IS NULL", "''",
+                     f"empty cell in a required column; write {TYPE_HINTS[c.type]}")
+                )  # fmt: skip
             if DUCKDB_TYPES[c.type] == "VARCHAR" and not c.nullable and not c.na_is_value:
-                self._report_rows(
-                    table,
-                    c.name,
-                    f"SELECT rowid, {col} FROM {name} WHERE trim({col}) IN ({na_list}) ORDER BY rowid",
-                    f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}",
-                )
+                # trim() only removes spaces: a cell that trims to a token is short or starts or
+                # ends with a space, which is cheap to test before trimming every cell
+                checks.append(
+                    (c.name,
+                     f"(strlen({col}) <= {longest_token} OR starts_with({col}, ' ') OR "
+                     f"ends_with({col}, ' ')) AND trim({col}) IN ({na_list})",
+                     col,
+                     f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}")
+                )  # fmt: skip
             if c.choices:
                 allowed = ", ".join(f"'{v}'" for v in c.choices)
-                self._report_rows(
-                    table,
-                    c.name,
-                    f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND {col} NOT IN ({allowed}) "
-                    "ORDER BY rowid",
-                    f"must be one of {', '.join(c.choices)}",
-                )
+                checks.append(
+                    (c.name, f"{col} IS NOT NULL AND {col} NOT IN ({allowed})", col,
+                     f"must be one of {', '.join(c.choices)}")
+                )  # fmt: skip
             if c.minimum is not None:
-                self._report_rows(
-                    table,
-                    c.name,
-                    f"SELECT rowid, CAST({col} AS VARCHAR) FROM {name} WHERE {col} < {c.minimum} ORDER BY rowid",
-                    f"must be at least {c.minimum:g}",
-                )
+                checks.append(
+                    (c.name, f"{col} < {c.minimum}", f"CAST({col} AS VARCHAR)",
+                     f"must be at least {c.minimum:g}")
+                )  # fmt: skip
             if c.type == "quarter":
-                self._report_rows(
-                    table,
-                    c.name,
-                    f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND "
-                    f"NOT regexp_full_match({col}, 'FY[0-9]{{4}}-Q[1-4]') ORDER BY rowid",
-                    f"not {TYPE_HINTS['quarter']}",
-                )
+                checks.append(
+                    (c.name,
+                     f"{col} IS NOT NULL AND NOT regexp_full_match({col}, 'FY[0-9]{{4}}-Q[1-4]')",
+                     col, f"not {TYPE_HINTS['quarter']}")
+                )  # fmt: skip
             if c.type == "month":
                 parsed = f"TRY_CAST(CASE WHEN length({col}) = 7 THEN {col} || '-01' ELSE {col} END AS DATE)"
+                checks.append(
+                    (c.name, f"{col} IS NOT NULL AND ({parsed} IS NULL OR day({parsed}) <> 1)", col,
+                     f"not {TYPE_HINTS['month']}")
+                )  # fmt: skip
+                months.append((col, parsed))
+        # the key of a table with a month column is checked after the month is a date
+        key_hash = None if months else self._key_hash(table)
+        counts = self._count(name, [cond for _, cond, _, _ in checks], key_hash)
+        for (column, cond, value, message), total in zip(checks, counts, strict=False):
+            if total:
                 self._report_rows(
-                    table,
-                    c.name,
-                    f"SELECT rowid, {col} FROM {name} WHERE {col} IS NOT NULL AND ({parsed} IS NULL "
-                    f"OR day({parsed}) <> 1) ORDER BY rowid",
-                    f"not {TYPE_HINTS['month']}",
-                )
-                self.con.execute(f"ALTER TABLE {name} ALTER {col} TYPE DATE USING {parsed}")
+                    table, column,
+                    f"SELECT rowid, {value} FROM {name} WHERE {cond} ORDER BY rowid", message, total,
+                )  # fmt: skip
+        for col, parsed in months:
+            self.con.execute(f"ALTER TABLE {name} ALTER {col} TYPE DATE USING {parsed}")
+        if key_hash is None or counts[-1]:
+            self._check_key(table)
+
+    def _count(self, name: str, conditions: list[str], key_hash: str | None) -> list[int]:
+        """Rows meeting each condition (and, last, rows whose key hash repeats), in one statement.
+
+        A ``UNION ALL`` of filtered counts: DuckDB short-circuits each ``WHERE`` over selection
+        vectors, which measured several times faster than ``count(*) FILTER (...)`` terms in one
+        aggregate (and a ``count(DISTINCT ...)`` next to them ran slower still).
+        """
+        parts = [
+            f"SELECT {i} AS i, count(*) AS n FROM {name} WHERE {cond}"
+            for i, cond in enumerate(conditions)
+        ]
+        counts = [0] * len(conditions)
+        if parts:
+            for i, n in self.con.execute(" UNION ALL ".join(parts)).fetchall():
+                counts[i] = n
+        if key_hash is not None:
+            counts.append(
+                self.con.execute(
+                    f"SELECT count(*) - count(DISTINCT {key_hash}) FROM {name}"
+                ).fetchall()[0][0]
+            )
+        return counts
+
+    def _key(self, table: Table) -> list[str]:
+        if table.name == "sales" and not self._has_values("sales", "line_number"):
+            return ["order_id"]
+        return list(table.key)
+
+    def _key_hash(self, table: Table) -> str:
+        return f"hash({', '.join(_q(k) for k in self._key(table))})"
 
     def _columns(self, table: str) -> set[str]:
         return {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
 
     def _check_key(self, table: Table) -> None:
-        key = list(table.key)
-        if table.name == "sales" and not self._has_values("sales", "line_number"):
-            key = ["order_id"]
+        key = self._key(table)
         cols = ", ".join(_q(k) for k in key)
         hint = (
             "each order line must appear once; number the lines of an order in line_number"
@@ -471,7 +542,7 @@ class _Loader:
         self._report_rows(table, "+".join(key), sql, f"duplicate key ({hint})")
 
     def _has_values(self, table: str, column: str) -> bool:
-        return bool(self.con.execute(f"SELECT count({_q(column)}) FROM {table}").fetchone()[0])
+        return bool(self.con.execute(f"SELECT count({_q(column)}) FROM {table}").fetchall()[0][0])
 
     def _check_links(self, table: Table) -> None:
         for c in table.columns:
@@ -527,6 +598,32 @@ class _Loader:
                 "ANTI JOIN channels c ON p.new_value = c.channel_id WHERE p.field = 'channel_id' ORDER BY p.rowid",
                 "unknown channel_id: not in channels; a channel change must name an existing channel",
             )
+
+
+_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
+
+
+def _cast_cannot_fail(source: str, target: str) -> bool:
+    """Whether CAST from DuckDB type ``source`` to ``target`` can neither fail nor lose data.
+
+    Then TRY_CAST gives the same values as CAST, and a Parquet column needs no check.
+    """
+    source = source.upper()
+    if target == "VARCHAR" or source == target:
+        return True
+    if target == "BIGINT":
+        return source in _INTEGERS
+    if target == "DOUBLE":
+        return source in (*_INTEGERS, "FLOAT")
+    m, t = _DECIMAL.match(source), _DECIMAL.match(target)
+    if m and t:
+        (p, s), (tp, ts) = map(int, m.groups()), map(int, t.groups())
+        return s <= ts and p - s <= tp - ts
+    if t:
+        digits = {"TINYINT": 3, "SMALLINT": 5, "INTEGER": 10, "UTINYINT": 3, "USMALLINT": 5}
+        return source in digits and digits[source] <= int(t.group(1)) - int(t.group(2))
+    return False
 
 
 def _q(name: str) -> str:

@@ -5,11 +5,16 @@ revenue, concentration and attainment against targets.
 
 How it works
 ------------
-DuckDB scans the sales table **once** per dataset and aggregates it into a *monthly cube* — one row
-per month × channel × partner × customer × product line — with money summed exactly in DECIMAL and
-stored as integer cents (``BIGINT``). The cube stays in the dataset's DuckDB connection (a temporary
-table) and is memoised on the :class:`~channel_lib.data.Dataset` object; every function below
-aggregates the cube (thousands of rows, not millions) and hands pandas a small tidy frame.
+DuckDB scans the sales table and aggregates it into a *monthly cube* — one row per month ×
+channel × partner × customer × product line — with money summed exactly in DECIMAL and stored as
+integer cents (``BIGINT``). The cube stays in the dataset's DuckDB connection (a temporary table)
+and is memoised on the :class:`~channel_lib.data.Dataset` object; every function below aggregates
+the cube and hands pandas a small tidy frame.
+
+The cube comes in two grains of the same definition, each built at most once per dataset: without
+``customer_id`` (channel, partner and product-line metrics; tens of thousands of rows even for 10M
+sales lines) and with it (built on the first customer-level request, since with tens of thousands of
+customers it has millions of rows and costs seconds to build at 10M lines).
 
 Fiscal periods come from the dataset's calendar (``goals.yaml``: start month and naming): the
 months spanned by the data are labelled in pandas with :class:`~channel_lib.calendar.FiscalCalendar`
@@ -82,16 +87,29 @@ def _cache(ds: Dataset) -> dict:
     return vars(ds).setdefault(_CACHE_KEY, {})
 
 
-def _ensure_cube(ds: Dataset) -> None:
-    """Build the cube and period tables in ``ds.con`` once per dataset."""
+def _ensure_cube(ds: Dataset, grain: str = "partner") -> str:
+    """Build the cube of ``grain`` (and the period table) in ``ds.con`` once; return its name.
+
+    Two grains share one definition: ``"partner"`` (month × channel × partner × product line,
+    what channel, partner and product-line metrics need; built first and small) and
+    ``"customer"`` (the same plus ``customer_id``; built on the first customer-level request,
+    when the partner grain is then derived from it instead of from ``sales``).
+    """
     cache = _cache(ds)
-    if cache.get("cube"):
-        return
+    if grain in cache:
+        return cache[grain]
     con = ds.con
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {_CUBE} AS
+    keys = "channel_id, partner_id" + (", customer_id" if grain == "customer" else "")
+    if grain == "partner" and "customer" in cache:
+        sums = ", ".join(
+            f"CAST(sum({c}) AS {'DOUBLE' if c == 'quantity' else 'BIGINT'}) AS {c}"
+            for c in _CUBE_SUMS.values()
+        )
+        source = f"SELECT month, {keys}, product_line, {sums} FROM {cache['customer']} GROUP BY ALL"
+    else:
+        source = f"""
         SELECT CAST(date_trunc('month', s.order_date) AS DATE) AS month,
-               s.channel_id, s.partner_id, s.customer_id, p.product_line,
+               {", ".join(f"s.{k.strip()}" for k in keys.split(","))}, p.product_line,
                count(*) AS lines,
                sum(s.quantity) AS quantity,
                CAST(sum(s.revenue) * 100 AS BIGINT) AS revenue_cents,
@@ -101,9 +119,18 @@ def _ensure_cube(ds: Dataset) -> None:
                CAST(round(coalesce(sum(CAST(s.quantity AS DECIMAL(18, 4)) * p.list_price)
                     FILTER (WHERE p.list_price IS NOT NULL), 0) * 100) AS BIGINT) AS list_value_cents
         FROM sales s JOIN products p ON s.product_id = p.product_id
-        GROUP BY ALL
-    """)
-    months = [con.execute(f"SELECT min(month), max(month) FROM {_CUBE}").fetchall()[0]]
+        GROUP BY ALL"""
+    table = f"{_CUBE}_{grain}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {source}")
+    cache[grain] = table
+    if "periods" not in cache:
+        _build_periods(ds, table)
+    return table
+
+
+def _build_periods(ds: Dataset, cube: str) -> None:
+    con = ds.con
+    months = [con.execute(f"SELECT min(month), max(month) FROM {cube}").fetchall()[0]]
     if ds.has("channel_costs"):
         months.append(con.execute("SELECT min(month), max(month) FROM channel_costs").fetchall()[0])
     lows = [m[0] for m in months if m[0] is not None]
@@ -116,8 +143,11 @@ def _ensure_cube(ds: Dataset) -> None:
         )
     finally:
         con.unregister("_cw_period_frame")
-    cache["cube"] = True
-    cache["periods"] = periods
+    _cache(ds)["periods"] = periods
+
+
+def _grain(by: Sequence[str]) -> str:
+    return "customer" if "customer_id" in by else "partner"
 
 
 def _period_frame(ds: Dataset, first, last) -> pd.DataFrame:
@@ -145,7 +175,8 @@ def monthly_cube(ds: Dataset) -> pd.DataFrame:
     """The monthly sales cube every metric is computed from (built once per dataset).
 
     One DuckDB scan of ``sales`` joined to ``products``; money is summed in DECIMAL and stored as
-    integer cents. The cube is memoised on ``ds`` (a temporary table in ``ds.con``).
+    integer cents. The cube is memoised on ``ds`` (a temporary table in ``ds.con``); the metrics
+    functions use it directly (or its customer-free grain) without this pandas copy.
 
     Parameters
     ----------
@@ -174,8 +205,11 @@ def monthly_cube(ds: Dataset) -> pd.DataFrame:
     >>> int(cube["revenue_cents"].sum()), int(cube["lines"].sum())
     (12094500, 28)
     """
-    _ensure_cube(ds)
-    frame = ds.sql(f"SELECT * FROM {_CUBE} ORDER BY ALL")
+    cube = _ensure_cube(ds, "customer")
+    frame = ds.sql(
+        "SELECT month, channel_id, partner_id, customer_id, product_line, "
+        f"{', '.join(_CUBE_SUMS.values())} FROM {cube} ORDER BY ALL"
+    )
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
 
@@ -251,7 +285,7 @@ def _aggregate(
     ds: Dataset, by: list[str], period: str, periods: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Sum the cube by ``period`` and ``by``; cents as int64."""
-    _ensure_cube(ds)
+    cube = _ensure_cube(ds, _grain(by))
     label, start = _check_period(period)
     keys = "".join(f", c.{b}" for b in by)
     where = f"WHERE p.{label} IN ({_quote_list(periods)})" if periods else ""
@@ -261,7 +295,7 @@ def _aggregate(
     )
     frame = ds.sql(
         f"SELECT p.{label} AS period, min(p.{start}) AS period_start{keys}, {sums} "
-        f"FROM {_CUBE} c JOIN {_PERIOD_TABLE} p ON c.month = p.month {where} "
+        f"FROM {cube} c JOIN {_PERIOD_TABLE} p ON c.month = p.month {where} "
         f"GROUP BY p.{label}{keys} ORDER BY period_start{keys} NULLS FIRST"
     )
     frame["period"] = frame["period"].astype("string")
@@ -498,7 +532,7 @@ def trailing_growth(
     cal = ds.calendar
     current_start, current_end = cal.trailing_window(cal.validate_quarter(quarter), months)
     previous_start = current_start - pd.DateOffset(months=months)
-    _ensure_cube(ds)
+    cube = _ensure_cube(ds, _grain(cols))
     keys = ", ".join(cols)
     select_keys = f"{keys}, " if cols else ""
     value = "revenue_cents - cost_of_sales_cents" if metric == "gross_profit" else f"{metric}_cents"
@@ -506,13 +540,13 @@ def trailing_growth(
         f"SELECT {select_keys}"
         f"CAST(coalesce(sum({value}) FILTER (WHERE month >= ?), 0) AS BIGINT) AS current_cents, "
         f"CAST(coalesce(sum({value}) FILTER (WHERE month < ?), 0) AS BIGINT) AS previous_cents "
-        f"FROM {_CUBE} WHERE month >= ? AND month < ? "
+        f"FROM {cube} WHERE month >= ? AND month < ? "
         f"{'GROUP BY ' + keys if cols else ''} {'ORDER BY ' + keys + ' NULLS FIRST' if cols else ''}",
         [current_start.date(), current_start.date(), previous_start.date(), current_end.date()],
     ).df()
     for b in cols:
         frame[b] = frame[b].astype("string")
-    first_month = ds.con.execute(f"SELECT min(month) FROM {_CUBE}").fetchall()[0][0]
+    first_month = ds.con.execute(f"SELECT min(month) FROM {cube}").fetchall()[0][0]
     frame["metric"] = metric
     frame["current_start"] = current_start
     frame["current_end"] = current_end

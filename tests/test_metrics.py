@@ -202,6 +202,23 @@ def test_cube_is_built_once_per_dataset():
     again = summarise(ds, by="channel_id", period="quarter")
     pd.testing.assert_frame_equal(first, again)
     assert len(growth(ds, period="year")) > 0
+    ds.con.execute("ALTER TABLE sales_moved_away RENAME TO sales")
+    customers = summarise(ds, by="customer_id", period="quarter")  # the customer grain, once
+    ds.con.execute("ALTER TABLE sales RENAME TO sales_moved_away")
+    again = summarise(ds, by="customer_id", period="quarter")
+    pd.testing.assert_frame_equal(customers, again)
+    assert monthly_cube(ds)["revenue_cents"].sum() == first["revenue_cents"].sum()
+
+
+def test_customer_grain_built_first_gives_the_same_channel_figures():
+    ds = load_dataset(TINY)
+    monthly_cube(ds)  # customer grain first: the partner grain is then derived from it
+    pd.testing.assert_frame_equal(
+        summarise(ds, by=("channel_id", "partner_id", "product_line"), period="month"),
+        summarise(
+            load_dataset(TINY), by=("channel_id", "partner_id", "product_line"), period="month"
+        ),
+    )
 
 
 # -- hand-worked cases on tests/data/tiny ---------------------------------------------------------------
