@@ -605,7 +605,7 @@ _DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
 
 
 def _cast_cannot_fail(source: str, target: str) -> bool:
-    """Whether CAST from DuckDB type ``source`` to ``target`` can neither fail nor lose data.
+    """Whether CAST from DuckDB type ``source`` to ``target`` can never fail (conservative).
 
     Then TRY_CAST gives the same values as CAST, and a Parquet column needs no check.
     """
