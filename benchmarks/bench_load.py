@@ -1,0 +1,264 @@
+"""Load benchmark: ``load_dataset`` + quarterly core metrics against one plain DuckDB query.
+
+For each sales format (CSV, Parquet) of a ~10M-line dataset, two measurements run, each in a fresh
+Python process so that neither inherits the other's memory or caches:
+
+- **plain**: the quarter × channel aggregation as ONE DuckDB SQL statement over the files
+  (fiscal quarter labels computed in SQL from ``goals.yaml``; money read as DECIMAL so the sums are
+  exact) — the floor a hand-written query reaches, with no validation;
+- **workbook**: :func:`channel_lib.load_dataset` (every check of the data contract) followed by
+  the quarterly core metrics of :mod:`channel_lib.metrics` (summary by channel, QoQ/YoY growth,
+  channel concentration, contribution).
+
+Both return the quarter × channel lines, revenue and cost of sales; the benchmark asserts they are
+equal to the cent. The child process reports its own peak RSS (``getrusage(RUSAGE_SELF)``), so
+each figure is that measurement's alone.
+
+The dataset is generated once under ``benchmarks/data/`` (git-ignored) with
+:func:`channel_lib.sample.generate_sample` (``scale=100``), or, when that is not available, with
+the contract-conforming synthetic set of :mod:`make_data`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+SEED = 20261
+SCALE = 100
+TARGET_RATIO = 2.0
+TARGET_PEAK_GIB = 4.0
+
+
+# -- the dataset ---------------------------------------------------------------------------------------
+def ensure_data(*, scale: float = SCALE, seed: int = SEED) -> tuple[dict[str, Path], str]:
+    """Generate the benchmark dataset once; return ``{format: folder}`` and how it was made."""
+    try:
+        from channel_lib.sample import generate_sample
+    except ImportError:
+        generate_sample = None
+    if generate_sample is not None:
+        out = DATA / f"sample-seed{seed}-scale{scale:g}"
+        marker = out.with_suffix(".complete")
+        if not marker.exists():
+            print(
+                f"generating {out} with channel_lib.sample.generate_sample (once) ...", flush=True
+            )
+            generate_sample(out, seed=seed, scale=scale, formats=("csv", "parquet"))
+            marker.write_text(json.dumps({"seed": seed, "scale": scale}))
+        how = f"channel_lib.sample.generate_sample(seed={seed}, scale={scale:g})"
+        return {"csv": out, "parquet": out / "parquet"}, how
+    from make_data import build
+
+    out = DATA / "synthetic-10M"
+    marker = out.with_suffix(".complete")
+    if not marker.exists():
+        print(f"generating {out} with benchmarks/make_data.py (once) ...", flush=True)
+        build(out, 10_000_000)
+        marker.write_text("{}")
+    return {"csv": out / "csv", "parquet": out / "parquet"}, "benchmarks/make_data.py (synthetic)"
+
+
+# -- the two measured workloads ----------------------------------------------------------------------
+def _quarter_sql(folder: Path, date: str) -> str:
+    import yaml
+
+    fy = yaml.safe_load((folder / "goals.yaml").read_text()).get("fiscal_year", {}) or {}
+    start, naming = int(fy.get("start_month", 1)), fy.get("naming", "end")
+    offset = 1 if naming == "end" and start != 1 else 0
+    start_year = f"(CASE WHEN month({date}) >= {start} THEN year({date}) ELSE year({date}) - 1 END)"
+    q = f"CAST((month({date}) - {start} + 12) % 12 // 3 + 1 AS VARCHAR)"
+    return f"'FY' || CAST({start_year} + {offset} AS VARCHAR) || '-Q' || {q}"
+
+
+def plain(folder: Path) -> list[tuple]:
+    """The quarter × channel aggregation as one plain DuckDB statement (no validation)."""
+    import duckdb
+
+    if (folder / "sales.parquet").exists():
+        sales = f"read_parquet('{folder / 'sales.parquet'}')"
+    else:
+        money = "{'revenue': 'DECIMAL(18,2)', 'cost_of_sales': 'DECIMAL(18,2)'}"
+        sales = f"read_csv('{folder / 'sales.csv'}', types = {money})"
+    products = f"read_csv('{folder / 'products.csv'}', types = {{'list_price': 'DECIMAL(18,2)'}})"
+    sql = f"""
+        SELECT {_quarter_sql(folder, "s.order_date")} AS period, s.channel_id,
+               count(*) AS lines,
+               CAST(sum(s.revenue) * 100 AS BIGINT) AS revenue_cents,
+               CAST(sum(s.cost_of_sales) * 100 AS BIGINT) AS cost_of_sales_cents,
+               1 - sum(s.revenue) FILTER (WHERE p.list_price IS NOT NULL)
+                   / sum(s.quantity * p.list_price) FILTER (WHERE p.list_price IS NOT NULL)
+                   AS discount
+        FROM {sales} s JOIN {products} p ON s.product_id = p.product_id
+        GROUP BY ALL ORDER BY period, channel_id
+    """
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return [tuple(r) for r in con.execute(sql).fetchall()]
+
+
+def workbook(folder: Path) -> tuple[list[tuple], float]:
+    """``load_dataset`` + quarterly core metrics; returns the rows and the load time (s)."""
+    from channel_lib import load_dataset
+    from channel_lib.metrics import concentration, contribution, growth, summarise
+
+    t0 = time.perf_counter()
+    ds = load_dataset(folder)
+    loaded = time.perf_counter() - t0
+    summary = summarise(ds, by="channel_id", period="quarter")
+    growth(ds, by="channel_id", period="quarter")
+    concentration(ds, by="channel_id", period="quarter")
+    if ds.has("channel_costs"):
+        contribution(ds, period="quarter")
+    cols = ["period", "channel_id", "lines", "revenue_cents", "cost_of_sales_cents", "discount"]
+    rows = [tuple(r) for r in summary[cols].itertuples(index=False)]
+    return [(str(a), str(b), int(c), int(d), int(e), float(f)) for a, b, c, d, e, f in rows], loaded
+
+
+def _child(kind: str, folder: Path) -> None:
+    if kind == "plain":
+        import duckdb  # noqa: F401  (imports are not timed, for both kinds)
+
+        t0 = time.perf_counter()
+        rows = plain(folder)
+        seconds, load = time.perf_counter() - t0, None
+    else:
+        import channel_lib.metrics  # noqa: F401
+
+        t0 = time.perf_counter()
+        rows, load = workbook(folder)
+        seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    print(json.dumps({"seconds": seconds, "load_seconds": load, "peak_rss": peak, "rows": rows},
+                     default=str))  # fmt: skip
+
+
+def measure(kind: str, folder: Path) -> dict:
+    """Run one measurement in a fresh Python process and return its JSON report."""
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__)), "--child", kind, str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    if run.returncode:
+        raise RuntimeError(f"{kind} on {folder} failed:\n{run.stderr}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def _same(a: list, b: list) -> bool:
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if list(x[:5]) != list(y[:5]):
+            return False
+        dx, dy = x[5], y[5]
+        if dx is None or dy is None or dx != dx or dy != dy:  # NaN or no list price
+            if not ((dx is None or dx != dx) and (dy is None or dy != dy)):
+                return False
+        elif abs(float(dx) - float(dy)) > 1e-9:
+            return False
+    return True
+
+
+def run(*, repeat: int = 3) -> dict:
+    """Measure both workloads on both formats ``repeat`` times (interleaved); return the results."""
+    folders, how = ensure_data()
+    lines = _count_lines(folders["parquet"])
+    results = []
+    for fmt, folder in folders.items():
+        plain_runs, wb_runs = [], []
+        for _ in range(repeat):
+            plain_runs.append(measure("plain", folder))
+            wb_runs.append(measure("workbook", folder))
+        reference = [tuple(r) for r in plain_runs[0]["rows"]]
+        for r in wb_runs:
+            if not _same(reference, [tuple(x) for x in r["rows"]]):
+                raise AssertionError(f"{fmt}: channel_lib and the plain query disagree")
+        p = statistics.median(r["seconds"] for r in plain_runs)
+        w = statistics.median(r["seconds"] for r in wb_runs)
+        results.append(
+            {
+                "format": fmt,
+                "file": str((folder / f"sales.{fmt}").relative_to(ROOT)),
+                "file_mib": (folder / f"sales.{fmt}").stat().st_size / 2**20,
+                "plain_s": p,
+                "plain_min_s": min(r["seconds"] for r in plain_runs),
+                "workbook_s": w,
+                "workbook_min_s": min(r["seconds"] for r in wb_runs),
+                "load_s": statistics.median(r["load_seconds"] for r in wb_runs),
+                "metrics_s": statistics.median(r["seconds"] - r["load_seconds"] for r in wb_runs),
+                "ratio": w / p,
+                "plain_peak_gib": max(r["peak_rss"] for r in plain_runs) / 2**30,
+                "workbook_peak_gib": max(r["peak_rss"] for r in wb_runs) / 2**30,
+                "same_numbers": True,
+                "quarter_channel_rows": len(reference),
+            }
+        )
+    return {
+        "benchmark": "load",
+        "dataset": how,
+        "sales_lines": lines,
+        "repeat": repeat,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "targets": {"ratio_max": TARGET_RATIO, "peak_gib_max": TARGET_PEAK_GIB},
+        "results": results,
+    }
+
+
+def _count_lines(folder: Path) -> int:
+    import duckdb
+
+    path = folder / "sales.parquet"
+    return duckdb.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0]
+
+
+def table(report: dict) -> str:
+    """The results as a small Markdown table."""
+    head = (
+        f"Load benchmark — {report['sales_lines']:,} sales lines from {report['dataset']}; "
+        f"median of {report['repeat']} runs, each in a fresh process; {report['cpus']} CPUs\n\n"
+        "| format | file MiB | plain query s | load_dataset s | metrics s | workbook s | ratio "
+        "| plain peak GiB | workbook peak GiB | same numbers |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+    )
+    rows = [
+        f"| {r['format']} | {r['file_mib']:.0f} | {r['plain_s']:.2f} | {r['load_s']:.2f} | "
+        f"{r['metrics_s']:.2f} | {r['workbook_s']:.2f} | {r['ratio']:.1f}x | "
+        f"{r['plain_peak_gib']:.2f} | {r['workbook_peak_gib']:.2f} | "
+        f"{'yes' if r['same_numbers'] else 'NO'} |"
+        for r in report["results"]
+    ]
+    verdicts = [
+        f"- {r['format']}: ratio {r['ratio']:.1f}x "
+        f"({'within' if r['ratio'] <= TARGET_RATIO else 'ABOVE'} the {TARGET_RATIO:g}x target), "
+        f"peak {r['workbook_peak_gib']:.2f} GiB "
+        f"({'within' if r['workbook_peak_gib'] <= TARGET_PEAK_GIB else 'ABOVE'} "
+        f"the {TARGET_PEAK_GIB:g} GiB target)"
+        for r in report["results"]
+    ]
+    return head + "\n".join(rows) + "\n\n" + "\n".join(verdicts) + "\n"
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", choices=("plain", "workbook"), help=argparse.SUPPRESS)
+    parser.add_argument("folder", nargs="?", help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, Path(args.folder))
+    else:
+        print(table(run(repeat=args.repeat)))
