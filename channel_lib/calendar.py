@@ -193,10 +193,21 @@ class FiscalCalendar:
         )
         label = self._label(index)
         _, end = self.quarter_bounds(label)
-        reason = (
-            f"{label} is the latest quarter that every channel's data covers: channel {channel} "
-            f"is the limiting one, its last order is on {last:%Y-%m-%d} (a channel covers a quarter "
-            f"when its last order is within {tolerance:.0f} days of the quarter's end or later; "
-            f"{label} ends on {end - pd.Timedelta(days=1):%Y-%m-%d})."
+        newest = max(pd.Timestamp(d) for d in last_date_by_channel.values())
+        rule = (
+            f"(a channel covers a quarter when its last order is within {tolerance:.0f} days of the "
+            f"quarter's end or later)"
         )
+        if last >= end:
+            reason = (
+                f"{label} is the latest complete quarter: every channel's data reaches its end "
+                f"({end - pd.Timedelta(days=1):%Y-%m-%d}); channel {channel}'s data stops on "
+                f"{last:%Y-%m-%d}, part-way through {self._label(index + 1)}, which is not reported "
+                f"until every channel covers it {rule}."
+            )
+        else:
+            reason = (
+                f"{label} is the latest quarter that every channel's data covers: channel {channel} "
+                f"stops on {last:%Y-%m-%d} while other data runs to {newest:%Y-%m-%d} {rule}."
+            )
         return label, reason

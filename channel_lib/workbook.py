@@ -51,6 +51,12 @@ class Workbook:
         return self.dataset.calendar.year_of_quarter(self.quarter)
 
     @property
+    def quarters(self) -> list[str]:
+        """Every fiscal quarter from the first one with sales to the reporting quarter, in order."""
+        first = self.dataset.calendar.quarter_of(sales_coverage(self.dataset)["first_date"].min())
+        return self.dataset.calendar.quarter_range(first, self.quarter)
+
+    @property
     def quarter_bounds(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """``(first_day, first_day_after)`` of the reporting quarter."""
         return self.dataset.calendar.quarter_bounds(self.quarter)
@@ -123,6 +129,8 @@ def choose_quarter(ds: Dataset, quarter: str = "latest") -> tuple[str, str]:
             f"quarter {quarter} is outside the data: complete quarters run from {first} to {latest} "
             f"({reason})"
         )
+    if quarter == latest:
+        return quarter, f"{quarter} was asked for, and it is the latest complete quarter: {reason}"
     return quarter, f"{quarter} was asked for; the data covers {first} to {latest} completely."
 
 

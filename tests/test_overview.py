@@ -1,0 +1,97 @@
+"""The quarter overview (notebook 00): KPIs equal an independent DuckDB computation on the sample,
+and the planted target miss and channel dependency are reported (read from ground_truth.csv)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from channel_lib import overview
+from channel_lib.workbook import open_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+# FY runs July-June in the sample's goals.yaml; FY2026-Q4 = April-June 2026 (checked below)
+QUARTERS = {"FY2026-Q4": ("2026-04-01", "2026-07-01"), "FY2026-Q3": ("2026-01-01", "2026-04-01"),
+            "FY2025-Q4": ("2025-04-01", "2025-07-01")}  # fmt: skip
+
+
+def planted(signal: str, kind: str = "planted") -> list[str]:
+    with (SAMPLE / "ground_truth.csv").open() as f:
+        return [
+            r["entity_id"] for r in csv.DictReader(f) if r["signal"] == signal and r["kind"] == kind
+        ]
+
+
+@pytest.fixture(scope="module")
+def wb(tmp_path_factory):
+    return open_workbook(SAMPLE, plans_dir=tmp_path_factory.mktemp("plans"))
+
+
+def sql_quarter(start: str, end: str) -> tuple:
+    """Revenue, gross profit, and partners and customers with positive net revenue, in plain SQL."""
+    lines = (
+        f"SELECT *, revenue::DECIMAL(18,2) AS rev, cost_of_sales::DECIMAL(18,2) AS cost "
+        f"FROM read_csv('{SAMPLE / 'sales.csv'}', all_varchar = true) "
+        f"WHERE order_date::DATE >= '{start}' AND order_date::DATE < '{end}'"
+    )
+    positive = "SELECT {k} FROM lines WHERE {k} IS NOT NULL GROUP BY {k} HAVING sum(rev) > 0"
+    return duckdb.execute(
+        f"WITH lines AS ({lines}) SELECT (SELECT sum(rev) FROM lines), (SELECT sum(rev - cost) FROM lines), "
+        f"(SELECT count(*) FROM ({positive.format(k='partner_id')})), "
+        f"(SELECT count(*) FROM ({positive.format(k='customer_id')}))"
+    ).fetchone()
+
+
+def test_sample_reports_fy2026_q4_by_default(wb):
+    assert "start_month: 7" in (SAMPLE / "goals.yaml").read_text()
+    assert wb.quarter == "FY2026-Q4"
+
+
+def test_headline_kpis_equal_independent_sql_to_the_cent(wb):
+    kpis = overview.headline_kpis(wb).set_index("kpi")
+    for column, quarter in overview.comparison_quarters(wb).items():
+        revenue, profit, partners, customers = sql_quarter(*QUARTERS[quarter])
+        assert round(kpis.loc["revenue", column], 2) == float(revenue)
+        assert round(kpis.loc["gross_profit", column], 2) == float(profit)
+        assert kpis.loc["active_partners", column] == partners
+        assert kpis.loc["active_customers", column] == customers
+    change = kpis.loc["revenue", "change_vs_last_year"]
+    this, year_ago = (float(sql_quarter(*QUARTERS[q])[0]) for q in ("FY2026-Q4", "FY2025-Q4"))
+    assert change == pytest.approx((this - year_ago) / year_ago, rel=1e-12)
+
+
+def test_planted_target_miss_is_below_target_and_named(wb):
+    channels = overview.channel_quarter(wb).set_index("channel_id")
+    sentences = " ".join(
+        overview.overview_sentences(wb, overview.headline_kpis(wb), channels.reset_index())
+    )
+    for channel in planted("target_miss"):
+        assert channels.loc[channel, "attainment"] < 1.0
+        assert channels.attrs["targets_source"] == "dataset"
+    missed = channels[channels["attainment"] < 1.0]
+    assert set(planted("target_miss")) <= set(missed.index)
+    assert missed.sort_values("attainment")["channel_name"].iloc[0] in sentences
+
+
+def test_planted_dependency_is_flagged_and_near_miss_is_not(wb):
+    channels = overview.channel_quarter(wb).set_index("channel_id")
+    assert channels.loc[planted("channel_dependency"), "dependency"].all()
+    assert not channels.loc[planted("channel_dependency", "near_miss"), "dependency"].any()
+
+
+def test_overview_report_shows_quarter_kpis_and_planted_cases(batch_reports):
+    page = batch_reports.html("00_quarter_overview").read_text()
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "FY2026-Q4" in text and "latest complete quarter" in text
+    revenue = float(sql_quarter(*QUARTERS["FY2026-Q4"])[0])
+    assert f"{revenue:,.0f}" in text
+    names = {
+        r["channel_id"]: r["channel_name"] for r in csv.DictReader((SAMPLE / "channels.csv").open())
+    }
+    for channel in planted("channel_dependency"):
+        assert re.search(rf"Dependency risk: [^.]*{re.escape(names[channel])}", text)
