@@ -13,10 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .plan import CHANNELS, LAST_DAY, N_MONTHS, PRODUCT_LINES, Plan, month_start, rng_for
+from .plan import (
+    BASE_MONTHS,
+    CHANNELS,
+    LAST_DAY,
+    N_MONTHS,
+    PRODUCT_LINES,
+    Plan,
+    month_start,
+    rng_for,
+)
 
 LINES_PER_ORDER = 1.54  # mean of the geometric draw below
 CREDIT_SHARE = 0.015  # share of orders that are credit notes
+ORDINARY_CUSTOMER_LIMIT = 0.004  # no pool customer reaches this share of base-months revenue
 PROMO_SHARE = 0.04  # share of lines with a deep promotional discount (some end below cost)
 
 
@@ -150,6 +160,7 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
     )  # last per cell = largest line
     last_of_cell = biggest[np.cumsum(np.bincount(line_cell, minlength=n_cells)) - 1]
     cents[last_of_cell] += residual
+    customer = _spread_large_customers(rng, plan, customer, order_cell, month, line_order, cents)
     # -- product, discount, quantity ------------------------------------------------------------------
     channel = cells["channel"][line_cell]
     mix = np.cumsum(np.array([c.product_mix for c in CHANNELS]), axis=1)
@@ -221,6 +232,53 @@ def _order_customers(
         g = plan.conflict_group
         offset = cells["month"][order_cell] * 3
         customer[group] = g[(rank_in_cell[group] + offset[group]) % len(g)]
+    return customer
+
+
+def _spread_large_customers(
+    rng: np.random.Generator,
+    plan: Plan,
+    customer: np.ndarray,
+    order_cell: np.ndarray,
+    order_month: np.ndarray,
+    line_order: np.ndarray,
+    cents: np.ndarray,
+    *,
+    limit: float = ORDINARY_CUSTOMER_LIMIT,
+) -> np.ndarray:
+    """Keep every pool-drawn customer under ``limit`` of company revenue in the base months.
+
+    Random draws can pile a few large orders on one customer when lines are few (small scale).
+    Half of such a customer's orders in the base months go to other customers of the same pool,
+    until no pool customer is at or above the limit — the "ordinary customers stay under 0.5%"
+    guarantee of the plan, made exact.
+    """
+    cells = plan.cells
+    owners = sorted(plan.pools)
+    lengths = np.array([len(plan.pools[o][0]) for o in owners])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    ids = np.concatenate([plan.pools[o][0] for o in owners])
+    slot = np.zeros(len(plan.partners) + 1, dtype=np.int64)
+    slot[np.array(owners) + 1] = np.arange(len(owners))
+    pool_of = cells["pool"][order_cell]
+    order_slot = slot[np.maximum(pool_of, -1) + 1]
+    in_base = (order_month >= BASE_MONTHS.start) & (order_month < BASE_MONTHS.stop)
+    order_cents = np.bincount(line_order, cents, minlength=len(order_cell))
+    total = order_cents[in_base].sum()
+    movable = in_base & (pool_of > -2)
+    customer = customer.copy()
+    for _ in range(30):
+        revenue = np.bincount(
+            customer[movable], order_cents[movable], minlength=len(plan.customers)
+        )
+        over = revenue >= limit * total
+        if not over.any():
+            break
+        move = movable & over[customer] & (rng.random(len(customer)) < 0.5)
+        k = order_slot[move]
+        customer[move] = ids[
+            starts[k] + np.floor(rng.random(move.sum()) * lengths[k]).astype(np.int64)
+        ]
     return customer
 
 

@@ -1,0 +1,512 @@
+"""The sample dataset: reproducible to the byte, loadable, and its ground truth holds.
+
+The ground-truth checks recompute every signal here, from the files, with plain pandas and the
+definitions of DESIGN.md ("Signal definitions", thresholds met at >=) — never with channel_lib's
+analysis code — and require: every planted case crosses its threshold in FY2026-Q4, every near
+miss does not (but is near), and no ordinary entity crosses any threshold.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import itertools
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from channel_lib.sample import DEFAULT_SEED, generate_sample
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+REPORT_Q = 11  # quarter index of FY2026-Q4 (0 = FY2024-Q1)
+SMALL_SCALE = 0.2
+
+
+# -- independent readers and signal computations ------------------------------------------------------
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    """Read a CSV as text: only empty cells are missing (the region "NA" is a value)."""
+    return pd.read_csv(folder / name, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def _quarter_index(label: pd.Series) -> pd.Series:
+    """'FY2026-Q4' -> 11 (0 = FY2024-Q1)."""
+    return (label.str[2:6].astype(int) - 2024) * 4 + label.str[-1].astype(int) - 1
+
+
+class Truth:
+    """A dataset folder read with pandas, and every signal recomputed from the definitions."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    # -- tables --------------------------------------------------------------------------------------
+    @cached_property
+    def ground_truth(self) -> pd.DataFrame:
+        return _read(self.folder, "ground_truth.csv")
+
+    def expected(self, signal: str, kind: str = "planted") -> set[str]:
+        gt = self.ground_truth
+        return set(gt.loc[(gt.signal == signal) & (gt.kind == kind), "entity_id"])
+
+    @cached_property
+    def sales(self) -> pd.DataFrame:
+        s = _read(self.folder, "sales.csv")
+        date = pd.to_datetime(s["order_date"])
+        s["m"] = (date.dt.year - 2023) * 12 + date.dt.month - 7  # 0 = July 2023
+        s["q"] = s["m"] // 3
+        s["cents"] = (s["revenue"].astype(float) * 100).round().astype(np.int64)
+        s["cost_cents"] = (s["cost_of_sales"].astype(float) * 100).round().astype(np.int64)
+        s["quantity"] = s["quantity"].astype(float)
+        return s
+
+    @cached_property
+    def reports(self) -> pd.DataFrame:
+        r = _read(self.folder, "partner_reports.csv")
+        r["q"] = _quarter_index(r["quarter"])
+        for c in (
+            "partner_total_sales",
+            "line_card_rank",
+            "key_sales_departures",
+            "csat",
+            "first_response_hours",
+        ):
+            r[c] = r[c].astype(float)
+        return r[r.q <= REPORT_Q]
+
+    @cached_property
+    def partners(self) -> pd.DataFrame:
+        return _read(self.folder, "partners.csv")
+
+    @cached_property
+    def goals(self) -> dict:
+        return yaml.safe_load((self.folder / "goals.yaml").read_text(encoding="utf-8"))
+
+    def channel_month_revenue(self) -> pd.DataFrame:
+        return self.sales.groupby(["channel_id", "m"])["cents"].sum().unstack(fill_value=0)
+
+    # -- signals: each returns the set of entity ids that cross the threshold ------------------------------
+    def partner_total_sales_change(self) -> dict[str, float]:
+        """Last four reported quarters vs the four before (partners with eight reports)."""
+        out = {}
+        r = self.reports.dropna(subset=["partner_total_sales"]).sort_values("q")
+        for pid, g in r.groupby("partner_id"):
+            if len(g) >= 8:
+                v = g["partner_total_sales"].to_numpy()
+                out[pid] = v[-4:].sum() / v[-8:-4].sum() - 1
+        return out
+
+    def our_sales_change(self) -> dict[str, float]:
+        """Our revenue through the partner, FY2026 (trailing 12 months) vs FY2025."""
+        s = self.sales.dropna(subset=["partner_id"])
+        now = s[s.m.between(24, 35)].groupby("partner_id")["cents"].sum()
+        before = s[s.m.between(12, 23)].groupby("partner_id")["cents"].sum()
+        before = before[before > 0]
+        return ((now.reindex(before.index, fill_value=0) / before) - 1).to_dict()
+
+    def lost_customer_facts(self) -> pd.DataFrame:
+        s = self.sales
+        base = s[s.m.between(18, 29)]
+        share = base.groupby("customer_id")["cents"].sum() / base["cents"].sum()
+        quarters = base[base.cents > 0].groupby("customer_id")["q"].nunique()
+        in_window = set(s.loc[s.q.isin([10, 11]), "customer_id"])
+        f = pd.DataFrame({"share": share, "quarters": quarters}).fillna(0)
+        f["in_window"] = f.index.isin(in_window)
+        f["lost"] = (f.quarters >= 3) & (f.share >= 0.01) & ~f.in_window
+        return f
+
+    def line_card_change(self) -> set[str]:
+        r = self.reports.dropna(subset=["line_card_rank"]).sort_values("q")
+        out = set()
+        for pid, g in r.groupby("partner_id"):
+            if (
+                len(g) >= 2
+                and g["q"].iloc[-1] == REPORT_Q
+                and g["line_card_rank"].iloc[-1] != g["line_card_rank"].iloc[-2]
+            ):
+                out.add(pid)
+        return out
+
+    def key_talent_loss(self) -> set[str]:
+        r = self.reports.dropna(subset=["key_sales_departures"]).sort_values("q")
+        last_two = r.groupby("partner_id").tail(2)
+        return set(last_two.loc[last_two.key_sales_departures > 0, "partner_id"])
+
+    def service_metrics(self) -> set[str]:
+        r = self.reports[self.reports.q == REPORT_Q]
+        return set(r.loc[(r.csat < 4.0) | (r.first_response_hours > 24.0), "partner_id"])
+
+    def win_loss_deal(self, threshold: float = 300_000) -> set[str]:
+        o = _read(self.folder, "opportunities.csv")
+        closed = pd.to_datetime(o["close_date"])
+        in_q = closed.between("2026-04-01", "2026-06-30") & o.outcome.isin(["won", "lost"])
+        return set(o.loc[in_q & (o.amount.astype(float) >= threshold), "opportunity_id"])
+
+    def channel_share(self, months: range) -> pd.Series:
+        s = self.sales[self.sales.m.isin(months)]
+        return s.groupby("channel_id")["cents"].sum() / s["cents"].sum()
+
+    def margin(self, channel: str, months: range) -> float:
+        s = self.sales[(self.sales.channel_id == channel) & self.sales.m.isin(months)]
+        return 1 - s.cost_cents.sum() / s.cents.sum()
+
+    def revenue_driven_spend(self) -> set[str]:
+        costs = _read(self.folder, "channel_costs.csv")
+        costs = costs[costs.discretionary == "true"].copy()
+        date = pd.to_datetime(costs["month"] + "-01")
+        costs["m"] = (date.dt.year - 2023) * 12 + date.dt.month - 7
+        revenue = self.channel_month_revenue()
+        out = set()
+        for (channel, _cost_type), g in costs.groupby(["channel_id", "cost_type"]):
+            ratio = (
+                g["amount"].astype(float).to_numpy() * 100 / revenue.loc[channel, g["m"]].to_numpy()
+            )
+            if ratio.std() / ratio.mean() < 0.05:
+                out.add(channel)
+        return out
+
+    def conflict(self) -> dict[str, tuple[int, float]]:
+        """Channel pairs sharing customers in FY2026-Q4: (shared customers, discount gap)."""
+        s = self.sales[self.sales.q == REPORT_Q]
+        products = (
+            _read(self.folder, "products.csv").set_index("product_id")["list_price"].astype(float)
+        )
+        s = s.assign(list_value=s.quantity * s.product_id.map(products) * 100)
+        channels_of = s.groupby("customer_id")["channel_id"].unique()
+        out = {}
+        for a, b in [
+            ("DIR", "DIST"),
+            ("DIR", "RES"),
+            ("DIST", "RES"),
+            ("DIST", "ONL"),
+            ("DIST", "MSP"),
+            ("RES", "ONL"),
+            ("RES", "MSP"),
+            ("ONL", "MSP"),
+            ("DIR", "MSP"),
+            ("DIR", "ONL"),
+        ]:
+            shared = [c for c, ch in channels_of.items() if a in ch and b in ch]
+            if not shared:
+                out[f"{a}+{b}"] = (0, 0.0)
+                continue
+            sub = s[s.customer_id.isin(shared)]
+            disc = {
+                ch: 1 - g.cents.sum() / g.list_value.sum() for ch, g in sub.groupby("channel_id")
+            }
+            out[f"{a}+{b}"] = (len(shared), abs(disc[a] - disc[b]))
+        return out
+
+    def declared_segment_share(self, year: str = "FY2026") -> dict[str, float]:
+        customers = _read(self.folder, "customers.csv").set_index("customer_id")["segment"]
+        s = self.sales[self.sales.m.between(24, 35)]
+        seg = s.customer_id.map(customers)
+        out = {}
+        for channel, spec in self.goals["years"][year]["channels"].items():
+            mask = s.channel_id == channel
+            out[channel] = s.cents[mask & seg.isin(spec["segments"])].sum() / s.cents[mask].sum()
+        return out
+
+    def attainment(self) -> dict[str, float]:
+        t = _read(self.folder, "targets.csv")
+        t = t[(t.quarter == "FY2026-Q4") & t.partner_id.isna() & (t.metric == "revenue")]
+        actual = self.sales[self.sales.q == REPORT_Q].groupby("channel_id")["cents"].sum() / 100
+        return {r.channel_id: actual[r.channel_id] / float(r.target) for r in t.itertuples()}
+
+
+# -- datasets ---------------------------------------------------------------------------------------------
+_TRUTHS: dict[str, Truth] = {}
+DATASETS = ["committed", *[f"seed{k}" for k in range(1, 6)]]
+
+
+@pytest.fixture(scope="module", params=DATASETS)
+def truth(request, tmp_path_factory) -> Truth:
+    """The committed sample, and seeds 1-5 generated at a small scale."""
+    name = request.param
+    if name not in _TRUTHS:
+        if name == "committed":
+            folder = SAMPLE
+        else:
+            folder = tmp_path_factory.mktemp(name)
+            generate_sample(folder, seed=int(name[4:]), scale=SMALL_SCALE)
+        _TRUTHS[name] = Truth(folder)
+    return _TRUTHS[name]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- reproducibility and loading ----------------------------------------------------------------------------
+def test_regenerating_with_the_documented_seed_gives_byte_identical_files(tmp_path: Path) -> None:
+    out = tmp_path / "sample"
+    generate_sample(out, seed=DEFAULT_SEED, scale=1.0, formats=("csv",))
+    committed = {p.name: _sha256(p) for p in sorted(SAMPLE.iterdir()) if p.is_file()}
+    fresh = {p.name: _sha256(p) for p in sorted(out.iterdir()) if p.is_file()}
+    assert fresh == committed
+    assert f"--seed {DEFAULT_SEED}" in (SAMPLE / "README.md").read_text(encoding="utf-8")
+
+
+def test_committed_sample_loads_without_problems() -> None:
+    from channel_lib import load_dataset
+
+    ds = load_dataset(SAMPLE)
+    assert not ds.missing_optional
+    n = ds.con.execute("SELECT count(*) FROM sales").fetchone()[0]
+    assert n >= 100_000
+    last = dict(
+        ds.con.execute("SELECT channel_id, max(order_date) FROM sales GROUP BY 1").fetchall()
+    )
+    quarter, _ = ds.calendar.latest_complete_quarter({k: pd.Timestamp(v) for k, v in last.items()})
+    assert quarter == "FY2026-Q4"
+    assert sorted(ds.goals.years) == ["FY2024", "FY2025", "FY2026", "FY2027"]
+
+
+def test_committed_sample_has_the_promised_shape() -> None:
+    t = Truth(SAMPLE)
+    s = t.sales
+    assert t.partners.shape[0] >= 150 and _read(SAMPLE, "customers.csv").shape[0] >= 2000
+    assert len(_read(SAMPLE, "channels.csv")) >= 5
+    assert (s.cents < 0).any() and ((s.cents < 0) == (s.quantity < 0)).all()  # credit notes
+    assert (s.cost_cents > s.cents).any()  # lines sold below cost
+    assert (t.partners.region == "NA").any()
+    assert not set(t.partners.partner_id) <= set(
+        s.partner_id.dropna()
+    )  # partners that never ordered
+    assert (
+        _read(SAMPLE, "customers.csv")
+        .customer_name.str.contains("reseller, end customer unknown")
+        .any()
+    )
+    assert s.order_date.max() == "2026-07-10" and s.order_date.min() == "2023-07-01"
+
+
+@pytest.mark.parametrize("formats", [("parquet",), ("csv", "parquet")], ids=["parquet", "both"])
+def test_sales_can_be_written_as_parquet(tmp_path: Path, formats: tuple[str, ...]) -> None:
+    from channel_lib import load_dataset
+
+    generate_sample(tmp_path, seed=2, scale=0.05, formats=formats)
+    folder = tmp_path if formats == ("parquet",) else tmp_path / "parquet"
+    ds = load_dataset(folder)
+    assert ds.files["sales"].suffix == ".parquet"
+    if len(formats) == 2:
+        csv_ds = load_dataset(tmp_path)
+        total = "SELECT sum(revenue), count(*) FROM sales"
+        assert csv_ds.con.execute(total).fetchone() == ds.con.execute(total).fetchone()
+
+
+def test_analysis_modules_do_not_import_the_generator() -> None:
+    offenders = []
+    for path in sorted((ROOT / "channel_lib").rglob("*.py")):
+        rel = path.relative_to(ROOT / "channel_lib")
+        if rel.parts[0] == "sample" or rel.name == "cli.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                names = [module, *(f"{module}.{a.name}" for a in node.names)]
+            if any(n.split(".")[-1] == "sample" or ".sample." in f".{n}." for n in names):
+                offenders.append(str(rel))
+    assert offenders == []
+
+
+# -- the ground truth -----------------------------------------------------------------------------------------
+def test_ground_truth_names_fy2026_q4_and_both_kinds(truth: Truth) -> None:
+    gt = truth.ground_truth
+    assert list(gt.columns) == ["signal", "entity_type", "entity_id", "period", "kind", "detail"]
+    assert set(gt.period) == {"FY2026-Q4"} and set(gt.kind) == {"planted", "near_miss"}
+    for signal in (
+        "partner_total_sales_change",
+        "our_sales_change",
+        "lost_customer",
+        "service_metrics",
+        "win_loss_deal",
+        "key_talent_loss",
+    ):
+        assert len(truth.expected(signal, "near_miss")) >= 5, signal
+
+
+def test_partner_total_sales_change(truth: Truth) -> None:
+    change = truth.partner_total_sales_change()
+    crossing = {p for p, c in change.items() if abs(c) >= 0.20}
+    assert crossing == truth.expected("partner_total_sales_change")
+    planted = truth.expected("partner_total_sales_change")
+    assert {np.sign(change[p]) for p in planted} == {-1.0, 1.0}  # one up, one down
+    for p in truth.expected("partner_total_sales_change", "near_miss"):
+        assert 0.10 <= abs(change[p]) < 0.20, p
+
+
+def test_our_sales_change(truth: Truth) -> None:
+    change = truth.our_sales_change()
+    crossing = {p for p, c in change.items() if abs(c) >= 0.20}
+    assert crossing == truth.expected("our_sales_change")
+    assert {np.sign(change[p]) for p in crossing} == {-1.0, 1.0}
+    for p in truth.expected("our_sales_change", "near_miss"):
+        assert 0.10 <= abs(change[p]) < 0.20, p
+
+
+def test_lost_customer(truth: Truth) -> None:
+    f = truth.lost_customer_facts()
+    assert set(f.index[f.lost]) == truth.expected("lost_customer")
+    near = truth.expected("lost_customer", "near_miss")
+    assert (f.loc[sorted(near), "share"] >= 0.006).all()
+    ordinary = f.drop(index=[*near, *truth.expected("lost_customer")])
+    assert ordinary.share.max() < 0.005  # ordinary customers are kept under 0.5% of revenue
+
+
+def test_line_card_change(truth: Truth) -> None:
+    assert truth.line_card_change() == truth.expected("line_card_change")
+
+
+def test_key_talent_loss(truth: Truth) -> None:
+    assert truth.key_talent_loss() == truth.expected("key_talent_loss")
+    r = truth.reports
+    for p in truth.expected("key_talent_loss", "near_miss"):
+        assert r.loc[r.partner_id == p, "key_sales_departures"].sum() > 0, p
+
+
+def test_service_metrics(truth: Truth) -> None:
+    assert truth.service_metrics() == truth.expected("service_metrics")
+
+
+def test_win_loss_deal(truth: Truth) -> None:
+    assert truth.win_loss_deal() == truth.expected("win_loss_deal")
+    o = _read(truth.folder, "opportunities.csv")
+    ordinary = o[~o.opportunity_id.isin(set(truth.ground_truth.entity_id))]
+    assert ordinary.amount.astype(float).max() < 250_000
+
+
+def test_channel_dependency(truth: Truth) -> None:
+    for months in (range(24, 36), range(33, 36)):  # trailing 12 months and the quarter
+        share = truth.channel_share(months)
+        assert set(share.index[share >= 0.30]) == truth.expected("channel_dependency")
+    share = truth.channel_share(range(24, 36))
+    assert all(0.20 <= share[c] < 0.30 for c in truth.expected("channel_dependency", "near_miss"))
+    s = truth.sales[truth.sales.m.between(24, 35)]
+    assert (s.groupby("partner_id")["cents"].sum() / s.cents.sum()).max() < 0.30
+
+
+def test_margin_erosion(truth: Truth) -> None:
+    eroding = set()
+    for channel in truth.channel_month_revenue().index:
+        rev = truth.channel_month_revenue().loc[channel]
+        grew = rev.loc[24:35].sum() > rev.loc[12:23].sum()
+        drop = truth.margin(channel, range(12, 24)) - truth.margin(channel, range(24, 36))
+        if grew and drop >= 0.02:
+            eroding.add(channel)
+        elif channel not in truth.expected("margin_erosion"):
+            assert drop < 0.01, channel
+    assert eroding == truth.expected("margin_erosion")
+    for channel in eroding:  # stable before the stated start month, eroding after it
+        detail = truth.ground_truth.set_index(["signal", "entity_id"]).loc[
+            ("margin_erosion", channel), "detail"
+        ]
+        start = pd.Timestamp(detail.split("began ")[1][:7] + "-01")
+        m0 = (start.year - 2023) * 12 + start.month - 7
+        before = [truth.margin(channel, range(m, m + 1)) for m in range(m0 - 6, m0)]
+        assert max(before) - min(before) < 0.015
+        assert (
+            truth.margin(channel, range(m0 - 3, m0)) - truth.margin(channel, range(33, 36)) >= 0.04
+        )
+
+
+def test_diminishing_returns(truth: Truth) -> None:
+    """A Hill curve fitted to monthly revenue vs discretionary spend finds the stated saturation."""
+    from scipy.optimize import curve_fit
+
+    costs = _read(truth.folder, "channel_costs.csv")
+    gt = truth.ground_truth.set_index(["signal", "entity_id"])
+    for channel in truth.expected("diminishing_returns"):
+        detail = gt.loc[("diminishing_returns", channel), "detail"]
+        stated_k = float(detail.split("half-saturation ")[1].split(" ")[0].replace(",", ""))
+        c = costs[(costs.channel_id == channel) & (costs.discretionary == "true")]
+        spend = c.groupby("month")["amount"].apply(lambda a: a.astype(float).sum()).to_numpy()
+        revenue = truth.channel_month_revenue().loc[channel, 0:35].to_numpy() / 100
+
+        def hill(s, base, vmax, k):
+            return base + vmax * s**2 / (k**2 + s**2)
+
+        start = [revenue.min(), np.ptp(revenue), np.median(spend)]
+        (base, vmax, k), _ = curve_fit(hill, spend, revenue, p0=start, maxfev=20_000)
+        linear = np.polyval(np.polyfit(spend, revenue, 1), spend)
+        assert vmax > 0 and 0.5 * stated_k <= k <= 2 * stated_k
+        hill_sse = ((revenue - hill(spend, base, vmax, k)) ** 2).sum()
+        assert hill_sse < ((revenue - linear) ** 2).sum()
+
+
+def test_revenue_driven_spend(truth: Truth) -> None:
+    assert truth.revenue_driven_spend() == truth.expected("revenue_driven_spend")
+
+
+def test_channel_conflict(truth: Truth) -> None:
+    flagged = {pair for pair, (n, gap) in truth.conflict().items() if n >= 5 and gap >= 0.05}
+    assert flagged == truth.expected("channel_conflict")
+    assert all(n < 5 for pair, (n, _) in truth.conflict().items() if pair not in flagged)
+
+
+def test_role_departure(truth: Truth) -> None:
+    share = truth.declared_segment_share()
+    assert {c for c, v in share.items() if v < 0.5} == truth.expected("role_departure")
+    assert all(v >= 0.7 for c, v in share.items() if c not in truth.expected("role_departure"))
+
+
+def test_target_miss(truth: Truth) -> None:
+    attainment = truth.attainment()
+    assert {c for c, a in attainment.items() if a < 0.95} == truth.expected("target_miss")
+    assert all(a >= 1.0 for c, a in attainment.items() if c not in truth.expected("target_miss"))
+
+
+def test_partner_lifecycle(truth: Truth) -> None:
+    p = truth.partners
+    r = _read(truth.folder, "partner_reports.csv")
+    r["q"] = _quarter_index(r["quarter"])
+    last_report = r.groupby("partner_id")["q"].max()
+    active = set(p.loc[p.offboarded_on.isna(), "partner_id"])
+    stopped = {pid for pid, q in last_report.items() if q <= REPORT_Q - 2 and pid in active}
+    assert stopped == truth.expected("stopped_reporting")
+    onboarded = pd.to_datetime(p.onboarded_on)
+    assert set(
+        p.loc[onboarded.between("2026-04-01", "2026-06-30"), "partner_id"]
+    ) == truth.expected("new_partner")
+    ch = _read(truth.folder, "channels.csv")
+    assert set(
+        ch.loc[pd.to_datetime(ch.launched_on) > "2023-07-01", "channel_id"]
+    ) == truth.expected("new_channel")
+    first_sale = truth.sales.groupby("channel_id")["order_date"].min()
+    for c in truth.expected("new_channel"):
+        assert first_sale[c] >= ch.set_index("channel_id").loc[c, "launched_on"]
+
+
+def test_partner_move(truth: Truth) -> None:
+    changes = _read(truth.folder, "partner_changes.csv")
+    assert set(changes.partner_id) == truth.expected("partner_move")
+    s = truth.sales
+    for row in changes[changes.field == "channel_id"].itertuples():
+        lines = s[s.partner_id == row.partner_id]
+        after = lines.order_date >= row.effective_on
+        assert set(lines.loc[after, "channel_id"]) == {row.new_value}
+        assert row.new_value not in set(lines.loc[~after, "channel_id"])
+        assert (
+            truth.partners.set_index("partner_id").loc[row.partner_id, "channel_id"]
+            == row.new_value
+        )
+
+
+def test_role_change(truth: Truth) -> None:
+    years = truth.goals["years"]
+    labels = sorted(years)
+    changed = {
+        c
+        for a, b in itertools.pairwise(labels)
+        for c, spec in years[b]["channels"].items()
+        if c in years[a]["channels"] and years[a]["channels"][c]["role"] != spec["role"]
+    }
+    assert changed == truth.expected("role_change")
+    assert labels == ["FY2024", "FY2025", "FY2026", "FY2027"]
