@@ -167,6 +167,8 @@ class _Loader:
         self.files: dict[str, Path] = {}
         self.loaded: set[str] = set()
         self.reject_lines: dict[str, list[int]] = {}
+        #: (table, column) -> temporary table of the column's distinct values (column ``v``)
+        self.distinct: dict[tuple[str, str], str] = {}
 
     # -- orchestration --------------------------------------------------------------------------------
     def run(self) -> Dataset:
@@ -189,6 +191,8 @@ class _Loader:
             raise DataValidationError(self.problems, folder=str(self.folder))
         for table in self.loaded:
             self.con.execute(f"DROP TABLE IF EXISTS rej_{table}; DROP TABLE IF EXISTS scan_{table}")
+        for values in self.distinct.values():
+            self.con.execute(f"DROP TABLE IF EXISTS {values}")
         assert goals is not None
         return Dataset(folder=self.folder, goals=goals, files=self.files, con=self.con)
 
@@ -436,6 +440,7 @@ class _Loader:
         longest_token = max(len(t) for t in NA_TOKENS)
         checks: list[tuple[str, str, str, str]] = []  # column, condition, value shown, message
         months: list[tuple[str, str]] = []
+        na_on_distinct: list = []
         columns = self._columns(name)
         for c in table.columns:
             col = _q(c.name)
@@ -444,7 +449,11 @@ class _Loader:
                     (c.name, f"{col} IS NULL", "''",
                      f"empty cell in a required column; write {TYPE_HINTS[c.type]}")
                 )  # fmt: skip
-            if DUCKDB_TYPES[c.type] == "VARCHAR" and not c.nullable and not c.na_is_value:
+            if c.references:
+                self._distinct_values(name, c.name)
+            if c.references and not c.nullable and not c.na_is_value:
+                na_on_distinct.append(c)  # checked on the column's distinct values, below
+            elif DUCKDB_TYPES[c.type] == "VARCHAR" and not c.nullable and not c.na_is_value:
                 # trim() only removes spaces: a cell that trims to a token is short or starts or
                 # ends with a space, which is cheap to test before trimming every cell
                 checks.append(
@@ -487,6 +496,16 @@ class _Loader:
                     table, column,
                     f"SELECT rowid, {value} FROM {name} WHERE {cond} ORDER BY rowid", message, total,
                 )  # fmt: skip
+        for c in na_on_distinct:
+            col, values = _q(c.name), self.distinct[(name, c.name)]
+            if self.con.execute(
+                f"SELECT count(*) FROM {values} WHERE trim(v) IN ({na_list})"
+            ).fetchall()[0][0]:
+                self._report_rows(
+                    table, c.name,
+                    f"SELECT rowid, {col} FROM {name} WHERE trim({col}) IN ({na_list}) ORDER BY rowid",
+                    f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}",
+                )  # fmt: skip
         for col, parsed in months:
             self.con.execute(f"ALTER TABLE {name} ALTER {col} TYPE DATE USING {parsed}")
         if key_hash is None or counts[-1]:
@@ -514,6 +533,19 @@ class _Loader:
                 ).fetchall()[0][0]
             )
         return counts
+
+    def _distinct_values(self, table: str, column: str) -> str:
+        """A temporary table ``v`` of the distinct values of a column that names another table.
+
+        Id columns of the sales table hold few distinct values in millions of lines; the
+        missing-value-marker and link checks run on these, and list lines only when they fail.
+        """
+        name = f"_distinct_{table}_{column}"
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_q(name)} AS SELECT DISTINCT {_q(column)} AS v FROM {table}"
+        )
+        self.distinct[(table, column)] = _q(name)
+        return _q(name)
 
     def _key(self, table: Table) -> list[str]:
         if table.name == "sales" and not self._has_values("sales", "line_number"):
@@ -560,6 +592,15 @@ class _Loader:
                     f"names {target} but {target}.csv is missing; add {target}.csv",
                 )
                 continue
+            values = self.distinct.get((table.name, c.name))
+            if (
+                values is not None
+                and not self.con.execute(
+                    f"SELECT count(*) FROM {values} s ANTI JOIN {target} t "
+                    f"ON s.v = t.{_q(target_col)} WHERE s.v IS NOT NULL"
+                ).fetchall()[0][0]
+            ):
+                continue  # every distinct value links: no line to list
             sql = (
                 f"SELECT s.rowid, s.{_q(c.name)} FROM {table.name} s ANTI JOIN {target} t "
                 f"ON s.{_q(c.name)} = t.{_q(target_col)} WHERE s.{_q(c.name)} IS NOT NULL ORDER BY s.rowid"
