@@ -80,3 +80,45 @@ def test_padded_missing_value_marker_is_caught(tiny_copy):
 )
 def test_only_lossless_casts_skip_the_value_check(source, target, safe):
     assert _cast_cannot_fail(source, target) is safe
+
+
+def _loader_with_sales(tmp_path, select: str):
+    from channel_lib.data import _Loader
+
+    loader = _Loader(tmp_path)
+    loader.con.execute(f"CREATE TABLE sales AS {select}")
+    return loader
+
+
+@pytest.mark.parametrize(
+    ("select", "in_order"),
+    [
+        # 300k lines span several row groups, so the scans run in parallel
+        ("SELECT 'O' || lpad(CAST(i // 3 AS VARCHAR), 7, '0') AS order_id, i % 3 + 1 AS line_number "
+         "FROM range(300000) r(i)", True),
+        ("SELECT 'O' || lpad(CAST(i // 3 AS VARCHAR), 7, '0') AS order_id, "
+         "CASE WHEN i = 250001 THEN 1 ELSE i % 3 + 1 END AS line_number FROM range(300000) r(i)", False),
+        ("SELECT 'O' || lpad(CAST((i * 7919) % 300000 AS VARCHAR), 7, '0') AS order_id, 1 AS line_number "
+         "FROM range(300000) r(i)", False),
+        ("SELECT 'O' || lpad(CAST(i // 2 AS VARCHAR), 7, '0') AS order_id, "
+         "CASE WHEN i = 5 THEN NULL ELSE i % 2 + 1 END AS line_number FROM range(300000) r(i)", False),
+    ],
+    ids=["sorted-unique", "sorted-with-a-repeat", "shuffled", "empty-line-number"],
+)  # fmt: skip
+def test_key_order_proves_uniqueness_only_when_sorted(tmp_path, select, in_order):
+    from channel_lib.contract import TABLES
+
+    loader = _loader_with_sales(tmp_path, select)
+    assert loader._key_in_order(TABLES["sales"]) is in_order
+
+
+def test_duplicate_far_apart_in_unsorted_file_is_found(tiny_copy):
+    path = tiny_copy / "sales.csv"
+    header, *lines = path.read_text().splitlines()
+    lines.reverse()  # unsorted: the hash check runs
+    lines.append(lines[3])  # the same order line again, at the end
+    path.write_text("\n".join([header, *lines]) + "\n")
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    (p,) = [p for p in info.value.problems if p.column == "order_id+line_number"]
+    assert p.line == len(lines) + 1 and p.value == lines[3].split(",")[0] + " / 1"
