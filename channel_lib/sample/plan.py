@@ -160,7 +160,6 @@ class Partner:
     role: str = "ordinary"  # what the plan does with it (ordinary, or the case it carries)
     fy_total: dict[str, float] = field(default_factory=dict)  # planned annual revenue, USD
     sales_ratio: float = 1.0  # FY2026 / FY2025 revenue
-    total_sales_ratio: float = 1.0  # partner_total_sales: last four reported quarters / four before
     first_month: int = 0
     last_month: int = N_MONTHS - 1
     sporadic: bool = False
@@ -517,19 +516,19 @@ def _plan_partner_years(
             rank = share * len(members)
             p.tier = tiers[0] if rank > 1.6 else tiers[1] if rank > 0.7 else tiers[2]
             p.sporadic = spec.channel_id == "RES" and rank < 0.5 and p.role == "ordinary"
-    res_sizes = {p.index: p.fy_total.get("FY2025", 0.0) for p in partners}
     for role, ratio in (("our_sales_up", 1.30), ("our_sales_down", 0.72)):
         partners[roles[role][0]].sales_ratio = ratio
     for i, ratio in zip(roles["our_sales_near"], near["our_sales_near"], strict=True):
         partners[i].sales_ratio = ratio
     for p in partners:
-        if "FY2025" in p.fy_total:
-            p.fy_total["FY2026"] = p.fy_total["FY2025"] * p.sales_ratio
-            # make sure planted S2 partners are not tiny
-            if p.role.startswith("our_sales") and res_sizes[p.index] < 120_000:
-                scale = 120_000 / res_sizes[p.index]
-                for k in p.fy_total:
-                    p.fy_total[k] *= scale
+        if "FY2025" not in p.fy_total:
+            continue
+        if p.role.startswith("our_sales"):  # partners whose change is planted are not tiny
+            least = rng.uniform(150_000, 300_000)
+            if p.fy_total["FY2025"] < least:
+                grow = least / p.fy_total["FY2025"]
+                p.fy_total = {k: v * grow for k, v in p.fy_total.items()}
+        p.fy_total["FY2026"] = p.fy_total["FY2025"] * p.sales_ratio
     off = next(p for p in partners if p.role == "offboarded")
     off.fy_total = {"FY2024": 180_000.0}
     off.tier = "bronze"

@@ -17,6 +17,7 @@ from .plan import (
     BASE_MONTHS,
     CHANNELS,
     LAST_DAY,
+    MSP_EROSION_START,
     N_MONTHS,
     PRODUCT_LINES,
     Plan,
@@ -52,8 +53,8 @@ def make_products(seed: int) -> Products:
     cost_range = {
         "platform": (0.30, 0.42),
         "subscriptions": (0.12, 0.22),
-        "services": (0.55, 0.66),
-        "accessories": (0.58, 0.70),
+        "services": (0.45, 0.58),
+        "accessories": (0.40, 0.52),
     }
     ids, lines, prices, costs = [], [], [], []
     for li, line in enumerate(PRODUCT_LINES):
@@ -181,7 +182,16 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
     size = len(CHANNELS) * N_MONTHS
     revenue_cm = np.bincount(key, cents, minlength=size)
     raw_cm = np.bincount(key, raw_cost, minlength=size)
-    target_cost = (1.0 - plan.margin.ravel()) * revenue_cm
+    # the channel's own margin level comes from its prices, discounts and mix (months before any
+    # erosion); the plan adds its month-to-month deviations and MSP's erosion on top
+    nominal = np.array([c.margin for c in CHANNELS])[:, None]
+    before = (np.arange(N_MONTHS) < MSP_EROSION_START)[None, :]
+    rev2 = revenue_cm.reshape(len(CHANNELS), N_MONTHS)
+    raw2 = raw_cm.reshape(len(CHANNELS), N_MONTHS)
+    level = 1.0 - (raw2 * before).sum(axis=1, keepdims=True) / (rev2 * before).sum(
+        axis=1, keepdims=True
+    )
+    target_cost = (1.0 - (level + plan.margin - nominal)).ravel() * revenue_cm
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(raw_cm > 0, target_cost / raw_cm, 1.0)
     cost = np.round(raw_cost * factor[key]).astype(np.int64)
@@ -287,7 +297,8 @@ def _pick_products(
 ) -> np.ndarray:
     """A product of the chosen line whose discounted unit price fits the line's revenue.
 
-    When nothing in the line is cheap enough, the line falls back to accessories (the cheapest).
+    Quantities are whole units (rounded up), so products that fit four times into the line are
+    preferred; when nothing in the line fits even once, the line falls back to accessories.
     """
     u = rng.random(len(product_line))
     out = np.empty(len(product_line), dtype=np.int64)
@@ -307,6 +318,9 @@ def _pick_products(
     for li in range(len(PRODUCT_LINES)):
         prices = products.list_cents[products.product_line == li]
         sel = line == li
-        affordable = np.maximum(1, np.searchsorted(prices, budget_cents[sel], side="right"))
+        # prefer products bought at least four at a time (whole units distort the price less)
+        by_four = np.searchsorted(prices, budget_cents[sel] / 4, side="right")
+        by_one = np.searchsorted(prices, budget_cents[sel], side="right")
+        affordable = np.maximum(1, np.where(by_four > 0, by_four, by_one))
         out[sel] = starts[li] + np.floor(u[sel] * affordable).astype(np.int64)
     return out

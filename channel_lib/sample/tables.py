@@ -19,7 +19,6 @@ from .plan import (
     N_MONTHS,
     PRODUCT_LINES,
     REPORT_Q,
-    WINDOW_MONTHS,
     Plan,
     TruthRow,
     month_start,
@@ -557,6 +556,9 @@ def goals_yaml(plan: Plan, lines: SalesLines) -> str:
     """``goals.yaml``: one section per fiscal year FY2024..FY2027 and the default signal thresholds."""
     rev = channel_month(plan, lines, lines.revenue_cents.astype(float)).sum(axis=0) / 100
     actual = {fy: rev[list(m)].sum() for fy, m in FY_MONTHS.items()}
+    cost = channel_month(plan, lines, lines.cost_cents.astype(float)).sum(axis=0) / 100
+    margin = {fy: 1 - cost[list(m)].sum() / rev[list(m)].sum() for fy, m in FY_MONTHS.items()}
+    margin["FY2027"] = margin["FY2026"]
     objective = {
         "FY2024": actual["FY2024"] * 1.02,
         "FY2025": actual["FY2025"] * 1.03,
@@ -610,7 +612,7 @@ def goals_yaml(plan: Plan, lines: SalesLines) -> str:
         out += [
             f"  {fy}:",
             f"    revenue_objective: {round(objective[fy], -5):.0f}",
-            f"    gross_margin_goal: {0.34 if fy < 'FY2026' else 0.35:.2f}",
+            f"    gross_margin_goal: {np.round(margin[fy] + 0.01, 2):.2f}",
             f"    managing_for: {'revenue' if fy < 'FY2026' else 'revenue_and_profit'}",
             "    strategic_focus:",
             f"      segments: {segments}",
@@ -631,11 +633,19 @@ def goals_yaml(plan: Plan, lines: SalesLines) -> str:
 
 
 # -- ground truth --------------------------------------------------------------------------------------
-def ground_truth(plan: Plan, lines: SalesLines, deals: dict[str, str]) -> pd.DataFrame:
+def ground_truth(
+    plan: Plan,
+    lines: SalesLines,
+    deals: dict[str, str],
+    reports: pd.DataFrame,
+    partners_now: pd.DataFrame,
+) -> pd.DataFrame:
     """``ground_truth.csv`` from the plan, with the measured values in ``detail``."""
     roles, partners = plan.roles, plan.partners
     pm = partner_month_cents(plan, lines) / 100
     rows: list[TruthRow] = []
+    total_change = _total_sales_change(reports)
+    new_tier = partners_now.loc[roles["partner_move_tier"][0], "tier"]
 
     def pid(i: int) -> str:
         return partners[i].partner_id
@@ -663,11 +673,8 @@ def ground_truth(plan: Plan, lines: SalesLines, deals: dict[str, str]) -> pd.Dat
                     "partner",
                     pid(i),
                     kind,
-                    f"partner_total_sales of the last four reported quarters vs the four before: "
-                    f"{partners[i].total_sales_ratio - 1:+.1%}"
-                    if False
-                    else f"partner_total_sales, last four reported quarters vs the four before: "
-                    f"{_total_ratio(role, roles[role].index(i)) - 1:+.0%}",
+                    "partner_total_sales, last four reported quarters vs the four before: "
+                    f"{total_change[pid(i)]:+.1%}",
                 )
             )
     # customers
@@ -919,7 +926,7 @@ def ground_truth(plan: Plan, lines: SalesLines, deals: dict[str, str]) -> pd.Dat
             "partner",
             pid(roles["partner_move_tier"][0]),
             "planted",
-            "tier changed on 2026-04-01",
+            f"tier {partners[roles['partner_move_tier'][0]].tier} -> {new_tier} on 2026-04-01",
         )
     )
     rows.append(
@@ -944,12 +951,12 @@ def ground_truth(plan: Plan, lines: SalesLines, deals: dict[str, str]) -> pd.Dat
     )
 
 
-def _total_ratio(role: str, k: int) -> float:
-    return {
-        "total_sales_up": (1.28,),
-        "total_sales_down": (0.74,),
-        "total_sales_near": (1.15, 0.85, 1.17, 0.83, 1.12),
-    }[role][k]
-
-
-__all__ = ["WINDOW_MONTHS"]
+def _total_sales_change(reports: pd.DataFrame) -> dict[str, float]:
+    """partner_total_sales of each partner's last four reported quarters vs the four before."""
+    r = reports[reports["partner_total_sales"] != ""].sort_values("quarter", kind="stable")
+    out = {}
+    for pid, g in r.groupby("partner_id", sort=True):
+        v = g["partner_total_sales"].astype(float).to_numpy()
+        if len(v) >= 8:
+            out[str(pid)] = v[-4:].sum() / v[-8:-4].sum() - 1
+    return out
