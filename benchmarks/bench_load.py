@@ -237,7 +237,8 @@ def table(report: dict) -> str:
     """The results as a small Markdown table."""
     head = (
         f"Load benchmark — {report['sales_lines']:,} sales lines from {report['dataset']}; "
-        f"median of {report['repeat']} runs, each in a fresh process; {report['cpus']} CPUs\n\n"
+        f"median of {report['repeat']} runs, each in a fresh process; {report['cpus']} CPUs, "
+        f"load average {report['load_average_at_start'][0]:.1f} at the start\n\n"
         "| format | file MiB | plain query s | load_dataset s | metrics s | workbook s | ratio "
         "| plain peak GiB | workbook peak GiB | same numbers |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
