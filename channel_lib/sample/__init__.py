@@ -16,9 +16,9 @@ Nothing in the analysis modules imports this package: the ground truth must stay
 Examples
 --------
 >>> import tempfile, pathlib
->>> out = pathlib.Path(tempfile.mkdtemp()) / "s"
->>> sizes = generate_sample(out, seed=3, scale=0.05)
->>> sizes["sales.csv"] > 3000, (out / "ground_truth.csv").exists()
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     sizes = generate_sample(pathlib.Path(tmp) / "s", seed=3, scale=0.05)
+>>> sizes["sales.csv"] > 3000, sizes["ground_truth.csv"] > 40
 (True, True)
 """
 

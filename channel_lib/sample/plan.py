@@ -216,12 +216,19 @@ class Plan:
         ``month``, ``cents`` (planned revenue, int64), ``pool`` (partner index whose pool buys, or
         -2), ``customer`` (fixed customer, or -1), ``group`` (round-robin group, or -1),
         ``discount`` (mean discount).
+    specials : list of Special
+        Named customers' streams (the lost customer, the near misses, the conflict group).
     margin : np.ndarray
-        Planned gross margin per channel and month, shape (n_channels, N_MONTHS).
+        Planned gross-margin deviations per channel and month around the channel's nominal
+        margin, shape (n_channels, N_MONTHS); MSP's erosion is in here.
     spend : np.ndarray
         ONL's monthly discretionary spend (USD) driving its Hill response.
-    truth : list of TruthRow
-        The ground truth.
+    conflict_group : np.ndarray
+        Customers buying through both DIST and RES.
+    roles : dict of str to list of int
+        Partner indexes per planted case or near miss (``"our_sales_up"``, ``"talent_near"``, ...).
+    channel_of_month : dict of int to np.ndarray
+        Channel index per month of partners that move channel.
     """
 
     seed: int
@@ -234,7 +241,6 @@ class Plan:
     spend: np.ndarray
     conflict_group: np.ndarray
     roles: dict[str, list[int]]
-    truth: list[TruthRow] = field(default_factory=list)
     channel_of_month: dict[int, np.ndarray] = field(default_factory=dict)
     move_month: int = 33  # partner_move takes effect on 2026-04-01
 

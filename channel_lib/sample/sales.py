@@ -27,6 +27,7 @@ from .plan import (
 
 LINES_PER_ORDER = 1.54  # mean of the geometric draw below
 CREDIT_SHARE = 0.015  # share of orders that are credit notes
+MAX_ORDER_SHARE = 0.0004  # average order per cell at most this share of base-months revenue
 ORDINARY_CUSTOMER_LIMIT = 0.004  # no pool customer reaches this share of base-months revenue
 PROMO_SHARE = 0.04  # share of lines with a deep promotional discount (some end below cost)
 
@@ -93,10 +94,6 @@ class SalesLines:
         return len(self.order_no)
 
 
-def _segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    return np.add.reduceat(values, starts) if len(values) else values
-
-
 def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
     """Generate the sales lines of ``plan``.
 
@@ -120,7 +117,12 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
     n_orders_total = 103_000 * scale / LINES_PER_ORDER
     expected = n_orders_total * cells["cents"] / cells["cents"].sum()
     n_orders = np.floor(expected + rng.random(n_cells)).astype(np.int64)
-    minimum = np.where(cells["group"] >= 0, 6, 1)
+    # at small scales no single order may be large enough to make an ordinary customer "large"
+    base = np.isin(cells["month"], np.arange(BASE_MONTHS.start, BASE_MONTHS.stop))
+    largest_order = MAX_ORDER_SHARE * cells["cents"][base].sum()
+    minimum = np.maximum(
+        np.where(cells["group"] >= 0, 6, 1), np.ceil(cells["cents"] / largest_order)
+    ).astype(np.int64)
     n_orders = np.maximum(n_orders, minimum)
     order_cell = np.repeat(np.arange(n_cells), n_orders)
     n_o = len(order_cell)
@@ -144,7 +146,7 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
     line_cell = order_cell[line_order]
     line_credit = credit[line_order]
     # -- revenue: random shares of the cell's planned cents ------------------------------------------
-    weight = rng.lognormal(0.0, 0.8, n_l)
+    weight = np.minimum(rng.lognormal(0.0, 0.8, n_l), 6.0)  # no freak lines
     signed = np.where(line_credit, -0.35 * weight, weight)
     cell_sum = np.bincount(line_cell, signed, minlength=n_cells)
     cell_pos = np.bincount(line_cell, np.where(line_credit, 0.0, weight), minlength=n_cells)
