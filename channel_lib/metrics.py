@@ -46,6 +46,26 @@ import pandas as pd
 from .data import Dataset
 from .errors import ChannelLibError, DataValidationError, ParameterError, Problem
 
+__all__ = [
+    "DIMENSIONS",
+    "MONEY_METRICS",
+    "PERIODS",
+    "MissingDataError",
+    "attainment",
+    "concentration",
+    "contribution",
+    "cost_to_serve",
+    "fiscal_periods",
+    "growth",
+    "herfindahl",
+    "monthly_cube",
+    "read_plan_targets",
+    "revenue_shares",
+    "summarise",
+    "top_share",
+    "trailing_growth",
+]
+
 #: Dimensions of the monthly cube that results can be grouped by.
 DIMENSIONS: tuple[str, ...] = ("channel_id", "partner_id", "customer_id", "product_line")
 #: Period granularities.
