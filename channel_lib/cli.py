@@ -31,7 +31,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from .sample import generate_sample
 
-    generate_sample(Path(args.out), seed=args.seed, scale=args.scale, formats=tuple(args.format))
+    rows = generate_sample(
+        Path(args.out), seed=args.seed, scale=args.scale, formats=tuple(args.format)
+    )
+    print(f"sample (seed {args.seed}, scale {args.scale:g}) written to {args.out}:")
+    for name, n in rows.items():
+        print(f"  {name:<24} {n:>12,} rows")
     return 0
 
 
@@ -94,7 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--notebooks", default=None, help="comma list of notebook names to run (default: all)"
     )
     p.add_argument(
+        "--notebooks-dir",
+        default=None,
+        help="folder of the notebooks to run (default: the project's notebooks/)",
+    )
+    p.add_argument(
         "--workers", type=int, default=None, help="parallel workers (default: all cores)"
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="run on a Dask cluster (tcp://host:8786; needs channel-workbook[distributed])",
+    )
+    p.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="a fresh kernel per notebook instead of the pool of pre-warmed kernels",
     )
     p.add_argument("--resume", action="store_true", help="re-run only what failed or is missing")
     p.set_defaults(func=_cmd_report)
