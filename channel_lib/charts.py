@@ -243,4 +243,254 @@ def line_over_time(
     )
 
 
+# -- orientation and alignment (notebook 01) ---------------------------------------------------------
+def _empty_note(text: str, title: str) -> alt.Chart:
+    """A one-mark chart that says there is nothing to draw (with a tooltip, like every mark)."""
+    return (
+        alt.Chart(pd.DataFrame({"note": [text]}), title=title)
+        .mark_text(fontSize=13, align="left", x=5, y=20)
+        .encode(text="note:N", tooltip=[alt.Tooltip("note:N", title="Note")])
+        .properties(width=560, height=40)
+    )
+
+
+def alignment_heatmap(
+    breakdown: pd.DataFrame, *, channel_ids: Sequence[str], title: str
+) -> alt.HConcatChart:
+    """Channel × dimension heatmap of alignment scores (0 % red … 100 % green), with a strip of
+    channel colours on the left.
+
+    Parameters
+    ----------
+    breakdown : DataFrame
+        :func:`channel_lib.alignment.alignment_breakdown`: ``channel_id``, ``channel_name``,
+        ``label``, ``score`` (0–1, ``NaN`` = not measured), ``actual_text``, ``goal_text``,
+        ``weight``, ``points_lost``, ``channel_score``.
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order (fixed colours; row order).
+    title : str
+
+    Returns
+    -------
+    alt.HConcatChart
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"channel_id": ["DIR", "DIR"], "channel_name": ["Direct"] * 2,
+    ...                   "label": ["Gross margin", "Discount level"], "score": [1.0, None],
+    ...                   "actual_text": ["50%", "–"], "goal_text": ["≥ 49%", "≤ 30%"],
+    ...                   "weight": [0.5, 0.5], "points_lost": [0.0, 0.0], "channel_score": [100.0] * 2})
+    >>> len(alignment_heatmap(b, channel_ids=["DIR", "WEB"], title="Alignment").to_dict()["hconcat"])
+    2
+    """
+    cols = ["channel_id", "channel_name", "label", "score", "actual_text", "goal_text", "weight",
+            "points_lost", "channel_score"]  # fmt: skip
+    _require_columns(breakdown, cols, "alignment_heatmap")
+    ids = [str(c) for c in channel_ids]
+    order = [c for c in ids if c in set(breakdown["channel_id"])]
+    labels = list(dict.fromkeys(breakdown["label"]))
+    data = breakdown[cols].copy()
+    data["measured"] = data["score"].notna()
+    y = alt.Y("channel_id:N", title="Channel", sort=order)
+    tooltip = [
+        alt.Tooltip("channel_name:N", title="Channel"),
+        alt.Tooltip("label:N", title="Dimension"),
+        alt.Tooltip("actual_text:N", title="Actual"),
+        alt.Tooltip("goal_text:N", title="Goal"),
+        alt.Tooltip("score:Q", title="Score", format=".0%"),
+        alt.Tooltip("weight:Q", title="Weight", format=".1%"),
+        alt.Tooltip("points_lost:Q", title="Points lost", format=".1f"),
+    ]
+    base = alt.Chart(data).encode(
+        x=alt.X("label:N", title="Goal dimension", sort=labels, axis=alt.Axis(labelAngle=-30)),
+        y=y,
+    )
+    cells = base.mark_rect().encode(
+        color=alt.condition(
+            "datum.measured",
+            alt.Color("score:Q", title="Score", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
+                      legend=alt.Legend(format=".0%")),
+            alt.value("#dddddd"),
+        ),
+        tooltip=tooltip,
+    )  # fmt: skip
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("score:Q", format=".0%"), tooltip=tooltip
+    )
+    heat = (cells + text).properties(width=max(60 * len(labels), 320), height=36 * len(order))
+    strip_data = data.drop_duplicates("channel_id")[["channel_id", "channel_name", "channel_score"]]
+    strip = (
+        alt.Chart(strip_data)
+        .mark_rect()
+        .encode(
+            y=y,
+            color=alt.Color("channel_id:N", scale=channel_color_scale(ids), legend=None),
+            tooltip=[
+                alt.Tooltip("channel_name:N", title="Channel"),
+                alt.Tooltip("channel_score:Q", title="Alignment score (0-100)", format=".0f"),
+            ],
+        )
+        .properties(width=14, height=36 * len(order))
+    )
+    return alt.hconcat(strip, heat, spacing=4, title=title).resolve_scale(color="independent")
+
+
+def growth_margin_quadrant(
+    frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, year: str
+) -> alt.LayerChart:
+    """Revenue growth (x) against gross-margin change (y) per channel and year: the upper right is
+    growth with margin held; the lower right, growth bought with margin.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.alignment.quadrant_frame` rows (one year or several stacked):
+        ``year``, ``channel_id``, ``channel_name``, ``revenue``, ``revenue_growth``,
+        ``margin_change`` (fraction points), ``gross_margin``, ``score``, ``quadrant``.
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order.
+    title : str
+    year : str
+        The year drawn solid; other years are faint and joined to it by each channel's trail.
+
+    Returns
+    -------
+    alt.LayerChart
+    """
+    cols = ["year", "channel_id", "channel_name", "revenue", "revenue_growth", "margin_change",
+            "gross_margin", "score", "quadrant"]  # fmt: skip
+    _require_columns(frame, cols, "growth_margin_quadrant")
+    if frame.empty:
+        return _empty_note("No channel has a year before to compare with.", title)
+    ids = [str(c) for c in channel_ids]
+    data = frame[cols].copy()
+    data["margin_change_pts"] = data["margin_change"] * 100
+    data["chosen"] = data["year"] == year
+    color = alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids))
+    x = alt.X(
+        "revenue_growth:Q", title="Revenue growth vs a year before", axis=alt.Axis(format="+.0%")
+    )
+    yy = alt.Y("margin_change_pts:Q", title="Gross-margin change (points)")
+    tooltip = [
+        alt.Tooltip("channel_name:N", title="Channel"), alt.Tooltip("year:N", title="Fiscal year"),
+        alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
+        alt.Tooltip("revenue_growth:Q", title="Revenue growth", format="+.1%"),
+        alt.Tooltip("margin_change_pts:Q", title="Margin change (points)", format="+.1f"),
+        alt.Tooltip("gross_margin:Q", title="Gross margin", format=".1%"),
+        alt.Tooltip("score:Q", title="Alignment score", format=".0f"),
+        alt.Tooltip("quadrant:N", title="Quadrant"),
+    ]  # fmt: skip
+    base = alt.Chart(data, title=title)
+    trail = base.mark_line(strokeWidth=1, opacity=0.4, point=False).encode(
+        x=x, y=yy, color=color, detail="channel_id:N", order="year:O", tooltip=tooltip
+    )
+    points = base.mark_point(filled=True).encode(
+        x=x, y=yy, color=color, tooltip=tooltip,
+        size=alt.Size("revenue:Q", title="Revenue", legend=None, scale=alt.Scale(range=[60, 900])),
+        opacity=alt.condition("datum.chosen", alt.value(0.95), alt.value(0.3)),
+    )  # fmt: skip
+    labels = (
+        base.transform_filter("datum.chosen")
+        .mark_text(dx=12, align="left", fontSize=11)
+        .encode(x=x, y=yy, text="channel_id:N", tooltip=tooltip)
+    )
+    zero = pd.DataFrame({"zero": [0.0], "what": ["no change"]})
+    rule_tip = [alt.Tooltip("what:N", title="Line")]
+    vline = alt.Chart(zero).mark_rule(color="#888888").encode(x="zero:Q", tooltip=rule_tip)
+    hline = alt.Chart(zero).mark_rule(color="#888888").encode(y="zero:Q", tooltip=rule_tip)
+    return alt.layer(vline, hline, trail, points, labels).properties(width=560, height=340)
+
+
+def conflict_overlap(frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str) -> alt.Chart:
+    """Discount each channel of a pair gives the customers they share (bars side by side per pair).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.alignment.conflict_by_channel`: ``pair``, ``channel_id``,
+        ``customers``, ``revenue``, ``discount``, ``discount_gap``, ``revenue_at_stake``,
+        ``conflict``.
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order.
+    title : str
+
+    Returns
+    -------
+    alt.Chart
+        A note instead of bars when no customer is shared.
+    """
+    cols = ["pair", "channel_id", "customers", "revenue", "discount", "discount_gap",
+            "revenue_at_stake", "conflict"]  # fmt: skip
+    _require_columns(frame, cols, "conflict_overlap")
+    if frame.empty:
+        return _empty_note("No customer bought through two channels in the same quarter.", title)
+    ids = [str(c) for c in channel_ids]
+    return (
+        alt.Chart(frame[cols], title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("pair:N", title="Channels sharing customers"),
+            yOffset=alt.YOffset("channel_id:N", sort=ids),
+            x=alt.X("discount:Q", title="Discount to the shared customers", axis=alt.Axis(format=".0%")),
+            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            tooltip=[
+                alt.Tooltip("pair:N", title="Pair"), alt.Tooltip("channel_id:N", title="Channel"),
+                alt.Tooltip("customers:Q", title="Shared customers"),
+                alt.Tooltip("revenue:Q", title="Revenue through this channel", format=",.0f"),
+                alt.Tooltip("discount:Q", title="Discount", format=".1%"),
+                alt.Tooltip("discount_gap:Q", title="Discount gap", format=".1%"),
+                alt.Tooltip("revenue_at_stake:Q", title="Revenue at stake", format=",.0f"),
+                alt.Tooltip("conflict:N", title="Conflict"),
+            ],
+        )
+        .properties(width=520)
+    )  # fmt: skip
+
+
+def concentration_over_time(frame: pd.DataFrame, *, title: str) -> alt.LayerChart:
+    """Largest share and HHI of revenue over the quarters, for channels and partners, with the
+    dependency threshold as a dashed rule.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.alignment.concentration_history`: ``period``, ``dimension``,
+        ``measure``, ``value``, ``largest_id``, ``threshold``.
+    title : str
+
+    Returns
+    -------
+    alt.LayerChart
+    """
+    cols = ["period", "dimension", "measure", "value", "largest_id", "threshold"]
+    _require_columns(frame, cols, "concentration_over_time")
+    lines = (
+        alt.Chart(frame[cols])
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:O", title="Fiscal quarter", sort="ascending"),
+            y=alt.Y("value:Q", title="Share of revenue / HHI", axis=alt.Axis(format=".0%")),
+            color=alt.Color("dimension:N", title="Across"),
+            strokeDash=alt.StrokeDash("measure:N", title="Measure"),
+            tooltip=[
+                alt.Tooltip("period:O", title="Quarter"), alt.Tooltip("dimension:N", title="Across"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("value:Q", title="Value", format=".1%"),
+                alt.Tooltip("largest_id:N", title="Largest"),
+            ],
+        )
+    )  # fmt: skip
+    threshold = float(frame["threshold"].iloc[0]) if len(frame) else 0.3
+    rule = (
+        alt.Chart(pd.DataFrame({"threshold": [threshold], "what": ["dependency threshold"]}))
+        .mark_rule(strokeDash=[6, 4], color="#c0392b")
+        .encode(
+            y="threshold:Q",
+            tooltip=[alt.Tooltip("what:N", title="Line"),
+                     alt.Tooltip("threshold:Q", title="Share", format=".0%")],
+        )
+    )  # fmt: skip
+    return alt.layer(lines, rule, title=title).properties(width=600, height=300)
+
+
 enable_offline_charts()  # last: it imports this module back for the theme
