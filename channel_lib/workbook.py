@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import Dataset, load_dataset
+from .data import Dataset
 from .errors import ParameterError
+from .prepared import dataset_for
 
 #: A channel whose last sale is this many days before the newest sale is treated as no longer
 #: selling and does not hold back the choice of the latest complete quarter.
@@ -163,6 +164,13 @@ def open_workbook(
     DataValidationError
         When the dataset breaks the data contract.
 
+    Notes
+    -----
+    Under ``channel-workbook report`` the dataset was validated once for the whole batch and
+    cached as Parquet; when the environment variable ``CHANNEL_WORKBOOK_PREPARED`` names that
+    cache and it was made from this folder's unchanged files, the tables are read from it
+    (:func:`channel_lib.prepared.dataset_for`).
+
     Examples
     --------
     >>> wb = open_workbook("tests/data/tiny", quarter="FY2026-Q3", plans_dir="/tmp/plans")
@@ -184,6 +192,7 @@ def open_workbook(
             f"plans_dir {plans} lies inside the dataset folder {data}, which is read only; "
             "choose a separate folder such as plans/"
         )
-    ds = load_dataset(data)
+    # the report batch prepares the dataset once and names it in CHANNEL_WORKBOOK_PREPARED
+    ds = dataset_for(data)
     chosen, reason = choose_quarter(ds, quarter)
     return Workbook(dataset=ds, quarter=chosen, quarter_reason=reason, plans_dir=plans)

@@ -4,6 +4,9 @@ Executing a notebook costs 5-10 s, so every executed notebook and HTML page is m
 session and shared: the demo fixture notebook (``tests/fixtures/chart_demo.ipynb``) through
 ``run_notebook`` + ``export_html``, and every real ``notebooks/NN_*.ipynb`` through the batch
 (``channel_lib.reports``) on ``data/sample`` when it exists, else on ``tests/data/tiny``.
+A third batch runs the quarter overview and the fixture partner pack
+(``tests/fixtures/partner_pack.ipynb``) on a copy of ``tests/data/tiny`` whose partner, customer and
+channel names are hostile markup (:data:`HOSTILE_NAMES`), for the escaping and browser tests.
 Under pytest-xdist the workers share one copy (built under a file lock in the session's common
 temp folder); nothing is written into the repository.
 """
@@ -26,6 +29,16 @@ FIXTURES = ROOT / "tests" / "fixtures"
 #: (to try the guards on notebooks in progress).
 NOTEBOOKS = Path(os.environ.get("CHANNEL_TEST_NOTEBOOKS") or ROOT / "notebooks")
 DEMO_NOTEBOOK = FIXTURES / "chart_demo.ipynb"
+PARTNER_NOTEBOOK = FIXTURES / "partner_pack.ipynb"
+TINY = ROOT / "tests" / "data" / "tiny"
+#: The hostile batch: quarter, the partners it packs, and the names made hostile in the data.
+HOSTILE_QUARTER = "FY2026-Q3"
+HOSTILE_PARTNERS = "P2,P3"
+HOSTILE_NAMES = {
+    ("partners.csv", "P2"): "<script>alert('partner')</script>",
+    ("customers.csv", "C4"): "<img src=x onerror=alert('customer')>",
+    ("channels.csv", "DIST"): "<script>alert('channel')</script>",
+}
 BAD_PAGE_TEMPLATE = FIXTURES / "bad_report.html"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,8 +62,15 @@ def real_notebooks() -> list[Path]:
     return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
-#: Names of every report page the tests open: the demo plus one per real notebook.
-REPORT_NAMES = ["chart_demo", *(p.stem for p in real_notebooks())]
+#: Names of every report page the tests open: the demo, one per real notebook, the batch index,
+#: and the hostile batch's partner pack and index.
+REPORT_NAMES = [
+    "chart_demo",
+    *(p.stem for p in real_notebooks()),
+    *(["index"] if real_notebooks() else []),
+    "hostile_partner_pack",
+    "hostile_index",
+]
 
 
 # -- building once per session, shared between xdist workers ---------------------------------------
@@ -97,6 +117,8 @@ class Batch:
     log: str = ""
 
     def html(self, name: str) -> Path:
+        if name == "index" and self.folder is not None:
+            return self.folder / "reports" / self.manifest["quarter"] / "index.html"
         run = next((r for r in self.manifest.get("notebooks", []) if r["name"] == name), None)
         if run is None or not run.get("html"):
             pytest.fail(f"the batch made no HTML for {name}: {run}\n{self.log}")
@@ -147,12 +169,73 @@ def batch_reports(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     return Batch(info["exit_status"], folder, manifest, info["log"])
 
 
+def write_hostile_dataset(dest: Path) -> Path:
+    """A copy of ``tests/data/tiny`` with the names of :data:`HOSTILE_NAMES` replaced."""
+    import csv
+
+    shutil.copytree(TINY, dest)
+    for (file, key), name in HOSTILE_NAMES.items():
+        path = dest / file
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        name_col = rows[0].index(file.removesuffix("s.csv") + "_name")
+        for row in rows[1:]:
+            if row[0] == key:
+                row[name_col] = name
+        with path.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows)
+    return dest
+
+
 @pytest.fixture(scope="session")
-def report_page(demo_report: Path, batch_reports: Batch) -> Callable[[str], Path]:
+def hostile_batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
+    """The quarter overview and partner packs on hostile names (see :data:`HOSTILE_NAMES`)."""
+
+    def build(folder: Path) -> None:
+        import io
+        from contextlib import redirect_stderr
+
+        from channel_lib.reports import run_batch
+
+        data = write_hostile_dataset(folder / "hostile_data")
+        notebooks = folder / "notebooks"
+        notebooks.mkdir()
+        shutil.copy(PARTNER_NOTEBOOK, notebooks / "06_partner_pack.ipynb")
+        if (ROOT / "notebooks" / "00_quarter_overview.ipynb").exists():
+            shutil.copy(ROOT / "notebooks" / "00_quarter_overview.ipynb", notebooks)
+        log = io.StringIO()
+        with redirect_stderr(log):
+            runs = run_batch(
+                data, HOSTILE_QUARTER, out_dir=folder / "reports", plans_dir=folder / "plans",
+                notebooks_dir=notebooks, partners=HOSTILE_PARTNERS,
+            )  # fmt: skip
+        status = 1 if any(r.status == "failed" for r in runs) else 0
+        (folder / "batch.json").write_text(
+            json.dumps({"exit_status": status, "log": log.getvalue()})
+        )
+
+    folder = _shared_folder(tmp_path_factory, "hostile", build)
+    info = json.loads((folder / "batch.json").read_text())
+    manifest = json.loads((folder / "reports" / HOSTILE_QUARTER / "manifest.json").read_text())
+    return Batch(info["exit_status"], folder, manifest, info["log"])
+
+
+@pytest.fixture(scope="session")
+def report_page(demo_report: Path, batch_reports: Batch, request) -> Callable[[str], Path]:
     """``report_page(name)`` → the HTML report of ``name`` (one of :data:`REPORT_NAMES`)."""
 
     def get(name: str) -> Path:
-        return demo_report if name == "chart_demo" else batch_reports.html(name)
+        if name == "chart_demo":
+            return demo_report
+        if name.startswith("hostile_"):
+            hostile = request.getfixturevalue("hostile_batch")
+            if name == "hostile_index":
+                return hostile.html("index")
+            packs = [r for r in hostile.manifest["notebooks"] if r.get("partner_id") == "P2"]
+            if not packs or not packs[0].get("html"):
+                pytest.fail(f"the hostile batch made no partner pack for P2\n{hostile.log}")
+            return Path(packs[0]["html"])
+        return batch_reports.html(name)
 
     return get
 

@@ -141,3 +141,122 @@ def test_quarter_range_and_latest_resolve_from_the_data(tiny):
     ]
     quarter, reason = reports.resolve_quarters(tiny, "latest")[0]
     assert quarter.startswith("FY") and quarter in reason
+
+
+# -- partners ----------------------------------------------------------------------------------------
+def test_partner_selection_combines_top_tier_and_ids(tiny):
+    # FY2026-Q3 revenue: P3 4,500 then P2 1,440 (tests/data/tiny/sales.csv)
+    assert reports.select_partners(tiny, QUARTER, "top:2") == ["P3", "P2"]
+    assert reports.select_partners(tiny, QUARTER, "tier:GOLD+top:1+P4") == ["P1", "P3", "P4"]
+    assert reports.select_partners(tiny, QUARTER, "all") == ["P1", "P2", "P3", "P4"]
+    assert reports.select_partners(tiny, QUARTER, "none") == []
+
+
+def test_unknown_partner_id_is_a_parameter_error_that_names_it(tiny):
+    with pytest.raises(ParameterError, match="P99"):
+        reports.select_partners(tiny, QUARTER, "P1,P99")
+    with pytest.raises(ParameterError, match="whole number"):
+        reports.select_partners(tiny, QUARTER, "top:many")
+
+
+def test_flagged_without_the_signals_module_is_empty_with_a_warning(tiny, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "channel_lib.signals", None)  # import fails
+    with pytest.warns(UserWarning, match="'flagged' selects no partner"):
+        assert reports.select_partners(tiny, QUARTER, "flagged+top:1") == ["P3"]
+
+
+def test_partner_notebook_runs_once_per_partner_into_partners_folder(hostile_batch):
+    from report_fixtures import HOSTILE_QUARTER
+
+    runs = {r["key"]: r for r in hostile_batch.manifest["notebooks"]}
+    assert hostile_batch.exit_status == 0, hostile_batch.log
+    assert {"partners/P2", "partners/P3"} <= set(runs)
+    pack = runs["partners/P2"]
+    assert pack["parameters"]["partner_id"] == "P2" and pack["status"] == "ok"
+    assert Path(pack["html"]).parent.name == "partners" and Path(pack["html"]).name == "P2.html"
+    assert Path(pack["html"]).parent.parent.name == HOSTILE_QUARTER
+    index = (Path(pack["html"]).parent.parent / "index.html").read_text(encoding="utf-8")
+    assert 'href="partners/P2.html"' in index and "Headline KPIs" in index
+
+
+# -- escaping: hostile partner, customer and channel names ----------------------------------------------
+def test_hostile_names_show_as_text_in_every_page_and_the_index(hostile_batch):
+    from html import escape
+
+    from report_fixtures import HOSTILE_NAMES
+    from test_html_offline import offline_leaks
+
+    folder = hostile_batch.folder / "reports" / hostile_batch.manifest["quarter"]
+    pages = sorted(folder.rglob("*.html"))
+    assert len(pages) >= 4  # overview, two packs, index
+    text = {p: p.read_text(encoding="utf-8") for p in pages}
+    for page, body in text.items():
+        for name in HOSTILE_NAMES.values():
+            assert name not in body, f"{name} is live markup in {page.name}"
+        assert offline_leaks(body) == [], page.name
+    everything = "\n".join(text.values())
+    for (file, _), name in HOSTILE_NAMES.items():
+        shown = escape(name, quote=False) in everything or escape(name) in everything
+        assert shown, f"the {file} name never shows as text"
+    index = text[folder / "index.html"]
+    assert escape(HOSTILE_NAMES[("partners.csv", "P2")]) in index
+
+
+# -- preparation once ------------------------------------------------------------------------------------
+def test_bad_data_is_rejected_before_any_notebook_runs(tiny_copy, notebooks, tmp_path, capsys):
+    sales = tiny_copy / "sales.csv"
+    sales.write_text(sales.read_text().replace("9500.00", "lots", 1))
+    status = main(["report", "--data", str(tiny_copy), "--quarter", QUARTER, "--out",
+                   str(tmp_path / "out"), "--notebooks-dir", str(notebooks)])  # fmt: skip
+    assert status == 2
+    assert "sales.csv" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_prepared_dataset_equals_the_validated_one(tiny, tmp_path):
+    from channel_lib.prepared import load_prepared, prepare_dataset
+
+    folder = prepare_dataset(tiny, tmp_path / "prepared")
+    assert prepare_dataset(tiny, tmp_path / "prepared") == folder  # reused, keyed by checksums
+    ds = load_prepared(folder, TINY)
+    assert ds.checksums == tiny.checksums and ds.files == tiny.files
+    for name in tiny.files:
+        pd_a, pd_b = tiny.table(name), ds.table(name)
+        assert pd_a.dtypes.equals(pd_b.dtypes) and pd_a.equals(pd_b), name
+
+
+def test_prepared_dataset_is_ignored_for_another_or_changed_folder(tiny, tiny_copy, tmp_path):
+    from channel_lib.data import load_dataset
+    from channel_lib.prepared import load_prepared, prepare_dataset
+
+    ds = load_dataset(tiny_copy)
+    folder = prepare_dataset(ds, tmp_path / "prepared")
+    assert load_prepared(folder, TINY) is None  # made from another folder
+    assert load_prepared(folder, tiny_copy) is not None
+    (tiny_copy / "channels.csv").write_text((tiny_copy / "channels.csv").read_text() + "\n")
+    assert load_prepared(folder, tiny_copy) is None  # its files changed since
+
+
+def test_prepared_cache_never_goes_into_the_dataset_folder(tiny):
+    from channel_lib.errors import ChannelLibError
+    from channel_lib.prepared import prepare_dataset
+
+    with pytest.raises(ChannelLibError, match="read only"):
+        prepare_dataset(tiny, TINY / ".prepared")
+
+
+def test_open_workbook_reads_the_prepared_data_when_the_batch_names_it(tiny, tmp_path, monkeypatch):
+    import channel_lib.data
+    from channel_lib.prepared import PREPARED_ENV, prepare_dataset
+    from channel_lib.workbook import open_workbook
+
+    monkeypatch.setenv(PREPARED_ENV, str(prepare_dataset(tiny, tmp_path / "prepared")))
+
+    def no_validation(folder):
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(channel_lib.data, "load_dataset", no_validation)
+    wb = open_workbook(TINY, QUARTER, tmp_path / "plans")
+    assert wb.quarter == QUARTER and wb.dataset.checksums == tiny.checksums
