@@ -133,22 +133,29 @@ def workbook(folder: Path) -> tuple[list[tuple], float]:
     return [(str(a), str(b), int(c), int(d), int(e), float(f)) for a, b, c, d, e, f in rows], loaded
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _child(kind: str, folder: Path) -> None:
     if kind == "plain":
         import duckdb  # noqa: F401  (imports are not timed, for both kinds)
 
-        t0 = time.perf_counter()
+        cpu0, t0 = _cpu(), time.perf_counter()
         rows = plain(folder)
         seconds, load = time.perf_counter() - t0, None
     else:
         import channel_lib.metrics  # noqa: F401
 
-        t0 = time.perf_counter()
+        cpu0, t0 = _cpu(), time.perf_counter()
         rows, load = workbook(folder)
         seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
-    print(json.dumps({"seconds": seconds, "load_seconds": load, "peak_rss": peak, "rows": rows},
-                     default=str))  # fmt: skip
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss * 1024  # Linux: KiB
+    cpu = usage.ru_utime + usage.ru_stime - cpu0
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "load_seconds": load,
+                      "peak_rss": peak, "rows": rows}, default=str))  # fmt: skip
 
 
 def measure(kind: str, folder: Path) -> dict:
@@ -208,6 +215,8 @@ def run(*, repeat: int = 3) -> dict:
                 "load_s": statistics.median(r["load_seconds"] for r in wb_runs),
                 "metrics_s": statistics.median(r["seconds"] - r["load_seconds"] for r in wb_runs),
                 "ratio": w / p,
+                "plain_cpu_s": statistics.median(r["cpu_seconds"] for r in plain_runs),
+                "workbook_cpu_s": statistics.median(r["cpu_seconds"] for r in wb_runs),
                 "plain_peak_gib": max(r["peak_rss"] for r in plain_runs) / 2**30,
                 "workbook_peak_gib": max(r["peak_rss"] for r in wb_runs) / 2**30,
                 "same_numbers": True,
@@ -240,12 +249,13 @@ def table(report: dict) -> str:
         f"median of {report['repeat']} runs, each in a fresh process; {report['cpus']} CPUs, "
         f"load average {report['load_average_at_start'][0]:.1f} at the start\n\n"
         "| format | file MiB | plain query s | load_dataset s | metrics s | workbook s | ratio "
-        "| plain peak GiB | workbook peak GiB | same numbers |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        "| CPU s plain / workbook | plain peak GiB | workbook peak GiB | same numbers |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
     )
     rows = [
         f"| {r['format']} | {r['file_mib']:.0f} | {r['plain_s']:.2f} | {r['load_s']:.2f} | "
         f"{r['metrics_s']:.2f} | {r['workbook_s']:.2f} | {r['ratio']:.1f}x | "
+        f"{r['plain_cpu_s']:.1f} / {r['workbook_cpu_s']:.1f} | "
         f"{r['plain_peak_gib']:.2f} | {r['workbook_peak_gib']:.2f} | "
         f"{'yes' if r['same_numbers'] else 'NO'} |"
         for r in report["results"]
