@@ -9,9 +9,9 @@ a materiality filter (:func:`material`, :func:`below_materiality`) and is export
 follow-up (:func:`export_signals`). :func:`flagged_partners` names the partners with material
 signals for the report batch (``--partners flagged``).
 
-Partner reports (``partner_reports.csv``) are optional and often late or incomplete:
-:func:`reporting_status` says what the workbook expects from each partner, who is late, incomplete
-or stopped, and which signals cannot be computed for them because of it.
+Partner reports (``partner_reports.csv``) are optional and often late or incomplete: a signal that
+needs a report is not computed for a partner without one (never guessed);
+:func:`channel_lib.scorecard.reporting_status` names those partners and the signals they block.
 
 Money is exact: sums are DECIMAL in DuckDB and int64 cents here (``*_cents`` columns), with a float
 copy in currency units for display.
@@ -33,7 +33,6 @@ from .errors import ParameterError
 from .goals import SignalThresholds
 
 __all__ = [
-    "REPORT_FIELDS",
     "SIGNAL_COLUMNS",
     "SIGNAL_NAMES",
     "below_materiality",
@@ -47,7 +46,6 @@ __all__ = [
     "material",
     "our_sales_change",
     "partner_total_sales_change",
-    "reporting_status",
     "resolve_thresholds",
     "service_metrics",
     "win_loss_deals",
@@ -70,19 +68,6 @@ SIGNAL_COLUMNS: list[str] = [
     "direction", "value", "threshold", "evidence", "periods_compared", "since",
     "revenue_at_stake", "revenue_at_stake_cents",
 ]  # fmt: skip
-
-#: What the workbook expects partners to report each quarter (partner_reports.csv) and the
-#: signals and views each field feeds.
-REPORT_FIELDS: dict[str, tuple[str, ...]] = {
-    "partner_total_sales": ("partner_total_sales_change", "share of wallet"),
-    "line_card_rank": ("line_card_change",),
-    "sales_headcount": ("leading indicators",),
-    "key_sales_departures": ("key_talent_loss",),
-    "csat": ("service_metrics",),
-    "first_response_hours": ("service_metrics",),
-    "certified_staff": ("leading indicators",),
-    "pipeline_value": ("leading indicators",),
-}
 
 
 # -- thresholds -------------------------------------------------------------------------------------
@@ -884,110 +869,3 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
               "customer_name", "outcome", "reason"):  # fmt: skip
         o[c] = o[c].astype("string")
     return o[cols].reset_index(drop=True)
-
-
-# -- partner reporting -------------------------------------------------------------------------------------
-def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
-    """What partners are expected to report, who is late, incomplete or stopped, and what it blocks.
-
-    Every partner active at the end of ``quarter`` (onboarded before it ends, not offboarded
-    before it ends) is expected to send one report per quarter with the fields of
-    :data:`REPORT_FIELDS`. A partner onboarded during ``quarter`` is not expected to have reported
-    yet.
-
-    Parameters
-    ----------
-    ds : Dataset
-    quarter : str
-
-    Returns
-    -------
-    DataFrame
-        One row per active partner, problems first: ``partner_id``, ``partner_name``,
-        ``channel_id``, ``onboarded_on``, ``last_report`` (quarter label, missing when never),
-        ``quarters_reported`` (int, of the last eight), ``status`` (``on time``, ``incomplete``,
-        ``late`` — no report for ``quarter``, ``stopped`` — none for two quarters or more,
-        ``never reported``, ``new`` — onboarded in the quarter), ``missing_fields`` (comma list of
-        empty fields in the ``quarter`` report), ``blocked_signals`` (signals and views that
-        cannot be computed for the partner because of it), ``revenue_12m`` (float) and
-        ``revenue_12m_cents`` (int64): our revenue through the partner over the trailing
-        12 months.
-
-    Examples
-    --------
-    >>> from channel_lib import load_dataset
-    >>> s = reporting_status(load_dataset("tests/data/tiny"), "FY2026-Q2")
-    >>> s[["partner_id", "status", "missing_fields"]].head(2)
-      partner_id          status                                     missing_fields
-    0         P4  never reported                                               <NA>
-    1         P3      incomplete  partner_total_sales, line_card_rank, sales_hea...
-    """
-    cols = ["partner_id", "partner_name", "channel_id", "onboarded_on", "last_report",
-            "quarters_reported", "status", "missing_fields", "blocked_signals", "revenue_12m",
-            "revenue_12m_cents"]  # fmt: skip
-    if not ds.has("partners"):
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-    cal = ds.calendar
-    start, end = cal.quarter_bounds(quarter)
-    p = ds.table("partners")
-    active = p[
-        (p["onboarded_on"].isna() | (p["onboarded_on"] < end))
-        & (p["offboarded_on"].isna() | (p["offboarded_on"] >= end))
-    ].copy()
-    if ds.has("partner_reports"):
-        r = _reports(ds, quarter)
-    else:
-        r = pd.DataFrame(columns=["partner_id", "quarter", "quarter_start", *REPORT_FIELDS])
-    eight = cal.quarter_bounds(cal.shift_quarter(quarter, -7))[0]
-    by_partner = {pid: g for pid, g in r.groupby("partner_id", sort=False)}
-    revenue = _partner_revenue(ds, quarter)["current_cents"]
-    rows = []
-    names = {"partner_total_sales": "total_sales_cents", "pipeline_value": "pipeline_cents"}
-    for row in active.itertuples(index=False):
-        g = by_partner.get(row.partner_id)
-        last = g["quarter"].iloc[-1] if g is not None and len(g) else pd.NA
-        reported = 0 if g is None else int((g["quarter_start"] >= eight).sum())
-        missing: list[str] = []
-        blocked: list[str] = []
-        new = pd.notna(row.onboarded_on) and row.onboarded_on >= start
-        if new:
-            status = "new"
-        elif g is None or not len(g):
-            status = "never reported"
-            blocked = _blocked(REPORT_FIELDS)
-        elif last != quarter:
-            gap = len(cal.quarter_range(last, quarter)) - 1
-            status = "late" if gap == 1 else "stopped"
-            blocked = _blocked(REPORT_FIELDS)
-        else:
-            this = g.iloc[-1]
-            missing = [f for f in REPORT_FIELDS if pd.isna(this[names.get(f, f)])]
-            status = "incomplete" if missing else "on time"
-            blocked = _blocked({f: REPORT_FIELDS[f] for f in missing})
-        if status not in ("new",) and g is not None and len(g):
-            totals = g["total_sales_cents"].notna().sum()
-            if totals < 8 and "partner_total_sales_change" not in blocked:
-                blocked.append("partner_total_sales_change")
-        rows.append({
-            "partner_id": row.partner_id, "partner_name": row.partner_name,
-            "channel_id": row.channel_id, "onboarded_on": row.onboarded_on, "last_report": last,
-            "quarters_reported": reported, "status": status,
-            "missing_fields": ", ".join(missing) if missing else pd.NA,
-            "blocked_signals": ", ".join(sorted(set(blocked))) if blocked else pd.NA,
-            "revenue_12m_cents": int(revenue.get(row.partner_id, 0)),
-        })  # fmt: skip
-    out = pd.DataFrame(rows, columns=[c for c in cols if c != "revenue_12m"])
-    out["revenue_12m"] = out["revenue_12m_cents"].astype("float64") / 100.0
-    order = {"stopped": 0, "never reported": 1, "late": 2, "incomplete": 3, "new": 4, "on time": 5}
-    out["_o"] = out["status"].map(order)
-    out = out.sort_values(["_o", "revenue_12m_cents", "partner_id"], ascending=[True, False, True])
-    for c in ("partner_id", "partner_name", "channel_id", "last_report", "status",
-              "missing_fields", "blocked_signals"):  # fmt: skip
-        out[c] = out[c].astype("string")
-    out["quarters_reported"] = out["quarters_reported"].astype("int64")
-    out["revenue_12m_cents"] = out["revenue_12m_cents"].astype("int64")
-    return out[cols].reset_index(drop=True)
-
-
-def _blocked(fields_: dict[str, tuple[str, ...]]) -> list[str]:
-    return sorted({s for uses in fields_.values() for s in uses if s != "leading indicators"})
