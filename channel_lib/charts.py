@@ -317,7 +317,11 @@ def alignment_heatmap(
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("score:Q", format=".0%"), tooltip=tooltip
     )
-    heat = (cells + text).properties(width=max(60 * len(labels), 320), height=36 * len(order))
+    heat = (
+        (cells + text)
+        .encode(y=alt.Y("channel_id:N", title=None, sort=order, axis=None))
+        .properties(width=max(60 * len(labels), 320), height=36 * len(order))
+    )
     strip_data = data.drop_duplicates("channel_id")[["channel_id", "channel_name", "channel_score"]]
     strip = (
         alt.Chart(strip_data)
@@ -366,7 +370,10 @@ def growth_margin_quadrant(
     data = frame[cols].copy()
     data["margin_change_pts"] = data["margin_change"] * 100
     data["chosen"] = data["year"] == year
-    color = alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids))
+    color = alt.Color(
+        "channel_id:N", title="Channel", scale=channel_color_scale(ids),
+        legend=alt.Legend(symbolOpacity=1),
+    )  # fmt: skip
     x = alt.X(
         "revenue_growth:Q", title="Revenue growth vs a year before", axis=alt.Axis(format="+.0%")
     )
@@ -470,7 +477,10 @@ def concentration_over_time(frame: pd.DataFrame, *, title: str) -> alt.LayerChar
         .encode(
             x=alt.X("period:O", title="Fiscal quarter", sort="ascending"),
             y=alt.Y("value:Q", title="Share of revenue / HHI", axis=alt.Axis(format=".0%")),
-            color=alt.Color("dimension:N", title="Across"),
+            color=alt.Color(
+                "dimension:N", title="Across",
+                scale=alt.Scale(domain=["channels", "partners"], range=["#333333", "#b07aa1"]),
+            ),
             strokeDash=alt.StrokeDash("measure:N", title="Measure"),
             tooltip=[
                 alt.Tooltip("period:O", title="Quarter"), alt.Tooltip("dimension:N", title="Across"),
@@ -494,3 +504,650 @@ def concentration_over_time(frame: pd.DataFrame, *, title: str) -> alt.LayerChar
 
 
 enable_offline_charts()  # last: it imports this module back for the theme
+
+
+# -- revenue vs profit trends (notebook 04) -------------------------------------------------------------
+def _trend_colors(channel_ids: Sequence[str]) -> alt.Scale:
+    """Channel colours plus one for the company total (``ALL``), appended so channels keep theirs."""
+    ids = [str(c) for c in channel_ids]
+    return channel_color_scale([*ids, *(["ALL"] if "ALL" not in ids else [])])
+
+
+def trend_small_multiples(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    value_title: str,
+    channel_ids: Sequence[str],
+    columns: int = 3,
+) -> alt.FacetChart:
+    """Quarterly revenue, gross profit and contribution, one small panel per channel.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Long form (:func:`channel_lib.trends.long_quarterly`): ``entity_id``, ``quarter``,
+        ``measure`` (label), ``value``, ``gross_margin``.
+    title, value_title : str
+        Chart and axis titles (with the currency).
+    channel_ids : sequence of str
+        All channel ids in ``channels.csv`` order (fixed colours).
+    columns : int
+        Panels per row.
+
+    Returns
+    -------
+    alt.FacetChart
+        Lines in the channel's colour, the measure told apart by line style; panels share the
+        quarter axis and have their own value axis.
+    """
+    _require_columns(frame, ["entity_id", "quarter", "measure", "value"], "trend_small_multiples")
+    base = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter:O", title="Fiscal quarter", sort="ascending"),
+            y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format="~s")),
+            color=alt.Color("entity_id:N", title="Channel", scale=_trend_colors(channel_ids)),
+            strokeDash=alt.StrokeDash("measure:N", title="Measure"),
+            shape=alt.Shape("measure:N", title="Measure"),
+            tooltip=[
+                alt.Tooltip("entity_id:N", title="Channel"),
+                alt.Tooltip("quarter:O", title="Quarter"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("value:Q", title=value_title, format=NUMBER_FORMAT),
+                alt.Tooltip("gross_margin:Q", title="Gross margin", format=".1%"),
+            ],
+        )
+        .properties(width=260, height=160)
+    )
+    return (
+        base.facet(facet=alt.Facet("entity_id:N", title=None, sort=list(channel_ids)),
+                   columns=columns, title=title)
+        .resolve_scale(y="independent")
+    )  # fmt: skip
+
+
+def margin_band(
+    decomposition: pd.DataFrame,
+    *,
+    title: str,
+    channel_ids: Sequence[str],
+    value_title: str = "Gross margin",
+    columns: int = 3,
+) -> alt.FacetChart:
+    """Monthly margin (points), its STL trend (line) and the trend's confidence band (area).
+
+    Parameters
+    ----------
+    decomposition : DataFrame
+        Rows of :func:`channel_lib.trends.decompose` for one ratio measure: ``entity_id``,
+        ``month``, ``quarter``, ``observed``, ``trend``, ``trend_low``, ``trend_high``.
+    title, value_title : str
+    channel_ids : sequence of str
+        All channel ids in ``channels.csv`` order (fixed colours; the total is ``ALL``).
+    columns : int
+
+    Returns
+    -------
+    alt.FacetChart
+    """
+    cols = ["entity_id", "month", "quarter", "observed", "trend", "trend_low", "trend_high"]
+    _require_columns(decomposition, cols, "margin_band")
+    frame = decomposition[cols].copy()
+    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m-%d")
+    colors = _trend_colors(channel_ids)
+    x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y"))
+    tips = [
+        alt.Tooltip("entity_id:N", title="Channel"),
+        alt.Tooltip("month:T", title="Month", format="%B %Y"),
+        alt.Tooltip("quarter:N", title="Quarter"),
+        alt.Tooltip("observed:Q", title=value_title, format=".2%"),
+        alt.Tooltip("trend:Q", title="Trend", format=".2%"),
+        alt.Tooltip("trend_low:Q", title="Trend band, low", format=".2%"),
+        alt.Tooltip("trend_high:Q", title="Trend band, high", format=".2%"),
+    ]
+    color = alt.Color("entity_id:N", title="Channel", scale=colors)
+    band = alt.Chart().mark_area(opacity=0.25).encode(
+        x=x, y=alt.Y("trend_low:Q", title=value_title, axis=alt.Axis(format=".0%"),
+                     scale=alt.Scale(zero=False)),
+        y2="trend_high:Q", color=color, tooltip=tips,
+    )  # fmt: skip
+    line = alt.Chart().mark_line(point=False).encode(x=x, y="trend:Q", color=color, tooltip=tips)
+    dots = (
+        alt.Chart()
+        .mark_circle(size=28, opacity=0.7)
+        .encode(x=x, y="observed:Q", color=color, tooltip=tips)
+    )
+    return (
+        alt.layer(band, line, dots, data=frame)
+        .properties(width=260, height=160)
+        .facet(facet=alt.Facet("entity_id:N", title=None, sort=["ALL", *channel_ids]),
+               columns=columns, title=title)
+        .resolve_scale(y="independent")
+    )  # fmt: skip
+
+
+def forecast_fan(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    value_title: str,
+    channel_ids: Sequence[str],
+    columns: int = 3,
+) -> alt.FacetChart:
+    """Quarterly actuals and forecasts with 80% and 95% prediction intervals (a fan), per entity.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Rows of :func:`channel_lib.trends.forecast` for one measure: ``entity_id``, ``quarter``,
+        ``kind``, ``value``, ``lower_80``, ``upper_80``, ``lower_95``, ``upper_95``.
+    title, value_title : str
+    channel_ids : sequence of str
+    columns : int
+
+    Returns
+    -------
+    alt.FacetChart
+    """
+    cols = ["entity_id", "quarter", "kind", "value", "lower_80", "upper_80", "lower_95", "upper_95"]
+    _require_columns(frame, cols, "forecast_fan")
+    data = frame[cols].copy()
+    # the last actual quarter starts the forecast line, so the fan joins the history
+    last = data[data["kind"] == "actual"].groupby("entity_id", sort=False).tail(1).copy()
+    last["kind"] = "forecast"
+    for c in ("lower_80", "upper_80", "lower_95", "upper_95"):
+        last[c] = last["value"]
+    has_fc = set(data.loc[data["kind"] == "forecast", "entity_id"])
+    data = pd.concat([data, last[last["entity_id"].isin(has_fc)]], ignore_index=True)
+    colors = _trend_colors(channel_ids)
+    x = alt.X("quarter:O", title="Fiscal quarter", sort="ascending")
+    tips = [
+        alt.Tooltip("entity_id:N", title="Channel"),
+        alt.Tooltip("quarter:O", title="Quarter"),
+        alt.Tooltip("kind:N", title="Actual or forecast"),
+        alt.Tooltip("value:Q", title=value_title, format=NUMBER_FORMAT),
+        alt.Tooltip("lower_95:Q", title="95% interval, low", format=NUMBER_FORMAT),
+        alt.Tooltip("upper_95:Q", title="95% interval, high", format=NUMBER_FORMAT),
+        alt.Tooltip("lower_80:Q", title="80% interval, low", format=NUMBER_FORMAT),
+        alt.Tooltip("upper_80:Q", title="80% interval, high", format=NUMBER_FORMAT),
+    ]
+    color = alt.Color("entity_id:N", title="Channel", scale=colors)
+    fc = alt.datum.kind == "forecast"
+    wide = alt.Chart().transform_filter(fc).mark_area(opacity=0.15).encode(
+        x=x, y=alt.Y("lower_95:Q", title=value_title, axis=alt.Axis(format="~s")),
+        y2="upper_95:Q", color=color, tooltip=tips,
+    )  # fmt: skip
+    narrow = (
+        alt.Chart()
+        .transform_filter(fc)
+        .mark_area(opacity=0.3)
+        .encode(x=x, y="lower_80:Q", y2="upper_80:Q", color=color, tooltip=tips)
+    )
+    line = alt.Chart().mark_line(point=True).encode(
+        x=x, y="value:Q", color=color, tooltip=tips,
+        strokeDash=alt.StrokeDash("kind:N", title="Line", sort=["actual", "forecast"]),
+    )  # fmt: skip
+    return (
+        alt.layer(wide, narrow, line, data=data)
+        .properties(width=260, height=160)
+        .facet(facet=alt.Facet("entity_id:N", title=None, sort=["ALL", *channel_ids]),
+               columns=columns, title=title)
+        .resolve_scale(y="independent")
+    )  # fmt: skip
+
+
+def profit_bridge_waterfall(bridge: pd.DataFrame, *, title: str, value_title: str) -> alt.Chart:
+    """Waterfall of the profit bridge: base gross profit → components → current gross profit.
+
+    Parameters
+    ----------
+    bridge : DataFrame
+        From :func:`channel_lib.trends.profit_bridge`: ``component``, ``label``, ``amount``,
+        ``start``, ``end`` (running totals), ``base``, ``current``.
+    title, value_title : str
+
+    Returns
+    -------
+    alt.Chart
+        One bar per component from its start to its end, green up, red down; the first and last
+        bars are the two quarters' gross profit.
+    """
+    _require_columns(bridge, ["component", "label", "amount", "start", "end"], "profit_bridge")
+    steps = bridge[bridge["component"] != "total"]
+    base_q = str(bridge["base"].iloc[0]) if "base" in bridge else "base"
+    cur_q = str(bridge["current"].iloc[0]) if "current" in bridge else "current"
+    first = float(bridge["start"].iloc[0])
+    last = float(bridge["end"].iloc[-1])
+    rows = [{"label": f"Gross profit {base_q}", "start": 0.0, "end": first, "amount": first,
+             "kind": "level"}]  # fmt: skip
+    rows += [
+        {"label": r.label, "start": r.start, "end": r.end, "amount": r.amount,
+         "kind": "increase" if r.amount >= 0 else "decrease"}
+        for r in steps.itertuples()
+    ]  # fmt: skip
+    rows.append({"label": f"Gross profit {cur_q}", "start": 0.0, "end": last, "amount": last,
+                 "kind": "level"})  # fmt: skip
+    data = pd.DataFrame(rows)
+    data["order"] = range(len(data))
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", title=None, sort=alt.EncodingSortField("order")),
+            y=alt.Y("start:Q", title=value_title, axis=alt.Axis(format="~s")),
+            y2="end:Q",
+            color=alt.Color(
+                "kind:N",
+                title="Step",
+                scale=alt.Scale(
+                    domain=["level", "increase", "decrease"],
+                    range=["#8c8c8c", "#59a14f", "#e15759"],
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Step"),
+                alt.Tooltip("amount:Q", title=value_title, format=NUMBER_FORMAT),
+                alt.Tooltip("end:Q", title="Running total", format=NUMBER_FORMAT),
+            ],
+        )
+    )
+
+
+# -- investment allocation (notebook 03) ------------------------------------------------------------
+def response_curves(
+    points: pd.DataFrame,
+    marks: pd.DataFrame,
+    *,
+    channel_ids: Sequence[str],
+    title: str,
+    value_title: str,
+    spend_title: str,
+) -> alt.LayerChart:
+    """Fitted response curves with their 95% bands, today's and the recommended spend marked.
+
+    Parameters
+    ----------
+    points : DataFrame
+        :func:`channel_lib.investment.curve_points`: ``channel_id``, ``spend``, ``response``,
+        ``low``, ``high``, ``marginal_return``.
+    marks : DataFrame
+        One row per channel and split: ``channel_id``, ``split`` (``today``/``recommended``),
+        ``spend``, ``response``, ``marginal_return``.
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order (fixed colours).
+    title, value_title, spend_title : str
+
+    Returns
+    -------
+    alt.LayerChart
+
+    Examples
+    --------
+    >>> pts = pd.DataFrame({"channel_id": ["A"] * 2, "spend": [0.0, 10.0], "response": [0.0, 5.0],
+    ...                     "low": [0.0, 4.0], "high": [0.0, 6.0], "marginal_return": [1.0, 0.2]})
+    >>> mk = pd.DataFrame({"channel_id": ["A"], "split": ["today"], "spend": [5.0],
+    ...                    "response": [3.0], "marginal_return": [0.5]})
+    >>> len(response_curves(pts, mk, channel_ids=["A"], title="t", value_title="v",
+    ...                     spend_title="s").to_dict()["layer"])
+    3
+    """
+    _require_columns(points, ["channel_id", "spend", "response", "low", "high", "marginal_return"],
+                     "response_curves")  # fmt: skip
+    _require_columns(marks, ["channel_id", "split", "spend", "response", "marginal_return"],
+                     "response_curves")  # fmt: skip
+    if points.empty:
+        return alt.layer(_empty_note("No channel has a response curve.", title))
+    ids = [str(c) for c in channel_ids]
+    color = alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids))
+    x = alt.X("spend:Q", title=spend_title, axis=alt.Axis(format="~s"))
+    tip = [
+        alt.Tooltip("channel_id:N", title="Channel"),
+        alt.Tooltip("spend:Q", title=spend_title, format=",.0f"),
+        alt.Tooltip("response:Q", title=value_title, format=",.0f"),
+        alt.Tooltip("low:Q", title="95% low", format=",.0f"),
+        alt.Tooltip("high:Q", title="95% high", format=",.0f"),
+        alt.Tooltip("marginal_return:Q", title="Return of one more unit", format=".2f"),
+    ]
+    base = alt.Chart(points)
+    band = base.mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color, tooltip=tip)
+    line = base.mark_line(point=False).encode(
+        x=x, y=alt.Y("response:Q", title=value_title, axis=alt.Axis(format="~s")), color=color,
+        tooltip=tip,
+    )  # fmt: skip
+    dots = (
+        alt.Chart(marks)
+        .mark_point(filled=True, size=120, stroke="black", strokeWidth=1)
+        .encode(
+            x=x, y="response:Q", color=color,
+            shape=alt.Shape("split:N", title="Spend", scale=alt.Scale(
+                domain=["today", "recommended"], range=["circle", "diamond"])),
+            tooltip=[
+                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("split:N", title="Spend"),
+                alt.Tooltip("spend:Q", title=spend_title, format=",.0f"),
+                alt.Tooltip("response:Q", title=value_title, format=",.0f"),
+                alt.Tooltip("marginal_return:Q", title="Return of one more unit", format=".2f"),
+            ],
+        )
+    )  # fmt: skip
+    return alt.layer(band, line, dots, title=title).properties(width=600, height=340)
+
+
+def marginal_return_bars(
+    frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, value_title: str,
+    break_even: float | None = None,
+) -> alt.LayerChart:
+    """Return of one more unit of spend per channel at today's spend, with an optional
+    break-even rule (1.0 when the objective is gross profit: a unit of spend must earn itself back).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.investment.curve_table` rows: ``channel_id``, ``marginal_return``,
+        ``current_spend``, ``identified``.
+    channel_ids : sequence of str
+    title, value_title : str
+    break_even : float, optional
+
+    Returns
+    -------
+    alt.LayerChart
+    """
+    cols = ["channel_id", "marginal_return", "current_spend", "identified"]
+    _require_columns(frame, cols, "marginal_return_bars")
+    data = frame[cols].copy()
+    data["evidence"] = data["identified"].map({True: "measured response", False: "no measurable response"})
+    bars = bar_by_channel(data, "marginal_return", title=title, value_title=value_title,
+                          channel_ids=channel_ids, value_format=".2f",
+                          extra_tooltip=["current_spend", "evidence"])  # fmt: skip
+    bars = bars.encode(opacity=alt.condition("datum.identified", alt.value(1.0), alt.value(0.35)))
+    layers = [bars]
+    if break_even is not None:
+        rule = pd.DataFrame({"x": [float(break_even)], "what": ["break-even: one unit back per unit spent"]})
+        layers.append(
+            alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="#c0392b")
+            .encode(x="x:Q", tooltip=[alt.Tooltip("what:N", title="Line")])
+        )  # fmt: skip
+    return alt.layer(*layers).properties(width=520)
+
+
+def allocation_comparison(
+    alloc: pd.DataFrame, *, channel_ids: Sequence[str], title: str, spend_title: str
+) -> alt.Chart:
+    """Today's and the recommended spend per channel, side by side.
+
+    Parameters
+    ----------
+    alloc : DataFrame
+        :func:`channel_lib.investment.allocate` result: ``channel_id``, ``current_spend``,
+        ``spend``, ``at_bound``, ``marginal_return``.
+    channel_ids : sequence of str
+    title, spend_title : str
+
+    Returns
+    -------
+    alt.Chart
+    """
+    _require_columns(alloc, ["channel_id", "current_spend", "spend", "at_bound", "marginal_return"],
+                     "allocation_comparison")  # fmt: skip
+    if alloc.empty:
+        return _empty_note("No allocation could be made (see the messages above).", title)
+    long = pd.concat([
+        alloc.assign(split="today", amount=alloc["current_spend"]),
+        alloc.assign(split="recommended", amount=alloc["spend"]),
+    ])[["channel_id", "split", "amount", "at_bound", "marginal_return"]]  # fmt: skip
+    ids = [str(c) for c in channel_ids]
+    return (
+        alt.Chart(long, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("channel_id:N", title="Channel", sort=ids),
+            yOffset=alt.YOffset("split:N", sort=["today", "recommended"]),
+            x=alt.X("amount:Q", title=spend_title, axis=alt.Axis(format="~s")),
+            color=alt.Color("channel_id:N", scale=channel_color_scale(ids), legend=None),
+            opacity=alt.Opacity("split:N", title="Split", sort=["today", "recommended"],
+                                scale=alt.Scale(range=[0.45, 1.0])),
+            tooltip=[
+                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("split:N", title="Split"),
+                alt.Tooltip("amount:Q", title=spend_title, format=",.0f"),
+                alt.Tooltip("at_bound:N", title="At a limit"),
+                alt.Tooltip("marginal_return:Q", title="Return of one more unit (recommended)", format=".2f"),
+            ],
+        )
+        .properties(width=520)
+    )  # fmt: skip
+
+
+def budget_scenarios_chart(
+    scenarios: pd.DataFrame, *, channel_ids: Sequence[str], title: str, spend_title: str,
+    value_title: str,
+) -> alt.HConcatChart:
+    """Budget scenarios side by side: the split of each budget (stacked bars) and the expected
+    response of the whole system with its 95% interval (the budget-response curve).
+
+    Parameters
+    ----------
+    scenarios : DataFrame
+        :func:`channel_lib.investment.budget_scenarios` rows.
+    channel_ids : sequence of str
+    title, spend_title, value_title : str
+
+    Returns
+    -------
+    alt.HConcatChart
+    """
+    cols = ["scenario", "multiplier", "budget", "channel_id", "spend", "total_response",
+            "total_low", "total_high", "marginal_return", "feasible"]  # fmt: skip
+    _require_columns(scenarios, cols, "budget_scenarios_chart")
+    ok = scenarios[scenarios["feasible"]]
+    if ok.empty:
+        return alt.hconcat(_empty_note("No budget scenario meets the limits.", title))
+    ids = [str(c) for c in channel_ids]
+    order = list(dict.fromkeys(ok.sort_values("multiplier")["scenario"]))
+    bars = (
+        alt.Chart(ok[cols])
+        .mark_bar()
+        .encode(
+            x=alt.X("scenario:N", title="Budget scenario", sort=order),
+            y=alt.Y("spend:Q", title=spend_title, axis=alt.Axis(format="~s"), stack=True),
+            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            tooltip=[
+                alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("channel_id:N", title="Channel"),
+                alt.Tooltip("spend:Q", title=spend_title, format=",.0f"),
+                alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
+            ],
+        )
+        .properties(width=300, height=300, title="Split of each budget")
+    )  # fmt: skip
+    totals = ok.drop_duplicates("scenario")[cols]
+    tip = [
+        alt.Tooltip("scenario:N", title="Scenario"),
+        alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
+        alt.Tooltip("total_response:Q", title=value_title, format=",.0f"),
+        alt.Tooltip("total_low:Q", title="95% low", format=",.0f"),
+        alt.Tooltip("total_high:Q", title="95% high", format=",.0f"),
+        alt.Tooltip("marginal_return:Q", title="Return of one more unit", format=".2f"),
+    ]
+    x = alt.X("budget:Q", title=spend_title, axis=alt.Axis(format="~s"), scale=alt.Scale(zero=False))
+    band = alt.Chart(totals).mark_errorband(opacity=0.2).encode(
+        x=x, y=alt.Y("total_low:Q", title=value_title, axis=alt.Axis(format="~s")), y2="total_high:Q",
+        tooltip=tip,
+    )  # fmt: skip
+    line = alt.Chart(totals).mark_line(point=True).encode(x=x, y="total_response:Q", tooltip=tip)
+    curve = alt.layer(band, line).properties(width=300, height=300, title="Expected response")
+    return alt.hconcat(bars, curve, title=title)
+
+
+# -- target setting (notebook 02) -------------------------------------------------------------------
+def objective_waterfall(
+    frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, currency: str = ""
+) -> alt.LayerChart:
+    """From the basis (run rate) to the objective: one floating bar per channel's change.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.targets.waterfall_frame`: ``step``, ``order``, ``kind``
+        (``total``/``channel``), ``channel_id``, ``start``, ``end``, ``amount``.
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order (fixed colours).
+    title : str
+    currency : str
+        Shown in the axis title.
+
+    Returns
+    -------
+    alt.LayerChart
+    """
+    cols = ["step", "order", "kind", "channel_id", "start", "end", "amount"]
+    _require_columns(frame, cols, "objective_waterfall")
+    ids = [str(c) for c in channel_ids]
+    data = frame[cols].copy()
+    data["channel_id"] = data["channel_id"].astype("object").where(data["channel_id"].notna(), "")
+    order = data.sort_values("order")["step"].tolist()
+    x = alt.X("step:N", title=None, sort=order, axis=alt.Axis(labelAngle=-25, labelLimit=220))
+    y = alt.Y("start:Q", title=f"Revenue ({currency})".replace(" ()", ""), axis=alt.Axis(format=",.0f"))
+    tooltip = [
+        alt.Tooltip("step:N", title="Step"),
+        alt.Tooltip("amount:Q", title="Change", format="+,.0f"),
+        alt.Tooltip("end:Q", title="Running total", format=",.0f"),
+    ]
+    base = alt.Chart(data).encode(x=x, y=y, y2="end:Q", tooltip=tooltip)
+    totals = base.transform_filter("datum.kind == 'total'").mark_bar(color="#7f7f7f")
+    steps = base.transform_filter("datum.kind == 'channel'").mark_bar().encode(
+        color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids))
+    )
+    return alt.layer(totals, steps, title=title).properties(width=560, height=320)
+
+
+def method_comparison(
+    frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, currency: str = ""
+) -> alt.Chart:
+    """Each channel's annual target under every method, side by side; the chosen method solid.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.targets.allocate_channels` with ``chosen``: ``method``,
+        ``channel_id``, ``share``, ``target``, ``chosen``.
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order.
+    title : str
+    currency : str
+
+    Returns
+    -------
+    alt.Chart
+    """
+    cols = ["method", "channel_id", "share", "target", "chosen"]
+    _require_columns(frame, cols, "method_comparison")
+    ids = [str(c) for c in channel_ids]
+    methods = list(dict.fromkeys(frame["method"].astype(str)))
+    data = frame[cols].copy()
+    data["chosen"] = data["chosen"].astype(bool)
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("channel_id:N", title="Channel", sort=[c for c in ids if c in set(data["channel_id"])]),
+            yOffset=alt.YOffset("method:N", sort=methods),
+            x=alt.X("target:Q", title=f"Annual revenue target ({currency})".replace(" ()", ""),
+                    axis=alt.Axis(format=",.0f")),
+            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            opacity=alt.condition("datum.chosen", alt.value(1.0), alt.value(0.4)),
+            tooltip=[
+                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("method:N", title="Method"),
+                alt.Tooltip("target:Q", title="Target", format=",.0f"),
+                alt.Tooltip("share:Q", title="Share of the objective", format=".1%"),
+                alt.Tooltip("chosen:N", title="Chosen method"),
+            ],
+        )
+        .properties(width=520, height=alt.Step(9))
+    )  # fmt: skip
+
+
+def quarterly_phasing(
+    frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, currency: str = ""
+) -> alt.Chart:
+    """Quarterly revenue targets, stacked by channel (phased by each channel's seasonality).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``TargetPlan.quarters``: ``channel_id``, ``quarter``, ``revenue_target``,
+        ``season_share``, ``season_source``.
+    channel_ids : sequence of str
+    title : str
+    currency : str
+
+    Returns
+    -------
+    alt.Chart
+    """
+    cols = ["channel_id", "quarter", "revenue_target", "season_share", "season_source"]
+    _require_columns(frame, cols, "quarterly_phasing")
+    ids = [str(c) for c in channel_ids]
+    return (
+        alt.Chart(frame[cols], title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("quarter:O", title="Fiscal quarter", sort="ascending"),
+            y=alt.Y("revenue_target:Q", title=f"Revenue target ({currency})".replace(" ()", ""),
+                    axis=alt.Axis(format=",.0f"), stack="zero"),
+            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            order=alt.Order("channel_id:N"),
+            tooltip=[
+                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("quarter:O", title="Quarter"),
+                alt.Tooltip("revenue_target:Q", title="Target", format=",.0f"),
+                alt.Tooltip("season_share:Q", title="Share of the channel's year", format=".1%"),
+                alt.Tooltip("season_source:N", title="Seasonality from"),
+            ],
+        )
+        .properties(width=420, height=300)
+    )  # fmt: skip
+
+
+def indicator_model(frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str) -> alt.Chart:
+    """Change each leading indicator must make (average quarterly target vs baseline), per
+    channel: the channel metrics model at a glance.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.targets.indicator_summary`: ``channel_id``, ``label``, ``baseline``,
+        ``target_per_quarter``, ``change``, ``monitored_in``, ``available``.
+    channel_ids : sequence of str
+    title : str
+
+    Returns
+    -------
+    alt.Chart
+        A note instead of marks when no indicator can be measured.
+    """
+    cols = ["channel_id", "label", "baseline", "target_per_quarter", "change", "monitored_in",
+            "available"]  # fmt: skip
+    _require_columns(frame, cols, "indicator_model")
+    data = frame[frame["available"].astype(bool) & frame["change"].notna()][cols]
+    if data.empty:
+        return _empty_note("No leading indicator can be measured on this data.", title)
+    ids = [str(c) for c in channel_ids]
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar(height=10)
+        .encode(
+            y=alt.Y("label:N", title="Leading indicator"),
+            yOffset=alt.YOffset("channel_id:N", sort=ids),
+            x=alt.X("change:Q", title="Target vs the last four quarters (average per quarter)",
+                    axis=alt.Axis(format="+.0%")),
+            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            tooltip=[
+                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("label:N", title="Indicator"),
+                alt.Tooltip("baseline:Q", title="Baseline per quarter", format=",.1f"),
+                alt.Tooltip("target_per_quarter:Q", title="Target per quarter", format=",.1f"),
+                alt.Tooltip("change:Q", title="Change", format="+.1%"),
+                alt.Tooltip("monitored_in:N", title="Monitored in"),
+            ],
+        )
+        .properties(width=480)
+    )  # fmt: skip

@@ -1,0 +1,362 @@
+"""Orientation and alignment (notebook 01): the planted margin erosion, role departure, channel
+conflict and channel dependency of the sample are reported (read from ground_truth.csv, no names
+written here) and near misses and ordinary channels are not; figures equal an independent DuckDB
+computation; the score's documented properties hold; bad parameters stop before any work."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from channel_lib import alignment
+from channel_lib.errors import ParameterError
+from channel_lib.goals import ChannelRole, YearGoals
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+TINY = ROOT / "tests" / "data" / "tiny"
+NOTEBOOK = ROOT / "notebooks" / "01_orientation_alignment.ipynb"
+
+
+def truth(signal: str, kind: str = "planted") -> list[dict]:
+    with (SAMPLE / "ground_truth.csv").open() as f:
+        return [r for r in csv.DictReader(f) if r["signal"] == signal and r["kind"] == kind]
+
+
+def planted(signal: str, kind: str = "planted") -> set[str]:
+    return {r["entity_id"] for r in truth(signal, kind)}
+
+
+def channel_names() -> dict[str, str]:
+    with (SAMPLE / "channels.csv").open() as f:
+        return {r["channel_id"]: r["channel_name"] for r in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="module")
+def opened(tmp_path_factory):
+    return alignment.open_alignment(SAMPLE, plans_dir=tmp_path_factory.mktemp("plans"))
+
+
+@pytest.fixture(scope="module")
+def view(opened):
+    wb, settings = opened
+    return alignment.build_view(wb, settings)
+
+
+# -- the planted cases ---------------------------------------------------------------------------------
+def test_latest_year_is_the_fiscal_year_of_the_reporting_quarter(opened):
+    wb, settings = opened
+    assert settings.year == wb.year == wb.quarter[:6]
+    assert settings.quarters[-1] == wb.quarter
+    assert settings.managing_for_source == "goals.yaml"
+
+
+def test_planted_margin_erosion_is_named_in_words_and_no_other_channel(view):
+    eroding = view.findings[view.findings["kind"] == "margin_erosion"]
+    assert set(eroding["channel_id"]) == planted("margin_erosion")
+    for sentence in eroding["sentence"]:
+        assert re.search(
+            r"grew revenue [\d.]+% while its gross margin fell [\d.]+ points", sentence
+        )
+        assert sentence.startswith("Managing for revenue and profit, but")
+
+
+def test_margin_erosion_is_still_named_when_managing_for_revenue_only(opened):
+    wb, _ = opened
+    settings = alignment.resolve_settings(wb, managing_for="revenue")
+    breakdown = alignment.alignment_breakdown(wb, settings)
+    found = alignment.misalignments(wb, settings, breakdown, alignment.role_fit(wb, settings))
+    eroding = found[found["kind"] == "margin_erosion"]
+    assert set(eroding["channel_id"]) == planted("margin_erosion")
+    assert all(s.startswith("Managing for revenue:") for s in eroding["sentence"])
+    assert all("at the cost of profit" in s for s in eroding["sentence"])
+
+
+def test_planted_role_departure_is_reported_and_no_other_channel(view):
+    assert set(view.roles.loc[view.roles["departure"], "channel_id"]) == planted("role_departure")
+    departures = view.findings[view.findings["kind"] == "role_departure"]
+    assert set(departures["channel_id"]) == planted("role_departure")
+    assert all("departs from its declared role" in s for s in departures["sentence"])
+
+
+def test_planted_conflict_is_the_only_conflicting_pair(view):
+    flagged = view.conflict[view.conflict["conflict"]]
+    expected = {frozenset(e.split("+")) for e in planted("channel_conflict")}
+    assert {
+        frozenset((a, b)) for a, b in zip(flagged["first"], flagged["second"], strict=True)
+    } == (expected)
+    for r in flagged.itertuples():
+        assert r.revenue_at_stake > 0 and r.discount_gap >= 0.05
+
+
+def test_planted_dependency_is_flagged_and_the_near_miss_is_not(view):
+    channels = view.dependency[view.dependency["dimension"] == "channel_id"].set_index("entity_id")
+    assert set(channels.index[channels["dependency"]]) == planted("channel_dependency")
+    assert not channels.loc[sorted(planted("channel_dependency", "near_miss")), "dependency"].any()
+    for r in truth("channel_dependency"):  # "36.3% of company revenue FY2026 ..."
+        stated = float(re.match(r"([\d.]+)%", r["detail"]).group(1)) / 100
+        assert channels.loc[r["entity_id"], "share"] == pytest.approx(stated, abs=0.0005)
+
+
+def test_narrative_names_every_planted_case(opened, view):
+    wb, _ = opened
+    text = " ".join(alignment.summary_sentences(wb, view))
+    names = channel_names()
+    for signal in ("margin_erosion", "role_departure", "channel_dependency"):
+        for channel in planted(signal):
+            assert f"{names[channel]} ({channel})" in text
+    for pair in planted("channel_conflict"):
+        a, b = sorted(pair.split("+"))
+        assert re.search(rf"Channel conflict: \d+ customers bought through both {a} and {b}", text)
+    for channel in planted("channel_dependency", "near_miss"):
+        assert f"channel {names[channel]} ({channel}) carries" not in text
+
+
+# -- figures from an independent source -------------------------------------------------------------
+def sql_channel_year(start: str, end: str) -> pd.DataFrame:
+    return (
+        duckdb.execute(
+            f"SELECT channel_id, sum(revenue::DECIMAL(18,2))::DOUBLE AS rev, "
+            f"sum(cost_of_sales::DECIMAL(18,2))::DOUBLE AS cost "
+            f"FROM read_csv('{SAMPLE / 'sales.csv'}', all_varchar = true) "
+            f"WHERE order_date::DATE >= '{start}' AND order_date::DATE < '{end}' GROUP BY 1"
+        )
+        .df()
+        .set_index("channel_id")
+    )
+
+
+def test_growth_and_margin_change_equal_independent_sql(view):
+    # the sample's fiscal year runs July-June (test_overview checks goals.yaml says so)
+    now, before = (
+        sql_channel_year("2025-07-01", "2026-07-01"),
+        sql_channel_year("2024-07-01", "2025-07-01"),
+    )
+    a = view.actuals.set_index("channel_id")
+    for ch in a.index:
+        margin = (now.loc[ch, "rev"] - now.loc[ch, "cost"]) / now.loc[ch, "rev"]
+        assert a.loc[ch, "revenue"] == pytest.approx(now.loc[ch, "rev"], abs=0.005)
+        assert a.loc[ch, "gross_margin"] == pytest.approx(margin, rel=1e-9)
+        if ch in before.index:
+            growth = now.loc[ch, "rev"] / before.loc[ch, "rev"] - 1
+            old = (before.loc[ch, "rev"] - before.loc[ch, "cost"]) / before.loc[ch, "rev"]
+            assert a.loc[ch, "revenue_growth"] == pytest.approx(growth, rel=1e-9)
+            assert a.loc[ch, "margin_change"] == pytest.approx(margin - old, abs=1e-12)
+
+
+def test_shared_customers_equal_independent_sql(view):
+    shared = duckdb.execute(
+        f"""WITH s AS (SELECT customer_id, channel_id,
+                   year(order_date::DATE) * 10 + quarter(order_date::DATE) AS q
+            FROM read_csv('{SAMPLE / "sales.csv"}', all_varchar = true)
+            WHERE order_date::DATE >= '2025-07-01' AND order_date::DATE < '2026-07-01'
+            GROUP BY ALL HAVING sum(revenue::DECIMAL(18,2)) > 0)
+        SELECT a.channel_id || '+' || b.channel_id AS pair, count(DISTINCT a.customer_id) AS n
+        FROM s a JOIN s b ON a.customer_id = b.customer_id AND a.q = b.q AND a.channel_id < b.channel_id
+        GROUP BY 1"""
+    ).df()  # calendar quarters coincide with fiscal quarters for a July start
+    got = view.conflict.set_index("pair")["customers"].to_dict()
+    assert got == dict(zip(shared["pair"], shared["n"], strict=True))
+
+
+# -- the score -------------------------------------------------------------------------------------------
+def _hand_made_actuals(**changes) -> tuple[pd.DataFrame, YearGoals]:
+    """One channel whose every actual equals its goal (company benchmarks in attrs)."""
+    goals = YearGoals(
+        year="FY2026", revenue_objective=1_100_000.0, gross_margin_goal=0.40,
+        managing_for="revenue_and_profit", segment_focus={"enterprise": 0.6, "smb": 0.4},
+        product_line_focus={"platform": 1.0}, new_customer_share=0.20,
+        channels={"X": ChannelRole("acquirer", 1.0, ("smb",), ("platform",), "acquisition")},
+    )  # fmt: skip
+    row = {
+        "year": "FY2026", "channel_id": "X", "channel_name": "Exact", "customer_focus": "acquisition",
+        "new_channel": False, "revenue_growth": 0.10, "gross_margin": 0.40, "margin_change": 0.0,
+        "segment_share": 1.0, "product_share": 1.0, "new_customer_share": 0.20,
+        "cost_to_serve_ratio": 0.15, "discount": 0.25,
+    }  # fmt: skip
+    row.update(changes)
+    frame = pd.DataFrame([row])
+    frame.attrs["company"] = {
+        "required_growth": 0.10,
+        "cost_to_serve_ratio": 0.15,
+        "discount": 0.25,
+    }
+    return frame, goals
+
+
+def test_a_channel_meeting_every_goal_exactly_scores_the_maximum():
+    frame, goals = _hand_made_actuals()
+    dims = alignment.dimension_goals(frame, goals)
+    assert list(dims["dimension"]) == list(alignment.DIMENSIONS)
+    for weights in alignment.DEFAULT_WEIGHTS.values():
+        scored = alignment.score_dimensions(dims, weights)
+        assert (scored["score"] == 1.0).all()
+        assert scored["points"].sum() == pytest.approx(100.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("dimension", "column", "short", "beaten"),
+    [("revenue_growth", "revenue_growth", 0.05, 0.15), ("gross_margin", "gross_margin", 0.35, 0.45),
+     ("margin_trend", "margin_change", -0.02, 0.01), ("segment_focus", "segment_share", 0.7, 1.0),
+     ("product_focus", "product_share", 0.7, 1.0), ("new_customers", "new_customer_share", 0.1, 0.3),
+     ("cost_to_serve", "cost_to_serve_ratio", 0.2, 0.1), ("discount", "discount", 0.3, 0.2)],
+    ids=list(alignment.DIMENSIONS),
+)  # fmt: skip
+def test_falling_short_on_one_dimension_costs_points_and_beating_it_does_not(
+    dimension, column, short, beaten
+):
+    weights = alignment.DEFAULT_WEIGHTS["revenue_and_profit"]
+    frame, goals = _hand_made_actuals(**{column: short})
+    scored = alignment.score_dimensions(alignment.dimension_goals(frame, goals), weights)
+    assert scored["points"].sum() < 100
+    assert scored.set_index("dimension")["points_lost"].idxmax() == dimension
+    frame, goals = _hand_made_actuals(**{column: beaten})
+    scored = alignment.score_dimensions(alignment.dimension_goals(frame, goals), weights)
+    assert scored["points"].sum() == pytest.approx(100.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "dimension", ["gross_margin", "margin_trend", "segment_focus", "new_customers"]
+)
+def test_raising_a_weight_pulls_scores_towards_that_dimension(view, dimension):
+    """Documented: with w' = (1 - t) w + t e_d, score' = (1 - t) score + t * 100 * s_d."""
+    dims = view.breakdown[
+        ["year", "channel_id", "dimension", "actual", "goal", "direction", "tolerance"]
+    ]
+    weights = view.settings.weights
+    t = 0.3
+    raised = {d: (1 - t) * w + (t if d == dimension else 0.0) for d, w in weights.items()}
+    before = alignment.score_dimensions(dims, weights)
+    after = alignment.score_dimensions(dims, raised)
+    s_before = before.groupby("channel_id")["points"].sum()
+    s_after = after.groupby("channel_id")["points"].sum()
+    s_dim = 100 * before[before["dimension"] == dimension].set_index("channel_id")["score"]
+    measured = before.groupby("channel_id")["score"].apply(lambda s: s.notna().all())
+    moved = False
+    for ch in s_before.index[measured[s_before.index]]:
+        assert s_after[ch] == pytest.approx((1 - t) * s_before[ch] + t * s_dim[ch], abs=1e-9)
+        assert np.sign(round(s_after[ch] - s_before[ch], 9)) == np.sign(
+            round(s_dim[ch] - s_before[ch], 9)
+        )
+        moved |= abs(s_after[ch] - s_before[ch]) > 1
+    assert moved
+
+
+def test_every_fiscal_year_of_the_sample_has_a_view(opened):
+    wb, settings = opened
+    assert settings.years == ("FY2024", "FY2025", "FY2026")
+    for year in settings.years[:-1]:
+        s = alignment.resolve_settings(wb, year=year, managing_for="revenue")
+        breakdown = alignment.alignment_breakdown(wb, s)
+        assert breakdown["channel_score"].between(0, 100).all()
+        assert s.managing_for == "revenue" and s.managing_for_source == "parameter"
+
+
+# -- parameters ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"weights": {"gross_margin": 0.5, "discount": 0.4}}, "must sum to 1"),
+     ({"weights": {"gross_margin": 0.5, "happiness": 0.5}}, "unknown dimension: 'happiness'"),
+     ({"weights": {"gross_margin": 1.5, "discount": -0.5}}, "numbers ≥ 0"),
+     ({"managing_for": "profit"}, "managing_for must be"),
+     ({"dependency_threshold": 30}, "dependency_threshold"),
+     ({"year": "2026"}, "fiscal year like")],
+    ids=["weights-sum", "unknown-dimension", "negative-weight", "managing-for", "threshold", "year-format"],
+)  # fmt: skip
+def test_bad_parameters_stop_before_the_dataset_is_read(tmp_path, params, message):
+    missing = tmp_path / "no-such-dataset"  # never reached: the parameters are checked first
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        alignment.open_alignment(missing, plans_dir=tmp_path / "plans", **params)
+
+
+@pytest.mark.parametrize("year", ["FY2024", "FY2027"], ids=["before-data", "after-quarter"])
+def test_a_year_outside_the_data_is_a_parameter_error(tmp_path, year):
+    with pytest.raises(ParameterError, match=f"year {year} is outside the data"):
+        alignment.open_alignment(TINY, plans_dir=tmp_path / "plans", year=year)
+
+
+def test_a_year_after_the_reporting_quarter_is_a_parameter_error(opened):
+    wb, _ = opened
+    later = f"FY{int(wb.year[2:]) + 1}"  # in goals.yaml and with a few sales, but not reported yet
+    assert later in wb.dataset.goals.years
+    with pytest.raises(ParameterError, match=f"year {later} is outside the data"):
+        alignment.resolve_settings(wb, year=later)
+
+
+# -- the notebook ----------------------------------------------------------------------------------------
+def _text(path: Path) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+
+
+def test_default_report_reports_every_planted_case(batch_reports):
+    text = _text(batch_reports.html("01_orientation_alignment"))
+    names = channel_names()
+    assert "FY2026" in text and "managed for revenue and profit" in text
+    for channel in planted("margin_erosion"):
+        assert re.search(rf"{re.escape(names[channel])} \({channel}\) grew revenue", text)
+    for channel in planted("role_departure"):
+        assert f"{names[channel]} ({channel}) departs from its declared role" in text
+    for pair in planted("channel_conflict"):
+        a, b = sorted(pair.split("+"))
+        assert f"bought through both {a} and {b}" in text
+    for channel in planted("channel_dependency"):
+        assert f"Dependency risk: channel {names[channel]} ({channel})" in text
+
+
+#: The two extra runs with non-default parameters (each ~8 s): the other fiscal years, switched
+#: managing_for and other weights.
+EXTRA_RUNS = {
+    "fy2025-profit-weights": {
+        "year": "FY2025", "managing_for": "revenue_and_profit",
+        "weights": {"revenue_growth": 0.4, "gross_margin": 0.3, "segment_focus": 0.3},
+    },
+    "fy2024-profit": {"year": "FY2024", "managing_for": "revenue_and_profit"},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def extra_reports(tmp_path_factory) -> dict[str, Path]:
+    """The extra runs, made once per session even under xdist (shared like ``batch_reports``)."""
+    from report_fixtures import _shared_folder
+
+    def build(folder: Path) -> None:
+        from channel_lib.html import export_html
+        from channel_lib.reports import run_notebook
+
+        for name, params in EXTRA_RUNS.items():
+            ipynb = run_notebook(
+                NOTEBOOK, folder / f"{name}.ipynb", {"data_dir": str(SAMPLE), **params}
+            )
+            export_html(ipynb, folder / f"{name}.html", title=f"Alignment {name}")
+
+    folder = _shared_folder(tmp_path_factory, "alignment-extra-runs", build)
+    return {name: folder / f"{name}.html" for name in EXTRA_RUNS}
+
+
+@pytest.mark.notebook
+def test_notebook_runs_with_other_years_weights_and_managing_for(extra_reports):
+    switched = "this report scores it as managed for revenue and profit (parameter override)"
+    fy2025 = _text(extra_reports["fy2025-profit-weights"])
+    assert "Fiscal year viewed: FY2025" in fy2025 and switched in fy2025
+    assert "Weights (parameter; managed for revenue and profit, from parameter)" in fy2025
+    fy2024 = _text(extra_reports["fy2024-profit"])
+    assert "Fiscal year viewed: FY2024" in fy2024 and switched in fy2024
+    assert "Weights (default; managed for revenue and profit, from parameter)" in fy2024
+    for text in (fy2025, fy2024):
+        assert "Traceback" not in text
+
+
+@pytest.mark.browser
+@pytest.mark.notebook
+@pytest.mark.parametrize("name", list(EXTRA_RUNS))
+def test_extra_reports_draw_offline_with_tooltips(browser, extra_reports, name):
+    from test_html_offline import browser_problems
+
+    charts, problems = browser_problems(browser, extra_reports[name])
+    assert charts == 5 and problems == []
