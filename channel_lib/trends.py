@@ -340,7 +340,7 @@ def decompose(
     levels : sequence of str
         Entity levels to decompose.
     n_boot : int
-        Bootstrap replicates for the band.
+        Bootstrap replicates for the band (0: no band, ``trend_low``/``trend_high`` are ``NaN``).
     conf : float
         Coverage of the band (0.90 = 5th to 95th percentile).
     block : int
@@ -410,8 +410,8 @@ def decompose(
             base["trend"] = trend
             base["seasonal"] = seasonal
             base["resid"] = resid
-            base["trend_low"] = np.quantile(boots, lo_q, axis=0)
-            base["trend_high"] = np.quantile(boots, hi_q, axis=0)
+            base["trend_low"] = np.quantile(boots, lo_q, axis=0) if n_boot else np.nan
+            base["trend_high"] = np.quantile(boots, hi_q, axis=0) if n_boot else np.nan
             base["note"] = pd.NA
             rows.append(base)
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
@@ -1398,3 +1398,338 @@ def divergence_sentences(div: pd.DataFrame, names: dict[str, str] | None = None)
             "history, constant or no revenue); the table below says why for each."
         )
     return out
+
+
+# -- the notebook's report -----------------------------------------------------------------------------
+@dataclass
+class TrendReport:
+    """Everything notebook 04 shows, computed once by :func:`trend_report`.
+
+    Attributes
+    ----------
+    quarter : str
+        Reporting quarter (the series end with its last month).
+    monthly, quarterly : DataFrame
+        :func:`monthly_series` (total, channels and, when asked, partners) and
+        :func:`quarterly_series`.
+    decomposition : DataFrame
+        :func:`decompose` of revenue, gross profit, contribution (trend only) and the margins
+        (with bootstrap bands), for the total and the channels.
+    forecasts : DataFrame
+        :func:`forecast` of revenue and gross profit for the total and the channels.
+    fits : dict
+        The fitted ETS models behind ``forecasts`` (:class:`ForecastFit`).
+    backtest, mase : DataFrame
+        :func:`backtest` and :func:`mase_summary`.
+    divergence : DataFrame
+        :func:`divergence` over channels (and partners).
+    bridge : DataFrame or None
+        :func:`profit_bridge` from ``bridge_base`` to the reporting quarter; ``None`` when the base
+        quarter lies before the data (see ``notes``).
+    notes : DataFrame
+        ``section``, ``entity_id``, ``note``: every series that could not be modelled and why.
+    has_costs : bool
+        Whether ``channel_costs`` was there (contribution after cost to serve).
+    """
+
+    quarter: str
+    monthly: pd.DataFrame
+    quarterly: pd.DataFrame
+    decomposition: pd.DataFrame
+    forecasts: pd.DataFrame
+    fits: dict
+    backtest: pd.DataFrame
+    mase: pd.DataFrame
+    divergence: pd.DataFrame
+    bridge: pd.DataFrame | None
+    bridge_note: str
+    notes: pd.DataFrame
+    has_costs: bool
+    alpha: float
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def bridge_base_quarter(calendar, quarter: str, bridge_base: str) -> str:
+    """The base quarter of the bridge: ``"last_year"``, ``"last_quarter"`` or a quarter label.
+
+    Examples
+    --------
+    >>> from channel_lib.calendar import FiscalCalendar
+    >>> bridge_base_quarter(FiscalCalendar(start_month=7), "FY2026-Q4", "last_year")
+    'FY2025-Q4'
+    """
+    if bridge_base == "last_year":
+        return calendar.shift_quarter(quarter, -4)
+    if bridge_base == "last_quarter":
+        return calendar.shift_quarter(quarter, -1)
+    try:
+        return calendar.validate_quarter(bridge_base)
+    except Exception as exc:  # the calendar's own message, with the choices added
+        raise ParameterError(
+            f"bridge_base={bridge_base!r}: use last_year, last_quarter or a quarter like FY2025-Q4"
+        ) from exc
+
+
+def trend_report(
+    wb,
+    *,
+    alpha: float = 0.05,
+    horizon_quarters: int = 2,
+    backtest_origins: int = 4,
+    min_segment_months: int = 6,
+    bridge_base: str = "last_year",
+    partners: bool = True,
+    seed: int = 0,
+) -> TrendReport:
+    """Run every analysis of notebook 04 for the workbook's reporting quarter.
+
+    Parameters
+    ----------
+    wb : Workbook
+        From :func:`channel_lib.workbook.open_workbook`.
+    alpha : float
+        False-discovery rate of the divergence test.
+    horizon_quarters : int
+        Quarters to forecast.
+    backtest_origins : int
+        Rolling origins of the backtest (one quarter apart, one quarter ahead each).
+    min_segment_months : int
+        Fewest months either side of a divergence's start month.
+    bridge_base : str
+        Base quarter of the profit bridge: ``"last_year"`` (same quarter a year before),
+        ``"last_quarter"`` or a label.
+    partners : bool
+        Test partners for divergence too (with the channels, as one family).
+    seed : int
+        Seed of the bootstrap bands and the forecast simulation.
+
+    Returns
+    -------
+    TrendReport
+
+    Raises
+    ------
+    ParameterError
+        For an invalid parameter (checked before any work).
+    """
+    check_parameters(
+        alpha=alpha,
+        horizon_quarters=horizon_quarters,
+        backtest_origins=backtest_origins,
+        min_segment_months=min_segment_months,
+    )
+    ds = wb.dataset
+    base_q = bridge_base_quarter(ds.calendar, wb.quarter, bridge_base)
+    levels = ("total", "channel", "partner") if partners else ("total", "channel")
+    monthly = monthly_series(ds, quarter=wb.quarter, levels=levels)
+    has_costs = bool(monthly.attrs["has_costs"])
+    top = ("total", "channel")
+    ratio = ("gross_margin", "contribution_margin") if has_costs else ("gross_margin",)
+    money = MONEY_MEASURES if has_costs else ("revenue", "gross_profit")
+    # bands where the report shows them (margins); money series get the decomposition only
+    decomposition = pd.concat(
+        [
+            decompose(monthly, measures=money, levels=top, n_boot=0, seed=seed),
+            decompose(monthly, measures=ratio, levels=top, n_boot=200, seed=seed),
+        ],
+        ignore_index=True,
+    )
+    forecasts, fits = forecast(
+        monthly, ds.calendar, measures=("revenue", "gross_profit"), levels=top,
+        horizon_quarters=horizon_quarters, n_sims=1000, seed=seed,
+    )  # fmt: skip
+    bt = backtest(monthly, measures=("revenue", "gross_profit"), levels=top,
+                  origins=backtest_origins)  # fmt: skip
+    div = divergence(
+        monthly, alpha=alpha, levels=("channel", "partner") if partners else ("channel",),
+        min_segment=min_segment_months,
+    )  # fmt: skip
+    first_q = monthly["quarter"].iloc[0] if len(monthly) else None
+    quarters = set(monthly["quarter"])
+    bridge, bridge_note = None, ""
+    if base_q not in quarters:
+        bridge_note = (
+            f"The profit bridge needs sales in {base_q}, which lies before the data "
+            f"(first quarter {first_q}); choose a later bridge_base."
+        )
+    elif base_q == wb.quarter:
+        bridge_note = (
+            f"The bridge base {base_q} is the reporting quarter itself: nothing to bridge."
+        )
+    else:
+        bridge = profit_bridge(ds, base=base_q, current=wb.quarter)
+    notes = _collect_notes(decomposition, forecasts, bt, div)
+    channels = ds.table("channels")
+    names = dict(zip(channels["channel_id"], channels["channel_name"], strict=True))
+    names["ALL"] = "All channels"
+    return TrendReport(
+        quarter=wb.quarter, monthly=monthly, quarterly=quarterly_series(monthly),
+        decomposition=decomposition, forecasts=forecasts, fits=fits, backtest=bt,
+        mase=mase_summary(bt), divergence=div, bridge=bridge, bridge_note=bridge_note,
+        notes=notes, has_costs=has_costs, alpha=alpha, names=names,
+    )  # fmt: skip
+
+
+def _collect_notes(decomposition, forecasts, bt, div) -> pd.DataFrame:
+    parts = []
+    for section, frame, what in (
+        ("decomposition", decomposition, "measure"),
+        ("forecast", forecasts, "measure"),
+        ("backtest", bt, "measure"),
+    ):
+        if len(frame) and "note" in frame:
+            f = frame[frame["note"].notna()][["entity_id", what, "note"]].drop_duplicates()
+            f = f.groupby(["entity_id", "note"], sort=False)[what].agg(", ".join).reset_index()
+            f["section"] = section
+            parts.append(f.rename(columns={what: "measures"}))
+    f = div[div["note"].notna()][["entity_id", "note"]].copy()
+    f["section"] = "divergence test"
+    f["measures"] = "margin"
+    parts.append(f)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    cols = ["section", "entity_id", "measures", "note"]
+    out = out.reindex(columns=cols)
+    return out.astype("string").reset_index(drop=True)
+
+
+def costs_sentence(report: TrendReport, ds: Dataset) -> str:
+    """Whether contribution after cost to serve is shown, in plain words."""
+    if report.has_costs:
+        return (
+            "Contribution is gross profit minus the cost to serve each channel (channel_costs: "
+            "MDF, co-op, rebates, enablement, channel staff); partners carry no cost to serve, so "
+            "their figures stop at gross profit."
+        )
+    return "Contribution after cost to serve is not shown. " + ds.missing_note("channel_costs")
+
+
+def headline_sentences(report: TrendReport) -> list[str]:
+    """The trend findings in plain sentences (values not escaped; :func:`narrative` escapes).
+
+    Covers the company's revenue and margin trend, every divergent channel or partner and the
+    month it began, the forecast's backtest against seasonal naive and the bridge's largest
+    component.
+    """
+    out = []
+    q = report.quarterly
+    total = q[q["level"] == "total"]
+    if len(total) >= 5:
+        now, year_ago = total.iloc[-1], total.iloc[-5]
+        out.append(
+            f"Company revenue in {report.quarter} was {now['revenue']:,.0f} "
+            f"({(now['revenue'] / year_ago['revenue'] - 1):+.1%} on a year before) at a gross "
+            f"margin of {now['gross_margin']:.1%} ({(now['gross_margin'] - year_ago['gross_margin']) * 100:+.1f} "
+            "points)."
+        )
+    out += divergence_sentences(report.divergence, report.names)
+    m = report.mase[(report.mase["level"] == "total") & report.mase["mase_model"].notna()]
+    for r in m.itertuples():
+        out.append(
+            f"Backtest of company {MEASURE_LABELS[r.measure].lower()} over {r.origins} rolling "
+            f"origins: MASE {r.mase_model:.2f} for exponential smoothing against "
+            f"{r.mase_naive:.2f} for the seasonal-naive forecast (below 1 = better than the "
+            "in-sample seasonal-naive error)."
+        )
+    if report.bridge is not None:
+        b = report.bridge.set_index("component")
+        comps = b.drop(index="total")
+        big = comps["amount"].abs().idxmax()
+        out.append(
+            f"Gross profit moved {b.loc['total', 'amount']:+,.0f} from {b['base'].iloc[0]} to "
+            f"{b['current'].iloc[0]}; the largest part is {b.loc[big, 'label'].lower()} "
+            f"({b.loc[big, 'amount']:+,.0f})."
+        )
+    elif report.bridge_note:
+        out.append(report.bridge_note)
+    return out
+
+
+def narrative(report: TrendReport):
+    """:func:`headline_sentences` as a markdown bullet list, every sentence escaped."""
+    from IPython.display import Markdown
+
+    from .html import escape_markdown
+
+    return Markdown("\n".join(f"- {escape_markdown(s)}" for s in headline_sentences(report)))
+
+
+def divergence_table(report: TrendReport) -> pd.DataFrame:
+    """The divergence results for display: tested entities by q-value, plain column names."""
+    d = report.divergence[report.divergence["note"].isna()].copy()
+    d["name"] = d["entity_id"].map(report.names).fillna(d["entity_id"])
+    d["began"] = d["began"].dt.strftime("%Y-%m").fillna("")
+    d["began_range"] = (
+        d["began_low"].dt.strftime("%Y-%m") + " … " + d["began_high"].dt.strftime("%Y-%m")
+    ).fillna("")
+    out = d[
+        ["level", "name", "channel_id", "months", "revenue_trend", "profit_trend", "margin_trend",
+         "margin_p", "q_value", "direction", "divergent", "began", "began_range"]
+    ]  # fmt: skip
+    return out.rename(
+        columns={
+            "name": "channel / partner",
+            "channel_id": "channel",
+            "revenue_trend": "revenue trend / yr",
+            "profit_trend": "profit trend / yr",
+            "margin_trend": "margin trend (pts / yr)",
+            "margin_p": "p",
+            "q_value": "q (BH)",
+            "began_range": "began (95% set)",
+        }
+    ).reset_index(drop=True)
+
+
+DIVERGENCE_FORMATS = {
+    "revenue trend / yr": "{:+.1%}",
+    "profit trend / yr": "{:+.1%}",
+    "margin trend (pts / yr)": lambda v: f"{v * 100:+.2f}",
+    "p": "{:.2g}",
+    "q (BH)": "{:.2g}",
+}
+
+
+def forecast_table(report: TrendReport, *, measure: str = "revenue") -> pd.DataFrame:
+    """The forecast quarters of ``measure`` for display (total and channels)."""
+    f = report.forecasts
+    f = f[(f["kind"] == "forecast") & (f["measure"] == measure)].copy()
+    f["name"] = f["entity_id"].map(report.names).fillna(f["entity_id"])
+    return f[["name", "quarter", "value", "lower_80", "upper_80", "lower_95", "upper_95", "model"]]
+
+
+def mase_table(report: TrendReport) -> pd.DataFrame:
+    """The backtest scores for display."""
+    m = report.mase.copy()
+    m["name"] = m["entity_id"].map(report.names).fillna(m["entity_id"])
+    m["measure"] = m["measure"].map(MEASURE_LABELS)
+    return m[["name", "measure", "origins", "forecasts", "mase_model", "mase_naive", "note"]]
+
+
+def bridge_table(report: TrendReport) -> pd.DataFrame:
+    """The bridge by channel (unrounded split, currency) with the exact component totals."""
+    if report.bridge is None:
+        return pd.DataFrame({"note": [report.bridge_note]})
+    detail = report.bridge.attrs["by_channel"].copy()
+    detail["channel"] = detail["channel_id"].map(report.names).fillna(detail["channel_id"])
+    detail["total"] = detail[list(BRIDGE_COMPONENTS)].sum(axis=1)
+    total = {"channel": "All channels (exact to the cent)"}
+    b = report.bridge.set_index("component")["amount"]
+    total.update({k: b[k] for k in (*BRIDGE_COMPONENTS, "total")})
+    out = pd.concat([detail, pd.DataFrame([total])], ignore_index=True)
+    return out[["channel", *BRIDGE_COMPONENTS, "total"]]
+
+
+def margin_decomposition(report: TrendReport, *, measure: str = "gross_margin") -> pd.DataFrame:
+    """Decomposed rows of one measure that were decomposed (for :func:`charts.margin_band`)."""
+    d = report.decomposition
+    return d[(d["measure"] == measure) & d["note"].isna()].reset_index(drop=True)
+
+
+def forecast_rows(report: TrendReport, *, measure: str = "revenue") -> pd.DataFrame:
+    """Forecast-frame rows of ``measure`` for entities that have a forecast (for the fan chart)."""
+    f = report.forecasts[report.forecasts["measure"] == measure]
+    has = set(f.loc[f["kind"] == "forecast", "entity_id"])
+    return f[f["entity_id"].isin(has)].reset_index(drop=True)
+
+
+#: Display formats of :func:`bridge_table`.
+BRIDGE_FORMATS = {k: "{:+,.2f}" for k in (*BRIDGE_COMPONENTS, "total")}
