@@ -503,6 +503,209 @@ def concentration_over_time(frame: pd.DataFrame, *, title: str) -> alt.LayerChar
     return alt.layer(lines, rule, title=title).properties(width=600, height=300)
 
 
+# -- performance signals (notebook 05) ----------------------------------------------------------------
+#: Traffic-light colours of the scorecards (fixed, like the channel colours).
+LIGHT_COLOURS: dict[str, str] = {
+    "green": "#59a14f", "amber": "#f1ce63", "red": "#e15759", "grey": "#bab0ac",
+}  # fmt: skip
+
+
+def _signals_note(text: str, title: str) -> alt.Chart:
+    """A one-mark chart saying there is nothing to draw (tooltip included, like every mark)."""
+    return (
+        alt.Chart(pd.DataFrame({"note": [text]}), title=title)
+        .mark_text(fontSize=13, align="left", x=5, y=20)
+        .encode(text="note:N", tooltip=[alt.Tooltip("note:N", title="Note")])
+        .properties(width=560, height=40)
+    )
+
+
+def scorecard_lights(
+    frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, max_rows: int = 30
+) -> alt.HConcatChart | alt.Chart:
+    """Scorecard traffic lights: one bar of revenue per channel or partner, coloured by its light,
+    beside a strip in the channel's fixed colour.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.scorecard.scorecard` rows (``name``, ``channel_id``, ``revenue``,
+        ``revenue_attainment``, ``gross_profit_attainment``, ``revenue_vs_last_year``,
+        ``share_of_wallet``, ``light``, ``light_basis``), in the order to draw.
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order (fixed colours).
+    title : str
+    max_rows : int
+        Rows drawn (the first ones: the scorecard lists reds first).
+
+    Returns
+    -------
+    alt.HConcatChart
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"name": ["Direct"], "channel_id": ["DIR"], "revenue": [10.0],
+    ...                   "revenue_attainment": [0.9], "gross_profit_attainment": [1.0],
+    ...                   "revenue_vs_last_year": [0.1], "share_of_wallet": [None],
+    ...                   "light": ["red"], "light_basis": ["target"]})
+    >>> len(scorecard_lights(f, channel_ids=["DIR"], title="Lights").to_dict()["hconcat"])
+    2
+    """
+    cols = ["name", "channel_id", "revenue", "revenue_attainment", "gross_profit_attainment",
+            "revenue_vs_last_year", "share_of_wallet", "light", "light_basis"]  # fmt: skip
+    _require_columns(frame, cols, "scorecard_lights")
+    if frame.empty:
+        return _signals_note("Nothing to score in this quarter.", title)
+    data = frame[cols].head(max_rows).copy()
+    data["label"] = (
+        data["name"].astype("string").fillna("") + " (" + data["channel_id"].astype("string") + ")"
+    )
+    order = list(dict.fromkeys(data["label"]))
+    ids = [str(c) for c in channel_ids]
+    y = alt.Y("label:N", title=None, sort=order)
+    tooltip = [
+        alt.Tooltip("name:N", title="Name"), alt.Tooltip("channel_id:N", title="Channel"),
+        alt.Tooltip("light:N", title="Light"), alt.Tooltip("light_basis:N", title="Judged on"),
+        alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
+        alt.Tooltip("revenue_attainment:Q", title="Revenue attainment", format=".0%"),
+        alt.Tooltip("gross_profit_attainment:Q", title="Gross-profit attainment", format=".0%"),
+        alt.Tooltip("revenue_vs_last_year:Q", title="Revenue vs last year", format="+.1%"),
+        alt.Tooltip("share_of_wallet:Q", title="Share of wallet", format=".0%"),
+    ]  # fmt: skip
+    height = 22 * len(order)
+    strip = (
+        alt.Chart(data).mark_rect()
+        .encode(y=y, color=alt.Color("channel_id:N", scale=channel_color_scale(ids), title="Channel"),
+                tooltip=tooltip)
+        .properties(width=12, height=height)
+    )  # fmt: skip
+    bars = (
+        alt.Chart(data).mark_bar()
+        .encode(
+            y=alt.Y("label:N", title=None, sort=order, axis=None),
+            x=alt.X("revenue:Q", title="Revenue in the quarter"),
+            color=alt.Color("light:N", title="Light",
+                            scale=alt.Scale(domain=list(LIGHT_COLOURS), range=list(LIGHT_COLOURS.values()))),
+            tooltip=tooltip,
+        )
+        .properties(width=460, height=height)
+    )  # fmt: skip
+    return alt.hconcat(strip, bars, spacing=2, title=title).resolve_scale(color="independent")
+
+
+def signals_by_exposure(
+    frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, top: int = 25
+) -> alt.Chart:
+    """Early-warning signals ranked by revenue at stake, coloured by the entity's channel.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :data:`channel_lib.signals.SIGNAL_COLUMNS` rows, ranked (largest revenue at stake first).
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order (fixed colours).
+    title : str
+    top : int
+        Rows drawn.
+
+    Returns
+    -------
+    alt.Chart
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"signal": ["lost_customer"], "entity_id": ["C1"], "entity_name": ["A"],
+    ...                   "channel_id": ["DIR"], "partner_id": [None], "revenue_at_stake": [5.0],
+    ...                   "evidence": ["..."], "since": ["FY2026-Q2"]})
+    >>> signals_by_exposure(f, channel_ids=["DIR"], title="Signals").to_dict()["mark"]["type"]
+    'bar'
+    """
+    cols = ["signal", "entity_id", "entity_name", "channel_id", "partner_id", "revenue_at_stake",
+            "evidence", "since"]  # fmt: skip
+    _require_columns(frame, cols, "signals_by_exposure")
+    if frame.empty:
+        return _signals_note("No signal at or above the materiality minimum.", title)
+    data = frame[cols].head(top).copy()
+    data["label"] = data["entity_id"].astype("string") + " · " + data["signal"].astype("string")
+    ids = [str(c) for c in channel_ids]
+    return (
+        alt.Chart(data, title=title).mark_bar()
+        .encode(
+            y=alt.Y("label:N", title="Entity · signal", sort=list(data["label"])),
+            x=alt.X("revenue_at_stake:Q", title="Revenue at stake"),
+            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            tooltip=[
+                alt.Tooltip("signal:N", title="Signal"), alt.Tooltip("entity_id:N", title="Id"),
+                alt.Tooltip("entity_name:N", title="Name"),
+                alt.Tooltip("channel_id:N", title="Channel"),
+                alt.Tooltip("partner_id:N", title="Partner"),
+                alt.Tooltip("revenue_at_stake:Q", title="Revenue at stake", format=",.0f"),
+                alt.Tooltip("evidence:N", title="Evidence"), alt.Tooltip("since:N", title="Since"),
+            ],
+        )
+        .properties(width=520)
+    )  # fmt: skip
+
+
+def portfolio_scatter(frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str) -> alt.Chart:
+    """Partner portfolio: growth of our sales (x) against the portfolio score (y), sized by revenue,
+    coloured by channel, shaped by the suggested move.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.scorecard.portfolio` rows.
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order (fixed colours).
+    title : str
+
+    Returns
+    -------
+    alt.Chart
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"partner_id": ["P1"], "partner_name": ["A"], "channel_id": ["DIR"],
+    ...                   "tier": ["gold"], "revenue_12m": [5.0], "growth_12m": [0.1],
+    ...                   "score": [60.0], "service": [0.8], "growth": [0.7], "alignment": [0.5],
+    ...                   "dependency": [1.0], "suggestion": ["keep"]})
+    >>> portfolio_scatter(f, channel_ids=["DIR"], title="Portfolio").to_dict()["mark"]["type"]
+    'point'
+    """
+    cols = ["partner_id", "partner_name", "channel_id", "tier", "revenue_12m", "growth_12m",
+            "score", "service", "growth", "alignment", "dependency", "suggestion"]  # fmt: skip
+    _require_columns(frame, cols, "portfolio_scatter")
+    if frame.empty:
+        return _signals_note("No partner with revenue in the last 12 months.", title)
+    data = frame[cols].dropna(subset=["score"]).copy()
+    data["move"] = data["suggestion"].astype("string").str.split(" ").str[0]
+    ids = [str(c) for c in channel_ids]
+    return (
+        alt.Chart(data, title=title).mark_point(filled=True, opacity=0.8)
+        .encode(
+            x=alt.X("growth_12m:Q", title="Our sales through the partner, last 12 months vs 12 before",
+                    axis=alt.Axis(format="+.0%")),
+            y=alt.Y("score:Q", title="Portfolio score (0-100)", scale=alt.Scale(domain=[0, 100])),
+            size=alt.Size("revenue_12m:Q", title="Revenue, 12 months", scale=alt.Scale(range=[20, 600])),
+            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            shape=alt.Shape("move:N", title="Suggested move"),
+            tooltip=[
+                alt.Tooltip("partner_name:N", title="Partner"), alt.Tooltip("partner_id:N", title="Id"),
+                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("revenue_12m:Q", title="Revenue, 12 months", format=",.0f"),
+                alt.Tooltip("growth_12m:Q", title="Growth", format="+.1%"),
+                alt.Tooltip("score:Q", title="Score", format=".0f"),
+                alt.Tooltip("service:Q", title="Service (0-1)", format=".2f"),
+                alt.Tooltip("growth:Q", title="Growth (0-1)", format=".2f"),
+                alt.Tooltip("alignment:Q", title="Alignment (0-1)", format=".2f"),
+                alt.Tooltip("dependency:Q", title="Dependency (0-1)", format=".2f"),
+                alt.Tooltip("suggestion:N", title="Suggested move"),
+            ],
+        )
+        .properties(width=560, height=360)
+    )  # fmt: skip
+
+
 enable_offline_charts()  # last: it imports this module back for the theme
 
 
