@@ -43,7 +43,8 @@ FORWARDED_ENV_PREFIX = "CHANNEL_WORKBOOK_"
 #: Code run once in a new warm kernel: the imports every report pays, and the state to restore.
 WARM_UP_CODE = '__import__("channel_lib.warm", fromlist=["_"]).kernel_warm_up()\n'
 #: ipykernel 7 logs a "running over TCP without encryption" warning for every kernel.
-KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
+#: The history goes to memory, as nbclient does for fresh kernels (never the user's history file).
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:")
 
 
 # -- the task --------------------------------------------------------------------------------------
@@ -166,17 +167,29 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
 
 
 # -- executors -------------------------------------------------------------------------------------
-def _watch_parent(parent: int) -> None:  # pragma: no cover - runs in pool workers
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process took the id
+        return True
+    return True
+
+
+def _watch_batch(batch_pid: int) -> None:  # pragma: no cover - runs in pool workers
+    # a pool worker's parent is the forkserver, which outlives a killed batch: watch the batch
     while True:
-        time.sleep(1.0)
-        if os.getppid() != parent:  # the batch was killed: do not run on as an orphan
+        time.sleep(0.5)
+        if not _alive(batch_pid):  # the batch was killed: do not run on as an orphan
             shutdown_kernels()
             os._exit(1)
 
 
-def worker_init(warm: bool = True) -> None:  # pragma: no cover - runs in pool workers
+def worker_init(warm: bool = True, batch_pid: int | None = None) -> None:  # pragma: no cover
     """Initialiser of a process-pool worker: exit with the batch, and warm a kernel up early."""
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    if batch_pid is not None:
+        threading.Thread(target=_watch_batch, args=(batch_pid,), daemon=True).start()
     if warm:
         with contextlib.suppress(Exception):  # the first task reports a failure properly
             _POOL.prestart()
@@ -233,7 +246,7 @@ def make_executor(
         max_workers=max(1, workers or os.cpu_count() or 1),
         mp_context=multiprocessing.get_context(method),
         initializer=worker_init,
-        initargs=(warm,),
+        initargs=(warm, os.getpid()),
     )
     try:
         yield pool
@@ -290,8 +303,7 @@ class _WarmKernel:
     def reset(self, cwd: str, env: Mapping[str, str]) -> None:
         # one expression: the reset empties the namespace, so it must not bind a name
         code = (
-            '__import__("channel_lib.warm", fromlist=["_"])'
-            f".kernel_reset({cwd!r}, {dict(env)!r})\n"
+            f'__import__("channel_lib.warm", fromlist=["_"]).kernel_reset({cwd!r}, {dict(env)!r})\n'
         )
         self._run_sync(self._execute, code, 60)
 

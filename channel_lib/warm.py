@@ -42,10 +42,18 @@ def kernel_warm_up() -> None:
 def kernel_reset(cwd: str, env: Mapping[str, str]) -> None:
     """Inside a warm kernel, before each notebook: make it look like a fresh kernel.
 
-    Clears the user namespace and output history (IPython ``reset``), sets the execution count
-    back to 1, restores the working directory, environment, ``sys.path``, warning filters (and
-    forgets which warnings were shown) and pandas options, and re-enables the offline chart
-    renderer so the first chart emits the vega bundle again.
+    Clears the user namespace and output history (IPython ``reset`` with a new history session,
+    so the execution count starts at 1 again without clashing in the history database), restores
+    the working directory, environment, ``sys.path``, warning filters (and forgets which warnings
+    were shown) and pandas display options, and re-enables the offline chart renderer so the
+    first chart emits the vega bundle again.
+
+    Parameters
+    ----------
+    cwd : str
+        Working directory for the next notebook.
+    env : mapping
+        Environment variables to set on top of the kernel's original environment.
     """
     import warnings
 
@@ -56,8 +64,7 @@ def kernel_reset(cwd: str, env: Mapping[str, str]) -> None:
 
     shell = get_ipython()
     if shell is not None:
-        shell.reset(new_session=False)
-        shell.execution_count = 1
+        shell.reset(new_session=True)  # a new history session: execution count back to 1
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(_kernel_state.get("environ", {}))

@@ -1,0 +1,198 @@
+"""The parallel runner: warm kernels give what fresh ones give, a killed batch resumes into a
+complete set, and the same batch runs on a local Dask cluster.
+
+Everything runs on ``tests/data/tiny`` with fixture notebooks that take about a second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from report_fixtures import PARTNER_NOTEBOOK
+
+from channel_lib import batch, reports
+from channel_lib.prepared import PREPARED_ENV, prepare_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "tiny"
+
+
+def _write(folder: Path, name: str, params: str, body: str) -> Path:
+    nb = new_notebook(
+        cells=[new_code_cell(params, metadata={"tags": ["parameters"]}), new_code_cell(body)]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _cells(path: Path) -> list:
+    """What a reader sees of an executed notebook: per code cell its execution count and outputs,
+    without metadata (timings) and with random element ids (charts, pandas Styler) made equal."""
+    nb = nbformat.read(path, as_version=4)
+    seen = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.outputs:
+            out = {k: v for k, v in out.items() if k != "metadata"}
+            text = re.sub(r"cw-chart-[0-9a-f]{32}", "cw-chart-ID", json.dumps(out))
+            outputs.append(re.sub(r"T_[0-9a-f]{5}", "T_ID", text))  # pandas Styler's random id
+        seen.append((cell.source, cell.get("execution_count"), outputs))
+    return seen
+
+
+# -- warm kernels ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def warm_pool():
+    yield batch
+    batch.shutdown_kernels()
+
+
+def test_warm_kernel_reports_equal_fresh_kernel_reports(warm_pool, tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv(PREPARED_ENV, str(prepare_dataset(tiny, tmp_path / "prepared")))
+    params = {"data_dir": str(TINY), "quarter": "FY2026-Q3", "plans_dir": str(tmp_path / "plans")}
+    warm = []
+    # the third run is the one that matters: a kernel that already ran two notebooks
+    for i, pid in enumerate(["P2", "P3", "P2"]):
+        out = tmp_path / f"warm{i}.ipynb"
+        reports.run_notebook(
+            PARTNER_NOTEBOOK, out, {**params, "partner_id": pid}, engine=batch.WARM_ENGINE
+        )
+        warm.append(out)
+    fresh = reports.run_notebook(
+        PARTNER_NOTEBOOK, tmp_path / "fresh.ipynb", {**params, "partner_id": "P2"},
+        engine=batch.FRESH_ENGINE,
+    )  # fmt: skip
+    expected = _cells(fresh)
+    assert any("vega-bundle" in o for _, _, outs in expected for o in outs)  # bundle re-emitted
+    assert _cells(warm[0]) == expected
+    assert _cells(warm[2]) == expected
+    assert _cells(warm[1]) != expected  # another partner: the comparison can fail
+
+
+def test_a_name_left_by_one_notebook_is_gone_in_the_next(warm_pool, tmp_path):
+    first = _write(
+        tmp_path, "first", "x: int = 1  # a value", "leftover = 42\nimport os\nos.chdir('/')"
+    )
+    second = _write(
+        tmp_path, "second", "x: int = 1  # a value",
+        "import os\nprint('leftover' in globals(), os.getcwd(), get_ipython().execution_count)",
+    )  # fmt: skip
+    reports.run_notebook(first, tmp_path / "o1.ipynb", {}, engine=batch.WARM_ENGINE, cwd=ROOT)
+    reports.run_notebook(second, tmp_path / "o2.ipynb", {}, engine=batch.WARM_ENGINE, cwd=ROOT)
+    out = nbformat.read(tmp_path / "o2.ipynb", as_version=4).cells[-1].outputs[0]["text"]
+    assert out.split() == ["False", str(ROOT), "3"]  # 3 = parameters, injected, this cell
+
+
+# -- SIGKILL, then --resume -----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def slow_notebooks(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("slow")
+    for i in range(3):
+        _write(
+            folder, f"0{i}_slow",
+            'quarter: str = "latest"  # fiscal quarter',
+            "import time\ntime.sleep(1.0)\n"
+            f'from channel_lib import html\nhtml.markdown("report {i} for **{{q}}**", q=quarter)',
+        )  # fmt: skip
+    return folder
+
+
+def _complete_entries(manifest_path: Path) -> list[dict]:
+    if not manifest_path.exists():
+        return []
+    manifest = json.loads(manifest_path.read_text())  # never half-written: atomic rename
+    return [r for r in manifest["notebooks"] if r["status"] in ("ok", "skipped")]
+
+
+def test_sigkill_mid_batch_then_resume_gives_a_complete_correct_set(slow_notebooks, tmp_path):
+    out = tmp_path / "reports"
+    quarters = "FY2026-Q2..FY2026-Q3"
+    cmd = [sys.executable, "-m", "channel_lib.cli", "report", "--data", str(TINY),
+           "--quarter", quarters, "--out", str(out), "--plans", str(tmp_path / "plans"),
+           "--notebooks-dir", str(slow_notebooks), "--workers", "2"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    manifests = [out / q / "manifest.json" for q in ("FY2026-Q2", "FY2026-Q3")]
+    deadline = time.monotonic() + 120
+    while not any(_complete_entries(m) for m in manifests):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no report finished within 120 s"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)  # like `timeout -s KILL`: the batch process only
+    proc.wait()
+    proc.stderr.close()
+    time.sleep(1.5)  # its orphaned workers notice and exit (they watch the batch's pid)
+
+    done_before = set()
+    for manifest in manifests:
+        for entry in _complete_entries(manifest):
+            page = Path(entry["html"]).read_text(encoding="utf-8")
+            assert page.rstrip().endswith("</html>")  # an entry marked ok is complete
+            done_before.add((entry["quarter"], entry["key"]))
+        if manifest.exists():
+            entries = json.loads(manifest.read_text())["notebooks"]
+            assert len(done_before) < 6 and any(e["status"] == "pending" for e in entries)
+    for page in out.rglob("*.html"):  # no visible half-written page
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>"), page
+
+    runs = reports.run_batch(
+        TINY, quarters, out_dir=out, plans_dir=tmp_path / "plans",
+        notebooks_dir=slow_notebooks, resume=True, workers=1,
+    )  # fmt: skip
+    assert {(r.quarter, r.key) for r in runs if r.status == "skipped"} == done_before
+    assert all(r.status in ("ok", "skipped") for r in runs) and len(runs) == 6
+    for q in ("FY2026-Q2", "FY2026-Q3"):
+        folder = out / q
+        visible = sorted(p.name for p in folder.iterdir())
+        assert visible == sorted(
+            [f"0{i}_slow.{ext}" for i in range(3) for ext in ("html", "ipynb")]
+            + ["index.html", "manifest.json"]
+        )  # and no temporary files left over
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["status"] == "ok"
+        for i in range(3):
+            assert (
+                f"report {i} for <strong>{q}</strong>" in (folder / f"0{i}_slow.html").read_text()
+            )
+
+
+# -- Dask --------------------------------------------------------------------------------------------
+def test_the_batch_runs_on_a_local_dask_cluster(tmp_path, slow_notebooks):
+    distributed = pytest.importorskip("distributed")
+    failing = tmp_path / "notebooks"
+    failing.mkdir()
+    (failing / "00_slow.ipynb").write_bytes((slow_notebooks / "00_slow.ipynb").read_bytes())
+    _write(failing, "01_fails", 'quarter: str = "latest"  # fiscal quarter', "1 / 0")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        runs = reports.run_batch(
+            TINY, "FY2026-Q3", out_dir=tmp_path / "out", plans_dir=tmp_path / "plans",
+            notebooks_dir=failing, executor=client.get_executor(pure=False),
+        )  # fmt: skip
+        client.run(batch.shutdown_kernels)
+    assert [(r.key, r.status) for r in runs] == [("00_slow", "ok"), ("01_fails", "failed")]
+    assert runs[1].error == "ZeroDivisionError: division by zero"
+    assert all(r.worker and r.worker.split(":")[1] != str(os.getpid()) for r in runs)
+    assert (tmp_path / "out" / "FY2026-Q3" / "00_slow.html").exists()
