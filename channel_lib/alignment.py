@@ -1617,14 +1617,21 @@ _MONEY, _SHARE = "{:,.0f}", "{:.1%}"
 
 
 def heading(wb: Workbook, settings: Settings):
-    """The report's opening line: quarter, why it was chosen, the year and its window."""
+    """The report's opening line: quarter, why it was chosen, the year and its window, and what a
+    missing ``channel_costs`` file disables."""
     from . import html
 
+    missing = (
+        ""
+        if wb.dataset.has("channel_costs")
+        else "Cost to serve is not scored (its weight goes to the other dimensions). "
+        + wb.dataset.missing_note("channel_costs")
+    )
     return html.markdown(
         "Reporting quarter **{q}**. {reason} Fiscal year viewed: **{y}**, quarters {first} to "
-        "{last}, compared with the same quarters a year before.",
+        "{last}, compared with the same quarters a year before. {missing}",
         q=wb.quarter, reason=wb.quarter_reason, y=settings.year,
-        first=settings.quarters[0], last=settings.quarters[-1],
+        first=settings.quarters[0], last=settings.quarters[-1], missing=missing,
     )  # fmt: skip
 
 

@@ -289,6 +289,16 @@ def test_a_year_after_the_reporting_quarter_is_a_parameter_error(opened):
         alignment.resolve_settings(wb, year=later)
 
 
+def test_without_channel_costs_cost_to_serve_is_left_out_and_the_report_says_so(tiny_copy):
+    (tiny_copy / "channel_costs.csv").unlink()
+    wb, settings = alignment.open_alignment(tiny_copy, plans_dir=tiny_copy.parent / "plans")
+    view = alignment.build_view(wb, settings)
+    costs = view.breakdown[view.breakdown["dimension"] == "cost_to_serve"]
+    assert costs["score"].isna().all() and (costs["points_lost"] == 0).all()
+    assert view.breakdown.groupby("channel_id")["effective_weight"].sum().round(9).eq(1).all()
+    assert "Cost to serve is not scored" in alignment.heading(wb, settings).data
+
+
 # -- the notebook ----------------------------------------------------------------------------------------
 def _text(path: Path) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
