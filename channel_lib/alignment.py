@@ -976,8 +976,8 @@ def misalignments(
         need = company.get("required_growth", np.nan)
         if not np.isnan(growth) and not np.isnan(need) and growth <= need - growth_gap:
             add(ch, name, "growth_shortfall", "revenue_growth", lost.loc[ch, "revenue_growth"],
-                f"{name} ({ch}) grew revenue {growth:+.1%} where the {settings.year} objective "
-                f"needs {need:+.1%} from the channel system.")  # fmt: skip
+                f"{name} ({ch}) revenue {'grew' if growth >= 0 else 'fell'} {abs(growth):.1%} "
+                f"where the {settings.year} objective needs {need:+.1%} from the channel system.")  # fmt: skip
             covered.add((ch, "revenue_growth"))
     for r in roles[roles["departure"]].itertuples(index=False):
         reasons = []
@@ -1484,6 +1484,15 @@ def summary_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
         f"; gross margin {c['gross_margin']:.1%} against the {goals.gross_margin_goal:.1%} goal."
     )
     out.append(text)
+    new = view.actuals[view.actuals["new_channel"]]
+    company_growth = c["revenue"] - c["previous_revenue"]
+    if len(new) and not np.isnan(company_growth) and company_growth > 0:
+        added = float(new["revenue"].sum())
+        out.append(
+            f"New channel{'s' if len(new) > 1 else ''} {', '.join(new['channel_id'])} added "
+            f"{added:,.0f} {cur} in {s.year}: {added / company_growth:.0%} of the company's revenue "
+            "growth; the established channels delivered the rest."
+        )
     managing = _MANAGING_WORDS[s.managing_for]
     said = _MANAGING_WORDS[goals.managing_for]
     text = f"goals.yaml says {s.year} is managed for {said}"

@@ -13,6 +13,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from channel_lib import alignment
 from channel_lib.errors import ParameterError
@@ -246,6 +248,42 @@ def test_raising_a_weight_pulls_scores_towards_that_dimension(view, dimension):
         )
         moved |= abs(s_after[ch] - s_before[ch]) > 1
     assert moved
+
+
+_DIMS = list(alignment.DIMENSIONS)
+_unit = st.floats(0, 1, allow_nan=False)
+
+
+@given(
+    actual=st.lists(st.one_of(st.floats(-1, 2, allow_nan=False), st.just(float("nan"))),
+                    min_size=8, max_size=8),
+    goal=st.lists(_unit, min_size=8, max_size=8),
+    tolerance=st.lists(st.floats(0.01, 1), min_size=8, max_size=8),
+    raw=st.lists(_unit, min_size=8, max_size=8).filter(lambda w: sum(w) > 0.01),
+    up=st.sampled_from(_DIMS),
+    t=st.floats(0.01, 0.99),
+)  # fmt: skip
+def test_score_stays_in_0_100_and_a_raised_weight_moves_it_towards_that_dimension(
+    actual, goal, tolerance, raw, up, t
+):
+    frame = pd.DataFrame({
+        "channel_id": "X", "dimension": _DIMS, "actual": actual, "goal": goal,
+        "direction": ["at_least", "at_most"] * 4, "tolerance": tolerance,
+    })  # fmt: skip
+    weights = {d: w / sum(raw) for d, w in zip(_DIMS, raw, strict=True)}
+    before = alignment.score_dimensions(frame, weights)
+    score = before["points"].sum()
+    assert -1e-9 <= score <= 100 + 1e-9
+    assert score + before["points_lost"].sum() == pytest.approx(
+        100.0 if before["effective_weight"].sum() > 0 else 0.0, abs=1e-6
+    )
+    if before["score"].isna().any():
+        return  # the identity below holds when every dimension is measured
+    raised = {d: (1 - t) * w + (t if d == up else 0.0) for d, w in weights.items()}
+    after = alignment.score_dimensions(frame, raised)["points"].sum()
+    s_up = 100 * before.set_index("dimension").loc[up, "score"]
+    assert after == pytest.approx((1 - t) * score + t * s_up, abs=1e-6)
+    assert min(score, s_up) - 1e-6 <= after <= max(score, s_up) + 1e-6
 
 
 def test_every_fiscal_year_of_the_sample_has_a_view(opened):
