@@ -745,6 +745,8 @@ def trend_small_multiples(
         quarter axis and have their own value axis.
     """
     _require_columns(frame, ["entity_id", "quarter", "measure", "value"], "trend_small_multiples")
+    if frame.empty:
+        return _empty_note("No channel has sales up to the reporting quarter.", title)
     base = (
         alt.Chart(frame)
         .mark_line(point=True)
@@ -797,6 +799,12 @@ def margin_band(
     """
     cols = ["entity_id", "month", "quarter", "observed", "trend", "trend_low", "trend_high"]
     _require_columns(decomposition, cols, "margin_band")
+    if decomposition.empty:
+        return _empty_note(
+            "No series has the 24 months a seasonal decomposition needs (see the list of series "
+            "that could not be modelled).",
+            title,
+        )
     frame = decomposition[cols].copy()
     frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m-%d")
     colors = _trend_colors(channel_ids)
@@ -856,6 +864,10 @@ def forecast_fan(
     """
     cols = ["entity_id", "quarter", "kind", "value", "lower_80", "upper_80", "lower_95", "upper_95"]
     _require_columns(frame, cols, "forecast_fan")
+    if not (frame["kind"] == "forecast").any():
+        return _empty_note(
+            "No series could be forecast (see the list of series not modelled).", title
+        )
     data = frame[cols].copy()
     # the last actual quarter starts the forecast line, so the fan joins the history
     last = data[data["kind"] == "actual"].groupby("entity_id", sort=False).tail(1).copy()
@@ -901,15 +913,19 @@ def forecast_fan(
     )  # fmt: skip
 
 
-def profit_bridge_waterfall(bridge: pd.DataFrame, *, title: str, value_title: str) -> alt.Chart:
+def profit_bridge_waterfall(
+    bridge: pd.DataFrame | None, *, title: str, value_title: str, note: str = ""
+) -> alt.Chart:
     """Waterfall of the profit bridge: base gross profit → components → current gross profit.
 
     Parameters
     ----------
-    bridge : DataFrame
+    bridge : DataFrame or None
         From :func:`channel_lib.trends.profit_bridge`: ``component``, ``label``, ``amount``,
-        ``start``, ``end`` (running totals), ``base``, ``current``.
+        ``start``, ``end`` (running totals), ``base``, ``current``. ``None``: no bridge.
     title, value_title : str
+    note : str
+        What to say instead when there is no bridge.
 
     Returns
     -------
@@ -917,6 +933,8 @@ def profit_bridge_waterfall(bridge: pd.DataFrame, *, title: str, value_title: st
         One bar per component from its start to its end, green up, red down; the first and last
         bars are the two quarters' gross profit.
     """
+    if bridge is None or bridge.empty:
+        return _empty_note(note or "No profit bridge for these quarters.", title)
     _require_columns(bridge, ["component", "label", "amount", "start", "end"], "profit_bridge")
     steps = bridge[bridge["component"] != "total"]
     base_q = str(bridge["base"].iloc[0]) if "base" in bridge else "base"
@@ -956,6 +974,7 @@ def profit_bridge_waterfall(bridge: pd.DataFrame, *, title: str, value_title: st
             ],
         )
     )
+
 
 
 # -- investment allocation (notebook 03) ------------------------------------------------------------

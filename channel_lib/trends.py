@@ -306,6 +306,12 @@ def _entities(monthly: pd.DataFrame, levels: Sequence[str]) -> list[tuple[str, s
     return list(dict.fromkeys(zip(sub["level"], sub["entity_id"], strict=True)))
 
 
+def _is_constant(values: np.ndarray) -> bool:
+    """No variation beyond floating-point noise (a margin of 400/1000 every month is constant)."""
+    v = values[~np.isnan(values)]
+    return bool(v.size == 0 or np.ptp(v) <= 1e-9 * max(1.0, float(np.abs(v).max())))
+
+
 def _history_note(y: pd.Series, need: int, what: str) -> str | None:
     valid = y.dropna()
     if len(valid) < need:
@@ -313,7 +319,7 @@ def _history_note(y: pd.Series, need: int, what: str) -> str | None:
             f"{len(valid)} months of history ({len(valid) // 3} quarters); {what} needs at least "
             f"{need} months"
         )
-    if np.nanstd(valid.to_numpy()) == 0:
+    if _is_constant(valid.to_numpy()):
         return f"the series is constant ({valid.iloc[0]:,.4g} every month): no trend to model"
     return None
 
@@ -539,7 +545,7 @@ def fit_trend(
     n = int(keep.sum())
     if n < MIN_TREND_MONTHS:
         raise ParameterError(f"{n} valid months; a trend test needs at least {MIN_TREND_MONTHS}")
-    if np.nanstd(arr) == 0:
+    if _is_constant(arr):
         raise ParameterError("the series is constant: no trend to test")
     if seasonal is None:
         seasonal = n >= MIN_SEASONAL_MONTHS
@@ -735,8 +741,8 @@ def divergence(
         fit = fit_trend(mar, min_segment=min_segment)
         rev = frame["revenue"].to_numpy(dtype="float64")
         gp = frame["gross_profit"].to_numpy(dtype="float64")
-        rev_fit = fit_trend(rev) if np.std(rev) > 0 else None
-        gp_fit = fit_trend(gp) if np.std(gp) > 0 else None
+        rev_fit = None if _is_constant(rev) else fit_trend(rev)
+        gp_fit = None if _is_constant(gp) else fit_trend(gp)
         low, high = fit.conf_int(0.95)
         row.update(
             revenue_trend=(rev_fit.slope * PERIOD / abs(rev.mean())) if rev_fit else 0.0,
@@ -1447,6 +1453,7 @@ class TrendReport:
     has_costs: bool
     alpha: float
     names: dict[str, str] = field(default_factory=dict)
+    currency: str = ""
 
 
 def bridge_base_quarter(calendar, quarter: str, bridge_base: str) -> str:
@@ -1566,7 +1573,7 @@ def trend_report(
         quarter=wb.quarter, monthly=monthly, quarterly=quarterly_series(monthly),
         decomposition=decomposition, forecasts=forecasts, fits=fits, backtest=bt,
         mase=mase_summary(bt), divergence=div, bridge=bridge, bridge_note=bridge_note,
-        notes=notes, has_costs=has_costs, alpha=alpha, names=names,
+        notes=notes, has_costs=has_costs, alpha=alpha, names=names, currency=ds.goals.currency,
     )  # fmt: skip
 
 
@@ -1616,7 +1623,7 @@ def headline_sentences(report: TrendReport) -> list[str]:
     if len(total) >= 5:
         now, year_ago = total.iloc[-1], total.iloc[-5]
         out.append(
-            f"Company revenue in {report.quarter} was {now['revenue']:,.0f} "
+            f"Company revenue in {report.quarter} was {now['revenue']:,.0f} {report.currency} "
             f"({(now['revenue'] / year_ago['revenue'] - 1):+.1%} on a year before) at a gross "
             f"margin of {now['gross_margin']:.1%} ({(now['gross_margin'] - year_ago['gross_margin']) * 100:+.1f} "
             "points)."
@@ -1635,7 +1642,8 @@ def headline_sentences(report: TrendReport) -> list[str]:
         comps = b.drop(index="total")
         big = comps["amount"].abs().idxmax()
         out.append(
-            f"Gross profit moved {b.loc['total', 'amount']:+,.0f} from {b['base'].iloc[0]} to "
+            f"Gross profit moved {b.loc['total', 'amount']:+,.2f} {report.currency} from "
+            f"{b['base'].iloc[0]} to "
             f"{b['current'].iloc[0]}; the largest part is {b.loc[big, 'label'].lower()} "
             f"({b.loc[big, 'amount']:+,.0f})."
         )

@@ -1,0 +1,431 @@
+"""Revenue vs profit trends (notebook 04, ``channel_lib.trends``).
+
+Specification:
+
+- the monthly series add up to an independent DuckDB SQL over ``sales.csv`` to the cent;
+- the planted margin-eroding channel (``ground_truth.csv``, ``margin_erosion``) is divergent on the
+  sample and on seeds 1–5 at a small scale, with the month it began within one quarter of the
+  planted month, and no other channel (all planted healthy) is divergent;
+- calibration: on 500 simulated series without divergence the rate of p ≤ alpha stays within
+  alpha + 0.03, and Benjamini–Hochberg keeps the flagged count at the family level;
+- the backtest beats the in-sample seasonal-naive error (MASE < 1) on seeds 1–5, MASE recomputed
+  here by a few-line reference implementation;
+- the profit bridge sums to the total change of gross profit exactly, to the cent (hypothesis);
+- degenerate series (two quarters of history, constant, new channel) get notes, not exceptions;
+- the notebook runs in the batch (default parameters) and once more with other parameters on a
+  degenerate dataset, and both HTML pages render offline with tooltips.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from channel_lib import trends
+from channel_lib.errors import ParameterError
+from channel_lib.workbook import open_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+SEEDS = (1, 2, 3, 4, 5)
+SMALL_SCALE = 0.05
+NOTEBOOK = ROOT / "notebooks" / "04_revenue_profit_trends.ipynb"
+
+
+def truth_rows(folder: Path, signal: str, kind: str = "planted") -> list[dict]:
+    with (folder / "ground_truth.csv").open() as f:
+        return [r for r in csv.DictReader(f) if r["signal"] == signal and r["kind"] == kind]
+
+
+def channel_ids(folder: Path) -> list[str]:
+    with (folder / "channels.csv").open() as f:
+        return [r["channel_id"] for r in csv.DictReader(f)]
+
+
+def months_apart(a: pd.Timestamp, b: pd.Timestamp) -> int:
+    return abs((a.year - b.year) * 12 + a.month - b.month)
+
+
+# -- fixtures ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def seed_dirs(tmp_path_factory) -> dict[int, Path]:
+    """Seeds 1-5 of the sample generator at a small scale, generated once for this module."""
+    from channel_lib.sample import generate_sample
+
+    base = tmp_path_factory.mktemp("trend-seeds")
+    out = {}
+    for seed in SEEDS:
+        generate_sample(base / f"seed{seed}", seed=seed, scale=SMALL_SCALE)
+        out[seed] = base / f"seed{seed}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def datasets(seed_dirs) -> dict[str, Path]:
+    return {"sample": SAMPLE, **{f"seed{s}": p for s, p in seed_dirs.items()}}
+
+
+_monthly_cache: dict[str, tuple] = {}
+
+
+def monthly_of(folder: Path) -> tuple:
+    """(workbook, monthly series of total, channels and partners), cached per folder."""
+    key = str(folder)
+    if key not in _monthly_cache:
+        wb = open_workbook(folder, plans_dir=folder.parent / "plans-unused")
+        levels = ("total", "channel", "partner")
+        _monthly_cache[key] = (
+            wb,
+            trends.monthly_series(wb.dataset, quarter=wb.quarter, levels=levels),
+        )
+    return _monthly_cache[key]
+
+
+# -- exact money -------------------------------------------------------------------------------------
+def test_quarterly_series_equal_independent_sql_to_the_cent():
+    wb, monthly = monthly_of(SAMPLE)
+    q = trends.quarterly_series(monthly)
+    start, end = (d.date() for d in wb.dataset.calendar.quarter_bounds(wb.quarter))
+    sql = duckdb.execute(
+        "SELECT channel_id, sum(revenue::DECIMAL(18,2)), sum(revenue::DECIMAL(18,2) - "
+        f"cost_of_sales::DECIMAL(18,2)) FROM read_csv('{SAMPLE / 'sales.csv'}', all_varchar=true) "
+        f"WHERE order_date::DATE >= '{start}' AND order_date::DATE < '{end}' GROUP BY ALL"
+    ).fetchall()
+    got = q[(q["level"] == "channel") & (q["quarter"] == wb.quarter)].set_index("entity_id")
+    for channel, revenue, profit in sql:
+        assert int(got.loc[channel, "revenue_cents"]) == int(revenue * 100)
+        assert int(got.loc[channel, "gross_profit_cents"]) == int(profit * 100)
+    total = q[(q["level"] == "total") & (q["quarter"] == wb.quarter)].iloc[0]
+    assert int(total["revenue_cents"]) == int(sum(r for _, r, _ in sql) * 100)
+
+
+def test_series_stop_at_the_reporting_quarter_and_fill_empty_months_with_zero():
+    wb, monthly = monthly_of(SAMPLE)
+    end = wb.dataset.calendar.quarter_bounds(wb.quarter)[1]
+    assert monthly["month"].max() < end  # the partly loaded month after the quarter is left out
+    per_entity = monthly.groupby(["level", "entity_id"])["month"].agg(["min", "max", "size"])
+    spans = (per_entity["max"].dt.year - per_entity["min"].dt.year) * 12 + (
+        per_entity["max"].dt.month - per_entity["min"].dt.month
+    )
+    assert (spans + 1 == per_entity["size"]).all()
+
+
+# -- divergence: planted erosion found, healthy channels not ----------------------------------------------
+@pytest.mark.parametrize("name", ["sample", *(f"seed{s}" for s in SEEDS)])
+def test_planted_margin_erosion_is_divergent_from_the_month_it_began(datasets, name):
+    folder = datasets[name]
+    _, monthly = monthly_of(folder)
+    div = trends.divergence(monthly, alpha=0.05).set_index("entity_id")
+    planted = truth_rows(folder, "margin_erosion")
+    assert planted, "the dataset plants a margin-eroding channel"
+    for row in planted:
+        began = pd.Timestamp(re.search(r"began (\d{4}-\d{2})", row["detail"]).group(1) + "-01")
+        found = div.loc[row["entity_id"]]
+        assert found["divergent"], found.to_dict()
+        assert found["direction"] == "revenue up, margin down"
+        assert found["q_value"] <= 0.05
+        assert months_apart(found["began"], began) <= 3, (found["began"], began)
+        assert found["began_low"] <= found["began"] <= found["began_high"]
+    eroding = {r["entity_id"] for r in planted} | {
+        r["entity_id"] for r in truth_rows(folder, "margin_erosion", "near_miss")
+    }
+    healthy = [c for c in channel_ids(folder) if c not in eroding]
+    assert healthy
+    flagged = div.loc[healthy]
+    assert not flagged["divergent"].any(), flagged[flagged["divergent"]][["direction", "q_value"]]
+
+
+def test_divergence_alpha_is_the_false_discovery_rate_used():
+    _, monthly = monthly_of(SAMPLE)
+    strict = trends.divergence(monthly, alpha=1e-12, levels=("channel",))
+    assert not strict["divergent"].any()
+    assert strict.attrs["alpha"] == 1e-12
+    tested = strict[strict["note"].isna()]
+    from statsmodels.stats.multitest import multipletests
+
+    q = multipletests(tested["margin_p"], method="fdr_bh")[1]
+    assert tested["q_value"].to_numpy() == pytest.approx(q, rel=1e-12)
+
+
+def _null_frame(n_series: int, months: int, seed: int) -> pd.DataFrame:
+    """Monthly series with seasonality, trending revenue and autocorrelated, heavy-tailed margin
+    noise around a constant margin: no divergence anywhere."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(months)
+    phi = rng.uniform(0.0, 0.5, n_series)[:, None]
+    z = rng.standard_t(5, (n_series, months)) * 0.01
+    e = np.zeros_like(z)
+    for k in range(months):
+        e[:, k] = z[:, k] + (phi[:, 0] * e[:, k - 1] if k else 0.0)
+    season = np.sin(2 * np.pi * t / 12)[None, :]
+    margin = rng.uniform(0.2, 0.6, (n_series, 1)) + 0.01 * season + e
+    growth = rng.normal(0.0, 0.01, (n_series, 1))
+    revenue = 1e5 * (1 + growth * t[None, :]) * (1 + 0.2 * season) * rng.lognormal(0, 0.05, z.shape)
+    ids = np.repeat([f"S{i:03d}" for i in range(n_series)], months)
+    frame = pd.DataFrame(
+        {
+            "level": "partner",
+            "entity_id": ids,
+            "channel_id": "SIM",
+            "month": np.tile(pd.date_range("2023-07-01", periods=months, freq="MS"), n_series),
+            "revenue": revenue.ravel(),
+            "gross_profit": (revenue * margin).ravel(),
+            "gross_margin": margin.ravel(),
+        }
+    )
+    return frame
+
+
+def test_false_positive_rate_without_divergence_stays_within_alpha():
+    alpha = 0.05
+    frame = _null_frame(500, 36, seed=20261)
+    div = trends.divergence(frame, alpha=alpha, levels=("partner",))
+    assert div["note"].isna().all() and len(div) == 500
+    raw_rate = float((div["margin_p"] <= alpha).mean())
+    assert raw_rate <= alpha + 0.03, raw_rate
+    # BH over 500 true nulls: at level alpha, P(any rejection) <= alpha; allow a handful
+    assert int(div["divergent"].sum()) <= 3
+
+
+# -- forecasts and backtest ---------------------------------------------------------------------------
+def reference_mase(y: np.ndarray, rows: pd.DataFrame, m: int = 12) -> float:
+    """MASE from scratch: |actual - forecast| / mean |y_t - y_(t-m)| of the training window."""
+    errors = []
+    for r in rows.itertuples():
+        train = y[: int(r.train_months)]
+        scale = np.mean(np.abs(train[m:] - train[:-m]))
+        assert r.actual == y[int(r.train_months) + int(r.h) - 1]
+        errors.append(abs(r.actual - r.forecast) / scale)
+    return float(np.mean(errors))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_backtest_beats_seasonal_naive_on_small_seeds(seed_dirs, seed):
+    _, monthly = monthly_of(seed_dirs[seed])
+    bt = trends.backtest(monthly, levels=("total",), origins=4)
+    summary = trends.mase_summary(bt).set_index("measure")
+    for measure in ("revenue", "gross_profit"):
+        rows = bt[bt["measure"] == measure]
+        y = monthly.loc[monthly["level"] == "total", measure].to_numpy()
+        assert rows["origin"].nunique() == 4
+        ref = reference_mase(y, rows)
+        assert summary.loc[measure, "mase_model"] == pytest.approx(ref, rel=1e-9)
+        assert ref < 1.0, (seed, measure, ref)
+        naive = np.array([y[int(r.train_months) + int(r.h) - 1 - 12] for r in rows.itertuples()])
+        assert rows["naive"].to_numpy() == pytest.approx(naive)
+
+
+def test_forecast_intervals_nest_and_cover_the_mean():
+    wb, monthly = monthly_of(SAMPLE)
+    fc, fits = trends.forecast(monthly, wb.dataset.calendar, levels=("total",), horizon_quarters=2)
+    ahead = fc[fc["kind"] == "forecast"]
+    assert list(ahead["quarter"].unique()) == [
+        wb.dataset.calendar.shift_quarter(wb.quarter, k) for k in (1, 2)
+    ]
+    assert (ahead["lower_95"] <= ahead["lower_80"]).all()
+    assert (ahead["lower_80"] <= ahead["value"]).all() and (
+        ahead["value"] <= ahead["upper_80"]
+    ).all()
+    assert (ahead["upper_80"] <= ahead["upper_95"]).all()
+    fit = fits[("total", "ALL", "revenue")]
+    assert fit.spec == "ETS(A,N,A)" and len(fit.results.params) > 0
+    assert "smoothing_level" in fit.results.param_names
+
+
+# -- profit bridge -------------------------------------------------------------------------------------
+channel_rows = st.lists(
+    st.tuples(
+        st.integers(-(10**9), 10**10),  # revenue cents
+        st.integers(-(10**9), 10**10),  # cost cents
+        st.integers(-50, 10**6),  # volume
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=channel_rows, current=channel_rows)
+def test_bridge_components_sum_to_the_total_change_to_the_cent(base, current):
+    b = pd.DataFrame(base, columns=["revenue_cents", "cost_of_sales_cents", "volume"])
+    b["channel_id"] = [f"C{i}" for i in range(len(b))]
+    c = pd.DataFrame(current, columns=["revenue_cents", "cost_of_sales_cents", "volume"])
+    c["channel_id"] = [f"C{i + 1}" for i in range(len(c))]  # channels enter and leave
+    out = trends.bridge_from_frames(b, c).set_index("component")["amount_cents"]
+    change = int(
+        (c["revenue_cents"] - c["cost_of_sales_cents"]).sum()
+        - (b["revenue_cents"] - b["cost_of_sales_cents"]).sum()
+    )
+    assert int(out["total"]) == change
+    assert int(out[list(trends.BRIDGE_COMPONENTS)].sum()) == change
+
+
+def test_bridge_of_only_a_volume_change_is_all_volume():
+    base = pd.DataFrame({"channel_id": ["A", "B"], "revenue_cents": [1000, 3000],
+                         "cost_of_sales_cents": [400, 1500], "volume": [10, 30]})  # fmt: skip
+    doubled = base.assign(
+        **{c: base[c] * 2 for c in ("revenue_cents", "cost_of_sales_cents", "volume")}
+    )
+    out = trends.bridge_from_frames(base, doubled).set_index("component")["amount_cents"]
+    assert out.to_dict() == {"volume": 2100, "price_discount": 0, "cost": 0, "channel_mix": 0,
+                             "total": 2100}  # fmt: skip
+
+
+def test_sample_bridge_total_is_the_gross_profit_change_in_sql():
+    wb, _ = monthly_of(SAMPLE)
+    base = wb.dataset.calendar.shift_quarter(wb.quarter, -4)
+    bridge = trends.profit_bridge(wb.dataset, base=base, current=wb.quarter)
+
+    def profit(q: str) -> int:
+        lo, hi = (d.date() for d in wb.dataset.calendar.quarter_bounds(q))
+        value = duckdb.execute(
+            "SELECT sum(revenue::DECIMAL(18,2) - cost_of_sales::DECIMAL(18,2)) FROM "
+            f"read_csv('{SAMPLE / 'sales.csv'}', all_varchar=true) "
+            f"WHERE order_date::DATE >= '{lo}' AND order_date::DATE < '{hi}'"
+        ).fetchone()[0]
+        return int(value * 100)
+
+    amounts = bridge.set_index("component")["amount_cents"]
+    assert int(amounts["total"]) == profit(wb.quarter) - profit(base)
+    assert int(amounts.drop("total").sum()) == int(amounts["total"])
+    assert bridge["end"].iloc[-1] == pytest.approx(profit(wb.quarter) / 100, abs=1e-6)
+
+
+# -- degenerate input -----------------------------------------------------------------------------------
+def _degenerate_monthly() -> pd.DataFrame:
+    months = pd.date_range("2023-07-01", "2026-06-01", freq="MS")
+    rows = []
+    for i, m in enumerate(months):
+        rows.append(("FLAT", m, 1000.0, 400.0))  # constant
+        rows.append(("OK", m, 1000.0 + 50 * np.sin(i) + 10 * i, 400.0 + 20 * np.cos(i)))
+    for i, m in enumerate(months[-6:]):
+        rows.append(("TWOQ", m, 500.0 + 30 * i, 200.0 + 5 * i))  # two quarters of history
+    rows.append(("NEW", months[-1], 300.0, 100.0))  # a new channel, one month
+    frame = pd.DataFrame(rows, columns=["entity_id", "month", "revenue", "gross_profit"])
+    frame["level"] = "channel"
+    frame["channel_id"] = frame["entity_id"]
+    frame["quarter"] = "FY"  # labels are not used by the models
+    frame["gross_margin"] = frame["gross_profit"] / frame["revenue"]
+    return frame
+
+
+def test_degenerate_series_get_notes_not_errors():
+    frame = _degenerate_monthly()
+    from channel_lib.calendar import FiscalCalendar
+
+    dec = trends.decompose(
+        frame, measures=("revenue", "gross_margin"), levels=("channel",), n_boot=5
+    )
+    fc, _ = trends.forecast(frame, FiscalCalendar(start_month=7), levels=("channel",))
+    bt = trends.backtest(frame, levels=("channel",), origins=2)
+    div = trends.divergence(frame, levels=("channel",))
+    notes = {
+        "decompose": dec.groupby("entity_id")["note"].first(),
+        "forecast": fc.groupby("entity_id")["note"].first(),
+        "backtest": bt.groupby("entity_id")["note"].first(),
+        "divergence": div.set_index("entity_id")["note"],
+    }
+    for what, note in notes.items():
+        assert "constant" in str(note["FLAT"]), (what, note["FLAT"])
+        assert "6 months of history" in str(note["TWOQ"]), (what, note["TWOQ"])
+        assert "1 months of history" in str(note["NEW"]), (what, note["NEW"])
+        assert pd.isna(note["OK"]) or what == "backtest", (what, note["OK"])
+    assert not div.set_index("entity_id").loc[["FLAT", "TWOQ", "NEW"], "divergent"].any()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"alpha": 0.7}, {"horizon_quarters": 0}, {"backtest_origins": 50}, {"min_segment_months": 1}],
+    ids=["alpha", "horizon", "origins", "segment"],
+)
+def test_bad_parameters_raise_before_any_work(kwargs):
+    params = {"alpha": 0.05, "horizon_quarters": 2, "backtest_origins": 4, "min_segment_months": 6}
+    with pytest.raises(ParameterError):
+        trends.check_parameters(**{**params, **kwargs})
+
+
+def test_bridge_base_names_its_choices():
+    wb, _ = monthly_of(SAMPLE)
+    with pytest.raises(ParameterError, match="last_year, last_quarter"):
+        trends.bridge_base_quarter(wb.dataset.calendar, wb.quarter, "yesterday")
+
+
+# -- the notebook -----------------------------------------------------------------------------------------
+def page_text(path: Path) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+
+
+def test_default_report_names_the_eroding_channel_and_its_start(batch_reports):
+    text = page_text(batch_reports.html("04_revenue_profit_trends"))
+    names = {
+        r["channel_id"]: r["channel_name"] for r in csv.DictReader((SAMPLE / "channels.csv").open())
+    }
+    for row in truth_rows(SAMPLE, "margin_erosion"):
+        assert re.search(
+            rf"Channel {re.escape(names[row['entity_id']])}: revenue up, margin down", text
+        )
+    assert "MASE" in text and "seasonal-naive" in text
+    assert "Traceback" not in text
+
+
+@pytest.fixture(scope="module")
+def degenerate_report(seed_dirs, tmp_path_factory) -> Path:
+    """One extra papermill run with non-default parameters on a dataset without channel_costs,
+    with a channel of two quarters (new) and a constant channel."""
+    from channel_lib.html import export_html
+    from channel_lib.reports import run_notebook
+
+    base = tmp_path_factory.mktemp("trend-degenerate")
+    data = base / "data"
+    shutil.copytree(seed_dirs[1], data)
+    (data / "channel_costs.csv").unlink()
+    with (data / "channels.csv").open("a") as f:
+        f.write("NEWC,New channel,online,2026-01-01\nFLAT,Flat channel,direct,2023-07-01\n")
+    customer = next(csv.DictReader((data / "customers.csv").open()))["customer_id"]
+    product = next(csv.DictReader((data / "products.csv").open()))["product_id"]
+    lines = [
+        f"FLAT{i:05d},1,{m:%Y-%m}-15,FLAT,,{customer},{product},1,1000.00,600.00"
+        for i, m in enumerate(pd.date_range("2023-07-01", "2026-06-01", freq="MS"))
+    ]
+    lines += [
+        f"NEWC{i:03d}{d},1,{m:%Y-%m}-{d:02d},NEWC,,{customer},{product},2,{500 + 40 * i + d}.00,"
+        f"{300 + 10 * i}.00"
+        for i, m in enumerate(pd.date_range("2026-01-01", "2026-06-01", freq="MS"))
+        for d in (5, 20)
+    ]
+    with (data / "sales.csv").open("a") as f:
+        f.write("\n".join(lines) + "\n")
+    params = {"data_dir": str(data), "quarter": "FY2026-Q4", "alpha": 0.1, "horizon_quarters": 3,
+              "bridge_base": "last_quarter", "include_partners": False}  # fmt: skip
+    ipynb = run_notebook(NOTEBOOK, base / "04.ipynb", params)
+    return export_html(ipynb, base / "04.html", title="Trends, degenerate data")
+
+
+def test_non_default_run_on_degenerate_data_explains_instead_of_failing(degenerate_report):
+    text = page_text(degenerate_report)
+    assert "Contribution after cost to serve is not shown" in text
+    assert "channel_costs.csv" in text
+    assert "the series is constant" in text  # FLAT
+    assert "6 months of history (2 quarters)" in text  # NEWC
+    assert "FY2026-Q3 to FY2026-Q4" in text  # bridge_base = last_quarter
+    assert "False-discovery rate: 10%" in text
+    assert "FY2027-Q3" in text  # three quarters ahead
+    assert "Traceback" not in text
+
+
+def test_non_default_report_renders_offline_with_tooltips(browser, degenerate_report):
+    from test_html_offline import browser_problems, offline_leaks
+
+    assert offline_leaks(degenerate_report.read_text(encoding="utf-8")) == []
+    charts, problems = browser_problems(browser, degenerate_report)
+    assert charts >= 6
+    assert problems == []
