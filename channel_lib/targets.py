@@ -41,7 +41,6 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +137,10 @@ _PARTNER_INDICATORS = (
 TARGET_MONITORED_IN = "00_quarter_overview (attainment), 05_performance_signals (gaps)"
 
 
+#: Weights are scaled to integers of this size before apportioning (a float carries 53 bits).
+_SCALE = 2**53
+
+
 class PlanExistsError(ChannelLibError, FileExistsError):
     """The plans folder already holds targets for the periods being written (pass
     ``overwrite=True`` to replace them)."""
@@ -166,9 +169,12 @@ def apportion(total_cents: int, weights: Sequence[float] | np.ndarray) -> np.nda
 
     Notes
     -----
-    Hamilton's largest-remainder method: each share gets the floor of its exact quota
-    ``total × wᵢ / Σw`` (computed in exact fractions, no float error), and the cents left over go
-    one each to the largest remainders (ties: the larger weight, then the earlier position).
+    Hamilton's largest-remainder method: each share gets the floor of its quota
+    ``total × wᵢ / Σw`` and the cents left over go one each to the largest remainders (ties: the
+    larger weight, then the earlier position). The weights are first scaled to integers of 53
+    bits (the precision of the floats they came in), so quotas and remainders are exact integer
+    arithmetic. Like every quota method it can move a cent against the trend of a weight (the
+    Alabama paradox): a share that falls by less than a cent may keep its cent.
     Balinski, M. L. and Young, H. P. (2001), *Fair Representation*, ch. 2.
 
     Examples
@@ -188,14 +194,16 @@ def apportion(total_cents: int, weights: Sequence[float] | np.ndarray) -> np.nda
         if total:
             raise ParameterError("cannot apportion a positive amount over no shares")
         return np.zeros(0, dtype="int64")
-    fw = [Fraction(x) for x in w]
-    s = sum(fw)
-    if s == 0:
-        fw, s = [Fraction(1)] * len(w), Fraction(len(w))
-    quotas = [total * x / s for x in fw]
-    out = [math.floor(q) for q in quotas]
+    top = max(w)
+    # integer weights (53 bits of precision, the float's own): exact integer arithmetic below
+    iw = [round(x / top * _SCALE) for x in w] if top > 0 else [1] * len(w)
+    if sum(iw) == 0:
+        iw = [1] * len(w)
+    s = sum(iw)
+    floors, rems = zip(*(divmod(total * x, s) for x in iw), strict=True)
+    out = list(floors)
     left = total - sum(out)
-    order = sorted(range(len(w)), key=lambda i: (-(quotas[i] - out[i]), -fw[i], i))
+    order = sorted(range(len(w)), key=lambda i: (-rems[i], -iw[i], i))
     for i in order[:left]:
         out[i] += 1
     return np.asarray(out, dtype="int64")
@@ -933,8 +941,9 @@ def allocate_channels(
     history ``∝ run_rate``; trend ``∝ max(forecast, 0)``; role ``∝ run_rate × role_weight``;
     potential ``∝ potential``; blend ``= Σ_m w_m share_m``. A method whose weights are all zero
     splits equally. Targets are apportioned with :func:`apportion`. Raising one channel's role
-    weight raises its role (and blend) share and lowers every other channel's, with the total
-    unchanged.
+    weight raises its role (and blend) share and target and lowers every other channel's share,
+    with the total unchanged; each other target falls too, but for the cent that rounding may
+    leave with a channel whose share fell by less than a cent.
 
     Examples
     --------

@@ -1,0 +1,450 @@
+"""Target setting (notebook 02): every guarantee on random inputs (hypothesis), the role-weight
+direction, young channels and new partners, the plans file that is never replaced silently, bad
+parameters stopped before any work, and the notebook run with other parameters."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from channel_lib import metrics, targets
+from channel_lib.errors import ParameterError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+TINY = ROOT / "tests" / "data" / "tiny"
+NOTEBOOK = ROOT / "notebooks" / "02_target_setting.ipynb"
+
+HYPOTHESIS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+cents = st.integers(min_value=0, max_value=10**13)
+weight = st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False)
+
+
+# -- exact apportionment --------------------------------------------------------------------------------
+@HYPOTHESIS
+@given(total=cents, weights=st.lists(weight, min_size=1, max_size=40))
+def test_apportion_sums_to_the_cent_and_stays_within_one_cent_of_the_quota(total, weights):
+    out = targets.apportion(total, weights)
+    assert out.dtype == np.int64 and int(out.sum()) == total and (out >= 0).all()
+    w = [Fraction(x) for x in weights]
+    s = sum(w) or None
+    for value, x in zip(out.tolist(), w, strict=True):
+        quota = total * x / s if s else Fraction(total, len(w))
+        # weights are apportioned at 53-bit precision: quotas agree to far below a cent
+        assert math.floor(quota - Fraction(1, 100)) <= value <= math.ceil(quota + Fraction(1, 100))
+
+
+@HYPOTHESIS
+@given(
+    rows=st.lists(st.integers(0, 10**11), min_size=1, max_size=30),
+    shares=st.lists(weight, min_size=1, max_size=6),
+)
+def test_grid_keeps_partner_and_quarter_sums_and_is_non_negative(rows, shares):
+    cols = targets.apportion(sum(rows), shares).tolist()
+    grid = targets.round_grid(rows, cols)
+    assert grid.sum(axis=1).tolist() == rows
+    assert grid.sum(axis=0).tolist() == cols
+    assert (grid >= 0).all()
+    total = sum(rows)
+    if total:  # each cell within one cent of its proportional value
+        ideal = np.array([[Fraction(r * c, total) for c in cols] for r in rows], dtype=object)
+        assert all(abs(int(g) - i) < 1 for g, i in zip(grid.ravel(), ideal.ravel(), strict=True))
+
+
+def _basis(run_rates, role_weights, trend=None, potential=None) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "channel_id": [f"C{i}" for i in range(len(run_rates))],
+            "run_rate": run_rates,
+            "role_weight": role_weights,
+        }
+    )
+    if trend is not None:
+        frame["trend"] = trend
+    if potential is not None:
+        frame["potential"] = potential
+    return frame
+
+
+@st.composite
+def channel_bases(draw):
+    n = draw(st.integers(1, 8))
+    amounts = st.lists(weight, min_size=n, max_size=n)
+    maybe = st.lists(
+        st.one_of(st.floats(-1e8, 1e9, allow_nan=False), st.just(float("nan"))),
+        min_size=n,
+        max_size=n,
+    )
+    return _basis(
+        draw(amounts), draw(st.lists(st.floats(0, 5), min_size=n, max_size=n)),
+        draw(maybe), draw(maybe),
+    )  # fmt: skip
+
+
+blend = (
+    st.lists(st.integers(0, 100), min_size=4, max_size=4)
+    .filter(any)
+    .map(lambda xs: dict(zip(targets.BASE_METHODS, [x / sum(xs) for x in xs], strict=True)))
+)
+
+
+@HYPOTHESIS
+@given(basis=channel_bases(), objective=cents, weights=blend)
+def test_every_method_splits_the_objective_exactly_and_non_negatively(basis, objective, weights):
+    out = targets.allocate_channels(basis, objective, blend_weights=weights)
+    assert set(out["method"]) == set(targets.METHODS)
+    for _, g in out.groupby("method"):
+        assert int(g["target_cents"].sum()) == objective
+        assert (g["target_cents"] >= 0).all() and g["target"].notna().all()
+        assert g["share"].sum() == pytest.approx(1.0, abs=1e-9)
+
+
+@HYPOTHESIS
+@given(
+    run_rates=st.lists(st.floats(1e3, 1e9), min_size=2, max_size=6),
+    data=st.data(),
+)
+def test_raising_one_role_weight_raises_its_target_and_lowers_the_others(run_rates, data):
+    n = len(run_rates)
+    roles = data.draw(st.lists(st.floats(0.1, 3), min_size=n, max_size=n))
+    k = data.draw(st.integers(0, n - 1))
+    factor = data.draw(st.floats(1.5, 4))
+    objective = 15_040_000_000  # the sample's FY2027 objective in cents
+    before = targets.allocate_channels(_basis(run_rates, roles), objective)
+    after = targets.allocate_channels(
+        _basis(run_rates, roles), objective, role_weights={f"C{k}": roles[k] * factor}
+    )
+    for method in ("role", "blend"):
+        b = before[before["method"] == method]["target_cents"].to_numpy()
+        a = after[after["method"] == method]["target_cents"].to_numpy()
+        assert a.sum() == b.sum() == objective
+        assert a[k] > b[k]
+        others = [i for i in range(n) if i != k]
+        share_b = before[before["method"] == method]["share"].to_numpy()
+        share_a = after[after["method"] == method]["share"].to_numpy()
+        assert share_a[k] > share_b[k] and (share_a[others] < share_b[others]).all()
+        # each other target falls, but for a cent rounding may leave (largest remainder)
+        assert (a[others] <= b[others] + 1).all() and a[others].sum() < b[others].sum()
+
+
+def test_role_weights_by_hand():
+    basis = _basis([300.0, 100.0, 100.0], [1.0, 1.0, 1.0])
+    base = targets.allocate_channels(basis, 100_000)
+    raised = targets.allocate_channels(basis, 100_000, role_weights={"C1": 3.0})
+    role = base[base["method"] == "role"]["target_cents"].tolist()
+    assert role == [60_000, 20_000, 20_000]  # equal roles: the history split
+    assert raised[raised["method"] == "role"]["target_cents"].tolist() == [
+        42_857,
+        42_857,
+        14_286,
+    ]  # quotas 42857.14, 42857.14, 14285.71
+
+
+# -- bad parameters --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"method": "gut_feeling"}, "method='gut_feeling' is unknown"),
+        ({"revenue_objective": -5.0}, "an objective is an amount ≥ 0"),
+        ({"blend_weights": {"history": 0.5, "trend": 0.4}}, "must sum to 1"),
+        ({"blend_weights": {"history": 0.5, "hunch": 0.5}}, "unknown method"),
+        ({"managing_for": "profit"}, "managing_for='profit'"),
+        ({"year": "2027"}, "use 'next' or a fiscal year"),
+    ],
+    ids=["unknown-method", "negative-objective", "weights-not-summing-to-1", "unknown-blend-method",
+         "managing-for", "malformed-year"],
+)  # fmt: skip
+def test_bad_parameters_stop_before_the_dataset_is_read(kwargs, message):
+    # the data folder does not exist: the parameter error must come first
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        targets.open_target_setting("no/such/folder", "latest", "/tmp/plans", **kwargs)
+
+
+def test_a_year_outside_goals_yaml_stops_before_any_analysis(tmp_path, monkeypatch):
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("analysis ran")
+
+    monkeypatch.setattr(targets, "set_targets", no_analysis)
+    with pytest.raises(ParameterError, match=r"FY2031.*no section in goals.yaml.*FY2025, FY2026"):
+        targets.open_target_setting(TINY, "latest", tmp_path, year="FY2031")
+
+
+def test_negative_objective_is_refused_by_the_allocation_too():
+    with pytest.raises(ParameterError, match="objective must be ≥ 0"):
+        targets.allocate_channels(_basis([1.0], [1.0]), -100)
+
+
+# -- the sample ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample_plan(tmp_path_factory):
+    wb, s = targets.open_target_setting(SAMPLE, "latest", tmp_path_factory.mktemp("plans"))
+    return wb, targets.set_targets(wb, s)
+
+
+@pytest.fixture(scope="module")
+def early_plan(tmp_path_factory):
+    """Reporting quarter FY2025-Q2: MSP launched at the start of FY2025 (two quarters old)."""
+    wb, s = targets.open_target_setting(
+        SAMPLE, "FY2025-Q2", tmp_path_factory.mktemp("plans"), method="trend",
+        managing_for="revenue",
+    )  # fmt: skip
+    return wb, targets.set_targets(wb, s)
+
+
+def test_sample_plan_meets_every_guarantee(sample_plan):
+    _, plan = sample_plan
+    s = plan.settings
+    assert (s.year, s.method, s.managing_for) == ("FY2027", "blend", "revenue_and_profit")
+    assert s.revenue_objective_cents == 150_400_000 * 100
+    assert s.gross_profit_objective_cents == round(150_400_000 * 100 * 0.49)
+    checks = targets.plan_checks(plan)
+    assert checks["holds"].all(), checks
+    assert len(checks) == 6
+    gp = plan.partner_quarters[plan.partner_quarters["metric"] == "gross_profit"]
+    by_q = gp.groupby(["channel_id", "quarter"])["target_cents"].sum()
+    expected = plan.quarters.set_index(["channel_id", "quarter"])["gross_profit_target_cents"]
+    assert (by_q == expected.reindex(by_q.index)).all()
+
+
+def test_methods_are_shown_side_by_side_and_differ(sample_plan):
+    _, plan = sample_plan
+    wide = targets.method_table(plan)
+    assert list(wide.columns[2:7]) == list(targets.METHODS)
+    assert wide[list(targets.METHODS)].sum().round(2).eq(150_400_000).all()
+    assert wide["role"].ne(wide["history"]).any() and wide["potential"].ne(wide["history"]).any()
+    trend = plan.trend.set_index("channel_id")
+    assert (trend["lower"] < trend["forecast"]).all() and (trend["forecast"] < trend["upper"]).all()
+    assert set(trend.attrs["models"]) == set(plan.settings.channels)
+
+
+def test_new_channel_and_new_partner_get_sensible_explained_targets(sample_plan, early_plan):
+    wb, plan = sample_plan
+    partner = plan.partners.set_index("partner_id").loc["P156"]
+    assert partner["channel_id"] == "MSP" and 0 < partner["revenue_target"] < 5_000_000
+    text = " ".join(targets.explain_new_entities(plan, wb))
+    assert "Managed-service partners (launched 2024-07-01)" in text
+    assert "P156, MSP) was onboarded on 2026-04-20" in text
+    # two quarters after its launch, MSP's target rests on its annualised run rate
+    wb2, early = early_plan
+    msp = early.channels.set_index("channel_id").loc["MSP"]
+    assert math.isfinite(msp["revenue_target"]) and msp["revenue_target"] > 1_000_000
+    basis = early.basis.set_index("channel_id").loc["MSP"]
+    assert basis["months_in_window"] == 6 and "annualised" in basis["note"]
+    q = early.quarters[early.quarters["channel_id"] == "MSP"]
+    assert (q["season_source"] == "company").all() and (q["revenue_target_cents"] > 0).all()
+    assert "P156" not in set(early.partners["partner_id"].dropna())  # not signed yet then
+    assert "too little history" in " ".join(targets.explain_new_entities(early, wb2))
+    assert targets.plan_checks(early)["holds"].all()
+    assert early.metrics == ("revenue",)
+
+
+def test_trend_interval_equals_statsmodels_prediction_of_the_year():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(7)
+    quarters = [f"FY{2020 + i // 4}-Q{i % 4 + 1}" for i in range(16)]
+    y = 1000 + 25 * np.arange(10) + rng.normal(0, 30, 10)
+    history = pd.DataFrame({"channel_id": "A", "quarter": quarters[:10], "revenue": y})
+    # trend only below eight quarters: fit the last six
+    out = targets.trend_forecasts(
+        history.tail(6), quarters[12:16], all_quarters=quarters, level=0.9
+    ).iloc[0]
+    t = np.arange(4, 10, dtype=float)
+    res = sm.OLS(y[4:], sm.add_constant(t)).fit()
+    future = sm.add_constant(np.arange(12, 16, dtype=float), has_constant="add")
+    pred = res.get_prediction(future.sum(axis=0, keepdims=True))
+    sd = math.sqrt(float(pred.se_mean[0]) ** 2 + 4 * res.scale)
+    from scipy import stats
+
+    half = stats.t.ppf(0.95, res.df_resid) * sd
+    assert out["model"] == "trend" and out["points"] == 6
+    assert out["forecast"] == pytest.approx(float(pred.predicted_mean[0]), rel=1e-12)
+    assert out["upper"] - out["forecast"] == pytest.approx(half, rel=1e-9)
+
+
+def test_leading_indicators_follow_role_and_name_their_report(sample_plan):
+    _, plan = sample_plan
+    model = targets.indicator_summary(plan)
+    by = model.groupby("channel_id")["indicator"].apply(set)
+    assert by["DIR"] == {"new_customers"}
+    assert {"deal_registrations", "pipeline_coverage", "certified_staff"} <= by["RES"]
+    assert {"active_partners", "certified_staff"} <= by["MSP"]
+    live = model[model["available"]]
+    assert live["monitored_in"].str.contains("05_performance_signals|06_partner_review").all()
+    assert (live["target_per_quarter"] > 0).all()
+    ind = plan.indicators[plan.indicators["available"]]
+    # at the historical conversion rate, the indicator target delivers the quarter's target
+    regs = ind[(ind["channel_id"] == "RES") & (ind["indicator"] == "deal_registrations")]
+    partner_share = 1.0  # every RES sale goes through a partner
+    assert (regs["target"] >= regs["rate"] * regs["revenue_target"] * partner_share - 1e-6).all()
+    assert (regs["target"] < regs["rate"] * regs["revenue_target"] + 1).all()
+
+
+def test_every_method_runs_on_the_sample_through_the_module(sample_plan):
+    wb, plan = sample_plan
+    for method in targets.METHODS:
+        s = targets.target_settings(wb, method=method)
+        out = targets.allocate_channels(plan.basis, s.revenue_objective_cents)
+        chosen = out[out["method"] == method]
+        assert int(chosen["target_cents"].sum()) == s.revenue_objective_cents
+        assert (chosen["target_cents"] > 0).all()
+
+
+def test_potential_falls_back_to_history_with_a_message_without_partner_reports(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    (data / "partner_reports.csv").unlink()
+    wb, s = targets.open_target_setting(
+        data, "latest", tmp_path / "plans", method="potential", year="FY2026"
+    )
+    plan = targets.set_targets(wb, s)
+    assert plan.potential is None
+    assert (
+        "fell back to history" in plan.potential_note
+        and "partner_reports.csv" in plan.potential_note
+    )
+    m = plan.methods.pivot(index="channel_id", columns="method", values="target_cents")
+    assert (m["potential"] == m["history"]).all()
+    assert targets.plan_checks(plan)["holds"].all()
+    missing = targets.indicator_summary(plan)
+    assert missing[missing["indicator"] == "pipeline_coverage"]["note"].str.contains(
+        "partner_reports.csv").all()  # fmt: skip
+
+
+# -- the plans folder ------------------------------------------------------------------------------------
+def test_writing_twice_without_overwrite_fails_and_keeps_the_first_file(sample_plan, tmp_path):
+    _, plan = sample_plan
+    rows = targets.plan_rows(plan)
+    path = targets.write_plan_targets(rows, tmp_path)
+    first = path.read_bytes()
+    changed = rows.assign(target_cents=rows["target_cents"] + 1)
+    with pytest.raises(
+        targets.PlanExistsError, match=r"already holds targets for FY2027-Q1.*overwrite=True"
+    ):
+        targets.write_plan_targets(changed, tmp_path)
+    assert path.read_bytes() == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["targets.csv"]  # no temp file left
+    assert "Kept the existing plan" in targets.save_plan(plan, tmp_path)
+    assert path.read_bytes() == first
+    targets.write_plan_targets(changed, tmp_path, overwrite=True)
+    assert path.read_bytes() != first
+
+
+def test_written_plan_follows_the_contract_and_keeps_other_quarters(sample_plan, tmp_path):
+    _, plan = sample_plan
+    older = pd.DataFrame({"quarter": ["FY2026-Q4"], "channel_id": ["DIR"], "partner_id": [""],
+                          "metric": ["revenue"], "target_cents": [123]})  # fmt: skip
+    targets.write_plan_targets(older, tmp_path)
+    targets.write_plan_targets(targets.plan_rows(plan), tmp_path)
+    back = metrics.read_plan_targets(tmp_path)
+    assert list(pd.read_csv(tmp_path / "targets.csv").columns) == [
+        "quarter", "channel_id", "partner_id", "metric", "target"]  # fmt: skip
+    assert int(back[back["quarter"] == "FY2026-Q4"]["target_cents"].iloc[0]) == 123
+    year = back[back["quarter"].str.startswith("FY2027")]
+    channel = year[year["partner_id"].isna()]
+    for metric, objective in (("revenue", plan.settings.revenue_objective_cents),
+                              ("gross_profit", plan.settings.gross_profit_objective_cents)):  # fmt: skip
+        assert int(channel[channel["metric"] == metric]["target_cents"].sum()) == objective
+    assert (back["target_cents"] >= 0).all()
+
+
+def test_later_reports_measure_attainment_on_the_written_plan(tmp_path):
+    wb, s = targets.open_target_setting(TINY, "FY2025-Q4", tmp_path, method="history")
+    plan = targets.set_targets(wb, s)
+    assert "Wrote" in targets.save_plan(plan, tmp_path)
+    att = metrics.attainment(wb.dataset, "FY2026-Q3", plans_dir=tmp_path)
+    assert att.attrs["source"] == "plans"
+    channel = att[(att["level"] == "channel") & (att["metric"] == "revenue")]
+    q = plan.quarters[plan.quarters["quarter"] == "FY2026-Q3"].set_index("channel_id")
+    assert (
+        channel.set_index("channel_id")["target_cents"].to_dict()
+        == q["revenue_target_cents"].to_dict()
+    )
+    assert "Not written" in targets.save_plan(plan, tmp_path, write_plan=False)
+
+
+# -- the notebook ----------------------------------------------------------------------------------------
+EXTRA_RUNS = {
+    "fy2026-trend-revenue": {"quarter": "FY2025-Q4", "year": "FY2026", "method": "trend",
+                             "managing_for": "revenue"},
+    "default-again": {},  # default parameters, on a plans folder that already holds the plan
+}  # fmt: skip
+
+
+def _text(path: Path) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def extra_reports(tmp_path_factory, batch_reports) -> dict[str, Path]:
+    """Two extra runs, shared by xdist workers; the second reuses a copy of the batch's plans."""
+    from report_fixtures import _shared_folder
+
+    def build(folder: Path) -> None:
+        from channel_lib.html import export_html
+        from channel_lib.reports import run_notebook
+
+        shutil.copytree(batch_reports.folder / "plans", folder / "plans-again")
+        plans = {
+            "fy2026-trend-revenue": folder / "plans-fy2026",
+            "default-again": folder / "plans-again",
+        }
+        for name, params in EXTRA_RUNS.items():
+            ipynb = run_notebook(
+                NOTEBOOK, folder / f"{name}.ipynb",
+                {"data_dir": str(SAMPLE), "plans_dir": str(plans[name]), **params},
+            )  # fmt: skip
+            export_html(ipynb, folder / f"{name}.html", title=f"Target setting {name}")
+
+    if not NOTEBOOK.exists():
+        pytest.skip("notebook 02 is not there")
+    folder = _shared_folder(tmp_path_factory, "targets-extra-runs", build)
+    return {"folder": folder, **{name: folder / f"{name}.html" for name in EXTRA_RUNS}}
+
+
+@pytest.mark.notebook
+def test_batch_report_sets_and_writes_fy2027_targets(batch_reports):
+    text = _text(batch_reports.html("02_target_setting"))
+    assert "Targets for FY2027" in text and "Chosen method: blend" in text
+    assert "holds" in text and " False " not in text
+    assert re.search(r"Wrote [\d,]+ FY2027 targets|Kept the existing plan", text)
+    plan = metrics.read_plan_targets(batch_reports.folder / "plans")
+    assert plan is not None and set(plan["quarter"]) == {f"FY2027-Q{i}" for i in range(1, 5)}
+
+
+@pytest.mark.notebook
+def test_notebook_runs_with_another_year_method_and_managing_for(extra_reports):
+    text = _text(extra_reports["fy2026-trend-revenue"])
+    assert "Targets for FY2026" in text and "Chosen method: trend" in text
+    assert "Managing for revenue \\(from parameter\\)" in text.replace("(", "\\(").replace(
+        ")", "\\)"
+    )
+    assert "Traceback" not in text and " False " not in text
+    written = metrics.read_plan_targets(extra_reports["folder"] / "plans-fy2026")
+    assert set(written["metric"]) == {"revenue"}
+
+
+@pytest.mark.notebook
+def test_default_run_twice_on_the_same_plans_keeps_the_plan(extra_reports, batch_reports):
+    text = _text(extra_reports["default-again"])
+    assert "Kept the existing plan" in text and "overwrite=True" in text
+    before = (batch_reports.folder / "plans" / "targets.csv").read_bytes()
+    assert (extra_reports["folder"] / "plans-again" / "targets.csv").read_bytes() == before
+
+
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_extra_report_draws_offline_with_tooltips(browser, extra_reports):
+    from test_html_offline import browser_problems
+
+    charts, problems = browser_problems(browser, extra_reports["fy2026-trend-revenue"])
+    assert charts == 4 and problems == []
