@@ -30,8 +30,10 @@ __all__ = [
     "LIGHTS",
     "REPORT_FIELDS",
     "TIER_ORDER",
+    "display_formats",
     "exceptions",
     "portfolio",
+    "report_expectations",
     "reporting_status",
     "scorecard",
 ]
@@ -53,6 +55,66 @@ REPORT_FIELDS: dict[str, tuple[str, ...]] = {
     "certified_staff": ("leading indicators",),
     "pipeline_value": ("leading indicators",),
 }
+
+
+#: Display kind of the columns the notebook shows: money, share (0-1) or signed change.
+_KINDS: dict[str, str] = {
+    **dict.fromkeys(
+        ["revenue", "gross_profit", "revenue_target", "gross_profit_target", "pipeline", "target",
+         "actual", "money_at_stake", "revenue_12m", "revenue_at_stake", "amount"],
+        "money",
+    ),
+    **dict.fromkeys(
+        ["gross_margin", "revenue_attainment", "gross_profit_attainment", "share_of_wallet",
+         "attainment", "previous_attainment", "channel_share", "value_share"],
+        "share",
+    ),
+    **dict.fromkeys(["revenue_vs_last_year", "growth_12m"], "change"),
+    **dict.fromkeys(["service", "growth", "alignment", "dependency"], "score"),
+    **dict.fromkeys(
+        ["active_partners", "deals_registered", "certified_staff", "sales_headcount",
+         "quarters_reported", "components"],
+        "count",
+    ),
+    **dict.fromkeys(["onboarded_on", "registered_on", "close_date"], "date"),
+    "score": "points",
+}  # fmt: skip
+
+
+def display_formats(columns) -> dict:
+    """Cell formatters for :func:`channel_lib.html.table`: money ``1,234``, shares ``12.3%``,
+    changes ``+4.5%``, scores, counts, dates; a missing value shows as ``–`` (never ``nan``).
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The columns shown; those of unknown kind are left to pandas.
+
+    Returns
+    -------
+    dict of str to callable
+
+    Examples
+    --------
+    >>> f = display_formats(["revenue", "attainment", "name"])
+    >>> f["revenue"](1234.5), f["attainment"](float("nan")), sorted(f)
+    ('1,234', '–', ['attainment', 'revenue'])
+    """
+    patterns = {"money": "{:,.0f}", "share": "{:.1%}", "change": "{:+.1%}", "score": "{:.2f}",
+                "points": "{:.0f}", "count": "{:,.0f}", "date": "{:%Y-%m-%d}"}  # fmt: skip
+    out = {}
+    for c in columns:
+        kind = _KINDS.get(c)
+        if kind is not None:
+            out[c] = _formatter(patterns[kind])
+    return out
+
+
+def _formatter(pattern: str):
+    def fmt(value) -> str:
+        return "–" if value is None or pd.isna(value) else pattern.format(value)
+
+    return fmt
 
 
 def _tolerance(value: float) -> float:
@@ -354,6 +416,29 @@ def _names(ds: Dataset) -> dict[str, str]:
 
 
 # -- partner reporting -------------------------------------------------------------------------------------
+def report_expectations() -> pd.DataFrame:
+    """What the workbook expects each partner to report, how often, and what each field feeds.
+
+    Returns
+    -------
+    DataFrame
+        One row per field of ``partner_reports.csv``: ``field``, ``frequency`` (``quarterly``),
+        ``feeds`` (comma list of the signals and views that need it).
+
+    Examples
+    --------
+    >>> report_expectations().iloc[0].tolist()
+    ['partner_total_sales', 'quarterly', 'partner_total_sales_change, share of wallet']
+    """
+    return pd.DataFrame(
+        {
+            "field": list(REPORT_FIELDS),
+            "frequency": "quarterly",
+            "feeds": [", ".join(v) for v in REPORT_FIELDS.values()],
+        }
+    ).astype("string")
+
+
 def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
     """What partners are expected to report, who is late, incomplete or stopped, and what it blocks.
 

@@ -48,6 +48,7 @@ __all__ = [
     "partner_total_sales_change",
     "resolve_thresholds",
     "service_metrics",
+    "signal_sentences",
     "win_loss_deals",
 ]
 
@@ -785,6 +786,7 @@ def export_signals(
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             out.to_csv(f, index=False)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the export is for sharing
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -869,3 +871,51 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
               "customer_name", "outcome", "reason"):  # fmt: skip
         o[c] = o[c].astype("string")
     return o[cols].reset_index(drop=True)
+
+
+# -- in words ---------------------------------------------------------------------------------------------
+def signal_sentences(
+    signals: pd.DataFrame,
+    *,
+    min_revenue_at_stake: float,
+    deals: pd.DataFrame | None = None,
+    currency: str = "",
+) -> list[str]:
+    """The signal list in plain sentences (values not escaped: pass them through
+    :func:`channel_lib.html.escape_markdown` before they enter HTML).
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> signal_sentences(early_warnings(ds, "FY2026-Q2"), min_revenue_at_stake=50000)[0][:45]
+    'No early-warning signal reaches the materiali'
+    """
+    kept = material(signals, min_revenue_at_stake=min_revenue_at_stake)
+    below = len(signals) - len(kept)
+    unit = f" {currency}" if currency else ""
+    out = []
+    if kept.empty:
+        out.append(
+            f"No early-warning signal reaches the materiality minimum of "
+            f"{min_revenue_at_stake:,.0f}{unit} revenue at stake."
+        )
+    else:
+        top = kept.iloc[0]
+        total = kept["revenue_at_stake_cents"].sum() / 100
+        out.append(
+            f"{len(kept)} signal{'s' if len(kept) != 1 else ''} put {total:,.0f}{unit} of revenue "
+            f"at stake; the largest is {top['entity_name']} ({top['entity_id']}): "
+            f"{SIGNAL_NAMES.get(top['signal'], top['signal'])}, {top['evidence']}."
+        )
+    if below:
+        out.append(
+            f"{below} more signal{'s' if below != 1 else ''} fall below the materiality minimum "
+            f"of {min_revenue_at_stake:,.0f}{unit} and are summarised, not listed."
+        )
+    if deals is not None:
+        out.append(
+            f"{len(deals)} partner deal{'s' if len(deals) != 1 else ''} won or lost this quarter "
+            "need a win/loss interview."
+        )
+    return out
