@@ -29,7 +29,7 @@ segment_focus      share of revenue from the channel's declared    1 (at least) 
                    segments (no declared segments: 1 − total
                    variation distance to the corporate focus mix)
 product_focus      the same for product lines                      1 (at least)                 1
-new_customers      share of revenue from customers new to the      by customer focus:           see left
+new_customers      share of revenue from customers new to the      by customer focus:           see goal
                    company (first purchase in the window, with a   acquisition at least the
                    year of history before it)                      corporate share (tol. =
                                                                    share); coverage at least
@@ -1370,6 +1370,35 @@ def quadrant_frame(breakdown: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def history_table(yearly: pd.DataFrame, hist: pd.DataFrame) -> pd.DataFrame:
+    """Channels × fiscal years: each cell the alignment score and the role declared that year.
+
+    Parameters
+    ----------
+    yearly : DataFrame
+        :func:`channel_actuals` of every year, stacked (``AlignmentView.yearly``).
+    hist : DataFrame
+        :func:`alignment_breakdown` of every year, stacked (``AlignmentView.history``).
+
+    Returns
+    -------
+    DataFrame
+        ``channel_id`` then one text column per fiscal year, e.g. ``"83 (managed_services)"``;
+        ``"–"`` where the channel had no sales that year (a new channel shows as it arrives).
+    """
+    scores = score_history(hist).set_index(["year", "channel_id"])["score"]
+    cells = yearly[["year", "channel_id", "role"]].copy()
+    cells["cell"] = [
+        f"{scores.get((y, c), float('nan')):.0f} ({r if isinstance(r, str) else 'no role declared'})"
+        for y, c, r in zip(cells["year"], cells["channel_id"], cells["role"], strict=True)
+    ]
+    order = list(dict.fromkeys(yearly.sort_values("year", ascending=False)["channel_id"]))
+    table = cells.pivot(index="channel_id", columns="year", values="cell").reindex(order)
+    table = table.fillna("–").reset_index()
+    table.columns.name = None
+    return table
+
+
 def score_history(hist: pd.DataFrame) -> pd.DataFrame:
     """Each channel's alignment score per year (long form): ``year``, ``channel_id``, ``score``."""
     return (
@@ -1651,7 +1680,7 @@ def report_table(view: AlignmentView, name: str):
     ----------
     view : AlignmentView
     name : {"system", "weights", "scores", "breakdown", "roles", "conflict", "partner_conflict",
-            "dependency", "role_changes"}
+            "dependency", "role_changes", "history"}
 
     Returns
     -------
@@ -1700,6 +1729,10 @@ def report_table(view: AlignmentView, name: str):
         ),
         "role_changes": (
             view.role_changes, {}, "Declared roles: changes between the years of goals.yaml",
+        ),
+        "history": (
+            history_table(view.yearly, view.history), {},
+            "Alignment score (and declared role) by fiscal year",
         ),
     }  # fmt: skip
     if name not in specs:

@@ -286,6 +286,21 @@ def test_score_stays_in_0_100_and_a_raised_weight_moves_it_towards_that_dimensio
     assert min(score, s_up) - 1e-6 <= after <= max(score, s_up) + 1e-6
 
 
+def test_a_new_channel_shows_in_the_history_from_its_first_year(view):
+    table = alignment.history_table(view.yearly, view.history).set_index("channel_id")
+    years = list(view.settings.years)
+    for channel in planted("new_channel"):
+        cells = table.loc[channel, years]
+        assert cells.iloc[0] == "–" and (cells.iloc[1:] != "–").all()
+        assert all(re.fullmatch(r"\d+ \(\w+\)", c) for c in cells.iloc[1:])
+    changes = view.role_changes
+    assert set(changes.loc[changes["change"] == "new channel", "channel_id"]) == planted(
+        "new_channel"
+    )
+    role_change = changes[changes["change"] == "role"]
+    assert set(role_change["channel_id"]) == planted("role_change")
+
+
 def test_every_fiscal_year_of_the_sample_has_a_view(opened):
     wb, settings = opened
     assert settings.years == ("FY2024", "FY2025", "FY2026")
