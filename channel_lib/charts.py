@@ -755,7 +755,6 @@ def trend_small_multiples(
             y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format="~s")),
             color=alt.Color("entity_id:N", title="Channel", scale=_trend_colors(channel_ids)),
             strokeDash=alt.StrokeDash("measure:N", title="Measure"),
-            shape=alt.Shape("measure:N", title="Measure"),
             tooltip=[
                 alt.Tooltip("entity_id:N", title="Channel"),
                 alt.Tooltip("quarter:O", title="Quarter"),
@@ -820,7 +819,7 @@ def margin_band(
     ]
     color = alt.Color("entity_id:N", title="Channel", scale=colors)
     band = alt.Chart().mark_area(opacity=0.25).encode(
-        x=x, y=alt.Y("trend_low:Q", title=value_title, axis=alt.Axis(format=".0%"),
+        x=x, y=alt.Y("trend_low:Q", title=value_title, axis=alt.Axis(format=".1%"),
                      scale=alt.Scale(zero=False)),
         y2="trend_high:Q", color=color, tooltip=tips,
     )  # fmt: skip
@@ -952,12 +951,20 @@ def profit_bridge_waterfall(
                  "kind": "level"})  # fmt: skip
     data = pd.DataFrame(rows)
     data["order"] = range(len(data))
+    # the two levels dwarf the steps: cut the axis below the lowest running total, and say so
+    totals = pd.concat([data.loc[data["kind"] != "level", ["start", "end"]].stack(),
+                        pd.Series([first, last])])  # fmt: skip
+    spread = float(totals.max() - totals.min())
+    low = float(totals.min()) - max(0.5 * spread, 0.01 * abs(float(totals.max())))
+    data.loc[data["kind"] == "level", "start"] = low
     return (
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("label:N", title=None, sort=alt.EncodingSortField("order")),
-            y=alt.Y("start:Q", title=value_title, axis=alt.Axis(format="~s")),
+            x=alt.X("label:N", title=None, sort=alt.EncodingSortField("order"),
+                    axis=alt.Axis(labelAngle=0, labelLimit=140)),
+            y=alt.Y("start:Q", title=f"{value_title}, axis cut", axis=alt.Axis(format="~s"),
+                    scale=alt.Scale(zero=False, domainMin=low)),
             y2="end:Q",
             color=alt.Color(
                 "kind:N",
@@ -973,6 +980,7 @@ def profit_bridge_waterfall(
                 alt.Tooltip("end:Q", title="Running total", format=NUMBER_FORMAT),
             ],
         )
+        .properties(width=620, height=300)
     )
 
 

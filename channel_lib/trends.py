@@ -1637,6 +1637,15 @@ def headline_sentences(report: TrendReport) -> list[str]:
             f"{r.mase_naive:.2f} for the seasonal-naive forecast (below 1 = better than the "
             "in-sample seasonal-naive error)."
         )
+    worse = report.mase[
+        (report.mase["level"] != "total") & (report.mase["mase_model"] > report.mase["mase_naive"])
+    ]
+    if len(worse):
+        names = sorted({report.names.get(e, e) for e in worse["entity_id"]})
+        out.append(
+            f"For {', '.join(names)} the seasonal-naive forecast (same month last year) beat "
+            "exponential smoothing in the backtest: read their forecast fans with care."
+        )
     if report.bridge is not None:
         b = report.bridge.set_index("component")
         comps = b.drop(index="total")
