@@ -1236,8 +1236,16 @@ def objective_waterfall(
     data = frame[cols].copy()
     data["channel_id"] = data["channel_id"].astype("object").where(data["channel_id"].notna(), "")
     order = data.sort_values("order")["step"].tolist()
+    # the channel steps are small next to the totals: start the axis below the smallest level
+    # (the total bars are cut there, and the axis title says so)
+    levels = pd.concat([data["start"], data["end"]])[lambda v: v > 0]
+    floor = float(levels.min()) * 0.9 if len(levels) else 0.0
+    data.loc[data["kind"] == "total", "start"] = floor
+    top = float(pd.concat([data["start"], data["end"]]).max()) * 1.01
     x = alt.X("step:N", title=None, sort=order, axis=alt.Axis(labelAngle=-25, labelLimit=220))
-    y = alt.Y("start:Q", title=f"Revenue ({currency})".replace(" ()", ""), axis=alt.Axis(format=",.0f"))
+    unit = f" ({currency})" if currency else ""
+    y = alt.Y("start:Q", title=f"Revenue{unit}, axis not from zero",
+              scale=alt.Scale(domain=[floor, top], zero=False), axis=alt.Axis(format=",.0f"))
     tooltip = [
         alt.Tooltip("step:N", title="Step"),
         alt.Tooltip("amount:Q", title="Change", format="+,.0f"),
