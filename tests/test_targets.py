@@ -448,3 +448,24 @@ def test_extra_report_draws_offline_with_tooltips(browser, extra_reports):
 
     charts, problems = browser_problems(browser, extra_reports["fy2026-trend-revenue"])
     assert charts == 4 and problems == []
+
+
+def test_chart_builders_use_channel_colours_and_tooltips(sample_plan):
+    from channel_lib import charts
+
+    _, plan = sample_plan
+    ids = ["DIR", "DIST", "RES", "ONL", "MSP"]
+    built = [
+        charts.objective_waterfall(targets.waterfall_frame(plan), channel_ids=ids, title="w"),
+        charts.method_comparison(plan.methods, channel_ids=ids, title="m"),
+        charts.quarterly_phasing(plan.quarters, channel_ids=ids, title="q"),
+        charts.indicator_model(targets.indicator_summary(plan), channel_ids=ids, title="i"),
+    ]
+    for chart in built:
+        spec = chart.to_dict()
+        layers = spec.get("layer", [spec])
+        coloured = [layer for layer in layers if "color" in layer.get("encoding", {})]
+        assert coloured and coloured[0]["encoding"]["color"]["scale"]["domain"] == ids
+        assert all(layer["encoding"]["tooltip"] for layer in layers if "encoding" in layer)
+    bridge = targets.waterfall_frame(plan)
+    assert bridge["end"].iloc[-2] == pytest.approx(plan.settings.revenue_objective_cents / 100)
