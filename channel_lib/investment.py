@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, signal, stats
 
 from . import metrics
 from .errors import ChannelLibError, ParameterError
@@ -107,11 +107,9 @@ def adstock(spend: np.ndarray, decay: float) -> np.ndarray:
     [10.0, 5.0, 2.5]
     """
     x = np.asarray(spend, dtype=float)
-    out = np.empty_like(x)
-    prev = x[0] if len(x) else 0.0
-    for i, v in enumerate(x):
-        prev = (1.0 - decay) * v + decay * prev
-        out[i] = prev
+    if len(x) == 0 or decay == 0:
+        return x.copy()
+    out, _ = signal.lfilter([1.0 - decay], [1.0, -decay], x, zi=[decay * x[0]])
     return out
 
 
@@ -150,7 +148,8 @@ class ResponseFit:
         Hill shape, adstock decay λ (0 = no carry-over).
     cov : ndarray
         Covariance of ``(log beta, log k, log n)`` from the Jacobian at the optimum
-        (``s² (JᵀJ)⁻¹``); NaN when the fit could not estimate it.
+        (``s² (JᵀJ)⁻¹``); zero for ``log n`` when the shape was fixed at 1 (``shape_model``
+        ``"concave"``), NaN when the fit could not estimate it.
     baseline : ndarray
         Coefficients of the baseline (intercept, trend, Fourier pairs).
     months : int
@@ -160,7 +159,10 @@ class ResponseFit:
     aic : float
         Gaussian AIC of the chosen model; ``aic_no_adstock`` / ``aic_adstock`` of both candidates.
     lr_pvalue : float
-        Likelihood-ratio test of the spend term against the baseline alone (3 or 4 df).
+        Likelihood-ratio test of the spend term against the baseline alone (2 to 4 df: the
+        curve's free parameters).
+    shape_model : str
+        ``"concave"`` (n fixed at 1) or ``"free"``, chosen by AIC.
     seasonal_index : dict of int to float
         Calendar month → baseline seasonal factor (mean 1), for phasing.
     warnings : list of str
@@ -185,6 +187,7 @@ class ResponseFit:
     lr_pvalue: float
     spend_min: float
     spend_max: float
+    shape_model: str = "free"
     seasonal_index: dict[int, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -257,6 +260,7 @@ def fit_response(
     channel_id: str = "",
     metric: str = "revenue",
     adstock_mode: str = "auto",
+    shape_mode: str = "auto",
     max_decay: float = 0.8,
 ) -> ResponseFit:
     """Fit ``response_t = baseline_t + beta * Hill(adstock(spend)_t; k, n) + e_t``.
@@ -271,6 +275,10 @@ def fit_response(
         Labels carried into the result.
     adstock_mode : {"auto", "none", "geometric"}
         ``auto`` fits both and keeps the one with the lower AIC.
+    shape_mode : {"auto", "concave", "free"}
+        ``concave`` fixes ``n = 1`` (concave everywhere, Michaelis-Menten); ``free`` estimates
+        ``0.5 <= n <= 3`` (S-shaped above 1); ``auto`` keeps the one with the lower AIC, so an
+        S-shape is only used where the data ask for it.
     max_decay : float
         Upper bound of the adstock decay λ.
 
@@ -314,6 +322,11 @@ def fit_response(
             f"{channel_id or 'channel'}: spend was the same every month ({x[0]:,.0f}); "
             "a response cannot be read from spend that never varied"
         )
+    if int(np.sum(x > 0)) < MIN_MONTHS:
+        raise ParameterError(
+            f"{channel_id or 'channel'}: spend in only {int(np.sum(x > 0))} of {len(x)} months; "
+            f"a response curve needs at least {MIN_MONTHS} months with spend"
+        )
     harmonics = _harmonics(len(x))
     X = _baseline_design(m, harmonics)
     scale_x = float(x.max())
@@ -324,13 +337,13 @@ def fit_response(
     T = len(x)
     notes: list[str] = []
 
-    def one(decay_free: bool) -> tuple[float, np.ndarray, np.ndarray, str]:
+    def one(decay_free: bool, shape_free: bool) -> tuple[float, np.ndarray, np.ndarray, str]:
         grid_decay = np.linspace(0.0, max_decay, 5) if decay_free else [0.0]
         best = None
         for lam in grid_decay:
             a = adstock(xs, lam)
             for k in np.geomspace(0.05, 3.0, 18):
-                for n in (0.5, 1.0, 1.5, 2.0, 3.0):
+                for n in (0.5, 1.0, 1.5, 2.0, 3.0) if shape_free else (1.0,):
                     h = hill(a, 1.0, k, n)
                     A = np.column_stack([X, h])
                     coef, *_ = np.linalg.lstsq(A, ys, rcond=None)
@@ -349,60 +362,91 @@ def fit_response(
         ]
         if not decay_free:
             lo[3], hi[3] = 0.0, 1e-9
+        if not shape_free:
+            lo[2], hi[2] = 0.0, 1e-9
         width = np.where(np.isfinite(hi - lo), hi - lo, 2.0)
         p0 = np.clip(p0, lo + 1e-6 * width, hi - 1e-6 * width)
 
         def resid(p: np.ndarray) -> np.ndarray:
             a = adstock(xs, p[3]) if decay_free else xs
-            return X @ p[4:] + hill(a, math.exp(p[0]), math.exp(p[1]), math.exp(p[2])) - ys
+            n_ = math.exp(p[2]) if shape_free else 1.0
+            return X @ p[4:] + hill(a, math.exp(p[0]), math.exp(p[1]), n_) - ys
+
+        free = [0, 1, *([2] if shape_free else []), *([3] if decay_free else [])]
+        free += list(range(4, len(p0)))
+
+        def resid_free(q: np.ndarray) -> np.ndarray:
+            full = p0.copy()
+            full[free] = q
+            return resid(full)
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = optimize.least_squares(resid, p0, bounds=(lo, hi), method="trf", x_scale="jac")
-        msg = "" if res.success else f"optimiser: {res.message}"
-        return float(np.sum(res.fun**2)), res.x, res.jac, msg
+            res = optimize.least_squares(
+                resid_free, p0[free], bounds=(lo[free], hi[free]), method="trf", x_scale="jac",
+                max_nfev=400,
+            )  # fmt: skip
+        msg = "" if res.status > 0 else f"optimiser: {res.message}"
+        x_full = p0.copy()
+        x_full[free] = res.x
+        jac = np.zeros((len(ys), len(p0)))
+        jac[:, free] = res.jac
+        return float(np.sum(res.fun**2)), x_full, jac, msg
 
-    fits = {}
-    if adstock_mode in ("auto", "none"):
-        fits["none"] = one(False)
-    if adstock_mode in ("auto", "geometric"):
-        fits["geometric"] = one(True)
-    if not fits:
+    if adstock_mode not in ("auto", "none", "geometric"):
         raise ParameterError(f"adstock_mode={adstock_mode!r}: use auto, none or geometric")
+    if shape_mode not in ("auto", "concave", "free"):
+        raise ParameterError(f"shape_mode={shape_mode!r}: use auto, concave or free")
+    fits = {}
+    for ad in ("none", "geometric"):
+        if adstock_mode not in ("auto", ad):
+            continue
+        for shape in ("concave", "free"):
+            if shape_mode in ("auto", shape):
+                fits[(ad, shape)] = one(ad == "geometric", shape == "free")
 
     def aic(rss: float, k_params: int) -> float:
         return T * math.log(max(rss, 1e-300) / T) + 2 * (k_params + 1)
 
     n_base = X.shape[1]
-    aics = {
-        "none": aic(fits["none"][0], n_base + 3) if "none" in fits else math.inf,
-        "geometric": aic(fits["geometric"][0], n_base + 4) if "geometric" in fits else math.inf,
-    }
+
+    def n_curve(key: tuple[str, str]) -> int:
+        return 2 + (key[0] == "geometric") + (key[1] == "free")
+
+    aics = {key: aic(f[0], n_base + n_curve(key)) for key, f in fits.items()}
     chosen = min(aics, key=aics.get)
     rss, p, jac, msg = fits[chosen]
     if msg:
         notes.append(msg)
-    n_params = n_base + (4 if chosen == "geometric" else 3)
+    n_params = n_base + n_curve(chosen)
     dof = max(T - n_params, 1)
     s2 = rss / dof
-    cols = [0, 1, 2, *([3] if chosen == "geometric" else []), *range(4, 4 + n_base)]
-    J = jac[:, cols]
+    free_cols = [
+        0,
+        1,
+        *([2] if chosen[1] == "free" else []),
+        *([3] if chosen[0] == "geometric" else []),
+    ]
+    J = jac[:, [*free_cols, *range(4, 4 + n_base)]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         full = s2 * np.linalg.pinv(J.T @ J)
-    cov = full[:3, :3].copy()
-    beta, k, n = math.exp(p[0]) * scale_y, math.exp(p[1]) * scale_x, math.exp(p[2])
+    cov = np.zeros((3, 3))
+    pos = [0, 1, 2] if chosen[1] == "free" else [0, 1]
+    cov[np.ix_(pos, pos)] = full[np.ix_(range(len(pos)), range(len(pos)))]
+    n_hat = math.exp(p[2]) if chosen[1] == "free" else 1.0
+    beta, k, n = math.exp(p[0]) * scale_y, math.exp(p[1]) * scale_x, n_hat
     if beta / scale_y < 1e-6:
         cov[:] = np.nan
         notes.append("no positive response to spend was found (the curve is flat)")
     for name, value, lo_b, hi_b in (
-        ("shape n", p[2], math.log(0.5), math.log(3.0)),
+        ("shape n", p[2] if chosen[1] == "free" else 0.0, math.log(0.5), math.log(3.0)),
         ("half-saturation", p[1], math.log(0.05), math.log(3.0)),
     ):
         if min(value - lo_b, hi_b - value) < 1e-4:
             notes.append(f"{name} sits at its bound; its interval is not reliable")
     lr = T * math.log(max(rss0, 1e-300) / max(rss, 1e-300))
-    pval = float(stats.chi2.sf(max(lr, 0.0), 4 if chosen == "geometric" else 3))
+    pval = float(stats.chi2.sf(max(lr, 0.0), n_curve(chosen)))
     coef = p[4:] * scale_y
     seasonal = X[:, 2:] @ coef[2:] if harmonics else np.zeros(T)
     level = coef[0] + (beta * float(np.mean(hill(adstock(x, p[3]), 1.0, k, n))))
@@ -415,9 +459,12 @@ def fit_response(
     del seasonal
     return ResponseFit(
         channel_id=channel_id, metric=metric, beta=beta, k=k, n=n,
-        decay=float(p[3]) if chosen == "geometric" else 0.0, cov=cov, baseline=coef,
+        decay=float(p[3]) if chosen[0] == "geometric" else 0.0, cov=cov, baseline=coef,
         months=T, harmonics=harmonics, rss=rss * scale_y**2, rss_baseline=rss0 * scale_y**2,
-        aic=aics[chosen], aic_no_adstock=aics["none"], aic_adstock=aics["geometric"],
+        aic=aics[chosen],
+        aic_no_adstock=min((v for key, v in aics.items() if key[0] == "none"), default=math.inf),
+        aic_adstock=min((v for key, v in aics.items() if key[0] == "geometric"), default=math.inf),
+        shape_model=chosen[1],
         lr_pvalue=pval, spend_min=float(x.min()), spend_max=float(x.max()),
         seasonal_index=index, warnings=notes,
     )  # fmt: skip
@@ -974,6 +1021,27 @@ class InvestmentPlan:
     def _currency(self) -> str:
         return self.currency
 
+    @property
+    def break_even(self) -> float | None:
+        """Return per unit of spend that pays the spend back: 1.0 for gross profit, else None."""
+        return 1.0 if self.metric == "gross_profit" else None
+
+    @property
+    def next_unit(self) -> str | None:
+        """Where one more unit of budget should go: the measured channel with the highest
+        marginal return at the recommended split that is below its upper limit — ``None`` when
+        there is none, or when even the best does not reach :attr:`break_even`."""
+        a = self.allocation
+        if a.empty:
+            return None
+        room = a[a["measured"] & (a["at_bound"] != "upper") & (a["at_bound"] != "fixed")]
+        if room.empty:
+            return None
+        best = room.sort_values("marginal_return", ascending=False).iloc[0]
+        if self.break_even is not None and best["marginal_return"] < self.break_even:
+            return None
+        return str(best["channel_id"])
+
     def summary(self) -> list[str]:
         """The findings in plain sentences (values not escaped: pass through html.markdown)."""
         out = [self.metric_reason + ".", self.budget_reason + "."]
@@ -1010,6 +1078,13 @@ class InvestmentPlan:
             else:
                 out.append(f"The recommended split is expected to return {gain:+,.0f} {what} per "
                            "month against today's split (measured channels).")  # fmt: skip
+        if len(self.allocation):
+            nxt = self.next_unit
+            if nxt is not None:
+                out.append(f"One more unit of budget is best spent in {nxt}.")
+            elif self.break_even is not None and self.allocation["measured"].any():
+                out.append("One more unit of budget would not pay for itself in any measured "
+                           "channel: do not raise the budget on this evidence.")  # fmt: skip
         scen = self.scenarios[self.scenarios["feasible"]].drop_duplicates("scenario")
         if self.metric == "gross_profit" and len(scen):
             below = scen[scen["marginal_return"] < 1]

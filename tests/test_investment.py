@@ -1,0 +1,440 @@
+"""Investment allocation (notebook 03): response curves, confounding, the allocator and the report.
+
+The allocator is checked against a brute-force grid on small problems (one with the max-change
+limit binding), for its constraints (property test) and for the optimality condition (equal
+marginal returns off the bounds). The curves are checked on the sample and on seeds 1-5 of the
+generator at scale 0.2 against ``ground_truth.csv`` (no channel names are hard-coded). Degenerate
+input must give messages, not exceptions, in every report piece.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from channel_lib import investment as inv
+from channel_lib.errors import ParameterError
+from channel_lib.workbook import open_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+TINY = ROOT / "tests" / "data" / "tiny"
+NOTEBOOK = ROOT / "notebooks" / "03_investment_allocation.ipynb"
+SEEDS = (1, 2, 3, 4, 5)
+
+
+def planted(folder: Path, signal: str) -> list[dict[str, str]]:
+    with (folder / "ground_truth.csv").open() as f:
+        return [r for r in csv.DictReader(f) if r["signal"] == signal and r["kind"] == "planted"]
+
+
+def half_saturation(row: dict[str, str]) -> float:
+    """The half-saturation spend stated in the ground-truth detail."""
+    match = re.search(r"half-saturation ([\d,]+(?:\.\d+)?)", row["detail"])
+    assert match, row["detail"]
+    return float(match.group(1).replace(",", ""))
+
+
+# -- the curve ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [0.7, 1.0, 2.0, 2.9], ids=["n0.7", "n1", "n2", "n2.9"])
+def test_hill_marginal_is_the_derivative_of_the_curve(n):
+    s = np.linspace(1.0, 500.0, 50)
+    h = 1e-4
+    numeric = (inv.hill(s + h, 300.0, 120.0, n) - inv.hill(s - h, 300.0, 120.0, n)) / (2 * h)
+    assert inv.hill_marginal(s, 300.0, 120.0, n) == pytest.approx(numeric, rel=1e-6)
+
+
+def test_adstock_keeps_a_steady_spend_and_carries_a_pulse_over():
+    assert inv.adstock(np.full(6, 50.0), 0.6) == pytest.approx(np.full(6, 50.0))
+    assert inv.adstock(np.array([10.0, 0.0, 0.0]), 0.5).tolist() == [10.0, 5.0, 2.5]
+
+
+def synthetic(seed: int, *, k: float = 100.0, n: float = 1.0, decay: float = 0.0, months: int = 36):
+    rng = np.random.default_rng(seed)
+    spend = rng.uniform(10.0, 400.0, months)
+    cal = (np.arange(months) % 12) + 1
+    season = 50.0 * np.sin(2 * np.pi * cal / 12)
+    y = (
+        1000.0
+        + season
+        + inv.hill(inv.adstock(spend, decay), 600.0, k, n)
+        + rng.normal(0, 15, months)
+    )
+    return spend, y, cal
+
+
+def test_fit_recovers_a_known_curve_within_its_interval():
+    spend, y, cal = synthetic(7, k=100.0, n=2.0)
+    fit = inv.fit_response(spend, y, cal, channel_id="X")
+    lo, hi = fit.k_interval()
+    assert lo < 100.0 < hi
+    assert fit.identified and fit.lr_pvalue < 1e-6
+    params = fit.parameters().set_index("parameter")
+    assert set(params.index) == {"beta", "half_saturation", "shape", "adstock_decay"}
+    assert (params["ci_low"].iloc[:3] <= params["estimate"].iloc[:3]).all()
+
+
+def test_aic_picks_carry_over_when_spend_carries_over_and_not_when_it_does_not():
+    spend, y, cal = synthetic(3, decay=0.6)
+    assert inv.fit_response(spend, y, cal).decay > 0.3
+    spend, y, cal = synthetic(3, decay=0.0)
+    fit = inv.fit_response(spend, y, cal)
+    assert fit.aic_no_adstock <= fit.aic_adstock + 2  # no carry-over, or one AIC cannot tell apart
+
+
+def test_no_response_is_not_identified():
+    rng = np.random.default_rng(11)
+    spend = rng.uniform(10, 400, 36)
+    y = 1000 + rng.normal(0, 15, 36)
+    assert not inv.fit_response(spend, y, (np.arange(36) % 12) + 1).identified
+
+
+@pytest.mark.parametrize(
+    ("spend", "message"),
+    [(np.zeros(24), "zero in every month"), (np.full(24, 500.0), "same every month"),
+     (np.arange(6, dtype=float) + 1, "at least 12")],
+    ids=["zero-spend", "constant-spend", "six-months"],
+)  # fmt: skip
+def test_degenerate_series_raise_a_clear_parameter_error(spend, message):
+    with pytest.raises(ParameterError, match=message):
+        inv.fit_response(spend, np.linspace(1, 2, len(spend)), (np.arange(len(spend)) % 12) + 1)
+
+
+# -- the allocator --------------------------------------------------------------------------------
+def total(curves, split):
+    return sum(float(inv.hill(s, *curves[c])) for c, s in zip(curves, split, strict=True))
+
+
+def brute_force(curves, budget, lo, hi, step):
+    """Best split on a grid of ``step`` (the last channel takes the rest)."""
+    names = list(curves)
+    grids = [np.arange(lo[c], hi[c] + step / 2, step) for c in names[:-1]]
+    best, arg = -np.inf, None
+    for head in itertools.product(*grids):
+        last = budget - sum(head)
+        if not lo[names[-1]] - 1e-9 <= last <= hi[names[-1]] + 1e-9:
+            continue
+        value = total(curves, [*head, last])
+        if value > best:
+            best, arg = value, [*head, last]
+    return best, np.array(arg)
+
+
+CASES = {
+    "two-channels": (
+        {"A": (500.0, 80.0, 1.0), "B": (300.0, 40.0, 0.8)},
+        200.0, {"A": 100.0, "B": 100.0}, None,
+    ),
+    "three-channels-max-change-binds": (
+        {"A": (900.0, 50.0, 1.0), "B": (200.0, 150.0, 1.0), "C": (400.0, 60.0, 0.9)},
+        300.0, {"A": 60.0, "B": 160.0, "C": 80.0}, 0.25,
+    ),
+    "three-channels-s-curve-above-inflection": (
+        {"A": (700.0, 60.0, 2.0), "B": (300.0, 90.0, 1.0), "C": (500.0, 100.0, 1.5)},
+        360.0, {"A": 120.0, "B": 120.0, "C": 120.0}, 0.3,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_allocation_matches_brute_force_grid_within_a_step(case):
+    curves, budget, current, max_change = CASES[case]
+    out = inv.allocate(curves, budget, current=current, max_change=max_change)
+    bounds = out.set_index("channel_id")
+    lo, hi = bounds["lower"].to_dict(), bounds["upper"].to_dict()
+    step = 0.5
+    best, arg = brute_force(curves, budget, lo, hi, step)
+    assert np.abs(out["spend"].to_numpy() - arg).max() <= step
+    assert total(curves, out["spend"]) >= best - 1e-9
+    assert out["spend"].sum() == pytest.approx(budget, rel=1e-9)
+    if case == "three-channels-max-change-binds":
+        assert (out["at_bound"] != "").any(), "the case must make the change limit bind"
+        assert set(out.loc[out["at_bound"] != "", "at_bound"]) <= {"upper", "lower"}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_marginal_returns_are_equal_across_channels_off_their_bounds(case):
+    curves, budget, current, max_change = CASES[case]
+    out = inv.allocate(curves, budget, current=current, max_change=max_change)
+    free = out.loc[out["at_bound"] == "", "marginal_return"]
+    assert len(free) >= 1
+    assert free.max() <= free.min() * 1.01
+    # a channel at its upper bound would earn more there; one at its lower bound less
+    common = free.mean()
+    assert (out.loc[out["at_bound"] == "upper", "marginal_return"] >= common * 0.99).all()
+    assert (out.loc[out["at_bound"] == "lower", "marginal_return"] <= common * 1.01).all()
+
+
+curve_st = st.tuples(
+    st.floats(10.0, 1000.0), st.floats(10.0, 300.0), st.floats(0.5, 1.0)
+)  # concave Hill curves
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    curves=st.lists(curve_st, min_size=2, max_size=5),
+    current=st.lists(st.floats(10.0, 300.0), min_size=5, max_size=5),
+    scale=st.floats(0.7, 1.3),
+    max_change=st.sampled_from([None, 0.2, 0.5]),
+    min_share=st.sampled_from([0.0, 0.05]),
+    max_share=st.sampled_from([0.6, 1.0]),
+)
+def test_allocation_sums_to_the_budget_and_keeps_every_limit(
+    curves, current, scale, max_change, min_share, max_share
+):
+    names = [f"C{i}" for i in range(len(curves))]
+    cur = dict(zip(names, current, strict=False))
+    budget = scale * sum(cur.values())
+    try:
+        out = inv.allocate(dict(zip(names, curves, strict=True)), budget, current=cur,
+                           min_share=min_share, max_share=max_share, max_change=max_change)  # fmt: skip
+    except ParameterError as exc:
+        assert "cannot meet the limits" in str(exc) or "contradict" in str(exc)
+        return
+    s = out["spend"].to_numpy()
+    assert s.sum() == pytest.approx(budget, rel=1e-9)
+    tol = 1e-6 * budget
+    assert (s >= min_share * budget - tol).all() and (s <= max_share * budget + tol).all()
+    if max_change is not None:
+        c = out["current_spend"].to_numpy()
+        assert (s >= c * (1 - max_change) - tol).all() and (s <= c * (1 + max_change) + tol).all()
+    free = out.loc[out["at_bound"] == "", "marginal_return"]
+    if len(free) > 1:
+        assert free.max() <= free.min() * 1.01 + 1e-12
+
+
+def test_held_channels_keep_their_spend():
+    out = inv.allocate({"A": (500.0, 80.0, 1.0), "B": (300.0, 40.0, 0.8), "H": (1e6, 1.0, 1.0)},
+                       300.0, current={"A": 100.0, "B": 100.0, "H": 100.0}, hold=["H"])  # fmt: skip
+    assert out.set_index("channel_id").loc["H", "spend"] == pytest.approx(100.0)
+
+
+def test_impossible_limits_are_a_parameter_error_naming_the_sums():
+    with pytest.raises(ParameterError, match="cannot meet the limits"):
+        inv.allocate({"A": (1.0, 1.0, 1.0), "B": (1.0, 1.0, 1.0)}, 100.0,
+                     current={"A": 10.0, "B": 10.0}, max_change=0.1)  # fmt: skip
+    with pytest.raises(ParameterError, match="min_share"):
+        inv.allocate(
+            {"A": (1.0, 1.0, 1.0)}, 100.0, current={"A": 10.0}, min_share=0.8, max_share=0.5
+        )
+
+
+def test_notebook_parameters_are_validated_together():
+    with pytest.raises(ParameterError) as err:
+        inv.validate_parameters(-5, {"max_change": -1, "bogus": 1}, [], "profit")
+    text = str(err.value)
+    assert all(w in text for w in ("budget", "bogus", "scenarios", "objective"))
+
+
+# -- the sample -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample_plan(tmp_path_factory):
+    wb = open_workbook(SAMPLE, plans_dir=tmp_path_factory.mktemp("plans"))
+    return inv.investment_plan(wb)
+
+
+def test_sample_objective_follows_managing_for(sample_plan):
+    assert sample_plan.metric == "gross_profit"  # FY2026 is managed for revenue and profit
+    assert "revenue and profit" in sample_plan.metric_reason
+
+
+def test_every_fitted_curve_is_concave_where_the_allocator_can_place_spend(sample_plan):
+    """Second derivative ≤ 0 from current × (1 − max_change) to current × (1 + max_change)."""
+    assert sample_plan.fits
+    for ch, f in sample_plan.fits.items():
+        cur = sample_plan.curves.set_index("channel_id").loc[ch, "current_spend"]
+        s = np.linspace(cur * 0.7, cur * 1.3, 200)
+        slope = f.marginal(s)
+        assert (np.diff(slope) <= 1e-12 * max(abs(slope).max(), 1)).all(), (ch, f.n, f.k)
+        assert f.inflection() <= cur * 0.7, ch
+
+
+def test_sample_planted_diminishing_returns_channel(sample_plan):
+    for row in planted(SAMPLE, "diminishing_returns"):
+        ch = row["entity_id"]
+        curve = sample_plan.curves.set_index("channel_id").loc[ch]
+        assert curve["identified"]
+        assert curve["half_saturation_low"] < half_saturation(row) < curve["half_saturation_high"]
+        # past its break-even point: it does not receive the marginal money
+        rec = sample_plan.allocation.set_index("channel_id").loc[ch]
+        assert rec["marginal_return"] < 1.0 and rec["spend"] <= rec["current_spend"] * (1 + 1e-9)
+        assert sample_plan.next_unit != ch
+        assert any(f"{ch} is past its break-even point" in s for s in sample_plan.summary())
+
+
+def test_sample_revenue_driven_spend_is_flagged_and_left_out(sample_plan):
+    flagged = sample_plan.confounded[sample_plan.confounded["revenue_driven"]]
+    truth = planted(SAMPLE, "revenue_driven_spend")
+    assert truth
+    for row in truth:
+        ch = row["entity_id"]
+        assert ch in set(flagged["channel_id"])
+        assert any(s.startswith(f"Not a lever — {ch}") for s in sample_plan.summary())
+    assert len(flagged) == len(truth), "only the planted cost types are flagged"
+
+
+def test_sample_allocation_keeps_the_budget_and_totals_have_intervals(sample_plan):
+    a = sample_plan.allocation
+    assert a["spend"].sum() == pytest.approx(sample_plan.budget, rel=1e-9)
+    t = sample_plan.totals.set_index("split")
+    assert (t["low"] <= t["expected"]).all() and (t["expected"] <= t["high"]).all()
+    scen = sample_plan.scenarios.drop_duplicates("scenario").set_index("multiplier")
+    assert scen["feasible"].all()
+    assert scen["total_response"].is_monotonic_increasing
+    assert scen["marginal_return"].is_monotonic_decreasing  # diminishing returns of the system
+    per_budget = sample_plan.scenarios.groupby("scenario").agg(
+        spend=("spend", "sum"), budget=("budget", "first")
+    )
+    assert per_budget["spend"].to_numpy() == pytest.approx(
+        per_budget["budget"].to_numpy(), rel=1e-9
+    )
+
+
+def test_phasing_keeps_each_channels_year_and_follows_its_season(sample_plan):
+    ph = sample_plan.phasing
+    year = ph.groupby("channel_id")["monthly_spend"].sum()
+    rec = sample_plan.allocation.set_index("channel_id")["spend"] * 4
+    assert year.to_numpy() == pytest.approx(rec.loc[year.index].to_numpy(), rel=1e-6)
+    for ch in sample_plan.curves.loc[sample_plan.curves["identified"], "channel_id"]:
+        one = ph[ph["channel_id"] == ch].sort_values("seasonal_index")
+        assert one["monthly_spend"].is_monotonic_increasing  # more where a unit earns more
+
+
+# -- seeds 1-5 --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory) -> dict[int, Path]:
+    """Seeds 1-5 of the generator at scale 0.2, generated once per test session (shared between
+    xdist workers under a lock)."""
+    from report_fixtures import _shared_folder
+
+    def build(folder: Path) -> None:
+        from channel_lib.sample import generate_sample
+
+        for seed in SEEDS:
+            generate_sample(folder / f"seed{seed}", seed=seed, scale=0.2)
+
+    base = _shared_folder(tmp_path_factory, "investment-seeds", build)
+    return {seed: base / f"seed{seed}" for seed in SEEDS}
+
+
+def test_seeds_planted_curve_in_its_interval_on_4_of_5_and_revenue_driven_spend_flagged(
+    seeds, tmp_path
+):
+    """One test for all seeds, so one worker fits them (each seed: load + five curves, ~1 s)."""
+    hits, flagged_ok = [], []
+    for folder in seeds.values():
+        plan = inv.investment_plan(open_workbook(folder, plans_dir=tmp_path / "plans"))
+        (row,) = planted(folder, "diminishing_returns")
+        c = plan.curves.set_index("channel_id").loc[row["entity_id"]]
+        k = half_saturation(row)
+        hits.append(
+            bool(c["identified"] and c["half_saturation_low"] < k < c["half_saturation_high"])
+        )
+        truth = {r["entity_id"] for r in planted(folder, "revenue_driven_spend")}
+        flagged = set(plan.confounded.loc[plan.confounded["revenue_driven"], "channel_id"])
+        flagged_ok.append(bool(truth) and flagged == truth)
+        a = plan.allocation
+        assert a["spend"].sum() == pytest.approx(plan.budget, rel=1e-9)
+        assert ((a["spend"] >= a["lower"] - 1e-6) & (a["spend"] <= a["upper"] + 1e-6)).all()
+    assert sum(hits) >= 4, hits
+    assert all(flagged_ok), flagged_ok
+
+
+# -- degenerate input -----------------------------------------------------------------------------
+def rewrite_costs(folder: Path, amount: str | None) -> None:
+    """Set every discretionary amount to ``amount`` (``None``: delete the file)."""
+    path = folder / "channel_costs.csv"
+    if amount is None:
+        path.unlink()
+        return
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame["discretionary"] == "true", "amount"] = amount
+    frame.to_csv(path, index=False)
+
+
+def all_report_pieces(plan, channel_ids):
+    """Every display call notebook 03 makes, in process."""
+    return [plan.findings(), plan.curves_chart(channel_ids), plan.marginal_chart(channel_ids),
+            plan.allocation_chart(channel_ids), plan.scenarios_chart(channel_ids),
+            *(plan.tables(n) for n in ("confounded", "curves", "allocation", "totals", "scenarios",
+                                       "phasing", "parameters"))]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "expect"),
+    [("no-costs", "needs channel costs"), ("zero-spend", "zero in every month"),
+     ("constant-spend", "same every month"), ("two-quarters", "at least 12")],
+    ids=["no-channel-costs", "zero-spend", "constant-spend", "two-quarters-of-history"],
+)  # fmt: skip
+def test_degenerate_input_gives_a_message_in_every_report_piece(seeds, tmp_path, case, expect):
+    folder = tmp_path / "data"
+    shutil.copytree(seeds[1], folder)
+    quarter = "latest"
+    if case == "no-costs":
+        rewrite_costs(folder, None)
+    elif case == "zero-spend":
+        rewrite_costs(folder, "0.00")
+    elif case == "constant-spend":
+        rewrite_costs(folder, "1000.00")
+    else:
+        quarter = "FY2024-Q2"  # July-December 2023: the first two quarters of the data
+    wb = open_workbook(folder, quarter, plans_dir=tmp_path / "plans")
+    plan = inv.investment_plan(wb)
+    assert not plan.ok
+    assert any(expect in m for m in plan.messages), plan.messages
+    channel_ids = list(wb.dataset.table("channels")["channel_id"])
+    pieces = all_report_pieces(plan, channel_ids)
+    assert expect in pieces[0].data
+
+
+def test_tiny_dataset_says_its_history_is_too_short(tmp_path):
+    wb = open_workbook(TINY, plans_dir=tmp_path / "plans")
+    plan = inv.investment_plan(wb)
+    assert not plan.ok and any("at least 12" in m for m in plan.messages), plan.messages
+
+
+# -- the report -----------------------------------------------------------------------------------
+def report_text(path: Path) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+
+
+def test_default_report_names_the_confounded_channel_and_explains_the_model(batch_reports):
+    text = report_text(batch_reports.html("03_investment_allocation"))
+    assert "Traceback" not in text and "Warning" not in text
+    for row in planted(SAMPLE, "revenue_driven_spend"):
+        assert f"Not a lever — {row['entity_id']}" in text
+    assert "The model, its assumptions and limits" in text
+    assert "break-even" in text
+
+
+@pytest.fixture(scope="module")
+def other_report(tmp_path_factory):
+    """One extra papermill run: another budget, limits, scenarios and objective."""
+    from channel_lib.html import export_html
+    from channel_lib.reports import run_notebook
+
+    out = tmp_path_factory.mktemp("nb03")
+    params = {
+        "data_dir": str(SAMPLE), "budget": 800000.0,
+        "limits": {"min_share": 0.05, "max_share": 0.6, "max_change": 0.5},
+        "scenarios": [0.5, 1.0, 2.0], "objective": "revenue",
+    }  # fmt: skip
+    nb = run_notebook(NOTEBOOK, out / "03.ipynb", params)
+    return export_html(nb, out / "03.html", title="Investment allocation")
+
+
+def test_report_with_other_budget_limits_and_objective(other_report):
+    text = report_text(other_report)
+    assert "Traceback" not in text
+    assert "objective set to revenue" in text
+    assert "800,000 per month" in text
+    assert "×2" in text
