@@ -57,17 +57,25 @@ __all__ = [
     "INDICATORS",
     "METHODS",
     "ROLE_INDICATORS",
+    "TARGET_MONITORED_IN",
     "PlanExistsError",
     "TargetPlan",
     "TargetSettings",
     "allocate_channels",
     "apportion",
     "channel_basis",
+    "channel_table",
     "check_parameters",
     "explain_new_entities",
+    "indicator_summary",
     "leading_indicators",
+    "method_table",
+    "objective_sentences",
+    "open_target_setting",
     "partner_potential",
+    "partner_table",
     "partner_weights",
+    "plan_checks",
     "plan_rows",
     "round_grid",
     "save_plan",
@@ -75,6 +83,7 @@ __all__ = [
     "set_targets",
     "target_settings",
     "trend_forecasts",
+    "waterfall_frame",
     "write_plan_targets",
 ]
 
@@ -1555,8 +1564,24 @@ def write_plan_targets(
 def save_plan(
     plan: TargetPlan, plans_dir: str | Path, *, write_plan: bool = True, overwrite: bool = False
 ) -> str:
-    """The notebook's write policy; returns what happened, in words.
+    """Save the plan to the plans folder under the notebook's policy; say what happened.
 
+    Parameters
+    ----------
+    plan : TargetPlan
+    plans_dir : str or Path
+    write_plan : bool
+        Write at all (``False``: the targets stay a proposal).
+    overwrite : bool
+        Replace the targets already saved for the year's quarters.
+
+    Returns
+    -------
+    str
+        One sentence: written, replaced, kept (and how to replace it) or not written.
+
+    Notes
+    -----
     - ``write_plan=False``: nothing is written.
     - ``write_plan=True`` and no plan for the year's quarters in the plans folder: written.
     - ``write_plan=True``, a plan exists and ``overwrite=False``: the existing plan is **kept**
@@ -1593,6 +1618,12 @@ def explain_new_entities(plan: TargetPlan, wb: Workbook, *, max_partners: int = 
     A channel is young when it launched after the data begin, has fewer than eight quarters of
     sales or sold only part of the basis window; a partner is new when it was onboarded inside
     the basis window (at most ``max_partners`` of them are described, the latest by id).
+
+    Returns
+    -------
+    list of str
+        Plain sentences (not escaped): basis, trend model and seasonality of each young channel;
+        run rate, potential and target of each new partner.
     """
     ds = wb.dataset
     out = []
