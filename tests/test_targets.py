@@ -60,6 +60,36 @@ def test_grid_keeps_partner_and_quarter_sums_and_is_non_negative(rows, shares):
         assert all(abs(int(g) - i) < 1 for g, i in zip(grid.ravel(), ideal.ravel(), strict=True))
 
 
+@HYPOTHESIS
+@given(
+    objective=cents,
+    history=st.lists(
+        st.tuples(
+            weight,  # the channel's run rate
+            st.lists(weight, min_size=4, max_size=4),  # its seasonality (any scale)
+            st.lists(weight, min_size=0, max_size=12),  # its partners' weights
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_objective_to_channel_partner_and_quarter_targets_keeps_every_sum(objective, history):
+    """The chain set_targets runs: objective → channels → quarters, and → partners → quarters."""
+    channels = targets.apportion(objective, [h[0] for h in history])
+    assert int(channels.sum()) == objective
+    for annual, (_, season, partner_weights) in zip(channels.tolist(), history, strict=True):
+        quarters = targets.apportion(annual, season)
+        assert int(quarters.sum()) == annual and (quarters >= 0).all()
+        if not partner_weights:
+            continue
+        partners = targets.apportion(annual, partner_weights)
+        assert int(partners.sum()) == annual and (partners >= 0).all()
+        grid = targets.round_grid(partners.tolist(), quarters.tolist())
+        assert grid.sum(axis=1).tolist() == partners.tolist()
+        assert grid.sum(axis=0).tolist() == quarters.tolist()
+        assert (grid >= 0).all()
+
+
 def _basis(run_rates, role_weights, trend=None, potential=None) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
