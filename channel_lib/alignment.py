@@ -746,7 +746,8 @@ def score_dimensions(frame: pd.DataFrame, weights: Mapping[str, float]) -> pd.Da
     return out
 
 
-def _fmt(dim: str, value: float, *, goal: bool = False) -> str:
+def _fmt(dim: str, value: float) -> str:
+    """A dimension's figure as the reader reads it (``+7.5%``, ``-4.7 pts``, ``53.8%``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if dim in ("revenue_growth",):
@@ -959,9 +960,6 @@ def misalignments(
         index=["channel_id", "channel_name"], columns="dimension", values="actual", dropna=False
     )
     lost = breakdown.pivot_table(index="channel_id", columns="dimension", values="points_lost")
-    score = breakdown.pivot_table(
-        index="channel_id", columns="dimension", values="score", dropna=False
-    )
     covered: set[tuple[str, str]] = set()
     for (ch, name), r in wide.iterrows():
         growth, change = r.get("revenue_growth", np.nan), r.get("margin_trend", np.nan)
@@ -1021,7 +1019,6 @@ def misalignments(
         add(b.channel_id, b.channel_name, "off_goal", b.dimension, b.points_lost,
             f"{b.channel_name} ({b.channel_id}) is out of line on {b.label.lower()}: "
             f"{b.actual_text} against a goal of {b.goal_text} (score {b.score:.0%}).")  # fmt: skip
-    del score
     cols = ["year", "channel_id", "channel_name", "kind", "dimension", "points_lost", "sentence"]
     out = pd.DataFrame(rows, columns=cols)
     out["dimension"] = out["dimension"].astype("string")
