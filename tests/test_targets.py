@@ -24,7 +24,8 @@ SAMPLE = ROOT / "data" / "sample"
 TINY = ROOT / "tests" / "data" / "tiny"
 NOTEBOOK = ROOT / "notebooks" / "02_target_setting.ipynb"
 
-HYPOTHESIS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# examples and deadline from the shared profile (tests/conftest.py: dev 60, CI 25)
+HYPOTHESIS = settings(suppress_health_check=[HealthCheck.too_slow])
 cents = st.integers(min_value=0, max_value=10**13)
 weight = st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False)
 
