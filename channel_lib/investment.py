@@ -1067,17 +1067,23 @@ class InvestmentPlan:
             flat = c[~c["identified"]]["channel_id"].tolist()
             if flat:
                 out.append(f"No measurable response to spend for {', '.join(flat)} (likelihood-ratio "
-                           "test p ≥ 0.05): held at today's spend rather than moved on noise.")  # fmt: skip
+                           "test p ≥ 0.05): held at last quarter's spend (scaled with the budget) "
+                           "rather than moved on noise — test them before moving money.")  # fmt: skip
         t = self.totals.set_index("split")
         if {"current", "recommended"} <= set(t.index):
             gain = t.loc["recommended", "expected"] - t.loc["current", "expected"]
             what = self.metric.replace("_", " ")
+            low = t.loc["recommended", "low"] - t.loc["current", "high"]
             if abs(gain) < 0.5:
                 out.append(f"The recommended split returns the same {what} as today's split: no "
                            "move between the measured channels pays within the limits.")  # fmt: skip
             else:
+                same = abs(t.loc["recommended", "spend"] - t.loc["current", "spend"]) < 0.5
                 out.append(f"The recommended split is expected to return {gain:+,.0f} {what} per "
-                           "month against today's split (measured channels).")  # fmt: skip
+                           "month from the measured channels against today's split"
+                           + ("." if same else f" (which spends {t.loc['current', 'spend']:,.0f}).")
+                           + (" The 95% intervals of the two overlap, so the gain is not certain."
+                              if low < 0 else ""))  # fmt: skip
         if len(self.allocation):
             nxt = self.next_unit
             if nxt is not None:
@@ -1336,7 +1342,7 @@ def investment_plan(
     if budget == "current":
         b, reason = (
             current_total,
-            f"Budget: {current_total:,.0f} per month, the lever spend of {wb.quarter}",
+            f"Budget: {current_total:,.0f} per month, the lever spend of {wb.quarter} (discretionary costs that follow revenue excluded)",
         )
     else:
         b, reason = (
