@@ -233,7 +233,8 @@ def scorecard(
     frame["gross_profit_cents"] = ids.map(q["gross_profit_cents"]).fillna(0).astype("int64")
     frame["revenue"] = frame["revenue_cents"] / 100.0
     frame["gross_profit"] = frame["gross_profit_cents"] / 100.0
-    frame["gross_margin"] = metrics._ratio(frame["gross_profit_cents"], frame["revenue_cents"])
+    revenue = frame["revenue_cents"].astype("float64")
+    frame["gross_margin"] = frame["gross_profit_cents"] / revenue.where(revenue != 0)
     for metric in ("revenue", "gross_profit"):
         a = att[att["metric"] == metric].set_index(key)
         frame[f"{metric}_target"] = ids.map(a["target_cents"].astype("float64") / 100.0)

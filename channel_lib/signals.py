@@ -716,6 +716,13 @@ def material(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> pd.DataFr
 def below_materiality(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> pd.DataFrame:
     """Summary of the signals left out by the materiality filter, one row per signal.
 
+    Parameters
+    ----------
+    signals : DataFrame
+        :data:`SIGNAL_COLUMNS` rows (e.g. :func:`early_warnings`).
+    min_revenue_at_stake : float
+        The minimum :func:`material` applies (currency).
+
     Returns
     -------
     DataFrame
@@ -800,6 +807,12 @@ def flagged_partners(ds: Dataset, quarter: str) -> list[str]:
     A partner is flagged by its own signals (1, 2, 4, 5, service metrics, dependency) and by a
     lost customer it sold to, at the thresholds and materiality minimum of ``goals.yaml``.
 
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+        Fiscal quarter, e.g. ``"FY2026-Q4"``.
+
     Returns
     -------
     list of str
@@ -883,6 +896,21 @@ def signal_sentences(
 ) -> list[str]:
     """The signal list in plain sentences (values not escaped: pass them through
     :func:`channel_lib.html.escape_markdown` before they enter HTML).
+
+    Parameters
+    ----------
+    signals : DataFrame
+        :data:`SIGNAL_COLUMNS` rows (e.g. :func:`early_warnings`).
+    min_revenue_at_stake : float
+        Materiality minimum (currency).
+    deals : DataFrame, optional
+        :func:`win_loss_deals`, to count the interviews due.
+    currency : str
+        Currency code for the amounts.
+
+    Returns
+    -------
+    list of str
 
     Examples
     --------
