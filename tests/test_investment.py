@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from channel_lib import investment as inv
@@ -179,7 +179,6 @@ curve_st = st.tuples(
 )  # concave Hill curves
 
 
-@settings(max_examples=40, deadline=None)
 @given(
     curves=st.lists(curve_st, min_size=2, max_size=5),
     current=st.lists(st.floats(10.0, 300.0), min_size=5, max_size=5),
