@@ -291,48 +291,69 @@ def test_a_dataset_without_reports_or_deals_runs_and_says_nothing_false(tiny_cop
 
 
 # -- the same findings under other ids ------------------------------------------------------------------------------
-def _relabel(src: Path, dest: Path) -> dict[str, str]:
-    """Copy ``src`` with every partner, customer and opportunity id mapped through a bijection
-    that reverses their order; return the mapping."""
+#: id column -> (file that defines the ids, prefix of the new ids)
+ID_COLUMNS = {
+    "channel_id": ("channels.csv", "CH"), "partner_id": ("partners.csv", "Z"),
+    "customer_id": ("customers.csv", "K"), "product_id": ("products.csv", "SKU"),
+    "order_id": ("sales.csv", "ORD"), "opportunity_id": ("opportunities.csv", "D"),
+}  # fmt: skip
+
+
+def _relabel(src: Path, dest: Path) -> dict[str, dict[str, str]]:
+    """Copy ``src`` with every id (channel, partner, customer, product, order, opportunity) mapped
+    through a bijection that reverses their order, in every file and in goals.yaml; return the
+    mapping per id column."""
+    import yaml
+
     dest.mkdir()
     read = {p.name: pd.read_csv(p, dtype=str, keep_default_na=False) for p in src.glob("*.csv")}
-    mapping: dict[str, str] = {}
-    for file, column, prefix in (("partners.csv", "partner_id", "Z"),
-                                 ("customers.csv", "customer_id", "K"),
-                                 ("opportunities.csv", "opportunity_id", "D")):  # fmt: skip
-        ids = sorted(read[file][column], reverse=True)
-        mapping.update({old: f"{prefix}{i:05d}" for i, old in enumerate(ids)})
+    read.pop("ground_truth.csv", None)
+    maps = {}
+    for column, (file, prefix) in ID_COLUMNS.items():
+        ids = sorted(set(read[file][column]), reverse=True)
+        maps[column] = {old: f"{prefix}{i:06d}" for i, old in enumerate(ids)}
     for name, frame in read.items():
-        if name == "ground_truth.csv":
-            continue
-        for column in ("partner_id", "customer_id", "opportunity_id"):
+        for column, mapping in maps.items():
             if column in frame:
-                frame[column] = frame[column].map(lambda v: mapping.get(v, v))
+                frame[column] = frame[column].map(lambda v, m=mapping: m.get(v, v))
+        if name == "partner_changes.csv":
+            moved = frame["field"] == "channel_id"
+            frame.loc[moved, "new_value"] = frame.loc[moved, "new_value"].map(maps["channel_id"])
         frame.to_csv(dest / name, index=False, quoting=csv.QUOTE_MINIMAL)
-    (dest / "goals.yaml").write_bytes((src / "goals.yaml").read_bytes())
-    return mapping
+    goals = yaml.safe_load((src / "goals.yaml").read_text(encoding="utf-8"))
+    for year in goals["years"].values():
+        year["channels"] = {maps["channel_id"][c]: v for c, v in year["channels"].items()}
+    (dest / "goals.yaml").write_text(yaml.safe_dump(goals, sort_keys=False), encoding="utf-8")
+    return maps
 
 
 def test_relabelling_every_id_gives_the_same_findings(sample: Case, tmp_path):
-    mapping = _relabel(SAMPLE, tmp_path / "relabelled")
+    maps = _relabel(SAMPLE, tmp_path / "relabelled")
     ds, q = load_dataset(tmp_path / "relabelled"), sample.quarter
-    back = {new: old for old, new in mapping.items()}
+    back = {new: old for mapping in maps.values() for old, new in mapping.items()}
+    assert len(back) == sum(len(m) for m in maps.values())  # new ids never collide
+    assert set(ds.table("channels")["channel_id"]) == set(maps["channel_id"].values())
+    assert set(ds.goals.year("FY2026").channels) <= set(maps["channel_id"].values())
 
     def findings(d: Dataset, names: dict[str, str]) -> dict[str, set]:
         ew = signals.early_warnings(d, q)
         wl = signals.win_loss_deals(d, q)
         rs = scorecard.reporting_status(d, q)
-        sc = scorecard.scorecard(d, q, level="partner")
+        cards = pd.concat([scorecard.scorecard(d, q, level=lv) for lv in ("channel", "partner")])
         pf = scorecard.portfolio(d, q)
-        n = lambda v: names.get(v, v)  # noqa: E731
+
+        def n(v):
+            return None if pd.isna(v) else names.get(v, v)
+
         return {
-            "signals": {(r.signal, n(r.entity_id), n(r.partner_id) if pd.notna(r.partner_id) else None,
+            "signals": {(r.signal, n(r.entity_id), n(r.partner_id), n(r.channel_id),
                          round(r.value, 9), r.revenue_at_stake_cents, r.since)
                         for r in ew.itertuples()},
-            "deals": {(n(r.opportunity_id), n(r.partner_id), r.amount_cents) for r in wl.itertuples()},
-            "reporting": {(n(r.partner_id), r.status, r.blocked_signals if pd.notna(r.blocked_signals) else "")
-                          for r in rs.itertuples()},
-            "lights": {(n(r.partner_id), r.light) for r in sc.itertuples()},
+            "deals": {(n(r.opportunity_id), n(r.partner_id), n(r.customer_id), r.amount_cents)
+                      for r in wl.itertuples()},
+            "reporting": {(n(r.partner_id), r.status, n(r.blocked_signals)) for r in rs.itertuples()},
+            "lights": {(n(r.channel_id), n(r.partner_id), r.light, r.revenue_cents)
+                       for r in cards.itertuples()},
             "portfolio": {(n(r.partner_id), round(r.score, 9), r.suggestion) for r in pf.itertuples()},
             "flagged": {n(p) for p in signals.flagged_partners(d, q)},
         }  # fmt: skip
