@@ -33,8 +33,10 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
+from .calendar import FiscalCalendar
 from .data import Dataset
 from .errors import ParameterError
+from .workbook import Workbook
 
 #: Months in a seasonal cycle.
 PERIOD = 12
@@ -916,7 +918,7 @@ def mase_scale(train: np.ndarray, *, period: int = PERIOD) -> float:
 
 def forecast(
     monthly: pd.DataFrame,
-    calendar,
+    calendar: FiscalCalendar,
     *,
     measures: Sequence[str] = ("revenue", "gross_profit"),
     levels: Sequence[str] = ("total", "channel"),
@@ -1456,7 +1458,7 @@ class TrendReport:
     currency: str = ""
 
 
-def bridge_base_quarter(calendar, quarter: str, bridge_base: str) -> str:
+def bridge_base_quarter(calendar: FiscalCalendar, quarter: str, bridge_base: str) -> str:
     """The base quarter of the bridge: ``"last_year"``, ``"last_quarter"`` or a quarter label.
 
     Examples
@@ -1478,7 +1480,7 @@ def bridge_base_quarter(calendar, quarter: str, bridge_base: str) -> str:
 
 
 def trend_report(
-    wb,
+    wb: Workbook,
     *,
     alpha: float = 0.05,
     horizon_quarters: int = 2,
@@ -1577,7 +1579,9 @@ def trend_report(
     )  # fmt: skip
 
 
-def _collect_notes(decomposition, forecasts, bt, div) -> pd.DataFrame:
+def _collect_notes(
+    decomposition: pd.DataFrame, forecasts: pd.DataFrame, bt: pd.DataFrame, div: pd.DataFrame
+) -> pd.DataFrame:
     parts = []
     for section, frame, what in (
         ("decomposition", decomposition, "measure"),

@@ -253,7 +253,7 @@ channel_rows = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(base=channel_rows, current=channel_rows)
 def test_bridge_components_sum_to_the_total_change_to_the_cent(base, current):
     b = pd.DataFrame(base, columns=["revenue_cents", "cost_of_sales_cents", "volume"])
