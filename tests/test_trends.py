@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from channel_lib import trends
@@ -253,7 +253,6 @@ channel_rows = st.lists(
 )
 
 
-@settings(max_examples=100, deadline=None)
 @given(base=channel_rows, current=channel_rows)
 def test_bridge_components_sum_to_the_total_change_to_the_cent(base, current):
     b = pd.DataFrame(base, columns=["revenue_cents", "cost_of_sales_cents", "volume"])
