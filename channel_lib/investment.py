@@ -302,8 +302,22 @@ def fit_response(
     ``(log beta, log k, log n, λ, baseline)`` from the best point of a grid over ``(k, n, λ)``
     with the linear part profiled out. The covariance is ``s² (JᵀJ)⁻¹`` (Gauss-Newton, Seber & Wild
     1989 §5.1); intervals are Wald intervals on the log scale; the response interval uses the
-    delta method. *Tests.* The spend term against the baseline alone by a likelihood-ratio test
-    (χ², 3 df, 4 with adstock); adstock or not by AIC (Akaike 1974).
+    delta method. *Model choice.* Four candidates — with or without adstock, ``n = 1`` (concave)
+    or ``n`` free — are fitted and the lowest AIC (Akaike 1974) kept. *Test.* The spend term
+    against the baseline alone by a likelihood-ratio test (χ² with the curve's 2-4 free
+    parameters as degrees of freedom; approximate, since ``k`` and ``n`` are not identified when
+    ``beta = 0``, Davies 1987).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> spend = rng.uniform(10, 400, 36)
+    >>> months = np.arange(36) % 12 + 1
+    >>> y = 1000 + hill(spend, 600.0, 100.0, 1.0) + rng.normal(0, 10, 36)
+    >>> fit = fit_response(spend, y, months)
+    >>> lo, hi = fit.k_interval()
+    >>> bool(lo < 100 < hi), fit.identified
+    (True, True)
     """
     x = np.asarray(spend, dtype=float)
     y = np.asarray(response, dtype=float)
