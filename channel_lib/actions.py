@@ -635,8 +635,8 @@ def review(
     >>> m = pd.DataFrame({"quarter": ["FY2026-Q3", "FY2026-Q4"], "measure": "line_card_rank",
     ...                   "value": [4.0, 2.0]})
     >>> r = review(acts, m, quarter="FY2026-Q4", quarter_end=pd.Timestamp("2026-07-01"))
-    >>> r[["trend", "cleared", "overdue"]].iloc[0].tolist()
-    ['cleared', True, False]
+    >>> r.loc[0, "trend"], bool(r.loc[0, "cleared"]), bool(r.loc[0, "overdue"])
+    ('cleared', True, False)
     """
     cols = ["action_id", "raised_in", "scope", "trigger", "action", "owner", "due", "measure",
             "goal", "baseline", "previous", "current", "gap", "trend", "cleared", "overdue",
