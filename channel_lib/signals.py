@@ -44,6 +44,7 @@ __all__ = [
     "line_card_change",
     "lost_customer",
     "material",
+    "moved_customers",
     "our_sales_change",
     "partner_total_sales_change",
     "resolve_thresholds",
@@ -374,6 +375,100 @@ def lost_customer(
     >>> len(lost_customer(load_dataset("tests/data/tiny"), "FY2026-Q4"))
     0
     """
+    facts, ctx = _customer_base(ds, quarter, share, window_quarters, min_quarters)
+    facts = facts[facts["window_lines"] == 0]
+    if facts.empty:
+        return _empty()
+    first_window, base = ctx["first_window"], ctx["base"]
+    out = pd.DataFrame(
+        {
+            "quarter": quarter, "signal": "lost_customer", "entity_type": "customer",
+            "entity_id": facts["customer_id"], "entity_name": facts["customer_name"],
+            "partner_id": facts["partner_id"], "channel_id": facts["channel_id"],
+            "direction": "lost", "value": facts["share"], "threshold": ctx["share"],
+            "periods_compared": ctx["periods"],
+            "since": [ds.calendar.quarter_of(d) for d in facts["last_date"]],
+            "evidence": [
+                f"{s:.2%} of company revenue {base} ({_money(c, ds)}, bought in {q} of 4 quarters"
+                f"{', via ' + str(p) if pd.notna(p) else ', direct'}); "
+                f"last purchase {pd.Timestamp(d):%Y-%m-%d}, nothing in {first_window}..{quarter}"
+                for s, c, q, p, d in zip(facts["share"], facts["cents"], facts["quarters"],
+                                         facts["partner_id"], facts["last_date"], strict=True)
+            ],
+            "revenue_at_stake_cents": facts["cents"],
+        }
+    )  # fmt: skip
+    return _typed(out)
+
+
+def moved_customers(
+    ds: Dataset,
+    quarter: str,
+    *,
+    share: float | None = None,
+    window_quarters: int | None = None,
+    min_quarters: int = 3,
+) -> pd.DataFrame:
+    """Customers who would count for signal 3 but *moved*: they stopped buying through their
+    partner (or channel) and buy through another one in the window — moved, not lost.
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+    share, window_quarters, min_quarters
+        As for :func:`lost_customer`.
+
+    Returns
+    -------
+    DataFrame
+        :data:`SIGNAL_COLUMNS` with ``signal`` ``moved_customer`` and ``direction`` ``moved``:
+        ``partner_id``/``channel_id`` the ones the customer left, ``evidence`` where it buys now,
+        ``revenue_at_stake`` its revenue over the base 12 months (what moved).
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> len(moved_customers(load_dataset("tests/data/tiny"), "FY2026-Q4"))
+    0
+    """
+    facts, ctx = _customer_base(ds, quarter, share, window_quarters, min_quarters)
+    facts = facts[(facts["window_lines"] > 0) & (facts["old_route_lines"] == 0)]
+    if facts.empty:
+        return _empty()
+    first_window, base = ctx["first_window"], ctx["base"]
+
+    def route(partner, channel) -> str:
+        return f"{partner} ({channel})" if pd.notna(partner) else f"direct ({channel})"
+
+    out = pd.DataFrame(
+        {
+            "quarter": quarter, "signal": "moved_customer", "entity_type": "customer",
+            "entity_id": facts["customer_id"], "entity_name": facts["customer_name"],
+            "partner_id": facts["partner_id"], "channel_id": facts["channel_id"],
+            "direction": "moved", "value": facts["share"], "threshold": ctx["share"],
+            "periods_compared": ctx["periods"],
+            "since": [ds.calendar.quarter_of(d) for d in facts["first_new_date"]],
+            "evidence": [
+                f"{s:.2%} of company revenue {base} via {route(p, c)}; buys via {route(np_, nc)} "
+                f"since {pd.Timestamp(d):%Y-%m-%d}, nothing via {route(p, c)} in "
+                f"{first_window}..{quarter}"
+                for s, p, c, np_, nc, d in zip(facts["share"], facts["partner_id"],
+                                               facts["channel_id"], facts["new_partner_id"],
+                                               facts["new_channel_id"], facts["first_new_date"],
+                                               strict=True)
+            ],
+            "revenue_at_stake_cents": facts["cents"],
+        }
+    )  # fmt: skip
+    return _typed(out)
+
+
+def _customer_base(
+    ds: Dataset, quarter: str, share: float | None, window_quarters: int | None, min_quarters: int
+) -> tuple[pd.DataFrame, dict]:
+    """Customers worth ``share`` of revenue who bought in ``min_quarters`` of the four quarters
+    before the window, with what they bought in the window and through which route."""
     share = _pick(ds, "lost_customer_share", share)
     window = int(_pick(ds, "lost_customer_window_quarters", window_quarters))
     if window < 1:
@@ -388,6 +483,7 @@ def lost_customer(
     facts = ds.sql(
         f"""
         WITH base AS (SELECT * FROM sales WHERE order_date >= ? AND order_date < ?),
+        win AS (SELECT * FROM sales WHERE order_date >= ? AND order_date < ?),
         total AS (SELECT CAST(sum(revenue) * 100 AS BIGINT) AS cents FROM base),
         per AS (
             SELECT customer_id, CAST(sum(revenue) * 100 AS BIGINT) AS cents,
@@ -400,45 +496,41 @@ def lost_customer(
                                       ORDER BY sum(revenue) DESC, partner_id NULLS LAST) AS k
             FROM base GROUP BY customer_id, partner_id, channel_id
         ),
+        now AS (
+            SELECT customer_id, partner_id AS new_partner_id, channel_id AS new_channel_id,
+                   min(min(order_date)) OVER (PARTITION BY customer_id) AS first_new_date,
+                   count(*) OVER (PARTITION BY customer_id) AS routes,
+                   row_number() OVER (PARTITION BY customer_id
+                                      ORDER BY sum(revenue) DESC, partner_id NULLS LAST) AS k
+            FROM win GROUP BY customer_id, partner_id, channel_id
+        ),
         last AS (SELECT customer_id, max(order_date) AS last_date FROM sales
                  WHERE order_date < ? GROUP BY customer_id)
         SELECT per.customer_id, per.cents, per.quarters, total.cents AS total_cents,
-               via.partner_id, via.channel_id, last.last_date
+               via.partner_id, via.channel_id, last.last_date,
+               (SELECT count(*) FROM win w WHERE w.customer_id = per.customer_id) AS window_lines,
+               (SELECT count(*) FROM win w WHERE w.customer_id = per.customer_id
+                  AND w.channel_id = via.channel_id
+                  AND w.partner_id IS NOT DISTINCT FROM via.partner_id) AS old_route_lines,
+               now.new_partner_id, now.new_channel_id, now.first_new_date
         FROM per CROSS JOIN total
         JOIN via ON via.customer_id = per.customer_id AND via.k = 1
         JOIN last ON last.customer_id = per.customer_id
+        LEFT JOIN now ON now.customer_id = per.customer_id AND now.k = 1
         WHERE per.quarters >= ? AND per.cents >= ? * total.cents AND total.cents > 0
-          AND per.customer_id NOT IN (SELECT customer_id FROM sales
-                                      WHERE order_date >= ? AND order_date < ?)
         ORDER BY per.cents DESC, per.customer_id
         """,
-        [bounds[0], window_start, window_start, min_quarters, share, window_start, window_end],
+        [bounds[0], window_start, window_start, window_end, window_start, min_quarters, share],
     )
-    if facts.empty:
-        return _empty()
     names = ds.table("customers").set_index("customer_id")["customer_name"]
+    facts["customer_name"] = facts["customer_id"].map(names)
     facts["share"] = facts["cents"] / facts["total_cents"]
-    periods = f"{base_quarters[0]}..{base_quarters[-1]} vs {first_window}..{quarter}"
-    out = pd.DataFrame(
-        {
-            "quarter": quarter, "signal": "lost_customer", "entity_type": "customer",
-            "entity_id": facts["customer_id"], "entity_name": facts["customer_id"].map(names),
-            "partner_id": facts["partner_id"], "channel_id": facts["channel_id"],
-            "direction": "lost", "value": facts["share"], "threshold": share,
-            "periods_compared": periods,
-            "since": [cal.quarter_of(d) for d in facts["last_date"]],
-            "evidence": [
-                f"{s:.2%} of company revenue {base_quarters[0]}..{base_quarters[-1]} "
-                f"({_money(c, ds)}, bought in {q} of 4 quarters"
-                f"{', via ' + str(p) if pd.notna(p) else ', direct'}); "
-                f"last purchase {pd.Timestamp(d):%Y-%m-%d}, nothing in {first_window}..{quarter}"
-                for s, c, q, p, d in zip(facts["share"], facts["cents"], facts["quarters"],
-                                         facts["partner_id"], facts["last_date"], strict=True)
-            ],
-            "revenue_at_stake_cents": facts["cents"],
-        }
-    )  # fmt: skip
-    return _typed(out)
+    base = f"{base_quarters[0]}..{base_quarters[-1]}"
+    context = {
+        "share": share, "first_window": first_window, "base": base,
+        "periods": f"{base} vs {first_window}..{quarter}",
+    }  # fmt: skip
+    return facts, context
 
 
 # -- 4. line card --------------------------------------------------------------------------------------

@@ -141,6 +141,18 @@ def test_threshold_just_under_the_near_misses_flags_planted_plus_near_misses(cas
     assert found(case, signal, **LOWERED[signal]) == expected
 
 
+def test_a_customer_who_moved_partner_is_moved_not_lost(case: Case):
+    details = case.near_details("lost_customer")
+    moved = {k for k, d in details.items() if "moved" in d}
+    assert moved, "the ground truth has a customer that moved partner"
+    listed = signals.moved_customers(case.ds, case.quarter)
+    assert set(listed["entity_id"]) == moved
+    assert not moved & found(case, "lost_customer")
+    assert (listed["revenue_at_stake_cents"] > 0).all() and listed["evidence"].str.contains(
+        "buys via"
+    ).all()
+
+
 def test_thresholds_default_to_goals_and_reject_bad_values(sample: Case):
     ds = sample.ds
     assert signals.resolve_thresholds(ds) == ds.goals.signals
