@@ -68,4 +68,4 @@ lock:  ## re-resolve requirements/constraints.txt in a clean Python 3.11 venv
 	  /tmp/cw-lock/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(setuptools|wheel)==' ) > requirements/constraints.txt
 
 clean:  ## remove generated reports, caches and the virtualenv
-	rm -rf reports/* $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf reports/* reports/.prepared $(VENV) .pytest_cache .ruff_cache build *.egg-info

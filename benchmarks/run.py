@@ -19,22 +19,45 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench_load  # noqa: E402  (benchmarks/ is not a package)
+import bench_batch  # noqa: E402  (benchmarks/ is not a package)
+import bench_load  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the workbook's benchmarks.")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median kept)")
+    parser.add_argument("--skip-load", action="store_true", help="skip the load benchmark")
+    parser.add_argument("--skip-batch", action="store_true", help="skip the batch benchmark")
+    parser.add_argument(
+        "--batch-count", type=int, default=100, help="partner packs per batch (batch benchmark)"
+    )
+    parser.add_argument(
+        "--naive-count", type=int, default=10, help="notebooks in the naive CLI loop (batch)"
+    )
     args = parser.parse_args(argv)
-    report = bench_load.run(repeat=args.repeat)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    batch_text = ""
+    if not args.skip_batch:
+        batch = bench_batch.run(count=args.batch_count, naive_count=args.naive_count)
+        batch["measured_at"] = stamp
+        batch_text = bench_batch.table(batch)
+        print(batch_text)
+        (out / f"batch-{stamp}.json").write_text(json.dumps(batch, indent=2))
+        if not bench_batch.within_targets(batch):
+            print("some batch targets are not met (see above)")
+        if args.skip_load:
+            (out / "latest.md").write_text(f"Measured {stamp}\n\n{batch_text}")
+            return 0
+    report = bench_load.run(repeat=args.repeat)
     report["measured_at"] = stamp
     text = bench_load.table(report)
     print(text)
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
     (out / f"load-{stamp}.json").write_text(json.dumps(report, indent=2))
-    (out / "latest.md").write_text(f"Measured {stamp}\n\n{text}")
+    (out / "latest.md").write_text(
+        f"Measured {stamp}\n\n{text}" + (f"\n{batch_text}" if batch_text else "")
+    )
     print(f"written to {out / f'load-{stamp}.json'} and {out / 'latest.md'}")
     within = all(
         r["ratio"] <= bench_load.TARGET_RATIO

@@ -469,7 +469,8 @@ class WarmKernelEngine:
         )  # fmt: skip
         try:
             client.execute()
-            healthy = not any(
+            # a cell that failed or timed out (the kernel may still be busy) retires the kernel
+            healthy = not nb_man.nb.metadata.get("papermill", {}).get("exception") and not any(
                 out.get("output_type") == "error"
                 for cell in nb_man.nb.cells
                 for out in cell.get("outputs", [])

@@ -27,8 +27,17 @@ from .errors import ChannelLibError
 #: Environment variable naming the prepared folder (set by the batch for its notebooks).
 PREPARED_ENV = "CHANNEL_WORKBOOK_PREPARED"
 #: Version of the cache layout; a change makes old caches invalid.
-LAYOUT = 1
+LAYOUT = 2
 _META = "meta.json"
+#: Grains of the metrics cube cached with the tables.
+CUBE_GRAINS = ("partner", "customer")
+
+
+def _metrics_fingerprint() -> str:
+    """Hash of ``metrics.py``: a cached cube is only valid for the code that built it."""
+    from . import metrics
+
+    return hashlib.sha256(Path(metrics.__file__).read_bytes()).hexdigest()[:16]
 
 
 def cache_key(checksums: dict[str, str]) -> str:
@@ -39,7 +48,13 @@ def cache_key(checksums: dict[str, str]) -> str:
     >>> cache_key({"sales.csv": "ab", "goals.yaml": "cd"}) == cache_key({"goals.yaml": "cd", "sales.csv": "ab"})
     True
     """
-    text = json.dumps({"layout": LAYOUT, "inputs": dict(sorted(checksums.items()))})
+    text = json.dumps(
+        {
+            "layout": LAYOUT,
+            "metrics": _metrics_fingerprint(),
+            "inputs": dict(sorted(checksums.items())),
+        }
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -84,10 +99,13 @@ def prepare_dataset(ds: Dataset, cache_root: str | Path) -> Path:
     try:
         for name in ds.files:
             ds.con.execute(f"COPY {name} TO '{tmp / (name + '.parquet')}' (FORMAT parquet)")
+        cubes = _save_cubes(ds, tmp)
         meta = {
             "layout": LAYOUT,
             "data_dir": str(data),
             "inputs": ds.checksums,
+            "metrics": _metrics_fingerprint(),
+            "cubes": cubes,
             "files": {name: str(Path(p).resolve()) for name, p in ds.files.items()},
             "signatures": {
                 str(p): _signature(p)
@@ -155,7 +173,45 @@ def load_prepared(prepared: str | Path, data_dir: str | Path) -> Dataset | None:
         con=con,
     )
     vars(ds)["checksums"] = dict(meta["inputs"])  # the cached_property, as prepared
+    if meta.get("metrics") == _metrics_fingerprint():
+        _load_cubes(ds, folder, meta.get("cubes") or {})
     return ds
+
+
+def _save_cubes(ds: Dataset, folder: Path) -> dict[str, str]:
+    """Build the metrics cube of each grain and write it; return grain → temp table name."""
+    from . import metrics
+
+    saved = {}
+    try:
+        for grain in CUBE_GRAINS:
+            table = metrics._ensure_cube(ds, grain)
+            ds.con.execute(f"COPY {table} TO '{folder / f'cube_{grain}.parquet'}' (FORMAT parquet)")
+            saved[grain] = table
+    except (AttributeError, TypeError, duckdb.Error):  # metrics changed shape: no cube cached
+        return {}
+    return saved
+
+
+def _load_cubes(ds: Dataset, folder: Path, cubes: dict[str, str]) -> None:
+    """Hand the cached cubes to :mod:`channel_lib.metrics` as if it had built them on ``ds``."""
+    from . import metrics
+
+    if set(cubes) != set(CUBE_GRAINS):
+        return
+    try:
+        for grain, table in cubes.items():
+            ds.con.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT * FROM read_parquet(?)",
+                [str(folder / f"cube_{grain}.parquet")],
+            )
+        cache = metrics._cache(ds)
+        cache.update(cubes)
+        metrics._build_periods(ds, cubes["partner"])
+    except (AttributeError, TypeError, duckdb.Error):  # fall back: metrics builds its own
+        vars(ds).pop(getattr(metrics, "_CACHE_KEY", ""), None)
+        for table in cubes.values():
+            ds.con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def dataset_for(data_dir: str | Path) -> Dataset:

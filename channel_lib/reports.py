@@ -710,7 +710,12 @@ def run_batch(
     owned = (
         nullcontext(executor)
         if executor is not None
-        else make_executor(workers, scheduler=scheduler, warm=not fresh_kernels)
+        # no more worker processes (and warm kernels) than reports to run
+        else make_executor(
+            min(workers or os.cpu_count() or 1, max(len(todo), 1)),
+            scheduler=scheduler,
+            warm=not fresh_kernels,
+        )
     )
     if todo:
         with owned as pool, _progress(len(todo)) as bar:

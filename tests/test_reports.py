@@ -225,6 +225,15 @@ def test_prepared_dataset_equals_the_validated_one(tiny, tmp_path):
     for name in tiny.files:
         pd_a, pd_b = tiny.table(name), ds.table(name)
         assert pd_a.dtypes.equals(pd_b.dtypes) and pd_a.equals(pd_b), name
+    from channel_lib import metrics
+    from channel_lib.data import load_dataset
+
+    fresh = load_dataset(TINY)
+    assert "customer" in metrics._cache(ds)  # the cube comes prepared
+    for by in ("channel_id", ["partner_id", "customer_id"]):
+        expected = metrics.summarise(fresh, by=by, period="quarter")
+        assert metrics.summarise(ds, by=by, period="quarter").equals(expected)
+    assert metrics.monthly_cube(ds).equals(metrics.monthly_cube(fresh))
 
 
 def test_prepared_dataset_is_ignored_for_another_or_changed_folder(tiny, tiny_copy, tmp_path):
