@@ -146,10 +146,14 @@ def _rank(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _partners(ds: Dataset) -> pd.DataFrame:
-    if not ds.has("partners"):
-        return pd.DataFrame(
-            {c: pd.Series(dtype="string") for c in ("partner_id", "partner_name", "channel_id")}
-        )
+    if not ds.has("partners"):  # direct sales only: no partner table
+        frame = pd.DataFrame(
+            {c: pd.Series(dtype="string")
+             for c in ("partner_id", "partner_name", "channel_id", "region", "tier")}
+        )  # fmt: skip
+        frame["onboarded_on"] = pd.Series(dtype="datetime64[us]")
+        frame["offboarded_on"] = pd.Series(dtype="datetime64[us]")
+        return frame
     return ds.table("partners")
 
 

@@ -302,6 +302,24 @@ def test_a_dataset_without_reports_or_deals_runs_and_says_nothing_false(tiny_cop
     assert scorecard.scorecard(ds, q, level="partner")["share_of_wallet"].isna().all()
 
 
+def test_a_direct_only_dataset_without_partner_files_runs(tiny_copy):
+    for name in ("partners.csv", "partner_reports.csv", "opportunities.csv"):
+        (tiny_copy / name).unlink()
+    for name, keep in (("sales.csv", None), ("targets.csv", "")):
+        frame = pd.read_csv(tiny_copy / name, dtype=str, keep_default_na=False)
+        frame = frame if keep is None else frame[frame["partner_id"] == keep]
+        frame.assign(partner_id="").to_csv(tiny_copy / name, index=False)
+    ds = load_dataset(tiny_copy)
+    for q in ("FY2026-Q3", "FY2026-Q4"):
+        ew = signals.early_warnings(ds, q)
+        assert set(ew["signal"]) <= {"our_sales_change", "lost_customer", "channel_dependency"}
+        assert ew["partner_id"].isna().all() and signals.flagged_partners(ds, q) == []
+        assert signals.win_loss_deals(ds, q).empty and signals.moved_customers(ds, q).empty
+        assert len(scorecard.scorecard(ds, q)) == 3
+        assert scorecard.scorecard(ds, q, level="partner").empty
+        assert scorecard.reporting_status(ds, q).empty and scorecard.portfolio(ds, q).empty
+
+
 # -- the same findings under other ids ------------------------------------------------------------------------------
 #: id column -> (file that defines the ids, prefix of the new ids)
 ID_COLUMNS = {
