@@ -1,0 +1,424 @@
+"""Partner QBR packs (notebook 06) and the action-plan cycle (``plans/actions.csv``).
+
+Reference values come from the sample's ground truth (``data/sample/ground_truth.csv``): no partner
+id or figure is written into these tests. The notebook itself runs three times in one module
+fixture (two consecutive quarters for one partner, and the new partner); every other partner is
+exercised through :func:`channel_lib.partner_review.partner_pack`, which the notebook calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from channel_lib import actions as act
+from channel_lib import charts
+from channel_lib import partner_review as pr
+from channel_lib.cli import main
+from channel_lib.workbook import open_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+NOTEBOOK = ROOT / "notebooks" / "06_partner_review.ipynb"
+Q4, Q3 = "FY2026-Q4", "FY2026-Q3"
+
+pytestmark = pytest.mark.skipif(not (SAMPLE / "goals.yaml").exists(), reason="needs data/sample")
+
+
+def truth() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE / "ground_truth.csv", dtype=str, keep_default_na=False)
+
+
+def planted(signal_name: str | None = None, entity_type: str = "partner") -> pd.DataFrame:
+    t = truth()
+    t = t[(t["kind"] == "planted") & (t["entity_type"] == entity_type)]
+    return t if signal_name is None else t[t["signal"] == signal_name]
+
+
+def near_misses(signal_name: str) -> list[str]:
+    t = truth()
+    return list(t[(t["kind"] == "near_miss") & (t["signal"] == signal_name)]["entity_id"])
+
+
+def deal_partner(opportunity_id: str) -> str:
+    o = pd.read_csv(SAMPLE / "opportunities.csv", dtype=str, keep_default_na=False)
+    return o.set_index("opportunity_id").loc[opportunity_id, "partner_id"]
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("plans06")
+
+
+@pytest.fixture(scope="module")
+def wb4(plans):
+    return open_workbook(SAMPLE, Q4, plans)
+
+
+@pytest.fixture(scope="module")
+def packs(wb4):
+    """Packs of every planted partner, the partners behind planted deals and lost customers, a
+    partner that never reported and the near misses (computed once)."""
+    ids = set(planted()["entity_id"])
+    ids |= {deal_partner(o) for o in planted("win_loss_deal", "opportunity")["entity_id"]}
+    ids |= set(near_misses("line_card_change")) | set(near_misses("service_metrics"))
+    ids.add(no_report_partner(wb4))
+    return {pid: pr.partner_pack(wb4, pid) for pid in sorted(ids)}
+
+
+def no_report_partner(wb) -> str:
+    reported = set(wb.dataset.table("partner_reports")["partner_id"])
+    partners = wb.dataset.table("partners")
+    return sorted(set(partners["partner_id"]) - reported)[0]
+
+
+# -- each planted partner's pack holds its evidence ----------------------------------------------
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d[\d,]*\.\d+|\d[\d,]*", text)
+
+
+@pytest.mark.parametrize(
+    "signal_name",
+    ["our_sales_change", "partner_total_sales_change", "line_card_change", "key_talent_loss",
+     "service_metrics"],
+)  # fmt: skip
+def test_planted_partner_pack_shows_its_evidence_numbers(packs, signal_name):
+    cases = planted(signal_name)
+    assert len(cases), signal_name
+    for case in cases.itertuples():
+        pack = packs[case.entity_id]
+        text = " ".join(pack.talking_points) + " " + " ".join(pack.signals["evidence"])
+        text += " " + pack.service.to_string()
+        numbers = [n for n in _numbers(case.detail) if not re.fullmatch(r"20\d\d", n)]
+        numbers = [n for n in numbers if n not in ("4", "2") or signal_name != "line_card_change"]
+        for n in numbers:
+            if signal_name == "service_metrics":
+                n = f"{float(n.replace(',', '')):g}"  # 3.60 → 3.6 in the service table
+            assert n in text, (case.entity_id, n, text)
+        assert signal_name in set(pack.signals["signal"]) or signal_name == "service_metrics"
+
+
+def test_line_card_change_appears_in_history_and_talking_points(packs):
+    for case in planted("line_card_change").itertuples():
+        old, new = map(int, re.search(r"(\d+) -> (\d+)", case.detail).groups())
+        pack = packs[case.entity_id]
+        ranks = pack.reports["line_card_rank"].dropna()
+        assert (int(ranks.iloc[-2]), int(ranks.iloc[-1])) == (old, new)
+        word = "gained" if new < old else "lost"
+        assert any(f"#{new}" in p and f"#{old}" in p and word in p for p in pack.talking_points)
+        triggers = set(pack.suggestions["trigger"])
+        assert ("line_card_lost" in triggers) == (word == "lost")
+
+
+def test_near_misses_raise_no_action_of_their_kind(packs):
+    for pid in near_misses("line_card_change"):
+        assert "line_card_lost" not in set(packs[pid].suggestions["trigger"]), pid
+    for pid in near_misses("service_metrics"):
+        assert "service_metrics" not in set(packs[pid].suggestions["trigger"]), pid
+        assert (packs[pid].service["status"] != "below threshold").all(), pid
+
+
+def test_large_deals_are_listed_for_win_loss_review_with_an_action(packs):
+    for case in planted("win_loss_deal", "opportunity").itertuples():
+        pack = packs[deal_partner(case.entity_id)]
+        deal = pack.deals.set_index("opportunity_id").loc[case.entity_id]
+        assert f"{deal['amount']:,.2f}" in case.detail
+        assert deal["outcome"] in case.detail
+        assert f"large_deal_{deal['outcome']}" in set(pack.suggestions["trigger"])
+
+
+def test_lost_customer_is_in_its_partner_pack_with_a_loss_interview(packs, wb4):
+    for case in planted("lost_customer", "customer").itertuples():
+        via = re.search(r"via (P\d+)", case.detail).group(1)
+        pack = packs[via] if via in packs else pr.partner_pack(wb4, via)
+        row = pack.signals.set_index("entity_id").loc[case.entity_id]
+        assert re.search(r"\d+\.\d+%", case.detail).group(0) in row["evidence"]
+        s = pack.suggestions.set_index("trigger").loc["lost_customer"]
+        assert s["scope"] == f"customer:{case.entity_id}"
+
+
+def test_new_partner_stopped_reporting_and_never_reported(packs, wb4):
+    new = planted("new_partner")["entity_id"].iloc[0]
+    pack = packs[new]
+    onboarded = re.search(r"\d{4}-\d\d-\d\d", planted("new_partner")["detail"].iloc[0]).group(0)
+    assert pack.reporting_status == "new"
+    assert any(onboarded in p for p in pack.talking_points)
+    stopped = planted("stopped_reporting")["entity_id"].iloc[0]
+    assert packs[stopped].reporting_status == "stopped"
+    assert "stopped_reporting" in set(packs[stopped].suggestions["trigger"])
+    silent = packs[no_report_partner(wb4)]
+    assert silent.reports["partner_total_sales"].isna().all()
+    assert (silent.service["status"] == "not reported").all()
+    chart = charts.partner_position_history(silent.reports, title="t").to_dict()
+    assert chart["mark"]["type"] == "text"  # a note, never an empty chart
+
+
+def test_open_actions_of_planted_partners_after_recording(packs, wb4):
+    """Recording every pack raises each suggestion as an open action, once."""
+    for pack in packs.values():
+        log = pr.record_actions(wb4, pack)
+        assert set(pack.suggestions["action_id"]) <= set(log[log["status"] == "open"]["action_id"])
+    state = act.current_actions(act.read_log(wb4.plans_dir))
+    assert state["action_id"].is_unique
+    again = pr.partner_pack(wb4, planted("line_card_change")["entity_id"].iloc[0])
+    assert again.suggestions.empty  # re-running the quarter suggests nothing new
+    for case in planted("line_card_change").itertuples():
+        if "lost" in case.detail:
+            mine = state[state["partner_id"] == case.entity_id]
+            assert list(mine["trigger"]) == ["line_card_lost"]
+            assert list(mine["status"]) == ["open"]
+
+
+# -- the cycle over two consecutive quarters ----------------------------------------------------
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory):
+    """Q3 then Q4 for partners with Q3 triggers: one clears, one widens, one deal interview."""
+    plans = tmp_path_factory.mktemp("cycle")
+    near = truth().set_index("entity_id")
+    cleared = next(
+        p for p in near_misses("service_metrics") if "recovered" in near.loc[p, "detail"]
+    )
+    widening = planted("partner_total_sales_change")
+    widening = next(p for p in widening["entity_id"] if "-" in near.loc[p, "detail"])
+    deal = deal_partner(next(o for o in near_misses("win_loss_deal")
+                             if "won" in near.loc[o, "detail"] and "03-" in near.loc[o, "detail"]))  # fmt: skip
+    ids = [cleared, widening, deal]
+    wb3 = open_workbook(SAMPLE, Q3, plans)
+    first = {p: pr.partner_pack(wb3, p) for p in ids}
+    for p in ids:
+        pr.record_actions(wb3, first[p])
+    wb4 = open_workbook(SAMPLE, Q4, plans)
+    second = {p: pr.partner_pack(wb4, p) for p in ids}
+    logs = {p: pr.record_actions(wb4, second[p]) for p in ids}
+    return {"plans": plans, "ids": ids, "first": first, "second": second, "logs": logs}
+
+
+def test_actions_raised_in_one_quarter_are_reviewed_open_in_the_next(cycle):
+    for pid in cycle["ids"]:
+        raised = set(cycle["first"][pid].suggestions["action_id"])
+        assert raised, pid
+        review = cycle["second"][pid].review
+        assert raised <= set(review["action_id"]), pid
+        for row in review.itertuples():
+            if row.trend != "not measured":
+                assert Q3 in row.history and Q4 in row.history
+
+
+def test_a_widening_gap_stays_open_and_says_so(cycle):
+    pid = cycle["ids"][1]
+    row = cycle["second"][pid].review.iloc[0]
+    assert row["trend"] == "widening" and not row["cleared"]
+    assert row["current"] < row["previous"] < row["goal"]
+    log = cycle["logs"][pid]
+    assert log.set_index("action_id").loc[row["action_id"], "status"] == "open"
+
+
+def test_an_action_whose_trigger_cleared_is_closed_with_evidence(cycle):
+    pid = cycle["ids"][0]
+    row = cycle["second"][pid].review.iloc[0]
+    assert row["cleared"] and row["trend"] == "cleared"
+    closed = cycle["logs"][pid].set_index("action_id").loc[row["action_id"]]
+    assert closed["status"] == "closed" and closed["closed_in"] == Q4
+    recovered = truth().set_index("entity_id").loc[pid, "detail"]
+    q4_csat = re.search(r"recovered to (\d+\.\d+)", recovered).group(1)
+    assert f"{float(q4_csat):g}" in closed["evidence"] and "cleared" in closed["evidence"]
+    rows = act.read_log(cycle["plans"])
+    assert list(rows[rows["action_id"] == row["action_id"]]["status"]) == ["open", "closed"]
+
+
+def test_an_unmeasured_action_past_its_due_date_is_overdue(cycle):
+    pid = cycle["ids"][2]
+    row = cycle["second"][pid].review.set_index("trigger").loc["large_deal_won"]
+    assert row["trend"] == "not measured" and row["overdue"]
+
+
+def test_the_log_is_appended_never_rewritten(cycle):
+    text = (cycle["plans"] / act.LOG_FILE).read_text()
+    first_quarter_rows = [line for line in text.splitlines() if f",{Q3}," in line][:1]
+    assert first_quarter_rows and text.startswith(text.splitlines()[0])
+    wb4 = open_workbook(SAMPLE, Q4, cycle["plans"])
+    before = (cycle["plans"] / act.LOG_FILE).read_bytes()
+    pr.record_actions(wb4, pr.partner_pack(wb4, cycle["ids"][0]))  # re-run: nothing new
+    assert (cycle["plans"] / act.LOG_FILE).read_bytes() == before
+
+
+# -- accept, edit, reject, rules ---------------------------------------------------------------------
+def test_accept_edit_reject_and_close_by_cli(tmp_path, capsys):
+    pid = planted("line_card_change")
+    pid = next(p for p, d in zip(pid["entity_id"], pid["detail"], strict=True) if "lost" in d)
+    args = ["--plans", str(tmp_path), "--data", str(SAMPLE)]
+    assert main(["actions", "suggest", "--partner", pid, "--quarter", Q4, *args]) == 0
+    aid = re.search(rf"{Q4}-{pid}-line_card_lost", capsys.readouterr().out).group(0)
+    assert main(["actions", "accept", aid, "--owner", "VP channels", *args]) == 0
+    assert main(["actions", "reject", aid, "--note", "handled by the region", *args]) == 0
+    assert main(["actions", "accept", aid, "--due", "2026-12-31", *args]) == 0
+    assert main(["actions", "close", aid, "--quarter", Q4, "--evidence", "met",
+                 "--plans", str(tmp_path)]) == 0  # fmt: skip
+    rows = act.read_log(tmp_path)
+    assert list(rows["status"]) == ["open", "rejected", "open", "closed"]
+    assert rows["owner"].iloc[0] == "VP channels" and list(rows["due"])[2] == "2026-12-31"
+    capsys.readouterr()
+    assert main(["actions", "list", "--status", "all", "--plans", str(tmp_path)]) == 0
+    assert aid in capsys.readouterr().out
+    assert main(["actions", "close", aid, "--quarter", Q4, "--evidence", "x",
+                 "--plans", str(tmp_path)]) == 2  # fmt: skip
+    assert "not open" in capsys.readouterr().err
+
+
+def test_a_rejected_suggestion_is_not_suggested_again_for_the_same_episode(tmp_path):
+    pid = planted("key_talent_loss")["entity_id"].iloc[0]
+    wb = open_workbook(SAMPLE, Q4, tmp_path)
+    pack = pr.partner_pack(wb, pid)
+    aid = pack.suggestions["action_id"].iloc[0]
+    log = pr.record_actions(wb, pack, reject=aid)
+    assert log.set_index("action_id").loc[aid, "status"] == "rejected"
+    assert pr.partner_pack(wb, pid).suggestions.empty
+
+
+def test_the_plans_rule_table_overrides_the_default(tmp_path):
+    (tmp_path / act.RULES_FILE).write_text(
+        "trigger,action,owner,due_quarters\nline_card_lost,Call the CEO,CEO,3\nservice_metrics,,,1\n"
+    )
+    rules = act.load_rules(tmp_path).set_index("trigger")
+    assert rules.loc["line_card_lost", "action"] == "Call the CEO"
+    assert "service_metrics" not in rules.index and "lost_customer" in rules.index
+    (tmp_path / act.RULES_FILE).write_text("trigger,action,owner,due_quarters\nlinecard,x,y,1\n")
+    with pytest.raises(act.ActionLogError, match=r"action_rules.csv, line 2: unknown trigger"):
+        act.load_rules(tmp_path)
+
+
+# -- a corrupt, conflicting or interrupted log -------------------------------------------------------
+def _row(aid: str, status: str = "open", **extra) -> dict:
+    return {"action_id": aid, "raised_in": Q3, "scope": "partner:P1", "trigger": "target_gap",
+            "action": "plan, with commas", "owner": "me", "due": "2026-06-30", "status": status,
+            "partner_id": "P1", "recorded_in": Q3, **extra}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace(",open,", ",opne,", 2), r"line 3: status 'opne'"),
+        (lambda t: t.replace('"plan, with commas"', "plan, with commas", 2), r"line 3: 19 fields"),
+        (lambda t: t.replace("2026-06-30", "30/06/2026", 2), r"line 3: due '30/06/2026'"),
+    ],
+    ids=["bad status", "unquoted comma", "bad date"],
+)
+def test_a_hand_corrupted_log_names_the_line_and_stays_intact(tmp_path, edit, message):
+    act.append_rows(tmp_path, [_row("a"), _row("b")])
+    path = tmp_path / act.LOG_FILE
+    text = path.read_text()
+    lines = text.splitlines(keepends=True)
+    corrupt = lines[0] + lines[1] + edit(lines[2])
+    path.write_text(corrupt)
+    with pytest.raises(act.ActionLogError, match=message):
+        act.read_log(tmp_path)
+    with pytest.raises(act.ActionLogError, match=message):
+        act.append_rows(tmp_path, [_row("c")])
+    assert path.read_text() == corrupt  # the failed append wrote nothing
+
+
+def test_a_conflicting_edit_names_both_lines(tmp_path):
+    act.append_rows(tmp_path, [_row("a")])
+    before = (tmp_path / act.LOG_FILE).read_bytes()
+    with pytest.raises(act.ActionLogError, match=r"line 3: conflicting edit .* line 2"):
+        act.append_rows(tmp_path, [_row("a", status="closed", closed_in=Q4, raised_in=Q4)])
+    assert (tmp_path / act.LOG_FILE).read_bytes() == before
+
+
+def test_killing_the_process_mid_write_leaves_the_previous_log_complete(tmp_path):
+    act.append_rows(tmp_path, [_row("a"), _row("b")])
+    path = tmp_path / act.LOG_FILE
+    before = path.read_bytes()
+    script = textwrap.dedent(f"""
+        import sys, time
+        from channel_lib import actions
+        def pause(tmp):
+            print("written", tmp, flush=True)
+            time.sleep(60)
+        actions._before_replace = pause
+        actions.append_rows({str(tmp_path)!r}, [{{**{_row("c")!r}}}])
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                            cwd=ROOT)  # fmt: skip
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("written"), line
+        tmp = Path(line.split(" ", 1)[1].strip())
+        assert tmp.exists() and b"\nc," in tmp.read_bytes()  # the new log was on disk, unrenamed
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    assert path.read_bytes() == before
+    assert list(act.read_log(tmp_path)["action_id"]) == ["a", "b"]
+    act.append_rows(tmp_path, [_row("c")])  # and the log still takes appends
+    assert list(act.read_log(tmp_path)["action_id"]) == ["a", "b", "c"]
+
+
+def test_the_log_file_is_plain_csv_with_the_design_columns_first(tmp_path):
+    act.append_rows(tmp_path, [_row("a")])
+    with (tmp_path / act.LOG_FILE).open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:9] == ["action_id", "raised_in", "scope", "trigger", "action", "owner", "due",
+                           "status", "closed_in"]  # fmt: skip
+    assert rows[1][4] == "plan, with commas"
+
+
+# -- the notebook itself (three papermill runs) -------------------------------------------------------
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """06 for one partner in two consecutive quarters (the cycle), and for the new partner."""
+    from channel_lib.html import export_html
+    from channel_lib.reports import run_notebook
+
+    folder = tmp_path_factory.mktemp("nb06")
+    plans = folder / "plans"
+    near = truth().set_index("entity_id")
+    pid = next(p for p in near_misses("service_metrics") if "recovered" in near.loc[p, "detail"])
+    new = planted("new_partner")["entity_id"].iloc[0]
+    pages = {}
+    for q, p in ((Q3, pid), (Q4, pid), (Q4, new)):
+        nb = run_notebook(NOTEBOOK, folder / f"{q}_{p}.ipynb",
+                          {"data_dir": str(SAMPLE), "quarter": q, "plans_dir": str(plans),
+                           "partner_id": p})  # fmt: skip
+        pages[(q, p)] = export_html(nb, folder / f"{q}_{p}.html", title=f"{p} {q}")
+    return {"pages": pages, "plans": plans, "pid": pid, "new": new}
+
+
+@pytest.mark.notebook
+def test_notebook_runs_the_cycle_and_renders_offline(executed):
+    from test_html_offline import offline_leaks
+
+    pid = executed["pid"]
+    for page in executed["pages"].values():
+        text = Path(page).read_text(encoding="utf-8")
+        assert offline_leaks(text) == []
+        assert "Talking points" in text and "cw-chart" in text
+    q4 = Path(executed["pages"][(Q4, pid)]).read_text(encoding="utf-8")
+    assert f"{Q3}-{pid}-service_metrics" in q4 and "trigger cleared in" in q4
+    rows = act.read_log(executed["plans"])
+    assert list(rows[rows["partner_id"] == pid]["status"]) == ["open", "closed"]
+
+
+@pytest.mark.notebook
+def test_notebook_papermill_help_lists_the_partner_parameters():
+    from channel_lib.reports import notebook_parameters
+
+    declared = notebook_parameters(NOTEBOOK)
+    assert {"data_dir", "quarter", "plans_dir", "partner_id", "accept", "reject"} <= set(declared)
+
+
+def test_nothing_is_written_into_the_dataset_folder():
+    assert not (SAMPLE / act.LOG_FILE).exists()
+    assert shutil.which("true")  # a trivial guard that the test ran
