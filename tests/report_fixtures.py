@@ -51,6 +51,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: Partner packs the shared batch makes per partner notebook (few: each pack is an execution).
+BATCH_PARTNERS = "top:2"
+
+
 def batch_data_dir() -> Path:
     """The dataset the real notebooks run on: the sample when present, else the tiny one."""
     sample = ROOT / "data" / "sample"
@@ -155,7 +159,7 @@ def batch_reports(tmp_path_factory: pytest.TempPathFactory) -> Batch:
         with redirect_stderr(log):
             runs = run_batch(
                 batch_data_dir(), "latest", out_dir=folder / "reports",
-                plans_dir=folder / "plans", notebooks_dir=NOTEBOOKS,
+                plans_dir=folder / "plans", notebooks_dir=NOTEBOOKS, partners=BATCH_PARTNERS,
             )  # fmt: skip
         status = 1 if any(r.status == "failed" for r in runs) else 0
         (folder / "batch.json").write_text(

@@ -167,6 +167,16 @@ def test_flagged_without_the_signals_module_is_empty_with_a_warning(tiny, monkey
         assert reports.select_partners(tiny, QUARTER, "flagged+top:1") == ["P3"]
 
 
+def test_flagged_partners_come_from_the_signals_module(tiny):
+    signals = pytest.importorskip("channel_lib.signals")
+    if not hasattr(signals, "flagged_partners"):
+        pytest.skip("channel_lib.signals has no flagged_partners yet")
+    for quarter in ("FY2026-Q2", "FY2026-Q4"):
+        assert reports.select_partners(tiny, quarter, "flagged") == signals.flagged_partners(
+            tiny, quarter
+        )
+
+
 def test_partner_notebook_runs_once_per_partner_into_partners_folder(hostile_batch):
     from report_fixtures import HOSTILE_QUARTER
 
