@@ -33,9 +33,11 @@ __all__ = [
     "MEASURES",
     "PartnerPack",
     "company_findings",
+    "open_action_partners",
     "partner_measures",
     "partner_pack",
     "record_actions",
+    "review_open_actions",
 ]
 
 #: Measures the cycle tracks per partner and quarter (``measure`` column of the action log).
@@ -622,6 +624,51 @@ def record_actions(
     return state
 
 
+def open_action_partners(plans_dir: str | Path, quarter: str) -> list[str]:
+    """Partners with an action open at the end of ``quarter`` (their packs must run next quarter).
+
+    Examples
+    --------
+    >>> open_action_partners("/tmp/no-such-plans-folder", "FY2026-Q4")
+    []
+    """
+    state = act.as_of(act.read_log(plans_dir), quarter)
+    return sorted(set(state[state["status"] == "open"]["partner_id"]) - {""})
+
+
+def review_open_actions(wb, *, tolerance: float = 0.05, close_cleared: bool = True) -> pd.DataFrame:
+    """Review every partner's open actions for the workbook's quarter, closing cleared ones.
+
+    The cycle without the packs: for each partner with an action open before the quarter
+    (:func:`open_action_partners` of the quarter before), review its actions
+    (:func:`channel_lib.actions.review`) and, with ``close_cleared``, close those whose trigger
+    has cleared, with the evidence. Nothing new is raised.
+
+    Returns
+    -------
+    DataFrame
+        The review rows of :func:`channel_lib.actions.review` with ``partner_id``, ``closed``
+        (bool: closed by this call).
+    """
+    previous = wb.dataset.calendar.shift_quarter(wb.quarter, -1)
+    frames = []
+    for pid in open_action_partners(wb.plans_dir, previous):
+        pack = partner_pack(wb, pid, tolerance=tolerance)
+        rv = pack.review.assign(partner_id=pid, closed=False)
+        if close_cleared and rv["cleared"].any():
+            for row in rv[rv["cleared"]].to_dict("records"):
+                act.close(
+                    wb.plans_dir, row["action_id"], quarter=wb.quarter, evidence=row["evidence"]
+                )
+            rv["closed"] = rv["cleared"]
+        frames.append(rv)
+    if not frames:
+        return act.review(act.as_of(act.read_log(wb.plans_dir), wb.quarter).head(0),
+                          pd.DataFrame(columns=["quarter", "measure", "value"]), quarter=wb.quarter,
+                          quarter_end=wb.quarter_bounds[1]).assign(partner_id="", closed=False)  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
 # -- talking points ---------------------------------------------------------------------------------------
 def talking_points(pack: PartnerPack) -> list[str]:
     """Sentences for the QBR from every part of the pack (plain text, not escaped).
@@ -790,6 +837,11 @@ def add_actions_parser(sub) -> None:
             q.add_argument("--action", default=None, help="edit the action's text")
             q.add_argument("--owner", default=None, help="edit the owner")
             q.add_argument("--due", default=None, help="edit the due date (YYYY-MM-DD)")
+    q = verbs.add_parser(
+        "review", help="review every open action for a quarter; close cleared ones"
+    )
+    common(q, data=True)
+    q.add_argument("--quarter", default="latest", help="quarter (default: latest complete one)")
     q = verbs.add_parser("close", help="close open actions with the evidence")
     common(q)
     q.add_argument("ids", help="comma list of action ids")
@@ -827,6 +879,12 @@ def run_actions_command(args) -> int:
     if args.verb == "close":
         done = act.close(plans, args.ids, quarter=args.quarter, evidence=args.evidence)
         print(f"closed {len(done)} action(s) in {plans / act.LOG_FILE}")
+        return 0
+    if args.verb == "review":
+        wb = open_workbook(args.data, args.quarter, plans)
+        rv = review_open_actions(wb)
+        cols = ["action_id", "trend", "overdue", "closed", "evidence"]
+        print(rv[cols].to_string(index=False) if len(rv) else f"no open action before {wb.quarter}")
         return 0
     if args.verb == "suggest":
         wb = open_workbook(args.data, args.quarter, plans)

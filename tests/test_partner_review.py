@@ -422,3 +422,16 @@ def test_notebook_papermill_help_lists_the_partner_parameters():
 def test_nothing_is_written_into_the_dataset_folder():
     assert not (SAMPLE / act.LOG_FILE).exists()
     assert shutil.which("true")  # a trivial guard that the test ran
+
+
+def test_review_of_every_open_action_closes_cleared_ones_without_their_packs(tmp_path):
+    near = truth().set_index("entity_id")
+    pid = next(p for p in near_misses("service_metrics") if "recovered" in near.loc[p, "detail"])
+    wb3 = open_workbook(SAMPLE, Q3, tmp_path)
+    pr.record_actions(wb3, pr.partner_pack(wb3, pid))
+    assert pr.open_action_partners(tmp_path, Q3) == [pid]
+    wb4 = open_workbook(SAMPLE, Q4, tmp_path)
+    rv = pr.review_open_actions(wb4)
+    assert list(rv["partner_id"]) == [pid] and rv["closed"].all()
+    assert pr.open_action_partners(tmp_path, Q4) == []
+    assert pr.open_action_partners(tmp_path, Q3) == [pid]  # as it stood then
