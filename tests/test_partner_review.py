@@ -397,8 +397,10 @@ def executed(tmp_path_factory):
 
 
 @pytest.mark.notebook
-def test_notebook_runs_the_cycle_and_renders_offline(executed):
-    from test_html_offline import offline_leaks
+@pytest.mark.browser
+def test_notebook_runs_the_cycle_and_renders_offline(executed, request):
+    """One test for the three executions (a module fixture is built once per xdist worker)."""
+    from test_html_offline import browser_problems, offline_leaks
 
     pid = executed["pid"]
     for page in executed["pages"].values():
@@ -409,6 +411,10 @@ def test_notebook_runs_the_cycle_and_renders_offline(executed):
     assert f"{Q3}-{pid}-service_metrics" in q4 and "trigger cleared in" in q4
     rows = act.read_log(executed["plans"])
     assert list(rows[rows["partner_id"] == pid]["status"]) == ["open", "closed"]
+    browser = request.getfixturevalue("browser")  # skips here without chromium
+    for page in executed["pages"].values():
+        n_charts, problems = browser_problems(browser, Path(page))
+        assert problems == [] and n_charts >= 2, page
 
 
 @pytest.mark.notebook
