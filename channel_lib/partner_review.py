@@ -722,7 +722,7 @@ def talking_points(pack: PartnerPack) -> list[str]:
             f"{s['threshold']:g} required: review it together."
         )
     if pack.reporting_status not in ("on time", "new"):
-        out.append(f"Reporting: the partner's reports are {pack.reporting_status}.")
+        out.append(f"Partner reporting: {pack.reporting_status} (see what the partner reported).")
     for s in pack.signals.to_dict("records"):
         out.append(
             f"Signal — {signals.SIGNAL_NAMES.get(s['signal'], s['signal'])}: {s['evidence']}."
@@ -751,6 +751,7 @@ def talking_points(pack: PartnerPack) -> list[str]:
             )
             + "."
         )
+    out += pack.notes
     if len(out) == 1:
         out.append("No signal, exception or open action for this partner this quarter.")
     return out
