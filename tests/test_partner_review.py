@@ -441,3 +441,30 @@ def test_review_of_every_open_action_closes_cleared_ones_without_their_packs(tmp
     assert list(rv["partner_id"]) == [pid] and rv["closed"].all()
     assert pr.open_action_partners(tmp_path, Q4) == []
     assert pr.open_action_partners(tmp_path, Q3) == [pid]  # as it stood then
+
+
+def test_concurrent_appends_lose_no_row(tmp_path):
+    script = textwrap.dedent(f"""
+        import sys
+        from channel_lib import actions
+        base = {_row("x")!r}
+        for i in range(15):
+            actions.append_rows({str(tmp_path)!r}, [{{**base, "action_id": f"{{sys.argv[1]}}-{{i}}"}}])
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script, w], cwd=ROOT) for w in ("a", "b")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    ids = act.read_log(tmp_path)["action_id"]
+    assert len(ids) == 30 and ids.is_unique
+
+
+def test_accept_none_writes_nothing_and_a_list_raises_only_those(tmp_path):
+    pid = planted("service_metrics")["entity_id"].iloc[0]
+    wb = open_workbook(SAMPLE, Q4, tmp_path)
+    pack = pr.partner_pack(wb, pid)
+    assert pr.record_actions(wb, pack, accept="none").empty
+    assert not (tmp_path / act.LOG_FILE).exists()
+    aid = pack.suggestions["action_id"].iloc[0]
+    log = pr.record_actions(wb, pack, accept=aid)
+    assert list(log["action_id"]) == [aid] and list(log["change"]) == ["raised"]
+    with pytest.raises(act.ActionLogError, match="no action or suggestion 'nope'"):
+        pr.record_actions(wb, pack, accept="nope")
