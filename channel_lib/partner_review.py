@@ -533,6 +533,9 @@ def _suggest(
             aid += f"-{f['subject']}"
         if aid in set(log["action_id"]):
             continue  # decided before (re-run of the quarter)
+        later = log[(log["trigger"] == f["trigger"]) & (log["scope"] == scope)]
+        if (later["raised_in"] > quarter).any():
+            continue  # a later quarter's run (batches run quarters concurrently) raised it
         same = state[(state["trigger"] == f["trigger"]) & (state["scope"] == scope)]
         if (same["status"] == "open").any():
             continue  # an open action already addresses it

@@ -468,3 +468,14 @@ def test_accept_none_writes_nothing_and_a_list_raises_only_those(tmp_path):
     assert list(log["action_id"]) == [aid] and list(log["change"]) == ["raised"]
     with pytest.raises(act.ActionLogError, match="no action or suggestion 'nope'"):
         pr.record_actions(wb, pack, accept="nope")
+
+
+def test_an_earlier_quarter_run_after_a_later_one_raises_no_duplicate(tmp_path):
+    """A batch over a quarter range runs quarters concurrently, in any order."""
+    pid = planted("partner_total_sales_change")
+    pid = next(p for p, d in zip(pid["entity_id"], pid["detail"], strict=True) if "-" in d)
+    wb4 = open_workbook(SAMPLE, Q4, tmp_path)
+    pr.record_actions(wb4, pr.partner_pack(wb4, pid))
+    wb3 = open_workbook(SAMPLE, Q3, tmp_path)
+    assert pr.partner_pack(wb3, pid).suggestions.empty
+    assert pr.open_action_partners(tmp_path, Q3) == []  # the log as it stood then
