@@ -1492,9 +1492,10 @@ def partner_position_history(reports: pd.DataFrame, *, title: str) -> alt.VConca
         )  # fmt: skip
     if not rank.empty:
         charts.append(
-            alt.Chart(rank).mark_line(point=True, color="#e15759", interpolate="step-after").encode(
+            alt.Chart(rank).mark_line(point=True, color="#e15759").encode(
                 x=x, y=alt.Y("line_card_rank:Q", title="Line-card rank (1 = first)",
-                             scale=alt.Scale(reverse=True, zero=False), axis=alt.Axis(tickMinStep=1)),
+                             scale=alt.Scale(reverse=True, zero=False),
+                             axis=alt.Axis(tickMinStep=1, format="d")),
                 tooltip=tips,
             ).properties(width=520, height=140)
         )  # fmt: skip
