@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="re-run only what failed or is missing")
     p.set_defaults(func=_cmd_report)
 
-    from .partner_review import add_actions_parser  # channel-workbook actions ...
+    from .actions_cli import add_actions_parser  # channel-workbook actions ...
 
     add_actions_parser(sub)
     return parser
