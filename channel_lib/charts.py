@@ -961,10 +961,18 @@ def profit_bridge_waterfall(
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("label:N", title=None, sort=alt.EncodingSortField("order"),
-                    axis=alt.Axis(labelAngle=0, labelLimit=140)),
-            y=alt.Y("start:Q", title=f"{value_title}, axis cut", axis=alt.Axis(format="~s"),
-                    scale=alt.Scale(zero=False, domainMin=low)),
+            x=alt.X(
+                "label:N",
+                title=None,
+                sort=alt.EncodingSortField("order"),
+                axis=alt.Axis(labelAngle=0, labelLimit=140),
+            ),
+            y=alt.Y(
+                "start:Q",
+                title=f"{value_title}, axis cut",
+                axis=alt.Axis(format="~s"),
+                scale=alt.Scale(zero=False, domainMin=low),
+            ),
             y2="end:Q",
             color=alt.Color(
                 "kind:N",
@@ -982,7 +990,6 @@ def profit_bridge_waterfall(
         )
         .properties(width=620, height=300)
     )
-
 
 
 # -- investment allocation (notebook 03) ------------------------------------------------------------
@@ -1041,7 +1048,9 @@ def response_curves(
         alt.Tooltip("marginal_return:Q", title="Return of one more unit", format=".2f"),
     ]
     base = alt.Chart(points)
-    band = base.mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color, tooltip=tip)
+    band = base.mark_area(opacity=0.15).encode(
+        x=x, y="low:Q", y2="high:Q", color=color, tooltip=tip
+    )
     line = base.mark_line(point=False).encode(
         x=x, y=alt.Y("response:Q", title=value_title, axis=alt.Axis(format="~s")), color=color,
         tooltip=tip,
@@ -1065,7 +1074,11 @@ def response_curves(
 
 
 def marginal_return_bars(
-    frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, value_title: str,
+    frame: pd.DataFrame,
+    *,
+    channel_ids: Sequence[str],
+    title: str,
+    value_title: str,
     break_even: float | None = None,
 ) -> alt.LayerChart:
     """Return of one more unit of spend per channel at today's spend, with an optional
@@ -1087,14 +1100,18 @@ def marginal_return_bars(
     cols = ["channel_id", "marginal_return", "current_spend", "identified"]
     _require_columns(frame, cols, "marginal_return_bars")
     data = frame[cols].copy()
-    data["evidence"] = data["identified"].map({True: "measured response", False: "no measurable response"})
+    data["evidence"] = data["identified"].map(
+        {True: "measured response", False: "no measurable response"}
+    )
     bars = bar_by_channel(data, "marginal_return", title=title, value_title=value_title,
                           channel_ids=channel_ids, value_format=".2f",
                           extra_tooltip=["current_spend", "evidence"])  # fmt: skip
     bars = bars.encode(opacity=alt.condition("datum.identified", alt.value(1.0), alt.value(0.35)))
     layers = [bars]
     if break_even is not None:
-        rule = pd.DataFrame({"x": [float(break_even)], "what": ["break-even: one unit back per unit spent"]})
+        rule = pd.DataFrame(
+            {"x": [float(break_even)], "what": ["break-even: one unit back per unit spent"]}
+        )
         layers.append(
             alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="#c0392b")
             .encode(x="x:Q", tooltip=[alt.Tooltip("what:N", title="Line")])
@@ -1150,7 +1167,11 @@ def allocation_comparison(
 
 
 def budget_scenarios_chart(
-    scenarios: pd.DataFrame, *, channel_ids: Sequence[str], title: str, spend_title: str,
+    scenarios: pd.DataFrame,
+    *,
+    channel_ids: Sequence[str],
+    title: str,
+    spend_title: str,
     value_title: str,
 ) -> alt.HConcatChart:
     """Budget scenarios side by side: the split of each budget (stacked bars) and the expected
@@ -1199,7 +1220,9 @@ def budget_scenarios_chart(
         alt.Tooltip("total_high:Q", title="95% high", format=",.0f"),
         alt.Tooltip("marginal_return:Q", title="Return of one more unit", format=".2f"),
     ]
-    x = alt.X("budget:Q", title=spend_title, axis=alt.Axis(format="~s"), scale=alt.Scale(zero=False))
+    x = alt.X(
+        "budget:Q", title=spend_title, axis=alt.Axis(format="~s"), scale=alt.Scale(zero=False)
+    )
     band = alt.Chart(totals).mark_errorband(opacity=0.2).encode(
         x=x, y=alt.Y("total_low:Q", title=value_title, axis=alt.Axis(format="~s")), y2="total_high:Q",
         tooltip=tip,
@@ -1244,8 +1267,12 @@ def objective_waterfall(
     top = float(pd.concat([data["start"], data["end"]]).max()) * 1.01
     x = alt.X("step:N", title=None, sort=order, axis=alt.Axis(labelAngle=-25, labelLimit=220))
     unit = f" ({currency})" if currency else ""
-    y = alt.Y("start:Q", title=f"Revenue{unit}, axis not from zero",
-              scale=alt.Scale(domain=[floor, top], zero=False), axis=alt.Axis(format=",.0f"))
+    y = alt.Y(
+        "start:Q",
+        title=f"Revenue{unit}, axis not from zero",
+        scale=alt.Scale(domain=[floor, top], zero=False),
+        axis=alt.Axis(format=",.0f"),
+    )
     tooltip = [
         alt.Tooltip("step:N", title="Step"),
         alt.Tooltip("amount:Q", title="Change", format="+,.0f"),
@@ -1253,8 +1280,10 @@ def objective_waterfall(
     ]
     base = alt.Chart(data).encode(x=x, y=y, y2="end:Q", tooltip=tooltip)
     totals = base.transform_filter("datum.kind == 'total'").mark_bar(color="#7f7f7f")
-    steps = base.transform_filter("datum.kind == 'channel'").mark_bar().encode(
-        color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids))
+    steps = (
+        base.transform_filter("datum.kind == 'channel'")
+        .mark_bar()
+        .encode(color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)))
     )
     return alt.layer(totals, steps, title=title).properties(width=560, height=320)
 

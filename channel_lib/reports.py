@@ -266,38 +266,22 @@ def package_versions() -> dict[str, str]:
 
 
 # -- partners ---------------------------------------------------------------------------------------
-def _flagged_partners(ds, quarter: str) -> list[str]:
-    """Partners with signals in the quarter (``channel_lib.signals.flagged_partners``).
+def _flagged_partners(ds, quarter: str, plans_dir: str | Path | None = None) -> list[str]:
+    """Partners with signals in the quarter, then partners with an action still open from the
+    quarter before (their pack reviews it: the action-plan cycle needs it every quarter)."""
+    from .signals import flagged_partners
 
-    Until the signals module exists (or offers ``flagged_partners(ds, quarter)``), no partner is
-    flagged and a warning says so.
-    """
-    try:
-        from . import signals  # type: ignore[attr-defined]
-    except ImportError:
-        warnings.warn(
-            "'flagged' selects no partner: channel_lib.signals is not available yet; "
-            "use top:N, tier:NAME or a list of partner ids meanwhile",
-            UserWarning,
-            stacklevel=3,
-        )
-        return []
-    finder = getattr(signals, "flagged_partners", None)
-    if finder is None:
-        warnings.warn(
-            "'flagged' selects no partner: channel_lib.signals has no flagged_partners(ds, "
-            "quarter) yet; use top:N, tier:NAME or a list of partner ids meanwhile",
-            UserWarning,
-            stacklevel=3,
-        )
-        return []
-    found = finder(ds, quarter)
-    if hasattr(found, "columns") and "partner_id" in found.columns:
-        found = found["partner_id"]
-    return [str(p) for p in dict.fromkeys(found) if p is not None and str(p) != "nan"]
+    found = [str(p) for p in flagged_partners(ds, quarter)]
+    if plans_dir is not None:
+        from .partner_review import open_action_partners
+
+        found += open_action_partners(plans_dir, ds.calendar.shift_quarter(quarter, -1))
+    return list(dict.fromkeys(found))
 
 
-def select_partners(ds, quarter: str, spec: str | None) -> list[str]:
+def select_partners(
+    ds, quarter: str, spec: str | None, *, plans_dir: str | Path | None = None
+) -> list[str]:
     """The partner ids a partner-level notebook runs for, in a stable order.
 
     Parameters
@@ -306,9 +290,13 @@ def select_partners(ds, quarter: str, spec: str | None) -> list[str]:
     quarter : str
         The reporting quarter (``top:N`` ranks by revenue in it).
     spec : str
-        ``all``, ``none``, ``flagged`` (partners with signals), ``top:N`` (by revenue in the
+        ``all``, ``none``, ``flagged`` (partners with signals, and with ``plans_dir`` also
+        partners with an action open from the quarter before), ``top:N`` (by revenue in the
         quarter, ties by id), ``tier:NAME`` (case-insensitive), a comma list of ids, or
         several of these joined with ``+`` (union, first appearance first).
+
+    plans_dir : str or Path, optional
+        The plans folder whose action log ``flagged`` also reads.
 
     Returns
     -------
@@ -339,7 +327,7 @@ def select_partners(ds, quarter: str, spec: str | None) -> list[str]:
         if low == "all":
             chosen.update(dict.fromkeys(sorted(known)))
         elif low == "flagged":
-            chosen.update(dict.fromkeys(_flagged_partners(ds, quarter)))
+            chosen.update(dict.fromkeys(_flagged_partners(ds, quarter, plans_dir)))
         elif low.startswith("top:"):
             n_text = part.split(":", 1)[1]
             if not n_text.isdigit():
@@ -411,7 +399,7 @@ def _plan_quarter(
     partner_nbs = [(p, d) for p, d in notebooks if "partner_id" in d]
     names: dict[str, str] = {}
     if partner_nbs:
-        q.partners = select_partners(ds, label, partners_spec)
+        q.partners = select_partners(ds, label, partners_spec, plans_dir=values.get("plans_dir"))
         if q.partners:
             frame = ds.table("partners")
             names = dict(

@@ -159,22 +159,29 @@ def test_unknown_partner_id_is_a_parameter_error_that_names_it(tiny):
         reports.select_partners(tiny, QUARTER, "top:many")
 
 
-def test_flagged_without_the_signals_module_is_empty_with_a_warning(tiny, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "channel_lib.signals", None)  # import fails
-    with pytest.warns(UserWarning, match="'flagged' selects no partner"):
-        assert reports.select_partners(tiny, QUARTER, "flagged+top:1") == ["P3"]
-
-
 def test_flagged_partners_come_from_the_signals_module(tiny):
-    signals = pytest.importorskip("channel_lib.signals")
-    if not hasattr(signals, "flagged_partners"):
-        pytest.skip("channel_lib.signals has no flagged_partners yet")
+    from channel_lib import signals
+
     for quarter in ("FY2026-Q2", "FY2026-Q4"):
         assert reports.select_partners(tiny, quarter, "flagged") == signals.flagged_partners(
             tiny, quarter
         )
+
+
+def test_flagged_also_selects_partners_with_an_action_open_from_the_quarter_before(tiny, tmp_path):
+    from channel_lib import actions, signals
+
+    flagged = signals.flagged_partners(tiny, "FY2026-Q4")
+    quiet = next(p for p in ("P4", "P3", "P2", "P1") if p not in flagged)
+    actions.append_rows(tmp_path, [{
+        "action_id": "a1", "raised_in": "FY2026-Q3", "scope": f"partner:{quiet}",
+        "trigger": "target_gap", "action": "review the plan", "owner": "channel manager",
+        "due": "2026-06-30", "status": "open", "closed_in": "", "partner_id": quiet,
+        "recorded_in": "FY2026-Q3",
+    }])  # fmt: skip
+    chosen = reports.select_partners(tiny, "FY2026-Q4", "flagged", plans_dir=tmp_path)
+    assert chosen == [*flagged, quiet]
+    assert reports.select_partners(tiny, "FY2026-Q4", "flagged") == flagged
 
 
 def test_partner_notebook_runs_once_per_partner_into_partners_folder(hostile_batch):
