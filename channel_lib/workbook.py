@@ -131,7 +131,7 @@ def choose_quarter(ds: Dataset, quarter: str = "latest") -> tuple[str, str]:
             f"({reason})"
         )
     if quarter == latest:
-        return quarter, f"{quarter} was asked for, and it is the latest complete quarter: {reason}"
+        return quarter, reason
     return quarter, f"{quarter} was asked for; the data covers {first} to {latest} completely."
 
 
