@@ -12,7 +12,7 @@ QUARTER ?= latest
 PARTNERS ?= flagged+top:10
 PYTEST_ARGS ?=
 
-.PHONY: help venv reports test test-fast lab workshop bench lint format sample lock chromium clean
+.PHONY: help venv reports test lab bench lint format sample lock chromium clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,9 +53,6 @@ sample: $(STAMP)  ## regenerate data/sample/ from its documented seed
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks with the project kernel
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=.
-
-workshop: $(STAMP)  ## serve the workshop app with Voilà on 127.0.0.1
-	$(BIN)/channel-workbook workshop --data $(DATA) --plans $(PLANS)
 
 bench: $(STAMP)  ## run the benchmarks (generates a 10M-line set once under benchmarks/data)
 	$(BIN)/python benchmarks/run.py
