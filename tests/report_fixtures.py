@@ -274,8 +274,9 @@ def bad_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def browser():
     """Headless Debian chromium driven by Playwright (never downloads a browser)."""
     if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        pytest.fail("needs /usr/bin/chromium: run `make chromium` (apt-get install -y chromium)")
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield b

@@ -175,7 +175,8 @@ def test_sigkill_mid_batch_then_resume_gives_a_complete_correct_set(slow_noteboo
 
 # -- Dask --------------------------------------------------------------------------------------------
 def test_the_batch_runs_on_a_local_dask_cluster(tmp_path, slow_notebooks):
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     failing = tmp_path / "notebooks"
     failing.mkdir()
     (failing / "00_slow.ipynb").write_bytes((slow_notebooks / "00_slow.ipynb").read_bytes())

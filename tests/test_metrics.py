@@ -46,20 +46,9 @@ SAMPLE = ROOT / "data" / "sample"
 PROPERTY = settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _sample_ready() -> bool:
-    return (SAMPLE / "goals.yaml").exists() and any(SAMPLE.glob("sales.*"))
-
-
 DATASETS = [
     pytest.param(TINY, id="tiny"),
-    pytest.param(
-        SAMPLE,
-        id="sample",
-        marks=pytest.mark.skipif(
-            not _sample_ready(),
-            reason="data/sample/ is not generated yet (make sample): checked on tiny only",
-        ),
-    ),
+    pytest.param(SAMPLE, id="sample"),
 ]
 
 
@@ -160,11 +149,7 @@ def test_summary_equals_plain_sql_to_the_cent(case, by, period):
 
 def test_cost_to_serve_and_contribution_equal_plain_sql(case):
     folder, ds = case
-    if (
-        not (folder / "channel_costs.csv").exists()
-        and not (folder / "channel_costs.parquet").exists()
-    ):
-        pytest.skip(f"{folder} has no channel_costs file")
+    assert (folder / "channel_costs.csv").exists() or (folder / "channel_costs.parquet").exists()
     month = "CAST(CASE WHEN length(month) = 7 THEN month || '-01' ELSE month END AS DATE)"
     costs = duckdb.sql(f"""
         SELECT {_period_sql(folder, "quarter", month)} AS period, channel_id,

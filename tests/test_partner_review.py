@@ -31,8 +31,6 @@ SAMPLE = ROOT / "data" / "sample"
 NOTEBOOK = ROOT / "notebooks" / "06_partner_review.ipynb"
 Q4, Q3 = "FY2026-Q4", "FY2026-Q3"
 
-pytestmark = pytest.mark.skipif(not (SAMPLE / "goals.yaml").exists(), reason="needs data/sample")
-
 
 def truth() -> pd.DataFrame:
     return pd.read_csv(SAMPLE / "ground_truth.csv", dtype=str, keep_default_na=False)

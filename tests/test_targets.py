@@ -436,8 +436,7 @@ def extra_reports(tmp_path_factory, batch_reports) -> dict[str, Path]:
             )  # fmt: skip
             export_html(ipynb, folder / f"{name}.html", title=f"Target setting {name}")
 
-    if not NOTEBOOK.exists():
-        pytest.skip("notebook 02 is not there")
+    assert NOTEBOOK.exists(), f"{NOTEBOOK} is missing"
     folder = _shared_folder(tmp_path_factory, "targets-extra-runs", build)
     return {"folder": folder, **{name: folder / f"{name}.html" for name in EXTRA_RUNS}}
 
