@@ -563,7 +563,15 @@ def _write_quarter(q: _Quarter, *, common: dict[str, Any], kpis: str, finished: 
 def _progress(total: int):
     from tqdm import tqdm  # plain tqdm: tqdm.auto would be a widget inside a kernel
 
-    return tqdm(total=total, desc="reports", unit="report", file=sys.stderr, dynamic_ncols=True)
+    # disable=None: a bar on a terminal; in a CI log or a file only the one line per report
+    return tqdm(
+        total=total,
+        desc="reports",
+        unit="report",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        disable=None,
+    )
 
 
 # -- the batch ----------------------------------------------------------------------------------------

@@ -52,6 +52,11 @@ class Workbook:
         return self.dataset.calendar.year_of_quarter(self.quarter)
 
     @property
+    def channel_ids(self) -> list[str]:
+        """Channel ids in ``channels.csv`` order (the order that fixes each channel's colour)."""
+        return [str(c) for c in self.dataset.table("channels")["channel_id"]]
+
+    @property
     def quarters(self) -> list[str]:
         """Every fiscal quarter from the first one with sales to the reporting quarter, in order."""
         first = self.dataset.calendar.quarter_of(sales_coverage(self.dataset)["first_date"].min())
