@@ -244,15 +244,6 @@ def check_parameters(
             )
 
 
-def _quarters(wb: Workbook) -> list[str]:
-    """``wb.quarters`` (a scan of the sales dates each time it is read), memoised per workbook."""
-    key = (wb.quarter, id(wb.dataset))
-    cache = vars(wb).setdefault("_alignment_quarters", {})
-    if key not in cache:
-        cache[key] = list(wb.quarters)
-    return cache[key]
-
-
 def available_years(wb: Workbook) -> list[str]:
     """Fiscal years with a ``goals.yaml`` section and sales, up to the reporting quarter's year.
 
@@ -263,7 +254,7 @@ def available_years(wb: Workbook) -> list[str]:
     ['FY2025', 'FY2026']
     """
     cal = wb.dataset.calendar
-    with_sales = {cal.year_of_quarter(q) for q in _quarters(wb)}
+    with_sales = {cal.year_of_quarter(q) for q in wb.quarters}
     return [y for y in wb.dataset.goals.years if y in with_sales and y <= wb.year]
 
 
@@ -313,7 +304,7 @@ def resolve_settings(
             f"to the reporting quarter {wb.quarter} are {', '.join(years) or 'none'}"
         )
     cal = wb.dataset.calendar
-    quarters = tuple(q for q in _quarters(wb) if cal.year_of_quarter(q) == chosen)
+    quarters = tuple(q for q in wb.quarters if cal.year_of_quarter(q) == chosen)
     if managing_for == "goals":
         mf, mf_source = wb.dataset.goals.years[chosen].managing_for, "goals.yaml"
     else:
@@ -493,7 +484,7 @@ def channel_actuals(wb: Workbook, settings: Settings) -> pd.DataFrame:
     frame = frame[frame["revenue_cents"] > 0].reset_index(drop=True)
     for c in [c for c in frame.columns if c.endswith("_cents")]:
         frame[c] = frame[c].fillna(0).astype("int64")
-    first_quarter = _quarters(wb)[0]
+    first_quarter = wb.quarters[0]
     prior_in_data = cal.shift_quarter(settings.quarters[0], -4) >= first_quarter
     frame["year"] = settings.year
     frame["revenue"] = frame["revenue_cents"] / 100.0
@@ -620,7 +611,7 @@ def channel_actuals(wb: Workbook, settings: Settings) -> pd.DataFrame:
         full_prev = _window(
             ds,
             [],
-            [q for q in _quarters(wb) if cal.year_of_quarter(q) == _previous_year(settings.year)],
+            [q for q in wb.quarters if cal.year_of_quarter(q) == _previous_year(settings.year)],
         )
         base = int(full_prev["revenue_cents"].iloc[0]) if len(full_prev) else 0
         company["required_growth"] = (
@@ -1169,7 +1160,7 @@ def dependency(wb: Workbook, settings: Settings) -> pd.DataFrame:
     2       WEB  0.169       False
     """
     ds = wb.dataset
-    in_data = set(_quarters(wb))
+    in_data = set(wb.quarters)
     parts = []
     for dim in ("channel_id", "partner_id"):
         shares = {}
@@ -1218,7 +1209,7 @@ def concentration_history(wb: Workbook, settings: Settings) -> pd.DataFrame:
     parts = []
     for dim, name in (("channel_id", "channels"), ("partner_id", "partners")):
         c = metrics.concentration(
-            wb.dataset, by=dim, period="quarter", periods=_quarters(wb),
+            wb.dataset, by=dim, period="quarter", periods=wb.quarters,
             threshold=settings.dependency_threshold,
         )  # fmt: skip
         for measure, col in (("Largest share", "largest_share"), ("HHI", "hhi")):

@@ -8,6 +8,7 @@ before any analysis runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -56,7 +57,7 @@ class Workbook:
         """Channel ids in ``channels.csv`` order (the order that fixes each channel's colour)."""
         return [str(c) for c in self.dataset.table("channels")["channel_id"]]
 
-    @property
+    @cached_property
     def quarters(self) -> list[str]:
         """Every fiscal quarter from the first one with sales to the reporting quarter, in order."""
         first = self.dataset.calendar.quarter_of(sales_coverage(self.dataset)["first_date"].min())
