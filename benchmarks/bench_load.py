@@ -15,8 +15,7 @@ equal to the cent. The child process reports its own peak RSS (``getrusage(RUSAG
 each figure is that measurement's alone.
 
 The dataset is generated once under ``benchmarks/data/`` (git-ignored) with
-:func:`channel_lib.sample.generate_sample` (``scale=100``), or, when that is not available, with
-the contract-conforming synthetic set of :mod:`make_data`.
+:func:`channel_lib.sample.generate_sample` (``scale=100``, about 17 s).
 """
 
 from __future__ import annotations
@@ -42,31 +41,26 @@ TARGET_PEAK_GIB = 4.0
 
 # -- the dataset ---------------------------------------------------------------------------------------
 def ensure_data(*, scale: float = SCALE, seed: int = SEED) -> tuple[dict[str, Path], str]:
-    """Generate the benchmark dataset once; return ``{format: folder}`` and how it was made."""
-    try:
-        from channel_lib.sample import generate_sample
-    except ImportError:
-        generate_sample = None
-    if generate_sample is not None:
-        out = DATA / f"sample-seed{seed}-scale{scale:g}"
-        marker = out.with_suffix(".complete")
-        if not marker.exists():
-            print(
-                f"generating {out} with channel_lib.sample.generate_sample (once) ...", flush=True
-            )
-            generate_sample(out, seed=seed, scale=scale, formats=("csv", "parquet"))
-            marker.write_text(json.dumps({"seed": seed, "scale": scale}))
-        how = f"channel_lib.sample.generate_sample(seed={seed}, scale={scale:g})"
-        return {"csv": out, "parquet": out / "parquet"}, how
-    from make_data import build
+    """Generate the benchmark dataset once; return ``{format: folder}`` and how it was made.
 
-    out = DATA / "synthetic-10M"
+    The folder name carries a hash of the generator's source, so a change of the generator makes
+    a new set instead of measuring a stale one.
+    """
+    import hashlib
+
+    from channel_lib import sample
+    from channel_lib.sample import generate_sample
+
+    sources = sorted(Path(sample.__file__).parent.glob("*.py"))
+    version = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:10]
+    out = DATA / f"sample-seed{seed}-scale{scale:g}-{version}"
     marker = out.with_suffix(".complete")
     if not marker.exists():
-        print(f"generating {out} with benchmarks/make_data.py (once) ...", flush=True)
-        build(out, 10_000_000)
-        marker.write_text("{}")
-    return {"csv": out / "csv", "parquet": out / "parquet"}, "benchmarks/make_data.py (synthetic)"
+        print(f"generating {out} with channel_lib.sample.generate_sample (once) ...", flush=True)
+        generate_sample(out, seed=seed, scale=scale, formats=("csv", "parquet"))
+        marker.write_text(json.dumps({"seed": seed, "scale": scale, "generator": version}))
+    how = f"channel_lib.sample.generate_sample(seed={seed}, scale={scale:g})"
+    return {"csv": out, "parquet": out / "parquet"}, how
 
 
 # -- the two measured workloads ----------------------------------------------------------------------
