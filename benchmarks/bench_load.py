@@ -54,7 +54,7 @@ def ensure_data(*, scale: float = SCALE, seed: int = SEED) -> tuple[dict[str, Pa
     sources = sorted(Path(sample.__file__).parent.glob("*.py"))
     version = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:10]
     out = DATA / f"sample-seed{seed}-scale{scale:g}-{version}"
-    marker = out.with_suffix(".complete")
+    marker = out.parent / f"{out.name}.complete"
     if not marker.exists():
         print(f"generating {out} with channel_lib.sample.generate_sample (once) ...", flush=True)
         generate_sample(out, seed=seed, scale=scale, formats=("csv", "parquet"))
