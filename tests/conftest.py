@@ -33,6 +33,23 @@ def tiny():
     return load_dataset(TINY)
 
 
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory):
+    """``small_sample(seed, scale=0.2)`` → folder of a generated sample, made once per test session
+    and shared by the xdist workers (the seeds 1-5 checks of several modules use the same sets)."""
+    from report_fixtures import _shared_folder
+
+    from channel_lib.sample import generate_sample
+
+    def get(seed: int, scale: float = 0.2) -> Path:
+        def build(folder: Path) -> None:
+            generate_sample(folder, seed=seed, scale=scale)
+
+        return _shared_folder(tmp_path_factory, f"sample-seed{seed}-scale{scale:g}", build)
+
+    return get
+
+
 @pytest.fixture
 def tiny_copy(tmp_path: Path) -> Path:
     """A writable copy of the tiny dataset, for corrupting."""

@@ -321,19 +321,10 @@ def test_phasing_keeps_each_channels_year_and_follows_its_season(sample_plan):
 
 # -- seeds 1-5 --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def seeds(tmp_path_factory) -> dict[int, Path]:
+def seeds(small_sample) -> dict[int, Path]:
     """Seeds 1-5 of the generator at scale 0.2, generated once per test session (shared between
     xdist workers under a lock)."""
-    from report_fixtures import _shared_folder
-
-    def build(folder: Path) -> None:
-        from channel_lib.sample import generate_sample
-
-        for seed in SEEDS:
-            generate_sample(folder / f"seed{seed}", seed=seed, scale=0.2)
-
-    base = _shared_folder(tmp_path_factory, "investment-seeds", build)
-    return {seed: base / f"seed{seed}" for seed in SEEDS}
+    return {seed: small_sample(seed, 0.2) for seed in SEEDS}
 
 
 def test_seeds_planted_curve_in_its_interval_on_4_of_5_and_revenue_driven_spend_flagged(

@@ -224,15 +224,14 @@ DATASETS = ["committed", *[f"seed{k}" for k in range(1, 6)]]
 
 
 @pytest.fixture(scope="module", params=DATASETS)
-def truth(request, tmp_path_factory) -> Truth:
+def truth(request, small_sample) -> Truth:
     """The committed sample, and seeds 1-5 generated at a small scale."""
     name = request.param
     if name not in _TRUTHS:
         if name == "committed":
             folder = SAMPLE
         else:
-            folder = tmp_path_factory.mktemp(name)
-            generate_sample(folder, seed=int(name[4:]), scale=SMALL_SCALE)
+            folder = small_sample(int(name[4:]), SMALL_SCALE)
         _TRUTHS[name] = Truth(folder)
     return _TRUTHS[name]
 

@@ -61,16 +61,13 @@ _CASES: dict[str, Case] = {}
 
 
 @pytest.fixture(scope="module", params=DATASETS)
-def case(request, tmp_path_factory) -> Case:
+def case(request, small_sample) -> Case:
     name = request.param
     if name not in _CASES:
         if name == "committed":
             folder = SAMPLE
         else:
-            from channel_lib.sample import generate_sample  # tests may use the generator
-
-            folder = tmp_path_factory.mktemp(name)
-            generate_sample(folder, seed=int(name[4:]), scale=SMALL_SCALE)
+            folder = small_sample(int(name[4:]), SMALL_SCALE)
         _CASES[name] = Case(name, folder)
     return _CASES[name]
 

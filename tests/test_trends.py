@@ -57,16 +57,9 @@ def months_apart(a: pd.Timestamp, b: pd.Timestamp) -> int:
 
 # -- fixtures ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def seed_dirs(tmp_path_factory) -> dict[int, Path]:
-    """Seeds 1-5 of the sample generator at a small scale, generated once for this module."""
-    from channel_lib.sample import generate_sample
-
-    base = tmp_path_factory.mktemp("trend-seeds")
-    out = {}
-    for seed in SEEDS:
-        generate_sample(base / f"seed{seed}", seed=seed, scale=SMALL_SCALE)
-        out[seed] = base / f"seed{seed}"
-    return out
+def seed_dirs(small_sample) -> dict[int, Path]:
+    """Seeds 1-5 of the sample generator at a small scale (the session-wide `small_sample`)."""
+    return {seed: small_sample(seed, SMALL_SCALE) for seed in SEEDS}
 
 
 @pytest.fixture(scope="module")
