@@ -636,6 +636,7 @@ def run_batch(
     from .batch import FRESH_ENGINE, WARM_ENGINE, execute_task, make_executor
     from .data import load_dataset
     from .prepared import PREPARED_ENV, prepare_dataset
+    from .widgets.core import BATCH_ENV
 
     ds = load_dataset(data_dir)
     quarters = resolve_quarters(ds, quarter)
@@ -646,7 +647,7 @@ def run_batch(
     prepared = prepare_dataset(ds, out_dir / ".prepared")
     engine = FRESH_ENGINE if fresh_kernels else WARM_ENGINE
     values = {"data_dir": str(Path(ds.folder).resolve()), "plans_dir": str(plans)}
-    env = {PREPARED_ENV: str(prepared)}
+    env = {PREPARED_ENV: str(prepared), BATCH_ENV: "1"}  # batch: explore sections render static
     common = {
         "parameters": values,
         "data_dir": values["data_dir"],

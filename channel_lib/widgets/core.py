@@ -1,0 +1,372 @@
+"""What every interactive explorer shares: batch detection, debouncing, filters, and the base class.
+
+An *explorer* is a few ipywidgets controls, an output area, and two plain methods:
+
+- :meth:`Explorer.compute` — the analysis call of ``channel_lib`` for the controls' values (pure:
+  values in, a result out; unit-tested without a browser);
+- :meth:`Explorer.render` — the displayable objects (charts, tables, markdown) for that result.
+
+Moving a control calls both through a :class:`Debouncer`, so dragging a slider runs the
+recomputation at most twice per burst instead of once per intermediate value. The output area is
+replaced as a whole (its ``outputs`` trait is set), which works from any callback context, and
+charts are drawn by the offline renderer of :mod:`channel_lib.html` (no network).
+
+When a notebook runs unattended — the batch runner sets ``CHANNEL_WORKBOOK_BATCH=1`` for its
+kernels, and any run outside a Jupyter kernel counts too — :meth:`Explorer.show` renders a static
+table of the controls and their default values instead of live widgets, so reports never contain
+dead widgets.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..html import _in_ipython_kernel, chart_html, table, vega_bundle_html
+from ..html import _state as _offline_state
+
+#: Environment variable the batch runner sets in its kernels: widgets then render static defaults.
+BATCH_ENV = "CHANNEL_WORKBOOK_BATCH"
+
+#: Seconds a burst of control changes must pause before the trailing recomputation runs.
+DEFAULT_WAIT = 0.15
+
+#: Value of a filter that keeps everything.
+ALL = "(all)"
+
+
+def batch_mode() -> bool:
+    """Whether the notebook runs unattended (papermill batch, script) rather than in Lab or Voilà.
+
+    True when ``CHANNEL_WORKBOOK_BATCH`` is set to anything but ``""``/``"0"`` (the batch runner
+    sets it in its kernels) or when there is no Jupyter kernel at all (a plain Python process).
+    Run papermill yourself with ``CHANNEL_WORKBOOK_BATCH=1`` to get the same static output.
+
+    Examples
+    --------
+    >>> batch_mode()  # doctests run outside a kernel
+    True
+    """
+    if os.environ.get(BATCH_ENV, "") not in ("", "0"):
+        return True
+    return not _in_ipython_kernel()
+
+
+class Debouncer:
+    """Call ``fn`` on the first change of a burst and once more after the burst, never in between.
+
+    Leading and trailing edge: an idle debouncer runs ``fn`` at once (the first keypress feels
+    instant); further calls within ``wait`` seconds of the previous call are coalesced into one
+    trailing run with the *latest* arguments, ``wait`` seconds after the last call. So a burst of
+    any length costs at most two runs.
+
+    Parameters
+    ----------
+    fn : callable
+        What to run (e.g. an explorer's refresh).
+    wait : float
+        Quiet time in seconds that ends a burst.
+    schedule : callable, optional
+        ``schedule(delay, callback) -> handle with .cancel()``. Default: the running asyncio loop's
+        ``call_later`` when there is one (inside a Jupyter kernel: callbacks then run on the
+        kernel's main thread, like the widget callbacks), else a ``threading.Timer``.
+
+    Attributes
+    ----------
+    runs : int
+        How many times ``fn`` has run.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> d = Debouncer(seen.append, wait=0.05)
+    >>> for i in range(10):
+    ...     d(i)
+    >>> d.flush()
+    >>> seen, d.runs
+    ([0, 9], 2)
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        wait: float = DEFAULT_WAIT,
+        *,
+        schedule: Callable[[float, Callable[[], None]], Any] | None = None,
+    ) -> None:
+        self.fn = fn
+        self.wait = float(wait)
+        self.runs = 0
+        self._schedule = schedule
+        self._handle: Any = None
+        self._pending: tuple[tuple, dict] | None = None
+        self._last_call = float("-inf")
+        self._lock = threading.RLock()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            now = time.monotonic()
+            idle = self._handle is None and now - self._last_call >= self.wait
+            self._last_call = now
+            if idle:
+                self._pending = None
+                self._run(args, kwargs)
+                self._handle = self._later(self._fire)
+                return
+            self._pending = (args, kwargs)
+            if self._handle is not None:
+                self._handle.cancel()
+            self._handle = self._later(self._fire)
+
+    def flush(self) -> None:
+        """Run the pending trailing call now (if any) and cancel its timer."""
+        with self._lock:
+            if self._handle is not None:
+                self._handle.cancel()
+                self._handle = None
+            pending, self._pending = self._pending, None
+            if pending is not None:
+                self._run(*pending)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self._handle = None
+            pending, self._pending = self._pending, None
+            if pending is not None:
+                self._run(*pending)
+
+    def _run(self, args: tuple, kwargs: dict) -> None:
+        self.runs += 1
+        self.fn(*args, **kwargs)
+
+    def _later(self, callback: Callable[[], None]) -> Any:
+        if self._schedule is not None:
+            return self._schedule(self.wait, callback)
+        try:
+            import asyncio
+
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            timer = threading.Timer(self.wait, callback)
+            timer.daemon = True
+            timer.start()
+            return timer
+        return loop.call_later(self.wait, callback)
+
+
+# -- display helpers ------------------------------------------------------------------------------
+def mimebundle(obj: Any) -> dict[str, Any]:
+    """The display data of ``obj`` as a Jupyter mimebundle (charts drawn by the offline renderer).
+
+    Altair charts become the ``<div>`` + ``vegaEmbed`` call of :func:`channel_lib.html.chart_html`
+    (the vega bundle itself is put on the page once by :meth:`Explorer.show`); strings become
+    plain text; anything else is formatted by IPython (tables and markdown from
+    :mod:`channel_lib.html` carry ``text/html`` / ``text/markdown``).
+
+    Examples
+    --------
+    >>> sorted(mimebundle("hello"))
+    ['text/plain']
+    >>> import altair as alt
+    >>> "vegaEmbed" in mimebundle(alt.Chart().mark_point())["text/html"]
+    True
+    """
+    import altair as alt
+
+    if isinstance(obj, alt.TopLevelMixin):
+        return {"text/html": chart_html(obj.to_dict()), "text/plain": "<Altair chart>"}
+    if isinstance(obj, str):
+        return {"text/plain": obj}
+    from IPython.core.formatters import DisplayFormatter
+
+    data, _ = DisplayFormatter().format(obj)
+    return data
+
+
+def output_records(objects: Iterable[Any]) -> tuple[dict[str, Any], ...]:
+    """Output-widget records (``display_data``) for ``objects``, in order; ``None`` is skipped."""
+    return tuple(
+        {"output_type": "display_data", "data": mimebundle(o), "metadata": {}}
+        for o in objects
+        if o is not None
+    )
+
+
+def _ensure_bundle_on_page() -> None:
+    """Put the vega bundle on the page ahead of the first chart (shared with the offline renderer).
+
+    :func:`channel_lib.html.enable_offline_charts` (run when :mod:`channel_lib.charts` is imported,
+    so again when a notebook is re-run from the top) makes the next chart re-emit it.
+    """
+    if _offline_state["bundle_emitted"]:
+        return
+    from IPython.display import HTML, display
+
+    display(HTML(vega_bundle_html()))
+    _offline_state["bundle_emitted"] = True
+
+
+# -- filter controls ------------------------------------------------------------------------------
+def choice_filter(
+    description: str, values: Iterable[Any], *, value: Any = ALL, include_all: bool = True
+):
+    """A dropdown over ``values`` (sorted, de-duplicated, ``None`` dropped), with ``(all)`` first.
+
+    Examples
+    --------
+    >>> w = choice_filter("Tier", ["Gold", "Silver", "Gold", None])
+    >>> list(w.options), w.value
+    (['(all)', 'Gold', 'Silver'], '(all)')
+    """
+    import ipywidgets as w
+
+    options = sorted({str(v) for v in values if v is not None and not pd.isna(v)})
+    if include_all:
+        options = [ALL, *options]
+    if value not in options:
+        value = options[0] if options else None
+    return w.Dropdown(description=description, options=options, value=value)
+
+
+def quarter_selector(quarters: Sequence[str], value: str):
+    """A dropdown of fiscal quarters (oldest first), set to ``value``."""
+    import ipywidgets as w
+
+    return w.Dropdown(description="Quarter", options=list(quarters), value=value)
+
+
+def keep(frame: pd.DataFrame, filters: Mapping[str, Any]) -> pd.DataFrame:
+    """Rows of ``frame`` whose columns equal the filter values; ``(all)`` or ``None`` keeps all.
+
+    Filters on columns the frame does not have are ignored (a channel-level frame has no tier).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"channel_id": ["A", "B"], "tier": ["Gold", "Silver"]})
+    >>> keep(f, {"channel_id": "B", "tier": ALL, "region": "EU"})["tier"].tolist()
+    ['Silver']
+    """
+    mask = pd.Series(True, index=frame.index)
+    for column, value in filters.items():
+        if value in (None, ALL) or column not in frame.columns:
+            continue
+        mask &= frame[column].astype("string") == str(value)
+    return frame[mask]
+
+
+# -- the base class -------------------------------------------------------------------------------
+class Explorer:
+    """Controls that re-run one analysis and redraw its charts (subclass and fill in two methods).
+
+    Subclasses set :attr:`title`, build :attr:`controls` (name → ipywidgets control) in
+    ``__init__`` before calling ``super().__init__()``, and implement :meth:`compute` and
+    :meth:`render`.
+
+    Parameters
+    ----------
+    wait : float
+        Debounce quiet time in seconds (:class:`Debouncer`).
+
+    Attributes
+    ----------
+    controls : dict of str to ipywidgets.Widget
+        The controls, by the keyword :meth:`compute` takes.
+    result : object
+        What the last :meth:`refresh` computed.
+    output : ipywidgets.Output
+        Where :meth:`refresh` draws.
+    """
+
+    title: str = "Explore"
+    #: One sentence under the title: what the controls change.
+    intro: str = ""
+    controls: dict[str, Any]
+
+    def __init__(self, *, wait: float = DEFAULT_WAIT) -> None:
+        import ipywidgets as w
+
+        self.output = w.Output()
+        self.result: Any = None
+        self.refresh_count = 0
+        self._debounced = Debouncer(self.refresh, wait)
+        for control in self.controls.values():
+            control.observe(self._changed, names="value")
+
+    # -- to implement -----------------------------------------------------------------------------
+    def compute(self, **values: Any) -> Any:
+        """The analysis result for these control values (keyword = control name)."""
+        raise NotImplementedError
+
+    def render(self, result: Any) -> list[Any]:
+        """The charts, tables and markdown that show ``result``, in page order."""
+        raise NotImplementedError
+
+    # -- provided ---------------------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        """The controls' current values, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def defaults(self) -> pd.DataFrame:
+        """The controls and their current values as a two-column frame (for static output)."""
+        return pd.DataFrame(
+            {
+                "control": [c.description or n for n, c in self.controls.items()],
+                "value": [_describe(c.value) for c in self.controls.values()],
+            }
+        )
+
+    def refresh(self) -> Any:
+        """Recompute for the current values and replace the output area's contents.
+
+        Returns
+        -------
+        object
+            The new :attr:`result`.
+        """
+        self.result = self.compute(**self.values())
+        self.output.outputs = output_records(self.render(self.result))
+        self.refresh_count += 1
+        return self.result
+
+    def _changed(self, change: Mapping[str, Any]) -> None:
+        self._debounced()
+
+    @property
+    def widget(self):
+        """The whole explorer as one ipywidgets box: title, controls, output."""
+        import ipywidgets as w
+
+        header = w.HTML(f"<h3>{self.title}</h3>" + (f"<p>{self.intro}</p>" if self.intro else ""))
+        controls = w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap"))
+        return w.VBox([header, controls, self.output])
+
+    def show(self):
+        """Live controls in JupyterLab / Voilà; a static table of the defaults in batch mode.
+
+        Returns
+        -------
+        ipywidgets.VBox or IPython.display.HTML
+            What the notebook cell should display.
+        """
+        if batch_mode():
+            return table(
+                self.defaults(),
+                caption=f"{self.title}: interactive controls (open the notebook in JupyterLab "
+                "to use them); this report shows their default values",
+            )
+        _ensure_bundle_on_page()
+        self.refresh()
+        return self.widget
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, tuple):
+        return " to ".join(_describe(v) for v in value)
+    return str(value)
