@@ -155,8 +155,15 @@ def run_notebook(
     ------
     papermill.PapermillExecutionError
         When a cell raises; the executed notebook is written first.
+
+    Notes
+    -----
+    The kernel runs with ``CHANNEL_WORKBOOK_BATCH=1`` (:data:`channel_lib.widgets.BATCH_ENV`), so
+    the notebooks' explore sections show a static table of their defaults instead of live widgets.
     """
     import papermill
+
+    from .widgets.core import BATCH_ENV
 
     if engine and engine != "nbclient":
         from .batch import register_engine
@@ -169,6 +176,8 @@ def run_notebook(
         prefix=f".{output_ipynb.stem}.", suffix=".running.ipynb", dir=output_ipynb.parent
     )
     os.close(fd)
+    batch_before = os.environ.get(BATCH_ENV)
+    os.environ[BATCH_ENV] = "1"  # the kernel inherits it: explore sections render static defaults
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -184,6 +193,10 @@ def run_notebook(
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     finally:
+        if batch_before is None:
+            os.environ.pop(BATCH_ENV, None)
+        else:
+            os.environ[BATCH_ENV] = batch_before
         if Path(tmp).stat().st_size > 0:
             os.chmod(tmp, 0o644)  # mkstemp makes 0600
             os.replace(tmp, output_ipynb)
@@ -636,7 +649,6 @@ def run_batch(
     from .batch import FRESH_ENGINE, WARM_ENGINE, execute_task, make_executor
     from .data import load_dataset
     from .prepared import PREPARED_ENV, prepare_dataset
-    from .widgets.core import BATCH_ENV
 
     ds = load_dataset(data_dir)
     quarters = resolve_quarters(ds, quarter)
@@ -647,7 +659,7 @@ def run_batch(
     prepared = prepare_dataset(ds, out_dir / ".prepared")
     engine = FRESH_ENGINE if fresh_kernels else WARM_ENGINE
     values = {"data_dir": str(Path(ds.folder).resolve()), "plans_dir": str(plans)}
-    env = {PREPARED_ENV: str(prepared), BATCH_ENV: "1"}  # batch: explore sections render static
+    env = {PREPARED_ENV: str(prepared)}
     common = {
         "parameters": values,
         "data_dir": values["data_dir"],
