@@ -13,8 +13,8 @@ charts are drawn by the offline renderer of :mod:`channel_lib.html` (no network)
 
 When a notebook runs unattended — the batch runner sets ``CHANNEL_WORKBOOK_BATCH=1`` for its
 kernels, and any run outside a Jupyter kernel counts too — :meth:`Explorer.show` renders a static
-table of the controls and their default values instead of live widgets, so reports never contain
-dead widgets.
+table of the controls and their default values and creates no widget at all, so reports (and the
+executed notebooks behind them) never contain dead widgets.
 """
 
 from __future__ import annotations
@@ -261,11 +261,18 @@ def keep(frame: pd.DataFrame, filters: Mapping[str, Any]) -> pd.DataFrame:
 
 # -- the base class -------------------------------------------------------------------------------
 class Explorer:
-    """Controls that re-run one analysis and redraw its charts (subclass and fill in two methods).
+    """Controls that re-run one analysis and redraw its charts (subclass and fill in four members).
 
-    Subclasses set :attr:`title`, build :attr:`controls` (name → ipywidgets control) in
-    ``__init__`` before calling ``super().__init__()``, and implement :meth:`compute` and
-    :meth:`render`.
+    Subclasses set :attr:`title` (and :attr:`intro`, :attr:`labels`) and implement
+
+    - :meth:`initial_values` — the controls' starting values by name (no widgets involved);
+    - :meth:`build_controls` — the ipywidgets controls for those names, set to those values;
+    - :meth:`compute` — the analysis result for a set of values (keyword = control name);
+    - :meth:`render` — the charts, tables and markdown showing a result.
+
+    No widget is created until :attr:`controls` or :attr:`widget` is first used, and in batch mode
+    :meth:`show` never uses them: a papermill run opens no widget comms (no widget state lands in
+    the executed notebook) and shows a static table of the defaults.
 
     Parameters
     ----------
@@ -274,30 +281,38 @@ class Explorer:
 
     Attributes
     ----------
-    controls : dict of str to ipywidgets.Widget
-        The controls, by the keyword :meth:`compute` takes.
+    initial : dict
+        The starting values (:meth:`initial_values`).
     result : object
-        What the last :meth:`refresh` computed.
-    output : ipywidgets.Output
-        Where :meth:`refresh` draws.
+        What the last :meth:`refresh` computed (``None`` before the first).
+    refresh_count : int
+        How many refreshes ran (the debouncer keeps it low while a slider moves).
     """
 
     title: str = "Explore"
     #: One sentence under the title: what the controls change.
     intro: str = ""
-    controls: dict[str, Any]
+    #: Reader-facing name of each control (defaults to the control's name).
+    labels: Mapping[str, str] = {}
 
     def __init__(self, *, wait: float = DEFAULT_WAIT) -> None:
-        import ipywidgets as w
-
-        self.output = w.Output()
+        self.initial: dict[str, Any] = dict(self.initial_values())
         self.result: Any = None
         self.refresh_count = 0
+        self._wait = wait
+        self._controls: dict[str, Any] | None = None
+        self._output: Any = None
         self._debounced = Debouncer(self.refresh, wait)
-        for control in self.controls.values():
-            control.observe(self._changed, names="value")
 
     # -- to implement -----------------------------------------------------------------------------
+    def initial_values(self) -> Mapping[str, Any]:
+        """The controls' starting values, by the keyword :meth:`compute` takes."""
+        raise NotImplementedError
+
+    def build_controls(self) -> dict[str, Any]:
+        """The ipywidgets controls, by name, set to :attr:`initial` (called once, interactively)."""
+        raise NotImplementedError
+
     def compute(self, **values: Any) -> Any:
         """The analysis result for these control values (keyword = control name)."""
         raise NotImplementedError
@@ -307,16 +322,46 @@ class Explorer:
         raise NotImplementedError
 
     # -- provided ---------------------------------------------------------------------------------
+    @property
+    def controls(self) -> dict[str, Any]:
+        """The controls (built and wired to :meth:`refresh` through the debouncer on first use)."""
+        if self._controls is None:
+            self._controls = self.build_controls()
+            for control in self._controls.values():
+                control.observe(self._changed, names="value")
+        return self._controls
+
+    @property
+    def output(self):
+        """The ``ipywidgets.Output`` area that :meth:`refresh` replaces."""
+        if self._output is None:
+            import ipywidgets as w
+
+            self._output = w.Output()
+        return self._output
+
     def values(self) -> dict[str, Any]:
-        """The controls' current values, by name."""
-        return {name: control.value for name, control in self.controls.items()}
+        """The controls' current values by name (the initial values while no widget exists)."""
+        if self._controls is None:
+            return dict(self.initial)
+        return {name: control.value for name, control in self._controls.items()}
 
     def defaults(self) -> pd.DataFrame:
-        """The controls and their current values as a two-column frame (for static output)."""
+        """The controls and their starting values as a two-column frame (for static output).
+
+        Examples
+        --------
+        >>> class Demo(Explorer):
+        ...     labels = {"budget": "Budget per month"}
+        ...     def initial_values(self):
+        ...         return {"budget": 1500.0, "method": "blend"}
+        >>> Demo().defaults().to_dict("list")
+        {'control': ['Budget per month', 'method'], 'value': ['1,500', 'blend']}
+        """
         return pd.DataFrame(
             {
-                "control": [c.description or n for n, c in self.controls.items()],
-                "value": [_describe(c.value) for c in self.controls.values()],
+                "control": [self.labels.get(name, name) for name in self.initial],
+                "value": [_describe(v) for v in self.initial.values()],
             }
         )
 
