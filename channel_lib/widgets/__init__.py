@@ -5,9 +5,25 @@ in JupyterLab or Voilà and a static table of its defaults when papermill runs t
 batch (:func:`batch_mode`). The workshop app (``notebooks/workshop.ipynb``) strings the same
 explorers together for a projector.
 
-- :mod:`.core` — :func:`batch_mode`, :class:`Debouncer`, filter controls, the :class:`Explorer` base.
+- :mod:`.core` — :func:`batch_mode`, :class:`Debouncer`, filter controls, :func:`whole_units`,
+  the :class:`Explorer` base.
+- :mod:`.planning` — :class:`TargetExplorer` (notebook 02: method and blend weights, targets
+  re-split live) and :class:`AllocationExplorer` (notebook 03: budget and limits, the budget
+  re-split live); both save their choice to the plans folder.
 """
 
-from .core import ALL, BATCH_ENV, Debouncer, Explorer, batch_mode, choice_filter, keep
+from .core import ALL, BATCH_ENV, Debouncer, Explorer, batch_mode, choice_filter, keep, whole_units
+from .planning import AllocationExplorer, TargetExplorer
 
-__all__ = ["ALL", "BATCH_ENV", "Debouncer", "Explorer", "batch_mode", "choice_filter", "keep"]
+__all__ = [
+    "ALL",
+    "BATCH_ENV",
+    "AllocationExplorer",
+    "Debouncer",
+    "Explorer",
+    "TargetExplorer",
+    "batch_mode",
+    "choice_filter",
+    "keep",
+    "whole_units",
+]

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..html import _in_ipython_kernel, chart_html, table, vega_bundle_html
@@ -211,6 +212,43 @@ def _ensure_bundle_on_page() -> None:
     _offline_state["bundle_emitted"] = True
 
 
+def whole_units(amounts: Iterable[float], total: float) -> np.ndarray:
+    """Whole currency units for ``amounts`` that add up exactly to ``total`` rounded.
+
+    For tables whose shown numbers must add up to their shown total (targets to the objective,
+    a budget split to the budget): each amount gets the floor of its share of the rounded total
+    and the units left over go to the largest remainders (:func:`channel_lib.targets.apportion`),
+    so no shown value is more than one unit from its exact amount and the column sums to the
+    Total row.
+
+    Parameters
+    ----------
+    amounts : iterable of float
+        Non-negative amounts (currency); their sum should be ``total`` (they are the weights).
+    total : float
+        The exact total (currency); shown as ``round(total)`` (half away from zero).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Whole units, summing to ``round(total)``.
+
+    Examples
+    --------
+    >>> whole_units([33.34, 33.33, 33.33], 100.0).tolist()
+    [34, 33, 33]
+    >>> int(whole_units([0.4, 0.4, 0.4], 1.2).sum())
+    1
+    """
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from ..targets import apportion
+
+    weights = np.clip(np.nan_to_num(np.asarray(list(amounts), dtype="float64")), 0, None)
+    shown = int(Decimal(repr(float(total))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return apportion(max(shown, 0), weights)
+
+
 # -- filter controls ------------------------------------------------------------------------------
 def choice_filter(
     description: str, values: Iterable[Any], *, value: Any = ALL, include_all: bool = True
@@ -302,6 +340,7 @@ class Explorer:
         self._wait = wait
         self._controls: dict[str, Any] | None = None
         self._output: Any = None
+        self._widget: Any = None
         self._debounced = Debouncer(self.refresh, wait)
 
     # -- to implement -----------------------------------------------------------------------------
@@ -383,12 +422,16 @@ class Explorer:
 
     @property
     def widget(self):
-        """The whole explorer as one ipywidgets box: title, controls, output."""
-        import ipywidgets as w
+        """The whole explorer as one ipywidgets box: title, controls, output (built once)."""
+        if self._widget is None:
+            import ipywidgets as w
 
-        header = w.HTML(f"<h3>{self.title}</h3>" + (f"<p>{self.intro}</p>" if self.intro else ""))
-        controls = w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap"))
-        return w.VBox([header, controls, self.output])
+            header = w.HTML(
+                f"<h3>{self.title}</h3>" + (f"<p>{self.intro}</p>" if self.intro else "")
+            )
+            controls = w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap"))
+            self._widget = w.VBox([header, controls, self.output])
+        return self._widget
 
     def show(self):
         """Live controls in JupyterLab / Voilà; a static table of the defaults in batch mode.
