@@ -10,18 +10,27 @@ explorers together for a projector.
 - :mod:`.planning` — :class:`TargetExplorer` (notebook 02: method and blend weights, targets
   re-split live) and :class:`AllocationExplorer` (notebook 03: budget and limits, the budget
   re-split live); both save their choice to the plans folder.
+- :mod:`.monitoring` — :class:`AlignmentExplorer` (notebook 01: quarter and channel),
+  :class:`TrendExplorer` (04: channel and measure), :class:`SignalExplorer` (05: signal
+  thresholds, materiality and channel / region / tier filters) and :class:`PartnerExplorer`
+  (06: filters narrowing a partner picker, the partner's scorecard row and revenue trend).
 """
 
 from .core import ALL, BATCH_ENV, Debouncer, Explorer, batch_mode, choice_filter, keep, whole_units
+from .monitoring import AlignmentExplorer, PartnerExplorer, SignalExplorer, TrendExplorer
 from .planning import AllocationExplorer, TargetExplorer
 
 __all__ = [
     "ALL",
     "BATCH_ENV",
+    "AlignmentExplorer",
     "AllocationExplorer",
     "Debouncer",
     "Explorer",
+    "PartnerExplorer",
+    "SignalExplorer",
     "TargetExplorer",
+    "TrendExplorer",
     "batch_mode",
     "choice_filter",
     "keep",
