@@ -454,6 +454,8 @@ class Explorer:
 
 def _describe(value: Any) -> str:
     if isinstance(value, float):
+        if value.is_integer() and abs(value) >= 1e4:  # a budget: 760,000 rather than 7.6e+05
+            return f"{value:,.0f}"
         return f"{value:,.4g}"
     if isinstance(value, tuple):
         return " to ".join(_describe(v) for v in value)

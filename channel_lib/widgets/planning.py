@@ -620,8 +620,9 @@ class AllocationExplorer(Explorer):
     limits : mapping, optional
         Starting ``min_share``, ``max_share``, ``max_change``
         (:data:`channel_lib.investment.DEFAULT_LIMITS`).
-    budget : float, optional
-        Starting monthly budget (currency); default: the reporting quarter's monthly lever spend.
+    budget : float or "current", optional
+        Starting monthly budget (currency); ``None``/``"current"``: the reporting quarter's
+        monthly lever spend, rounded to the slider's step.
     plan : InvestmentPlan, optional
         The notebook's :func:`channel_lib.investment.investment_plan` result: its fitted curves
         and lever spend are reused instead of fitted again.
@@ -664,11 +665,13 @@ class AllocationExplorer(Explorer):
         *,
         objective: str = "goals",
         limits: Mapping[str, float] | None = None,
-        budget: float | None = None,
+        budget: float | str | None = None,
         plan: investment.InvestmentPlan | None = None,
         wait: float = DEFAULT_WAIT,
     ) -> None:
         self.wb = wb
+        if budget == "current":
+            budget = None
         self.limits = investment.validate_parameters(
             "current" if budget is None else budget, limits, [1.0], objective
         )
@@ -689,6 +692,7 @@ class AllocationExplorer(Explorer):
         self.current_total = float(sum(self.current.values()))
         self._budget = budget
         self.currency = wb.dataset.goals.currency
+        self.labels = {**type(self).labels, "budget": f"Budget per month ({self.currency})"}
         super().__init__(wait=wait)
 
     def _lever_spend(self) -> pd.DataFrame:
@@ -732,7 +736,7 @@ class AllocationExplorer(Explorer):
         low, high, step, value = self.slider_range()
         return {
             "budget": w.FloatSlider(
-                description=f"{self.labels['budget']} ({self.currency})", value=value, min=low,
+                description=self.labels["budget"], value=value, min=low,
                 max=high, step=step, readout_format=",.0f", style=style,
                 layout=w.Layout(width="32em"),
             ),
