@@ -428,8 +428,8 @@ class TargetExplorer(Explorer):
                 top[["channel_id", "partner_id", "partner_name", "region", "tier", "basis",
                      "revenue_target"]],
                 formats={"revenue_target": money},
-                caption=f"Partner revenue targets, {s.year}: the {len(top)} largest of the "
-                f"{len(p)} partner rows the filters keep",
+                caption=f"Partner split, {s.year}: the {len(top)} largest annual revenue "
+                f"shares of the {len(p)} partner rows the filters keep (whole {cur})",
             )  # fmt: skip
         return [head, chart, channel_table, partner_table]
 
