@@ -723,14 +723,14 @@ class SignalExplorer(Explorer):
                    "partner_id", "region", "tier", "evidence", "since", "revenue_at_stake"]  # fmt: skip
         fmt = scorecard.display_formats
         signal_table = html.table(
-            result.material[columns], formats=fmt(columns),
+            result.material[columns], formats={**_dashes(columns), **fmt(columns)},
             caption=f"Signals at or above {th.min_revenue_at_stake:,.0f} {currency} at stake",
             max_rows=60,
         )  # fmt: skip
         deal_columns = ["opportunity_id", "partner_id", "partner_name", "channel_id",
                         "customer_name", "outcome", "amount", "close_date", "reason"]  # fmt: skip
         deal_table = html.table(
-            result.deals[deal_columns], formats=fmt(deal_columns),
+            result.deals[deal_columns], formats={**_dashes(deal_columns), **fmt(deal_columns)},
             caption=f"Deals of {th.win_loss_amount:,.0f} {currency} or more closed in {q}",
         )  # fmt: skip
         return [head, chart, signal_table, deal_table]
@@ -977,6 +977,15 @@ class PartnerExplorer(Explorer):
             title=f"Revenue through {result.partner_id} by quarter, with its target",
         )  # fmt: skip
         return [head, card, chart]
+
+
+def _dash(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else str(value)
+
+
+def _dashes(columns: list[str]) -> dict[str, Any]:
+    """Formatters showing a missing id, name, region or tier as ``–`` (not ``<NA>``)."""
+    return {c: _dash for c in columns if c != "revenue_at_stake" and c != "amount"}
 
 
 def _or_none(value: Any) -> str:
