@@ -1,11 +1,12 @@
 """Run the benchmarks (``make bench``): print a small table and keep the figures.
 
-Results go to ``benchmarks/results/`` (git-ignored): ``load-<UTC time>.json`` with every figure
-and ``latest.md`` with the table the README quotes.
+Results go to ``benchmarks/results/`` (git-ignored): ``load-<UTC time>.json``,
+``batch-<UTC time>.json`` and ``widgets.json`` (also ``widgets-<UTC time>.json``) with every
+figure, and ``latest.md`` with the tables the README quotes.
 
 Usage::
 
-    .venv/bin/python benchmarks/run.py [--repeat N]
+    .venv/bin/python benchmarks/run.py [--repeat N] [--skip-load] [--skip-batch] [--skip-widgets]
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_batch  # noqa: E402  (benchmarks/ is not a package)
 import bench_load  # noqa: E402
+import bench_widgets  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median kept)")
     parser.add_argument("--skip-load", action="store_true", help="skip the load benchmark")
     parser.add_argument("--skip-batch", action="store_true", help="skip the batch benchmark")
+    parser.add_argument(
+        "--skip-widgets", action="store_true", help="skip the widget (explorer) benchmark"
+    )
+    parser.add_argument(
+        "--widget-moves", type=int, default=bench_widgets.MOVES, help="moves per widget control"
+    )
     parser.add_argument(
         "--batch-count", type=int, default=100, help="partner packs per batch (batch benchmark)"
     )
@@ -38,6 +46,16 @@ def main(argv: list[str] | None = None) -> int:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     out = HERE / "results"
     out.mkdir(exist_ok=True)
+    widgets_text = ""
+    if not args.skip_widgets:
+        widgets = bench_widgets.run(moves=args.widget_moves)
+        widgets["measured_at"] = stamp
+        widgets_text = bench_widgets.table(widgets)
+        print(widgets_text)
+        (out / f"widgets-{stamp}.json").write_text(json.dumps(widgets, indent=2))
+        (out / "widgets.json").write_text(json.dumps(widgets, indent=2))
+        if not bench_widgets.within_targets(widgets):
+            print("some widget targets are not met (see above)")
     batch_text = ""
     if not args.skip_batch:
         batch = bench_batch.run(count=args.batch_count, naive_count=args.naive_count)
@@ -47,16 +65,20 @@ def main(argv: list[str] | None = None) -> int:
         (out / f"batch-{stamp}.json").write_text(json.dumps(batch, indent=2))
         if not bench_batch.within_targets(batch):
             print("some batch targets are not met (see above)")
-        if args.skip_load:
-            (out / "latest.md").write_text(f"Measured {stamp}\n\n{batch_text}")
-            return 0
+    if args.skip_load:
+        (out / "latest.md").write_text(
+            f"Measured {stamp}\n\n" + "\n".join(t for t in (batch_text, widgets_text) if t)
+        )
+        return 0
     report = bench_load.run(repeat=args.repeat)
     report["measured_at"] = stamp
     text = bench_load.table(report)
     print(text)
     (out / f"load-{stamp}.json").write_text(json.dumps(report, indent=2))
     (out / "latest.md").write_text(
-        f"Measured {stamp}\n\n{text}" + (f"\n{batch_text}" if batch_text else "")
+        f"Measured {stamp}\n\n{text}"
+        + (f"\n{batch_text}" if batch_text else "")
+        + (f"\n{widgets_text}" if widgets_text else "")
     )
     print(f"written to {out / f'load-{stamp}.json'} and {out / 'latest.md'}")
     within = all(
