@@ -397,6 +397,8 @@ def test_partner_filters_narrow_the_partner_table(target_explorer, filters, chec
     move(target_explorer, **values)
     partners = target_explorer.result.partners
     assert len(partners) and check(partners)
+    shown = table_named(shown_tables(target_explorer), "Partner split")
+    assert not any("<NA>" in cell or cell == "nan" for row in shown["rows"] for cell in row)
 
 
 def test_partner_targets_of_a_channel_add_up_to_its_target(target_explorer):
@@ -504,6 +506,7 @@ def test_the_allocation_table_adds_up_to_the_shown_budget(allocation_explorer):
     t = table_named(shown_tables(allocation_explorer), "allocation")
     parts, total = column(t, "recommended_spend")
     assert sum(parts) == total == round(b.value)
+    assert f"Budget **{total:,}" in shown_text(allocation_explorer)
     current, current_total = column(t, "current_spend")
     assert sum(current) == current_total
 

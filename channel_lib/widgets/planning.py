@@ -401,16 +401,16 @@ class TargetExplorer(Explorer):
             if result.method == "blend"
             else result.method
         )
+        shown = result.display_table()
         head = markdown(
             "{year} revenue objective **{objective} {cur}**, split by **{how}**.",
-            year=s.year, objective=f"{result.objective_cents / 100:,.0f}", cur=cur, how=how,
+            year=s.year, objective=f"{int(shown['revenue_target'].iloc[-1]):,}", cur=cur, how=how,
         )  # fmt: skip
         chart = charts.method_comparison(
             result.methods, channel_ids=self.wb.channel_ids, currency=cur,
             title=f"Annual revenue target by method, {s.year} (chosen: {result.method})",
         )  # fmt: skip
         money = "{:,.0f}"
-        shown = result.display_table()
         formats = {"share": "{:.1%}", "revenue_target": money, "growth": "{:+.1%}"}
         if "gross_profit_target" in shown:
             formats["gross_profit_target"] = money
@@ -423,10 +423,11 @@ class TargetExplorer(Explorer):
         if p.empty:
             partner_table = markdown("*No partner matches the filters.*")
         else:
+            cols = ["channel_id", "partner_id", "partner_name", "region", "tier", "basis"]
             top = p.nlargest(PARTNER_ROWS, "revenue_target_cents")
+            top = top[cols].astype("string").fillna("").assign(revenue_target=top["revenue_target"])
             partner_table = table(
-                top[["channel_id", "partner_id", "partner_name", "region", "tier", "basis",
-                     "revenue_target"]],
+                top,
                 formats={"revenue_target": money},
                 caption=f"Partner split, {s.year}: the {len(top)} largest annual revenue "
                 f"shares of the {len(p)} partner rows the filters keep (whole {cur})",
@@ -869,11 +870,13 @@ class AllocationExplorer(Explorer):
         what = result.metric.replace("_", " ")
         if not result.ok:
             return [markdown("**{message}**", message=result.message)]
+        shown = result.display_table()
         head = markdown(
             "Budget **{budget} {cur} per month** (last quarter: {current}); expected {what} from "
             "the measured channels **{total}** per month (95% interval {low} – {high}).",
-            budget=f"{result.budget:,.0f}", cur=cur, current=f"{self.current_total:,.0f}",
-            what=what, total=f"{result.total_response:,.0f}", low=f"{result.total_low:,.0f}",
+            budget=f"{int(shown['recommended_spend'].iloc[-1]):,}", cur=cur,
+            current=f"{int(shown['current_spend'].iloc[-1]):,}",
+            what=what, total=f"{shown['expected_response'].iloc[-1]:,.0f}", low=f"{result.total_low:,.0f}",
             high=f"{result.total_high:,.0f}",
         )  # fmt: skip
         chart = charts.allocation_comparison(
@@ -881,7 +884,6 @@ class AllocationExplorer(Explorer):
             title="Spend per month: today and recommended", spend_title=f"Spend per month ({cur})",
         )  # fmt: skip
         money = "{:,.0f}"
-        shown = result.display_table()
         alloc_table = table(
             shown,
             formats={"current_spend": money, "recommended_spend": money, "change": "{:+,.0f}",
