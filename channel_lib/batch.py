@@ -15,7 +15,8 @@ Three pieces, each usable on its own:
   between notebooks the kernel's namespace is reset (:func:`channel_lib.warm.kernel_reset`: IPython ``reset``,
   execution count back to 1, working directory, environment, warning filters, offline chart
   renderer) so each notebook sees what a fresh kernel would show it. A notebook that fails or
-  times out retires its kernel; the next one starts afresh.
+  times out retires its kernel; the next one starts afresh. The running copy of the notebook is
+  saved every ``autosave_cell_every`` seconds rather than twice per cell.
 """
 
 from __future__ import annotations
@@ -391,6 +392,49 @@ def shutdown_kernels() -> None:
     _POOL.shutdown()
 
 
+_MANAGER: list[type] = []
+
+
+def _sparse_save_manager() -> type:
+    """Papermill's ``NotebookExecutionManager`` saving the running copy only every
+    ``autosave_cell_every`` seconds, not at every cell's start and end.
+
+    Papermill rewrites the whole output notebook (serialised and validated) twice per cell. Once
+    a chart has put the ~0.9 MB vega bundle into the outputs that costs ~15-30 ms a save, ~50
+    saves for notebook 06: more than the pack's own analysis. The running copy is a temporary
+    file (:func:`channel_lib.reports.run_notebook` renames it when the run ends), so the per-cell
+    saves only show progress; the autosave interval keeps that for a long cell, and the start
+    and end of the notebook (a failure included) are still saved, so the final notebook is the
+    same.
+    """
+    if not _MANAGER:
+        from papermill.engines import NotebookExecutionManager
+
+        class SparseSaveManager(NotebookExecutionManager):
+            _per_cell = False
+
+            def save(self, **kwargs):
+                if not self._per_cell:
+                    super().save(**kwargs)
+
+            def _cell_event(self, event, cell, cell_index=None, **kwargs):
+                self._per_cell = True
+                try:
+                    event(cell, cell_index, **kwargs)
+                finally:
+                    self._per_cell = False
+                self.autosave_cell()  # saves when autosave_cell_every seconds have passed
+
+            def cell_start(self, cell, cell_index=None, **kwargs):
+                self._cell_event(super().cell_start, cell, cell_index, **kwargs)
+
+            def cell_complete(self, cell, cell_index=None, **kwargs):
+                self._cell_event(super().cell_complete, cell, cell_index, **kwargs)
+
+        _MANAGER.append(SparseSaveManager)
+    return _MANAGER[0]
+
+
 class WarmKernelEngine:
     """Papermill engine running notebooks on this process's pre-warmed kernels.
 
@@ -410,10 +454,13 @@ class WarmKernelEngine:
         cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
         autosave_cell_every=30, **kwargs,
     ):  # fmt: skip
-        """Papermill's ``Engine.execute_notebook``: track the run, then execute it."""
-        from papermill.engines import NotebookExecutionManager
+        """Papermill's ``Engine.execute_notebook``: track the run, then execute it.
 
-        nb_man = NotebookExecutionManager(
+        The running copy at ``output_path`` is written when the run starts and ends and every
+        ``autosave_cell_every`` seconds between (:func:`_sparse_save_manager`), not at every
+        cell as papermill's own engines do.
+        """
+        nb_man = _sparse_save_manager()(
             nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
             autosave_cell_every=autosave_cell_every,
         )  # fmt: skip

@@ -101,6 +101,27 @@ def test_a_name_left_by_one_notebook_is_gone_in_the_next(warm_pool, tmp_path):
     assert out.split() == ["False", str(ROOT), "3"]  # 3 = parameters, injected, this cell
 
 
+def test_the_warm_engine_saves_the_running_copy_at_start_and_end_not_per_cell(
+    warm_pool, tmp_path, monkeypatch
+):
+    import papermill.engines
+
+    writes = []
+    real = papermill.engines.write_ipynb
+    monkeypatch.setattr(
+        papermill.engines, "write_ipynb", lambda nb, path: (writes.append(path), real(nb, path))
+    )
+    source = _write(tmp_path, "many", "x: int = 1  # a value", "y = x + 1")
+    nb = nbformat.read(source, as_version=4)
+    nb.cells += [new_code_cell(f"print({i})") for i in range(6)]
+    nbformat.write(nb, source)
+    out = reports.run_notebook(source, tmp_path / "many_out.ipynb", {}, engine=batch.WARM_ENGINE)
+    assert len(writes) == 2  # papermill's engines write twice per cell: 18 times here
+    done = nbformat.read(out, as_version=4)
+    assert [c.metadata.papermill["status"] for c in done.cells] == ["completed"] * 8
+    assert [c.outputs[0]["text"] for c in done.cells[2:]] == [f"{i}\n" for i in range(6)]
+
+
 # -- SIGKILL, then --resume -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def slow_notebooks(tmp_path_factory) -> Path:
