@@ -268,6 +268,10 @@ def test_signal_defaults_start_from_the_notebooks_thresholds(sample_wb):
         ex.initial["partner_sales_change"] == sample_wb.dataset.goals.signals.partner_sales_change
     )
     assert ex.defaults()["value"].tolist()[:5] == ["20%", "15%", "1%", "300,000 USD", "50,000 USD"]
+    # a threshold left out keeps the notebook's, not goals.yaml's (the workshop moves only some)
+    assert ex.compute(lost_customer_share=0.02).thresholds == dataclasses.replace(
+        th, lost_customer_share=0.02
+    )
 
 
 # -- PartnerExplorer (notebook 06) -------------------------------------------------------------------

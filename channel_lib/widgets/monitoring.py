@@ -200,13 +200,14 @@ class AlignmentExplorer(Explorer):
             self._breakdowns[quarter] = (settings, alignment.alignment_breakdown(wb_q, settings))
         return self._breakdowns[quarter]
 
-    def compute(self, *, quarter: str, channel: str = ALL) -> AlignmentResult:
+    def compute(self, *, quarter: str | None = None, channel: str = ALL) -> AlignmentResult:
         """The alignment of ``quarter``'s fiscal year up to it, for one channel or all.
 
         Parameters
         ----------
-        quarter : str
-            One of :attr:`Workbook.quarters` whose fiscal year has goals in ``goals.yaml``.
+        quarter : str, optional
+            One of :attr:`Workbook.quarters` whose fiscal year has goals in ``goals.yaml``;
+            default the first quarter shown (:attr:`initial`).
         channel : str
             A channel id, or ``(all)``.
 
@@ -221,6 +222,7 @@ class AlignmentExplorer(Explorer):
         """
         from ..alignment import alignment_scores
 
+        quarter = quarter if quarter is not None else self.initial["quarter"]
         _check_choice("channel", channel, self.wb.channel_ids, "channel")
         settings, breakdown = self._year_to(quarter)
         chosen = keep(breakdown, {"channel_id": channel}).reset_index(drop=True)
@@ -649,11 +651,11 @@ class SignalExplorer(Explorer):
     def compute(
         self,
         *,
-        partner_sales_change: float,
-        our_sales_change: float,
-        lost_customer_share: float,
-        win_loss_amount: float,
-        min_revenue_at_stake: float,
+        partner_sales_change: float | None = None,
+        our_sales_change: float | None = None,
+        lost_customer_share: float | None = None,
+        win_loss_amount: float | None = None,
+        min_revenue_at_stake: float | None = None,
         channel: str = ALL,
         region: str = ALL,
         tier: str = ALL,
@@ -662,14 +664,16 @@ class SignalExplorer(Explorer):
 
         Parameters
         ----------
-        partner_sales_change, our_sales_change : float
+        partner_sales_change, our_sales_change : float, optional
             |change| (fraction, 0.2 = 20 %) at or above which a partner is flagged.
-        lost_customer_share : float
+        lost_customer_share : float, optional
             Share of company revenue (fraction) at or above which a lost customer is flagged.
-        win_loss_amount : float
+        win_loss_amount : float, optional
             Deal amount (currency) at or above which a won or lost deal is listed.
-        min_revenue_at_stake : float
+        min_revenue_at_stake : float, optional
             Materiality minimum (currency).
+
+        A threshold left out (``None``) keeps the explorer's (:attr:`thresholds`).
         channel, region, tier : str
             Values of ``channel_id`` and of the partner's region and tier, or ``(all)``.
 
@@ -684,13 +688,13 @@ class SignalExplorer(Explorer):
         """
         from .. import signals
 
+        given = {"partner_sales_change": partner_sales_change, "our_sales_change": our_sales_change,
+                 "lost_customer_share": lost_customer_share, "win_loss_amount": win_loss_amount,
+                 "min_revenue_at_stake": min_revenue_at_stake}  # fmt: skip
+        moved = {name: value for name, value in given.items() if value is not None}
         th = signals.resolve_thresholds(
-            self.wb.dataset,
-            **{**dataclasses.asdict(self.thresholds),
-               "partner_sales_change": partner_sales_change, "our_sales_change": our_sales_change,
-               "lost_customer_share": lost_customer_share, "win_loss_amount": win_loss_amount,
-               "min_revenue_at_stake": min_revenue_at_stake},
-        )  # fmt: skip
+            self.wb.dataset, **{**dataclasses.asdict(self.thresholds), **moved}
+        )
         partners = self.partners()
         _check_choice("channel", channel, self.wb.channel_ids, "channel")
         _check_choice("region", region, _choices(partners, "region"), "partner region")
@@ -699,7 +703,9 @@ class SignalExplorer(Explorer):
         warnings_all = keep(self._with_partner(self.warnings_at(th)), filters)
         warnings_all = warnings_all.reset_index(drop=True)
         material = signals.material(warnings_all, min_revenue_at_stake=th.min_revenue_at_stake)
-        deals = signals.win_loss_deals(self.wb.dataset, self.wb.quarter, threshold=win_loss_amount)
+        deals = signals.win_loss_deals(
+            self.wb.dataset, self.wb.quarter, threshold=th.win_loss_amount
+        )
         deals = keep(self._with_partner(deals), filters).reset_index(drop=True)
         return SignalResult(th, warnings_all, material, deals, filters)
 
