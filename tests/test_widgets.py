@@ -233,6 +233,36 @@ def test_debouncer_runs_again_after_a_pause():
     assert seen == [1, 2]
 
 
+def test_an_error_in_a_control_change_is_shown_in_the_output_not_lost():
+    import ipywidgets as w
+
+    class Picky(widgets.Explorer):
+        def initial_values(self):
+            return {"n": 1}
+
+        def build_controls(self):
+            return {"n": w.IntSlider(value=1, min=0, max=5)}
+
+        def compute(self, *, n):
+            if n == 0:
+                raise ParameterError("n must be ≥ 1: move the slider right")
+            return n
+
+        def render(self, result):
+            return [f"n is {result}"]
+
+    explorer = Picky(wait=NO_TIMER)
+    explorer.refresh()
+    move(explorer, n=0)
+    assert "n must be ≥ 1: move the slider right" in shown_text(explorer)
+    move(explorer, n=3)
+    assert shown_text(explorer) == "n is 3"
+    explorer.controls["n"].value = 0  # within the burst: only queued for the trailing run
+    with pytest.raises(ParameterError, match="n must be"):  # called directly, refresh raises
+        explorer.refresh()
+    explorer._debounced.flush()  # no timer left behind
+
+
 # -- batch mode -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["1", "yes"], ids=["one", "any-text"])
 def test_batch_mode_is_on_when_the_runner_sets_the_variable(monkeypatch, value):

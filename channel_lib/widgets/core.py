@@ -341,7 +341,7 @@ class Explorer:
         self._controls: dict[str, Any] | None = None
         self._output: Any = None
         self._widget: Any = None
-        self._debounced = Debouncer(self.refresh, wait)
+        self._debounced = Debouncer(self._refresh_or_say_why, wait)
 
     # -- to implement -----------------------------------------------------------------------------
     def initial_values(self) -> Mapping[str, Any]:
@@ -419,6 +419,20 @@ class Explorer:
 
     def _changed(self, change: Mapping[str, Any]) -> None:
         self._debounced()
+
+    def _refresh_or_say_why(self) -> None:
+        """:meth:`refresh` for a control change: a :class:`~channel_lib.errors.ChannelLibError`
+        (its message says what to change) is shown in the output area instead of vanishing into
+        the kernel's log, where nobody in front of Lab or Voilà would see it."""
+        from ..errors import ChannelLibError
+        from ..html import markdown
+
+        try:
+            self.refresh()
+        except ChannelLibError as exc:
+            self.output.outputs = output_records(
+                [markdown("**Could not update:** {message}", message=str(exc))]
+            )
 
     @property
     def widget(self):
