@@ -101,7 +101,9 @@ def test_alignment_of_an_earlier_quarter_is_the_notebook_run_at_that_quarter(tin
 
 def test_alignment_keeps_the_notebooks_weights_in_another_year(tiny_wb):
     weights = {"gross_margin": 0.5, "discount": 0.5}
-    _, settings = alignment.open_alignment(TINY, "FY2026-Q3", plans_dir="/tmp", weights=weights)
+    _, settings = alignment.open_alignment(
+        TINY, "FY2026-Q3", plans_dir=tiny_wb.plans_dir, weights=weights
+    )
     ex = widgets.AlignmentExplorer(tiny_wb, settings, wait=NO_TIMER)
     got = ex.compute(quarter="FY2025-Q4", channel=ALL)
     wb_q, want_settings = alignment.open_alignment(
