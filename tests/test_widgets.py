@@ -310,6 +310,23 @@ def test_show_interactively_returns_the_live_box_with_the_tables(monkeypatch, ta
     assert any("targets" in c for c in captions)
 
 
+def test_two_explorers_on_one_page_send_the_chart_bundle_once(
+    monkeypatch, target_explorer, allocation_explorer
+):
+    import IPython.display
+
+    from channel_lib import html
+
+    sent = []
+    monkeypatch.setattr(core, "batch_mode", lambda: False)
+    monkeypatch.setattr(IPython.display, "display", lambda obj: sent.append(obj))
+    html.enable_offline_charts()  # a notebook re-run from the top: nothing sent yet
+    target_explorer.show()
+    allocation_explorer.show()
+    bundles = [o for o in sent if "vegaEmbed" in getattr(o, "data", "")]
+    assert len(bundles) == 1
+
+
 # -- TargetExplorer -------------------------------------------------------------------------------
 WEIGHT_SETS = {
     "default": (0.4, 0.2, 0.2, 0.2),

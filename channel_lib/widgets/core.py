@@ -461,6 +461,10 @@ class Explorer:
                 caption=f"{self.title}: interactive controls (open the notebook in JupyterLab "
                 "to use them); this report shows their default values",
             )
+        # importing charts (theme + offline renderer) resets the "bundle sent" flag: do it before
+        # sending the bundle, or the next explorer on the page would send its 0.9 MB again
+        from .. import charts  # noqa: F401
+
         _ensure_bundle_on_page()
         self.refresh()
         return self.widget
