@@ -448,6 +448,15 @@ def test_partner_filters_narrow_the_partner_table(target_explorer, filters, chec
     assert not any("<NA>" in cell or cell == "nan" for row in shown["rows"] for cell in row)
 
 
+def test_a_plan_for_other_settings_is_refused(opened):
+    wb, settings, plan = opened
+    other = dataclasses.replace(settings, revenue_objective_cents=123)
+    with pytest.raises(ParameterError, match="revenue_objective_cents differ"):
+        widgets.TargetExplorer(wb, other, plan=plan)
+    # the method and blend weights may differ: they are what the explorer changes
+    widgets.TargetExplorer(wb, dataclasses.replace(settings, method="trend"), plan=plan)
+
+
 def test_partner_targets_of_a_channel_add_up_to_its_target(target_explorer):
     move(target_explorer, history=1.0, trend=0.0, role=0.0, potential=0.0)
     result = target_explorer.result

@@ -218,14 +218,19 @@ class TargetExplorer(Explorer):
     ) -> None:
         self.wb = wb
         self.settings = settings
-        if (
-            plan is not None
-            and plan.settings.revenue_objective_cents != settings.revenue_objective_cents
-        ):
-            raise ParameterError(
-                "plan was computed for another objective than settings; pass the plan that "
-                "targets.set_targets(wb, settings) returned"
-            )
+        if plan is not None:
+            mine, theirs = settings, plan.settings
+            differ = [
+                name
+                for name in ("year", "basis_quarters", "channels", "revenue_objective_cents",
+                             "gross_profit_objective_cents")
+                if getattr(mine, name) != getattr(theirs, name)
+            ]  # fmt: skip
+            if differ:
+                raise ParameterError(
+                    f"plan was computed for other settings ({', '.join(differ)} differ); pass "
+                    "the plan that targets.set_targets(wb, settings) returned, or none"
+                )
         self._plan = plan
         super().__init__(wait=wait)
 
