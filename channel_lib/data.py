@@ -44,7 +44,9 @@ class Dataset:
         Table name → the file it was read from, for the tables present.
     con : duckdb.DuckDBPyConnection
         In-memory DuckDB holding every table, typed (``sales`` stays here; analyses aggregate it in
-        SQL and receive tidy pandas frames).
+        SQL and receive tidy pandas frames). A table read from CSV is copied in; a table read from
+        Parquet is a view over its file (typed by casts), so queries read the file itself: replace
+        the file only between loads.
     """
 
     folder: Path
@@ -169,6 +171,8 @@ class _Loader:
         self.reject_lines: dict[str, list[int]] = {}
         #: (table, column) -> temporary table of the column's distinct values (column ``v``)
         self.distinct: dict[tuple[str, str], str] = {}
+        #: Parquet tables, kept as views over their file (see :meth:`_read_parquet`)
+        self.views: dict[str, _ParquetView] = {}
 
     # -- orchestration --------------------------------------------------------------------------------
     def run(self) -> Dataset:
@@ -193,6 +197,8 @@ class _Loader:
             self.con.execute(f"DROP TABLE IF EXISTS rej_{table}; DROP TABLE IF EXISTS scan_{table}")
         for values in self.distinct.values():
             self.con.execute(f"DROP TABLE IF EXISTS {values}")
+        for view in self.views.values():
+            self._define_view(view, rowid=False)
         assert goals is not None
         return Dataset(folder=self.folder, goals=goals, files=self.files, con=self.con)
 
@@ -285,9 +291,14 @@ class _Loader:
             self._read_parquet(table, path, header)
         for c in table.columns:
             if not c.in_file and c.name not in header:
-                self.con.execute(
-                    f"ALTER TABLE {table.name} ADD COLUMN {c.name} {DUCKDB_TYPES[c.type]}"
-                )
+                if table.name in self.views:
+                    view = self.views[table.name]
+                    view.exprs[c.name] = f"CAST(NULL AS {DUCKDB_TYPES[c.type]})"
+                    self._define_view(view)
+                else:
+                    self.con.execute(
+                        f"ALTER TABLE {table.name} ADD COLUMN {c.name} {DUCKDB_TYPES[c.type]}"
+                    )
         return True
 
     def _csv_header(self, path: Path) -> list[str] | None:
@@ -305,6 +316,15 @@ class _Loader:
         return [h.strip() for h in header]
 
     def _read_parquet(self, table: Table, path: Path, header: list[str]) -> None:
+        """Define the table as a view over the Parquet file instead of copying it.
+
+        Copying 10 M rows into DuckDB costs several times a query over the file, and Parquet is
+        already columnar and typed: the view casts each contract column to its type, and analyses
+        read the file directly. Its row number (``file_row_number``) is the view's ``rowid``
+        while the checks run, for the row numbers of problems. A column whose type converts
+        without loss or failure is cast; any other is read with ``TRY_CAST`` and every value that
+        fails the cast is reported (the load then fails, so no altered value is ever used).
+        """
         known = {c.name: c for c in table.columns}
         source = {
             r[0]: r[1]
@@ -312,50 +332,48 @@ class _Loader:
                 "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
             ).fetchall()
         }
-        if all(
-            _cast_cannot_fail(source.get(name, ""), DUCKDB_TYPES[known[name].type])
-            for name in header
-            if name in known
-        ):
-            # Every typed column already has its type (or one that converts without loss or
-            # failure): read once, no raw copy to compare against.
-            select = [
-                f"CAST({_q(n)} AS {DUCKDB_TYPES[known[n].type]}) AS {_q(n)}"
-                if n in known
-                else _q(n)
-                for n in header
-            ]
-            self.con.execute(
-                f"CREATE TABLE {table.name} AS SELECT {', '.join(select)} FROM read_parquet(?)",
-                [str(path)],
-            )
-            self.reject_lines[table.name] = []
-            return
-        self.con.execute(
-            f"CREATE TABLE raw_{table.name} AS SELECT * FROM read_parquet(?)", [str(path)]
-        )
-        select = []
+        view = _ParquetView(table.name, path, {}, {}, _parquet_stats(self.con, path))
+        self.views[table.name] = view
+        unsafe = []
         for name in header:
-            if name in known:
-                select.append(
-                    f"TRY_CAST({_q(name)} AS {DUCKDB_TYPES[known[name].type]}) AS {_q(name)}"
-                )
+            target = DUCKDB_TYPES[known[name].type] if name in known else None
+            if target is None or source.get(name, "").upper() == target:
+                view.exprs[name] = _q(name)
+            elif _cast_cannot_fail(source.get(name, ""), target):
+                view.exprs[name] = f"CAST({_q(name)} AS {target})"
             else:
-                select.append(_q(name))
-        self.con.execute(
-            f"CREATE TABLE {table.name} AS SELECT {', '.join(select)} FROM raw_{table.name}"
-        )
-        for name in header:
-            if name not in known:
-                continue
+                view.exprs[name] = f"TRY_CAST({_q(name)} AS {target})"
+                unsafe.append((name, target))
+            view.source[name] = source.get(name, "")
+        self._define_view(view)
+        self.reject_lines[table.name] = []
+        scan = f"read_parquet({_literal(str(path))}, file_row_number = true)"
+        for name, target in unsafe:
+            col = _q(name)
+            failed = f"FROM {scan} WHERE {col} IS NOT NULL AND TRY_CAST({col} AS {target}) IS NULL"
+            total = self.con.execute(f"SELECT count(*) {failed}").fetchall()[0][0]
             rows = self.con.execute(
-                f"SELECT r.rowid, CAST(r.{_q(name)} AS VARCHAR) FROM raw_{table.name} r JOIN {table.name} t "
-                f"ON r.rowid = t.rowid WHERE r.{_q(name)} IS NOT NULL AND t.{_q(name)} IS NULL ORDER BY 1"
+                f"SELECT file_row_number, CAST({col} AS VARCHAR) {failed} "
+                f"ORDER BY 1 LIMIT {MAX_ROWS_PER_CHECK}"
             ).fetchall()
             for rowid, value in rows:
                 self._bad_value(table, path.name, name, rowid + 1, value)
-        self.con.execute(f"DROP TABLE raw_{table.name}")
-        self.reject_lines[table.name] = []
+            if total > MAX_ROWS_PER_CHECK:
+                self._problem(
+                    path.name, name, None, "",
+                    f"... and {total - MAX_ROWS_PER_CHECK:,} more lines with the same problem "
+                    f"(not {TYPE_HINTS[known[name].type]})",
+                )  # fmt: skip
+
+    def _define_view(self, view: _ParquetView, *, rowid: bool = True) -> None:
+        """(Re)define a Parquet table's view; ``rowid``: with the file's row number as ``rowid``."""
+        columns = ", ".join(f"{expr} AS {_q(name)}" for name, expr in view.exprs.items())
+        self.con.execute(
+            f"CREATE OR REPLACE VIEW {view.name} AS SELECT "
+            + ("file_row_number AS rowid, " if rowid else "")
+            + f"{columns} FROM read_parquet({_literal(str(view.path))}"
+            + (", file_row_number = true)" if rowid else ")")
+        )
 
     def _report_rejects(self, table: Table, path: Path, header: list[str]) -> None:
         rows = self.con.execute(
@@ -431,15 +449,18 @@ class _Loader:
         """Value checks of every column and the key, counted in one scan of the table.
 
         Each check is a condition; one statement counts the rows meeting each, and only the checks
-        that found rows run again to list them (line and value). The key is proven unique by its
-        order when the lines are sorted by it, else by a hash (distinct hashes prove distinct
-        keys); only when the hash count says there may be duplicates does the exact, listing
-        query run.
+        that found rows run again to list them (line and value). On a Parquet file, a check that
+        the file's statistics prove clean (no empty cell, no value below the minimum, no value
+        that could be a missing-value marker: see :func:`_stats_prove`) is not counted at all.
+        The key is proven unique by its order when the lines are sorted by it, else by a hash
+        (distinct hashes prove distinct keys); only when the hash count says there may be
+        duplicates does the exact, listing query run.
         """
         name = table.name
         na_list = ", ".join(f"'{t}'" for t in NA_TOKENS)
         longest_token = max(len(t) for t in NA_TOKENS)
-        checks: list[tuple[str, str, str, str]] = []  # column, condition, value shown, message
+        # column, condition, value shown, message, what statistics would have to prove
+        checks: list[tuple[str, str, str, str, tuple]] = []
         months: list[tuple[str, str]] = []
         na_on_distinct: list = []
         columns = self._columns(name)
@@ -448,7 +469,7 @@ class _Loader:
             if not c.nullable and (c.in_file or c.name in columns) and c.name != "line_number":
                 checks.append(
                     (c.name, f"{col} IS NULL", "''",
-                     f"empty cell in a required column; write {TYPE_HINTS[c.type]}")
+                     f"empty cell in a required column; write {TYPE_HINTS[c.type]}", ("null",))
                 )  # fmt: skip
             if c.references:
                 self._distinct_values(name, c.name)
@@ -462,36 +483,52 @@ class _Loader:
                      f"(strlen({col}) <= {longest_token} OR starts_with({col}, ' ') OR "
                      f"ends_with({col}, ' ')) AND trim({col}) IN ({na_list})",
                      col,
-                     f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}")
+                     f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}",
+                     ("marker",))
                 )  # fmt: skip
             if c.choices:
                 allowed = ", ".join(f"'{v}'" for v in c.choices)
                 checks.append(
                     (c.name, f"{col} IS NOT NULL AND {col} NOT IN ({allowed})", col,
-                     f"must be one of {', '.join(c.choices)}")
+                     f"must be one of {', '.join(c.choices)}", ())
                 )  # fmt: skip
             if c.minimum is not None:
                 checks.append(
                     (c.name, f"{col} < {c.minimum}", f"CAST({col} AS VARCHAR)",
-                     f"must be at least {c.minimum:g}")
+                     f"must be at least {c.minimum:g}", ("minimum", c.minimum))
                 )  # fmt: skip
             if c.type == "quarter":
                 checks.append(
                     (c.name,
                      f"{col} IS NOT NULL AND NOT regexp_full_match({col}, 'FY[0-9]{{4}}-Q[1-4]')",
-                     col, f"not {TYPE_HINTS['quarter']}")
+                     col, f"not {TYPE_HINTS['quarter']}", ())
                 )  # fmt: skip
             if c.type == "month":
                 parsed = f"TRY_CAST(CASE WHEN length({col}) = 7 THEN {col} || '-01' ELSE {col} END AS DATE)"
                 checks.append(
                     (c.name, f"{col} IS NOT NULL AND ({parsed} IS NULL OR day({parsed}) <> 1)", col,
-                     f"not {TYPE_HINTS['month']}")
+                     f"not {TYPE_HINTS['month']}", ())
                 )  # fmt: skip
-                months.append((col, parsed))
+                months.append((c.name, parsed))
         # the key of a table with a month column is checked after the month is a date
-        key_hash = None if months or self._key_in_order(table) else self._key_hash(table)
-        counts = self._count(name, [cond for _, cond, _, _ in checks], key_hash)
-        for (column, cond, value, message), total in zip(checks, counts, strict=False):
+        in_order = not months and self._key_in_order(table)
+        view = self.views.get(name)
+        proven = {(c, "marker") for c in self._sorted_clean(table)} if in_order else set()
+        unproven = [
+            i
+            for i, (column, *_, proof) in enumerate(checks)
+            if not (
+                proof
+                and ((column, proof[0]) in proven
+                     or (view is not None and _stats_prove(view, column, *proof)))
+            )
+        ]  # fmt: skip
+        key_hash = None if months or in_order else self._key_hash(table)
+        found = self._count(name, [checks[i][1] for i in unproven], key_hash)
+        counts = [0] * len(checks)
+        for i, total in zip(unproven, found, strict=False):
+            counts[i] = total
+        for (column, cond, value, message, _), total in zip(checks, counts, strict=True):
             if total:
                 self._report_rows(
                     table, column,
@@ -507,9 +544,13 @@ class _Loader:
                     f"SELECT rowid, {col} FROM {name} WHERE trim({col}) IN ({na_list}) ORDER BY rowid",
                     f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}",
                 )  # fmt: skip
-        for col, parsed in months:
-            self.con.execute(f"ALTER TABLE {name} ALTER {col} TYPE DATE USING {parsed}")
-        if months or (key_hash is not None and counts[-1]):
+        for column, parsed in months:
+            if view is not None:
+                view.exprs[column] = parsed.replace(_q(column), f"({view.exprs[column]})")
+                self._define_view(view)
+            else:
+                self.con.execute(f"ALTER TABLE {name} ALTER {_q(column)} TYPE DATE USING {parsed}")
+        if months or (key_hash is not None and found[-1]):
             self._check_key(table)
 
     def _count(self, name: str, conditions: list[str], key_hash: str | None) -> list[int]:
@@ -540,6 +581,7 @@ class _Loader:
 
         Id columns of the sales table hold few distinct values in millions of lines; the
         missing-value-marker and link checks run on these, and list lines only when they fail.
+        (One ``GROUPING SETS`` scan for all of them measured no faster than one scan each.)
         """
         name = f"_distinct_{table}_{column}"
         self.con.execute(
@@ -556,27 +598,46 @@ class _Loader:
     def _key_in_order(self, table: Table) -> bool:
         """Whether every line's key is strictly greater than the previous line's (so all differ).
 
-        Exports are usually sorted by order number and line: comparing each line with the next
-        (a positional join of the table with itself shifted by one) proves the key unique for
-        about half the cost of hashing every key. Any other order (or an empty key cell) answers
-        False, and the hash check decides.
+        Exports are usually sorted by order number and line: comparing each line with the one
+        before it (``lag`` over the table in its order: DuckDB runs an ``OVER ()`` window as one
+        ordered stream) proves the key unique for about a quarter of the cost of hashing every
+        key. Any other order (or an empty key cell) answers False, and the hash check decides.
         """
         key = self._key(table)
         n = self.con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
         if n < 2:
             return True
         greater = "false"
-        for k in reversed(key):  # lexicographic: b.k1 > a.k1 OR (b.k1 = a.k1 AND (...))
-            a, b = f"a.{_q(k)}", f"b.{_q('next_' + k)}"
+        for k in reversed(key):  # lexicographic: k1 > p1 OR (k1 = p1 AND (...))
+            a, b = _q("_prev_" + k), _q(k)
             greater = f"({b} > {a} OR ({b} = {a} AND {greater}))"
         cols = ", ".join(_q(k) for k in key)
-        next_cols = ", ".join(f"{_q(k)} AS {_q('next_' + k)}" for k in key)
-        out_of_order = self.con.execute(
-            f"SELECT count(*) FROM (SELECT {cols} FROM {table.name} LIMIT {n - 1}) a "
-            f"POSITIONAL JOIN (SELECT {next_cols} FROM {table.name} OFFSET 1) b "
-            f"WHERE NOT coalesce({greater}, false)"
+        previous = ", ".join(f"lag({_q(k)}) OVER () AS {_q('_prev_' + k)}" for k in key)
+        in_order = self.con.execute(
+            f"SELECT count(*) FROM (SELECT {cols}, {previous} FROM {table.name}) WHERE {greater}"
         ).fetchall()[0][0]
-        return out_of_order == 0
+        return in_order == n - 1
+
+    def _sorted_clean(self, table: Table) -> list[str]:
+        """The first key column when the rows are sorted by the key: free of missing-value markers?
+
+        Sorted by the key, the first key column's values run from the first row's to the last
+        row's, so all start with their common prefix; when that prefix rules out every marker
+        (:func:`_prefix_rules_out_markers`), the column needs no scan. Returns ``[column]`` when
+        proven, else ``[]``.
+        """
+        column = _q(self._key(table)[0])
+        n = self.con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
+        if n == 0:
+            return [self._key(table)[0]]
+        ends = self.con.execute(
+            f"SELECT CAST({column} AS VARCHAR) FROM {table.name} WHERE rowid IN (0, {n - 1}) "
+            "ORDER BY rowid"
+        ).fetchall()
+        values = [v for (v,) in ends]
+        if len(values) != (1 if n == 1 else 2) or any(v is None for v in values):
+            return []
+        return [self._key(table)[0]] if _prefix_rules_out_markers(values[0], values[-1]) else []
 
     def _key_hash(self, table: Table) -> str:
         return f"hash({', '.join(_q(k) for k in self._key(table))})"
@@ -594,7 +655,7 @@ class _Loader:
         )
         sql = (
             f"SELECT rowid, concat_ws(' / ', {', '.join(f'CAST({_q(k)} AS VARCHAR)' for k in key)}) FROM "
-            f"(SELECT rowid, *, row_number() OVER (PARTITION BY {cols} ORDER BY rowid) AS n FROM {table.name}) "
+            f"(SELECT rowid, {cols}, row_number() OVER (PARTITION BY {cols} ORDER BY rowid) AS n FROM {table.name}) "
             f"WHERE n > 1 ORDER BY rowid"
         )
         self._report_rows(table, "+".join(key), sql, f"duplicate key ({hint})")
@@ -699,3 +760,107 @@ def _q(name: str) -> str:
 
 
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class _ParquetView:
+    """A Parquet table kept as a view: its file, column expressions, source types, statistics."""
+
+    name: str
+    path: Path
+    #: column → expression over the file's column (the column itself, CAST or TRY_CAST)
+    exprs: dict[str, str]
+    #: column → its DuckDB type in the file
+    source: dict[str, str]
+    #: column → (rows, nulls, min, max) per row group, from the file's footer
+    stats: dict[str, list[tuple[int, int | None, str | None, str | None]]]
+
+
+def _parquet_stats(
+    con: duckdb.DuckDBPyConnection, path: Path
+) -> dict[str, list[tuple[int, int | None, str | None, str | None]]]:
+    """Row-group statistics of every top-level column of a Parquet file (its footer only)."""
+    stats: dict[str, list] = {}
+    for column, rows, nulls, low, high in con.execute(
+        "SELECT path_in_schema, row_group_num_rows, stats_null_count, stats_min_value, "
+        "stats_max_value FROM parquet_metadata(?) ORDER BY row_group_id",
+        [str(path)],
+    ).fetchall():
+        stats.setdefault(column, []).append((rows, nulls, low, high))
+    return stats
+
+
+_NUMERIC = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|"
+                      r"FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\))$")  # fmt: skip
+
+
+def _stats_prove(view: _ParquetView, column: str, kind: str, *args: float) -> bool:
+    """Whether the Parquet statistics prove that no row of ``column`` fails check ``kind``.
+
+    ``"null"``: every row group counts 0 nulls. ``"minimum"``: every row group's smallest value is
+    at least ``args[0]``. ``"marker"``: no value can trim to a missing-value marker — every value
+    of a row group lies between its min and max, so it starts with their common prefix; a prefix
+    that does not start with a space and that no marker (followed by spaces) starts with rules
+    every marker out. Only columns read as they are or by a cast that cannot fail are proven,
+    and a row group without statistics proves nothing (the check then scans the column).
+    """
+    expr = view.exprs.get(column, "")
+    if expr.startswith("CAST(NULL"):  # an optional column absent from the file: all empty
+        return kind != "null"
+    if expr.startswith("TRY_CAST") or column not in view.stats:
+        return False
+    source = view.source.get(column, "").upper()
+    for rows, nulls, low, high in view.stats[column]:
+        if kind == "null":
+            if nulls != 0:
+                return False
+            continue
+        if nulls is not None and nulls == rows:
+            continue  # no value in this row group
+        if low is None or high is None:
+            return False
+        if kind == "minimum":
+            if not _NUMERIC.match(source):
+                return False
+            try:
+                if not float(low) >= args[0]:
+                    return False
+            except ValueError:
+                return False
+        elif kind == "marker":
+            if source != "VARCHAR" or not _prefix_rules_out_markers(low, high):
+                return False
+        else:
+            return False
+    return True
+
+
+def _prefix_rules_out_markers(low: str, high: str) -> bool:
+    """Whether no text between ``low`` and ``high`` (byte order) can trim to a missing-value marker.
+
+    Every text between two bounds starts with their common prefix. If that prefix does not start
+    with a space, a text that trims to a marker must be the marker followed by spaces; the prefix
+    rules the marker out when such a text cannot start with it.
+
+    Examples
+    --------
+    >>> _prefix_rules_out_markers("SO00000001", "SO06688327")
+    True
+    >>> _prefix_rules_out_markers("N001", "N999")  # "N" could begin "NA" or "NULL"
+    False
+    """
+    shorter = min(len(low), len(high))
+    same = next((i for i in range(shorter) if low[i] != high[i]), shorter)
+    prefix = low[:same]
+    # printable ASCII only: a bound shown with escapes (bytes that are not UTF-8) must not pass
+    # for a prefix of the data
+    if not prefix or not prefix.isascii() or not prefix.isprintable() or "\\" in prefix:
+        return False
+    return prefix[0] != " " and not any(
+        (t + " " * len(prefix)).startswith(prefix) for t in NA_TOKENS
+    )
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"

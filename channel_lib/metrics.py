@@ -1084,8 +1084,13 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
                 targets, source = plan, "plans"
                 source_file = str(Path(plans_dir) / "targets.csv")
     if targets is None and ds.has("targets"):
-        official = ds.table("targets")
-        official = official[official["quarter"] == quarter]
+        # one query for the labels and the cents (a Parquet table is a view, with no rowid to
+        # align two queries by)
+        official = ds.sql(
+            "SELECT quarter, channel_id, partner_id, metric, "
+            "CAST(target * 100 AS BIGINT) AS target_cents FROM targets WHERE quarter = ?",
+            [quarter],
+        )
         if len(official):
             targets = pd.DataFrame(
                 {
@@ -1093,15 +1098,7 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
                     for c in ("quarter", "channel_id", "partner_id", "metric")
                 }
             )
-            targets["target_cents"] = (
-                ds.con.execute(
-                    "SELECT CAST(target * 100 AS BIGINT) FROM targets WHERE quarter = ? ORDER BY rowid",
-                    [quarter],
-                )
-                .df()
-                .iloc[:, 0]
-                .to_numpy()
-            )
+            targets["target_cents"] = official["target_cents"].to_numpy()
             source, source_file = "dataset", str(ds.files["targets"])
     if targets is None:
         where = [f"{Path(plans_dir) / 'targets.csv'}"] if plans_dir is not None else []

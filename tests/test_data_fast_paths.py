@@ -4,6 +4,8 @@ give the same dataset and the same problems as the careful paths."""
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from channel_lib import DataValidationError, load_dataset
@@ -122,3 +124,151 @@ def test_duplicate_far_apart_in_unsorted_file_is_found(tiny_copy):
         load_dataset(tiny_copy)
     (p,) = [p for p in info.value.problems if p.column == "order_id+line_number"]
     assert p.line == len(lines) + 1 and p.value == lines[3].split(",")[0] + " / 1"
+
+
+# -- Parquet tables are views over the file; statistics prove columns clean ----------------------------
+def _sales_to_parquet(folder, select: str = "*", row_group_size: int | None = None) -> None:
+    """sales.csv → sales.parquet with the contract's types (the fast path), optionally changed."""
+    casts = ", ".join(f"CAST({c.split()[0]} AS {c.split(maxsplit=1)[1]}) AS {c.split()[0]}"
+                      for c in SALES_TYPES.split(", "))  # fmt: skip
+    rows = duckdb.sql(
+        f"SELECT {select} FROM (SELECT {casts} FROM read_csv('{folder / 'sales.csv'}', "
+        "all_varchar = true))"
+    ).to_arrow_table()
+    pq.write_table(rows, folder / "sales.parquet", row_group_size=row_group_size)
+    (folder / "sales.csv").unlink()
+
+
+def test_parquet_sales_stay_a_view_over_the_file_with_no_extra_column(tiny_copy, tiny):
+    _sales_to_parquet(tiny_copy)
+    ds = load_dataset(tiny_copy)
+    kinds = dict(
+        ds.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall()
+    )
+    assert kinds["sales"] == "VIEW" and kinds["customers"] == "BASE TABLE"
+    assert (
+        ds.con.execute("DESCRIBE sales").fetchall() == tiny.con.execute("DESCRIBE sales").fetchall()
+    )
+    query = "SELECT * FROM sales ORDER BY order_id, line_number"
+    assert ds.con.execute(query).fetchall() == tiny.con.execute(query).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("select", "column", "value", "row"),
+    [
+        ("* REPLACE (CASE WHEN order_id = 'O1005' THEN NULL ELSE customer_id END AS customer_id)",
+         "customer_id", "", 6),
+        ("* REPLACE (CASE WHEN order_id = 'O1005' THEN NULL ELSE revenue END AS revenue)",
+         "revenue", "", 6),
+        ("* REPLACE (CASE WHEN order_id = 'O1005' THEN 'NA' ELSE order_id END AS order_id)",
+         "order_id", "NA", 6),
+        ("* REPLACE (CASE WHEN order_id = 'O1005' THEN ' -' ELSE order_id END AS order_id)",
+         "order_id", " -", 6),
+        ("* REPLACE (CASE WHEN order_id = 'O1005' THEN -1 ELSE line_number END AS line_number)",
+         "line_number", "-1", 6),
+        ("* REPLACE (CASE WHEN order_id = 'O1006' THEN 'O1005' ELSE order_id END AS order_id)",
+         "order_id+line_number", "O1005 / 1", 7),
+    ],
+    ids=["null-id", "null-money", "marker-in-key", "padded-marker-in-key", "below-minimum",
+         "duplicate-key"],
+)  # fmt: skip
+def test_parquet_problem_statistics_cannot_rule_out_is_found_with_its_row(
+    tiny_copy, select, column, value, row
+):
+    _sales_to_parquet(tiny_copy, select)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    assert (column, value, row) in [(p.column, p.value, p.line) for p in info.value.problems], str(
+        info.value
+    )
+
+
+def test_parquet_problem_in_a_later_row_group_has_its_file_row_number(tiny_copy):
+    # 3 rows a row group: the duplicate and the empty cell sit in row groups 3 and 8
+    _sales_to_parquet(
+        tiny_copy,
+        "* REPLACE (CASE WHEN order_id = 'O1008' THEN 'O1007' ELSE order_id END AS order_id, "
+        "CASE WHEN order_id = 'O1022' THEN NULL ELSE product_id END AS product_id)",
+        row_group_size=3,
+    )
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    found = [(p.column, p.value, p.line) for p in info.value.problems]
+    assert ("order_id+line_number", "O1007 / 1", 9) in found  # Parquet: row, not line
+    assert ("product_id", "", 23) in found
+    assert pq.ParquetFile(tiny_copy / "sales.parquet").metadata.num_row_groups == 10
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "clean"),
+    [
+        ("SO00000001", "SO06688327", True),
+        ("O1001", "O1026", True),
+        ("N001", "N999", False),  # "NA", "NULL", "None" begin with N
+        ("nan1", "nan9", False),  # "nan" itself lies between them
+        ("-1", "-9", False),  # "-" followed by spaces
+        (" A", " B", False),  # a leading space: "  NA" could lie between
+        ("A", "Z", False),  # no common prefix
+        ("NA ", "NA x", False),
+    ],
+)
+def test_only_a_prefix_that_no_marker_can_start_with_proves_a_column_clean(low, high, clean):
+    from channel_lib.data import _prefix_rules_out_markers
+
+    assert _prefix_rules_out_markers(low, high) is clean
+
+
+def test_sorted_key_with_a_marker_in_the_first_line_is_still_caught(tiny_copy):
+    path = tiny_copy / "sales.csv"
+    header, *lines = path.read_text().splitlines()
+    # 'NA' sorts before 'O1001': the file stays sorted, so only the first and last keys are read
+    path.write_text("\n".join([header, "NA" + lines[0][5:], *lines]) + "\n")
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    assert ("order_id", "NA", 2) in [(p.column, p.value, p.line) for p in info.value.problems]
+
+
+def test_key_order_check_reads_a_parquet_view_in_file_order(tmp_path):
+    from channel_lib.contract import TABLES
+    from channel_lib.data import _Loader
+
+    path = tmp_path / "keys.parquet"
+    for i, (repeat, in_order) in enumerate([(None, True), (250_001, False), (2, False)]):
+        line = (
+            "i % 3 + 1" if repeat is None else f"CASE WHEN i = {repeat} THEN 1 ELSE i % 3 + 1 END"
+        )
+        duckdb.execute(
+            f"COPY (SELECT 'O' || lpad(CAST(i // 3 AS VARCHAR), 7, '0') AS order_id, {line} "
+            f"AS line_number FROM range(300000) r(i)) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 65536)"
+        )
+        loader = _Loader(tmp_path)
+        loader.con.execute(
+            f"CREATE VIEW sales AS SELECT file_row_number AS rowid, * "
+            f"FROM read_parquet('{path}', file_row_number = true)"
+        )
+        assert loader._key_in_order(TABLES["sales"]) is in_order, i
+
+
+def test_dataset_of_parquet_files_only_gives_the_same_tables_and_metrics(tiny_copy, tiny):
+    from channel_lib.metrics import attainment, summarise
+
+    for path in tiny_copy.glob("*.csv"):  # text columns as Parquet strings: every cast is checked
+        duckdb.execute(
+            f"COPY (SELECT * FROM read_csv('{path}', all_varchar = true)) "
+            f"TO '{path.with_suffix('.parquet')}' (FORMAT parquet)"
+        )
+        path.unlink()
+    ds = load_dataset(tiny_copy)
+    for name in tiny.files:
+        query = f"SELECT * FROM {name} ORDER BY ALL"
+        assert (
+            ds.con.execute(f"DESCRIBE {name}").fetchall()
+            == tiny.con.execute(f"DESCRIBE {name}").fetchall()
+        ), name
+        assert ds.con.execute(query).fetchall() == tiny.con.execute(query).fetchall(), name
+    pd.testing.assert_frame_equal(
+        summarise(ds, by="channel_id", period="quarter"),
+        summarise(tiny, by="channel_id", period="quarter"),
+    )
+    a, b = attainment(ds, "FY2026-Q3"), attainment(tiny, "FY2026-Q3")
+    assert a.drop(columns="source_file").equals(b.drop(columns="source_file"))
