@@ -536,6 +536,51 @@ def test_budget_change_splits_the_new_budget_as_the_investment_plan_does(
     assert (abs(allocated["recommended_spend"] - scaled) <= 0.4 * scaled + 1e-6).all()
 
 
+@pytest.fixture(scope="module")
+def shared_allocation_explorer(opened, inv_plan):
+    wb, _, _ = opened
+    return widgets.AllocationExplorer(wb, plan=inv_plan, wait=NO_TIMER)
+
+
+@hypothesis_settings(max_examples=30)
+@given(
+    factor=st.floats(0.5, 2.0),
+    max_change=st.sampled_from([None, 0.0, 0.1, 0.3, 0.7, 1.0]),
+    min_share=st.sampled_from([0.0, 0.05, 0.1, 0.2, 0.3]),
+    max_share=st.sampled_from([0.2, 0.4, 0.6, 1.0]),
+)
+def test_any_budget_and_limits_give_a_split_of_the_budget_within_them_or_a_message(
+    shared_allocation_explorer, factor, max_change, min_share, max_share
+):
+    explorer = shared_allocation_explorer
+    budget = explorer.current_total * factor
+    result = explorer.compute(
+        budget=budget, max_change=max_change, min_share=min_share, max_share=max_share
+    )
+    if not result.ok:
+        assert result.message.startswith("No allocation for these limits")
+        return
+    a = result.allocation
+    assert a["recommended_spend"].sum() == pytest.approx(budget, rel=1e-9)
+    assert (a["recommended_spend"] >= -1e-9).all()
+    fitted = a[a["note"] != "kept: no response curve"]
+    pool = fitted["recommended_spend"].sum()
+    tol = 1e-6 * budget
+    share = fitted["recommended_spend"] / pool
+    outside = (share < min_share - 1e-6) | (share > max_share + 1e-6)
+    # the allocator keeps a held channel's spend; the explorer then says so
+    assert set(fitted.loc[outside, "channel_id"]) <= set(
+        fitted.loc[fitted["at_limit"] == "fixed", "channel_id"]
+    )
+    for c in fitted.loc[outside, "channel_id"]:
+        assert any(n.startswith(f"{c} is held at") for n in result.notes)
+    if max_change is not None:
+        scaled = fitted["current_spend"] * pool / fitted["current_spend"].sum()
+        assert (abs(fitted["recommended_spend"] - scaled) <= max_change * scaled + tol).all()
+    shown = result.display_table()
+    assert shown["recommended_spend"].iloc[:-1].sum() == shown["recommended_spend"].iloc[-1]
+
+
 def test_allocation_equals_the_allocator_run_directly(allocation_explorer, inv_plan):
     move(allocation_explorer, max_change=0.5, max_share=0.6)
     result = allocation_explorer.result

@@ -500,6 +500,29 @@ class TargetExplorer(Explorer):
         return targets.save_plan(plan, plans, write_plan=True, overwrite=overwrite)
 
 
+def _held_outside_shares(
+    alloc: pd.DataFrame, pool: float, min_share: float, max_share: float
+) -> list[str]:
+    """Sentences for held channels whose spend lies outside the share limits.
+
+    :func:`channel_lib.investment.allocate` keeps a held channel (``at_bound == "fixed"``) at
+    its spend even where the share limits would ask otherwise; the explorer says so rather than
+    show a split that seems to break its own limits.
+    """
+    if pool <= 0:
+        return []
+    out = []
+    for c, spend, at in alloc[["channel_id", "spend", "at_bound"]].itertuples(index=False):
+        share = float(spend) / pool
+        if at == "fixed" and not (min_share - 1e-9 <= share <= max_share + 1e-9):
+            out.append(
+                f"{c} is held at {float(spend):,.0f} per month, {share:.1%} of the allocated "
+                f"budget, outside the {min_share:.0%}–{max_share:.0%} share limits: a held "
+                "channel (no measurable response, or a maximum change of 0) keeps its spend."
+            )
+    return out
+
+
 # -- investment -------------------------------------------------------------------------------------
 def nice_step(amount: float) -> float:
     """The largest 1, 2 or 5 × 10ᵏ not above ``amount`` (a slider step people can read).
@@ -561,6 +584,9 @@ class AllocationResult:
         ``revenue`` or ``gross_profit``.
     message : str
         Why no allocation could be made (infeasible limits); empty when it could.
+    notes : list of str
+        Caveats of a split that was made: a held channel (no measurable response, or
+        ``max_change=0``) keeps its spend even where that lies outside the share limits.
     """
 
     budget: float
@@ -570,6 +596,7 @@ class AllocationResult:
     total_high: float = math.nan
     metric: str = "revenue"
     message: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -866,6 +893,7 @@ class AllocationExplorer(Explorer):
         return AllocationResult(
             budget=budget, allocation=out[cols].reset_index(drop=True), total_response=total,
             total_low=low, total_high=high, metric=self.metric,
+            notes=_held_outside_shares(rows, b_fit, min_share, max_share),
         )  # fmt: skip
 
     def render(self, result: AllocationResult) -> list[Any]:
@@ -884,6 +912,7 @@ class AllocationExplorer(Explorer):
             what=what, total=f"{shown['expected_response'].iloc[-1]:,.0f}", low=f"{result.total_low:,.0f}",
             high=f"{result.total_high:,.0f}",
         )  # fmt: skip
+        notes = [markdown("*{note}*", note=n) for n in result.notes]
         chart = charts.allocation_comparison(
             result.allocation, channel_ids=self.wb.channel_ids,
             title="Spend per month: today and recommended", spend_title=f"Spend per month ({cur})",
@@ -897,7 +926,7 @@ class AllocationExplorer(Explorer):
             caption=f"Recommended allocation per month, whole {cur}: the recommended spend adds "
             f"up to the budget in the Total row; expected {what} per month",
         )  # fmt: skip
-        return [head, chart, alloc_table]
+        return [head, *notes, chart, alloc_table]
 
     # -- saving -------------------------------------------------------------------------------------
     def save(self, plans_dir: str | Path | None = None) -> str:
