@@ -46,11 +46,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return run_batch_from_cli(args)
 
 
+def _cmd_workshop(args: argparse.Namespace) -> int:
+    from .workshop import serve
+
+    return serve(args.data, args.plans, args.quarter, port=args.port,
+                 open_browser=not args.no_browser)  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and ``--help`` docs)."""
     parser = argparse.ArgumentParser(
         prog="channel-workbook",
-        description="Channel performance workbook: validate a dataset, make the sample, run reports.",
+        description="Channel performance workbook: validate a dataset, make the sample, run reports, "
+        "hold a workshop.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -118,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--resume", action="store_true", help="re-run only what failed or is missing")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "workshop", help="serve the workshop app with Voilà on 127.0.0.1 (Ctrl-C stops it)"
+    )
+    p.add_argument("--data", default="data/sample", help="dataset folder (default: data/sample)")
+    p.add_argument(
+        "--plans", default="plans", help="plans folder the decisions are saved to (default: plans)"
+    )
+    p.add_argument("--quarter", default="latest", help="FY2026-Q3, or 'latest' (default)")
+    p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
+    p.set_defaults(func=_cmd_workshop)
 
     from .actions_cli import add_actions_parser  # channel-workbook actions ...
 
