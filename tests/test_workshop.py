@@ -1,0 +1,450 @@
+"""The workshop app and JupyterLab, driven in headless chromium with the network blocked.
+
+- The workshop is started through the real command (``channel-workbook workshop``, a temp plans
+  folder, a free port) and used as a facilitator would: the budget slider and a target weight are
+  moved with the keyboard, and the allocation and targets are checked to re-split live and still
+  add up; each *Save* is checked to write its file into the plans folder.
+- JupyterLab is started on a temp folder holding a copy of notebook 01 (it writes nothing; its
+  paths resolve from the project root), the notebook is run with *Run All Cells*, and its charts
+  must be drawn.
+
+Every request not to 127.0.0.1 is blocked and recorded; Voilà 0.5.13's own page links Font Awesome
+from a CDN, the one known and tolerated leak. The servers are module-scoped and always stopped.
+Fast unit tests of the command's checks and of the batch summary come first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+import pytest
+from report_fixtures import ROOT, TINY, batch_data_dir
+
+from channel_lib import workshop
+from channel_lib.cli import build_parser
+
+URL = re.compile(r"http://127\.0\.0\.1:\d+/")
+#: Voilà's page template links these from jsdelivr (icons only): the known leak.
+TOLERATED = ("fontawesome",)
+
+
+# -- the command's checks (no server) --------------------------------------------------------------
+def test_workshop_command_takes_data_plans_quarter_port_and_no_browser():
+    args = build_parser().parse_args(
+        ["workshop", "--data", "d", "--plans", "p", "--quarter", "FY2026-Q3", "--port", "9001",
+         "--no-browser"]
+    )  # fmt: skip
+    assert (args.data, args.plans, args.quarter, args.port, args.no_browser) == (
+        "d", "p", "FY2026-Q3", 9001, True,
+    )  # fmt: skip
+    defaults = build_parser().parse_args(["workshop"])
+    assert (defaults.data, defaults.plans, defaults.quarter, defaults.port) == (
+        "data/sample", "plans", "latest", None,
+    )  # fmt: skip
+
+
+def test_parameterised_copy_holds_absolute_paths_after_the_parameters_cell(tmp_path):
+    path = workshop.prepare_notebook(tmp_path, data_dir="tests/data/tiny", quarter="FY2026-Q3",
+                                     plans_dir="plans")  # fmt: skip
+    nb = nbformat.read(path, as_version=4)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    injected = nb.cells[tags.index(["injected-parameters"])].source
+    assert tags.index(["injected-parameters"]) == tags.index(["parameters"]) + 1
+    assert f'data_dir = "{TINY}"' in injected
+    assert f'plans_dir = "{ROOT / "plans"}"' in injected
+    assert 'quarter = "FY2026-Q3"' in injected
+
+
+def test_a_port_in_use_is_refused_with_what_to_do(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(workshop.WorkshopError, match=rf"port {port} .* in use.*--port"):
+            workshop.serve(TINY, tmp_path / "plans", port=port, open_browser=False)
+
+
+def test_missing_voila_is_named_with_how_to_install_it(monkeypatch, tmp_path):
+    real = workshop.importlib.util.find_spec
+    monkeypatch.setattr(
+        workshop.importlib.util, "find_spec", lambda name: None if name == "voila" else real(name)
+    )
+    with pytest.raises(workshop.WorkshopError, match=r"Voilà is not installed.*make venv"):
+        workshop.serve(TINY, tmp_path / "plans", open_browser=False)
+
+
+def test_a_plans_folder_inside_the_dataset_is_refused_before_voila_starts(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    with pytest.raises(workshop.ParameterError, match="inside the dataset folder"):
+        workshop.serve(data, data / "plans", open_browser=False)
+    assert not (data / "plans").exists()
+
+
+@pytest.mark.notebook
+def test_batch_run_renders_a_static_summary_of_every_screen_and_no_widget(tmp_path):
+    from channel_lib.reports import run_notebook
+
+    out = run_notebook(
+        ROOT / "notebooks" / "workshop.ipynb", tmp_path / "workshop.ipynb",
+        {"data_dir": str(TINY), "quarter": "FY2025-Q4", "plans_dir": str(tmp_path / "plans")},
+    )  # fmt: skip
+    outputs = [o for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", [])]
+    text = json.dumps(outputs)
+    assert "application/vnd.jupyter.widget-view+json" not in text
+    for screen in workshop.SCREENS:
+        assert json.dumps(screen.question)[1:-1] in text, screen.key
+    assert "could not be computed" not in text
+    assert not (tmp_path / "plans").exists() or not any((tmp_path / "plans").iterdir())
+
+
+# -- servers ----------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@dataclass
+class Workshop:
+    url: str
+    plans: Path
+    output: list[str]
+
+
+@pytest.fixture(scope="module")
+def workshop_server(tmp_path_factory) -> Iterator[Workshop]:
+    """``channel-workbook workshop`` on a free port with a temp plans folder (SIGTERM at the end)."""
+    plans = tmp_path_factory.mktemp("workshop") / "plans"
+    cli = Path(sys.executable).with_name("channel-workbook")
+    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "channel_lib.cli"]
+    command += ["workshop", "--data", str(batch_data_dir()), "--plans", str(plans), "--no-browser"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=ROOT)  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            output.append(line)
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 90
+        url = None
+        while url is None:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"the workshop printed no URL within 90 s:\n{''.join(output)}")
+            found = URL.search(line)
+            url = found.group(0) if found else None
+        yield Workshop(url=url, plans=plans, output=output)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 0, "".join(output)
+    assert "Stopping the workshop" in "".join(output)
+
+
+@dataclass
+class Browsed:
+    page: Any
+    errors: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """Requests that left the machine and console errors, the known leak aside."""
+        leaks = [u for u in self.blocked if not any(t in u for t in TOLERATED)]
+        errors = [e for e in self.errors if not e.startswith("Failed to load resource")]
+        extra = len(self.errors) - len(errors) - (len(self.blocked) - len(leaks))
+        return leaks + errors + ([f"{extra} unexplained resource errors"] if extra > 0 else [])
+
+
+def _open(browser, url: str) -> Browsed:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    seen = Browsed(page)
+    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen.errors.append(f"page error: {e}"))
+
+    def route(r) -> None:
+        if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:")):
+            r.continue_()
+        else:
+            seen.blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.set_default_timeout(60_000)
+    page.goto(url, timeout=90_000)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def app(browser, workshop_server) -> Iterator[Browsed]:
+    """The workshop page, loaded once: its first screen's chart drawn."""
+    seen = _open(browser, workshop_server.url)
+    try:
+        seen.page.wait_for_selector(".cw-workshop", timeout=90_000)
+        seen.page.wait_for_function(_CHARTS_DRAWN.replace("MIN", "1"), timeout=60_000)
+        yield seen
+    finally:
+        seen.page.close()
+
+
+_CHARTS_DRAWN = (
+    "() => [...document.querySelectorAll('div.cw-chart')]"
+    ".filter(d => d.querySelector('.role-mark > *')).length >= MIN"
+)
+
+
+# -- reading the page -------------------------------------------------------------------------------
+def _number(text: str) -> float:
+    """``'1,234'`` → 1234.0; ``'+176'`` → 176.0 (whole-unit cells and readouts)."""
+    cleaned = re.sub(r"[^\d.\-]", "", text.replace("−", "-"))
+    return float(cleaned)
+
+
+def _go(page, key: str) -> Any:
+    """Click the step button of screen ``key``; return the screen once it is built."""
+    index = [s.key for s in workshop.SCREENS].index(key)
+    title = workshop.SCREENS[index].title
+    page.get_by_role("button", name=f"{index + 1}. {title}", exact=True).click()
+    screen = page.locator(f".cw-screen-{key}")
+    screen.wait_for(state="visible", timeout=90_000)
+    return screen
+
+
+def _table(screen, word: str) -> pd.DataFrame:
+    """The ``cw-table`` of ``screen`` whose caption contains ``word``, as text cells."""
+    rows = screen.evaluate(
+        """(el, word) => {
+            const t = [...el.querySelectorAll('table.cw-table')]
+                .find(t => (t.caption ? t.caption.innerText : '').includes(word));
+            if (!t) return null;
+            return [...t.querySelectorAll('tr')].map(
+                tr => [...tr.querySelectorAll('th, td')].map(c => c.innerText.trim()));
+        }""",
+        word,
+    )
+    if rows is None:
+        return pd.DataFrame()
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def _marks(screen) -> str:
+    """The drawn marks of every chart of ``screen`` (changes when a chart is redrawn differently)."""
+    return screen.evaluate(
+        "el => [...el.querySelectorAll('div.cw-chart .role-mark')].map(m => m.innerHTML).join('|')"
+    )
+
+
+def _readout(screen, label: str) -> str:
+    return screen.locator(".widget-slider", has_text=label).locator(".widget-readout").inner_text()
+
+
+def _press(screen, label: str, *keys: str) -> None:
+    handle = screen.locator(".widget-slider", has_text=label).locator(".noUi-handle")
+    handle.focus()
+    for key in keys:
+        handle.press(key)
+
+
+def _until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        got = check()  # None or False: not yet
+        if got is not None and got is not False:
+            return got
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.25)
+
+
+def _total_row(frame: pd.DataFrame) -> pd.Series:
+    return frame[frame.iloc[:, 0] == "Total"].iloc[0]
+
+
+def _channel_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame.iloc[:, 0] != "Total"]
+
+
+# -- the workshop in the browser --------------------------------------------------------------------
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_budget_slider_moves_the_allocation_table_and_chart_and_the_split_still_sums_to_budget(
+    app, workshop_server
+):
+    screen = _go(app.page, "investment")
+    _until(
+        lambda: len(_table(screen, "allocation")) > 0 and _marks(screen) != "", what="allocation"
+    )
+    before, marks, budget = _table(screen, "allocation"), _marks(screen), _readout(screen, "Budget")
+
+    _press(screen, "Budget", "ArrowRight", "PageUp")
+
+    def moved() -> pd.DataFrame | None:
+        table = _table(screen, "allocation")
+        if _readout(screen, "Budget") == budget or _marks(screen) == marks or not len(table):
+            return None
+        total = _number(_total_row(table)["recommended_spend"])
+        return table if total == _number(_readout(screen, "Budget")) else None
+
+    after = _until(moved, what="the allocation for the new budget")
+    shown_budget = _number(_readout(screen, "Budget"))
+    assert shown_budget > _number(budget)
+    spend = _channel_rows(after)["recommended_spend"].map(_number)
+    assert spend.sum() == _number(_total_row(after)["recommended_spend"]) == shown_budget
+    assert not spend.equals(_channel_rows(before)["recommended_spend"].map(_number))
+
+    screen.locator(".cw-save-investment").click()
+    status = screen.locator(".cw-status").filter(has_text="investment.csv")
+    status.wait_for(timeout=30_000)
+    saved = pd.read_csv(workshop_server.plans / "investment.csv", comment="#")
+    assert saved["recommended_spend"].sum() == pytest.approx(shown_budget, abs=0.005)
+    assert app.problems() == []
+
+
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_target_weight_moves_the_targets_which_still_sum_to_the_objective_and_save(
+    app, workshop_server
+):
+    from channel_lib.targets import target_settings
+    from channel_lib.workbook import open_workbook
+
+    wb = open_workbook(batch_data_dir(), "latest", workshop_server.plans)
+    objective = target_settings(wb).revenue_objective_cents / 100  # the reference, from Python
+
+    screen = _go(app.page, "targets")
+    _until(lambda: len(_table(screen, "targets")) > 0, what="the targets table")
+    before, weight = _table(screen, "targets"), _readout(screen, "Weight: trend")
+
+    _press(screen, "Weight: trend", "ArrowRight", "ArrowRight", "PageUp")
+
+    def moved() -> pd.DataFrame | None:
+        table = _table(screen, "targets")
+        if _readout(screen, "Weight: trend") == weight or not len(table):
+            return None
+        changed = not table["revenue_target"].equals(before["revenue_target"])
+        return table if changed else None
+
+    after = _until(moved, what="targets for the new weight")
+    targets = _channel_rows(after)["revenue_target"].map(_number)
+    assert targets.sum() == _number(_total_row(after)["revenue_target"]) == round(objective)
+
+    screen.locator(".cw-save-targets").click()
+    screen.locator(".cw-status").filter(has_text="targets.csv").wait_for(timeout=60_000)
+    saved = pd.read_csv(workshop_server.plans / "targets.csv", dtype={"partner_id": str})
+    channel_level = saved[saved["partner_id"].isna() & (saved["metric"] == "revenue")]
+    assert channel_level["target"].sum() == pytest.approx(objective, abs=0.005)
+    assert app.problems() == []
+
+
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_accepted_actions_are_appended_to_the_action_log(app, workshop_server):
+    from channel_lib import actions
+
+    screen = _go(app.page, "actions")
+    boxes = screen.locator(".cw-accept input[type=checkbox]")
+    boxes.first.wait_for(timeout=90_000)
+    boxes.nth(0).check()
+    screen.locator(".cw-save-actions").click()
+    screen.locator(".cw-status").filter(has_text="actions.csv").wait_for(timeout=30_000)
+    log = actions.read_log(workshop_server.plans)
+    assert len(log) == 1
+    assert log["status"].tolist() == ["open"]
+    assert log["note"].tolist() == ["accepted in the workshop"]
+    assert boxes.nth(0).is_disabled()
+    assert app.problems() == []
+
+
+# -- JupyterLab -------------------------------------------------------------------------------------
+LAB_NOTEBOOK = "01_orientation_alignment.ipynb"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[str]:
+    """JupyterLab on 127.0.0.1 (token, temp root with a copy of notebook 01); its notebook URL."""
+    base = tmp_path_factory.mktemp("lab")
+    root, settings = base / "root", base / "settings"
+    root.mkdir()
+    shutil.copy(ROOT / "notebooks" / LAB_NOTEBOOK, root / LAB_NOTEBOOK)
+    # no news toast (it would fetch nothing offline, but covers the page)
+    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text('{"fetchNews": "false"}')
+    port, token = _free_port(), "cw-test-token"
+    env = workshop.kernel_env() | {
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+    }
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # fmt: skip
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = base / "lab.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=base)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/lab/tree/{LAB_NOTEBOOK}?token={token}"
+    finally:
+        _stop(proc)
+    assert not list(root.glob("plans*")), "the analysis notebook wrote into its folder"
+
+
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_an_analysis_notebook_runs_in_jupyterlab_and_draws_its_charts_offline(browser, lab):
+    seen = _open(browser, lab)
+    page = seen.page
+    try:
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        page.wait_for_function(_CHARTS_DRAWN.replace("MIN", "3"), timeout=90_000)
+        errors = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
+        assert errors.count() == 0, errors.first.inner_text()
+    finally:
+        page.close()
+    assert seen.problems() == []
