@@ -448,6 +448,21 @@ def test_partner_filters_narrow_the_partner_table(target_explorer, filters, chec
     assert not any("<NA>" in cell or cell == "nan" for row in shown["rows"] for cell in row)
 
 
+def test_compute_with_some_controls_keeps_the_others_current(target_explorer, allocation_explorer):
+    move(target_explorer, method="blend", history=0.0, trend=1.0, role=0.0, potential=0.0)
+    assert target_explorer.compute(role=1.0).weights == pytest.approx(
+        {"history": 0.0, "trend": 0.5, "role": 0.5, "potential": 0.0}
+    )
+    move(allocation_explorer, max_share=0.5)
+    b = allocation_explorer.controls["budget"].value
+    assert allocation_explorer.compute(budget=b).allocation.equals(
+        allocation_explorer.result.allocation
+    )
+    for explorer in (target_explorer, allocation_explorer):
+        with pytest.raises(ParameterError, match="has no control 'colour'"):
+            explorer.compute(colour="red")
+
+
 def test_a_plan_for_other_settings_is_refused(opened):
     wb, settings, plan = opened
     other = dataclasses.replace(settings, revenue_objective_cents=123)

@@ -68,6 +68,18 @@ def _plans_folder(wb: Workbook, plans_dir: str | Path | None) -> Path:
     return plans
 
 
+def _complete(explorer: Explorer, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with every control the explorer has; unknown names are refused."""
+    current = explorer.values()
+    unknown = sorted(set(values) - set(current))
+    if unknown:
+        raise ParameterError(
+            f"{type(explorer).__name__} has no control {', '.join(map(repr, unknown))}; its "
+            f"controls are {', '.join(current)}"
+        )
+    return {**current, **values}
+
+
 def _weights_text(weights: Mapping[str, float]) -> str:
     return ", ".join(f"{m} {w:.0%}" for m, w in weights.items() if w > 0)
 
@@ -302,33 +314,35 @@ class TargetExplorer(Explorer):
             c.style = style
         return controls
 
-    def compute(
-        self,
-        *,
-        method: str = "blend",
-        history: float = 0.0,
-        trend: float = 0.0,
-        role: float = 0.0,
-        potential: float = 0.0,
-        channel: str = ALL,
-        region: str = ALL,
-        tier: str = ALL,
-    ) -> TargetResult:
+    def compute(self, **values: Any) -> TargetResult:
         """Channel and partner targets for a method and (unnormalised) blend weights.
 
         Parameters
         ----------
-        method : {"history", "trend", "role", "potential", "blend"}
-        history, trend, role, potential : float
-            Blend weights, ≥ 0 (any scale: they are normalised to sum to 1). All zero with
-            ``method="blend"``: the result carries a message instead of targets.
-        channel, region, tier : str
-            Filters of the partner table (``"(all)"`` keeps every partner).
+        **values
+            Any of the controls by name; one left out keeps its current value (the starting
+            value before any widget exists):
+
+            - ``method`` : {"history", "trend", "role", "potential", "blend"};
+            - ``history``, ``trend``, ``role``, ``potential`` : float — blend weights, ≥ 0 (any
+              scale: they are normalised to sum to 1). All zero with ``method="blend"``: the
+              result carries a message instead of targets;
+            - ``channel``, ``region``, ``tier`` : str — filters of the partner table (``"(all)"``
+              keeps every partner).
 
         Returns
         -------
         TargetResult
+
+        Raises
+        ------
+        ParameterError
+            For an unknown control, method or a negative weight.
         """
+        v = _complete(self, values)
+        method = v["method"]
+        history, trend, role, potential = (v[m] for m in targets.BASE_METHODS)
+        channel, region, tier = v["channel"], v["region"], v["tier"]
         if method not in targets.METHODS:
             raise ParameterError(
                 f"method={method!r} is unknown; use one of {', '.join(targets.METHODS)}"
@@ -787,30 +801,34 @@ class AllocationExplorer(Explorer):
             ),
         }  # fmt: skip
 
-    def compute(
-        self,
-        *,
-        budget: float,
-        max_change: float | None = 0.3,
-        min_share: float = 0.0,
-        max_share: float = 1.0,
-    ) -> AllocationResult:
+    def compute(self, **values: Any) -> AllocationResult:
         """The budget split for these values (infeasible limits: a result with a message).
 
         Parameters
         ----------
-        budget : float
-            Monthly lever budget (currency, ≥ 0).
-        max_change : float or None
-            Largest change of a channel's spend against last quarter's (scaled to the budget), as
-            a fraction (0.3 = 30%); ``None``: no limit.
-        min_share, max_share : float
-            Each measured channel's spend within [min_share, max_share] × the allocated budget.
+        **values
+            Any of the controls by name; one left out keeps its current value (the starting
+            value before any widget exists):
+
+            - ``budget`` : float — monthly lever budget (currency, ≥ 0);
+            - ``max_change`` : float or None — largest change of a channel's spend against last
+              quarter's (scaled to the budget), as a fraction (0.3 = 30%); ``None``: no limit;
+            - ``min_share``, ``max_share`` : float — each channel's spend within
+              [min_share, max_share] × the allocated budget (the budget less the spend kept on
+              channels without a response curve).
 
         Returns
         -------
         AllocationResult
+
+        Raises
+        ------
+        ParameterError
+            For an unknown control.
         """
+        v = _complete(self, values)
+        budget, max_change = v["budget"], v["max_change"]
+        min_share, max_share = v["min_share"], v["max_share"]
         budget = float(budget)
         fits = self.fits
         if not fits:
