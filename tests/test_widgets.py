@@ -596,6 +596,13 @@ def test_any_budget_and_limits_give_a_split_of_the_budget_within_them_or_a_messa
     assert shown["recommended_spend"].iloc[:-1].sum() == shown["recommended_spend"].iloc[-1]
 
 
+def test_a_plan_fitted_for_another_objective_is_refused(opened, inv_plan):
+    wb, _, _ = opened
+    other = "revenue" if inv_plan.metric == "gross_profit" else "gross_profit"
+    with pytest.raises(ParameterError, match=f"asks for {other}"):
+        widgets.AllocationExplorer(wb, objective=other, plan=inv_plan)
+
+
 def test_allocation_equals_the_allocator_run_directly(allocation_explorer, inv_plan):
     move(allocation_explorer, max_change=0.5, max_share=0.6)
     result = allocation_explorer.result

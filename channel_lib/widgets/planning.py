@@ -723,13 +723,14 @@ class AllocationExplorer(Explorer):
             "current" if budget is None else budget, limits, [1.0], objective
         )
         self.objective = objective
+        self.metric, _ = investment.objective_metric(wb, objective)
+        if plan is not None and plan.fits and plan.metric != self.metric:
+            raise ParameterError(
+                f"plan's curves predict {plan.metric} but objective={objective!r} asks for "
+                f"{self.metric}; pass the plan made with the same objective, or none"
+            )
         self._plan = plan if plan is not None and plan.fits else None
-        if self._plan is not None:
-            self.metric = self._plan.metric
-            self.spend = self._plan.spend
-        else:
-            self.metric, _ = investment.objective_metric(wb, objective)
-            self.spend = self._lever_spend()
+        self.spend = self._plan.spend if self._plan is not None else self._lever_spend()
         q = self.spend[self.spend["quarter"] == wb.quarter] if len(self.spend) else self.spend
         self.current: dict[str, float] = (
             {str(c): float(v) for c, v in (q.groupby("channel_id")["spend"].sum() / 3.0).items()}
