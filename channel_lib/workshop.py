@@ -143,7 +143,7 @@ CSS = """
 .cw-workshop h3 { font-size: 28px; margin: 0.3em 0; }
 .cw-workshop p, .cw-workshop li { font-size: 22px; }
 .cw-workshop .cw-question { font-size: 36px; font-weight: 600; line-height: 1.2;
-  margin: 0.4em 0 0.3em; }
+  margin: 0.4em 0 0.3em; scroll-margin-top: 80px; }
 .cw-workshop .cw-decision { font-size: 22px; color: #444; }
 .cw-workshop .cw-step, .cw-workshop details p { font-size: 20px; color: #555; }
 .cw-workshop .cw-status { font-size: 22px; font-weight: 600; }
@@ -154,7 +154,9 @@ CSS = """
   height: 44px; }
 .cw-workshop .widget-readout { font-size: 20px; }
 .cw-workshop .widget-slider { margin-right: 36px; }
-.cw-workshop .cw-nav { gap: 12px; border-bottom: 2px solid #ddd; padding-bottom: 8px; }
+.cw-workshop .cw-nav { gap: 12px; border-bottom: 2px solid #ddd; padding: 6px 0 8px;
+  position: sticky; top: 0; z-index: 10; background: #fff; }
+.cw-workshop .cw-explorer > .widget-html:first-child h3 { display: none; }
 .cw-workshop .cw-chart { max-width: 100%; overflow-x: auto; }
 .cw-workshop .cw-action-row { border-bottom: 1px solid #ddd; padding: 6px 0; }
 .cw-workshop .cw-action { font-size: 22px; line-height: 1.3; }
@@ -444,7 +446,9 @@ class Workshop:
         if screen.key == "actions":
             return [self.action_picker().widget()]
         exp = self.explorer(screen.key)
-        body = [exp.show()]
+        shown = exp.show()
+        shown.add_class("cw-explorer")  # its title repeats the question: hidden by the CSS
+        body = [shown]
         if screen.key == "revenue_profit":
             body.append(self._objective_control())
         elif screen.key in ("targets", "investment"):
