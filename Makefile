@@ -12,10 +12,10 @@ QUARTER ?= latest
 PARTNERS ?= flagged+top:10
 PYTEST_ARGS ?=
 
-.PHONY: help venv reports test lab bench lint format sample lock chromium clean
+.PHONY: help venv reports test lab workshop screenshots bench lint format sample lock chromium clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0] + " at " + sys.executable + "; set PYTHON=/path/to/python3.11"'
@@ -51,8 +51,17 @@ format: $(STAMP)  ## apply ruff fixes and strip notebook outputs
 sample: $(STAMP)  ## regenerate data/sample/ from its documented seed
 	$(BIN)/channel-workbook sample --seed 20261 --out data/sample
 
-lab: $(STAMP)  ## open JupyterLab on the notebooks with the project kernel
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=.
+# JUPYTER_PATH first: the venv's python3 kernel wins over one in ~/.local/share/jupyter
+lab: $(STAMP)  ## open JupyterLab on 127.0.0.1 on the notebooks with the project kernel
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
+	  --ServerApp.root_dir=. --FileContentsManager.preferred_dir=notebooks \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+workshop: $(STAMP)  ## serve the workshop app with Voilà on 127.0.0.1; decisions go to PLANS
+	$(BIN)/channel-workbook workshop --data $(DATA) --plans $(PLANS) --quarter $(QUARTER)
+
+screenshots: $(STAMP) chromium  ## refresh docs/img/lab-notebook.png and workshop.png (1280x800)
+	$(BIN)/python docs/screenshots.py
 
 bench: $(STAMP)  ## run the benchmarks (generates a 10M-line set once under benchmarks/data)
 	$(BIN)/python benchmarks/run.py
