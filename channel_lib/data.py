@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +29,8 @@ from .goals import Goals, read_goals
 
 #: Rows listed per check before the rest are counted in one summary line.
 MAX_ROWS_PER_CHECK = 25
+#: Fewest rows per range (and thread) of the key order check.
+_MIN_RANGE_ROWS = 1 << 17
 _SUFFIXES = (".csv", ".parquet")
 
 
@@ -601,7 +605,10 @@ class _Loader:
         Exports are usually sorted by order number and line: comparing each line with the one
         before it (``lag`` over the table in its order: DuckDB runs an ``OVER ()`` window as one
         ordered stream) proves the key unique for about a quarter of the cost of hashing every
-        key. Any other order (or an empty key cell) answers False, and the hash check decides.
+        key. One stream runs on one thread, so a large table is cut into a range of rows per
+        thread, each range starting at the last row of the one before (that row is its first
+        line's ``lag``): the ranges together compare every line with the one before it. Any other
+        order (or an empty key cell) answers False, and the hash check decides.
         """
         key = self._key(table)
         n = self.con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
@@ -613,10 +620,30 @@ class _Loader:
             greater = f"({b} > {a} OR ({b} = {a} AND {greater}))"
         cols = ", ".join(_q(k) for k in key)
         previous = ", ".join(f"lag({_q(k)}) OVER () AS {_q('_prev_' + k)}" for k in key)
-        in_order = self.con.execute(
-            f"SELECT count(*) FROM (SELECT {cols}, {previous} FROM {table.name}) WHERE {greater}"
-        ).fetchall()[0][0]
-        return in_order == n - 1
+        threads = int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+        parts = max(1, min(threads, n // _MIN_RANGE_ROWS))
+        cuts = [n * i // parts for i in range(parts + 1)]
+        queries = [
+            f"SELECT count(*) FROM (SELECT {cols}, {previous} FROM {table.name} "
+            f"WHERE rowid >= {max(lo - 1, 0)} AND rowid < {hi}) WHERE {greater}"
+            for lo, hi in itertools.pairwise(cuts)
+        ]
+        return sum(found for (found,) in self._parallel(queries)) == n - 1
+
+    def _parallel(self, queries: list[str]) -> list[tuple]:
+        """The first row of each query, the queries run at once (each on its own cursor)."""
+        if len(queries) == 1:
+            return [self.con.execute(queries[0]).fetchall()[0]]
+
+        def run(query: str) -> tuple:
+            cursor = self.con.cursor()
+            try:
+                return cursor.execute(query).fetchall()[0]
+            finally:
+                cursor.close()
+
+        with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+            return list(pool.map(run, queries))
 
     def _sorted_clean(self, table: Table) -> list[str]:
         """The first key column when the rows are sorted by the key: free of missing-value markers?

@@ -104,8 +104,12 @@ def _loader_with_sales(tmp_path, select: str):
          "FROM range(300000) r(i)", False),
         ("SELECT 'O' || lpad(CAST(i // 2 AS VARCHAR), 7, '0') AS order_id, "
          "CASE WHEN i = 5 THEN NULL ELSE i % 2 + 1 END AS line_number FROM range(300000) r(i)", False),
+        # the same key on both sides of the middle, where a two-thread check cuts the rows
+        ("SELECT 'O' || lpad(CAST(i // 3 - CAST(i = 150000 AS INT) AS VARCHAR), 7, '0') AS order_id, "
+         "CASE WHEN i = 150000 THEN 3 ELSE i % 3 + 1 END AS line_number FROM range(300000) r(i)", False),
     ],
-    ids=["sorted-unique", "sorted-with-a-repeat", "shuffled", "empty-line-number"],
+    ids=["sorted-unique", "sorted-with-a-repeat", "shuffled", "empty-line-number",
+         "repeat-across-the-cut"],
 )  # fmt: skip
 def test_key_order_proves_uniqueness_only_when_sorted(tmp_path, select, in_order):
     from channel_lib.contract import TABLES
