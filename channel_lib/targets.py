@@ -1200,6 +1200,9 @@ def leading_indicators(
             rate = float(r.loc[key, "rate"])
             if not note and not math.isfinite(rate):
                 note = "no history to measure the rate on"
+            elif not note and rate <= 0:  # a rate of 0 would set a target of 0 every quarter
+                note = (f"none in the basis quarters {settings.basis_quarters[0]}–"
+                        f"{settings.basis_quarters[-1]}, so no rate to set a target from")  # fmt: skip
             if note:
                 rows.append(
                     {"channel_id": c, "role": role, "indicator": key, "label": label, "unit": unit,
