@@ -138,7 +138,8 @@ REGIONS = (("NA", 0.45), ("EMEA", 0.30), ("APAC", 0.20), ("LATAM", 0.05))
 #: thresholds of the signals (DESIGN "Signal definitions"); planted cases cross them, near misses not
 CUSTOMER_CAP_SHARE = 0.002  # expected share of company revenue of any ordinary pool customer
 HILL_K = 120_000.0  # ONL: half-saturation spend per month, USD
-HILL_N = 2.0  # ONL: Hill coefficient
+HILL_N = 1.0  # ONL: Hill coefficient; 1 = concave, returns diminish from the first dollar
+HILL_VMAX = 0.75 * (CHANNELS[CHANNEL_INDEX["ONL"]].revenue_fy2025 / 12)  # ONL: USD/month, saturated
 MSP_EROSION_START = 19  # month index 19 = February 2025
 MSP_EROSION_PER_MONTH = 0.0045  # gross-margin points lost per month after the start
 CONFLICT_GROUP = 12  # customers buying through DIST and RES
@@ -568,18 +569,29 @@ def _monthly_profiles(rng: np.random.Generator, partners: list[Partner]) -> np.n
 
 
 def _onl_spend(rng: np.random.Generator) -> np.ndarray:
-    """ONL's monthly discretionary spend: FY2026 reuses FY2025's amounts in another order."""
+    """ONL's monthly discretionary spend: FY2026 reuses FY2025's amounts in another order, with
+    the three largest in FY2026-Q4, so that the reporting quarter spends far past the
+    half-saturation (and every year's Hill response, hence ONL's yearly revenue, is unchanged)."""
     spend = np.zeros(N_MONTHS)
     spend[0:12] = rng.uniform(10_000, 450_000, 12)
     spend[12:24] = rng.uniform(10_000, 450_000, 12)
-    spend[24:36] = spend[12:24][rng.permutation(12)]
+    order = rng.permutation(12)
+    top = set(np.argsort(spend[12:24])[-3:].tolist())
+    order = [i for i in order if i not in top] + [i for i in order if i in top]
+    spend[24:36] = spend[12:24][order]
     spend[36] = 0.0
     return np.round(spend, -2)
 
 
-def hill(spend: np.ndarray, vmax: float) -> np.ndarray:
-    """Hill response ``vmax * s^n / (K^n + s^n)`` of revenue to monthly spend (K, n of ONL)."""
-    return vmax * spend**HILL_N / (HILL_K**HILL_N + spend**HILL_N)
+def hill(spend: np.ndarray) -> np.ndarray:
+    """ONL's Hill response ``vmax * s^n / (K^n + s^n)`` of monthly revenue to monthly spend."""
+    return HILL_VMAX * spend**HILL_N / (HILL_K**HILL_N + spend**HILL_N)
+
+
+def hill_slope(spend: float) -> float:
+    """Revenue from one more USD of ONL spend at ``spend`` USD/month (the derivative of :func:`hill`)."""
+    r = (spend / HILL_K) ** HILL_N
+    return HILL_VMAX * HILL_N * r / (spend * (1 + r) ** 2)
 
 
 def onl_monthly(spend: np.ndarray) -> np.ndarray:
@@ -588,7 +600,7 @@ def onl_monthly(spend: np.ndarray) -> np.ndarray:
     season = np.tile(np.array(spec.season), 4)[:N_MONTHS]
     growth = np.repeat([0.95, 1.0, 1.05, 1.05], 12)[:N_MONTHS]
     monthly = spec.revenue_fy2025 / 12
-    out = 0.45 * monthly * season * growth + hill(spend, 0.75 * monthly)
+    out = 0.45 * monthly * season * growth + hill(spend)
     out[36] = out[24] * 1.05 * 10 / 31
     return out
 

@@ -21,6 +21,7 @@ from .plan import (
     REPORT_Q,
     Plan,
     TruthRow,
+    hill_slope,
     month_start,
     quarter_label,
     rng_for,
@@ -837,6 +838,7 @@ def ground_truth(
             f"grew {growth:+.1%}",
         )
     )
+    onl_q4 = float(plan.spend[3 * REPORT_Q : 3 * REPORT_Q + 3].mean())
     rows.append(
         TruthRow(
             "diminishing_returns",
@@ -844,7 +846,10 @@ def ground_truth(
             "ONL",
             "planted",
             f"revenue responds to monthly mdf spend as a Hill curve, half-saturation "
-            f"{_usd(HILL_K)} USD/month, n = {HILL_N:g}; saturates above ~{_usd(3 * HILL_K)} USD/month",
+            f"{_usd(HILL_K)} USD/month, n = {HILL_N:g} (concave: returns diminish from the first "
+            f"dollar); FY2026-Q4 spend averages {_usd(onl_q4)} USD/month "
+            f"({onl_q4 / HILL_K:.1f} x the half-saturation), where one more USD returns "
+            f"{hill_slope(onl_q4):.2f} USD of revenue",
         )
     )
     rows.append(
