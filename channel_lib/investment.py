@@ -10,7 +10,8 @@ The steps, each a function returning a tidy frame:
 3. :func:`fit_response` / :func:`fit_channels` — per channel a saturating Hill curve on
    (optionally adstocked) spend plus a trend-and-season baseline, by non-linear least squares,
    with parameter covariance, intervals, a likelihood-ratio test of "any response at all" and an
-   AIC choice of carry-over (adstock).
+   AIC choice of carry-over (adstock). The Hill shape is kept at ``n <= 1``, so every curve is
+   concave (see below).
 4. :func:`allocate` — the budget split that maximises the expected response under total budget,
    per-channel min/max share and maximum change against last period (SLSQP, analytic gradients);
    :func:`budget_scenarios` runs it for several budgets; :func:`phase_spend` spreads a channel's
@@ -18,6 +19,18 @@ The steps, each a function returning a tidy frame:
 
 :func:`investment_plan` runs the whole chain for a notebook and turns degenerate input (no
 ``channel_costs``, zero or constant spend, too little history) into plain messages.
+
+Why concave curves only: the Hill family of Robyn and Meridian allows an S-shape (``n > 1``:
+returns first rise, then fall), but this module fits ``0.5 <= n <= 1``, concave from the first
+unit of spend (``n = 1`` is Michaelis-Menten, one of PyMC-Marketing's saturation curves).
+Three reasons. (1) The allocator maximises a sum of curves; with concave curves that is a convex
+problem, its optimum is the single point where marginal returns are equal off the bounds, and
+SLSQP finds it. With S-shapes the problem has local optima and "equal marginal returns" is no
+longer enough. (2) Three years of monthly spend rarely hold enough low-spend months to place an
+S-shape's toe reliably, and a toe placed by noise would steer the allocator. (3) The marginal
+return falls with every unit of spend, so a channel past its break-even point stays past it. The cost: for a channel whose response really is
+S-shaped, the concave curve overstates the return of the first units of spend (below the spend
+seen) and the half-saturation moves a little; the notebook says so among its limits.
 """
 
 from __future__ import annotations
@@ -38,6 +51,7 @@ from .workbook import Workbook
 __all__ = [
     "DEFAULT_LIMITS",
     "MIN_MONTHS",
+    "N_MAX",
     "OBJECTIVES",
     "InvestmentPlan",
     "ResponseFit",
@@ -61,6 +75,8 @@ __all__ = [
 
 #: Fewest months of spend and sales a response curve is fitted on.
 MIN_MONTHS = 12
+#: Largest Hill shape fitted: ``n <= 1`` keeps every curve concave (module notes).
+N_MAX = 1.0
 _Z95 = float(stats.norm.ppf(0.975))
 OBJECTIVES = ("goals", "revenue", "gross_profit")
 
@@ -145,11 +161,11 @@ class ResponseFit:
         ``revenue`` or ``gross_profit`` (what the curve predicts, per month).
     beta, k, n, decay : float
         Response at saturation (currency per month), half-saturation spend (currency per month),
-        Hill shape, adstock decay λ (0 = no carry-over).
+        Hill shape (``0.5 <= n <= 1``: concave), adstock decay λ (0 = no carry-over).
     cov : ndarray
         Covariance of ``(log beta, log k, log n)`` from the Jacobian at the optimum
         (``s² (JᵀJ)⁻¹``); zero for ``log n`` when the shape was fixed at 1 (``shape_model``
-        ``"concave"``), NaN when the fit could not estimate it.
+        ``"fixed"``), NaN when the fit could not estimate it.
     baseline : ndarray
         Coefficients of the baseline (intercept, trend, Fourier pairs).
     months : int
@@ -162,7 +178,7 @@ class ResponseFit:
         Likelihood-ratio test of the spend term against the baseline alone (2 to 4 df: the
         curve's free parameters).
     shape_model : str
-        ``"concave"`` (n fixed at 1) or ``"free"``, chosen by AIC.
+        ``"fixed"`` (n = 1) or ``"estimated"`` (0.5 <= n <= 1), chosen by AIC.
     seasonal_index : dict of int to float
         Calendar month → baseline seasonal factor (mean 1), for phasing.
     warnings : list of str
@@ -187,7 +203,7 @@ class ResponseFit:
     lr_pvalue: float
     spend_min: float
     spend_max: float
-    shape_model: str = "free"
+    shape_model: str = "fixed"
     seasonal_index: dict[int, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -226,12 +242,6 @@ class ResponseFit:
         se = math.sqrt(self.cov[1, 1]) if np.isfinite(self.cov[1, 1]) else math.nan
         z = float(stats.norm.ppf(0.5 + level / 2))
         return (self.k * _exp(-z * se), self.k * _exp(z * se))
-
-    def inflection(self) -> float:
-        """Spend below which the curve is convex (0 for ``n <= 1``: concave everywhere)."""
-        if self.n <= 1:
-            return 0.0
-        return self.k * ((self.n - 1) / (self.n + 1)) ** (1 / self.n)
 
     def parameters(self) -> pd.DataFrame:
         """The curve's parameters with standard errors and 95% intervals (tidy).
@@ -275,10 +285,10 @@ def fit_response(
         Labels carried into the result.
     adstock_mode : {"auto", "none", "geometric"}
         ``auto`` fits both and keeps the one with the lower AIC.
-    shape_mode : {"auto", "concave", "free"}
-        ``concave`` fixes ``n = 1`` (concave everywhere, Michaelis-Menten); ``free`` estimates
-        ``0.5 <= n <= 3`` (S-shaped above 1); ``auto`` keeps the one with the lower AIC, so an
-        S-shape is only used where the data ask for it.
+    shape_mode : {"auto", "fixed", "estimated"}
+        ``fixed`` keeps ``n = 1`` (Michaelis-Menten); ``estimated`` fits ``0.5 <= n <= 1`` (a
+        steeper start, a longer tail); ``auto`` keeps the one with the lower AIC. Both are
+        concave everywhere: no S-shape (see the module's notes).
     max_decay : float
         Upper bound of the adstock decay λ.
 
@@ -297,13 +307,14 @@ def fit_response(
     (two pairs from 24 months, one from 12), so seasonal demand is not credited to spend. The spend
     term is the Hill curve of Robyn and Meridian (Jin et al. 2017, "Bayesian methods for media mix
     modeling with carryover and shape effects", Google) on geometric adstock normalised to steady
-    state. ``beta >= 0``, ``0.5 <= n <= 3``, ``k`` within [0.05, 3] × the largest spend seen.
+    state. ``beta >= 0``, ``0.5 <= n <= 1`` (concave: diminishing returns from the first unit),
+    ``k`` within [0.05, 3] × the largest spend seen.
     *Fit.* Least squares (``scipy.optimize.least_squares``, trust-region reflective) on
     ``(log beta, log k, log n, λ, baseline)`` from the best point of a grid over ``(k, n, λ)``
     with the linear part profiled out. The covariance is ``s² (JᵀJ)⁻¹`` (Gauss-Newton, Seber & Wild
     1989 §5.1); intervals are Wald intervals on the log scale; the response interval uses the
-    delta method. *Model choice.* Four candidates — with or without adstock, ``n = 1`` (concave)
-    or ``n`` free — are fitted and the lowest AIC (Akaike 1974) kept. *Test.* The spend term
+    delta method. *Model choice.* Four candidates — with or without adstock, ``n = 1`` or ``n``
+    estimated in [0.5, 1] — are fitted and the lowest AIC (Akaike 1974) kept. *Test.* The spend term
     against the baseline alone by a likelihood-ratio test (χ² with the curve's 2-4 free
     parameters as degrees of freedom; approximate, since ``k`` and ``n`` are not identified when
     ``beta = 0``, Davies 1987).
@@ -357,7 +368,7 @@ def fit_response(
         for lam in grid_decay:
             a = adstock(xs, lam)
             for k in np.geomspace(0.05, 3.0, 18):
-                for n in (0.5, 1.0, 1.5, 2.0, 3.0) if shape_free else (1.0,):
+                for n in (0.5, 0.7, 1.0) if shape_free else (1.0,):
                     h = hill(a, 1.0, k, n)
                     A = np.column_stack([X, h])
                     coef, *_ = np.linalg.lstsq(A, ys, rcond=None)
@@ -372,7 +383,7 @@ def fit_response(
         p0 = np.r_[math.log(max(coef[-1], 1e-6)), math.log(k), math.log(n), lam, coef[:-1]]
         lo = np.r_[math.log(1e-9), math.log(0.05), math.log(0.5), 0.0, np.full(X.shape[1], -np.inf)]
         hi = np.r_[
-            math.log(1e3), math.log(3.0), math.log(3.0), max_decay, np.full(X.shape[1], np.inf)
+            math.log(1e3), math.log(3.0), math.log(N_MAX), max_decay, np.full(X.shape[1], np.inf)
         ]
         if not decay_free:
             lo[3], hi[3] = 0.0, 1e-9
@@ -409,15 +420,15 @@ def fit_response(
 
     if adstock_mode not in ("auto", "none", "geometric"):
         raise ParameterError(f"adstock_mode={adstock_mode!r}: use auto, none or geometric")
-    if shape_mode not in ("auto", "concave", "free"):
-        raise ParameterError(f"shape_mode={shape_mode!r}: use auto, concave or free")
+    if shape_mode not in ("auto", "fixed", "estimated"):
+        raise ParameterError(f"shape_mode={shape_mode!r}: use auto, fixed or estimated")
     fits = {}
     for ad in ("none", "geometric"):
         if adstock_mode not in ("auto", ad):
             continue
-        for shape in ("concave", "free"):
+        for shape in ("fixed", "estimated"):
             if shape_mode in ("auto", shape):
-                fits[(ad, shape)] = one(ad == "geometric", shape == "free")
+                fits[(ad, shape)] = one(ad == "geometric", shape == "estimated")
 
     def aic(rss: float, k_params: int) -> float:
         return T * math.log(max(rss, 1e-300) / T) + 2 * (k_params + 1)
@@ -425,7 +436,7 @@ def fit_response(
     n_base = X.shape[1]
 
     def n_curve(key: tuple[str, str]) -> int:
-        return 2 + (key[0] == "geometric") + (key[1] == "free")
+        return 2 + (key[0] == "geometric") + (key[1] == "estimated")
 
     aics = {key: aic(f[0], n_base + n_curve(key)) for key, f in fits.items()}
     chosen = min(aics, key=aics.get)
@@ -438,7 +449,7 @@ def fit_response(
     free_cols = [
         0,
         1,
-        *([2] if chosen[1] == "free" else []),
+        *([2] if chosen[1] == "estimated" else []),
         *([3] if chosen[0] == "geometric" else []),
     ]
     J = jac[:, [*free_cols, *range(4, 4 + n_base)]]
@@ -446,15 +457,15 @@ def fit_response(
         warnings.simplefilter("ignore")
         full = s2 * np.linalg.pinv(J.T @ J)
     cov = np.zeros((3, 3))
-    pos = [0, 1, 2] if chosen[1] == "free" else [0, 1]
+    pos = [0, 1, 2] if chosen[1] == "estimated" else [0, 1]
     cov[np.ix_(pos, pos)] = full[np.ix_(range(len(pos)), range(len(pos)))]
-    n_hat = math.exp(p[2]) if chosen[1] == "free" else 1.0
+    n_hat = min(math.exp(p[2]), N_MAX) if chosen[1] == "estimated" else 1.0
     beta, k, n = math.exp(p[0]) * scale_y, math.exp(p[1]) * scale_x, n_hat
     if beta / scale_y < 1e-6:
         cov[:] = np.nan
         notes.append("no positive response to spend was found (the curve is flat)")
-    for name, value, lo_b, hi_b in (
-        ("shape n", p[2] if chosen[1] == "free" else 0.0, math.log(0.5), math.log(3.0)),
+    for name, value, lo_b, hi_b in (  # n = 1 is the concave family's edge, not a fitting limit
+        ("shape n", p[2] if chosen[1] == "estimated" else 0.0, math.log(0.5), math.inf),
         ("half-saturation", p[1], math.log(0.05), math.log(3.0)),
     ):
         if min(value - lo_b, hi_b - value) < 1e-4:
@@ -664,8 +675,7 @@ def curve_table(fits: Mapping[str, ResponseFit], current: Mapping[str, float]) -
         ``channel_id``, ``metric``, ``current_spend``, ``response_at_current`` (+ ``_low``,
         ``_high``), ``marginal_return`` (response per unit of spend at current spend),
         ``half_saturation`` with ``half_saturation_low/high`` (95%), ``shape``, ``saturation``
-        (beta), ``adstock_decay``, ``adstock`` (chosen by AIC), ``lr_pvalue``, ``identified``,
-        ``inflection``.
+        (beta), ``adstock_decay``, ``adstock`` (chosen by AIC), ``lr_pvalue``, ``identified``.
     """
     rows = []
     for ch, f in fits.items():
@@ -680,7 +690,7 @@ def curve_table(fits: Mapping[str, ResponseFit], current: Mapping[str, float]) -
             "half_saturation_low": lo, "half_saturation_high": hi, "shape": f.n,
             "saturation": f.beta, "adstock_decay": f.decay,
             "adstock": "geometric" if f.decay > 0 else "none", "lr_pvalue": f.lr_pvalue,
-            "identified": f.identified, "inflection": f.inflection(),
+            "identified": f.identified,
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -1206,7 +1216,7 @@ class InvestmentPlan:
                 "current_spend": money, "response_at_current": money, "response_low": money,
                 "response_high": money, "marginal_return": ratio, "half_saturation": money,
                 "half_saturation_low": money, "half_saturation_high": money, "shape": ratio,
-                "saturation": money, "adstock_decay": ratio, "lr_pvalue": "{:.3g}", "inflection": money}),
+                "saturation": money, "adstock_decay": ratio, "lr_pvalue": "{:.3g}"}),
             "allocation": (self.allocation, {"current_spend": money, "spend": money, "change": "{:+,.0f}",
                            "lower": money, "upper": money, "response": money, "marginal_return": ratio}),
             "totals": (self.totals, {"spend": money, "expected": money, "low": money, "high": money}),

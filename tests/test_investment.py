@@ -44,6 +44,27 @@ def half_saturation(row: dict[str, str]) -> float:
     return float(match.group(1).replace(",", ""))
 
 
+def planted_revenue_per_unit(row: dict[str, str]) -> float:
+    """Revenue that one more unit of spend returns at the reporting quarter's spend, as planted."""
+    match = re.search(r"one more USD returns ([\d.]+) USD of revenue", row["detail"])
+    assert match, row["detail"]
+    return float(match.group(1))
+
+
+def assert_concave_from_zero(fit: inv.ResponseFit) -> None:
+    """Slope never rises from zero spend to twice the largest spend seen (0 included: the
+    allocator and the charts may go anywhere in between)."""
+    s = np.r_[
+        0.0,
+        np.geomspace(1e-6, 1.0, 60) * fit.spend_max,
+        np.linspace(1.0, 2.0, 60)[1:] * fit.spend_max,
+    ]
+    slope = fit.marginal(s)
+    where = (fit.channel_id, fit.n, fit.k)
+    assert np.all(np.isfinite(slope)), where
+    assert (np.diff(slope) <= 1e-9 * max(abs(slope).max(), 1.0)).all(), where
+
+
 # -- the curve ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("n", [0.7, 1.0, 2.0, 2.9], ids=["n0.7", "n1", "n2", "n2.9"])
 def test_hill_marginal_is_the_derivative_of_the_curve(n):
@@ -73,7 +94,7 @@ def synthetic(seed: int, *, k: float = 100.0, n: float = 1.0, decay: float = 0.0
 
 
 def test_fit_recovers_a_known_curve_within_its_interval():
-    spend, y, cal = synthetic(7, k=100.0, n=2.0)
+    spend, y, cal = synthetic(7, k=100.0, n=1.0)
     fit = inv.fit_response(spend, y, cal, channel_id="X")
     lo, hi = fit.k_interval()
     assert lo < 100.0 < hi
@@ -84,14 +105,25 @@ def test_fit_recovers_a_known_curve_within_its_interval():
 
 
 def test_half_saturation_interval_covers_the_truth_about_95_percent_of_the_time():
-    """A small coverage study (20 fixed draws, S-shaped truth): Wald intervals from the Jacobian
+    """A small coverage study (20 fixed draws, concave truth): Wald intervals from the Jacobian
     after the AIC choice of shape. At 95% nominal, fewer than 17 hits has probability < 2%."""
     hits = 0
     for seed in range(20):
-        spend, y, cal = synthetic(100 + seed, k=120.0, n=2.0)
+        spend, y, cal = synthetic(100 + seed, k=120.0, n=1.0)
         lo, hi = inv.fit_response(spend, y, cal).k_interval()
         hits += lo < 120.0 < hi
     assert hits >= 17, hits
+
+
+@pytest.mark.parametrize("n", [0.6, 1.0, 2.0, 3.0], ids=["n0.6", "n1", "s-shape-n2", "s-shape-n3"])
+def test_every_fitted_curve_is_concave_whatever_the_true_shape(n):
+    """The model family is concave by construction (0.5 <= n <= 1, see the module notes): an
+    S-shaped truth is fitted by a concave curve, still identified."""
+    spend, y, cal = synthetic(5, k=120.0, n=n)
+    fit = inv.fit_response(spend, y, cal)
+    assert 0.5 <= fit.n <= inv.N_MAX == 1.0
+    assert fit.identified
+    assert_concave_from_zero(fit)
 
 
 def test_aic_picks_carry_over_when_spend_carries_over_and_not_when_it_does_not():
@@ -257,27 +289,40 @@ def test_sample_objective_follows_managing_for(sample_plan):
     assert "revenue and profit" in sample_plan.metric_reason
 
 
-def test_every_fitted_curve_is_concave_where_the_allocator_can_place_spend(sample_plan):
-    """Second derivative ≤ 0 from current × (1 − max_change) to current × (1 + max_change)."""
-    assert sample_plan.fits
-    for ch, f in sample_plan.fits.items():
-        cur = sample_plan.curves.set_index("channel_id").loc[ch, "current_spend"]
-        s = np.linspace(cur * 0.7, cur * 1.3, 200)
-        slope = f.marginal(s)
-        assert (np.diff(slope) <= 1e-12 * max(abs(slope).max(), 1)).all(), (ch, f.n, f.k)
-        assert f.inflection() <= cur * 0.7, ch
+def test_every_fitted_curve_is_concave_from_zero_to_beyond_the_largest_spend(sample_plan):
+    assert len(sample_plan.fits) == len(sample_plan.spend["channel_id"].unique())
+    for f in sample_plan.fits.values():
+        assert_concave_from_zero(f)
+
+
+def assert_no_marginal_money(plan: inv.InvestmentPlan, row: dict[str, str]) -> None:
+    """The planted diminishing-returns channel, spending far past its half-saturation: the lowest
+    return of one more unit among the measured channels, below break-even, not raised, and not
+    where one more unit of budget goes."""
+    ch = row["entity_id"]
+    # the plant itself: one more unit returns less revenue than it costs, so less gross profit too
+    assert planted_revenue_per_unit(row) < 1.0
+    assert plan.metric == "gross_profit" and plan.break_even == 1.0
+    curves = plan.curves.set_index("channel_id")
+    measured = curves[curves["identified"]]
+    assert ch in measured.index
+    assert measured["marginal_return"].idxmin() == ch, measured["marginal_return"].to_dict()
+    assert curves.loc[ch, "marginal_return"] < plan.break_even
+    rec = plan.allocation.set_index("channel_id").loc[ch]
+    assert rec["marginal_return"] < plan.break_even
+    assert rec["spend"] <= rec["current_spend"] * (1 + 1e-9)
+    assert plan.next_unit != ch
 
 
 def test_sample_planted_diminishing_returns_channel(sample_plan):
-    for row in planted(SAMPLE, "diminishing_returns"):
+    rows = planted(SAMPLE, "diminishing_returns")
+    assert rows
+    for row in rows:
         ch = row["entity_id"]
         curve = sample_plan.curves.set_index("channel_id").loc[ch]
         assert curve["identified"]
         assert curve["half_saturation_low"] < half_saturation(row) < curve["half_saturation_high"]
-        # past its break-even point: it does not receive the marginal money
-        rec = sample_plan.allocation.set_index("channel_id").loc[ch]
-        assert rec["marginal_return"] < 1.0 and rec["spend"] <= rec["current_spend"] * (1 + 1e-9)
-        assert sample_plan.next_unit != ch
+        assert_no_marginal_money(sample_plan, row)
         assert any(f"{ch} is past its break-even point" in s for s in sample_plan.summary())
 
 
@@ -327,14 +372,17 @@ def seeds(small_sample) -> dict[int, Path]:
     return {seed: small_sample(seed, 0.2) for seed in SEEDS}
 
 
-def test_seeds_planted_curve_in_its_interval_on_4_of_5_and_revenue_driven_spend_flagged(
-    seeds, tmp_path
-):
-    """One test for all seeds, so one worker fits them (each seed: load + five curves, ~1 s)."""
+def test_seeds_planted_curve_in_its_interval_on_4_of_5_without_the_marginal_money(seeds, tmp_path):
+    """One test for all seeds, so one worker fits them (each seed: load + five curves, ~1 s).
+    On every seed: every curve concave, the planted diminishing-returns channel gets no marginal
+    money, the revenue-driven spend is flagged; on 4 of 5 its half-saturation is in its interval."""
     hits, flagged_ok = [], []
     for folder in seeds.values():
         plan = inv.investment_plan(open_workbook(folder, plans_dir=tmp_path / "plans"))
+        for f in plan.fits.values():
+            assert_concave_from_zero(f)
         (row,) = planted(folder, "diminishing_returns")
+        assert_no_marginal_money(plan, row)
         c = plan.curves.set_index("channel_id").loc[row["entity_id"]]
         k = half_saturation(row)
         hits.append(
