@@ -336,7 +336,8 @@ class _Loader:
                 "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
             ).fetchall()
         }
-        view = _ParquetView(table.name, path, {}, {}, _parquet_stats(self.con, path))
+        # the absolute path: the view is read again later, maybe from another working directory
+        view = _ParquetView(table.name, path.resolve(), {}, {}, _parquet_stats(self.con, path))
         self.views[table.name] = view
         unsafe = []
         for name in header:

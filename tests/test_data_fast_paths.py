@@ -276,3 +276,13 @@ def test_dataset_of_parquet_files_only_gives_the_same_tables_and_metrics(tiny_co
     )
     a, b = attainment(ds, "FY2026-Q3"), attainment(tiny, "FY2026-Q3")
     assert a.drop(columns="source_file").equals(b.drop(columns="source_file"))
+
+
+def test_parquet_view_still_reads_its_file_after_a_change_of_working_directory(
+    tiny_copy, tmp_path, monkeypatch
+):
+    _sales_to_parquet(tiny_copy)
+    monkeypatch.chdir(tiny_copy.parent)
+    ds = load_dataset(tiny_copy.name)  # a relative folder
+    monkeypatch.chdir(tmp_path)
+    assert ds.con.execute("SELECT count(*) FROM sales").fetchall() == [(28,)]
