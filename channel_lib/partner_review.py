@@ -12,6 +12,8 @@ The batch runs the pack for many partners on the same dataset and quarter: the c
 figures (early warnings, the win/loss list, exceptions, reporting status, attainment) are computed
 once per process and reused (:func:`company_findings`, memoised on the input checksums, quarter,
 plans targets and tolerance), so a warm kernel pays them once per quarter, not once per partner.
+So are the frames every pack filters to its partner: every partner's revenue and gross profit by
+quarter (one :func:`channel_lib.metrics.summarise` for all partners) and every partner report.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ MEASURES: dict[str, str] = {
 }
 
 _MEMO: OrderedDict = OrderedDict()
-_MEMO_SIZE = 8
+#: Entries the per-process memo keeps (least recently used go first); a quarter of a batch uses
+#: about ten (findings, attainment of five quarters, partner rows of two spans, reports).
+_MEMO_SIZE = 64
 
 
 @dataclass
@@ -97,6 +101,22 @@ def _targets_stamp(plans_dir: Path | None) -> tuple:
     return (str(path), st.st_size, st.st_mtime_ns)
 
 
+def _dataset_key(ds: Dataset) -> tuple:
+    """What identifies a dataset's content across :class:`Dataset` objects: the SHA-256 of
+    every input file (goals included) and the folder."""
+    return (tuple(sorted(ds.checksums.items())), str(ds.folder))
+
+
+def _memo(key: tuple, build):
+    """``build()`` once per process for ``key`` (least recently used entries are dropped)."""
+    if key not in _MEMO:
+        _MEMO[key] = build()
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    _MEMO.move_to_end(key)
+    return _MEMO[key]
+
+
 def company_findings(
     ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None, tolerance: float = 0.05
 ) -> dict[str, pd.DataFrame]:
@@ -121,38 +141,64 @@ def company_findings(
     Notes
     -----
     The key is the dataset's input checksums, the quarter, the size and time of the plans
-    folder's ``targets.csv`` and the tolerance: a changed input computes afresh. At most
-    eight keys are kept.
+    folder's ``targets.csv`` and the tolerance: a changed input computes afresh.
     """
     plans = Path(plans_dir) if plans_dir is not None else None
-    key = (tuple(sorted(ds.checksums.items())), str(ds.folder), quarter, _targets_stamp(plans),
-           float(tolerance), "findings")  # fmt: skip
-    if key not in _MEMO:
-        _MEMO[key] = {
+    return _memo(
+        (*_dataset_key(ds), quarter, _targets_stamp(plans), float(tolerance), "findings"),
+        lambda: {
             "signals": signals.early_warnings(ds, quarter),
             "deals": signals.win_loss_deals(ds, quarter),
             "exceptions": scorecard.exceptions(ds, quarter, tolerance=tolerance, plans_dir=plans),
             "reporting": scorecard.reporting_status(ds, quarter),
-        }
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
-    _MEMO.move_to_end(key)
-    return _MEMO[key]
+        },
+    )
 
 
 def _attainment(ds: Dataset, quarter: str, plans: Path | None) -> pd.DataFrame:
-    key = (tuple(sorted(ds.checksums.items())), str(ds.folder), quarter, _targets_stamp(plans),
-           "attainment")  # fmt: skip
-    if key not in _MEMO:
+    def build() -> pd.DataFrame:
         try:
             a = metrics.attainment(ds, quarter, plans_dir=plans)
-            a = a[a["level"] == "partner"]
+            return a[a["level"] == "partner"]
         except metrics.MissingDataError:
-            a = pd.DataFrame(columns=["partner_id", "metric", "target", "attainment"])
-        _MEMO[key] = a
-        while len(_MEMO) > _MEMO_SIZE * 4:
-            _MEMO.popitem(last=False)
-    return _MEMO[key]
+            return pd.DataFrame(columns=["partner_id", "metric", "target", "attainment"])
+
+    return _memo((*_dataset_key(ds), quarter, _targets_stamp(plans), "attainment"), build)
+
+
+def _by_partner(frame: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """``frame``'s rows per ``partner_id`` (in order, index kept), and its empty frame."""
+    groups = {str(pid): rows for pid, rows in frame.groupby("partner_id", sort=False)}
+    return groups, frame.iloc[:0]
+
+
+def _partner_rows(memoised: tuple[dict[str, pd.DataFrame], pd.DataFrame], partner_id: str):
+    groups, empty = memoised
+    return groups.get(partner_id, empty)
+
+
+def _all_partner_quarters(ds: Dataset, quarters: list[str]) -> tuple:
+    """Every partner's revenue and gross profit by quarter (one summarise for all packs)."""
+    return _memo(
+        (*_dataset_key(ds), tuple(quarters), "partner_quarters"),
+        lambda: _by_partner(
+            metrics.summarise(ds, by="partner_id", period="quarter", periods=quarters)
+        ),
+    )
+
+
+def _all_partner_reports(ds: Dataset) -> tuple:
+    """Every partner report (one query for all packs)."""
+    return _memo(
+        (*_dataset_key(ds), "partner_reports"),
+        lambda: _by_partner(
+            ds.sql(
+                "SELECT partner_id, quarter, partner_total_sales, line_card_rank, "
+                "sales_headcount, key_sales_departures, csat, first_response_hours, "
+                "certified_staff, pipeline_value FROM partner_reports"
+            )
+        ),
+    )
 
 
 # -- per partner ---------------------------------------------------------------------------------
@@ -161,12 +207,7 @@ def _report_history(ds: Dataset, partner_id: str, quarters: list[str]) -> pd.Dat
             "key_sales_departures", "csat", "first_response_hours", "certified_staff",
             "pipeline_value"]  # fmt: skip
     if ds.has("partner_reports"):
-        r = ds.sql(
-            "SELECT quarter, partner_total_sales, line_card_rank, sales_headcount, "
-            "key_sales_departures, csat, first_response_hours, certified_staff, pipeline_value "
-            "FROM partner_reports WHERE partner_id = ?",
-            [partner_id],
-        )
+        r = _partner_rows(_all_partner_reports(ds), partner_id)[cols]  # a copy: set below
     else:
         r = pd.DataFrame(columns=cols)
     r["quarter"] = r["quarter"].astype("string")
@@ -264,8 +305,8 @@ def partner_measures(
 
 
 def _quarterly(ds: Dataset, partner_id: str, quarters: list[str]) -> pd.DataFrame:
-    s = metrics.summarise(ds, by="partner_id", period="quarter", periods=quarters)
-    s = s[s["partner_id"] == partner_id].rename(columns={"period": "quarter"})
+    s = _partner_rows(_all_partner_quarters(ds, quarters), partner_id)
+    s = s.rename(columns={"period": "quarter"})
     frame = pd.DataFrame({"quarter": pd.Series(quarters, dtype="string")})
     s = s[["quarter", "revenue_cents", "gross_profit_cents"]].astype(
         {"quarter": "string", "revenue_cents": "int64", "gross_profit_cents": "int64"}

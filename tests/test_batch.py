@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -85,6 +86,26 @@ def test_warm_kernel_reports_equal_fresh_kernel_reports(warm_pool, tiny, tmp_pat
     assert _cells(warm[0]) == expected
     assert _cells(warm[2]) == expected
     assert _cells(warm[1]) != expected  # another partner: the comparison can fail
+
+
+def test_partner_review_on_a_warm_kernel_after_other_packs_equals_a_fresh_kernel_run(
+    warm_pool, tiny, tmp_path, monkeypatch
+):
+    """Notebook 06 keeps company-wide frames in module memos that outlive the namespace reset."""
+    monkeypatch.setenv(PREPARED_ENV, str(prepare_dataset(tiny, tmp_path / "prepared")))
+    notebook = ROOT / "notebooks" / "06_partner_review.ipynb"
+
+    def run(name: str, pid: str, engine: str, plans: Path) -> Path:
+        shutil.rmtree(plans, ignore_errors=True)  # each run starts from an empty action log
+        params = {"data_dir": str(TINY), "quarter": "FY2026-Q3", "partner_id": pid,
+                  "plans_dir": str(plans)}  # fmt: skip
+        return reports.run_notebook(notebook, tmp_path / f"{name}.ipynb", params, engine=engine)
+
+    # the first run fills the memos of the kernel the second one gets
+    run("warm0", "P3", batch.WARM_ENGINE, tmp_path / "other" / "plans")
+    warm = run("warm1", "P2", batch.WARM_ENGINE, tmp_path / "plans")
+    fresh = run("fresh", "P2", batch.FRESH_ENGINE, tmp_path / "plans")
+    assert _cells(warm) == _cells(fresh)
 
 
 def test_a_name_left_by_one_notebook_is_gone_in_the_next(warm_pool, tmp_path):

@@ -477,3 +477,38 @@ def test_an_earlier_quarter_run_after_a_later_one_raises_no_duplicate(tmp_path):
     wb3 = open_workbook(SAMPLE, Q3, tmp_path)
     assert pr.partner_pack(wb3, pid).suggestions.empty
     assert pr.open_action_partners(tmp_path, Q3) == []  # the log as it stood then
+
+
+# -- the per-process memo (warm batch kernels) never serves another dataset or quarter ---------------
+def _assert_same_pack(got: pr.PartnerPack, expected: pr.PartnerPack) -> None:
+    for name, value in vars(expected).items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(getattr(got, name), value, obj=name)
+        else:
+            assert getattr(got, name) == value, name
+
+
+def test_a_changed_dataset_or_quarter_in_the_same_process_gives_fresh_packs(tiny_copy, tmp_path):
+    plans = tmp_path / "plans"
+
+    def pack(quarter: str, *, empty_memo: bool = False) -> pr.PartnerPack:
+        if empty_memo:
+            pr._MEMO.clear()
+        return pr.partner_pack(open_workbook(tiny_copy, quarter, plans), "P2")
+
+    before = pack("FY2026-Q2")
+    for name, old, new in [
+        ("sales.csv", "O1015,1,2025-09-25,DIST,P2,C5,SKU1,4,3400.00", "O1015,1,2025-09-25,DIST,P2,C5,SKU1,4,3900.00"),
+        ("partner_reports.csv", "FY2026-Q2,P2,760000.00,4,8,1,3.5,", "FY2026-Q2,P2,760000.00,4,8,1,4.9,"),
+    ]:  # fmt: skip
+        path = tiny_copy / name
+        path.write_text(path.read_text().replace(old, new))
+    after = pack("FY2026-Q2")  # same folder, same process: the edited files count
+    revenue = [p.performance.set_index("quarter")["revenue"]["FY2026-Q1"] for p in (before, after)]
+    assert revenue == [pytest.approx(3400.0, abs=0.005), pytest.approx(3900.0, abs=0.005)]
+    assert after.service.set_index("metric")["value"]["csat"] == pytest.approx(4.9)
+    assert after.reports.set_index("quarter")["csat"]["FY2026-Q2"] == pytest.approx(4.9)
+    _assert_same_pack(after, pack("FY2026-Q2", empty_memo=True))
+    q3 = pack("FY2026-Q3")  # the memo holds FY2026-Q2's frames
+    _assert_same_pack(q3, pack("FY2026-Q3", empty_memo=True))
+    assert q3.quarter == "FY2026-Q3" and list(q3.performance["quarter"])[-1] == "FY2026-Q3"
