@@ -157,6 +157,7 @@ CSS = """
 .cw-workshop .cw-nav { gap: 12px; border-bottom: 2px solid #ddd; padding: 6px 0 8px;
   position: sticky; top: 0; z-index: 10; background: #fff; }
 .cw-workshop .cw-explorer > .widget-html:first-child h3 { display: none; }
+.cw-workshop .cw-bar { gap: 24px; }
 .cw-workshop .cw-chart { max-width: 100%; overflow-x: auto; }
 .cw-workshop .cw-action-row { border-bottom: 1px solid #ddd; padding: 6px 0; }
 .cw-workshop .cw-action { font-size: 22px; line-height: 1.3; }
@@ -464,6 +465,7 @@ class Workshop:
             description="Allocate for",
             style={"button_width": "auto", "description_width": "initial"},
         )
+        control.add_class("cw-objective")
         note = w.HTML(
             f"<p class='cw-decision'>goals.yaml: {self.wb.year} is managed for "
             f"<strong>{_html.escape(self.managing_for())}</strong>.</p>"
@@ -497,10 +499,11 @@ class Workshop:
         import ipywidgets as w
 
         label = "Save chosen targets" if key == "targets" else "Save budget split"
-        button = w.Button(description=label, button_style="success", icon="save",
+        button = w.Button(description=label, button_style="success",
                           layout=w.Layout(width="auto"))  # fmt: skip
         button.add_class(f"cw-save-{key}")
         status = w.HTML()
+        status.add_class("cw-save-status")
         replace = w.Checkbox(value=False, description="replace a saved plan", indent=False)
         extras = [replace] if key == "targets" else []
 
@@ -521,7 +524,9 @@ class Workshop:
             status.value = _status_html(_saved_sentence(written, self.wb.plans_dir, key))
 
         button.on_click(save)
-        return w.VBox([w.HBox([button, *extras], layout=w.Layout(gap="24px")), status])
+        bar = w.HBox([button, *extras], layout=w.Layout(align_items="center"))
+        bar.add_class("cw-bar")
+        return w.VBox([bar, status])
 
 
 def _saved_sentence(written: Any, plans_dir: Path, key: str) -> str:
@@ -654,9 +659,10 @@ class ActionPicker:
             boxes[str(rec["action_id"])] = box
             rows.append(row)
         button = w.Button(description="Save accepted actions", button_style="success",
-                          icon="save", layout=w.Layout(width="auto"))  # fmt: skip
+                          layout=w.Layout(width="auto"))  # fmt: skip
         button.add_class("cw-save-actions")
         status = w.HTML()
+        status.add_class("cw-save-status")
 
         def save(_: Any) -> None:
             chosen = [i for i, b in boxes.items() if b.value and not b.disabled]
@@ -677,7 +683,8 @@ class ActionPicker:
             f"<p class='cw-decision'>{len(frame)} action(s) suggested for the partners flagged "
             f"in {_html.escape(self.wb.quarter)}: tick the ones to take, then save.</p>"
         )
-        bar = w.HBox([button, status], layout=w.Layout(align_items="center", gap="24px"))
+        bar = w.HBox([button, status], layout=w.Layout(align_items="center"))
+        bar.add_class("cw-bar")
         return w.VBox([caption, bar, *rows])
 
 

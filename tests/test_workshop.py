@@ -114,6 +114,95 @@ def test_batch_run_renders_a_static_summary_of_every_screen_and_no_widget(tmp_pa
     assert not (tmp_path / "plans").exists() or not any((tmp_path / "plans").iterdir())
 
 
+# -- the app's callbacks, in Python (no browser) ----------------------------------------------------
+def _find(widget, cls: str) -> list:
+    """Every widget under ``widget`` (itself included) carrying the CSS class ``cls``."""
+    found = [widget] if cls in getattr(widget, "_dom_classes", ()) else []
+    for child in getattr(widget, "children", ()):
+        found += _find(child, cls)
+    return found
+
+
+@pytest.fixture
+def live(monkeypatch):
+    """Explorers show live widgets, as in Voilà (a test process has no kernel: batch otherwise)."""
+    from channel_lib.widgets import core
+
+    monkeypatch.setattr(core, "batch_mode", lambda: False)
+    monkeypatch.setattr(workshop, "_enable_projector_theme", lambda: None)  # process-wide
+
+
+def test_next_back_and_the_step_bar_move_through_the_screens_building_each_once(live, tmp_path):
+    ws = workshop.open_workshop(TINY, "FY2025-Q4", tmp_path / "plans")
+    app = ws.app()
+    (back,), (nxt,), (steps,) = _find(app, "cw-back"), _find(app, "cw-next"), _find(app, "cw-steps")
+    stack = app.children[-1]
+    assert (stack.selected_index, back.disabled, nxt.disabled) == (0, True, False)
+    nxt.click()
+    assert (stack.selected_index, steps.value) == (1, 1)
+    assert "Step 2 of 6" in _find(app, "cw-position")[0].value
+    steps.value = 3
+    assert stack.selected_index == 3 and "investment" in ws.explorers
+    first = ws.explorers["investment"]
+    back.click()
+    steps.value = 3
+    assert ws.explorers["investment"] is first  # built once
+    steps.value = 5
+    assert nxt.disabled and _find(app, "cw-screen-actions")
+
+
+def test_the_revenue_or_profit_decision_rebuilds_the_allocation_for_that_objective(live, tmp_path):
+    ws = workshop.open_workshop(TINY, "FY2025-Q4", tmp_path / "plans")
+    app = ws.app()
+    (steps,) = _find(app, "cw-steps")
+    steps.value = 3
+    assert ws.explorers["investment"].objective == "goals"
+    steps.value = 1
+    _find(app, "cw-objective")[0].value = "revenue"  # the decision on screen 2
+    assert "investment" not in ws.explorers
+    steps.value = 3
+    assert ws.explorers["investment"].objective == "revenue"
+    with pytest.raises(workshop.ParameterError, match="goals, revenue, gross_profit"):
+        ws.set_objective("margin")
+
+
+def test_save_targets_writes_the_plans_folder_and_says_which_file(live, tmp_path):
+    ws = workshop.open_workshop(TINY, "FY2025-Q4", tmp_path / "plans")
+    app = ws.app()
+    _find(app, "cw-steps")[0].value = 2
+    (screen,) = _find(app, "cw-screen-targets")
+    _find(screen, "cw-save-targets")[0].click()
+    (status,) = (w.value for w in _find(screen, "cw-save-status"))
+    assert (tmp_path / "plans" / "targets.csv").exists()
+    assert "targets.csv" in status and "cw-error" not in status
+
+
+def test_action_picker_appends_only_the_checked_suggestions_to_the_log(tmp_path):
+    from channel_lib import actions
+    from channel_lib.workbook import open_workbook
+
+    wb = open_workbook(TINY, "FY2026-Q3", tmp_path / "plans")
+    picker = workshop.ActionPicker(wb, partners=["P1", "P2"])
+    ids = picker.suggestions["action_id"].tolist()
+    assert len(ids) == 4
+    with pytest.raises(workshop.ParameterError, match="no action is checked"):
+        picker.save([])
+    with pytest.raises(workshop.ParameterError, match="not suggested"):
+        picker.save(["FY2026-Q3-P9-line_card_lost"])
+    box = picker.widget()
+    checks = _find(box, "cw-accept")
+    checks[1].value = True
+    _find(box, "cw-save-actions")[0].click()
+    log = actions.read_log(tmp_path / "plans")
+    assert log["action_id"].tolist() == [ids[1]]
+    assert log["status"].tolist() == ["open"]
+    assert checks[1].disabled and not checks[0].disabled
+    (status,) = (w.value for w in _find(box, "cw-save-status"))
+    assert str(tmp_path / "plans" / "actions.csv") in status
+    again = workshop.ActionPicker(wb, partners=["P1", "P2"]).suggestions["action_id"].tolist()
+    assert ids[1] not in again
+
+
 # -- servers ----------------------------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as s:
