@@ -391,6 +391,19 @@ def weights_table(settings: Settings) -> pd.DataFrame:
 
 
 # -- measuring the channels ---------------------------------------------------------------------------
+def _quarterly(ds, by: list[str]) -> pd.DataFrame:
+    """Every quarter's cube sums by ``by``, queried once per dataset and grouping.
+
+    Windows (a year to date, the same quarters a year before) are then cut in pandas, so scoring
+    another quarter — the alignment explorer's quarter selector — runs no new query.
+    """
+    memo = metrics._cache(ds).setdefault("alignment_quarterly", {})
+    key = tuple(by)
+    if key not in memo:
+        memo[key] = metrics._aggregate(ds, by, "quarter")
+    return memo[key]
+
+
 def _window(ds, by: list[str], quarters) -> pd.DataFrame:
     """Exact cents of ``quarters`` summed by ``by`` (the metrics cube's sums)."""
     if not quarters:
@@ -402,7 +415,8 @@ def _window(ds, by: list[str], quarters) -> pd.DataFrame:
             "list_value_cents",
         ]
         return pd.DataFrame(columns=cols)
-    frame = metrics._aggregate(ds, by, "quarter", list(quarters))
+    frame = _quarterly(ds, by)
+    frame = frame[frame["period"].isin(list(quarters))]
     sums = ["revenue_cents", "cost_of_sales_cents", "listed_revenue_cents", "list_value_cents"]
     if not by:
         return frame[sums].sum().to_frame().T.astype("int64")
@@ -528,7 +542,7 @@ def channel_actuals(wb: Workbook, settings: Settings) -> pd.DataFrame:
         dtype="string",
     )
     # first sale of each channel, customers' first quarter
-    quarterly = metrics._aggregate(ds, ["channel_id"], "quarter")
+    quarterly = _quarterly(ds, ["channel_id"])
     quarterly = quarterly[quarterly["revenue_cents"] > 0]
     first_sale = quarterly.groupby("channel_id")["period_start"].min()
     window_start = cal.quarter_bounds(settings.quarters[0])[0]
@@ -565,7 +579,7 @@ def channel_actuals(wb: Workbook, settings: Settings) -> pd.DataFrame:
     frame["top_product_line"] = pd.array([v[1] for v in out_prod], dtype="string")
     frame["top_product_share"] = [v[2] for v in out_prod]
     # new customers: first purchase (positive quarter) inside the window, a year of history before
-    by_customer = metrics._aggregate(ds, ["customer_id"], "quarter")
+    by_customer = _quarterly(ds, ["customer_id"])
     by_customer = by_customer[by_customer["revenue_cents"] > 0]
     first_q = by_customer.groupby("customer_id")["period_start"].min()
     cust["new"] = cust["customer_id"].map(first_q) >= window_start
