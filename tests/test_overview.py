@@ -44,7 +44,7 @@ def sql_quarter(start: str, end: str) -> tuple:
         f"WITH lines AS ({lines}) SELECT (SELECT sum(rev) FROM lines), (SELECT sum(rev - cost) FROM lines), "
         f"(SELECT count(*) FROM ({positive.format(k='partner_id')})), "
         f"(SELECT count(*) FROM ({positive.format(k='customer_id')}))"
-    ).fetchone()
+    ).fetchall()[0]  # fetchall: fetchone leaves the default connection busy (DuckDB 2)
 
 
 def test_sample_reports_fy2026_q4_by_default(wb):

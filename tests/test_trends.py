@@ -283,7 +283,7 @@ def test_sample_bridge_total_is_the_gross_profit_change_in_sql():
             "SELECT sum(revenue::DECIMAL(18,2) - cost_of_sales::DECIMAL(18,2)) FROM "
             f"read_csv('{SAMPLE / 'sales.csv'}', all_varchar=true) "
             f"WHERE order_date::DATE >= '{lo}' AND order_date::DATE < '{hi}'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]  # fetchall: fetchone leaves the default connection busy
         return int(value * 100)
 
     amounts = bridge.set_index("component")["amount_cents"]
