@@ -1047,8 +1047,13 @@ class InvestmentPlan:
 
     @property
     def break_even(self) -> float | None:
-        """Return per unit of spend that pays the spend back: 1.0 for gross profit, else None."""
-        return 1.0 if self.metric == "gross_profit" else None
+        """Return per unit of spend below which a unit of spend cannot pay for itself: 1.0.
+
+        For gross profit 1.0 is break-even itself; for revenue it is the floor (a unit of spend
+        that brings back less than a unit of revenue loses money at any margin), so money above
+        it may still not pay: the notebook says so.
+        """
+        return 1.0
 
     @property
     def next_unit(self) -> str | None:
@@ -1088,6 +1093,10 @@ class InvestmentPlan:
                 if self.metric == "gross_profit" and r.marginal_return < 1:
                     out.append(f"{r.channel_id} is past its break-even point: a further unit of spend "
                                "earns back less gross profit than it costs — do not add money there.")  # fmt: skip
+                elif r.marginal_return < 1:
+                    out.append(f"{r.channel_id} is past the point where a further unit of spend brings "
+                               "back even a unit of revenue: it cannot pay for itself at any margin "
+                               "— do not add money there.")  # fmt: skip
             flat = c[~c["identified"]]["channel_id"].tolist()
             if flat:
                 out.append(f"No measurable response to spend for {', '.join(flat)} (likelihood-ratio "
@@ -1176,7 +1185,7 @@ class InvestmentPlan:
             self.curves, channel_ids=channel_ids,
             title=f"{self.metric.replace('_', ' ').capitalize()} from one more unit of spend",
             value_title=f"{self.metric.replace('_', ' ').capitalize()} per unit of spend",
-            break_even=1.0 if self.metric == "gross_profit" else None,
+            break_even=self.break_even,
         )  # fmt: skip
 
     def allocation_chart(self, channel_ids: Sequence[str]):

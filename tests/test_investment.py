@@ -326,6 +326,19 @@ def test_sample_planted_diminishing_returns_channel(sample_plan):
         assert any(f"{ch} is past its break-even point" in s for s in sample_plan.summary())
 
 
+def test_managed_for_revenue_the_planted_channel_gets_no_marginal_money_either(tmp_path):
+    """Below one unit of revenue per unit spent, spend cannot pay for itself at any margin."""
+    wb = open_workbook(SAMPLE, plans_dir=tmp_path)
+    plan = inv.investment_plan(wb, objective="revenue")
+    assert plan.metric == "revenue" and plan.break_even == 1.0
+    for row in planted(SAMPLE, "diminishing_returns"):
+        ch = row["entity_id"]
+        assert planted_revenue_per_unit(row) < 1.0
+        assert plan.curves.set_index("channel_id").loc[ch, "marginal_return"] < 1.0
+        assert plan.next_unit != ch
+        assert any(f"{ch} is past the point where" in s for s in plan.summary())
+
+
 def test_sample_revenue_driven_spend_is_flagged_and_left_out(sample_plan):
     flagged = sample_plan.confounded[sample_plan.confounded["revenue_driven"]]
     truth = planted(SAMPLE, "revenue_driven_spend")
