@@ -222,7 +222,12 @@ def test_only_a_prefix_that_no_marker_can_start_with_proves_a_column_clean(low, 
     assert _prefix_rules_out_markers(low, high) is clean
 
 
-def test_sorted_key_with_a_marker_in_the_first_line_is_still_caught(tiny_copy):
+@pytest.mark.parametrize("min_rows", [1, None], ids=["order-check", "hash-check"])
+def test_sorted_key_with_a_marker_in_the_first_line_is_still_caught(
+    tiny_copy, monkeypatch, min_rows
+):
+    if min_rows is not None:  # check the key order of the 29-line table, as of a large one
+        monkeypatch.setattr("channel_lib.data._MIN_RANGE_ROWS", min_rows)
     path = tiny_copy / "sales.csv"
     header, *lines = path.read_text().splitlines()
     # 'NA' sorts before 'O1001': the file stays sorted, so only the first and last keys are read
@@ -286,3 +291,17 @@ def test_parquet_view_still_reads_its_file_after_a_change_of_working_directory(
     ds = load_dataset(tiny_copy.name)  # a relative folder
     monkeypatch.chdir(tmp_path)
     assert ds.con.execute("SELECT count(*) FROM sales").fetchall() == [(28,)]
+
+
+def test_order_check_of_a_sorted_table_proves_its_first_key_column_free_of_markers(
+    tiny_copy, monkeypatch
+):
+    from channel_lib import data
+
+    monkeypatch.setattr(data, "_MIN_RANGE_ROWS", 1)
+    loader = data._Loader(tiny_copy)
+    loader.con.execute(f"CREATE TABLE sales AS SELECT * FROM read_csv('{tiny_copy / 'sales.csv'}')")
+    from channel_lib.contract import TABLES
+
+    assert loader._key_in_order(TABLES["sales"]) is True
+    assert loader._sorted_clean(TABLES["sales"]) == ["order_id"]  # 'O1001' .. 'O1026'
