@@ -790,21 +790,30 @@ def kernel_env() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Let ``kill PID`` stop the server cleanly, as Ctrl-C does (main thread only)."""
+def _stop_signals_as_interrupt() -> Iterator[None]:
+    """Let Ctrl-C and ``kill PID`` stop the server cleanly (main thread only).
+
+    SIGINT gets Python's own handler back: a shell that starts a command in the background
+    leaves SIGINT ignored, and Ctrl-C (or ``kill -INT``) would then do nothing. SIGTERM raises
+    ``KeyboardInterrupt`` too, so Voilà and its kernels are stopped and the temp folder removed.
+    """
 
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        previous = {
+            signal.SIGTERM: signal.signal(signal.SIGTERM, handler),
+            signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        }
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, before in previous.items():
+            signal.signal(sig, before)
 
 
 def serve(
@@ -868,7 +877,7 @@ def serve(
         nb = prepare_notebook(folder, data_dir=data_dir, quarter=quarter, plans_dir=plans)
         cmd = [sys.executable, "-m", "voila", nb.name, "--no-browser", f"--port={port}",
                "--Voila.ip=127.0.0.1", "--VoilaConfiguration.show_tracebacks=True"]  # fmt: skip
-        with log.open("wb") as out, _sigterm_as_interrupt():
+        with log.open("wb") as out, _stop_signals_as_interrupt():
             proc = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
                                     env=kernel_env(), start_new_session=True)  # fmt: skip
             _wait_for_port(proc, port, timeout, log)

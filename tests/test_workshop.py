@@ -229,7 +229,7 @@ class Workshop:
 
 @pytest.fixture(scope="module")
 def workshop_server(tmp_path_factory) -> Iterator[Workshop]:
-    """``channel-workbook workshop`` on a free port with a temp plans folder (SIGTERM at the end)."""
+    """``channel-workbook workshop`` on a free port with a temp plans folder (Ctrl-C at the end)."""
     plans = tmp_path_factory.mktemp("workshop") / "plans"
     cli = Path(sys.executable).with_name("channel-workbook")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "channel_lib.cli"]
@@ -257,9 +257,12 @@ def workshop_server(tmp_path_factory) -> Iterator[Workshop]:
             url = found.group(0) if found else None
         yield Workshop(url=url, plans=plans, output=output)
     finally:
-        _stop(proc)
+        _stop(proc, signal.SIGINT)  # Ctrl-C
     assert proc.returncode == 0, "".join(output)
     assert "Stopping the workshop" in "".join(output)
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    with pytest.raises(OSError):  # Voilà is gone with it
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 @dataclass
