@@ -31,6 +31,18 @@ from .goals import Goals, read_goals
 MAX_ROWS_PER_CHECK = 25
 #: Fewest rows per range (and thread) of the key order check.
 _MIN_RANGE_ROWS = 1 << 17
+#: The sales summed by month, channel, partner and product, as the loader leaves it in
+#: :attr:`Dataset.sales_summary` (exact sums: decimal money, and the quantity also as a decimal
+#: with 4 places for the list value, which the metrics cube multiplies by one price a product).
+SALES_SUMMARY_SQL = """
+    SELECT date_trunc('month', order_date) AS month, channel_id, partner_id, product_id,
+           count(*) AS lines, sum(quantity) AS quantity, sum(revenue) AS revenue,
+           sum(cost_of_sales) AS cost_of_sales,
+           sum(CAST(quantity AS DECIMAL(18, 4))) AS quantity_4,
+           -- lines breaking the sign rule (checked by the loader); CASE, not FILTER (faster)
+           sum(CASE WHEN sign(quantity) * sign(revenue) < 0 THEN 1 ELSE 0 END) AS opposite_signs
+    FROM sales GROUP BY ALL"""
+_SALES_SUMMARY = "_sales_summary"
 _SUFFIXES = (".csv", ".parquet")
 
 
@@ -57,6 +69,10 @@ class Dataset:
     goals: Goals
     files: dict[str, Path]
     con: duckdb.DuckDBPyConnection = field(repr=False)
+    #: Temporary table in ``con`` of the sales summed by month, channel, partner and product
+    #: (:data:`SALES_SUMMARY_SQL`), left by the loader's checks for the metrics cube; ``None``
+    #: when the dataset did not come from :func:`load_dataset`.
+    sales_summary: str | None = field(default=None, repr=False)
 
     # -- what is there ------------------------------------------------------------------------------
     @property
@@ -204,7 +220,13 @@ class _Loader:
         for view in self.views.values():
             self._define_view(view, rowid=False)
         assert goals is not None
-        return Dataset(folder=self.folder, goals=goals, files=self.files, con=self.con)
+        return Dataset(
+            folder=self.folder,
+            goals=goals,
+            files=self.files,
+            con=self.con,
+            sales_summary=_SALES_SUMMARY if "sales" in self.loaded else None,
+        )
 
     def _locate(self, table: Table) -> Path | None:
         found = [
@@ -469,6 +491,15 @@ class _Loader:
         months: list[tuple[str, str]] = []
         na_on_distinct: list = []
         columns = self._columns(name)
+        summarised: set[str] = set()
+        if name == "sales":
+            # one scan sums the sales by month, channel, partner and product: the link checks
+            # of those ids and the sign rule read the summary's few rows, and the metrics cube
+            # starts from it (each would otherwise scan the sales again)
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {_SALES_SUMMARY} AS {SALES_SUMMARY_SQL}"
+            )
+            summarised = {"channel_id", "partner_id", "product_id"}
         for c in table.columns:
             col = _q(c.name)
             if not c.nullable and (c.in_file or c.name in columns) and c.name != "line_number":
@@ -477,7 +508,9 @@ class _Loader:
                      f"empty cell in a required column; write {TYPE_HINTS[c.type]}", ("null",))
                 )  # fmt: skip
             if c.references:
-                self._distinct_values(name, c.name)
+                self._distinct_values(
+                    name, c.name, _SALES_SUMMARY if c.name in summarised else name
+                )
             if c.references and not c.nullable and not c.na_is_value:
                 na_on_distinct.append(c)  # checked on the column's distinct values, below
             elif DUCKDB_TYPES[c.type] == "VARCHAR" and not c.nullable and not c.na_is_value:
@@ -583,7 +616,7 @@ class _Loader:
             )
         return counts
 
-    def _distinct_values(self, table: str, column: str) -> str:
+    def _distinct_values(self, table: str, column: str, source: str | None = None) -> str:
         """A temporary table ``v`` of the distinct values of a column that names another table.
 
         Id columns of the sales table hold few distinct values in millions of lines; the
@@ -592,7 +625,8 @@ class _Loader:
         """
         name = f"_distinct_{table}_{column}"
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_q(name)} AS SELECT DISTINCT {_q(column)} AS v FROM {table}"
+            f"CREATE OR REPLACE TEMP TABLE {_q(name)} AS "
+            f"SELECT DISTINCT {_q(column)} AS v FROM {source or table}"
         )
         self.distinct[(table, column)] = _q(name)
         return _q(name)
@@ -739,6 +773,9 @@ class _Loader:
                 "SELECT rowid, quantity || ' / ' || revenue FROM sales "
                 "WHERE sign(quantity) * sign(revenue) < 0 ORDER BY rowid",
                 "quantity and revenue have opposite signs; a credit note has both negative",
+                self.con.execute(
+                    f"SELECT CAST(coalesce(sum(opposite_signs), 0) AS BIGINT) FROM {_SALES_SUMMARY}"
+                ).fetchall()[0][0],
             )
         if "opportunities" in self.loaded:
             self._report_rows(

@@ -305,3 +305,32 @@ def test_order_check_of_a_sorted_table_proves_its_first_key_column_free_of_marke
 
     assert loader._key_in_order(TABLES["sales"]) is True
     assert loader._sorted_clean(TABLES["sales"]) == ["order_id"]  # 'O1001' .. 'O1026'
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize(
+    ("line", "column", "value"),
+    [
+        ("O1005,1,2024-11-02,DIST,P1,C5,SKU4,-100,1900.00,1400.00,", "quantity", "-100.0 / 1900.00"),
+        ("O1005,1,2024-11-02,DIST,P1,C5,SKU9,100,1900.00,1400.00,", "product_id", "SKU9"),
+        ("O1005,1,2024-11-02,MAIL,P1,C5,SKU4,100,1900.00,1400.00,", "channel_id", "MAIL"),
+        ("O1005,1,2024-11-02,DIST,P9,C5,SKU4,100,1900.00,1400.00,", "partner_id", "P9"),
+    ],
+    ids=["opposite-signs", "unknown-product", "unknown-channel", "unknown-partner"],
+)  # fmt: skip
+def test_checks_read_from_the_sales_summary_still_name_the_line(
+    tiny_copy, fmt, line, column, value
+):
+    path = tiny_copy / "sales.csv"
+    path.write_text(
+        "\n".join(line if x.startswith("O1005,") else x for x in path.read_text().splitlines())
+        + "\n"
+    )
+    if fmt == "parquet":
+        _sales_to_parquet(tiny_copy)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    row = 7 if fmt == "csv" else 6  # CSV: line (the header is line 1); Parquet: row
+    assert (column, value, row) in [(p.column, p.value, p.line) for p in info.value.problems], str(
+        info.value
+    )
