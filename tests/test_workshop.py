@@ -126,10 +126,13 @@ def _find(widget, cls: str) -> list:
 @pytest.fixture
 def live(monkeypatch):
     """Explorers show live widgets, as in Voilà (a test process has no kernel: batch otherwise)."""
+    from channel_lib import html
     from channel_lib.widgets import core
 
     monkeypatch.setattr(core, "batch_mode", lambda: False)
-    monkeypatch.setattr(workshop, "_enable_projector_theme", lambda: None)  # process-wide
+    # process-wide state restored after the test: the theme, and the "bundle sent" flag
+    monkeypatch.setattr(workshop, "_enable_projector_theme", lambda: None)
+    monkeypatch.setitem(html._state, "bundle_emitted", html._state["bundle_emitted"])
 
 
 def test_next_back_and_the_step_bar_move_through_the_screens_building_each_once(live, tmp_path):
