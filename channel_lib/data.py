@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
@@ -889,10 +890,10 @@ def _stats_prove(view: _ParquetView, column: str, kind: str, *args: float) -> bo
         if kind == "minimum":
             if not _NUMERIC.match(source):
                 return False
-            try:
-                if not float(low) >= args[0]:
+            try:  # exact: a float would round 0.99999999999999999 up to 1
+                if not Decimal(low) >= Decimal(str(args[0])):
                     return False
-            except ValueError:
+            except (ArithmeticError, ValueError):  # InvalidOperation: text or NaN
                 return False
         elif kind == "marker":
             if source != "VARCHAR" or not _prefix_rules_out_markers(low, high):

@@ -334,3 +334,27 @@ def test_checks_read_from_the_sales_summary_still_name_the_line(
     assert (column, value, row) in [(p.column, p.value, p.line) for p in info.value.problems], str(
         info.value
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "source", "groups", "proven"),
+    [
+        ("null", "VARCHAR", [(10, 0, "a", "b"), (5, 0, "c", "d")], True),
+        ("null", "VARCHAR", [(10, 0, "a", "b"), (5, 1, "c", "d")], False),
+        ("null", "VARCHAR", [(10, None, "a", "b")], False),  # no statistics: scan
+        ("minimum", "DECIMAL(38,20)", [(3, 0, "0.99999999999999999999", "5")], False),
+        ("minimum", "BIGINT", [(3, 0, "1", "5"), (3, 3, None, None)], True),  # all-empty group
+        ("minimum", "BIGINT", [(3, 0, None, "5")], False),
+        ("minimum", "VARCHAR", [(3, 0, "1", "5")], False),  # text order is not number order
+        ("marker", "VARCHAR", [(3, 0, "SO001", "SO999"), (3, 0, "SP001", "SP999")], True),
+        ("marker", "VARCHAR", [(3, 0, "SO001", "SO999"), (3, 0, "NA", "SP999")], False),
+        ("marker", "BIGINT", [(3, 0, "1", "9")], False),
+    ],
+)
+def test_statistics_prove_a_check_only_from_every_row_group(kind, source, groups, proven):
+    from pathlib import Path
+
+    from channel_lib.data import _ParquetView, _stats_prove
+
+    view = _ParquetView("t", Path("t.parquet"), {"c": '"c"'}, {"c": source}, {"c": groups})
+    assert _stats_prove(view, "c", kind, *([1] if kind == "minimum" else [])) is proven
