@@ -158,7 +158,7 @@ CSS = """
   position: sticky; top: 0; z-index: 10; background: #fff; }
 .cw-workshop .cw-explorer > .widget-html:first-child h3 { display: none; }
 .cw-workshop .cw-bar { gap: 24px; }
-.cw-workshop .cw-chart { max-width: 100%; overflow-x: auto; }
+.cw-workshop .cw-chart { zoom: 1.3; max-width: 100%; overflow-x: auto; }
 .cw-workshop .cw-action-row { border-bottom: 1px solid #ddd; padding: 6px 0; }
 .cw-workshop .cw-action { font-size: 22px; line-height: 1.3; }
 .cw-workshop .cw-evidence { font-size: 20px; line-height: 1.3; color: #555; }

@@ -418,6 +418,12 @@ def test_budget_slider_moves_the_allocation_table_and_chart_and_the_split_still_
     assert spend.sum() == _number(_total_row(after)["recommended_spend"]) == shown_budget
     assert not spend.equals(_channel_rows(before)["recommended_spend"].map(_number))
 
+    mark = screen.locator("div.cw-chart .role-mark path").first  # the projector zoom keeps
+    mark.scroll_into_view_if_needed()  # tooltips under the pointer
+    box = mark.bounding_box()
+    app.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    app.page.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
+
     screen.locator(".cw-save-investment").click()
     status = screen.locator(".cw-status").filter(has_text="investment.csv")
     status.wait_for(timeout=30_000)
