@@ -307,13 +307,30 @@ class _Loader:
                 name: DUCKDB_TYPES[known[name].type] if name in known else "VARCHAR"
                 for name in header
             }
+            # fixed-precision columns (money, whole numbers) are read as DOUBLE and cast after a
+            # check that the cast keeps the value: DuckDB's own DECIMAL and BIGINT readers round
+            # '1.234' to 1.23 and '2.5' to 3 silently (see _exact_flag)
+            scaled = [name for name in header if _scale(types[name]) is not None]
+            flags = _flag_names(scaled, header)
+            select = "*"
+            if scaled:
+                select = (
+                    "* REPLACE ("
+                    + ", ".join(f"TRY_CAST({_q(n)} AS {types[n]}) AS {_q(n)}" for n in scaled)
+                    + "), "
+                    + ", ".join(f"{_exact_flag(n, types[n])} AS {flags[n]}" for n in scaled)
+                )
+            read_types = {n: "DOUBLE" if n in scaled else t for n, t in types.items()}
             self.con.execute(
-                f"CREATE TABLE {table.name} AS SELECT * FROM read_csv(?, columns = ?, header = true, "
-                "auto_detect = false, delim = ',', quote = '\"', escape = '\"', nullstr = '', "
-                f"store_rejects = true, rejects_table = 'rej_{table.name}', rejects_scan = 'scan_{table.name}')",
-                [str(path), types],
+                f"CREATE TABLE {table.name} AS SELECT {select} FROM read_csv(?, columns = ?, "
+                "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                f"nullstr = '', store_rejects = true, rejects_table = 'rej_{table.name}', "
+                f"rejects_scan = 'scan_{table.name}')",
+                [str(path), read_types],
             )
             self._report_rejects(table, path, header)
+            if scaled:
+                self._check_decimals(table, path, header, {n: types[n] for n in scaled}, flags)
         else:
             self._read_parquet(table, path, header)
         for c in table.columns:
@@ -378,20 +395,29 @@ class _Loader:
         scan = f"read_parquet({_literal(str(path))}, file_row_number = true)"
         for name, target in unsafe:
             col = _q(name)
-            failed = f"FROM {scan} WHERE {col} IS NOT NULL AND TRY_CAST({col} AS {target}) IS NULL"
+            cast = f"TRY_CAST({col} AS {target})"
+            failed = f"FROM {scan} WHERE {col} IS NOT NULL AND ({cast} IS NULL"
+            if _scale(target) is not None:
+                # the cast must keep the value: a double, a decimal with more places or a text
+                # is compared with what the cast made of it (exactly: the decimal is compared as
+                # the file's double, or in decimal); a text is read as a wide DECIMAL for that
+                exact = col if _NUMERIC.match(view.source[name].upper()) else (
+                    f"TRY_CAST({col} AS {_wide(target)})"
+                )  # fmt: skip
+                failed += f" OR {cast} IS DISTINCT FROM {exact}"
+            failed += ")"
             total = self.con.execute(f"SELECT count(*) {failed}").fetchall()[0][0]
             rows = self.con.execute(
                 f"SELECT file_row_number, CAST({col} AS VARCHAR) {failed} "
                 f"ORDER BY 1 LIMIT {MAX_ROWS_PER_CHECK}"
             ).fetchall()
-            for rowid, value in rows:
-                self._bad_value(table, path.name, name, rowid + 1, value)
-            if total > MAX_ROWS_PER_CHECK:
-                self._problem(
-                    path.name, name, None, "",
-                    f"... and {total - MAX_ROWS_PER_CHECK:,} more lines with the same problem "
-                    f"(not {TYPE_HINTS[known[name].type]})",
-                )  # fmt: skip
+            scale = _scale(target)
+            self._report_numbers(
+                table, path.name, name,
+                [(rowid + 1, value, None if scale is None else _excess_decimals(value, scale))
+                 for rowid, value in rows],
+                total - len(rows),
+            )  # fmt: skip
 
     def _define_view(self, view: _ParquetView, *, rowid: bool = True) -> None:
         """(Re)define a Parquet table's view; ``rowid``: with the file's row number as ``rowid``."""
@@ -402,6 +428,113 @@ class _Loader:
             + f"{columns} FROM read_parquet({_literal(str(view.path))}"
             + (", file_row_number = true)" if rowid else ")")
         )
+
+    def _check_decimals(
+        self,
+        table: Table,
+        path: Path,
+        header: list[str],
+        types: dict[str, str],
+        flags: dict[str, str],
+    ) -> None:
+        """Report the CSV cells that their column's type cannot hold exactly; drop the flags.
+
+        The read flagged each cell (:func:`_exact_flag`): 1 = more decimals than the column allows
+        (certain), 2 = not proven by the double (a large number, NaN or infinity). Cells of kind 1
+        are listed (a page of them) with the cell as written, read from the file. Cells of kind 2
+        are decided from the cell as written, exactly: more decimals than allowed or not a value
+        of the type (too large) are reported; a large number the type holds is stored as DuckDB's
+        decimal reader reads it. Only files holding such large numbers pay for reading their
+        lines in Python.
+        """
+        name, file = table.name, path.name
+        counts = self.con.execute(
+            "SELECT "
+            + ", ".join(f"count_if({f} = 1), count_if({f} = 2)" for f in flags.values())
+            + f" FROM {name}"
+        ).fetchall()[0]
+        found: dict[str, list[int]] = {}  # column -> rowids to look at
+        for i, (column, flag) in enumerate(flags.items()):
+            if counts[2 * i] or counts[2 * i + 1]:
+                found[column] = [
+                    r for (r,) in self.con.execute(
+                        f"SELECT rowid FROM {name} WHERE {flag} = 2 UNION ALL "
+                        f"(SELECT rowid FROM {name} WHERE {flag} = 1 ORDER BY rowid "
+                        f"LIMIT {MAX_ROWS_PER_CHECK})"
+                    ).fetchall()
+                ]  # fmt: skip
+        unread: list[int] = []
+        if found:
+            lines = {r: self._line(name, r) for rows in found.values() for r in rows}
+            cells = _csv_cells(path, set(lines.values()))
+            for column, rows in found.items():
+                index, target = header.index(column), types[column]
+                scale = _scale(target) or 0
+                values = []
+                for r in rows:
+                    record = cells.get(lines[r], [])
+                    values.append(record[index] if index < len(record) else "")
+                kinds = [_excess_decimals(v, scale) for v in values]
+                # what DuckDB's decimal reader makes of each cell (NULL: not a value of the type)
+                frame = pd.DataFrame({"r": rows, "v": values})
+                self.con.register("_cells", frame)
+                try:
+                    held = [
+                        h for (h,) in self.con.execute(
+                            f"SELECT TRY_CAST(v AS {target}) IS NOT NULL FROM _cells"
+                        ).fetchall()
+                    ]  # fmt: skip
+                    exact = [k is False and h for k, h in zip(kinds, held, strict=True)]
+                    if any(exact):  # large numbers the type holds: stored as the reader reads them
+                        self.con.unregister("_cells")
+                        self.con.register("_cells", frame[exact])
+                        self.con.execute(
+                            f"UPDATE {name} SET {_q(column)} = f.v FROM (SELECT r, "
+                            f"TRY_CAST(v AS {target}) AS v FROM _cells) f WHERE {name}.rowid = f.r"
+                        )
+                finally:
+                    self.con.unregister("_cells")
+                bad = [
+                    (lines[r], v, k)
+                    for r, v, k, e in zip(rows, values, kinds, exact, strict=True)
+                    if not e
+                ]
+                # not a value of the type: like a line the reader rejects, it leaves the table
+                # (no knock-on empty cell; the rowids, and so the lines, of later rows stay)
+                unread += [r for r, h in zip(rows, held, strict=True) if not h]
+                excess = counts[2 * list(flags).index(column)]
+                self._report_numbers(table, file, column, bad, max(0, excess - MAX_ROWS_PER_CHECK))
+        if unread:
+            self.con.execute(f"DELETE FROM {name} WHERE rowid IN ({', '.join(map(str, unread))})")
+        self.con.execute("; ".join(f"ALTER TABLE {name} DROP COLUMN {f}" for f in flags.values()))
+
+    def _report_numbers(
+        self,
+        table: Table,
+        file: str,
+        column: str,
+        bad: list[tuple[int, str, bool | None]],
+        more: int = 0,
+    ) -> None:
+        """Report cells of a fixed-precision column that do not hold a value of its type exactly.
+
+        ``bad``: (line, value as written, :func:`_excess_decimals` of it); ``more``: further such
+        cells not listed.
+        """
+        spec = table.column(column)
+        scale = _scale(DUCKDB_TYPES[spec.type]) or 0
+        bad = sorted(bad)
+        more += max(0, len(bad) - MAX_ROWS_PER_CHECK)
+        for line, value, excess in bad[:MAX_ROWS_PER_CHECK]:
+            if excess:
+                self._problem(file, column, line, value, _excess_message(spec.type, scale))
+            else:
+                self._bad_value(table, file, column, line, value)
+        if more > 0:
+            self._problem(
+                file, column, None, "",
+                f"... and {more:,} more lines with the same problem (not {TYPE_HINTS[spec.type]})",
+            )  # fmt: skip
 
     def _report_rejects(self, table: Table, path: Path, header: list[str]) -> None:
         rows = self.con.execute(
@@ -820,6 +953,107 @@ def _cast_cannot_fail(source: str, target: str) -> bool:
         digits = {"TINYINT": 3, "SMALLINT": 5, "INTEGER": 10, "UTINYINT": 3, "USMALLINT": 5}
         return source in digits and digits[source] <= int(t.group(1)) - int(t.group(2))
     return False
+
+
+def _scale(duckdb_type: str) -> int | None:
+    """Decimals a fixed-precision DuckDB type holds (BIGINT: 0); None for any other type."""
+    m = _DECIMAL.match(duckdb_type.upper())
+    if m:
+        return int(m.group(2))
+    return 0 if duckdb_type.upper() in (*_INTEGERS, "UBIGINT") else None
+
+
+def _wide(duckdb_type: str) -> str:
+    """A DECIMAL with the integer digits of a fixed-precision type and the most decimals.
+
+    It reads text exactly up to 38 digits: only digits beyond the 22nd decimal of an amount
+    (DECIMAL(18,2): 16 integer digits) are rounded, which no program writing numbers produces.
+    """
+    m = _DECIMAL.match(duckdb_type.upper())
+    digits = int(m.group(1)) - int(m.group(2)) if m else 19  # BIGINT: 19 digits
+    return f"DECIMAL(38,{38 - digits})"
+
+
+def _exact_flag(column: str, target: str) -> str:
+    """SQL flag of a CSV cell read as DOUBLE: whether its type ``target`` holds it exactly.
+
+    0: yes, or empty; 1: no, it has more decimals than ``target`` allows; 2: not proven.
+    A double tells apart every two numbers of up to 15 significant digits, and the cast to
+    ``target`` rounds to the nearest value of that type. Below 10^(14 - decimals) (money: 10^12,
+    whole numbers: 10^14) a value with the allowed decimals has at most 15 digits, so its double
+    casts back to it, and so does the first decimal too many: the double equals its cast exactly
+    when the cell had no more decimals than allowed, and the cast then gives what DuckDB's decimal
+    reader gives. A larger number, NaN or infinity is 2: the loader decides from the cell itself.
+    Still rounded unseen: a cell whose first non-zero digit after the allowed decimals comes after
+    its 15th significant digit (1.230000000000000001 loads as 1.23). A double does not carry such
+    digits, so no program printing doubles writes them, and DuckDB's own reader rounded them too.
+    """
+    col, scale = _q(column), _scale(target) or 0
+    return (
+        f"CAST(CASE WHEN {col} IS NULL THEN 0 WHEN NOT abs({col}) < 1e{14 - scale} THEN 2 "
+        f"WHEN TRY_CAST({col} AS {target}) = {col} THEN 0 ELSE 1 END AS UTINYINT)"
+    )
+
+
+def _flag_names(columns: list[str], header: list[str]) -> dict[str, str]:
+    """Names for the temporary flag columns, one per column, clashing with no column of the file."""
+    names, taken = {}, set(header)
+    for i, column in enumerate(columns):
+        name = f"_exact_{i}"
+        while name in taken:
+            name = "_" + name
+        names[column] = name
+        taken.add(name)
+    return names
+
+
+def _excess_decimals(text: str, scale: int) -> bool | None:
+    """Whether the number written in ``text`` has a non-zero digit beyond ``scale`` decimals.
+
+    None when ``text`` is not a finite number. Exact (decimal arithmetic on the text).
+
+    Examples
+    --------
+    >>> [_excess_decimals(t, 2) for t in ("1.234", "1.230", "-0.05", "1e2", "1.2345e1", "x")]
+    [True, False, False, False, True, None]
+    >>> _excess_decimals("2.5", 0), _excess_decimals(" 3.0 ", 0)
+    (True, False)
+    """
+    try:
+        number = Decimal(text.strip())
+    except ArithmeticError:  # InvalidOperation
+        return None
+    if not number.is_finite():
+        return None
+    _, digits, exponent = number.as_tuple()
+    beyond = -int(exponent) - scale  # digits written after the allowed decimals
+    return beyond > 0 and any(digits[-beyond:])
+
+
+def _excess_message(kind: str, scale: int) -> str:
+    """The problem of a value with more decimals than its column allows."""
+    if scale == 0:
+        return (
+            "not a whole number (it has decimals); the loader does not round: "
+            "correct the value in the file"
+        )
+    return f"more than {scale} decimals; the loader does not round: write {TYPE_HINTS[kind]}"
+
+
+def _csv_cells(path: Path, lines: set[int]) -> dict[int, list[str]]:
+    """The cells of the given lines of a CSV file, as written (line = record; the header is 1).
+
+    Reads the file up to the last line asked for; only called for the few lines reported.
+    """
+    cells: dict[int, list[str]] = {}
+    last = max(lines, default=0)
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        for number, record in enumerate(csv.reader(f), 1):
+            if number in lines:
+                cells[number] = record
+            if number >= last:
+                break
+    return cells
 
 
 def _q(name: str) -> str:

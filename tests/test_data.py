@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from channel_lib import DataValidationError, load_dataset
+
+TINY_DIR = Path(__file__).parent / "data" / "tiny"
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -84,6 +87,28 @@ def _bad_date(d: Path):
     return "sales.csv", "order_date", "2025-11-31", _line_of(d / "sales.csv", "O1017,")
 
 
+def _money_with_three_decimals(d: Path):
+    _replace_line(d / "sales.csv", "O1008,", "O1008,1,2025-02-14,DIR,,C1,SKU1,12,1.234,6240.00,ana")
+    return "sales.csv", "revenue", "1.234", _line_of(d / "sales.csv", "O1008,")
+
+
+def _fractional_line_number(d: Path):
+    _replace_line(
+        d / "sales.csv", "O1009,", "O1009,2.5,2025-03-03,DIST,P1,C2,SKU2,30,6150.00,4580.00,"
+    )
+    return "sales.csv", "line_number", "2.5", _line_of(d / "sales.csv", "O1009,")
+
+
+def _fractional_count_in_a_small_file(d: Path):
+    path = d / "partner_reports.csv"
+    lines = path.read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[4] = "14.5"  # sales_headcount
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    return "partner_reports.csv", "sales_headcount", "14.5", 2
+
+
 def _broken_yaml(d: Path):
     text = (
         (d / "goals.yaml")
@@ -109,6 +134,9 @@ CORRUPTIONS = [
     _unknown_partner,
     _duplicate_line,
     _bad_date,
+    _money_with_three_decimals,
+    _fractional_line_number,
+    _fractional_count_in_a_small_file,
     _broken_yaml,
     _missing_file,
 ]
@@ -136,7 +164,6 @@ def test_credit_notes_and_lines_below_cost_are_legitimate(tiny):
 
 def test_money_is_exact_decimal_in_duckdb(tiny, tiny_dir):
     import csv
-    from decimal import Decimal
 
     with (tiny_dir / "sales.csv").open() as f:
         expected = sum(Decimal(r["revenue"]) for r in csv.DictReader(f))
@@ -237,3 +264,162 @@ def test_many_bad_lines_are_counted_not_silently_cut(tiny_copy):
     listed = [p for p in problems if p.line is not None]
     summary = [p for p in problems if p.line is None]
     assert len(listed) == 25 and len(summary) == 1 and "35 more" in summary[0].message
+
+
+# -- numbers are never rounded: more decimals than a column allows is an error -----------------------
+def _set_sales_cells(folder: Path, order_id: str, **cells: str) -> int:
+    """Set cells of the one line of ``order_id`` in sales.csv; return its line number."""
+    path = folder / "sales.csv"
+    header, *lines = path.read_text().splitlines()
+    names = header.split(",")
+    (i,) = [i for i, line in enumerate(lines) if line.startswith(order_id + ",")]
+    row = lines[i].split(",")
+    for name, value in cells.items():
+        row[names.index(name)] = value
+    lines[i] = ",".join(row)
+    path.write_text("\n".join([header, *lines]) + "\n")
+    return i + 2  # the header is line 1
+
+
+def _sales_csv_to_parquet(folder: Path, types: str) -> None:
+    """sales.csv -> sales.parquet, the columns of ``types`` (``{'col': 'TYPE'}``) cast in DuckDB."""
+    casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types.items())
+    duckdb.execute(
+        f"COPY (SELECT * REPLACE ({casts}) FROM read_csv('{folder / 'sales.csv'}', "
+        f"all_varchar = true)) TO '{folder / 'sales.parquet'}' (FORMAT parquet)"
+    )
+    (folder / "sales.csv").unlink()
+
+
+# sales.parquet as a program would write it: money and line numbers as doubles, as text, as decimals
+# with more places; CSV for comparison
+SALES_FORMATS = {
+    "csv": None,
+    "parquet-double": {"line_number": "DOUBLE", "revenue": "DOUBLE", "cost_of_sales": "DOUBLE"},
+    "parquet-text": {"line_number": "VARCHAR", "revenue": "VARCHAR", "cost_of_sales": "VARCHAR"},
+    "parquet-decimal-4": {"line_number": "DECIMAL(18,4)", "revenue": "DECIMAL(18,4)",
+                          "cost_of_sales": "DECIMAL(18,4)"},
+}  # fmt: skip
+
+
+def _write(folder: Path, fmt: str) -> None:
+    if SALES_FORMATS[fmt] is not None:
+        _sales_csv_to_parquet(folder, SALES_FORMATS[fmt])
+
+
+def _shown(fmt: str, written: str) -> str:
+    """The value a problem names: a cell as written (CSV, Parquet text); a Parquet number as DuckDB
+    prints it (a double in its shortest form, a DECIMAL(18,4) with its four places)."""
+    if fmt == "parquet-double":
+        return repr(float(written))
+    if fmt == "parquet-decimal-4":
+        return f"{Decimal(written):.4f}"
+    return written
+
+
+@pytest.mark.parametrize("fmt", list(SALES_FORMATS))
+@pytest.mark.parametrize(
+    ("column", "written"),
+    [("revenue", "1.234"), ("line_number", "2.5"), ("cost_of_sales", "-0.005"),
+     ("revenue", "1.2345e1")],
+    ids=["money-3-decimals", "fractional-line-number", "money-half-cent", "money-exponent"],
+)  # fmt: skip
+def test_more_decimals_than_the_column_allows_is_named_not_rounded(tiny_copy, fmt, column, written):
+    line = _set_sales_cells(tiny_copy, "O1008", **{column: written})
+    _write(tiny_copy, fmt)
+    before = _digest(tiny_copy)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    file = "sales.csv" if fmt == "csv" else "sales.parquet"
+    row = line if fmt == "csv" else line - 1  # Parquet: row number
+    hits = [p for p in info.value.problems if (p.file, p.column, p.line) == (file, column, row)]
+    assert [p.value for p in hits] == [_shown(fmt, written)], str(info.value)
+    assert "does not round" in hits[0].message
+    assert len(info.value.problems) == 1, str(info.value)  # nothing else (no knock-on problem)
+    assert _digest(tiny_copy) == before
+
+
+@pytest.mark.parametrize("fmt", list(SALES_FORMATS))
+def test_excess_decimals_are_reported_with_the_other_problems_at_once(tiny_copy, fmt):
+    cells = [("O1008", "revenue", "1.234"), ("O1009", "line_number", "2.5"),
+             ("O1010", "cost_of_sales", "840.001"), ("O1012", "customer_id", ""),
+             ("O1006", "partner_id", "P99")]  # fmt: skip
+    lines = [
+        _set_sales_cells(tiny_copy, order, **{column: value}) for order, column, value in cells
+    ]
+    _write(tiny_copy, fmt)
+    before = _digest(tiny_copy)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    row = 0 if fmt == "csv" else 1  # Parquet: row numbers
+    numbers = ("revenue", "line_number", "cost_of_sales")
+    expected = {
+        (column, line - row, _shown(fmt, value) if column in numbers else value)
+        for (_, column, value), line in zip(cells, lines, strict=True)
+    }
+    found = {(p.column, p.line, p.value) for p in info.value.problems}
+    assert expected <= found, str(info.value)
+    assert _digest(tiny_copy) == before
+
+
+VALID = [("revenue", "1.2", "1.20"), ("revenue", "1.20", "1.20"), ("cost_of_sales", "-0.05", "-0.05"),
+         ("revenue", "1e2", "100.00"), ("revenue", "1.230", "1.23"), ("revenue", "12.5e-1", "1.25"),
+         ("revenue", "12345678901234.56", "12345678901234.56"),  # beyond a double's cents
+         ("revenue", "9999999999999999.99", "9999999999999999.99"),  # DECIMAL(18,2)'s largest
+         ("line_number", "3.0", "3"), ("line_number", "1e1", "10"),
+         ("line_number", "9007199254740993", "9007199254740993")]  # 2**53 + 1  # fmt: skip
+
+
+@pytest.mark.parametrize(("column", "written", "stored"), VALID,
+                         ids=[f"{c}={w}" for c, w, _ in VALID])  # fmt: skip
+def test_values_the_column_holds_exactly_still_load_exactly(tiny_copy, column, written, stored):
+    _set_sales_cells(tiny_copy, "O1008", **{column: written})
+    ds = load_dataset(tiny_copy)
+    (got,) = ds.con.execute(f"SELECT {column} FROM sales WHERE order_id = 'O1008'").fetchall()[0]
+    assert Decimal(got) == Decimal(stored) and str(got) == stored
+    assert (
+        ds.con.execute("DESCRIBE sales").fetchall()
+        == load_dataset(TINY_DIR).con.execute("DESCRIBE sales").fetchall()
+    )
+
+
+@pytest.mark.parametrize("fmt", [f for f in SALES_FORMATS if f != "csv"])
+def test_parquet_money_as_double_or_text_loads_like_the_csv(tiny_copy, tiny, fmt):
+    _write(tiny_copy, fmt)
+    ds = load_dataset(tiny_copy)
+    query = "SELECT * FROM sales ORDER BY order_id, line_number"
+    assert ds.con.execute(query).fetchall() == tiny.con.execute(query).fetchall()
+    assert (
+        ds.con.execute("DESCRIBE sales").fetchall() == tiny.con.execute("DESCRIBE sales").fetchall()
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [("99999999999999999", "not an amount"),  # too large for DECIMAL(18,2)
+     ("12345678901234.567", "more than 2 decimals"),  # too large for a double to tell
+     ("1000000000000.001", "more than 2 decimals"),  # 10^12: decided from the cell
+     ("999999999999.991", "more than 2 decimals"),  # just below: the double tells
+     ("nan", "missing-value marker"), ("inf", "not an amount")],
+)  # fmt: skip
+def test_numbers_too_large_for_a_double_are_decided_from_the_cell(tiny_copy, written, problem):
+    line = _set_sales_cells(tiny_copy, "O1008", revenue=written)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    hits = [p for p in info.value.problems if p.column == "revenue"]
+    assert [(p.line, p.value) for p in hits] == [(line, written)], str(info.value)
+    assert problem in hits[0].message
+
+
+def test_many_values_with_excess_decimals_are_counted_not_silently_cut(tiny_copy):
+    path = tiny_copy / "sales.csv"
+    lines = path.read_text().splitlines()
+    extra = [f"X{i:03d},1,2025-01-0{1 + i % 9},DIST,P1,C2,SKU2,1,10.005,5.00," for i in range(30)]
+    path.write_text("\n".join([*lines, *extra]) + "\n")
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    problems = [p for p in info.value.problems if p.column == "revenue"]
+    listed = [p for p in problems if p.line is not None]
+    assert len(listed) == 25 and listed[0].line == len(lines) + 1 and listed[0].value == "10.005"
+    (summary,) = [p for p in problems if p.line is None]
+    assert "5 more" in summary.message
