@@ -286,3 +286,25 @@ def test_open_workbook_reads_the_prepared_data_when_the_batch_names_it(tiny, tmp
     monkeypatch.setattr(channel_lib.data, "load_dataset", no_validation)
     wb = open_workbook(TINY, QUARTER, tmp_path / "plans")
     assert wb.quarter == QUARTER and wb.dataset.checksums == tiny.checksums
+
+
+def test_prepared_tables_are_views_over_the_cache_with_the_validated_types(
+    tiny, tmp_path, monkeypatch
+):
+    from channel_lib.prepared import load_prepared, prepare_dataset
+
+    folder = prepare_dataset(tiny, tmp_path / "prepared")
+    monkeypatch.chdir(tmp_path)
+    ds = load_prepared(folder.relative_to(tmp_path), TINY)  # a relative folder
+    monkeypatch.chdir(TINY)  # the views name their files by absolute path
+    kinds = dict(
+        ds.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall()
+    )
+    assert {kinds[name] for name in tiny.files} == {"VIEW"}  # no copy of the rows
+    for name in tiny.files:
+        query = f"SELECT * FROM {name} ORDER BY ALL"
+        assert (
+            ds.con.execute(f"DESCRIBE {name}").fetchall()
+            == tiny.con.execute(f"DESCRIBE {name}").fetchall()
+        ), name
+        assert ds.con.execute(query).fetchall() == tiny.con.execute(query).fetchall(), name
