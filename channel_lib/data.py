@@ -328,7 +328,7 @@ class _Loader:
                 f"rejects_scan = 'scan_{table.name}')",
                 [str(path), read_types],
             )
-            self._report_rejects(table, path, header)
+            self._report_rejects(table, path, header, {n: _scale(types[n]) or 0 for n in scaled})
             if scaled:
                 self._check_decimals(table, path, header, {n: types[n] for n in scaled}, flags)
         else:
@@ -367,7 +367,9 @@ class _Loader:
         read the file directly. Its row number (``file_row_number``) is the view's ``rowid``
         while the checks run, for the row numbers of problems. A column whose type converts
         without loss or failure is cast; any other is read with ``TRY_CAST`` and every value that
-        fails the cast is reported (the load then fails, so no altered value is ever used).
+        fails the cast, or that the cast would change (a double, text or wider decimal with more
+        decimals than the column allows), is reported (the load then fails, so no altered value
+        is ever used).
         """
         known = {c.name: c for c in table.columns}
         source = {
@@ -536,7 +538,15 @@ class _Loader:
                 f"... and {more:,} more lines with the same problem (not {TYPE_HINTS[spec.type]})",
             )  # fmt: skip
 
-    def _report_rejects(self, table: Table, path: Path, header: list[str]) -> None:
+    def _report_rejects(
+        self, table: Table, path: Path, header: list[str], scales: dict[str, int] | None = None
+    ) -> None:
+        """Report the lines the CSV reader rejected (``scales``: fixed-precision column → decimals).
+
+        A rejected line is not in the table, so no later check sees it: its fixed-precision cells
+        that the reader did accept are checked for decimals here, so that they are reported with
+        the rest at once.
+        """
         rows = self.con.execute(
             f"SELECT line, column_name, error_type, csv_line, error_message FROM rej_{table.name} ORDER BY line"
         ).fetchall()
@@ -555,6 +565,20 @@ class _Loader:
                     csv_line,
                     f"{message.strip()}; fix this line of the file",
                 )
+        failed: dict[int, tuple[str, set[str]]] = {}  # line -> (its text, columns that failed)
+        for line, column, kind, csv_line, _ in rows:
+            if kind == "CAST":
+                failed.setdefault(line, (csv_line, set()))[1].add(column)
+        for line, (csv_line, columns) in failed.items():
+            cells = next(csv.reader([csv_line]), [])
+            for column, scale in (scales or {}).items():
+                index = header.index(column)
+                if column not in columns and index < len(cells):
+                    if _excess_decimals(cells[index], scale):
+                        kind = table.column(column).type
+                        self._problem(
+                            path.name, column, line, cells[index], _excess_message(kind, scale)
+                        )
 
     def _bad_value(self, table: Table, file: str, column: str, line: int, value: str) -> None:
         spec = table.column(column)

@@ -362,6 +362,15 @@ def test_excess_decimals_are_reported_with_the_other_problems_at_once(tiny_copy,
     assert _digest(tiny_copy) == before
 
 
+def test_excess_decimals_on_a_line_rejected_for_another_cell_are_reported_too(tiny_copy):
+    line = _set_sales_cells(tiny_copy, "O1008", quantity="twelve", revenue="1.234")
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    found = {(p.column, p.line, p.value): p.message for p in info.value.problems}
+    assert ("quantity", line, "twelve") in found, str(info.value)
+    assert "does not round" in found["revenue", line, "1.234"]
+
+
 VALID = [("revenue", "1.2", "1.20"), ("revenue", "1.20", "1.20"), ("cost_of_sales", "-0.05", "-0.05"),
          ("revenue", "1e2", "100.00"), ("revenue", "1.230", "1.23"), ("revenue", "12.5e-1", "1.25"),
          ("revenue", "12345678901234.56", "12345678901234.56"),  # beyond a double's cents
