@@ -83,6 +83,17 @@ def test_failed_notebook_keeps_its_executed_notebook_and_page(batch):
     assert "boom in" in page
 
 
+@pytest.mark.parametrize(
+    "notebook",
+    sorted((reports.NOTEBOOKS).glob("*.ipynb")),
+    ids=lambda p: p.stem,
+)
+def test_batch_reads_each_notebooks_parameters_as_papermill_does(notebook):
+    import papermill
+
+    assert reports.notebook_parameters(notebook) == dict(papermill.inspect_notebook(str(notebook)))
+
+
 def test_only_declared_parameters_are_passed(batch):
     _, runs = batch
     assert set(runs[0].parameters) == {"data_dir", "quarter"}
