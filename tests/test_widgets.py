@@ -233,6 +233,21 @@ def test_debouncer_runs_again_after_a_pause():
     assert seen == [1, 2]
 
 
+def test_debouncer_trailing_run_fires_beside_a_foreign_event_loop():
+    """Playwright's sync API leaves its asyncio loop set in the main thread, and that loop only runs
+    inside Playwright calls: a trailing run scheduled on it never fired (the browser tests' worker)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright():
+        seen: list[int] = []
+        d = core.Debouncer(seen.append, wait=0.05)
+        d(1)
+        d(2)
+        time.sleep(0.3)
+        d(3)
+        assert seen == [1, 2, 3]
+
+
 def test_an_error_in_a_control_change_is_shown_in_the_output_not_lost():
     import ipywidgets as w
 

@@ -19,6 +19,7 @@ executed notebooks behind them) never contain dead widgets.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -73,9 +74,10 @@ class Debouncer:
     wait : float
         Quiet time in seconds that ends a burst.
     schedule : callable, optional
-        ``schedule(delay, callback) -> handle with .cancel()``. Default: the running asyncio loop's
-        ``call_later`` when there is one (inside a Jupyter kernel: callbacks then run on the
-        kernel's main thread, like the widget callbacks), else a ``threading.Timer``.
+        ``schedule(delay, callback) -> handle with .cancel()``. Default: inside a Jupyter kernel,
+        its running asyncio loop's ``call_later`` (callbacks then run on the kernel's main thread,
+        like the widget callbacks); elsewhere a ``threading.Timer`` — another library's loop
+        (Playwright's sync API leaves one set in the main thread) may not run between calls.
 
     Attributes
     ----------
@@ -148,11 +150,13 @@ class Debouncer:
     def _later(self, callback: Callable[[], None]) -> Any:
         if self._schedule is not None:
             return self._schedule(self.wait, callback)
-        try:
+        loop = None
+        if _in_ipython_kernel():  # only a kernel's loop surely keeps running between callbacks
             import asyncio
 
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+            with contextlib.suppress(RuntimeError):
+                loop = asyncio.get_running_loop()
+        if loop is None:
             timer = threading.Timer(self.wait, callback)
             timer.daemon = True
             timer.start()
