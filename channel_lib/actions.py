@@ -31,7 +31,6 @@ import csv
 import io
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ChannelLibError, ParameterError
+from .files import atomic_write_text
 
 __all__ = [
     "LOG_COLUMNS",
@@ -417,18 +417,7 @@ def append_rows(plans_dir: str | Path, rows: Sequence[dict]) -> pd.DataFrame:
         log = _parse(new, path)  # checks the old lines and the new ones against them
         if not rows:
             return log
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(new)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o644)
-            _before_replace(Path(tmp))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(path, new, durable=True, before_replace=_before_replace)
         with contextlib.suppress(OSError):  # make the rename durable
             dir_fd = os.open(path.parent, os.O_RDONLY)
             try:

@@ -19,9 +19,7 @@ from __future__ import annotations
 import copy
 import html as _html
 import json
-import os
 import re
-import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -31,6 +29,7 @@ import altair as alt
 import pandas as pd
 
 from .errors import ChannelLibError, ParameterError
+from .files import atomic_write_text
 
 #: Marker comment on the display output that carries the vega bundle (the exporter looks for it).
 BUNDLE_MARKER = "<!-- channel-workbook:vega-bundle -->"
@@ -406,14 +405,4 @@ def export_html(notebook_path: str | Path, html_path: str | Path, *, title: str)
     resources = {"channel_vega_bundle": bundle or "", "metadata": {"name": title}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
 
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{html_path.name}.", suffix=".tmp", dir=html_path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(body)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is meant to be shared
-        os.replace(tmp, html_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return html_path
+    return atomic_write_text(html_path, body)

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError
+from .files import atomic_write_text
 
 #: The project root (notebooks resolve their paths from it; papermill runs kernels here).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -86,19 +87,6 @@ class NotebookRun:
 
     def __post_init__(self) -> None:
         self.key = self.key or self.name
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def notebook_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
@@ -603,10 +591,10 @@ def _write_quarter(q: _Quarter, *, common: dict[str, Any], kpis: str, finished: 
         "partners_selected": q.partners,
         "notebooks": [asdict(r) for r in runs],
     }
-    _atomic_write_text(
+    atomic_write_text(
         q.folder / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n"
     )
-    _atomic_write_text(q.folder / "index.html", _index_html(q, kpis))
+    atomic_write_text(q.folder / "index.html", _index_html(q, kpis))
 
 
 def _progress(total: int):

@@ -20,7 +20,6 @@ copy in currency units for display.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import pandas as pd
 from . import metrics
 from .data import Dataset
 from .errors import ParameterError
+from .files import atomic_write_text
 from .goals import SignalThresholds
 
 __all__ = [
@@ -882,19 +882,9 @@ def export_signals(
         The file written (money with two decimals; the ``*_cents`` column left out).
     """
     target = Path(path) if path is not None else Path(plans_dir) / f"signals_{quarter}.csv"
-    target.parent.mkdir(parents=True, exist_ok=True)
     out = signals.drop(columns=["revenue_at_stake_cents"]).copy()
     out["revenue_at_stake"] = [f"{c / 100:.2f}" for c in signals["revenue_at_stake_cents"]]
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            out.to_csv(f, index=False)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the export is for sharing
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_text(target, out.to_csv(index=False, lineterminator=os.linesep))
 
 
 def flagged_partners(ds: Dataset, quarter: str) -> list[str]:

@@ -36,8 +36,6 @@ target, and the partner × quarter grid (:func:`round_grid`) keeps both sums; ev
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,6 +46,7 @@ import pandas as pd
 
 from . import metrics
 from .errors import ChannelLibError, ParameterError
+from .files import atomic_write_text
 from .goals import MANAGING_FOR, ChannelRole
 from .workbook import Workbook
 
@@ -1551,17 +1550,7 @@ def write_plan_targets(
     text = allrows[["quarter", "channel_id", "partner_id", "metric", "target"]].to_csv(
         index=False, lineterminator="\n"
     )
-    plans.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".targets.", suffix=".csv.tmp", dir=plans)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, text)
 
 
 def save_plan(

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,6 +34,7 @@ import pandas as pd
 
 from .. import investment, targets
 from ..errors import ChannelLibError, ParameterError
+from ..files import atomic_write_text
 from ..html import markdown, table
 from ..workbook import Workbook, resolve_path
 from .core import ALL, DEFAULT_WAIT, Explorer, choice_filter, keep, whole_units
@@ -1007,16 +1006,7 @@ class AllocationExplorer(Explorer):
         ]  # fmt: skip
         text = "\n".join(header) + "\n" + frame.to_csv(index=False, lineterminator="\n")
         existed = path.exists()
-        plans.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".investment.", suffix=".csv.tmp", dir=plans)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(path, text)
         return (
             f"{'Replaced' if existed else 'Wrote'} the budget split of "
             f"{result.budget:,.0f} {self.currency} per month over {len(frame)} channels in {path}."
