@@ -236,9 +236,12 @@ def test_debouncer_runs_again_after_a_pause():
 def test_debouncer_trailing_run_fires_beside_a_foreign_event_loop():
     """Playwright's sync API leaves its asyncio loop set in the main thread, and that loop only runs
     inside Playwright calls: a trailing run scheduled on it never fired (the browser tests' worker)."""
-    from playwright.sync_api import sync_playwright
+    import asyncio
 
-    with sync_playwright():
+    previous = asyncio._get_running_loop()  # the browser fixture's Playwright may have set one
+    idle = asyncio.new_event_loop()
+    asyncio._set_running_loop(idle)  # what Playwright does: "running", but it only runs on demand
+    try:
         seen: list[int] = []
         d = core.Debouncer(seen.append, wait=0.05)
         d(1)
@@ -246,6 +249,9 @@ def test_debouncer_trailing_run_fires_beside_a_foreign_event_loop():
         time.sleep(0.3)
         d(3)
         assert seen == [1, 2, 3]
+    finally:
+        asyncio._set_running_loop(previous)
+        idle.close()
 
 
 def test_an_error_in_a_control_change_is_shown_in_the_output_not_lost():
