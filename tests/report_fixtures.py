@@ -55,6 +55,35 @@ CHROMIUM_ARGS = [
 BATCH_PARTNERS = "top:2"
 
 
+def write_notebook(folder: Path, name: str, params: str, body: str) -> Path:
+    """A two-cell notebook ``folder/name.ipynb``: a ``parameters`` cell and one code cell."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(
+        cells=[new_code_cell(params, metadata={"tags": ["parameters"]}), new_code_cell(body)]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def assert_same_tables(ds, reference) -> None:
+    """Every table of ``reference`` has the same columns, types and rows in ``ds`` (DuckDB)."""
+    for name in reference.files:
+        query = f"SELECT * FROM {name} ORDER BY ALL"
+        assert (
+            ds.con.execute(f"DESCRIBE {name}").fetchall()
+            == reference.con.execute(f"DESCRIBE {name}").fetchall()
+        ), name
+        assert ds.con.execute(query).fetchall() == reference.con.execute(query).fetchall(), name
+
+
 def batch_data_dir() -> Path:
     """The dataset the real notebooks run on: the sample when present, else the tiny one."""
     sample = ROOT / "data" / "sample"

@@ -18,28 +18,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
-from report_fixtures import PARTNER_NOTEBOOK
+from nbformat.v4 import new_code_cell
+from report_fixtures import PARTNER_NOTEBOOK, write_notebook
 
 from channel_lib import batch, reports
 from channel_lib.prepared import PREPARED_ENV, prepare_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"
-
-
-def _write(folder: Path, name: str, params: str, body: str) -> Path:
-    nb = new_notebook(
-        cells=[new_code_cell(params, metadata={"tags": ["parameters"]}), new_code_cell(body)]
-    )
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = folder / f"{name}.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 def _cells(path: Path) -> list:
@@ -109,10 +95,10 @@ def test_partner_review_on_a_warm_kernel_after_other_packs_equals_a_fresh_kernel
 
 
 def test_a_name_left_by_one_notebook_is_gone_in_the_next(warm_pool, tmp_path):
-    first = _write(
+    first = write_notebook(
         tmp_path, "first", "x: int = 1  # a value", "leftover = 42\nimport os\nos.chdir('/')"
     )
-    second = _write(
+    second = write_notebook(
         tmp_path, "second", "x: int = 1  # a value",
         "import os\nprint('leftover' in globals(), os.getcwd(), get_ipython().execution_count)",
     )  # fmt: skip
@@ -132,7 +118,7 @@ def test_the_warm_engine_saves_the_running_copy_at_start_and_end_not_per_cell(
     monkeypatch.setattr(
         papermill.engines, "write_ipynb", lambda nb, path: (writes.append(path), real(nb, path))
     )
-    source = _write(tmp_path, "many", "x: int = 1  # a value", "y = x + 1")
+    source = write_notebook(tmp_path, "many", "x: int = 1  # a value", "y = x + 1")
     nb = nbformat.read(source, as_version=4)
     nb.cells += [new_code_cell(f"print({i})") for i in range(6)]
     nbformat.write(nb, source)
@@ -148,7 +134,7 @@ def test_the_warm_engine_saves_the_running_copy_at_start_and_end_not_per_cell(
 def slow_notebooks(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("slow")
     for i in range(3):
-        _write(
+        write_notebook(
             folder, f"0{i}_slow",
             'quarter: str = "latest"  # fiscal quarter',
             "import time\ntime.sleep(1.0)\n"
@@ -222,7 +208,7 @@ def test_the_batch_runs_on_a_local_dask_cluster(tmp_path, slow_notebooks):
     failing = tmp_path / "notebooks"
     failing.mkdir()
     (failing / "00_slow.ipynb").write_bytes((slow_notebooks / "00_slow.ipynb").read_bytes())
-    _write(failing, "01_fails", 'quarter: str = "latest"  # fiscal quarter', "1 / 0")
+    write_notebook(failing, "01_fails", 'quarter: str = "latest"  # fiscal quarter', "1 / 0")
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",

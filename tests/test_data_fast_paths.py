@@ -7,6 +7,7 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from report_fixtures import assert_same_tables
 
 from channel_lib import DataValidationError, load_dataset
 from channel_lib.data import _cast_cannot_fail
@@ -268,13 +269,7 @@ def test_dataset_of_parquet_files_only_gives_the_same_tables_and_metrics(tiny_co
         )
         path.unlink()
     ds = load_dataset(tiny_copy)
-    for name in tiny.files:
-        query = f"SELECT * FROM {name} ORDER BY ALL"
-        assert (
-            ds.con.execute(f"DESCRIBE {name}").fetchall()
-            == tiny.con.execute(f"DESCRIBE {name}").fetchall()
-        ), name
-        assert ds.con.execute(query).fetchall() == tiny.con.execute(query).fetchall(), name
+    assert_same_tables(ds, tiny)
     pd.testing.assert_frame_equal(
         summarise(ds, by="channel_id", period="quarter"),
         summarise(tiny, by="channel_id", period="quarter"),

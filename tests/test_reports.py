@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+from report_fixtures import assert_same_tables, write_notebook
 
 from channel_lib import reports
 from channel_lib.cli import main
@@ -20,29 +19,17 @@ TINY = Path(__file__).resolve().parent / "data" / "tiny"
 QUARTER = "FY2026-Q3"
 
 
-def _write(folder: Path, name: str, params: str, body: str) -> None:
-    nb = new_notebook(
-        cells=[new_code_cell(params, metadata={"tags": ["parameters"]}), new_code_cell(body)]
-    )
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, folder / f"{name}.ipynb")
-
-
 @pytest.fixture(scope="module")
 def notebooks(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("notebooks")
-    _write(
+    write_notebook(
         folder,
         "00_ok",
         'data_dir: str = ""  # dataset folder\nquarter: str = "latest"  # fiscal quarter',
         "from channel_lib import html\n"
         'html.markdown("Quarter **{q}** from {d}", q=quarter, d=data_dir)',
     )
-    _write(
+    write_notebook(
         folder,
         "01_fails",
         'quarter: str = "latest"  # fiscal quarter',
@@ -312,10 +299,4 @@ def test_prepared_tables_are_views_over_the_cache_with_the_validated_types(
         ds.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall()
     )
     assert {kinds[name] for name in tiny.files} == {"VIEW"}  # no copy of the rows
-    for name in tiny.files:
-        query = f"SELECT * FROM {name} ORDER BY ALL"
-        assert (
-            ds.con.execute(f"DESCRIBE {name}").fetchall()
-            == tiny.con.execute(f"DESCRIBE {name}").fetchall()
-        ), name
-        assert ds.con.execute(query).fetchall() == tiny.con.execute(query).fetchall(), name
+    assert_same_tables(ds, tiny)
