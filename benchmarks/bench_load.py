@@ -8,7 +8,11 @@ Python process so that neither inherits the other's memory or caches:
   exact) — the floor a hand-written query reaches, with no validation;
 - **workbook**: :func:`channel_lib.load_dataset` (every check of the data contract) followed by
   the quarterly core metrics of :mod:`channel_lib.metrics` (summary by channel, QoQ/YoY growth,
-  channel concentration, contribution).
+  channel concentration, contribution);
+- **checked** (context, not the target's baseline): the plain query followed by the one contract
+  check no hand-written pipeline can skip, written the usual way: order lines whose
+  ``(order_id, line_number)`` repeats (``GROUP BY ... HAVING count(*) > 1``). It shows what the
+  key check alone costs next to the plain query.
 
 Both return the quarter × channel lines, revenue and cost of sales; the benchmark asserts they are
 equal to the cent. The child process reports its own peak RSS (``VmHWM``, see :func:`_peak_rss`),
@@ -109,6 +113,22 @@ def plain(folder: Path) -> list[tuple]:
     return [tuple(r) for r in con.execute(sql).fetchall()]
 
 
+def duplicate_lines(folder: Path) -> int:
+    """Order lines whose key repeats, as a hand-written check would count them (one statement)."""
+    import duckdb
+
+    if (folder / "sales.parquet").exists():
+        sales = f"read_parquet('{folder / 'sales.parquet'}')"
+    else:
+        sales = f"read_csv('{folder / 'sales.csv'}', types = {{'line_number': 'BIGINT'}})"
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con.execute(
+        f"SELECT count(*) FROM (SELECT order_id, line_number FROM {sales} "
+        "GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchall()[0][0]
+
+
 def workbook(folder: Path) -> tuple[list[tuple], float]:
     """``load_dataset`` + quarterly core metrics; returns the rows and the load time (s)."""
     from channel_lib import load_dataset
@@ -149,11 +169,13 @@ def _peak_rss(usage: resource.struct_rusage) -> int:
 
 
 def _child(kind: str, folder: Path) -> None:
-    if kind == "plain":
-        import duckdb  # noqa: F401  (imports are not timed, for both kinds)
+    if kind in ("plain", "checked"):
+        import duckdb  # noqa: F401  (imports are not timed, for every kind)
 
         cpu0, t0 = _cpu(), time.perf_counter()
         rows = plain(folder)
+        if kind == "checked" and duplicate_lines(folder):
+            raise AssertionError(f"{folder}: the benchmark set has duplicate order lines")
         seconds, load = time.perf_counter() - t0, None
     else:
         import channel_lib.metrics  # noqa: F401
@@ -203,16 +225,18 @@ def run(*, repeat: int = 3) -> dict:
     lines = _count_lines(folders["parquet"])
     results = []
     for fmt, folder in folders.items():
-        plain_runs, wb_runs = [], []
+        plain_runs, wb_runs, checked_runs = [], [], []
         for _ in range(repeat):
             plain_runs.append(measure("plain", folder))
             wb_runs.append(measure("workbook", folder))
+            checked_runs.append(measure("checked", folder))
         reference = [tuple(r) for r in plain_runs[0]["rows"]]
         for r in wb_runs:
             if not _same(reference, [tuple(x) for x in r["rows"]]):
                 raise AssertionError(f"{fmt}: channel_lib and the plain query disagree")
         p = statistics.median(r["seconds"] for r in plain_runs)
         w = statistics.median(r["seconds"] for r in wb_runs)
+        c = statistics.median(r["seconds"] for r in checked_runs)
         results.append(
             {
                 "format": fmt,
@@ -225,6 +249,8 @@ def run(*, repeat: int = 3) -> dict:
                 "load_s": statistics.median(r["load_seconds"] for r in wb_runs),
                 "metrics_s": statistics.median(r["seconds"] - r["load_seconds"] for r in wb_runs),
                 "ratio": w / p,
+                "checked_s": c,
+                "ratio_to_checked": w / c,
                 "plain_cpu_s": statistics.median(r["cpu_seconds"] for r in plain_runs),
                 "workbook_cpu_s": statistics.median(r["cpu_seconds"] for r in wb_runs),
                 "plain_peak_gib": max(r["peak_rss"] for r in plain_runs) / 2**30,
@@ -259,15 +285,17 @@ def table(report: dict) -> str:
         f"median of {report['repeat']} runs, each in a fresh process; {report['cpus']} CPUs, "
         f"load average {report['load_average_at_start'][0]:.1f} at the start\n\n"
         "| format | file MiB | plain query s | load_dataset s | metrics s | workbook s | ratio "
-        "| CPU s plain / workbook | plain peak GiB | workbook peak GiB | same numbers |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        "| CPU s plain / workbook | plain peak GiB | workbook peak GiB | same numbers "
+        "| plain + duplicate check s | workbook / that |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n"
     )
     rows = [
         f"| {r['format']} | {r['file_mib']:.0f} | {r['plain_s']:.2f} | {r['load_s']:.2f} | "
         f"{r['metrics_s']:.2f} | {r['workbook_s']:.2f} | {r['ratio']:.1f}x | "
         f"{r['plain_cpu_s']:.1f} / {r['workbook_cpu_s']:.1f} | "
         f"{r['plain_peak_gib']:.2f} | {r['workbook_peak_gib']:.2f} | "
-        f"{'yes' if r['same_numbers'] else 'NO'} |"
+        f"{'yes' if r['same_numbers'] else 'NO'} | {r['checked_s']:.2f} | "
+        f"{r['ratio_to_checked']:.1f}x |"
         for r in report["results"]
     ]
     verdicts = [
@@ -283,7 +311,7 @@ def table(report: dict) -> str:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--child", choices=("plain", "workbook"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("plain", "checked", "workbook"), help=argparse.SUPPRESS)
     parser.add_argument("folder", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
