@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import itertools
 import re
 from bisect import bisect_right
@@ -551,9 +552,14 @@ class _Loader:
             f"SELECT line, column_name, error_type, csv_line, error_message FROM rej_{table.name} ORDER BY line"
         ).fetchall()
         self.reject_lines[table.name] = sorted({r[0] for r in rows})
+        # the reader reports a line with extra cells once per extra cell: the last says how many
+        last_count = {r[0]: i for i, r in enumerate(rows) if r[2] == "TOO MANY COLUMNS"}
+        rows = [
+            r for i, r in enumerate(rows) if r[2] != "TOO MANY COLUMNS" or last_count[r[0]] == i
+        ]
         for line, column, kind, csv_line, message in rows:
             if kind == "CAST" and column in header:
-                cells = next(csv.reader([csv_line]), [])
+                cells = _record_cells(csv_line)
                 index = header.index(column)
                 value = cells[index] if index < len(cells) else ""
                 self._bad_value(table, path.name, column, line, value)
@@ -562,7 +568,7 @@ class _Loader:
                     path.name,
                     column or "",
                     line,
-                    csv_line,
+                    csv_line.strip("\r\n"),
                     f"{message.strip()}; fix this line of the file",
                 )
         failed: dict[int, tuple[str, set[str]]] = {}  # line -> (its text, columns that failed)
@@ -570,7 +576,7 @@ class _Loader:
             if kind == "CAST":
                 failed.setdefault(line, (csv_line, set()))[1].add(column)
         for line, (csv_line, columns) in failed.items():
-            cells = next(csv.reader([csv_line]), [])
+            cells = _record_cells(csv_line)
             for column, scale in (scales or {}).items():
                 index = header.index(column)
                 if column not in columns and index < len(cells):
@@ -1062,6 +1068,25 @@ def _excess_message(kind: str, scale: int) -> str:
             "correct the value in the file"
         )
     return f"more than {scale} decimals; the loader does not round: write {TYPE_HINTS[kind]}"
+
+
+def _record_cells(text: str) -> list[str]:
+    """The cells of one CSV record as DuckDB's rejects table gives it (``csv_line``).
+
+    In a file with Windows line ends (CRLF) the text starts with the ``\\n`` of the line before;
+    a quoted cell may hold line breaks. Text that is not one CSV record gives ``[text]``.
+
+    Examples
+    --------
+    >>> _record_cells("\\nO1,2,2024-13-45")
+    ['O1', '2', '2024-13-45']
+    >>> _record_cells('O1,"two\\nlines",x\\r')
+    ['O1', 'two\\nlines', 'x']
+    """
+    try:
+        return next(csv.reader(io.StringIO(text.strip("\r\n"), newline="")), [])
+    except csv.Error:
+        return [text]
 
 
 def _csv_cells(path: Path, lines: set[int]) -> dict[int, list[str]]:

@@ -4,6 +4,7 @@ column, line and value, nothing is dropped or altered, and input files are never
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -167,7 +168,7 @@ def test_money_is_exact_decimal_in_duckdb(tiny, tiny_dir):
 
     with (tiny_dir / "sales.csv").open() as f:
         expected = sum(Decimal(r["revenue"]) for r in csv.DictReader(f))
-    got = tiny.con.execute("SELECT sum(revenue) FROM sales").fetchone()[0]
+    got = tiny.con.execute("SELECT sum(revenue) FROM sales").fetchall()[0][0]
     assert got == expected
 
 
@@ -197,8 +198,10 @@ def test_parquet_sales_load_like_csv(tiny_copy, tiny):
     )
     (tiny_copy / "sales.csv").unlink()
     ds = load_dataset(tiny_copy)
-    a = ds.con.execute("SELECT sum(revenue), sum(cost_of_sales), count(*) FROM sales").fetchone()
-    b = tiny.con.execute("SELECT sum(revenue), sum(cost_of_sales), count(*) FROM sales").fetchone()
+    a = ds.con.execute("SELECT sum(revenue), sum(cost_of_sales), count(*) FROM sales").fetchall()[0]
+    b = tiny.con.execute("SELECT sum(revenue), sum(cost_of_sales), count(*) FROM sales").fetchall()[
+        0
+    ]
     assert a == b
 
 
@@ -229,6 +232,50 @@ def test_all_corruptions_at_once_are_reported_together(tiny_copy):
     missing = [e for e in expected if e not in found]
     assert not missing, f"not reported: {missing}\n{info.value}"
     assert _digest(tiny_copy) == before
+
+
+def _windows_line_ends(folder: Path) -> None:
+    for path in folder.glob("*.csv"):
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+
+
+def test_files_with_windows_line_ends_load_like_unix_ones(tiny_copy, tiny):
+    _windows_line_ends(tiny_copy)
+    assert b"\r\n" in (tiny_copy / "sales.csv").read_bytes()
+    ds = load_dataset(tiny_copy)
+    for name in tiny.files:
+        assert ds.table(name).equals(tiny.table(name)), name
+
+
+def test_corruptions_in_files_with_windows_line_ends_are_named_the_same(tiny_copy, tmp_path):
+    for corrupt in CORRUPTIONS:
+        corrupt(tiny_copy)
+    unix = tmp_path / "unix"
+    shutil.copytree(tiny_copy, unix)
+    _windows_line_ends(tiny_copy)
+    before = _digest(tiny_copy)
+    with pytest.raises(DataValidationError) as windows:
+        load_dataset(tiny_copy)
+    with pytest.raises(DataValidationError) as reference:
+        load_dataset(unix)
+    assert windows.value.problems == reference.value.problems
+    assert any(p.value == "2025-11-31" for p in windows.value.problems)  # a line the reader rejects
+    assert _digest(tiny_copy) == before
+
+
+@pytest.mark.parametrize("windows", [False, True], ids=["unix", "windows"])
+def test_a_line_with_extra_cells_is_named_once_with_its_text(tiny_copy, windows):
+    sales = tiny_copy / "sales.csv"
+    line = _line_of(sales, "O1017,")
+    text = next(t for t in sales.read_text().splitlines() if t.startswith("O1017,"))
+    _replace_line(sales, "O1017,", text + ",extra,cells")
+    if windows:
+        _windows_line_ends(tiny_copy)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.value) == ("sales.csv", line, text + ",extra,cells")
+    assert "fix this line" in problem.message
 
 
 def test_validate_command_prints_problems_without_traceback(tiny_copy):
