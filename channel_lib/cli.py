@@ -18,7 +18,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .data import load_dataset
 
     ds = load_dataset(args.data)
-    n_sales = ds.con.execute("SELECT count(*) FROM sales").fetchone()[0]
+    n_sales = ds.con.execute("SELECT count(*) FROM sales").fetchall()[0][0]
     print(
         f"{args.data}: valid — {len(ds.files)} tables, {n_sales:,} sales lines, "
         f"fiscal years {', '.join(ds.goals.years)} ({ds.goals.currency})."

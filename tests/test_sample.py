@@ -255,7 +255,7 @@ def test_committed_sample_loads_without_problems() -> None:
 
     ds = load_dataset(SAMPLE)
     assert not ds.missing_optional
-    n = ds.con.execute("SELECT count(*) FROM sales").fetchone()[0]
+    n = ds.con.execute("SELECT count(*) FROM sales").fetchall()[0][0]
     assert n >= 100_000
     last = dict(
         ds.con.execute("SELECT channel_id, max(order_date) FROM sales GROUP BY 1").fetchall()
@@ -295,7 +295,7 @@ def test_sales_can_be_written_as_parquet(tmp_path: Path, formats: tuple[str, ...
     if len(formats) == 2:
         csv_ds = load_dataset(tmp_path)
         total = "SELECT sum(revenue), count(*) FROM sales"
-        assert csv_ds.con.execute(total).fetchone() == ds.con.execute(total).fetchone()
+        assert csv_ds.con.execute(total).fetchall()[0] == ds.con.execute(total).fetchall()[0]
 
 
 def test_analysis_modules_do_not_import_the_generator() -> None:
