@@ -46,6 +46,8 @@ SALES_SUMMARY_SQL = """
     FROM sales GROUP BY ALL"""
 _SALES_SUMMARY = "_sales_summary"
 _SUFFIXES = (".csv", ".parquet")
+#: separators that spreadsheets in some regions write instead of commas (header of one cell)
+_OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
 @dataclass
@@ -279,6 +281,14 @@ class _Loader:
                 ).fetchall()
             ]
         if header is None:
+            return False
+        other = [n for d, n in _OTHER_DELIMITERS.items() if len(header) == 1 and d in header[0]]
+        if other:
+            self._problem(
+                path.name, "", 1, header[0],
+                f"cells are separated by {other[0]}, not commas; save the file as "
+                "comma-separated CSV (a spreadsheet's 'CSV UTF-8 (comma delimited)')",
+            )  # fmt: skip
             return False
         missing = [c.name for c in table.columns if c.in_file and c.name not in header]
         for name in missing:

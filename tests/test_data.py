@@ -278,6 +278,20 @@ def test_a_line_with_extra_cells_is_named_once_with_its_text(tiny_copy, windows)
     assert "fix this line" in problem.message
 
 
+@pytest.mark.parametrize(("delimiter", "named"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_is_named_once(tiny_copy, delimiter, named):
+    sales = tiny_copy / "sales.csv"
+    sales.write_text(sales.read_text().replace(",", delimiter))
+    before = _digest(tiny_copy)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line) == ("sales.csv", 1)
+    assert problem.value.startswith(f"order_id{delimiter}line_number")
+    assert f"separated by {named}" in problem.message
+    assert _digest(tiny_copy) == before
+
+
 def test_validate_command_prints_problems_without_traceback(tiny_copy):
     for corrupt in CORRUPTIONS:
         corrupt(tiny_copy)
