@@ -292,6 +292,21 @@ def test_a_file_separated_by_semicolons_or_tabs_is_named_once(tiny_copy, delimit
     assert _digest(tiny_copy) == before
 
 
+def test_a_misspelt_header_name_is_named_with_what_to_rename(tiny_copy):
+    sales = tiny_copy / "sales.csv"
+    header, rest = sales.read_text().split("\n", 1)
+    sales.write_text(
+        header.replace("order_id", "Order ID").replace("revenue", "revenu") + "\n" + rest
+    )
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    found = {(p.column, p.value, p.message.split("; ")[-1]) for p in info.value.problems}
+    assert found == {
+        ("order_id", "Order ID", "rename 'Order ID' to 'order_id'"),
+        ("revenue", "revenu", "rename 'revenu' to 'revenue'"),
+    }
+
+
 def test_validate_command_prints_problems_without_traceback(tiny_copy):
     for corrupt in CORRUPTIONS:
         corrupt(tiny_copy)
