@@ -14,6 +14,8 @@ The steps, each a function returning a tidy frame:
    concave (see below).
 4. :func:`allocate` — the budget split that maximises the expected response under total budget,
    per-channel min/max share and maximum change against last period (SLSQP, analytic gradients);
+   :func:`allocation_budget` applies the budget rules before it (spend on channels without a
+   curve kept, unmeasured channels held, last quarter's split scaled to the budget);
    :func:`budget_scenarios` runs it for several budgets; :func:`phase_spend` spreads a channel's
    yearly amount over the coming quarters by its seasonal index.
 
@@ -53,10 +55,13 @@ __all__ = [
     "MIN_MONTHS",
     "N_MAX",
     "OBJECTIVES",
+    "Z95",
+    "AllocationBudget",
     "InvestmentPlan",
     "ResponseFit",
     "adstock",
     "allocate",
+    "allocation_budget",
     "allocation_interval",
     "budget_scenarios",
     "curve_points",
@@ -67,6 +72,7 @@ __all__ = [
     "hill_marginal",
     "investment_plan",
     "lever_spend",
+    "monthly_spend_in_quarter",
     "objective_metric",
     "phase_spend",
     "revenue_driven_costs",
@@ -77,7 +83,8 @@ __all__ = [
 MIN_MONTHS = 12
 #: Largest Hill shape fitted: ``n <= 1`` keeps every curve concave (module notes).
 N_MAX = 1.0
-_Z95 = float(stats.norm.ppf(0.975))
+#: Two-sided 95% standard-normal quantile (≈ 1.96) of this module's Wald intervals.
+Z95 = float(stats.norm.ppf(0.975))
 OBJECTIVES = ("goals", "revenue", "gross_profit")
 
 
@@ -257,7 +264,7 @@ class ResponseFit:
             (("beta", self.beta), ("half_saturation", self.k), ("shape", self.n))
         ):
             se = math.sqrt(self.cov[i, i]) if np.isfinite(self.cov[i, i]) else math.nan
-            rows.append((name, value, se, value * _exp(-_Z95 * se), value * _exp(_Z95 * se)))
+            rows.append((name, value, se, value * _exp(-Z95 * se), value * _exp(Z95 * se)))
         rows.append(("adstock_decay", self.decay, math.nan, math.nan, math.nan))
         return pd.DataFrame(rows, columns=["parameter", "estimate", "std_err", "ci_low", "ci_high"])
 
@@ -685,7 +692,7 @@ def curve_table(fits: Mapping[str, ResponseFit], current: Mapping[str, float]) -
         lo, hi = f.k_interval()
         rows.append({
             "channel_id": ch, "metric": f.metric, "current_spend": s, "response_at_current": resp,
-            "response_low": max(resp - _Z95 * sd, 0.0), "response_high": resp + _Z95 * sd,
+            "response_low": max(resp - Z95 * sd, 0.0), "response_high": resp + Z95 * sd,
             "marginal_return": float(f.marginal(s)), "half_saturation": f.k,
             "half_saturation_low": lo, "half_saturation_high": hi, "shape": f.n,
             "saturation": f.beta, "adstock_decay": f.decay,
@@ -867,7 +874,7 @@ def allocation_interval(
         total += float(f.response(s))
         sd = float(f.response_sd(s)[0])
         var += 0.0 if np.isnan(sd) else sd**2
-    half = _Z95 * math.sqrt(var)
+    half = Z95 * math.sqrt(var)
     return total, total - half, total + half
 
 
@@ -1007,7 +1014,7 @@ def curve_points(
         sd = np.nan_to_num(f.response_sd(grid))
         frames.append(pd.DataFrame({
             "channel_id": ch, "spend": grid, "response": resp,
-            "low": np.maximum(resp - _Z95 * sd, 0.0), "high": resp + _Z95 * sd,
+            "low": np.maximum(resp - Z95 * sd, 0.0), "high": resp + Z95 * sd,
             "marginal_return": f.marginal(grid),
         }))  # fmt: skip
     if not frames:
@@ -1320,6 +1327,152 @@ def validate_parameters(
     return {k: float(v) for k, v in out.items()}
 
 
+def monthly_spend_in_quarter(spend: pd.DataFrame, quarter: str) -> dict[str, float]:
+    """Each channel's lever spend per month in one quarter (the quarter's sum ÷ 3).
+
+    Parameters
+    ----------
+    spend : DataFrame
+        :func:`lever_spend` (``quarter``, ``channel_id``, ``spend`` in currency per month).
+    quarter : str
+        Fiscal quarter label, e.g. ``"FY2026-Q3"``.
+
+    Returns
+    -------
+    dict of str to float
+        Channel → spend per month (currency); only channels with rows in ``quarter``.
+
+    Examples
+    --------
+    >>> spend = pd.DataFrame({"quarter": ["Q1", "Q1", "Q2", "Q2"], "channel_id": ["A", "B", "A", "A"],
+    ...                       "spend": [300.0, 90.0, 60.0, 30.0]})
+    >>> monthly_spend_in_quarter(spend, "Q2")
+    {'A': 30.0}
+    """
+    in_quarter = spend[spend["quarter"] == quarter]
+    per_month = in_quarter.groupby("channel_id")["spend"].sum() / 3.0
+    return {str(c): float(v) for c, v in per_month.items()}
+
+
+@dataclass(frozen=True)
+class AllocationBudget:
+    """How a monthly budget meets the channels: what is kept, what is allocated, what is held.
+
+    What :func:`allocation_budget` returns; amounts are currency per month.
+
+    Attributes
+    ----------
+    budget : float
+        The whole monthly lever budget.
+    kept : dict of str to float
+        Channels without a response curve → their last-quarter spend, kept as it is.
+    kept_total : float
+        Sum of ``kept``.
+    allocated : float
+        What is left for the channels with a curve: ``max(budget − kept_total, 0)``.
+    current : dict of str to float
+        Channels with a curve → last quarter's spend (0 where they had none).
+    held : tuple of str
+        Channels with a curve but no measurable response (``ResponseFit.identified`` false):
+        :func:`allocate` keeps them at their ``reference`` spend.
+    measured : tuple of str
+        The other channels with a curve, whose spend the allocator moves.
+    ratio : float
+        ``allocated ÷ Σ current`` (1 when the channels with a curve spent nothing).
+    reference : dict of str to float
+        ``current × ratio``: last quarter's split scaled to the allocated budget; the change
+        limit and the held channels are taken against it.
+    messages : tuple of str
+        The rules that changed the budget, in words (for the notebook).
+    """
+
+    budget: float
+    kept: dict[str, float]
+    kept_total: float
+    allocated: float
+    current: dict[str, float]
+    held: tuple[str, ...]
+    measured: tuple[str, ...]
+    ratio: float
+    reference: dict[str, float]
+    messages: tuple[str, ...]
+
+
+def allocation_budget(
+    budget: float, current: Mapping[str, float], identified: Mapping[str, bool]
+) -> AllocationBudget:
+    """Apply the budget rules of the allocation: keep, hold and scale before :func:`allocate`.
+
+    Parameters
+    ----------
+    budget : float
+        Monthly lever budget (currency per month).
+    current : mapping of str to float
+        Every channel's lever spend per month last quarter (:func:`monthly_spend_in_quarter`).
+    identified : mapping of str to bool
+        The channels with a response curve → whether the curve measured a response
+        (``{c: fit.identified for c, fit in fits.items()}``), in the allocator's order.
+
+    Returns
+    -------
+    AllocationBudget
+        ``allocated`` and ``reference`` are the ``budget`` and ``current`` to pass to
+        :func:`allocate`, ``held`` its ``hold``.
+
+    Notes
+    -----
+    Three rules, shared by :func:`investment_plan` and the workbook's allocation explorer:
+
+    1. Spend on channels without a curve is kept as it is; the rest of the budget,
+       ``allocated = max(budget − kept_total, 0)``, is split over the channels with a curve.
+    2. Channels whose curve measured no response are held (not moved by the optimiser).
+    3. Last quarter's split of the channels with a curve is scaled by
+       ``ratio = allocated ÷ Σ current``: a held channel keeps its scaled spend and the change
+       limit is taken against the scaled split, so a larger or smaller budget is not read as a
+       change of every channel.
+
+    Examples
+    --------
+    Last quarter A spent 300, B 100 and X (no curve) 50 per month; B's curve measured nothing.
+    A budget of 600 keeps X's 50 and allocates 550 = 1.375 × the 400 that A and B spent:
+
+    >>> rules = allocation_budget(600.0, {"A": 300.0, "B": 100.0, "X": 50.0},
+    ...                           {"A": True, "B": False})
+    >>> rules.kept, rules.allocated, rules.held, rules.measured
+    ({'X': 50.0}, 550.0, ('B',), ('A',))
+    >>> rules.ratio, rules.reference
+    (1.375, {'A': 412.5, 'B': 137.5})
+    """
+    fitted_current = {c: float(current.get(c, 0.0)) for c in identified}
+    kept = {str(c): float(v) for c, v in current.items() if c not in identified}
+    kept_total = float(sum(kept.values()))
+    allocated = max(budget - kept_total, 0.0)
+    messages = []
+    if kept_total > 0:
+        messages.append(
+            f"{kept_total:,.0f} per month of spend on channels without a curve is kept as it is."
+        )
+    base = sum(fitted_current.values())
+    ratio = allocated / base if base > 0 else 1.0
+    if abs(ratio - 1) > 1e-9:
+        messages.append(
+            f"The budget is {ratio:.0%} of last quarter's spend: the change limit and the held "
+            "channels are taken against last quarter's split scaled to it."
+        )
+    return AllocationBudget(
+        budget=float(budget),
+        kept=kept,
+        kept_total=kept_total,
+        allocated=allocated,
+        current=fitted_current,
+        held=tuple(c for c, ok in identified.items() if not ok),
+        measured=tuple(c for c, ok in identified.items() if ok),
+        ratio=ratio,
+        reference={c: v * ratio for c, v in fitted_current.items()},
+        messages=tuple(messages),
+    )
+
+
 def investment_plan(
     wb: Workbook,
     *,
@@ -1369,8 +1522,7 @@ def investment_plan(
             metric_reason=metric_reason,
             messages=[str(exc)],
         )
-    q_months = spend[spend["quarter"] == wb.quarter]
-    current = (q_months.groupby("channel_id")["spend"].sum() / 3.0).to_dict()
+    current = monthly_spend_in_quarter(spend, wb.quarter)
     current_total = float(sum(current.values()))
     if budget == "current":
         b, reason = (
@@ -1394,29 +1546,13 @@ def investment_plan(
         )
         return _empty(currency=ds.goals.currency, metric=metric, metric_reason=metric_reason, budget=b, budget_reason=reason,
                       messages=messages, confounded=confounded, spend=spend, fit_status=status)  # fmt: skip
-    fitted_current = {c: float(current.get(c, 0.0)) for c in fits}
-    not_fitted = current_total - sum(fitted_current.values())
-    if not_fitted > 0:
-        b_fit = max(b - not_fitted, 0.0)
-        messages.append(
-            f"{not_fitted:,.0f} per month of spend on channels without a curve is kept as it is."
-        )
-    else:
-        b_fit = b
-    hold = [c for c, f in fits.items() if not f.identified]
-    measured = [c for c in fits if c not in hold]
+    rules = allocation_budget(b, current, {c: f.identified for c, f in fits.items()})
+    messages.extend(rules.messages)
+    fitted_current, hold, measured = rules.current, list(rules.held), list(rules.measured)
     curves = curve_table(fits, fitted_current)
     limits = dict(min_share=min_share, max_share=max_share, max_change=max_change)
-    base = sum(fitted_current.values())
-    ratio = b_fit / base if base > 0 else 1.0
-    ref = {c: v * ratio for c, v in fitted_current.items()}
-    if abs(ratio - 1) > 1e-9:
-        messages.append(
-            f"The budget is {ratio:.0%} of last quarter's spend: the change limit and the held "
-            "channels are taken against last quarter's split scaled to it."
-        )
     try:
-        alloc = allocate(fits, b_fit, current=ref, hold=hold, **limits)
+        alloc = allocate(fits, rules.allocated, current=rules.reference, hold=hold, **limits)
         alloc["current_spend"] = alloc["channel_id"].map(fitted_current)
         alloc["change"] = alloc["spend"] - alloc["current_spend"]
         alloc["measured"] = alloc["channel_id"].isin(measured)
@@ -1432,7 +1568,9 @@ def investment_plan(
             e, lo, hi = allocation_interval(frame, fits, only=measured)
             totals.append((name, float(frame["spend"].sum()), e, lo, hi))
     totals_frame = pd.DataFrame(totals, columns=["split", "spend", "expected", "low", "high"])
-    scen = budget_scenarios(fits, b_fit, scenarios, current=ref, hold=hold, **limits)
+    scen = budget_scenarios(
+        fits, rules.allocated, scenarios, current=rules.reference, hold=hold, **limits
+    )
     cal = ds.calendar
     coming = [cal.shift_quarter(wb.quarter, i) for i in range(1, 5)]
     q_months_map = {q: [int(d.month) for d in pd.date_range(*cal.quarter_bounds(q), freq="MS", inclusive="left")]

@@ -10,6 +10,7 @@ input must give messages, not exceptions, in every report piece.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import re
 import shutil
@@ -275,6 +276,83 @@ def test_notebook_parameters_are_validated_together():
         inv.validate_parameters(-5, {"max_change": -1, "bogus": 1}, [], "profit")
     text = str(err.value)
     assert all(w in text for w in ("budget", "bogus", "scenarios", "objective"))
+
+
+# -- the budget rules shared by investment_plan and the allocation explorer -------------------------
+# Last quarter, per month: A 300 and B 100 have curves (B's measured no response), X 50 has none.
+LAST_QUARTER = {"A": 300.0, "B": 100.0, "X": 50.0}
+A_MEASURED_B_NOT = {"A": True, "B": False}
+KEPT_MESSAGE = "50 per month of spend on channels without a curve is kept as it is."
+
+
+def scaled_message(percent: str) -> str:
+    return (
+        f"The budget is {percent} of last quarter's spend: the change limit and the held "
+        "channels are taken against last quarter's split scaled to it."
+    )
+
+
+# Worked by hand: allocated = budget - 50; ratio = allocated / (300 + 100).
+BUDGET_RULE_CASES = {
+    "raise: 600 keeps 50, allocates 550 = 1.375 x 400": dict(
+        budget=600.0, current=LAST_QUARTER, identified=A_MEASURED_B_NOT,
+        kept={"X": 50.0}, kept_total=50.0, allocated=550.0, ratio=1.375,
+        reference={"A": 412.5, "B": 137.5}, messages=(KEPT_MESSAGE, scaled_message("138%")),
+    ),
+    "same: 450 keeps 50, allocates 400 unscaled": dict(
+        budget=450.0, current=LAST_QUARTER, identified=A_MEASURED_B_NOT,
+        kept={"X": 50.0}, kept_total=50.0, allocated=400.0, ratio=1.0,
+        reference={"A": 300.0, "B": 100.0}, messages=(KEPT_MESSAGE,),
+    ),
+    "cut: 250 keeps 50, allocates 200 = 0.5 x 400": dict(
+        budget=250.0, current=LAST_QUARTER, identified=A_MEASURED_B_NOT,
+        kept={"X": 50.0}, kept_total=50.0, allocated=200.0, ratio=0.5,
+        reference={"A": 150.0, "B": 50.0}, messages=(KEPT_MESSAGE, scaled_message("50%")),
+    ),
+    "below the kept spend: nothing to allocate": dict(
+        budget=30.0, current=LAST_QUARTER, identified=A_MEASURED_B_NOT,
+        kept={"X": 50.0}, kept_total=50.0, allocated=0.0, ratio=0.0,
+        reference={"A": 0.0, "B": 0.0}, messages=(KEPT_MESSAGE, scaled_message("0%")),
+    ),
+    "no spend last quarter: ratio 1, nothing kept": dict(
+        budget=200.0, current={}, identified={"A": True, "B": True},
+        kept={}, kept_total=0.0, allocated=200.0, ratio=1.0,
+        reference={"A": 0.0, "B": 0.0}, messages=(),
+    ),
+    "net credit on a channel without a curve adds to the allocated budget": dict(
+        budget=1000.0, current={"A": 500.0, "X": -100.0}, identified={"A": True},
+        kept={"X": -100.0}, kept_total=-100.0, allocated=1100.0, ratio=2.2,
+        reference={"A": 1100.0}, messages=(scaled_message("220%"),),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(BUDGET_RULE_CASES.values()), ids=list(BUDGET_RULE_CASES))
+def test_budget_rules_keep_spend_without_a_curve_and_scale_last_quarters_split(case):
+    rules = inv.allocation_budget(case["budget"], case["current"], case["identified"])
+    assert rules.budget == case["budget"]
+    assert rules.kept == case["kept"]
+    assert rules.kept_total == pytest.approx(case["kept_total"], abs=1e-9)
+    assert rules.allocated == pytest.approx(case["allocated"], abs=1e-9)
+    assert rules.ratio == pytest.approx(case["ratio"], rel=1e-12)
+    assert list(rules.reference) == list(case["identified"])
+    assert rules.reference == pytest.approx(case["reference"], abs=1e-9)
+    assert rules.current == {c: case["current"].get(c, 0.0) for c in case["identified"]}
+    assert rules.messages == case["messages"]
+
+
+def test_budget_rules_hold_the_channels_whose_curve_measured_no_response_in_curve_order():
+    rules = inv.allocation_budget(
+        100.0, {"C": 10.0, "A": 20.0}, {"C": False, "B": True, "A": False, "D": True}
+    )
+    assert rules.held == ("C", "A")
+    assert rules.measured == ("B", "D")
+
+
+def test_budget_rules_are_a_frozen_record():
+    rules = inv.allocation_budget(600.0, LAST_QUARTER, A_MEASURED_B_NOT)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rules.allocated = 1.0  # type: ignore[misc]
 
 
 # -- the sample -----------------------------------------------------------------------------------

@@ -678,10 +678,11 @@ class AllocationExplorer(Explorer):
     Notes
     -----
     The response curves are fitted once (on first use; never in batch mode). A control change
-    runs :func:`channel_lib.investment.allocate` only, with the rules of
-    :func:`channel_lib.investment.investment_plan`: spend on channels without a curve is kept
-    as it is and the rest of the budget is allocated; channels without a measurable response are
-    held at last quarter's spend scaled to the budget, and the change limit is taken against
+    runs :func:`channel_lib.investment.allocate` only, after the budget rules that
+    :func:`channel_lib.investment.investment_plan` applies too
+    (:func:`channel_lib.investment.allocation_budget`): spend on channels without a curve is
+    kept as it is and the rest of the budget is allocated; channels without a measurable response
+    are held at last quarter's spend scaled to the budget, and the change limit is taken against
     last quarter's split scaled to it.
 
     Examples
@@ -730,12 +731,7 @@ class AllocationExplorer(Explorer):
             )
         self._plan = plan if plan is not None and plan.fits else None
         self.spend = self._plan.spend if self._plan is not None else self._lever_spend()
-        q = self.spend[self.spend["quarter"] == wb.quarter] if len(self.spend) else self.spend
-        self.current: dict[str, float] = (
-            {str(c): float(v) for c, v in (q.groupby("channel_id")["spend"].sum() / 3.0).items()}
-            if len(q)
-            else {}
-        )
+        self.current = investment.monthly_spend_in_quarter(self.spend, wb.quarter)
         self.current_total = float(sum(self.current.values()))
         self._budget = budget
         self.currency = wb.dataset.goals.currency
@@ -838,24 +834,19 @@ class AllocationExplorer(Explorer):
                 f"and at least {investment.MIN_MONTHS} months in which spend varied), so there "
                 "is nothing to re-allocate.",
             )  # fmt: skip
-        fitted_current = {c: float(self.current.get(c, 0.0)) for c in fits}
-        not_fitted = {c: v for c, v in self.current.items() if c not in fits}
-        held_outside = float(sum(not_fitted.values()))
-        b_fit = budget - held_outside
-        if b_fit < 0:
+        rules = investment.allocation_budget(
+            budget, self.current, {c: f.identified for c, f in fits.items()}
+        )
+        if budget < rules.kept_total:
             return AllocationResult(
                 budget=budget, metric=self.metric,
-                message=f"A budget of {budget:,.0f} per month is below the {held_outside:,.0f} "
+                message=f"A budget of {budget:,.0f} per month is below the {rules.kept_total:,.0f} "
                 "kept on channels without a response curve: raise the budget.",
             )  # fmt: skip
-        hold = [c for c, f in fits.items() if not f.identified]
-        base = sum(fitted_current.values())
-        ratio = b_fit / base if base > 0 else 1.0
-        ref = {c: v * ratio for c, v in fitted_current.items()}
         try:
             alloc = investment.allocate(
-                fits, b_fit, current=ref, hold=hold, min_share=min_share, max_share=max_share,
-                max_change=max_change,
+                fits, rules.allocated, current=rules.reference, hold=list(rules.held),
+                min_share=min_share, max_share=max_share, max_change=max_change,
             )  # fmt: skip
         except ParameterError as exc:
             n = len(fits)
@@ -868,9 +859,9 @@ class AllocationExplorer(Explorer):
                 budget=budget, metric=self.metric,
                 message=f"No allocation for these limits{hint}: {exc}.",
             )  # fmt: skip
-        measured = [c for c in fits if c not in hold]
+        measured = list(rules.measured)
         total, low, high = investment.allocation_interval(alloc, fits, only=measured)
-        rows = alloc.assign(current_spend=alloc["channel_id"].map(fitted_current))
+        rows = alloc.assign(current_spend=alloc["channel_id"].map(rules.current))
         rows["recommended_spend"] = rows["spend"]
         rows["at_limit"] = rows["at_bound"]
         is_measured = rows["channel_id"].isin(measured)
@@ -881,7 +872,7 @@ class AllocationExplorer(Explorer):
                 for c, s in zip(rows["channel_id"], rows["spend"], strict=True)
             ]
         )
-        z = float(investment._Z95)
+        z = investment.Z95
         rows["response_low"] = (
             (rows["response"] - z * np.nan_to_num(sds)).clip(lower=0).where(is_measured)
         )
@@ -892,9 +883,10 @@ class AllocationExplorer(Explorer):
         rows["note"] = np.where(
             is_measured, "", "held: no measurable response (scaled with the budget)"
         )
+        kept = rules.kept
         extra = pd.DataFrame(
-            {"channel_id": list(not_fitted), "current_spend": list(not_fitted.values()),
-             "recommended_spend": list(not_fitted.values()), "spend": list(not_fitted.values()),
+            {"channel_id": list(kept), "current_spend": list(kept.values()),
+             "recommended_spend": list(kept.values()), "spend": list(kept.values()),
              "at_limit": "fixed", "at_bound": "fixed", "marginal_return": np.nan,
              "expected_response": np.nan, "response_low": np.nan, "response_high": np.nan,
              "note": "kept: no response curve"}
@@ -911,7 +903,7 @@ class AllocationExplorer(Explorer):
         return AllocationResult(
             budget=budget, allocation=out[cols].reset_index(drop=True), total_response=total,
             total_low=low, total_high=high, metric=self.metric,
-            notes=_held_outside_shares(rows, b_fit, min_share, max_share),
+            notes=_held_outside_shares(rows, rules.allocated, min_share, max_share),
         )  # fmt: skip
 
     def render(self, result: AllocationResult) -> list[Any]:
