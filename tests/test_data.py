@@ -239,8 +239,12 @@ def _windows_line_ends(folder: Path) -> None:
         path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
 
 
-def test_files_with_windows_line_ends_load_like_unix_ones(tiny_copy, tiny):
+@pytest.mark.parametrize("bom", [False, True], ids=["plain", "byte-order-mark"])
+def test_files_with_windows_line_ends_load_like_unix_ones(tiny_copy, tiny, bom):
     _windows_line_ends(tiny_copy)
+    if bom:  # what a spreadsheet's "CSV UTF-8" export writes first
+        for path in tiny_copy.glob("*.csv"):
+            path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert b"\r\n" in (tiny_copy / "sales.csv").read_bytes()
     ds = load_dataset(tiny_copy)
     for name in tiny.files:
