@@ -113,6 +113,116 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], builder: str) 
         )
 
 
+def _select(frame: pd.DataFrame, columns: Sequence[str], builder: str) -> pd.DataFrame:
+    """A copy of ``frame`` holding only ``columns``, in that order.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The frame a chart builder was given.
+    columns : sequence of str
+        The columns the chart draws or shows in its tooltips.
+    builder : str
+        Name of the chart builder, for the error message.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    ParameterError
+        When ``frame`` lacks one of ``columns`` (all missing ones are named).
+    """
+    _require_columns(frame, columns, builder)
+    return frame[list(columns)].copy()
+
+
+#: A tooltip field: ``(shorthand, title)`` or ``(shorthand, title, d3 format)``.
+_TooltipField = tuple[str, str] | tuple[str, str, str]
+
+
+def _tooltips(*fields: _TooltipField) -> list[alt.Tooltip]:
+    """Tooltips from ``(shorthand, title)`` or ``(shorthand, title, d3 format)`` tuples.
+
+    Parameters
+    ----------
+    *fields : tuple of str
+        One tuple per line of the tooltip, e.g. ``("revenue:Q", "Revenue", ",.0f")``.
+
+    Returns
+    -------
+    list of alt.Tooltip
+
+    Examples
+    --------
+    >>> for tip in _tooltips(("channel_id:N", "Channel"), ("share:Q", "Share", ".1%")):
+    ...     print(tip.to_dict())
+    {'field': 'channel_id', 'title': 'Channel', 'type': 'nominal'}
+    {'field': 'share', 'format': '.1%', 'title': 'Share', 'type': 'quantitative'}
+    """
+    return [
+        alt.Tooltip(shorthand, title=title, format=fmt[0] if fmt else alt.Undefined)
+        for shorthand, title, *fmt in fields
+    ]
+
+
+def _channel_colour(
+    channel_ids: Sequence[str], *, field: str = "channel_id", legend: bool = True
+) -> alt.Color:
+    """Colour by channel id in the channels' fixed colours (:func:`channel_color_scale`).
+
+    Parameters
+    ----------
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order.
+    field : str
+        Column holding the channel id.
+    legend : bool
+        A legend titled "Channel"; ``False``: no legend (the channel is named on an axis).
+
+    Returns
+    -------
+    alt.Color
+    """
+    scale = channel_color_scale(channel_ids)
+    if legend:
+        return alt.Color(f"{field}:N", title="Channel", scale=scale)
+    return alt.Color(f"{field}:N", scale=scale, legend=None)
+
+
+def _quarter_axis(field: str = "quarter", title: str = "Fiscal quarter") -> alt.X:
+    """An x axis of fiscal period labels (``"FY2026-Q3"``), ordinal, in time order.
+
+    Parameters
+    ----------
+    field : str
+        Column of period labels that sort in time order.
+    title : str
+        Axis title.
+
+    Returns
+    -------
+    alt.X
+    """
+    return alt.X(f"{field}:O", title=title, sort="ascending")
+
+
+def _threshold_rule(data: pd.DataFrame) -> alt.Chart:
+    """A dashed red rule (a threshold or break-even line) over ``data``; the caller encodes it.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row: the line's value and a ``what`` column saying what it is (for its tooltip).
+
+    Returns
+    -------
+    alt.Chart
+    """
+    return alt.Chart(data).mark_rule(strokeDash=[6, 4], color="#c0392b")
+
+
 def bar_by_channel(
     frame: pd.DataFrame,
     value: str,
@@ -166,10 +276,9 @@ def bar_by_channel(
         .encode(
             y=alt.Y(f"{channel}:N", title="Channel", sort=ids),
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
-            color=alt.Color(f"{channel}:N", scale=channel_color_scale(ids), legend=None),
+            color=_channel_colour(ids, field=channel, legend=False),
             tooltip=[
-                alt.Tooltip(f"{channel}:N", title="Channel"),
-                alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
+                *_tooltips((f"{channel}:N", "Channel"), (f"{value}:Q", value_title, value_format)),
                 *[alt.Tooltip(c) for c in extra_tooltip],
             ],
         )
@@ -226,19 +335,18 @@ def line_over_time(
     ('ordinal', 'quantitative')
     """
     _require_columns(frame, [channel, period, value], "line_over_time")
-    ids = [str(c) for c in channel_ids]
     return (
         alt.Chart(frame, title=title)
         .mark_line(point=True)
         .encode(
-            x=alt.X(f"{period}:O", title=period_title, sort="ascending"),
+            x=_quarter_axis(period, period_title),
             y=alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
-            color=alt.Color(f"{channel}:N", title="Channel", scale=channel_color_scale(ids)),
-            tooltip=[
-                alt.Tooltip(f"{channel}:N", title="Channel"),
-                alt.Tooltip(f"{period}:O", title=period_title),
-                alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
-            ],
+            color=_channel_colour(channel_ids, field=channel),
+            tooltip=_tooltips(
+                (f"{channel}:N", "Channel"),
+                (f"{period}:O", period_title),
+                (f"{value}:Q", value_title, value_format),
+            ),
         )
     )
 
@@ -249,7 +357,7 @@ def _empty_note(text: str, title: str) -> alt.Chart:
     return (
         alt.Chart(pd.DataFrame({"note": [text]}), title=title)
         .mark_text(fontSize=13, align="left", x=5, y=20)
-        .encode(text="note:N", tooltip=[alt.Tooltip("note:N", title="Note")])
+        .encode(text="note:N", tooltip=_tooltips(("note:N", "Note")))
         .properties(width=560, height=40)
     )
 
@@ -283,24 +391,23 @@ def alignment_heatmap(
     >>> len(alignment_heatmap(b, channel_ids=["DIR", "WEB"], title="Alignment").to_dict()["hconcat"])
     2
     """
-    cols = ["channel_id", "channel_name", "label", "score", "actual_text", "goal_text", "weight",
-            "points_lost", "channel_score"]  # fmt: skip
-    _require_columns(breakdown, cols, "alignment_heatmap")
+    data = _select(breakdown, ["channel_id", "channel_name", "label", "score", "actual_text",
+                               "goal_text", "weight", "points_lost", "channel_score"],
+                   "alignment_heatmap")  # fmt: skip
     ids = [str(c) for c in channel_ids]
-    order = [c for c in ids if c in set(breakdown["channel_id"])]
-    labels = list(dict.fromkeys(breakdown["label"]))
-    data = breakdown[cols].copy()
+    order = [c for c in ids if c in set(data["channel_id"])]
+    labels = list(dict.fromkeys(data["label"]))
     data["measured"] = data["score"].notna()
     y = alt.Y("channel_id:N", title="Channel", sort=order)
-    tooltip = [
-        alt.Tooltip("channel_name:N", title="Channel"),
-        alt.Tooltip("label:N", title="Dimension"),
-        alt.Tooltip("actual_text:N", title="Actual"),
-        alt.Tooltip("goal_text:N", title="Goal"),
-        alt.Tooltip("score:Q", title="Score", format=".0%"),
-        alt.Tooltip("weight:Q", title="Weight", format=".1%"),
-        alt.Tooltip("points_lost:Q", title="Points lost", format=".1f"),
-    ]
+    tooltip = _tooltips(
+        ("channel_name:N", "Channel"),
+        ("label:N", "Dimension"),
+        ("actual_text:N", "Actual"),
+        ("goal_text:N", "Goal"),
+        ("score:Q", "Score", ".0%"),
+        ("weight:Q", "Weight", ".1%"),
+        ("points_lost:Q", "Points lost", ".1f"),
+    )
     base = alt.Chart(data).encode(
         x=alt.X("label:N", title="Goal dimension", sort=labels, axis=alt.Axis(labelAngle=-30)),
         y=y,
@@ -328,11 +435,11 @@ def alignment_heatmap(
         .mark_rect()
         .encode(
             y=y,
-            color=alt.Color("channel_id:N", scale=channel_color_scale(ids), legend=None),
-            tooltip=[
-                alt.Tooltip("channel_name:N", title="Channel"),
-                alt.Tooltip("channel_score:Q", title="Alignment score (0-100)", format=".0f"),
-            ],
+            color=_channel_colour(ids, legend=False),
+            tooltip=_tooltips(
+                ("channel_name:N", "Channel"),
+                ("channel_score:Q", "Alignment score (0-100)", ".0f"),
+            ),
         )
         .properties(width=14, height=36 * len(order))
     )
@@ -361,32 +468,25 @@ def growth_margin_quadrant(
     -------
     alt.LayerChart
     """
-    cols = ["year", "channel_id", "channel_name", "revenue", "revenue_growth", "margin_change",
-            "gross_margin", "score", "quadrant"]  # fmt: skip
-    _require_columns(frame, cols, "growth_margin_quadrant")
-    if frame.empty:
+    data = _select(frame, ["year", "channel_id", "channel_name", "revenue", "revenue_growth",
+                           "margin_change", "gross_margin", "score", "quadrant"],
+                   "growth_margin_quadrant")  # fmt: skip
+    if data.empty:
         return _empty_note("No channel has a year before to compare with.", title)
-    ids = [str(c) for c in channel_ids]
-    data = frame[cols].copy()
     data["margin_change_pts"] = data["margin_change"] * 100
     data["chosen"] = data["year"] == year
-    color = alt.Color(
-        "channel_id:N", title="Channel", scale=channel_color_scale(ids),
-        legend=alt.Legend(symbolOpacity=1),
-    )  # fmt: skip
+    color = _channel_colour(channel_ids).legend(symbolOpacity=1)
     x = alt.X(
         "revenue_growth:Q", title="Revenue growth vs a year before", axis=alt.Axis(format="+.0%")
     )
     yy = alt.Y("margin_change_pts:Q", title="Gross-margin change (points)")
-    tooltip = [
-        alt.Tooltip("channel_name:N", title="Channel"), alt.Tooltip("year:N", title="Fiscal year"),
-        alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
-        alt.Tooltip("revenue_growth:Q", title="Revenue growth", format="+.1%"),
-        alt.Tooltip("margin_change_pts:Q", title="Margin change (points)", format="+.1f"),
-        alt.Tooltip("gross_margin:Q", title="Gross margin", format=".1%"),
-        alt.Tooltip("score:Q", title="Alignment score", format=".0f"),
-        alt.Tooltip("quadrant:N", title="Quadrant"),
-    ]  # fmt: skip
+    tooltip = _tooltips(
+        ("channel_name:N", "Channel"), ("year:N", "Fiscal year"), ("revenue:Q", "Revenue", ",.0f"),
+        ("revenue_growth:Q", "Revenue growth", "+.1%"),
+        ("margin_change_pts:Q", "Margin change (points)", "+.1f"),
+        ("gross_margin:Q", "Gross margin", ".1%"), ("score:Q", "Alignment score", ".0f"),
+        ("quadrant:N", "Quadrant"),
+    )  # fmt: skip
     base = alt.Chart(data, title=title)
     trail = base.mark_line(strokeWidth=1, opacity=0.4, point=False).encode(
         x=x, y=yy, color=color, detail="channel_id:N", order="year:O", tooltip=tooltip
@@ -402,7 +502,7 @@ def growth_margin_quadrant(
         .encode(x=x, y=yy, text="channel_id:N", tooltip=tooltip)
     )
     zero = pd.DataFrame({"zero": [0.0], "what": ["no change"]})
-    rule_tip = [alt.Tooltip("what:N", title="Line")]
+    rule_tip = _tooltips(("what:N", "Line"))
     vline = alt.Chart(zero).mark_rule(color="#888888").encode(x="zero:Q", tooltip=rule_tip)
     hline = alt.Chart(zero).mark_rule(color="#888888").encode(y="zero:Q", tooltip=rule_tip)
     return alt.layer(vline, hline, trail, points, labels).properties(width=560, height=340)
@@ -426,29 +526,26 @@ def conflict_overlap(frame: pd.DataFrame, *, channel_ids: Sequence[str], title: 
     alt.Chart
         A note instead of bars when no customer is shared.
     """
-    cols = ["pair", "channel_id", "customers", "revenue", "discount", "discount_gap",
-            "revenue_at_stake", "conflict"]  # fmt: skip
-    _require_columns(frame, cols, "conflict_overlap")
-    if frame.empty:
+    data = _select(frame, ["pair", "channel_id", "customers", "revenue", "discount",
+                           "discount_gap", "revenue_at_stake", "conflict"],
+                   "conflict_overlap")  # fmt: skip
+    if data.empty:
         return _empty_note("No customer bought through two channels in the same quarter.", title)
     ids = [str(c) for c in channel_ids]
     return (
-        alt.Chart(frame[cols], title=title)
+        alt.Chart(data, title=title)
         .mark_bar()
         .encode(
             y=alt.Y("pair:N", title="Channels sharing customers"),
             yOffset=alt.YOffset("channel_id:N", sort=ids),
             x=alt.X("discount:Q", title="Discount to the shared customers", axis=alt.Axis(format=".0%")),
-            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
-            tooltip=[
-                alt.Tooltip("pair:N", title="Pair"), alt.Tooltip("channel_id:N", title="Channel"),
-                alt.Tooltip("customers:Q", title="Shared customers"),
-                alt.Tooltip("revenue:Q", title="Revenue through this channel", format=",.0f"),
-                alt.Tooltip("discount:Q", title="Discount", format=".1%"),
-                alt.Tooltip("discount_gap:Q", title="Discount gap", format=".1%"),
-                alt.Tooltip("revenue_at_stake:Q", title="Revenue at stake", format=",.0f"),
-                alt.Tooltip("conflict:N", title="Conflict"),
-            ],
+            color=_channel_colour(ids),
+            tooltip=_tooltips(
+                ("pair:N", "Pair"), ("channel_id:N", "Channel"), ("customers:Q", "Shared customers"),
+                ("revenue:Q", "Revenue through this channel", ",.0f"),
+                ("discount:Q", "Discount", ".1%"), ("discount_gap:Q", "Discount gap", ".1%"),
+                ("revenue_at_stake:Q", "Revenue at stake", ",.0f"), ("conflict:N", "Conflict"),
+            ),
         )
         .properties(width=520)
     )  # fmt: skip
@@ -470,36 +567,30 @@ def concentration_over_time(frame: pd.DataFrame, *, title: str) -> alt.LayerChar
     alt.LayerChart
     """
     cols = ["period", "dimension", "measure", "value", "largest_id", "threshold"]
-    _require_columns(frame, cols, "concentration_over_time")
+    data = _select(frame, cols, "concentration_over_time")
     lines = (
-        alt.Chart(frame[cols])
+        alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:O", title="Fiscal quarter", sort="ascending"),
+            x=_quarter_axis("period"),
             y=alt.Y("value:Q", title="Share of revenue / HHI", axis=alt.Axis(format=".0%")),
             color=alt.Color(
                 "dimension:N", title="Across",
                 scale=alt.Scale(domain=["channels", "partners"], range=["#333333", "#b07aa1"]),
             ),
             strokeDash=alt.StrokeDash("measure:N", title="Measure"),
-            tooltip=[
-                alt.Tooltip("period:O", title="Quarter"), alt.Tooltip("dimension:N", title="Across"),
-                alt.Tooltip("measure:N", title="Measure"),
-                alt.Tooltip("value:Q", title="Value", format=".1%"),
-                alt.Tooltip("largest_id:N", title="Largest"),
-            ],
+            tooltip=_tooltips(
+                ("period:O", "Quarter"), ("dimension:N", "Across"), ("measure:N", "Measure"),
+                ("value:Q", "Value", ".1%"), ("largest_id:N", "Largest"),
+            ),
         )
     )  # fmt: skip
-    threshold = float(frame["threshold"].iloc[0]) if len(frame) else 0.3
-    rule = (
-        alt.Chart(pd.DataFrame({"threshold": [threshold], "what": ["dependency threshold"]}))
-        .mark_rule(strokeDash=[6, 4], color="#c0392b")
-        .encode(
-            y="threshold:Q",
-            tooltip=[alt.Tooltip("what:N", title="Line"),
-                     alt.Tooltip("threshold:Q", title="Share", format=".0%")],
-        )
-    )  # fmt: skip
+    threshold = float(data["threshold"].iloc[0]) if len(data) else 0.3
+    rule = _threshold_rule(
+        pd.DataFrame({"threshold": [threshold], "what": ["dependency threshold"]})
+    ).encode(
+        y="threshold:Q", tooltip=_tooltips(("what:N", "Line"), ("threshold:Q", "Share", ".0%"))
+    )
     return alt.layer(lines, rule, title=title).properties(width=600, height=300)
 
 
@@ -508,16 +599,6 @@ def concentration_over_time(frame: pd.DataFrame, *, title: str) -> alt.LayerChar
 LIGHT_COLOURS: dict[str, str] = {
     "green": "#59a14f", "amber": "#f1ce63", "red": "#e15759", "grey": "#bab0ac",
 }  # fmt: skip
-
-
-def _signals_note(text: str, title: str) -> alt.Chart:
-    """A one-mark chart saying there is nothing to draw (tooltip included, like every mark)."""
-    return (
-        alt.Chart(pd.DataFrame({"note": [text]}), title=title)
-        .mark_text(fontSize=13, align="left", x=5, y=20)
-        .encode(text="note:N", tooltip=[alt.Tooltip("note:N", title="Note")])
-        .properties(width=560, height=40)
-    )
 
 
 def scorecard_lights(
@@ -551,32 +632,29 @@ def scorecard_lights(
     >>> len(scorecard_lights(f, channel_ids=["DIR"], title="Lights").to_dict()["hconcat"])
     2
     """
-    cols = ["name", "channel_id", "revenue", "revenue_attainment", "gross_profit_attainment",
-            "revenue_vs_last_year", "share_of_wallet", "light", "light_basis"]  # fmt: skip
-    _require_columns(frame, cols, "scorecard_lights")
-    if frame.empty:
-        return _signals_note("Nothing to score in this quarter.", title)
-    data = frame[cols].head(max_rows).copy()
+    data = _select(frame, ["name", "channel_id", "revenue", "revenue_attainment",
+                           "gross_profit_attainment", "revenue_vs_last_year", "share_of_wallet",
+                           "light", "light_basis"], "scorecard_lights")  # fmt: skip
+    if data.empty:
+        return _empty_note("Nothing to score in this quarter.", title)
+    data = data.head(max_rows).copy()
     data["label"] = (
         data["name"].astype("string").fillna("") + " (" + data["channel_id"].astype("string") + ")"
     )
     order = list(dict.fromkeys(data["label"]))
-    ids = [str(c) for c in channel_ids]
     y = alt.Y("label:N", title=None, sort=order)
-    tooltip = [
-        alt.Tooltip("name:N", title="Name"), alt.Tooltip("channel_id:N", title="Channel"),
-        alt.Tooltip("light:N", title="Light"), alt.Tooltip("light_basis:N", title="Judged on"),
-        alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
-        alt.Tooltip("revenue_attainment:Q", title="Revenue attainment", format=".0%"),
-        alt.Tooltip("gross_profit_attainment:Q", title="Gross-profit attainment", format=".0%"),
-        alt.Tooltip("revenue_vs_last_year:Q", title="Revenue vs last year", format="+.1%"),
-        alt.Tooltip("share_of_wallet:Q", title="Share of wallet", format=".0%"),
-    ]  # fmt: skip
+    tooltip = _tooltips(
+        ("name:N", "Name"), ("channel_id:N", "Channel"), ("light:N", "Light"),
+        ("light_basis:N", "Judged on"), ("revenue:Q", "Revenue", ",.0f"),
+        ("revenue_attainment:Q", "Revenue attainment", ".0%"),
+        ("gross_profit_attainment:Q", "Gross-profit attainment", ".0%"),
+        ("revenue_vs_last_year:Q", "Revenue vs last year", "+.1%"),
+        ("share_of_wallet:Q", "Share of wallet", ".0%"),
+    )  # fmt: skip
     height = 22 * len(order)
     strip = (
         alt.Chart(data).mark_rect()
-        .encode(y=y, color=alt.Color("channel_id:N", scale=channel_color_scale(ids), title="Channel"),
-                tooltip=tooltip)
+        .encode(y=y, color=_channel_colour(channel_ids), tooltip=tooltip)
         .properties(width=12, height=height)
     )  # fmt: skip
     bars = (
@@ -620,28 +698,25 @@ def signals_by_exposure(
     >>> signals_by_exposure(f, channel_ids=["DIR"], title="Signals").to_dict()["mark"]["type"]
     'bar'
     """
-    cols = ["signal", "entity_id", "entity_name", "channel_id", "partner_id", "revenue_at_stake",
-            "evidence", "since"]  # fmt: skip
-    _require_columns(frame, cols, "signals_by_exposure")
-    if frame.empty:
-        return _signals_note("No signal at or above the materiality minimum.", title)
-    data = frame[cols].head(top).copy()
+    data = _select(frame, ["signal", "entity_id", "entity_name", "channel_id", "partner_id",
+                           "revenue_at_stake", "evidence", "since"],
+                   "signals_by_exposure")  # fmt: skip
+    if data.empty:
+        return _empty_note("No signal at or above the materiality minimum.", title)
+    data = data.head(top).copy()
     data["label"] = data["entity_id"].astype("string") + " · " + data["signal"].astype("string")
-    ids = [str(c) for c in channel_ids]
     return (
         alt.Chart(data, title=title).mark_bar()
         .encode(
             y=alt.Y("label:N", title="Entity · signal", sort=list(data["label"])),
             x=alt.X("revenue_at_stake:Q", title="Revenue at stake"),
-            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
-            tooltip=[
-                alt.Tooltip("signal:N", title="Signal"), alt.Tooltip("entity_id:N", title="Id"),
-                alt.Tooltip("entity_name:N", title="Name"),
-                alt.Tooltip("channel_id:N", title="Channel"),
-                alt.Tooltip("partner_id:N", title="Partner"),
-                alt.Tooltip("revenue_at_stake:Q", title="Revenue at stake", format=",.0f"),
-                alt.Tooltip("evidence:N", title="Evidence"), alt.Tooltip("since:N", title="Since"),
-            ],
+            color=_channel_colour(channel_ids),
+            tooltip=_tooltips(
+                ("signal:N", "Signal"), ("entity_id:N", "Id"), ("entity_name:N", "Name"),
+                ("channel_id:N", "Channel"), ("partner_id:N", "Partner"),
+                ("revenue_at_stake:Q", "Revenue at stake", ",.0f"),
+                ("evidence:N", "Evidence"), ("since:N", "Since"),
+            ),
         )
         .properties(width=520)
     )  # fmt: skip
@@ -672,14 +747,13 @@ def portfolio_scatter(frame: pd.DataFrame, *, channel_ids: Sequence[str], title:
     >>> portfolio_scatter(f, channel_ids=["DIR"], title="Portfolio").to_dict()["mark"]["type"]
     'point'
     """
-    cols = ["partner_id", "partner_name", "channel_id", "tier", "revenue_12m", "growth_12m",
-            "score", "service", "growth", "alignment", "dependency", "suggestion"]  # fmt: skip
-    _require_columns(frame, cols, "portfolio_scatter")
-    if frame.empty:
-        return _signals_note("No partner with revenue in the last 12 months.", title)
-    data = frame[cols].dropna(subset=["score"]).copy()
+    data = _select(frame, ["partner_id", "partner_name", "channel_id", "tier", "revenue_12m",
+                           "growth_12m", "score", "service", "growth", "alignment", "dependency",
+                           "suggestion"], "portfolio_scatter")  # fmt: skip
+    if data.empty:
+        return _empty_note("No partner with revenue in the last 12 months.", title)
+    data = data.dropna(subset=["score"]).copy()
     data["move"] = data["suggestion"].astype("string").str.split(" ").str[0]
-    ids = [str(c) for c in channel_ids]
     return (
         alt.Chart(data, title=title).mark_point(filled=True, opacity=0.8)
         .encode(
@@ -687,20 +761,16 @@ def portfolio_scatter(frame: pd.DataFrame, *, channel_ids: Sequence[str], title:
                     axis=alt.Axis(format="+.0%")),
             y=alt.Y("score:Q", title="Portfolio score (0-100)", scale=alt.Scale(domain=[0, 100])),
             size=alt.Size("revenue_12m:Q", title="Revenue, 12 months", scale=alt.Scale(range=[20, 600])),
-            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            color=_channel_colour(channel_ids),
             shape=alt.Shape("move:N", title="Suggested move"),
-            tooltip=[
-                alt.Tooltip("partner_name:N", title="Partner"), alt.Tooltip("partner_id:N", title="Id"),
-                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("tier:N", title="Tier"),
-                alt.Tooltip("revenue_12m:Q", title="Revenue, 12 months", format=",.0f"),
-                alt.Tooltip("growth_12m:Q", title="Growth", format="+.1%"),
-                alt.Tooltip("score:Q", title="Score", format=".0f"),
-                alt.Tooltip("service:Q", title="Service (0-1)", format=".2f"),
-                alt.Tooltip("growth:Q", title="Growth (0-1)", format=".2f"),
-                alt.Tooltip("alignment:Q", title="Alignment (0-1)", format=".2f"),
-                alt.Tooltip("dependency:Q", title="Dependency (0-1)", format=".2f"),
-                alt.Tooltip("suggestion:N", title="Suggested move"),
-            ],
+            tooltip=_tooltips(
+                ("partner_name:N", "Partner"), ("partner_id:N", "Id"), ("channel_id:N", "Channel"),
+                ("tier:N", "Tier"), ("revenue_12m:Q", "Revenue, 12 months", ",.0f"),
+                ("growth_12m:Q", "Growth", "+.1%"), ("score:Q", "Score", ".0f"),
+                ("service:Q", "Service (0-1)", ".2f"), ("growth:Q", "Growth (0-1)", ".2f"),
+                ("alignment:Q", "Alignment (0-1)", ".2f"),
+                ("dependency:Q", "Dependency (0-1)", ".2f"), ("suggestion:N", "Suggested move"),
+            ),
         )
         .properties(width=560, height=360)
     )  # fmt: skip
@@ -710,10 +780,49 @@ enable_offline_charts()  # last: it imports this module back for the theme
 
 
 # -- revenue vs profit trends (notebook 04) -------------------------------------------------------------
-def _trend_colors(channel_ids: Sequence[str]) -> alt.Scale:
-    """Channel colours plus one for the company total (``ALL``), appended so channels keep theirs."""
+def _entity_colour(channel_ids: Sequence[str]) -> alt.Color:
+    """Colour by ``entity_id``: the channels' fixed colours plus one for the company total
+    (``ALL``), appended so that the channels keep theirs.
+
+    Parameters
+    ----------
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order.
+
+    Returns
+    -------
+    alt.Color
+    """
     ids = [str(c) for c in channel_ids]
-    return channel_color_scale([*ids, *(["ALL"] if "ALL" not in ids else [])])
+    return _channel_colour([*ids, *(["ALL"] if "ALL" not in ids else [])], field="entity_id")
+
+
+def _panel_per_entity(
+    chart: alt.Chart | alt.LayerChart, *, order: Sequence[str], columns: int, title: str
+) -> alt.FacetChart:
+    """``chart`` drawn once per ``entity_id`` in small panels, each with its own value axis.
+
+    Parameters
+    ----------
+    chart : alt.Chart or alt.LayerChart
+        One panel's chart (for a layer, with the data given to the layer).
+    order : sequence of str
+        Entity ids in panel order.
+    columns : int
+        Panels per row.
+    title : str
+        Title over all the panels.
+
+    Returns
+    -------
+    alt.FacetChart
+    """
+    return (
+        chart.properties(width=260, height=160)
+        .facet(facet=alt.Facet("entity_id:N", title=None, sort=list(order)), columns=columns,
+               title=title)
+        .resolve_scale(y="independent")
+    )  # fmt: skip
 
 
 def trend_small_multiples(
@@ -747,29 +856,24 @@ def trend_small_multiples(
     _require_columns(frame, ["entity_id", "quarter", "measure", "value"], "trend_small_multiples")
     if frame.empty:
         return _empty_note("No channel has sales up to the reporting quarter.", title)
-    base = (
+    lines = (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("quarter:O", title="Fiscal quarter", sort="ascending"),
+            x=_quarter_axis(),
             y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format="~s")),
-            color=alt.Color("entity_id:N", title="Channel", scale=_trend_colors(channel_ids)),
+            color=_entity_colour(channel_ids),
             strokeDash=alt.StrokeDash("measure:N", title="Measure"),
-            tooltip=[
-                alt.Tooltip("entity_id:N", title="Channel"),
-                alt.Tooltip("quarter:O", title="Quarter"),
-                alt.Tooltip("measure:N", title="Measure"),
-                alt.Tooltip("value:Q", title=value_title, format=NUMBER_FORMAT),
-                alt.Tooltip("gross_margin:Q", title="Gross margin", format=".1%"),
-            ],
+            tooltip=_tooltips(
+                ("entity_id:N", "Channel"),
+                ("quarter:O", "Quarter"),
+                ("measure:N", "Measure"),
+                ("value:Q", value_title, NUMBER_FORMAT),
+                ("gross_margin:Q", "Gross margin", ".1%"),
+            ),
         )
-        .properties(width=260, height=160)
     )
-    return (
-        base.facet(facet=alt.Facet("entity_id:N", title=None, sort=list(channel_ids)),
-                   columns=columns, title=title)
-        .resolve_scale(y="independent")
-    )  # fmt: skip
+    return _panel_per_entity(lines, order=channel_ids, columns=columns, title=title)
 
 
 def margin_band(
@@ -797,27 +901,25 @@ def margin_band(
     alt.FacetChart
     """
     cols = ["entity_id", "month", "quarter", "observed", "trend", "trend_low", "trend_high"]
-    _require_columns(decomposition, cols, "margin_band")
-    if decomposition.empty:
+    frame = _select(decomposition, cols, "margin_band")
+    if frame.empty:
         return _empty_note(
             "No series has the 24 months a seasonal decomposition needs (see the list of series "
             "that could not be modelled).",
             title,
         )
-    frame = decomposition[cols].copy()
     frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m-%d")
-    colors = _trend_colors(channel_ids)
     x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y"))
-    tips = [
-        alt.Tooltip("entity_id:N", title="Channel"),
-        alt.Tooltip("month:T", title="Month", format="%B %Y"),
-        alt.Tooltip("quarter:N", title="Quarter"),
-        alt.Tooltip("observed:Q", title=value_title, format=".2%"),
-        alt.Tooltip("trend:Q", title="Trend", format=".2%"),
-        alt.Tooltip("trend_low:Q", title="Trend band, low", format=".2%"),
-        alt.Tooltip("trend_high:Q", title="Trend band, high", format=".2%"),
-    ]
-    color = alt.Color("entity_id:N", title="Channel", scale=colors)
+    tips = _tooltips(
+        ("entity_id:N", "Channel"),
+        ("month:T", "Month", "%B %Y"),
+        ("quarter:N", "Quarter"),
+        ("observed:Q", value_title, ".2%"),
+        ("trend:Q", "Trend", ".2%"),
+        ("trend_low:Q", "Trend band, low", ".2%"),
+        ("trend_high:Q", "Trend band, high", ".2%"),
+    )
+    color = _entity_colour(channel_ids)
     band = alt.Chart().mark_area(opacity=0.25).encode(
         x=x, y=alt.Y("trend_low:Q", title=value_title, axis=alt.Axis(format=".1%"),
                      scale=alt.Scale(zero=False)),
@@ -829,12 +931,9 @@ def margin_band(
         .mark_circle(size=28, opacity=0.7)
         .encode(x=x, y="observed:Q", color=color, tooltip=tips)
     )
-    return (
-        alt.layer(band, line, dots, data=frame)
-        .properties(width=260, height=160)
-        .facet(facet=alt.Facet("entity_id:N", title=None, sort=["ALL", *channel_ids]),
-               columns=columns, title=title)
-        .resolve_scale(y="independent")
+    return _panel_per_entity(
+        alt.layer(band, line, dots, data=frame), order=["ALL", *channel_ids], columns=columns,
+        title=title,
     )  # fmt: skip
 
 
@@ -862,12 +961,11 @@ def forecast_fan(
     alt.FacetChart
     """
     cols = ["entity_id", "quarter", "kind", "value", "lower_80", "upper_80", "lower_95", "upper_95"]
-    _require_columns(frame, cols, "forecast_fan")
-    if not (frame["kind"] == "forecast").any():
+    data = _select(frame, cols, "forecast_fan")
+    if not (data["kind"] == "forecast").any():
         return _empty_note(
             "No series could be forecast (see the list of series not modelled).", title
         )
-    data = frame[cols].copy()
     # the last actual quarter starts the forecast line, so the fan joins the history
     last = data[data["kind"] == "actual"].groupby("entity_id", sort=False).tail(1).copy()
     last["kind"] = "forecast"
@@ -875,19 +973,18 @@ def forecast_fan(
         last[c] = last["value"]
     has_fc = set(data.loc[data["kind"] == "forecast", "entity_id"])
     data = pd.concat([data, last[last["entity_id"].isin(has_fc)]], ignore_index=True)
-    colors = _trend_colors(channel_ids)
-    x = alt.X("quarter:O", title="Fiscal quarter", sort="ascending")
-    tips = [
-        alt.Tooltip("entity_id:N", title="Channel"),
-        alt.Tooltip("quarter:O", title="Quarter"),
-        alt.Tooltip("kind:N", title="Actual or forecast"),
-        alt.Tooltip("value:Q", title=value_title, format=NUMBER_FORMAT),
-        alt.Tooltip("lower_95:Q", title="95% interval, low", format=NUMBER_FORMAT),
-        alt.Tooltip("upper_95:Q", title="95% interval, high", format=NUMBER_FORMAT),
-        alt.Tooltip("lower_80:Q", title="80% interval, low", format=NUMBER_FORMAT),
-        alt.Tooltip("upper_80:Q", title="80% interval, high", format=NUMBER_FORMAT),
-    ]
-    color = alt.Color("entity_id:N", title="Channel", scale=colors)
+    x = _quarter_axis()
+    tips = _tooltips(
+        ("entity_id:N", "Channel"),
+        ("quarter:O", "Quarter"),
+        ("kind:N", "Actual or forecast"),
+        ("value:Q", value_title, NUMBER_FORMAT),
+        ("lower_95:Q", "95% interval, low", NUMBER_FORMAT),
+        ("upper_95:Q", "95% interval, high", NUMBER_FORMAT),
+        ("lower_80:Q", "80% interval, low", NUMBER_FORMAT),
+        ("upper_80:Q", "80% interval, high", NUMBER_FORMAT),
+    )
+    color = _entity_colour(channel_ids)
     fc = alt.datum.kind == "forecast"
     wide = alt.Chart().transform_filter(fc).mark_area(opacity=0.15).encode(
         x=x, y=alt.Y("lower_95:Q", title=value_title, axis=alt.Axis(format="~s")),
@@ -903,12 +1000,9 @@ def forecast_fan(
         x=x, y="value:Q", color=color, tooltip=tips,
         strokeDash=alt.StrokeDash("kind:N", title="Line", sort=["actual", "forecast"]),
     )  # fmt: skip
-    return (
-        alt.layer(wide, narrow, line, data=data)
-        .properties(width=260, height=160)
-        .facet(facet=alt.Facet("entity_id:N", title=None, sort=["ALL", *channel_ids]),
-               columns=columns, title=title)
-        .resolve_scale(y="independent")
+    return _panel_per_entity(
+        alt.layer(wide, narrow, line, data=data), order=["ALL", *channel_ids], columns=columns,
+        title=title,
     )  # fmt: skip
 
 
@@ -982,11 +1076,11 @@ def profit_bridge_waterfall(
                     range=["#8c8c8c", "#59a14f", "#e15759"],
                 ),
             ),
-            tooltip=[
-                alt.Tooltip("label:N", title="Step"),
-                alt.Tooltip("amount:Q", title=value_title, format=NUMBER_FORMAT),
-                alt.Tooltip("end:Q", title="Running total", format=NUMBER_FORMAT),
-            ],
+            tooltip=_tooltips(
+                ("label:N", "Step"),
+                ("amount:Q", value_title, NUMBER_FORMAT),
+                ("end:Q", "Running total", NUMBER_FORMAT),
+            ),
         )
         .properties(width=620, height=300)
     )
@@ -1036,17 +1130,16 @@ def response_curves(
                      "response_curves")  # fmt: skip
     if points.empty:
         return alt.layer(_empty_note("No channel has a response curve.", title))
-    ids = [str(c) for c in channel_ids]
-    color = alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids))
+    color = _channel_colour(channel_ids)
     x = alt.X("spend:Q", title=spend_title, axis=alt.Axis(format="~s"))
-    tip = [
-        alt.Tooltip("channel_id:N", title="Channel"),
-        alt.Tooltip("spend:Q", title=spend_title, format=",.0f"),
-        alt.Tooltip("response:Q", title=value_title, format=",.0f"),
-        alt.Tooltip("low:Q", title="95% low", format=",.0f"),
-        alt.Tooltip("high:Q", title="95% high", format=",.0f"),
-        alt.Tooltip("marginal_return:Q", title="Return of one more unit", format=".2f"),
-    ]
+    tip = _tooltips(
+        ("channel_id:N", "Channel"),
+        ("spend:Q", spend_title, ",.0f"),
+        ("response:Q", value_title, ",.0f"),
+        ("low:Q", "95% low", ",.0f"),
+        ("high:Q", "95% high", ",.0f"),
+        ("marginal_return:Q", "Return of one more unit", ".2f"),
+    )
     base = alt.Chart(points)
     band = base.mark_area(opacity=0.15).encode(
         x=x, y="low:Q", y2="high:Q", color=color, tooltip=tip
@@ -1062,12 +1155,11 @@ def response_curves(
             x=x, y="response:Q", color=color,
             shape=alt.Shape("split:N", title="Spend", scale=alt.Scale(
                 domain=["today", "recommended"], range=["circle", "diamond"])),
-            tooltip=[
-                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("split:N", title="Spend"),
-                alt.Tooltip("spend:Q", title=spend_title, format=",.0f"),
-                alt.Tooltip("response:Q", title=value_title, format=",.0f"),
-                alt.Tooltip("marginal_return:Q", title="Return of one more unit", format=".2f"),
-            ],
+            tooltip=_tooltips(
+                ("channel_id:N", "Channel"), ("split:N", "Spend"), ("spend:Q", spend_title, ",.0f"),
+                ("response:Q", value_title, ",.0f"),
+                ("marginal_return:Q", "Return of one more unit", ".2f"),
+            ),
         )
     )  # fmt: skip
     return alt.layer(band, line, dots, title=title).properties(width=600, height=340)
@@ -1097,9 +1189,8 @@ def marginal_return_bars(
     -------
     alt.LayerChart
     """
-    cols = ["channel_id", "marginal_return", "current_spend", "identified"]
-    _require_columns(frame, cols, "marginal_return_bars")
-    data = frame[cols].copy()
+    data = _select(frame, ["channel_id", "marginal_return", "current_spend", "identified"],
+                   "marginal_return_bars")  # fmt: skip
     data["evidence"] = data["identified"].map(
         {True: "measured response", False: "no measurable response"}
     )
@@ -1112,10 +1203,7 @@ def marginal_return_bars(
         rule = pd.DataFrame(
             {"x": [float(break_even)], "what": ["break-even: one unit back per unit spent"]}
         )
-        layers.append(
-            alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="#c0392b")
-            .encode(x="x:Q", tooltip=[alt.Tooltip("what:N", title="Line")])
-        )  # fmt: skip
+        layers.append(_threshold_rule(rule).encode(x="x:Q", tooltip=_tooltips(("what:N", "Line"))))
     return alt.layer(*layers).properties(width=520)
 
 
@@ -1152,15 +1240,14 @@ def allocation_comparison(
             y=alt.Y("channel_id:N", title="Channel", sort=ids),
             yOffset=alt.YOffset("split:N", sort=["today", "recommended"]),
             x=alt.X("amount:Q", title=spend_title, axis=alt.Axis(format="~s")),
-            color=alt.Color("channel_id:N", scale=channel_color_scale(ids), legend=None),
+            color=_channel_colour(ids, legend=False),
             opacity=alt.Opacity("split:N", title="Split", sort=["today", "recommended"],
                                 scale=alt.Scale(range=[0.45, 1.0])),
-            tooltip=[
-                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("split:N", title="Split"),
-                alt.Tooltip("amount:Q", title=spend_title, format=",.0f"),
-                alt.Tooltip("at_bound:N", title="At a limit"),
-                alt.Tooltip("marginal_return:Q", title="Return of one more unit (recommended)", format=".2f"),
-            ],
+            tooltip=_tooltips(
+                ("channel_id:N", "Channel"), ("split:N", "Split"), ("amount:Q", spend_title, ",.0f"),
+                ("at_bound:N", "At a limit"),
+                ("marginal_return:Q", "Return of one more unit (recommended)", ".2f"),
+            ),
         )
         .properties(width=520)
     )  # fmt: skip
@@ -1188,38 +1275,36 @@ def budget_scenarios_chart(
     -------
     alt.HConcatChart
     """
-    cols = ["scenario", "multiplier", "budget", "channel_id", "spend", "total_response",
-            "total_low", "total_high", "marginal_return", "feasible"]  # fmt: skip
-    _require_columns(scenarios, cols, "budget_scenarios_chart")
-    ok = scenarios[scenarios["feasible"]]
+    data = _select(scenarios, ["scenario", "multiplier", "budget", "channel_id", "spend",
+                               "total_response", "total_low", "total_high", "marginal_return",
+                               "feasible"], "budget_scenarios_chart")  # fmt: skip
+    ok = data[data["feasible"]]
     if ok.empty:
         return alt.hconcat(_empty_note("No budget scenario meets the limits.", title))
-    ids = [str(c) for c in channel_ids]
     order = list(dict.fromkeys(ok.sort_values("multiplier")["scenario"]))
     bars = (
-        alt.Chart(ok[cols])
+        alt.Chart(ok)
         .mark_bar()
         .encode(
             x=alt.X("scenario:N", title="Budget scenario", sort=order),
             y=alt.Y("spend:Q", title=spend_title, axis=alt.Axis(format="~s"), stack=True),
-            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
-            tooltip=[
-                alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("channel_id:N", title="Channel"),
-                alt.Tooltip("spend:Q", title=spend_title, format=",.0f"),
-                alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
-            ],
+            color=_channel_colour(channel_ids),
+            tooltip=_tooltips(
+                ("scenario:N", "Scenario"), ("channel_id:N", "Channel"),
+                ("spend:Q", spend_title, ",.0f"), ("budget:Q", "Budget", ",.0f"),
+            ),
         )
         .properties(width=300, height=300, title="Split of each budget")
     )  # fmt: skip
-    totals = ok.drop_duplicates("scenario")[cols]
-    tip = [
-        alt.Tooltip("scenario:N", title="Scenario"),
-        alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
-        alt.Tooltip("total_response:Q", title=value_title, format=",.0f"),
-        alt.Tooltip("total_low:Q", title="95% low", format=",.0f"),
-        alt.Tooltip("total_high:Q", title="95% high", format=",.0f"),
-        alt.Tooltip("marginal_return:Q", title="Return of one more unit", format=".2f"),
-    ]
+    totals = ok.drop_duplicates("scenario")
+    tip = _tooltips(
+        ("scenario:N", "Scenario"),
+        ("budget:Q", "Budget", ",.0f"),
+        ("total_response:Q", value_title, ",.0f"),
+        ("total_low:Q", "95% low", ",.0f"),
+        ("total_high:Q", "95% high", ",.0f"),
+        ("marginal_return:Q", "Return of one more unit", ".2f"),
+    )
     x = alt.X(
         "budget:Q", title=spend_title, axis=alt.Axis(format="~s"), scale=alt.Scale(zero=False)
     )
@@ -1253,10 +1338,8 @@ def objective_waterfall(
     -------
     alt.LayerChart
     """
-    cols = ["step", "order", "kind", "channel_id", "start", "end", "amount"]
-    _require_columns(frame, cols, "objective_waterfall")
-    ids = [str(c) for c in channel_ids]
-    data = frame[cols].copy()
+    data = _select(frame, ["step", "order", "kind", "channel_id", "start", "end", "amount"],
+                   "objective_waterfall")  # fmt: skip
     data["channel_id"] = data["channel_id"].astype("object").where(data["channel_id"].notna(), "")
     order = data.sort_values("order")["step"].tolist()
     # the channel steps are small next to the totals: start the axis below the smallest level
@@ -1273,17 +1356,15 @@ def objective_waterfall(
         scale=alt.Scale(domain=[floor, top], zero=False),
         axis=alt.Axis(format=",.0f"),
     )
-    tooltip = [
-        alt.Tooltip("step:N", title="Step"),
-        alt.Tooltip("amount:Q", title="Change", format="+,.0f"),
-        alt.Tooltip("end:Q", title="Running total", format=",.0f"),
-    ]
+    tooltip = _tooltips(
+        ("step:N", "Step"), ("amount:Q", "Change", "+,.0f"), ("end:Q", "Running total", ",.0f")
+    )
     base = alt.Chart(data).encode(x=x, y=y, y2="end:Q", tooltip=tooltip)
     totals = base.transform_filter("datum.kind == 'total'").mark_bar(color="#7f7f7f")
     steps = (
         base.transform_filter("datum.kind == 'channel'")
         .mark_bar()
-        .encode(color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)))
+        .encode(color=_channel_colour(channel_ids))
     )
     return alt.layer(totals, steps, title=title).properties(width=560, height=320)
 
@@ -1307,11 +1388,11 @@ def method_comparison(
     -------
     alt.Chart
     """
-    cols = ["method", "channel_id", "share", "target", "chosen"]
-    _require_columns(frame, cols, "method_comparison")
+    data = _select(
+        frame, ["method", "channel_id", "share", "target", "chosen"], "method_comparison"
+    )
     ids = [str(c) for c in channel_ids]
-    methods = list(dict.fromkeys(frame["method"].astype(str)))
-    data = frame[cols].copy()
+    methods = list(dict.fromkeys(data["method"].astype(str)))
     data["chosen"] = data["chosen"].astype(bool)
     return (
         alt.Chart(data, title=title)
@@ -1321,14 +1402,12 @@ def method_comparison(
             yOffset=alt.YOffset("method:N", sort=methods),
             x=alt.X("target:Q", title=f"Annual revenue target ({currency})".replace(" ()", ""),
                     axis=alt.Axis(format=",.0f")),
-            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            color=_channel_colour(ids),
             opacity=alt.condition("datum.chosen", alt.value(1.0), alt.value(0.4)),
-            tooltip=[
-                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("method:N", title="Method"),
-                alt.Tooltip("target:Q", title="Target", format=",.0f"),
-                alt.Tooltip("share:Q", title="Share of the objective", format=".1%"),
-                alt.Tooltip("chosen:N", title="Chosen method"),
-            ],
+            tooltip=_tooltips(
+                ("channel_id:N", "Channel"), ("method:N", "Method"), ("target:Q", "Target", ",.0f"),
+                ("share:Q", "Share of the objective", ".1%"), ("chosen:N", "Chosen method"),
+            ),
         )
         .properties(width=520, height=alt.Step(9))
     )  # fmt: skip
@@ -1353,23 +1432,21 @@ def quarterly_phasing(
     alt.Chart
     """
     cols = ["channel_id", "quarter", "revenue_target", "season_share", "season_source"]
-    _require_columns(frame, cols, "quarterly_phasing")
-    ids = [str(c) for c in channel_ids]
     return (
-        alt.Chart(frame[cols], title=title)
+        alt.Chart(_select(frame, cols, "quarterly_phasing"), title=title)
         .mark_bar()
         .encode(
-            x=alt.X("quarter:O", title="Fiscal quarter", sort="ascending"),
+            x=_quarter_axis(),
             y=alt.Y("revenue_target:Q", title=f"Revenue target ({currency})".replace(" ()", ""),
                     axis=alt.Axis(format=",.0f"), stack="zero"),
-            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
+            color=_channel_colour(channel_ids),
             order=alt.Order("channel_id:N"),
-            tooltip=[
-                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("quarter:O", title="Quarter"),
-                alt.Tooltip("revenue_target:Q", title="Target", format=",.0f"),
-                alt.Tooltip("season_share:Q", title="Share of the channel's year", format=".1%"),
-                alt.Tooltip("season_source:N", title="Seasonality from"),
-            ],
+            tooltip=_tooltips(
+                ("channel_id:N", "Channel"), ("quarter:O", "Quarter"),
+                ("revenue_target:Q", "Target", ",.0f"),
+                ("season_share:Q", "Share of the channel's year", ".1%"),
+                ("season_source:N", "Seasonality from"),
+            ),
         )
         .properties(width=420, height=300)
     )  # fmt: skip
@@ -1392,10 +1469,9 @@ def indicator_model(frame: pd.DataFrame, *, channel_ids: Sequence[str], title: s
     alt.Chart
         A note instead of marks when no indicator can be measured.
     """
-    cols = ["channel_id", "label", "baseline", "target_per_quarter", "change", "monitored_in",
-            "available"]  # fmt: skip
-    _require_columns(frame, cols, "indicator_model")
-    data = frame[frame["available"].astype(bool) & frame["change"].notna()][cols]
+    data = _select(frame, ["channel_id", "label", "baseline", "target_per_quarter", "change",
+                           "monitored_in", "available"], "indicator_model")  # fmt: skip
+    data = data[data["available"].astype(bool) & data["change"].notna()]
     if data.empty:
         return _empty_note("No leading indicator can be measured on this data.", title)
     ids = [str(c) for c in channel_ids]
@@ -1407,14 +1483,13 @@ def indicator_model(frame: pd.DataFrame, *, channel_ids: Sequence[str], title: s
             yOffset=alt.YOffset("channel_id:N", sort=ids),
             x=alt.X("change:Q", title="Target vs the last four quarters (average per quarter)",
                     axis=alt.Axis(format="+.0%")),
-            color=alt.Color("channel_id:N", title="Channel", scale=channel_color_scale(ids)),
-            tooltip=[
-                alt.Tooltip("channel_id:N", title="Channel"), alt.Tooltip("label:N", title="Indicator"),
-                alt.Tooltip("baseline:Q", title="Baseline per quarter", format=",.1f"),
-                alt.Tooltip("target_per_quarter:Q", title="Target per quarter", format=",.1f"),
-                alt.Tooltip("change:Q", title="Change", format="+.1%"),
-                alt.Tooltip("monitored_in:N", title="Monitored in"),
-            ],
+            color=_channel_colour(ids),
+            tooltip=_tooltips(
+                ("channel_id:N", "Channel"), ("label:N", "Indicator"),
+                ("baseline:Q", "Baseline per quarter", ",.1f"),
+                ("target_per_quarter:Q", "Target per quarter", ",.1f"),
+                ("change:Q", "Change", "+.1%"), ("monitored_in:N", "Monitored in"),
+            ),
         )
         .properties(width=480)
     )  # fmt: skip
@@ -1450,20 +1525,18 @@ def partner_performance(
     2
     """
     cols = ["quarter", "revenue", "revenue_target", "revenue_attainment", "revenue_vs_last_year"]
-    _require_columns(performance, cols, "partner_performance")
+    data = _select(performance, cols, "partner_performance")
     ids = [str(c) for c in channel_ids]
     colours = channel_color_scale(ids).to_dict()["range"] if ids else [CHANNEL_PALETTE[0]]
     colour = colours[ids.index(channel_id)] if channel_id in ids else CHANNEL_PALETTE[0]
-    tips = [
-        alt.Tooltip("quarter:O", title="Fiscal quarter"),
-        alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
-        alt.Tooltip("revenue_target:Q", title="Target", format=",.0f"),
-        alt.Tooltip("revenue_attainment:Q", title="Attainment", format=".1%"),
-        alt.Tooltip("revenue_vs_last_year:Q", title="vs last year", format="+.1%"),
-    ]
-    base = alt.Chart(performance[cols], title=title).encode(
-        x=alt.X("quarter:O", title="Fiscal quarter", sort="ascending")
+    tips = _tooltips(
+        ("quarter:O", "Fiscal quarter"),
+        ("revenue:Q", "Revenue", ",.0f"),
+        ("revenue_target:Q", "Target", ",.0f"),
+        ("revenue_attainment:Q", "Attainment", ".1%"),
+        ("revenue_vs_last_year:Q", "vs last year", "+.1%"),
     )
+    base = alt.Chart(data, title=title).encode(x=_quarter_axis())
     line = base.mark_line(point=True, color=colour).encode(
         y=alt.Y("revenue:Q", title="Revenue (currency)", axis=alt.Axis(format=",.0f")),
         tooltip=tips,
@@ -1497,20 +1570,19 @@ def partner_position_history(reports: pd.DataFrame, *, title: str) -> alt.VConca
     2
     """
     cols = ["quarter", "share_of_wallet", "line_card_rank", "partner_total_sales", "our_revenue"]
-    _require_columns(reports, cols, "partner_position_history")
-    data = reports[cols]
+    data = _select(reports, cols, "partner_position_history")
     sow = data.dropna(subset=["share_of_wallet"])
     rank = data.dropna(subset=["line_card_rank"])
     if sow.empty and rank.empty:
         return _empty_note("The partner sent no report in these quarters.", title)
-    tips = [
-        alt.Tooltip("quarter:O", title="Fiscal quarter"),
-        alt.Tooltip("share_of_wallet:Q", title="Share of wallet", format=".1%"),
-        alt.Tooltip("line_card_rank:Q", title="Line-card rank", format=".0f"),
-        alt.Tooltip("partner_total_sales:Q", title="Partner total sales", format=",.0f"),
-        alt.Tooltip("our_revenue:Q", title="Our revenue", format=",.0f"),
-    ]
-    x = alt.X("quarter:O", title="Fiscal quarter", sort="ascending")
+    tips = _tooltips(
+        ("quarter:O", "Fiscal quarter"),
+        ("share_of_wallet:Q", "Share of wallet", ".1%"),
+        ("line_card_rank:Q", "Line-card rank", ".0f"),
+        ("partner_total_sales:Q", "Partner total sales", ",.0f"),
+        ("our_revenue:Q", "Our revenue", ",.0f"),
+    )
+    x = _quarter_axis()
     charts = []
     if not sow.empty:
         charts.append(
