@@ -9,7 +9,6 @@ Input files are only ever read.
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import itertools
@@ -27,7 +26,7 @@ import pandas as pd
 
 from .calendar import FiscalCalendar
 from .contract import DUCKDB_TYPES, GOALS_FILE, NA_TOKENS, TABLES, TYPE_HINTS, Table
-from .errors import DataValidationError, Problem
+from .errors import DataValidationError, Problem, near_name
 from .goals import Goals, read_goals
 
 #: Rows listed per check before the rest are counted in one summary line.
@@ -294,7 +293,7 @@ class _Loader:
         known = {c.name: c for c in table.columns}
         missing = [c.name for c in table.columns if c.in_file and c.name not in header]
         for name in missing:
-            near = _near_name(name, [h for h in header if h not in known])
+            near = near_name(name, [h for h in header if h not in known])
             self._problem(
                 path.name,
                 name,
@@ -1100,30 +1099,6 @@ def _record_cells(text: str) -> list[str]:
         return next(csv.reader(io.StringIO(text.strip("\r\n"), newline="")), [])
     except csv.Error:
         return [text]
-
-
-def _near_name(name: str, candidates: list[str]) -> str | None:
-    """The header name that most likely means the contract column ``name``, if any.
-
-    Case, spaces, hyphens and dots are ignored first (``Order ID`` → ``order_id``); else the
-    closest spelling (:func:`difflib.get_close_matches`, ratio ≥ 0.8).
-
-    Examples
-    --------
-    >>> _near_name("order_id", ["Order ID", "notes"]), _near_name("revenue", ["revenu"])
-    ('Order ID', 'revenu')
-    >>> _near_name("customer_id", ["region"]) is None
-    True
-    """
-
-    def plain(text: str) -> str:
-        return re.sub(r"[\s.\-_]+", "_", text.strip().lower())
-
-    same = [c for c in candidates if plain(c) == plain(name)]
-    if same:
-        return same[0]
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
-    return close[0] if close else None
 
 
 def _csv_cells(path: Path, lines: set[int]) -> dict[int, list[str]]:

@@ -6,6 +6,8 @@ its message without a traceback and notebooks can stop with a readable cell erro
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 
 
@@ -83,3 +85,28 @@ class DataValidationError(ChannelLibError):
         if n > max_rows:
             lines.append(f"  ... and {n - max_rows} more")
         return "\n".join(lines)
+
+
+def near_name(name: str, candidates: list[str]) -> str | None:
+    """The one of ``candidates`` that most likely means ``name``, if any (for "rename X to Y").
+
+    Case, spaces, hyphens and dots are ignored first (``Order ID`` → ``order_id``); else the
+    closest spelling (:func:`difflib.get_close_matches`, ratio ≥ 0.8). The loader asks it which
+    header cell means a missing contract column, the goals reader which key an unknown key means.
+
+    Examples
+    --------
+    >>> near_name("order_id", ["Order ID", "notes"]), near_name("revenue", ["revenu"])
+    ('Order ID', 'revenu')
+    >>> near_name("customer_id", ["region"]) is None
+    True
+    """
+
+    def plain(text: str) -> str:
+        return re.sub(r"[\s.\-_]+", "_", text.strip().lower())
+
+    same = [c for c in candidates if plain(c) == plain(name)]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+    return close[0] if close else None

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from .calendar import FiscalCalendar
-from .errors import Problem
+from .errors import Problem, near_name
 
 MANAGING_FOR = ("revenue", "revenue_and_profit")
 CUSTOMER_FOCUS = ("acquisition", "expansion", "coverage")
@@ -106,6 +106,17 @@ class Goals:
         return self.years[label]
 
 
+_YEAR_KEYS = (
+    "revenue_objective",
+    "gross_margin_goal",
+    "managing_for",
+    "strategic_focus",
+    "channels",
+)
+_FOCUS_KEYS = ("segments", "product_lines", "new_customer_share")
+_CHANNEL_KEYS = ("role", "role_weight", "segments", "product_lines", "customer_focus")
+
+
 class _Reader:
     """Collects problems while reading a parsed YAML mapping, with line numbers from the nodes."""
 
@@ -121,6 +132,17 @@ class _Reader:
                 line = self.lines[path[:n]]
                 break
         self.problems.append(Problem(self.file, ".".join(path), line, _short(value), message))
+
+    def known_keys(self, node: dict, path: tuple[str, ...], known: tuple[str, ...]) -> None:
+        """Report each key of ``node`` the workbook would not read (a typo would be ignored)."""
+        for key in node:
+            if key not in known:
+                near = near_name(str(key), [k for k in known if k not in node])
+                self.problem(
+                    (*path, str(key)), key,
+                    f"unknown key; rename it to '{near}'" if near else
+                    f"unknown key; remove it or use one of {', '.join(known)}",
+                )  # fmt: skip
 
     def mapping(self, node: Any, path: tuple[str, ...], *, required: bool = True) -> dict:
         if node is None and not required:
@@ -255,10 +277,12 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
         ]
     r = _Reader(file, _node_lines(root) if root is not None else {})
     data = r.mapping(data, ())
+    r.known_keys(data, (), ("currency", "fiscal_year", "signals", "years"))
     currency = data.get("currency")
     if not isinstance(currency, str) or not currency:
         r.problem(("currency",), currency, "is missing; add e.g. 'currency: USD'")
     fy = r.mapping(data.get("fiscal_year", {}), ("fiscal_year",), required=False)
+    r.known_keys(fy, ("fiscal_year",), ("start_month", "naming"))
     start_month = r.number(
         fy, "start_month", ("fiscal_year",), lo=1, hi=12, default=1, integer=True
     )
@@ -297,13 +321,16 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
 
 
 def _read_year(r: _Reader, label: str, node: dict, path: tuple[str, ...]) -> YearGoals:
+    r.known_keys(node, path, _YEAR_KEYS)
     focus = r.mapping(node.get("strategic_focus", {}), (*path, "strategic_focus"), required=False)
+    r.known_keys(focus, (*path, "strategic_focus"), _FOCUS_KEYS)
     channels = {}
     for cid, spec in r.mapping(
         node.get("channels", {}), (*path, "channels"), required=False
     ).items():
         cpath = (*path, "channels", str(cid))
         spec = r.mapping(spec, cpath)
+        r.known_keys(spec, cpath, _CHANNEL_KEYS)
         role = spec.get("role")
         if not isinstance(role, str) or not role:
             r.problem(

@@ -311,6 +311,25 @@ def test_a_misspelt_header_name_is_named_with_what_to_rename(tiny_copy):
     }
 
 
+def test_a_misspelt_or_unknown_goals_key_is_named_not_ignored(tiny_copy):
+    goals = tiny_copy / "goals.yaml"
+    text = goals.read_text()
+    text = text.replace("role_weight: 1.5", "role_weigth: 1.5", 1)  # FY2025's DIR
+    text = text.replace("  naming: end", "  naming: end\n  notes: ask finance")
+    goals.write_text(text)
+    lines = text.splitlines()
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    found = {(p.column, p.line, p.message) for p in info.value.problems}
+    assert found == {
+        ("years.FY2025.channels.DIR.role_weigth",
+         next(i for i, t in enumerate(lines, 1) if "role_weigth" in t),
+         "unknown key; rename it to 'role_weight'"),
+        ("fiscal_year.notes", lines.index("  notes: ask finance") + 1,
+         "unknown key; remove it or use one of start_month, naming"),
+    }  # fmt: skip
+
+
 def test_validate_command_prints_problems_without_traceback(tiny_copy):
     for corrupt in CORRUPTIONS:
         corrupt(tiny_copy)
