@@ -391,16 +391,20 @@ def weights_table(settings: Settings) -> pd.DataFrame:
 
 
 # -- measuring the channels ---------------------------------------------------------------------------
+#: Attribute of the dataset memoising :func:`_quarterly` (grouping → frame), as the cube is memoised.
+_QUARTERLY_MEMO = "_alignment_quarterly"
+
+
 def _quarterly(ds, by: list[str]) -> pd.DataFrame:
     """Every quarter's cube sums by ``by``, queried once per dataset and grouping.
 
     Windows (a year to date, the same quarters a year before) are then cut in pandas, so scoring
     another quarter — the alignment explorer's quarter selector — runs no new query.
     """
-    memo = metrics._cache(ds).setdefault("alignment_quarterly", {})
+    memo = vars(ds).setdefault(_QUARTERLY_MEMO, {})
     key = tuple(by)
     if key not in memo:
-        memo[key] = metrics._aggregate(ds, by, "quarter")
+        memo[key] = metrics.cube_sums(ds, by=by, period="quarter")
     return memo[key]
 
 
@@ -1077,7 +1081,7 @@ def channel_conflict(
             "first_revenue", "second_revenue", "first_discount", "second_discount",
             "discount_gap", "conflict"]  # fmt: skip
     by = ["customer_id", level]
-    frame = metrics._aggregate(ds, by, "quarter", list(settings.quarters))
+    frame = metrics.cube_sums(ds, by=by, period="quarter", periods=list(settings.quarters))
     frame = frame[frame[level].notna() & (frame["revenue_cents"] > 0)]
     if frame.empty:
         return pd.DataFrame(columns=cols)

@@ -51,14 +51,18 @@ __all__ = [
     "MONEY_METRICS",
     "PERIODS",
     "MissingDataError",
+    "adopt_cubes",
     "attainment",
     "concentration",
     "contribution",
     "cost_to_serve",
+    "cube_sums",
+    "cube_table",
     "fiscal_periods",
     "growth",
     "herfindahl",
     "monthly_cube",
+    "ratio",
     "read_plan_targets",
     "revenue_shares",
     "summarise",
@@ -107,13 +111,33 @@ def _cache(ds: Dataset) -> dict:
     return vars(ds).setdefault(_CACHE_KEY, {})
 
 
-def _ensure_cube(ds: Dataset, grain: str = "partner") -> str:
-    """Build the cube of ``grain`` (and the period table) in ``ds.con`` once; return its name.
+def cube_table(ds: Dataset, grain: str = "partner") -> str:
+    """The name of the monthly cube of ``grain`` in ``ds.con``, built there once per dataset.
 
     Two grains share one definition: ``"partner"`` (month × channel × partner × product line,
     what channel, partner and product-line metrics need; built first and small) and
     ``"customer"`` (the same plus ``customer_id``; built on the first customer-level request,
-    when the partner grain is then derived from it instead of from ``sales``).
+    when the partner grain is then derived from it instead of from ``sales``). The first cube
+    built also builds the table of fiscal periods the metrics join it to.
+
+    Parameters
+    ----------
+    ds : Dataset
+    grain : {"partner", "customer"}
+
+    Returns
+    -------
+    str
+        A temporary table of ``ds.con`` with the columns of :func:`monthly_cube` (without
+        ``customer_id`` in the partner grain), e.g. to copy into a prepared cache.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> table = cube_table(ds)
+    >>> table == cube_table(ds), ds.con.execute(f"SELECT sum(lines) FROM {table}").fetchone()[0]
+    (True, 28)
     """
     cache = _cache(ds)
     if grain in cache:
@@ -184,6 +208,45 @@ def _build_periods(ds: Dataset, cube: str) -> None:
     _cache(ds)["periods"] = periods
 
 
+def adopt_cubes(ds: Dataset, tables: dict[str, str]) -> None:
+    """Use cube tables already in ``ds.con`` as the dataset's cubes instead of building them.
+
+    For cubes read back from a prepared cache (:mod:`channel_lib.prepared`): the metrics then
+    aggregate them as if :func:`cube_table` had built them on ``ds``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A dataset whose cubes are not built yet.
+    tables : dict of str to str
+        Grain (``"partner"`` and ``"customer"``) → its table in ``ds.con``, named as
+        :func:`cube_table` names it.
+
+    Raises
+    ------
+    duckdb.Error
+        When the period table cannot be built from the partner cube; nothing is adopted then,
+        and the metrics build their own cubes when asked.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from channel_lib import load_dataset
+    >>> built = load_dataset("tests/data/tiny")
+    >>> tables = {grain: cube_table(built, grain) for grain in ("partner", "customer")}
+    >>> ds = dataclasses.replace(built)  # the same connection and tables, no cubes of its own
+    >>> adopt_cubes(ds, tables)
+    >>> summarise(ds, period="all").equals(summarise(built, period="all"))
+    True
+    """
+    _cache(ds).update(tables)
+    try:
+        _build_periods(ds, tables["partner"])
+    except BaseException:
+        vars(ds).pop(_CACHE_KEY, None)
+        raise
+
+
 def _grain(by: Sequence[str]) -> str:
     return "customer" if "customer_id" in by else "partner"
 
@@ -243,7 +306,7 @@ def monthly_cube(ds: Dataset) -> pd.DataFrame:
     >>> int(cube["revenue_cents"].sum()), int(cube["lines"].sum())
     (12094500, 28)
     """
-    cube = _ensure_cube(ds, "customer")
+    cube = cube_table(ds, "customer")
     frame = ds.sql(
         "SELECT month, channel_id, partner_id, customer_id, product_line, "
         f"{', '.join(_CUBE_SUMS.values())} FROM {cube} ORDER BY ALL"
@@ -272,7 +335,7 @@ def fiscal_periods(ds: Dataset) -> pd.DataFrame:
     >>> fiscal_periods(load_dataset("tests/data/tiny")).iloc[0][["month_label", "quarter"]].tolist()
     ['2024-07', 'FY2025-Q1']
     """
-    _ensure_cube(ds)
+    cube_table(ds)
     frame = _cache(ds)["periods"].drop(columns=["all_label", "all_start"]).copy()
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
@@ -308,7 +371,24 @@ def _money(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
     return frame
 
 
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """``num / den`` as float64, ``NaN`` where ``den`` is zero: the workbook's ratios.
+
+    Parameters
+    ----------
+    num, den : Series
+        Numerator and denominator (e.g. exact ``*_cents`` columns), aligned on their index.
+
+    Returns
+    -------
+    Series
+        float64; ``NaN`` where the denominator is zero (or missing).
+
+    Examples
+    --------
+    >>> ratio(pd.Series([25, 5, 0]), pd.Series([100, 0, 4])).tolist()
+    [0.25, nan, 0.0]
+    """
     num = num.astype("float64")
     den = den.astype("float64")
     return (num / den.where(den != 0)).astype("float64")
@@ -319,13 +399,52 @@ def _quote_list(values: Sequence[str]) -> str:
 
 
 # -- summaries ---------------------------------------------------------------------------------------
-def _aggregate(
-    ds: Dataset, by: list[str], period: str, periods: Sequence[str] | None = None
+def cube_sums(
+    ds: Dataset,
+    *,
+    by: Sequence[str] | str,
+    period: str = "quarter",
+    periods: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Sum the cube by ``period`` and ``by``; cents as int64."""
-    cube = _ensure_cube(ds, _grain(by))
+    """The monthly cube's sums by period and ``by``, exact (what the metrics are computed from).
+
+    Parameters
+    ----------
+    ds : Dataset
+    by : sequence of str
+        Dimensions to group by, any of :data:`DIMENSIONS` (``()`` = company total).
+    period : {"month", "quarter", "year", "all"}
+    periods : sequence of str, optional
+        Keep only these period labels.
+
+    Returns
+    -------
+    DataFrame
+        One row per period and group with sales, ordered by period then group: ``period``
+        (str), ``period_start`` (Timestamp), the ``by`` columns (str), ``lines`` (int64),
+        ``quantity`` (float64) and the cents (int64) ``revenue_cents``,
+        ``cost_of_sales_cents``, ``listed_revenue_cents``, ``list_value_cents`` (see
+        :func:`monthly_cube`).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown dimension or period.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> s = cube_sums(load_dataset("tests/data/tiny"), by=["channel_id"], periods=["FY2026-Q3"])
+    >>> s[["period", "channel_id", "revenue_cents", "list_value_cents"]]
+          period channel_id  revenue_cents  list_value_cents
+    0  FY2026-Q3        DIR        1350000           1500000
+    1  FY2026-Q3       DIST         144000                 0
+    2  FY2026-Q3        WEB         450000            500000
+    """
+    cols = _check_by(by)
     label, start = _check_period(period)
-    keys = "".join(f", c.{b}" for b in by)
+    cube = cube_table(ds, _grain(cols))
+    keys = "".join(f", c.{b}" for b in cols)
     where = f"WHERE p.{label} IN ({_quote_list(periods)})" if periods else ""
     sums = ", ".join(
         f"CAST(sum(c.{col}) AS {'DOUBLE' if col == 'quantity' else 'BIGINT'}) AS {name}"
@@ -338,7 +457,7 @@ def _aggregate(
     )
     frame["period"] = frame["period"].astype("string")
     frame["period_start"] = pd.to_datetime(frame["period_start"])
-    for b in by:
+    for b in cols:
         frame[b] = frame[b].astype("string")
     return frame
 
@@ -399,14 +518,14 @@ def summarise(
     2  FY2026-Q3        WEB   4500.0        1100.0         0.2315
     """
     cols = _check_by(by)
-    frame = _aggregate(ds, cols, period, periods)
+    frame = cube_sums(ds, by=cols, period=period, periods=periods)
     frame["gross_profit_cents"] = frame["revenue_cents"] - frame["cost_of_sales_cents"]
     _money(frame, "revenue", "cost_of_sales", "gross_profit")
-    frame["gross_margin"] = _ratio(frame["gross_profit_cents"], frame["revenue_cents"])
-    frame["discount"] = 1.0 - _ratio(frame["listed_revenue_cents"], frame["list_value_cents"])
-    frame["list_coverage"] = _ratio(frame["listed_revenue_cents"], frame["revenue_cents"])
+    frame["gross_margin"] = ratio(frame["gross_profit_cents"], frame["revenue_cents"])
+    frame["discount"] = 1.0 - ratio(frame["listed_revenue_cents"], frame["list_value_cents"])
+    frame["list_coverage"] = ratio(frame["listed_revenue_cents"], frame["revenue_cents"])
     totals = frame.groupby("period", sort=False)["revenue_cents"].transform("sum")
-    frame["revenue_share"] = _ratio(frame["revenue_cents"], totals)
+    frame["revenue_share"] = ratio(frame["revenue_cents"], totals)
     order = [
         "period", "period_start", *cols, "lines", "quantity", "revenue", "cost_of_sales",
         "gross_profit", "gross_margin", "discount", "list_coverage", "revenue_share",
@@ -474,7 +593,7 @@ def growth(
     _check_metric(metric)
     if period not in _YEAR_LAG:
         raise ParameterError(f"period={period!r}: growth needs one of {', '.join(_YEAR_LAG)}")
-    frame = _aggregate(ds, cols, period)
+    frame = cube_sums(ds, by=cols, period=period)
     frame["value_cents"] = _metric_cents(frame, metric)
     label, start = _PERIOD_COLUMNS[period]
     grid = _cache(ds)["periods"].groupby(label, sort=False)[start].min().reset_index()
@@ -570,7 +689,7 @@ def trailing_growth(
     cal = ds.calendar
     current_start, current_end = cal.trailing_window(cal.validate_quarter(quarter), months)
     previous_start = current_start - pd.DateOffset(months=months)
-    cube = _ensure_cube(ds, _grain(cols))
+    cube = cube_table(ds, _grain(cols))
     keys = ", ".join(cols)
     select_keys = f"{keys}, " if cols else ""
     value = "revenue_cents - cost_of_sales_cents" if metric == "gross_profit" else f"{metric}_cents"
@@ -712,13 +831,13 @@ def revenue_shares(
         threshold = float(ds.goals.signals.dependency_share)
     if not 0 < threshold <= 1:
         raise ParameterError(f"threshold={threshold!r}: a share threshold lies in (0, 1]")
-    frame = _aggregate(ds, [dim], period, periods)
+    frame = cube_sums(ds, by=[dim], period=period, periods=periods)
     frame = frame[frame[dim].notna() & (frame["revenue_cents"] > 0)]
     frame = frame[["period", "period_start", dim, "revenue_cents"]].rename(
         columns={dim: "entity_id"}
     )
     totals = frame.groupby("period", sort=False)["revenue_cents"].transform("sum")
-    frame["share"] = _ratio(frame["revenue_cents"], totals)
+    frame["share"] = ratio(frame["revenue_cents"], totals)
     frame = frame.sort_values(
         ["period_start", "revenue_cents", "entity_id"], ascending=[True, False, True]
     )
@@ -864,7 +983,7 @@ def cost_to_serve(
         raise MissingDataError(
             "Cost to serve and contribution cannot be computed: " + ds.missing_note("channel_costs")
         )
-    _ensure_cube(ds)
+    cube_table(ds)
     label, start = _check_period(period)
     keys = "k.channel_id" + (", k.cost_type" if by_cost_type else "")
     where = f"WHERE p.{label} IN ({_quote_list(periods)})" if periods else ""
@@ -937,8 +1056,8 @@ def contribution(
         frame[c] = frame[c].fillna(0).astype("int64")
     frame["contribution_cents"] = frame["gross_profit_cents"] - frame["cost_to_serve_cents"]
     _money(frame, "revenue", "gross_profit", "cost_to_serve", "contribution")
-    frame["gross_margin"] = _ratio(frame["gross_profit_cents"], frame["revenue_cents"])
-    frame["contribution_margin"] = _ratio(frame["contribution_cents"], frame["revenue_cents"])
+    frame["gross_margin"] = ratio(frame["gross_profit_cents"], frame["revenue_cents"])
+    frame["contribution_margin"] = ratio(frame["contribution_cents"], frame["revenue_cents"])
     frame = frame.sort_values(["period_start", "channel_id"]).reset_index(drop=True)
     order = [
         *keys, "revenue", "gross_profit", "cost_to_serve", "contribution", "gross_margin",
@@ -1129,7 +1248,7 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
             "Set targets for the quarter (target setting writes them to the plans folder) or add "
             "rows for it to targets.csv (columns: quarter, channel_id, partner_id, metric, target)."
         )
-    actual = _aggregate(ds, ["channel_id", "partner_id"], "quarter", [quarter])
+    actual = cube_sums(ds, by=["channel_id", "partner_id"], periods=[quarter])
     actual["gross_profit_cents"] = actual["revenue_cents"] - actual["cost_of_sales_cents"]
     actual = actual[["channel_id", "partner_id", "revenue_cents", "gross_profit_cents"]]
     by_channel = actual.groupby("channel_id")[["revenue_cents", "gross_profit_cents"]].sum()
@@ -1148,7 +1267,7 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
     out["target_cents"] = out["target_cents"].astype("int64")
     out["gap_cents"] = out["actual_cents"] - out["target_cents"]
     _money(out, "target", "actual", "gap")
-    out["attainment"] = _ratio(out["actual_cents"], out["target_cents"])
+    out["attainment"] = ratio(out["actual_cents"], out["target_cents"])
     out["source"] = source
     out["source_file"] = source_file
     out["level"] = out["level"].astype("string")

@@ -336,9 +336,7 @@ def _performance(ds: Dataset, partner_id: str, quarter: str, plans: Path | None)
     q = _quarterly(ds, partner_id, quarters)
     q["revenue"] = q["revenue_cents"] / 100.0
     q["gross_profit"] = q["gross_profit_cents"] / 100.0
-    q["gross_margin"] = metrics._ratio(q["gross_profit_cents"], q["revenue_cents"]).astype(
-        "float64"
-    )
+    q["gross_margin"] = metrics.ratio(q["gross_profit_cents"], q["revenue_cents"])
     prior = q["revenue_cents"].shift(4)
     q["revenue_vs_last_year"] = np.where(
         prior > 0, (q["revenue_cents"] - prior) / prior.where(prior > 0), np.nan

@@ -189,7 +189,7 @@ def _save_cubes(ds: Dataset, folder: Path) -> dict[str, str]:
     saved = {}
     try:
         for grain in CUBE_GRAINS:
-            table = metrics._ensure_cube(ds, grain)
+            table = metrics.cube_table(ds, grain)
             ds.con.execute(f"COPY {table} TO '{folder / f'cube_{grain}.parquet'}' (FORMAT parquet)")
             saved[grain] = table
     except (AttributeError, TypeError, duckdb.Error):  # metrics changed shape: no cube cached
@@ -209,11 +209,8 @@ def _load_cubes(ds: Dataset, folder: Path, cubes: dict[str, str]) -> None:
                 f"CREATE TEMP TABLE {table} AS SELECT * FROM read_parquet(?)",
                 [str(folder / f"cube_{grain}.parquet")],
             )
-        cache = metrics._cache(ds)
-        cache.update(cubes)
-        metrics._build_periods(ds, cubes["partner"])
+        metrics.adopt_cubes(ds, cubes)
     except (AttributeError, TypeError, duckdb.Error):  # fall back: metrics builds its own
-        vars(ds).pop(getattr(metrics, "_CACHE_KEY", ""), None)
         for table in cubes.values():
             ds.con.execute(f"DROP TABLE IF EXISTS {table}")
 

@@ -1330,16 +1330,8 @@ def profit_bridge(ds: Dataset, *, base: str, current: str, volume: str = "auto")
         cal.validate_quarter(q)
     if volume not in ("auto", "list_value", "quantity"):
         raise ParameterError(f"volume={volume!r}: use auto, list_value or quantity")
-    cube = metrics._ensure_cube(ds)
-    frame = ds.sql(
-        "SELECT p.quarter, c.channel_id, CAST(sum(c.revenue_cents) AS BIGINT) AS revenue_cents, "
-        "CAST(sum(c.cost_of_sales_cents) AS BIGINT) AS cost_of_sales_cents, "
-        "sum(c.quantity) AS quantity, CAST(sum(c.list_value_cents) AS BIGINT) AS list_value, "
-        "CAST(sum(c.listed_revenue_cents) AS BIGINT) AS listed_revenue_cents "
-        f"FROM {cube} c JOIN {metrics._PERIOD_TABLE} p ON c.month = p.month "
-        "WHERE p.quarter IN (?, ?) GROUP BY ALL ORDER BY ALL",
-        [base, current],
-    )
+    frame = metrics.cube_sums(ds, by=["channel_id"], period="quarter", periods=[base, current])
+    frame = frame.rename(columns={"period": "quarter", "list_value_cents": "list_value"})
     if volume == "auto":
         full = (frame["listed_revenue_cents"] == frame["revenue_cents"]).all() and len(frame)
         volume = "list_value" if full else "quantity"
