@@ -153,7 +153,7 @@ def load_rules(plans_dir: str | Path | None = None) -> pd.DataFrame:
 
 def _read_rules(path: Path, source: str) -> dict[str, dict]:
     need = ["trigger", "action", "owner", "due_quarters"]
-    with path.open(newline="", encoding="utf-8") as f:
+    with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         missing = [c for c in need if c not in (reader.fieldnames or [])]
         if missing:
@@ -314,7 +314,7 @@ def read_log(plans_dir: str | Path) -> pd.DataFrame:
     path = _log_path(plans_dir)
     if not path.exists():
         return _empty_log()
-    return _parse(path.read_text(encoding="utf-8"), path)
+    return _parse(_log_text(path)[1], path)
 
 
 def current_actions(log: pd.DataFrame) -> pd.DataFrame:
@@ -360,9 +360,17 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _row_text(rows: Iterable[dict]) -> str:
+def _log_text(path: Path) -> tuple[str, str]:
+    """``(byte-order mark or "", text after it)`` of the log; a spreadsheet's "CSV UTF-8" writes one."""
+    with path.open(encoding="utf-8", newline="") as f:  # line ends as written
+        text = f.read()
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    return bom, text[len(bom) :]
+
+
+def _row_text(rows: Iterable[dict], end: str = "\n") -> str:
     buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator=end)
     for row in rows:
         writer.writerow(["" if _missing(row.get(c)) else _cell(row.get(c)) for c in LOG_COLUMNS])
     return buf.getvalue()
@@ -408,16 +416,18 @@ def append_rows(plans_dir: str | Path, rows: Sequence[dict]) -> pd.DataFrame:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     rows = [{**r, "recorded_at": r.get("recorded_at") or now} for r in rows]
     with _locked(path):
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        bom, old = _log_text(path) if path.exists() else ("", "")
+        # a log saved again by a spreadsheet keeps its byte-order mark and Windows line ends
+        end = "\r\n" if "\r\n" in old else "\n"
         if not old.strip():
-            old = ",".join(LOG_COLUMNS) + "\n"
+            old = ",".join(LOG_COLUMNS) + end
         elif not old.endswith("\n"):
-            old += "\n"
-        new = old + _row_text(rows)
+            old += end
+        new = old + _row_text(rows, end)
         log = _parse(new, path)  # checks the old lines and the new ones against them
         if not rows:
             return log
-        atomic_write_text(path, new, durable=True, before_replace=_before_replace)
+        atomic_write_text(path, bom + new, durable=True, before_replace=_before_replace)
         with contextlib.suppress(OSError):  # make the rename durable
             dir_fd = os.open(path.parent, os.O_RDONLY)
             try:

@@ -364,6 +364,24 @@ def test_killing_the_process_mid_write_leaves_the_previous_log_complete(tmp_path
     assert list(act.read_log(tmp_path)["action_id"]) == ["a", "b", "c"]
 
 
+def test_a_log_saved_again_by_a_spreadsheet_is_read_and_appended_in_its_own_form(tmp_path):
+    act.append_rows(tmp_path, [_row("a")])
+    path = tmp_path / act.LOG_FILE
+    # "CSV UTF-8" from a spreadsheet: a byte-order mark and Windows line ends
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    before = path.read_bytes()
+    assert list(act.read_log(tmp_path)["action_id"]) == ["a"]
+    act.append_rows(tmp_path, [_row("b")])
+    after = path.read_bytes()
+    assert after.startswith(before)  # the old bytes stay as they were
+    assert after[len(before) :].endswith(b"\r\n") and b"\n" not in after.replace(b"\r\n", b"")
+    assert list(act.read_log(tmp_path)["action_id"]) == ["a", "b"]
+    (tmp_path / act.RULES_FILE).write_bytes(
+        b"\xef\xbb\xbftrigger,action,owner,due_quarters\r\nline_card_lost,Call the CEO,CEO,3\r\n"
+    )
+    assert act.load_rules(tmp_path).set_index("trigger").loc["line_card_lost", "owner"] == "CEO"
+
+
 def test_the_log_file_is_plain_csv_with_the_design_columns_first(tmp_path):
     act.append_rows(tmp_path, [_row("a")])
     with (tmp_path / act.LOG_FILE).open(newline="") as f:
