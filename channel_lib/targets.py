@@ -66,6 +66,7 @@ __all__ = [
     "channel_table",
     "check_parameters",
     "explain_new_entities",
+    "format_cents",
     "indicator_summary",
     "leading_indicators",
     "method_table",
@@ -80,6 +81,7 @@ __all__ = [
     "save_plan",
     "seasonality",
     "set_targets",
+    "split_gross_profit",
     "target_settings",
     "trend_forecasts",
     "waterfall_frame",
@@ -287,7 +289,25 @@ def _cents(amount: float | Decimal | int) -> int:
     return int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _money_text(cents: int) -> str:
+def format_cents(cents: int) -> str:
+    """Whole cents as a decimal amount with two decimals, exactly (no float rounding).
+
+    Parameters
+    ----------
+    cents : int
+        Amount in cents (any sign).
+
+    Returns
+    -------
+    str
+        ``"-"`` for a negative amount, the whole currency units, ``"."`` and two digits of
+        cents; no thousands separator (the form ``targets.csv`` and ``investment.csv`` store).
+
+    Examples
+    --------
+    >>> format_cents(123456), format_cents(-5), format_cents(0)
+    ('1234.56', '-0.05', '0.00')
+    """
     sign = "-" if cents < 0 else ""
     c = abs(int(cents))
     return f"{sign}{c // 100}.{c % 100:02d}"
@@ -1287,7 +1307,41 @@ class TargetPlan:
         return ("revenue", "gross_profit")
 
 
-def _gp_split(total: int | None, revenue_cents: np.ndarray, margins: np.ndarray) -> np.ndarray:
+def split_gross_profit(
+    total: int | None, revenue_cents: np.ndarray, margins: np.ndarray
+) -> np.ndarray:
+    """Split a gross-profit objective in proportion to revenue target × gross margin.
+
+    Parameters
+    ----------
+    total : int or None
+        The gross-profit objective to split (cents, ≥ 0); ``None`` when the year is not managed
+        for profit.
+    revenue_cents : numpy.ndarray of int
+        Each part's revenue target (cents): channels, or a channel's partners.
+    margins : numpy.ndarray of float
+        Each part's gross margin (fraction; ``NaN`` and negative margins count as 0).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Gross-profit targets in cents summing exactly to ``total`` (:func:`apportion`); all 0
+        when ``total`` is ``None``.
+
+    Notes
+    -----
+    The weight of a part is ``revenue × max(margin, 0)``, so a part's profit target follows its
+    margin structure. Where no part has a positive weight, the split follows revenue alone.
+
+    Examples
+    --------
+    >>> split_gross_profit(1000, np.array([600, 400]), np.array([0.5, 0.25])).tolist()
+    [750, 250]
+    >>> split_gross_profit(1000, np.array([600, 400]), np.array([np.nan, -0.1])).tolist()
+    [600, 400]
+    >>> split_gross_profit(None, np.array([600, 400]), np.array([0.5, 0.25])).tolist()
+    [0, 0]
+    """
     if total is None:
         return np.zeros(len(revenue_cents), dtype="int64")
     w = revenue_cents.astype("float64") * np.clip(np.nan_to_num(margins, nan=0.0), 0, None)
@@ -1360,7 +1414,7 @@ def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
         ["channel_id", "channel_name", "role", "role_weight", "run_rate", "gross_margin"]
     ].copy()
     ch["revenue_target_cents"] = ch["channel_id"].map(chosen["target_cents"]).astype("int64")
-    ch["gross_profit_target_cents"] = _gp_split(
+    ch["gross_profit_target_cents"] = split_gross_profit(
         settings.gross_profit_objective_cents,
         ch["revenue_target_cents"].to_numpy(),
         ch["gross_margin"].to_numpy(),
@@ -1405,7 +1459,7 @@ def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
             w["window_gross_profit_cents"]
             / w["window_revenue_cents"].where(w["window_revenue_cents"] > 0)
         ).fillna(margin)
-        gp = _gp_split(int(gp_t), rev, np.append(pm.to_numpy(), margin))
+        gp = split_gross_profit(int(gp_t), rev, np.append(pm.to_numpy(), margin))
         ids = [*w["partner_id"].tolist(), pd.NA]
         names = [*w["partner_name"].tolist(), "(sales without a partner)"]
         bases = [*w["basis"].tolist(), "channel sales without a partner"]
@@ -1486,7 +1540,7 @@ def plan_rows(plan: TargetPlan) -> pd.DataFrame:
     out = pd.DataFrame(
         rows, columns=["quarter", "channel_id", "partner_id", "metric", "target_cents"]
     )
-    out["target"] = [_money_text(c) for c in out["target_cents"]]
+    out["target"] = [format_cents(c) for c in out["target_cents"]]
     out["target_cents"] = out["target_cents"].astype("int64")
     out = out.sort_values(["quarter", "channel_id", "partner_id", "metric"], kind="stable")
     return out[
@@ -1546,7 +1600,7 @@ def write_plan_targets(
     allrows = pd.concat([keep, new], ignore_index=True)
     allrows["partner_id"] = allrows["partner_id"].astype("string").fillna("")
     allrows = allrows.sort_values(["quarter", "channel_id", "partner_id", "metric"], kind="stable")
-    allrows["target"] = [_money_text(int(c)) for c in allrows["target_cents"]]
+    allrows["target"] = [format_cents(int(c)) for c in allrows["target_cents"]]
     text = allrows[["quarter", "channel_id", "partner_id", "metric", "target"]].to_csv(
         index=False, lineterminator="\n"
     )

@@ -381,7 +381,7 @@ class TargetExplorer(Explorer):
         ch["revenue_target_cents"] = ch["channel_id"].map(chosen["target_cents"]).astype("int64")
         ch["revenue_target"] = ch["revenue_target_cents"] / 100
         ch["growth"] = ch["revenue_target"] / ch["run_rate"].where(ch["run_rate"] > 0) - 1
-        ch["gross_profit_target_cents"] = targets._gp_split(
+        ch["gross_profit_target_cents"] = targets.split_gross_profit(
             s.gross_profit_objective_cents,
             ch["revenue_target_cents"].to_numpy(),
             ch["gross_margin"].to_numpy(),
@@ -973,10 +973,10 @@ class AllocationExplorer(Explorer):
         frame = pd.DataFrame(
             {
                 "channel_id": a["channel_id"],
-                "current_spend": [targets._money_text(c) for c in current],
-                "recommended_spend": [targets._money_text(int(c)) for c in rec],
+                "current_spend": [targets.format_cents(c) for c in current],
+                "recommended_spend": [targets.format_cents(int(c)) for c in rec],
                 "change": [
-                    targets._money_text(int(r) - c) for r, c in zip(rec, current, strict=True)
+                    targets.format_cents(int(r) - c) for r, c in zip(rec, current, strict=True)
                 ],
                 "expected_response": a["expected_response"].round(2),
                 "response_low": a["response_low"].round(2),
@@ -989,7 +989,7 @@ class AllocationExplorer(Explorer):
         lim = ", ".join(f"{k}={values[k]:g}" for k in ("max_change", "min_share", "max_share"))
         header = [
             f"# Budget split per month saved by the workbook's allocation explorer ({self.wb.quarter} spend, {self.wb.dataset.folder.name}).",
-            f"# budget={targets._money_text(budget_cents)} {self.currency} per month; metric={result.metric}; {lim}",
+            f"# budget={targets.format_cents(budget_cents)} {self.currency} per month; metric={result.metric}; {lim}",
             "# channel_id: channel; current_spend: lever spend per month in the reporting quarter",
             "# recommended_spend: spend per month to plan (sums to the budget to the cent); change: recommended - current",
             f"# expected_response, response_low, response_high: expected {result.metric} per month and its 95% interval (empty: no measurable response)",
