@@ -16,32 +16,21 @@ Fast unit tests of the command's checks and of the batch summary come first.
 from __future__ import annotations
 
 import json
-import os
-import queue
 import re
 import shutil
-import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import nbformat
 import pandas as pd
 import pytest
+from local_servers import Browsed, Workshop, open_offline, run_jupyterlab, run_workshop
 from report_fixtures import ROOT, TINY, batch_data_dir
 
 from channel_lib import workshop
 from channel_lib.cli import build_parser
-
-URL = re.compile(r"http://127\.0\.0\.1:\d+/")
-#: Voilà's page template links these from jsdelivr (icons only): the known leak.
-TOLERATED = ("fontawesome",)
 
 
 # -- the command's checks (no server) --------------------------------------------------------------
@@ -207,104 +196,24 @@ def test_action_picker_appends_only_the_checked_suggestions_to_the_log(tmp_path)
 
 
 # -- servers ----------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-@dataclass
-class Workshop:
-    url: str
-    plans: Path
-    output: list[str]
-
-
 @pytest.fixture(scope="module")
 def workshop_server(tmp_path_factory) -> Iterator[Workshop]:
     """``channel-workbook workshop`` on a free port with a temp plans folder (Ctrl-C at the end)."""
     plans = tmp_path_factory.mktemp("workshop") / "plans"
-    cli = Path(sys.executable).with_name("channel-workbook")
-    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "channel_lib.cli"]
-    command += ["workshop", "--data", str(batch_data_dir()), "--plans", str(plans), "--no-browser"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=ROOT)  # fmt: skip
-    lines: queue.Queue[str] = queue.Queue()
-    output: list[str] = []
-
-    def read() -> None:
-        for line in proc.stdout:
-            output.append(line)
-            lines.put(line)
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        deadline = time.monotonic() + 90
-        url = None
-        while url is None:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"the workshop printed no URL within 90 s:\n{''.join(output)}")
-            found = URL.search(line)
-            url = found.group(0) if found else None
-        yield Workshop(url=url, plans=plans, output=output)
-    finally:
-        _stop(proc, signal.SIGINT)  # Ctrl-C
-    assert proc.returncode == 0, "".join(output)
-    assert "Stopping the workshop" in "".join(output)
-    port = int(url.rsplit(":", 1)[1].strip("/"))
+    with run_workshop(plans, data=batch_data_dir()) as server:
+        yield server
+    output = "".join(server.output)
+    assert server.process.returncode == 0, output
+    assert "Stopping the workshop" in output
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
     with pytest.raises(OSError):  # Voilà is gone with it
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
-
-
-@dataclass
-class Browsed:
-    page: Any
-    errors: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)
-
-    def problems(self) -> list[str]:
-        """Requests that left the machine and console errors, the known leak aside."""
-        leaks = [u for u in self.blocked if not any(t in u for t in TOLERATED)]
-        errors = [e for e in self.errors if not e.startswith("Failed to load resource")]
-        extra = len(self.errors) - len(errors) - (len(self.blocked) - len(leaks))
-        return leaks + errors + ([f"{extra} unexplained resource errors"] if extra > 0 else [])
-
-
-def _open(browser, url: str) -> Browsed:
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    seen = Browsed(page)
-    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: seen.errors.append(f"page error: {e}"))
-
-    def route(r) -> None:
-        if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:")):
-            r.continue_()
-        else:
-            seen.blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.set_default_timeout(60_000)
-    page.goto(url, timeout=90_000)
-    return seen
 
 
 @pytest.fixture(scope="module")
 def app(browser, workshop_server) -> Iterator[Browsed]:
     """The workshop page, loaded once: its first screen's chart drawn."""
-    seen = _open(browser, workshop_server.url)
+    seen = open_offline(browser, workshop_server.url)
     try:
         seen.page.wait_for_selector(".cw-workshop", timeout=90_000)
         seen.page.wait_for_function(_CHARTS_DRAWN.replace("MIN", "1"), timeout=60_000)
@@ -495,47 +404,15 @@ LAB_NOTEBOOK = "01_orientation_alignment.ipynb"
 def lab(tmp_path_factory) -> Iterator[str]:
     """JupyterLab on 127.0.0.1 (token, temp root with a copy of notebook 01); its notebook URL."""
     base = tmp_path_factory.mktemp("lab")
-    root, settings = base / "root", base / "settings"
-    root.mkdir()
-    shutil.copy(ROOT / "notebooks" / LAB_NOTEBOOK, root / LAB_NOTEBOOK)
-    # no news toast (it would fetch nothing offline, but covers the page)
-    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    news.parent.mkdir(parents=True)
-    news.write_text('{"fetchNews": "false"}')
-    port, token = _free_port(), "cw-test-token"
-    env = workshop.kernel_env() | {
-        "JUPYTERLAB_SETTINGS_DIR": str(settings),
-        "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-    }
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    log = base / "lab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=base)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/lab/tree/{LAB_NOTEBOOK}?token={token}"
-    finally:
-        _stop(proc)
-    assert not list(root.glob("plans*")), "the analysis notebook wrote into its folder"
+    with run_jupyterlab(base, ROOT / "notebooks" / LAB_NOTEBOOK, token="cw-test-token") as server:
+        yield server.url
+    assert not list(server.root.glob("plans*")), "the analysis notebook wrote into its folder"
 
 
 @pytest.mark.browser
 @pytest.mark.notebook
 def test_an_analysis_notebook_runs_in_jupyterlab_and_draws_its_charts_offline(browser, lab):
-    seen = _open(browser, lab)
+    seen = open_offline(browser, lab)
     page = seen.page
     try:
         page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
