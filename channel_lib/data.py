@@ -46,6 +46,11 @@ SALES_SUMMARY_SQL = """
     FROM sales GROUP BY ALL"""
 _SALES_SUMMARY = "_sales_summary"
 _SUFFIXES = (".csv", ".parquet")
+#: what to do about a line DuckDB's CSV reader rejects, by its error type (else DuckDB's message)
+_READER_ERRORS = {
+    "INVALID ENCODING": "not UTF-8 text (the bytes shown as ? are of another encoding); save "
+    "the file as UTF-8 (a spreadsheet's 'CSV UTF-8')",
+}
 #: separators that spreadsheets in some regions write instead of commas (header of one cell)
 _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
@@ -193,6 +198,8 @@ class _Loader:
         self.files: dict[str, Path] = {}
         self.loaded: set[str] = set()
         self.reject_lines: dict[str, list[int]] = {}
+        #: table -> {column: values} written on the lines the CSV reader rejected
+        self.rejected_values: dict[str, dict[str, set[str]]] = {}
         #: (table, column) -> temporary table of the column's distinct values (column ``v``)
         self.distinct: dict[tuple[str, str], str] = {}
         #: Parquet tables, kept as views over their file (see :meth:`_read_parquet`)
@@ -359,9 +366,11 @@ class _Loader:
         return True
 
     def _csv_header(self, path: Path) -> list[str] | None:
+        # only the header line is decoded here: DuckDB's reader names any later line not in UTF-8
+        with path.open("rb") as f:
+            first = f.readline()
         try:
-            with path.open(encoding="utf-8-sig", newline="") as f:
-                header = next(csv.reader(f), None)
+            header = next(csv.reader([first.decode("utf-8-sig").rstrip("\r\n")]), None)
         except UnicodeDecodeError as exc:
             self._problem(
                 path.name, "", 1, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8 CSV"
@@ -564,6 +573,10 @@ class _Loader:
             f"SELECT line, column_name, error_type, csv_line, error_message FROM rej_{table.name} ORDER BY line"
         ).fetchall()
         self.reject_lines[table.name] = sorted({r[0] for r in rows})
+        rejected = self.rejected_values.setdefault(table.name, {})
+        for cells in {r[0]: _record_cells(r[3]) for r in rows}.values():
+            for name, cell in zip(header, cells, strict=False):
+                rejected.setdefault(name, set()).add(cell.strip())
         # the reader reports a line with extra cells once per extra cell: the last says how many
         last_count = {r[0]: i for i, r in enumerate(rows) if r[2] == "TOO MANY COLUMNS"}
         rows = [
@@ -581,7 +594,7 @@ class _Loader:
                     column or "",
                     line,
                     csv_line.strip("\r\n"),
-                    f"{message.strip()}; fix this line of the file",
+                    _READER_ERRORS.get(kind) or f"{message.strip()}; fix this line of the file",
                 )
         failed: dict[int, tuple[str, set[str]]] = {}  # line -> (its text, columns that failed)
         for line, column, kind, csv_line, _ in rows:
@@ -919,26 +932,43 @@ class _Loader:
                     f"names {target} but {target}.csv is missing; add {target}.csv",
                 )
                 continue
+            # ids written on lines of the target that could not be read are not called unknown
+            # (that line is reported already); one note counts the lines naming them
+            unread = sorted(self.rejected_values.get(target, {}).get(target_col, set()))
+            skip = (
+                f" AND s.{_q(c.name)} NOT IN ({', '.join(map(_literal, unread))})" if unread else ""
+            )
             values = self.distinct.get((table.name, c.name))
             if (
-                values is not None
-                and not self.con.execute(
+                values is None
+                or self.con.execute(
                     f"SELECT count(*) FROM {values} s ANTI JOIN {target} t "
-                    f"ON s.v = t.{_q(target_col)} WHERE s.v IS NOT NULL"
+                    f"ON s.v = t.{_q(target_col)} WHERE s.v IS NOT NULL{skip.replace(_q(c.name), 'v')}"
                 ).fetchall()[0][0]
             ):
-                continue  # every distinct value links: no line to list
-            sql = (
-                f"SELECT s.rowid, s.{_q(c.name)} FROM {table.name} s ANTI JOIN {target} t "
-                f"ON s.{_q(c.name)} = t.{_q(target_col)} WHERE s.{_q(c.name)} IS NOT NULL ORDER BY s.rowid"
-            )
-            self._report_rows(
-                table,
-                c.name,
-                sql,
-                f"unknown {target_col}: not in {self.files[target].name}; "
-                f"add it there or correct the id",
-            )
+                sql = (
+                    f"SELECT s.rowid, s.{_q(c.name)} FROM {table.name} s ANTI JOIN {target} t "
+                    f"ON s.{_q(c.name)} = t.{_q(target_col)} WHERE s.{_q(c.name)} IS NOT NULL"
+                    f"{skip} ORDER BY s.rowid"
+                )
+                self._report_rows(
+                    table, c.name, sql,
+                    f"unknown {target_col}: not in {self.files[target].name}; "
+                    "add it there or correct the id",
+                )  # fmt: skip
+            if unread:
+                col = _q(c.name)
+                named = self.con.execute(
+                    f"SELECT count(*), list(DISTINCT {col} ORDER BY {col}) FROM {table.name} "
+                    f"WHERE {col} IN ({', '.join(map(_literal, unread))})"
+                ).fetchall()[0]
+                if named[0]:
+                    self._problem(
+                        self.files[table.name].name, c.name, None, ", ".join(named[1]),
+                        f"{named[0]:,} lines name a {target_col} written on a line of "
+                        f"{self.files[target].name} that could not be read (above); they are "
+                        "checked once that line is fixed",
+                    )  # fmt: skip
 
     def _check_rules(self) -> None:
         """Rules that span columns of one table."""

@@ -262,7 +262,15 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
                 "fiscal calendar and yearly goals (see the data contract in the README)",
             )
         ]
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [
+            Problem(file, "", line, f"byte 0x{raw[exc.start]:02x}",
+                    "not UTF-8 text; save the file as UTF-8 (an editor's 'Save with encoding')")
+        ]  # fmt: skip
     try:
         # libyaml's loader when present: the same nodes and marks, ten times faster (25 ms a load)
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

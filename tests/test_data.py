@@ -330,6 +330,48 @@ def test_a_misspelt_or_unknown_goals_key_is_named_not_ignored(tiny_copy):
     }  # fmt: skip
 
 
+def _latin1(path: Path, old: str, new: str) -> None:
+    """Write ``new`` (with an accent) for ``old`` as a Windows-1252 editor would: not UTF-8."""
+    path.write_bytes(path.read_bytes().replace(old.encode(), new.encode("cp1252")))
+
+
+def test_a_line_in_another_encoding_is_named_and_its_id_is_not_called_unknown(tiny_copy):
+    customers, sales = tiny_copy / "customers.csv", tiny_copy / "sales.csv"
+    line = _line_of(customers, "C3,")
+    _latin1(customers, "Umbrella", "Umbrélla")
+    naming_c3 = sum(1 for t in sales.read_text().splitlines() if ",C3," in t)
+    before = _digest(tiny_copy)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    first, note = info.value.problems
+    assert (first.file, first.column, first.line) == ("customers.csv", "customer_name", line)
+    assert "not UTF-8" in first.message
+    assert (note.file, note.column, note.line, note.value) == (
+        "sales.csv",
+        "customer_id",
+        None,
+        "C3",
+    )
+    assert note.message.startswith(f"{naming_c3} lines name a customer_id written on a line")
+    assert _digest(tiny_copy) == before
+
+
+@pytest.mark.parametrize("file", ["channels.csv", "goals.yaml"])
+def test_a_header_or_goals_file_in_another_encoding_is_named_with_its_line(tiny_copy, file):
+    path = tiny_copy / file
+    if file == "goals.yaml":
+        path.write_text(path.read_text().replace("currency: USD", "# in €\ncurrency: USD"))
+        line = _line_of(path, "# in ")
+        _latin1(path, "€", "é")
+    else:
+        _latin1(path, "channel_name", "channel_namé")
+        line = 1
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    (problem,) = [p for p in info.value.problems if p.file == file]
+    assert problem.line == line and "not UTF-8" in problem.message
+
+
 def test_validate_command_prints_problems_without_traceback(tiny_copy):
     for corrupt in CORRUPTIONS:
         corrupt(tiny_copy)
