@@ -38,6 +38,7 @@ __all__ = [
     "open_action_partners",
     "partner_measures",
     "partner_pack",
+    "partner_performance",
     "record_actions",
     "review_open_actions",
 ]
@@ -91,7 +92,7 @@ class PartnerPack:
 
 
 # -- company-wide findings, once per process ------------------------------------------------------
-def _targets_stamp(plans_dir: Path | None) -> tuple:
+def _targets_stamp(plans_dir: str | Path | None) -> tuple:
     if plans_dir is None:
         return ()
     path = Path(plans_dir) / "targets.csv"
@@ -155,7 +156,7 @@ def company_findings(
     )
 
 
-def _attainment(ds: Dataset, quarter: str, plans: Path | None) -> pd.DataFrame:
+def _attainment(ds: Dataset, quarter: str, plans: str | Path | None) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         try:
             a = metrics.attainment(ds, quarter, plans_dir=plans)
@@ -330,7 +331,42 @@ def _customer_quarterly(ds: Dataset, customer_id: str, quarters: list[str]) -> p
     return pd.DataFrame({"quarter": quarters, "revenue": [float(by.get(q, 0.0)) for q in quarters]})
 
 
-def _performance(ds: Dataset, partner_id: str, quarter: str, plans: Path | None) -> pd.DataFrame:
+def partner_performance(
+    ds: Dataset, partner_id: str, quarter: str, *, plans_dir: str | Path | None = None
+) -> pd.DataFrame:
+    """One partner's revenue and gross profit over the eight quarters up to ``quarter``.
+
+    The ``performance`` frame of :func:`partner_pack`, alone (the partner explorer shows it).
+
+    Parameters
+    ----------
+    ds : Dataset
+    partner_id : str
+    quarter : str
+        The last quarter shown.
+    plans_dir : str or Path, optional
+        Plans folder whose ``targets.csv`` gives the revenue targets of a quarter it has rows
+        for; else (and without it) the dataset's (see :func:`channel_lib.metrics.attainment`).
+
+    Returns
+    -------
+    DataFrame
+        One row per quarter, oldest first: ``quarter`` (str), ``revenue``, ``gross_profit``
+        (currency), ``gross_margin``, ``revenue_vs_last_year`` (fractions, ``NaN`` without
+        revenue), ``revenue_target`` (currency) and ``revenue_attainment`` (fraction) for the
+        last four quarters (``NaN`` without a target), ``revenue_cents``,
+        ``gross_profit_cents`` (int64).
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> p = partner_performance(load_dataset("tests/data/tiny"), "P1", "FY2026-Q4")
+    >>> p[["quarter", "revenue", "gross_margin", "revenue_target"]].tail(3)
+         quarter  revenue  gross_margin  revenue_target
+    5  FY2026-Q2   5000.0          0.23             NaN
+    6  FY2026-Q3      0.0           NaN          6000.0
+    7  FY2026-Q4   7000.0          0.23             NaN
+    """
     cal = ds.calendar
     quarters = cal.quarter_range(cal.shift_quarter(quarter, -11), quarter)
     q = _quarterly(ds, partner_id, quarters)
@@ -347,7 +383,7 @@ def _performance(ds: Dataset, partner_id: str, quarter: str, plans: Path | None)
             targets.append(np.nan)
             attain.append(np.nan)
             continue
-        a = _attainment(ds, label, plans)
+        a = _attainment(ds, label, plans_dir)
         a = a[(a["partner_id"] == partner_id) & (a["metric"] == "revenue")]
         targets.append(float(a["target"].iloc[0]) if len(a) else np.nan)
         attain.append(float(a["attainment"].iloc[0]) if len(a) else np.nan)
@@ -427,7 +463,7 @@ def partner_pack(
     found = company_findings(ds, quarter, plans_dir=plans, tolerance=tolerance)
     notes: list[str] = []
 
-    perf = _performance(ds, partner_id, quarter, plans)
+    perf = partner_performance(ds, partner_id, quarter, plans_dir=plans)
     last8 = list(perf["quarter"])
     reports = _report_history(ds, partner_id, last8)
     reports["our_revenue"] = perf["revenue"].to_numpy()

@@ -24,7 +24,7 @@ import pandas as pd
 from . import metrics
 from .data import Dataset
 from .errors import ParameterError
-from .signals import _partner_revenue, _partners, _reports, resolve_thresholds
+from .signals import partner_reports, partner_table, resolve_thresholds, trailing_partner_revenue
 
 __all__ = [
     "LIGHTS",
@@ -215,7 +215,7 @@ def scorecard(
                                  periods=[ds.calendar.shift_quarter(quarter, -4)])  # fmt: skip
     att = _targets(ds, quarter, plans_dir)
     att = att[att["level"] == level]
-    partners = _partners(ds)
+    partners = partner_table(ds)
     if level == "channel":
         frame = ds.table("channels")[["channel_id", "channel_name"]].rename(
             columns={"channel_name": "name"}
@@ -263,12 +263,12 @@ def scorecard(
 def _leading(ds: Dataset, quarter: str, frame: pd.DataFrame, level: str) -> None:
     """Add the leading indicators and share of wallet to ``frame`` (in place)."""
     start, end = ds.calendar.quarter_bounds(quarter)
-    partners = _partners(ds).set_index("partner_id")
+    partners = partner_table(ds).set_index("partner_id")
     pq = metrics.summarise(ds, by="partner_id", period="quarter", periods=[quarter])
     pq = pq.dropna(subset=["partner_id"]).set_index("partner_id")
     rev = pq["revenue_cents"]
     if ds.has("partner_reports") and ds.has("partners"):
-        r = _reports(ds, quarter)
+        r = partner_reports(ds, quarter)
         r = r[r["quarter"] == quarter].set_index("partner_id")
     else:
         r = pd.DataFrame(columns=["total_sales_cents", "pipeline_cents", "certified_staff",
@@ -411,7 +411,7 @@ def exceptions(
 def _names(ds: Dataset) -> dict[str, str]:
     names = dict(zip(ds.table("channels")["channel_id"], ds.table("channels")["channel_name"],
                      strict=True))  # fmt: skip
-    p = _partners(ds)
+    p = partner_table(ds)
     names.update(zip(p["partner_id"], p["partner_name"], strict=True))
     return names
 
@@ -490,12 +490,12 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
         & (p["offboarded_on"].isna() | (p["offboarded_on"] >= end))
     ]
     if ds.has("partner_reports"):
-        r = _reports(ds, quarter)
+        r = partner_reports(ds, quarter)
     else:
         r = pd.DataFrame(columns=["partner_id", "quarter", "quarter_start", "total_sales_cents"])
     eight = cal.quarter_bounds(cal.shift_quarter(quarter, -7))[0]
     by_partner = dict(tuple(r.groupby("partner_id", sort=False)))
-    revenue = _partner_revenue(ds, quarter)["current_cents"]
+    revenue = trailing_partner_revenue(ds, quarter)["current_cents"]
     column = {"partner_total_sales": "total_sales_cents", "pipeline_value": "pipeline_cents"}
     rows = []
     for row in active.itertuples(index=False):
@@ -603,9 +603,9 @@ def portfolio(
     th = resolve_thresholds(ds)
     cal = ds.calendar
     start, end = cal.quarter_bounds(quarter)
-    t = _partner_revenue(ds, quarter)
+    t = trailing_partner_revenue(ds, quarter)
     t = t[t["current_cents"] > 0]
-    partners = _partners(ds)
+    partners = partner_table(ds)
     p = partners[partners["partner_id"].isin(t.index)
                  & (partners["offboarded_on"].isna() | (partners["offboarded_on"] >= end))].copy()  # fmt: skip
     p = p[["partner_id", "partner_name", "channel_id", "tier", "onboarded_on"]].reset_index(
@@ -616,7 +616,7 @@ def portfolio(
     p["growth_12m"] = ids.map(t["change"]).astype("float64")
     # service and share of wallet from the reports
     if ds.has("partner_reports"):
-        r = _reports(ds, quarter)
+        r = partner_reports(ds, quarter)
         recent = r[r["quarter_start"] >= cal.quarter_bounds(cal.shift_quarter(quarter, -1))[0]]
         recent = (
             recent.dropna(subset=["csat", "first_response_hours"]).groupby("partner_id").tail(1)

@@ -20,6 +20,7 @@ copy in currency units for display.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -46,10 +47,14 @@ __all__ = [
     "material",
     "moved_customers",
     "our_sales_change",
+    "partner_reports",
+    "partner_table",
     "partner_total_sales_change",
     "resolve_thresholds",
     "service_metrics",
     "signal_sentences",
+    "stack_signals",
+    "trailing_partner_revenue",
     "win_loss_deals",
 ]
 
@@ -145,7 +150,53 @@ def _rank(frame: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def _partners(ds: Dataset) -> pd.DataFrame:
+def stack_signals(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Stack signal frames into one list, typed and ranked as :func:`early_warnings` ranks it.
+
+    Parameters
+    ----------
+    frames : sequence of DataFrame
+        :data:`SIGNAL_COLUMNS` rows of any signals; empty frames are left out.
+
+    Returns
+    -------
+    DataFrame
+        :data:`SIGNAL_COLUMNS` (strings, floats and int64 cents), largest revenue at stake
+        first, then by signal and entity; an empty frame of those columns when no frame has
+        rows.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> stacked = stack_signals([service_metrics(ds, "FY2026-Q2"), line_card_change(ds, "FY2026-Q2")])
+    >>> stacked["signal"].tolist(), stack_signals([]).shape
+    (['line_card_change', 'service_metrics'], (0, 15))
+    """
+    frames = [f for f in frames if not f.empty]
+    return _typed(pd.concat(frames, ignore_index=True)) if frames else _empty()
+
+
+def partner_table(ds: Dataset) -> pd.DataFrame:
+    """``partners.csv`` as validated, or the same columns empty for a direct-only dataset.
+
+    Parameters
+    ----------
+    ds : Dataset
+
+    Returns
+    -------
+    DataFrame
+        One row per partner: ``partner_id``, ``partner_name``, ``channel_id``, ``region``,
+        ``tier`` (str), ``onboarded_on``, ``offboarded_on`` (Timestamp) and any other column of
+        the file.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> partner_table(load_dataset("tests/data/tiny"))["partner_id"].tolist()
+    ['P1', 'P2', 'P3', 'P4']
+    """
     if not ds.has("partners"):  # direct sales only: no partner table
         frame = pd.DataFrame(
             {c: pd.Series(dtype="string")
@@ -157,8 +208,30 @@ def _partners(ds: Dataset) -> pd.DataFrame:
     return ds.table("partners")
 
 
-def _partner_revenue(ds: Dataset, quarter: str) -> pd.DataFrame:
-    """Our revenue through each partner: trailing 12 months and the 12 before (cents), indexed."""
+def trailing_partner_revenue(ds: Dataset, quarter: str) -> pd.DataFrame:
+    """Our revenue through each partner over the 12 months ending with ``quarter`` and the 12 before.
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+
+    Returns
+    -------
+    DataFrame
+        :func:`channel_lib.metrics.trailing_growth` of revenue by ``partner_id`` over
+        12 months, indexed by ``partner_id`` (direct sales left out): ``current_cents`` and
+        ``previous_cents`` (int64), ``current`` and ``previous`` (currency), ``change``
+        (fraction), ``previous_complete`` and the windows' ``current_start``, ``current_end``,
+        ``previous_start``.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> t = trailing_partner_revenue(load_dataset("tests/data/tiny"), "FY2026-Q4")
+    >>> t.index.tolist(), t.loc["P1", ["current_cents", "previous_cents"]].tolist()
+    (['P1', 'P2', 'P3'], [1097500, 1645000])
+    """
     t = metrics.trailing_growth(ds, quarter, by="partner_id", months=12)
     return t.dropna(subset=["partner_id"]).set_index("partner_id")
 
@@ -169,7 +242,7 @@ def _partner_rows(
     """Complete partner-level rows: names, channel, and the trailing-12-month revenue exposed."""
     if found.empty:
         return _empty()
-    partners = _partners(ds).set_index("partner_id")
+    partners = partner_table(ds).set_index("partner_id")
     out = found.copy()
     out["quarter"] = quarter
     out["signal"] = signal
@@ -178,7 +251,7 @@ def _partner_rows(
     out["entity_name"] = out["partner_id"].map(partners["partner_name"])
     out["channel_id"] = out["partner_id"].map(partners["channel_id"])
     if exposure is None:
-        revenue = _partner_revenue(ds, quarter)["current_cents"]
+        revenue = trailing_partner_revenue(ds, quarter)["current_cents"]
         exposure = out["partner_id"].map(revenue).fillna(0)
     out["revenue_at_stake_cents"] = exposure
     return _typed(out)
@@ -190,8 +263,34 @@ def _quarter_order(ds: Dataset, labels: pd.Series) -> pd.Series:
     return labels.map(starts)
 
 
-def _reports(ds: Dataset, quarter: str) -> pd.DataFrame:
-    """Partner reports up to ``quarter`` (money in cents), with a sortable ``quarter_start``."""
+def partner_reports(ds: Dataset, quarter: str) -> pd.DataFrame:
+    """The partners' reports up to ``quarter``, money in cents, in reporting order per partner.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A dataset with ``partner_reports.csv``.
+    quarter : str
+        The last quarter kept.
+
+    Returns
+    -------
+    DataFrame
+        One row per report, by partner then quarter: ``quarter``, ``partner_id`` (str),
+        ``total_sales_cents``, ``line_card_rank``, ``sales_headcount``,
+        ``key_sales_departures``, ``csat``, ``first_response_hours``, ``certified_staff``,
+        ``pipeline_cents`` and ``quarter_start`` (Timestamp, for ordering).
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> r = partner_reports(load_dataset("tests/data/tiny"), "FY2026-Q2")
+    >>> r[["quarter", "partner_id", "line_card_rank"]].head(3)
+         quarter partner_id  line_card_rank
+    0  FY2026-Q1         P1               2
+    1  FY2026-Q2         P1               2
+    2  FY2026-Q1         P2               3
+    """
     r = ds.sql(
         "SELECT quarter, partner_id, CAST(partner_total_sales * 100 AS BIGINT) AS total_sales_cents, "
         "line_card_rank, sales_headcount, key_sales_departures, csat, first_response_hours, "
@@ -253,7 +352,7 @@ def partner_total_sales_change(
     threshold = _pick(ds, "partner_sales_change", threshold)
     if _no_reports(ds):
         return _empty()
-    r = _reports(ds, quarter).dropna(subset=["total_sales_cents"])
+    r = partner_reports(ds, quarter).dropna(subset=["total_sales_cents"])
     rows = []
     for pid, g in r.groupby("partner_id", sort=True):
         if len(g) < 8:
@@ -308,7 +407,7 @@ def our_sales_change(ds: Dataset, quarter: str, *, threshold: float | None = Non
     [('P1', -0.333), ('P3', 2.312)]
     """
     threshold = _pick(ds, "our_sales_change", threshold)
-    t = _partner_revenue(ds, quarter)
+    t = trailing_partner_revenue(ds, quarter)
     t = t[(t["previous_cents"] > 0) & (t["change"].abs() >= threshold)]
     if t.empty:
         return _empty()
@@ -564,7 +663,7 @@ def line_card_change(ds: Dataset, quarter: str) -> pd.DataFrame:
     """
     if _no_reports(ds):
         return _empty()
-    r = _reports(ds, quarter).dropna(subset=["line_card_rank"])
+    r = partner_reports(ds, quarter).dropna(subset=["line_card_rank"])
     rows = []
     for pid, g in r.groupby("partner_id", sort=True):
         if len(g) < 2 or g["quarter"].iloc[-1] != quarter:
@@ -610,7 +709,7 @@ def key_talent_loss(ds: Dataset, quarter: str, *, quarters: int | None = None) -
         raise ParameterError(f"quarters={quarters!r}: at least one reported quarter")
     if _no_reports(ds):
         return _empty()
-    r = _reports(ds, quarter).dropna(subset=["key_sales_departures"])
+    r = partner_reports(ds, quarter).dropna(subset=["key_sales_departures"])
     r = r.groupby("partner_id", sort=True).tail(n)
     rows = []
     for pid, g in r.groupby("partner_id", sort=True):
@@ -667,7 +766,7 @@ def service_metrics(
     hours_max = _pick(ds, "first_response_hours_max", first_response_hours_max)
     if _no_reports(ds):
         return _empty()
-    r = _reports(ds, quarter)
+    r = partner_reports(ds, quarter)
     r = r[r["quarter"] == quarter]
     low = r["csat"] < csat_min
     slow = r["first_response_hours"] > hours_max
@@ -724,7 +823,7 @@ def channel_dependency(ds: Dataset, quarter: str, *, share: float | None = None)
         s = s[s["dependency"]]
         if s.empty:
             continue
-        partners = _partners(ds).set_index("partner_id")
+        partners = partner_table(ds).set_index("partner_id")
         channels = ds.table("channels").set_index("channel_id")["channel_name"]
         ids = s["entity_id"]
         frames.append(pd.DataFrame({
@@ -739,7 +838,7 @@ def channel_dependency(ds: Dataset, quarter: str, *, share: float | None = None)
                          f"{quarter} (threshold {share:.0%})" for x in s["share"]],
             "revenue_at_stake_cents": s["revenue_cents"],
         }))  # fmt: skip
-    return _typed(pd.concat(frames, ignore_index=True)) if frames else _empty()
+    return stack_signals(frames)
 
 
 # -- all signals -----------------------------------------------------------------------------------------
@@ -786,8 +885,7 @@ def early_warnings(
     ]  # fmt: skip
     if include_dependency:
         frames.append(channel_dependency(ds, quarter, share=th.dependency_share))
-    frames = [f for f in frames if not f.empty]
-    return _typed(pd.concat(frames, ignore_index=True)) if frames else _empty()
+    return stack_signals(frames)
 
 
 def material(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> pd.DataFrame:
@@ -957,7 +1055,7 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
         "AND amount >= ? ORDER BY amount DESC, opportunity_id",
         [start.date(), end.date(), threshold],
     )
-    partners = _partners(ds).set_index("partner_id")
+    partners = partner_table(ds).set_index("partner_id")
     customers = ds.table("customers").set_index("customer_id")["customer_name"]
     o["partner_name"] = o["partner_id"].map(partners["partner_name"])
     o["channel_id"] = o["partner_id"].map(partners["channel_id"])

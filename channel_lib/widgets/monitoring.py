@@ -636,9 +636,7 @@ class SignalExplorer(Explorer):
                         float(thresholds.lost_customer_share)),
             *b["fixed"],
         ]  # fmt: skip
-        frames = [f for f in frames if not f.empty]
-        # signals._typed is what early_warnings itself ranks and types the stacked rows with
-        return signals._typed(pd.concat(frames, ignore_index=True)) if frames else signals._empty()
+        return signals.stack_signals(frames)  # as early_warnings stacks and ranks its frames
 
     def _with_partner(self, frame: pd.DataFrame) -> pd.DataFrame:
         attrs = self.partners().set_index("partner_id")
@@ -947,9 +945,8 @@ class PartnerExplorer(Explorer):
             return PartnerResult(choices, None, empty, empty)
         card = self.card()
         card = card[card["partner_id"] == chosen].reset_index(drop=True)
-        # the pack's own performance frame (partner_pack computes it the same way)
-        perf = partner_review._performance(
-            self.wb.dataset, chosen, self.wb.quarter, self.wb.plans_dir
+        perf = partner_review.partner_performance(  # the pack's own performance frame
+            self.wb.dataset, chosen, self.wb.quarter, plans_dir=self.wb.plans_dir
         )
         return PartnerResult(choices, chosen, card, perf)
 
