@@ -1530,12 +1530,10 @@ def partner_performance(
     colours = channel_color_scale(ids).to_dict()["range"] if ids else [CHANNEL_PALETTE[0]]
     colour = colours[ids.index(channel_id)] if channel_id in ids else CHANNEL_PALETTE[0]
     tips = _tooltips(
-        ("quarter:O", "Fiscal quarter"),
-        ("revenue:Q", "Revenue", ",.0f"),
-        ("revenue_target:Q", "Target", ",.0f"),
-        ("revenue_attainment:Q", "Attainment", ".1%"),
+        ("quarter:O", "Fiscal quarter"), ("revenue:Q", "Revenue", ",.0f"),
+        ("revenue_target:Q", "Target", ",.0f"), ("revenue_attainment:Q", "Attainment", ".1%"),
         ("revenue_vs_last_year:Q", "vs last year", "+.1%"),
-    )
+    )  # fmt: skip
     base = alt.Chart(data, title=title).encode(x=_quarter_axis())
     line = base.mark_line(point=True, color=colour).encode(
         y=alt.Y("revenue:Q", title="Revenue (currency)", axis=alt.Axis(format=",.0f")),
@@ -1576,12 +1574,10 @@ def partner_position_history(reports: pd.DataFrame, *, title: str) -> alt.VConca
     if sow.empty and rank.empty:
         return _empty_note("The partner sent no report in these quarters.", title)
     tips = _tooltips(
-        ("quarter:O", "Fiscal quarter"),
-        ("share_of_wallet:Q", "Share of wallet", ".1%"),
+        ("quarter:O", "Fiscal quarter"), ("share_of_wallet:Q", "Share of wallet", ".1%"),
         ("line_card_rank:Q", "Line-card rank", ".0f"),
-        ("partner_total_sales:Q", "Partner total sales", ",.0f"),
-        ("our_revenue:Q", "Our revenue", ",.0f"),
-    )
+        ("partner_total_sales:Q", "Partner total sales", ",.0f"), ("our_revenue:Q", "Our revenue", ",.0f"),
+    )  # fmt: skip
     x = _quarter_axis()
     charts = []
     if not sow.empty:
