@@ -15,6 +15,7 @@ from channel_lib.workbook import open_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+TINY = ROOT / "tests" / "data" / "tiny"
 # FY runs July-June in the sample's goals.yaml; FY2026-Q4 = April-June 2026 (checked below)
 QUARTERS = {"FY2026-Q4": ("2026-04-01", "2026-07-01"), "FY2026-Q3": ("2026-01-01", "2026-04-01"),
             "FY2025-Q4": ("2025-04-01", "2025-07-01")}  # fmt: skip
@@ -82,6 +83,33 @@ def test_planted_dependency_is_flagged_and_near_miss_is_not(wb):
     channels = overview.channel_quarter(wb).set_index("channel_id")
     assert channels.loc[planted("channel_dependency"), "dependency"].all()
     assert not channels.loc[planted("channel_dependency", "near_miss"), "dependency"].any()
+
+
+@pytest.mark.parametrize("dataset_targets", [True, False], ids=["official", "none"])
+def test_targets_for_other_quarters_only_leave_attainment_empty_not_an_error(
+    tmp_path, dataset_targets
+):
+    # the plans folder holds targets for later quarters only (what target setting writes), and the
+    # dataset's targets.csv, when there is one, none for the reported quarter
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in TINY.iterdir():
+        if f.name != "targets.csv" or dataset_targets:
+            (data / f.name).write_bytes(f.read_bytes())
+    if dataset_targets:
+        text = (data / "targets.csv").read_text().replace("FY2026-Q3", "FY2026-Q1")
+        (data / "targets.csv").write_text(text)
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "targets.csv").write_text(
+        "quarter,channel_id,partner_id,metric,target\nFY2027-Q1,DIR,,revenue,1000.00\n"
+    )
+    wb = open_workbook(data, plans_dir=plans, quarter="FY2026-Q3")
+    channels = overview.channel_quarter(wb)
+    assert channels["attainment"].isna().all() and channels["revenue_target"].isna().all()
+    assert overview.targets_note(wb, channels).startswith(
+        "no revenue target for FY2026-Q3" if dataset_targets else "This section needs targets.csv"
+    )
 
 
 def test_overview_report_shows_quarter_kpis_and_planted_cases(batch_reports):
