@@ -538,13 +538,23 @@ def _monthly(wb: Workbook) -> pd.DataFrame:
     return m
 
 
+def _basis_window(wb: Workbook, settings: TargetSettings) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``(first day, first day after)`` of the basis window ``settings.basis_quarters``."""
+    start, _ = wb.dataset.calendar.quarter_bounds(settings.basis_quarters[0])
+    _, end = wb.dataset.calendar.quarter_bounds(settings.basis_quarters[-1])
+    return start, end
+
+
 def channel_basis(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     """Each target channel's revenue over the basis window, annualised when younger than it.
 
     Parameters
     ----------
     wb : Workbook
+        The dataset (sales, ``channels.csv``); history up to the end of its reporting quarter.
     settings : TargetSettings
+        From :func:`target_settings`: the channels that get targets, their roles and the basis
+        window.
 
     Returns
     -------
@@ -571,8 +581,7 @@ def channel_basis(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     ds = wb.dataset
     monthly = _monthly(wb)
     channels = ds.table("channels").set_index("channel_id")
-    start, _ = ds.calendar.quarter_bounds(settings.basis_quarters[0])
-    _, end = ds.calendar.quarter_bounds(settings.basis_quarters[-1])
+    start, end = _basis_window(wb, settings)
     quarters = monthly[monthly["revenue_cents"] != 0].groupby("channel_id")["quarter"].nunique()
     first_sale = monthly[monthly["revenue_cents"] > 0].groupby("channel_id")["period_start"].min()
     window = monthly[(monthly["period_start"] >= start) & (monthly["period_start"] < end)]
@@ -757,8 +766,7 @@ def _active_partners(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
         )  # fmt: skip
     partners = ds.table("partners").copy()
     year_start, _ = ds.calendar.year_bounds(settings.year)
-    start, _ = ds.calendar.quarter_bounds(settings.basis_quarters[0])
-    _, end = ds.calendar.quarter_bounds(settings.basis_quarters[-1])
+    start, end = _basis_window(wb, settings)
     off = partners["offboarded_on"]
     partners = partners[off.isna() | (off > year_start)]
     # partners signed after the reporting quarter are not known yet at this point in time
@@ -786,7 +794,10 @@ def partner_potential(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     Parameters
     ----------
     wb : Workbook
+        The dataset (``partners.csv``, ``partner_reports``, sales).
     settings : TargetSettings
+        From :func:`target_settings`: the partners of its channels still active at the start of
+        its year count, with their reports and revenue over its basis window.
 
     Returns
     -------
@@ -1091,9 +1102,7 @@ def seasonality(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
 def _indicator_rates(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     """Historical baselines and conversion rates of every indicator, per channel (basis window)."""
     ds = wb.dataset
-    cal = ds.calendar
-    start, _ = cal.quarter_bounds(settings.basis_quarters[0])
-    _, end = cal.quarter_bounds(settings.basis_quarters[-1])
+    start, end = _basis_window(wb, settings)
     q = list(settings.basis_quarters)
     channel_rev = metrics.summarise(ds, by="channel_id", period="quarter", periods=q)
     rev = channel_rev.groupby("channel_id")["revenue_cents"].sum() / 100
@@ -1131,7 +1140,7 @@ def _indicator_rates(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
         cert = last.groupby("channel_id")["certified_staff"].sum().astype("float64")
         pipe_latest = last.groupby("channel_id")["pipeline_value"].sum()
         # pipeline at the end of quarter k against partner revenue of quarter k+1
-        before = [cal.shift_quarter(x, -1) for x in q]
+        before = [ds.calendar.shift_quarter(x, -1) for x in q]
         pipe = rep[rep["quarter"].isin(before)].groupby("channel_id")["pipeline_value"].sum()
         pipe_cov = pipe / partner_rev.where(partner_rev > 0)
     history_ok = pd.Timestamp(data_start) <= start - pd.DateOffset(years=1)
@@ -1673,7 +1682,7 @@ def explain_new_entities(plan: TargetPlan, wb: Workbook, *, max_partners: int = 
     """
     ds = wb.dataset
     out = []
-    start, _ = ds.calendar.quarter_bounds(plan.settings.basis_quarters[0])
+    start, _ = _basis_window(wb, plan.settings)
     data_start = pd.Timestamp(ds.sql("SELECT min(order_date) AS d FROM sales")["d"].iloc[0])
     young = plan.basis[
         (plan.basis["months_in_window"] < 12) | (plan.basis["launched_on"] > data_start)
