@@ -292,53 +292,50 @@ def scaled_message(percent: str) -> str:
     )
 
 
-# Worked by hand: allocated = budget - 50; ratio = allocated / (300 + 100).
-BUDGET_RULE_CASES = {
-    "raise: 600 keeps 50, allocates 550 = 1.375 x 400": dict(
-        budget=600.0, current=LAST_QUARTER, identified=A_MEASURED_B_NOT,
-        kept={"X": 50.0}, kept_total=50.0, allocated=550.0, ratio=1.375,
-        reference={"A": 412.5, "B": 137.5}, messages=(KEPT_MESSAGE, scaled_message("138%")),
-    ),
-    "same: 450 keeps 50, allocates 400 unscaled": dict(
-        budget=450.0, current=LAST_QUARTER, identified=A_MEASURED_B_NOT,
-        kept={"X": 50.0}, kept_total=50.0, allocated=400.0, ratio=1.0,
-        reference={"A": 300.0, "B": 100.0}, messages=(KEPT_MESSAGE,),
-    ),
-    "cut: 250 keeps 50, allocates 200 = 0.5 x 400": dict(
-        budget=250.0, current=LAST_QUARTER, identified=A_MEASURED_B_NOT,
-        kept={"X": 50.0}, kept_total=50.0, allocated=200.0, ratio=0.5,
-        reference={"A": 150.0, "B": 50.0}, messages=(KEPT_MESSAGE, scaled_message("50%")),
-    ),
-    "below the kept spend: nothing to allocate": dict(
-        budget=30.0, current=LAST_QUARTER, identified=A_MEASURED_B_NOT,
-        kept={"X": 50.0}, kept_total=50.0, allocated=0.0, ratio=0.0,
-        reference={"A": 0.0, "B": 0.0}, messages=(KEPT_MESSAGE, scaled_message("0%")),
-    ),
-    "no spend last quarter: ratio 1, nothing kept": dict(
-        budget=200.0, current={}, identified={"A": True, "B": True},
-        kept={}, kept_total=0.0, allocated=200.0, ratio=1.0,
-        reference={"A": 0.0, "B": 0.0}, messages=(),
-    ),
-    "net credit on a channel without a curve adds to the allocated budget": dict(
-        budget=1000.0, current={"A": 500.0, "X": -100.0}, identified={"A": True},
-        kept={"X": -100.0}, kept_total=-100.0, allocated=1100.0, ratio=2.2,
-        reference={"A": 1100.0}, messages=(scaled_message("220%"),),
-    ),
-}  # fmt: skip
+# Worked by hand: X's 50 is kept, allocated = budget - 50, ratio = allocated / (300 + 100).
+@pytest.mark.parametrize(
+    ("budget", "allocated", "ratio", "reference", "scaled_percent"),
+    [
+        (600.0, 550.0, 1.375, {"A": 412.5, "B": 137.5}, "138%"),
+        (450.0, 400.0, 1.0, {"A": 300.0, "B": 100.0}, None),
+        (250.0, 200.0, 0.5, {"A": 150.0, "B": 50.0}, "50%"),
+        (30.0, 0.0, 0.0, {"A": 0.0, "B": 0.0}, "0%"),
+    ],
+    ids=["raise-550-is-1.375x400", "same-400-unscaled", "cut-200-is-0.5x400", "below-the-kept-50"],
+)
+def test_budget_rules_keep_spend_without_a_curve_and_scale_last_quarters_split(
+    budget, allocated, ratio, reference, scaled_percent
+):
+    rules = inv.allocation_budget(budget, LAST_QUARTER, A_MEASURED_B_NOT)
+    assert rules.budget == budget
+    assert rules.kept == {"X": 50.0}
+    assert rules.kept_total == 50.0
+    assert rules.current == {"A": 300.0, "B": 100.0}
+    assert rules.allocated == pytest.approx(allocated, abs=1e-9)
+    assert rules.ratio == pytest.approx(ratio, rel=1e-12)
+    assert list(rules.reference) == ["A", "B"]
+    assert rules.reference == pytest.approx(reference, abs=1e-9)
+    scaled = (scaled_message(scaled_percent),) if scaled_percent else ()
+    assert rules.messages == (KEPT_MESSAGE, *scaled)
 
 
-@pytest.mark.parametrize("case", list(BUDGET_RULE_CASES.values()), ids=list(BUDGET_RULE_CASES))
-def test_budget_rules_keep_spend_without_a_curve_and_scale_last_quarters_split(case):
-    rules = inv.allocation_budget(case["budget"], case["current"], case["identified"])
-    assert rules.budget == case["budget"]
-    assert rules.kept == case["kept"]
-    assert rules.kept_total == pytest.approx(case["kept_total"], abs=1e-9)
-    assert rules.allocated == pytest.approx(case["allocated"], abs=1e-9)
-    assert rules.ratio == pytest.approx(case["ratio"], rel=1e-12)
-    assert list(rules.reference) == list(case["identified"])
-    assert rules.reference == pytest.approx(case["reference"], abs=1e-9)
-    assert rules.current == {c: case["current"].get(c, 0.0) for c in case["identified"]}
-    assert rules.messages == case["messages"]
+def test_channels_with_a_curve_and_no_spend_last_quarter_start_at_zero_unscaled():
+    rules = inv.allocation_budget(200.0, {}, {"A": True, "B": True})
+    assert rules.kept == {}
+    assert rules.kept_total == 0.0
+    assert rules.current == rules.reference == {"A": 0.0, "B": 0.0}
+    assert rules.allocated == 200.0
+    assert rules.ratio == 1.0
+    assert rules.messages == ()
+
+
+def test_a_net_credit_on_a_channel_without_a_curve_adds_to_the_allocated_budget():
+    rules = inv.allocation_budget(1000.0, {"A": 500.0, "X": -100.0}, {"A": True})
+    assert rules.kept_total == -100.0
+    assert rules.allocated == pytest.approx(1100.0, abs=1e-9)  # 1100 + X's -100 = the budget
+    assert rules.ratio == pytest.approx(2.2, rel=1e-12)
+    assert rules.reference == pytest.approx({"A": 1100.0}, abs=1e-9)
+    assert rules.messages == (scaled_message("220%"),)  # no "kept" sentence for a credit
 
 
 def test_budget_rules_hold_the_channels_whose_curve_measured_no_response_in_curve_order():
