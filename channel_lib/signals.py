@@ -480,28 +480,18 @@ def lost_customer(
     """
     facts, ctx = _customer_base(ds, quarter, share, window_quarters, min_quarters)
     facts = facts[facts["window_lines"] == 0]
-    if facts.empty:
-        return _empty()
     first_window, base = ctx["first_window"], ctx["base"]
-    out = pd.DataFrame(
-        {
-            "quarter": quarter, "signal": "lost_customer", "entity_type": "customer",
-            "entity_id": facts["customer_id"], "entity_name": facts["customer_name"],
-            "partner_id": facts["partner_id"], "channel_id": facts["channel_id"],
-            "direction": "lost", "value": facts["share"], "threshold": ctx["share"],
-            "periods_compared": ctx["periods"],
-            "since": [ds.calendar.quarter_of(d) for d in facts["last_date"]],
-            "evidence": [
-                f"{s:.2%} of company revenue {base} ({_money(c, ds)}, bought in {q} of 4 quarters"
-                f"{', via ' + str(p) if pd.notna(p) else ', direct'}); "
-                f"last purchase {pd.Timestamp(d):%Y-%m-%d}, nothing in {first_window}..{quarter}"
-                for s, c, q, p, d in zip(facts["share"], facts["cents"], facts["quarters"],
-                                         facts["partner_id"], facts["last_date"], strict=True)
-            ],
-            "revenue_at_stake_cents": facts["cents"],
-        }
+    evidence = [
+        f"{s:.2%} of company revenue {base} ({_money(c, ds)}, bought in {q} of 4 quarters"
+        f"{', via ' + str(p) if pd.notna(p) else ', direct'}); "
+        f"last purchase {pd.Timestamp(d):%Y-%m-%d}, nothing in {first_window}..{quarter}"
+        for s, c, q, p, d in zip(facts["share"], facts["cents"], facts["quarters"],
+                                 facts["partner_id"], facts["last_date"], strict=True)
+    ]  # fmt: skip
+    return _customer_rows(
+        ds, quarter, facts, ctx, signal="lost_customer", direction="lost",
+        since_column="last_date", evidence=evidence,
     )  # fmt: skip
-    return _typed(out)
 
 
 def moved_customers(
@@ -537,30 +527,49 @@ def moved_customers(
     """
     facts, ctx = _customer_base(ds, quarter, share, window_quarters, min_quarters)
     facts = facts[(facts["window_lines"] > 0) & (facts["old_route_lines"] == 0)]
-    if facts.empty:
-        return _empty()
     first_window, base = ctx["first_window"], ctx["base"]
 
     def route(partner, channel) -> str:
         return f"{partner} ({channel})" if pd.notna(partner) else f"direct ({channel})"
 
+    evidence = [
+        f"{s:.2%} of company revenue {base} via {route(p, c)}; buys via {route(np_, nc)} "
+        f"since {pd.Timestamp(d):%Y-%m-%d}, nothing via {route(p, c)} in "
+        f"{first_window}..{quarter}"
+        for s, p, c, np_, nc, d in zip(facts["share"], facts["partner_id"], facts["channel_id"],
+                                       facts["new_partner_id"], facts["new_channel_id"],
+                                       facts["first_new_date"], strict=True)
+    ]  # fmt: skip
+    return _customer_rows(
+        ds, quarter, facts, ctx, signal="moved_customer", direction="moved",
+        since_column="first_new_date", evidence=evidence,
+    )  # fmt: skip
+
+
+def _customer_rows(
+    ds: Dataset,
+    quarter: str,
+    facts: pd.DataFrame,
+    ctx: dict,
+    *,
+    signal: str,
+    direction: str,
+    since_column: str,
+    evidence: list[str],
+) -> pd.DataFrame:
+    """Customer-level rows of :func:`_customer_base` ``facts``: the customer, the route it bought
+    through in the base year, its share of company revenue and that revenue at stake."""
+    if facts.empty:
+        return _empty()
     out = pd.DataFrame(
         {
-            "quarter": quarter, "signal": "moved_customer", "entity_type": "customer",
+            "quarter": quarter, "signal": signal, "entity_type": "customer",
             "entity_id": facts["customer_id"], "entity_name": facts["customer_name"],
             "partner_id": facts["partner_id"], "channel_id": facts["channel_id"],
-            "direction": "moved", "value": facts["share"], "threshold": ctx["share"],
+            "direction": direction, "value": facts["share"], "threshold": ctx["share"],
             "periods_compared": ctx["periods"],
-            "since": [ds.calendar.quarter_of(d) for d in facts["first_new_date"]],
-            "evidence": [
-                f"{s:.2%} of company revenue {base} via {route(p, c)}; buys via {route(np_, nc)} "
-                f"since {pd.Timestamp(d):%Y-%m-%d}, nothing via {route(p, c)} in "
-                f"{first_window}..{quarter}"
-                for s, p, c, np_, nc, d in zip(facts["share"], facts["partner_id"],
-                                               facts["channel_id"], facts["new_partner_id"],
-                                               facts["new_channel_id"], facts["first_new_date"],
-                                               strict=True)
-            ],
+            "since": [ds.calendar.quarter_of(d) for d in facts[since_column]],
+            "evidence": evidence,
             "revenue_at_stake_cents": facts["cents"],
         }
     )  # fmt: skip

@@ -66,15 +66,36 @@ def _check_choice(name: str, value: Any, allowed: list[str], what: str) -> None:
 def _partner_attributes(wb: Workbook) -> pd.DataFrame:
     """``partner_id``, ``partner_name``, ``channel_id``, ``region``, ``tier`` (strings) of
     ``partners.csv``; empty when the dataset has none (direct sales only)."""
-    ds = wb.dataset
+    from .. import signals
+
     cols = ["partner_id", "partner_name", "channel_id", "region", "tier"]
-    if not ds.has("partners"):
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
-    return ds.table("partners")[cols].astype("string")
+    return signals.partner_table(wb.dataset)[cols].astype("string")
 
 
 def _choices(frame: pd.DataFrame, column: str) -> list[str]:
     return sorted({str(v) for v in frame[column].dropna()})
+
+
+def _partner_filters(
+    wb: Workbook, partners: pd.DataFrame, channel: str, region: str, tier: str
+) -> dict[str, str]:
+    """The channel / region / tier filters for :func:`.core.keep`, each checked against the
+    dataset (``(all)`` or one of its values; :class:`ParameterError` otherwise)."""
+    _check_choice("channel", channel, wb.channel_ids, "channel")
+    _check_choice("region", region, _choices(partners, "region"), "partner region")
+    _check_choice("tier", tier, _choices(partners, "tier"), "partner tier")
+    return {"channel_id": channel, "region": region, "tier": tier}
+
+
+def _partner_filter_controls(
+    wb: Workbook, partners: pd.DataFrame, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The channel, region and tier pickers, starting at ``values``."""
+    return {
+        "channel": choice_filter("Channel", wb.channel_ids, value=values["channel"]),
+        "region": choice_filter("Region", partners["region"], value=values["region"]),
+        "tier": choice_filter("Tier", partners["tier"], value=values["tier"]),
+    }
 
 
 # -- 01 alignment ----------------------------------------------------------------------------------
@@ -539,16 +560,13 @@ class SignalExplorer(Explorer):
                 description=self.labels[name], readout_format=",.0f", style=style, layout=layout,
             )  # fmt: skip
 
-        partners = self.partners()
         return {
             "partner_sales_change": share("partner_sales_change", 1.0, 0.01, ".0%"),
             "our_sales_change": share("our_sales_change", 1.0, 0.01, ".0%"),
             "lost_customer_share": share("lost_customer_share", 0.05, 0.001, ".1%"),
             "win_loss_amount": money("win_loss_amount", 1_000_000.0, 10_000.0),
             "min_revenue_at_stake": money("min_revenue_at_stake", 500_000.0, 5_000.0),
-            "channel": choice_filter("Channel", self.wb.channel_ids, value=v["channel"]),
-            "region": choice_filter("Region", partners["region"], value=v["region"]),
-            "tier": choice_filter("Tier", partners["tier"], value=v["tier"]),
+            **_partner_filter_controls(self.wb, self.partners(), v),
         }
 
     # -- computing ---------------------------------------------------------------------------------
@@ -693,11 +711,7 @@ class SignalExplorer(Explorer):
         th = signals.resolve_thresholds(
             self.wb.dataset, **{**dataclasses.asdict(self.thresholds), **moved}
         )
-        partners = self.partners()
-        _check_choice("channel", channel, self.wb.channel_ids, "channel")
-        _check_choice("region", region, _choices(partners, "region"), "partner region")
-        _check_choice("tier", tier, _choices(partners, "tier"), "partner tier")
-        filters = {"channel_id": channel, "region": region, "tier": tier}
+        filters = _partner_filters(self.wb, self.partners(), channel, region, tier)
         warnings_all = keep(self._with_partner(self.warnings_at(th)), filters)
         warnings_all = warnings_all.reset_index(drop=True)
         material = signals.material(warnings_all, min_revenue_at_stake=th.min_revenue_at_stake)
@@ -870,10 +884,7 @@ class PartnerExplorer(Explorer):
         ['P1']
         """
         partners = self.partners()
-        _check_choice("channel", channel, self.wb.channel_ids, "channel")
-        _check_choice("region", region, _choices(partners, "region"), "partner region")
-        _check_choice("tier", tier, _choices(partners, "tier"), "partner tier")
-        filters = {"channel_id": channel, "region": region, "tier": tier}
+        filters = _partner_filters(self.wb, partners, channel, region, tier)
         return keep(partners, filters).reset_index(drop=True)
 
     def build_controls(self) -> dict[str, Any]:
@@ -881,9 +892,7 @@ class PartnerExplorer(Explorer):
 
         v, partners = self.initial, self.partners()
         controls = {
-            "channel": choice_filter("Channel", self.wb.channel_ids, value=v["channel"]),
-            "region": choice_filter("Region", partners["region"], value=v["region"]),
-            "tier": choice_filter("Tier", partners["tier"], value=v["tier"]),
+            **_partner_filter_controls(self.wb, partners, v),
             "partner": w.Dropdown(
                 description="Partner",
                 options=_picker_options(partners),
