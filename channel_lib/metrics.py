@@ -8,8 +8,8 @@ How it works
 DuckDB scans the sales table and aggregates it into a *monthly cube* — one row per month ×
 channel × partner × customer × product line — with money summed exactly in DECIMAL and stored as
 integer cents (``BIGINT``). The cube stays in the dataset's DuckDB connection (a temporary table)
-and is memoised on the :class:`~channel_lib.data.Dataset` object; every function below aggregates
-the cube and hands pandas a small tidy frame.
+and is memoised on the :class:`~channel_lib.data.Dataset` object (:func:`cube_table`); every
+function below aggregates the cube (:func:`cube_sums`) and hands pandas a small tidy frame.
 
 The cube comes in two grains of the same definition, each built at most once per dataset: without
 ``customer_id`` (channel, partner and product-line metrics; tens of thousands of rows even for 10M
