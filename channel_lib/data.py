@@ -46,11 +46,6 @@ SALES_SUMMARY_SQL = """
     FROM sales GROUP BY ALL"""
 _SALES_SUMMARY = "_sales_summary"
 _SUFFIXES = (".csv", ".parquet")
-#: what to do about a line DuckDB's CSV reader rejects, by its error type (else DuckDB's message)
-_READER_ERRORS = {
-    "INVALID ENCODING": "not UTF-8 text (the bytes shown as ? are of another encoding); save "
-    "the file as UTF-8 (a spreadsheet's 'CSV UTF-8')",
-}
 #: separators that spreadsheets in some regions write instead of commas (header of one cell)
 _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
@@ -577,11 +572,12 @@ class _Loader:
         for cells in {r[0]: _record_cells(r[3]) for r in rows}.values():
             for name, cell in zip(header, cells, strict=False):
                 rejected.setdefault(name, set()).add(cell.strip())
-        # the reader reports a line with extra cells once per extra cell: the last says how many
-        last_count = {r[0]: i for i, r in enumerate(rows) if r[2] == "TOO MANY COLUMNS"}
-        rows = [
-            r for i, r in enumerate(rows) if r[2] != "TOO MANY COLUMNS" or last_count[r[0]] == i
-        ]
+        # the reader reports a line with extra or missing cells once per cell: once is enough
+        per_line = ("TOO MANY COLUMNS", "MISSING COLUMNS")
+        first = {}
+        for i, r in enumerate(rows):
+            first.setdefault((r[0], r[2]), i)
+        rows = [r for i, r in enumerate(rows) if r[2] not in per_line or first[(r[0], r[2])] == i]
         for line, column, kind, csv_line, message in rows:
             if kind == "CAST" and column in header:
                 cells = _record_cells(csv_line)
@@ -594,7 +590,7 @@ class _Loader:
                     column or "",
                     line,
                     csv_line.strip("\r\n"),
-                    _READER_ERRORS.get(kind) or f"{message.strip()}; fix this line of the file",
+                    _reader_error(kind, message, len(_record_cells(csv_line)), len(header)),
                 )
         failed: dict[int, tuple[str, set[str]]] = {}  # line -> (its text, columns that failed)
         for line, column, kind, csv_line, _ in rows:
@@ -1110,6 +1106,36 @@ def _excess_message(kind: str, scale: int) -> str:
             "correct the value in the file"
         )
     return f"more than {scale} decimals; the loader does not round: write {TYPE_HINTS[kind]}"
+
+
+def _reader_error(kind: str, message: str, cells: int, columns: int) -> str:
+    """What is wrong with a line DuckDB's CSV reader rejected, and what to do (``kind``: its
+    ``error_type``; ``cells``: cells on the line; ``columns``: cells in the header).
+
+    Examples
+    --------
+    >>> _reader_error("TOO MANY COLUMNS", "Expected Number of Columns: 3 Found: 4", 4, 3)
+    '4 cells where the header has 3; quote text that holds commas ("Smith, Jones") or remove the extra cells'
+    >>> _reader_error("SOME NEW KIND", "What DuckDB says.", 3, 3)
+    'What DuckDB says.; fix this line of the file'
+    """
+    if kind == "INVALID ENCODING":
+        return (
+            "not UTF-8 text (the bytes shown as ? are of another encoding); save the file as "
+            "UTF-8 (a spreadsheet's 'CSV UTF-8')"
+        )
+    if kind == "TOO MANY COLUMNS":
+        return (
+            f"{cells} cells where the header has {columns}; quote text that holds commas "
+            '("Smith, Jones") or remove the extra cells'
+        )
+    if kind == "MISSING COLUMNS":
+        return (
+            f"{cells} cells where the header has {columns}; add the missing cells (empty is fine)"
+        )
+    if kind == "UNQUOTED VALUE":
+        return 'a quote opened in this line is not closed; write a quote inside text as two ("")'
+    return f"{message.strip()}; fix this line of the file"
 
 
 def _record_cells(text: str) -> list[str]:

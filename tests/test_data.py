@@ -279,7 +279,20 @@ def test_a_line_with_extra_cells_is_named_once_with_its_text(tiny_copy, windows)
         load_dataset(tiny_copy)
     (problem,) = info.value.problems
     assert (problem.file, problem.line, problem.value) == ("sales.csv", line, text + ",extra,cells")
-    assert "fix this line" in problem.message
+    header = len((TINY_DIR / "sales.csv").read_text().splitlines()[0].split(","))
+    assert problem.message.startswith(f"{header + 2} cells where the header has {header}; quote")
+
+
+def test_a_line_with_too_few_cells_is_named_with_how_many(tiny_copy):
+    sales = tiny_copy / "sales.csv"
+    line = _line_of(sales, "O1017,")
+    text = next(t for t in sales.read_text().splitlines() if t.startswith("O1017,"))
+    _replace_line(sales, "O1017,", text.rsplit(",", 2)[0])
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    (problem,) = info.value.problems
+    assert problem.line == line
+    assert problem.message.startswith("9 cells where the header has 11; add the missing cells")
 
 
 @pytest.mark.parametrize(("delimiter", "named"), [(";", "semicolons"), ("\t", "tabs")])
