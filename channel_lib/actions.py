@@ -54,6 +54,7 @@ __all__ = [
     "close",
     "current_actions",
     "load_rules",
+    "parse_ids",
     "read_log",
     "reject",
     "review",
@@ -444,7 +445,14 @@ def _last(log: pd.DataFrame, action_id: str, where: str) -> dict:
     return rows.iloc[-1].to_dict()
 
 
-def _ids(ids: str | Sequence[str] | None) -> list[str]:
+def parse_ids(ids: str | Sequence[str] | None) -> list[str]:
+    """Action ids from a comma list or a sequence, blanks dropped.
+
+    Examples
+    --------
+    >>> parse_ids("A1, A2,,"), parse_ids(["A3 "]), parse_ids(None)
+    (['A1', 'A2'], ['A3'], [])
+    """
     if ids is None:
         return []
     if isinstance(ids, str):
@@ -514,7 +522,7 @@ def _decide(
     if due is not None and due != "" and not _DATE.match(str(due)):
         raise ParameterError(f"due={due!r}: a date like 2026-09-30")
     log = read_log(plans_dir)
-    wanted = _ids(ids)
+    wanted = parse_ids(ids)
     if wanted == ["all"]:
         wanted = [] if suggestions is None else list(suggestions["action_id"])
     if wanted == ["none"]:
@@ -567,7 +575,7 @@ def close(
         raise ParameterError(f"quarter={quarter!r}: a quarter like FY2026-Q3")
     log = read_log(plans_dir)
     rows = []
-    for aid in _ids(ids):
+    for aid in parse_ids(ids):
         base = _last(log, aid, str(_log_path(plans_dir)))
         if base["status"] != "open":
             raise ActionLogError(

@@ -100,7 +100,7 @@ def run_actions_command(args) -> int:
         print(s[["action_id", "action", "owner", "due", "evidence"]].to_string(index=False)
               if len(s) else f"no new suggestion for {args.partner} in {wb.quarter}")  # fmt: skip
         return 0
-    ids = act._ids(args.ids)
+    ids = act.parse_ids(args.ids)
     known = set(act.read_log(plans)["action_id"])
     suggestions = []
     for key in dict.fromkeys(_split_id(i) for i in ids if i not in known):

@@ -411,7 +411,7 @@ class _Loader:
             view.source[name] = source.get(name, "")
         self._define_view(view)
         self.reject_lines[table.name] = []
-        scan = f"read_parquet({_literal(str(path))}, file_row_number = true)"
+        scan = f"read_parquet({sql_literal(str(path))}, file_row_number = true)"
         for name, target in unsafe:
             col = _q(name)
             cast = f"TRY_CAST({col} AS {target})"
@@ -444,7 +444,7 @@ class _Loader:
         self.con.execute(
             f"CREATE OR REPLACE VIEW {view.name} AS SELECT "
             + ("file_row_number AS rowid, " if rowid else "")
-            + f"{columns} FROM read_parquet({_literal(str(view.path))}"
+            + f"{columns} FROM read_parquet({sql_literal(str(view.path))}"
             + (", file_row_number = true)" if rowid else ")")
         )
 
@@ -932,7 +932,9 @@ class _Loader:
             # (that line is reported already); one note counts the lines naming them
             unread = sorted(self.rejected_values.get(target, {}).get(target_col, set()))
             skip = (
-                f" AND s.{_q(c.name)} NOT IN ({', '.join(map(_literal, unread))})" if unread else ""
+                f" AND s.{_q(c.name)} NOT IN ({', '.join(map(sql_literal, unread))})"
+                if unread
+                else ""
             )
             values = self.distinct.get((table.name, c.name))
             if (
@@ -956,7 +958,7 @@ class _Loader:
                 col = _q(c.name)
                 named = self.con.execute(
                     f"SELECT count(*), list(DISTINCT {col} ORDER BY {col}) FROM {table.name} "
-                    f"WHERE {col} IN ({', '.join(map(_literal, unread))})"
+                    f"WHERE {col} IN ({', '.join(map(sql_literal, unread))})"
                 ).fetchall()[0]
                 if named[0]:
                     self._problem(
@@ -1280,6 +1282,12 @@ def _prefix_rules_out_markers(low: str, high: str) -> bool:
     )
 
 
-def _literal(text: str) -> str:
-    """A SQL string literal."""
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal (single quotes doubled).
+
+    Examples
+    --------
+    >>> sql_literal("O'Brien")
+    "'O''Brien'"
+    """
     return "'" + text.replace("'", "''") + "'"

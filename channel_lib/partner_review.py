@@ -671,13 +671,13 @@ def record_actions(
     """
     plans = Path(wb.plans_dir)
     q = pack.quarter
-    rejected = act._ids(reject)
+    rejected = act.parse_ids(reject)
     if accept.strip().lower() == "all":
         accepted = [a for a in pack.suggestions["action_id"] if a not in rejected]
     elif accept.strip().lower() in ("", "none"):
         accepted = []
     else:
-        accepted = act._ids(accept)
+        accepted = act.parse_ids(accept)
     changes: dict[str, str] = {}
     cleared = pack.review[pack.review["cleared"]]
     if close_cleared and len(cleared):

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from .contract import GOALS_FILE
-from .data import Dataset, _literal
+from .data import Dataset, sql_literal
 from .errors import ChannelLibError
 
 #: Environment variable naming the prepared folder (set by the batch for its notebooks).
@@ -169,7 +169,7 @@ def load_prepared(prepared: str | Path, data_dir: str | Path) -> Dataset | None:
         # and never rewritten (other inputs make another folder), so the view reads what was
         # validated; it is named by absolute path, for a kernel that changes directory.
         path = (folder / f"{name}.parquet").resolve()
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_literal(str(path))})")
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_literal(str(path))})")
     ds = Dataset(
         folder=Path(data_dir),
         goals=goals,
