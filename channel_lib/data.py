@@ -13,10 +13,11 @@ import hashlib
 import io
 import itertools
 import re
+import tempfile
 from bisect import bisect_right
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,7 @@ import pandas as pd
 from .calendar import FiscalCalendar
 from .contract import DUCKDB_TYPES, GOALS_FILE, NA_TOKENS, TABLES, TYPE_HINTS, Table
 from .errors import DataValidationError, Problem, near_name
+from .excel import ExcelReadError, sheet_to_csv
 from .goals import Goals, read_goals
 
 #: Rows listed per check before the rest are counted in one summary line.
@@ -45,7 +47,7 @@ SALES_SUMMARY_SQL = """
            sum(CASE WHEN sign(quantity) * sign(revenue) < 0 THEN 1 ELSE 0 END) AS opposite_signs
     FROM sales GROUP BY ALL"""
 _SALES_SUMMARY = "_sales_summary"
-_SUFFIXES = (".csv", ".parquet")
+_SUFFIXES = (".csv", ".parquet", ".xlsx")
 #: separators that spreadsheets in some regions write instead of commas (header of one cell)
 _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
@@ -101,7 +103,7 @@ class Dataset:
         """A plain sentence for a report section that needs ``table`` when it is missing."""
         spec = TABLES[table]
         return (
-            f"This section needs {table}.csv (or {table}.parquet), which is not in the dataset "
+            f"This section needs {table}.csv (or .parquet, .xlsx), which is not in the dataset "
             f"folder {self.folder}; without it the workbook cannot show: "
             f"{', '.join(spec.disables)}. Add the file (columns: "
             f"{', '.join(c.name for c in spec.columns)}) to enable it."
@@ -199,9 +201,19 @@ class _Loader:
         self.distinct: dict[tuple[str, str], str] = {}
         #: Parquet tables, kept as views over their file (see :meth:`_read_parquet`)
         self.views: dict[str, _ParquetView] = {}
+        #: temporary folder of the CSVs made from Excel sheets, and their names -> the workbooks'
+        self.scratch: tempfile.TemporaryDirectory | None = None
+        self.shown_as: dict[str, str] = {}
 
     # -- orchestration --------------------------------------------------------------------------------
     def run(self) -> Dataset:
+        try:
+            return self._run()
+        finally:
+            if self.scratch is not None:
+                self.scratch.cleanup()
+
+    def _run(self) -> Dataset:
         goals, goal_problems = read_goals(self.folder / GOALS_FILE)
         self.problems.extend(goal_problems)
         for table in TABLES.values():
@@ -217,6 +229,10 @@ class _Loader:
                 self._check_links(table)
         self._check_rules()
         if self.problems:
+            self.problems = [
+                replace(p, file=self.shown_as[p.file]) if p.file in self.shown_as else p
+                for p in self.problems
+            ]
             self.problems.sort(key=lambda p: (p.file, p.line or 0, p.column))
             raise DataValidationError(self.problems, folder=str(self.folder))
         for table in self.loaded:
@@ -258,7 +274,7 @@ class _Loader:
                     None,
                     "",
                     f"required file is missing ({table.description}); "
-                    f"add {table.name}.csv or {table.name}.parquet with columns "
+                    f"add {table.name}.csv (or .parquet, .xlsx) with columns "
                     f"{', '.join(c.name for c in table.columns if c.in_file)}",
                 )
             return None
@@ -272,6 +288,10 @@ class _Loader:
 
     # -- reading one file ---------------------------------------------------------------------------
     def _read(self, table: Table, path: Path) -> bool:
+        if path.suffix == ".xlsx":
+            path = self._excel_as_csv(path)
+            if path is None:
+                return False
         if path.suffix == ".csv":
             header = self._csv_header(path)
         else:
@@ -359,6 +379,23 @@ class _Loader:
                         f"ALTER TABLE {table.name} ADD COLUMN {c.name} {DUCKDB_TYPES[c.type]}"
                     )
         return True
+
+    def _excel_as_csv(self, path: Path) -> Path | None:
+        """The first sheet of an ``.xlsx`` file as a temporary CSV named like the table's CSV.
+
+        Its lines are the sheet's rows, so the checks name the rows a spreadsheet shows; problems
+        are reported under the workbook's name (see :meth:`run`).
+        """
+        if self.scratch is None:
+            self.scratch = tempfile.TemporaryDirectory(prefix="channel-workbook-")
+        target = Path(self.scratch.name) / f"{path.stem}.csv"
+        try:
+            sheet_to_csv(path, target)
+        except ExcelReadError as exc:
+            self._problem(path.name, "", None, "", str(exc))
+            return None
+        self.shown_as[target.name] = path.name
+        return target
 
     def _csv_header(self, path: Path) -> list[str] | None:
         # only the header line is decoded here: DuckDB's reader names any later line not in UTF-8
@@ -625,7 +662,7 @@ class _Loader:
     # -- checks over a loaded table ------------------------------------------------------------------
     def _line(self, table: str, rowid: int) -> int:
         """Line in the file of the accepted row ``rowid`` (rows rejected by the reader shift it)."""
-        if self.files[table].suffix != ".csv":
+        if self.files[table].suffix == ".parquet":  # row numbers; CSV and Excel: lines
             return rowid + 1
         rejected = self.reject_lines.get(table, [])
         # rows before the j-th rejected line (0-based): rejected[j] - 2 - j
