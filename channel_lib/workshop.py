@@ -124,6 +124,11 @@ SCREENS: tuple[Screen, ...] = (
     ),
 )
 
+#: The Voilà page template of the workshop (``channel_lib/templates/voila/templates/``): Voilà's lab
+#: template without the icon stylesheets it links from a CDN, so the page works with no network.
+VOILA_TEMPLATE = "channel_workshop"
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
 #: Objectives the revenue-or-profit decision offers to the allocation (label, value).
 OBJECTIVES: tuple[tuple[str, str], ...] = (
     ("As goals.yaml says", "goals"),
@@ -776,6 +781,32 @@ def _log_tail(path: Path, lines: int = 20) -> str:
     return "\n".join(text[-lines:])
 
 
+def voila_command(notebook: str, port: int) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that serve ``notebook`` with Voilà on 127.0.0.1.
+
+    The page uses :data:`VOILA_TEMPLATE` (found through ``JUPYTER_PATH``), so it loads nothing
+    from outside the machine; the kernel is pre-heated and tracebacks are shown.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's file name, relative to the folder the command runs in.
+    port : int
+        TCP port on 127.0.0.1.
+
+    Returns
+    -------
+    (list of str, dict of str to str)
+        For :class:`subprocess.Popen` (``args`` and ``env``).
+    """
+    cmd = [sys.executable, "-m", "voila", notebook, "--no-browser", f"--port={port}",
+           "--Voila.ip=127.0.0.1", "--VoilaConfiguration.show_tracebacks=True",
+           "--VoilaConfiguration.preheat_kernel=True", f"--template={VOILA_TEMPLATE}"]  # fmt: skip
+    env = kernel_env()
+    env["JUPYTER_PATH"] = os.pathsep.join((str(_TEMPLATES), env["JUPYTER_PATH"]))
+    return cmd, env
+
+
 def kernel_env() -> dict[str, str]:
     """The environment for Jupyter servers: this Python's kernel comes first.
 
@@ -879,12 +910,10 @@ def serve(
     proc: subprocess.Popen | None = None
     try:
         nb = prepare_notebook(folder, data_dir=data_dir, quarter=quarter, plans_dir=plans)
-        cmd = [sys.executable, "-m", "voila", nb.name, "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1", "--VoilaConfiguration.show_tracebacks=True",
-               "--VoilaConfiguration.preheat_kernel=True"]  # fmt: skip
+        cmd, env = voila_command(nb.name, port)
         with log.open("wb") as out, _stop_signals_as_interrupt():
             proc = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
-                                    env=kernel_env(), start_new_session=True)  # fmt: skip
+                                    env=env, start_new_session=True)  # fmt: skip
             _wait_for_port(proc, port, timeout, log)
             url = f"http://127.0.0.1:{port}/"
             say(f"Workshop ({resolve_path(data_dir).name}, {quarter}) at {url}")

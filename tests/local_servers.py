@@ -28,8 +28,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 #: Request URLs a page may load: the local servers and inline data.
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:")
-#: Voilà's page template links these from jsdelivr (icons only): the one known and tolerated leak.
-TOLERATED = ("fontawesome",)
 WORKSHOP_URL = re.compile(r"http://127\.0\.0\.1:\d+/")
 
 
@@ -237,18 +235,14 @@ class Browsed:
     blocked: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        """Requests that left the machine and console errors, the known leak aside.
+        """Requests that would have left the machine, and console errors.
 
         Returns
         -------
         list of str
-            Empty when all is well; each blocked request may explain one "Failed to load
-            resource" console error, and more of those than blocked requests is a problem too.
+            Empty when all is well.
         """
-        leaks = [u for u in self.blocked if not any(t in u for t in TOLERATED)]
-        errors = [e for e in self.errors if not e.startswith("Failed to load resource")]
-        extra = len(self.errors) - len(errors) - (len(self.blocked) - len(leaks))
-        return leaks + errors + ([f"{extra} unexplained resource errors"] if extra > 0 else [])
+        return self.blocked + self.errors
 
 
 def open_offline(

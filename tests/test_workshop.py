@@ -8,8 +8,9 @@
   paths resolve from the project root), the notebook is run with *Run All Cells*, and its charts
   must be drawn.
 
-Every request not to 127.0.0.1 is blocked and recorded; Voilà 0.5.13's own page links Font Awesome
-from a CDN, the one known and tolerated leak. The servers are module-scoped and always stopped.
+Every request not to 127.0.0.1 is blocked and recorded, and must not happen (the workshop's page
+template drops the icon stylesheets Voilà's own links from a CDN). The servers are module-scoped and
+always stopped.
 Fast unit tests of the command's checks and of the batch summary come first.
 """
 
