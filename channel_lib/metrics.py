@@ -136,7 +136,7 @@ def cube_table(ds: Dataset, grain: str = "partner") -> str:
     >>> from channel_lib import load_dataset
     >>> ds = load_dataset("tests/data/tiny")
     >>> table = cube_table(ds)
-    >>> table == cube_table(ds), ds.con.execute(f"SELECT sum(lines) FROM {table}").fetchone()[0]
+    >>> table == cube_table(ds), ds.con.execute(f"SELECT sum(lines) FROM {table}").fetchall()[0][0]
     (True, 28)
     """
     cache = _cache(ds)
