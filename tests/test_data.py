@@ -586,3 +586,13 @@ def test_many_values_with_excess_decimals_are_counted_not_silently_cut(tiny_copy
     assert len(listed) == 25 and listed[0].line == len(lines) + 1 and listed[0].value == "10.005"
     (summary,) = [p for p in problems if p.line is None]
     assert "5 more" in summary.message
+
+
+def test_no_code_reads_a_shared_connection_with_fetchone():
+    # DuckDB 2: fetchone() leaves the connection busy until the result is exhausted, and the next
+    # use of the dataset's connection fails ("Resource In Use"); fetchall()[0] reads it whole
+    root = Path(__file__).resolve().parents[1]
+    sources = [*(root / "channel_lib").rglob("*.py"), *(root / "benchmarks").glob("*.py")]
+    found = [f"{p.relative_to(root)}:{i}" for p in sources
+             for i, line in enumerate(p.read_text().splitlines(), 1) if ".fetchone()" in line]  # fmt: skip
+    assert found == []
