@@ -1452,11 +1452,17 @@ def allocation_budget(
         messages.append(
             f"{kept_total:,.0f} per month of spend on channels without a curve is kept as it is."
         )
+    if budget < kept_total:
+        messages.append(
+            f"The budget of {budget:,.0f} per month does not cover that kept spend: nothing is "
+            "left for the channels with a response curve."
+        )
     base = sum(fitted_current.values())
     ratio = allocated / base if base > 0 else 1.0
-    if abs(ratio - 1) > 1e-9:
+    if abs(ratio - 1) > 1e-9 and budget >= kept_total:
         messages.append(
-            f"The budget is {ratio:.0%} of last quarter's spend: the change limit and the held "
+            f"The {allocated:,.0f} per month for the channels with a response curve is "
+            f"{ratio:.0%} of their {base:,.0f} last quarter: the change limit and the held "
             "channels are taken against last quarter's split scaled to it."
         )
     return AllocationBudget(

@@ -285,26 +285,33 @@ A_MEASURED_B_NOT = {"A": True, "B": False}
 KEPT_MESSAGE = "50 per month of spend on channels without a curve is kept as it is."
 
 
-def scaled_message(percent: str) -> str:
+def scaled_message(allocated: str, percent: str, base: str = "400") -> str:
     return (
-        f"The budget is {percent} of last quarter's spend: the change limit and the held "
-        "channels are taken against last quarter's split scaled to it."
+        f"The {allocated} per month for the channels with a response curve is {percent} of their "
+        f"{base} last quarter: the change limit and the held channels are taken against last "
+        "quarter's split scaled to it."
     )
+
+
+NOTHING_LEFT = (
+    "The budget of 30 per month does not cover that kept spend: nothing is left for the channels "
+    "with a response curve."
+)
 
 
 # Worked by hand: X's 50 is kept, allocated = budget - 50, ratio = allocated / (300 + 100).
 @pytest.mark.parametrize(
-    ("budget", "allocated", "ratio", "reference", "scaled_percent"),
+    ("budget", "allocated", "ratio", "reference", "said"),
     [
-        (600.0, 550.0, 1.375, {"A": 412.5, "B": 137.5}, "138%"),
-        (450.0, 400.0, 1.0, {"A": 300.0, "B": 100.0}, None),
-        (250.0, 200.0, 0.5, {"A": 150.0, "B": 50.0}, "50%"),
-        (30.0, 0.0, 0.0, {"A": 0.0, "B": 0.0}, "0%"),
+        (600.0, 550.0, 1.375, {"A": 412.5, "B": 137.5}, (scaled_message("550", "138%"),)),
+        (450.0, 400.0, 1.0, {"A": 300.0, "B": 100.0}, ()),
+        (250.0, 200.0, 0.5, {"A": 150.0, "B": 50.0}, (scaled_message("200", "50%"),)),
+        (30.0, 0.0, 0.0, {"A": 0.0, "B": 0.0}, (NOTHING_LEFT,)),
     ],
     ids=["raise-550-is-1.375x400", "same-400-unscaled", "cut-200-is-0.5x400", "below-the-kept-50"],
 )
 def test_budget_rules_keep_spend_without_a_curve_and_scale_last_quarters_split(
-    budget, allocated, ratio, reference, scaled_percent
+    budget, allocated, ratio, reference, said
 ):
     rules = inv.allocation_budget(budget, LAST_QUARTER, A_MEASURED_B_NOT)
     assert rules.budget == budget
@@ -315,8 +322,7 @@ def test_budget_rules_keep_spend_without_a_curve_and_scale_last_quarters_split(
     assert rules.ratio == pytest.approx(ratio, rel=1e-12)
     assert list(rules.reference) == ["A", "B"]
     assert rules.reference == pytest.approx(reference, abs=1e-9)
-    scaled = (scaled_message(scaled_percent),) if scaled_percent else ()
-    assert rules.messages == (KEPT_MESSAGE, *scaled)
+    assert rules.messages == (KEPT_MESSAGE, *said)
 
 
 def test_channels_with_a_curve_and_no_spend_last_quarter_start_at_zero_unscaled():
@@ -335,7 +341,7 @@ def test_a_net_credit_on_a_channel_without_a_curve_adds_to_the_allocated_budget(
     assert rules.allocated == pytest.approx(1100.0, abs=1e-9)  # 1100 + X's -100 = the budget
     assert rules.ratio == pytest.approx(2.2, rel=1e-12)
     assert rules.reference == pytest.approx({"A": 1100.0}, abs=1e-9)
-    assert rules.messages == (scaled_message("220%"),)  # no "kept" sentence for a credit
+    assert rules.messages == (scaled_message("1,100", "220%", "500"),)  # no "kept" sentence
 
 
 def test_budget_rules_hold_the_channels_whose_curve_measured_no_response_in_curve_order():

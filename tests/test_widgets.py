@@ -610,6 +610,9 @@ def test_any_budget_and_limits_give_a_split_of_the_budget_within_them_or_a_messa
     )
     for c in fitted.loc[outside, "channel_id"]:
         assert any(n.startswith(f"{c} is held at") for n in result.notes)
+    # the budget rules are said in words: a scaled split whenever the budget moved
+    if factor == 1.0 or abs(factor - 1) > 1e-6:
+        assert any("of their" in n for n in result.notes) == (factor != 1.0)
     if max_change is not None:
         scaled = fitted["current_spend"] * pool / fitted["current_spend"].sum()
         assert (abs(fitted["recommended_spend"] - scaled) <= max_change * scaled + tol).all()

@@ -903,7 +903,8 @@ class AllocationExplorer(Explorer):
         return AllocationResult(
             budget=budget, allocation=out[cols].reset_index(drop=True), total_response=total,
             total_low=low, total_high=high, metric=self.metric,
-            notes=_held_outside_shares(rows, rules.allocated, min_share, max_share),
+            notes=[*rules.messages,
+                   *_held_outside_shares(rows, rules.allocated, min_share, max_share)],
         )  # fmt: skip
 
     def render(self, result: AllocationResult) -> list[Any]:
