@@ -968,23 +968,21 @@ class _Loader:
             # ids written on lines of the target that could not be read are not called unknown
             # (that line is reported already); one note counts the lines naming them
             unread = sorted(self.rejected_values.get(target, {}).get(target_col, set()))
-            skip = (
-                f" AND s.{_q(c.name)} NOT IN ({', '.join(map(sql_literal, unread))})"
-                if unread
-                else ""
-            )
+            unread_sql = ", ".join(map(sql_literal, unread))
             values = self.distinct.get((table.name, c.name))
             if (
                 values is None
                 or self.con.execute(
                     f"SELECT count(*) FROM {values} s ANTI JOIN {target} t "
-                    f"ON s.v = t.{_q(target_col)} WHERE s.v IS NOT NULL{skip.replace(_q(c.name), 'v')}"
+                    f"ON s.v = t.{_q(target_col)} WHERE s.v IS NOT NULL"
+                    + (f" AND s.v NOT IN ({unread_sql})" if unread else "")
                 ).fetchall()[0][0]
             ):
                 sql = (
                     f"SELECT s.rowid, s.{_q(c.name)} FROM {table.name} s ANTI JOIN {target} t "
                     f"ON s.{_q(c.name)} = t.{_q(target_col)} WHERE s.{_q(c.name)} IS NOT NULL"
-                    f"{skip} ORDER BY s.rowid"
+                    + (f" AND s.{_q(c.name)} NOT IN ({unread_sql})" if unread else "")
+                    + " ORDER BY s.rowid"
                 )
                 self._report_rows(
                     table, c.name, sql,
@@ -995,7 +993,7 @@ class _Loader:
                 col = _q(c.name)
                 named = self.con.execute(
                     f"SELECT count(*), list(DISTINCT {col} ORDER BY {col}) FROM {table.name} "
-                    f"WHERE {col} IN ({', '.join(map(sql_literal, unread))})"
+                    f"WHERE {col} IN ({unread_sql})"
                 ).fetchall()[0]
                 if named[0]:
                     self._problem(
