@@ -32,6 +32,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from .sample import generate_sample
 
+    if args.scale >= 10:  # ~1M lines and more: say what is coming (100 → ~10M lines, ~20 s)
+        print(
+            f"generating ~{args.scale * 100_000:,.0f} sales lines into {args.out} ...", flush=True
+        )
     rows = generate_sample(
         Path(args.out), seed=args.seed, scale=args.scale, formats=tuple(args.format)
     )
