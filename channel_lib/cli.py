@@ -7,6 +7,8 @@ traceback, and the command exits with status 2; a failed report batch exits with
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -17,9 +19,22 @@ from .errors import ChannelLibError
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .data import load_dataset
+    from .errors import DataValidationError
 
-    ds = load_dataset(args.data)
+    try:
+        ds = load_dataset(args.data)
+    except DataValidationError as exc:
+        if not args.json:
+            raise
+        print(json.dumps({"valid": False, "folder": str(args.data),
+                          "problems": [dataclasses.asdict(p) for p in exc.problems]}, indent=2))  # fmt: skip
+        return 2
     n_sales = ds.con.execute("SELECT count(*) FROM sales").fetchall()[0][0]
+    if args.json:
+        print(json.dumps({"valid": True, "folder": str(args.data), "tables": sorted(ds.files),
+                          "sales_lines": n_sales, "fiscal_years": list(ds.goals.years),
+                          "missing_optional": ds.missing_optional}, indent=2))  # fmt: skip
+        return 0
     print(
         f"{args.data}: valid — {len(ds.files)} tables, {n_sales:,} sales lines, "
         f"fiscal years {', '.join(ds.goals.years)} ({ds.goals.currency})."
@@ -69,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a dataset folder against the data contract")
     p.add_argument("data", help="dataset folder (channels.csv, sales.csv, goals.yaml, ...)")
+    p.add_argument(
+        "--json", action="store_true",
+        help="print the result as JSON on stdout (problems: file, column, line, value, message)",
+    )  # fmt: skip
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("sample", help="generate the deterministic sample dataset")

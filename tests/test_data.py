@@ -408,6 +408,31 @@ def test_validate_command_accepts_the_tiny_dataset(tiny_dir):
     assert "28 sales lines" in run.stdout
 
 
+def test_validate_json_lists_every_problem_for_a_pipeline_to_read(tiny_copy, tiny_dir):
+    import json
+
+    def validate(folder: Path) -> tuple[int, dict]:
+        run = subprocess.run(
+            [sys.executable, "-m", "channel_lib.cli", "validate", "--json", str(folder)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        return run.returncode, json.loads(run.stdout)
+
+    status, ok = validate(tiny_dir)
+    assert status == 0 and ok["valid"] and ok["sales_lines"] == 28
+    assert "partner_changes.csv" in ok["missing_optional"]
+    expected = [corrupt(tiny_copy) for corrupt in CORRUPTIONS]
+    status, bad = validate(tiny_copy)
+    assert status == 2 and not bad["valid"]
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    assert bad["problems"] == [
+        {"file": p.file, "column": p.column, "line": p.line, "value": p.value, "message": p.message}
+        for p in info.value.problems
+    ]
+    assert len(bad["problems"]) >= len(expected)
+
+
 def test_many_bad_lines_are_counted_not_silently_cut(tiny_copy):
     lines = (tiny_copy / "sales.csv").read_text().splitlines()
     extra = [f"X{i},1,2025-01-0{1 + i % 9},DIST,P404,C2,SKU2,1,10.00,5.00," for i in range(60)]
