@@ -195,8 +195,8 @@ class _Loader:
         self.files: dict[str, Path] = {}
         self.loaded: set[str] = set()
         self.reject_lines: dict[str, list[int]] = {}
-        #: table -> {column: values} written on the lines the CSV reader rejected
-        self.rejected_values: dict[str, dict[str, set[str]]] = {}
+        #: table -> line -> {column: cell as written} of the lines the CSV reader rejected
+        self.rejected_rows: dict[str, dict[int, dict[str, str]]] = {}
         #: (table, column) -> temporary table of the column's distinct values (column ``v``)
         self.distinct: dict[tuple[str, str], str] = {}
         #: Parquet tables, kept as views over their file (see :meth:`_read_parquet`)
@@ -605,10 +605,10 @@ class _Loader:
             f"SELECT line, column_name, error_type, csv_line, error_message FROM rej_{table.name} ORDER BY line"
         ).fetchall()
         self.reject_lines[table.name] = sorted({r[0] for r in rows})
-        rejected = self.rejected_values.setdefault(table.name, {})
-        for cells in {r[0]: _record_cells(r[3]) for r in rows}.values():
-            for name, cell in zip(header, cells, strict=False):
-                rejected.setdefault(name, set()).add(cell.strip())
+        self.rejected_rows[table.name] = {
+            line: dict(zip(header, (c.strip() for c in _record_cells(text)), strict=False))
+            for line, _, _, text, _ in rows
+        }
         # the reader reports a line with extra or missing cells once per cell: once is enough
         per_line = ("TOO MANY COLUMNS", "MISSING COLUMNS")
         first = {}
@@ -967,7 +967,9 @@ class _Loader:
                 continue
             # ids written on lines of the target that could not be read are not called unknown
             # (that line is reported already); one note counts the lines naming them
-            unread = sorted(self.rejected_values.get(target, {}).get(target_col, set()))
+            unread = sorted(
+                {r.get(target_col, "") for r in self.rejected_rows.get(target, {}).values()}
+            )
             unread_sql = ", ".join(map(sql_literal, unread))
             values = self.distinct.get((table.name, c.name))
             if (
@@ -989,6 +991,7 @@ class _Loader:
                     f"unknown {target_col}: not in {self.files[target].name}; "
                     "add it there or correct the id",
                 )  # fmt: skip
+            self._check_rejected_links(table, c.name, target, target_col, unread)
             if unread:
                 col = _q(c.name)
                 named = self.con.execute(
@@ -1002,6 +1005,36 @@ class _Loader:
                         f"{self.files[target].name} that could not be read (above); they are "
                         "checked once that line is fixed",
                     )  # fmt: skip
+
+    def _check_rejected_links(
+        self, table: Table, column: str, target: str, target_col: str, unread: list[str]
+    ) -> None:
+        """Link check of the ids on this table's lines that the reader rejected for another cell.
+
+        Those lines are not in the table, so the SQL check above does not see them; their few ids
+        are looked up here, so that an unknown id on such a line is reported with the rest at once.
+        """
+        lines = {
+            line: row[column]
+            for line, row in self.rejected_rows.get(table.name, {}).items()
+            if row.get(column) and row[column] not in NA_TOKENS and row[column] not in unread
+        }
+        if not lines:
+            return
+        ids = sorted(set(lines.values()))
+        known = {
+            v for (v,) in self.con.execute(
+                f"SELECT {_q(target_col)} FROM {target} "
+                f"WHERE {_q(target_col)} IN ({', '.join(map(sql_literal, ids))})"
+            ).fetchall()
+        }  # fmt: skip
+        for line, value in sorted(lines.items()):
+            if value not in known:
+                self._problem(
+                    self.files[table.name].name, column, line, value,
+                    f"unknown {target_col}: not in {self.files[target].name}; "
+                    "add it there or correct the id",
+                )  # fmt: skip
 
     def _check_rules(self) -> None:
         """Rules that span columns of one table."""

@@ -550,6 +550,16 @@ def test_excess_decimals_on_a_line_rejected_for_another_cell_are_reported_too(ti
     assert "does not round" in found["revenue", line, "1.234"]
 
 
+def test_unknown_ids_on_a_line_rejected_for_another_cell_are_reported_too(tiny_copy):
+    line = _set_sales_cells(
+        tiny_copy, "O1008", order_date="2025-02-30", partner_id="P999", customer_id="C1"
+    )
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    found = {(p.column, p.line, p.value) for p in info.value.problems}
+    assert found == {("order_date", line, "2025-02-30"), ("partner_id", line, "P999")}
+
+
 VALID = [("revenue", "1.2", "1.20"), ("revenue", "1.20", "1.20"), ("cost_of_sales", "-0.05", "-0.05"),
          ("revenue", "1e2", "100.00"), ("revenue", "1.230", "1.23"), ("revenue", "12.5e-1", "1.25"),
          ("revenue", "12345678901234.56", "12345678901234.56"),  # beyond a double's cents
