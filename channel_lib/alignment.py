@@ -94,6 +94,7 @@ import pandas as pd
 from . import metrics
 from .errors import ParameterError
 from .goals import MANAGING_FOR, YearGoals
+from .html import plus_zero
 from .workbook import Workbook, open_workbook
 
 #: Dimensions of the alignment score → label in the reader's words.
@@ -760,9 +761,9 @@ def _fmt(dim: str, value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if dim in ("revenue_growth",):
-        return f"{value:+.1%}"
+        return plus_zero(f"{value:+.1%}")
     if dim == "margin_trend":
-        return f"{value * 100:+.1f} pts"
+        return plus_zero(f"{value * 100:+.1f} pts")
     return f"{value:.1%}"
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
+from .html import plus_zero
 from .workbook import Workbook
 
 #: The headline KPIs in display order: key → (label, unit).
@@ -207,7 +208,7 @@ def format_kpis(kpis: pd.DataFrame, wb: Workbook) -> pd.DataFrame:
     def change(v: float, unit: str) -> str:
         if np.isnan(v):
             return "–"
-        return f"{v * 100:+.1f} pts" if unit == "share" else f"{v:+.1%}"
+        return plus_zero(f"{v * 100:+.1f} pts" if unit == "share" else f"{v:+.1%}")
 
     return pd.DataFrame(
         {

@@ -30,6 +30,7 @@ from . import metrics, scorecard, signals
 from .data import Dataset
 from .errors import ParameterError
 from .goals import SignalThresholds
+from .html import plus_zero
 
 __all__ = [
     "MEASURES",
@@ -765,7 +766,8 @@ def talking_points(pack: PartnerPack) -> list[str]:
     now = perf.loc[q]
     line = f"Revenue through {pack.partner_name} in {q}: {now['revenue']:,.0f} {cur}"
     if pd.notna(now["revenue_vs_last_year"]):
-        line += f" ({now['revenue_vs_last_year']:+.1%} vs the same quarter last year)"
+        change = plus_zero(f"{now['revenue_vs_last_year']:+.1%}")
+        line += f" ({change} vs the same quarter last year)"
     if pd.notna(now["revenue_attainment"]):
         line += (
             f", {now['revenue_attainment']:.1%} of its {now['revenue_target']:,.0f} {cur} target"

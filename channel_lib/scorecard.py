@@ -24,6 +24,7 @@ import pandas as pd
 from . import metrics
 from .data import Dataset
 from .errors import ParameterError
+from .html import plus_zero
 from .signals import partner_reports, partner_table, resolve_thresholds, trailing_partner_revenue
 
 __all__ = [
@@ -112,7 +113,7 @@ def display_formats(columns) -> dict:
 
 def _formatter(pattern: str):
     def fmt(value) -> str:
-        return "–" if value is None or pd.isna(value) else pattern.format(value)
+        return "–" if value is None or pd.isna(value) else plus_zero(pattern.format(value))
 
     return fmt
 

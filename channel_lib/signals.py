@@ -32,6 +32,7 @@ from .data import Dataset
 from .errors import ParameterError
 from .files import atomic_write_text
 from .goals import SignalThresholds
+from .html import plus_zero
 
 __all__ = [
     "SIGNAL_COLUMNS",
@@ -309,7 +310,7 @@ def _no_reports(ds: Dataset) -> bool:
 
 
 def _pct(x: float) -> str:
-    return f"{x:+.1%}"
+    return plus_zero(f"{x:+.1%}")
 
 
 def _money(cents: int, ds: Dataset) -> str:
