@@ -283,6 +283,26 @@ def markdown(template: str, /, **values: Any):
     return Markdown(text)
 
 
+#: Words written in capitals (or their own way) in a column label.
+_LABEL_WORDS = {"id": "ID", "qoq": "QoQ", "yoy": "YoY", "csat": "CSAT", "kpi": "KPI", "hhi": "HHI",
+                "bh": "BH", "ci": "CI", "pts": "pts", "vs": "vs"}  # fmt: skip
+
+
+def column_label(name: Any) -> Any:
+    """The header a reader sees for a tidy frame's column: ``revenue_attainment`` → ``Revenue
+    attainment``; a name with a capital, a space or a symbol is already written for a reader.
+
+    Examples
+    --------
+    >>> [column_label(n) for n in ("channel_id", "revenue_vs_last_year", "csat", "q (BH)", 3)]
+    ['Channel ID', 'Revenue vs last year', 'CSAT', 'q (BH)', 3]
+    """
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        return name
+    text = " ".join(_LABEL_WORDS.get(w, w) for w in name.split("_") if w)
+    return text[:1].upper() + text[1:]
+
+
 def table(
     frame: pd.DataFrame,
     formats: Mapping[str, str | Callable[[Any], str]] | None = None,
@@ -290,6 +310,7 @@ def table(
     *,
     max_rows: int = 500,
     index: bool = False,
+    labels: bool = True,
 ):
     """An HTML table of ``frame`` with every cell, header and the caption HTML-escaped.
 
@@ -305,6 +326,8 @@ def table(
         Rows shown; a longer frame is cut and the caption says so.
     index : bool
         Show the index (default: hidden).
+    labels : bool
+        Head the columns with :func:`column_label` (default) instead of their names.
 
     Returns
     -------
@@ -314,8 +337,8 @@ def table(
     --------
     >>> t = table(pd.DataFrame({"partner": ["<b>x</b>"], "revenue": [1234.5]}),
     ...           formats={"revenue": "{:,.0f}"}, caption="A & B")
-    >>> "&lt;b&gt;x&lt;/b&gt;" in t.data, "<b>x" in t.data, "1,234" in t.data
-    (True, False, True)
+    >>> "&lt;b&gt;x&lt;/b&gt;" in t.data, "<b>x" in t.data, "1,234" in t.data, "Revenue" in t.data
+    (True, False, True, True)
     """
     from IPython.display import HTML
 
@@ -329,7 +352,13 @@ def table(
     if len(frame) > max_rows:
         shown = frame.head(max_rows)
         note = f" (first {max_rows:,} of {len(frame):,} rows)"
-    styler = shown.style.format(formatter=dict(formats or {}), escape="html")
+    formats = dict(formats or {})
+    if labels:
+        names = {c: column_label(c) for c in shown.columns}
+        if len(set(names.values())) == len(names):  # two names one label: keep the names
+            shown = shown.rename(columns=names)
+            formats = {names[c]: f for c, f in formats.items()}
+    styler = shown.style.format(formatter=formats, escape="html")
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if not index:
         styler = styler.hide(axis="index")

@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from channel_lib import investment, targets, widgets
+from channel_lib import html, investment, targets, widgets
 from channel_lib.errors import ParameterError
 from channel_lib.widgets import core
 
@@ -91,9 +91,9 @@ def table_named(tables: list[dict], word: str) -> dict:
 
 
 def column(t: dict, name: str) -> tuple[list[int], int]:
-    """The whole numbers of a column: the channel rows and the Total row."""
+    """The whole numbers of a column (headed by its label): the channel rows and the Total row."""
     header, *rows = t["rows"]
-    j = header.index(name)
+    j = header.index(html.column_label(name))
     values = [int(r[j].replace(",", "").replace("+", "")) for r in rows]
     labels = [r[0] for r in rows]
     assert labels[-1] == "Total"

@@ -318,15 +318,15 @@ def test_budget_slider_moves_the_allocation_table_and_chart_and_the_split_still_
         table = _table(screen, "allocation")
         if _readout(screen, "Budget") == budget or _marks(screen) == marks or not len(table):
             return None
-        total = _number(_total_row(table)["recommended_spend"])
+        total = _number(_total_row(table)["Recommended spend"])
         return table if total == _number(_readout(screen, "Budget")) else None
 
     after = _until(moved, what="the allocation for the new budget")
     shown_budget = _number(_readout(screen, "Budget"))
     assert shown_budget > _number(budget)
-    spend = _channel_rows(after)["recommended_spend"].map(_number)
-    assert spend.sum() == _number(_total_row(after)["recommended_spend"]) == shown_budget
-    assert not spend.equals(_channel_rows(before)["recommended_spend"].map(_number))
+    spend = _channel_rows(after)["Recommended spend"].map(_number)
+    assert spend.sum() == _number(_total_row(after)["Recommended spend"]) == shown_budget
+    assert not spend.equals(_channel_rows(before)["Recommended spend"].map(_number))
 
     mark = screen.locator("div.cw-chart .role-mark path").first  # the projector zoom keeps
     mark.scroll_into_view_if_needed()  # tooltips under the pointer
@@ -363,12 +363,12 @@ def test_target_weight_moves_the_targets_which_still_sum_to_the_objective_and_sa
         table = _table(screen, "targets")
         if _readout(screen, "Weight: trend") == weight or not len(table):
             return None
-        changed = not table["revenue_target"].equals(before["revenue_target"])
+        changed = not table["Revenue target"].equals(before["Revenue target"])
         return table if changed else None
 
     after = _until(moved, what="targets for the new weight")
-    targets = _channel_rows(after)["revenue_target"].map(_number)
-    assert targets.sum() == _number(_total_row(after)["revenue_target"]) == round(objective)
+    targets = _channel_rows(after)["Revenue target"].map(_number)
+    assert targets.sum() == _number(_total_row(after)["Revenue target"]) == round(objective)
 
     screen.locator(".cw-save-targets").click()
     screen.locator(".cw-status").filter(has_text="targets.csv").wait_for(timeout=60_000)
