@@ -20,13 +20,13 @@ import pandas as pd
 from .errors import ParameterError
 from .html import enable_offline_charts
 
-#: Fixed categorical palette (Tableau 10, then the lighter Tableau 20 tints). Channel *n* in
-#: ``channels.csv`` order gets colour *n*; more channels than colours cycle through it again.
+#: Fixed categorical palette: Tableau 10 and its Tableau 20 tints without the red, green and
+#: yellow of the traffic lights (:data:`LIGHT_COLOURS`), so no channel reads as a status. Channel
+#: *n* in ``channels.csv`` order gets colour *n*; more channels than colours cycle through it.
 CHANNEL_PALETTE: tuple[str, ...] = (
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
-    "#a0cbe8", "#ffbe7d", "#ff9d9a", "#8cd17d", "#b6992d",
-    "#f1ce63", "#86bcb6", "#d37295", "#fabfd2", "#d4a6c8",
+    "#4e79a7", "#f28e2b", "#76b7b2", "#b07aa1", "#9c755f",
+    "#ff9da7", "#a0cbe8", "#ffbe7d", "#86bcb6", "#d4a6c8",
+    "#d37295", "#fabfd2", "#b6992d",
 )  # fmt: skip
 
 FONT = "Segoe UI, Helvetica Neue, Helvetica, Arial, sans-serif"
@@ -92,7 +92,7 @@ def channel_color_scale(channel_ids: Sequence[str]) -> alt.Scale:
     --------
     >>> scale = channel_color_scale(["DIR", "DIST", "WEB"])
     >>> scale.domain, scale.range
-    (['DIR', 'DIST', 'WEB'], ['#4e79a7', '#f28e2b', '#e15759'])
+    (['DIR', 'DIST', 'WEB'], ['#4e79a7', '#f28e2b', '#76b7b2'])
     """
     ids = [str(c) for c in channel_ids]
     if not ids:

@@ -29,7 +29,14 @@ def test_a_channel_keeps_its_colour_whichever_channels_a_chart_shows():
     line = _line(pd.DataFrame({"channel_id": ["WEB"], "quarter": ["FY2026-Q1"], "revenue": [1.0]}))
     scales = [spec["encoding"]["color"]["scale"] for spec in (only_web, all_three, line)]
     assert all(s == scales[0] for s in scales)
-    assert dict(zip(scales[0]["domain"], scales[0]["range"], strict=True))["WEB"] == "#e15759"
+    web = charts.CHANNEL_PALETTE[CHANNELS.index("WEB")]  # its place in channels.csv order
+    assert dict(zip(scales[0]["domain"], scales[0]["range"], strict=True))["WEB"] == web
+
+
+def test_no_channel_colour_is_a_traffic_light_colour():
+    # a red or green channel next to red and green lights reads as a status
+    assert not set(charts.CHANNEL_PALETTE) & set(charts.LIGHT_COLOURS.values())
+    assert len(set(charts.CHANNEL_PALETTE)) == len(charts.CHANNEL_PALETTE)
 
 
 @pytest.mark.parametrize("build", [_bar, _line], ids=["bar_by_channel", "line_over_time"])
