@@ -304,6 +304,18 @@ class _Loader:
             ]
         if header is None:
             return False
+        known = {c.name: c for c in table.columns}
+        missing = [c.name for c in table.columns if c.in_file and c.name not in header]
+        below = (
+            _header_line(path, [c.name for c in table.columns if c.in_file]) if missing else None
+        )
+        if below:  # a title or notes above the table (spreadsheets and some exports write one)
+            self._problem(
+                path.name, "", 1, header[0] if header else "",
+                f"the column names are on line {below}, not line 1; delete the "
+                f"{below - 1} line{'s' if below > 2 else ''} above them",
+            )  # fmt: skip
+            return False
         other = [n for d, n in _OTHER_DELIMITERS.items() if len(header) == 1 and d in header[0]]
         if other:
             self._problem(
@@ -312,8 +324,6 @@ class _Loader:
                 "comma-separated CSV (a spreadsheet's 'CSV UTF-8 (comma delimited)')",
             )  # fmt: skip
             return False
-        known = {c.name: c for c in table.columns}
-        missing = [c.name for c in table.columns if c.in_file and c.name not in header]
         for name in missing:
             near = near_name(name, [h for h in header if h not in known])
             self._problem(
@@ -1206,6 +1216,26 @@ def _reader_error(kind: str, message: str, cells: int, columns: int) -> str:
     if kind == "UNQUOTED VALUE":
         return 'a quote opened in this line is not closed; write a quote inside text as two ("")'
     return f"{message.strip()}; fix this line of the file"
+
+
+def _header_line(path: Path, names: list[str], within: int = 10) -> int | None:
+    """The line (2 or later, within the first ``within``) of a CSV that holds all ``names``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_text("Sales export,,\\n,,\\norder_id,line_number,x\\n1,1,a\\n")
+    >>> _header_line(f, ["order_id", "line_number"]), _header_line(f, ["revenue"])
+    (3, None)
+    """
+    if path.suffix != ".csv":
+        return None
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+        for number, record in enumerate(itertools.islice(csv.reader(f), within), 1):
+            if number > 1 and set(names) <= {cell.strip() for cell in record}:
+                return number
+    return None
 
 
 def _record_cells(text: str) -> list[str]:

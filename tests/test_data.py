@@ -309,6 +309,18 @@ def test_a_file_separated_by_semicolons_or_tabs_is_named_once(tiny_copy, delimit
     assert _digest(tiny_copy) == before
 
 
+def test_a_title_line_above_the_header_is_named_once(tiny_copy):
+    sales = tiny_copy / "sales.csv"
+    sales.write_text("Sales lines FY2026\n" + sales.read_text())
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(tiny_copy)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.value) == ("sales.csv", 1, "Sales lines FY2026")
+    assert problem.message.startswith(
+        "the column names are on line 2, not line 1; delete the 1 line"
+    )
+
+
 def test_a_misspelt_header_name_is_named_with_what_to_rename(tiny_copy):
     sales = tiny_copy / "sales.csv"
     header, rest = sales.read_text().split("\n", 1)

@@ -107,6 +107,22 @@ def test_an_empty_row_between_rows_is_named_and_formatted_rows_after_the_data_ar
     assert rows == {("customers.xlsx", 4)}
 
 
+def test_a_title_above_the_table_is_named_once_with_the_rows_to_delete(copy):
+    def title(sheet):
+        sheet.insert_rows(1, amount=2)
+        sheet["A1"] = "Customer list, exported 2026-07-01"
+
+    _to_excel(copy / "customers.csv", title)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(copy)
+    mine = [p for p in info.value.problems if p.file == "customers.xlsx"]
+    assert [(p.line, p.value) for p in mine] == [(1, "Customer list, exported 2026-07-01")]
+    assert (
+        mine[0].message
+        == "the column names are on line 3, not line 1; delete the 2 lines above them"
+    )
+
+
 def test_a_file_that_is_not_a_workbook_is_named_with_what_to_do(copy):
     (copy / "customers.csv").rename(copy / "customers.xlsx")  # a CSV saved under the wrong name
     with pytest.raises(DataValidationError) as info:
