@@ -95,6 +95,21 @@ def test_problems_name_the_workbook_and_the_sheet_row(copy):
     }
 
 
+def test_money_is_read_to_excels_15_digits_so_binary_noise_is_not_a_third_decimal(copy):
+    def amounts(sheet):
+        sheet["I2"] = 0.1 + 0.2  # 0.30000000000000004 in the file: 0.30 as Excel shows it
+        sheet["J4"] = 82.3 * 0.15  # 12.345: a third decimal the loader must not round away
+
+    _to_excel(copy / "sales.csv", amounts)
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(copy)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.column, problem.line, problem.value) == (
+        "sales.xlsx", "cost_of_sales", 4, "12.345",
+    )  # fmt: skip
+    assert "more than 2 decimals" in problem.message
+
+
 def test_an_empty_row_between_rows_is_named_and_formatted_rows_after_the_data_are_not(copy):
     def gaps(sheet):
         sheet.insert_rows(4)  # an empty row 4 between data rows
