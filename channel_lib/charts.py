@@ -1497,7 +1497,12 @@ def indicator_model(frame: pd.DataFrame, *, channel_ids: Sequence[str], title: s
 
 # -- partner review (notebook 06) -------------------------------------------------------------------
 def partner_performance(
-    performance: pd.DataFrame, *, channel_ids: Sequence[str], channel_id: str, title: str
+    performance: pd.DataFrame,
+    *,
+    channel_ids: Sequence[str],
+    channel_id: str,
+    title: str,
+    currency: str = "currency",
 ) -> alt.LayerChart:
     """A partner's revenue by quarter (line in its channel's colour) with its target (ticks).
 
@@ -1511,6 +1516,8 @@ def partner_performance(
     channel_id : str
         The partner's channel.
     title : str
+    currency : str
+        For the axis title (``goals.yaml``'s currency, e.g. ``"USD"``).
 
     Returns
     -------
@@ -1535,8 +1542,8 @@ def partner_performance(
         ("revenue_vs_last_year:Q", "vs last year", "+.1%"),
     )  # fmt: skip
     base = alt.Chart(data, title=title).encode(x=_quarter_axis())
-    line = base.mark_line(point=True, color=colour).encode(
-        y=alt.Y("revenue:Q", title="Revenue (currency)", axis=alt.Axis(format=",.0f")),
+    line = base.mark_line(point=alt.OverlayMarkDef(color=colour), color=colour).encode(
+        y=alt.Y("revenue:Q", title=f"Revenue ({currency})", axis=alt.Axis(format=",.0f")),
         tooltip=tips,
     )
     target = base.transform_filter("isValid(datum.revenue_target)").mark_tick(
@@ -1582,14 +1589,14 @@ def partner_position_history(reports: pd.DataFrame, *, title: str) -> alt.VConca
     charts = []
     if not sow.empty:
         charts.append(
-            alt.Chart(sow).mark_line(point=True, color="#4e79a7").encode(
+            alt.Chart(sow).mark_line(point=alt.OverlayMarkDef(color="#4e79a7"), color="#4e79a7").encode(
                 x=x, y=alt.Y("share_of_wallet:Q", title="Share of wallet", axis=alt.Axis(format=".0%")),
                 tooltip=tips,
             ).properties(width=520, height=140)
         )  # fmt: skip
     if not rank.empty:
         charts.append(
-            alt.Chart(rank).mark_line(point=True, color="#e15759").encode(
+            alt.Chart(rank).mark_line(point=alt.OverlayMarkDef(color="#e15759"), color="#e15759").encode(
                 x=x, y=alt.Y("line_card_rank:Q", title="Line-card rank (1 = first)",
                              scale=alt.Scale(reverse=True, zero=False),
                              axis=alt.Axis(tickMinStep=1, format="d")),

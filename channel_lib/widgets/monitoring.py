@@ -987,6 +987,7 @@ class PartnerExplorer(Explorer):
         chart = charts.partner_performance(
             result.performance, channel_ids=self.wb.channel_ids, channel_id=str(p["channel_id"]),
             title=f"Revenue through {result.partner_id} by quarter, with its target",
+            currency=self.wb.dataset.goals.currency,
         )  # fmt: skip
         return [head, card, chart]
 
