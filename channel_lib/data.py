@@ -615,9 +615,10 @@ class _Loader:
             f"SELECT line, column_name, error_type, csv_line, error_message FROM rej_{table.name} ORDER BY line"
         ).fetchall()
         self.reject_lines[table.name] = sorted({r[0] for r in rows})
+        cells_of = {line: _record_cells(text) for line, _, _, text, _ in rows}  # as written
         self.rejected_rows[table.name] = {
-            line: dict(zip(header, (c.strip() for c in _record_cells(text)), strict=False))
-            for line, _, _, text, _ in rows
+            line: dict(zip(header, (c.strip() for c in cells), strict=False))
+            for line, cells in cells_of.items()
         }
         # the reader reports a line with extra or missing cells once per cell: once is enough
         per_line = ("TOO MANY COLUMNS", "MISSING COLUMNS")
@@ -625,9 +626,10 @@ class _Loader:
         for i, r in enumerate(rows):
             first.setdefault((r[0], r[2]), i)
         rows = [r for i, r in enumerate(rows) if r[2] not in per_line or first[(r[0], r[2])] == i]
+        failed: dict[int, set[str]] = {}  # line -> columns whose cast failed
         for line, column, kind, csv_line, message in rows:
+            cells = cells_of[line]
             if kind == "CAST" and column in header:
-                cells = _record_cells(csv_line)
                 index = header.index(column)
                 value = cells[index] if index < len(cells) else ""
                 self._bad_value(table, path.name, column, line, value)
@@ -637,14 +639,12 @@ class _Loader:
                     column or "",
                     line,
                     csv_line.strip("\r\n"),
-                    _reader_error(kind, message, len(_record_cells(csv_line)), len(header)),
+                    _reader_error(kind, message, len(cells), len(header)),
                 )
-        failed: dict[int, tuple[str, set[str]]] = {}  # line -> (its text, columns that failed)
-        for line, column, kind, csv_line, _ in rows:
             if kind == "CAST":
-                failed.setdefault(line, (csv_line, set()))[1].add(column)
-        for line, (csv_line, columns) in failed.items():
-            cells = _record_cells(csv_line)
+                failed.setdefault(line, set()).add(column)
+        for line, columns in failed.items():
+            cells = cells_of[line]
             for column, scale in (scales or {}).items():
                 index = header.index(column)
                 if column not in columns and index < len(cells):
