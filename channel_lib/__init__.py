@@ -7,6 +7,7 @@ DataFrames → chart builders → thin notebooks → papermill batch → self-co
 from .calendar import FiscalCalendar
 from .data import Dataset, load_dataset
 from .errors import ChannelLibError, DataValidationError, ParameterError, Problem
+from .workbook import open_workbook
 
 __version__ = "0.1.0"
 
@@ -18,4 +19,5 @@ __all__ = [
     "ParameterError",
     "Problem",
     "load_dataset",
+    "open_workbook",
 ]

@@ -17,10 +17,10 @@ Three jobs, all about keeping reports self-contained and safe:
 from __future__ import annotations
 
 import copy
+import hashlib
 import html as _html
 import json
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 _bundle_cache: dict[str, str] = {}
-_state = {"bundle_emitted": False}
+_state: dict[str, Any] = {"bundle_emitted": False, "charts": 0}
 
 
 # -- 1. offline Altair renderer ---------------------------------------------------------------------
@@ -141,8 +141,8 @@ def chart_html(spec: Mapping[str, Any], *, embed_options: Mapping[str, Any] | No
     >>> out.startswith('<div id="cw-chart-') and "</script>\\"" not in out
     True
     """
-    div_id = f"cw-chart-{uuid.uuid4().hex}"
     options = {"renderer": "svg", **dict(embed_options or {}), "actions": False}
+    div_id = _chart_id(spec, options)
     js = _CHART_JS % {
         "id": script_json(div_id),
         "spec": script_json(spec),
@@ -152,6 +152,24 @@ def chart_html(spec: Mapping[str, Any], *, embed_options: Mapping[str, Any] | No
         f'<div id="{div_id}" class="{CHART_CLASS}"></div>\n'
         f'<script type="text/javascript">\n{js}\n</script>'
     )
+
+
+def _chart_id(spec: Mapping[str, Any], options: Mapping[str, Any]) -> str:
+    """A chart container id that is the same on every run: the chart's number since
+    :func:`enable_offline_charts` and a digest of its spec, so two runs of a notebook write the
+    same HTML (a random id made every report differ from the last) and two equal charts on one
+    page still get distinct ids.
+
+    Examples
+    --------
+    >>> a, b = _chart_id({"mark": "bar"}, {}), _chart_id({"mark": "bar"}, {})
+    >>> a != b and a.startswith("cw-chart-") and a[-16:] == b[-16:]
+    True
+    """
+    _state["charts"] += 1
+    text = json.dumps([spec, options], sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return f"cw-chart-{_state['charts']}-{digest}"
 
 
 def _in_ipython_kernel() -> bool:
@@ -201,6 +219,7 @@ def enable_offline_charts() -> None:
     alt.renderers.register(RENDERER_NAME, offline_renderer)
     alt.renderers.enable(RENDERER_NAME)
     _state["bundle_emitted"] = False
+    _state["charts"] = 0
 
 
 # -- 2. escaping ----------------------------------------------------------------------------------
