@@ -8,7 +8,7 @@ the partner notebook ``notebooks/06_*`` when it exists, else the fixture partner
   notebook (each CLI a new Python process, each notebook a new kernel that loads and validates the
   dataset) — measured on ``--naive-count`` notebooks (default 10: it is slow) and compared per
   notebook;
-- **workbook**: :func:`channel_lib.reports.run_batch` with ``--count`` partner packs (default 100)
+- **workbook**: :func:`channel_lib.batch.run.run_batch` with ``--count`` partner packs (default 100)
   on the warm-kernel pool with ``--workers`` (default: all cores), wall time of the whole call
   (validation, preparation, pool start, index and manifest included);
 - **floor**: the same batch of a notebook that only reads the prepared data
@@ -56,7 +56,7 @@ def _notebook_folder(tmp: Path, source: Path, name: str) -> Path:
 
 
 def _batch(data: Path, quarter: str, partners: list[str], notebooks: Path, out: Path, workers: int):
-    from channel_lib.reports import run_batch
+    from channel_lib.batch.run import run_batch
 
     log = io.StringIO()
     t0 = time.perf_counter()
@@ -96,7 +96,7 @@ def run(
 ) -> dict:
     """Measure everything; return the figures (see the module docstring)."""
     from channel_lib import load_dataset
-    from channel_lib.reports import resolve_quarters, select_partners
+    from channel_lib.batch.run import resolve_quarters, select_partners
 
     data = ROOT / "data" / "sample"
     ds = load_dataset(data)

@@ -7,7 +7,7 @@ Python process so that neither inherits the other's memory or caches:
   (fiscal quarter labels computed in SQL from ``goals.yaml``; money read as DECIMAL so the sums are
   exact) — the floor a hand-written query reaches, with no validation;
 - **workbook**: :func:`channel_lib.load_dataset` (every check of the data contract) followed by
-  the quarterly core metrics of :mod:`channel_lib.metrics` (summary by channel, QoQ/YoY growth,
+  the quarterly core metrics of :mod:`channel_lib.data.cube` (summary by channel, QoQ/YoY growth,
   channel concentration, contribution);
 - **checked** (context, not the target's baseline): the plain query followed by the one contract
   check no hand-written pipeline can skip, written the usual way: order lines whose
@@ -132,7 +132,7 @@ def duplicate_lines(folder: Path) -> int:
 def workbook(folder: Path) -> tuple[list[tuple], float]:
     """``load_dataset`` + quarterly core metrics; returns the rows and the load time (s)."""
     from channel_lib import load_dataset
-    from channel_lib.metrics import concentration, contribution, growth, summarise
+    from channel_lib.data.cube import concentration, contribution, growth, summarise
 
     t0 = time.perf_counter()
     ds = load_dataset(folder)
@@ -178,7 +178,7 @@ def _child(kind: str, folder: Path) -> None:
             raise AssertionError(f"{folder}: the benchmark set has duplicate order lines")
         seconds, load = time.perf_counter() - t0, None
     else:
-        import channel_lib.metrics  # noqa: F401
+        import channel_lib.data.cube  # noqa: F401
 
         cpu0, t0 = _cpu(), time.perf_counter()
         rows, load = workbook(folder)

@@ -1,14 +1,14 @@
 """Widget benchmark: recompute + redraw time of every control of every explorer, on the sample.
 
-Every :class:`channel_lib.widgets.Explorer` subclass that ``channel_lib.widgets`` exports is
+Every :class:`channel_lib.interactive.explorers.Explorer` subclass that ``channel_lib.interactive.explorers`` exports is
 built on the sample (``data/sample``, latest complete quarter) by a small factory (the notebook's
 own call; a class without one is tried as ``cls(wb)`` and reported when that fails), shown once
 (its first refresh computes what it keeps: bases, fitted curves, signal candidates), and then
 each of its controls is moved over its range: a slider through ``--moves`` values evenly spread
 from its minimum to its maximum, a dropdown through its options (cycled up to ``--moves``).
-After each move the explorer's :meth:`~channel_lib.widgets.Explorer.refresh` is timed — the
+After each move the explorer's :meth:`~channel_lib.interactive.explorers.Explorer.refresh` is timed — the
 analysis call *and* the redraw: rendering its charts and tables into output records
-(:func:`channel_lib.widgets.core.output_records`), which is what the browser receives. The
+(:func:`channel_lib.interactive.explorers.core.output_records`), which is what the browser receives. The
 debouncer is bypassed (each move is one refresh), other controls stay at their defaults, and the
 control is set back to its default before the next one.
 
@@ -41,29 +41,32 @@ MOVES = 15
 
 # -- how each explorer is built on the sample (the notebook's call) -------------------------------
 def _targets(data: Path, plans: Path):
-    from channel_lib import targets, widgets
+    from channel_lib.analysis import targets
+    from channel_lib.interactive import explorers as widgets
 
     wb, settings = targets.open_target_setting(data, "latest", plans)
     return widgets.TargetExplorer(wb, settings)
 
 
 def _allocation(data: Path, plans: Path):
-    from channel_lib import widgets
-    from channel_lib.workbook import open_workbook
+    from channel_lib.data.workbook import open_workbook
+    from channel_lib.interactive import explorers as widgets
 
     return widgets.AllocationExplorer(open_workbook(data, "latest", plans))
 
 
 def _alignment(data: Path, plans: Path):
-    from channel_lib import alignment, widgets
+    from channel_lib.analysis import alignment
+    from channel_lib.interactive import explorers as widgets
 
     wb, settings = alignment.open_alignment(data, "latest")
     return widgets.AlignmentExplorer(wb, settings)
 
 
 def _signals(data: Path, plans: Path):
-    from channel_lib import signals, widgets
-    from channel_lib.workbook import open_workbook
+    from channel_lib.analysis import signals
+    from channel_lib.data.workbook import open_workbook
+    from channel_lib.interactive import explorers as widgets
 
     wb = open_workbook(data, "latest", plans)
     return widgets.SignalExplorer(wb, signals.resolve_thresholds(wb.dataset))
@@ -71,7 +74,7 @@ def _signals(data: Path, plans: Path):
 
 def _generic(cls: type) -> Callable[[Path, Path], Any]:
     def build(data: Path, plans: Path):
-        from channel_lib.workbook import open_workbook
+        from channel_lib.data.workbook import open_workbook
 
         return cls(open_workbook(data, "latest", plans))
 
@@ -89,7 +92,7 @@ FACTORIES: dict[str, Callable[[Path, Path], Any]] = {
 
 def explorer_classes() -> list[type]:
     """Every Explorer subclass the package exports, in ``__all__`` order."""
-    from channel_lib import widgets
+    from channel_lib.interactive import explorers as widgets
 
     return [
         obj
@@ -162,7 +165,7 @@ def run(*, moves: int = MOVES, data: Path = SAMPLE) -> dict:
     """Measure every exported explorer; return the report (also the JSON written)."""
     import platform
 
-    import channel_lib.charts  # noqa: F401  (the theme and the offline renderer, as in a notebook)
+    import channel_lib.presentation.charts  # noqa: F401  (the theme and the offline renderer, as in a notebook)
 
     report: dict[str, Any] = {
         "data": str(data.relative_to(ROOT) if data.is_relative_to(ROOT) else data),

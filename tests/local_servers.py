@@ -106,7 +106,7 @@ def run_jupyterlab(base: Path, notebook: Path, *, token: str) -> Iterator[Lab]:
     """JupyterLab on 127.0.0.1 with a token, serving a copy of ``notebook`` from ``base/root``.
 
     Lab's settings (no news toast) and workspaces live under ``base`` too, its log in
-    ``base/lab.log``; the kernels get :func:`channel_lib.workshop.kernel_env`, so the notebook's
+    ``base/lab.log``; the kernels get :func:`channel_lib.interactive.workshop.kernel_env`, so the notebook's
     paths resolve from the project root.
 
     Parameters
@@ -127,7 +127,7 @@ def run_jupyterlab(base: Path, notebook: Path, *, token: str) -> Iterator[Lab]:
     ServerDidNotStart
         When Lab does not listen within 60 s (with the end of its log).
     """
-    from channel_lib.workshop import kernel_env
+    from channel_lib.interactive.workshop import kernel_env
 
     root, settings = base / "root", base / "settings"
     root.mkdir()
@@ -195,7 +195,7 @@ def run_workshop(
         When no URL is printed within ``timeout`` seconds (with what it printed).
     """
     cli = Path(sys.executable).with_name("channel-workbook")
-    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "channel_lib.cli"]
+    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "channel_lib.cli.commands"]
     command += ["workshop", *(["--data", str(data)] if data is not None else []),
                 "--plans", str(plans), "--no-browser"]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -3,7 +3,7 @@
 Executing a notebook costs 5-10 s, so every executed notebook and HTML page is made once per test
 session and shared: the demo fixture notebook (``tests/fixtures/chart_demo.ipynb``) through
 ``run_notebook`` + ``export_html``, and every real ``notebooks/NN_*.ipynb`` through the batch
-(``channel_lib.reports``) on ``data/sample`` when it exists, else on ``tests/data/tiny``.
+(``channel_lib.batch.run``) on ``data/sample`` when it exists, else on ``tests/data/tiny``.
 A third batch runs the quarter overview and the fixture partner pack
 (``tests/fixtures/partner_pack.ipynb``) on a copy of ``tests/data/tiny`` whose partner, customer and
 channel names are hostile markup (:data:`HOSTILE_NAMES`), for the escaping and browser tests.
@@ -163,8 +163,8 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """HTML page of the executed demo notebook (charts, a table, markdown, hostile values)."""
 
     def build(folder: Path) -> None:
-        from channel_lib.html import export_html
-        from channel_lib.reports import run_notebook
+        from channel_lib.batch.run import run_notebook
+        from channel_lib.presentation.html import export_html
 
         ipynb = run_notebook(DEMO_NOTEBOOK, folder / "chart_demo.ipynb", {"quarter": "FY2026-Q3"})
         export_html(ipynb, folder / "chart_demo.html", title="Chart demo")
@@ -182,7 +182,7 @@ def batch_reports(tmp_path_factory: pytest.TempPathFactory) -> Batch:
         import io
         from contextlib import redirect_stderr
 
-        from channel_lib.reports import run_batch
+        from channel_lib.batch.run import run_batch
 
         log = io.StringIO()
         with redirect_stderr(log):
@@ -228,7 +228,7 @@ def hostile_batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
         import io
         from contextlib import redirect_stderr
 
-        from channel_lib.reports import run_batch
+        from channel_lib.batch.run import run_batch
 
         data = write_hostile_dataset(folder / "hostile_data")
         notebooks = folder / "notebooks"
@@ -277,7 +277,7 @@ def report_page(demo_report: Path, batch_reports: Batch, request) -> Callable[[s
 def bad_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A deliberately broken report: CDN script and link, a chart that fails, an empty chart, a
     chart without tooltips, a console error and a stderr output."""
-    from channel_lib.html import chart_html, vega_bundle_html
+    from channel_lib.presentation.html import chart_html, vega_bundle_html
 
     values = [{"c": "A", "v": 3}, {"c": "B", "v": 5}]
     charts = "\n".join(

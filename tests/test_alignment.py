@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channel_lib import alignment
-from channel_lib.errors import ParameterError
-from channel_lib.goals import ChannelRole, YearGoals
+from channel_lib.analysis import alignment
+from channel_lib.core.errors import ParameterError
+from channel_lib.data.goals import ChannelRole, YearGoals
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -389,8 +389,8 @@ def extra_reports(tmp_path_factory) -> dict[str, Path]:
     from report_fixtures import _shared_folder
 
     def build(folder: Path) -> None:
-        from channel_lib.html import export_html
-        from channel_lib.reports import run_notebook
+        from channel_lib.batch.run import run_notebook
+        from channel_lib.presentation.html import export_html
 
         for name, params in EXTRA_RUNS.items():
             ipynb = run_notebook(

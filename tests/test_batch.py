@@ -21,8 +21,9 @@ import pytest
 from nbformat.v4 import new_code_cell
 from report_fixtures import PARTNER_NOTEBOOK, write_notebook
 
-from channel_lib import batch, reports
-from channel_lib.prepared import PREPARED_ENV, prepare_dataset
+from channel_lib.batch import executors as batch
+from channel_lib.batch import run as reports
+from channel_lib.data.prepared import PREPARED_ENV, prepare_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"
@@ -153,7 +154,7 @@ def _complete_entries(manifest_path: Path) -> list[dict]:
 def test_sigkill_mid_batch_then_resume_gives_a_complete_correct_set(slow_notebooks, tmp_path):
     out = tmp_path / "reports"
     quarters = "FY2026-Q2..FY2026-Q3"
-    cmd = [sys.executable, "-m", "channel_lib.cli", "report", "--data", str(TINY),
+    cmd = [sys.executable, "-m", "channel_lib.cli.commands", "report", "--data", str(TINY),
            "--quarter", quarters, "--out", str(out), "--plans", str(tmp_path / "plans"),
            "--notebooks-dir", str(slow_notebooks), "--workers", "2"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

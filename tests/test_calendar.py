@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from channel_lib import FiscalCalendar, ParameterError
-from channel_lib.workbook import open_workbook
+from channel_lib.data.workbook import open_workbook
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from channel_lib import charts
-from channel_lib.errors import ParameterError
+from channel_lib.core.errors import ParameterError
+from channel_lib.presentation import charts
 
 CHANNELS = ["DIR", "DIST", "WEB"]
 

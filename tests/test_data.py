@@ -401,7 +401,7 @@ def test_validate_command_prints_problems_without_traceback(tiny_copy):
     for corrupt in CORRUPTIONS:
         corrupt(tiny_copy)
     run = subprocess.run(
-        [sys.executable, "-m", "channel_lib.cli", "validate", str(tiny_copy)],
+        [sys.executable, "-m", "channel_lib.cli.commands", "validate", str(tiny_copy)],
         capture_output=True,
         text=True,
     )
@@ -412,7 +412,7 @@ def test_validate_command_prints_problems_without_traceback(tiny_copy):
 
 def test_validate_command_accepts_the_tiny_dataset(tiny_dir):
     run = subprocess.run(
-        [sys.executable, "-m", "channel_lib.cli", "validate", str(tiny_dir)],
+        [sys.executable, "-m", "channel_lib.cli.commands", "validate", str(tiny_dir)],
         capture_output=True,
         text=True,
     )
@@ -425,7 +425,7 @@ def test_validate_json_lists_every_problem_for_a_pipeline_to_read(tiny_copy, tin
 
     def validate(folder: Path) -> tuple[int, dict]:
         run = subprocess.run(
-            [sys.executable, "-m", "channel_lib.cli", "validate", "--json", str(folder)],
+            [sys.executable, "-m", "channel_lib.cli.commands", "validate", "--json", str(folder)],
             capture_output=True, text=True,
         )  # fmt: skip
         return run.returncode, json.loads(run.stdout)

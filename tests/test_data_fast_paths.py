@@ -10,7 +10,7 @@ import pytest
 from report_fixtures import assert_same_tables
 
 from channel_lib import DataValidationError, load_dataset
-from channel_lib.data import _cast_cannot_fail
+from channel_lib.data.loader import _cast_cannot_fail
 
 SALES_TYPES = (
     "order_id VARCHAR, line_number BIGINT, order_date DATE, channel_id VARCHAR, partner_id VARCHAR, "
@@ -86,7 +86,7 @@ def test_only_lossless_casts_skip_the_value_check(source, target, safe):
 
 
 def _loader_with_sales(tmp_path, select: str):
-    from channel_lib.data import _Loader
+    from channel_lib.data.loader import _Loader
 
     loader = _Loader(tmp_path)
     loader.con.execute(f"CREATE TABLE sales AS {select}")
@@ -113,7 +113,7 @@ def _loader_with_sales(tmp_path, select: str):
          "repeat-across-the-cut"],
 )  # fmt: skip
 def test_key_order_proves_uniqueness_only_when_sorted(tmp_path, select, in_order):
-    from channel_lib.contract import TABLES
+    from channel_lib.data.contract import TABLES
 
     loader = _loader_with_sales(tmp_path, select)
     assert loader._key_in_order(TABLES["sales"]) is in_order
@@ -218,7 +218,7 @@ def test_parquet_problem_in_a_later_row_group_has_its_file_row_number(tiny_copy)
     ],
 )
 def test_only_a_prefix_that_no_marker_can_start_with_proves_a_column_clean(low, high, clean):
-    from channel_lib.data import _prefix_rules_out_markers
+    from channel_lib.data.loader import _prefix_rules_out_markers
 
     assert _prefix_rules_out_markers(low, high) is clean
 
@@ -228,7 +228,7 @@ def test_sorted_key_with_a_marker_in_the_first_line_is_still_caught(
     tiny_copy, monkeypatch, min_rows
 ):
     if min_rows is not None:  # check the key order of the 29-line table, as of a large one
-        monkeypatch.setattr("channel_lib.data._MIN_RANGE_ROWS", min_rows)
+        monkeypatch.setattr("channel_lib.data.loader._MIN_RANGE_ROWS", min_rows)
     path = tiny_copy / "sales.csv"
     header, *lines = path.read_text().splitlines()
     # 'NA' sorts before 'O1001': the file stays sorted, so only the first and last keys are read
@@ -239,8 +239,8 @@ def test_sorted_key_with_a_marker_in_the_first_line_is_still_caught(
 
 
 def test_key_order_check_reads_a_parquet_view_in_file_order(tmp_path):
-    from channel_lib.contract import TABLES
-    from channel_lib.data import _Loader
+    from channel_lib.data.contract import TABLES
+    from channel_lib.data.loader import _Loader
 
     path = tmp_path / "keys.parquet"
     for i, (repeat, in_order) in enumerate([(None, True), (250_001, False), (2, False)]):
@@ -260,7 +260,7 @@ def test_key_order_check_reads_a_parquet_view_in_file_order(tmp_path):
 
 
 def test_dataset_of_parquet_files_only_gives_the_same_tables_and_metrics(tiny_copy, tiny):
-    from channel_lib.metrics import attainment, summarise
+    from channel_lib.data.cube import attainment, summarise
 
     for path in tiny_copy.glob("*.csv"):  # text columns as Parquet strings: every cast is checked
         duckdb.execute(
@@ -291,12 +291,12 @@ def test_parquet_view_still_reads_its_file_after_a_change_of_working_directory(
 def test_order_check_of_a_sorted_table_proves_its_first_key_column_free_of_markers(
     tiny_copy, monkeypatch
 ):
-    from channel_lib import data
+    from channel_lib.data import loader as data
 
     monkeypatch.setattr(data, "_MIN_RANGE_ROWS", 1)
     loader = data._Loader(tiny_copy)
     loader.con.execute(f"CREATE TABLE sales AS SELECT * FROM read_csv('{tiny_copy / 'sales.csv'}')")
-    from channel_lib.contract import TABLES
+    from channel_lib.data.contract import TABLES
 
     assert loader._key_in_order(TABLES["sales"]) is True
     assert loader._sorted_clean(TABLES["sales"]) == ["order_id"]  # 'O1001' .. 'O1026'
@@ -349,7 +349,7 @@ def test_checks_read_from_the_sales_summary_still_name_the_line(
 def test_statistics_prove_a_check_only_from_every_row_group(kind, source, groups, proven):
     from pathlib import Path
 
-    from channel_lib.data import _ParquetView, _stats_prove
+    from channel_lib.data.loader import _ParquetView, _stats_prove
 
     view = _ParquetView("t", Path("t.parquet"), {"c": '"c"'}, {"c": source}, {"c": groups})
     assert _stats_prove(view, "c", kind, *([1] if kind == "minimum" else [])) is proven

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import Workbook
 
 from channel_lib import DataValidationError, load_dataset
-from channel_lib.excel import sheet_to_csv
+from channel_lib.data.excel import sheet_to_csv
 
 TINY = Path(__file__).parent / "data" / "tiny"
 

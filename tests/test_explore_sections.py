@@ -27,10 +27,12 @@ import pandas as pd
 import pytest
 from report_fixtures import NOTEBOOKS
 
-from channel_lib import alignment, metrics, partner_review, scorecard, signals, trends, widgets
-from channel_lib.errors import ParameterError
-from channel_lib.widgets.core import ALL, mimebundle
-from channel_lib.workbook import Workbook, open_workbook
+from channel_lib.analysis import alignment, partner_review, scorecard, signals, trends
+from channel_lib.core.errors import ParameterError
+from channel_lib.data import cube as metrics
+from channel_lib.data.workbook import Workbook, open_workbook
+from channel_lib.interactive import explorers as widgets
+from channel_lib.interactive.explorers.core import ALL, mimebundle
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"
@@ -427,7 +429,7 @@ def test_the_batch_runner_is_what_keeps_widgets_out(tmp_path):
     """The same notebook shows a live widget in a plain kernel and the defaults under the runner."""
     from nbclient import NotebookClient
 
-    from channel_lib.reports import run_notebook
+    from channel_lib.batch.run import run_notebook
 
     env = {k: v for k, v in os.environ.items() if k != widgets.BATCH_ENV}
     live = nbformat.read(DEMO, as_version=4)

@@ -20,8 +20,8 @@ from local_servers import free_port, open_offline, wait_for_port
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from report_fixtures import REPORT_NAMES
 
-from channel_lib import html
-from channel_lib.errors import ParameterError
+from channel_lib.core.errors import ParameterError
+from channel_lib.presentation import html
 
 HOSTILE = "<script>alert(1)</script>"
 CDN_HOSTS = ("unpkg", "jsdelivr", "cdnjs", "esm.sh", "googleapis", "requirejs.org", "mathjax.org")
@@ -314,7 +314,7 @@ def test_every_real_notebook_runs_in_the_batch(batch_reports):
 def voila_demo_url(tmp_path):
     import subprocess
 
-    from channel_lib.workshop import voila_command
+    from channel_lib.interactive.workshop import voila_command
 
     nb = nbformat.read(Path(__file__).parent / "fixtures" / "chart_demo.ipynb", as_version=4)
     tiny = Path(__file__).parent / "data" / "tiny"

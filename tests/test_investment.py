@@ -22,9 +22,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channel_lib import investment as inv
-from channel_lib.errors import ParameterError
-from channel_lib.workbook import open_workbook
+from channel_lib.analysis import investment as inv
+from channel_lib.core.errors import ParameterError
+from channel_lib.data.workbook import open_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -562,8 +562,8 @@ def test_default_report_names_the_confounded_channel_and_explains_the_model(batc
 @pytest.fixture(scope="module")
 def other_report(tmp_path_factory):
     """One extra papermill run: another budget, limits, scenarios and objective."""
-    from channel_lib.html import export_html
-    from channel_lib.reports import run_notebook
+    from channel_lib.batch.run import run_notebook
+    from channel_lib.presentation.html import export_html
 
     out = tmp_path_factory.mktemp("nb03")
     params = {

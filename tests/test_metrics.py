@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channel_lib import DataValidationError, load_dataset
-from channel_lib.metrics import (
+from channel_lib.data.cube import (
     MissingDataError,
     attainment,
     concentration,

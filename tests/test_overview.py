@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from channel_lib import overview
-from channel_lib.workbook import open_workbook
+from channel_lib.analysis import overview
+from channel_lib.data.workbook import open_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"

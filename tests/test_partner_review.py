@@ -3,7 +3,7 @@
 Reference values come from the sample's ground truth (``data/sample/ground_truth.csv``): no partner
 id or figure is written into these tests. The notebook itself runs three times in one module
 fixture (two consecutive quarters for one partner, and the new partner); every other partner is
-exercised through :func:`channel_lib.partner_review.partner_pack`, which the notebook calls.
+exercised through :func:`channel_lib.analysis.partner_review.partner_pack`, which the notebook calls.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from channel_lib import actions as act
-from channel_lib import charts
-from channel_lib import partner_review as pr
-from channel_lib.cli import main
-from channel_lib.workbook import open_workbook
+from channel_lib.analysis import partner_review as pr
+from channel_lib.cli.commands import main
+from channel_lib.data.workbook import open_workbook
+from channel_lib.plans import actions as act
+from channel_lib.presentation import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -338,7 +338,7 @@ def test_killing_the_process_mid_write_leaves_the_previous_log_complete(tmp_path
     before = path.read_bytes()
     script = textwrap.dedent(f"""
         import sys, time
-        from channel_lib import actions
+        from channel_lib.plans import actions
         def pause(tmp):
             print("written", tmp, flush=True)
             time.sleep(60)
@@ -395,8 +395,8 @@ def test_the_log_file_is_plain_csv_with_the_design_columns_first(tmp_path):
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """06 for one partner in two consecutive quarters (the cycle), and for the new partner."""
-    from channel_lib.html import export_html
-    from channel_lib.reports import run_notebook
+    from channel_lib.batch.run import run_notebook
+    from channel_lib.presentation.html import export_html
 
     folder = tmp_path_factory.mktemp("nb06")
     plans = folder / "plans"
@@ -435,7 +435,7 @@ def test_notebook_runs_the_cycle_and_renders_offline(executed, request):
 
 @pytest.mark.notebook
 def test_notebook_papermill_help_lists_the_partner_parameters():
-    from channel_lib.reports import notebook_parameters
+    from channel_lib.batch.run import notebook_parameters
 
     declared = notebook_parameters(NOTEBOOK)
     assert {"data_dir", "quarter", "plans_dir", "partner_id", "accept", "reject"} <= set(declared)
@@ -462,7 +462,7 @@ def test_review_of_every_open_action_closes_cleared_ones_without_their_packs(tmp
 def test_concurrent_appends_lose_no_row(tmp_path):
     script = textwrap.dedent(f"""
         import sys
-        from channel_lib import actions
+        from channel_lib.plans import actions
         base = {_row("x")!r}
         for i in range(15):
             actions.append_rows({str(tmp_path)!r}, [{{**base, "action_id": f"{{sys.argv[1]}}-{{i}}"}}])

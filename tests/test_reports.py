@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from report_fixtures import assert_same_tables, write_notebook
 
-from channel_lib import reports
-from channel_lib.cli import main
-from channel_lib.errors import ParameterError
+from channel_lib.batch import run as reports
+from channel_lib.cli.commands import main
+from channel_lib.core.errors import ParameterError
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny"
 QUARTER = "FY2026-Q3"
@@ -158,7 +158,7 @@ def test_unknown_partner_id_is_a_parameter_error_that_names_it(tiny):
 
 
 def test_flagged_partners_come_from_the_signals_module(tiny):
-    from channel_lib import signals
+    from channel_lib.analysis import signals
 
     for quarter in ("FY2026-Q2", "FY2026-Q4"):
         assert reports.select_partners(tiny, quarter, "flagged") == signals.flagged_partners(
@@ -167,7 +167,8 @@ def test_flagged_partners_come_from_the_signals_module(tiny):
 
 
 def test_flagged_also_selects_partners_with_an_action_open_from_the_quarter_before(tiny, tmp_path):
-    from channel_lib import actions, signals
+    from channel_lib.analysis import signals
+    from channel_lib.plans import actions
 
     flagged = signals.flagged_partners(tiny, "FY2026-Q4")
     quiet = next(p for p in ("P4", "P3", "P2", "P1") if p not in flagged)
@@ -231,7 +232,7 @@ def test_bad_data_is_rejected_before_any_notebook_runs(tiny_copy, notebooks, tmp
 
 
 def test_prepared_dataset_equals_the_validated_one(tiny, tmp_path):
-    from channel_lib.prepared import load_prepared, prepare_dataset
+    from channel_lib.data.prepared import load_prepared, prepare_dataset
 
     folder = prepare_dataset(tiny, tmp_path / "prepared")
     assert prepare_dataset(tiny, tmp_path / "prepared") == folder  # reused, keyed by checksums
@@ -240,8 +241,8 @@ def test_prepared_dataset_equals_the_validated_one(tiny, tmp_path):
     for name in tiny.files:
         pd_a, pd_b = tiny.table(name), ds.table(name)
         assert pd_a.dtypes.equals(pd_b.dtypes) and pd_a.equals(pd_b), name
-    from channel_lib import metrics
-    from channel_lib.data import load_dataset
+    from channel_lib.data import cube as metrics
+    from channel_lib.data.loader import load_dataset
 
     fresh = load_dataset(TINY)
     assert "customer" in metrics._cache(ds)  # the cube comes prepared
@@ -252,8 +253,8 @@ def test_prepared_dataset_equals_the_validated_one(tiny, tmp_path):
 
 
 def test_prepared_dataset_is_ignored_for_another_or_changed_folder(tiny, tiny_copy, tmp_path):
-    from channel_lib.data import load_dataset
-    from channel_lib.prepared import load_prepared, prepare_dataset
+    from channel_lib.data.loader import load_dataset
+    from channel_lib.data.prepared import load_prepared, prepare_dataset
 
     ds = load_dataset(tiny_copy)
     folder = prepare_dataset(ds, tmp_path / "prepared")
@@ -264,24 +265,24 @@ def test_prepared_dataset_is_ignored_for_another_or_changed_folder(tiny, tiny_co
 
 
 def test_prepared_cache_never_goes_into_the_dataset_folder(tiny):
-    from channel_lib.errors import ChannelLibError
-    from channel_lib.prepared import prepare_dataset
+    from channel_lib.core.errors import ChannelLibError
+    from channel_lib.data.prepared import prepare_dataset
 
     with pytest.raises(ChannelLibError, match="read only"):
         prepare_dataset(tiny, TINY / ".prepared")
 
 
 def test_open_workbook_reads_the_prepared_data_when_the_batch_names_it(tiny, tmp_path, monkeypatch):
-    import channel_lib.data
-    from channel_lib.prepared import PREPARED_ENV, prepare_dataset
-    from channel_lib.workbook import open_workbook
+    import channel_lib.data.loader
+    from channel_lib.data.prepared import PREPARED_ENV, prepare_dataset
+    from channel_lib.data.workbook import open_workbook
 
     monkeypatch.setenv(PREPARED_ENV, str(prepare_dataset(tiny, tmp_path / "prepared")))
 
     def no_validation(folder):
         raise AssertionError("validated again")
 
-    monkeypatch.setattr(channel_lib.data, "load_dataset", no_validation)
+    monkeypatch.setattr(channel_lib.data.loader, "load_dataset", no_validation)
     wb = open_workbook(TINY, QUARTER, tmp_path / "plans")
     assert wb.quarter == QUARTER and wb.dataset.checksums == tiny.checksums
 
@@ -289,7 +290,7 @@ def test_open_workbook_reads_the_prepared_data_when_the_batch_names_it(tiny, tmp
 def test_prepared_tables_are_views_over_the_cache_with_the_validated_types(
     tiny, tmp_path, monkeypatch
 ):
-    from channel_lib.prepared import load_prepared, prepare_dataset
+    from channel_lib.data.prepared import load_prepared, prepare_dataset
 
     folder = prepare_dataset(tiny, tmp_path / "prepared")
     monkeypatch.chdir(tmp_path)

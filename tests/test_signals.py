@@ -17,9 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from channel_lib import charts, load_dataset, scorecard, signals
-from channel_lib.data import Dataset
-from channel_lib.errors import ParameterError
+from channel_lib import load_dataset
+from channel_lib.analysis import scorecard, signals
+from channel_lib.core.errors import ParameterError
+from channel_lib.data.loader import Dataset
+from channel_lib.presentation import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -250,7 +252,7 @@ def test_flagged_partners_are_the_partners_of_material_signals(sample: Case):
     for signal in ("partner_total_sales_change", "our_sales_change", "line_card_change",
                    "key_talent_loss", "service_metrics"):  # fmt: skip
         assert sample.expected(signal) <= set(flagged), signal
-    from channel_lib.reports import select_partners
+    from channel_lib.batch.run import select_partners
 
     assert set(select_partners(ds, q, "flagged")) == set(flagged)
 
@@ -404,7 +406,7 @@ def test_traffic_light_follows_the_tolerance(tiny):
 
 
 def test_channel_scorecard_equals_the_core_metrics(sample: Case):
-    from channel_lib import metrics
+    from channel_lib.data import cube as metrics
 
     ds, q = sample.ds, sample.quarter
     card = scorecard.scorecard(ds, q).set_index("channel_id")
@@ -485,8 +487,8 @@ def test_report_lists_the_planted_signals_and_the_stopped_partner(batch_reports,
 
 
 def test_notebook_runs_for_an_older_quarter(tmp_path):
-    from channel_lib.html import export_html
-    from channel_lib.reports import run_notebook
+    from channel_lib.batch.run import run_notebook
+    from channel_lib.presentation.html import export_html
 
     out = run_notebook(
         ROOT / "notebooks" / "05_performance_signals.ipynb", tmp_path / "05.ipynb",

@@ -17,8 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channel_lib import metrics, targets
-from channel_lib.errors import ParameterError
+from channel_lib.analysis import targets
+from channel_lib.core.errors import ParameterError
+from channel_lib.data import cube as metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -431,8 +432,8 @@ def extra_reports(tmp_path_factory, batch_reports) -> dict[str, Path]:
     from report_fixtures import _shared_folder
 
     def build(folder: Path) -> None:
-        from channel_lib.html import export_html
-        from channel_lib.reports import run_notebook
+        from channel_lib.batch.run import run_notebook
+        from channel_lib.presentation.html import export_html
 
         shutil.copytree(batch_reports.folder / "plans", folder / "plans-again")
         plans = {
@@ -492,7 +493,7 @@ def test_extra_report_draws_offline_with_tooltips(browser, extra_reports):
 
 
 def test_chart_builders_use_channel_colours_and_tooltips(sample_plan):
-    from channel_lib import charts
+    from channel_lib.presentation import charts
 
     _, plan = sample_plan
     ids = ["DIR", "DIST", "RES", "ONL", "MSP"]

@@ -1,4 +1,4 @@
-"""Revenue vs profit trends (notebook 04, ``channel_lib.trends``).
+"""Revenue vs profit trends (notebook 04, ``channel_lib.analysis.trends``).
 
 Specification:
 
@@ -30,9 +30,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channel_lib import trends
-from channel_lib.errors import ParameterError
-from channel_lib.workbook import open_workbook
+from channel_lib.analysis import trends
+from channel_lib.core.errors import ParameterError
+from channel_lib.data.workbook import open_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -312,7 +312,7 @@ def _degenerate_monthly() -> pd.DataFrame:
 
 def test_degenerate_series_get_notes_not_errors():
     frame = _degenerate_monthly()
-    from channel_lib.calendar import FiscalCalendar
+    from channel_lib.core.calendar import FiscalCalendar
 
     dec = trends.decompose(
         frame, measures=("revenue", "gross_margin"), levels=("channel",), n_boot=5
@@ -373,8 +373,8 @@ def test_default_report_names_the_eroding_channel_and_its_start(batch_reports):
 def degenerate_report(seed_dirs, tmp_path_factory) -> Path:
     """One extra papermill run with non-default parameters on a dataset without channel_costs,
     with a channel of two quarters (new) and a constant channel."""
-    from channel_lib.html import export_html
-    from channel_lib.reports import run_notebook
+    from channel_lib.batch.run import run_notebook
+    from channel_lib.presentation.html import export_html
 
     base = tmp_path_factory.mktemp("trend-degenerate")
     data = base / "data"

@@ -24,9 +24,11 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from channel_lib import html, investment, targets, widgets
-from channel_lib.errors import ParameterError
-from channel_lib.widgets import core
+from channel_lib.analysis import investment, targets
+from channel_lib.core.errors import ParameterError
+from channel_lib.interactive import explorers as widgets
+from channel_lib.interactive.explorers import core
+from channel_lib.presentation import html
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -336,7 +338,7 @@ def test_two_explorers_on_one_page_send_the_chart_bundle_once(
 ):
     import IPython.display
 
-    from channel_lib import html
+    from channel_lib.presentation import html
 
     sent = []
     monkeypatch.setattr(core, "batch_mode", lambda: False)
@@ -695,7 +697,7 @@ def test_allocation_save_writes_investment_csv_summing_to_the_budget(
 
 
 def test_an_explorer_without_curves_says_so(tiny_dir, tmp_path):
-    from channel_lib.workbook import open_workbook
+    from channel_lib.data.workbook import open_workbook
 
     wb = open_workbook(tiny_dir, "FY2025-Q4", tmp_path)
     explorer = widgets.AllocationExplorer(wb, wait=NO_TIMER)

@@ -30,8 +30,8 @@ import pytest
 from local_servers import Browsed, Workshop, open_offline, run_jupyterlab, run_workshop
 from report_fixtures import ROOT, TINY, batch_data_dir
 
-from channel_lib import workshop
-from channel_lib.cli import build_parser
+from channel_lib.cli.commands import build_parser
+from channel_lib.interactive import workshop
 
 
 # -- the command's checks (no server) --------------------------------------------------------------
@@ -89,7 +89,7 @@ def test_a_plans_folder_inside_the_dataset_is_refused_before_voila_starts(tmp_pa
 
 @pytest.mark.notebook
 def test_batch_run_renders_a_static_summary_of_every_screen_and_no_widget(tmp_path):
-    from channel_lib.reports import run_notebook
+    from channel_lib.batch.run import run_notebook
 
     out = run_notebook(
         ROOT / "notebooks" / "workshop.ipynb", tmp_path / "workshop.ipynb",
@@ -116,8 +116,8 @@ def _find(widget, cls: str) -> list:
 @pytest.fixture
 def live(monkeypatch):
     """Explorers show live widgets, as in Voilà (a test process has no kernel: batch otherwise)."""
-    from channel_lib import html
-    from channel_lib.widgets import core
+    from channel_lib.interactive.explorers import core
+    from channel_lib.presentation import html
 
     monkeypatch.setattr(core, "batch_mode", lambda: False)
     # process-wide state restored after the test: the theme, and the "bundle sent" flag
@@ -171,8 +171,8 @@ def test_save_targets_writes_the_plans_folder_and_says_which_file(live, tmp_path
 
 
 def test_action_picker_appends_only_the_checked_suggestions_to_the_log(tmp_path):
-    from channel_lib import actions
-    from channel_lib.workbook import open_workbook
+    from channel_lib.data.workbook import open_workbook
+    from channel_lib.plans import actions
 
     wb = open_workbook(TINY, "FY2026-Q3", tmp_path / "plans")
     picker = workshop.ActionPicker(wb, partners=["P1", "P2"])
@@ -347,8 +347,8 @@ def test_budget_slider_moves_the_allocation_table_and_chart_and_the_split_still_
 def test_target_weight_moves_the_targets_which_still_sum_to_the_objective_and_save(
     app, workshop_server
 ):
-    from channel_lib.targets import target_settings
-    from channel_lib.workbook import open_workbook
+    from channel_lib.analysis.targets import target_settings
+    from channel_lib.data.workbook import open_workbook
 
     wb = open_workbook(batch_data_dir(), "latest", workshop_server.plans)
     objective = target_settings(wb).revenue_objective_cents / 100  # the reference, from Python
@@ -381,7 +381,7 @@ def test_target_weight_moves_the_targets_which_still_sum_to_the_objective_and_sa
 @pytest.mark.browser
 @pytest.mark.notebook
 def test_accepted_actions_are_appended_to_the_action_log(app, workshop_server):
-    from channel_lib import actions
+    from channel_lib.plans import actions
 
     screen = _go(app.page, "actions")
     boxes = screen.locator(".cw-accept input[type=checkbox]")

@@ -16,6 +16,10 @@ legitimately changes from run to run:
 - what a process or a temporary file is called: the manifest's ``worker`` (host:pid), papermill's
   ``output_path`` (a temporary name), the cache key of the prepared data (``.prepared/<hash>``,
   a digest of the metrics code);
+- the traceback of an error a notebook stopped on (the library's file paths and line numbers
+  move with the code; the error's name and message are still compared);
+- the order of the action log's rows (``actions.csv`` is appended by the partner packs as each
+  finishes, so two parallel workers may append in either order): its rows are compared sorted;
 - the random ids papermill gives the cells it adds (the injected parameters, an error banner):
   a cell id that is not one of the committed notebooks' ids; pandas Styler's table id (``T_1a2b3``).
 
@@ -59,6 +63,7 @@ _NAME_KEYS = re.compile(r'("(?:worker|output_path)": )"[^"]*"')
 _PREPARED_KEY = re.compile(r"\.prepared/[0-9a-f]+")
 _CELL_ID_JSON = re.compile(r'("id": ")([0-9a-f]{8}(?:-[0-9a-f]{4}){0,4}[0-9a-f]*)(")')
 _CELL_ID_HTML = re.compile(r'(id="cell-id=)([^"]+)(")')
+_HTML_TRACEBACK = re.compile(r"(<pre>\n)([^<]*<span[^>]*>-{20,}</span>\n.*?)(</pre>)", re.DOTALL)
 _STYLER_ID = re.compile(r"T_[0-9a-f]{5}")
 _SECONDS = re.compile(r"\b\d+(?:\.\d+)? s\b")
 
@@ -104,14 +109,36 @@ def take(label: str) -> Path:
     return dest
 
 
+def _without_tracebacks(text: str) -> str:
+    notebook = json.loads(text)
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = ["MASKED"]
+    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False)
+
+
+def _html_traceback(match: re.Match[str]) -> str:
+    body = match.group(2)
+    if "Traceback (most recent call last)" not in body:
+        return match.group(0)
+    last = [line for line in body.splitlines() if line.strip()][-1]  # "ParameterError: ..."
+    return match.group(1) + "TRACEBACK MASKED\n" + last + "\n" + match.group(3)
+
+
 def masked(path: Path) -> str | bytes:
     """The file's content with the run-to-run variations masked (see the module docstring)."""
     data = path.read_bytes()
     if path.suffix not in {".html", ".ipynb", ".json", ".csv", ".md", ".txt", ".yaml", ".log"}:
         return data
     text = data.decode("utf-8")
+    if path.suffix == ".ipynb":
+        text = _without_tracebacks(text)
     text = _TIMESTAMP.sub("TIMESTAMP", text)
     text = _PREPARED_KEY.sub(".prepared/MASKED", text)
+    if path.name == "actions.csv":
+        header, *rows = text.splitlines()
+        text = "\n".join([header, *sorted(rows)])
     if path.suffix in {".json", ".ipynb"}:
         text = _DURATION_KEYS.sub(r"\1MASKED", text)
         text = _NAME_KEYS.sub(r"\1MASKED", text)
@@ -119,6 +146,7 @@ def masked(path: Path) -> str | bytes:
         text = _CELL_ID_JSON.sub(_mask_unknown_id, text)
     if path.suffix == ".html":
         text = _CELL_ID_HTML.sub(_mask_unknown_id, text)
+        text = _HTML_TRACEBACK.sub(_html_traceback, text)
     if path.suffix in {".html", ".ipynb"}:
         text = _STYLER_ID.sub("T_MASKED", text)
     if path.name == "index.html" or path.suffix == ".log":

@@ -36,10 +36,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..errors import ParameterError
-from .plan import CHANNELS, Plan, build_plan
-from .sales import Products, SalesLines, make_products, make_sales
-from .tables import (
+from channel_lib.core.errors import ParameterError
+from channel_lib.sample.plan import CHANNELS, Plan, build_plan
+from channel_lib.sample.sales import Products, SalesLines, make_products, make_sales
+from channel_lib.sample.tables import (
     channel_costs_table,
     channels_table,
     customers_table,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .plan import (
+from channel_lib.sample.plan import (
     CHANNEL_INDEX,
     CHANNELS,
     FY_MONTHS,
@@ -26,7 +26,7 @@ from .plan import (
     quarter_label,
     rng_for,
 )
-from .sales import Products, SalesLines
+from channel_lib.sample.sales import Products, SalesLines
 
 DATA_END = np.datetime64("2026-07-10")
 

@@ -1,0 +1,256 @@
+"""The quarter overview (notebook ``00_quarter_overview``): headline KPIs against last quarter and
+last year, revenue and gross profit by channel, attainment and channel dependency, in words too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from channel_lib.data import cube as metrics
+from channel_lib.data.workbook import Workbook
+from channel_lib.presentation.html import plus_zero
+
+#: The headline KPIs in display order: key → (label, unit).
+KPIS: dict[str, tuple[str, str]] = {
+    "revenue": ("Revenue", "currency"),
+    "gross_profit": ("Gross profit", "currency"),
+    "gross_margin": ("Gross margin", "share"),
+    "active_partners": ("Partners with sales", "count"),
+    "active_customers": ("Customers buying", "count"),
+}
+
+
+def comparison_quarters(wb: Workbook) -> dict[str, str]:
+    """The reporting quarter, the one before and the same quarter a year earlier.
+
+    Examples
+    --------
+    >>> from channel_lib.data.workbook import open_workbook
+    >>> comparison_quarters(open_workbook("tests/data/tiny", plans_dir="/tmp/plans"))
+    {'this_quarter': 'FY2026-Q4', 'last_quarter': 'FY2026-Q3', 'last_year': 'FY2025-Q4'}
+    """
+    cal = wb.dataset.calendar
+    return {
+        "this_quarter": wb.quarter,
+        "last_quarter": cal.shift_quarter(wb.quarter, -1),
+        "last_year": cal.shift_quarter(wb.quarter, -4),
+    }
+
+
+def headline_kpis(wb: Workbook) -> pd.DataFrame:
+    """Headline KPIs of the quarter against last quarter and the same quarter last year.
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI of :data:`KPIS`: ``kpi``, ``label``, ``unit`` (``currency``, ``share`` or
+        ``count``), ``this_quarter``, ``last_quarter``, ``last_year`` (float; ``NaN`` where the data
+        does not reach back), ``change_vs_last_quarter`` and ``change_vs_last_year`` (fractions for
+        currency and counts; percentage points as a fraction for the margin).
+    """
+    ds = wb.dataset
+    quarters = comparison_quarters(wb)
+    total = metrics.summarise(ds, by=(), period="quarter", periods=list(quarters.values()))
+    total = total.set_index("period")
+    values: dict[str, dict[str, float]] = {}
+    for column, q in quarters.items():
+        row = total.loc[q] if q in total.index else None
+        values[column] = {
+            "revenue": np.nan if row is None else float(row["revenue"]),
+            "gross_profit": np.nan if row is None else float(row["gross_profit"]),
+            "gross_margin": np.nan if row is None else float(row["gross_margin"]),
+        }
+    for dim, kpi in (("partner_id", "active_partners"), ("customer_id", "active_customers")):
+        counts = metrics.summarise(ds, by=dim, period="quarter", periods=list(quarters.values()))
+        counts = (
+            counts[counts[dim].notna() & (counts["revenue_cents"] > 0)].groupby("period").size()
+        )
+        for column, q in quarters.items():
+            values[column][kpi] = float(counts.get(q, np.nan)) if q in total.index else np.nan
+    rows = []
+    for kpi, (label, unit) in KPIS.items():
+        now, before, year_ago = (values[c][kpi] for c in quarters)
+        rows.append(
+            {
+                "kpi": kpi,
+                "label": label,
+                "unit": unit,
+                "this_quarter": now,
+                "last_quarter": before,
+                "last_year": year_ago,
+                "change_vs_last_quarter": _change(now, before, unit),
+                "change_vs_last_year": _change(now, year_ago, unit),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _change(value: float, base: float, unit: str) -> float:
+    if np.isnan(value) or np.isnan(base):
+        return np.nan
+    if unit == "share":
+        return value - base
+    return np.nan if base == 0 else (value - base) / abs(base)
+
+
+def channel_quarter(wb: Workbook) -> pd.DataFrame:
+    """Revenue, gross profit, share, growth, attainment and dependency per channel in the quarter.
+
+    Returns
+    -------
+    DataFrame
+        One row per channel of ``channels.csv`` (in file order), columns ``channel_id``,
+        ``channel_name``, ``revenue``, ``gross_profit``, ``gross_margin``, ``revenue_share``,
+        ``revenue_vs_last_year`` (fraction), ``revenue_target``, ``attainment`` (fraction, ``NaN``
+        without a target), ``dependency`` (bool: share ≥ the dependency threshold of goals.yaml).
+        ``frame.attrs["targets_source"]`` says where the targets came from.
+    """
+    ds = wb.dataset
+    channels = ds.table("channels")[["channel_id", "channel_name"]]
+    quarter = metrics.summarise(ds, by="channel_id", period="quarter", periods=[wb.quarter])
+    g = metrics.growth(ds, by="channel_id", period="quarter")
+    g = g.loc[g["period"] == wb.quarter, ["channel_id", "change_vs_year_ago"]]
+    frame = channels.merge(
+        quarter[["channel_id", "revenue", "gross_profit", "gross_margin", "revenue_share"]],
+        on="channel_id",
+        how="left",
+    ).merge(
+        g.rename(columns={"change_vs_year_ago": "revenue_vs_last_year"}),
+        on="channel_id",
+        how="left",
+    )
+    frame[["revenue", "gross_profit"]] = frame[["revenue", "gross_profit"]].fillna(0.0)
+    frame["revenue_share"] = frame["revenue_share"].fillna(0.0)
+    source = "none"
+    frame["revenue_target"] = np.nan
+    frame["attainment"] = np.nan
+    try:  # no target for the quarter anywhere: the columns stay empty and targets_note says so
+        att = metrics.attainment(ds, wb.quarter, plans_dir=wb.plans_dir)
+    except metrics.MissingDataError:
+        att = None
+    if att is not None:
+        att = att[(att["level"] == "channel") & (att["metric"] == "revenue")]
+        if not att.empty:
+            source = str(att["source"].iloc[0])
+            targets = att.set_index("channel_id")
+            frame["revenue_target"] = frame["channel_id"].map(targets["target"])
+            frame["attainment"] = frame["channel_id"].map(targets["attainment"])
+    frame["dependency"] = frame["revenue_share"] >= ds.goals.signals.dependency_share
+    frame.attrs["targets_source"] = source
+    return frame
+
+
+def overview_sentences(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame) -> list[str]:
+    """The overview in words: plain sentences built from the two tables (values not escaped).
+
+    Examples
+    --------
+    >>> from channel_lib.data.workbook import open_workbook
+    >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
+    >>> overview_sentences(wb, headline_kpis(wb), channel_quarter(wb))[0][:40]
+    'Revenue in FY2026-Q4 was 17,820 USD, dow'
+    """
+    cur = wb.dataset.goals.currency
+    k = kpis.set_index("kpi")
+    rev = k.loc["revenue"]
+    out = [
+        f"Revenue in {wb.quarter} was {rev['this_quarter']:,.0f} {cur}, "
+        f"{_direction(rev['change_vs_last_quarter'])} against last quarter and "
+        f"{_direction(rev['change_vs_last_year'])} against the same quarter last year; "
+        f"gross margin was {k.loc['gross_margin', 'this_quarter']:.1%}."
+    ]
+    ranked = channels.sort_values("revenue", ascending=False)
+    lead = ranked.iloc[0]
+    out.append(
+        f"{lead['channel_name']} is the largest channel with {lead['revenue_share']:.0%} of revenue."
+    )
+    dependent = channels[channels["dependency"]]
+    threshold = wb.dataset.goals.signals.dependency_share
+    if not dependent.empty:
+        names = ", ".join(dependent["channel_name"])
+        out.append(
+            f"Dependency risk: {names} carr{'ies' if len(dependent) == 1 else 'y'} "
+            f"{threshold:.0%} or more of revenue."
+        )
+    with_target = channels.dropna(subset=["attainment"])
+    if not with_target.empty:
+        short = with_target[with_target["attainment"] < 1.0]
+        if short.empty:
+            out.append("Every channel with a revenue target met it.")
+        else:
+            worst = short.sort_values("attainment").iloc[0]
+            out.append(
+                f"{len(short)} of {len(with_target)} channels missed their revenue target; "
+                f"{worst['channel_name']} reached {worst['attainment']:.0%}."
+            )
+    else:
+        out.append(f"No revenue targets were found for {wb.quarter}, so attainment is not shown.")
+    return out
+
+
+def _direction(change: float) -> str:
+    if change is None or np.isnan(change):
+        return "with no comparable figure"
+    word = "up" if change >= 0 else "down"
+    return f"{word} {abs(change):.1%}"
+
+
+def format_kpis(kpis: pd.DataFrame, wb: Workbook) -> pd.DataFrame:
+    """The KPI table as display strings, with the comparison quarters as column names."""
+    q = comparison_quarters(wb)
+    cur = wb.dataset.goals.currency
+
+    def value(v: float, unit: str) -> str:
+        if np.isnan(v):
+            return "–"
+        return {"currency": f"{v:,.0f} {cur}", "share": f"{v:.1%}", "count": f"{v:,.0f}"}[unit]
+
+    def change(v: float, unit: str) -> str:
+        if np.isnan(v):
+            return "–"
+        return plus_zero(f"{v * 100:+.1f} pts" if unit == "share" else f"{v:+.1%}")
+
+    return pd.DataFrame(
+        {
+            "KPI": kpis["label"],
+            q["this_quarter"]: [
+                value(v, u) for v, u in zip(kpis["this_quarter"], kpis["unit"], strict=True)
+            ],
+            q["last_quarter"]: [
+                value(v, u) for v, u in zip(kpis["last_quarter"], kpis["unit"], strict=True)
+            ],
+            "vs last quarter": [
+                change(v, u)
+                for v, u in zip(kpis["change_vs_last_quarter"], kpis["unit"], strict=True)
+            ],
+            q["last_year"]: [
+                value(v, u) for v, u in zip(kpis["last_year"], kpis["unit"], strict=True)
+            ],
+            "vs last year": [
+                change(v, u) for v, u in zip(kpis["change_vs_last_year"], kpis["unit"], strict=True)
+            ],
+        }
+    )
+
+
+def narrative(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame):
+    """:func:`overview_sentences` as a markdown bullet list, every sentence escaped."""
+    from IPython.display import Markdown
+
+    from channel_lib.presentation.html import escape_markdown
+
+    return Markdown(
+        "\n".join(f"- {escape_markdown(s)}" for s in overview_sentences(wb, kpis, channels))
+    )
+
+
+def targets_note(wb: Workbook, channels: pd.DataFrame) -> str:
+    """Where this quarter's revenue targets came from, in words."""
+    source = channels.attrs.get("targets_source", "none")
+    if source == "plans":
+        return f"revenue targets from the plans folder ({wb.plans_dir / 'targets.csv'}), saved by target setting"
+    if source == "dataset":
+        return "revenue targets from the dataset's targets.csv (the company's official targets)"
+    if not wb.dataset.has("targets"):
+        return wb.dataset.missing_note("targets")
+    return f"no revenue target for {wb.quarter} in the plans folder or the dataset's targets.csv"

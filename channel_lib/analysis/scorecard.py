@@ -1,0 +1,730 @@
+"""Scorecards, exceptions, partner reporting and the partner portfolio (notebook 05).
+
+- :func:`scorecard` — per channel or per partner for the quarter: revenue, gross profit,
+  attainment against target, growth, leading indicators and share of wallet, with a traffic light
+  by a configurable tolerance.
+- :func:`exceptions` — gaps to target beyond the tolerance, ranked by money at stake, each marked
+  ``new``, ``persisting`` or ``closing`` against the previous quarter.
+- :func:`reporting_status` — what partners are expected to report, who is late, incomplete or
+  stopped, and which signals that blocks.
+- :func:`portfolio` — partner selection and de-selection: service quality, growth, alignment with
+  the channel's declared role and dependency, with a suggested tier move.
+
+The core figures come from :mod:`channel_lib.data.cube` (exact cents); the early warnings from
+:mod:`channel_lib.analysis.signals`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from channel_lib.analysis.signals import (
+    partner_reports,
+    partner_table,
+    resolve_thresholds,
+    trailing_partner_revenue,
+)
+from channel_lib.core.errors import ParameterError
+from channel_lib.data import cube as metrics
+from channel_lib.data.loader import Dataset
+from channel_lib.presentation.html import plus_zero
+
+__all__ = [
+    "LIGHTS",
+    "REPORT_FIELDS",
+    "TIER_ORDER",
+    "display_formats",
+    "exceptions",
+    "portfolio",
+    "report_expectations",
+    "reporting_status",
+    "scorecard",
+]
+
+#: Traffic-light colours in order of concern.
+LIGHTS: tuple[str, ...] = ("red", "amber", "green", "grey")
+#: Partner tiers from lowest to highest (other tier names are kept but not moved).
+TIER_ORDER: tuple[str, ...] = ("bronze", "silver", "gold", "platinum")
+
+#: What the workbook expects partners to report each quarter (``partner_reports.csv``) and the
+#: signals and views each field feeds.
+REPORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "partner_total_sales": ("partner_total_sales_change", "share of wallet"),
+    "line_card_rank": ("line_card_change",),
+    "sales_headcount": ("leading indicators",),
+    "key_sales_departures": ("key_talent_loss",),
+    "csat": ("service_metrics",),
+    "first_response_hours": ("service_metrics",),
+    "certified_staff": ("leading indicators",),
+    "pipeline_value": ("leading indicators",),
+}
+
+
+#: Display kind of the columns the notebook shows: money, share (0-1) or signed change.
+_KINDS: dict[str, str] = {
+    **dict.fromkeys(
+        ["revenue", "gross_profit", "revenue_target", "gross_profit_target", "pipeline", "target",
+         "actual", "money_at_stake", "revenue_12m", "revenue_at_stake", "amount"],
+        "money",
+    ),
+    **dict.fromkeys(
+        ["gross_margin", "revenue_attainment", "gross_profit_attainment", "share_of_wallet",
+         "attainment", "previous_attainment", "channel_share", "value_share"],
+        "share",
+    ),
+    **dict.fromkeys(["revenue_vs_last_year", "growth_12m"], "change"),
+    **dict.fromkeys(["service", "growth", "alignment", "dependency"], "score"),
+    **dict.fromkeys(
+        ["active_partners", "deals_registered", "certified_staff", "sales_headcount",
+         "quarters_reported", "components"],
+        "count",
+    ),
+    **dict.fromkeys(["onboarded_on", "registered_on", "close_date"], "date"),
+    "score": "points",
+}  # fmt: skip
+
+
+def display_formats(columns) -> dict:
+    """Cell formatters for :func:`channel_lib.presentation.html.table`: money ``1,234``, shares ``12.3%``,
+    changes ``+4.5%``, scores, counts, dates; a missing value shows as ``–`` (never ``nan``).
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The columns shown; those of unknown kind are left to pandas.
+
+    Returns
+    -------
+    dict of str to callable
+
+    Examples
+    --------
+    >>> f = display_formats(["revenue", "attainment", "name"])
+    >>> f["revenue"](1234.5), f["attainment"](float("nan")), sorted(f)
+    ('1,234', '–', ['attainment', 'revenue'])
+    """
+    patterns = {"money": "{:,.0f}", "share": "{:.1%}", "change": "{:+.1%}", "score": "{:.2f}",
+                "points": "{:.0f}", "count": "{:,.0f}", "date": "{:%Y-%m-%d}"}  # fmt: skip
+    out = {}
+    for c in columns:
+        kind = _KINDS.get(c)
+        if kind is not None:
+            out[c] = _formatter(patterns[kind])
+    return out
+
+
+def _formatter(pattern: str):
+    def fmt(value) -> str:
+        return "–" if value is None or pd.isna(value) else plus_zero(pattern.format(value))
+
+    return fmt
+
+
+def _tolerance(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ParameterError(f"tolerance={value!r}: a fraction in [0, 1), e.g. 0.05 for 5%")
+    return float(value)
+
+
+def _targets(ds: Dataset, quarter: str, plans_dir: str | Path | None) -> pd.DataFrame:
+    try:
+        return metrics.attainment(ds, quarter, plans_dir=plans_dir)
+    except metrics.MissingDataError:
+        return pd.DataFrame(
+            columns=["level", "channel_id", "partner_id", "metric", "target_cents",
+                     "actual_cents", "gap_cents", "attainment", "source"]
+        )  # fmt: skip
+
+
+def _light(attainment: pd.Series, growth: pd.Series, tolerance: float) -> tuple[list, list]:
+    lights, basis = [], []
+    for a, g in zip(attainment, growth, strict=True):
+        if pd.notna(a):
+            lights.append("green" if a >= 1 else "amber" if a >= 1 - tolerance else "red")
+            basis.append("target")
+        elif pd.notna(g):
+            lights.append("green" if g >= 0 else "amber" if g >= -tolerance else "red")
+            basis.append("growth vs last year")
+        else:
+            lights.append("grey")
+            basis.append("no target, no year-ago figure")
+    return lights, basis
+
+
+# -- scorecard --------------------------------------------------------------------------------------------
+def scorecard(
+    ds: Dataset,
+    quarter: str,
+    *,
+    level: str = "channel",
+    tolerance: float = 0.05,
+    plans_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """Scorecard of every channel (or partner) for ``quarter``, with a traffic light.
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+    level : {"channel", "partner"}
+    tolerance : float
+        Fraction short of target (or of last year's revenue when there is no target) still amber:
+        attainment ≥ 1 green, ≥ 1 − tolerance amber, else red.
+    plans_dir : str or Path, optional
+        Plans folder whose ``targets.csv`` takes precedence (see
+        :func:`channel_lib.data.cube.attainment`).
+
+    Returns
+    -------
+    DataFrame
+        One row per channel of ``channels.csv`` (``level="channel"``), or per partner with sales
+        in the quarter, in the same quarter last year, or a target (``level="partner"``), reds
+        first then by revenue:
+
+        - ``quarter``, ``level``, ``channel_id``, ``partner_id`` (missing for channels), ``name``,
+          ``tier`` (partners).
+        - ``revenue``, ``gross_profit`` (float, currency), ``gross_margin``.
+        - ``revenue_target``, ``revenue_attainment``, ``gross_profit_target``,
+          ``gross_profit_attainment`` (``NaN`` without a target).
+        - ``revenue_vs_last_year`` (fraction; same quarter a year before).
+        - leading indicators: ``active_partners`` (channels), ``deals_registered`` (deal
+          registrations in the quarter), ``pipeline`` (reported pipeline value), ``certified_staff``
+          and ``sales_headcount`` (reported).
+        - ``share_of_wallet``: our revenue through the partner(s) ÷ their reported total sales in
+          the quarter (``NaN`` without a report).
+        - ``light`` (``green``/``amber``/``red``/``grey``) and ``light_basis`` (``target``,
+          ``growth vs last year`` or why there is none).
+        - ``revenue_cents``, ``gross_profit_cents`` (int64).
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> s = scorecard(load_dataset("tests/data/tiny"), "FY2026-Q3")
+    >>> s[["channel_id", "revenue", "revenue_attainment", "light"]]
+      channel_id  revenue  revenue_attainment  light
+    0        DIR  13500.0               0.900    red
+    1       DIST   1440.0               0.160    red
+    2        WEB   4500.0               1.125  green
+    """
+    if level not in ("channel", "partner"):
+        raise ParameterError(f"level={level!r}: 'channel' or 'partner'")
+    tolerance = _tolerance(tolerance)
+    key = "channel_id" if level == "channel" else "partner_id"
+    q = metrics.summarise(ds, by=key, period="quarter", periods=[quarter])
+    q = q.dropna(subset=[key]).set_index(key)
+    g = metrics.growth(ds, by=key, period="quarter")
+    g = g[(g["period"] == quarter)].dropna(subset=[key]).set_index(key)["change_vs_year_ago"]
+    year_ago = metrics.summarise(ds, by=key, period="quarter",
+                                 periods=[ds.calendar.shift_quarter(quarter, -4)])  # fmt: skip
+    att = _targets(ds, quarter, plans_dir)
+    att = att[att["level"] == level]
+    partners = partner_table(ds)
+    if level == "channel":
+        frame = ds.table("channels")[["channel_id", "channel_name"]].rename(
+            columns={"channel_name": "name"}
+        )
+        frame["partner_id"] = pd.NA
+        frame["tier"] = pd.NA
+    else:
+        ids = set(q.index) | set(year_ago[key].dropna()) | set(att["partner_id"].dropna())
+        frame = partners[partners["partner_id"].isin(ids)][
+            ["partner_id", "partner_name", "channel_id", "tier"]
+        ].rename(columns={"partner_name": "name"})
+    frame = frame.reset_index(drop=True)
+    ids = frame[key]
+    frame["revenue_cents"] = ids.map(q["revenue_cents"]).fillna(0).astype("int64")
+    frame["gross_profit_cents"] = ids.map(q["gross_profit_cents"]).fillna(0).astype("int64")
+    frame["revenue"] = frame["revenue_cents"] / 100.0
+    frame["gross_profit"] = frame["gross_profit_cents"] / 100.0
+    revenue = frame["revenue_cents"].astype("float64")
+    frame["gross_margin"] = frame["gross_profit_cents"] / revenue.where(revenue != 0)
+    for metric in ("revenue", "gross_profit"):
+        a = att[att["metric"] == metric].set_index(key)
+        frame[f"{metric}_target"] = ids.map(a["target_cents"].astype("float64") / 100.0)
+        frame[f"{metric}_attainment"] = ids.map(a["attainment"]).astype("float64")
+    frame["revenue_vs_last_year"] = ids.map(g).astype("float64")
+    _leading(ds, quarter, frame, level)
+    worst = frame[["revenue_attainment", "gross_profit_attainment"]].min(axis=1, skipna=True)
+    frame["light"], frame["light_basis"] = _light(worst, frame["revenue_vs_last_year"], tolerance)
+    frame["quarter"] = quarter
+    frame["level"] = level
+    frame["_o"] = frame["light"].map({c: i for i, c in enumerate(LIGHTS)})
+    frame = frame.sort_values(["_o", "revenue_cents", key], ascending=[True, False, True])
+    order = [
+        "quarter", "level", "channel_id", "partner_id", "name", "tier", "revenue", "gross_profit",
+        "gross_margin", "revenue_target", "revenue_attainment", "gross_profit_target",
+        "gross_profit_attainment", "revenue_vs_last_year", "active_partners", "deals_registered",
+        "pipeline", "certified_staff", "sales_headcount", "share_of_wallet", "light",
+        "light_basis", "revenue_cents", "gross_profit_cents",
+    ]  # fmt: skip
+    for c in ("quarter", "level", "channel_id", "partner_id", "name", "tier", "light",
+              "light_basis"):  # fmt: skip
+        frame[c] = frame[c].astype("string")
+    return frame[order].reset_index(drop=True)
+
+
+def _leading(ds: Dataset, quarter: str, frame: pd.DataFrame, level: str) -> None:
+    """Add the leading indicators and share of wallet to ``frame`` (in place)."""
+    start, end = ds.calendar.quarter_bounds(quarter)
+    partners = partner_table(ds).set_index("partner_id")
+    pq = metrics.summarise(ds, by="partner_id", period="quarter", periods=[quarter])
+    pq = pq.dropna(subset=["partner_id"]).set_index("partner_id")
+    rev = pq["revenue_cents"]
+    if ds.has("partner_reports") and ds.has("partners"):
+        r = partner_reports(ds, quarter)
+        r = r[r["quarter"] == quarter].set_index("partner_id")
+    else:
+        r = pd.DataFrame(columns=["total_sales_cents", "pipeline_cents", "certified_staff",
+                                  "sales_headcount"])  # fmt: skip
+    if ds.has("opportunities"):
+        o = ds.table("opportunities")
+        o = o[(o["registered_on"] >= start) & (o["registered_on"] < end)]
+        deals = o.groupby("partner_id").size()
+    else:
+        deals = pd.Series(dtype="int64")
+    per = pd.DataFrame(index=partners.index)
+    per["channel_id"] = partners["channel_id"]
+    per["deals"] = deals.reindex(per.index).fillna(0)
+    per["pipeline"] = r["pipeline_cents"].astype("Float64").reindex(per.index) / 100.0
+    per["certified_staff"] = r["certified_staff"].astype("Float64").reindex(per.index)
+    per["sales_headcount"] = r["sales_headcount"].astype("Float64").reindex(per.index)
+    per["total"] = r["total_sales_cents"].astype("Float64").reindex(per.index)
+    per["ours"] = rev.reindex(per.index).fillna(0).astype("float64")
+    per["active"] = per["ours"] > 0
+    reported = per[per["total"].notna() & (per["total"] > 0)]
+    if level == "channel":
+        by = per.groupby("channel_id")
+        ids = frame["channel_id"]
+        frame["active_partners"] = ids.map(by["active"].sum()).fillna(0).astype("int64")
+        frame["deals_registered"] = ids.map(by["deals"].sum()).fillna(0).astype("int64")
+        for c in ("pipeline", "certified_staff", "sales_headcount"):
+            frame[c] = ids.map(by[c].sum(min_count=1)).astype("float64")
+        sow = reported.groupby("channel_id")[["ours", "total"]].sum()
+        frame["share_of_wallet"] = ids.map(sow["ours"] / sow["total"]).astype("float64")
+    else:
+        ids = frame["partner_id"]
+        frame["active_partners"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+        frame["deals_registered"] = ids.map(per["deals"]).fillna(0).astype("int64")
+        for c in ("pipeline", "certified_staff", "sales_headcount"):
+            frame[c] = ids.map(per[c]).astype("float64")
+        sow = reported["ours"] / reported["total"].astype("float64")
+        frame["share_of_wallet"] = ids.map(sow).astype("float64")
+
+
+# -- exceptions ------------------------------------------------------------------------------------------
+def _gaps(ds: Dataset, quarter: str, tolerance: float, plans_dir) -> pd.DataFrame:
+    att = _targets(ds, quarter, plans_dir)
+    att = att[att["attainment"] < 1 - tolerance].copy()
+    att["key"] = list(zip(att["level"], att["channel_id"], att["partner_id"].fillna(""),
+                          att["metric"], strict=True))  # fmt: skip
+    return att
+
+
+def exceptions(
+    ds: Dataset,
+    quarter: str,
+    *,
+    tolerance: float = 0.05,
+    plans_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """Gaps to target beyond ``tolerance``, ranked by money at stake, against the last quarter.
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+    tolerance : float
+        A target is an exception when attainment < 1 − tolerance.
+    plans_dir : str or Path, optional
+        Plans folder whose targets take precedence.
+
+    Returns
+    -------
+    DataFrame
+        One row per channel or partner target that is an exception this quarter or was one last
+        quarter, largest money at stake first:
+
+        - ``quarter``, ``level``, ``channel_id``, ``partner_id``, ``name``, ``metric``.
+        - ``target``, ``actual`` (float, currency), ``attainment`` (fraction; ``NaN`` when the
+          target no longer exists).
+        - ``money_at_stake`` (float) and ``money_at_stake_cents`` (int64): target − actual this
+          quarter (0 when met).
+        - ``previous_attainment``: the same target's attainment in the quarter before.
+        - ``status``: ``new`` (an exception now, not last quarter), ``persisting`` (both) or
+          ``closing`` (last quarter only: the gap has closed).
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> e = exceptions(load_dataset("tests/data/tiny"), "FY2026-Q3")
+    >>> e[["channel_id", "partner_id", "metric", "money_at_stake", "status"]]
+      channel_id partner_id   metric  money_at_stake status
+    0       DIST       <NA>  revenue          7560.0    new
+    1       DIST         P1  revenue          6000.0    new
+    2        DIR       <NA>  revenue          1500.0    new
+    """
+    tolerance = _tolerance(tolerance)
+    now = _gaps(ds, quarter, tolerance, plans_dir)
+    prev_q = ds.calendar.shift_quarter(quarter, -1)
+    before = _gaps(ds, prev_q, tolerance, plans_dir)
+    all_now = _targets(ds, quarter, plans_dir)
+    all_now["key"] = list(zip(all_now["level"], all_now["channel_id"],
+                              all_now["partner_id"].fillna(""), all_now["metric"], strict=True))  # fmt: skip
+    closing = all_now[all_now["key"].isin(set(before["key"]) - set(now["key"]))]
+    missing = set(before["key"]) - set(all_now["key"]) - set(now["key"])
+    gone = before[before["key"].isin(missing)].copy()
+    gone[["target_cents", "actual_cents", "attainment"]] = np.nan
+    rows = pd.concat([now.assign(status="new"), closing.assign(status="closing"),
+                      gone.assign(status="closing")], ignore_index=True)  # fmt: skip
+    prev_att = dict(zip(before["key"], before["attainment"], strict=True))
+    rows["previous_attainment"] = rows["key"].map(prev_att).astype("float64")
+    rows.loc[(rows["status"] == "new") & rows["previous_attainment"].notna(), "status"] = (
+        "persisting"
+    )
+    rows["money_at_stake_cents"] = (
+        (rows["target_cents"].astype("float64") - rows["actual_cents"].astype("float64"))
+        .clip(lower=0)
+        .fillna(0)
+        .astype("int64")
+    )
+    names = _names(ds)
+    rows["name"] = [
+        names.get(p if pd.notna(p) else c)
+        for c, p in zip(rows["channel_id"], rows["partner_id"], strict=True)
+    ]
+    rows["target"] = rows["target_cents"].astype("float64") / 100.0
+    rows["actual"] = rows["actual_cents"].astype("float64") / 100.0
+    rows["money_at_stake"] = rows["money_at_stake_cents"] / 100.0
+    rows["quarter"] = quarter
+    rows = rows.sort_values(
+        ["money_at_stake_cents", "level", "channel_id", "partner_id", "metric"],
+        ascending=[False, True, True, True, True], na_position="first",
+    )  # fmt: skip
+    order = [
+        "quarter", "level", "channel_id", "partner_id", "name", "metric", "target", "actual",
+        "attainment", "money_at_stake", "previous_attainment", "status", "money_at_stake_cents",
+    ]  # fmt: skip
+    out = rows[order].reset_index(drop=True)
+    for c in ("quarter", "level", "channel_id", "partner_id", "name", "metric", "status"):
+        out[c] = out[c].astype("string")
+    out["attainment"] = out["attainment"].astype("float64")
+    return out
+
+
+def _names(ds: Dataset) -> dict[str, str]:
+    names = dict(zip(ds.table("channels")["channel_id"], ds.table("channels")["channel_name"],
+                     strict=True))  # fmt: skip
+    p = partner_table(ds)
+    names.update(zip(p["partner_id"], p["partner_name"], strict=True))
+    return names
+
+
+# -- partner reporting -------------------------------------------------------------------------------------
+def report_expectations() -> pd.DataFrame:
+    """What the workbook expects each partner to report, how often, and what each field feeds.
+
+    Returns
+    -------
+    DataFrame
+        One row per field of ``partner_reports.csv``: ``field``, ``frequency`` (``quarterly``),
+        ``feeds`` (comma list of the signals and views that need it).
+
+    Examples
+    --------
+    >>> report_expectations().iloc[0].tolist()
+    ['partner_total_sales', 'quarterly', 'partner_total_sales_change, share of wallet']
+    """
+    return pd.DataFrame(
+        {
+            "field": list(REPORT_FIELDS),
+            "frequency": "quarterly",
+            "feeds": [", ".join(v) for v in REPORT_FIELDS.values()],
+        }
+    ).astype("string")
+
+
+def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
+    """What partners are expected to report, who is late, incomplete or stopped, and what it blocks.
+
+    Every partner active at the end of ``quarter`` (onboarded before it ends, not offboarded
+    before it ends) is expected to send one report per quarter with the fields of
+    :data:`REPORT_FIELDS`. A partner onboarded during ``quarter`` is not expected to have reported
+    yet.
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+
+    Returns
+    -------
+    DataFrame
+        One row per active partner, problems first: ``partner_id``, ``partner_name``,
+        ``channel_id``, ``onboarded_on``, ``last_report`` (quarter label, missing when never),
+        ``quarters_reported`` (int, of the last eight), ``status`` (``stopped`` — no report for two
+        quarters or more, ``never reported``, ``late`` — no report for ``quarter``,
+        ``incomplete`` — empty fields, ``new`` — onboarded in the quarter, ``on time``),
+        ``missing_fields`` (comma list of empty fields in the ``quarter`` report),
+        ``blocked_signals`` (signals and views that cannot be computed for the partner because of
+        it), ``revenue_12m`` (float) and ``revenue_12m_cents`` (int64): our revenue through the
+        partner over the trailing 12 months.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> s = reporting_status(load_dataset("tests/data/tiny"), "FY2026-Q2")
+    >>> s[["partner_id", "status"]]
+      partner_id          status
+    0         P4  never reported
+    1         P3      incomplete
+    2         P1         on time
+    3         P2         on time
+    """
+    cols = ["partner_id", "partner_name", "channel_id", "onboarded_on", "last_report",
+            "quarters_reported", "status", "missing_fields", "blocked_signals", "revenue_12m",
+            "revenue_12m_cents"]  # fmt: skip
+    if not ds.has("partners"):
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    cal = ds.calendar
+    start, end = cal.quarter_bounds(quarter)
+    p = ds.table("partners")
+    active = p[
+        (p["onboarded_on"].isna() | (p["onboarded_on"] < end))
+        & (p["offboarded_on"].isna() | (p["offboarded_on"] >= end))
+    ]
+    if ds.has("partner_reports"):
+        r = partner_reports(ds, quarter)
+    else:
+        r = pd.DataFrame(columns=["partner_id", "quarter", "quarter_start", "total_sales_cents"])
+    eight = cal.quarter_bounds(cal.shift_quarter(quarter, -7))[0]
+    by_partner = dict(tuple(r.groupby("partner_id", sort=False)))
+    revenue = trailing_partner_revenue(ds, quarter)["current_cents"]
+    column = {"partner_total_sales": "total_sales_cents", "pipeline_value": "pipeline_cents"}
+    rows = []
+    for row in active.itertuples(index=False):
+        g = by_partner.get(row.partner_id)
+        has = g is not None and len(g) > 0
+        last = g["quarter"].iloc[-1] if has else pd.NA
+        missing: list[str] = []
+        blocked: set[str] = set()
+        if pd.notna(row.onboarded_on) and row.onboarded_on >= start:
+            status = "new"
+        elif not has:
+            status = "never reported"
+            blocked = _blocked(REPORT_FIELDS)
+        elif last != quarter:
+            status = "late" if len(cal.quarter_range(last, quarter)) == 2 else "stopped"
+            blocked = _blocked(REPORT_FIELDS)
+        else:
+            this = g.iloc[-1]
+            missing = [f for f in REPORT_FIELDS if pd.isna(this[column.get(f, f)])]
+            status = "incomplete" if missing else "on time"
+            blocked = _blocked({f: REPORT_FIELDS[f] for f in missing})
+        if has and status != "new" and g["total_sales_cents"].notna().sum() < 8:
+            blocked.add("partner_total_sales_change")
+        rows.append({
+            "partner_id": row.partner_id, "partner_name": row.partner_name,
+            "channel_id": row.channel_id, "onboarded_on": row.onboarded_on, "last_report": last,
+            "quarters_reported": int((g["quarter_start"] >= eight).sum()) if has else 0,
+            "status": status, "missing_fields": ", ".join(missing) if missing else pd.NA,
+            "blocked_signals": ", ".join(sorted(blocked)) if blocked else pd.NA,
+            "revenue_12m_cents": int(revenue.get(row.partner_id, 0)),
+        })  # fmt: skip
+    out = pd.DataFrame(rows, columns=[c for c in cols if c != "revenue_12m"])
+    out["revenue_12m"] = out["revenue_12m_cents"].astype("float64") / 100.0
+    order = {"stopped": 0, "never reported": 1, "late": 2, "incomplete": 3, "new": 4, "on time": 5}
+    out["_o"] = out["status"].map(order)
+    out = out.sort_values(["_o", "revenue_12m_cents", "partner_id"], ascending=[True, False, True])
+    for c in ("partner_id", "partner_name", "channel_id", "last_report", "status",
+              "missing_fields", "blocked_signals"):  # fmt: skip
+        out[c] = out[c].astype("string")
+    out["quarters_reported"] = out["quarters_reported"].astype("int64")
+    out["revenue_12m_cents"] = out["revenue_12m_cents"].astype("int64")
+    return out[cols].reset_index(drop=True)
+
+
+def _blocked(fields_: dict[str, tuple[str, ...]]) -> set[str]:
+    return {s for uses in fields_.values() for s in uses if s != "leading indicators"}
+
+
+# -- portfolio -------------------------------------------------------------------------------------------
+def portfolio(
+    ds: Dataset,
+    quarter: str,
+    *,
+    promote_at: float = 80.0,
+    demote_below: float = 45.0,
+) -> pd.DataFrame:
+    """Partner selection and de-selection: a score per partner and a suggested tier move.
+
+    Four components, each 0–1 (``NaN`` when the data to judge it is missing), averaged into a
+    0–100 ``score`` over the components that could be judged:
+
+    - ``service``: the latest report of the last two quarters, CSAT (3 → 0, 5 → 1) and first
+      response (0 h → 1, twice the maximum of ``goals.yaml`` → 0), averaged;
+    - ``growth``: our revenue through the partner, trailing 12 months vs the 12 before, mapped
+      so that −``our_sales_change`` → 0, no change → 0.5, +``our_sales_change`` → 1;
+    - ``alignment``: share of the partner's trailing-12-month revenue with the segments and the
+      product lines its channel's role declares in ``goals.yaml`` (the quarter's fiscal year),
+      averaged;
+    - ``dependency``: share of wallet (our revenue ÷ the partner's reported total sales over the
+      last four reports): 50 % or more → 1. A partner carrying ``dependency_share`` of its
+      channel's revenue is a *key partner*: moving it down needs a transition plan.
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+    promote_at : float
+        Score (0–100) at or above which a partner is suggested for the next tier (only with
+        reported service of at least 0.5).
+    demote_below : float
+        Score below which a partner is suggested for the tier below (or a de-selection review at
+        the lowest tier).
+
+    Returns
+    -------
+    DataFrame
+        One row per active partner with revenue in the trailing 12 months, best score first:
+        ``partner_id``, ``partner_name``, ``channel_id``, ``tier``, ``revenue_12m`` (float),
+        ``growth_12m`` (fraction), ``share_of_wallet``, ``channel_share`` (fractions),
+        ``service``, ``growth``, ``alignment``, ``dependency`` (0–1), ``components`` (int judged),
+        ``score`` (0–100), ``key_partner`` (bool), ``suggestion`` (``promote to …``, ``keep``,
+        ``move down to …``, ``review for de-selection``, ``new: too early to judge``,
+        ``not enough data``), ``revenue_12m_cents`` (int64).
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> p = portfolio(load_dataset("tests/data/tiny"), "FY2026-Q3")
+    >>> p[["partner_id", "components", "suggestion"]]
+      partner_id  components suggestion
+    0         P3           2       keep
+    1         P2           3       keep
+    2         P1           3       keep
+    """
+    th = resolve_thresholds(ds)
+    cal = ds.calendar
+    start, end = cal.quarter_bounds(quarter)
+    t = trailing_partner_revenue(ds, quarter)
+    t = t[t["current_cents"] > 0]
+    partners = partner_table(ds)
+    p = partners[partners["partner_id"].isin(t.index)
+                 & (partners["offboarded_on"].isna() | (partners["offboarded_on"] >= end))].copy()  # fmt: skip
+    p = p[["partner_id", "partner_name", "channel_id", "tier", "onboarded_on"]].reset_index(
+        drop=True
+    )
+    ids = p["partner_id"]
+    p["revenue_12m_cents"] = ids.map(t["current_cents"]).astype("int64")
+    p["growth_12m"] = ids.map(t["change"]).astype("float64")
+    # service and share of wallet from the reports
+    if ds.has("partner_reports"):
+        r = partner_reports(ds, quarter)
+        recent = r[r["quarter_start"] >= cal.quarter_bounds(cal.shift_quarter(quarter, -1))[0]]
+        recent = (
+            recent.dropna(subset=["csat", "first_response_hours"]).groupby("partner_id").tail(1)
+        )
+        recent = recent.set_index("partner_id")
+        csat = ((recent["csat"] - 3.0) / 2.0).clip(0, 1)
+        resp = (1 - recent["first_response_hours"] / (2 * th.first_response_hours_max)).clip(0, 1)
+        p["service"] = ids.map((csat + resp) / 2).astype("float64")
+        window = r[r["quarter_start"] >= cal.quarter_bounds(cal.shift_quarter(quarter, -3))[0]]
+        window = window.dropna(subset=["total_sales_cents"])
+        totals = window.groupby("partner_id")["total_sales_cents"].agg(["sum", "size"])
+        totals = totals[(totals["size"] == 4) & (totals["sum"] > 0)]
+        p["share_of_wallet"] = (
+            ids.map(t["current_cents"].astype("float64") / totals["sum"].astype("float64"))
+        ).astype("float64")
+    else:
+        p["service"] = np.nan
+        p["share_of_wallet"] = np.nan
+    p["dependency"] = (p["share_of_wallet"] / 0.5).clip(0, 1)
+    span = max(th.our_sales_change, 1e-9)
+    p["growth"] = (0.5 + p["growth_12m"] / (2 * span)).clip(0, 1)
+    p["alignment"] = ids.map(_alignment(ds, quarter)).astype("float64")
+    channel_rev = t.assign(channel_id=t.index.map(partners.set_index("partner_id")["channel_id"]))
+    channel_total = channel_rev.groupby("channel_id")["current_cents"].sum()
+    p["channel_share"] = (
+        p["revenue_12m_cents"] / p["channel_id"].map(channel_total).astype("float64")
+    ).astype("float64")
+    p["key_partner"] = p["channel_share"] >= th.dependency_share
+    comps = p[["service", "growth", "alignment", "dependency"]]
+    p["components"] = comps.notna().sum(axis=1).astype("int64")
+    p["score"] = (comps.mean(axis=1, skipna=True) * 100).astype("float64")
+    p["suggestion"] = [
+        _move(tier, score, n, key, pd.notna(on) and on >= start, service, promote_at, demote_below)
+        for tier, score, n, key, on, service in zip(p["tier"], p["score"], p["components"],
+                                                    p["key_partner"], p["onboarded_on"],
+                                                    p["service"], strict=True)
+    ]  # fmt: skip
+    p["revenue_12m"] = p["revenue_12m_cents"] / 100.0
+    p = p.sort_values(["score", "revenue_12m_cents", "partner_id"], ascending=[False, False, True],
+                      na_position="last")  # fmt: skip
+    order = [
+        "partner_id", "partner_name", "channel_id", "tier", "revenue_12m", "growth_12m",
+        "share_of_wallet", "channel_share", "service", "growth", "alignment", "dependency",
+        "components", "score", "key_partner", "suggestion", "revenue_12m_cents",
+    ]  # fmt: skip
+    out = p[order].reset_index(drop=True)
+    for c in ("partner_id", "partner_name", "channel_id", "tier", "suggestion"):
+        out[c] = out[c].astype("string")
+    return out
+
+
+def _move(
+    tier, score: float, n: int, key: bool, new: bool, service: float, up: float, down: float
+) -> str:
+    if new:
+        return "new: too early to judge"
+    if n < 2 or pd.isna(score):
+        return "not enough data"
+    t = str(tier).lower() if pd.notna(tier) else ""
+    if t not in TIER_ORDER:
+        return "keep" if score >= down else "review for de-selection"
+    i = TIER_ORDER.index(t)
+    # platinum is not handed out by a score; a promotion needs reported, good service
+    if score >= up and i < len(TIER_ORDER) - 2 and pd.notna(service) and service >= 0.5:
+        return f"promote to {TIER_ORDER[i + 1]}"
+    if score < down:
+        move = f"move down to {TIER_ORDER[i - 1]}" if i > 0 else "review for de-selection"
+        return move + (" (key partner: plan the transition)" if key else "")
+    return "keep"
+
+
+def _alignment(ds: Dataset, quarter: str) -> pd.Series:
+    """Share of each partner's trailing-12-month revenue in its channel's declared segments and
+    product lines (mean of the two), by the role of the quarter's fiscal year."""
+    year = ds.calendar.year_of_quarter(quarter)
+    if year not in ds.goals.years:
+        return pd.Series(dtype="float64")
+    roles = ds.goals.years[year].channels
+    start, end = ds.calendar.trailing_window(quarter, 12)
+    mix = ds.sql(
+        "SELECT s.partner_id, s.channel_id, c.segment, p.product_line, "
+        "CAST(sum(s.revenue) * 100 AS BIGINT) AS cents FROM sales s "
+        "JOIN customers c ON s.customer_id = c.customer_id "
+        "JOIN products p ON s.product_id = p.product_id "
+        "WHERE s.partner_id IS NOT NULL AND s.order_date >= ? AND s.order_date < ? GROUP BY ALL",
+        [start.date(), end.date()],
+    )
+    if mix.empty:
+        return pd.Series(dtype="float64")
+    role = mix["channel_id"].map(roles)
+    mix["seg_ok"] = [r is not None and pd.notna(r) and s in r.segments
+                     for r, s in zip(role, mix["segment"], strict=True)]  # fmt: skip
+    mix["line_ok"] = [r is not None and pd.notna(r) and pl in r.product_lines
+                      for r, pl in zip(role, mix["product_line"], strict=True)]  # fmt: skip
+    mix["known"] = role.notna()
+    mix = mix[mix["known"]]
+    if mix.empty:
+        return pd.Series(dtype="float64")
+    total = mix.groupby("partner_id")["cents"].sum().astype("float64")
+    seg = mix[mix["seg_ok"]].groupby("partner_id")["cents"].sum().reindex(total.index, fill_value=0)
+    line = (
+        mix[mix["line_ok"]].groupby("partner_id")["cents"].sum().reindex(total.index, fill_value=0)
+    )
+    score = ((seg / total.where(total > 0)) + (line / total.where(total > 0))) / 2
+    return score.clip(0, 1)

@@ -1,0 +1,192 @@
+"""The ``channel-workbook`` command line.
+
+Errors the user can fix (bad data, bad parameters) are printed as a readable message without a
+traceback, and the command exits with status 2; a failed report batch exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from channel_lib.core.errors import ChannelLibError
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from channel_lib.core.errors import DataValidationError
+    from channel_lib.data.loader import load_dataset
+
+    try:
+        ds = load_dataset(args.data)
+    except DataValidationError as exc:
+        if not args.json:
+            raise
+        print(json.dumps({"valid": False, "folder": str(args.data),
+                          "problems": [dataclasses.asdict(p) for p in exc.problems]}, indent=2))  # fmt: skip
+        return 2
+    n_sales = ds.con.execute("SELECT count(*) FROM sales").fetchall()[0][0]
+    if args.json:
+        print(json.dumps({"valid": True, "folder": str(args.data), "tables": sorted(ds.files),
+                          "sales_lines": n_sales, "fiscal_years": list(ds.goals.years),
+                          "missing_optional": ds.missing_optional}, indent=2))  # fmt: skip
+        return 0
+    print(
+        f"{args.data}: valid — {len(ds.files)} tables, {n_sales:,} sales lines, "
+        f"fiscal years {', '.join(ds.goals.years)} ({ds.goals.currency})."
+    )
+    for file, disabled in ds.missing_optional.items():
+        print(f"  optional {file} is missing: no {', '.join(disabled)}")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from channel_lib.sample import generate_sample
+
+    if args.scale >= 10:  # ~1M lines and more: say what is coming (100 → ~10M lines, ~20 s)
+        print(
+            f"generating ~{args.scale * 100_000:,.0f} sales lines into {args.out} ...", flush=True
+        )
+    rows = generate_sample(
+        Path(args.out), seed=args.seed, scale=args.scale, formats=tuple(args.format)
+    )
+    print(f"sample (seed {args.seed}, scale {args.scale:g}) written to {args.out}:")
+    for name, n in rows.items():
+        print(f"  {name:<24} {n:>12,} rows")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from channel_lib.batch.run import run_batch_from_cli
+
+    return run_batch_from_cli(args)
+
+
+def _cmd_workshop(args: argparse.Namespace) -> int:
+    from channel_lib.interactive.workshop import serve
+
+    return serve(args.data, args.plans, args.quarter, port=args.port,
+                 open_browser=not args.no_browser)  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and ``--help`` docs)."""
+    parser = argparse.ArgumentParser(
+        prog="channel-workbook",
+        description="Channel performance workbook: validate a dataset, make the sample, run reports, "
+        "hold a workshop.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check a dataset folder against the data contract")
+    p.add_argument("data", help="dataset folder (channels.csv, sales.csv, goals.yaml, ...)")
+    p.add_argument(
+        "--json", action="store_true",
+        help="print the result as JSON on stdout (problems: file, column, line, value, message)",
+    )  # fmt: skip
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("sample", help="generate the deterministic sample dataset")
+    p.add_argument(
+        "--seed", type=int, default=20261, help="random seed (default: the committed sample's)"
+    )
+    p.add_argument(
+        "--out", required=True, help="folder to write (created; existing files are replaced)"
+    )
+    p.add_argument(
+        "--scale", type=float, default=1.0, help="multiply the number of sales lines (100 → ~10M)"
+    )
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=("csv", "parquet"),
+        default=None,
+        help="file format(s) for the sales table (repeatable; default csv)",
+    )
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser(
+        "report", help="run the notebooks for one or more quarters into HTML reports"
+    )
+    p.add_argument("--data", default="data/sample", help="dataset folder (default: data/sample)")
+    p.add_argument(
+        "--plans", default="plans", help="plans folder for targets and actions (default: plans)"
+    )
+    p.add_argument(
+        "--quarter",
+        default="latest",
+        help="FY2026-Q3, a range FY2026-Q1..FY2026-Q4, or 'latest' (last complete quarter)",
+    )
+    p.add_argument(
+        "--partners",
+        default="flagged+top:10",
+        help="partner packs: all, none, flagged, top:N, tier:gold, a comma list, or a+b",
+    )
+    p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.add_argument(
+        "--notebooks", default=None, help="comma list of notebook names to run (default: all)"
+    )
+    p.add_argument(
+        "--notebooks-dir",
+        default=None,
+        help="folder of the notebooks to run (default: the project's notebooks/)",
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="parallel workers (default: all cores)"
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="run on a Dask cluster (tcp://host:8786; needs channel-workbook[distributed])",
+    )
+    p.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="a fresh kernel per notebook instead of the pool of pre-warmed kernels",
+    )
+    p.add_argument("--resume", action="store_true", help="re-run only what failed or is missing")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "workshop", help="serve the workshop app with Voilà on 127.0.0.1 (Ctrl-C stops it)"
+    )
+    p.add_argument("--data", default="data/sample", help="dataset folder (default: data/sample)")
+    p.add_argument(
+        "--plans", default="plans", help="plans folder the decisions are saved to (default: plans)"
+    )
+    p.add_argument("--quarter", default="latest", help="FY2026-Q3, or 'latest' (default)")
+    p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
+    p.set_defaults(func=_cmd_workshop)
+
+    from channel_lib.cli.actions import add_actions_parser  # channel-workbook actions ...
+
+    add_actions_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``channel-workbook``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "format", None) is None and args.command == "sample":
+        args.format = ["csv"]
+    try:
+        return args.func(args)
+    except ChannelLibError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader of the output went away (`... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""The bottom layer: what every other layer uses and that uses nothing of the workbook.
+
+- :mod:`.errors` — the one exception family (``ChannelLibError`` and its subclasses);
+- :mod:`.files` — atomic writes: a file appears whole or not at all;
+- :mod:`.calendar` — fiscal years, quarters, months and trailing windows;
+- :mod:`.config` — the project's paths, environment variable names and plan file names.
+"""

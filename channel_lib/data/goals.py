@@ -1,0 +1,371 @@
+"""Corporate goals from ``goals.yaml``: currency, fiscal calendar, yearly objectives, channel roles
+and signal thresholds.
+
+The file has one section per fiscal year, so a change of objective or of a channel's role between
+years is data, not code::
+
+    currency: USD
+    fiscal_year: {start_month: 7, naming: end}
+    signals: {partner_sales_change: 0.20, win_loss_amount: 300000}   # optional overrides
+    years:
+      FY2026:
+        revenue_objective: 150000000
+        gross_margin_goal: 0.34
+        managing_for: revenue_and_profit          # or: revenue
+        strategic_focus:
+          segments: {enterprise: 0.5, mid_market: 0.3, smb: 0.2}
+          product_lines: {platform: 0.6, services: 0.4}
+          new_customer_share: 0.2
+        channels:
+          DIR: {role: strategic_accounts, role_weight: 1.2, segments: [enterprise],
+                product_lines: [platform], customer_focus: expansion}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from channel_lib.core.calendar import FiscalCalendar
+from channel_lib.core.errors import Problem, near_name
+
+MANAGING_FOR = ("revenue", "revenue_and_profit")
+CUSTOMER_FOCUS = ("acquisition", "expansion", "coverage")
+
+
+@dataclass(frozen=True)
+class SignalThresholds:
+    """Early-warning thresholds (DESIGN "Signal definitions"); a threshold is met at ``>=``.
+
+    Shares and changes are fractions (0.20 = 20%); money is in the dataset's currency.
+    """
+
+    partner_sales_change: float = (
+        0.20  # partner's own total sales, last 4 reported quarters vs 4 before
+    )
+    our_sales_change: float = (
+        0.20  # our revenue through the partner, trailing 12 months vs 12 before
+    )
+    lost_customer_share: float = 0.01  # customer's share of company revenue over the 12 months
+    lost_customer_window_quarters: int = 2  # quarters without purchase that make a customer lost
+    key_talent_quarters: int = 2  # reported quarters looked at for key sales departures
+    csat_min: float = 4.0  # partner CSAT (1-5 scale) below this is flagged
+    first_response_hours_max: float = 24.0  # partner first response above this is flagged
+    win_loss_amount: float = 300_000.0  # deals at or above this need a win/loss interview
+    dependency_share: float = (
+        0.30  # a channel or partner at or above this share is a concentration risk
+    )
+    min_revenue_at_stake: float = 50_000.0  # materiality filter for signal lists
+
+
+@dataclass(frozen=True)
+class ChannelRole:
+    """A channel's declared role for one fiscal year."""
+
+    role: str
+    role_weight: float = 1.0
+    segments: tuple[str, ...] = ()
+    product_lines: tuple[str, ...] = ()
+    customer_focus: str = "coverage"
+
+
+@dataclass(frozen=True)
+class YearGoals:
+    """Corporate goals for one fiscal year."""
+
+    year: str
+    revenue_objective: float
+    gross_margin_goal: float
+    managing_for: str
+    segment_focus: dict[str, float] = field(default_factory=dict)
+    product_line_focus: dict[str, float] = field(default_factory=dict)
+    new_customer_share: float = 0.0
+    channels: dict[str, ChannelRole] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Goals:
+    """Everything ``goals.yaml`` says."""
+
+    currency: str
+    calendar: FiscalCalendar
+    signals: SignalThresholds
+    years: dict[str, YearGoals]
+
+    def year(self, label: str) -> YearGoals:
+        """Goals of fiscal year ``label``; raises a clear error for a year not in the file."""
+        from channel_lib.core.errors import ParameterError
+
+        if label not in self.years:
+            raise ParameterError(
+                f"fiscal year {label!r} is not in goals.yaml; it has {', '.join(sorted(self.years))}"
+            )
+        return self.years[label]
+
+
+_YEAR_KEYS = (
+    "revenue_objective",
+    "gross_margin_goal",
+    "managing_for",
+    "strategic_focus",
+    "channels",
+)
+_FOCUS_KEYS = ("segments", "product_lines", "new_customer_share")
+_CHANNEL_KEYS = ("role", "role_weight", "segments", "product_lines", "customer_focus")
+
+
+class _Reader:
+    """Collects problems while reading a parsed YAML mapping, with line numbers from the nodes."""
+
+    def __init__(self, file: str, lines: dict[tuple[str, ...], int]) -> None:
+        self.file = file
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def problem(self, path: tuple[str, ...], value: Any, message: str) -> None:
+        line = None
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.lines:
+                line = self.lines[path[:n]]
+                break
+        self.problems.append(Problem(self.file, ".".join(path), line, _short(value), message))
+
+    def known_keys(self, node: dict, path: tuple[str, ...], known: tuple[str, ...]) -> None:
+        """Report each key of ``node`` the workbook would not read (a typo would be ignored)."""
+        for key in node:
+            if key not in known:
+                near = near_name(str(key), [k for k in known if k not in node])
+                self.problem(
+                    (*path, str(key)), key,
+                    f"unknown key; rename it to '{near}'" if near else
+                    f"unknown key; remove it or use one of {', '.join(known)}",
+                )  # fmt: skip
+
+    def mapping(self, node: Any, path: tuple[str, ...], *, required: bool = True) -> dict:
+        if node is None and not required:
+            return {}
+        if not isinstance(node, dict):
+            self.problem(path, node, "must be a mapping of keys to values (key: value lines)")
+            return {}
+        return node
+
+    def number(
+        self,
+        node: dict,
+        key: str,
+        path: tuple[str, ...],
+        *,
+        lo: float | None = None,
+        hi: float | None = None,
+        default: Any = ...,
+        integer: bool = False,
+    ) -> Any:
+        here = (*path, key)
+        if key not in node:
+            if default is ...:
+                self.problem(
+                    here, "", f"is missing; add '{key}:' under {'.'.join(path) or 'the top level'}"
+                )
+                return None
+            return default
+        value = node[key]
+        ok = isinstance(value, int) if integer else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok:
+            self.problem(here, value, f"must be {'a whole number' if integer else 'a number'}")
+            return None
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            self.problem(here, value, f"must lie between {lo} and {hi}")
+            return None
+        return value
+
+    def choice(
+        self,
+        node: dict,
+        key: str,
+        path: tuple[str, ...],
+        choices: tuple[str, ...],
+        default: Any = ...,
+    ) -> Any:
+        here = (*path, key)
+        if key not in node:
+            if default is ...:
+                self.problem(here, "", f"is missing; one of {', '.join(choices)}")
+                return None
+            return default
+        if node[key] not in choices:
+            self.problem(here, node[key], f"must be one of {', '.join(choices)}")
+            return None
+        return node[key]
+
+    def weights(self, node: Any, path: tuple[str, ...]) -> dict[str, float]:
+        node = self.mapping(node, path, required=False)
+        out = {}
+        for k, v in node.items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
+                self.problem((*path, str(k)), v, "a focus weight must be a number between 0 and 1")
+            else:
+                out[str(k)] = float(v)
+        if out and abs(sum(out.values()) - 1) > 1e-6:
+            self.problem(path, sum(out.values()), "focus weights must sum to 1")
+        return out
+
+    def names(self, node: dict, key: str, path: tuple[str, ...]) -> tuple[str, ...]:
+        value = node.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(
+                (*path, key), value, "must be a list of names, e.g. [enterprise, mid_market]"
+            )
+            return ()
+        return tuple(value)
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _node_lines(node: yaml.Node, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_node_lines(value, (*path, str(key.value))))
+            lines[(*path, str(key.value))] = key.start_mark.line + 1
+    return lines
+
+
+def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
+    """Read and validate ``goals.yaml``.
+
+    Parameters
+    ----------
+    path : Path
+        The ``goals.yaml`` file.
+
+    Returns
+    -------
+    (goals, problems)
+        ``goals`` is ``None`` when the file cannot be used; ``problems`` lists every problem found,
+        each naming the key path (as the column) and the line.
+    """
+    file = path.name
+    if not path.exists():
+        return None, [
+            Problem(
+                file,
+                "",
+                None,
+                "",
+                "required file is missing; it holds currency, "
+                "fiscal calendar and yearly goals (see the data contract in the README)",
+            )
+        ]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [
+            Problem(file, "", line, f"byte 0x{raw[exc.start]:02x}",
+                    "not UTF-8 text; save the file as UTF-8 (an editor's 'Save with encoding')")
+        ]  # fmt: skip
+    try:
+        # libyaml's loader when present: the same nodes and marks, ten times faster (25 ms a load)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        root = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(exc, "problem", None) or str(exc)
+        return None, [
+            Problem(file, "", line, "", f"not valid YAML ({what}); fix the indentation or quoting")
+        ]
+    r = _Reader(file, _node_lines(root) if root is not None else {})
+    data = r.mapping(data, ())
+    r.known_keys(data, (), ("currency", "fiscal_year", "signals", "years"))
+    currency = data.get("currency")
+    if not isinstance(currency, str) or not currency:
+        r.problem(("currency",), currency, "is missing; add e.g. 'currency: USD'")
+    fy = r.mapping(data.get("fiscal_year", {}), ("fiscal_year",), required=False)
+    r.known_keys(fy, ("fiscal_year",), ("start_month", "naming"))
+    start_month = r.number(
+        fy, "start_month", ("fiscal_year",), lo=1, hi=12, default=1, integer=True
+    )
+    naming = r.choice(fy, "naming", ("fiscal_year",), ("end", "start"), default="end")
+    signals_node = r.mapping(data.get("signals", {}), ("signals",), required=False)
+    known = {f.name: f for f in fields(SignalThresholds)}
+    signal_values = {}
+    for key, value in signals_node.items():
+        if key not in known:
+            r.problem(
+                ("signals", str(key)), value, f"unknown signal threshold; known: {', '.join(known)}"
+            )
+            continue
+        v = r.number(signals_node, key, ("signals",), lo=0, integer=known[key].type == "int")
+        if v is not None:
+            signal_values[key] = v
+    years_node = r.mapping(data.get("years"), ("years",))
+    if not years_node and not r.problems:
+        r.problem(("years",), "", "has no fiscal year; add a section such as 'FY2026:'")
+    years = {}
+    for label, section in years_node.items():
+        path_ = ("years", str(label))
+        if not isinstance(label, str) or not label.startswith("FY") or not label[2:].isdigit():
+            r.problem(path_, label, "a fiscal year section is named like FY2026")
+            continue
+        years[label] = _read_year(r, label, r.mapping(section, path_), path_)
+    if r.problems or start_month is None or naming is None:
+        return None, r.problems
+    goals = Goals(
+        currency=currency,
+        calendar=FiscalCalendar(start_month=start_month, naming=naming),
+        signals=SignalThresholds(**signal_values),
+        years=dict(sorted(years.items())),
+    )
+    return goals, []
+
+
+def _read_year(r: _Reader, label: str, node: dict, path: tuple[str, ...]) -> YearGoals:
+    r.known_keys(node, path, _YEAR_KEYS)
+    focus = r.mapping(node.get("strategic_focus", {}), (*path, "strategic_focus"), required=False)
+    r.known_keys(focus, (*path, "strategic_focus"), _FOCUS_KEYS)
+    channels = {}
+    for cid, spec in r.mapping(
+        node.get("channels", {}), (*path, "channels"), required=False
+    ).items():
+        cpath = (*path, "channels", str(cid))
+        spec = r.mapping(spec, cpath)
+        r.known_keys(spec, cpath, _CHANNEL_KEYS)
+        role = spec.get("role")
+        if not isinstance(role, str) or not role:
+            r.problem(
+                (*cpath, "role"),
+                role,
+                "each channel needs a declared role, e.g. 'role: distribution'",
+            )
+        channels[str(cid)] = ChannelRole(
+            role=str(role),
+            role_weight=r.number(spec, "role_weight", cpath, lo=0, default=1.0) or 0.0,
+            segments=r.names(spec, "segments", cpath),
+            product_lines=r.names(spec, "product_lines", cpath),
+            customer_focus=r.choice(
+                spec, "customer_focus", cpath, CUSTOMER_FOCUS, default="coverage"
+            ),
+        )
+    return YearGoals(
+        year=label,
+        revenue_objective=r.number(node, "revenue_objective", path, lo=0),
+        gross_margin_goal=r.number(node, "gross_margin_goal", path, lo=-1, hi=1),
+        managing_for=r.choice(node, "managing_for", path, MANAGING_FOR),
+        segment_focus=r.weights(focus.get("segments"), (*path, "strategic_focus", "segments")),
+        product_line_focus=r.weights(
+            focus.get("product_lines"), (*path, "strategic_focus", "product_lines")
+        ),
+        new_customer_share=r.number(
+            focus, "new_customer_share", (*path, "strategic_focus"), lo=0, hi=1, default=0.0
+        ),
+        channels=channels,
+    )

@@ -1,0 +1,1013 @@
+"""Explorers of the two planning notebooks: target setting (02) and investment allocation (03).
+
+- :class:`TargetExplorer` — pick the target method and move the blend weights; the objective is
+  re-split over the channels (and their partners) live, and the targets still sum to the
+  objective to the cent. :meth:`TargetExplorer.save` writes the chosen targets to the plans
+  folder.
+- :class:`AllocationExplorer` — move the monthly budget and the limits (maximum change against
+  last quarter, minimum and maximum share per channel); the budget is re-split over the channels
+  with the response curves fitted once, with the expected response and its 95% interval.
+  :meth:`AllocationExplorer.save` writes the split to ``plans/investment.csv``.
+
+Everything expensive (the target bases: run rates, trend forecasts, role weights, partner
+potential; the response curves) is computed once, on first use, so moving a control only
+re-weights or re-runs the allocator. In batch mode (papermill) neither is computed at all: the
+report shows the controls' defaults (:meth:`channel_lib.interactive.explorers.Explorer.show`).
+
+Tables show whole currency units that add up exactly to their Total row
+(:func:`channel_lib.interactive.explorers.core.whole_units`); they carry the CSS class ``cw-table`` and a
+caption naming them ("targets", "allocation"), which the browser tests read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from channel_lib.analysis import investment, targets
+from channel_lib.core.errors import ChannelLibError, ParameterError
+from channel_lib.core.files import atomic_write_text
+from channel_lib.data.workbook import Workbook, resolve_path
+from channel_lib.interactive.explorers.core import (
+    ALL,
+    DEFAULT_WAIT,
+    Explorer,
+    choice_filter,
+    keep,
+    whole_units,
+)
+from channel_lib.presentation.html import markdown, table
+
+__all__ = [
+    "INVESTMENT_FILE",
+    "AllocationExplorer",
+    "AllocationResult",
+    "TargetExplorer",
+    "TargetResult",
+    "budget_slider_range",
+    "nice_step",
+]
+
+#: File in the plans folder that :meth:`AllocationExplorer.save` writes.
+INVESTMENT_FILE = "investment.csv"
+#: Partner rows the target explorer shows (largest targets first, after the filters).
+PARTNER_ROWS = 15
+
+
+def _plans_folder(wb: Workbook, plans_dir: str | Path | None) -> Path:
+    """The plans folder to write to, refusing the dataset folder (read only) and its subfolders."""
+    plans = wb.plans_dir if plans_dir is None else resolve_path(plans_dir)
+    data = Path(wb.dataset.folder).resolve()
+    if plans.resolve() == data or data in plans.resolve().parents:
+        raise ParameterError(
+            f"plans_dir {plans} lies inside the dataset folder {data}, which is read only; "
+            "choose a separate folder such as plans/"
+        )
+    return plans
+
+
+def _complete(explorer: Explorer, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with every control the explorer has; unknown names are refused."""
+    current = explorer.values()
+    unknown = sorted(set(values) - set(current))
+    if unknown:
+        raise ParameterError(
+            f"{type(explorer).__name__} has no control {', '.join(map(repr, unknown))}; its "
+            f"controls are {', '.join(current)}"
+        )
+    return {**current, **values}
+
+
+def _weights_text(weights: Mapping[str, float]) -> str:
+    return ", ".join(f"{m} {w:.0%}" for m, w in weights.items() if w > 0)
+
+
+# -- targets ----------------------------------------------------------------------------------------
+@dataclass
+class TargetResult:
+    """What :meth:`TargetExplorer.compute` returns.
+
+    Attributes
+    ----------
+    method : str
+        The chosen method.
+    weights : dict of str to float
+        Blend weights after normalising (sum 1), one per base method.
+    objective_cents : int
+        The revenue objective (cents).
+    channels : DataFrame
+        One row per channel: ``channel_id``, ``channel_name``, ``role``, ``share`` (fraction),
+        ``run_rate`` (currency a year), ``revenue_target_cents`` (int64, sums to the objective
+        exactly), ``revenue_target`` (currency), ``growth`` (target ÷ run rate − 1),
+        ``gross_profit_target_cents`` (sums to the gross-profit objective; 0 when managing for
+        revenue only).
+    methods : DataFrame
+        :func:`channel_lib.analysis.targets.allocate_channels` for these weights, with ``chosen``.
+    partners : DataFrame
+        Partner targets after the filters: ``channel_id``, ``partner_id``, ``partner_name``,
+        ``region``, ``tier``, ``basis``, ``revenue_target_cents``, ``revenue_target``.
+    message : str
+        Why nothing could be computed (all blend weights zero); empty when it could.
+    """
+
+    method: str
+    weights: dict[str, float]
+    objective_cents: int
+    channels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    methods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    partners: pd.DataFrame = field(default_factory=pd.DataFrame)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether targets were computed (``False``: see :attr:`message`)."""
+        return not self.message
+
+    def target_cents(self) -> dict[str, int]:
+        """Channel → annual revenue target in cents."""
+        return dict(
+            zip(
+                self.channels["channel_id"],
+                self.channels["revenue_target_cents"].astype(int),
+                strict=True,
+            )
+        )
+
+    def display_table(self) -> pd.DataFrame:
+        """The channel targets in whole currency units with a Total row; the shown targets add up
+        exactly to the shown objective (and gross-profit targets to theirs)."""
+        ch = self.channels
+        shown = pd.DataFrame(
+            {
+                "channel_id": ch["channel_id"].astype(str),
+                "channel_name": ch["channel_name"].astype(str),
+                "role": ch["role"].astype(str),
+                "share": ch["share"].astype(float),
+                "revenue_target": whole_units(
+                    ch["revenue_target_cents"] / 100, self.objective_cents / 100
+                ),
+                "growth": ch["growth"].astype(float),
+            }
+        )
+        gp_total = int(ch["gross_profit_target_cents"].sum())
+        if gp_total:
+            shown["gross_profit_target"] = whole_units(
+                ch["gross_profit_target_cents"] / 100, gp_total / 100
+            )
+        run_rate = float(ch["run_rate"].sum())
+        total = {
+            "channel_id": "Total",
+            "channel_name": "",
+            "role": "",
+            "share": 1.0,
+            "revenue_target": int(shown["revenue_target"].sum()),
+            "growth": self.objective_cents / 100 / run_rate - 1 if run_rate > 0 else math.nan,
+        }
+        if gp_total:
+            total["gross_profit_target"] = int(shown["gross_profit_target"].sum())
+        return pd.concat([shown, pd.DataFrame([total])], ignore_index=True)
+
+
+class TargetExplorer(Explorer):
+    """Target method and blend weights, re-splitting the year's revenue objective live.
+
+    Parameters
+    ----------
+    wb : Workbook
+    settings : TargetSettings
+        From :func:`channel_lib.analysis.targets.open_target_setting` (its method and blend weights are
+        the controls' starting values).
+    plan : TargetPlan, optional
+        The plan the notebook already computed for ``settings``
+        (:func:`channel_lib.analysis.targets.set_targets`); without it the explorer computes it on first
+        use (about a second on the sample; never in batch mode).
+    wait : float
+        Debounce quiet time in seconds.
+
+    Notes
+    -----
+    The per-channel bases of the four methods (run rate, trend forecast, run rate × role weight,
+    potential) and each partner's weight within its channel come from the plan and are not
+    recomputed: a control change runs :func:`channel_lib.analysis.targets.allocate_channels` with the new
+    weights and re-apportions every channel's target over its partners
+    (:func:`channel_lib.analysis.targets.apportion`, integer cents), exactly as
+    :func:`channel_lib.analysis.targets.set_targets` would for the same weights.
+
+    Examples
+    --------
+    >>> from channel_lib import targets
+    >>> wb, s = targets.open_target_setting("tests/data/tiny", "FY2025-Q4", "/tmp/cw-doctest-plans")
+    >>> r = TargetExplorer(wb, s).compute(method="blend", history=1, trend=1, role=0, potential=0)
+    >>> int(r.channels["revenue_target_cents"].sum()) == s.revenue_objective_cents
+    True
+    """
+
+    title = "Explore the targets"
+    intro = (
+        "Choose the method and move the blend weights (they are normalised to sum to 1): the "
+        "objective is split again and the channel targets still add up to it."
+    )
+    labels: Mapping[str, str] = {
+        "method": "Method",
+        "history": "Weight: history",
+        "trend": "Weight: trend",
+        "role": "Weight: role",
+        "potential": "Weight: potential",
+        "channel": "Partners of channel",
+        "region": "Partner region",
+        "tier": "Partner tier",
+    }
+
+    def __init__(
+        self,
+        wb: Workbook,
+        settings: targets.TargetSettings,
+        *,
+        plan: targets.TargetPlan | None = None,
+        wait: float = DEFAULT_WAIT,
+    ) -> None:
+        self.wb = wb
+        self.settings = settings
+        if plan is not None:
+            mine, theirs = settings, plan.settings
+            differ = [
+                name
+                for name in ("year", "basis_quarters", "channels", "revenue_objective_cents",
+                             "gross_profit_objective_cents")
+                if getattr(mine, name) != getattr(theirs, name)
+            ]  # fmt: skip
+            if differ:
+                raise ParameterError(
+                    f"plan was computed for other settings ({', '.join(differ)} differ); pass "
+                    "the plan that targets.set_targets(wb, settings) returned, or none"
+                )
+        self._plan = plan
+        super().__init__(wait=wait)
+
+    # -- the bases, once ----------------------------------------------------------------------------
+    @property
+    def plan(self) -> targets.TargetPlan:
+        """The plan holding the bases (computed on first use when not passed)."""
+        if self._plan is None:
+            self._plan = targets.set_targets(self.wb, self.settings)
+        return self._plan
+
+    @cached_property
+    def _partners(self) -> pd.DataFrame:
+        """Every partner row of the plan with its weight, region and tier."""
+        p = self.plan.partners[
+            ["channel_id", "partner_id", "partner_name", "basis", "weight"]
+        ].copy()
+        ds = self.wb.dataset
+        if ds.has("partners"):
+            info = ds.table("partners").set_index("partner_id")
+            for col in ("region", "tier"):
+                if col in info.columns:
+                    p[col] = (
+                        p["partner_id"].map(info[col].astype("string").to_dict()).astype("string")
+                    )
+        for col in ("region", "tier"):
+            if col not in p.columns:
+                p[col] = pd.Series(pd.NA, index=p.index, dtype="string")
+        return p.reset_index(drop=True)
+
+    @cached_property
+    def _partner_groups(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """Per channel: its id, the row positions of its partners and their weights."""
+        p = self._partners
+        return [
+            (str(c), idx.to_numpy(), p.loc[idx, "weight"].to_numpy(dtype="float64"))
+            for c, idx in p.groupby("channel_id", sort=False).groups.items()
+        ]
+
+    # -- Explorer -----------------------------------------------------------------------------------
+    def initial_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"method": self.settings.method}
+        values.update(
+            {m: float(self.settings.blend_weights.get(m, 0.0)) for m in targets.BASE_METHODS}
+        )
+        values.update({"channel": ALL, "region": ALL, "tier": ALL})
+        return values
+
+    def build_controls(self) -> dict[str, Any]:
+        import ipywidgets as w
+
+        style = {"description_width": "initial"}
+        controls: dict[str, Any] = {
+            "method": w.Dropdown(
+                description=self.labels["method"], options=list(targets.METHODS),
+                value=self.initial["method"], style=style,
+            ),
+        }  # fmt: skip
+        for m in targets.BASE_METHODS:
+            controls[m] = w.FloatSlider(
+                description=self.labels[m], value=self.initial[m], min=0.0, max=1.0, step=0.05,
+                readout_format=".2f", continuous_update=True, style=style,
+            )  # fmt: skip
+        p = self._partners
+        controls["channel"] = choice_filter(self.labels["channel"], p["channel_id"])
+        controls["region"] = choice_filter(self.labels["region"], p["region"])
+        controls["tier"] = choice_filter(self.labels["tier"], p["tier"])
+        for c in controls.values():
+            c.style = style
+        return controls
+
+    def compute(self, **values: Any) -> TargetResult:
+        """Channel and partner targets for a method and (unnormalised) blend weights.
+
+        Parameters
+        ----------
+        **values
+            Any of the controls by name; one left out keeps its current value (the starting
+            value before any widget exists):
+
+            - ``method`` : {"history", "trend", "role", "potential", "blend"};
+            - ``history``, ``trend``, ``role``, ``potential`` : float — blend weights, ≥ 0 (any
+              scale: they are normalised to sum to 1). All zero with ``method="blend"``: the
+              result carries a message instead of targets;
+            - ``channel``, ``region``, ``tier`` : str — filters of the partner table (``"(all)"``
+              keeps every partner).
+
+        Returns
+        -------
+        TargetResult
+
+        Raises
+        ------
+        ParameterError
+            For an unknown control, method or a negative weight.
+        """
+        v = _complete(self, values)
+        method = v["method"]
+        history, trend, role, potential = (v[m] for m in targets.BASE_METHODS)
+        channel, region, tier = v["channel"], v["region"], v["tier"]
+        if method not in targets.METHODS:
+            raise ParameterError(
+                f"method={method!r} is unknown; use one of {', '.join(targets.METHODS)}"
+            )
+        raw = {"history": history, "trend": trend, "role": role, "potential": potential}
+        bad = {
+            m: v
+            for m, v in raw.items()
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0)
+        }
+        if bad:
+            raise ParameterError(f"blend weights must be numbers ≥ 0, got {bad}")
+        total = float(sum(raw.values()))
+        s = self.settings
+        if total <= 0:
+            if method == "blend":
+                return TargetResult(
+                    method=method, weights=dict.fromkeys(raw, 0.0),
+                    objective_cents=s.revenue_objective_cents,
+                    message="All four blend weights are 0, so the blend has nothing to mix: move "
+                    "at least one weight slider above 0 (or choose another method).",
+                )  # fmt: skip
+            weights = dict(targets.DEFAULT_BLEND)  # the blend column only; not the chosen method
+        else:
+            weights = {m: float(v) / total for m, v in raw.items()}
+        plan = self.plan
+        methods = targets.allocate_channels(
+            plan.basis, s.revenue_objective_cents, blend_weights=weights
+        )
+        if total <= 0:
+            methods = methods[methods["method"] != "blend"].reset_index(drop=True)
+        methods["chosen"] = methods["method"] == method
+        chosen = methods[methods["chosen"]].set_index("channel_id")
+        ch = plan.basis[["channel_id", "channel_name", "role", "run_rate", "gross_margin"]].copy()
+        ch["channel_id"] = ch["channel_id"].astype(str)
+        ch["share"] = ch["channel_id"].map(chosen["share"]).astype("float64")
+        ch["revenue_target_cents"] = ch["channel_id"].map(chosen["target_cents"]).astype("int64")
+        ch["revenue_target"] = ch["revenue_target_cents"] / 100
+        ch["growth"] = ch["revenue_target"] / ch["run_rate"].where(ch["run_rate"] > 0) - 1
+        ch["gross_profit_target_cents"] = targets.split_gross_profit(
+            s.gross_profit_objective_cents,
+            ch["revenue_target_cents"].to_numpy(),
+            ch["gross_margin"].to_numpy(),
+        )
+        return TargetResult(
+            method=method, weights=weights if total > 0 else dict.fromkeys(raw, 0.0),
+            objective_cents=s.revenue_objective_cents, channels=ch.drop(columns="gross_margin"),
+            methods=methods, partners=self._partner_targets(ch, channel, region, tier),
+        )  # fmt: skip
+
+    def _partner_targets(
+        self, ch: pd.DataFrame, channel: str, region: str, tier: str
+    ) -> pd.DataFrame:
+        """Each channel's target over its partners by the plan's weights (as set_targets does)."""
+        p = self._partners
+        cents = np.zeros(len(p), dtype="int64")
+        target = dict(zip(ch["channel_id"], ch["revenue_target_cents"], strict=True))
+        for c, rows, weights in self._partner_groups:
+            cents[rows] = targets.apportion(int(target.get(c, 0)), weights)
+        out = p.drop(columns="weight").assign(revenue_target_cents=cents)
+        out["revenue_target"] = out["revenue_target_cents"] / 100
+        if region != ALL or tier != ALL:
+            out = out[out["partner_id"].notna()]
+        return keep(out, {"channel_id": channel, "region": region, "tier": tier})
+
+    def render(self, result: TargetResult) -> list[Any]:
+        from channel_lib.presentation import charts
+
+        s = self.settings
+        cur = self.wb.dataset.goals.currency
+        if not result.ok:
+            return [markdown("**{message}**", message=result.message)]
+        how = (
+            f"blend of {_weights_text(result.weights)} (weights normalised to sum to 1)"
+            if result.method == "blend"
+            else result.method
+        )
+        shown = result.display_table()
+        head = markdown(
+            "{year} revenue objective **{objective} {cur}**, split by **{how}**.",
+            year=s.year, objective=f"{int(shown['revenue_target'].iloc[-1]):,}", cur=cur, how=how,
+        )  # fmt: skip
+        chart = charts.method_comparison(
+            result.methods, channel_ids=self.wb.channel_ids, currency=cur,
+            title=f"Annual revenue target by method, {s.year} (chosen: {result.method})",
+        )  # fmt: skip
+        money = "{:,.0f}"
+        formats = {"share": "{:.1%}", "revenue_target": money, "growth": "{:+.1%}"}
+        if "gross_profit_target" in shown:
+            formats["gross_profit_target"] = money
+        channel_table = table(
+            shown, formats=formats,
+            caption=f"Channel revenue targets, {s.year} ({result.method}), whole {cur}: they add "
+            "up to the objective in the Total row",
+        )  # fmt: skip
+        p = result.partners
+        if p.empty:
+            partner_table = markdown("*No partner matches the filters.*")
+        else:
+            cols = ["channel_id", "partner_id", "partner_name", "region", "tier", "basis"]
+            top = p.nlargest(PARTNER_ROWS, "revenue_target_cents")
+            top = top[cols].astype("string").fillna("").assign(revenue_target=top["revenue_target"])
+            partner_table = table(
+                top,
+                formats={"revenue_target": money},
+                caption=f"Partner split, {s.year}: the {len(top)} largest annual revenue "
+                f"shares of the {len(p)} partner rows the filters keep (whole {cur})",
+            )  # fmt: skip
+        return [head, chart, channel_table, partner_table]
+
+    # -- saving -------------------------------------------------------------------------------------
+    def chosen_settings(self, values: Mapping[str, Any] | None = None) -> targets.TargetSettings:
+        """The settings with the controls' method and normalised blend weights."""
+        v = dict(self.values() if values is None else values)
+        raw = {m: float(v.get(m, 0.0)) for m in targets.BASE_METHODS}
+        total = sum(raw.values())
+        if total <= 0:
+            if v.get("method") == "blend":
+                raise ParameterError(
+                    "all four blend weights are 0: set at least one above 0 before saving a blend"
+                )
+            weights = dict(self.settings.blend_weights)
+        else:
+            weights = {m: w / total for m, w in raw.items()}
+        return dataclasses.replace(self.settings, method=str(v["method"]), blend_weights=weights)
+
+    def save(self, plans_dir: str | Path | None = None, *, overwrite: bool = False) -> str:
+        """Write the chosen targets (channel and partner, by quarter) to the plans folder.
+
+        Parameters
+        ----------
+        plans_dir : str or Path, optional
+            The plans folder (default: the workbook's); never the dataset folder.
+        overwrite : bool
+            Replace targets already saved for the year's quarters (default: keep them and say so).
+
+        Returns
+        -------
+        str
+            One sentence: written, replaced, or kept (and how to replace it).
+
+        Raises
+        ------
+        ParameterError
+            For a plans folder inside the dataset folder, or a blend with all weights 0.
+
+        Notes
+        -----
+        The plan is rebuilt by :func:`channel_lib.analysis.targets.set_targets` for the chosen method and
+        weights (quarterly phasing and partner × quarter grids included) and written by
+        :func:`channel_lib.analysis.targets.save_plan` (temporary file + ``os.replace``).
+        """
+        plans = _plans_folder(self.wb, plans_dir)
+        settings = self.chosen_settings()
+        plan = targets.set_targets(self.wb, settings)
+        shown = self.compute(**self.values()).target_cents()
+        saved = dict(
+            zip(
+                plan.channels["channel_id"].astype(str),
+                plan.channels["revenue_target_cents"].astype(int),
+                strict=True,
+            )
+        )
+        if saved != shown:  # pragma: no cover - the same allocation on the same bases
+            raise ChannelLibError(
+                "the rebuilt plan's channel targets differ from the explorer's; nothing was "
+                "written. Please report this."
+            )
+        return targets.save_plan(plan, plans, write_plan=True, overwrite=overwrite)
+
+
+def _held_outside_shares(
+    alloc: pd.DataFrame, pool: float, min_share: float, max_share: float
+) -> list[str]:
+    """Sentences for held channels whose spend lies outside the share limits.
+
+    :func:`channel_lib.analysis.investment.allocate` keeps a held channel (``at_bound == "fixed"``) at
+    its spend even where the share limits would ask otherwise; the explorer says so rather than
+    show a split that seems to break its own limits.
+    """
+    if pool <= 0:
+        return []
+    out = []
+    for c, spend, at in alloc[["channel_id", "spend", "at_bound"]].itertuples(index=False):
+        share = float(spend) / pool
+        if at == "fixed" and not (min_share - 1e-9 <= share <= max_share + 1e-9):
+            out.append(
+                f"{c} is held at {float(spend):,.0f} per month, {share:.1%} of the allocated "
+                f"budget, outside the {min_share:.0%}–{max_share:.0%} share limits: a held "
+                "channel (no measurable response, or a maximum change of 0) keeps its spend."
+            )
+    return out
+
+
+# -- investment -------------------------------------------------------------------------------------
+def nice_step(amount: float) -> float:
+    """The largest 1, 2 or 5 × 10ᵏ not above ``amount`` (a slider step people can read).
+
+    Examples
+    --------
+    >>> nice_step(6734.2), nice_step(0.031), nice_step(100)
+    (5000.0, 0.02, 100.0)
+    """
+    if not (math.isfinite(amount) and amount > 0):
+        return 1.0
+    exp = math.floor(math.log10(amount))
+    for m in (5, 2, 1):
+        step = m * 10.0**exp
+        if step <= amount * (1 + 1e-12):
+            return float(round(step, max(0, -exp)))
+    return float(10.0**exp)  # pragma: no cover
+
+
+def budget_slider_range(current: float) -> tuple[float, float, float, float]:
+    """``(min, max, step, value)`` of the budget slider for a current monthly spend.
+
+    From about half to twice the current spend, in steps of a nice number near 1% of it
+    (:func:`nice_step`); the start value is the current spend rounded to the step.
+
+    Examples
+    --------
+    >>> budget_slider_range(673_424.56)
+    (335000.0, 1350000.0, 5000.0, 675000.0)
+    """
+    if not (math.isfinite(current) and current > 0):
+        return (0.0, 1000.0, 10.0, 0.0)
+    step = nice_step(current / 100)
+    low = math.floor(0.5 * current / step) * step
+    high = math.ceil(2.0 * current / step) * step
+    value = min(max(round(current / step) * step, low), high)
+    return (float(low), float(high), float(step), float(value))
+
+
+@dataclass
+class AllocationResult:
+    """What :meth:`AllocationExplorer.compute` returns.
+
+    Attributes
+    ----------
+    budget : float
+        Monthly lever budget (currency).
+    allocation : DataFrame
+        One row per channel with lever spend: ``channel_id``, ``current_spend``,
+        ``recommended_spend`` (currency per month; sums to ``budget``), ``change``,
+        ``expected_response``, ``response_low``, ``response_high`` (95%, per month; missing for
+        channels without a measurable response), ``marginal_return`` (per unit of spend at the
+        recommended spend), ``at_limit`` (``lower``/``upper``/``fixed``/``""``), ``note``.
+        Also ``spend`` and ``at_bound`` (the :func:`channel_lib.analysis.investment.allocate` names,
+        for the chart).
+    total_response, total_low, total_high : float
+        Expected response of the measured channels per month and its 95% interval.
+    metric : str
+        ``revenue`` or ``gross_profit``.
+    message : str
+        Why no allocation could be made (infeasible limits); empty when it could.
+    notes : list of str
+        Caveats of a split that was made: a held channel (no measurable response, or
+        ``max_change=0``) keeps its spend even where that lies outside the share limits.
+    """
+
+    budget: float
+    allocation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    total_response: float = math.nan
+    total_low: float = math.nan
+    total_high: float = math.nan
+    metric: str = "revenue"
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether an allocation was made (``False``: see :attr:`message`)."""
+        return not self.message
+
+    def display_table(self) -> pd.DataFrame:
+        """The split in whole currency units with a Total row; the shown recommended spends add
+        up exactly to the shown budget (and current spends and expected responses to theirs)."""
+        a = self.allocation
+        cur = whole_units(a["current_spend"], float(a["current_spend"].sum()))
+        rec = whole_units(a["recommended_spend"], self.budget)
+        measured = a["expected_response"].notna().to_numpy()
+        resp = np.full(len(a), np.nan)
+        if measured.any():
+            resp[measured] = whole_units(a.loc[measured, "expected_response"], self.total_response)
+        shown = pd.DataFrame(
+            {
+                "channel_id": a["channel_id"].astype(str),
+                "current_spend": cur,
+                "recommended_spend": rec,
+                "change": rec - cur,
+                "expected_response": resp,
+                "marginal_return": a["marginal_return"].astype(float),
+                "at_limit": a["at_limit"].astype(str),
+                "note": a["note"].astype(str),
+            }
+        )
+        total = {
+            "channel_id": "Total",
+            "current_spend": int(cur.sum()),
+            "recommended_spend": int(rec.sum()),
+            "change": int(rec.sum() - cur.sum()),
+            "expected_response": float(np.nansum(resp)) if measured.any() else math.nan,
+            "marginal_return": math.nan,
+            "at_limit": "",
+            "note": (
+                f"measured channels, 95% interval {self.total_low:,.0f} – {self.total_high:,.0f}"
+                if measured.any()
+                else ""
+            ),
+        }
+        return pd.concat([shown, pd.DataFrame([total])], ignore_index=True)
+
+
+class AllocationExplorer(Explorer):
+    """Monthly budget and allocation limits, re-splitting the budget over the channels live.
+
+    Parameters
+    ----------
+    wb : Workbook
+    objective : {"goals", "revenue", "gross_profit"}
+        What the curves predict (:func:`channel_lib.analysis.investment.objective_metric`).
+    limits : mapping, optional
+        Starting ``min_share``, ``max_share``, ``max_change``
+        (:data:`channel_lib.analysis.investment.DEFAULT_LIMITS`).
+    budget : float or "current", optional
+        Starting monthly budget (currency); ``None``/``"current"``: the reporting quarter's
+        monthly lever spend, rounded to the slider's step.
+    plan : InvestmentPlan, optional
+        The notebook's :func:`channel_lib.analysis.investment.investment_plan` result: its fitted curves
+        and lever spend are reused instead of fitted again.
+    wait : float
+        Debounce quiet time in seconds.
+
+    Notes
+    -----
+    The response curves are fitted once (on first use; never in batch mode). A control change
+    runs :func:`channel_lib.analysis.investment.allocate` only, after the budget rules that
+    :func:`channel_lib.analysis.investment.investment_plan` applies too
+    (:func:`channel_lib.analysis.investment.allocation_budget`): spend on channels without a curve is
+    kept as it is and the rest of the budget is allocated; channels without a measurable response
+    are held at last quarter's spend scaled to the budget, and the change limit is taken against
+    last quarter's split scaled to it.
+
+    Examples
+    --------
+    >>> from channel_lib.data.workbook import open_workbook
+    >>> wb = open_workbook("tests/data/tiny", "FY2025-Q4", "/tmp/cw-doctest-plans")
+    >>> x = AllocationExplorer(wb)
+    >>> sorted(x.initial)
+    ['budget', 'max_change', 'max_share', 'min_share']
+    """
+
+    title = "Explore the allocation"
+    intro = (
+        "Move the monthly budget and the limits: the budget is split again over the channels to "
+        "maximise the expected response, within the limits."
+    )
+    labels: Mapping[str, str] = {
+        "budget": "Budget per month",
+        "max_change": "Max change vs last quarter",
+        "min_share": "Min share per channel",
+        "max_share": "Max share per channel",
+    }
+
+    def __init__(
+        self,
+        wb: Workbook,
+        *,
+        objective: str = "goals",
+        limits: Mapping[str, float] | None = None,
+        budget: float | str | None = None,
+        plan: investment.InvestmentPlan | None = None,
+        wait: float = DEFAULT_WAIT,
+    ) -> None:
+        self.wb = wb
+        if budget == "current":
+            budget = None
+        self.limits = investment.validate_parameters(
+            "current" if budget is None else budget, limits, [1.0], objective
+        )
+        self.objective = objective
+        self.metric, _ = investment.objective_metric(wb, objective)
+        if plan is not None and plan.fits and plan.metric != self.metric:
+            raise ParameterError(
+                f"plan's curves predict {plan.metric} but objective={objective!r} asks for "
+                f"{self.metric}; pass the plan made with the same objective, or none"
+            )
+        self._plan = plan if plan is not None and plan.fits else None
+        self.spend = self._plan.spend if self._plan is not None else self._lever_spend()
+        self.current = investment.monthly_spend_in_quarter(self.spend, wb.quarter)
+        self.current_total = float(sum(self.current.values()))
+        self._budget = budget
+        self.currency = wb.dataset.goals.currency
+        self.labels = {**type(self).labels, "budget": f"Budget per month ({self.currency})"}
+        super().__init__(wait=wait)
+
+    def _lever_spend(self) -> pd.DataFrame:
+        if not self.wb.dataset.has("channel_costs"):
+            return pd.DataFrame(columns=["period", "month", "quarter", "channel_id", "spend"])
+        confounded = investment.revenue_driven_costs(self.wb)
+        return investment.lever_spend(self.wb, exclude=confounded)
+
+    @cached_property
+    def fits(self) -> dict[str, investment.ResponseFit]:
+        """The response curves, channel → :class:`channel_lib.analysis.investment.ResponseFit` (fitted
+        once; reused from the plan when one was passed)."""
+        if self._plan is not None:
+            return dict(self._plan.fits)
+        if self.spend.empty:
+            return {}
+        fits, _ = investment.fit_channels(self.spend, metric=self.metric)
+        return fits
+
+    # -- Explorer -----------------------------------------------------------------------------------
+    def slider_range(self) -> tuple[float, float, float, float]:
+        """``(min, max, step, start)`` of the budget slider (:func:`budget_slider_range`)."""
+        low, high, step, value = budget_slider_range(self.current_total)
+        if self._budget is not None:
+            value = float(self._budget)
+            low, high = min(low, value), max(high, value)
+        return low, high, step, value
+
+    def initial_values(self) -> dict[str, Any]:
+        return {
+            "budget": self.slider_range()[3],
+            "max_change": self.limits["max_change"],
+            "min_share": self.limits["min_share"],
+            "max_share": self.limits["max_share"],
+        }
+
+    def build_controls(self) -> dict[str, Any]:
+        import ipywidgets as w
+
+        style = {"description_width": "initial"}
+        low, high, step, value = self.slider_range()
+        return {
+            "budget": w.FloatSlider(
+                description=self.labels["budget"], value=value, min=low,
+                max=high, step=step, readout_format=",.0f", style=style,
+                layout=w.Layout(width="32em"),
+            ),
+            "max_change": w.FloatSlider(
+                description=self.labels["max_change"], value=self.initial["max_change"], min=0.0,
+                max=1.0, step=0.05, readout_format=".0%", style=style,
+            ),
+            "min_share": w.FloatSlider(
+                description=self.labels["min_share"], value=self.initial["min_share"], min=0.0,
+                max=0.5, step=0.01, readout_format=".0%", style=style,
+            ),
+            "max_share": w.FloatSlider(
+                description=self.labels["max_share"], value=self.initial["max_share"], min=0.05,
+                max=1.0, step=0.05, readout_format=".0%", style=style,
+            ),
+        }  # fmt: skip
+
+    def compute(self, **values: Any) -> AllocationResult:
+        """The budget split for these values (infeasible limits: a result with a message).
+
+        Parameters
+        ----------
+        **values
+            Any of the controls by name; one left out keeps its current value (the starting
+            value before any widget exists):
+
+            - ``budget`` : float — monthly lever budget (currency, ≥ 0);
+            - ``max_change`` : float or None — largest change of a channel's spend against last
+              quarter's (scaled to the budget), as a fraction (0.3 = 30%); ``None``: no limit;
+            - ``min_share``, ``max_share`` : float — each channel's spend within
+              [min_share, max_share] × the allocated budget (the budget less the spend kept on
+              channels without a response curve).
+
+        Returns
+        -------
+        AllocationResult
+
+        Raises
+        ------
+        ParameterError
+            For an unknown control.
+        """
+        v = _complete(self, values)
+        budget, max_change = v["budget"], v["max_change"]
+        min_share, max_share = v["min_share"], v["max_share"]
+        budget = float(budget)
+        fits = self.fits
+        if not fits:
+            return AllocationResult(
+                budget=budget, metric=self.metric,
+                message="No channel has a response curve (the allocation needs channel costs "
+                f"and at least {investment.MIN_MONTHS} months in which spend varied), so there "
+                "is nothing to re-allocate.",
+            )  # fmt: skip
+        rules = investment.allocation_budget(
+            budget, self.current, {c: f.identified for c, f in fits.items()}
+        )
+        if budget < rules.kept_total:
+            return AllocationResult(
+                budget=budget, metric=self.metric,
+                message=f"A budget of {budget:,.0f} per month is below the {rules.kept_total:,.0f} "
+                "kept on channels without a response curve: raise the budget.",
+            )  # fmt: skip
+        try:
+            alloc = investment.allocate(
+                fits, rules.allocated, current=rules.reference, hold=list(rules.held),
+                min_share=min_share, max_share=max_share, max_change=max_change,
+            )  # fmt: skip
+        except ParameterError as exc:
+            n = len(fits)
+            hint = (
+                f" ({n} channels × min share {min_share:.0%} = {n * min_share:.0%} of the budget)"
+                if n * min_share > 1
+                else ""
+            )
+            return AllocationResult(
+                budget=budget, metric=self.metric,
+                message=f"No allocation for these limits{hint}: {exc}.",
+            )  # fmt: skip
+        measured = list(rules.measured)
+        total, low, high = investment.allocation_interval(alloc, fits, only=measured)
+        rows = alloc.assign(current_spend=alloc["channel_id"].map(rules.current))
+        rows["recommended_spend"] = rows["spend"]
+        rows["at_limit"] = rows["at_bound"]
+        is_measured = rows["channel_id"].isin(measured)
+        rows["expected_response"] = rows["response"].where(is_measured)
+        sds = np.array(
+            [
+                float(fits[c].response_sd(s)[0])
+                for c, s in zip(rows["channel_id"], rows["spend"], strict=True)
+            ]
+        )
+        z = investment.Z95
+        rows["response_low"] = (
+            (rows["response"] - z * np.nan_to_num(sds)).clip(lower=0).where(is_measured)
+        )
+        rows["response_high"] = (rows["response"] + z * np.nan_to_num(sds)).where(is_measured)
+        rows["marginal_return"] = rows["marginal_return"].where(
+            is_measured
+        )  # a held slope is noise
+        rows["note"] = np.where(
+            is_measured, "", "held: no measurable response (scaled with the budget)"
+        )
+        kept = rules.kept
+        extra = pd.DataFrame(
+            {"channel_id": list(kept), "current_spend": list(kept.values()),
+             "recommended_spend": list(kept.values()), "spend": list(kept.values()),
+             "at_limit": "fixed", "at_bound": "fixed", "marginal_return": np.nan,
+             "expected_response": np.nan, "response_low": np.nan, "response_high": np.nan,
+             "note": "kept: no response curve"}
+        )  # fmt: skip
+        cols = ["channel_id", "current_spend", "recommended_spend", "change", "expected_response",
+                "response_low", "response_high", "marginal_return", "at_limit", "note", "spend",
+                "at_bound"]  # fmt: skip
+        frames = [rows, extra] if len(extra) else [rows]
+        out = pd.concat(frames, ignore_index=True)
+        out["change"] = out["recommended_spend"] - out["current_spend"]
+        out["channel_id"] = out["channel_id"].astype(str)
+        order = {c: i for i, c in enumerate(self.wb.channel_ids)}
+        out = out.sort_values("channel_id", key=lambda s: s.map(order).fillna(len(order)))
+        return AllocationResult(
+            budget=budget, allocation=out[cols].reset_index(drop=True), total_response=total,
+            total_low=low, total_high=high, metric=self.metric,
+            notes=[*rules.messages,
+                   *_held_outside_shares(rows, rules.allocated, min_share, max_share)],
+        )  # fmt: skip
+
+    def render(self, result: AllocationResult) -> list[Any]:
+        from channel_lib.presentation import charts
+
+        cur = self.currency
+        what = result.metric.replace("_", " ")
+        if not result.ok:
+            return [markdown("**{message}**", message=result.message)]
+        shown = result.display_table()
+        head = markdown(
+            "Budget **{budget} {cur} per month** (last quarter: {current}); expected {what} from "
+            "the measured channels **{total}** per month (95% interval {low} – {high}).",
+            budget=f"{int(shown['recommended_spend'].iloc[-1]):,}", cur=cur,
+            current=f"{int(shown['current_spend'].iloc[-1]):,}",
+            what=what, total=f"{shown['expected_response'].iloc[-1]:,.0f}", low=f"{result.total_low:,.0f}",
+            high=f"{result.total_high:,.0f}",
+        )  # fmt: skip
+        notes = [markdown("*{note}*", note=n) for n in result.notes]
+        chart = charts.allocation_comparison(
+            result.allocation, channel_ids=self.wb.channel_ids,
+            title="Spend per month: today and recommended", spend_title=f"Spend per month ({cur})",
+        )  # fmt: skip
+        money = "{:,.0f}"
+        alloc_table = table(
+            shown,
+            formats={"current_spend": money, "recommended_spend": money, "change": "{:+,.0f}",
+                     "expected_response": lambda v: "–" if pd.isna(v) else f"{v:,.0f}",
+                     "marginal_return": lambda v: "" if pd.isna(v) else f"{v:.2f}"},
+            caption=f"Recommended allocation per month, whole {cur}: the recommended spend adds "
+            f"up to the budget in the Total row; expected {what} per month",
+        )  # fmt: skip
+        return [head, *notes, chart, alloc_table]
+
+    # -- saving -------------------------------------------------------------------------------------
+    def save(self, plans_dir: str | Path | None = None) -> str:
+        """Write the current budget split to ``<plans>/investment.csv`` (replacing the last one).
+
+        Parameters
+        ----------
+        plans_dir : str or Path, optional
+            The plans folder (default: the workbook's); never the dataset folder.
+
+        Returns
+        -------
+        str
+            One sentence saying what was written where, or why nothing was.
+
+        Notes
+        -----
+        The file starts with ``#`` comment lines (what it is, the quarter, budget, metric and
+        limits, and every column), then a CSV header and one row per channel; amounts have two
+        decimals and the recommended spends add up to the budget to the cent. Read it with
+        ``pandas.read_csv(path, comment="#")``. It is written to a temporary file in the same
+        folder and renamed over the old one (``os.replace``).
+        """
+        plans = _plans_folder(self.wb, plans_dir)
+        values = self.values()
+        result = self.compute(**values)
+        path = plans / INVESTMENT_FILE
+        if not result.ok:
+            return f"Not written: {result.message} {path} is unchanged."
+        a = result.allocation
+        budget_cents = round(float(result.budget) * 100)
+        rec = targets.apportion(budget_cents, a["recommended_spend"].clip(lower=0).to_numpy())
+        current = [round(float(v) * 100) for v in a["current_spend"]]
+        frame = pd.DataFrame(
+            {
+                "channel_id": a["channel_id"],
+                "current_spend": [targets.format_cents(c) for c in current],
+                "recommended_spend": [targets.format_cents(int(c)) for c in rec],
+                "change": [
+                    targets.format_cents(int(r) - c) for r, c in zip(rec, current, strict=True)
+                ],
+                "expected_response": a["expected_response"].round(2),
+                "response_low": a["response_low"].round(2),
+                "response_high": a["response_high"].round(2),
+                "marginal_return": a["marginal_return"].round(4),
+                "at_limit": a["at_limit"],
+                "note": a["note"],
+            }
+        )
+        lim = ", ".join(f"{k}={values[k]:g}" for k in ("max_change", "min_share", "max_share"))
+        header = [
+            f"# Budget split per month saved by the workbook's allocation explorer ({self.wb.quarter} spend, {self.wb.dataset.folder.name}).",
+            f"# budget={targets.format_cents(budget_cents)} {self.currency} per month; metric={result.metric}; {lim}",
+            "# channel_id: channel; current_spend: lever spend per month in the reporting quarter",
+            "# recommended_spend: spend per month to plan (sums to the budget to the cent); change: recommended - current",
+            f"# expected_response, response_low, response_high: expected {result.metric} per month and its 95% interval (empty: no measurable response)",
+            "# marginal_return: response per unit of spend at the recommended spend; at_limit: lower/upper/fixed when a limit binds",
+            "# note: why a channel is held or kept; amounts in the dataset currency",
+        ]  # fmt: skip
+        text = "\n".join(header) + "\n" + frame.to_csv(index=False, lineterminator="\n")
+        existed = path.exists()
+        atomic_write_text(path, text)
+        return (
+            f"{'Replaced' if existed else 'Wrote'} the budget split of "
+            f"{result.budget:,.0f} {self.currency} per month over {len(frame)} channels in {path}."
+        )
