@@ -46,6 +46,7 @@ import pandas as pd
 
 from channel_lib.core.errors import ChannelLibError, ParameterError
 from channel_lib.core.files import atomic_write_text
+from channel_lib.core.money import apportion, format_cents, to_cents
 from channel_lib.data import cube as metrics
 from channel_lib.data.goals import MANAGING_FOR, ChannelRole
 from channel_lib.data.workbook import Workbook
@@ -147,78 +148,12 @@ _PARTNER_INDICATORS = (
 TARGET_MONITORED_IN = "00_quarter_overview (attainment), 05_performance_signals (gaps)"
 
 
-#: Weights are scaled to integers of this size before apportioning (a float carries 53 bits).
-_SCALE = 2**53
-
-
 class PlanExistsError(ChannelLibError, FileExistsError):
     """The plans folder already holds targets for the periods being written (pass
     ``overwrite=True`` to replace them)."""
 
 
 # -- exact apportionment -------------------------------------------------------------------------------
-def apportion(total_cents: int, weights: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Split ``total_cents`` into whole cents in proportion to ``weights`` (largest remainder).
-
-    Parameters
-    ----------
-    total_cents : int
-        The amount to split, ≥ 0.
-    weights : sequence of float
-        Non-negative, finite weights (any scale). All zero: an equal split.
-
-    Returns
-    -------
-    numpy.ndarray of int64
-        Non-negative cents summing exactly to ``total_cents``.
-
-    Raises
-    ------
-    ParameterError
-        For a negative total, negative or non-finite weights, or no weights with a positive total.
-
-    Notes
-    -----
-    Hamilton's largest-remainder method: each share gets the floor of its quota
-    ``total × wᵢ / Σw`` and the cents left over go one each to the largest remainders (ties: the
-    larger weight, then the earlier position). The weights are first scaled to integers of 53
-    bits (the precision of the floats they came in), so quotas and remainders are exact integer
-    arithmetic. Like every quota method it can move a cent against the trend of a weight (the
-    Alabama paradox): a share that falls by less than a cent may keep its cent.
-    Balinski, M. L. and Young, H. P. (2001), *Fair Representation*, ch. 2.
-
-    Examples
-    --------
-    >>> apportion(1000, [1, 1, 1]).tolist()
-    [334, 333, 333]
-    >>> apportion(10, [0.5, 0.25, 0.25]).tolist()
-    [5, 3, 2]
-    """
-    total = int(total_cents)
-    w = [float(x) for x in np.asarray(weights, dtype="float64").ravel()]
-    if total < 0:
-        raise ParameterError(f"cannot apportion a negative amount ({total} cents)")
-    if any(not math.isfinite(x) or x < 0 for x in w):
-        raise ParameterError(f"apportionment weights must be finite and ≥ 0, got {w}")
-    if not w:
-        if total:
-            raise ParameterError("cannot apportion a positive amount over no shares")
-        return np.zeros(0, dtype="int64")
-    top = max(w)
-    # integer weights (53 bits of precision, the float's own): exact integer arithmetic below
-    iw = [round(x / top * _SCALE) for x in w] if top > 0 else [1] * len(w)
-    if sum(iw) == 0:
-        iw = [1] * len(w)
-    s = sum(iw)
-    floors, rems = zip(*(divmod(total * x, s) for x in iw), strict=True)
-    out = list(floors)
-    left = total - sum(out)
-    order = sorted(range(len(w)), key=lambda i: (-rems[i], -iw[i], i))
-    for i in order[:left]:
-        out[i] += 1
-    return np.asarray(out, dtype="int64")
-
-
 def round_grid(row_totals: Sequence[int], col_totals: Sequence[int]) -> np.ndarray:
     """Whole-cent grid with the given row and column sums, proportional to ``rᵢ cⱼ / T``.
 
@@ -282,35 +217,6 @@ def round_grid(row_totals: Sequence[int], col_totals: Sequence[int]) -> np.ndarr
             grid[i, j] += 1
             need_col[j] -= 1
     return grid
-
-
-def _cents(amount: float | Decimal | int) -> int:
-    """Currency amount → whole cents, half away from zero."""
-    return int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def format_cents(cents: int) -> str:
-    """Whole cents as a decimal amount with two decimals, exactly (no float rounding).
-
-    Parameters
-    ----------
-    cents : int
-        Amount in cents (any sign).
-
-    Returns
-    -------
-    str
-        ``"-"`` for a negative amount, the whole currency units, ``"."`` and two digits of
-        cents; no thousands separator (the form ``targets.csv`` and ``investment.csv`` store).
-
-    Examples
-    --------
-    >>> format_cents(123456), format_cents(-5), format_cents(0)
-    ('1234.56', '-0.05', '0.00')
-    """
-    sign = "-" if cents < 0 else ""
-    c = abs(int(cents))
-    return f"{sign}{c // 100}.{c % 100:02d}"
 
 
 # -- parameters ----------------------------------------------------------------------------------------
@@ -495,7 +401,7 @@ def target_settings(
     goals = ds.goals.year(label)
     mf = managing_for or goals.managing_for
     objective = goals.revenue_objective if revenue_objective is None else revenue_objective
-    obj_cents = _cents(objective)
+    obj_cents = to_cents(objective)
     gp = None
     if mf == "revenue_and_profit":
         gp = int(
