@@ -32,7 +32,8 @@ from channel_lib.core.errors import ParameterError
 from channel_lib.data import cube as metrics
 from channel_lib.data.workbook import Workbook, open_workbook
 from channel_lib.interactive import explorers as widgets
-from channel_lib.interactive.explorers.core import ALL, mimebundle
+from channel_lib.interactive.explorers.core import mimebundle
+from channel_lib.interactive.explorers.filters import ALL
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"

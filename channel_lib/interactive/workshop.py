@@ -271,24 +271,24 @@ class Workshop:
             return self.explorers[key]
         wb = self.wb
         if key == "alignment":
-            from channel_lib.interactive.explorers.monitoring import AlignmentExplorer
+            from channel_lib.interactive.explorers.alignment import AlignmentExplorer
 
             made = AlignmentExplorer(wb)
         elif key == "revenue_profit":
-            from channel_lib.interactive.explorers.monitoring import TrendExplorer
+            from channel_lib.interactive.explorers.trends import TrendExplorer
 
             made = TrendExplorer(wb)
         elif key == "targets":
-            from channel_lib.interactive.explorers.planning import TargetExplorer
+            from channel_lib.interactive.explorers.targets import TargetExplorer
 
             made = TargetExplorer(wb, self.target_settings())
         elif key == "investment":
-            from channel_lib.interactive.explorers.planning import AllocationExplorer
+            from channel_lib.interactive.explorers.allocation import AllocationExplorer
 
             made = AllocationExplorer(wb, objective=self.objective)
         elif key == "signals":
             from channel_lib.analysis.signals import resolve_thresholds
-            from channel_lib.interactive.explorers.monitoring import SignalExplorer
+            from channel_lib.interactive.explorers.signals import SignalExplorer
 
             made = SignalExplorer(wb, resolve_thresholds(wb.dataset))
         else:

@@ -23,14 +23,21 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from channel_lib.core import config
-from channel_lib.presentation.html import _in_ipython_kernel, chart_html, table, vega_bundle_html
+from channel_lib.core.errors import ChannelLibError, ParameterError
+from channel_lib.presentation.html import (
+    _in_ipython_kernel,
+    chart_html,
+    markdown,
+    table,
+    vega_bundle_html,
+)
 from channel_lib.presentation.html import _state as _offline_state
 
 #: Environment variable the batch runner sets in its kernels: widgets then render static defaults.
@@ -38,9 +45,6 @@ BATCH_ENV = config.BATCH_ENV
 
 #: Seconds a burst of control changes must pause before the trailing recomputation runs.
 DEFAULT_WAIT = 0.15
-
-#: Value of a filter that keeps everything.
-ALL = "(all)"
 
 
 def batch_mode() -> bool:
@@ -259,54 +263,6 @@ def whole_units(amounts: Iterable[float], total: float) -> np.ndarray:
     return apportion(max(shown, 0), weights)
 
 
-# -- filter controls ------------------------------------------------------------------------------
-def choice_filter(
-    description: str, values: Iterable[Any], *, value: Any = ALL, include_all: bool = True
-):
-    """A dropdown over ``values`` (sorted, de-duplicated, ``None`` dropped), with ``(all)`` first.
-
-    Examples
-    --------
-    >>> w = choice_filter("Tier", ["Gold", "Silver", "Gold", None])
-    >>> list(w.options), w.value
-    (['(all)', 'Gold', 'Silver'], '(all)')
-    """
-    import ipywidgets as w
-
-    options = sorted({str(v) for v in values if v is not None and not pd.isna(v)})
-    if include_all:
-        options = [ALL, *options]
-    if value not in options:
-        value = options[0] if options else None
-    return w.Dropdown(description=description, options=options, value=value)
-
-
-def quarter_selector(quarters: Sequence[str], value: str):
-    """A dropdown of fiscal quarters (oldest first), set to ``value``."""
-    import ipywidgets as w
-
-    return w.Dropdown(description="Quarter", options=list(quarters), value=value)
-
-
-def keep(frame: pd.DataFrame, filters: Mapping[str, Any]) -> pd.DataFrame:
-    """Rows of ``frame`` whose columns equal the filter values; ``(all)`` or ``None`` keeps all.
-
-    Filters on columns the frame does not have are ignored (a channel-level frame has no tier).
-
-    Examples
-    --------
-    >>> f = pd.DataFrame({"channel_id": ["A", "B"], "tier": ["Gold", "Silver"]})
-    >>> keep(f, {"channel_id": "B", "tier": ALL, "region": "EU"})["tier"].tolist()
-    ['Silver']
-    """
-    mask = pd.Series(True, index=frame.index)
-    for column, value in filters.items():
-        if value in (None, ALL) or column not in frame.columns:
-            continue
-        mask &= frame[column].astype("string") == str(value)
-    return frame[mask]
-
-
 # -- the base class -------------------------------------------------------------------------------
 class Explorer:
     """Controls that re-run one analysis and redraw its charts (subclass and fill in four members).
@@ -434,9 +390,6 @@ class Explorer:
         """:meth:`refresh` for a control change: a :class:`~channel_lib.core.errors.ChannelLibError`
         (its message says what to change) is shown in the output area instead of vanishing into
         the kernel's log, where nobody in front of Lab or Voilà would see it."""
-        from channel_lib.core.errors import ChannelLibError
-        from channel_lib.presentation.html import markdown
-
         try:
             self.refresh()
         except ChannelLibError as exc:
@@ -488,3 +441,15 @@ def _describe(value: Any) -> str:
     if isinstance(value, tuple):
         return " to ".join(_describe(v) for v in value)
     return str(value)
+
+
+def complete_values(explorer: Explorer, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with every control the explorer has; unknown names are refused."""
+    current = explorer.values()
+    unknown = sorted(set(values) - set(current))
+    if unknown:
+        raise ParameterError(
+            f"{type(explorer).__name__} has no control {', '.join(map(repr, unknown))}; its "
+            f"controls are {', '.join(current)}"
+        )
+    return {**current, **values}
