@@ -79,7 +79,8 @@ MONEY_METRICS: tuple[str, ...] = ("revenue", "gross_profit", "cost_of_sales")
 
 _CUBE = "_cw_metrics_cube"
 _PERIOD_TABLE = "_cw_metrics_periods"
-_CACHE_KEY = "_metrics_cache"
+#: The metrics' key in the dataset's cache (:attr:`Dataset.cache <channel_lib.data.loader.Dataset.cache>`)
+_CACHE_KEY = "metrics.cube"
 # period -> (label column, start column) in the period table
 _PERIOD_COLUMNS = {
     "month": ("month_label", "month"),
@@ -108,7 +109,8 @@ class MissingDataError(ChannelLibError, LookupError):
 
 # -- the monthly cube ---------------------------------------------------------------------------------
 def _cache(ds: Dataset) -> dict:
-    return vars(ds).setdefault(_CACHE_KEY, {})
+    """The metrics' entry in the dataset's cache: grain → cube table, ``"periods"`` → frame."""
+    return ds.cache.get(_CACHE_KEY, dict)
 
 
 def cube_table(ds: Dataset, grain: str = "partner") -> str:
@@ -243,7 +245,7 @@ def adopt_cubes(ds: Dataset, tables: dict[str, str]) -> None:
     try:
         _build_periods(ds, tables["partner"])
     except BaseException:
-        vars(ds).pop(_CACHE_KEY, None)
+        ds.cache.pop(_CACHE_KEY)
         raise
 
 

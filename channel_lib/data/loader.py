@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -27,6 +26,7 @@ import pandas as pd
 
 from channel_lib.core.calendar import FiscalCalendar
 from channel_lib.core.errors import DataValidationError, Problem, near_name
+from channel_lib.data.cache import DatasetCache
 from channel_lib.data.contract import DUCKDB_TYPES, GOALS_FILE, NA_TOKENS, TABLES, TYPE_HINTS, Table
 from channel_lib.data.excel import ExcelReadError, sheet_to_csv
 from channel_lib.data.goals import Goals, read_goals
@@ -47,6 +47,9 @@ SALES_SUMMARY_SQL = """
            sum(CASE WHEN sign(quantity) * sign(revenue) < 0 THEN 1 ELSE 0 END) AS opposite_signs
     FROM sales GROUP BY ALL"""
 _SALES_SUMMARY = "_sales_summary"
+#: Keys of the dataset's own entries in its cache.
+_TABLE_FRAME = "dataset.table"
+_CHECKSUMS = "dataset.checksums"
 _SUFFIXES = (".csv", ".parquet", ".xlsx")
 #: separators that spreadsheets in some regions write instead of commas (header of one cell)
 _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
@@ -79,6 +82,13 @@ class Dataset:
     #: (:data:`SALES_SUMMARY_SQL`), left by the loader's checks for the metrics cube; ``None``
     #: when the dataset did not come from :func:`load_dataset`.
     sales_summary: str | None = field(default=None, repr=False)
+    #: SHA-256 of every input file when already known (a prepared dataset records the checksums
+    #: it was prepared from); ``None``: :attr:`checksums` hashes the files on first use.
+    known_checksums: dict[str, str] | None = field(default=None, repr=False)
+    #: What is computed once for this dataset (table frames, checksums, the metrics cube, ...):
+    #: see :class:`~channel_lib.data.cache.DatasetCache`. Created with the dataset, never shared
+    #: (:func:`dataclasses.replace` makes a fresh one).
+    cache: DatasetCache = field(default_factory=DatasetCache, init=False, repr=False, compare=False)
 
     # -- what is there ------------------------------------------------------------------------------
     @property
@@ -112,23 +122,27 @@ class Dataset:
     # -- reading --------------------------------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame:
         """A table as a pandas DataFrame (cached; the sales table is large — prefer :meth:`sql`)."""
-        if name not in self._frames:
-            if name not in self.files:
-                raise KeyError(f"{name} is not in the dataset; {self.missing_note(name)}")
-            self._frames[name] = self.con.table(name).df()
-        return self._frames[name]
+        key = (_TABLE_FRAME, name)
+        if key not in self.cache and name not in self.files:
+            raise KeyError(f"{name} is not in the dataset; {self.missing_note(name)}")
+        return self.cache.get(key, lambda: self.con.table(name).df())
 
     def sql(self, query: str, params: Iterable | dict | None = None) -> pd.DataFrame:
         """Run a DuckDB query over the dataset's tables and return a DataFrame."""
         return self.con.execute(query, params).df()
 
-    @cached_property
-    def _frames(self) -> dict[str, pd.DataFrame]:
-        return {}
-
-    @cached_property
+    @property
     def checksums(self) -> dict[str, str]:
-        """SHA-256 of every input file (goals included), for caches and the report manifest."""
+        """SHA-256 of every input file (goals included), for caches and the report manifest.
+
+        :attr:`known_checksums` when given, else hashed from the files once (kept in
+        :attr:`cache`).
+        """
+        if self.known_checksums is not None:
+            return self.known_checksums
+        return self.cache.get(_CHECKSUMS, self._hash_inputs)
+
+    def _hash_inputs(self) -> dict[str, str]:
         paths = [*self.files.values(), self.folder / GOALS_FILE]
         return {p.name: _sha256(p) for p in sorted(paths)}
 

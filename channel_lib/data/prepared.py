@@ -176,8 +176,8 @@ def load_prepared(prepared: str | Path, data_dir: str | Path) -> Dataset | None:
         goals=goals,
         files={k: Path(v) for k, v in meta["files"].items()},
         con=con,
+        known_checksums=dict(meta["inputs"]),  # as prepared, instead of hashing the files again
     )
-    vars(ds)["checksums"] = dict(meta["inputs"])  # the cached_property, as prepared
     if meta.get("metrics") == _metrics_fingerprint():
         _load_cubes(ds, folder, meta.get("cubes") or {})
     return ds
