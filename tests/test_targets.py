@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from channel_lib.analysis import targets
 from channel_lib.core.errors import ParameterError
 from channel_lib.data import cube as metrics
+from channel_lib.plans import targets as plan_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -387,7 +388,7 @@ def test_written_plan_follows_the_contract_and_keeps_other_quarters(sample_plan,
                           "metric": ["revenue"], "target_cents": [123]})  # fmt: skip
     targets.write_plan_targets(older, tmp_path)
     targets.write_plan_targets(targets.plan_rows(plan), tmp_path)
-    back = metrics.read_plan_targets(tmp_path)
+    back = plan_targets.read_targets(tmp_path)
     assert list(pd.read_csv(tmp_path / "targets.csv").columns) == [
         "quarter", "channel_id", "partner_id", "metric", "target"]  # fmt: skip
     assert int(back[back["quarter"] == "FY2026-Q4"]["target_cents"].iloc[0]) == 123
@@ -459,7 +460,7 @@ def test_batch_report_sets_and_writes_fy2027_targets(batch_reports):
     # every guarantee holds; the only False allowed is an indicator shown unavailable, with why
     assert "holds" in text and " False " not in re.sub(r" False (?=not measured: )", " ", text)
     assert re.search(r"Wrote [\d,]+ FY2027 targets|Kept the existing plan", text)
-    plan = metrics.read_plan_targets(batch_reports.folder / "plans")
+    plan = plan_targets.read_targets(batch_reports.folder / "plans")
     assert plan is not None and set(plan["quarter"]) == {f"FY2027-Q{i}" for i in range(1, 5)}
 
 
@@ -471,7 +472,7 @@ def test_notebook_runs_with_another_year_method_and_managing_for(extra_reports):
         ")", "\\)"
     )
     assert "Traceback" not in text and " False " not in text
-    written = metrics.read_plan_targets(extra_reports["folder"] / "plans-fy2026")
+    written = plan_targets.read_targets(extra_reports["folder"] / "plans-fy2026")
     assert set(written["metric"]) == {"revenue"}
 
 

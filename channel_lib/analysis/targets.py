@@ -45,11 +45,11 @@ import numpy as np
 import pandas as pd
 
 from channel_lib.core.errors import ChannelLibError, ParameterError
-from channel_lib.core.files import atomic_write_text
 from channel_lib.core.money import apportion, format_cents, to_cents
 from channel_lib.data import cube as metrics
 from channel_lib.data.goals import MANAGING_FOR, ChannelRole
 from channel_lib.data.workbook import Workbook
+from channel_lib.plans.targets import PlanExistsError, targets_path, write_targets
 
 __all__ = [
     "BASE_METHODS",
@@ -146,11 +146,6 @@ _PARTNER_INDICATORS = (
 )
 #: The target itself is monitored here.
 TARGET_MONITORED_IN = "00_quarter_overview (attainment), 05_performance_signals (gaps)"
-
-
-class PlanExistsError(ChannelLibError, FileExistsError):
-    """The plans folder already holds targets for the periods being written (pass
-    ``overwrite=True`` to replace them)."""
 
 
 # -- exact apportionment -------------------------------------------------------------------------------
@@ -1496,30 +1491,7 @@ def write_plan_targets(
     The new content is written to a temporary file in the same folder and renamed over the old
     one (``os.replace``), so a reader never sees a half-written file.
     """
-    plans = Path(plans_dir)
-    path = plans / "targets.csv"
-    existing = metrics.read_plan_targets(plans)
-    quarters = sorted(set(rows["quarter"]))
-    keep = pd.DataFrame(columns=["quarter", "channel_id", "partner_id", "metric", "target_cents"])
-    if existing is not None:
-        clash = sorted(set(existing["quarter"]) & set(quarters))
-        if clash and not overwrite:
-            raise PlanExistsError(
-                f"{path} already holds targets for {', '.join(clash)}; nothing was written and "
-                "the file is unchanged. Pass overwrite=True to replace those quarters' targets "
-                "(other quarters are kept), or choose another plans folder."
-            )
-        keep = existing[~existing["quarter"].isin(quarters)]
-    new = rows[["quarter", "channel_id", "partner_id", "metric", "target_cents"]].copy()
-    new["partner_id"] = new["partner_id"].replace("", pd.NA).astype("string")
-    allrows = pd.concat([keep, new], ignore_index=True)
-    allrows["partner_id"] = allrows["partner_id"].astype("string").fillna("")
-    allrows = allrows.sort_values(["quarter", "channel_id", "partner_id", "metric"], kind="stable")
-    allrows["target"] = [format_cents(int(c)) for c in allrows["target_cents"]]
-    text = allrows[["quarter", "channel_id", "partner_id", "metric", "target"]].to_csv(
-        index=False, lineterminator="\n"
-    )
-    return atomic_write_text(path, text)
+    return write_targets(rows, plans_dir, overwrite=overwrite)
 
 
 def save_plan(
@@ -1551,7 +1523,7 @@ def save_plan(
     - ``overwrite=True``: the year's quarters are replaced.
     """
     rows = plan_rows(plan)
-    path = Path(plans_dir) / "targets.csv"
+    path = targets_path(plans_dir)
     year = plan.settings.year
     if not write_plan:
         return (

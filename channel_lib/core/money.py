@@ -6,21 +6,21 @@ bridge's components) is rounded here, so parts always sum to their whole to the 
 - :func:`apportion` — split an integer total in proportion to float weights (Hamilton's method);
 - :func:`largest_remainder` — round exact fractions that sum to an integer total;
 - :func:`to_cents` and :func:`format_cents` — a currency amount to whole cents and back to the
-  two-decimal text the plans folder stores.
+  two-decimal text the plans folder stores; :func:`parse_cents` reads that text back exactly.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 import numpy as np
 
 from channel_lib.core.errors import ParameterError
 
-__all__ = ["apportion", "format_cents", "largest_remainder", "to_cents"]
+__all__ = ["apportion", "format_cents", "largest_remainder", "parse_cents", "to_cents"]
 
 #: Weights are scaled to integers of this size before apportioning (a float carries 53 bits).
 _SCALE = 2**53
@@ -150,3 +150,25 @@ def format_cents(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     c = abs(int(cents))
     return f"{sign}{c // 100}.{c % 100:02d}"
+
+
+def parse_cents(text: object) -> int | None:
+    """Text of an amount with at most two decimals as whole cents, exactly; else ``None``.
+
+    ``None``, ``NaN``, text that is not a number and amounts with a third decimal give ``None``
+    (the caller says what is wrong with the cell).
+
+    Examples
+    --------
+    >>> parse_cents("1234.56"), parse_cents(" 7 "), parse_cents("1.234"), parse_cents("abc")
+    (123456, 700, None, None)
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return None
+    try:
+        value = Decimal(str(text).strip()) * 100
+    except InvalidOperation:
+        return None
+    if value != value.to_integral_value():
+        return None
+    return int(value)
