@@ -44,7 +44,6 @@ from channel_lib.sample.tables import (
     channels_table,
     customers_table,
     goals_yaml,
-    ground_truth,
     opportunities_table,
     partner_changes_table,
     partner_reports_table,
@@ -52,6 +51,7 @@ from channel_lib.sample.tables import (
     products_table,
     targets_table,
 )
+from channel_lib.sample.truth import ground_truth
 
 __all__ = ["DEFAULT_SEED", "generate_sample"]
 

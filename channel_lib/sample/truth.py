@@ -1,0 +1,524 @@
+"""The sample's ground truth (``ground_truth.csv``): every planted case and near miss, measured.
+
+Each case is one function of the generated facts (:class:`Facts`) returning its rows, with the
+value measured on the generated data in ``detail``; :func:`ground_truth` runs them all
+(:data:`CASES`, in this order) and sorts the rows: planted cases first, then near misses, each by
+signal and entity id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from channel_lib.sample.plan import (
+    CHANNEL_INDEX,
+    HILL_K,
+    HILL_N,
+    MSP_EROSION_START,
+    REPORT_Q,
+    Plan,
+    TruthRow,
+    hill_slope,
+    month_start,
+)
+from channel_lib.sample.sales import SalesLines
+from channel_lib.sample.tables import DEALS, _usd, channel_month, partner_month_cents
+
+#: Columns of ``ground_truth.csv``.
+TRUTH_COLUMNS = ["signal", "entity_type", "entity_id", "period", "kind", "detail"]
+
+
+@dataclass
+class Facts:
+    """What the cases measure: the plan, the generated lines and the tables made from them.
+
+    Attributes
+    ----------
+    plan : Plan
+    lines : SalesLines
+    deals : dict
+        Deal key of :data:`~channel_lib.sample.tables.DEALS` → opportunity id.
+    reports : DataFrame
+        ``partner_reports.csv`` (text cells).
+    partners_now : DataFrame
+        ``partners.csv`` as it is now (after the planted moves).
+    """
+
+    plan: Plan
+    lines: SalesLines
+    deals: dict[str, str]
+    reports: pd.DataFrame
+    partners_now: pd.DataFrame
+
+    def pid(self, i: int) -> str:
+        """The id of partner number ``i``."""
+        return self.plan.partners[i].partner_id
+
+    @cached_property
+    def partner_month_usd(self) -> np.ndarray:
+        """Revenue USD per partner (last row: direct) and month."""
+        return partner_month_cents(self.plan, self.lines) / 100
+
+    @cached_property
+    def channel_revenue_usd(self) -> np.ndarray:
+        """Revenue USD per channel and month."""
+        return channel_month(self.plan, self.lines, self.lines.revenue_cents.astype(float)) / 100
+
+    @cached_property
+    def channel_cost_usd(self) -> np.ndarray:
+        """Cost USD per channel and month."""
+        return channel_month(self.plan, self.lines, self.lines.cost_cents.astype(float)) / 100
+
+
+# -- partner cases ----------------------------------------------------------------------------------
+def our_sales_change(f: Facts) -> list[TruthRow]:
+    """Partners whose revenue through them moved FY2026 vs FY2025 (and one that nearly did)."""
+    pm = f.partner_month_usd
+
+    def our_change(i: int) -> str:
+        a, b = pm[i, 12:24].sum(), pm[i, 24:36].sum()
+        return f"our revenue through the partner FY2026 {_usd(b)} vs FY2025 {_usd(a)}: {b / a - 1:+.1%}"
+
+    return [
+        TruthRow("our_sales_change", "partner", f.pid(i), kind, our_change(i))
+        for role, kind in (
+            ("our_sales_up", "planted"),
+            ("our_sales_down", "planted"),
+            ("our_sales_near", "near_miss"),
+        )
+        for i in f.plan.roles[role]
+    ]
+
+
+def partner_total_sales_change(f: Facts) -> list[TruthRow]:
+    """Partners whose own total sales (as they report them) moved, and near misses."""
+    total_change = _total_sales_change(f.reports)
+    return [
+        TruthRow(
+            "partner_total_sales_change",
+            "partner",
+            f.pid(i),
+            kind,
+            "partner_total_sales, last four reported quarters vs the four before: "
+            f"{total_change[f.pid(i)]:+.1%}",
+        )
+        for role, kind in (
+            ("total_sales_up", "planted"),
+            ("total_sales_down", "planted"),
+            ("total_sales_near", "near_miss"),
+        )
+        for i in f.plan.roles[role]
+    ]
+
+
+#: The special customers of the lost-customer case: kind and what the detail says about them.
+LOST_CUSTOMER_LABELS = {
+    "lost": ("planted", "bought in all 4 quarters FY2025-Q3..FY2026-Q2, nothing since"),
+    "moved_from": (
+        "near_miss",
+        "large customer that moved to partner {moved_to} in FY2026-Q3: moved, not lost",
+    ),
+    "annual": ("near_miss", "once-a-year buyer (each October): bought in 1 of the 4 quarters"),
+    "small_stop_a": ("near_miss", "stopped buying, but worth less than 1% of revenue"),
+    "small_stop_b": (
+        "near_miss",
+        "stopped buying (direct account), but worth less than 1% of revenue",
+    ),
+    "late_stop": (
+        "near_miss",
+        "last purchase in January 2026 (FY2026-Q3): bought inside the window",
+    ),
+    "two_quarters": ("near_miss", "bought in only 2 of the 4 quarters before the window"),
+}
+
+
+def lost_customer(f: Facts) -> list[TruthRow]:
+    """The lost customer and the customers that only look lost, with their revenue share."""
+    plan, lines = f.plan, f.lines
+    company_base = f.partner_month_usd[:, 18:30].sum()
+    cust_rev = np.bincount(
+        lines.customer[(lines.month >= 18) & (lines.month < 30)],
+        lines.revenue_cents[(lines.month >= 18) & (lines.month < 30)] / 100,
+        minlength=len(plan.customers),
+    )
+    moved_to = next(s for s in plan.specials if s.key == "moved_to")
+    rows = []
+    for s in plan.specials:
+        if s.key not in LOST_CUSTOMER_LABELS:
+            continue
+        kind, text = LOST_CUSTOMER_LABELS[s.key]
+        share = cust_rev[s.customer] / company_base
+        where = f.pid(s.partner) if s.partner >= 0 else "the direct channel"
+        rows.append(
+            TruthRow(
+                "lost_customer",
+                "customer",
+                plan.customers[s.customer].customer_id,
+                kind,
+                f"{share:.2%} of company revenue FY2025-Q3..FY2026-Q2 via {where}; "
+                + text.format(moved_to=f.pid(moved_to.partner)),
+            )
+        )
+    return rows
+
+
+def line_card_change(f: Facts) -> list[TruthRow]:
+    """A line-card position lost and one gained; missing reports that are not changes."""
+    roles = f.plan.roles
+    rows = [
+        TruthRow(
+            "line_card_change",
+            "partner",
+            f.pid(roles["line_card_lost"][0]),
+            "planted",
+            "line_card_rank 2 -> 4 in FY2026-Q4 (position lost)",
+        ),
+        TruthRow(
+            "line_card_change",
+            "partner",
+            f.pid(roles["line_card_gained"][0]),
+            "planted",
+            "line_card_rank 3 -> 1 in FY2026-Q4 (position gained)",
+        ),
+    ]
+    for k, i in enumerate(roles["line_card_near"]):
+        text = (
+            "rank 3, no rank reported in FY2026-Q3, rank 3 again: a missing report is not a change",
+            "rank 2 in FY2026-Q3, no rank reported in FY2026-Q4: a missing report is not a change",
+            "rank changed 3 -> 2 in FY2026-Q2, unchanged since",
+        )[k]
+        rows.append(TruthRow("line_card_change", "partner", f.pid(i), "near_miss", text))
+    return rows
+
+
+def key_talent_loss(f: Facts) -> list[TruthRow]:
+    """Two key sales departures in the quarter; single departures earlier are near misses."""
+    roles = f.plan.roles
+    rows = [
+        TruthRow(
+            "key_talent_loss",
+            "partner",
+            f.pid(roles["talent"][0]),
+            "planted",
+            "2 key sales departures reported for FY2026-Q4",
+        )
+    ]
+    for k, i in enumerate(roles["talent_near"]):
+        q = "FY2026-Q2" if k < 3 else "FY2026-Q1"
+        rows.append(
+            TruthRow(
+                "key_talent_loss",
+                "partner",
+                f.pid(i),
+                "near_miss",
+                f"1 key sales departure in {q}, none in the last two reported quarters",
+            )
+        )
+    return rows
+
+
+def service_metrics(f: Facts) -> list[TruthRow]:
+    """A low CSAT and a slow first response in the quarter; values just inside the limits."""
+    roles = f.plan.roles
+    rows = [
+        TruthRow(
+            "service_metrics",
+            "partner",
+            f.pid(roles["service_csat"][0]),
+            "planted",
+            "CSAT 3.60 in FY2026-Q4",
+        ),
+        TruthRow(
+            "service_metrics",
+            "partner",
+            f.pid(roles["service_response"][0]),
+            "planted",
+            "first response 31.5 hours in FY2026-Q4",
+        ),
+    ]
+    for k, i in enumerate(roles["service_near"]):
+        text = (
+            "CSAT 4.10",
+            "CSAT 4.15",
+            "first response 22.5 hours",
+            "first response 23.5 hours",
+            "CSAT 3.70 in FY2026-Q3, recovered to 4.40 in FY2026-Q4",
+        )[k]
+        rows.append(TruthRow("service_metrics", "partner", f.pid(i), "near_miss", text))
+    return rows
+
+
+def win_loss_deal(f: Facts) -> list[TruthRow]:
+    """The planted deals of ``opportunities.csv`` (:data:`~channel_lib.sample.tables.DEALS`)."""
+    rows = []
+    for key, kind, usd, outcome, _reg, close in DEALS:
+        text = f"{outcome} deal of {_usd(usd)} USD" + (
+            f", closed {close}" if close else ", still open"
+        )
+        rows.append(TruthRow("win_loss_deal", "opportunity", f.deals[key], kind, text))
+    return rows
+
+
+# -- channel cases ----------------------------------------------------------------------------------
+def channel_dependency(f: Facts) -> list[TruthRow]:
+    """DIST carries too much of the company's revenue; DIR a large but safe share."""
+    ch_rev = f.channel_revenue_usd
+    share26 = ch_rev[:, 24:36].sum(axis=1) / ch_rev[:, 24:36].sum()
+    dist, dir_ = CHANNEL_INDEX["DIST"], CHANNEL_INDEX["DIR"]
+    return [
+        TruthRow(
+            "channel_dependency",
+            "channel",
+            "DIST",
+            "planted",
+            f"{share26[dist]:.1%} of company revenue FY2026 (trailing 12 months)",
+        ),
+        TruthRow(
+            "channel_dependency",
+            "channel",
+            "DIR",
+            "near_miss",
+            f"{share26[dir_]:.1%} of company revenue FY2026 (trailing 12 months)",
+        ),
+    ]
+
+
+def margin_erosion(f: Facts) -> list[TruthRow]:
+    """MSP's gross margin erodes month by month while its revenue grows."""
+    ch_rev, ch_cost = f.channel_revenue_usd, f.channel_cost_usd
+    msp = CHANNEL_INDEX["MSP"]
+
+    def margin(ci: int, months: slice) -> float:
+        return 1 - ch_cost[ci, months].sum() / ch_rev[ci, months].sum()
+
+    growth = ch_rev[msp, 24:36].sum() / ch_rev[msp, 12:24].sum() - 1
+    return [
+        TruthRow(
+            "margin_erosion",
+            "channel",
+            "MSP",
+            "planted",
+            f"erosion began {str(month_start(MSP_EROSION_START))[:7]}: gross margin FY2025 "
+            f"{margin(msp, slice(12, 24)):.1%} -> FY2026 {margin(msp, slice(24, 36)):.1%} while revenue "
+            f"grew {growth:+.1%}",
+        )
+    ]
+
+
+def diminishing_returns(f: Facts) -> list[TruthRow]:
+    """ONL's revenue answers its MDF spend along a Hill curve (returns diminish)."""
+    onl_q4 = float(f.plan.spend[3 * REPORT_Q : 3 * REPORT_Q + 3].mean())
+    return [
+        TruthRow(
+            "diminishing_returns",
+            "channel",
+            "ONL",
+            "planted",
+            f"revenue responds to monthly mdf spend as a Hill curve, half-saturation "
+            f"{_usd(HILL_K)} USD/month, n = {HILL_N:g} (concave: returns diminish from the first "
+            f"dollar); FY2026-Q4 spend averages {_usd(onl_q4)} USD/month "
+            f"({onl_q4 / HILL_K:.1f} x the half-saturation), where one more USD returns "
+            f"{hill_slope(onl_q4):.2f} USD of revenue",
+        )
+    ]
+
+
+def revenue_driven_spend(f: Facts) -> list[TruthRow]:
+    """DIST's co-op spend follows its revenue (so it does not cause it)."""
+    return [
+        TruthRow(
+            "revenue_driven_spend",
+            "channel",
+            "DIST",
+            "planted",
+            "co-op (coop) accrues at 2.5% of the channel's monthly revenue",
+        )
+    ]
+
+
+def channel_conflict(f: Facts) -> list[TruthRow]:
+    """A group of customers buys through both DIST and RES at very different discounts."""
+    return [
+        TruthRow(
+            "channel_conflict",
+            "channel",
+            "DIST+RES",
+            "planted",
+            f"{len(f.plan.conflict_group)} customers buy through DIST (discount ~34%) and RES "
+            "(discount ~12%) every month",
+        )
+    ]
+
+
+def role_departure(f: Facts) -> list[TruthRow]:
+    """RES sells something other than its declared role."""
+    return [
+        TruthRow(
+            "role_departure",
+            "channel",
+            "RES",
+            "planted",
+            "declared solution selling to mid_market/enterprise on platform and services; "
+            "actually sells mostly accessories to smb",
+        )
+    ]
+
+
+def target_miss(f: Facts) -> list[TruthRow]:
+    """RES misses its official target in the reporting quarter."""
+    res = CHANNEL_INDEX["RES"]
+    revenue = f.channel_revenue_usd[res, 33:36].sum()
+    return [
+        TruthRow(
+            "target_miss",
+            "channel",
+            "RES",
+            "planted",
+            f"FY2026-Q4 revenue {_usd(revenue)} USD is ~86% of its official target",
+        )
+    ]
+
+
+# -- changes of the partner list and of the channels ---------------------------------------------------
+def stopped_reporting(f: Facts) -> list[TruthRow]:
+    """A partner whose reports stop two quarters before the end."""
+    return [
+        TruthRow(
+            "stopped_reporting",
+            "partner",
+            f.pid(f.plan.roles["stopped_reporting"][0]),
+            "planted",
+            "last partner report FY2026-Q2; none for FY2026-Q3 and FY2026-Q4",
+        )
+    ]
+
+
+def new_partner(f: Facts) -> list[TruthRow]:
+    """A partner onboarded during the data."""
+    new = f.plan.roles["new_partner"][0]
+    return [
+        TruthRow(
+            "new_partner",
+            "partner",
+            f.pid(new),
+            "planted",
+            f"onboarded {f.plan.partners[new].onboarded_on} (MSP)",
+        )
+    ]
+
+
+def new_channel(f: Facts) -> list[TruthRow]:
+    """MSP, launched in the second year of the data."""
+    return [
+        TruthRow(
+            "new_channel", "channel", "MSP", "planted", "launched 2024-07-01, year two of the data"
+        )
+    ]
+
+
+def partner_move(f: Facts) -> list[TruthRow]:
+    """A partner that moved channel and one that moved tier (``partner_changes.csv``)."""
+    roles, partners = f.plan.roles, f.plan.partners
+    new_tier = f.partners_now.loc[roles["partner_move_tier"][0], "tier"]
+    return [
+        TruthRow(
+            "partner_move",
+            "partner",
+            f.pid(roles["partner_move_channel"][0]),
+            "planted",
+            "moved channel RES -> DIST on 2026-04-01",
+        ),
+        TruthRow(
+            "partner_move",
+            "partner",
+            f.pid(roles["partner_move_tier"][0]),
+            "planted",
+            f"tier {partners[roles['partner_move_tier'][0]].tier} -> {new_tier} on 2026-04-01",
+        ),
+    ]
+
+
+def role_change(f: Facts) -> list[TruthRow]:
+    """MSP's declared role changes with the new fiscal year (``goals.yaml``)."""
+    return [
+        TruthRow(
+            "role_change",
+            "channel",
+            "MSP",
+            "planted",
+            "declared role managed_services (FY2026) -> recurring_revenue_growth (FY2027)",
+        )
+    ]
+
+
+#: Every case of the ground truth, in the order its rows are made (ties keep this order).
+CASES: tuple[Callable[[Facts], list[TruthRow]], ...] = (
+    our_sales_change,
+    partner_total_sales_change,
+    lost_customer,
+    line_card_change,
+    key_talent_loss,
+    service_metrics,
+    win_loss_deal,
+    channel_dependency,
+    margin_erosion,
+    diminishing_returns,
+    revenue_driven_spend,
+    channel_conflict,
+    role_departure,
+    target_miss,
+    stopped_reporting,
+    new_partner,
+    new_channel,
+    partner_move,
+    role_change,
+)
+
+
+def ground_truth(
+    plan: Plan,
+    lines: SalesLines,
+    deals: dict[str, str],
+    reports: pd.DataFrame,
+    partners_now: pd.DataFrame,
+) -> pd.DataFrame:
+    """``ground_truth.csv`` from the plan, with the measured values in ``detail``.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TRUTH_COLUMNS`; planted cases first, then near misses, each sorted by
+        signal and entity id (stable: a case's own order breaks ties).
+    """
+    facts = Facts(plan, lines, deals, reports, partners_now)
+    rows = [row for case in CASES for row in case(facts)]
+    df = pd.DataFrame(
+        [(r.signal, r.entity_type, r.entity_id, r.period, r.kind, r.detail) for r in rows],
+        columns=TRUTH_COLUMNS,
+    )
+    order = {"planted": 0, "near_miss": 1}
+    df["_k"] = df["kind"].map(order)
+    return (
+        df.sort_values(["_k", "signal", "entity_id"], kind="stable")
+        .drop(columns="_k")
+        .reset_index(drop=True)
+    )
+
+
+def _total_sales_change(reports: pd.DataFrame) -> dict[str, float]:
+    """partner_total_sales of each partner's last four reported quarters vs the four before."""
+    r = reports[reports["partner_total_sales"] != ""].sort_values("quarter", kind="stable")
+    out = {}
+    for pid, g in r.groupby("partner_id", sort=True):
+        v = g["partner_total_sales"].astype(float).to_numpy()
+        if len(v) >= 8:
+            out[str(pid)] = v[-4:].sum() / v[-8:-4].sum() - 1
+    return out
+
+
+__all__ = ["CASES", "TRUTH_COLUMNS", "Facts", "ground_truth"]
