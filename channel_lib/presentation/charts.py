@@ -1,9 +1,10 @@
-"""Altair chart builders and the workbook's one theme.
+"""Altair chart builders.
 
-Importing this module registers and enables the ``channel_workbook`` theme (readable fonts, number
-formats with thousands separators, tooltips on) and the offline renderer of
-:func:`channel_lib.presentation.html.enable_offline_charts`, so a chart never loads vega from a CDN. Each channel keeps one colour in every chart
-and every report: :func:`channel_color_scale` assigns the palette by the channel's position in
+Importing this module registers and enables the ``channel_workbook`` theme
+(:mod:`channel_lib.presentation.theme`: readable fonts, number formats with thousands separators,
+tooltips on) and the offline renderer of
+:func:`channel_lib.presentation.offline.enable_offline_charts`, so a chart never loads vega from a
+CDN. Each channel keeps one colour in every chart and every report: :func:`channel_color_scale` assigns the palette by the channel's position in
 ``channels.csv``, so the same dataset always gives the same colours.
 
 Chart builders take tidy (long-form) frames, as the analysis functions return them, and return an
@@ -18,55 +19,10 @@ import altair as alt
 import pandas as pd
 
 from channel_lib.core.errors import ParameterError
-from channel_lib.presentation.html import enable_offline_charts
-
-#: Fixed categorical palette: Tableau 10 and its Tableau 20 tints without the red, green and
-#: yellow of the traffic lights (:data:`LIGHT_COLOURS`), so no channel reads as a status. Channel
-#: *n* in ``channels.csv`` order gets colour *n*; more channels than colours cycle through it.
-CHANNEL_PALETTE: tuple[str, ...] = (
-    "#4e79a7", "#f28e2b", "#76b7b2", "#b07aa1", "#9c755f",
-    "#ff9da7", "#a0cbe8", "#ffbe7d", "#86bcb6", "#d4a6c8",
-    "#d37295", "#fabfd2", "#b6992d",
-)  # fmt: skip
-
-FONT = "Segoe UI, Helvetica Neue, Helvetica, Arial, sans-serif"
-#: Default d3 number format: thousands separators, at most two decimals, trailing zeros dropped.
-NUMBER_FORMAT = ",.2~f"
-
-
-@alt.theme.register("channel_workbook", enable=True)
-def channel_workbook() -> alt.theme.ThemeConfig:
-    """The workbook's Altair theme (registered and enabled on import).
-
-    Examples
-    --------
-    >>> import altair as alt
-    >>> alt.theme.active
-    'channel_workbook'
-    >>> channel_workbook()["config"]["numberFormat"]
-    ',.2~f'
-    """
-    return {
-        "config": {
-            "font": FONT,
-            "numberFormat": NUMBER_FORMAT,
-            "view": {"continuousWidth": 560, "continuousHeight": 300, "stroke": None},
-            "title": {"fontSize": 16, "fontWeight": 600, "anchor": "start", "offset": 12},
-            "axis": {
-                "labelFontSize": 12,
-                "titleFontSize": 13,
-                "titleFontWeight": 500,
-                "gridColor": "#e6e6e6",
-                "domainColor": "#888888",
-            },
-            "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "right"},
-            "header": {"labelFontSize": 13, "titleFontSize": 13},
-            "mark": {"tooltip": True},
-            "bar": {"cornerRadiusEnd": 2},
-            "line": {"strokeWidth": 2.5, "point": True},
-            "range": {"category": list(CHANNEL_PALETTE)},
-        }
-    }
+from channel_lib.presentation.offline import enable_offline_charts
+from channel_lib.presentation.theme import CHANNEL_PALETTE, LIGHT_COLOURS, NUMBER_FORMAT
+from channel_lib.presentation.theme import FONT as FONT  # re-exported: charts.FONT
+from channel_lib.presentation.theme import channel_workbook as channel_workbook  # re-exported
 
 
 def channel_color_scale(channel_ids: Sequence[str]) -> alt.Scale:
@@ -595,12 +551,6 @@ def concentration_over_time(frame: pd.DataFrame, *, title: str) -> alt.LayerChar
 
 
 # -- performance signals (notebook 05) ----------------------------------------------------------------
-#: Traffic-light colours of the scorecards (fixed, like the channel colours).
-LIGHT_COLOURS: dict[str, str] = {
-    "green": "#59a14f", "amber": "#f1ce63", "red": "#e15759", "grey": "#bab0ac",
-}  # fmt: skip
-
-
 def scorecard_lights(
     frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, max_rows: int = 30
 ) -> alt.HConcatChart | alt.Chart:
@@ -774,9 +724,6 @@ def portfolio_scatter(frame: pd.DataFrame, *, channel_ids: Sequence[str], title:
         )
         .properties(width=560, height=360)
     )  # fmt: skip
-
-
-enable_offline_charts()  # last: it imports this module back for the theme
 
 
 # -- revenue vs profit trends (notebook 04) -------------------------------------------------------------
@@ -1604,3 +1551,6 @@ def partner_position_history(reports: pd.DataFrame, *, title: str) -> alt.VConca
             ).properties(width=520, height=140)
         )  # fmt: skip
     return alt.vconcat(*charts, title=title)
+
+
+enable_offline_charts()  # the theme and the offline renderer, for every notebook that imports charts

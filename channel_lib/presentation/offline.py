@@ -1,0 +1,210 @@
+"""The offline chart renderer: every chart draws from a vega bundle on the page, never a CDN.
+
+:func:`enable_offline_charts` registers and enables the ``channel_offline`` Altair renderer (and
+the workbook theme, :mod:`channel_lib.presentation.theme`). On its first use in a Python process
+the renderer emits the vega + vega-lite + vega-embed bundle from ``vl_convert`` (matching
+``alt.SCHEMA_VERSION``) as its own display output, marked with :data:`BUNDLE_MARKER` and guarded by
+``if (!window.vegaEmbed)``; every chart is then a ``<div>`` plus a ``vegaEmbed(...)`` call that
+waits for the bundle. No CDN, so it works in papermill-executed HTML, JupyterLab and Voilà without
+network. Chart container ids are deterministic (:func:`_chart_id`), so two runs write the same HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import altair as alt
+
+from channel_lib.core.errors import ChannelLibError
+from channel_lib.presentation.theme import register_theme
+
+#: Marker comment on the display output that carries the vega bundle (the exporter looks for it).
+BUNDLE_MARKER = "<!-- channel-workbook:vega-bundle -->"
+#: CSS class of every chart container ``<div>``.
+CHART_CLASS = "cw-chart"
+#: Name of the Altair renderer registered by :func:`enable_offline_charts`.
+RENDERER_NAME = "channel_offline"
+
+_bundle_cache: dict[str, str] = {}
+#: Per process: has the bundle been sent since :func:`enable_offline_charts`, and how many charts
+#: were drawn (the number in each chart's id).
+_state: dict[str, Any] = {"bundle_emitted": False, "charts": 0}
+
+
+def vega_lite_version() -> str:
+    """The Vega-Lite ``major.minor`` that Altair writes (``alt.SCHEMA_VERSION`` ``v6.4.1`` → ``6.4``).
+
+    Examples
+    --------
+    >>> import re
+    >>> bool(re.fullmatch(r"\\d+\\.\\d+", vega_lite_version()))
+    True
+    """
+    return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def vega_bundle_html() -> str:
+    """The vega + vega-lite + vega-embed bundle as one marked, guarded ``<script>`` block.
+
+    The bundle (~0.9 MB) comes from ``vl_convert.javascript_bundle`` for :func:`vega_lite_version`
+    and is cached per process. It runs only ``if (!window.vegaEmbed)``; the block also scopes its
+    top-level ``const`` declarations, so a page holding two copies does not fail.
+
+    Raises
+    ------
+    ChannelLibError
+        When the installed vl-convert has no bundle for Altair's Vega-Lite version.
+    """
+    version = vega_lite_version()
+    if version not in _bundle_cache:
+        import vl_convert  # deferred: a heavy native library, needed only for the first bundle
+
+        try:
+            js = vl_convert.javascript_bundle(vl_version=version)
+        except (RuntimeError, ValueError) as exc:
+            raise ChannelLibError(
+                f"vl-convert {vl_convert.__version__} has no Vega-Lite {version} bundle (Altair "
+                f"{alt.__version__} writes {alt.SCHEMA_VERSION}); upgrade vl-convert-python"
+            ) from exc
+        # A "</script" inside the code would end the tag early; none today, but never trust it.
+        js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+        _bundle_cache[version] = (
+            f'{BUNDLE_MARKER}\n<script type="text/javascript">\n'
+            f"if (!window.vegaEmbed) {{\n{js}\n}}\n</script>"
+        )
+    return _bundle_cache[version]
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` tag: ``<``, ``>``, ``&`` become ``\\u003c`` etc.
+
+    Examples
+    --------
+    >>> script_json({"name": "</script><b>&"})
+    '{"name": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
+    """
+    # NaN/Infinity are written as the JavaScript literals: the text is a script, not a JSON file
+    text = json.dumps(value, ensure_ascii=True, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_CHART_JS = """(function () {
+  var id = %(id)s, spec = %(spec)s, opt = %(opt)s, tries = 0;
+  var script = document.currentScript;
+  function fail(msg) {
+    var el = document.getElementById(id);
+    if (el) { el.textContent = msg; }
+    console.error(msg);
+  }
+  function draw() {
+    var el = document.getElementById(id) || (script && script.previousElementSibling);
+    if (!window.vegaEmbed || !el) {
+      if (tries++ < 300) { setTimeout(draw, 50); return; }
+      fail("Chart not drawn: the vega library was not loaded on this page "
+           + "(run channel_lib.html.enable_offline_charts() and re-run the notebook).");
+      return;
+    }
+    window.vegaEmbed(el, spec, opt).catch(function (err) { fail("Chart failed: " + err); });
+  }
+  draw();
+})();"""
+
+
+def chart_html(spec: Mapping[str, Any], *, embed_options: Mapping[str, Any] | None = None) -> str:
+    """The ``<div>`` + ``<script>`` that draws one Vega-Lite spec with ``window.vegaEmbed``.
+
+    The script waits (up to 15 s) until the bundle has defined ``window.vegaEmbed``. Embed options
+    default to ``{"actions": false, "renderer": "svg"}``; ``actions`` stays off whatever is passed
+    (the actions menu links to the online editor).
+
+    Examples
+    --------
+    >>> out = chart_html({"mark": "bar", "description": "</script>"})
+    >>> out.startswith('<div id="cw-chart-') and "</script>\\"" not in out
+    True
+    """
+    options = {"renderer": "svg", **dict(embed_options or {}), "actions": False}
+    div_id = _chart_id(spec, options)
+    js = _CHART_JS % {
+        "id": script_json(div_id),
+        "spec": script_json(spec),
+        "opt": script_json(options),
+    }
+    return (
+        f'<div id="{div_id}" class="{CHART_CLASS}"></div>\n'
+        f'<script type="text/javascript">\n{js}\n</script>'
+    )
+
+
+def _chart_id(spec: Mapping[str, Any], options: Mapping[str, Any]) -> str:
+    """A chart container id that is the same on every run: the chart's number since
+    :func:`enable_offline_charts` and a digest of its spec, so two runs of a notebook write the
+    same HTML (a random id made every report differ from the last) and two equal charts on one
+    page still get distinct ids.
+
+    Examples
+    --------
+    >>> a, b = _chart_id({"mark": "bar"}, {}), _chart_id({"mark": "bar"}, {})
+    >>> a != b and a.startswith("cw-chart-") and a[-16:] == b[-16:]
+    True
+    """
+    _state["charts"] += 1
+    text = json.dumps([spec, options], sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return f"cw-chart-{_state['charts']}-{digest}"
+
+
+def _in_ipython_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def offline_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
+    """Altair renderer: the chart as offline HTML (see the module docstring).
+
+    On the first chart of the process inside a Jupyter kernel the bundle is published as a separate
+    display output before the chart; outside a kernel it is prepended to the chart's own HTML.
+    """
+    html = chart_html(spec, embed_options=metadata.get("embed_options"))
+    if not _state["bundle_emitted"]:
+        bundle = vega_bundle_html()
+        if _in_ipython_kernel():
+            from IPython.display import HTML, display  # deferred: only inside a kernel
+
+            display(HTML(bundle))
+        else:
+            html = bundle + "\n" + html
+        _state["bundle_emitted"] = True
+    return {"text/html": html, "text/plain": "<Altair chart: needs a browser to draw>"}
+
+
+def enable_offline_charts() -> None:
+    """Register and enable the ``channel_offline`` Altair renderer and the workbook theme.
+
+    The theme is registered and enabled on the first call only
+    (:func:`channel_lib.presentation.theme.register_theme`). Importing
+    :mod:`channel_lib.presentation.charts` calls this, so notebooks that use the chart builders need
+    nothing more. Each call makes the next chart re-emit the vega bundle and numbers the charts
+    from 1 again, so re-running a notebook from the top in JupyterLab (or after clearing outputs)
+    puts the bundle back on the page and gives its charts the same ids.
+
+    Examples
+    --------
+    >>> enable_offline_charts()
+    >>> import altair as alt
+    >>> alt.renderers.active
+    'channel_offline'
+    """
+    register_theme()
+    alt.renderers.register(RENDERER_NAME, offline_renderer)
+    alt.renderers.enable(RENDERER_NAME)
+    _state["bundle_emitted"] = False
+    _state["charts"] = 0
