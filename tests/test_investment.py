@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from channel_lib.analysis import investment as inv
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.workbook import open_workbook
+from channel_lib.presentation.pages import investment_allocation as page
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -404,7 +405,9 @@ def test_sample_planted_diminishing_returns_channel(sample_plan):
         assert curve["identified"]
         assert curve["half_saturation_low"] < half_saturation(row) < curve["half_saturation_high"]
         assert_no_marginal_money(sample_plan, row)
-        assert any(f"{ch} is past its break-even point" in s for s in sample_plan.summary())
+        assert any(
+            f"{ch} is past its break-even point" in s for s in page.finding_sentences(sample_plan)
+        )
 
 
 def test_managed_for_revenue_the_planted_channel_gets_no_marginal_money_either(tmp_path):
@@ -417,7 +420,7 @@ def test_managed_for_revenue_the_planted_channel_gets_no_marginal_money_either(t
         assert planted_revenue_per_unit(row) < 1.0
         assert plan.curves.set_index("channel_id").loc[ch, "marginal_return"] < 1.0
         assert plan.next_unit != ch
-        assert any(f"{ch} is past the point where" in s for s in plan.summary())
+        assert any(f"{ch} is past the point where" in s for s in page.finding_sentences(plan))
 
 
 def test_sample_revenue_driven_spend_is_flagged_and_left_out(sample_plan):
@@ -427,7 +430,7 @@ def test_sample_revenue_driven_spend_is_flagged_and_left_out(sample_plan):
     for row in truth:
         ch = row["entity_id"]
         assert ch in set(flagged["channel_id"])
-        assert any(s.startswith(f"Not a lever — {ch}") for s in sample_plan.summary())
+        assert any(s.startswith(f"Not a lever — {ch}") for s in page.finding_sentences(sample_plan))
     assert len(flagged) == len(truth), "only the planted cost types are flagged"
 
 
@@ -506,10 +509,10 @@ def rewrite_costs(folder: Path, amount: str | None) -> None:
 
 def all_report_pieces(plan, channel_ids):
     """Every display call notebook 03 makes, in process."""
-    return [plan.findings(), plan.curves_chart(channel_ids), plan.marginal_chart(channel_ids),
-            plan.allocation_chart(channel_ids), plan.scenarios_chart(channel_ids),
-            *(plan.tables(n) for n in ("confounded", "curves", "allocation", "totals", "scenarios",
-                                       "phasing", "parameters"))]  # fmt: skip
+    return [page.findings(plan), page.curves_chart(plan, channel_ids),
+            page.marginal_chart(plan, channel_ids), page.allocation_chart(plan, channel_ids),
+            page.scenarios_chart(plan, channel_ids),
+            *(page.table(plan, n) for n in page.TABLE_NAMES)]  # fmt: skip
 
 
 @pytest.mark.parametrize(

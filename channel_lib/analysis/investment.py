@@ -1049,10 +1049,6 @@ class InvestmentPlan:
     currency: str = ""
 
     @property
-    def _currency(self) -> str:
-        return self.currency
-
-    @property
     def break_even(self) -> float | None:
         """Return per unit of spend below which a unit of spend cannot pay for itself: 1.0.
 
@@ -1078,89 +1074,15 @@ class InvestmentPlan:
             return None
         return str(best["channel_id"])
 
-    def summary(self) -> list[str]:
-        """The findings in plain sentences (values not escaped: pass through html.markdown)."""
-        out = [self.metric_reason + ".", self.budget_reason + "."]
-        out += self.messages
-        if not self.ok:
-            return out
-        for r in self.confounded[self.confounded["revenue_driven"]].itertuples(index=False):
-            out.append(f"Not a lever — {r.channel_id} {r.reason}. It is left out of the budget and "
-                       "no return is reported for it.")  # fmt: skip
-        c = self.curves
-        if len(c):
-            good = c[c["identified"]].sort_values("marginal_return", ascending=False)
-            for r in good.itertuples(index=False):
-                out.append(
-                    f"{r.channel_id}: one more unit of spend at today's {r.current_spend:,.0f} per month "
-                    f"returns {r.marginal_return:.2f} of {self.metric.replace('_', ' ')}; half of the "
-                    f"response is reached at {r.half_saturation:,.0f} per month (95% interval "
-                    f"{r.half_saturation_low:,.0f}–{r.half_saturation_high:,.0f})."
-                )
-                if self.metric == "gross_profit" and r.marginal_return < 1:
-                    out.append(f"{r.channel_id} is past its break-even point: a further unit of spend "
-                               "earns back less gross profit than it costs — do not add money there.")  # fmt: skip
-                elif r.marginal_return < 1:
-                    out.append(f"{r.channel_id} is past the point where a further unit of spend brings "
-                               "back even a unit of revenue: it cannot pay for itself at any margin "
-                               "— do not add money there.")  # fmt: skip
-            flat = c[~c["identified"]]["channel_id"].tolist()
-            if flat:
-                out.append(f"No measurable response to spend for {', '.join(flat)} (likelihood-ratio "
-                           "test p ≥ 0.05): held at last quarter's spend (scaled with the budget) "
-                           "rather than moved on noise — test them before moving money.")  # fmt: skip
-        t = self.totals.set_index("split")
-        if {"current", "recommended"} <= set(t.index):
-            gain = t.loc["recommended", "expected"] - t.loc["current", "expected"]
-            what = self.metric.replace("_", " ")
-            low = t.loc["recommended", "low"] - t.loc["current", "high"]
-            if abs(gain) < 0.5:
-                out.append(f"The recommended split returns the same {what} as today's split: no "
-                           "move between the measured channels pays within the limits.")  # fmt: skip
-            else:
-                same = abs(t.loc["recommended", "spend"] - t.loc["current", "spend"]) < 0.5
-                out.append(f"The recommended split is expected to return {gain:+,.0f} {what} per "
-                           "month from the measured channels against today's split"
-                           + ("." if same else f" (which spends {t.loc['current', 'spend']:,.0f}).")
-                           + (" The 95% intervals of the two overlap, so the gain is not certain."
-                              if low < 0 else ""))  # fmt: skip
-        if len(self.allocation):
-            nxt = self.next_unit
-            if nxt is not None:
-                out.append(f"One more unit of budget is best spent in {nxt}.")
-            elif self.break_even is not None and self.allocation["measured"].any():
-                out.append("One more unit of budget would not pay for itself in any measured "
-                           "channel: do not raise the budget on this evidence.")  # fmt: skip
-        scen = self.scenarios[self.scenarios["feasible"]].drop_duplicates("scenario")
-        if self.metric == "gross_profit" and len(scen):
-            below = scen[scen["marginal_return"] < 1]
-            if len(below):
-                first = below.sort_values("budget").iloc[0]
-                out.append(f"From the {first['scenario']} budget ({first['budget']:,.0f} per month) "
-                           "the last unit of spend earns back less than it costs "
-                           f"({first['marginal_return']:.2f}).")  # fmt: skip
-        return out
+    def spend_marks(self) -> pd.DataFrame:
+        """Today's and the recommended spend of each measured channel on its curve (for charts).
 
-    # -- report pieces (display objects for the notebook) ------------------------------------
-    def findings(self):
-        """:meth:`summary` as an escaped markdown bullet list."""
-        from IPython.display import Markdown
-
-        from channel_lib.presentation.html import escape_markdown
-
-        return Markdown("\n".join(f"- {escape_markdown(s)}" for s in self.summary()))
-
-    def _note(self, text: str):
-        from channel_lib.presentation.html import markdown
-
-        return markdown("*{text}*", text=text)
-
-    def curves_chart(self, channel_ids: Sequence[str]):
-        """Response curves of the measured channels with today's and the recommended spend."""
-        from channel_lib.presentation import charts
-
-        if self.points.empty:
-            return self._note("No channel shows a measurable response to spend: no curve to draw.")
+        Returns
+        -------
+        DataFrame
+            ``channel_id``, ``split`` (``today``/``recommended``), ``spend`` (currency per month),
+            ``response`` (expected, per month) and ``marginal_return`` at that spend.
+        """
         a = self.allocation[self.allocation["measured"]]
         marks = pd.concat([
             pd.DataFrame({"channel_id": a["channel_id"], "split": "today", "spend": a["current_spend"]}),
@@ -1174,82 +1096,7 @@ class InvestmentPlan:
             float(self.fits[c].marginal(s))
             for c, s in zip(marks["channel_id"], marks["spend"], strict=True)
         ]
-        cur = self._currency
-        return charts.response_curves(
-            self.points, marks, channel_ids=channel_ids,
-            title=f"Monthly {self.metric.replace('_', ' ')} explained by spend",
-            value_title=f"{self.metric.replace('_', ' ').capitalize()} per month ({cur})",
-            spend_title=f"Spend per month ({cur})",
-        )  # fmt: skip
-
-    def marginal_chart(self, channel_ids: Sequence[str]):
-        """Return of one more unit of spend per channel at today's spend."""
-        from channel_lib.presentation import charts
-
-        if self.curves.empty:
-            return self._note("No response curve could be fitted, so no marginal return is shown.")
-        return charts.marginal_return_bars(
-            self.curves, channel_ids=channel_ids,
-            title=f"{self.metric.replace('_', ' ').capitalize()} from one more unit of spend",
-            value_title=f"{self.metric.replace('_', ' ').capitalize()} per unit of spend",
-            break_even=self.break_even,
-        )  # fmt: skip
-
-    def allocation_chart(self, channel_ids: Sequence[str]):
-        """Today's against the recommended split."""
-        from channel_lib.presentation import charts
-
-        if self.allocation.empty:
-            return self._note("No allocation could be made (see the findings above).")
-        return charts.allocation_comparison(
-            self.allocation, channel_ids=channel_ids, title="Spend per month: today and recommended",
-            spend_title=f"Spend per month ({self._currency})",
-        )  # fmt: skip
-
-    def scenarios_chart(self, channel_ids: Sequence[str]):
-        """The budget scenarios side by side."""
-        from channel_lib.presentation import charts
-
-        if self.scenarios.empty:
-            return self._note("No budget scenario could be computed.")
-        what = self.metric.replace("_", " ")
-        return charts.budget_scenarios_chart(
-            self.scenarios, channel_ids=channel_ids, title="Budget scenarios",
-            spend_title=f"Spend per month ({self._currency})",
-            value_title=f"Expected {what} from measured spend per month ({self._currency})",
-        )  # fmt: skip
-
-    def tables(self, name: str):
-        """One of the plan's tables, formatted and escaped: ``curves``, ``allocation``,
-        ``totals``, ``scenarios``, ``phasing``, ``confounded``, ``parameters``."""
-        from channel_lib.presentation.html import table
-
-        money, ratio = "{:,.0f}", "{:.2f}"
-        frames = {
-            "confounded": (self.confounded, {"ratio_mean": "{:.1%}", "ratio_cv": "{:.1%}",
-                           "corr_same_month": ratio, "corr_next_month": ratio}),
-            "curves": (self.curves.drop(columns=["metric"], errors="ignore"), {
-                "current_spend": money, "response_at_current": money, "response_low": money,
-                "response_high": money, "marginal_return": ratio, "half_saturation": money,
-                "half_saturation_low": money, "half_saturation_high": money, "shape": ratio,
-                "saturation": money, "adstock_decay": ratio, "lr_pvalue": "{:.3g}"}),
-            "allocation": (self.allocation, {"current_spend": money, "spend": money, "change": "{:+,.0f}",
-                           "lower": money, "upper": money, "response": money, "marginal_return": ratio}),
-            "totals": (self.totals, {"spend": money, "expected": money, "low": money, "high": money}),
-            "scenarios": (self.scenarios.drop_duplicates("scenario")[
-                ["scenario", "budget", "total_response", "total_low", "total_high", "marginal_return", "feasible", "message"]]
-                if len(self.scenarios) else self.scenarios,
-                {"budget": money, "total_response": money, "total_low": money, "total_high": money,
-                 "marginal_return": ratio} if len(self.scenarios) else {}),
-            "phasing": (self.phasing, {"seasonal_index": ratio, "monthly_spend": money,
-                        "quarter_spend": money, "share_of_year": "{:.1%}"}),
-            "parameters": (self.parameter_frame(), {"estimate": "{:,.3g}", "std_err": "{:.3g}",
-                           "ci_low": "{:,.3g}", "ci_high": "{:,.3g}"}),
-        }  # fmt: skip
-        frame, formats = frames[name]
-        if frame.empty:
-            return self._note(f"Nothing to show for {name}.")
-        return table(frame, formats={k: v for k, v in formats.items() if k in frame.columns})
+        return marks
 
     def parameter_frame(self) -> pd.DataFrame:
         """Every fitted curve's parameters with standard errors and 95% intervals (tidy)."""
