@@ -16,6 +16,7 @@ from channel_lib.sample.plan import (
     N_MONTHS,
     PRODUCT_LINES,
     REPORT_Q,
+    Partner,
     Plan,
     month_start,
     quarter_label,
@@ -211,6 +212,22 @@ def channel_costs_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
 
 
 # -- partner reports ---------------------------------------------------------------------------------
+#: Roles whose partners report every quarter (no random empty report hides their case).
+FULL_REPORT_ROLES = (
+    "talent",
+    "talent_near",
+    "line_card_lost",
+    "line_card_gained",
+    "line_card_near",
+    "service_csat",
+    "service_response",
+    "service_near",
+    "total_sales_up",
+    "total_sales_down",
+    "total_sales_near",
+)
+
+
 def partner_reports_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
     """``partner_reports.csv`` with the planted report signals; ordinary partners stay clear."""
     rng = rng_for(plan.seed, 5)
@@ -218,23 +235,7 @@ def partner_reports_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
     pm = partner_month_cents(plan, lines)
     total_ratio = {roles["total_sales_up"][0]: 1.28, roles["total_sales_down"][0]: 0.74}
     total_ratio.update(zip(roles["total_sales_near"], (1.15, 0.85, 1.17, 0.83, 1.12), strict=True))
-    full_rows = {
-        i
-        for r in (
-            "talent",
-            "talent_near",
-            "line_card_lost",
-            "line_card_gained",
-            "line_card_near",
-            "service_csat",
-            "service_response",
-            "service_near",
-            "total_sales_up",
-            "total_sales_down",
-            "total_sales_near",
-        )
-        for i in roles[r]
-    }
+    full_rows = {i for r in FULL_REPORT_ROLES for i in roles[r]}
     out = []
     for p in plan.partners:
         if not p.reports:
@@ -244,95 +245,142 @@ def partner_reports_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
         if p.role == "stopped_reporting":
             q1 = REPORT_Q - 2
         quarters = np.arange(q0, q1 + 1)
-        n = len(quarters)
-        if n == 0:
+        if len(quarters) == 0:
             continue
-        our_year = (
-            max(
-                pm[p.index, 12:24].sum(),
-                pm[p.index].sum() / max(1, (p.last_month - p.first_month + 1) / 12),
+        out.append(
+            _partner_reports(
+                plan,
+                p,
+                quarters,
+                rng,
+                pm=pm,
+                total_ratio=total_ratio,
+                full_report=p.index in full_rows,
             )
-            / 100
         )
-        wallet = rng.uniform(0.12, 0.4)
-        season = np.array([0.9, 1.0, 0.95, 1.15])[quarters % 4]
-        growth = rng.uniform(0.98, 1.03) ** (quarters - 4)
-        total = our_year / wallet / 4 * season * growth * rng.lognormal(0.0, 0.04, n)
-        empty = np.zeros(n, dtype=bool)
-        if p.role == "ordinary" or p.role == "customer_host":
-            empty = (rng.random(n) < 0.04) & (quarters <= 7)
-        if p.index in full_rows:
-            empty[:] = False
-        reported = np.flatnonzero(~empty)
-        ratio = total_ratio.get(p.index, rng.uniform(0.92, 1.08))
-        if len(reported) >= 8:
-            last4, prev4 = reported[-4:], reported[-8:-4]
-            total[last4] *= ratio * total[prev4].sum() / total[last4].sum()
-        headcount = np.clip(np.round(total * 4 / 450_000 * rng.lognormal(0, 0.05, n)), 2, 90)
-        departures = rng.poisson(0.25, n).astype(float)
-        departures[reported[-3:]] = 0
-        rank = np.full(n, float(rng.integers(1, 7)))
-        rank[(rng.random(n) < 0.05) & (quarters < REPORT_Q - 1)] = np.nan
-        csat = np.round(rng.uniform(4.3, 4.9, n), 2)
-        response = np.round(rng.uniform(2.0, 16.0, n), 1)
-        r = {q: k for k, q in enumerate(quarters)}
-        last, prev, before = r.get(REPORT_Q), r.get(REPORT_Q - 1), r.get(REPORT_Q - 2)
-        role = p.role
-        if role == "talent":
-            departures[last] = 2
-        elif role == "talent_near":
-            departures[before if roles["talent_near"].index(p.index) < 3 else r[REPORT_Q - 3]] = 1
-        elif role == "line_card_lost":
-            rank[:] = 2
-            rank[last] = 4
-        elif role == "line_card_gained":
-            rank[:] = 3
-            rank[last] = 1
-        elif role == "line_card_near":
-            k = roles["line_card_near"].index(p.index)
-            rank[:] = 3
-            if k == 0:  # a missing report between two equal ranks
-                rank[prev] = np.nan
-            elif k == 1:  # no rank reported this quarter
-                rank[last] = np.nan
-                rank[prev] = 2
-            else:  # changed two reports ago, unchanged since
-                rank[before:] = 2
-        elif role == "service_csat":
-            csat[last] = 3.6
-        elif role == "service_response":
-            response[last] = 31.5
-        elif role == "service_near":
-            k = roles["service_near"].index(p.index)
-            if k == 0:
-                csat[last] = 4.1
-            elif k == 1:
-                csat[last] = 4.15
-            elif k == 2:
-                response[last] = 22.5
-            elif k == 3:
-                response[last] = 23.5
-            else:  # poor last quarter, recovered in the reporting quarter
-                csat[prev], csat[last] = 3.7, 4.4
-        certified = np.floor(headcount * rng.uniform(0.2, 0.7, n))
-        pipeline = total * rng.uniform(0.4, 1.2, n)
-        frame = pd.DataFrame(
-            {
-                "quarter": [quarter_label(q) for q in quarters],
-                "partner_id": p.partner_id,
-                "partner_total_sales": np.round(total, 2),
-                "line_card_rank": rank,
-                "sales_headcount": headcount,
-                "key_sales_departures": departures,
-                "csat": csat,
-                "first_response_hours": response,
-                "certified_staff": certified,
-                "pipeline_value": np.round(pipeline, 2),
-            }
-        )
-        frame.loc[empty, frame.columns[2:]] = np.nan
-        out.append(frame)
     df = pd.concat(out, ignore_index=True).sort_values(["quarter", "partner_id"], kind="stable")
+    return _report_cells(df)
+
+
+def _partner_reports(
+    plan: Plan,
+    p: Partner,
+    quarters: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    pm: np.ndarray,
+    total_ratio: dict[int, float],
+    full_report: bool,
+) -> pd.DataFrame:
+    """One partner's reports (numbers, NaN = not reported) for ``quarters``, cases planted."""
+    n = len(quarters)
+    our_year = (
+        max(
+            pm[p.index, 12:24].sum(),
+            pm[p.index].sum() / max(1, (p.last_month - p.first_month + 1) / 12),
+        )
+        / 100
+    )
+    wallet = rng.uniform(0.12, 0.4)
+    season = np.array([0.9, 1.0, 0.95, 1.15])[quarters % 4]
+    growth = rng.uniform(0.98, 1.03) ** (quarters - 4)
+    total = our_year / wallet / 4 * season * growth * rng.lognormal(0.0, 0.04, n)
+    empty = np.zeros(n, dtype=bool)
+    if p.role == "ordinary" or p.role == "customer_host":
+        empty = (rng.random(n) < 0.04) & (quarters <= 7)
+    if full_report:
+        empty[:] = False
+    reported = np.flatnonzero(~empty)
+    ratio = total_ratio.get(p.index, rng.uniform(0.92, 1.08))  # the draw is made for every partner
+    if len(reported) >= 8:
+        last4, prev4 = reported[-4:], reported[-8:-4]
+        total[last4] *= ratio * total[prev4].sum() / total[last4].sum()
+    headcount = np.clip(np.round(total * 4 / 450_000 * rng.lognormal(0, 0.05, n)), 2, 90)
+    departures = rng.poisson(0.25, n).astype(float)
+    departures[reported[-3:]] = 0
+    rank = np.full(n, float(rng.integers(1, 7)))
+    rank[(rng.random(n) < 0.05) & (quarters < REPORT_Q - 1)] = np.nan
+    csat = np.round(rng.uniform(4.3, 4.9, n), 2)
+    response = np.round(rng.uniform(2.0, 16.0, n), 1)
+    _plant_report_case(
+        plan, p, {q: k for k, q in enumerate(quarters)}, departures, rank, csat, response
+    )
+    certified = np.floor(headcount * rng.uniform(0.2, 0.7, n))
+    pipeline = total * rng.uniform(0.4, 1.2, n)
+    frame = pd.DataFrame(
+        {
+            "quarter": [quarter_label(q) for q in quarters],
+            "partner_id": p.partner_id,
+            "partner_total_sales": np.round(total, 2),
+            "line_card_rank": rank,
+            "sales_headcount": headcount,
+            "key_sales_departures": departures,
+            "csat": csat,
+            "first_response_hours": response,
+            "certified_staff": certified,
+            "pipeline_value": np.round(pipeline, 2),
+        }
+    )
+    frame.loc[empty, frame.columns[2:]] = np.nan
+    return frame
+
+
+def _plant_report_case(
+    plan: Plan,
+    p: Partner,
+    r: dict[int, int],
+    departures: np.ndarray,
+    rank: np.ndarray,
+    csat: np.ndarray,
+    response: np.ndarray,
+) -> None:
+    """Set the report values of the partner's planted case (or near miss), in place.
+
+    ``r`` maps a quarter index to its position in the partner's arrays.
+    """
+    roles = plan.roles
+    last, prev, before = r.get(REPORT_Q), r.get(REPORT_Q - 1), r.get(REPORT_Q - 2)
+    role = p.role
+    if role == "talent":
+        departures[last] = 2
+    elif role == "talent_near":
+        departures[before if roles["talent_near"].index(p.index) < 3 else r[REPORT_Q - 3]] = 1
+    elif role == "line_card_lost":
+        rank[:] = 2
+        rank[last] = 4
+    elif role == "line_card_gained":
+        rank[:] = 3
+        rank[last] = 1
+    elif role == "line_card_near":
+        k = roles["line_card_near"].index(p.index)
+        rank[:] = 3
+        if k == 0:  # a missing report between two equal ranks
+            rank[prev] = np.nan
+        elif k == 1:  # no rank reported this quarter
+            rank[last] = np.nan
+            rank[prev] = 2
+        else:  # changed two reports ago, unchanged since
+            rank[before:] = 2
+    elif role == "service_csat":
+        csat[last] = 3.6
+    elif role == "service_response":
+        response[last] = 31.5
+    elif role == "service_near":
+        k = roles["service_near"].index(p.index)
+        if k == 0:
+            csat[last] = 4.1
+        elif k == 1:
+            csat[last] = 4.15
+        elif k == 2:
+            response[last] = 22.5
+        elif k == 3:
+            response[last] = 23.5
+        else:  # poor last quarter, recovered in the reporting quarter
+            csat[prev], csat[last] = 3.7, 4.4
+
+
+def _report_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """The reports as the text cells of ``partner_reports.csv``."""
     return pd.DataFrame(
         {
             "quarter": df["quarter"].to_numpy(),
@@ -370,8 +418,6 @@ DEALS = (
 def opportunities_table(plan: Plan) -> tuple[pd.DataFrame, dict[str, str]]:
     """``opportunities.csv`` and the opportunity id of each planted / near-miss deal."""
     rng = rng_for(plan.seed, 6)
-    reasons = ("price", "competitor", "no decision", "timing", "budget")
-    rows = []
     eligible = [
         p
         for p in plan.partners
@@ -379,63 +425,63 @@ def opportunities_table(plan: Plan) -> tuple[pd.DataFrame, dict[str, str]]:
         and p.fy_total
         and CHANNELS[p.channel].channel_id != "ONL"
     ]
-    for p in eligible:
-        start = max(np.datetime64(p.onboarded_on), np.datetime64("2023-07-01"))
-        end = np.datetime64(p.offboarded_on) if p.offboarded_on else DATA_END
-        n = rng.poisson(
-            2 + 40 * p.fy_total.get("FY2025", p.fy_total.get("FY2026", 0)) / 50e6 * 15 / 4
+    rows = [row for p in eligible for row in _ordinary_deals(plan, p, rng)]
+    rows += _planted_deals(plan, eligible, rng)
+    return _numbered_opportunities(rows)
+
+
+#: Loss reasons of the ordinary lost deals.
+LOSS_REASONS = ("price", "competitor", "no decision", "timing", "budget")
+
+
+def _ordinary_deals(plan: Plan, p: Partner, rng: np.random.Generator) -> list[tuple]:
+    """The partner's ordinary deals, as rows of :func:`_numbered_opportunities`."""
+    rows = []
+    start = max(np.datetime64(p.onboarded_on), np.datetime64("2023-07-01"))
+    end = np.datetime64(p.offboarded_on) if p.offboarded_on else DATA_END
+    n = rng.poisson(2 + 40 * p.fy_total.get("FY2025", p.fy_total.get("FY2026", 0)) / 50e6 * 15 / 4)
+    span = int((end - start).astype(int))
+    for _ in range(n):
+        reg = start + int(rng.integers(0, max(span, 1)))
+        close = reg + int(rng.integers(20, 200))
+        amount = float(np.clip(np.round(rng.lognormal(np.log(35_000), 0.9), -2), 2_000, 240_000))
+        if close > DATA_END:
+            outcome, close_s = "open", ""
+        else:
+            outcome = str(rng.choice(["won", "lost", "open"], p=[0.5, 0.35, 0.15]))
+            close_s = "" if outcome == "open" else str(close)
+        ids, _ = plan.pools.get(p.index, (np.array([], dtype=np.int64), None))
+        customer = (
+            plan.customers[int(rng.choice(ids))].customer_id
+            if len(ids) and rng.random() < 0.75
+            else ""
         )
-        span = int((end - start).astype(int))
-        for _ in range(n):
-            reg = start + int(rng.integers(0, max(span, 1)))
-            close = reg + int(rng.integers(20, 200))
-            amount = float(
-                np.clip(np.round(rng.lognormal(np.log(35_000), 0.9), -2), 2_000, 240_000)
-            )
-            if close > DATA_END:
-                outcome, close_s = "open", ""
-            else:
-                outcome = str(rng.choice(["won", "lost", "open"], p=[0.5, 0.35, 0.15]))
-                close_s = "" if outcome == "open" else str(close)
-            ids, _ = plan.pools.get(p.index, (np.array([], dtype=np.int64), None))
-            customer = (
-                plan.customers[int(rng.choice(ids))].customer_id
-                if len(ids) and rng.random() < 0.75
-                else ""
-            )
-            reason = str(rng.choice(reasons)) if outcome == "lost" else ""
-            rows.append(
-                (
-                    str(reg),
-                    p.partner_id,
-                    customer,
-                    round(amount * 100),
-                    outcome,
-                    close_s,
-                    reason,
-                    "",
-                )
-            )
+        reason = str(rng.choice(LOSS_REASONS)) if outcome == "lost" else ""
+        rows.append(
+            (str(reg), p.partner_id, customer, round(amount * 100), outcome, close_s, reason, "")
+        )
+    return rows
+
+
+def _planted_deals(plan: Plan, eligible: list[Partner], rng: np.random.Generator) -> list[tuple]:
+    """The deals of :data:`DEALS`, each with an ordinary partner present from the start."""
     hosts = [
         p for p in eligible if p.role == "ordinary" and p.first_month == 0 and not p.offboarded_on
     ]
     picks = rng.choice(len(hosts), size=len(DEALS), replace=False)
+    rows = []
     for (key, _kind, usd, outcome, reg, close), k in zip(DEALS, picks, strict=True):
         p = hosts[int(k)]
         ids, _ = plan.pools[p.index]
         reason = "competitor" if outcome == "lost" else ""
-        rows.append(
-            (
-                reg,
-                p.partner_id,
-                plan.customers[int(ids[0])].customer_id,
-                usd * 100,
-                outcome,
-                close,
-                reason,
-                key,
-            )
-        )
+        customer = plan.customers[int(ids[0])].customer_id
+        rows.append((reg, p.partner_id, customer, usd * 100, outcome, close, reason, key))
+    return rows
+
+
+def _numbered_opportunities(rows: list[tuple]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Deal rows (registered_on, partner, customer, cents, outcome, close, reason, key) sorted and
+    numbered as ``opportunities.csv``, and the opportunity id of each keyed deal."""
     df = pd.DataFrame(
         rows,
         columns=[
