@@ -12,6 +12,7 @@ import pytest
 
 from channel_lib.analysis import overview
 from channel_lib.data.workbook import open_workbook
+from channel_lib.presentation.pages import quarter_overview as page
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -69,7 +70,7 @@ def test_headline_kpis_equal_independent_sql_to_the_cent(wb):
 def test_planted_target_miss_is_below_target_and_named(wb):
     channels = overview.channel_quarter(wb).set_index("channel_id")
     sentences = " ".join(
-        overview.overview_sentences(wb, overview.headline_kpis(wb), channels.reset_index())
+        page.overview_sentences(wb, overview.headline_kpis(wb), channels.reset_index())
     )
     for channel in planted("target_miss"):
         assert channels.loc[channel, "attainment"] < 1.0
@@ -107,7 +108,7 @@ def test_targets_for_other_quarters_only_leave_attainment_empty_not_an_error(
     wb = open_workbook(data, plans_dir=plans, quarter="FY2026-Q3")
     channels = overview.channel_quarter(wb)
     assert channels["attainment"].isna().all() and channels["revenue_target"].isna().all()
-    assert overview.targets_note(wb, channels).startswith(
+    assert page.targets_note(wb, channels).startswith(
         "no revenue target for FY2026-Q3" if dataset_targets else "This section needs targets.csv"
     )
 

@@ -1,5 +1,9 @@
 """The quarter overview (notebook ``00_quarter_overview``): headline KPIs against last quarter and
-last year, revenue and gross profit by channel, attainment and channel dependency, in words too."""
+last year; revenue, gross profit, attainment and channel dependency by channel.
+
+Frames only: the tables, charts and sentences of the report are in
+:mod:`channel_lib.presentation.pages.quarter_overview`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import pandas as pd
 
 from channel_lib.data import cube as metrics
 from channel_lib.data.workbook import Workbook
-from channel_lib.presentation.html import plus_zero
 
 #: The headline KPIs in display order: key → (label, unit).
 KPIS: dict[str, tuple[str, str]] = {
@@ -140,117 +143,15 @@ def channel_quarter(wb: Workbook) -> pd.DataFrame:
     return frame
 
 
-def overview_sentences(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame) -> list[str]:
-    """The overview in words: plain sentences built from the two tables (values not escaped).
+def __getattr__(name: str):
+    """Compatibility: ``format_kpis`` moved to the quarter-overview page as ``kpi_table``.
 
-    Examples
-    --------
-    >>> from channel_lib.data.workbook import open_workbook
-    >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
-    >>> overview_sentences(wb, headline_kpis(wb), channel_quarter(wb))[0][:40]
-    'Revenue in FY2026-Q4 was 17,820 USD, dow'
+    ``channel_lib/batch/run.py`` (``_kpi_table``, not this module's owner's) still imports it
+    from here; delete this function once it imports
+    :func:`channel_lib.presentation.pages.quarter_overview.kpi_table`.
     """
-    cur = wb.dataset.goals.currency
-    k = kpis.set_index("kpi")
-    rev = k.loc["revenue"]
-    out = [
-        f"Revenue in {wb.quarter} was {rev['this_quarter']:,.0f} {cur}, "
-        f"{_direction(rev['change_vs_last_quarter'])} against last quarter and "
-        f"{_direction(rev['change_vs_last_year'])} against the same quarter last year; "
-        f"gross margin was {k.loc['gross_margin', 'this_quarter']:.1%}."
-    ]
-    ranked = channels.sort_values("revenue", ascending=False)
-    lead = ranked.iloc[0]
-    out.append(
-        f"{lead['channel_name']} is the largest channel with {lead['revenue_share']:.0%} of revenue."
-    )
-    dependent = channels[channels["dependency"]]
-    threshold = wb.dataset.goals.signals.dependency_share
-    if not dependent.empty:
-        names = ", ".join(dependent["channel_name"])
-        out.append(
-            f"Dependency risk: {names} carr{'ies' if len(dependent) == 1 else 'y'} "
-            f"{threshold:.0%} or more of revenue."
-        )
-    with_target = channels.dropna(subset=["attainment"])
-    if not with_target.empty:
-        short = with_target[with_target["attainment"] < 1.0]
-        if short.empty:
-            out.append("Every channel with a revenue target met it.")
-        else:
-            worst = short.sort_values("attainment").iloc[0]
-            out.append(
-                f"{len(short)} of {len(with_target)} channels missed their revenue target; "
-                f"{worst['channel_name']} reached {worst['attainment']:.0%}."
-            )
-    else:
-        out.append(f"No revenue targets were found for {wb.quarter}, so attainment is not shown.")
-    return out
+    if name == "format_kpis":
+        import importlib
 
-
-def _direction(change: float) -> str:
-    if change is None or np.isnan(change):
-        return "with no comparable figure"
-    word = "up" if change >= 0 else "down"
-    return f"{word} {abs(change):.1%}"
-
-
-def format_kpis(kpis: pd.DataFrame, wb: Workbook) -> pd.DataFrame:
-    """The KPI table as display strings, with the comparison quarters as column names."""
-    q = comparison_quarters(wb)
-    cur = wb.dataset.goals.currency
-
-    def value(v: float, unit: str) -> str:
-        if np.isnan(v):
-            return "–"
-        return {"currency": f"{v:,.0f} {cur}", "share": f"{v:.1%}", "count": f"{v:,.0f}"}[unit]
-
-    def change(v: float, unit: str) -> str:
-        if np.isnan(v):
-            return "–"
-        return plus_zero(f"{v * 100:+.1f} pts" if unit == "share" else f"{v:+.1%}")
-
-    return pd.DataFrame(
-        {
-            "KPI": kpis["label"],
-            q["this_quarter"]: [
-                value(v, u) for v, u in zip(kpis["this_quarter"], kpis["unit"], strict=True)
-            ],
-            q["last_quarter"]: [
-                value(v, u) for v, u in zip(kpis["last_quarter"], kpis["unit"], strict=True)
-            ],
-            "vs last quarter": [
-                change(v, u)
-                for v, u in zip(kpis["change_vs_last_quarter"], kpis["unit"], strict=True)
-            ],
-            q["last_year"]: [
-                value(v, u) for v, u in zip(kpis["last_year"], kpis["unit"], strict=True)
-            ],
-            "vs last year": [
-                change(v, u) for v, u in zip(kpis["change_vs_last_year"], kpis["unit"], strict=True)
-            ],
-        }
-    )
-
-
-def narrative(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame):
-    """:func:`overview_sentences` as a markdown bullet list, every sentence escaped."""
-    from IPython.display import Markdown
-
-    from channel_lib.presentation.html import escape_markdown
-
-    return Markdown(
-        "\n".join(f"- {escape_markdown(s)}" for s in overview_sentences(wb, kpis, channels))
-    )
-
-
-def targets_note(wb: Workbook, channels: pd.DataFrame) -> str:
-    """Where this quarter's revenue targets came from, in words."""
-    source = channels.attrs.get("targets_source", "none")
-    if source == "plans":
-        return f"revenue targets from the plans folder ({wb.plans_dir / 'targets.csv'}), saved by target setting"
-    if source == "dataset":
-        return "revenue targets from the dataset's targets.csv (the company's official targets)"
-    if not wb.dataset.has("targets"):
-        return wb.dataset.missing_note("targets")
-    return f"no revenue target for {wb.quarter} in the plans folder or the dataset's targets.csv"
+        return importlib.import_module("channel_lib.presentation.pages.quarter_overview").kpi_table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

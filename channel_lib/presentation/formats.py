@@ -1,0 +1,145 @@
+"""Display formats of the report tables: one home for how a column's values are written.
+
+A column's *kind* (money, share, signed change, score, count, date, points) decides its pattern
+(:data:`KINDS`, :data:`PATTERNS`); :func:`display_formats` turns a list of columns into the
+``formats`` mapping :func:`channel_lib.presentation.html.table` takes. A missing value is written
+``–``, never ``nan``; a signed figure that rounds to zero reads ``+0.0`` (:func:`~channel_lib.
+presentation.html.plus_zero`).
+
+The partner pack (notebook 06) writes the columns of a partner's reports and of the action review
+with patterns of their own (:data:`PACK_PATTERNS`: CSAT to two decimals, ``#3`` for a line-card
+rank, four significant digits for a measure); ``display_formats(columns, partner_pack=True)`` adds
+them. Those patterns are written as formatted, without the ``+0.0`` rewrite (none of them is a
+signed change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from channel_lib.presentation.html import plus_zero
+
+__all__ = ["KINDS", "MISSING", "PACK_PATTERNS", "PATTERNS", "display_formats", "formatter"]
+
+#: How a missing value is written.
+MISSING = "–"
+
+#: Pattern of each kind of column.
+PATTERNS: dict[str, str] = {
+    "money": "{:,.0f}",
+    "share": "{:.1%}",
+    "change": "{:+.1%}",
+    "score": "{:.2f}",
+    "points": "{:.0f}",
+    "count": "{:,.0f}",
+    "date": "{:%Y-%m-%d}",
+}
+
+#: Kind of each column the scorecard, signal and partner tables show: money, share (0-1), signed
+#: change, score (0-1), count, date, or points (0-100).
+KINDS: dict[str, str] = {
+    **dict.fromkeys(
+        ["revenue", "gross_profit", "revenue_target", "gross_profit_target", "pipeline", "target",
+         "actual", "money_at_stake", "revenue_12m", "revenue_at_stake", "amount"],
+        "money",
+    ),
+    **dict.fromkeys(
+        ["gross_margin", "revenue_attainment", "gross_profit_attainment", "share_of_wallet",
+         "attainment", "previous_attainment", "channel_share", "value_share"],
+        "share",
+    ),
+    **dict.fromkeys(["revenue_vs_last_year", "growth_12m"], "change"),
+    **dict.fromkeys(["service", "growth", "alignment", "dependency"], "score"),
+    **dict.fromkeys(
+        ["active_partners", "deals_registered", "certified_staff", "sales_headcount",
+         "quarters_reported", "components"],
+        "count",
+    ),
+    **dict.fromkeys(["onboarded_on", "registered_on", "close_date"], "date"),
+    "score": "points",
+}  # fmt: skip
+
+#: Patterns of the partner pack's report and review columns (they take precedence over
+#: :data:`KINDS` with ``partner_pack=True``).
+PACK_PATTERNS: dict[str, str] = {
+    **dict.fromkeys(["partner_total_sales", "our_revenue", "pipeline_value"], "{:,.0f}"),
+    **dict.fromkeys(["sales_headcount", "certified_staff", "key_sales_departures"], "{:,.0f}"),
+    "csat": "{:.2f}",
+    "first_response_hours": "{:.1f}",
+    "line_card_rank": "#{:.0f}",
+    **dict.fromkeys(["value", "threshold", "goal", "baseline", "previous", "current", "gap"],
+                    "{:,.4g}"),
+}  # fmt: skip
+
+
+def formatter(pattern: str, *, signed_zero_plus: bool = True) -> Callable[[Any], str]:
+    """A cell formatter writing a value with ``pattern`` and a missing one as ``–``.
+
+    Parameters
+    ----------
+    pattern : str
+        A ``str.format`` pattern, e.g. ``"{:+.1%}"``.
+    signed_zero_plus : bool
+        Write a figure that rounds to a negative zero with a plus (``+0.0%``, ``+0``), as
+        :func:`channel_lib.presentation.html.plus_zero` does; ``False`` writes it as formatted.
+
+    Returns
+    -------
+    callable
+        ``value -> str``.
+
+    Examples
+    --------
+    >>> f = formatter("{:+.1%}")
+    >>> f(-0.0004), f(0.123), f(None), formatter("{:,.0f}", signed_zero_plus=False)(-0.2)
+    ('+0.0%', '+12.3%', '–', '-0')
+    """
+
+    def fmt(value: Any) -> str:
+        if value is None or pd.isna(value):
+            return MISSING
+        text = pattern.format(value)
+        return plus_zero(text) if signed_zero_plus else text
+
+    return fmt
+
+
+def display_formats(columns: Iterable[str], *, partner_pack: bool = False) -> dict:
+    """Cell formatters for :func:`channel_lib.presentation.html.table`: money ``1,234``, shares
+    ``12.3%``, changes ``+4.5%``, scores, counts, dates; a missing value shows as ``–``.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The columns shown; those of unknown kind are left to pandas.
+    partner_pack : bool
+        Also format the partner pack's report and review columns with :data:`PACK_PATTERNS`
+        (taking precedence over their kind; written without the ``+0.0`` rewrite).
+
+    Returns
+    -------
+    dict of str to callable
+
+    Examples
+    --------
+    >>> f = display_formats(["revenue", "attainment", "name"])
+    >>> f["revenue"](1234.5), f["attainment"](float("nan")), sorted(f)
+    ('1,234', '–', ['attainment', 'revenue'])
+    >>> f = display_formats(["csat", "revenue", "line_card_rank", "name"], partner_pack=True)
+    >>> f["csat"](4.123), f["revenue"](1234.5), f["line_card_rank"](float("nan")), sorted(f)
+    ('4.12', '1,234', '–', ['csat', 'line_card_rank', 'revenue'])
+    """
+    columns = list(columns)
+    out = {}
+    for c in columns:
+        kind = KINDS.get(c)
+        if kind is not None:
+            out[c] = formatter(PATTERNS[kind])
+    if partner_pack:
+        for c in columns:
+            if c in PACK_PATTERNS:
+                out[c] = formatter(PACK_PATTERNS[c], signed_zero_plus=False)
+    return out
