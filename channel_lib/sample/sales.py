@@ -112,8 +112,63 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
     """
     rng = rng_for(plan.seed, 3)
     cells = plan.cells
+    orders = _draw_orders(rng, cells, scale)
+    customer = _order_customers(rng, plan, orders.cell, orders.rank_in_cell)
+    lines = _draw_lines(rng, orders)
+    cents = _line_cents(rng, cells, lines)
+    customer = _spread_large_customers(
+        rng, plan, customer, orders.cell, orders.month, lines.order, cents
+    )
+    channel = cells["channel"][lines.cell]
+    product, quantity = _line_products(rng, products, cells, lines, cents)
+    line_month = orders.month[lines.order]
+    cost = _line_costs(rng, plan, products, channel, line_month, product, quantity, cents)
+    # -- order numbers in date order ----------------------------------------------------------------------
+    n_o = len(orders.cell)
+    order_sort = np.lexsort((orders.rank_in_cell, orders.cell, orders.day))
+    order_no = np.empty(n_o, dtype=np.int64)
+    order_no[order_sort] = np.arange(1, n_o + 1)
+    line_sort = np.lexsort((lines.number, order_no[lines.order]))
+    partner = cells["partner"][lines.cell]
+    return SalesLines(
+        order_no=order_no[lines.order][line_sort],
+        line_number=lines.number[line_sort],
+        day=orders.day[lines.order][line_sort],
+        channel=channel[line_sort],
+        partner=partner[line_sort],
+        customer=customer[lines.order][line_sort],
+        product=product[line_sort],
+        quantity=quantity[line_sort],
+        revenue_cents=cents[line_sort],
+        cost_cents=cost[line_sort],
+        month=line_month[line_sort],
+    )
+
+
+@dataclass
+class _Orders:
+    """The orders of the sample, each in one plan cell (arrays by order)."""
+
+    per_cell: np.ndarray  # number of orders of each cell
+    cell: np.ndarray
+    rank_in_cell: np.ndarray
+    month: np.ndarray
+    day: np.ndarray  # datetime64[D]
+
+
+@dataclass
+class _Lines:
+    """The lines of the orders (arrays by line)."""
+
+    order: np.ndarray
+    number: np.ndarray  # line number within its order, from 1
+    cell: np.ndarray
+    credit: np.ndarray  # bool: a credit-note line
+
+
+def _draw_orders(rng: np.random.Generator, cells: dict[str, np.ndarray], scale: float) -> _Orders:
+    """How many orders each cell gets (its share of ~103,000 × ``scale`` lines), and their days."""
     n_cells = len(cells["cents"])
-    # -- orders per cell ---------------------------------------------------------------------------
     n_orders_total = 103_000 * scale / LINES_PER_ORDER
     expected = n_orders_total * cells["cents"] / cells["cents"].sum()
     n_orders = np.floor(expected + rng.random(n_cells)).astype(np.int64)
@@ -134,18 +189,34 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
     days_in_month[N_MONTHS - 1] = LAST_DAY
     offset = np.floor(rng.random(n_o) * days_in_month[month]).astype(np.int64)
     day = bounds[month] + offset.astype("timedelta64[D]")
-    # -- customer of each order ----------------------------------------------------------------------
-    customer = _order_customers(rng, plan, order_cell, rank_in_cell)
-    # -- credit notes: single-line orders, never the first order of a cell -----------------------------
-    credit = (rng.random(n_o) < CREDIT_SHARE) & (rank_in_cell > 0) & (n_orders[order_cell] >= 4)
+    return _Orders(n_orders, order_cell, rank_in_cell, month, day)
+
+
+def _draw_lines(rng: np.random.Generator, orders: _Orders) -> _Lines:
+    """The lines of each order; credit notes are single-line orders, never a cell's first."""
+    n_o = len(orders.cell)
+    credit = (
+        (rng.random(n_o) < CREDIT_SHARE)
+        & (orders.rank_in_cell > 0)
+        & (orders.per_cell[orders.cell] >= 4)
+    )
     lines_per_order = np.where(credit, 1, np.minimum(rng.geometric(0.65, n_o), 6))
     line_order = np.repeat(np.arange(n_o), lines_per_order)
     n_l = len(line_order)
     order_first_line = np.concatenate([[0], np.cumsum(lines_per_order)[:-1]])
     line_number = np.arange(n_l) - order_first_line[line_order] + 1
-    line_cell = order_cell[line_order]
-    line_credit = credit[line_order]
-    # -- revenue: random shares of the cell's planned cents ------------------------------------------
+    return _Lines(line_order, line_number, orders.cell[line_order], credit[line_order])
+
+
+def _line_cents(
+    rng: np.random.Generator, cells: dict[str, np.ndarray], lines: _Lines
+) -> np.ndarray:
+    """Revenue cents of each line: random shares of its cell's planned cents, summing to them.
+
+    Drops the credits of a cell they would nearly empty (``lines.credit`` is updated).
+    """
+    n_cells = len(cells["cents"])
+    n_l, line_cell, line_credit = len(lines.order), lines.cell, lines.credit
     weight = np.minimum(rng.lognormal(0.0, 0.8, n_l), 6.0)  # no freak lines
     signed = np.where(line_credit, -0.35 * weight, weight)
     cell_sum = np.bincount(line_cell, signed, minlength=n_cells)
@@ -156,6 +227,7 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
         line_credit = line_credit & ~drop
         signed = np.where(line_credit, -0.35 * weight, weight)
         cell_sum = np.bincount(line_cell, signed, minlength=n_cells)
+    lines.credit = line_credit
     cents = np.round(cells["cents"][line_cell] * signed / cell_sum[line_cell]).astype(np.int64)
     residual = cells["cents"] - np.bincount(line_cell, cents, minlength=n_cells).astype(np.int64)
     biggest = np.lexsort(
@@ -163,23 +235,46 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
     )  # last per cell = largest line
     last_of_cell = biggest[np.cumsum(np.bincount(line_cell, minlength=n_cells)) - 1]
     cents[last_of_cell] += residual
-    customer = _spread_large_customers(rng, plan, customer, order_cell, month, line_order, cents)
-    # -- product, discount, quantity ------------------------------------------------------------------
-    channel = cells["channel"][line_cell]
+    return cents
+
+
+def _line_products(
+    rng: np.random.Generator,
+    products: Products,
+    cells: dict[str, np.ndarray],
+    lines: _Lines,
+    cents: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Product and quantity of each line (product line from the channel's mix, then discount)."""
+    n_l = len(lines.order)
+    channel = cells["channel"][lines.cell]
     mix = np.cumsum(np.array([c.product_mix for c in CHANNELS]), axis=1)
     mix = mix / mix[:, -1:]
     product_line = (rng.random(n_l)[:, None] > mix[channel]).sum(axis=1)
-    discount = cells["discount"][line_cell] + rng.normal(0.0, 0.04, n_l)
+    discount = cells["discount"][lines.cell] + rng.normal(0.0, 0.04, n_l)
     discount = np.clip(discount + np.where(rng.random(n_l) < PROMO_SHARE, 0.25, 0.0), 0.0, 0.7)
     product = _pick_products(rng, products, product_line, np.abs(cents) / (1 - discount))
     list_cents = products.list_cents[product]
     quantity = np.maximum(1, np.ceil(np.abs(cents) / (list_cents * (1 - discount)))).astype(
         np.int64
     )
-    quantity = np.where(cents < 0, -quantity, quantity)
-    # -- cost of sales, scaled per channel and month to the planned gross margin ------------------------
-    line_month = month[line_order]
-    raw_cost = quantity * list_cents * products.cost_share[product] * rng.lognormal(0.0, 0.03, n_l)
+    return product, np.where(cents < 0, -quantity, quantity)
+
+
+def _line_costs(
+    rng: np.random.Generator,
+    plan: Plan,
+    products: Products,
+    channel: np.ndarray,
+    line_month: np.ndarray,
+    product: np.ndarray,
+    quantity: np.ndarray,
+    cents: np.ndarray,
+) -> np.ndarray:
+    """Cost of sales cents of each line, scaled per channel and month to the planned margin."""
+    n_l = len(cents)
+    raw_cost = quantity * products.list_cents[product] * products.cost_share[product]
+    raw_cost = raw_cost * rng.lognormal(0.0, 0.03, n_l)
     key = channel * N_MONTHS + line_month
     size = len(CHANNELS) * N_MONTHS
     revenue_cm = np.bincount(key, cents, minlength=size)
@@ -196,26 +291,7 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
     target_cost = (1.0 - (level + plan.margin - nominal)).ravel() * revenue_cm
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(raw_cm > 0, target_cost / raw_cm, 1.0)
-    cost = np.round(raw_cost * factor[key]).astype(np.int64)
-    # -- order numbers in date order ----------------------------------------------------------------------
-    order_sort = np.lexsort((rank_in_cell, order_cell, day))
-    order_no = np.empty(n_o, dtype=np.int64)
-    order_no[order_sort] = np.arange(1, n_o + 1)
-    line_sort = np.lexsort((line_number, order_no[line_order]))
-    partner = cells["partner"][line_cell]
-    return SalesLines(
-        order_no=order_no[line_order][line_sort],
-        line_number=line_number[line_sort],
-        day=day[line_order][line_sort],
-        channel=channel[line_sort],
-        partner=partner[line_sort],
-        customer=customer[line_order][line_sort],
-        product=product[line_sort],
-        quantity=quantity[line_sort],
-        revenue_cents=cents[line_sort],
-        cost_cents=cost[line_sort],
-        month=line_month[line_sort],
-    )
+    return np.round(raw_cost * factor[key]).astype(np.int64)
 
 
 def _order_customers(
