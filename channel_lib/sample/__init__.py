@@ -37,8 +37,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from channel_lib.core.errors import ParameterError
-from channel_lib.sample.plan import CHANNELS, Plan, build_plan
+from channel_lib.sample.plan import build_plan
 from channel_lib.sample.sales import Products, SalesLines, make_products, make_sales
+from channel_lib.sample.spec import CHANNELS, Plan
 from channel_lib.sample.tables import (
     channel_costs_table,
     channels_table,

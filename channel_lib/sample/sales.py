@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from channel_lib.sample.plan import (
+from channel_lib.sample.spec import (
     BASE_MONTHS,
     CHANNELS,
     LAST_DAY,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from channel_lib.sample.plan import (
+from channel_lib.sample.sales import Products, SalesLines
+from channel_lib.sample.spec import (
     CHANNEL_INDEX,
     CHANNELS,
     FY_MONTHS,
@@ -22,7 +23,6 @@ from channel_lib.sample.plan import (
     quarter_label,
     rng_for,
 )
-from channel_lib.sample.sales import Products, SalesLines
 
 DATA_END = np.datetime64("2026-07-10")
 
@@ -47,7 +47,8 @@ def integers(values: np.ndarray) -> np.ndarray:
     return np.array(["" if np.isnan(v) else str(int(v)) for v in values], dtype=object)
 
 
-def _usd(x: float) -> str:
+def usd_text(x: float) -> str:
+    """USD with thousands separators and two decimals (``1,234.50``)."""
     return f"{x:,.2f}"
 
 

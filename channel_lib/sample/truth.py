@@ -15,7 +15,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from channel_lib.sample.plan import (
+from channel_lib.sample.sales import SalesLines
+from channel_lib.sample.spec import (
     CHANNEL_INDEX,
     HILL_K,
     HILL_N,
@@ -23,11 +24,10 @@ from channel_lib.sample.plan import (
     REPORT_Q,
     Plan,
     TruthRow,
-    hill_slope,
     month_start,
 )
-from channel_lib.sample.sales import SalesLines
-from channel_lib.sample.tables import DEALS, _usd, channel_month, partner_month_cents
+from channel_lib.sample.streams import hill_slope
+from channel_lib.sample.tables import DEALS, channel_month, partner_month_cents, usd_text
 
 #: Columns of ``ground_truth.csv``.
 TRUTH_COLUMNS = ["signal", "entity_type", "entity_id", "period", "kind", "detail"]
@@ -82,7 +82,7 @@ def our_sales_change(f: Facts) -> list[TruthRow]:
 
     def our_change(i: int) -> str:
         a, b = pm[i, 12:24].sum(), pm[i, 24:36].sum()
-        return f"our revenue through the partner FY2026 {_usd(b)} vs FY2025 {_usd(a)}: {b / a - 1:+.1%}"
+        return f"our revenue through the partner FY2026 {usd_text(b)} vs FY2025 {usd_text(a)}: {b / a - 1:+.1%}"
 
     return [
         TruthRow("our_sales_change", "partner", f.pid(i), kind, our_change(i))
@@ -257,7 +257,7 @@ def win_loss_deal(f: Facts) -> list[TruthRow]:
     """The planted deals of ``opportunities.csv`` (:data:`~channel_lib.sample.tables.DEALS`)."""
     rows = []
     for key, kind, usd, outcome, _reg, close in DEALS:
-        text = f"{outcome} deal of {_usd(usd)} USD" + (
+        text = f"{outcome} deal of {usd_text(usd)} USD" + (
             f", closed {close}" if close else ", still open"
         )
         rows.append(TruthRow("win_loss_deal", "opportunity", f.deals[key], kind, text))
@@ -320,8 +320,8 @@ def diminishing_returns(f: Facts) -> list[TruthRow]:
             "ONL",
             "planted",
             f"revenue responds to monthly mdf spend as a Hill curve, half-saturation "
-            f"{_usd(HILL_K)} USD/month, n = {HILL_N:g} (concave: returns diminish from the first "
-            f"dollar); FY2026-Q4 spend averages {_usd(onl_q4)} USD/month "
+            f"{usd_text(HILL_K)} USD/month, n = {HILL_N:g} (concave: returns diminish from the first "
+            f"dollar); FY2026-Q4 spend averages {usd_text(onl_q4)} USD/month "
             f"({onl_q4 / HILL_K:.1f} x the half-saturation), where one more USD returns "
             f"{hill_slope(onl_q4):.2f} USD of revenue",
         )
@@ -379,7 +379,7 @@ def target_miss(f: Facts) -> list[TruthRow]:
             "channel",
             "RES",
             "planted",
-            f"FY2026-Q4 revenue {_usd(revenue)} USD is ~86% of its official target",
+            f"FY2026-Q4 revenue {usd_text(revenue)} USD is ~86% of its official target",
         )
     ]
 
