@@ -16,6 +16,7 @@ Fast unit tests of the command's checks and of the batch summary come first.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -71,9 +72,9 @@ def test_a_port_in_use_is_refused_with_what_to_do(tmp_path):
 
 
 def test_missing_voila_is_named_with_how_to_install_it(monkeypatch, tmp_path):
-    real = workshop.importlib.util.find_spec
+    real = importlib.util.find_spec
     monkeypatch.setattr(
-        workshop.importlib.util, "find_spec", lambda name: None if name == "voila" else real(name)
+        importlib.util, "find_spec", lambda name: None if name == "voila" else real(name)
     )
     with pytest.raises(workshop.WorkshopError, match=r"Voilà is not installed.*make venv"):
         workshop.serve(TINY, tmp_path / "plans", open_browser=False)
@@ -121,7 +122,7 @@ def live(monkeypatch):
 
     monkeypatch.setattr(core, "batch_mode", lambda: False)
     # process-wide state restored after the test: the theme, and the "bundle sent" flag
-    monkeypatch.setattr(workshop, "_enable_projector_theme", lambda: None)
+    monkeypatch.setattr(workshop.style, "enable_projector_theme", lambda: None)
     monkeypatch.setitem(html._state, "bundle_emitted", html._state["bundle_emitted"])
 
 

@@ -1,0 +1,90 @@
+"""The decision controls of the workshop: revenue or profit, and the *Save* buttons.
+
+- :func:`objective_control` — what the allocation maximises (goals, revenue or gross profit);
+- :func:`save_control` — the targets and investment screens' *Save* button: the explorer writes
+  its file to the plans folder and the status line names it (:func:`saved_sentence`).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from channel_lib.core.errors import ChannelLibError
+from channel_lib.interactive.workshop.screens import OBJECTIVES
+from channel_lib.interactive.workshop.style import status_html
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from channel_lib.interactive.workshop.app import Workshop
+
+__all__ = ["objective_control", "save_control", "saved_sentence"]
+
+
+def objective_control(ws: Workshop) -> Any:
+    """The revenue-or-profit toggle: what the allocation maximises (:meth:`Workshop.set_objective`)."""
+    import ipywidgets as w  # deferred: batch runs never build a widget
+
+    control = w.ToggleButtons(
+        options=OBJECTIVES,
+        value=ws.objective,
+        description="Allocate for",
+        style={"button_width": "auto", "description_width": "initial"},
+    )
+    control.add_class("cw-objective")
+    note = w.HTML(
+        f"<p class='cw-decision'>goals.yaml: {ws.wb.year} is managed for "
+        f"<strong>{_html.escape(ws.managing_for())}</strong>.</p>"
+    )
+
+    def changed(change: dict[str, Any]) -> None:
+        ws.set_objective(change["new"])
+
+    control.observe(changed, names="value")
+    return w.VBox([note, control])
+
+
+def save_control(ws: Workshop, key: str, exp: Any) -> Any:
+    """The *Save* button of the targets or investment screen, with its status line."""
+    import ipywidgets as w  # deferred: batch runs never build a widget
+
+    label = "Save chosen targets" if key == "targets" else "Save budget split"
+    button = w.Button(description=label, button_style="success",
+                      layout=w.Layout(width="auto"))  # fmt: skip
+    button.add_class(f"cw-save-{key}")
+    status = w.HTML()
+    status.add_class("cw-save-status")
+    replace = w.Checkbox(value=False, description="replace a saved plan", indent=False)
+    extras = [replace] if key == "targets" else []
+
+    def save(_: Any) -> None:
+        status.value = status_html("Saving…")
+        try:
+            if key == "targets":
+                written = exp.save(ws.wb.plans_dir, overwrite=replace.value)
+            else:
+                written = exp.save(ws.wb.plans_dir)
+        except ChannelLibError as exc:
+            status.value = status_html(str(exc), error=True)
+            return
+        except Exception as exc:  # the room must see it, not a silent log
+            traceback.print_exc()
+            status.value = status_html(f"Could not save: {exc}", error=True)
+            return
+        status.value = status_html(saved_sentence(written, ws.wb.plans_dir, key))
+
+    button.on_click(save)
+    bar = w.HBox([button, *extras], layout=w.Layout(align_items="center"))
+    bar.add_class("cw-bar")
+    return w.VBox([bar, status])
+
+
+def saved_sentence(written: Any, plans_dir: Path, key: str) -> str:
+    """The status line after a save: the explorer's own sentence (it names the file), timed."""
+    if isinstance(written, str) and written:
+        return f"{written} ({datetime.now():%H:%M:%S})"
+    name = "targets.csv" if key == "targets" else "investment.csv"
+    path = written if isinstance(written, Path) else plans_dir / name
+    return f"Saved to {path} ({datetime.now():%H:%M:%S})."

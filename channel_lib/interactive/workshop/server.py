@@ -1,0 +1,317 @@
+"""Serving the workshop with Voilà on 127.0.0.1: what ``channel-workbook workshop`` runs.
+
+:func:`serve` checks the folders, writes a parameterised copy of ``notebooks/workshop.ipynb``
+(:func:`prepare_notebook`) to a temp folder and runs Voilà on it (:func:`voila_command`) with the
+workshop's page template (no CDN), until Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import webbrowser
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from channel_lib.core.errors import ChannelLibError
+from channel_lib.data.workbook import open_workbook, project_root, resolve_path
+
+__all__ = [
+    "VOILA_TEMPLATE",
+    "WorkshopError",
+    "kernel_env",
+    "prepare_notebook",
+    "serve",
+    "voila_command",
+    "workshop_notebook",
+]
+
+
+class WorkshopError(ChannelLibError):
+    """The workshop server cannot start (Voilà missing, port in use, the notebook not found)."""
+
+
+#: The Voilà page template of the workshop (``channel_lib/templates/voila/templates/``): Voilà's lab
+#: template without the icon stylesheets it links from a CDN, so the page works with no network.
+VOILA_TEMPLATE = "channel_workshop"
+_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def workshop_notebook() -> Path:
+    """The workshop notebook of the project (``notebooks/workshop.ipynb``).
+
+    Raises
+    ------
+    WorkshopError
+        When the project's notebooks are not there (a package installed without its project).
+    """
+    path = project_root() / "notebooks" / "workshop.ipynb"
+    if not path.exists():
+        raise WorkshopError(
+            f"{path} not found: the workshop runs from a checkout of the project "
+            "(pip install -e . in it, or make venv)"
+        )
+    return path
+
+
+def prepare_notebook(
+    folder: str | Path,
+    *,
+    data_dir: str | Path = "data/sample",
+    quarter: str = "latest",
+    plans_dir: str | Path = "plans",
+) -> Path:
+    """Write a copy of the workshop notebook with its parameters injected (absolute paths).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where to write ``workshop.ipynb`` (a temp folder: Voilà's kernel runs there).
+    data_dir, quarter, plans_dir
+        The notebook's parameters; paths are made absolute from the project folder.
+
+    Returns
+    -------
+    Path
+        The parameterised notebook.
+    """
+    # deferred: papermill is heavy and only this step of serving needs it
+    import nbformat
+    from papermill.parameterize import parameterize_notebook
+
+    nb = nbformat.read(workshop_notebook(), as_version=4)
+    parameters = {
+        "data_dir": str(resolve_path(data_dir)),
+        "quarter": quarter,
+        "plans_dir": str(resolve_path(plans_dir)),
+    }
+    for cell in nb.cells:  # papermill's parser expects every cell to carry a tags list
+        cell.metadata.setdefault("tags", [])
+    nb.metadata.setdefault("papermill", {})
+    nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python")
+    out = Path(folder) / "workshop.ipynb"
+    nbformat.write(nb, out)
+    return out
+
+
+def _require_voila() -> None:
+    """Raise :class:`WorkshopError` saying how to install Voilà when it is missing."""
+    if importlib.util.find_spec("voila") is None:
+        raise WorkshopError(
+            f"Voilà is not installed in {sys.prefix}: run `make venv` (or "
+            "`pip install voila`) in the project's environment"
+        )
+
+
+def _check_port(port: int) -> int:
+    """``port`` when 127.0.0.1 has it free; :class:`WorkshopError` naming the fix otherwise."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise WorkshopError(
+                f"port {port} on 127.0.0.1 is in use ({exc.strerror}): pass another --port, "
+                "or leave --port out to use a free one"
+            ) from None
+    return port
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(text[-lines:])
+
+
+def voila_command(notebook: str, port: int) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that serve ``notebook`` with Voilà on 127.0.0.1.
+
+    The page uses :data:`VOILA_TEMPLATE` (found through ``JUPYTER_PATH``), so it loads nothing
+    from outside the machine; the kernel is pre-heated and tracebacks are shown.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's file name, relative to the folder the command runs in.
+    port : int
+        TCP port on 127.0.0.1.
+
+    Returns
+    -------
+    (list of str, dict of str to str)
+        For :class:`subprocess.Popen` (``args`` and ``env``).
+    """
+    cmd = [sys.executable, "-m", "voila", notebook, "--no-browser", f"--port={port}",
+           "--Voila.ip=127.0.0.1", "--VoilaConfiguration.show_tracebacks=True",
+           "--VoilaConfiguration.preheat_kernel=True", f"--template={VOILA_TEMPLATE}"]  # fmt: skip
+    env = kernel_env()
+    env["JUPYTER_PATH"] = os.pathsep.join((str(_TEMPLATES), env["JUPYTER_PATH"]))
+    return cmd, env
+
+
+def kernel_env() -> dict[str, str]:
+    """The environment for Jupyter servers: this Python's kernel comes first.
+
+    ``JUPYTER_PATH`` puts this environment's ``share/jupyter`` ahead of a user's own kernel specs,
+    so a ``python3`` kernel spec in ``~/.local/share/jupyter`` (another Python) cannot take over.
+    """
+    env = dict(os.environ)
+    share = str(Path(sys.prefix) / "share" / "jupyter")
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (share, env.get("JUPYTER_PATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@contextlib.contextmanager
+def _stop_signals_as_interrupt() -> Iterator[None]:
+    """Let Ctrl-C and ``kill PID`` stop the server cleanly (main thread only).
+
+    SIGINT gets Python's own handler back: a shell that starts a command in the background
+    leaves SIGINT ignored, and Ctrl-C (or ``kill -INT``) would then do nothing. SIGTERM raises
+    ``KeyboardInterrupt`` too, so Voilà and its kernels are stopped and the temp folder removed.
+    """
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = {
+            signal.SIGTERM: signal.signal(signal.SIGTERM, handler),
+            signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        }
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, before in previous.items():
+            signal.signal(sig, before)
+
+
+def serve(
+    data_dir: str | Path = "data/sample",
+    plans_dir: str | Path = "plans",
+    quarter: str = "latest",
+    *,
+    port: int | None = None,
+    open_browser: bool = True,
+    timeout: float = 60.0,
+    echo: Callable[[str], None] | None = None,
+) -> int:
+    """Serve the workshop with Voilà on 127.0.0.1 until Ctrl-C (what ``channel-workbook workshop`` runs).
+
+    The dataset and plans folders are checked first (the same checks as the notebook's), then a
+    parameterised copy of ``notebooks/workshop.ipynb`` is written to a temp folder and Voilà
+    serves it without code. The URL is printed once the server accepts connections.
+
+    Voilà runs with pre-heated kernels: it executes the notebook in a kernel before anyone asks
+    for the page (and again after each visit, for the next one), so the page opens in about two
+    seconds instead of the ~15 s of starting a kernel and computing the first screen.
+
+    Parameters
+    ----------
+    data_dir, plans_dir, quarter
+        The workshop's dataset, plans folder and reporting quarter.
+    port : int, optional
+        Port on 127.0.0.1; default a free one.
+    open_browser : bool
+        Open the URL in the default browser once the server is up.
+    timeout : float
+        Seconds to wait for Voilà to accept connections.
+    echo : callable, optional
+        Where progress lines go (default: standard output, flushed at once).
+
+    Returns
+    -------
+    int
+        Exit status: 0 after Ctrl-C (or SIGTERM).
+
+    Raises
+    ------
+    WorkshopError
+        Voilà is not installed, the port is in use, or Voilà stopped or did not start.
+    ParameterError, DataValidationError
+        Bad folders, quarter or data (checked before Voilà starts).
+    """
+    say = echo or _say
+    _require_voila()
+    port = _free_port() if port is None else _check_port(port)
+    plans = resolve_path(plans_dir)
+    open_workbook(data_dir, quarter, plans)  # fail here, in words, not inside Voilà
+    plans.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="channel-workshop-"))
+    log = folder / "voila.log"
+    proc: subprocess.Popen | None = None
+    try:
+        nb = prepare_notebook(folder, data_dir=data_dir, quarter=quarter, plans_dir=plans)
+        cmd, env = voila_command(nb.name, port)
+        with log.open("wb") as out, _stop_signals_as_interrupt():
+            proc = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
+                                    env=env, start_new_session=True)  # fmt: skip
+            _wait_for_port(proc, port, timeout, log)
+            url = f"http://127.0.0.1:{port}/"
+            say(f"Workshop ({resolve_path(data_dir).name}, {quarter}) at {url}")
+            say(f"Decisions are saved to {plans}. Press Ctrl-C to stop.")
+            if open_browser:
+                webbrowser.open(url)
+            try:
+                status = proc.wait()
+            except KeyboardInterrupt:
+                say("Stopping the workshop…")
+                return 0
+            raise WorkshopError(
+                f"Voilà stopped on its own (exit status {status}):\n{_log_tail(log)}"
+            )
+    finally:
+        if proc is not None and proc.poll() is None:
+            _stop(proc)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _wait_for_port(proc: subprocess.Popen, port: int, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise WorkshopError(
+                f"Voilà exited with status {proc.returncode} before serving:\n{_log_tail(log)}"
+            )
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        if time.monotonic() > deadline:
+            raise WorkshopError(
+                f"Voilà did not accept connections on 127.0.0.1:{port} within {timeout:.0f} s:"
+                f"\n{_log_tail(log)}"
+            )
+        time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM Voilà (it shuts its kernels down), then SIGKILL its process group if it hangs."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)

@@ -1,0 +1,50 @@
+"""The workshop run unattended: a static summary of every screen at the default values.
+
+Papermill (the report batch) runs ``notebooks/workshop.ipynb`` like any notebook;
+:meth:`~channel_lib.interactive.workshop.app.Workshop.show` then displays this summary instead of
+widgets, so the batch's HTML report of the workshop holds no widget.
+"""
+
+from __future__ import annotations
+
+import html as _html
+from typing import TYPE_CHECKING, Any
+
+from channel_lib.interactive.workshop.style import status_html
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from channel_lib.interactive.workshop.app import Workshop
+
+__all__ = ["show_summary"]
+
+
+def show_summary(ws: Workshop) -> None:
+    """Display every screen's question and its answer at the default values (static).
+
+    Charts are drawn by the offline renderer and tables are escaped: the batch's HTML report
+    of the workshop notebook holds no widget.
+    """
+    from IPython.display import HTML, display  # deferred: only a kernel displays (0.2 s)
+
+    display(HTML(
+        f"<h2>Workshop summary: {_html.escape(ws.wb.quarter)}</h2>"
+        f"<p>{_html.escape(ws.wb.quarter_reason)} Start the workshop with "
+        "<code>channel-workbook workshop</code> to change the assumptions live and save "
+        "decisions to the plans folder.</p>"
+    ))  # fmt: skip
+    for number, screen in enumerate(ws.screens, 1):
+        display(HTML(
+            f"<h3>{number}. {_html.escape(screen.title)}</h3>"
+            f"<p><strong>{_html.escape(screen.question)}</strong></p>"
+        ))  # fmt: skip
+        try:
+            if screen.key == "actions":
+                shown: list[Any] = [ws.action_picker().static_table()]
+            else:
+                exp = ws.explorer(screen.key)
+                shown = list(exp.render(exp.compute(**exp.initial)))
+        except Exception as exc:  # one failing screen must not hide the rest
+            shown = [HTML(status_html(f"This screen could not be computed: {exc}", error=True))]
+        for obj in shown:
+            if obj is not None:
+                display(obj)
