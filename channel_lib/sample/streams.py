@@ -169,8 +169,25 @@ def make_specials(
 def plan_cells(
     partners: list[Partner], totals: np.ndarray, specials: list[Special], company_base: float
 ) -> dict[str, np.ndarray]:
-    """Split each partner's planned months into its pool stream and its special streams (cents)."""
-    n_p = len(partners)
+    """Split each partner's planned months into its pool stream and its special streams (cents).
+
+    Returns
+    -------
+    dict of arrays
+        One entry per cell (a stream's month with revenue): ``channel``, ``partner``, ``month``,
+        ``pool``, ``customer``, ``group``, ``discount``, ``stream`` and ``cents``.
+    """
+    special_rows, carve = _special_months(totals, specials, company_base)
+    pool = _pool_months(totals, carve)
+    return _stream_cells(partners, pool, specials, special_rows)
+
+
+def _special_months(
+    totals: np.ndarray, specials: list[Special], company_base: float
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """USD per month of each special stream, and the revenue they carve out of each host
+    (rows as ``totals``: partners, then the direct channel)."""
+    n_p = len(totals) - 1
     special_rows = []
     carve = np.zeros_like(totals)
     for s in specials:
@@ -185,6 +202,11 @@ def plan_cells(
             row[36] *= 10 / 31  # the partly loaded last month
         special_rows.append(row)
         carve[s.partner if s.partner >= 0 else n_p] += row
+    return special_rows, carve
+
+
+def _pool_months(totals: np.ndarray, carve: np.ndarray) -> np.ndarray:
+    """USD per month of each host's pool once the special streams are carved out."""
     # the carved revenue comes out of the pool within the same fiscal year, so annual totals hold
     pool = totals.copy()
     for months in [*FY_MONTHS.values(), range(36, 37)]:
@@ -197,6 +219,17 @@ def plan_cells(
         if np.any((year_total > 0) & (factor < least)):
             raise AssertionError("a special customer is too large for its host partner")
         pool[:, m] = totals[:, m] * factor[:, None]
+    return pool
+
+
+def _stream_cells(
+    partners: list[Partner],
+    pool: np.ndarray,
+    specials: list[Special],
+    special_rows: list[np.ndarray],
+) -> dict[str, np.ndarray]:
+    """The cells of every stream: each partner's pool, the direct pool, then the specials."""
+    n_p = len(partners)
     rows = {
         k: []
         for k in (
