@@ -10,7 +10,7 @@ import pytest
 from report_fixtures import assert_same_tables
 
 from channel_lib import DataValidationError, load_dataset
-from channel_lib.data.loader import _cast_cannot_fail
+from channel_lib.data.sql import cast_cannot_fail
 
 SALES_TYPES = (
     "order_id VARCHAR, line_number BIGINT, order_date DATE, channel_id VARCHAR, partner_id VARCHAR, "
@@ -82,15 +82,15 @@ def test_padded_missing_value_marker_is_caught(tiny_copy):
     ],
 )
 def test_only_lossless_casts_skip_the_value_check(source, target, safe):
-    assert _cast_cannot_fail(source, target) is safe
+    assert cast_cannot_fail(source, target) is safe
 
 
-def _loader_with_sales(tmp_path, select: str):
-    from channel_lib.data.loader import _Loader
+def _state_with_sales(tmp_path, select: str):
+    from channel_lib.data.load_state import LoadState
 
-    loader = _Loader(tmp_path)
-    loader.con.execute(f"CREATE TABLE sales AS {select}")
-    return loader
+    state = LoadState(tmp_path)
+    state.con.execute(f"CREATE TABLE sales AS {select}")
+    return state
 
 
 @pytest.mark.parametrize(
@@ -113,10 +113,11 @@ def _loader_with_sales(tmp_path, select: str):
          "repeat-across-the-cut"],
 )  # fmt: skip
 def test_key_order_proves_uniqueness_only_when_sorted(tmp_path, select, in_order):
+    from channel_lib.data.checks.keys import key_in_order
     from channel_lib.data.contract import TABLES
 
-    loader = _loader_with_sales(tmp_path, select)
-    assert loader._key_in_order(TABLES["sales"]) is in_order
+    state = _state_with_sales(tmp_path, select)
+    assert key_in_order(state, TABLES["sales"]) is in_order
 
 
 def test_duplicate_far_apart_in_unsorted_file_is_found(tiny_copy):
@@ -218,9 +219,9 @@ def test_parquet_problem_in_a_later_row_group_has_its_file_row_number(tiny_copy)
     ],
 )
 def test_only_a_prefix_that_no_marker_can_start_with_proves_a_column_clean(low, high, clean):
-    from channel_lib.data.loader import _prefix_rules_out_markers
+    from channel_lib.data.checks.proofs import prefix_rules_out_markers
 
-    assert _prefix_rules_out_markers(low, high) is clean
+    assert prefix_rules_out_markers(low, high) is clean
 
 
 @pytest.mark.parametrize("min_rows", [1, None], ids=["order-check", "hash-check"])
@@ -228,7 +229,7 @@ def test_sorted_key_with_a_marker_in_the_first_line_is_still_caught(
     tiny_copy, monkeypatch, min_rows
 ):
     if min_rows is not None:  # check the key order of the 29-line table, as of a large one
-        monkeypatch.setattr("channel_lib.data.loader._MIN_RANGE_ROWS", min_rows)
+        monkeypatch.setattr("channel_lib.data.checks.keys.MIN_RANGE_ROWS", min_rows)
     path = tiny_copy / "sales.csv"
     header, *lines = path.read_text().splitlines()
     # 'NA' sorts before 'O1001': the file stays sorted, so only the first and last keys are read
@@ -239,8 +240,9 @@ def test_sorted_key_with_a_marker_in_the_first_line_is_still_caught(
 
 
 def test_key_order_check_reads_a_parquet_view_in_file_order(tmp_path):
+    from channel_lib.data.checks.keys import key_in_order
     from channel_lib.data.contract import TABLES
-    from channel_lib.data.loader import _Loader
+    from channel_lib.data.load_state import LoadState
 
     path = tmp_path / "keys.parquet"
     for i, (repeat, in_order) in enumerate([(None, True), (250_001, False), (2, False)]):
@@ -251,12 +253,12 @@ def test_key_order_check_reads_a_parquet_view_in_file_order(tmp_path):
             f"COPY (SELECT 'O' || lpad(CAST(i // 3 AS VARCHAR), 7, '0') AS order_id, {line} "
             f"AS line_number FROM range(300000) r(i)) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 65536)"
         )
-        loader = _Loader(tmp_path)
-        loader.con.execute(
+        state = LoadState(tmp_path)
+        state.con.execute(
             f"CREATE VIEW sales AS SELECT file_row_number AS rowid, * "
             f"FROM read_parquet('{path}', file_row_number = true)"
         )
-        assert loader._key_in_order(TABLES["sales"]) is in_order, i
+        assert key_in_order(state, TABLES["sales"]) is in_order, i
 
 
 def test_dataset_of_parquet_files_only_gives_the_same_tables_and_metrics(tiny_copy, tiny):
@@ -291,15 +293,16 @@ def test_parquet_view_still_reads_its_file_after_a_change_of_working_directory(
 def test_order_check_of_a_sorted_table_proves_its_first_key_column_free_of_markers(
     tiny_copy, monkeypatch
 ):
-    from channel_lib.data import loader as data
+    from channel_lib.data.checks import keys
+    from channel_lib.data.load_state import LoadState
 
-    monkeypatch.setattr(data, "_MIN_RANGE_ROWS", 1)
-    loader = data._Loader(tiny_copy)
-    loader.con.execute(f"CREATE TABLE sales AS SELECT * FROM read_csv('{tiny_copy / 'sales.csv'}')")
+    monkeypatch.setattr(keys, "MIN_RANGE_ROWS", 1)
+    state = LoadState(tiny_copy)
+    state.con.execute(f"CREATE TABLE sales AS SELECT * FROM read_csv('{tiny_copy / 'sales.csv'}')")
     from channel_lib.data.contract import TABLES
 
-    assert loader._key_in_order(TABLES["sales"]) is True
-    assert loader._sorted_clean(TABLES["sales"]) == ["order_id"]  # 'O1001' .. 'O1026'
+    assert keys.key_in_order(state, TABLES["sales"]) is True
+    assert keys.sorted_clean(state, TABLES["sales"]) == ["order_id"]  # 'O1001' .. 'O1026'
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
@@ -349,7 +352,8 @@ def test_checks_read_from_the_sales_summary_still_name_the_line(
 def test_statistics_prove_a_check_only_from_every_row_group(kind, source, groups, proven):
     from pathlib import Path
 
-    from channel_lib.data.loader import _ParquetView, _stats_prove
+    from channel_lib.data.checks.proofs import stats_prove
+    from channel_lib.data.load_state import ParquetView
 
-    view = _ParquetView("t", Path("t.parquet"), {"c": '"c"'}, {"c": source}, {"c": groups})
-    assert _stats_prove(view, "c", kind, *([1] if kind == "minimum" else [])) is proven
+    view = ParquetView("t", Path("t.parquet"), {"c": '"c"'}, {"c": source}, {"c": groups})
+    assert stats_prove(view, "c", kind, *([1] if kind == "minimum" else [])) is proven

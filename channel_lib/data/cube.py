@@ -8,7 +8,7 @@ How it works
 DuckDB scans the sales table and aggregates it into a *monthly cube* — one row per month ×
 channel × partner × customer × product line — with money summed exactly in DECIMAL and stored as
 integer cents (``BIGINT``). The cube stays in the dataset's DuckDB connection (a temporary table)
-and is memoised on the :class:`~channel_lib.data.loader.Dataset` object (:func:`cube_table`); every
+and is memoised on the :class:`~channel_lib.data.dataset.Dataset` object (:func:`cube_table`); every
 function below aggregates the cube (:func:`cube_sums`) and hands pandas a small tidy frame.
 
 The cube comes in two grains of the same definition, each built at most once per dataset: without
@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from channel_lib.core.errors import ChannelLibError, DataValidationError, ParameterError, Problem
-from channel_lib.data.loader import Dataset
+from channel_lib.data.dataset import Dataset
 
 __all__ = [
     "DIMENSIONS",
@@ -79,7 +79,7 @@ MONEY_METRICS: tuple[str, ...] = ("revenue", "gross_profit", "cost_of_sales")
 
 _CUBE = "_cw_metrics_cube"
 _PERIOD_TABLE = "_cw_metrics_periods"
-#: The metrics' key in the dataset's cache (:attr:`Dataset.cache <channel_lib.data.loader.Dataset.cache>`)
+#: The metrics' key in the dataset's cache (:attr:`Dataset.cache <channel_lib.data.dataset.Dataset.cache>`)
 _CACHE_KEY = "metrics.cube"
 # period -> (label column, start column) in the period table
 _PERIOD_COLUMNS = {

@@ -22,8 +22,10 @@ import duckdb
 
 from channel_lib.core import config
 from channel_lib.core.errors import ChannelLibError
+from channel_lib.data import loader
 from channel_lib.data.contract import GOALS_FILE
-from channel_lib.data.loader import Dataset, sql_literal
+from channel_lib.data.dataset import Dataset
+from channel_lib.data.sql import sql_literal
 
 #: Environment variable naming the prepared folder (set by the batch for its notebooks).
 PREPARED_ENV = config.PREPARED_ENV
@@ -219,14 +221,12 @@ def _load_cubes(ds: Dataset, folder: Path, cubes: dict[str, str]) -> None:
 def dataset_for(data_dir: str | Path) -> Dataset:
     """The dataset of ``data_dir``: prepared when :data:`PREPARED_ENV` names a fitting cache,
     else loaded and validated by :func:`channel_lib.data.loader.load_dataset`."""
-    from channel_lib.data.loader import load_dataset
-
     prepared = os.environ.get(PREPARED_ENV)
     if prepared:
         ds = load_prepared(prepared, data_dir)
         if ds is not None:
             return ds
-    return load_dataset(data_dir)
+    return loader.load_dataset(data_dir)
 
 
 __all__ = ["PREPARED_ENV", "cache_key", "dataset_for", "load_prepared", "prepare_dataset"]

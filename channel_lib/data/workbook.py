@@ -15,7 +15,7 @@ import pandas as pd
 
 from channel_lib.core.config import project_root
 from channel_lib.core.errors import ParameterError
-from channel_lib.data.loader import Dataset
+from channel_lib.data.dataset import Dataset
 from channel_lib.data.prepared import dataset_for
 
 #: A channel whose last sale is this many days before the newest sale is treated as no longer

@@ -1,0 +1,114 @@
+"""What one load of a dataset folder has found so far, and how it reports a problem.
+
+The readers (:mod:`channel_lib.data.readers`) and the checks (:mod:`channel_lib.data.checks`)
+share one :class:`LoadState`: the DuckDB connection the tables go into, the problems found (every
+one is collected, then raised once), the files read and what the CSV reader rejected (so that a
+row's line in its file can be named).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from bisect import bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from channel_lib.core.errors import Problem
+from channel_lib.data.contract import Table
+from channel_lib.data.sql import quoted
+
+#: Rows listed per check before the rest are counted in one summary line.
+MAX_ROWS_PER_CHECK = 25
+
+
+class LoadState:
+    """The connection, the problems and what was read, of one load of ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
+        self.problems: list[Problem] = []
+        self.files: dict[str, Path] = {}
+        self.loaded: set[str] = set()
+        self.reject_lines: dict[str, list[int]] = {}
+        #: table -> line -> {column: cell as written} of the lines the CSV reader rejected
+        self.rejected_rows: dict[str, dict[int, dict[str, str]]] = {}
+        #: (table, column) -> temporary table of the column's distinct values (column ``v``)
+        self.distinct: dict[tuple[str, str], str] = {}
+        #: Parquet tables, kept as views over their file (see
+        #: :func:`~channel_lib.data.readers.parquet_files.read_parquet`)
+        self.views: dict[str, ParquetView] = {}
+        #: temporary folder of the CSVs made from Excel sheets, and their names -> the workbooks'
+        self.scratch: tempfile.TemporaryDirectory | None = None
+        self.shown_as: dict[str, str] = {}
+
+    def problem(
+        self, file: str, column: str, line: int | None, value: object, message: str
+    ) -> None:
+        """Add a problem (``value`` shown as text; ``None`` shows as empty)."""
+        text = "" if value is None else str(value)
+        self.problems.append(Problem(file, column, line, text, message))
+
+    def line(self, table: str, rowid: int) -> int:
+        """Line in the file of the accepted row ``rowid`` (rows rejected by the reader shift it)."""
+        if self.files[table].suffix == ".parquet":  # row numbers; CSV and Excel: lines
+            return rowid + 1
+        rejected = self.reject_lines.get(table, [])
+        # rows before the j-th rejected line (0-based): rejected[j] - 2 - j
+        shifted = [line - 2 - j for j, line in enumerate(rejected)]
+        return rowid + 2 + bisect_right(shifted, rowid)
+
+    def report_rows(
+        self, table: Table, column: str, sql: str, message: str, total: int | None = None
+    ) -> None:
+        """Run ``sql`` (returning rowid, value, ordered) and report its rows, at most a page.
+
+        ``total``: the number of rows ``sql`` returns when already counted (see
+        :func:`~channel_lib.data.checks.values.check_values`), to save a scan.
+        """
+        file = self.files[table.name].name
+        if total is None:
+            total = self.con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+        if not total:
+            return
+        for rowid, value in self.con.execute(f"{sql} LIMIT {MAX_ROWS_PER_CHECK}").fetchall():
+            self.problem(file, column, self.line(table.name, rowid), value, message)
+        if total > MAX_ROWS_PER_CHECK:
+            self.problem(
+                file,
+                column,
+                None,
+                "",
+                f"... and {total - MAX_ROWS_PER_CHECK:,} more lines with "
+                f"the same problem ({message})",
+            )
+
+    def columns(self, table: str) -> set[str]:
+        """The columns of ``table`` in the connection."""
+        return {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
+
+    def has_values(self, table: str, column: str) -> bool:
+        """Whether ``column`` of ``table`` holds any non-empty cell."""
+        return bool(
+            self.con.execute(f"SELECT count({quoted(column)}) FROM {table}").fetchall()[0][0]
+        )
+
+
+@dataclass
+class ParquetView:
+    """A Parquet table kept as a view: its file, column expressions, source types, statistics."""
+
+    name: str
+    path: Path
+    #: column → expression over the file's column (the column itself, CAST or TRY_CAST)
+    exprs: dict[str, str]
+    #: column → its DuckDB type in the file
+    source: dict[str, str]
+    #: column → (rows, nulls, min, max) per row group, from the file's footer
+    stats: dict[str, list[tuple[int, int | None, str | None, str | None]]]
+
+
+__all__ = ["MAX_ROWS_PER_CHECK", "LoadState", "ParquetView"]

@@ -1,0 +1,77 @@
+"""One table's file into DuckDB: the header checked, then the CSV or Parquet reader.
+
+An ``.xlsx`` file's first sheet is written to a temporary CSV first (its lines are the sheet's
+rows), so every check and message is the CSV one, naming the workbook.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from channel_lib.data.contract import DUCKDB_TYPES, Table
+from channel_lib.data.excel import ExcelReadError, sheet_to_csv
+from channel_lib.data.load_state import LoadState
+from channel_lib.data.readers.csv_files import read_csv
+from channel_lib.data.readers.header import check_header, csv_header, parquet_header
+from channel_lib.data.readers.parquet_files import define_view, read_parquet
+
+
+def read_table(state: LoadState, table: Table, path: Path) -> bool:
+    """Read ``table`` from ``path`` into ``state.con``; whether it could be read.
+
+    When the header or the file cannot be read, the problems are added to ``state`` and the
+    table is not created (False). Otherwise the table holds every line the reader accepted
+    (problems of the others added), and the optional columns the file leaves out, empty.
+    """
+    if path.suffix == ".xlsx":
+        path = excel_as_csv(state, path)
+        if path is None:
+            return False
+    if path.suffix == ".csv":
+        header = csv_header(state, path)
+    else:
+        header = parquet_header(state, path)
+    if header is None or not check_header(state, table, path, header):
+        return False
+    if path.suffix == ".csv":
+        read_csv(state, table, path, header)
+    else:
+        read_parquet(state, table, path, header)
+    _add_absent_columns(state, table, header)
+    return True
+
+
+def _add_absent_columns(state: LoadState, table: Table, header: list[str]) -> None:
+    """Add the columns the contract derives (not in the file) and the file leaves out, empty."""
+    for c in table.columns:
+        if not c.in_file and c.name not in header:
+            if table.name in state.views:
+                view = state.views[table.name]
+                view.exprs[c.name] = f"CAST(NULL AS {DUCKDB_TYPES[c.type]})"
+                define_view(state, view)
+            else:
+                state.con.execute(
+                    f"ALTER TABLE {table.name} ADD COLUMN {c.name} {DUCKDB_TYPES[c.type]}"
+                )
+
+
+def excel_as_csv(state: LoadState, path: Path) -> Path | None:
+    """The first sheet of an ``.xlsx`` file as a temporary CSV named like the table's CSV.
+
+    Its lines are the sheet's rows, so the checks name the rows a spreadsheet shows; problems
+    are reported under the workbook's name (see :func:`channel_lib.data.loader.load_dataset`).
+    """
+    if state.scratch is None:
+        state.scratch = tempfile.TemporaryDirectory(prefix="channel-workbook-")
+    target = Path(state.scratch.name) / f"{path.stem}.csv"
+    try:
+        sheet_to_csv(path, target)
+    except ExcelReadError as exc:
+        state.problem(path.name, "", None, "", str(exc))
+        return None
+    state.shown_as[target.name] = path.name
+    return target
+
+
+__all__ = ["excel_as_csv", "read_table"]

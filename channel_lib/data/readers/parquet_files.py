@@ -1,0 +1,108 @@
+"""A Parquet file kept as a typed view over the file (no copy), its casts checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from channel_lib.data.contract import DUCKDB_TYPES, Table
+from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LoadState, ParquetView
+from channel_lib.data.readers.cells import excess_decimals, report_numbers
+from channel_lib.data.sql import (
+    NUMERIC_TYPE,
+    cast_cannot_fail,
+    quoted,
+    scale_of,
+    sql_literal,
+    wide_decimal,
+)
+
+
+def _parquet_stats(
+    con: duckdb.DuckDBPyConnection, path: Path
+) -> dict[str, list[tuple[int, int | None, str | None, str | None]]]:
+    """Row-group statistics of every top-level column of a Parquet file (its footer only)."""
+    stats: dict[str, list] = {}
+    for column, rows, nulls, low, high in con.execute(
+        "SELECT path_in_schema, row_group_num_rows, stats_null_count, stats_min_value, "
+        "stats_max_value FROM parquet_metadata(?) ORDER BY row_group_id",
+        [str(path)],
+    ).fetchall():
+        stats.setdefault(column, []).append((rows, nulls, low, high))
+    return stats
+
+
+def read_parquet(state: LoadState, table: Table, path: Path, header: list[str]) -> None:
+    """Define the table as a view over the Parquet file instead of copying it.
+
+    Copying 10 M rows into DuckDB costs several times a query over the file, and Parquet is
+    already columnar and typed: the view casts each contract column to its type, and analyses
+    read the file directly. Its row number (``file_row_number``) is the view's ``rowid``
+    while the checks run, for the row numbers of problems. A column whose type converts
+    without loss or failure is cast; any other is read with ``TRY_CAST`` and every value that
+    fails the cast, or that the cast would change (a double, text or wider decimal with more
+    decimals than the column allows), is reported (the load then fails, so no altered value
+    is ever used).
+    """
+    known = {c.name: c for c in table.columns}
+    source = {
+        r[0]: r[1]
+        for r in state.con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+    }
+    # the absolute path: the view is read again later, maybe from another working directory
+    view = ParquetView(table.name, path.resolve(), {}, {}, _parquet_stats(state.con, path))
+    state.views[table.name] = view
+    unsafe = []
+    for name in header:
+        target = DUCKDB_TYPES[known[name].type] if name in known else None
+        if target is None or source.get(name, "").upper() == target:
+            view.exprs[name] = quoted(name)
+        elif cast_cannot_fail(source.get(name, ""), target):
+            view.exprs[name] = f"CAST({quoted(name)} AS {target})"
+        else:
+            view.exprs[name] = f"TRY_CAST({quoted(name)} AS {target})"
+            unsafe.append((name, target))
+        view.source[name] = source.get(name, "")
+    define_view(state, view)
+    state.reject_lines[table.name] = []
+    scan = f"read_parquet({sql_literal(str(path))}, file_row_number = true)"
+    for name, target in unsafe:
+        col = quoted(name)
+        cast = f"TRY_CAST({col} AS {target})"
+        failed = f"FROM {scan} WHERE {col} IS NOT NULL AND ({cast} IS NULL"
+        if scale_of(target) is not None:
+            # the cast must keep the value: a double, a decimal with more places or a text
+            # is compared with what the cast made of it (exactly: the decimal is compared as
+            # the file's double, or in decimal); a text is read as a wide DECIMAL for that
+            exact = col if NUMERIC_TYPE.match(view.source[name].upper()) else (
+                f"TRY_CAST({col} AS {wide_decimal(target)})"
+            )  # fmt: skip
+            failed += f" OR {cast} IS DISTINCT FROM {exact}"
+        failed += ")"
+        total = state.con.execute(f"SELECT count(*) {failed}").fetchall()[0][0]
+        rows = state.con.execute(
+            f"SELECT file_row_number, CAST({col} AS VARCHAR) {failed} "
+            f"ORDER BY 1 LIMIT {MAX_ROWS_PER_CHECK}"
+        ).fetchall()
+        scale = scale_of(target)
+        report_numbers(state,
+            table, path.name, name,
+            [(rowid + 1, value, None if scale is None else excess_decimals(value, scale))
+             for rowid, value in rows],
+            total - len(rows),
+        )  # fmt: skip
+
+
+def define_view(state: LoadState, view: ParquetView, *, rowid: bool = True) -> None:
+    """(Re)define a Parquet table's view; ``rowid``: with the file's row number as ``rowid``."""
+    columns = ", ".join(f"{expr} AS {quoted(name)}" for name, expr in view.exprs.items())
+    state.con.execute(
+        f"CREATE OR REPLACE VIEW {view.name} AS SELECT "
+        + ("file_row_number AS rowid, " if rowid else "")
+        + f"{columns} FROM read_parquet({sql_literal(str(view.path))}"
+        + (", file_row_number = true)" if rowid else ")")
+    )
+
+
+__all__ = ["define_view", "read_parquet"]
