@@ -22,6 +22,7 @@ from channel_lib.analysis import scorecard, signals
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.loader import Dataset
 from channel_lib.presentation import charts
+from channel_lib.presentation.pages import performance_signals as page
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -451,7 +452,7 @@ def test_every_analysis_runs_for_each_quarter_of_the_last_two_years(sample: Case
         signals.below_materiality(ew, min_revenue_at_stake=th.min_revenue_at_stake)
         signals.export_signals(ew, q, plans_dir=tmp_path)
         signals.win_loss_deals(ds, q)
-        signals.signal_sentences(ew, min_revenue_at_stake=th.min_revenue_at_stake)
+        page.signal_sentences(ew, min_revenue_at_stake=th.min_revenue_at_stake)
         cards = [scorecard.scorecard(ds, q, level=lv) for lv in ("channel", "partner")]
         scorecard.exceptions(ds, q)
         scorecard.reporting_status(ds, q)

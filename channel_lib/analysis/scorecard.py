@@ -11,7 +11,9 @@
   the channel's declared role and dependency, with a suggested tier move.
 
 The core figures come from :mod:`channel_lib.data.cube` (exact cents); the early warnings from
-:mod:`channel_lib.analysis.signals`.
+:mod:`channel_lib.analysis.signals`. Frames only: the tables, charts and captions of the report are
+in :mod:`channel_lib.presentation.pages.performance_signals`, the display formats in
+:mod:`channel_lib.presentation.formats`.
 """
 
 from __future__ import annotations
@@ -30,13 +32,11 @@ from channel_lib.analysis.signals import (
 from channel_lib.core.errors import ParameterError
 from channel_lib.data import cube as metrics
 from channel_lib.data.loader import Dataset
-from channel_lib.presentation.html import plus_zero
 
 __all__ = [
     "LIGHTS",
     "REPORT_FIELDS",
     "TIER_ORDER",
-    "display_formats",
     "exceptions",
     "portfolio",
     "report_expectations",
@@ -61,66 +61,6 @@ REPORT_FIELDS: dict[str, tuple[str, ...]] = {
     "certified_staff": ("leading indicators",),
     "pipeline_value": ("leading indicators",),
 }
-
-
-#: Display kind of the columns the notebook shows: money, share (0-1) or signed change.
-_KINDS: dict[str, str] = {
-    **dict.fromkeys(
-        ["revenue", "gross_profit", "revenue_target", "gross_profit_target", "pipeline", "target",
-         "actual", "money_at_stake", "revenue_12m", "revenue_at_stake", "amount"],
-        "money",
-    ),
-    **dict.fromkeys(
-        ["gross_margin", "revenue_attainment", "gross_profit_attainment", "share_of_wallet",
-         "attainment", "previous_attainment", "channel_share", "value_share"],
-        "share",
-    ),
-    **dict.fromkeys(["revenue_vs_last_year", "growth_12m"], "change"),
-    **dict.fromkeys(["service", "growth", "alignment", "dependency"], "score"),
-    **dict.fromkeys(
-        ["active_partners", "deals_registered", "certified_staff", "sales_headcount",
-         "quarters_reported", "components"],
-        "count",
-    ),
-    **dict.fromkeys(["onboarded_on", "registered_on", "close_date"], "date"),
-    "score": "points",
-}  # fmt: skip
-
-
-def display_formats(columns) -> dict:
-    """Cell formatters for :func:`channel_lib.presentation.html.table`: money ``1,234``, shares ``12.3%``,
-    changes ``+4.5%``, scores, counts, dates; a missing value shows as ``–`` (never ``nan``).
-
-    Parameters
-    ----------
-    columns : iterable of str
-        The columns shown; those of unknown kind are left to pandas.
-
-    Returns
-    -------
-    dict of str to callable
-
-    Examples
-    --------
-    >>> f = display_formats(["revenue", "attainment", "name"])
-    >>> f["revenue"](1234.5), f["attainment"](float("nan")), sorted(f)
-    ('1,234', '–', ['attainment', 'revenue'])
-    """
-    patterns = {"money": "{:,.0f}", "share": "{:.1%}", "change": "{:+.1%}", "score": "{:.2f}",
-                "points": "{:.0f}", "count": "{:,.0f}", "date": "{:%Y-%m-%d}"}  # fmt: skip
-    out = {}
-    for c in columns:
-        kind = _KINDS.get(c)
-        if kind is not None:
-            out[c] = _formatter(patterns[kind])
-    return out
-
-
-def _formatter(pattern: str):
-    def fmt(value) -> str:
-        return "–" if value is None or pd.isna(value) else plus_zero(pattern.format(value))
-
-    return fmt
 
 
 def _tolerance(value: float) -> float:
@@ -728,3 +668,16 @@ def _alignment(ds: Dataset, quarter: str) -> pd.Series:
     )
     score = ((seg / total.where(total > 0)) + (line / total.where(total > 0))) / 2
     return score.clip(0, 1)
+
+
+def __getattr__(name: str):
+    """Compatibility: ``display_formats`` moved to :mod:`channel_lib.presentation.formats`.
+
+    The explorers (``channel_lib/interactive/explorers``) still read it from here; delete this
+    function once they import it from the presentation layer.
+    """
+    if name == "display_formats":
+        import importlib
+
+        return importlib.import_module("channel_lib.presentation.formats").display_formats
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,7 +32,6 @@ from channel_lib.core.files import atomic_write_text
 from channel_lib.data import cube as metrics
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
-from channel_lib.presentation.html import plus_zero
 
 __all__ = [
     "SIGNAL_COLUMNS",
@@ -53,7 +52,6 @@ __all__ = [
     "partner_total_sales_change",
     "resolve_thresholds",
     "service_metrics",
-    "signal_sentences",
     "stack_signals",
     "trailing_partner_revenue",
     "win_loss_deals",
@@ -310,7 +308,10 @@ def _no_reports(ds: Dataset) -> bool:
 
 
 def _pct(x: float) -> str:
-    return plus_zero(f"{x:+.1%}")
+    """A signed change to 0.1 %; one that rounds to zero reads ``+0.0%`` (as the reports write it,
+    :func:`channel_lib.presentation.html.plus_zero`)."""
+    text = f"{x:+.1%}"
+    return "+0.0%" if text == "-0.0%" else text
 
 
 def _money(cents: int, ds: Dataset) -> str:
@@ -1078,66 +1079,3 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
               "customer_name", "outcome", "reason"):  # fmt: skip
         o[c] = o[c].astype("string")
     return o[cols].reset_index(drop=True)
-
-
-# -- in words ---------------------------------------------------------------------------------------------
-def signal_sentences(
-    signals: pd.DataFrame,
-    *,
-    min_revenue_at_stake: float,
-    deals: pd.DataFrame | None = None,
-    currency: str = "",
-) -> list[str]:
-    """The signal list in plain sentences (values not escaped: pass them through
-    :func:`channel_lib.presentation.html.escape_markdown` before they enter HTML).
-
-    Parameters
-    ----------
-    signals : DataFrame
-        :data:`SIGNAL_COLUMNS` rows (e.g. :func:`early_warnings`).
-    min_revenue_at_stake : float
-        Materiality minimum (currency).
-    deals : DataFrame, optional
-        :func:`win_loss_deals`, to count the interviews due.
-    currency : str
-        Currency code for the amounts.
-
-    Returns
-    -------
-    list of str
-
-    Examples
-    --------
-    >>> from channel_lib import load_dataset
-    >>> ds = load_dataset("tests/data/tiny")
-    >>> signal_sentences(early_warnings(ds, "FY2026-Q2"), min_revenue_at_stake=50000)[0][:45]
-    'No early-warning signal reaches the materiali'
-    """
-    kept = material(signals, min_revenue_at_stake=min_revenue_at_stake)
-    below = len(signals) - len(kept)
-    unit = f" {currency}" if currency else ""
-    out = []
-    if kept.empty:
-        out.append(
-            f"No early-warning signal reaches the materiality minimum of "
-            f"{min_revenue_at_stake:,.0f}{unit} revenue at stake."
-        )
-    else:
-        top = kept.iloc[0]
-        total = kept["revenue_at_stake_cents"].sum() / 100
-        out.append(
-            f"{len(kept)} signal{'s' if len(kept) != 1 else ''} put {total:,.0f}{unit} of revenue "
-            f"at stake; the largest is {top['entity_name']} ({top['entity_id']}): "
-            f"{SIGNAL_NAMES.get(top['signal'], top['signal'])}, {top['evidence']}."
-        )
-    if below:
-        out.append(
-            f"{below} more signal{'s' if below != 1 else ''} fall below the materiality minimum "
-            f"of {min_revenue_at_stake:,.0f}{unit} and are summarised, not listed."
-        )
-    if deals is not None:
-        out.append(
-            f"{len(deals)} partner deal{'s' if len(deals) != 1 else ''} won or lost this quarter "
-            "need a win/loss interview."
-        )
-    return out

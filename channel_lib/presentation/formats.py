@@ -22,7 +22,16 @@ import pandas as pd
 
 from channel_lib.presentation.html import plus_zero
 
-__all__ = ["KINDS", "MISSING", "PACK_PATTERNS", "PATTERNS", "display_formats", "formatter"]
+__all__ = [
+    "KINDS",
+    "MISSING",
+    "PACK_PATTERNS",
+    "PATTERNS",
+    "dash",
+    "display_formats",
+    "formatter",
+    "missing_as_dash",
+]
 
 #: How a missing value is written.
 MISSING = "–"
@@ -143,3 +152,30 @@ def display_formats(columns: Iterable[str], *, partner_pack: bool = False) -> di
             if c in PACK_PATTERNS:
                 out[c] = formatter(PACK_PATTERNS[c], signed_zero_plus=False)
     return out
+
+
+def dash(value: Any) -> str:
+    """A value as text, a missing one as ``–`` (not ``<NA>``).
+
+    Examples
+    --------
+    >>> dash("P2"), dash(pd.NA), dash(None)
+    ('P2', '–', '–')
+    """
+    return MISSING if value is None or pd.isna(value) else str(value)
+
+
+#: Columns :func:`missing_as_dash` leaves to their display format.
+_NOT_DASHED = ("revenue_at_stake", "amount")
+
+
+def missing_as_dash(columns: Iterable[str]) -> dict:
+    """Formatters writing a missing id, name, region or tier as ``–`` (:func:`dash`), for the
+    explorers' tables; put :func:`display_formats` after them so figures keep their format.
+
+    Examples
+    --------
+    >>> sorted(missing_as_dash(["partner_id", "tier", "amount"]))
+    ['partner_id', 'tier']
+    """
+    return {c: dash for c in columns if c not in _NOT_DASHED}

@@ -1,0 +1,371 @@
+"""The page of notebook ``05_performance_signals`` and of its explorer: charts, tables, captions and
+sentences.
+
+The numbers come from :mod:`channel_lib.analysis.scorecard` (scorecards, exceptions, partner
+reporting, the portfolio) and :mod:`channel_lib.analysis.signals` (early warnings, moved
+customers, the materiality cut, win/loss deals); this module shows them:
+
+- the scorecards: :func:`channel_lights`, :func:`channel_card_table`, :func:`partner_lights`,
+  :func:`partner_card_table`; the exceptions: :func:`exceptions_table`;
+- the early warnings: :func:`exposure_chart`, :func:`signals_table` (also the signal explorer's,
+  with its own columns), :func:`moved_table`, :func:`below_table`, :func:`export_line`;
+- :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`expectations_table`,
+  :func:`reporting_table`, :func:`portfolio_chart`, :func:`moves_table`;
+- the signals in words, one function per finding (:func:`material_sentence`,
+  :func:`below_sentence`, :func:`deals_sentence`), :func:`signal_sentences` and
+  :func:`in_words`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from channel_lib.analysis.signals import SIGNAL_NAMES, material
+from channel_lib.data.goals import SignalThresholds
+from channel_lib.data.workbook import Workbook
+from channel_lib.presentation import charts, html
+from channel_lib.presentation.formats import display_formats, missing_as_dash
+
+__all__ = [
+    "CARD_COLUMNS",
+    "EXPLORER_DEAL_COLUMNS",
+    "EXPLORER_SIGNAL_COLUMNS",
+    "SIGNAL_TABLE_COLUMNS",
+    "below_sentence",
+    "below_table",
+    "channel_card_table",
+    "channel_lights",
+    "deals_caption",
+    "deals_sentence",
+    "deals_table",
+    "exceptions_table",
+    "expectations_table",
+    "export_line",
+    "exposure_chart",
+    "in_words",
+    "material_sentence",
+    "moved_table",
+    "moves_table",
+    "partner_card_table",
+    "partner_lights",
+    "portfolio_chart",
+    "reporting_table",
+    "signal_sentences",
+    "signals_caption",
+    "signals_table",
+]
+
+#: Columns of the channel and partner scorecard tables (partners add ``partner_id`` and ``tier``).
+CARD_COLUMNS: list[str] = [
+    "name", "channel_id", "light", "light_basis", "revenue", "gross_profit", "gross_margin",
+    "revenue_target", "revenue_attainment", "gross_profit_attainment", "revenue_vs_last_year",
+    "active_partners", "deals_registered", "pipeline", "certified_staff", "share_of_wallet",
+]  # fmt: skip
+#: Columns of the notebook's signal tables (material signals, moved customers).
+SIGNAL_TABLE_COLUMNS: list[str] = [
+    "signal", "entity_type", "entity_id", "entity_name", "channel_id", "partner_id", "evidence",
+    "periods_compared", "since", "revenue_at_stake",
+]  # fmt: skip
+#: Columns of the signal explorer's table (with the partner's region and tier).
+EXPLORER_SIGNAL_COLUMNS: list[str] = [
+    "signal", "entity_type", "entity_id", "entity_name", "channel_id", "partner_id", "region",
+    "tier", "evidence", "since", "revenue_at_stake",
+]  # fmt: skip
+#: Columns of the signal explorer's win/loss table (the notebook's shows every column).
+EXPLORER_DEAL_COLUMNS: list[str] = [
+    "opportunity_id", "partner_id", "partner_name", "channel_id", "customer_name", "outcome",
+    "amount", "close_date", "reason",
+]  # fmt: skip
+
+
+# -- scorecards and exceptions ----------------------------------------------------------------------
+def channel_lights(wb: Workbook, card: pd.DataFrame):
+    """The channel scorecard's traffic lights (:func:`channel_lib.analysis.scorecard.scorecard`)."""
+    return charts.scorecard_lights(
+        card, channel_ids=wb.channel_ids, title=f"Channel scorecard, {wb.quarter}"
+    )
+
+
+def channel_card_table(wb: Workbook, card: pd.DataFrame):
+    """The channel scorecard as a table of :data:`CARD_COLUMNS`."""
+    return html.table(
+        card[CARD_COLUMNS],
+        formats=display_formats(CARD_COLUMNS),
+        caption=f"Channels in {wb.quarter}",
+    )
+
+
+def partner_lights(wb: Workbook, card: pd.DataFrame):
+    """The partner scorecard's traffic lights, reds first."""
+    return charts.scorecard_lights(
+        card, channel_ids=wb.channel_ids, title=f"Partner scorecard, {wb.quarter} (reds first)"
+    )
+
+
+def partner_card_table(wb: Workbook, card: pd.DataFrame):
+    """The partner scorecard as a table (id, tier and :data:`CARD_COLUMNS`; 60 rows)."""
+    return html.table(
+        card[["partner_id", "tier", *CARD_COLUMNS]], formats=display_formats(CARD_COLUMNS),
+        caption=f"Partners in {wb.quarter}, reds first", max_rows=60,
+    )  # fmt: skip
+
+
+def exceptions_table(wb: Workbook, gaps: pd.DataFrame):
+    """The exceptions (:func:`channel_lib.analysis.scorecard.exceptions`) without the cents."""
+    return html.table(
+        gaps.drop(columns=["money_at_stake_cents"]), caption=f"Exceptions in {wb.quarter}",
+        formats=display_formats(gaps.columns),
+    )  # fmt: skip
+
+
+# -- early warnings ---------------------------------------------------------------------------------
+def exposure_chart(wb: Workbook, signals: pd.DataFrame):
+    """The material signals as bars of revenue at stake."""
+    return charts.signals_by_exposure(
+        signals, channel_ids=wb.channel_ids,
+        title=f"Early warnings by revenue at stake, {wb.quarter}",
+    )  # fmt: skip
+
+
+def signals_caption(thresholds: SignalThresholds, currency: str) -> str:
+    """``Signals at or above 50,000 USD at stake``: the caption of the material signals."""
+    return f"Signals at or above {thresholds.min_revenue_at_stake:,.0f} {currency} at stake"
+
+
+def signals_table(
+    signals: pd.DataFrame,
+    thresholds: SignalThresholds,
+    currency: str,
+    *,
+    columns: Sequence[str] = SIGNAL_TABLE_COLUMNS,
+    dashes: bool = False,
+    **options: Any,
+):
+    """The material signals as a table.
+
+    Parameters
+    ----------
+    signals : DataFrame
+        :func:`channel_lib.analysis.signals.material` rows.
+    thresholds : SignalThresholds
+        For the materiality minimum of the caption.
+    currency : str
+    columns : sequence of str
+        The columns shown: the notebook's (:data:`SIGNAL_TABLE_COLUMNS`) or the explorer's
+        (:data:`EXPLORER_SIGNAL_COLUMNS`).
+    dashes : bool
+        Write a missing id, name, region or tier as ``–`` (the explorer's table), not ``<NA>``.
+    **options
+        Passed to :func:`channel_lib.presentation.html.table` (``max_rows``).
+    """
+    columns = list(columns)
+    formats = {**missing_as_dash(columns), **display_formats(columns)} if dashes else (
+        display_formats(columns)
+    )  # fmt: skip
+    return html.table(
+        signals[columns], formats=formats, caption=signals_caption(thresholds, currency), **options
+    )
+
+
+def moved_table(moved: pd.DataFrame):
+    """The customers who moved to another partner or channel (moved, not lost)."""
+    columns = SIGNAL_TABLE_COLUMNS
+    return html.table(
+        moved[columns], formats=display_formats(columns),
+        caption="Customers who moved to another partner or channel: moved, not lost",
+    )  # fmt: skip
+
+
+def below_table(below: pd.DataFrame):
+    """The signals below the materiality minimum, summarised (:func:`~channel_lib.analysis.
+    signals.below_materiality`)."""
+    return html.table(
+        below.drop(columns=["revenue_at_stake_cents"]),
+        formats=display_formats(["revenue_at_stake"]),
+        caption="Signals below the materiality minimum (summarised)",
+    )
+
+
+def export_line(signals: pd.DataFrame, path: str | Path):
+    """Where every signal (material or not) was exported for follow-up, as markdown."""
+    return html.markdown(
+        "All {n} signals (material or not) were exported for follow-up to `{path}`.",
+        n=len(signals), path=path,
+    )  # fmt: skip
+
+
+# -- win/loss, reporting, portfolio ---------------------------------------------------------------
+def deals_caption(thresholds: SignalThresholds, currency: str, quarter: str) -> str:
+    """``Deals of 300,000 USD or more closed in FY2026-Q4``."""
+    return f"Deals of {thresholds.win_loss_amount:,.0f} {currency} or more closed in {quarter}"
+
+
+def deals_table(
+    deals: pd.DataFrame,
+    thresholds: SignalThresholds,
+    currency: str,
+    quarter: str,
+    *,
+    columns: Sequence[str] | None = None,
+):
+    """The win/loss interview list (:func:`channel_lib.analysis.signals.win_loss_deals`).
+
+    Parameters
+    ----------
+    deals : DataFrame
+    thresholds : SignalThresholds
+        For the deal amount of the caption.
+    currency, quarter : str
+    columns : sequence of str, optional
+        The explorer's columns (:data:`EXPLORER_DEAL_COLUMNS`, missing values as ``–``); default
+        every column but the cents (the notebook's).
+    """
+    caption = deals_caption(thresholds, currency, quarter)
+    if columns is None:
+        return html.table(
+            deals.drop(columns=["amount_cents"]), formats=display_formats(deals.columns),
+            caption=caption,
+        )  # fmt: skip
+    columns = list(columns)
+    formats = {**missing_as_dash(columns), **display_formats(columns)}
+    return html.table(deals[columns], formats=formats, caption=caption)
+
+
+def expectations_table(expected: pd.DataFrame):
+    """What every partner is expected to report (:func:`~channel_lib.analysis.scorecard.
+    report_expectations`)."""
+    return html.table(expected, caption="Expected from every partner (partner_reports.csv)")
+
+
+def reporting_table(wb: Workbook, reporting: pd.DataFrame):
+    """The partners not reporting fully (:func:`~channel_lib.analysis.scorecard.reporting_status`
+    rows whose status is not ``on time``)."""
+    return html.table(
+        reporting[reporting["status"] != "on time"].drop(columns=["revenue_12m_cents"]),
+        formats=display_formats(reporting.columns),
+        caption=f"Partners not reporting fully for {wb.quarter}",
+    )
+
+
+def portfolio_chart(wb: Workbook, book: pd.DataFrame):
+    """The partner portfolio (:func:`channel_lib.analysis.scorecard.portfolio`) as a scatter."""
+    return charts.portfolio_scatter(
+        book, channel_ids=wb.channel_ids, title=f"Partner portfolio, {wb.quarter}"
+    )
+
+
+def moves_table(book: pd.DataFrame):
+    """The suggested tier moves (the portfolio's rows whose suggestion is not ``keep``)."""
+    moves = book[book["suggestion"] != "keep"].drop(columns=["revenue_12m_cents"])
+    return html.table(moves, formats=display_formats(moves.columns), caption="Suggested tier moves")
+
+
+# -- in words: one function per finding ------------------------------------------------------------
+def _s(n: int) -> str:
+    return "s" if n != 1 else ""
+
+
+def material_sentence(
+    kept: pd.DataFrame, *, min_revenue_at_stake: float, currency: str = ""
+) -> str:
+    """The material signals' total revenue at stake and the largest one (or that there is none).
+
+    Parameters
+    ----------
+    kept : DataFrame
+        :func:`channel_lib.analysis.signals.material` rows, ranked.
+    min_revenue_at_stake : float
+        The materiality minimum (currency).
+    currency : str
+    """
+    unit = f" {currency}" if currency else ""
+    if kept.empty:
+        return (
+            f"No early-warning signal reaches the materiality minimum of "
+            f"{min_revenue_at_stake:,.0f}{unit} revenue at stake."
+        )
+    top = kept.iloc[0]
+    total = kept["revenue_at_stake_cents"].sum() / 100
+    return (
+        f"{len(kept)} signal{_s(len(kept))} put {total:,.0f}{unit} of revenue "
+        f"at stake; the largest is {top['entity_name']} ({top['entity_id']}): "
+        f"{SIGNAL_NAMES.get(top['signal'], top['signal'])}, {top['evidence']}."
+    )
+
+
+def below_sentence(below: int, *, min_revenue_at_stake: float, currency: str = "") -> str | None:
+    """How many signals fall below the materiality minimum (``None`` when none does)."""
+    if not below:
+        return None
+    unit = f" {currency}" if currency else ""
+    return (
+        f"{below} more signal{_s(below)} fall below the materiality minimum "
+        f"of {min_revenue_at_stake:,.0f}{unit} and are summarised, not listed."
+    )
+
+
+def deals_sentence(deals: pd.DataFrame) -> str:
+    """How many partner deals need a win/loss interview."""
+    return (
+        f"{len(deals)} partner deal{_s(len(deals))} won or lost this quarter "
+        "need a win/loss interview."
+    )
+
+
+def signal_sentences(
+    signals: pd.DataFrame,
+    *,
+    min_revenue_at_stake: float,
+    deals: pd.DataFrame | None = None,
+    currency: str = "",
+) -> list[str]:
+    """The signal list in plain sentences (values not escaped: pass them through
+    :func:`channel_lib.presentation.html.escape_markdown` before they enter HTML).
+
+    Parameters
+    ----------
+    signals : DataFrame
+        :data:`~channel_lib.analysis.signals.SIGNAL_COLUMNS` rows (e.g.
+        :func:`~channel_lib.analysis.signals.early_warnings`).
+    min_revenue_at_stake : float
+        Materiality minimum (currency).
+    deals : DataFrame, optional
+        :func:`~channel_lib.analysis.signals.win_loss_deals`, to count the interviews due.
+    currency : str
+        Currency code for the amounts.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> from channel_lib.analysis.signals import early_warnings
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> signal_sentences(early_warnings(ds, "FY2026-Q2"), min_revenue_at_stake=50000)[0][:45]
+    'No early-warning signal reaches the materiali'
+    """
+    kept = material(signals, min_revenue_at_stake=min_revenue_at_stake)
+    money = {"min_revenue_at_stake": min_revenue_at_stake, "currency": currency}
+    found = [
+        material_sentence(kept, **money),
+        below_sentence(len(signals) - len(kept), **money),
+        deals_sentence(deals) if deals is not None else None,
+    ]
+    return [s for s in found if s is not None]
+
+
+def in_words(
+    signals: pd.DataFrame, thresholds: SignalThresholds, deals: pd.DataFrame, currency: str
+):
+    """The notebook's "In words": the material signals, then the rest and the interviews due."""
+    sentences = signal_sentences(
+        signals, min_revenue_at_stake=thresholds.min_revenue_at_stake, deals=deals,
+        currency=currency,
+    )  # fmt: skip
+    return html.markdown("- {a}\n- {b}", a=sentences[0], b=" ".join(sentences[1:]))
