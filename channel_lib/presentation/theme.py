@@ -1,5 +1,5 @@
-"""The workbook's look: the channel palette, the traffic-light colours, fonts, number formats and
-the ``channel_workbook`` Altair theme built from them.
+"""The workbook's look: the channel palette, the traffic-light colours, fonts, the d3 number
+formats of the charts and the ``channel_workbook`` Altair theme built from them.
 
 This is the one home of every colour and number format the charts share. Nothing is registered
 when the module is imported: :func:`register_theme` registers and enables the theme (the offline
@@ -28,6 +28,14 @@ LIGHT_COLOURS: dict[str, str] = {
 FONT = "Segoe UI, Helvetica Neue, Helvetica, Arial, sans-serif"
 #: Default d3 number format: thousands separators, at most two decimals, trailing zeros dropped.
 NUMBER_FORMAT = ",.2~f"
+#: d3 format of money in tooltips and on exact axes: whole units, thousands separators (1,234).
+MONEY_FORMAT = ",.0f"
+#: d3 format of an amount axis: SI prefixes, trailing zeros dropped (1.2M, 800k).
+AMOUNT_AXIS_FORMAT = "~s"
+#: d3 format of a fraction shown as a percentage with one decimal (0.123 -> 12.3%).
+PERCENT_FORMAT = ".1%"
+#: d3 format of a change, signed, as a percentage with one decimal (0.012 -> +1.2%).
+CHANGE_FORMAT = "+.1%"
 
 #: Name of the workbook's Altair theme.
 THEME_NAME = "channel_workbook"

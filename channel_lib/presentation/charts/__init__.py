@@ -66,18 +66,26 @@ from channel_lib.presentation.charts.trends import (
 )
 from channel_lib.presentation.offline import enable_offline_charts
 from channel_lib.presentation.theme import (
+    AMOUNT_AXIS_FORMAT,
+    CHANGE_FORMAT,
     CHANNEL_PALETTE,
     FONT,
     LIGHT_COLOURS,
+    MONEY_FORMAT,
     NUMBER_FORMAT,
+    PERCENT_FORMAT,
     channel_workbook,
 )
 
 __all__ = [
+    "AMOUNT_AXIS_FORMAT",
+    "CHANGE_FORMAT",
     "CHANNEL_PALETTE",
     "FONT",
     "LIGHT_COLOURS",
+    "MONEY_FORMAT",
     "NUMBER_FORMAT",
+    "PERCENT_FORMAT",
     "alignment_heatmap",
     "allocation_comparison",
     "bar_by_channel",

@@ -16,6 +16,7 @@ from channel_lib.presentation.charts.common import (
     _threshold_rule,
     _tooltips,
 )
+from channel_lib.presentation.theme import CHANGE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
 
 
 def alignment_heatmap(
@@ -61,7 +62,7 @@ def alignment_heatmap(
         ("actual_text:N", "Actual"),
         ("goal_text:N", "Goal"),
         ("score:Q", "Score", ".0%"),
-        ("weight:Q", "Weight", ".1%"),
+        ("weight:Q", "Weight", PERCENT_FORMAT),
         ("points_lost:Q", "Points lost", ".1f"),
     )
     base = alt.Chart(data).encode(
@@ -137,10 +138,11 @@ def growth_margin_quadrant(
     )
     yy = alt.Y("margin_change_pts:Q", title="Gross-margin change (points)")
     tooltip = _tooltips(
-        ("channel_name:N", "Channel"), ("year:N", "Fiscal year"), ("revenue:Q", "Revenue", ",.0f"),
-        ("revenue_growth:Q", "Revenue growth", "+.1%"),
+        ("channel_name:N", "Channel"), ("year:N", "Fiscal year"),
+        ("revenue:Q", "Revenue", MONEY_FORMAT),
+        ("revenue_growth:Q", "Revenue growth", CHANGE_FORMAT),
         ("margin_change_pts:Q", "Margin change (points)", "+.1f"),
-        ("gross_margin:Q", "Gross margin", ".1%"), ("score:Q", "Alignment score", ".0f"),
+        ("gross_margin:Q", "Gross margin", PERCENT_FORMAT), ("score:Q", "Alignment score", ".0f"),
         ("quadrant:N", "Quadrant"),
     )  # fmt: skip
     base = alt.Chart(data, title=title)
@@ -198,9 +200,11 @@ def conflict_overlap(frame: pd.DataFrame, *, channel_ids: Sequence[str], title: 
             color=_channel_colour(ids),
             tooltip=_tooltips(
                 ("pair:N", "Pair"), ("channel_id:N", "Channel"), ("customers:Q", "Shared customers"),
-                ("revenue:Q", "Revenue through this channel", ",.0f"),
-                ("discount:Q", "Discount", ".1%"), ("discount_gap:Q", "Discount gap", ".1%"),
-                ("revenue_at_stake:Q", "Revenue at stake", ",.0f"), ("conflict:N", "Conflict"),
+                ("revenue:Q", "Revenue through this channel", MONEY_FORMAT),
+                ("discount:Q", "Discount", PERCENT_FORMAT),
+                ("discount_gap:Q", "Discount gap", PERCENT_FORMAT),
+                ("revenue_at_stake:Q", "Revenue at stake", MONEY_FORMAT),
+                ("conflict:N", "Conflict"),
             ),
         )
         .properties(width=520)
@@ -237,7 +241,7 @@ def concentration_over_time(frame: pd.DataFrame, *, title: str) -> alt.LayerChar
             strokeDash=alt.StrokeDash("measure:N", title="Measure"),
             tooltip=_tooltips(
                 ("period:O", "Quarter"), ("dimension:N", "Across"), ("measure:N", "Measure"),
-                ("value:Q", "Value", ".1%"), ("largest_id:N", "Largest"),
+                ("value:Q", "Value", PERCENT_FORMAT), ("largest_id:N", "Largest"),
             ),
         )
     )  # fmt: skip

@@ -177,3 +177,25 @@ def _empty_note(text: str, title: str) -> alt.Chart:
         .encode(text="note:N", tooltip=_tooltips(("note:N", "Note")))
         .properties(width=560, height=40)
     )
+
+
+def _with_unit(title: str, unit: str) -> str:
+    """An axis title with its unit in brackets, or the title alone when there is no unit.
+
+    Parameters
+    ----------
+    title : str
+        The axis title in the reader's words.
+    unit : str
+        E.g. the dataset's currency (``"USD"``); ``""``: none.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> _with_unit("Revenue target", "USD"), _with_unit("Revenue target", "")
+    ('Revenue target (USD)', 'Revenue target')
+    """
+    return f"{title} ({unit})" if unit else title

@@ -17,6 +17,7 @@ from channel_lib.presentation.charts.common import (
     _threshold_rule,
     _tooltips,
 )
+from channel_lib.presentation.theme import AMOUNT_AXIS_FORMAT, MONEY_FORMAT
 
 
 def response_curves(
@@ -63,13 +64,13 @@ def response_curves(
     if points.empty:
         return alt.layer(_empty_note("No channel has a response curve.", title))
     color = _channel_colour(channel_ids)
-    x = alt.X("spend:Q", title=spend_title, axis=alt.Axis(format="~s"))
+    x = alt.X("spend:Q", title=spend_title, axis=alt.Axis(format=AMOUNT_AXIS_FORMAT))
     tip = _tooltips(
         ("channel_id:N", "Channel"),
-        ("spend:Q", spend_title, ",.0f"),
-        ("response:Q", value_title, ",.0f"),
-        ("low:Q", "95% low", ",.0f"),
-        ("high:Q", "95% high", ",.0f"),
+        ("spend:Q", spend_title, MONEY_FORMAT),
+        ("response:Q", value_title, MONEY_FORMAT),
+        ("low:Q", "95% low", MONEY_FORMAT),
+        ("high:Q", "95% high", MONEY_FORMAT),
         ("marginal_return:Q", "Return of one more unit", ".2f"),
     )
     base = alt.Chart(points)
@@ -77,8 +78,8 @@ def response_curves(
         x=x, y="low:Q", y2="high:Q", color=color, tooltip=tip
     )
     line = base.mark_line(point=False).encode(
-        x=x, y=alt.Y("response:Q", title=value_title, axis=alt.Axis(format="~s")), color=color,
-        tooltip=tip,
+        x=x, y=alt.Y("response:Q", title=value_title, axis=alt.Axis(format=AMOUNT_AXIS_FORMAT)),
+        color=color, tooltip=tip,
     )  # fmt: skip
     dots = (
         alt.Chart(marks)
@@ -88,8 +89,9 @@ def response_curves(
             shape=alt.Shape("split:N", title="Spend", scale=alt.Scale(
                 domain=["today", "recommended"], range=["circle", "diamond"])),
             tooltip=_tooltips(
-                ("channel_id:N", "Channel"), ("split:N", "Spend"), ("spend:Q", spend_title, ",.0f"),
-                ("response:Q", value_title, ",.0f"),
+                ("channel_id:N", "Channel"), ("split:N", "Spend"),
+                ("spend:Q", spend_title, MONEY_FORMAT),
+                ("response:Q", value_title, MONEY_FORMAT),
                 ("marginal_return:Q", "Return of one more unit", ".2f"),
             ),
         )
@@ -171,12 +173,13 @@ def allocation_comparison(
         .encode(
             y=alt.Y("channel_id:N", title="Channel", sort=ids),
             yOffset=alt.YOffset("split:N", sort=["today", "recommended"]),
-            x=alt.X("amount:Q", title=spend_title, axis=alt.Axis(format="~s")),
+            x=alt.X("amount:Q", title=spend_title, axis=alt.Axis(format=AMOUNT_AXIS_FORMAT)),
             color=_channel_colour(ids, legend=False),
             opacity=alt.Opacity("split:N", title="Split", sort=["today", "recommended"],
                                 scale=alt.Scale(range=[0.45, 1.0])),
             tooltip=_tooltips(
-                ("channel_id:N", "Channel"), ("split:N", "Split"), ("amount:Q", spend_title, ",.0f"),
+                ("channel_id:N", "Channel"), ("split:N", "Split"),
+                ("amount:Q", spend_title, MONEY_FORMAT),
                 ("at_bound:N", "At a limit"),
                 ("marginal_return:Q", "Return of one more unit (recommended)", ".2f"),
             ),
@@ -219,11 +222,12 @@ def budget_scenarios_chart(
         .mark_bar()
         .encode(
             x=alt.X("scenario:N", title="Budget scenario", sort=order),
-            y=alt.Y("spend:Q", title=spend_title, axis=alt.Axis(format="~s"), stack=True),
+            y=alt.Y("spend:Q", title=spend_title, axis=alt.Axis(format=AMOUNT_AXIS_FORMAT),
+                    stack=True),
             color=_channel_colour(channel_ids),
             tooltip=_tooltips(
                 ("scenario:N", "Scenario"), ("channel_id:N", "Channel"),
-                ("spend:Q", spend_title, ",.0f"), ("budget:Q", "Budget", ",.0f"),
+                ("spend:Q", spend_title, MONEY_FORMAT), ("budget:Q", "Budget", MONEY_FORMAT),
             ),
         )
         .properties(width=300, height=300, title="Split of each budget")
@@ -231,18 +235,21 @@ def budget_scenarios_chart(
     totals = ok.drop_duplicates("scenario")
     tip = _tooltips(
         ("scenario:N", "Scenario"),
-        ("budget:Q", "Budget", ",.0f"),
-        ("total_response:Q", value_title, ",.0f"),
-        ("total_low:Q", "95% low", ",.0f"),
-        ("total_high:Q", "95% high", ",.0f"),
+        ("budget:Q", "Budget", MONEY_FORMAT),
+        ("total_response:Q", value_title, MONEY_FORMAT),
+        ("total_low:Q", "95% low", MONEY_FORMAT),
+        ("total_high:Q", "95% high", MONEY_FORMAT),
         ("marginal_return:Q", "Return of one more unit", ".2f"),
     )
     x = alt.X(
-        "budget:Q", title=spend_title, axis=alt.Axis(format="~s"), scale=alt.Scale(zero=False)
+        "budget:Q",
+        title=spend_title,
+        axis=alt.Axis(format=AMOUNT_AXIS_FORMAT),
+        scale=alt.Scale(zero=False),
     )
     band = alt.Chart(totals).mark_errorband(opacity=0.2).encode(
-        x=x, y=alt.Y("total_low:Q", title=value_title, axis=alt.Axis(format="~s")), y2="total_high:Q",
-        tooltip=tip,
+        x=x, y=alt.Y("total_low:Q", title=value_title, axis=alt.Axis(format=AMOUNT_AXIS_FORMAT)),
+        y2="total_high:Q", tooltip=tip,
     )  # fmt: skip
     line = alt.Chart(totals).mark_line(point=True).encode(x=x, y="total_response:Q", tooltip=tip)
     curve = alt.layer(band, line).properties(width=300, height=300, title="Expected response")

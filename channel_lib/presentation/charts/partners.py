@@ -15,7 +15,12 @@ from channel_lib.presentation.charts.common import (
     _tooltips,
     channel_color_scale,
 )
-from channel_lib.presentation.theme import CHANNEL_PALETTE
+from channel_lib.presentation.theme import (
+    CHANGE_FORMAT,
+    CHANNEL_PALETTE,
+    MONEY_FORMAT,
+    PERCENT_FORMAT,
+)
 
 
 def partner_performance(
@@ -59,13 +64,14 @@ def partner_performance(
     colours = channel_color_scale(ids).to_dict()["range"] if ids else [CHANNEL_PALETTE[0]]
     colour = colours[ids.index(channel_id)] if channel_id in ids else CHANNEL_PALETTE[0]
     tips = _tooltips(
-        ("quarter:O", "Fiscal quarter"), ("revenue:Q", "Revenue", ",.0f"),
-        ("revenue_target:Q", "Target", ",.0f"), ("revenue_attainment:Q", "Attainment", ".1%"),
-        ("revenue_vs_last_year:Q", "vs last year", "+.1%"),
+        ("quarter:O", "Fiscal quarter"), ("revenue:Q", "Revenue", MONEY_FORMAT),
+        ("revenue_target:Q", "Target", MONEY_FORMAT),
+        ("revenue_attainment:Q", "Attainment", PERCENT_FORMAT),
+        ("revenue_vs_last_year:Q", "vs last year", CHANGE_FORMAT),
     )  # fmt: skip
     base = alt.Chart(data, title=title).encode(x=_quarter_axis())
     line = base.mark_line(point=alt.OverlayMarkDef(color=colour), color=colour).encode(
-        y=alt.Y("revenue:Q", title=f"Revenue ({currency})", axis=alt.Axis(format=",.0f")),
+        y=alt.Y("revenue:Q", title=f"Revenue ({currency})", axis=alt.Axis(format=MONEY_FORMAT)),
         tooltip=tips,
     )
     target = base.transform_filter("isValid(datum.revenue_target)").mark_tick(
@@ -103,9 +109,10 @@ def partner_position_history(reports: pd.DataFrame, *, title: str) -> alt.VConca
     if sow.empty and rank.empty:
         return _empty_note("The partner sent no report in these quarters.", title)
     tips = _tooltips(
-        ("quarter:O", "Fiscal quarter"), ("share_of_wallet:Q", "Share of wallet", ".1%"),
+        ("quarter:O", "Fiscal quarter"), ("share_of_wallet:Q", "Share of wallet", PERCENT_FORMAT),
         ("line_card_rank:Q", "Line-card rank", ".0f"),
-        ("partner_total_sales:Q", "Partner total sales", ",.0f"), ("our_revenue:Q", "Our revenue", ",.0f"),
+        ("partner_total_sales:Q", "Partner total sales", MONEY_FORMAT),
+        ("our_revenue:Q", "Our revenue", MONEY_FORMAT),
     )  # fmt: skip
     x = _quarter_axis()
     charts = []

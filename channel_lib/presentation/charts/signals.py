@@ -14,7 +14,7 @@ from channel_lib.presentation.charts.common import (
     _select,
     _tooltips,
 )
-from channel_lib.presentation.theme import LIGHT_COLOURS
+from channel_lib.presentation.theme import CHANGE_FORMAT, LIGHT_COLOURS, MONEY_FORMAT
 
 
 def scorecard_lights(
@@ -61,10 +61,10 @@ def scorecard_lights(
     y = alt.Y("label:N", title=None, sort=order)
     tooltip = _tooltips(
         ("name:N", "Name"), ("channel_id:N", "Channel"), ("light:N", "Light"),
-        ("light_basis:N", "Judged on"), ("revenue:Q", "Revenue", ",.0f"),
+        ("light_basis:N", "Judged on"), ("revenue:Q", "Revenue", MONEY_FORMAT),
         ("revenue_attainment:Q", "Revenue attainment", ".0%"),
         ("gross_profit_attainment:Q", "Gross-profit attainment", ".0%"),
-        ("revenue_vs_last_year:Q", "Revenue vs last year", "+.1%"),
+        ("revenue_vs_last_year:Q", "Revenue vs last year", CHANGE_FORMAT),
         ("share_of_wallet:Q", "Share of wallet", ".0%"),
     )  # fmt: skip
     height = 22 * len(order)
@@ -130,7 +130,7 @@ def signals_by_exposure(
             tooltip=_tooltips(
                 ("signal:N", "Signal"), ("entity_id:N", "Id"), ("entity_name:N", "Name"),
                 ("channel_id:N", "Channel"), ("partner_id:N", "Partner"),
-                ("revenue_at_stake:Q", "Revenue at stake", ",.0f"),
+                ("revenue_at_stake:Q", "Revenue at stake", MONEY_FORMAT),
                 ("evidence:N", "Evidence"), ("since:N", "Since"),
             ),
         )
@@ -181,8 +181,8 @@ def portfolio_scatter(frame: pd.DataFrame, *, channel_ids: Sequence[str], title:
             shape=alt.Shape("move:N", title="Suggested move"),
             tooltip=_tooltips(
                 ("partner_name:N", "Partner"), ("partner_id:N", "Id"), ("channel_id:N", "Channel"),
-                ("tier:N", "Tier"), ("revenue_12m:Q", "Revenue, 12 months", ",.0f"),
-                ("growth_12m:Q", "Growth", "+.1%"), ("score:Q", "Score", ".0f"),
+                ("tier:N", "Tier"), ("revenue_12m:Q", "Revenue, 12 months", MONEY_FORMAT),
+                ("growth_12m:Q", "Growth", CHANGE_FORMAT), ("score:Q", "Score", ".0f"),
                 ("service:Q", "Service (0-1)", ".2f"), ("growth:Q", "Growth (0-1)", ".2f"),
                 ("alignment:Q", "Alignment (0-1)", ".2f"),
                 ("dependency:Q", "Dependency (0-1)", ".2f"), ("suggestion:N", "Suggested move"),

@@ -14,7 +14,9 @@ from channel_lib.presentation.charts.common import (
     _quarter_axis,
     _select,
     _tooltips,
+    _with_unit,
 )
+from channel_lib.presentation.theme import CHANGE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
 
 
 def objective_waterfall(
@@ -48,15 +50,16 @@ def objective_waterfall(
     data.loc[data["kind"] == "total", "start"] = floor
     top = float(pd.concat([data["start"], data["end"]]).max()) * 1.01
     x = alt.X("step:N", title=None, sort=order, axis=alt.Axis(labelAngle=-25, labelLimit=220))
-    unit = f" ({currency})" if currency else ""
     y = alt.Y(
         "start:Q",
-        title=f"Revenue{unit}, axis not from zero",
+        title=f"{_with_unit('Revenue', currency)}, axis not from zero",
         scale=alt.Scale(domain=[floor, top], zero=False),
-        axis=alt.Axis(format=",.0f"),
+        axis=alt.Axis(format=MONEY_FORMAT),
     )
     tooltip = _tooltips(
-        ("step:N", "Step"), ("amount:Q", "Change", "+,.0f"), ("end:Q", "Running total", ",.0f")
+        ("step:N", "Step"),
+        ("amount:Q", "Change", "+,.0f"),
+        ("end:Q", "Running total", MONEY_FORMAT),
     )
     base = alt.Chart(data).encode(x=x, y=y, y2="end:Q", tooltip=tooltip)
     totals = base.transform_filter("datum.kind == 'total'").mark_bar(color="#7f7f7f")
@@ -99,13 +102,15 @@ def method_comparison(
         .encode(
             y=alt.Y("channel_id:N", title="Channel", sort=[c for c in ids if c in set(data["channel_id"])]),
             yOffset=alt.YOffset("method:N", sort=methods),
-            x=alt.X("target:Q", title=f"Annual revenue target ({currency})".replace(" ()", ""),
-                    axis=alt.Axis(format=",.0f")),
+            x=alt.X("target:Q", title=_with_unit("Annual revenue target", currency),
+                    axis=alt.Axis(format=MONEY_FORMAT)),
             color=_channel_colour(ids),
             opacity=alt.condition("datum.chosen", alt.value(1.0), alt.value(0.4)),
             tooltip=_tooltips(
-                ("channel_id:N", "Channel"), ("method:N", "Method"), ("target:Q", "Target", ",.0f"),
-                ("share:Q", "Share of the objective", ".1%"), ("chosen:N", "Chosen method"),
+                ("channel_id:N", "Channel"), ("method:N", "Method"),
+                ("target:Q", "Target", MONEY_FORMAT),
+                ("share:Q", "Share of the objective", PERCENT_FORMAT),
+                ("chosen:N", "Chosen method"),
             ),
         )
         .properties(width=520, height=alt.Step(9))
@@ -136,14 +141,14 @@ def quarterly_phasing(
         .mark_bar()
         .encode(
             x=_quarter_axis(),
-            y=alt.Y("revenue_target:Q", title=f"Revenue target ({currency})".replace(" ()", ""),
-                    axis=alt.Axis(format=",.0f"), stack="zero"),
+            y=alt.Y("revenue_target:Q", title=_with_unit("Revenue target", currency),
+                    axis=alt.Axis(format=MONEY_FORMAT), stack="zero"),
             color=_channel_colour(channel_ids),
             order=alt.Order("channel_id:N"),
             tooltip=_tooltips(
                 ("channel_id:N", "Channel"), ("quarter:O", "Quarter"),
-                ("revenue_target:Q", "Target", ",.0f"),
-                ("season_share:Q", "Share of the channel's year", ".1%"),
+                ("revenue_target:Q", "Target", MONEY_FORMAT),
+                ("season_share:Q", "Share of the channel's year", PERCENT_FORMAT),
                 ("season_source:N", "Seasonality from"),
             ),
         )
@@ -187,7 +192,7 @@ def indicator_model(frame: pd.DataFrame, *, channel_ids: Sequence[str], title: s
                 ("channel_id:N", "Channel"), ("label:N", "Indicator"),
                 ("baseline:Q", "Baseline per quarter", ",.1f"),
                 ("target_per_quarter:Q", "Target per quarter", ",.1f"),
-                ("change:Q", "Change", "+.1%"), ("monitored_in:N", "Monitored in"),
+                ("change:Q", "Change", CHANGE_FORMAT), ("monitored_in:N", "Monitored in"),
             ),
         )
         .properties(width=480)

@@ -16,7 +16,12 @@ from channel_lib.presentation.charts.common import (
     _select,
     _tooltips,
 )
-from channel_lib.presentation.theme import NUMBER_FORMAT
+from channel_lib.presentation.theme import (
+    AMOUNT_AXIS_FORMAT,
+    LIGHT_COLOURS,
+    NUMBER_FORMAT,
+    PERCENT_FORMAT,
+)
 
 
 def _entity_colour(channel_ids: Sequence[str]) -> alt.Color:
@@ -100,7 +105,7 @@ def trend_small_multiples(
         .mark_line(point=True)
         .encode(
             x=_quarter_axis(),
-            y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format="~s")),
+            y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format=AMOUNT_AXIS_FORMAT)),
             color=_entity_colour(channel_ids),
             strokeDash=alt.StrokeDash("measure:N", title="Measure"),
             tooltip=_tooltips(
@@ -108,7 +113,7 @@ def trend_small_multiples(
                 ("quarter:O", "Quarter"),
                 ("measure:N", "Measure"),
                 ("value:Q", value_title, NUMBER_FORMAT),
-                ("gross_margin:Q", "Gross margin", ".1%"),
+                ("gross_margin:Q", "Gross margin", PERCENT_FORMAT),
             ),
         )
     )
@@ -160,7 +165,7 @@ def margin_band(
     )
     color = _entity_colour(channel_ids)
     band = alt.Chart().mark_area(opacity=0.25).encode(
-        x=x, y=alt.Y("trend_low:Q", title=value_title, axis=alt.Axis(format=".1%"),
+        x=x, y=alt.Y("trend_low:Q", title=value_title, axis=alt.Axis(format=PERCENT_FORMAT),
                      scale=alt.Scale(zero=False)),
         y2="trend_high:Q", color=color, tooltip=tips,
     )  # fmt: skip
@@ -226,7 +231,7 @@ def forecast_fan(
     color = _entity_colour(channel_ids)
     fc = alt.datum.kind == "forecast"
     wide = alt.Chart().transform_filter(fc).mark_area(opacity=0.15).encode(
-        x=x, y=alt.Y("lower_95:Q", title=value_title, axis=alt.Axis(format="~s")),
+        x=x, y=alt.Y("lower_95:Q", title=value_title, axis=alt.Axis(format=AMOUNT_AXIS_FORMAT)),
         y2="upper_95:Q", color=color, tooltip=tips,
     )  # fmt: skip
     narrow = (
@@ -303,7 +308,7 @@ def profit_bridge_waterfall(
             y=alt.Y(
                 "start:Q",
                 title=f"{value_title}, axis cut",
-                axis=alt.Axis(format="~s"),
+                axis=alt.Axis(format=AMOUNT_AXIS_FORMAT),
                 scale=alt.Scale(zero=False, domainMin=low),
             ),
             y2="end:Q",
@@ -312,7 +317,7 @@ def profit_bridge_waterfall(
                 title="Step",
                 scale=alt.Scale(
                     domain=["level", "increase", "decrease"],
-                    range=["#8c8c8c", "#59a14f", "#e15759"],
+                    range=["#8c8c8c", LIGHT_COLOURS["green"], LIGHT_COLOURS["red"]],
                 ),
             ),
             tooltip=_tooltips(
