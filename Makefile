@@ -12,7 +12,7 @@ QUARTER ?= latest
 PARTNERS ?= flagged+top:10
 PYTEST_ARGS ?=
 
-.PHONY: help venv reports test lab workshop screenshots bench lint format sample lock chromium clean
+.PHONY: help venv reports test test-fast lab workshop screenshots bench lint format sample lock chromium clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,9 +38,13 @@ chromium:  ## install Debian's chromium for the browser tests when it is missing
 test: $(STAMP) chromium  ## run the whole test suite (browser tests included)
 	$(BIN)/python -m pytest -n 2 --durations=20 $(PYTEST_ARGS)
 
-lint: $(STAMP)  ## ruff on the package, tests and notebooks; notebooks must be stripped
-	$(BIN)/ruff check channel_lib tests benchmarks notebooks
-	$(BIN)/ruff format --check channel_lib tests benchmarks
+test-fast: $(STAMP)  ## the tests that start no kernel, server or browser (under a minute)
+	$(BIN)/python -m pytest -n 2 --fast-lane $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff, the layer contract (import-linter); notebooks must be stripped
+	$(BIN)/ruff check channel_lib tests benchmarks tools notebooks
+	$(BIN)/ruff format --check channel_lib tests benchmarks tools
+	$(BIN)/lint-imports
 	$(BIN)/nbstripout --verify --keep-id notebooks/*.ipynb
 
 format: $(STAMP)  ## apply ruff fixes and strip notebook outputs

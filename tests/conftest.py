@@ -58,4 +58,7 @@ def tiny_copy(tmp_path: Path) -> Path:
     return dest
 
 
-pytest_plugins = ["report_fixtures"]  # report-test session fixtures: tests/report_fixtures.py
+pytest_plugins = [
+    "report_fixtures",
+    "lanes",
+]  # report-test session fixtures; test lanes (tests/lanes.py)
