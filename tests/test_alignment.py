@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from channel_lib.analysis import alignment
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.goals import ChannelRole, YearGoals
+from channel_lib.presentation.pages import orientation as page
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -60,7 +61,8 @@ def test_latest_year_is_the_fiscal_year_of_the_reporting_quarter(opened):
 
 
 def test_planted_margin_erosion_is_named_in_words_and_no_other_channel(view):
-    eroding = view.findings[view.findings["kind"] == "margin_erosion"]
+    findings = page.view_findings(view)
+    eroding = findings[findings["kind"] == "margin_erosion"]
     assert set(eroding["channel_id"]) == planted("margin_erosion")
     for sentence in eroding["sentence"]:
         assert re.search(
@@ -73,16 +75,19 @@ def test_margin_erosion_is_still_named_when_managing_for_revenue_only(opened):
     wb, _ = opened
     settings = alignment.resolve_settings(wb, managing_for="revenue")
     breakdown = alignment.alignment_breakdown(wb, settings)
-    found = alignment.misalignments(wb, settings, breakdown, alignment.role_fit(wb, settings))
+    roles = alignment.role_fit(wb, settings)
+    found = alignment.misalignments(wb, settings, breakdown, roles)
     eroding = found[found["kind"] == "margin_erosion"]
     assert set(eroding["channel_id"]) == planted("margin_erosion")
-    assert all(s.startswith("Managing for revenue:") for s in eroding["sentence"])
-    assert all("at the cost of profit" in s for s in eroding["sentence"])
+    sentences = page.finding_sentences(eroding, breakdown, roles, settings)
+    assert all(s.startswith("Managing for revenue:") for s in sentences)
+    assert all("at the cost of profit" in s for s in sentences)
 
 
 def test_planted_role_departure_is_reported_and_no_other_channel(view):
     assert set(view.roles.loc[view.roles["departure"], "channel_id"]) == planted("role_departure")
-    departures = view.findings[view.findings["kind"] == "role_departure"]
+    findings = page.view_findings(view)
+    departures = findings[findings["kind"] == "role_departure"]
     assert set(departures["channel_id"]) == planted("role_departure")
     assert all("departs from its declared role" in s for s in departures["sentence"])
 
@@ -108,7 +113,7 @@ def test_planted_dependency_is_flagged_and_the_near_miss_is_not(view):
 
 def test_narrative_names_every_planted_case(opened, view):
     wb, _ = opened
-    text = " ".join(alignment.summary_sentences(wb, view))
+    text = " ".join(page.summary_sentences(wb, view))
     names = channel_names()
     for signal in ("margin_erosion", "role_departure", "channel_dependency"):
         for channel in planted(signal):
@@ -287,7 +292,7 @@ def test_score_stays_in_0_100_and_a_raised_weight_moves_it_towards_that_dimensio
 
 
 def test_a_new_channel_shows_in_the_history_from_its_first_year(view):
-    table = alignment.history_table(view.yearly, view.history).set_index("channel_id")
+    table = page.history_table(view.yearly, view.history).set_index("channel_id")
     years = list(view.settings.years)
     for channel in planted("new_channel"):
         cells = table.loc[channel, years]
@@ -349,7 +354,7 @@ def test_without_channel_costs_cost_to_serve_is_left_out_and_the_report_says_so(
     costs = view.breakdown[view.breakdown["dimension"] == "cost_to_serve"]
     assert costs["score"].isna().all() and (costs["points_lost"] == 0).all()
     assert view.breakdown.groupby("channel_id")["effective_weight"].sum().round(9).eq(1).all()
-    assert "Cost to serve is not scored" in alignment.heading(wb, settings).data
+    assert "Cost to serve is not scored" in page.heading(wb, settings).data
 
 
 # -- the notebook ----------------------------------------------------------------------------------------

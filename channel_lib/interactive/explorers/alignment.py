@@ -1,7 +1,8 @@
 """The alignment explorer of notebook 01: quarter and channel → heatmap and score table.
 
 :class:`AlignmentExplorer` re-runs :mod:`channel_lib.analysis.alignment` for the fiscal year up to
-the chosen quarter and redraws the notebook's alignment heatmap and score table (see
+the chosen quarter and redraws the notebook's alignment heatmap and score table with the page's
+functions (:mod:`channel_lib.presentation.pages.orientation`; see
 :class:`~channel_lib.interactive.explorers.core.Explorer` for the contract: :meth:`compute` is pure
 and unit-tested, :meth:`render` returns what is drawn).
 
@@ -193,7 +194,8 @@ class AlignmentExplorer(Explorer):
         return AlignmentResult(quarter, settings, chosen, scores, channel)
 
     def render(self, result: AlignmentResult) -> list[Any]:
-        from channel_lib.presentation import charts, html
+        from channel_lib.presentation import html
+        from channel_lib.presentation.pages import orientation as page
 
         s = result.settings
         what = "every channel" if result.channel == ALL else f"channel {result.channel}"
@@ -204,10 +206,7 @@ class AlignmentExplorer(Explorer):
         )  # fmt: skip
         if result.breakdown.empty:
             return [head, html.markdown("No sales of {what} in this window.", what=what)]
-        title = f"Alignment with the {s.year} goals up to {result.quarter}: score by dimension"
-        chart = charts.alignment_heatmap(
-            result.breakdown, channel_ids=self.wb.channel_ids, title=title
+        chart = page.alignment_heatmap(
+            result.breakdown, channel_ids=self.wb.channel_ids, year=s.year, up_to=result.quarter
         )
-        caption = f"Alignment score, {s.year} up to {result.quarter} (0-100, lowest first)"
-        formats = {"score": "{:.0f}", "weakest_points_lost": "{:.1f}"}
-        return [head, chart, html.table(result.scores, formats=formats, caption=caption)]
+        return [head, chart, page.scores_table(result.scores, s.year, up_to=result.quarter)]

@@ -1,0 +1,312 @@
+"""The parameters of an alignment view: dimensions, default weights, and the validated settings.
+
+- :data:`DIMENSIONS`, :data:`DEFAULT_WEIGHTS`, :data:`TOLERANCE` — what a channel is scored on;
+- :func:`check_parameters` (no data needed), :func:`resolve_settings` (against the data),
+  :func:`open_alignment` (the notebook's validation cell), :func:`for_year`;
+- :func:`available_years` and :func:`weights_table`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from channel_lib.core.errors import ParameterError
+from channel_lib.data.goals import MANAGING_FOR
+from channel_lib.data.workbook import Workbook, open_workbook
+
+#: Dimensions of the alignment score → label in the reader's words.
+DIMENSIONS: dict[str, str] = {
+    "revenue_growth": "Revenue growth",
+    "gross_margin": "Gross margin",
+    "margin_trend": "Margin trend",
+    "segment_focus": "Segment focus",
+    "product_focus": "Product-line focus",
+    "new_customers": "New customers",
+    "cost_to_serve": "Cost to serve",
+    "discount": "Discount level",
+}
+
+#: Default weights by what the year is managed for (each sums to 1).
+DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
+    "revenue": {
+        "revenue_growth": 0.30, "gross_margin": 0.05, "margin_trend": 0.05,
+        "segment_focus": 0.15, "product_focus": 0.15, "new_customers": 0.15,
+        "cost_to_serve": 0.10, "discount": 0.05,
+    },
+    "revenue_and_profit": {
+        "revenue_growth": 0.15, "gross_margin": 0.20, "margin_trend": 0.15,
+        "segment_focus": 0.125, "product_focus": 0.125, "new_customers": 0.10,
+        "cost_to_serve": 0.10, "discount": 0.05,
+    },
+}  # fmt: skip
+
+#: Shortfall at which a dimension scores 0 (fixed ones; the others follow from the goal).
+TOLERANCE: dict[str, float] = {
+    "revenue_growth": 0.20,
+    "gross_margin": 0.10,
+    "margin_trend": 0.05,
+    "segment_focus": 1.0,
+    "product_focus": 1.0,
+}
+
+#: What the year is managed for, in words.
+MANAGING_WORDS = {"revenue": "revenue", "revenue_and_profit": "revenue and profit"}
+_MANAGING_WORDS = MANAGING_WORDS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated parameters of an alignment view.
+
+    Attributes
+    ----------
+    year : str
+        Fiscal year viewed, e.g. ``"FY2026"``.
+    quarters, previous_quarters : tuple of str
+        The year's quarters up to the reporting quarter, and the same quarters a year earlier.
+    weights : dict of str to float
+        Weight of every dimension of :data:`DIMENSIONS` (sum 1).
+    managing_for : str
+        ``"revenue"`` or ``"revenue_and_profit"``.
+    managing_for_source : str
+        ``"goals.yaml"`` or ``"parameter"`` (an override).
+    weights_source : str
+        ``"default"`` or ``"parameter"``.
+    dependency_threshold : float
+        Share of revenue at or above which a channel or partner is a dependency risk.
+    """
+
+    year: str
+    quarters: tuple[str, ...]
+    previous_quarters: tuple[str, ...]
+    weights: dict[str, float]
+    managing_for: str
+    managing_for_source: str
+    weights_source: str
+    dependency_threshold: float
+    years: tuple[str, ...] = field(default=())
+
+
+def check_parameters(
+    *,
+    year: str = "latest",
+    weights: Mapping[str, float] | None = None,
+    dependency_threshold: float = 0.30,
+    managing_for: str = "goals",
+) -> None:
+    """Check the parameters that need no data; raise :class:`ParameterError` on the first problem.
+
+    Parameters
+    ----------
+    year : str
+        ``"latest"`` or a fiscal year label like ``"FY2025"``.
+    weights : mapping of str to float, optional
+        Dimension → weight; known dimensions only, each ≥ 0, summing to 1 (±1e-6). ``None`` or
+        empty: :data:`DEFAULT_WEIGHTS`.
+    dependency_threshold : float
+        In (0, 1].
+    managing_for : str
+        ``"goals"`` (as in goals.yaml), ``"revenue"`` or ``"revenue_and_profit"``.
+
+    Raises
+    ------
+    ParameterError
+
+    Examples
+    --------
+    >>> check_parameters(weights={"gross_margin": 0.5, "discount": 0.5})
+    >>> check_parameters(weights={"gross_margin": 0.5, "colour": 0.5})
+    Traceback (most recent call last):
+    ...
+    channel_lib.core.errors.ParameterError: weights name an unknown dimension: 'colour'; known: revenue_growth, gross_margin, margin_trend, segment_focus, product_focus, new_customers, cost_to_serve, discount
+    """
+    if not isinstance(year, str) or not (
+        year == "latest" or (year.startswith("FY") and year[2:].isdigit() and len(year) == 6)
+    ):
+        raise ParameterError(f"year must be 'latest' or a fiscal year like 'FY2026', got {year!r}")
+    if managing_for != "goals" and managing_for not in MANAGING_FOR:
+        raise ParameterError(
+            f"managing_for must be 'goals' (as in goals.yaml) or one of "
+            f"{', '.join(MANAGING_FOR)}, got {managing_for!r}"
+        )
+    if (
+        isinstance(dependency_threshold, bool)
+        or not isinstance(dependency_threshold, int | float)
+        or not 0 < dependency_threshold <= 1
+    ):
+        raise ParameterError(
+            f"dependency_threshold is a share of revenue in (0, 1], e.g. 0.30; got {dependency_threshold!r}"
+        )
+    if weights:
+        if not isinstance(weights, Mapping):
+            raise ParameterError(
+                f"weights must be a mapping of dimension to weight, got {weights!r}"
+            )
+        unknown = [k for k in weights if k not in DIMENSIONS]
+        if unknown:
+            raise ParameterError(
+                f"weights name an unknown dimension: {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(DIMENSIONS)}"
+            )
+        bad = {
+            k: v
+            for k, v in weights.items()
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0
+        }
+        if bad:
+            raise ParameterError(f"weights must be numbers ≥ 0; got {bad}")
+        total = float(sum(weights.values()))
+        if abs(total - 1) > 1e-6:
+            raise ParameterError(
+                f"weights must sum to 1; they sum to {total:g} ({dict(weights)}). "
+                "Scale them, or name fewer dimensions (unnamed ones weigh 0)."
+            )
+
+
+def available_years(wb: Workbook) -> list[str]:
+    """Fiscal years with a ``goals.yaml`` section and sales, up to the reporting quarter's year.
+
+    Examples
+    --------
+    >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
+    >>> available_years(wb)
+    ['FY2025', 'FY2026']
+    """
+    cal = wb.dataset.calendar
+    with_sales = {cal.year_of_quarter(q) for q in wb.quarters}
+    return [y for y in wb.dataset.goals.years if y in with_sales and y <= wb.year]
+
+
+def resolve_settings(
+    wb: Workbook,
+    *,
+    year: str = "latest",
+    weights: Mapping[str, float] | None = None,
+    dependency_threshold: float = 0.30,
+    managing_for: str = "goals",
+) -> Settings:
+    """Validate the parameters against the data and fill in the defaults.
+
+    Parameters
+    ----------
+    wb : Workbook
+    year, weights, dependency_threshold, managing_for
+        See :func:`check_parameters`; ``year="latest"`` is the fiscal year of the reporting
+        quarter.
+
+    Returns
+    -------
+    Settings
+
+    Raises
+    ------
+    ParameterError
+        Bad parameters, or a year outside the data (no goals section, no sales, or after the
+        reporting quarter).
+
+    Examples
+    --------
+    >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
+    >>> s = resolve_settings(wb)
+    >>> s.year, s.quarters, s.managing_for
+    ('FY2026', ('FY2026-Q1', 'FY2026-Q2', 'FY2026-Q3', 'FY2026-Q4'), 'revenue_and_profit')
+    """
+    check_parameters(
+        year=year, weights=weights, dependency_threshold=dependency_threshold,
+        managing_for=managing_for,
+    )  # fmt: skip
+    years = available_years(wb)
+    chosen = wb.year if year == "latest" else year
+    if chosen not in years:
+        raise ParameterError(
+            f"year {chosen} is outside the data: the years with goals in goals.yaml and sales up "
+            f"to the reporting quarter {wb.quarter} are {', '.join(years) or 'none'}"
+        )
+    cal = wb.dataset.calendar
+    quarters = tuple(q for q in wb.quarters if cal.year_of_quarter(q) == chosen)
+    if managing_for == "goals":
+        mf, mf_source = wb.dataset.goals.years[chosen].managing_for, "goals.yaml"
+    else:
+        mf, mf_source = managing_for, "parameter"
+    if weights:
+        w = {d: float(weights.get(d, 0.0)) for d in DIMENSIONS}
+        w_source = "parameter"
+    else:
+        w, w_source = dict(DEFAULT_WEIGHTS[mf]), "default"
+    return Settings(
+        year=chosen,
+        quarters=quarters,
+        previous_quarters=tuple(cal.shift_quarter(q, -4) for q in quarters),
+        weights=w,
+        managing_for=mf,
+        managing_for_source=mf_source,
+        weights_source=w_source,
+        dependency_threshold=float(dependency_threshold),
+        years=tuple(years),
+    )
+
+
+def open_alignment(
+    data_dir: str = "data/sample",
+    quarter: str = "latest",
+    plans_dir: str = "plans",
+    *,
+    year: str = "latest",
+    weights: Mapping[str, float] | None = None,
+    dependency_threshold: float = 0.30,
+    managing_for: str = "goals",
+) -> tuple[Workbook, Settings]:
+    """The notebook's validation cell: check the parameters, open the workbook, resolve the year.
+
+    Parameters that need no data are checked before the dataset is loaded.
+
+    Returns
+    -------
+    (Workbook, Settings)
+
+    Raises
+    ------
+    ParameterError, DataValidationError
+
+    Examples
+    --------
+    >>> wb, s = open_alignment("tests/data/tiny", plans_dir="/tmp/plans", year="FY2025")
+    >>> s.year, s.quarters[-1], s.managing_for
+    ('FY2025', 'FY2025-Q4', 'revenue')
+    """
+    check_parameters(
+        year=year, weights=weights, dependency_threshold=dependency_threshold,
+        managing_for=managing_for,
+    )  # fmt: skip
+    wb = open_workbook(data_dir, quarter, plans_dir)
+    return wb, resolve_settings(
+        wb, year=year, weights=weights, dependency_threshold=dependency_threshold,
+        managing_for=managing_for,
+    )  # fmt: skip
+
+
+def for_year(settings: Settings, wb: Workbook, year: str) -> Settings:
+    """The same settings for another fiscal year (managing_for re-read unless overridden)."""
+    return resolve_settings(
+        wb,
+        year=year,
+        weights=settings.weights if settings.weights_source == "parameter" else None,
+        dependency_threshold=settings.dependency_threshold,
+        managing_for=settings.managing_for
+        if settings.managing_for_source == "parameter"
+        else "goals",
+    )
+
+
+def weights_table(settings: Settings) -> pd.DataFrame:
+    """The weights in force, one row per dimension: ``dimension``, ``label``, ``weight``."""
+    return pd.DataFrame(
+        {
+            "dimension": list(DIMENSIONS),
+            "label": list(DIMENSIONS.values()),
+            "weight": [settings.weights[d] for d in DIMENSIONS],
+        }
+    )
