@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -57,3 +60,60 @@ def test_builders_name_a_missing_column():
 def test_colour_scale_rejects_repeated_channel_ids():
     with pytest.raises(ParameterError, match="repeat"):
         charts.channel_color_scale(["DIR", "DIR"])
+
+
+def test_importing_charts_alone_enables_the_theme_and_the_offline_renderer():
+    # a fresh interpreter: in this one the theme was registered long ago
+    code = (
+        "import altair as alt\n"
+        "from channel_lib import charts\n"
+        "print(alt.theme.active, alt.renderers.active)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split() == ["channel_workbook", "channel_offline"]
+
+
+def test_the_theme_is_enabled_once_so_a_theme_chosen_later_stays():
+    import altair as alt
+
+    from channel_lib.presentation import offline, theme
+
+    theme.register_theme()
+    alt.theme.enable("default")
+    try:
+        offline.enable_offline_charts()
+        assert alt.theme.active == "default"  # the workshop's projector theme survives a reset
+    finally:
+        alt.theme.enable(theme.THEME_NAME)
+
+
+def test_html_keeps_every_name_notebooks_and_the_package_import_from_it():
+    from channel_lib.presentation import export, html, offline, text
+
+    for name in ("markdown", "table", "escape", "escape_markdown", "column_label", "plus_zero"):
+        assert getattr(html, name) is getattr(text, name)
+    for name in ("enable_offline_charts", "chart_html", "vega_bundle_html", "offline_renderer",
+                 "BUNDLE_MARKER", "CHART_CLASS", "RENDERER_NAME", "_state", "_chart_id"):  # fmt: skip
+        assert getattr(html, name) is getattr(offline, name)
+    assert html.export_html is export.export_html
+
+
+def test_charts_re_exports_every_builder_of_its_modules():
+    import inspect
+
+    from channel_lib.presentation.charts import (
+        alignment,
+        basic,
+        investment,
+        partners,
+        signals,
+        targets,
+        trends,
+    )
+
+    for module in (alignment, basic, investment, partners, signals, targets, trends):
+        for name, obj in inspect.getmembers(module, inspect.isfunction):
+            if obj.__module__ == module.__name__ and not name.startswith("_"):
+                assert getattr(charts, name) is obj, f"charts.{name}"
