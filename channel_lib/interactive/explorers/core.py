@@ -19,11 +19,13 @@ executed notebooks behind them) never contain dead widgets.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,7 @@ import pandas as pd
 
 from channel_lib.core import config
 from channel_lib.core.errors import ChannelLibError, ParameterError
+from channel_lib.core.money import apportion
 from channel_lib.presentation.html import (
     _in_ipython_kernel,
     chart_html,
@@ -157,8 +160,6 @@ class Debouncer:
             return self._schedule(self.wait, callback)
         loop = None
         if _in_ipython_kernel():  # only a kernel's loop surely keeps running between callbacks
-            import asyncio
-
             with contextlib.suppress(RuntimeError):
                 loop = asyncio.get_running_loop()
         if loop is None:
@@ -188,7 +189,7 @@ def mimebundle(obj: Any) -> dict[str, Any]:
     >>> "vegaEmbed" in mimebundle(alt.Chart().mark_point())["text/html"]
     True
     """
-    import altair as alt
+    import altair as alt  # deferred: a heavy library, needed here only for a chart
 
     if isinstance(obj, alt.TopLevelMixin):
         return {
@@ -197,7 +198,7 @@ def mimebundle(obj: Any) -> dict[str, Any]:
         }
     if isinstance(obj, str):
         return {"text/plain": obj}
-    from IPython.core.formatters import DisplayFormatter
+    from IPython.core.formatters import DisplayFormatter  # deferred: only a kernel displays
 
     data, _ = DisplayFormatter().format(obj)
     return data
@@ -220,7 +221,7 @@ def _ensure_bundle_on_page() -> None:
     """
     if _offline_state["bundle_emitted"]:
         return
-    from IPython.display import HTML, display
+    from IPython.display import HTML, display  # deferred: only a kernel displays
 
     display(HTML(vega_bundle_html()))
     _offline_state["bundle_emitted"] = True
@@ -231,7 +232,7 @@ def whole_units(amounts: Iterable[float], total: float) -> np.ndarray:
 
     For tables whose shown numbers must add up to their shown total (targets to the objective,
     a budget split to the budget): each amount gets the floor of its share of the rounded total
-    and the units left over go to the largest remainders (:func:`channel_lib.analysis.targets.apportion`),
+    and the units left over go to the largest remainders (:func:`channel_lib.core.money.apportion`),
     so no shown value is more than one unit from its exact amount and the column sums to the
     Total row.
 
@@ -254,10 +255,6 @@ def whole_units(amounts: Iterable[float], total: float) -> np.ndarray:
     >>> int(whole_units([0.4, 0.4, 0.4], 1.2).sum())
     1
     """
-    from decimal import ROUND_HALF_UP, Decimal
-
-    from channel_lib.analysis.targets import apportion
-
     weights = np.clip(np.nan_to_num(np.asarray(list(amounts), dtype="float64")), 0, None)
     shown = int(Decimal(repr(float(total))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return apportion(max(shown, 0), weights)
@@ -340,7 +337,7 @@ class Explorer:
     def output(self):
         """The ``ipywidgets.Output`` area that :meth:`refresh` replaces."""
         if self._output is None:
-            import ipywidgets as w
+            import ipywidgets as w  # deferred: batch runs never create a widget
 
             self._output = w.Output()
         return self._output
@@ -401,7 +398,7 @@ class Explorer:
     def widget(self):
         """The whole explorer as one ipywidgets box: title, controls, output (built once)."""
         if self._widget is None:
-            import ipywidgets as w
+            import ipywidgets as w  # deferred: batch runs never create a widget
 
             header = w.HTML(
                 f"<h3>{self.title}</h3>" + (f"<p>{self.intro}</p>" if self.intro else "")

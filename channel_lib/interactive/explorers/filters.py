@@ -38,7 +38,7 @@ def choice_filter(
     >>> list(w.options), w.value
     (['(all)', 'Gold', 'Silver'], '(all)')
     """
-    import ipywidgets as w
+    import ipywidgets as w  # deferred: batch runs never create a widget
 
     options = sorted({str(v) for v in values if v is not None and not pd.isna(v)})
     if include_all:
@@ -50,7 +50,7 @@ def choice_filter(
 
 def quarter_selector(quarters: Sequence[str], value: str):
     """A dropdown of fiscal quarters (oldest first), set to ``value``."""
-    import ipywidgets as w
+    import ipywidgets as w  # deferred: batch runs never create a widget
 
     return w.Dropdown(description="Quarter", options=list(quarters), value=value)
 
@@ -88,6 +88,7 @@ def check_choice(name: str, value: Any, allowed: list[str], what: str) -> None:
 def partner_attributes(wb: Workbook) -> pd.DataFrame:
     """``partner_id``, ``partner_name``, ``channel_id``, ``region``, ``tier`` (strings) of
     ``partners.csv``; empty when the dataset has none (direct sales only)."""
+    # deferred: the signal analysis loads only with the signal and partner explorers' data
     from channel_lib.analysis import signals
 
     cols = ["partner_id", "partner_name", "channel_id", "region", "tier"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from channel_lib.core.errors import ChannelLibError
 from channel_lib.interactive.workshop.screens import OBJECTIVES
 from channel_lib.interactive.workshop.style import status_html
+from channel_lib.plans.targets import TARGETS_FILE
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from channel_lib.interactive.workshop.app import Workshop
@@ -85,6 +86,6 @@ def saved_sentence(written: Any, plans_dir: Path, key: str) -> str:
     """The status line after a save: the explorer's own sentence (it names the file), timed."""
     if isinstance(written, str) and written:
         return f"{written} ({datetime.now():%H:%M:%S})"
-    name = "targets.csv" if key == "targets" else "investment.csv"
+    name = TARGETS_FILE if key == "targets" else "investment.csv"
     path = written if isinstance(written, Path) else plans_dir / name
     return f"Saved to {path} ({datetime.now():%H:%M:%S})."

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from channel_lib.plans.actions import LOG_FILE
+from channel_lib.plans.targets import TARGETS_FILE
+
 __all__ = ["OBJECTIVES", "SCREENS", "Screen"]
 
 
@@ -51,7 +54,7 @@ SCREENS: tuple[Screen, ...] = (
         "targets",
         "Targets",
         "What target does each channel get, reflecting its role?",
-        "Save the chosen targets to the plans folder (targets.csv).",
+        f"Save the chosen targets to the plans folder ({TARGETS_FILE}).",
     ),
     Screen(
         "investment",
@@ -68,7 +71,7 @@ SCREENS: tuple[Screen, ...] = (
         "actions",
         "Action plan",
         "What do we do about the partners the signals flag?",
-        "Accept the actions to take and save them to the action log (actions.csv).",
+        f"Accept the actions to take and save them to the action log ({LOG_FILE}).",
     ),
 )
 
