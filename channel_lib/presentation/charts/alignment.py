@@ -86,21 +86,46 @@ def alignment_heatmap(
         .encode(y=alt.Y("channel_id:N", title=None, sort=order, axis=None))
         .properties(width=max(60 * len(labels), 320), height=36 * len(order))
     )
+    strip = _channel_score_strip(data, y=y, channel_ids=ids, height=36 * len(order))
+    return alt.hconcat(strip, heat, spacing=4, title=title).resolve_scale(color="independent")
+
+
+def _channel_score_strip(
+    data: pd.DataFrame, *, y: alt.Y, channel_ids: Sequence[str], height: int
+) -> alt.Chart:
+    """The heatmap's left strip: one cell per channel in its fixed colour, its alignment score in
+    the tooltip.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The heatmap's rows (``channel_id``, ``channel_name``, ``channel_score``; one channel may
+        repeat).
+    y : alt.Y
+        The heatmap's channel axis (so the strip's rows line up with the heatmap's).
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order (fixed colours).
+    height : int
+        Height of the strip in pixels (the heatmap's).
+
+    Returns
+    -------
+    alt.Chart
+    """
     strip_data = data.drop_duplicates("channel_id")[["channel_id", "channel_name", "channel_score"]]
-    strip = (
+    return (
         alt.Chart(strip_data)
         .mark_rect()
         .encode(
             y=y,
-            color=_channel_colour(ids, legend=False),
+            color=_channel_colour(channel_ids, legend=False),
             tooltip=_tooltips(
                 ("channel_name:N", "Channel"),
                 ("channel_score:Q", "Alignment score (0-100)", ".0f"),
             ),
         )
-        .properties(width=14, height=36 * len(order))
+        .properties(width=14, height=height)
     )
-    return alt.hconcat(strip, heat, spacing=4, title=title).resolve_scale(color="independent")
 
 
 def growth_margin_quadrant(
