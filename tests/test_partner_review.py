@@ -25,6 +25,7 @@ from channel_lib.cli.commands import main
 from channel_lib.data.workbook import open_workbook
 from channel_lib.plans import actions as act
 from channel_lib.presentation import charts
+from channel_lib.presentation.pages import partner_review as pr_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -94,7 +95,7 @@ def test_planted_partner_pack_shows_its_evidence_numbers(packs, signal_name):
     assert len(cases), signal_name
     for case in cases.itertuples():
         pack = packs[case.entity_id]
-        text = " ".join(pack.talking_points) + " " + " ".join(pack.signals["evidence"])
+        text = " ".join(pr_page.talking_points(pack)) + " " + " ".join(pack.signals["evidence"])
         text += " " + pack.service.to_string()
         numbers = [n for n in _numbers(case.detail) if not re.fullmatch(r"20\d\d", n)]
         numbers = [n for n in numbers if n not in ("4", "2") or signal_name != "line_card_change"]
@@ -112,7 +113,9 @@ def test_line_card_change_appears_in_history_and_talking_points(packs):
         ranks = pack.reports["line_card_rank"].dropna()
         assert (int(ranks.iloc[-2]), int(ranks.iloc[-1])) == (old, new)
         word = "gained" if new < old else "lost"
-        assert any(f"#{new}" in p and f"#{old}" in p and word in p for p in pack.talking_points)
+        assert any(
+            f"#{new}" in p and f"#{old}" in p and word in p for p in pr_page.talking_points(pack)
+        )
         triggers = set(pack.suggestions["trigger"])
         assert ("line_card_lost" in triggers) == (word == "lost")
 
@@ -149,7 +152,7 @@ def test_new_partner_stopped_reporting_and_never_reported(packs, wb4):
     pack = packs[new]
     onboarded = re.search(r"\d{4}-\d\d-\d\d", planted("new_partner")["detail"].iloc[0]).group(0)
     assert pack.reporting_status == "new"
-    assert any(onboarded in p for p in pack.talking_points)
+    assert any(onboarded in p for p in pr_page.talking_points(pack))
     stopped = planted("stopped_reporting")["entity_id"].iloc[0]
     assert packs[stopped].reporting_status == "stopped"
     assert "stopped_reporting" in set(packs[stopped].suggestions["trigger"])

@@ -3,8 +3,9 @@
 :func:`partner_pack` computes everything one partner's pack shows, once: performance against
 target and its trend, share of wallet, our position on the partner's line card and its history,
 service metrics against thresholds, the signals raised with their evidence, deals for win/loss
-review, the review of open actions (is the gap closing? overdue? cleared?), the actions suggested
-by the rule table (:mod:`channel_lib.plans.actions`) and talking points drawn from all of these.
+review, the review of open actions (is the gap closing? overdue? cleared?) and the actions
+suggested by the rule table (:mod:`channel_lib.plans.actions`). Frames and the pack only: the
+talking points, tables and charts are in :mod:`channel_lib.presentation.pages.partner_review`.
 :func:`record_actions` then writes the cycle's decisions to the action log: cleared actions are
 closed with their evidence, accepted suggestions raised, rejected ones recorded.
 
@@ -19,7 +20,7 @@ quarter (one :func:`channel_lib.data.cube.summarise` for all partners) and every
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,6 @@ from channel_lib.data import cube as metrics
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
 from channel_lib.plans import actions as act
-from channel_lib.presentation.html import plus_zero
 
 __all__ = [
     "MEASURES",
@@ -89,8 +89,7 @@ class PartnerPack:
     review: pd.DataFrame
     suggestions: pd.DataFrame
     actions: pd.DataFrame
-    talking_points: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    has_partner_reports: bool = True
 
 
 # -- company-wide findings, once per process ------------------------------------------------------
@@ -431,7 +430,9 @@ def partner_pack(
           (:func:`channel_lib.plans.actions.review`); ``suggestions``: new suggested actions
           (:data:`channel_lib.plans.actions.SUGGESTION_COLUMNS`); ``actions``: its actions in the log as
           of the quarter; ``measures``: the measures behind the review.
-        - ``talking_points``: sentences for the meeting (plain text; escape before HTML).
+        - ``has_partner_reports``: whether the dataset has ``partner_reports.csv`` (without it
+          there is no share of wallet, line card or service metric). The talking points are
+          :func:`channel_lib.presentation.pages.partner_review.talking_points`.
 
     Raises
     ------
@@ -450,6 +451,27 @@ def partner_pack(
     """
     ds: Dataset = wb.dataset
     quarter = wb.quarter
+    p = _partner_row(ds, partner_id)
+    th = ds.goals.signals
+    plans = Path(wb.plans_dir)
+    found = company_findings(ds, quarter, plans_dir=plans, tolerance=tolerance)
+    perf = partner_performance(ds, partner_id, quarter, plans_dir=plans)
+    reports = _reports_with_wallet(ds, partner_id, perf)
+    sig, deals, exc, status = _partner_findings(found, partner_id)
+    cycle = _action_cycle(ds, partner_id, quarter, plans, sig, deals, exc, status, th, tolerance)
+    return PartnerPack(
+        partner_id=partner_id, partner_name=str(p["partner_name"]), channel_id=str(p["channel_id"]),
+        tier=str(p["tier"]) if pd.notna(p["tier"]) else "", quarter=quarter,
+        onboarded_on=p["onboarded_on"] if pd.notna(p["onboarded_on"]) else None,
+        currency=ds.goals.currency, thresholds=th, tolerance=tolerance, performance=perf,
+        reports=reports, service=_service(reports, quarter, th), signals=sig, deals=deals,
+        exceptions=exc, reporting_status=status, **cycle,
+        has_partner_reports=ds.has("partner_reports"),
+    )  # fmt: skip
+
+
+def _partner_row(ds: Dataset, partner_id: str) -> pd.Series:
+    """The partner's row of ``partners.csv``; :class:`ParameterError` naming a few valid ids."""
     if not ds.has("partners"):
         raise ParameterError("this dataset has no partners.csv: there is no partner to review")
     partners = ds.table("partners").set_index("partner_id")
@@ -458,25 +480,22 @@ def partner_pack(
             f"partner_id {partner_id!r} is not in partners.csv; choose one of its partner_id "
             f"values (e.g. {', '.join(map(str, partners.index[:3]))})"
         )
-    p = partners.loc[partner_id]
-    th = ds.goals.signals
-    plans = Path(wb.plans_dir)
-    cal = ds.calendar
-    found = company_findings(ds, quarter, plans_dir=plans, tolerance=tolerance)
-    notes: list[str] = []
+    return partners.loc[partner_id]
 
-    perf = partner_performance(ds, partner_id, quarter, plans_dir=plans)
-    last8 = list(perf["quarter"])
-    reports = _report_history(ds, partner_id, last8)
+
+def _reports_with_wallet(ds: Dataset, partner_id: str, perf: pd.DataFrame) -> pd.DataFrame:
+    """The partner's reports of the performance quarters with our revenue and share of wallet."""
+    reports = _report_history(ds, partner_id, list(perf["quarter"]))
     reports["our_revenue"] = perf["revenue"].to_numpy()
     total = reports["partner_total_sales"]
     reports["share_of_wallet"] = (reports["our_revenue"] / total.where(total > 0)).astype("float64")
-    if not ds.has("partner_reports"):
-        notes.append(
-            "partner_reports.csv is missing: no share of wallet, line card or service metrics"
-        )
+    return reports
 
-    service = _service(reports, quarter, th)
+
+def _partner_findings(
+    found: dict[str, pd.DataFrame], partner_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
+    """The company findings naming the partner: signals, deals, exceptions, reporting status."""
     sig = found["signals"]
     sig = sig[sig["partner_id"] == partner_id].reset_index(drop=True)
     deals = found["deals"]
@@ -488,7 +507,15 @@ def partner_pack(
     rep = found["reporting"]
     rep = rep[rep["partner_id"] == partner_id]
     status = str(rep["status"].iloc[0]) if len(rep) else "not active"
+    return sig, deals, exc, status
 
+
+def _action_cycle(
+    ds: Dataset, partner_id: str, quarter: str, plans: Path, sig, deals, exc, status, th, tolerance
+) -> dict[str, pd.DataFrame]:
+    """The partner's action log as of the quarter: suggestions, measures and the open actions'
+    review (the ``suggestions``, ``measures``, ``review`` and ``actions`` of the pack)."""
+    cal = ds.calendar
     rules = act.load_rules(plans)
     log = act.read_log(plans)
     mine = log[log["partner_id"] == partner_id]
@@ -496,7 +523,6 @@ def partner_pack(
     open_now = state[state["status"] == "open"]
     suggestions = _suggest(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance,
                            rules, mine, state)  # fmt: skip
-
     customers = sorted(
         {s.split(":", 1)[1] for s in open_now["measure"] if s.startswith("customer_revenue:")}
         | {s.split(":", 1)[1] for s in suggestions["measure"] if s.startswith("customer_revenue:")}
@@ -506,19 +532,12 @@ def partner_pack(
     measures = partner_measures(ds, partner_id, span, thresholds=th, customers=customers,
                                 plans_dir=plans)  # fmt: skip
     end = cal.quarter_bounds(quarter)[1]
-    reviewed = act.review(open_now, measures, quarter=quarter, quarter_end=end)
-
-    pack = PartnerPack(
-        partner_id=partner_id, partner_name=str(p["partner_name"]), channel_id=str(p["channel_id"]),
-        tier=str(p["tier"]) if pd.notna(p["tier"]) else "", quarter=quarter,
-        onboarded_on=p["onboarded_on"] if pd.notna(p["onboarded_on"]) else None,
-        currency=ds.goals.currency, thresholds=th, tolerance=tolerance, performance=perf,
-        reports=reports, service=service, signals=sig, deals=deals, exceptions=exc,
-        reporting_status=status, measures=measures, review=reviewed, suggestions=suggestions,
-        actions=state.drop(columns=["line"]).reset_index(drop=True), notes=notes,
-    )  # fmt: skip
-    pack.talking_points = talking_points(pack)
-    return pack
+    return {
+        "measures": measures,
+        "review": act.review(open_now, measures, quarter=quarter, quarter_end=end),
+        "suggestions": suggestions,
+        "actions": state.drop(columns=["line"]).reset_index(drop=True),
+    }
 
 
 def _service(reports: pd.DataFrame, quarter: str, th: SignalThresholds) -> pd.DataFrame:
@@ -747,144 +766,3 @@ def review_open_actions(wb, *, tolerance: float = 0.05, close_cleared: bool = Tr
                           pd.DataFrame(columns=["quarter", "measure", "value"]), quarter=wb.quarter,
                           quarter_end=wb.quarter_bounds[1]).assign(partner_id="", closed=False)  # fmt: skip
     return pd.concat(frames, ignore_index=True)
-
-
-# -- talking points ---------------------------------------------------------------------------------------
-def talking_points(pack: PartnerPack) -> list[str]:
-    """Sentences for the QBR from every part of the pack (plain text, not escaped).
-
-    Examples
-    --------
-    >>> from channel_lib.data.workbook import open_workbook
-    >>> wb = open_workbook("tests/data/tiny", "FY2026-Q2", plans_dir="/tmp/doctest-plans-06")
-    >>> talking_points(partner_pack(wb, "P2"))[0][:24]
-    'Revenue through Beta Sup'
-    """
-    cur = pack.currency
-    q = pack.quarter
-    out = []
-    perf = pack.performance.set_index("quarter")
-    now = perf.loc[q]
-    line = f"Revenue through {pack.partner_name} in {q}: {now['revenue']:,.0f} {cur}"
-    if pd.notna(now["revenue_vs_last_year"]):
-        change = plus_zero(f"{now['revenue_vs_last_year']:+.1%}")
-        line += f" ({change} vs the same quarter last year)"
-    if pd.notna(now["revenue_attainment"]):
-        line += (
-            f", {now['revenue_attainment']:.1%} of its {now['revenue_target']:,.0f} {cur} target"
-        )
-    else:
-        line += ", no partner target for the quarter"
-    out.append(line + ".")
-    if pack.onboarded_on is not None and pack.reporting_status == "new":
-        out.append(
-            f"New partner, onboarded {pack.onboarded_on:%Y-%m-%d}: set the first-year plan and "
-            "the reporting routine."
-        )
-    r = pack.reports.set_index("quarter")
-    rq = r.loc[q]
-    if pd.notna(rq["share_of_wallet"]):
-        year_ago = r["share_of_wallet"].iloc[-5] if len(r) >= 5 else np.nan
-        text = f"We are {rq['share_of_wallet']:.1%} of the partner's reported sales"
-        if pd.notna(year_ago):
-            text += f" (a year ago {year_ago:.1%})"
-        out.append(text + ".")
-    ranks = r["line_card_rank"].dropna()
-    if len(ranks):
-        text = f"Our line-card position: #{ranks.iloc[-1]:.0f} (reported {ranks.index[-1]})"
-        if len(ranks) >= 2 and ranks.iloc[-1] != ranks.iloc[-2]:
-            text += (f", was #{ranks.iloc[-2]:.0f} in {ranks.index[-2]}: position "
-                     f"{'gained' if ranks.iloc[-1] < ranks.iloc[-2] else 'lost'}")  # fmt: skip
-        out.append(text + ".")
-    bad = pack.service[pack.service["status"] == "below threshold"]
-    for s in bad.to_dict("records"):
-        out.append(
-            f"Service: {s['metric'].replace('_', ' ')} {s['value']:g} is {s['rule']} "
-            f"{s['threshold']:g} required: review it together."
-        )
-    if pack.reporting_status not in ("on time", "new"):
-        out.append(f"Partner reporting: {pack.reporting_status} (see what the partner reported).")
-    for s in pack.signals.to_dict("records"):
-        out.append(
-            f"Signal — {signals.SIGNAL_NAMES.get(s['signal'], s['signal'])}: {s['evidence']}."
-        )
-    for d in pack.deals.to_dict("records"):
-        out.append(
-            f"Win/loss interview: {d['outcome']} deal {d['opportunity_id']} of "
-            f"{d['amount']:,.0f} {cur}."
-        )
-    rv = pack.review
-    if len(rv):
-        n_cleared, n_closing = int(rv["cleared"].sum()), int((rv["trend"] == "closing").sum())
-        n_overdue = int(rv["overdue"].sum())
-        out.append(
-            f"Open actions reviewed: {len(rv)}; {n_cleared} cleared (closed with evidence), "
-            f"{n_closing} closing, {n_overdue} overdue."
-        )
-    if len(pack.suggestions):
-        out.append(
-            "New actions suggested: "
-            + "; ".join(
-                f"{a} ({t})"
-                for a, t in zip(
-                    pack.suggestions["action"], pack.suggestions["trigger"], strict=True
-                )
-            )
-            + "."
-        )
-    out += pack.notes
-    if len(out) == 1:
-        out.append("No signal, exception or open action for this partner this quarter.")
-    return out
-
-
-# -- display helpers for the notebook ---------------------------------------------------------------------
-_FORMATS: dict[str, str] = {
-    **dict.fromkeys(["partner_total_sales", "our_revenue", "pipeline_value"], "{:,.0f}"),
-    **dict.fromkeys(["sales_headcount", "certified_staff", "key_sales_departures"], "{:,.0f}"),
-    "csat": "{:.2f}",
-    "first_response_hours": "{:.1f}",
-    "line_card_rank": "#{:.0f}",
-    **dict.fromkeys(["value", "threshold", "goal", "baseline", "previous", "current", "gap"],
-                    "{:,.4g}"),
-}  # fmt: skip
-
-
-def display_formats(columns) -> dict:
-    """Cell formatters for the pack's tables (a missing value shows as ``–``, never ``nan``).
-
-    Extends :func:`channel_lib.analysis.scorecard.display_formats` with the partner-report columns.
-
-    Examples
-    --------
-    >>> f = display_formats(["csat", "revenue", "line_card_rank", "name"])
-    >>> f["csat"](4.123), f["revenue"](1234.5), f["line_card_rank"](float("nan")), sorted(f)
-    ('4.12', '1,234', '–', ['csat', 'line_card_rank', 'revenue'])
-    """
-    out = scorecard.display_formats(columns)
-    for c in columns:
-        if c in _FORMATS:
-            pattern = _FORMATS[c]
-            out[c] = _formatter(pattern)
-    return out
-
-
-def _formatter(pattern: str):
-    def fmt(value) -> str:
-        return "–" if value is None or pd.isna(value) else pattern.format(value)
-
-    return fmt
-
-
-def points_markdown(points: list[str]):
-    """The talking points as a markdown bullet list, each point escaped (data → HTML safely).
-
-    Examples
-    --------
-    >>> points_markdown(["<b>a</b>", "b"]).data
-    '- &lt;b&gt;a&lt;/b&gt;\\n- b'
-    """
-    from channel_lib.presentation import html
-
-    template = "\n".join(f"- {{p{i}}}" for i in range(len(points))) or "No talking points."
-    return html.markdown(template, **{f"p{i}": p for i, p in enumerate(points)})

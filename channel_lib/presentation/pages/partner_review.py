@@ -1,0 +1,355 @@
+"""The page of notebook ``06_partner_review`` (the partner QBR pack) and of its explorer.
+
+:func:`channel_lib.analysis.partner_review.partner_pack` computes a partner's pack; this module
+shows it:
+
+- :func:`header` — who the pack is about, the quarter and the partner's reporting status;
+- :func:`talking_points` — the QBR's sentences, one function per finding
+  (:func:`performance_point`, :func:`new_partner_point`, :func:`wallet_point`,
+  :func:`line_card_point`, :func:`service_points`, :func:`reporting_point`,
+  :func:`signal_points`, :func:`deal_points`, :func:`review_point`, :func:`suggestion_point`,
+  :func:`missing_reports_point`), and :func:`points_markdown`;
+- the charts :func:`performance_chart` (also the partner explorer's) and :func:`position_chart`;
+- the tables of every section, with their column lists and captions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from channel_lib.analysis.partner_review import PartnerPack
+from channel_lib.analysis.signals import SIGNAL_NAMES
+from channel_lib.data.workbook import Workbook
+from channel_lib.presentation import charts, html
+from channel_lib.presentation.formats import display_formats
+from channel_lib.presentation.html import plus_zero
+
+__all__ = [
+    "DEAL_COLUMNS",
+    "LOG_COLUMNS",
+    "PERFORMANCE_COLUMNS",
+    "REPORT_COLUMNS",
+    "REVIEW_COLUMNS",
+    "SIGNAL_COLUMNS",
+    "SUGGESTION_COLUMNS",
+    "deal_points",
+    "deals_table",
+    "formats",
+    "header",
+    "line_card_point",
+    "log_table",
+    "missing_reports_point",
+    "new_partner_point",
+    "performance_chart",
+    "performance_point",
+    "performance_table",
+    "points_markdown",
+    "position_chart",
+    "reporting_point",
+    "reports_table",
+    "review_point",
+    "review_table",
+    "service_points",
+    "service_table",
+    "signal_points",
+    "signals_table",
+    "suggestion_point",
+    "suggestions_table",
+    "talking_points",
+    "wallet_point",
+]
+
+PERFORMANCE_COLUMNS: list[str] = [
+    "quarter", "revenue", "gross_profit", "gross_margin", "revenue_vs_last_year",
+    "revenue_target", "revenue_attainment",
+]  # fmt: skip
+REPORT_COLUMNS: list[str] = [
+    "quarter", "partner_total_sales", "our_revenue", "share_of_wallet", "line_card_rank",
+    "sales_headcount", "certified_staff", "key_sales_departures", "pipeline_value",
+]  # fmt: skip
+SIGNAL_COLUMNS: list[str] = [
+    "signal", "entity_type", "entity_id", "entity_name", "evidence", "periods_compared", "since",
+    "revenue_at_stake",
+]  # fmt: skip
+DEAL_COLUMNS: list[str] = [
+    "opportunity_id", "customer_id", "customer_name", "outcome", "amount", "close_date", "reason",
+]  # fmt: skip
+REVIEW_COLUMNS: list[str] = [
+    "action_id", "action", "owner", "due", "measure", "goal", "baseline", "current", "trend",
+    "overdue", "cleared", "history",
+]  # fmt: skip
+SUGGESTION_COLUMNS: list[str] = ["action_id", "trigger", "action", "owner", "due", "evidence"]
+LOG_COLUMNS: list[str] = [
+    "action_id", "raised_in", "scope", "action", "owner", "due", "status", "closed_in", "change",
+    "trend", "overdue", "evidence",
+]  # fmt: skip
+
+
+def formats(columns) -> dict:
+    """Cell formatters of the pack's tables (:func:`channel_lib.presentation.formats.
+    display_formats` with the partner-report and review columns).
+
+    Examples
+    --------
+    >>> f = formats(["csat", "revenue", "line_card_rank", "name"])
+    >>> f["csat"](4.123), f["revenue"](1234.5), f["line_card_rank"](float("nan")), sorted(f)
+    ('4.12', '1,234', '–', ['csat', 'line_card_rank', 'revenue'])
+    """
+    return display_formats(columns, partner_pack=True)
+
+
+# -- the header and the talking points ---------------------------------------------------------------
+def header(wb: Workbook, pack: PartnerPack):
+    """The pack's first line: partner, channel, tier, quarter and reporting status (markdown)."""
+    return html.markdown(
+        "**{name}** ({pid}), channel {channel}, tier {tier}: quarterly business review for **{q}**. "
+        "{reason} Partner reporting: {status}.", name=pack.partner_name, pid=pack.partner_id,
+        channel=pack.channel_id, tier=pack.tier or "none", q=pack.quarter, reason=wb.quarter_reason,
+        status=pack.reporting_status,
+    )  # fmt: skip
+
+
+def performance_point(pack: PartnerPack) -> str:
+    """Revenue through the partner in the quarter, its change on last year and its target."""
+    cur = pack.currency
+    now = pack.performance.set_index("quarter").loc[pack.quarter]
+    line = f"Revenue through {pack.partner_name} in {pack.quarter}: {now['revenue']:,.0f} {cur}"
+    if pd.notna(now["revenue_vs_last_year"]):
+        change = plus_zero(f"{now['revenue_vs_last_year']:+.1%}")
+        line += f" ({change} vs the same quarter last year)"
+    if pd.notna(now["revenue_attainment"]):
+        line += (
+            f", {now['revenue_attainment']:.1%} of its {now['revenue_target']:,.0f} {cur} target"
+        )
+    else:
+        line += ", no partner target for the quarter"
+    return line + "."
+
+
+def new_partner_point(pack: PartnerPack) -> str | None:
+    """For a partner onboarded in the quarter: set its first-year plan."""
+    if pack.onboarded_on is None or pack.reporting_status != "new":
+        return None
+    return (
+        f"New partner, onboarded {pack.onboarded_on:%Y-%m-%d}: set the first-year plan and "
+        "the reporting routine."
+    )
+
+
+def wallet_point(pack: PartnerPack) -> str | None:
+    """Our share of the partner's reported sales, and a year before."""
+    r = pack.reports.set_index("quarter")
+    rq = r.loc[pack.quarter]
+    if not pd.notna(rq["share_of_wallet"]):
+        return None
+    year_ago = r["share_of_wallet"].iloc[-5] if len(r) >= 5 else np.nan
+    text = f"We are {rq['share_of_wallet']:.1%} of the partner's reported sales"
+    if pd.notna(year_ago):
+        text += f" (a year ago {year_ago:.1%})"
+    return text + "."
+
+
+def line_card_point(pack: PartnerPack) -> str | None:
+    """Our last reported line-card position, and whether it was gained or lost."""
+    ranks = pack.reports.set_index("quarter")["line_card_rank"].dropna()
+    if not len(ranks):
+        return None
+    text = f"Our line-card position: #{ranks.iloc[-1]:.0f} (reported {ranks.index[-1]})"
+    if len(ranks) >= 2 and ranks.iloc[-1] != ranks.iloc[-2]:
+        text += (f", was #{ranks.iloc[-2]:.0f} in {ranks.index[-2]}: position "
+                 f"{'gained' if ranks.iloc[-1] < ranks.iloc[-2] else 'lost'}")  # fmt: skip
+    return text + "."
+
+
+def service_points(pack: PartnerPack) -> list[str]:
+    """One point per service metric below its threshold."""
+    bad = pack.service[pack.service["status"] == "below threshold"]
+    return [
+        f"Service: {s['metric'].replace('_', ' ')} {s['value']:g} is {s['rule']} "
+        f"{s['threshold']:g} required: review it together."
+        for s in bad.to_dict("records")
+    ]
+
+
+def reporting_point(pack: PartnerPack) -> str | None:
+    """The partner's reporting status, when it is neither on time nor new."""
+    if pack.reporting_status in ("on time", "new"):
+        return None
+    return f"Partner reporting: {pack.reporting_status} (see what the partner reported)."
+
+
+def signal_points(pack: PartnerPack) -> list[str]:
+    """One point per signal naming the partner, with its evidence."""
+    return [
+        f"Signal — {SIGNAL_NAMES.get(s['signal'], s['signal'])}: {s['evidence']}."
+        for s in pack.signals.to_dict("records")
+    ]
+
+
+def deal_points(pack: PartnerPack) -> list[str]:
+    """One point per deal for a win/loss interview."""
+    return [
+        f"Win/loss interview: {d['outcome']} deal {d['opportunity_id']} of "
+        f"{d['amount']:,.0f} {pack.currency}."
+        for d in pack.deals.to_dict("records")
+    ]
+
+
+def review_point(pack: PartnerPack) -> str | None:
+    """The open actions reviewed: how many cleared, closing and overdue."""
+    rv = pack.review
+    if not len(rv):
+        return None
+    n_cleared, n_closing = int(rv["cleared"].sum()), int((rv["trend"] == "closing").sum())
+    n_overdue = int(rv["overdue"].sum())
+    return (
+        f"Open actions reviewed: {len(rv)}; {n_cleared} cleared (closed with evidence), "
+        f"{n_closing} closing, {n_overdue} overdue."
+    )
+
+
+def suggestion_point(pack: PartnerPack) -> str | None:
+    """The new actions suggested, with their triggers."""
+    s = pack.suggestions
+    if not len(s):
+        return None
+    listed = "; ".join(f"{a} ({t})" for a, t in zip(s["action"], s["trigger"], strict=True))
+    return "New actions suggested: " + listed + "."
+
+
+def missing_reports_point(pack: PartnerPack) -> str | None:
+    """What the pack cannot show when the dataset has no ``partner_reports.csv``."""
+    if pack.has_partner_reports:
+        return None
+    return "partner_reports.csv is missing: no share of wallet, line card or service metrics"
+
+
+def talking_points(pack: PartnerPack) -> list[str]:
+    """Sentences for the QBR from every part of the pack (plain text, not escaped).
+
+    Examples
+    --------
+    >>> from channel_lib.analysis.partner_review import partner_pack
+    >>> from channel_lib.data.workbook import open_workbook
+    >>> wb = open_workbook("tests/data/tiny", "FY2026-Q2", plans_dir="/tmp/doctest-plans-06")
+    >>> talking_points(partner_pack(wb, "P2"))[0][:24]
+    'Revenue through Beta Sup'
+    """
+    found = [
+        performance_point(pack),
+        new_partner_point(pack),
+        wallet_point(pack),
+        line_card_point(pack),
+        *service_points(pack),
+        reporting_point(pack),
+        *signal_points(pack),
+        *deal_points(pack),
+        review_point(pack),
+        suggestion_point(pack),
+        missing_reports_point(pack),
+    ]
+    out = [p for p in found if p is not None]
+    if len(out) == 1:
+        out.append("No signal, exception or open action for this partner this quarter.")
+    return out
+
+
+def points_markdown(points: list[str]):
+    """The talking points as a markdown bullet list, each point escaped (data → HTML safely).
+
+    Examples
+    --------
+    >>> points_markdown(["<b>a</b>", "b"]).data
+    '- &lt;b&gt;a&lt;/b&gt;\\n- b'
+    """
+    template = "\n".join(f"- {{p{i}}}" for i in range(len(points))) or "No talking points."
+    return html.markdown(template, **{f"p{i}": p for i, p in enumerate(points)})
+
+
+# -- charts ------------------------------------------------------------------------------------------
+def performance_chart(wb: Workbook, partner_id: str, channel_id: str, performance: pd.DataFrame):
+    """Revenue through the partner by quarter with its target (the pack's and the explorer's).
+
+    Parameters
+    ----------
+    wb : Workbook
+    partner_id, channel_id : str
+        The partner and its channel (the line's colour).
+    performance : DataFrame
+        :func:`channel_lib.analysis.partner_review.partner_performance`.
+    """
+    return charts.partner_performance(
+        performance, channel_ids=wb.channel_ids, channel_id=channel_id,
+        title=f"Revenue through {partner_id} by quarter, with its target",
+        currency=wb.dataset.goals.currency,
+    )  # fmt: skip
+
+
+def position_chart(pack: PartnerPack):
+    """Share of wallet and line-card position over the last eight quarters."""
+    return charts.partner_position_history(
+        pack.reports, title=f"Share of wallet and line-card position of {pack.partner_id}"
+    )
+
+
+# -- tables ------------------------------------------------------------------------------------------
+def performance_table(pack: PartnerPack):
+    """The partner's last eight quarters against target."""
+    return html.table(
+        pack.performance[PERFORMANCE_COLUMNS], formats=formats(PERFORMANCE_COLUMNS),
+        caption=f"Performance of {pack.partner_id}",
+    )  # fmt: skip
+
+
+def reports_table(pack: PartnerPack):
+    """What the partner reported, quarter by quarter."""
+    return html.table(
+        pack.reports[REPORT_COLUMNS], formats=formats(REPORT_COLUMNS),
+        caption="What the partner reported",
+    )  # fmt: skip
+
+
+def service_table(pack: PartnerPack):
+    """The quarter's service metrics against their thresholds."""
+    return html.table(
+        pack.service, formats=formats(pack.service.columns),
+        caption=f"Service metrics in {pack.quarter}",
+    )  # fmt: skip
+
+
+def signals_table(pack: PartnerPack):
+    """The signals naming the partner, with their evidence."""
+    return html.table(
+        pack.signals[SIGNAL_COLUMNS], formats=formats(SIGNAL_COLUMNS),
+        caption=f"Signals in {pack.quarter}",
+    )  # fmt: skip
+
+
+def deals_table(pack: PartnerPack):
+    """The partner's deals for win/loss interviews."""
+    return html.table(
+        pack.deals[DEAL_COLUMNS], formats=formats(DEAL_COLUMNS),
+        caption=f"Deals for win/loss interviews, {pack.quarter}",
+    )  # fmt: skip
+
+
+def review_table(pack: PartnerPack):
+    """The open actions reviewed."""
+    return html.table(
+        pack.review[REVIEW_COLUMNS], formats=formats(REVIEW_COLUMNS),
+        caption="Open actions reviewed",
+    )  # fmt: skip
+
+
+def suggestions_table(pack: PartnerPack):
+    """The actions the rule table suggests."""
+    return html.table(pack.suggestions[SUGGESTION_COLUMNS], caption="Suggested actions")
+
+
+def log_table(wb: Workbook, pack: PartnerPack, log: pd.DataFrame):
+    """The partner's actions in the log after this review
+    (:func:`channel_lib.analysis.partner_review.record_actions`)."""
+    return html.table(
+        log[LOG_COLUMNS], caption=f"Actions of {pack.partner_id} in {wb.plans_dir.name}/actions.csv"
+    )
