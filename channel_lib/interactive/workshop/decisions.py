@@ -11,21 +11,25 @@ import html as _html
 import traceback
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from channel_lib.core.errors import ChannelLibError
 from channel_lib.interactive.workshop.screens import OBJECTIVES
 from channel_lib.interactive.workshop.style import status_html
 from channel_lib.plans.targets import TARGETS_FILE
 
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from channel_lib.interactive.workshop.app import Workshop
-
 __all__ = ["objective_control", "save_control", "saved_sentence"]
 
 
-def objective_control(ws: Workshop) -> Any:
-    """The revenue-or-profit toggle: what the allocation maximises (:meth:`Workshop.set_objective`)."""
+def objective_control(ws: Any) -> Any:
+    """The revenue-or-profit toggle: what the allocation maximises (:meth:`Workshop.set_objective`).
+
+    Parameters
+    ----------
+    ws : Workshop
+        The app (typed ``Any``: :mod:`.app` imports this module, and an import back would be a
+        cycle).
+    """
     import ipywidgets as w  # deferred: batch runs never build a widget
 
     control = w.ToggleButtons(
@@ -47,8 +51,19 @@ def objective_control(ws: Workshop) -> Any:
     return w.VBox([note, control])
 
 
-def save_control(ws: Workshop, key: str, exp: Any) -> Any:
-    """The *Save* button of the targets or investment screen, with its status line."""
+def save_control(ws: Any, key: str, exp: Any) -> Any:
+    """The *Save* button of the targets or investment screen, with its status line.
+
+    Parameters
+    ----------
+    ws : Workshop
+        The app (typed ``Any``: :mod:`.app` imports this module, and an import back would be a
+        cycle).
+    key : {"targets", "investment"}
+        The screen.
+    exp : TargetExplorer or AllocationExplorer
+        Its explorer, whose ``save`` writes the file.
+    """
     import ipywidgets as w  # deferred: batch runs never build a widget
 
     label = "Save chosen targets" if key == "targets" else "Save budget split"

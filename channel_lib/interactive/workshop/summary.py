@@ -8,21 +8,24 @@ widgets, so the batch's HTML report of the workshop holds no widget.
 from __future__ import annotations
 
 import html as _html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from channel_lib.interactive.workshop.style import status_html
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from channel_lib.interactive.workshop.app import Workshop
 
 __all__ = ["show_summary"]
 
 
-def show_summary(ws: Workshop) -> None:
+def show_summary(ws: Any) -> None:
     """Display every screen's question and its answer at the default values (static).
 
     Charts are drawn by the offline renderer and tables are escaped: the batch's HTML report
     of the workshop notebook holds no widget.
+
+    Parameters
+    ----------
+    ws : Workshop
+        The app (typed ``Any``: :mod:`.app` imports this module, and an import back would be a
+        cycle).
     """
     from IPython.display import HTML, display  # deferred: only a kernel displays (0.2 s)
 
