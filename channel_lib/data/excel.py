@@ -105,6 +105,7 @@ def sheet_to_csv(source: Path, target: Path) -> int:
         When ``source`` is not a readable ``.xlsx`` workbook (an old ``.xls``, a password-protected
         or damaged file) or its first sheet is empty.
     """
+    # deferred: the Excel reader is a native library only a dataset with .xlsx files needs
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from channel_lib.core.calendar import FiscalCalendar
-from channel_lib.core.errors import Problem, near_name
+from channel_lib.core.errors import ParameterError, Problem, near_name
 
 MANAGING_FOR = ("revenue", "revenue_and_profit")
 CUSTOMER_FOCUS = ("acquisition", "expansion", "coverage")
@@ -97,8 +97,6 @@ class Goals:
 
     def year(self, label: str) -> YearGoals:
         """Goals of fiscal year ``label``; raises a clear error for a year not in the file."""
-        from channel_lib.core.errors import ParameterError
-
         if label not in self.years:
             raise ParameterError(
                 f"fiscal year {label!r} is not in goals.yaml; it has {', '.join(sorted(self.years))}"

@@ -22,9 +22,11 @@ import duckdb
 
 from channel_lib.core import config
 from channel_lib.core.errors import ChannelLibError
+from channel_lib.data import cube as metrics
 from channel_lib.data import loader
 from channel_lib.data.contract import GOALS_FILE
 from channel_lib.data.dataset import Dataset
+from channel_lib.data.goals import read_goals
 from channel_lib.data.sql import sql_literal
 
 #: Environment variable naming the prepared folder (set by the batch for its notebooks).
@@ -37,10 +39,12 @@ CUBE_GRAINS = ("partner", "customer")
 
 
 def _metrics_fingerprint() -> str:
-    """Hash of ``metrics.py``: a cached cube is only valid for the code that built it."""
-    from channel_lib.data import cube as metrics
-
-    return hashlib.sha256(Path(metrics.__file__).read_bytes()).hexdigest()[:16]
+    """Hash of the metrics' code (every module of :mod:`channel_lib.data.cube`): a cached cube is
+    only valid for the code that built it."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(metrics.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def cache_key(checksums: dict[str, str]) -> str:
@@ -146,8 +150,6 @@ def load_prepared(prepared: str | Path, data_dir: str | Path) -> Dataset | None:
         Its tables are views over the prepared Parquet files (no copy), so the prepared folder
         must stay in place while the dataset is used.
     """
-    from channel_lib.data.goals import read_goals
-
     folder = Path(prepared)
     try:
         meta = json.loads((folder / _META).read_text(encoding="utf-8"))
@@ -187,8 +189,6 @@ def load_prepared(prepared: str | Path, data_dir: str | Path) -> Dataset | None:
 
 def _save_cubes(ds: Dataset, folder: Path) -> dict[str, str]:
     """Build the metrics cube of each grain and write it; return grain → temp table name."""
-    from channel_lib.data import cube as metrics
-
     saved = {}
     try:
         for grain in CUBE_GRAINS:
@@ -202,8 +202,6 @@ def _save_cubes(ds: Dataset, folder: Path) -> dict[str, str]:
 
 def _load_cubes(ds: Dataset, folder: Path, cubes: dict[str, str]) -> None:
     """Hand the cached cubes to :mod:`channel_lib.data.cube` as if it had built them on ``ds``."""
-    from channel_lib.data import cube as metrics
-
     if set(cubes) != set(CUBE_GRAINS):
         return
     try:

@@ -1,0 +1,160 @@
+"""Attainment of the quarter's channel and partner targets (the plans folder's, else the dataset's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from channel_lib.data.cube.sums import cube_sums
+from channel_lib.data.cube.terms import MissingDataError, add_money, ratio
+from channel_lib.data.dataset import Dataset
+from channel_lib.plans.targets import read_targets, targets_path
+
+#: The plans folder's targets, as this module has read them (the one reader is
+#: :func:`channel_lib.plans.targets.read_targets`).
+read_plan_targets = read_targets
+
+
+def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None) -> pd.DataFrame:
+    """Attainment of each channel and partner target in ``quarter``.
+
+    Targets come from ``plans_dir/targets.csv`` when it has rows for the quarter (targets the
+    workbook proposed and the user saved), else from the dataset's ``targets.csv`` (the company's
+    official targets). The result says which it used (``source`` column and
+    ``frame.attrs["source"]``, ``frame.attrs["source_file"]``).
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+        Fiscal quarter, e.g. ``"FY2026-Q3"``.
+    plans_dir : str or Path, optional
+        The plans folder; ``None`` = use the dataset's targets only.
+
+    Returns
+    -------
+    DataFrame
+        One row per target, channel-level rows first:
+
+        - ``quarter``, ``level`` (``"channel"`` or ``"partner"``), ``channel_id``, ``partner_id``
+          (missing for channel level), ``metric`` (``revenue`` or ``gross_profit``).
+        - ``target``, ``actual``, ``gap`` (= actual − target) in currency (float) with exact
+          ``target_cents``, ``actual_cents``, ``gap_cents`` (int64). A partner's actual counts
+          its sales in the target's channel.
+        - ``attainment`` (fraction: actual / target; ``NaN`` for a zero target).
+        - ``source`` (``"plans"`` or ``"dataset"``), ``source_file`` (path of the targets file).
+
+    Raises
+    ------
+    MissingDataError
+        When neither the plans folder nor the dataset has targets for the quarter.
+    DataValidationError
+        When ``plans_dir/targets.csv`` is malformed.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> a = attainment(ds, "FY2026-Q3")
+    >>> a[["level", "channel_id", "partner_id", "target", "actual", "attainment"]].round(4)
+         level channel_id partner_id   target   actual  attainment
+    0  channel        DIR       <NA>  15000.0  13500.0       0.900
+    1  channel       DIST       <NA>   9000.0   1440.0       0.160
+    2  channel        WEB       <NA>   4000.0   4500.0       1.125
+    3  partner       DIST         P1   6000.0      0.0       0.000
+    >>> a.attrs["source"]
+    'dataset'
+    """
+    ds.calendar.validate_quarter(quarter)
+    found = _plan_targets(quarter, plans_dir) if plans_dir is not None else None
+    if found is None and ds.has("targets"):
+        found = _dataset_targets(ds, quarter)
+    if found is None:
+        raise _no_targets(ds, quarter, plans_dir)
+    targets, source, source_file = found
+    out = targets.reset_index(drop=True).copy()
+    out["level"] = np.where(out["partner_id"].isna(), "channel", "partner")
+    out["actual_cents"] = _actual_cents(ds, quarter, out)
+    out["target_cents"] = out["target_cents"].astype("int64")
+    out["gap_cents"] = out["actual_cents"] - out["target_cents"]
+    add_money(out, "target", "actual", "gap")
+    out["attainment"] = ratio(out["actual_cents"], out["target_cents"])
+    out["source"] = source
+    out["source_file"] = source_file
+    out["level"] = out["level"].astype("string")
+    out = out.sort_values(
+        ["level", "channel_id", "partner_id", "metric"], na_position="first", kind="stable"
+    ).reset_index(drop=True)
+    out.attrs["source"] = source
+    out.attrs["source_file"] = source_file
+    order = [
+        "quarter", "level", "channel_id", "partner_id", "metric", "target", "actual", "gap",
+        "attainment", "source", "source_file", "target_cents", "actual_cents", "gap_cents",
+    ]  # fmt: skip
+    return out[order]
+
+
+def _plan_targets(quarter: str, plans_dir: str | Path) -> tuple[pd.DataFrame, str, str] | None:
+    """The plans folder's targets of ``quarter`` with ``"plans"`` and the file, or ``None``."""
+    plan = read_plan_targets(plans_dir)
+    if plan is None:
+        return None
+    plan = plan[plan["quarter"] == quarter]
+    if not len(plan):
+        return None
+    return plan, "plans", str(targets_path(plans_dir))
+
+
+def _dataset_targets(ds: Dataset, quarter: str) -> tuple[pd.DataFrame, str, str] | None:
+    """The dataset's official targets of ``quarter`` with ``"dataset"`` and the file, or ``None``."""
+    # one query for the labels and the cents (a Parquet table is a view, with no rowid to
+    # align two queries by)
+    official = ds.sql(
+        "SELECT quarter, channel_id, partner_id, metric, "
+        "CAST(target * 100 AS BIGINT) AS target_cents FROM targets WHERE quarter = ?",
+        [quarter],
+    )
+    if not len(official):
+        return None
+    targets = pd.DataFrame(
+        {c: official[c].astype("string") for c in ("quarter", "channel_id", "partner_id", "metric")}
+    )
+    targets["target_cents"] = official["target_cents"].to_numpy()
+    return targets, "dataset", str(ds.files["targets"])
+
+
+def _no_targets(ds: Dataset, quarter: str, plans_dir: str | Path | None) -> MissingDataError:
+    """The error when neither the plans folder nor the dataset has targets for ``quarter``."""
+    where = [f"{targets_path(plans_dir)}"] if plans_dir is not None else []
+    where.append(
+        f"the dataset's {ds.files['targets'].name}"
+        if ds.has("targets")
+        else f"the dataset folder {ds.folder} (it has no targets.csv)"
+    )
+    return MissingDataError(
+        f"No targets for {quarter} in {' or '.join(where)}: attainment cannot be shown. "
+        "Set targets for the quarter (target setting writes them to the plans folder) or add "
+        "rows for it to targets.csv (columns: quarter, channel_id, partner_id, metric, target)."
+    )
+
+
+def _actual_cents(ds: Dataset, quarter: str, targets: pd.DataFrame) -> pd.Series:
+    """Each target's actual in cents (int64): its channel's sales, or the partner's in it."""
+    actual = cube_sums(ds, by=["channel_id", "partner_id"], periods=[quarter])
+    actual["gross_profit_cents"] = actual["revenue_cents"] - actual["cost_of_sales_cents"]
+    actual = actual[["channel_id", "partner_id", "revenue_cents", "gross_profit_cents"]]
+    by_channel = actual.groupby("channel_id")[["revenue_cents", "gross_profit_cents"]].sum()
+    by_partner = actual.dropna(subset=["partner_id"]).set_index(["channel_id", "partner_id"])
+    values = []
+    for ch, partner, metric in targets[["channel_id", "partner_id", "metric"]].itertuples(
+        index=False
+    ):
+        col = f"{metric}_cents"
+        if pd.isna(partner):
+            values.append(int(by_channel[col].get(ch, 0)))
+        else:
+            key = (ch, partner)
+            values.append(int(by_partner[col].get(key, 0)) if key in by_partner.index else 0)
+    return pd.Series(values, index=targets.index, dtype="int64")
