@@ -30,6 +30,7 @@ Usage::
     .venv/bin/python tools/output_snapshot.py take before      # at the commit before
     .venv/bin/python tools/output_snapshot.py take after       # at the commit after
     .venv/bin/python tools/output_snapshot.py compare before after
+    .venv/bin/python tools/output_snapshot.py compare before after --ignore-sources
 
 Run ``take`` with the Python of the checkout being measured; it calls ``channel_lib.cli`` through
 that interpreter. Exit status of ``compare``: 0 when every file is equal after masking, 1 otherwise.
@@ -109,9 +110,11 @@ def take(label: str) -> Path:
     return dest
 
 
-def _without_tracebacks(text: str) -> str:
+def _without_tracebacks(text: str, *, sources: bool = True) -> str:
     notebook = json.loads(text)
     for cell in notebook.get("cells", []):
+        if not sources and cell.get("cell_type") == "code":
+            cell["source"] = "SOURCE MASKED"
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 output["traceback"] = ["MASKED"]
@@ -126,14 +129,14 @@ def _html_traceback(match: re.Match[str]) -> str:
     return match.group(1) + "TRACEBACK MASKED\n" + last + "\n" + match.group(3)
 
 
-def masked(path: Path) -> str | bytes:
+def masked(path: Path, *, sources: bool = True) -> str | bytes:
     """The file's content with the run-to-run variations masked (see the module docstring)."""
     data = path.read_bytes()
     if path.suffix not in {".html", ".ipynb", ".json", ".csv", ".md", ".txt", ".yaml", ".log"}:
         return data
     text = data.decode("utf-8")
     if path.suffix == ".ipynb":
-        text = _without_tracebacks(text)
+        text = _without_tracebacks(text, sources=sources)
     text = _TIMESTAMP.sub("TIMESTAMP", text)
     text = _PREPARED_KEY.sub(".prepared/MASKED", text)
     if path.name == "actions.csv":
@@ -154,7 +157,7 @@ def masked(path: Path) -> str | bytes:
     return text
 
 
-def compare(a: str, b: str) -> int:
+def compare(a: str, b: str, *, sources: bool = True) -> int:
     """Print every file that differs between snapshots ``a`` and ``b``; 0 when none does."""
     left, right = SNAPSHOTS / a, SNAPSHOTS / b
     files_a = {p.relative_to(left) for p in left.rglob("*") if p.is_file()}
@@ -162,7 +165,7 @@ def compare(a: str, b: str) -> int:
     problems = [f"only in {a}: {p}" for p in sorted(files_a - files_b)]
     problems += [f"only in {b}: {p}" for p in sorted(files_b - files_a)]
     for rel in sorted(files_a & files_b):
-        x, y = masked(left / rel), masked(right / rel)
+        x, y = masked(left / rel, sources=sources), masked(right / rel, sources=sources)
         if x == y:
             continue
         problems.append(f"differs: {rel}")
@@ -182,11 +185,17 @@ def main() -> int:
     p = sub.add_parser("compare")
     p.add_argument("a")
     p.add_argument("b")
+    p.add_argument(
+        "--ignore-sources",
+        action="store_true",
+        help="mask the code cells' source in executed notebooks (when notebooks were edited to "
+        "call other functions: their outputs, and every HTML page, are still compared exactly)",
+    )
     args = parser.parse_args()
     if args.command == "take":
         take(args.label)
         return 0
-    return compare(args.a, args.b)
+    return compare(args.a, args.b, sources=not args.ignore_sources)
 
 
 if __name__ == "__main__":
