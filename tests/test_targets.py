@@ -21,6 +21,7 @@ from channel_lib.analysis import targets
 from channel_lib.core.errors import ParameterError
 from channel_lib.data import cube as metrics
 from channel_lib.plans import targets as plan_targets
+from channel_lib.presentation.pages import target_setting as page
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -272,7 +273,7 @@ def test_new_channel_and_new_partner_get_sensible_explained_targets(sample_plan,
     wb, plan = sample_plan
     partner = plan.partners.set_index("partner_id").loc["P156"]
     assert partner["channel_id"] == "MSP" and 0 < partner["revenue_target"] < 5_000_000
-    text = " ".join(targets.explain_new_entities(plan, wb))
+    text = " ".join(page.explain_new_entities(wb, plan))
     assert "Managed-service partners (launched 2024-07-01)" in text
     assert "P156, MSP) was onboarded on 2026-04-20" in text
     # two quarters after its launch, MSP's target rests on its annualised run rate
@@ -284,7 +285,7 @@ def test_new_channel_and_new_partner_get_sensible_explained_targets(sample_plan,
     q = early.quarters[early.quarters["channel_id"] == "MSP"]
     assert (q["season_source"] == "company").all() and (q["revenue_target_cents"] > 0).all()
     assert "P156" not in set(early.partners["partner_id"].dropna())  # not signed yet then
-    assert "too little history" in " ".join(targets.explain_new_entities(early, wb2))
+    assert "too little history" in " ".join(page.explain_new_entities(wb2, early))
     assert targets.plan_checks(early)["holds"].all()
     assert early.metrics == ("revenue",)
 
@@ -351,10 +352,9 @@ def test_potential_falls_back_to_history_with_a_message_without_partner_reports(
     )
     plan = targets.set_targets(wb, s)
     assert plan.potential is None
-    assert (
-        "fell back to history" in plan.potential_note
-        and "partner_reports.csv" in plan.potential_note
-    )
+    note = page.potential_note(wb, plan)
+    assert not plan.potential_from_reports
+    assert "fell back to history" in note and "partner_reports.csv" in note
     m = plan.methods.pivot(index="channel_id", columns="method", values="target_cents")
     assert (m["potential"] == m["history"]).all()
     assert targets.plan_checks(plan)["holds"].all()
@@ -376,7 +376,7 @@ def test_writing_twice_without_overwrite_fails_and_keeps_the_first_file(sample_p
         targets.write_plan_targets(changed, tmp_path)
     assert path.read_bytes() == first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["targets.csv"]  # no temp file left
-    assert "Kept the existing plan" in targets.save_plan(plan, tmp_path)
+    assert "Kept the existing plan" in page.save_sentence(targets.save_plan(plan, tmp_path))
     assert path.read_bytes() == first
     targets.write_plan_targets(changed, tmp_path, overwrite=True)
     assert path.read_bytes() != first
@@ -403,7 +403,7 @@ def test_written_plan_follows_the_contract_and_keeps_other_quarters(sample_plan,
 def test_later_reports_measure_attainment_on_the_written_plan(tmp_path):
     wb, s = targets.open_target_setting(TINY, "FY2025-Q4", tmp_path, method="history")
     plan = targets.set_targets(wb, s)
-    assert "Wrote" in targets.save_plan(plan, tmp_path)
+    assert "Wrote" in page.save_sentence(targets.save_plan(plan, tmp_path))
     att = metrics.attainment(wb.dataset, "FY2026-Q3", plans_dir=tmp_path)
     assert att.attrs["source"] == "plans"
     channel = att[(att["level"] == "channel") & (att["metric"] == "revenue")]
@@ -412,7 +412,7 @@ def test_later_reports_measure_attainment_on_the_written_plan(tmp_path):
         channel.set_index("channel_id")["target_cents"].to_dict()
         == q["revenue_target_cents"].to_dict()
     )
-    assert "Not written" in targets.save_plan(plan, tmp_path, write_plan=False)
+    assert "Not written" in page.save_sentence(targets.save_plan(plan, tmp_path, write_plan=False))
 
 
 # -- the notebook ----------------------------------------------------------------------------------------
@@ -499,10 +499,10 @@ def test_chart_builders_use_channel_colours_and_tooltips(sample_plan):
     _, plan = sample_plan
     ids = ["DIR", "DIST", "RES", "ONL", "MSP"]
     built = [
-        charts.objective_waterfall(targets.waterfall_frame(plan), channel_ids=ids, title="w"),
+        charts.objective_waterfall(page.waterfall_frame(plan), channel_ids=ids, title="w"),
         charts.method_comparison(plan.methods, channel_ids=ids, title="m"),
         charts.quarterly_phasing(plan.quarters, channel_ids=ids, title="q"),
-        charts.indicator_model(targets.indicator_summary(plan), channel_ids=ids, title="i"),
+        charts.indicator_model(page.indicator_frame(plan), channel_ids=ids, title="i"),
     ]
     for chart in built:
         spec = chart.to_dict()
@@ -510,5 +510,5 @@ def test_chart_builders_use_channel_colours_and_tooltips(sample_plan):
         coloured = [layer for layer in layers if "color" in layer.get("encoding", {})]
         assert coloured and coloured[0]["encoding"]["color"]["scale"]["domain"] == ids
         assert all(layer["encoding"]["tooltip"] for layer in layers if "encoding" in layer)
-    bridge = targets.waterfall_frame(plan)
+    bridge = page.waterfall_frame(plan)
     assert bridge["end"].iloc[-2] == pytest.approx(plan.settings.revenue_objective_cents / 100)

@@ -48,6 +48,11 @@ __all__ = [
 
 #: Partner rows the target explorer shows (largest targets first, after the filters).
 PARTNER_ROWS = 15
+#: Columns of :attr:`TargetResult.channels`.
+_CHANNEL_COLUMNS = [
+    "channel_id", "channel_name", "role", "run_rate", "share", "revenue_target_cents",
+    "revenue_target", "growth", "gross_profit_target_cents",
+]  # fmt: skip
 
 
 def _weights_text(weights: Mapping[str, float]) -> str:
@@ -344,21 +349,15 @@ class TargetExplorer(Explorer):
         if total <= 0:
             methods = methods[methods["method"] != "blend"].reset_index(drop=True)
         methods["chosen"] = methods["method"] == method
-        chosen = methods[methods["chosen"]].set_index("channel_id")
-        ch = plan.basis[["channel_id", "channel_name", "role", "run_rate", "gross_margin"]].copy()
+        # the chosen method's channel targets, as set_targets makes them
+        ch = targets.channel_targets(plan.basis, methods, s)
         ch["channel_id"] = ch["channel_id"].astype(str)
+        chosen = methods[methods["chosen"]].set_index("channel_id")
         ch["share"] = ch["channel_id"].map(chosen["share"]).astype("float64")
-        ch["revenue_target_cents"] = ch["channel_id"].map(chosen["target_cents"]).astype("int64")
-        ch["revenue_target"] = ch["revenue_target_cents"] / 100
-        ch["growth"] = ch["revenue_target"] / ch["run_rate"].where(ch["run_rate"] > 0) - 1
-        ch["gross_profit_target_cents"] = targets.split_gross_profit(
-            s.gross_profit_objective_cents,
-            ch["revenue_target_cents"].to_numpy(),
-            ch["gross_margin"].to_numpy(),
-        )
+        ch = ch[_CHANNEL_COLUMNS]
         return TargetResult(
             method=method, weights=weights if total > 0 else dict.fromkeys(raw, 0.0),
-            objective_cents=s.revenue_objective_cents, channels=ch.drop(columns="gross_margin"),
+            objective_cents=s.revenue_objective_cents, channels=ch,
             methods=methods, partners=self._partner_targets(ch, channel, region, tier),
         )  # fmt: skip
 
@@ -378,7 +377,7 @@ class TargetExplorer(Explorer):
         return keep(out, {"channel_id": channel, "region": region, "tier": tier})
 
     def render(self, result: TargetResult) -> list[Any]:
-        from channel_lib.presentation import charts
+        from channel_lib.presentation.pages import target_setting as page
 
         s = self.settings
         cur = self.wb.dataset.goals.currency
@@ -394,11 +393,8 @@ class TargetExplorer(Explorer):
             "{year} revenue objective **{objective} {cur}**, split by **{how}**.",
             year=s.year, objective=f"{int(shown['revenue_target'].iloc[-1]):,}", cur=cur, how=how,
         )  # fmt: skip
-        chart = charts.method_comparison(
-            result.methods, channel_ids=self.wb.channel_ids, currency=cur,
-            title=f"Annual revenue target by method, {s.year} (chosen: {result.method})",
-        )  # fmt: skip
-        money = "{:,.0f}"
+        chart = page.methods_chart(self.wb, result.methods, s.year, chosen=result.method)
+        money = page.MONEY
         formats = {"share": "{:.1%}", "revenue_target": money, "growth": "{:+.1%}"}
         if "gross_profit_target" in shown:
             formats["gross_profit_target"] = money
@@ -462,8 +458,12 @@ class TargetExplorer(Explorer):
         -----
         The plan is rebuilt by :func:`channel_lib.analysis.targets.set_targets` for the chosen method and
         weights (quarterly phasing and partner × quarter grids included) and written by
-        :func:`channel_lib.analysis.targets.save_plan` (temporary file + ``os.replace``).
+        :func:`channel_lib.analysis.targets.save_plan` (temporary file + ``os.replace``); the
+        sentence is the notebook's (:func:`channel_lib.presentation.pages.target_setting.
+        save_sentence`).
         """
+        from channel_lib.presentation.pages import target_setting as page
+
         plans = plans_folder(self.wb, plans_dir)
         settings = self.chosen_settings()
         plan = targets.set_targets(self.wb, settings)
@@ -480,4 +480,5 @@ class TargetExplorer(Explorer):
                 "the rebuilt plan's channel targets differ from the explorer's; nothing was "
                 "written. Please report this."
             )
-        return targets.save_plan(plan, plans, write_plan=True, overwrite=overwrite)
+        outcome = targets.save_plan(plan, plans, write_plan=True, overwrite=overwrite)
+        return page.save_sentence(outcome)

@@ -1,0 +1,145 @@
+"""Target setting (notebook ``02_target_setting``): the fiscal year's objectives to channel,
+partner and quarter targets, and the leading indicators that drive them.
+
+The chain
+---------
+1. **Objectives** from ``goals.yaml`` for the chosen fiscal year: the revenue objective and, when
+   the year is managed for revenue *and* profit, the gross-profit objective
+   ``round(revenue_objective × gross_margin_goal)``.
+2. **Channel targets** by five methods, side by side (:func:`allocate_channels`):
+
+   - ``history``: each channel's share of revenue over the four quarters up to the reporting
+     quarter (the *basis window*), a younger channel at its annualised run rate;
+   - ``trend``: an OLS fit per channel on its quarterly revenue (trend, plus fiscal-quarter
+     dummies once it has eight quarters), its forecast of the target year, with a prediction
+     interval (:func:`trend_forecasts`);
+   - ``role``: the history share times the channel's declared ``role_weight``, renormalised;
+   - ``potential``: partner capacity from ``partner_reports`` (:func:`partner_potential`);
+   - ``blend``: the weighted mean of the four shares.
+
+   The chosen method's shares split the objective.
+3. **Partner targets** within each channel by run rate and potential (:func:`partner_weights`).
+4. **Quarterly phasing** by each channel's observed seasonality (:func:`seasonality`).
+5. **Leading indicators** per channel role, with targets from historical conversion rates
+   (:func:`leading_indicators`): the channel metrics model.
+6. The chosen targets go to ``plans_dir/targets.csv`` (:func:`write_plan_targets`, through
+   :mod:`channel_lib.plans.targets`).
+
+The analysis returns frames and result objects (:class:`TargetPlan`); the page
+(:mod:`channel_lib.presentation.pages.target_setting`) turns them into tables, charts and
+sentences.
+
+Modules
+-------
+- :mod:`.settings` — methods, blend weights and the validated :class:`TargetSettings`;
+- :mod:`.basis` — the channels' run rates and trend forecasts;
+- :mod:`.partners` — active partners, their potential and weights;
+- :mod:`.split` — exact splits in whole cents (channels, gross profit, grids);
+- :mod:`.phasing` — seasonality and the quarterly targets;
+- :mod:`.indicators` — the leading indicators (the channel metrics model);
+- :mod:`.plan` — :func:`set_targets`, the whole plan, its checks and views;
+- :mod:`.saving` — the plan's ``targets.csv`` rows and saving them.
+
+Guarantees
+----------
+Money is apportioned in integer cents with the largest-remainder method (:func:`apportion`), so
+channel targets sum to the objective to the cent, a channel's quarters sum to its annual target,
+a channel's partner targets (plus the part of its sales made without a partner) sum to its
+target, and the partner × quarter grid (:func:`round_grid`) keeps both sums; every target is
+≥ 0. The property tests in ``tests/test_targets.py`` check each one on random inputs.
+"""
+
+from channel_lib.analysis.targets.basis import channel_basis, quarterly_revenue, trend_forecasts
+from channel_lib.analysis.targets.indicators import (
+    INDICATORS,
+    ROLE_INDICATORS,
+    TARGET_MONITORED_IN,
+    leading_indicators,
+)
+from channel_lib.analysis.targets.partners import (
+    active_partners,
+    channel_potential,
+    partner_potential,
+    partner_weights,
+    unassigned_run_rate,
+)
+from channel_lib.analysis.targets.phasing import quarter_targets, seasonality
+from channel_lib.analysis.targets.plan import (
+    TargetPlan,
+    indicator_summary,
+    method_table,
+    new_partners,
+    partner_targets,
+    plan_checks,
+    set_targets,
+    young_channels,
+)
+from channel_lib.analysis.targets.saving import (
+    SaveOutcome,
+    plan_rows,
+    save_plan,
+    write_plan_targets,
+)
+from channel_lib.analysis.targets.settings import (
+    BASE_METHODS,
+    BASIS_QUARTERS,
+    DEFAULT_BLEND,
+    METHODS,
+    TargetSettings,
+    check_parameters,
+    open_target_setting,
+    target_settings,
+)
+from channel_lib.analysis.targets.split import (
+    allocate_channels,
+    apportion,
+    channel_targets,
+    round_grid,
+    split_gross_profit,
+)
+from channel_lib.core.money import format_cents
+from channel_lib.plans.targets import PlanExistsError
+
+__all__ = [
+    "BASE_METHODS",
+    "BASIS_QUARTERS",
+    "DEFAULT_BLEND",
+    "INDICATORS",
+    "METHODS",
+    "ROLE_INDICATORS",
+    "TARGET_MONITORED_IN",
+    "PlanExistsError",
+    "SaveOutcome",
+    "TargetPlan",
+    "TargetSettings",
+    "active_partners",
+    "allocate_channels",
+    "apportion",
+    "channel_basis",
+    "channel_potential",
+    "channel_targets",
+    "check_parameters",
+    "format_cents",
+    "indicator_summary",
+    "leading_indicators",
+    "method_table",
+    "new_partners",
+    "open_target_setting",
+    "partner_potential",
+    "partner_targets",
+    "partner_weights",
+    "plan_checks",
+    "plan_rows",
+    "quarter_targets",
+    "quarterly_revenue",
+    "round_grid",
+    "save_plan",
+    "seasonality",
+    "set_targets",
+    "split_gross_profit",
+    "target_settings",
+    "trend_forecasts",
+    "unassigned_run_rate",
+    "write_plan_targets",
+    "young_channels",
+]

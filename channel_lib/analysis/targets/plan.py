@@ -1,0 +1,388 @@
+"""The whole target plan of a year in one call, and the checks and views of it.
+
+- :class:`TargetPlan` and :func:`set_targets` — objectives → channel, partner and quarter targets →
+  leading indicators;
+- :func:`plan_checks` — the guarantees, checked on the plan;
+- :func:`method_table`, :func:`indicator_summary` — the plan's frames side by side;
+- :func:`young_channels`, :func:`new_partners` — the channels and partners without a full year of
+  history in the basis window (the page explains their targets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from channel_lib.analysis.targets.basis import (
+    _basis_window,
+    channel_basis,
+    quarterly_revenue,
+    trend_forecasts,
+)
+from channel_lib.analysis.targets.indicators import leading_indicators
+from channel_lib.analysis.targets.partners import (
+    active_partners,
+    channel_potential,
+    partner_potential,
+    partner_weights,
+    unassigned_run_rate,
+)
+from channel_lib.analysis.targets.phasing import quarter_targets, seasonality
+from channel_lib.analysis.targets.settings import METHODS, TargetSettings
+from channel_lib.analysis.targets.split import (
+    allocate_channels,
+    channel_targets,
+    round_grid,
+    split_gross_profit,
+)
+from channel_lib.core.money import apportion
+from channel_lib.data.workbook import Workbook
+
+__all__ = [
+    "TargetPlan",
+    "indicator_summary",
+    "method_table",
+    "new_partners",
+    "plan_checks",
+    "set_targets",
+    "young_channels",
+]
+
+_PARTNER_COLUMNS = [
+    "channel_id", "partner_id", "partner_name", "basis", "run_rate", "potential", "weight",
+    "revenue_target_cents", "gross_profit_target_cents",
+]  # fmt: skip
+
+
+@dataclass
+class TargetPlan:
+    """Everything target setting produces (tidy frames), for one fiscal year.
+
+    Attributes
+    ----------
+    settings : TargetSettings
+    basis : DataFrame
+        :func:`channel_basis` plus ``trend`` and ``potential`` (the methods' inputs).
+    trend : DataFrame
+        :func:`trend_forecasts` (with the statsmodels results in ``attrs["models"]``).
+    potential : DataFrame or None
+        :func:`partner_potential`; ``None`` without ``partner_reports``.
+    potential_from_reports : bool
+        Whether the potential method used partner reports (``False``: it fell back to history;
+        the page says which).
+    methods : DataFrame
+        :func:`allocate_channels` (every method side by side), with ``chosen`` (bool).
+    channels : DataFrame
+        The chosen annual channel targets: ``channel_id``, ``channel_name``, ``role``,
+        ``revenue_target(_cents)``, ``gross_profit_target(_cents)`` (``NaN``/0 when managing
+        for revenue only), ``last_year_revenue`` (run-rate basis), ``growth``.
+    partners : DataFrame
+        Annual partner targets per channel (``partner_id`` missing = the channel's sales made
+        without a partner): ``channel_id``, ``partner_id``, ``partner_name``, ``basis``,
+        ``run_rate``, ``potential``, ``weight``, ``revenue_target(_cents)``,
+        ``gross_profit_target(_cents)``.
+    quarters : DataFrame
+        Channel × quarter: ``channel_id``, ``quarter``, ``fiscal_quarter``, ``season_share``,
+        ``season_source``, ``revenue_target(_cents)``, ``gross_profit_target(_cents)``.
+    partner_quarters : DataFrame
+        Partner × quarter: ``channel_id``, ``partner_id``, ``quarter``, ``metric``,
+        ``target_cents``.
+    indicators : DataFrame
+        :func:`leading_indicators`.
+    """
+
+    settings: TargetSettings
+    basis: pd.DataFrame
+    trend: pd.DataFrame
+    potential: pd.DataFrame | None
+    potential_from_reports: bool
+    methods: pd.DataFrame
+    channels: pd.DataFrame
+    partners: pd.DataFrame
+    quarters: pd.DataFrame
+    partner_quarters: pd.DataFrame
+    indicators: pd.DataFrame
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Metrics the plan sets: ``revenue`` and, for revenue and profit, ``gross_profit``."""
+        if self.settings.gross_profit_objective_cents is None:
+            return ("revenue",)
+        return ("revenue", "gross_profit")
+
+
+def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
+    """Objectives → channel, partner and quarter targets → leading indicators, in one call.
+
+    Parameters
+    ----------
+    wb : Workbook
+    settings : TargetSettings
+        From :func:`target_settings`.
+
+    Returns
+    -------
+    TargetPlan
+
+    Notes
+    -----
+    The steps and their methods are described in the module docstring; every amount is whole
+    cents and every sum is exact (see :func:`apportion`, :func:`round_grid`). Gross-profit
+    targets (managing for revenue and profit) split the gross-profit objective in proportion to
+    each channel's revenue target × its gross margin over the basis window (partners: their own
+    margin, else the channel's), so a channel's profit target reflects its margin structure.
+    """
+    ds = wb.dataset
+    basis = channel_basis(wb, settings)
+    quarterly, axis = quarterly_revenue(wb, settings)
+    trend = trend_forecasts(quarterly, settings.quarters, all_quarters=axis)
+    basis["trend"] = basis["channel_id"].map(trend.set_index("channel_id")["forecast"])
+    partners = active_partners(wb, settings)
+    potential = partner_potential(wb, settings) if ds.has("partner_reports") else None
+    basis["potential"] = channel_potential(basis, potential)
+    methods = allocate_channels(
+        basis, settings.revenue_objective_cents, blend_weights=settings.blend_weights
+    )
+    methods["chosen"] = methods["method"] == settings.method
+    ch = channel_targets(basis, methods, settings)
+    quarters = quarter_targets(ch, seasonality(wb, settings), settings)
+    partner_frame, pq_frame = partner_targets(
+        ch, quarters, partner_weights(partners, potential), unassigned_run_rate(wb, settings)
+    )
+    return TargetPlan(
+        settings=settings, basis=basis, trend=trend, potential=potential,
+        potential_from_reports=potential is not None, methods=methods, channels=ch,
+        partners=partner_frame, quarters=quarters, partner_quarters=pq_frame,
+        indicators=leading_indicators(wb, settings, quarters),
+    )  # fmt: skip
+
+
+def partner_targets(
+    channels: pd.DataFrame, quarters: pd.DataFrame, weights: pd.DataFrame, unassigned: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each channel's targets split over its partners (annual) and over partner × quarter.
+
+    Parameters
+    ----------
+    channels : DataFrame
+        :func:`channel_targets`.
+    quarters : DataFrame
+        :func:`quarter_targets`.
+    weights : DataFrame
+        :func:`partner_weights`.
+    unassigned : Series
+        :func:`unassigned_run_rate`: the weight of each channel's sales made without a partner.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        :attr:`TargetPlan.partners` and :attr:`TargetPlan.partner_quarters` (a row with
+        ``partner_id`` missing is the channel's sales made without a partner).
+    """
+    prow, pq = [], []
+    for c, rev_t, gp_t, margin in channels[["channel_id", "revenue_target_cents", "gross_profit_target_cents", "gross_margin"]].itertuples(index=False):  # fmt: skip
+        w = weights[weights["channel_id"] == c]
+        if w.empty:
+            continue
+        direct = float(unassigned.get(c, 0.0))
+        wts = np.append(w["weight"].to_numpy(), direct)
+        rev = apportion(int(rev_t), wts)
+        pm = (
+            w["window_gross_profit_cents"]
+            / w["window_revenue_cents"].where(w["window_revenue_cents"] > 0)
+        ).fillna(margin)
+        gp = split_gross_profit(int(gp_t), rev, np.append(pm.to_numpy(), margin))
+        ids = [*w["partner_id"].tolist(), pd.NA]
+        names = [*w["partner_name"].tolist(), "(sales without a partner)"]
+        bases = [*w["basis"].tolist(), "channel sales without a partner"]
+        rrs = [*w["run_rate"].tolist(), direct]
+        pots = [*w["potential"].tolist(), np.nan]
+        for i, pid in enumerate(ids):
+            prow.append(
+                {"channel_id": c, "partner_id": pid, "partner_name": names[i], "basis": bases[i],
+                 "run_rate": rrs[i], "potential": pots[i], "weight": float(wts[i]),
+                 "revenue_target_cents": int(rev[i]), "gross_profit_target_cents": int(gp[i])}
+            )  # fmt: skip
+        pq += _partner_quarter_rows(c, ids, rev, gp, quarters[quarters["channel_id"] == c])
+    partner_frame = pd.DataFrame(prow, columns=_PARTNER_COLUMNS)
+    partner_frame["partner_id"] = partner_frame["partner_id"].astype("string")
+    partner_frame["revenue_target"] = partner_frame["revenue_target_cents"] / 100
+    partner_frame["gross_profit_target"] = partner_frame["gross_profit_target_cents"] / 100
+    pq_frame = pd.DataFrame(
+        pq, columns=["channel_id", "partner_id", "quarter", "metric", "target_cents"]
+    )
+    pq_frame["partner_id"] = pq_frame["partner_id"].astype("string")
+    pq_frame["target_cents"] = pq_frame["target_cents"].astype("int64")
+    return partner_frame, pq_frame
+
+
+def _partner_quarter_rows(c, ids: list, rev, gp, cq: pd.DataFrame) -> list[dict]:
+    """One channel's partner × quarter grids (revenue, then gross profit) as rows."""
+    rows = []
+    for metric, annual, col in (("revenue", rev, "revenue_target_cents"), ("gross_profit", gp, "gross_profit_target_cents")):  # fmt: skip
+        grid = round_grid(annual, cq[col].tolist())
+        for i, pid in enumerate(ids):
+            for k, quarter in enumerate(cq["quarter"]):
+                rows.append(
+                    {"channel_id": c, "partner_id": pid, "quarter": quarter, "metric": metric,
+                     "target_cents": int(grid[i, k])}
+                )  # fmt: skip
+    return rows
+
+
+def _sums_match(parts: pd.Series, totals: pd.Series) -> bool:
+    """Whether every group sum in ``parts`` equals the total of the same key in ``totals``."""
+    totals = totals.reindex(parts.index)
+    return bool(totals.notna().all() and (parts.astype("int64") == totals.astype("int64")).all())
+
+
+def plan_checks(plan: TargetPlan) -> pd.DataFrame:
+    """The guarantees checked on this plan, one row each (all ``holds`` should be True).
+
+    Returns
+    -------
+    DataFrame
+        ``guarantee`` (str), ``holds`` (bool).
+    """
+    s = plan.settings
+    ch = plan.channels.set_index("channel_id")
+    q = plan.quarters
+    p = plan.partners
+    pq = plan.partner_quarters
+    checks = [
+        (
+            "channel revenue targets sum to the objective to the cent",
+            int(ch["revenue_target_cents"].sum()) == s.revenue_objective_cents,
+        ),
+        (
+            "each channel's quarters sum to its annual target",
+            _sums_match(q.groupby("channel_id")["revenue_target_cents"].sum(),
+                        ch["revenue_target_cents"]),
+        ),
+        (
+            "each channel's partner targets (with its sales without a partner) sum to its target",
+            _sums_match(p.groupby("channel_id")["revenue_target_cents"].sum(),
+                        ch["revenue_target_cents"]),
+        ),
+        (
+            "partner quarter targets sum to the channel's quarter targets",
+            _sums_match(
+                pq[pq["metric"] == "revenue"].groupby(["channel_id", "quarter"])["target_cents"].sum(),
+                q.set_index(["channel_id", "quarter"])["revenue_target_cents"],
+            ),
+        ),
+        (
+            "every target is ≥ 0",
+            bool((ch["revenue_target_cents"] >= 0).all() and (q["revenue_target_cents"] >= 0).all()
+                 and (pq["target_cents"] >= 0).all() and (ch["gross_profit_target_cents"] >= 0).all()),
+        ),
+    ]  # fmt: skip
+    if s.gross_profit_objective_cents is not None:
+        checks.append(
+            (
+                "channel gross-profit targets sum to the gross-profit objective",
+                int(ch["gross_profit_target_cents"].sum()) == s.gross_profit_objective_cents,
+            )
+        )
+    return pd.DataFrame(checks, columns=["guarantee", "holds"])
+
+
+def method_table(plan: TargetPlan) -> pd.DataFrame:
+    """Channel targets of every method side by side (one column per method, currency).
+
+    Returns
+    -------
+    DataFrame
+        ``channel_id``, ``channel_name`` and one column per method of :data:`METHODS` (the
+        annual revenue target, currency), channels in the settings' order. The page adds the
+        trend forecast's prediction interval
+        (:func:`channel_lib.presentation.pages.target_setting.method_frame`).
+    """
+    wide = plan.methods.pivot(index="channel_id", columns="method", values="target")
+    wide = wide.reindex(index=list(plan.settings.channels), columns=list(METHODS)).reset_index()
+    names = plan.channels.set_index("channel_id")["channel_name"]
+    wide.insert(1, "channel_name", wide["channel_id"].map(names))
+    wide.columns.name = None
+    return wide
+
+
+def indicator_summary(plan: TargetPlan) -> pd.DataFrame:
+    """The channel metrics model, one row per channel × indicator (the year in one line).
+
+    Returns
+    -------
+    DataFrame
+        ``channel_id``, ``role``, ``revenue_target`` (annual), ``indicator``, ``label``,
+        ``unit``, ``baseline`` (per quarter), ``target_per_quarter`` (mean of the four quarters),
+        ``change`` (mean target ÷ baseline − 1), ``how``,
+        ``monitored_in``, ``available``, ``note``. The page writes the four quarters' targets
+        as text (:func:`channel_lib.presentation.pages.target_setting.indicator_frame`).
+    """
+    ind = plan.indicators
+    annual = plan.channels.set_index("channel_id")["revenue_target"]
+    rows = []
+    for (c, key), g in ind.groupby(["channel_id", "indicator"], sort=False):
+        ok = bool(g["available"].iloc[0])
+        unit = g["unit"].iloc[0]
+        mean = float(g["target"].mean()) if ok else np.nan
+        base = float(g["baseline"].iloc[0]) if ok else np.nan
+        rows.append(
+            {"channel_id": c, "role": g["role"].iloc[0], "revenue_target": float(annual[c]),
+             "indicator": key, "label": g["label"].iloc[0], "unit": unit, "baseline": base,
+             "target_per_quarter": mean,
+             "change": mean / base - 1 if ok and base else np.nan, "how": g["how"].iloc[0],
+             "monitored_in": g["monitored_in"].iloc[0], "available": ok,
+             "note": g["note"].iloc[0]}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def young_channels(plan: TargetPlan, wb: Workbook) -> pd.DataFrame:
+    """The plan's channels without a full year in the basis window, or launched after the data
+    begin, with how their targets were made.
+
+    Returns
+    -------
+    DataFrame
+        :attr:`TargetPlan.basis` rows of those channels, plus ``revenue_target`` (currency),
+        ``model`` and ``points`` (the trend fit: ``"too little history"`` and 0 without one) and
+        ``season_source`` (``"channel"``, ``"company"`` or ``"even"``).
+    """
+    ds = wb.dataset
+    data_start = pd.Timestamp(ds.sql("SELECT min(order_date) AS d FROM sales")["d"].iloc[0])
+    young = plan.basis[
+        (plan.basis["months_in_window"] < 12) | (plan.basis["launched_on"] > data_start)
+    ].copy()
+    targets = plan.channels.set_index("channel_id")["revenue_target"]
+    trend = plan.trend.set_index("channel_id")
+    young["revenue_target"] = [targets.loc[c] for c in young["channel_id"]]
+    young["model"] = [trend["model"].get(c, "too little history") for c in young["channel_id"]]
+    young["points"] = [trend["points"].get(c, 0) for c in young["channel_id"]]
+    young["season_source"] = [
+        plan.quarters[plan.quarters["channel_id"] == c]["season_source"].iloc[0]
+        for c in young["channel_id"]
+    ]
+    return young
+
+
+def new_partners(plan: TargetPlan, wb: Workbook) -> pd.DataFrame:
+    """The plan's partners onboarded inside the basis window, by partner id.
+
+    Returns
+    -------
+    DataFrame
+        :attr:`TargetPlan.partners` rows of those partners plus ``onboarded_on``; empty when
+        the dataset has no ``partners.csv`` or the plan no partner.
+    """
+    ds = wb.dataset
+    p = plan.partners
+    if not (ds.has("partners") and len(p)):
+        return p.iloc[0:0].assign(onboarded_on=pd.Series(dtype="datetime64[ns]"))
+    start, _ = _basis_window(wb, plan.settings)
+    partners = ds.table("partners").set_index("partner_id")
+    recent = partners[partners["onboarded_on"] > start].index
+    young = p[p["partner_id"].isin(recent)].sort_values("partner_id").copy()
+    young["onboarded_on"] = [partners.loc[pid, "onboarded_on"] for pid in young["partner_id"]]
+    return young

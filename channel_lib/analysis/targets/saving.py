@@ -1,0 +1,162 @@
+"""The chosen targets in the plans folder: the ``targets.csv`` rows of a plan, and saving them under
+the notebook's policy (the file itself is read and written by :mod:`channel_lib.plans.targets`).
+
+- :func:`plan_rows` — the plan in the data contract's ``targets.csv`` shape;
+- :func:`write_plan_targets` — write them, never replacing a plan silently;
+- :func:`save_plan` — write, keep or skip as the notebook's parameters say, and report what
+  happened (:class:`SaveOutcome`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from channel_lib.analysis.targets.plan import TargetPlan
+from channel_lib.core.money import format_cents
+from channel_lib.plans.targets import PlanExistsError, targets_path, write_targets
+
+__all__ = ["SaveOutcome", "plan_rows", "save_plan", "write_plan_targets"]
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What :func:`save_plan` did.
+
+    Attributes
+    ----------
+    status : {"not_written", "kept", "written", "replaced"}
+        ``kept``: the plans folder already held targets for the year and ``overwrite`` was off.
+    path : Path
+        The targets file.
+    year : str
+        The fiscal year of the plan.
+    rows : int
+        Rows of the plan (:func:`plan_rows`), written or not.
+    metrics : tuple of str
+        The plan's metrics (``revenue``, and ``gross_profit`` when managing for profit).
+    """
+
+    status: str
+    path: Path
+    year: str
+    rows: int
+    metrics: tuple[str, ...]
+
+
+def plan_rows(plan: TargetPlan) -> pd.DataFrame:
+    """The chosen targets in the data contract's ``targets.csv`` shape.
+
+    Returns
+    -------
+    DataFrame
+        ``quarter``, ``channel_id``, ``partner_id`` (empty = channel level), ``metric``
+        (``revenue``, and ``gross_profit`` when managing for revenue and profit), ``target``
+        (text with two decimals, exact), ``target_cents`` (int64); channel rows first. A
+        channel's sales made without a partner keep no row of their own: they are the channel
+        target minus its partners'.
+    """
+    rows = []
+    for metric in plan.metrics:
+        col = f"{metric}_target_cents"
+        for c, quarter, cents in plan.quarters[["channel_id", "quarter", col]].itertuples(
+            index=False
+        ):
+            rows.append((quarter, c, "", metric, int(cents)))
+    pq = plan.partner_quarters[
+        plan.partner_quarters["partner_id"].notna()
+        & plan.partner_quarters["metric"].isin(plan.metrics)
+    ]
+    for c, pid, quarter, metric, cents in pq.itertuples(index=False):
+        rows.append((quarter, c, str(pid), metric, int(cents)))
+    out = pd.DataFrame(
+        rows, columns=["quarter", "channel_id", "partner_id", "metric", "target_cents"]
+    )
+    out["target"] = [format_cents(c) for c in out["target_cents"]]
+    out["target_cents"] = out["target_cents"].astype("int64")
+    out = out.sort_values(["quarter", "channel_id", "partner_id", "metric"], kind="stable")
+    return out[
+        ["quarter", "channel_id", "partner_id", "metric", "target", "target_cents"]
+    ].reset_index(drop=True)
+
+
+def write_plan_targets(
+    rows: pd.DataFrame, plans_dir: str | Path, *, overwrite: bool = False
+) -> Path:
+    """Write targets to ``plans_dir/targets.csv`` atomically, never replacing a plan silently.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        :func:`plan_rows` (``quarter``, ``channel_id``, ``partner_id``, ``metric``,
+        ``target_cents``).
+    plans_dir : str or Path
+        The plans folder (created if missing).
+    overwrite : bool
+        Replace the existing targets of the same quarters. Rows of other quarters are kept.
+
+    Returns
+    -------
+    Path
+        The targets file.
+
+    Raises
+    ------
+    PlanExistsError
+        When the file already has targets for any of the quarters and ``overwrite`` is False;
+        the file is left untouched.
+    DataValidationError
+        When the existing file is malformed (it is left untouched).
+
+    Notes
+    -----
+    The new content is written to a temporary file in the same folder and renamed over the old
+    one (``os.replace``), so a reader never sees a half-written file.
+    """
+    return write_targets(rows, plans_dir, overwrite=overwrite)
+
+
+def save_plan(
+    plan: TargetPlan, plans_dir: str | Path, *, write_plan: bool = True, overwrite: bool = False
+) -> SaveOutcome:
+    """Save the plan to the plans folder under the notebook's policy; report what happened.
+
+    Parameters
+    ----------
+    plan : TargetPlan
+    plans_dir : str or Path
+    write_plan : bool
+        Write at all (``False``: the targets stay a proposal).
+    overwrite : bool
+        Replace the targets already saved for the year's quarters.
+
+    Returns
+    -------
+    SaveOutcome
+        What happened: written, replaced, kept or not written (the page says it in one sentence,
+        :func:`channel_lib.presentation.pages.target_setting.save_sentence`).
+
+    Notes
+    -----
+    - ``write_plan=False``: nothing is written.
+    - ``write_plan=True`` and no plan for the year's quarters in the plans folder: written.
+    - ``write_plan=True``, a plan exists and ``overwrite=False``: the existing plan is **kept**
+      (so running the notebook twice in a row does not fail) and the sentence says how to
+      replace it; :func:`write_plan_targets` itself would raise :class:`PlanExistsError`.
+    - ``overwrite=True``: the year's quarters are replaced.
+    """
+    rows = plan_rows(plan)
+    path = targets_path(plans_dir)
+
+    def outcome(status: str) -> SaveOutcome:
+        return SaveOutcome(status, path, plan.settings.year, len(rows), plan.metrics)
+
+    if not write_plan:
+        return outcome("not_written")
+    try:
+        write_plan_targets(rows, plans_dir, overwrite=overwrite)
+    except PlanExistsError:
+        return outcome("kept")
+    return outcome("replaced" if overwrite else "written")

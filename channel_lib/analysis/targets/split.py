@@ -1,0 +1,285 @@
+"""Exact splits of money in whole cents: channels by method, partner × quarter grids, profit.
+
+- :func:`allocate_channels` — an objective over channels by every method, side by side;
+- :func:`channel_targets` — the chosen method's annual channel targets (revenue and profit);
+- :func:`split_gross_profit` — a gross-profit objective by revenue × margin;
+- :func:`round_grid` — a whole-cent grid keeping row and column sums;
+- :func:`~channel_lib.core.money.apportion` (re-exported) — the largest-remainder split itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from channel_lib.analysis.targets.settings import (
+    BASE_METHODS,
+    METHODS,
+    TargetSettings,
+    check_parameters,
+)
+from channel_lib.core.errors import ChannelLibError, ParameterError
+from channel_lib.core.money import apportion
+
+__all__ = [
+    "allocate_channels",
+    "apportion",
+    "channel_targets",
+    "round_grid",
+    "split_gross_profit",
+]
+
+
+def round_grid(row_totals: Sequence[int], col_totals: Sequence[int]) -> np.ndarray:
+    """Whole-cent grid with the given row and column sums, proportional to ``rᵢ cⱼ / T``.
+
+    Used for partner × quarter targets: rows are partners' annual targets, columns the channel's
+    quarterly targets.
+
+    Parameters
+    ----------
+    row_totals, col_totals : sequence of int
+        Non-negative cents; both sum to the same total ``T``.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (rows, columns)
+        Non-negative; row sums equal ``row_totals``, column sums ``col_totals``.
+
+    Raises
+    ------
+    ParameterError
+        When a total is negative or the sums differ.
+
+    Notes
+    -----
+    Each cell starts at the floor of its exact quota ``rᵢ cⱼ / T``; row ``i`` then lacks
+    ``eᵢ`` cents and column ``j`` lacks ``fⱼ``, with ``Σe = Σf``. The fractional parts form a
+    matrix with entries in [0, 1) and these margins, so a 0/1 matrix with the same margins exists
+    (integrality of the transportation polytope), and Ryser's greedy construction finds one:
+    rows in decreasing ``eᵢ`` each take one cent from the ``eᵢ`` columns with the largest
+    remaining need. Ryser, H. J. (1957), "Combinatorial properties of matrices of zeros and
+    ones", *Canadian Journal of Mathematics* 9, 371–377.
+
+    Examples
+    --------
+    >>> round_grid([5, 5], [3, 3, 4]).tolist()
+    [[2, 1, 2], [1, 2, 2]]
+    """
+    rows = [int(r) for r in row_totals]
+    cols = [int(c) for c in col_totals]
+    if any(r < 0 for r in rows) or any(c < 0 for c in cols):
+        raise ParameterError("grid totals must be ≥ 0")
+    total = sum(rows)
+    if total != sum(cols):
+        raise ParameterError(f"row totals sum to {total} but column totals to {sum(cols)}")
+    grid = np.zeros((len(rows), len(cols)), dtype="int64")
+    if total == 0:
+        return grid
+    frac = np.zeros_like(grid)
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            grid[i, j], frac[i, j] = divmod(r * c, total)
+    need_row = [r - int(grid[i].sum()) for i, r in enumerate(rows)]
+    need_col = [c - int(grid[:, j].sum()) for j, c in enumerate(cols)]
+    for i in sorted(range(len(rows)), key=lambda i: (-need_row[i], i)):
+        choice = sorted(
+            (j for j in range(len(cols)) if need_col[j] > 0),
+            key=lambda j: (-need_col[j], -frac[i, j], j),
+        )[: need_row[i]]
+        if len(choice) < need_row[i]:  # pragma: no cover - impossible by Gale–Ryser
+            raise ChannelLibError("round_grid: no whole-cent grid found; please report this")
+        for j in choice:
+            grid[i, j] += 1
+            need_col[j] -= 1
+    return grid
+
+
+def allocate_channels(
+    basis: pd.DataFrame,
+    objective_cents: int,
+    *,
+    blend_weights: Mapping[str, float] | None = None,
+    role_weights: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Split an objective over channels by every method, side by side.
+
+    Parameters
+    ----------
+    basis : DataFrame
+        One row per channel: ``channel_id``, ``run_rate`` (≥ 0, currency a year),
+        ``role_weight`` (≥ 0), and optionally ``trend`` (forecast of the year) and
+        ``potential`` (currency a year); missing or ``NaN`` values fall back to ``run_rate``.
+    objective_cents : int
+        The objective in cents (≥ 0).
+    blend_weights : mapping, optional
+        Weights of the base methods in the blend (sum 1); default :data:`DEFAULT_BLEND`.
+    role_weights : mapping of channel to weight, optional
+        Overrides ``basis.role_weight`` for the named channels.
+
+    Returns
+    -------
+    DataFrame
+        One row per method × channel (methods in :data:`METHODS` order): ``method``,
+        ``channel_id``, ``share`` (fraction; a method's shares sum to 1), ``target_cents``
+        (int64; a method's targets sum to ``objective_cents`` exactly), ``target`` (currency).
+
+    Raises
+    ------
+    ParameterError
+        For a negative objective, bad weights or an empty basis.
+
+    Notes
+    -----
+    history ``∝ run_rate``; trend ``∝ max(forecast, 0)``; role ``∝ run_rate × role_weight``;
+    potential ``∝ potential``; blend ``= Σ_m w_m share_m``. A method whose weights are all zero
+    splits equally. Targets are apportioned with :func:`apportion`. Raising one channel's role
+    weight raises its role (and blend) share and target and lowers every other channel's share,
+    with the total unchanged; each other target falls too, but for the cent that rounding may
+    leave with a channel whose share fell by less than a cent.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"channel_id": ["A", "B"], "run_rate": [300.0, 100.0],
+    ...                   "role_weight": [1.0, 3.0]})
+    >>> t = allocate_channels(b, 100_000)
+    >>> t[t["method"] == "role"]["target_cents"].tolist()
+    [50000, 50000]
+    """
+    if isinstance(objective_cents, bool) or int(objective_cents) != objective_cents:
+        raise ParameterError(
+            f"objective_cents must be a whole number of cents, got {objective_cents!r}"
+        )
+    if objective_cents < 0:
+        raise ParameterError(f"the objective must be ≥ 0, got {objective_cents / 100:,.2f}")
+    if basis.empty:
+        raise ParameterError("no channel to set targets for")
+    bw = check_parameters(blend_weights=blend_weights)
+    ids = basis["channel_id"].astype(str).tolist()
+    run_rate = basis["run_rate"].astype("float64").fillna(0.0).clip(lower=0).to_numpy()
+    rw = basis["role_weight"].astype("float64").to_numpy().copy()
+    for c, v in (role_weights or {}).items():
+        if c not in ids:
+            raise ParameterError(f"role_weights names channel {c!r}, not one of {', '.join(ids)}")
+        if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+            raise ParameterError(f"role weight of {c} must be a number ≥ 0, got {v!r}")
+        rw[ids.index(c)] = float(v)
+
+    def column(name: str) -> np.ndarray:
+        if name not in basis:
+            return run_rate
+        v = basis[name].astype("float64").to_numpy()
+        return np.where(np.isnan(v), run_rate, np.clip(v, 0, None))
+
+    def shares(w: np.ndarray) -> np.ndarray:
+        s = w.sum()
+        return w / s if s > 0 else np.full(len(w), 1 / len(w))
+
+    raw = {
+        "history": shares(run_rate),
+        "trend": shares(column("trend")),
+        "role": shares(run_rate * rw),
+        "potential": shares(column("potential")),
+    }
+    raw["blend"] = sum(bw[m] * raw[m] for m in BASE_METHODS)
+    frames = []
+    for m in METHODS:
+        cents = apportion(int(objective_cents), raw[m])
+        frames.append(
+            pd.DataFrame({"method": m, "channel_id": ids, "share": raw[m], "target_cents": cents})
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["target_cents"] = out["target_cents"].astype("int64")
+    out["target"] = out["target_cents"] / 100.0
+    out["method"] = out["method"].astype("string")
+    out["channel_id"] = out["channel_id"].astype("string")
+    return out
+
+
+def split_gross_profit(
+    total: int | None, revenue_cents: np.ndarray, margins: np.ndarray
+) -> np.ndarray:
+    """Split a gross-profit objective in proportion to revenue target × gross margin.
+
+    Parameters
+    ----------
+    total : int or None
+        The gross-profit objective to split (cents, ≥ 0); ``None`` when the year is not managed
+        for profit.
+    revenue_cents : numpy.ndarray of int
+        Each part's revenue target (cents): channels, or a channel's partners.
+    margins : numpy.ndarray of float
+        Each part's gross margin (fraction; ``NaN`` and negative margins count as 0).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Gross-profit targets in cents summing exactly to ``total`` (:func:`apportion`); all 0
+        when ``total`` is ``None``.
+
+    Notes
+    -----
+    The weight of a part is ``revenue × max(margin, 0)``, so a part's profit target follows its
+    margin structure. Where no part has a positive weight, the split follows revenue alone.
+
+    Examples
+    --------
+    >>> split_gross_profit(1000, np.array([600, 400]), np.array([0.5, 0.25])).tolist()
+    [750, 250]
+    >>> split_gross_profit(1000, np.array([600, 400]), np.array([np.nan, -0.1])).tolist()
+    [600, 400]
+    >>> split_gross_profit(None, np.array([600, 400]), np.array([0.5, 0.25])).tolist()
+    [0, 0]
+    """
+    if total is None:
+        return np.zeros(len(revenue_cents), dtype="int64")
+    w = revenue_cents.astype("float64") * np.clip(np.nan_to_num(margins, nan=0.0), 0, None)
+    if len(w) and w.sum() <= 0:
+        w = revenue_cents.astype("float64")
+    return apportion(total, w)
+
+
+def channel_targets(
+    basis: pd.DataFrame, methods: pd.DataFrame, settings: TargetSettings
+) -> pd.DataFrame:
+    """The annual channel targets of the chosen method (``methods["chosen"]``).
+
+    Parameters
+    ----------
+    basis : DataFrame
+        :func:`~channel_lib.analysis.targets.basis.channel_basis` (``channel_id``,
+        ``channel_name``, ``role``, ``role_weight``, ``run_rate``, ``gross_margin``).
+    methods : DataFrame
+        :func:`allocate_channels` with a ``chosen`` column (True for one method's rows).
+    settings : TargetSettings
+        Its ``gross_profit_objective_cents`` (``None``: revenue targets only).
+
+    Returns
+    -------
+    DataFrame
+        ``basis``'s columns above, ``revenue_target_cents`` (int64, summing to the objective), ``gross_profit_target_cents``
+        (:func:`split_gross_profit`; 0 when managing for revenue only), ``revenue_target``,
+        ``gross_profit_target`` (currency; ``NaN`` for revenue only) and ``growth`` (target ÷
+        run rate − 1).
+    """
+    chosen = methods[methods["chosen"]].set_index("channel_id")
+    ch = basis[
+        ["channel_id", "channel_name", "role", "role_weight", "run_rate", "gross_margin"]
+    ].copy()
+    ch["revenue_target_cents"] = ch["channel_id"].map(chosen["target_cents"]).astype("int64")
+    ch["gross_profit_target_cents"] = split_gross_profit(
+        settings.gross_profit_objective_cents,
+        ch["revenue_target_cents"].to_numpy(),
+        ch["gross_margin"].to_numpy(),
+    )
+    ch["revenue_target"] = ch["revenue_target_cents"] / 100
+    ch["gross_profit_target"] = (
+        ch["gross_profit_target_cents"] / 100
+        if settings.gross_profit_objective_cents is not None
+        else np.nan
+    )
+    ch["growth"] = ch["revenue_target"] / ch["run_rate"].where(ch["run_rate"] > 0) - 1
+    return ch

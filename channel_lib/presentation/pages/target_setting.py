@@ -1,0 +1,400 @@
+"""The page of notebook ``02_target_setting``: its charts, tables, captions and sentences.
+
+The numbers come from :mod:`channel_lib.analysis.targets` (:func:`~channel_lib.analysis.targets.
+set_targets` and its :class:`~channel_lib.analysis.targets.TargetPlan`); this module turns them
+into what the reader sees, for the notebook and for its explorer
+(:class:`~channel_lib.interactive.explorers.targets.TargetExplorer`):
+
+- :func:`heading`, :func:`objectives` (:func:`objective_sentences`), :func:`potential`
+  (:func:`potential_note`);
+- :func:`method_chart` and :func:`method_table` (:func:`method_frame`), :func:`waterfall_chart`
+  (:func:`waterfall_frame`), :func:`channel_table` (:func:`channel_frame`),
+  :func:`phasing_chart`, :func:`partner_table` (:func:`partner_frame`);
+- :func:`new_entities` (:func:`explain_new_entities`: one sentence per young channel and new
+  partner);
+- :func:`indicator_frame`, :func:`indicator_chart`, :func:`indicator_table`;
+- :func:`checks_table` and :func:`save_status` (:func:`save_sentence`).
+
+Sentences are plain text; the functions returning markdown escape them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from channel_lib.analysis.targets import (
+    METHODS,
+    TARGET_MONITORED_IN,
+    SaveOutcome,
+    TargetPlan,
+    TargetSettings,
+    indicator_summary,
+    new_partners,
+    plan_checks,
+    young_channels,
+)
+from channel_lib.analysis.targets import (
+    method_table as method_targets,
+)
+from channel_lib.data.workbook import Workbook
+from channel_lib.presentation import charts, html
+
+__all__ = [
+    "MONEY",
+    "channel_frame",
+    "channel_table",
+    "checks_table",
+    "explain_new_entities",
+    "heading",
+    "indicator_chart",
+    "indicator_frame",
+    "indicator_table",
+    "method_chart",
+    "method_frame",
+    "method_table",
+    "methods_chart",
+    "new_entities",
+    "new_partner_sentence",
+    "new_partners_intro",
+    "objective_sentences",
+    "objectives",
+    "partner_frame",
+    "partner_table",
+    "phasing_chart",
+    "potential",
+    "potential_note",
+    "save_sentence",
+    "save_status",
+    "waterfall_chart",
+    "waterfall_frame",
+    "young_channel_sentence",
+]
+
+#: How the report writes an amount of money (whole currency units).
+MONEY = "{:,.0f}"
+
+
+# -- heading and objectives -------------------------------------------------------------------------
+def heading(wb: Workbook):
+    """The reporting quarter and why it was chosen."""
+    return html.markdown(
+        "Reporting quarter **{q}**. {reason}", q=wb.quarter, reason=wb.quarter_reason
+    )
+
+
+def objective_sentences(wb: Workbook, settings: TargetSettings) -> list[str]:
+    """What the targets are for and where the objectives come from, in words (not escaped)."""
+    cur = wb.dataset.goals.currency
+    s = settings
+    out = [
+        f"Targets for {s.year} ({s.quarters[0]} – {s.quarters[-1]}), from the history up to "
+        f"{wb.quarter}; the basis window is {s.basis_quarters[0]} – {s.basis_quarters[-1]}.",
+        f"Revenue objective: {s.revenue_objective_cents / 100:,.2f} {cur} (from {s.objective_source}).",
+    ]
+    if s.gross_profit_objective_cents is not None:
+        out.append(
+            f"Managing for revenue and profit (from {s.managing_for_source}): gross-profit "
+            f"objective = revenue objective × gross-margin goal {s.gross_margin_goal:.1%} = "
+            f"{s.gross_profit_objective_cents / 100:,.2f} {cur}."
+        )
+    else:
+        out.append(f"Managing for revenue (from {s.managing_for_source}): revenue targets only.")
+    weights = ", ".join(f"{m} {w:.0%}" for m, w in s.blend_weights.items() if w)
+    out.append(
+        f"Chosen method: {s.method}" + (f" (blend of {weights})." if s.method == "blend" else ".")
+    )
+    return out
+
+
+def objectives(wb: Workbook, settings: TargetSettings):
+    """:func:`objective_sentences` as one escaped paragraph."""
+    return html.markdown("{text}", text=" ".join(objective_sentences(wb, settings)))
+
+
+def potential_note(wb: Workbook, plan: TargetPlan) -> str:
+    """How the potential method was computed, or why it fell back to history (not escaped)."""
+    if plan.potential_from_reports:
+        return (
+            "Potential = each channel's run rate plus the headroom its reporting partners show "
+            "(share of wallet they could reach × capability); channels without partner reports "
+            "count at their run rate."
+        )
+    return "The potential method fell back to history: " + wb.dataset.missing_note(
+        "partner_reports"
+    )
+
+
+def potential(wb: Workbook, plan: TargetPlan):
+    """:func:`potential_note`, escaped."""
+    return html.markdown("{note}", note=potential_note(wb, plan))
+
+
+# -- channel targets --------------------------------------------------------------------------------
+def method_chart(wb: Workbook, plan: TargetPlan):
+    """Annual revenue target of every channel by every method."""
+    return methods_chart(wb, plan.methods, plan.settings.year)
+
+
+def methods_chart(wb: Workbook, methods: pd.DataFrame, year: str, *, chosen: str | None = None):
+    """Annual revenue target by method of ``methods`` (:func:`~channel_lib.analysis.targets.
+    allocate_channels` with ``chosen``); the title names the ``chosen`` method when given (the
+    explorer's)."""
+    title = f"Annual revenue target by method, {year}" + (f" (chosen: {chosen})" if chosen else "")
+    return charts.method_comparison(
+        methods, channel_ids=wb.channel_ids, currency=wb.dataset.goals.currency, title=title
+    )
+
+
+def method_frame(plan: TargetPlan) -> pd.DataFrame:
+    """:func:`~channel_lib.analysis.targets.method_table` with the trend forecast and its
+    prediction interval as text (``"1,234 (1,000 – 1,500)"``, ``–`` without a forecast)."""
+    wide = method_targets(plan)
+    t = plan.trend.set_index("channel_id")
+    level = plan.trend.attrs.get("level", 0.9)
+    wide[f"trend forecast, {level:.0%} interval"] = [
+        "–" if pd.isna(t["forecast"].get(c, np.nan))
+        else f"{t.loc[c, 'forecast']:,.0f} ({t.loc[c, 'lower']:,.0f} – {t.loc[c, 'upper']:,.0f})"
+        for c in wide["channel_id"]
+    ]  # fmt: skip
+    return wide
+
+
+def method_table(plan: TargetPlan):
+    """:func:`method_frame` as the report's table."""
+    return html.table(
+        method_frame(plan), caption="Annual revenue target per channel by method",
+        formats=dict.fromkeys(METHODS, MONEY),
+    )  # fmt: skip
+
+
+def waterfall_frame(plan: TargetPlan) -> pd.DataFrame:
+    """The bridge from the basis (each channel's run rate) to the objective, step by step.
+
+    Returns
+    -------
+    DataFrame
+        One row per bar, in order: ``step`` (label), ``order`` (int), ``kind`` (``"total"`` or
+        ``"channel"``), ``channel_id`` (missing for totals), ``start``, ``end`` (currency: the
+        bar spans them), ``amount`` (``end − start``). The first bar is the basis total, then
+        one bar per channel (its target minus its run rate), then the objective; the bars add
+        up exactly to the objective.
+    """
+    ch = plan.channels
+    base = float(ch["run_rate"].sum())
+    rows = [{"step": "Basis (run rate, last 4 quarters)", "kind": "total", "channel_id": pd.NA,
+             "start": 0.0, "end": base}]  # fmt: skip
+    level = base
+    for c, name, target, rr in ch[["channel_id", "channel_name", "revenue_target", "run_rate"]].itertuples(index=False):  # fmt: skip
+        rows.append({"step": f"{name} ({c})", "kind": "channel", "channel_id": c,
+                     "start": level, "end": level + float(target) - float(rr)})  # fmt: skip
+        level += float(target) - float(rr)
+    objective = plan.settings.revenue_objective_cents / 100
+    rows.append({"step": f"{plan.settings.year} revenue objective", "kind": "total",
+                 "channel_id": pd.NA, "start": 0.0, "end": objective})  # fmt: skip
+    out = pd.DataFrame(rows)
+    out["order"] = np.arange(len(out))
+    out["amount"] = out["end"] - out["start"]
+    out["channel_id"] = out["channel_id"].astype("string")
+    return out
+
+
+def waterfall_chart(wb: Workbook, plan: TargetPlan):
+    """The bridge from the run rate to the objective."""
+    return charts.objective_waterfall(
+        waterfall_frame(plan), channel_ids=wb.channel_ids, currency=wb.dataset.goals.currency,
+        title=f"From run rate to the {plan.settings.year} objective",
+    )  # fmt: skip
+
+
+def channel_frame(plan: TargetPlan) -> pd.DataFrame:
+    """Annual channel targets with their quarters and partner coverage, for display."""
+    ch = plan.channels.copy()
+    q = plan.quarters.pivot(index="channel_id", columns="quarter", values="revenue_target")
+    out = ch[["channel_id", "channel_name", "role", "run_rate", "revenue_target", "growth",
+              "gross_profit_target"]].merge(q, left_on="channel_id", right_index=True)  # fmt: skip
+    n = plan.partners[plan.partners["partner_id"].notna()].groupby("channel_id").size()
+    out["partners_with_targets"] = out["channel_id"].map(n).fillna(0).astype("int64")
+    out["target_monitored_in"] = TARGET_MONITORED_IN
+    return out
+
+
+def channel_table(plan: TargetPlan):
+    """:func:`channel_frame` as the report's table."""
+    s = plan.settings
+    return html.table(
+        channel_frame(plan), caption=f"Chosen channel targets ({s.method})",
+        formats={"run_rate": MONEY, "revenue_target": MONEY, "growth": "{:+.1%}",
+                 "gross_profit_target": MONEY, **dict.fromkeys(s.quarters, MONEY)},
+    )  # fmt: skip
+
+
+def phasing_chart(wb: Workbook, plan: TargetPlan):
+    """The quarterly revenue targets of every channel."""
+    return charts.quarterly_phasing(
+        plan.quarters, channel_ids=wb.channel_ids, currency=wb.dataset.goals.currency,
+        title=f"Quarterly revenue targets, {plan.settings.year}",
+    )  # fmt: skip
+
+
+# -- partners and new entities ----------------------------------------------------------------------
+def partner_frame(plan: TargetPlan, *, top: int = 25) -> pd.DataFrame:
+    """The ``top`` partners by revenue target plus every new partner, for display."""
+    p = plan.partners[plan.partners["partner_id"].notna()]
+    shown = pd.concat([p.nlargest(top, "revenue_target"), p[p["basis"] == "new partner"]])
+    shown = shown.drop_duplicates("partner_id")
+    return shown[["channel_id", "partner_id", "partner_name", "basis", "run_rate", "potential",
+                  "revenue_target", "gross_profit_target"]].reset_index(drop=True)  # fmt: skip
+
+
+def partner_table(plan: TargetPlan):
+    """:func:`partner_frame` as the report's table."""
+    return html.table(
+        partner_frame(plan), caption="Largest partner targets, and every new partner",
+        formats={"run_rate": MONEY, "potential": MONEY, "revenue_target": MONEY,
+                 "gross_profit_target": MONEY},
+    )  # fmt: skip
+
+
+def young_channel_sentence(wb: Workbook, row) -> str:
+    """How a young channel got its target (``row``: its
+    :func:`~channel_lib.analysis.targets.young_channels` row)."""
+    cur = wb.dataset.goals.currency
+    launched = "" if pd.isna(row.launched_on) else f" (launched {row.launched_on:%Y-%m-%d})"
+    return (
+        f"Channel {row.channel_name}{launched} has {row.quarters_with_sales} quarters of sales "
+        f"up to {wb.quarter}: "
+        f"its basis is {row.note} = {row.run_rate:,.0f} {cur} a year; the trend "
+        + (
+            f"method fits '{row.model}' on {row.points} quarters; "
+            if row.model != "too little history"
+            else f"method has too little history ({row.points} full quarters) and uses the run "
+            "rate; "
+        )
+        + "its quarterly phasing follows "
+        f"{'its own' if row.season_source == 'channel' else 'the company'} seasonality. Target: "
+        f"{row.revenue_target:,.0f} {cur}."
+    )
+
+
+def new_partners_intro(count: int, shown: int) -> str:
+    """Introduces the latest ``shown`` of ``count`` partners onboarded inside the basis window."""
+    return (
+        f"{count} partners were onboarded inside the basis window; their "
+        f"sales are annualised over the days since onboarding. The latest {shown}:"
+    )
+
+
+def new_partner_sentence(wb: Workbook, row) -> str:
+    """How a new partner got its target (``row``: its
+    :func:`~channel_lib.analysis.targets.new_partners` row)."""
+    sold = (
+        f"its sales since then are annualised to a run rate of {row.run_rate:,.0f}"
+        if row.run_rate > 0
+        else "no sales yet, so it starts at its channel's lower-quartile partner weight"
+    )
+    return (
+        f"Partner {row.partner_name} ({row.partner_id}, {row.channel_id}) was onboarded on "
+        f"{row.onboarded_on:%Y-%m-%d}: {sold}"
+        + (f", its reported capacity gives a potential of {row.potential:,.0f}"
+           if pd.notna(row.potential) else "")
+        + f" ({row.basis}); target {row.revenue_target:,.0f} {wb.dataset.goals.currency}."
+    )  # fmt: skip
+
+
+def explain_new_entities(wb: Workbook, plan: TargetPlan, *, max_partners: int = 5) -> list[str]:
+    """Sentences on how young channels and newly onboarded partners got their targets.
+
+    A channel is young when it launched after the data begin, has fewer than eight quarters of
+    sales or sold only part of the basis window; a partner is new when it was onboarded inside
+    the basis window (at most ``max_partners`` of them are described, the latest by id).
+
+    Returns
+    -------
+    list of str
+        Plain sentences (not escaped): basis, trend model and seasonality of each young channel;
+        run rate, potential and target of each new partner.
+    """
+    out = [young_channel_sentence(wb, r) for r in young_channels(plan, wb).itertuples(index=False)]
+    recent = new_partners(plan, wb)
+    shown = recent.tail(max_partners)
+    if len(recent) > len(shown):
+        out.append(new_partners_intro(len(recent), len(shown)))
+    out += [new_partner_sentence(wb, r) for r in shown.itertuples(index=False)]
+    if not out:
+        out.append("Every channel and partner has a full year of history in the basis window.")
+    return out
+
+
+def new_entities(wb: Workbook, plan: TargetPlan):
+    """:func:`explain_new_entities` as one escaped paragraph."""
+    return html.markdown("{text}", text=" ".join(explain_new_entities(wb, plan)))
+
+
+# -- the channel metrics model ----------------------------------------------------------------------
+def indicator_frame(plan: TargetPlan) -> pd.DataFrame:
+    """:func:`~channel_lib.analysis.targets.indicator_summary` with ``quarter_targets``: the four
+    quarters' targets as text (``"12 / 14 / 13 / 15"``, ``–`` when not measured)."""
+    out = indicator_summary(plan)
+    texts = {
+        key: " / ".join(MONEY.format(v) for v in g["target"])
+        if bool(g["available"].iloc[0])
+        else "–"
+        for key, g in plan.indicators.groupby(["channel_id", "indicator"], sort=False)
+    }
+    if len(out):
+        position = list(out.columns).index("target_per_quarter") + 1
+        out.insert(
+            position,
+            "quarter_targets",
+            [texts[k] for k in zip(out["channel_id"], out["indicator"], strict=True)],
+        )
+    return out
+
+
+def indicator_chart(model: pd.DataFrame, *, channel_ids):
+    """Each indicator's target against its baseline (``model``: :func:`indicator_frame`)."""
+    return charts.indicator_model(
+        model, channel_ids=channel_ids, title="Leading indicators: target vs last four quarters"
+    )
+
+
+def indicator_table(model: pd.DataFrame):
+    """The channel metrics model as the report's table (``model``: :func:`indicator_frame`)."""
+    return html.table(
+        model, caption="Channel metrics model",
+        formats={"revenue_target": MONEY, "baseline": "{:,.1f}", "target_per_quarter": "{:,.1f}",
+                 "change": "{:+.0%}"},
+    )  # fmt: skip
+
+
+# -- checks and the plans folder --------------------------------------------------------------------
+def checks_table(plan: TargetPlan):
+    """The guarantees checked on the plan."""
+    return html.table(plan_checks(plan), caption="Guarantees")
+
+
+def save_sentence(outcome: SaveOutcome) -> str:
+    """What :func:`~channel_lib.analysis.targets.save_plan` did, in one sentence (not escaped)."""
+    path, year = outcome.path, outcome.year
+    if outcome.status == "not_written":
+        return (
+            f"Not written (write_plan=False): the {year} targets above are a proposal only; "
+            f"{path} is unchanged."
+        )
+    if outcome.status == "kept":
+        return (
+            f"Kept the existing plan: {path} already holds targets for {year}, so this run wrote "
+            "nothing (the targets above are a proposal). Run again with overwrite=True to replace "
+            f"the {year} targets with these."
+        )
+    verb = "Replaced" if outcome.status == "replaced" else "Wrote"
+    return (
+        f"{verb} {outcome.rows:,} {year} targets ({', '.join(outcome.metrics)}; channel and "
+        f"partner, by quarter) in {path}; later reports measure attainment on them."
+    )
+
+
+def save_status(outcome: SaveOutcome):
+    """:func:`save_sentence`, escaped."""
+    return html.markdown("{status}", status=save_sentence(outcome))
