@@ -260,27 +260,10 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
                 "fiscal calendar and yearly goals (see the data contract in the README)",
             )
         ]
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return None, [
-            Problem(file, "", line, f"byte 0x{raw[exc.start]:02x}",
-                    "not UTF-8 text; save the file as UTF-8 (an editor's 'Save with encoding')")
-        ]  # fmt: skip
-    try:
-        # libyaml's loader when present: the same nodes and marks, ten times faster (25 ms a load)
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        root = yaml.compose(text, Loader=loader)
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or str(exc)
-        return None, [
-            Problem(file, "", line, "", f"not valid YAML ({what}); fix the indentation or quoting")
-        ]
+    parsed = _parse(path)
+    if isinstance(parsed, Problem):
+        return None, [parsed]
+    root, data = parsed
     r = _Reader(file, _node_lines(root) if root is not None else {})
     data = r.mapping(data, ())
     r.known_keys(data, (), ("currency", "fiscal_year", "signals", "years"))
@@ -293,6 +276,46 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
         fy, "start_month", ("fiscal_year",), lo=1, hi=12, default=1, integer=True
     )
     naming = r.choice(fy, "naming", ("fiscal_year",), ("end", "start"), default="end")
+    signal_values = _read_signals(r, data)
+    years = _read_years(r, data)
+    if r.problems or start_month is None or naming is None:
+        return None, r.problems
+    goals = Goals(
+        currency=currency,
+        calendar=FiscalCalendar(start_month=start_month, naming=naming),
+        signals=SignalThresholds(**signal_values),
+        years=dict(sorted(years.items())),
+    )
+    return goals, []
+
+
+def _parse(path: Path) -> tuple[Any, Any] | Problem:
+    """The YAML node tree (for line numbers) and the data of ``path``, or the problem why not."""
+    file = path.name
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return Problem(file, "", line, f"byte 0x{raw[exc.start]:02x}",
+                       "not UTF-8 text; save the file as UTF-8 (an editor's 'Save with encoding')")  # fmt: skip
+    try:
+        # libyaml's loader when present: the same nodes and marks, ten times faster (25 ms a load)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        root = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(exc, "problem", None) or str(exc)
+        return Problem(
+            file, "", line, "", f"not valid YAML ({what}); fix the indentation or quoting"
+        )
+    return root, data
+
+
+def _read_signals(r: _Reader, data: dict) -> dict[str, float | int]:
+    """The ``signals:`` section: threshold name → value, for the known thresholds given."""
     signals_node = r.mapping(data.get("signals", {}), ("signals",), required=False)
     known = {f.name: f for f in fields(SignalThresholds)}
     signal_values = {}
@@ -305,6 +328,11 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
         v = r.number(signals_node, key, ("signals",), lo=0, integer=known[key].type == "int")
         if v is not None:
             signal_values[key] = v
+    return signal_values
+
+
+def _read_years(r: _Reader, data: dict) -> dict[str, YearGoals]:
+    """The ``years:`` section: fiscal year label → its goals (a badly named section is skipped)."""
     years_node = r.mapping(data.get("years"), ("years",))
     if not years_node and not r.problems:
         r.problem(("years",), "", "has no fiscal year; add a section such as 'FY2026:'")
@@ -315,15 +343,7 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
             r.problem(path_, label, "a fiscal year section is named like FY2026")
             continue
         years[label] = _read_year(r, label, r.mapping(section, path_), path_)
-    if r.problems or start_month is None or naming is None:
-        return None, r.problems
-    goals = Goals(
-        currency=currency,
-        calendar=FiscalCalendar(start_month=start_month, naming=naming),
-        signals=SignalThresholds(**signal_values),
-        years=dict(sorted(years.items())),
-    )
-    return goals, []
+    return years
 
 
 def _read_year(r: _Reader, label: str, node: dict, path: tuple[str, ...]) -> YearGoals:

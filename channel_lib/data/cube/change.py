@@ -169,19 +169,7 @@ def trailing_growth(
     current_start, current_end = cal.trailing_window(cal.validate_quarter(quarter), months)
     previous_start = current_start - pd.DateOffset(months=months)
     cube = cube_table(ds, grain_of(cols))
-    keys = ", ".join(cols)
-    select_keys = f"{keys}, " if cols else ""
-    value = "revenue_cents - cost_of_sales_cents" if metric == "gross_profit" else f"{metric}_cents"
-    frame = ds.con.execute(
-        f"SELECT {select_keys}"
-        f"CAST(coalesce(sum({value}) FILTER (WHERE month >= ?), 0) AS BIGINT) AS current_cents, "
-        f"CAST(coalesce(sum({value}) FILTER (WHERE month < ?), 0) AS BIGINT) AS previous_cents "
-        f"FROM {cube} WHERE month >= ? AND month < ? "
-        f"{'GROUP BY ' + keys if cols else ''} {'ORDER BY ' + keys + ' NULLS FIRST' if cols else ''}",
-        [current_start.date(), current_start.date(), previous_start.date(), current_end.date()],
-    ).df()
-    for b in cols:
-        frame[b] = frame[b].astype("string")
+    frame = _window_sums(ds, cube, cols, metric, (previous_start, current_start, current_end))
     first_month = ds.con.execute(f"SELECT min(month) FROM {cube}").fetchall()[0][0]
     frame["metric"] = metric
     frame["current_start"] = current_start
@@ -197,3 +185,29 @@ def trailing_growth(
         "change", "previous_complete", "current_cents", "previous_cents",
     ]  # fmt: skip
     return frame[order]
+
+
+def _window_sums(
+    ds: Dataset, cube: str, cols: list[str], metric: str, bounds: tuple[pd.Timestamp, ...]
+) -> pd.DataFrame:
+    """The metric's cents in the current and the previous window per group of ``cols``.
+
+    ``bounds``: the previous window's start, the current window's start and the first day after
+    it. Returns the ``cols`` (str), ``current_cents`` and ``previous_cents`` (int64), ordered by
+    the ``cols``.
+    """
+    previous_start, current_start, current_end = bounds
+    keys = ", ".join(cols)
+    select_keys = f"{keys}, " if cols else ""
+    value = "revenue_cents - cost_of_sales_cents" if metric == "gross_profit" else f"{metric}_cents"
+    frame = ds.con.execute(
+        f"SELECT {select_keys}"
+        f"CAST(coalesce(sum({value}) FILTER (WHERE month >= ?), 0) AS BIGINT) AS current_cents, "
+        f"CAST(coalesce(sum({value}) FILTER (WHERE month < ?), 0) AS BIGINT) AS previous_cents "
+        f"FROM {cube} WHERE month >= ? AND month < ? "
+        f"{'GROUP BY ' + keys if cols else ''} {'ORDER BY ' + keys + ' NULLS FIRST' if cols else ''}",
+        [current_start.date(), current_start.date(), previous_start.date(), current_end.date()],
+    ).df()
+    for b in cols:
+        frame[b] = frame[b].astype("string")
+    return frame
