@@ -21,6 +21,7 @@ from channel_lib import load_dataset
 from channel_lib.analysis import scorecard, signals
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.loader import Dataset
+from channel_lib.plans.signals_export import write_signals
 from channel_lib.presentation import charts
 from channel_lib.presentation.pages import performance_signals as page
 
@@ -231,7 +232,7 @@ def test_raising_the_minimum_step_by_step_removes_the_rows_in_between(lumpy):
 
 def test_export_is_atomic_and_exact(tmp_path, sample: Case):
     ew = signals.early_warnings(sample.ds, sample.quarter)
-    path = signals.export_signals(ew, sample.quarter, plans_dir=tmp_path / "plans")
+    path = write_signals(ew, sample.quarter, plans_dir=tmp_path / "plans")
     assert path == tmp_path / "plans" / f"signals_{sample.quarter}.csv"
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -239,7 +240,7 @@ def test_export_is_atomic_and_exact(tmp_path, sample: Case):
     assert [round(float(x) * 100) for x in back["revenue_at_stake"]] == list(
         ew["revenue_at_stake_cents"]
     )
-    other = signals.export_signals(ew.head(2), sample.quarter, path=tmp_path / "x" / "mine.csv")
+    other = write_signals(ew.head(2), sample.quarter, path=tmp_path / "x" / "mine.csv")
     assert other.exists() and len(pd.read_csv(other)) == 2
 
 
@@ -450,7 +451,7 @@ def test_every_analysis_runs_for_each_quarter_of_the_last_two_years(sample: Case
         ew = signals.early_warnings(ds, q)
         kept = signals.material(ew, min_revenue_at_stake=th.min_revenue_at_stake)
         signals.below_materiality(ew, min_revenue_at_stake=th.min_revenue_at_stake)
-        signals.export_signals(ew, q, plans_dir=tmp_path)
+        write_signals(ew, q, plans_dir=tmp_path)
         signals.win_loss_deals(ds, q)
         page.signal_sentences(ew, min_revenue_at_stake=th.min_revenue_at_stake)
         cards = [scorecard.scorecard(ds, q, level=lv) for lv in ("channel", "partner")]

@@ -32,6 +32,7 @@ from channel_lib.data import cube as metrics
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
 from channel_lib.plans import actions as act
+from channel_lib.plans.targets import targets_stamp
 
 __all__ = [
     "MEASURES",
@@ -93,16 +94,6 @@ class PartnerPack:
 
 
 # -- company-wide findings, once per process ------------------------------------------------------
-def _targets_stamp(plans_dir: str | Path | None) -> tuple:
-    if plans_dir is None:
-        return ()
-    path = Path(plans_dir) / "targets.csv"
-    if not path.exists():
-        return ()
-    st = path.stat()
-    return (str(path), st.st_size, st.st_mtime_ns)
-
-
 def _dataset_key(ds: Dataset) -> tuple:
     """What identifies a dataset's content across :class:`Dataset` objects: the SHA-256 of
     every input file (goals included) and the folder."""
@@ -147,7 +138,7 @@ def company_findings(
     """
     plans = Path(plans_dir) if plans_dir is not None else None
     return _memo(
-        (*_dataset_key(ds), quarter, _targets_stamp(plans), float(tolerance), "findings"),
+        (*_dataset_key(ds), quarter, targets_stamp(plans), float(tolerance), "findings"),
         lambda: {
             "signals": signals.early_warnings(ds, quarter),
             "deals": signals.win_loss_deals(ds, quarter),
@@ -165,7 +156,7 @@ def _attainment(ds: Dataset, quarter: str, plans: str | Path | None) -> pd.DataF
         except metrics.MissingDataError:
             return pd.DataFrame(columns=["partner_id", "metric", "target", "attainment"])
 
-    return _memo((*_dataset_key(ds), quarter, _targets_stamp(plans), "attainment"), build)
+    return _memo((*_dataset_key(ds), quarter, targets_stamp(plans), "attainment"), build)
 
 
 def _by_partner(frame: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:

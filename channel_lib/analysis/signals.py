@@ -6,8 +6,8 @@ keyword parameter (``None`` = the value of ``goals.yaml`` ``signals:``); a thres
 the evidence (the numbers and the periods compared), since when, and the revenue exposed, so the
 rows of all signals stack into one list ranked by money (:func:`early_warnings`). The list carries
 a materiality filter (:func:`material`, :func:`below_materiality`) and is exported as CSV for
-follow-up (:func:`export_signals`). :func:`flagged_partners` names the partners with material
-signals for the report batch (``--partners flagged``).
+follow-up by :func:`channel_lib.plans.signals_export.write_signals`. :func:`flagged_partners`
+names the partners with material signals for the report batch (``--partners flagged``).
 
 Partner reports (``partner_reports.csv``) are optional and often late or incomplete: a signal that
 needs a report is not computed for a partner without one (never guessed);
@@ -19,16 +19,13 @@ copy in currency units for display.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from channel_lib.core.errors import ParameterError
-from channel_lib.core.files import atomic_write_text
 from channel_lib.data import cube as metrics
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
@@ -39,7 +36,6 @@ __all__ = [
     "below_materiality",
     "channel_dependency",
     "early_warnings",
-    "export_signals",
     "flagged_partners",
     "key_talent_loss",
     "line_card_change",
@@ -963,37 +959,6 @@ def _min_cents(value: float) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ParameterError(f"min_revenue_at_stake={value!r}: an amount ≥ 0")
     return round(float(value) * 100)
-
-
-def export_signals(
-    signals: pd.DataFrame,
-    quarter: str,
-    *,
-    plans_dir: str | Path = "plans",
-    path: str | Path | None = None,
-) -> Path:
-    """Write the signal list as CSV for follow-up (atomic: a temp file renamed into place).
-
-    Parameters
-    ----------
-    signals : DataFrame
-        :data:`SIGNAL_COLUMNS` rows.
-    quarter : str
-        The reporting quarter (names the default file).
-    plans_dir : str or Path
-        Plans folder; the default file is ``plans_dir/signals_<quarter>.csv``.
-    path : str or Path, optional
-        Write here instead.
-
-    Returns
-    -------
-    Path
-        The file written (money with two decimals; the ``*_cents`` column left out).
-    """
-    target = Path(path) if path is not None else Path(plans_dir) / f"signals_{quarter}.csv"
-    out = signals.drop(columns=["revenue_at_stake_cents"]).copy()
-    out["revenue_at_stake"] = [f"{c / 100:.2f}" for c in signals["revenue_at_stake_cents"]]
-    return atomic_write_text(target, out.to_csv(index=False, lineterminator=os.linesep))
 
 
 def flagged_partners(ds: Dataset, quarter: str) -> list[str]:

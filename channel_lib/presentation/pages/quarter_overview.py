@@ -19,6 +19,7 @@ import pandas as pd
 
 from channel_lib.analysis.overview import comparison_quarters
 from channel_lib.data.workbook import Workbook
+from channel_lib.plans.targets import targets_path
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.html import escape_markdown, plus_zero
 
@@ -176,7 +177,7 @@ def targets_note(wb: Workbook, channels: pd.DataFrame) -> str:
     source = channels.attrs.get("targets_source", "none")
     if source == "plans":
         return (
-            f"revenue targets from the plans folder ({wb.plans_dir / 'targets.csv'}), "
+            f"revenue targets from the plans folder ({targets_path(wb.plans_dir)}), "
             "saved by target setting"
         )
     if source == "dataset":

@@ -1,0 +1,76 @@
+"""The plans folder's signal list, ``signals_<quarter>.csv``: its one writer.
+
+Notebook 05 exports every early-warning signal of the quarter (material or not) for follow-up;
+this module alone knows the file's name and layout: the signal columns in order, money in
+currency units with two decimals, the exact ``revenue_at_stake_cents`` column left out, lines
+ended the platform's way. It writes atomically (a temp file in the same folder, then renamed), so
+a reader never sees half a file. Nothing in the workbook reads the file back: it is for follow-up
+outside it (a spreadsheet, a ticket system).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from channel_lib.core.files import atomic_write_text
+
+__all__ = ["FILE_PATTERN", "signals_path", "write_signals"]
+
+#: Name of a quarter's signal list in the plans folder.
+FILE_PATTERN = "signals_{quarter}.csv"
+
+
+def signals_path(plans_dir: str | Path, quarter: str) -> Path:
+    """Where the signal list of ``quarter`` lives in the plans folder.
+
+    Examples
+    --------
+    >>> signals_path("plans", "FY2026-Q4").as_posix()
+    'plans/signals_FY2026-Q4.csv'
+    """
+    return Path(plans_dir) / FILE_PATTERN.format(quarter=quarter)
+
+
+def write_signals(
+    signals: pd.DataFrame,
+    quarter: str,
+    *,
+    plans_dir: str | Path = "plans",
+    path: str | Path | None = None,
+) -> Path:
+    """Write the signal list as CSV for follow-up (atomic: a temp file renamed into place).
+
+    Parameters
+    ----------
+    signals : DataFrame
+        :data:`channel_lib.analysis.signals.SIGNAL_COLUMNS` rows (``revenue_at_stake_cents``
+        among them).
+    quarter : str
+        The reporting quarter (names the default file).
+    plans_dir : str or Path
+        Plans folder; the default file is ``plans_dir/signals_<quarter>.csv``
+        (:func:`signals_path`).
+    path : str or Path, optional
+        Write here instead.
+
+    Returns
+    -------
+    Path
+        The file written (money with two decimals; the ``*_cents`` column left out).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> rows = pd.DataFrame({"signal": ["x"], "revenue_at_stake": [12.5],
+    ...                      "revenue_at_stake_cents": [1250]})
+    >>> path = write_signals(rows, "FY2026-Q4", plans_dir=tempfile.mkdtemp())
+    >>> path.name, path.read_text().split()
+    ('signals_FY2026-Q4.csv', ['signal,revenue_at_stake', 'x,12.50'])
+    """
+    target = Path(path) if path is not None else signals_path(plans_dir, quarter)
+    out = signals.drop(columns=["revenue_at_stake_cents"]).copy()
+    out["revenue_at_stake"] = [f"{c / 100:.2f}" for c in signals["revenue_at_stake_cents"]]
+    return atomic_write_text(target, out.to_csv(index=False, lineterminator=os.linesep))
