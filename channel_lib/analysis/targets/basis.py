@@ -90,12 +90,7 @@ def channel_basis(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     rows = []
     for c in settings.channels:
         launched = channels["launched_on"].get(c, pd.NaT)
-        begins = max(
-            [start]
-            + [pd.Timestamp(x).to_period("M").to_timestamp() for x in (launched, first_sale.get(c))
-               if pd.notna(x)]
-        )  # fmt: skip
-        months = max(0, (end.year - begins.year) * 12 + end.month - begins.month)
+        months = _months_selling(start, end, launched, first_sale.get(c))
         rev = int(sums["revenue_cents"].get(c, 0))
         gp = int(sums["gross_profit_cents"].get(c, 0))
         run_rate = rev / 100 * 12 / months if months and rev > 0 else 0.0
@@ -132,6 +127,17 @@ def channel_basis(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     out["window_revenue_cents"] = out["window_revenue_cents"].astype("int64")
     out["window_gross_profit_cents"] = out["window_gross_profit_cents"].astype("int64")
     return out
+
+
+def _months_selling(start: pd.Timestamp, end: pd.Timestamp, launched, first_sale) -> int:
+    """Months of the window ``[start, end)`` from the later of its start, the channel's launch
+    and its first sale (each taken at the start of its month)."""
+    begins = max(
+        [start]
+        + [pd.Timestamp(x).to_period("M").to_timestamp() for x in (launched, first_sale)
+           if pd.notna(x)]
+    )  # fmt: skip
+    return max(0, (end.year - begins.year) * 12 + end.month - begins.month)
 
 
 def quarterly_revenue(wb: Workbook, settings: TargetSettings) -> tuple[pd.DataFrame, list[str]]:

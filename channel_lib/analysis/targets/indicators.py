@@ -146,6 +146,22 @@ def _indicator_rates(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _unmeasured(key: str, table: str, rate: float, *, has_partners: bool, ds, settings) -> str:
+    """Why indicator ``key`` cannot be measured for a channel (``""`` when it can)."""
+    note = ""
+    if key in _PARTNER_INDICATORS and not has_partners:
+        note = "the channel sells without partners"
+    elif not ds.has(table):
+        note = f"needs {table}.csv, which the dataset does not have"
+    # new customers without a year of history before the window: still usable (first purchases)
+    if not note and not math.isfinite(rate):
+        note = "no history to measure the rate on"
+    elif not note and rate <= 0:  # a rate of 0 would set a target of 0 every quarter
+        note = (f"none in the basis quarters {settings.basis_quarters[0]}–"
+                f"{settings.basis_quarters[-1]}, so no rate to set a target from")  # fmt: skip
+    return note
+
+
 def leading_indicators(
     wb: Workbook, settings: TargetSettings, quarters: pd.DataFrame
 ) -> pd.DataFrame:
@@ -201,19 +217,10 @@ def leading_indicators(
         q = quarters[quarters["channel_id"] == c]
         for key in wanted:
             label, unit, how, monitored, table = INDICATORS[key]
-            note = ""
-            if key in _PARTNER_INDICATORS and not has_partners:
-                note = "the channel sells without partners"
-            elif not ds.has(table):
-                note = f"needs {table}.csv, which the dataset does not have"
-            elif key == "new_customers" and not bool(r.loc[key, "history_before_window"]):
-                note = ""  # still usable: first purchases in the data
             rate = float(r.loc[key, "rate"])
-            if not note and not math.isfinite(rate):
-                note = "no history to measure the rate on"
-            elif not note and rate <= 0:  # a rate of 0 would set a target of 0 every quarter
-                note = (f"none in the basis quarters {settings.basis_quarters[0]}–"
-                        f"{settings.basis_quarters[-1]}, so no rate to set a target from")  # fmt: skip
+            note = _unmeasured(
+                key, table, rate, has_partners=has_partners, ds=ds, settings=settings
+            )
             if note:
                 rows.append(
                     {"channel_id": c, "role": role, "indicator": key, "label": label, "unit": unit,

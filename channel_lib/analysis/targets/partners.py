@@ -146,15 +146,7 @@ def partner_potential(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     )
     upper = out.groupby("channel_id")["share_of_wallet"].transform(lambda s: s.quantile(0.75))
     out["attainable_share"] = np.fmax(out["share_of_wallet"], upper)
-    certified_ratio = out["certified_staff"] / out["sales_headcount"].where(
-        out["sales_headcount"] > 0
-    )
-    pipeline_ratio = out["pipeline_value"] / (out["run_rate"] / 4).where(out["run_rate"] > 0)
-    parts = []
-    for ratio in (certified_ratio, pipeline_ratio):
-        median = ratio.groupby(out["channel_id"]).transform("median")
-        parts.append((ratio / median.where(median > 0)).clip(0.5, 1.5))
-    out["capability"] = pd.concat(parts, axis=1).mean(axis=1).fillna(1.0)
+    out["capability"] = _capability(out)
     wallet = (out["partner_total_sales"] * out["attainable_share"] * out["capability"]).fillna(0.0)
     out["potential"] = np.fmax(out["run_rate"].fillna(0.0), wallet)
     out = out.reset_index()
@@ -163,6 +155,20 @@ def partner_potential(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
          "certified_staff", "pipeline_value", "run_rate", "share_of_wallet", "attainable_share",
          "capability", "potential"]
     ]  # fmt: skip
+
+
+def _capability(out: pd.DataFrame) -> pd.Series:
+    """Certified staff per salesperson and pipeline per our quarterly revenue, each against the
+    channel's median and clipped to 0.5–1.5, averaged (1 where neither is known)."""
+    certified_ratio = out["certified_staff"] / out["sales_headcount"].where(
+        out["sales_headcount"] > 0
+    )
+    pipeline_ratio = out["pipeline_value"] / (out["run_rate"] / 4).where(out["run_rate"] > 0)
+    parts = []
+    for ratio in (certified_ratio, pipeline_ratio):
+        median = ratio.groupby(out["channel_id"]).transform("median")
+        parts.append((ratio / median.where(median > 0)).clip(0.5, 1.5))
+    return pd.concat(parts, axis=1).mean(axis=1).fillna(1.0)
 
 
 def partner_weights(partners: pd.DataFrame, potential: pd.DataFrame | None = None) -> pd.DataFrame:

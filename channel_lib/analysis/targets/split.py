@@ -159,31 +159,7 @@ def allocate_channels(
         raise ParameterError("no channel to set targets for")
     bw = check_parameters(blend_weights=blend_weights)
     ids = basis["channel_id"].astype(str).tolist()
-    run_rate = basis["run_rate"].astype("float64").fillna(0.0).clip(lower=0).to_numpy()
-    rw = basis["role_weight"].astype("float64").to_numpy().copy()
-    for c, v in (role_weights or {}).items():
-        if c not in ids:
-            raise ParameterError(f"role_weights names channel {c!r}, not one of {', '.join(ids)}")
-        if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
-            raise ParameterError(f"role weight of {c} must be a number ≥ 0, got {v!r}")
-        rw[ids.index(c)] = float(v)
-
-    def column(name: str) -> np.ndarray:
-        if name not in basis:
-            return run_rate
-        v = basis[name].astype("float64").to_numpy()
-        return np.where(np.isnan(v), run_rate, np.clip(v, 0, None))
-
-    def shares(w: np.ndarray) -> np.ndarray:
-        s = w.sum()
-        return w / s if s > 0 else np.full(len(w), 1 / len(w))
-
-    raw = {
-        "history": shares(run_rate),
-        "trend": shares(column("trend")),
-        "role": shares(run_rate * rw),
-        "potential": shares(column("potential")),
-    }
+    raw = _method_shares(basis, _role_weights(basis, ids, role_weights))
     raw["blend"] = sum(bw[m] * raw[m] for m in BASE_METHODS)
     frames = []
     for m in METHODS:
@@ -197,6 +173,44 @@ def allocate_channels(
     out["method"] = out["method"].astype("string")
     out["channel_id"] = out["channel_id"].astype("string")
     return out
+
+
+def _role_weights(
+    basis: pd.DataFrame, ids: list[str], overrides: Mapping[str, float] | None
+) -> np.ndarray:
+    """``basis.role_weight`` with the named channels' weights replaced by ``overrides``."""
+    rw = basis["role_weight"].astype("float64").to_numpy().copy()
+    for c, v in (overrides or {}).items():
+        if c not in ids:
+            raise ParameterError(f"role_weights names channel {c!r}, not one of {', '.join(ids)}")
+        if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+            raise ParameterError(f"role weight of {c} must be a number ≥ 0, got {v!r}")
+        rw[ids.index(c)] = float(v)
+    return rw
+
+
+def _shares(w: np.ndarray) -> np.ndarray:
+    """``w`` as shares summing to 1; all zero: equal shares."""
+    s = w.sum()
+    return w / s if s > 0 else np.full(len(w), 1 / len(w))
+
+
+def _method_shares(basis: pd.DataFrame, role_weights: np.ndarray) -> dict[str, np.ndarray]:
+    """Each base method's channel shares (the rules in :func:`allocate_channels`)."""
+    run_rate = basis["run_rate"].astype("float64").fillna(0.0).clip(lower=0).to_numpy()
+
+    def column(name: str) -> np.ndarray:
+        if name not in basis:
+            return run_rate
+        v = basis[name].astype("float64").to_numpy()
+        return np.where(np.isnan(v), run_rate, np.clip(v, 0, None))
+
+    return {
+        "history": _shares(run_rate),
+        "trend": _shares(column("trend")),
+        "role": _shares(run_rate * role_weights),
+        "potential": _shares(column("potential")),
+    }
 
 
 def split_gross_profit(
