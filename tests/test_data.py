@@ -643,3 +643,37 @@ def test_no_code_reads_a_shared_connection_with_fetchone():
     found = [f"{p.relative_to(root)}:{i}" for p in sources
              for i, line in enumerate(p.read_text().splitlines(), 1) if ".fetchone()" in line]  # fmt: skip
     assert found == []
+
+
+# -- the dataset cache ------------------------------------------------------------------------------
+def test_dataset_cache_keeps_each_table_frame_and_the_checksums_once(tiny_copy):
+    ds = load_dataset(tiny_copy)
+    assert ds.table("channels") is ds.table("channels")  # built once, then kept
+    assert ds.checksums is ds.checksums
+    first = ds.table("channels")
+    ds.cache.clear()  # built again on the next call, the same
+    assert ds.table("channels") is not first and ds.table("channels").equals(first)
+
+
+def test_dataset_cache_is_never_shared_with_a_replaced_dataset(tiny_copy):
+    import dataclasses
+
+    from channel_lib.data.cube import cube_table
+
+    ds = load_dataset(tiny_copy)
+    cube_table(ds)
+    copy = dataclasses.replace(ds)
+    assert copy.cache is not ds.cache and len(copy.cache) == 0
+    assert len(ds.cache) == 1  # the metrics' entry
+
+
+def test_known_checksums_are_used_instead_of_hashing_the_files(tiny_copy):
+    import dataclasses
+
+    ds = load_dataset(tiny_copy)
+    recorded = {"channels.csv": "ab" * 32}
+    assert dataclasses.replace(ds, known_checksums=recorded).checksums is recorded
+    assert (
+        ds.checksums["channels.csv"]
+        == hashlib.sha256((tiny_copy / "channels.csv").read_bytes()).hexdigest()
+    )
