@@ -584,3 +584,43 @@ def test_report_with_other_budget_limits_and_objective(other_report):
     assert "objective set to revenue" in text
     assert "800,000 per month" in text
     assert "×2" in text
+
+
+# -- the plans folder's budget split (plans/investment_split) ------------------------------------
+def _split(recommended: list[float]) -> pd.DataFrame:
+    n = len(recommended)
+    return pd.DataFrame({
+        "channel_id": [f"C{i}" for i in range(n)], "current_spend": [100.0] * n,
+        "recommended_spend": recommended, "expected_response": [50.0] * n,
+        "response_low": [40.0] * n, "response_high": [60.0] * n, "marginal_return": [1.2] * n,
+        "at_limit": [""] * n, "note": [""] * n,
+    })  # fmt: skip
+
+
+_LIMITS = {"max_change": 0.3, "min_share": 0.0, "max_share": 1.0}
+
+
+@given(st.lists(st.floats(0, 1e6), min_size=1, max_size=6), st.integers(0, 10**9))
+def test_saved_split_sums_to_the_budget_to_the_cent_and_reads_back_exactly(recommended, cents):
+    import tempfile
+
+    from channel_lib.plans import investment_split as split
+
+    folder = tempfile.mkdtemp()
+    split.write_split(_split(recommended), folder, budget=cents / 100, quarter="FY2026-Q3",
+                      dataset="sample", currency="USD", metric="revenue", limits=_LIMITS)  # fmt: skip
+    back = split.read_split(folder)
+    assert int(back["recommended_cents"].sum()) == cents
+    assert back.attrs["budget_cents"] == cents and back.attrs["metric"] == "revenue"
+    assert list(back.columns[: len(split.SPLIT_COLUMNS)]) == list(split.SPLIT_COLUMNS)
+
+
+def test_no_saved_split_reads_as_none_and_a_split_without_a_column_is_refused(tmp_path):
+    from channel_lib.plans import investment_split as split
+
+    assert split.read_split(tmp_path) is None
+    with pytest.raises(ParameterError, match="missing note"):
+        split.write_split(_split([1.0]).drop(columns="note"), tmp_path, budget=1.0,
+                          quarter="FY2026-Q3", dataset="x", currency="USD", metric="revenue",
+                          limits=_LIMITS)  # fmt: skip
+    assert not split.investment_path(tmp_path).exists()

@@ -26,9 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from channel_lib.analysis import investment, targets
+from channel_lib.analysis import investment
 from channel_lib.core.errors import ParameterError
-from channel_lib.core.files import atomic_write_text
 from channel_lib.data.workbook import Workbook
 from channel_lib.interactive.explorers.core import (
     DEFAULT_WAIT,
@@ -37,6 +36,7 @@ from channel_lib.interactive.explorers.core import (
     whole_units,
 )
 from channel_lib.interactive.explorers.saving import plans_folder
+from channel_lib.plans.investment_split import INVESTMENT_FILE, investment_path, write_split
 from channel_lib.presentation.html import markdown, table
 
 __all__ = [
@@ -46,9 +46,6 @@ __all__ = [
     "budget_slider_range",
     "nice_step",
 ]
-
-#: File in the plans folder that :meth:`AllocationExplorer.save` writes.
-INVESTMENT_FILE = "investment.csv"
 
 
 def _held_outside_shares(
@@ -495,49 +492,24 @@ class AllocationExplorer(Explorer):
         The file starts with ``#`` comment lines (what it is, the quarter, budget, metric and
         limits, and every column), then a CSV header and one row per channel; amounts have two
         decimals and the recommended spends add up to the budget to the cent. Read it with
-        ``pandas.read_csv(path, comment="#")``. It is written to a temporary file in the same
-        folder and renamed over the old one (``os.replace``).
+        ``pandas.read_csv(path, comment="#")`` or
+        :func:`channel_lib.plans.investment_split.read_split`. It is written by
+        :func:`channel_lib.plans.investment_split.write_split`, to a temporary file in the same
+        folder renamed over the old one (``os.replace``).
         """
         plans = plans_folder(self.wb, plans_dir)
         values = self.values()
         result = self.compute(**values)
-        path = plans / INVESTMENT_FILE
+        path = investment_path(plans)
         if not result.ok:
             return f"Not written: {result.message} {path} is unchanged."
-        a = result.allocation
-        budget_cents = round(float(result.budget) * 100)
-        rec = targets.apportion(budget_cents, a["recommended_spend"].clip(lower=0).to_numpy())
-        current = [round(float(v) * 100) for v in a["current_spend"]]
-        frame = pd.DataFrame(
-            {
-                "channel_id": a["channel_id"],
-                "current_spend": [targets.format_cents(c) for c in current],
-                "recommended_spend": [targets.format_cents(int(c)) for c in rec],
-                "change": [
-                    targets.format_cents(int(r) - c) for r, c in zip(rec, current, strict=True)
-                ],
-                "expected_response": a["expected_response"].round(2),
-                "response_low": a["response_low"].round(2),
-                "response_high": a["response_high"].round(2),
-                "marginal_return": a["marginal_return"].round(4),
-                "at_limit": a["at_limit"],
-                "note": a["note"],
-            }
-        )
-        lim = ", ".join(f"{k}={values[k]:g}" for k in ("max_change", "min_share", "max_share"))
-        header = [
-            f"# Budget split per month saved by the workbook's allocation explorer ({self.wb.quarter} spend, {self.wb.dataset.folder.name}).",
-            f"# budget={targets.format_cents(budget_cents)} {self.currency} per month; metric={result.metric}; {lim}",
-            "# channel_id: channel; current_spend: lever spend per month in the reporting quarter",
-            "# recommended_spend: spend per month to plan (sums to the budget to the cent); change: recommended - current",
-            f"# expected_response, response_low, response_high: expected {result.metric} per month and its 95% interval (empty: no measurable response)",
-            "# marginal_return: response per unit of spend at the recommended spend; at_limit: lower/upper/fixed when a limit binds",
-            "# note: why a channel is held or kept; amounts in the dataset currency",
-        ]  # fmt: skip
-        text = "\n".join(header) + "\n" + frame.to_csv(index=False, lineterminator="\n")
         existed = path.exists()
-        atomic_write_text(path, text)
+        write_split(
+            result.allocation, plans, budget=result.budget, quarter=self.wb.quarter,
+            dataset=self.wb.dataset.folder.name, currency=self.currency, metric=result.metric,
+            limits=values,
+        )  # fmt: skip
         return (
             f"{'Replaced' if existed else 'Wrote'} the budget split of "
-            f"{result.budget:,.0f} {self.currency} per month over {len(frame)} channels in {path}."
+            f"{result.budget:,.0f} {self.currency} per month over {len(result.allocation)} channels in {path}."
         )
