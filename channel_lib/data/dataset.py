@@ -50,6 +50,10 @@ class Dataset:
         SQL and receive tidy pandas frames). A table read from CSV is copied in; a table read from
         Parquet is a view over its file (typed by casts), so queries read the file itself: replace
         the file only between loads.
+    cache : DatasetCache
+        What is computed once for this dataset. Code deriving something from the dataset keeps
+        it here under a key of its own (``ds.cache.get(("alignment.quarterly", quarter),
+        build)``) rather than setting attributes on the dataset.
     """
 
     folder: Path
@@ -58,7 +62,7 @@ class Dataset:
     con: duckdb.DuckDBPyConnection = field(repr=False)
     #: Temporary table in ``con`` of the sales summed by month, channel, partner and product
     #: (:data:`SALES_SUMMARY_SQL`), left by the loader's checks for the metrics cube; ``None``
-    #: when the dataset did not come from :func:`load_dataset`.
+    #: when the dataset did not come from :func:`~channel_lib.data.loader.load_dataset`.
     sales_summary: str | None = field(default=None, repr=False)
     #: SHA-256 of every input file when already known (a prepared dataset records the checksums
     #: it was prepared from); ``None``: :attr:`checksums` hashes the files on first use.
