@@ -72,37 +72,37 @@ def channel_conflict(
         return pd.DataFrame(columns=cols)
     pairs = shared.merge(shared, on=["period", "customer_id"], suffixes=("_a", "_b"))
     pairs = pairs[pairs[f"{level}_a"] < pairs[f"{level}_b"]]
-    rows = []
-    for (a, b), g in pairs.groupby([f"{level}_a", f"{level}_b"]):
-        sums = {
-            side: g[
-                [
-                    f"{c}_{side}"
-                    for c in ("revenue_cents", "listed_revenue_cents", "list_value_cents")
-                ]
-            ].sum()
-            for side in ("a", "b")
-        }
-        disc = {
-            side: float(1 - share(s[f"listed_revenue_cents_{side}"], s[f"list_value_cents_{side}"]))
-            for side, s in sums.items()
-        }
-        rev_a, rev_b = sums["a"]["revenue_cents_a"] / 100, sums["b"]["revenue_cents_b"] / 100
-        customers = g["customer_id"].nunique()
-        gap = abs(disc["a"] - disc["b"])
-        rows.append(
-            {
-                "year": settings.year, "level": level, "first": a, "second": b, "pair": f"{a}+{b}",
-                "customers": int(customers), "revenue_at_stake": rev_a + rev_b,
-                "first_revenue": rev_a, "second_revenue": rev_b, "first_discount": disc["a"],
-                "second_discount": disc["b"], "discount_gap": gap,
-                "conflict": bool(customers >= min_customers and gap >= discount_gap),
-            }
-        )  # fmt: skip
+    rows = [
+        {"year": settings.year, "level": level, **_pair(a, b, g, min_customers, discount_gap)}
+        for (a, b), g in pairs.groupby([f"{level}_a", f"{level}_b"])
+    ]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values("revenue_at_stake", ascending=False, kind="stable").reset_index(
         drop=True
     )
+
+
+def _pair(a: str, b: str, g: pd.DataFrame, min_customers: int, discount_gap: float) -> dict:
+    """One pair's shared customers, revenue through each side, discounts and verdict."""
+    sums = {
+        side: g[
+            [f"{c}_{side}" for c in ("revenue_cents", "listed_revenue_cents", "list_value_cents")]
+        ].sum()
+        for side in ("a", "b")
+    }
+    disc = {
+        side: float(1 - share(s[f"listed_revenue_cents_{side}"], s[f"list_value_cents_{side}"]))
+        for side, s in sums.items()
+    }
+    rev_a, rev_b = sums["a"]["revenue_cents_a"] / 100, sums["b"]["revenue_cents_b"] / 100
+    customers = g["customer_id"].nunique()
+    gap = abs(disc["a"] - disc["b"])
+    return {
+        "first": a, "second": b, "pair": f"{a}+{b}", "customers": int(customers),
+        "revenue_at_stake": rev_a + rev_b, "first_revenue": rev_a, "second_revenue": rev_b,
+        "first_discount": disc["a"], "second_discount": disc["b"], "discount_gap": gap,
+        "conflict": bool(customers >= min_customers and gap >= discount_gap),
+    }  # fmt: skip
 
 
 def conflict_by_channel(conflict: pd.DataFrame) -> pd.DataFrame:

@@ -228,14 +228,11 @@ def target_settings(
     mf = managing_for or goals.managing_for
     objective = goals.revenue_objective if revenue_objective is None else revenue_objective
     obj_cents = to_cents(objective)
-    gp = None
-    if mf == "revenue_and_profit":
-        gp = int(
-            (Decimal(obj_cents) * Decimal(str(goals.gross_margin_goal))).quantize(
-                Decimal(1), rounding=ROUND_HALF_UP
-            )
-        )
-        gp = max(gp, 0)
+    gp = (
+        _gross_profit_objective(obj_cents, goals.gross_margin_goal)
+        if mf == "revenue_and_profit"
+        else None
+    )
     channels = tuple(goals.channels) or tuple(ds.table("channels")["channel_id"].astype(str))
     roles = {
         c: goals.channels.get(c, ChannelRole(role="unspecified", role_weight=1.0)) for c in channels
@@ -258,6 +255,16 @@ def target_settings(
         roles=roles,
         objective_source="goals.yaml" if revenue_objective is None else "parameter",
     )
+
+
+def _gross_profit_objective(revenue_cents: int, margin_goal: float) -> int:
+    """``round(revenue objective × gross-margin goal)`` in cents, half up, at least 0."""
+    gp = int(
+        (Decimal(revenue_cents) * Decimal(str(margin_goal))).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+    )
+    return max(gp, 0)
 
 
 def open_target_setting(
