@@ -1,8 +1,8 @@
 """Inside a warm kernel: the warm-up imports and the reset between notebooks.
 
-Kept apart from :mod:`channel_lib.batch.executors` so a kernel imports only this light module, never
-papermill or the executors. The worker side (:class:`channel_lib.batch.executors.WarmKernelEngine`) runs
-:func:`kernel_warm_up` once per kernel and :func:`kernel_reset` before every notebook.
+Kept apart from :mod:`channel_lib.batch.engine` so a kernel imports only this light module, never
+papermill or the executors. The worker side (:class:`channel_lib.batch.engine.WarmKernelEngine`)
+runs :func:`kernel_warm_up` once per kernel and :func:`kernel_reset` before every notebook.
 """
 
 from __future__ import annotations

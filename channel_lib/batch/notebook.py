@@ -1,0 +1,237 @@
+"""Running one report: papermill executes the notebook, then the offline HTML page is exported.
+
+- :func:`run_notebook` — papermill on one notebook, the executed copy written atomically (kept,
+  error cell marked, when the notebook fails);
+- :class:`ReportTask` and :func:`execute_task` — one report of a batch (notebook, then HTML) as a
+  plain function of a picklable argument, so any :class:`concurrent.futures.Executor` can run it:
+  a process pool here, a Dask cluster there (Dask workers import it; closures from a script would
+  not travel);
+- :func:`error_message` — the one line a failure leaves in the index and the manifest.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from channel_lib.batch.engine import WARM_ENGINE, register_engine
+from channel_lib.core.config import BATCH_ENV, PROJECT_ROOT
+
+#: The Jupyter kernel reports run on (the kernelspec the notebooks are committed with).
+KERNEL_NAME = "python3"
+
+
+@dataclass(frozen=True)
+class ReportTask:
+    """One notebook execution of a batch (picklable; run by :func:`execute_task`).
+
+    Attributes
+    ----------
+    key : str
+        Identity within its quarter: the notebook name, or ``partners/<partner_id>`` for a partner
+        pack (plus ``/<notebook>`` when there are several partner notebooks).
+    quarter : str
+        The fiscal quarter label.
+    notebook : str
+        Path of the source notebook.
+    ipynb, html : str
+        Where the executed notebook and its HTML page go (both written atomically).
+    title : str
+        The HTML page title.
+    parameters : dict
+        Values papermill injects (only parameters the notebook declares).
+    cwd : str
+        Working directory of the kernel (the project root).
+    env : dict
+        Environment variables for the run (e.g. the prepared-data folder).
+    engine : str
+        ``"channel_warm"`` (pre-warmed kernels) or ``"nbclient"`` (a fresh kernel each time).
+    cell_timeout : float or None
+        Seconds one cell may run.
+    partner_id, partner_name : str or None
+        The partner of a partner pack.
+    """
+
+    key: str
+    quarter: str
+    notebook: str
+    ipynb: str
+    html: str
+    title: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    cwd: str = "."
+    env: dict[str, str] = field(default_factory=dict)
+    engine: str = WARM_ENGINE
+    cell_timeout: float | None = 1800
+    partner_id: str | None = None
+    partner_name: str | None = None
+
+
+def error_message(exc: BaseException) -> str:
+    """One line for the index and manifest: the cell's exception for a failed notebook.
+
+    Examples
+    --------
+    >>> error_message(ValueError("boom"))
+    'ValueError: boom'
+    """
+    ename = getattr(exc, "ename", None)
+    if ename:  # PapermillExecutionError: the cell's exception
+        evalue = str(getattr(exc, "evalue", "")).strip()
+        return f"{ename}: {evalue}" if evalue else ename
+    return f"{type(exc).__name__}: {exc}".strip()
+
+
+def run_notebook(
+    notebook: str | Path,
+    output_ipynb: str | Path,
+    parameters: Mapping[str, Any],
+    *,
+    cwd: str | Path = PROJECT_ROOT,
+    kernel_name: str = KERNEL_NAME,
+    cell_timeout: float | None = 1800,
+    engine: str | None = None,
+) -> Path:
+    """Execute a notebook with papermill and write the executed copy.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The notebook to run.
+    output_ipynb : str or Path
+        Where the executed notebook goes. Papermill writes it while it runs, so it writes to a
+        temporary name in the same folder and renames it when done — also when the notebook fails,
+        so the failed notebook (error cell marked by papermill) is kept.
+    parameters : mapping
+        Values injected after the ``parameters`` cell.
+    cwd : str or Path
+        Working directory of the kernel (default: the project root, as notebooks expect).
+    kernel_name : str
+        Jupyter kernel (default ``python3``, the kernelspec the notebooks are committed with).
+    cell_timeout : float or None
+        Seconds one cell may run before the notebook fails (``None``: no limit).
+    engine : str, optional
+        Papermill engine: ``None``/``"nbclient"`` (papermill's default, a fresh kernel) or
+        ``"channel_warm"`` (this process's pre-warmed kernels, :mod:`channel_lib.batch.engine`).
+
+    Returns
+    -------
+    Path
+        ``output_ipynb``.
+
+    Raises
+    ------
+    papermill.PapermillExecutionError
+        When a cell raises; the executed notebook is written first.
+
+    Notes
+    -----
+    The kernel runs with ``CHANNEL_WORKBOOK_BATCH=1`` (:data:`channel_lib.core.config.BATCH_ENV`),
+    so the notebooks' explore sections show a static table of their defaults instead of live
+    widgets.
+    """
+    # deferred: heavy, and papermill's engine entry point imports this module (executors) while
+    # papermill itself is being imported
+    import papermill
+
+    if engine and engine != "nbclient":
+        register_engine()  # also registered by the entry point when the package is installed
+
+    output_ipynb = Path(output_ipynb)
+    output_ipynb.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{output_ipynb.stem}.", suffix=".running.ipynb", dir=output_ipynb.parent
+    )
+    os.close(fd)
+    batch_before = os.environ.get(BATCH_ENV)
+    os.environ[BATCH_ENV] = "1"  # the kernel inherits it: explore sections render static defaults
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            tmp,
+            parameters=dict(parameters),
+            kernel_name=kernel_name,
+            progress_bar=False,
+            engine_name=engine,
+            cwd=str(cwd),
+            execution_timeout=cell_timeout,
+            # ipykernel 7 logs a "running over TCP without encryption" warning to our stderr for
+            # every kernel; cell warnings still reach the notebook (its stderr outputs).
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+    finally:
+        if batch_before is None:
+            os.environ.pop(BATCH_ENV, None)
+        else:
+            os.environ[BATCH_ENV] = batch_before
+        if Path(tmp).stat().st_size > 0:
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600
+            os.replace(tmp, output_ipynb)
+        else:  # papermill failed before writing anything (e.g. no such kernel)
+            Path(tmp).unlink(missing_ok=True)
+    return output_ipynb
+
+
+def execute_task(task: ReportTask) -> dict[str, Any]:
+    """Run one report: execute the notebook, then export its offline HTML page.
+
+    Parameters
+    ----------
+    task : ReportTask
+
+    Returns
+    -------
+    dict
+        ``key``, ``status`` (``"ok"`` or ``"failed"``), ``seconds``, ``export_seconds``,
+        ``error`` (one line or ``None``), ``ipynb`` and ``html`` (paths, ``None`` when not
+        written), ``worker`` (host and process id).
+
+    Notes
+    -----
+    Never raises for a failing notebook: the failure is the record's status and message, and the
+    executed notebook (error cell marked by papermill) is kept.
+    """
+    # deferred: altair, pandas and nbconvert; papermill's entry point imports this module's package
+    from channel_lib.presentation.html import export_html
+
+    record: dict[str, Any] = {
+        "key": task.key,
+        "status": "ok",
+        "seconds": 0.0,
+        "export_seconds": 0.0,
+        "error": None,
+        "ipynb": None,
+        "html": None,
+        "worker": f"{os.uname().nodename}:{os.getpid()}",
+    }
+    os.environ.update(task.env)
+    t0 = time.perf_counter()
+    try:
+        run_notebook(
+            task.notebook, task.ipynb, task.parameters, cwd=task.cwd,
+            cell_timeout=task.cell_timeout, engine=task.engine,
+        )  # fmt: skip
+    except Exception as exc:  # recorded; the batch goes on
+        record["status"], record["error"] = "failed", error_message(exc)
+    record["seconds"] = round(time.perf_counter() - t0, 2)
+    ipynb = Path(task.ipynb)
+    if ipynb.exists():
+        record["ipynb"] = str(ipynb)
+        t1 = time.perf_counter()
+        try:
+            export_html(ipynb, task.html, title=task.title)
+            record["html"] = str(task.html)
+        except Exception as exc:
+            record["status"] = "failed"
+            prefix = record["error"] + "; " if record["error"] else ""
+            record["error"] = f"{prefix}HTML export: {error_message(exc)}"
+        record["export_seconds"] = round(time.perf_counter() - t1, 2)
+    return record
+
+
+__all__ = ["KERNEL_NAME", "ReportTask", "error_message", "execute_task", "run_notebook"]

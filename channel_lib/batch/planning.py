@@ -1,0 +1,470 @@
+"""Planning a batch: which notebooks and partner packs run for which quarters.
+
+A numbered notebook (``notebooks/[0-9][0-9]_*.ipynb``) runs once per quarter unless its
+``parameters`` cell declares ``partner_id``: then it runs once per selected partner
+(:func:`select_partners`), as a partner pack under ``<quarter>/partners/``. :func:`plan_batch`
+loads and validates the dataset, prepares its Parquet copy, and returns every quarter's
+:class:`~channel_lib.batch.records.QuarterPlan` with the tasks still to run (with ``resume``,
+those not complete in the last run on the same inputs).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from channel_lib.analysis.partner_review import open_action_partners
+from channel_lib.analysis.signals import flagged_partners
+from channel_lib.batch.notebook import ReportTask
+from channel_lib.batch.records import BatchParameters, NotebookRun, QuarterPlan
+from channel_lib.core.config import NOTEBOOKS_DIR, PREPARED_ENV, PROJECT_ROOT
+from channel_lib.core.errors import ParameterError
+from channel_lib.data.cube import summarise
+from channel_lib.data.loader import Dataset, load_dataset
+from channel_lib.data.prepared import prepare_dataset
+from channel_lib.data.workbook import choose_quarter
+
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+#: Sub-folder of a quarter's folder holding the partner packs.
+PARTNERS_FOLDER = "partners"
+
+
+# -- notebooks and quarters -------------------------------------------------------------------------
+def notebook_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares in its ``parameters`` cell, as papermill reads them.
+
+    The cell is parsed with :mod:`ast` (the notebook-shape test holds every parameters cell to
+    typed declarations, and checks papermill's own parser reads the same names), so planning a
+    batch does not import papermill in the main process (~1.5 s before any worker can start).
+
+    Returns
+    -------
+    dict
+        Parameter name → ``{"name", "inferred_type_name", "default", "help"}``, in cell order;
+        empty when the notebook has no cell tagged ``parameters``.
+
+    Examples
+    --------
+    >>> sorted(notebook_parameters(NOTEBOOKS_DIR / "00_quarter_overview.ipynb"))
+    ['data_dir', 'plans_dir', 'quarter']
+    """
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    cell = next((c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if cell is None:
+        return {}
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    lines = source.splitlines()
+    out: dict[str, dict[str, Any]] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name, annotation = node.target.id, ast.unparse(node.annotation)
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            name, annotation = node.targets[0].id, "None"
+        else:
+            continue
+        line = lines[node.end_lineno - 1]
+        comment = line[node.end_col_offset :].strip()
+        out[name] = {
+            "name": name,
+            "inferred_type_name": annotation.strip("'\""),
+            "default": None if node.value is None else ast.get_source_segment(source, node.value),
+            "help": comment[1:].strip() if comment.startswith("#") else "",
+        }
+    return out
+
+
+def report_title(name: str, quarter: str) -> str:
+    """Page title from a notebook name: ``00_quarter_overview`` → ``Quarter overview — FY2026-Q3``.
+
+    Examples
+    --------
+    >>> report_title("01_orientation_alignment", "FY2026-Q3")
+    'Orientation alignment — FY2026-Q3'
+    """
+    words = name.split("_", 1)[-1] if name[:2].isdigit() else name
+    words = words.replace("_", " ").strip()
+    return f"{words[:1].upper()}{words[1:]} — {quarter}"
+
+
+def select_notebooks(
+    names: str | Sequence[str] | None = None, *, folder: str | Path | None = None
+) -> list[Path]:
+    """The numbered notebooks to run, in order; ``names`` (comma list or sequence) filters them.
+
+    Raises
+    ------
+    ParameterError
+        When a requested name matches no notebook, or there is no notebook at all.
+    """
+    folder = Path(folder or NOTEBOOKS_DIR)
+    found = sorted(folder.glob(NOTEBOOK_GLOB))
+    if names:
+        wanted = [n.strip() for n in (names.split(",") if isinstance(names, str) else names)]
+        wanted = [n.removesuffix(".ipynb") for n in wanted if n]
+        by_name = {p.stem: p for p in found}
+        unknown = [n for n in wanted if n not in by_name]
+        if unknown:
+            raise ParameterError(
+                f"no notebook named {', '.join(unknown)} in {folder}; "
+                f"choose from {', '.join(by_name) or '(none)'}"
+            )
+        found = [by_name[n] for n in wanted]
+    if not found:
+        raise ParameterError(f"no notebooks matching {NOTEBOOK_GLOB} in {folder}")
+    return found
+
+
+def resolve_quarters(ds: Dataset, quarter: str) -> list[tuple[str, str]]:
+    """Quarters to report, each with the sentence saying why it was chosen.
+
+    ``quarter`` is a label (``FY2026-Q3``), a range (``FY2026-Q1..FY2026-Q4``) or ``"latest"`` (the
+    latest complete quarter, chosen by ``channel_lib.data.workbook.choose_quarter``).
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> resolve_quarters(load_dataset("tests/data/tiny"), "FY2026-Q2..FY2026-Q3")[1][0]
+    'FY2026-Q3'
+    """
+    quarter = str(quarter).strip()
+    if ".." in quarter:
+        first, last = (q.strip() for q in quarter.split("..", 1))
+        return [choose_quarter(ds, q) for q in ds.calendar.quarter_range(first, last)]
+    return [choose_quarter(ds, quarter)]
+
+
+def _flagged_partners(ds: Dataset, quarter: str, plans_dir: str | Path | None = None) -> list[str]:
+    """Partners with signals in the quarter, then partners with an action still open from the
+    quarter before (their pack reviews it: the action-plan cycle needs it every quarter)."""
+    found = [str(p) for p in flagged_partners(ds, quarter)]
+    if plans_dir is not None:
+        found += open_action_partners(plans_dir, ds.calendar.shift_quarter(quarter, -1))
+    return list(dict.fromkeys(found))
+
+
+def select_partners(
+    ds: Dataset, quarter: str, spec: str | None, *, plans_dir: str | Path | None = None
+) -> list[str]:
+    """The partner ids a partner-level notebook runs for, in a stable order.
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+        The reporting quarter (``top:N`` ranks by revenue in it).
+    spec : str
+        ``all``, ``none``, ``flagged`` (partners with signals, and with ``plans_dir`` also
+        partners with an action open from the quarter before), ``top:N`` (by revenue in the
+        quarter, ties by id), ``tier:NAME`` (case-insensitive), a comma list of ids, or
+        several of these joined with ``+`` (union, first appearance first).
+
+    plans_dir : str or Path, optional
+        The plans folder whose action log ``flagged`` also reads.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ParameterError
+        For an unknown keyword, a bad ``top:N`` or an id that is not in ``partners.csv``.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> select_partners(ds, "FY2026-Q3", "tier:gold+P3,P2")
+    ['P1', 'P3', 'P2']
+    >>> select_partners(ds, "FY2026-Q3", "none")
+    []
+    """
+    spec = (spec or "none").strip()
+    partners = ds.table("partners") if ds.has("partners") else None
+    known = [] if partners is None else [str(p) for p in partners["partner_id"]]
+    chosen: dict[str, None] = {}
+    for part in (p.strip() for p in spec.split("+")):
+        low = part.lower()
+        if low in ("", "none"):
+            continue
+        if low == "all":
+            chosen.update(dict.fromkeys(sorted(known)))
+        elif low == "flagged":
+            chosen.update(dict.fromkeys(_flagged_partners(ds, quarter, plans_dir)))
+        elif low.startswith("top:"):
+            chosen.update(dict.fromkeys(_top_partners(ds, quarter, part)))
+        elif low.startswith("tier:"):
+            if partners is not None:
+                chosen.update(dict.fromkeys(_tier_partners(partners, part)))
+        else:
+            chosen.update(dict.fromkeys(_listed_partners(part, known)))
+    return list(chosen)
+
+
+def _top_partners(ds: Dataset, quarter: str, part: str) -> list[str]:
+    """``top:N``: the N partners with the most revenue in the quarter, ties by id."""
+    n_text = part.split(":", 1)[1]
+    if not n_text.isdigit():
+        raise ParameterError(f"--partners {part!r}: top needs a whole number, e.g. top:50")
+    rev = summarise(ds, by="partner_id", period="quarter", periods=[quarter])
+    rev = rev[rev["partner_id"].notna()].sort_values(
+        ["revenue_cents", "partner_id"], ascending=[False, True]
+    )
+    return [str(p) for p in rev["partner_id"].head(int(n_text))]
+
+
+def _tier_partners(partners: pd.DataFrame, part: str) -> list[str]:
+    """``tier:NAME``: the partners of the tier (case-insensitive), by id."""
+    tier = part.split(":", 1)[1].strip().lower()
+    match = partners["tier"].astype("string").str.lower() == tier
+    return sorted(str(p) for p in partners.loc[match.fillna(False), "partner_id"])
+
+
+def _listed_partners(part: str, known: Sequence[str]) -> list[str]:
+    """A comma list of partner ids, each checked against ``partners.csv``."""
+    ids = [i.strip() for i in part.split(",") if i.strip()]
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ParameterError(
+            f"--partners names partners that are not in partners.csv: "
+            f"{', '.join(unknown)}; use ids from partners.csv, or all, none, flagged, "
+            "top:N, tier:NAME joined with +"
+        )
+    return ids
+
+
+def _safe_name(partner_id: str) -> str:
+    """A file name for a partner id (ids with other characters get a hash suffix).
+
+    Examples
+    --------
+    >>> _safe_name("P-001"), _safe_name("../x")[:5]
+    ('P-001', '.._x-')
+    """
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}", partner_id):
+        return partner_id
+    digest = hashlib.sha1(partner_id.encode()).hexdigest()[:8]
+    return re.sub(r"[^A-Za-z0-9._-]", "_", partner_id)[:60] + "-" + digest
+
+
+# -- a quarter's tasks ------------------------------------------------------------------------------
+def plan_quarter(
+    ds: Dataset, label: str, reason: str, notebooks: Sequence[tuple[Path, dict]], out_dir: Path,
+    *, values: dict[str, str], partners_spec: str | None, engine: str, env: dict[str, str],
+    cell_timeout: float | None,
+) -> QuarterPlan:  # fmt: skip
+    """The report tasks of one quarter: each company notebook once, each partner notebook once
+    per selected partner (under ``partners/``, plus ``/<notebook>`` when there are several).
+
+    Parameters
+    ----------
+    ds : Dataset
+    label, reason : str
+        The quarter and why it was chosen (:func:`resolve_quarters`).
+    notebooks : sequence of (Path, dict)
+        Each notebook with the parameters it declares (:func:`notebook_parameters`).
+    out_dir : Path
+        The batch's output folder; the quarter's reports go to ``out_dir/<label>/``.
+    values : dict
+        Values of ``data_dir`` and ``plans_dir``, passed to the notebooks that declare them.
+    partners_spec : str or None
+        The partner selection (:func:`select_partners`).
+    engine, env, cell_timeout
+        Copied into every :class:`~channel_lib.batch.notebook.ReportTask`.
+
+    Returns
+    -------
+    QuarterPlan
+        With its tasks in plan order and no runs yet.
+    """
+    folder = out_dir / label
+    q = QuarterPlan(label, reason, folder, started=datetime.now(UTC).isoformat(timespec="seconds"))
+    partner_nbs = [(p, d) for p, d in notebooks if "partner_id" in d]
+    names: dict[str, str] = {}
+    if partner_nbs:
+        q.partners = select_partners(ds, label, partners_spec, plans_dir=values.get("plans_dir"))
+        if q.partners:
+            frame = ds.table("partners")
+            names = dict(
+                zip(frame["partner_id"].astype(str), frame["partner_name"].astype(str), strict=True)
+            )
+    for nb_path, declared in notebooks:
+        name = nb_path.stem
+        base = {k: v for k, v in values.items() if k in declared}
+        base["quarter"] = label if "quarter" in declared else None
+        base = {k: v for k, v in base.items() if v is not None}
+        if "partner_id" not in declared:
+            q.tasks.append(ReportTask(
+                key=name, quarter=label, notebook=str(nb_path),
+                ipynb=str(folder / f"{name}.ipynb"), html=str(folder / f"{name}.html"),
+                title=report_title(name, label), parameters=base, cwd=str(PROJECT_ROOT),
+                env=env, engine=engine, cell_timeout=cell_timeout,
+            ))  # fmt: skip
+            continue
+        sub = folder / PARTNERS_FOLDER
+        if len(partner_nbs) > 1:
+            sub = sub / name
+        for pid in q.partners:
+            key = "/".join([PARTNERS_FOLDER, *([name] if len(partner_nbs) > 1 else []), pid])
+            stem = _safe_name(pid)
+            partner_name = names.get(pid, pid)
+            q.tasks.append(ReportTask(
+                key=key, quarter=label, notebook=str(nb_path),
+                ipynb=str(sub / f"{stem}.ipynb"), html=str(sub / f"{stem}.html"),
+                title=f"{partner_name} ({pid}) — {report_title(name, label)}",
+                parameters={**base, "partner_id": pid}, cwd=str(PROJECT_ROOT), env=env,
+                engine=engine, cell_timeout=cell_timeout, partner_id=pid, partner_name=partner_name,
+            ))  # fmt: skip
+    return q
+
+
+def previous_runs(folder: Path, checksums: dict[str, str]) -> dict[str, dict]:
+    """Entries of the last manifest of ``folder`` that are complete for the same inputs."""
+    path = folder / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    if old.get("inputs") != checksums:
+        return {}
+    return {r.get("key") or r["name"]: r for r in old.get("notebooks", [])}
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    """Temporary files of a killed run (hidden ``.<name>.*.tmp`` / ``.running.ipynb``)."""
+    if not folder.exists():
+        return
+    for path in folder.rglob(".*"):
+        if path.is_file() and (path.name.endswith(".tmp") or path.name.endswith(".running.ipynb")):
+            path.unlink(missing_ok=True)
+
+
+def start_runs(q: QuarterPlan, previous: dict[str, dict]) -> list[ReportTask]:
+    """Give every task of ``q`` its :class:`NotebookRun` and return the tasks still to run.
+
+    A task whose entry in ``previous`` (:func:`previous_runs`) is ``ok`` or ``skipped`` with the
+    same parameters, and whose notebook and HTML page exist, is ``skipped`` (its times and paths
+    carried over); every other task is ``pending``.
+    """
+    todo = []
+    for task in q.tasks:
+        name = Path(task.notebook).stem
+        old = previous.get(task.key)
+        done = (
+            old is not None
+            and old.get("status") in ("ok", "skipped")
+            and old.get("parameters") == task.parameters
+            and Path(task.ipynb).exists()
+            and Path(task.html).exists()
+        )
+        run = NotebookRun(
+            name=name, quarter=q.label, status="skipped" if done else "pending",
+            parameters=task.parameters, key=task.key, partner_id=task.partner_id,
+            partner_name=task.partner_name,
+        )  # fmt: skip
+        if done:
+            run.seconds = old.get("seconds", 0.0)
+            run.export_seconds = old.get("export_seconds", 0.0)
+            run.ipynb, run.html = task.ipynb, task.html
+        else:
+            todo.append(task)
+        q.runs[task.key] = run
+    return todo
+
+
+# -- the batch --------------------------------------------------------------------------------------
+@dataclass
+class BatchPlan:
+    """A planned batch: the dataset, each quarter's plan and the reports still to run.
+
+    Attributes
+    ----------
+    dataset : Dataset
+        The loaded, validated dataset.
+    quarters : list of QuarterPlan
+        In the order asked for.
+    todo : list of (QuarterPlan, ReportTask)
+        The reports to run, in plan order (with ``resume``, without those complete before).
+    values : dict
+        ``data_dir`` and ``plans_dir`` (absolute), the values notebooks are given.
+    plans_dir : Path
+        The plans folder (absolute).
+    prepared : Path
+        The prepared (Parquet) copy of the dataset the notebooks read.
+    """
+
+    dataset: Dataset
+    quarters: list[QuarterPlan]
+    todo: list[tuple[QuarterPlan, ReportTask]]
+    values: dict[str, str]
+    plans_dir: Path
+    prepared: Path
+
+
+def plan_batch(params: BatchParameters) -> BatchPlan:
+    """Load and validate the dataset, prepare its Parquet copy and plan every quarter.
+
+    Prints each quarter with the reason it was chosen to stderr. With ``params.resume`` the
+    runs complete in each quarter's last manifest (same inputs) are ``skipped``, not run again.
+
+    Raises
+    ------
+    DataValidationError, ParameterError
+        Bad dataset, quarter, notebook names or partner selection (before anything runs).
+    """
+    ds = load_dataset(params.data_dir)
+    quarters = resolve_quarters(ds, params.quarter)
+    selected = select_notebooks(
+        params.notebooks, folder=Path(params.notebooks_dir or NOTEBOOKS_DIR)
+    )
+    declared = [(p, notebook_parameters(p)) for p in selected]
+    out_dir = Path(params.out_dir).resolve()
+    plans = Path(params.plans_dir).resolve()
+    prepared = prepare_dataset(ds, out_dir / ".prepared")
+    values = {"data_dir": str(Path(ds.folder).resolve()), "plans_dir": str(plans)}
+    env = {PREPARED_ENV: str(prepared)}
+    plan = BatchPlan(ds, [], [], values=values, plans_dir=plans, prepared=prepared)
+    for label, reason in quarters:
+        print(f"{label}: {reason}", file=sys.stderr)
+        q = plan_quarter(
+            ds, label, reason, declared, out_dir, values=values, partners_spec=params.partners,
+            engine=params.engine, env=env, cell_timeout=params.cell_timeout,
+        )  # fmt: skip
+        remove_stale_temp_files(q.folder)
+        previous = previous_runs(q.folder, ds.checksums) if params.resume else {}
+        plan.todo += [(q, task) for task in start_runs(q, previous)]
+        plan.quarters.append(q)
+    return plan
+
+
+__all__ = [
+    "NOTEBOOK_GLOB",
+    "PARTNERS_FOLDER",
+    "BatchPlan",
+    "notebook_parameters",
+    "plan_batch",
+    "plan_quarter",
+    "previous_runs",
+    "remove_stale_temp_files",
+    "report_title",
+    "resolve_quarters",
+    "select_notebooks",
+    "select_partners",
+    "start_runs",
+]
