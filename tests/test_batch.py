@@ -21,8 +21,9 @@ import pytest
 from nbformat.v4 import new_code_cell
 from report_fixtures import PARTNER_NOTEBOOK, write_notebook
 
-from channel_lib.batch import executors as batch
+from channel_lib.batch import engine
 from channel_lib.batch import run as reports
+from channel_lib.batch.notebook import run_notebook
 from channel_lib.data.prepared import PREPARED_ENV, prepare_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +50,8 @@ def _cells(path: Path) -> list:
 # -- warm kernels ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def warm_pool():
-    yield batch
-    batch.shutdown_kernels()
+    yield engine
+    engine.shutdown_kernels()
 
 
 def test_warm_kernel_reports_equal_fresh_kernel_reports(warm_pool, tiny, tmp_path, monkeypatch):
@@ -60,13 +61,13 @@ def test_warm_kernel_reports_equal_fresh_kernel_reports(warm_pool, tiny, tmp_pat
     # the third run is the one that matters: a kernel that already ran two notebooks
     for i, pid in enumerate(["P2", "P3", "P2"]):
         out = tmp_path / f"warm{i}.ipynb"
-        reports.run_notebook(
-            PARTNER_NOTEBOOK, out, {**params, "partner_id": pid}, engine=batch.WARM_ENGINE
+        run_notebook(
+            PARTNER_NOTEBOOK, out, {**params, "partner_id": pid}, engine=engine.WARM_ENGINE
         )
         warm.append(out)
-    fresh = reports.run_notebook(
+    fresh = run_notebook(
         PARTNER_NOTEBOOK, tmp_path / "fresh.ipynb", {**params, "partner_id": "P2"},
-        engine=batch.FRESH_ENGINE,
+        engine=engine.FRESH_ENGINE,
     )  # fmt: skip
     expected = _cells(fresh)
     assert any("vega-bundle" in o for _, _, outs in expected for o in outs)  # bundle re-emitted
@@ -86,12 +87,12 @@ def test_partner_review_on_a_warm_kernel_after_other_packs_equals_a_fresh_kernel
         shutil.rmtree(plans, ignore_errors=True)  # each run starts from an empty action log
         params = {"data_dir": str(TINY), "quarter": "FY2026-Q3", "partner_id": pid,
                   "plans_dir": str(plans)}  # fmt: skip
-        return reports.run_notebook(notebook, tmp_path / f"{name}.ipynb", params, engine=engine)
+        return run_notebook(notebook, tmp_path / f"{name}.ipynb", params, engine=engine)
 
     # the first run fills the memos of the kernel the second one gets
-    run("warm0", "P3", batch.WARM_ENGINE, tmp_path / "other" / "plans")
-    warm = run("warm1", "P2", batch.WARM_ENGINE, tmp_path / "plans")
-    fresh = run("fresh", "P2", batch.FRESH_ENGINE, tmp_path / "plans")
+    run("warm0", "P3", engine.WARM_ENGINE, tmp_path / "other" / "plans")
+    warm = run("warm1", "P2", engine.WARM_ENGINE, tmp_path / "plans")
+    fresh = run("fresh", "P2", engine.FRESH_ENGINE, tmp_path / "plans")
     assert _cells(warm) == _cells(fresh)
 
 
@@ -103,8 +104,8 @@ def test_a_name_left_by_one_notebook_is_gone_in_the_next(warm_pool, tmp_path):
         tmp_path, "second", "x: int = 1  # a value",
         "import os\nprint('leftover' in globals(), os.getcwd(), get_ipython().execution_count)",
     )  # fmt: skip
-    reports.run_notebook(first, tmp_path / "o1.ipynb", {}, engine=batch.WARM_ENGINE, cwd=ROOT)
-    reports.run_notebook(second, tmp_path / "o2.ipynb", {}, engine=batch.WARM_ENGINE, cwd=ROOT)
+    run_notebook(first, tmp_path / "o1.ipynb", {}, engine=engine.WARM_ENGINE, cwd=ROOT)
+    run_notebook(second, tmp_path / "o2.ipynb", {}, engine=engine.WARM_ENGINE, cwd=ROOT)
     out = nbformat.read(tmp_path / "o2.ipynb", as_version=4).cells[-1].outputs[0]["text"]
     assert out.split() == ["False", str(ROOT), "3"]  # 3 = parameters, injected, this cell
 
@@ -123,7 +124,7 @@ def test_the_warm_engine_saves_the_running_copy_at_start_and_end_not_per_cell(
     nb = nbformat.read(source, as_version=4)
     nb.cells += [new_code_cell(f"print({i})") for i in range(6)]
     nbformat.write(nb, source)
-    out = reports.run_notebook(source, tmp_path / "many_out.ipynb", {}, engine=batch.WARM_ENGINE)
+    out = run_notebook(source, tmp_path / "many_out.ipynb", {}, engine=engine.WARM_ENGINE)
     assert len(writes) == 2  # papermill's engines write twice per cell: 18 times here
     done = nbformat.read(out, as_version=4)
     assert [c.metadata.papermill["status"] for c in done.cells] == ["completed"] * 8
@@ -221,7 +222,7 @@ def test_the_batch_runs_on_a_local_dask_cluster(tmp_path, slow_notebooks):
             TINY, "FY2026-Q3", out_dir=tmp_path / "out", plans_dir=tmp_path / "plans",
             notebooks_dir=failing, executor=client.get_executor(pure=False),
         )  # fmt: skip
-        client.run(batch.shutdown_kernels)
+        client.run(engine.shutdown_kernels)
     assert [(r.key, r.status) for r in runs] == [("00_slow", "ok"), ("01_fails", "failed")]
     assert runs[1].error == "ZeroDivisionError: division by zero"
     assert all(r.worker and r.worker.split(":")[1] != str(os.getpid()) for r in runs)

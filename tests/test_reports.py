@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from report_fixtures import assert_same_tables, write_notebook
 
+from channel_lib.batch import planning
 from channel_lib.batch import run as reports
-from channel_lib.cli.commands import main
+from channel_lib.batch.records import BatchParameters
+from channel_lib.cli.commands import build_parser, main
 from channel_lib.core.errors import ParameterError
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny"
@@ -78,7 +80,7 @@ def test_failed_notebook_keeps_its_executed_notebook_and_page(batch):
 def test_batch_reads_each_notebooks_parameters_as_papermill_does(notebook):
     import papermill
 
-    assert reports.notebook_parameters(notebook) == dict(papermill.inspect_notebook(str(notebook)))
+    assert planning.notebook_parameters(notebook) == dict(papermill.inspect_notebook(str(notebook)))
 
 
 def test_only_declared_parameters_are_passed(batch):
@@ -127,41 +129,57 @@ def test_cli_exits_1_on_failure_and_prints_one_line_per_notebook(
     assert f"[1/1] {QUARTER} 01_fails: failed in" in err and "boom in" in err
 
 
+def test_the_cli_and_run_batch_keywords_give_the_same_batch_parameters():
+    args = build_parser().parse_args(
+        ["report", "--data", str(TINY), "--quarter", QUARTER, "--out", "out", "--plans", "p",
+         "--notebooks", "00_ok", "--partners", "top:2", "--workers", "3", "--resume",
+         "--fresh-kernels"]
+    )  # fmt: skip
+    assert BatchParameters.from_cli(args) == BatchParameters(
+        str(TINY), QUARTER, out_dir="out", plans_dir="p", notebooks="00_ok", partners="top:2",
+        workers=3, resume=True, fresh_kernels=True,
+    )  # fmt: skip
+    defaults = BatchParameters.from_cli(build_parser().parse_args(["report"]))
+    assert (defaults.partners, defaults.engine, defaults.cell_timeout) == (
+        BatchParameters("data/sample").partners, "channel_warm", 1800,
+    )  # fmt: skip
+
+
 def test_unknown_notebook_name_is_a_parameter_error(notebooks):
     with pytest.raises(ParameterError, match="no notebook named 99_nope"):
-        reports.select_notebooks("00_ok,99_nope", folder=notebooks)
+        planning.select_notebooks("00_ok,99_nope", folder=notebooks)
 
 
 def test_quarter_range_and_latest_resolve_from_the_data(tiny):
-    assert [q for q, _ in reports.resolve_quarters(tiny, "FY2026-Q2..FY2026-Q3")] == [
+    assert [q for q, _ in planning.resolve_quarters(tiny, "FY2026-Q2..FY2026-Q3")] == [
         "FY2026-Q2",
         "FY2026-Q3",
     ]
-    quarter, reason = reports.resolve_quarters(tiny, "latest")[0]
+    quarter, reason = planning.resolve_quarters(tiny, "latest")[0]
     assert quarter.startswith("FY") and quarter in reason
 
 
 # -- partners ----------------------------------------------------------------------------------------
 def test_partner_selection_combines_top_tier_and_ids(tiny):
     # FY2026-Q3 revenue: P3 4,500 then P2 1,440 (tests/data/tiny/sales.csv)
-    assert reports.select_partners(tiny, QUARTER, "top:2") == ["P3", "P2"]
-    assert reports.select_partners(tiny, QUARTER, "tier:GOLD+top:1+P4") == ["P1", "P3", "P4"]
-    assert reports.select_partners(tiny, QUARTER, "all") == ["P1", "P2", "P3", "P4"]
-    assert reports.select_partners(tiny, QUARTER, "none") == []
+    assert planning.select_partners(tiny, QUARTER, "top:2") == ["P3", "P2"]
+    assert planning.select_partners(tiny, QUARTER, "tier:GOLD+top:1+P4") == ["P1", "P3", "P4"]
+    assert planning.select_partners(tiny, QUARTER, "all") == ["P1", "P2", "P3", "P4"]
+    assert planning.select_partners(tiny, QUARTER, "none") == []
 
 
 def test_unknown_partner_id_is_a_parameter_error_that_names_it(tiny):
     with pytest.raises(ParameterError, match="P99"):
-        reports.select_partners(tiny, QUARTER, "P1,P99")
+        planning.select_partners(tiny, QUARTER, "P1,P99")
     with pytest.raises(ParameterError, match="whole number"):
-        reports.select_partners(tiny, QUARTER, "top:many")
+        planning.select_partners(tiny, QUARTER, "top:many")
 
 
 def test_flagged_partners_come_from_the_signals_module(tiny):
     from channel_lib.analysis import signals
 
     for quarter in ("FY2026-Q2", "FY2026-Q4"):
-        assert reports.select_partners(tiny, quarter, "flagged") == signals.flagged_partners(
+        assert planning.select_partners(tiny, quarter, "flagged") == signals.flagged_partners(
             tiny, quarter
         )
 
@@ -178,9 +196,9 @@ def test_flagged_also_selects_partners_with_an_action_open_from_the_quarter_befo
         "due": "2026-06-30", "status": "open", "closed_in": "", "partner_id": quiet,
         "recorded_in": "FY2026-Q3",
     }])  # fmt: skip
-    chosen = reports.select_partners(tiny, "FY2026-Q4", "flagged", plans_dir=tmp_path)
+    chosen = planning.select_partners(tiny, "FY2026-Q4", "flagged", plans_dir=tmp_path)
     assert chosen == [*flagged, quiet]
-    assert reports.select_partners(tiny, "FY2026-Q4", "flagged") == flagged
+    assert planning.select_partners(tiny, "FY2026-Q4", "flagged") == flagged
 
 
 def test_partner_notebook_runs_once_per_partner_into_partners_folder(hostile_batch):

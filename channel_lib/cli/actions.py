@@ -1,7 +1,7 @@
 """``channel-workbook actions list|suggest|accept|reject|review|close``: the action log from the shell.
 
-Kept apart from :mod:`channel_lib.analysis.partner_review` so that building the command-line parser imports
-nothing heavy; the commands import the analysis modules when they run.
+Kept apart from :mod:`channel_lib.analysis.partner_review` so that building the command-line
+parser imports nothing heavy; the commands import the analysis modules (and pandas) when they run.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def add_actions_parser(sub) -> None:
 def _split_id(action_id: str) -> tuple[str, str]:
     """``FY2026-Q4-P102-line_card_lost`` → ``("FY2026-Q4", "P102")``."""
     quarter, rest = action_id[:9], action_id[10:]
-    from channel_lib.plans import actions as act
+    from channel_lib.plans import actions as act  # deferred: pandas (see the module docstring)
 
     for trigger in sorted(act.TRIGGERS, key=len, reverse=True):
         if f"-{trigger}" in rest:
@@ -66,6 +66,7 @@ def _split_id(action_id: str) -> tuple[str, str]:
 
 def run_actions_command(args) -> int:
     """Run ``channel-workbook actions ...`` (see :func:`add_actions_parser`); return the status."""
+    # deferred: pandas, DuckDB and the analyses (see the module docstring)
     import pandas as pd
 
     from channel_lib.analysis.partner_review import partner_pack, review_open_actions

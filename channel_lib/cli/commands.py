@@ -2,6 +2,9 @@
 
 Errors the user can fix (bad data, bad parameters) are printed as a readable message without a
 traceback, and the command exits with status 2; a failed report batch exits with status 1.
+
+Each command imports the layer it runs when it runs (the batch with papermill and altair, the
+workshop with Voilà, the sample generator with pyarrow), so building the parser stays cheap.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from channel_lib.core.errors import ChannelLibError
+from channel_lib.batch.records import DEFAULT_PARTNERS
+from channel_lib.cli.actions import add_actions_parser
+from channel_lib.core.errors import ChannelLibError, DataValidationError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from channel_lib.core.errors import DataValidationError
-    from channel_lib.data.loader import load_dataset
+    from channel_lib.data.loader import load_dataset  # deferred: pandas and DuckDB
 
     try:
         ds = load_dataset(args.data)
@@ -45,7 +49,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from channel_lib.sample import generate_sample
+    from channel_lib.sample import generate_sample  # deferred: numpy, pandas and pyarrow
 
     if args.scale >= 10:  # ~1M lines and more: say what is coming (100 → ~10M lines, ~20 s)
         print(
@@ -61,13 +65,13 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from channel_lib.batch.run import run_batch_from_cli
+    from channel_lib.batch.run import run_batch_from_cli  # deferred: pandas, DuckDB, altair
 
     return run_batch_from_cli(args)
 
 
 def _cmd_workshop(args: argparse.Namespace) -> int:
-    from channel_lib.interactive.workshop import serve
+    from channel_lib.interactive.workshop import serve  # deferred: Voilà, ipywidgets, altair
 
     return serve(args.data, args.plans, args.quarter, port=args.port,
                  open_browser=not args.no_browser)  # fmt: skip
@@ -123,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--partners",
-        default="flagged+top:10",
+        default=DEFAULT_PARTNERS,
         help="partner packs: all, none, flagged, top:N, tier:gold, a comma list, or a+b",
     )
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
@@ -163,9 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
     p.set_defaults(func=_cmd_workshop)
 
-    from channel_lib.cli.actions import add_actions_parser  # channel-workbook actions ...
-
-    add_actions_parser(sub)
+    add_actions_parser(sub)  # channel-workbook actions ...
     return parser
 
 
