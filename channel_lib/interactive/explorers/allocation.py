@@ -37,7 +37,7 @@ from channel_lib.interactive.explorers.core import (
 )
 from channel_lib.interactive.explorers.saving import plans_folder
 from channel_lib.plans.investment_split import INVESTMENT_FILE, investment_path, write_split
-from channel_lib.presentation.html import markdown, table
+from channel_lib.presentation.pages import investment_allocation as page
 
 __all__ = [
     "INVESTMENT_FILE",
@@ -442,36 +442,15 @@ class AllocationExplorer(Explorer):
         )  # fmt: skip
 
     def render(self, result: AllocationResult) -> list[Any]:
-        from channel_lib.presentation import charts
-
-        cur = self.currency
-        what = result.metric.replace("_", " ")
         if not result.ok:
-            return [markdown("**{message}**", message=result.message)]
+            return [page.explorer_message(result.message)]
         shown = result.display_table()
-        head = markdown(
-            "Budget **{budget} {cur} per month** (last quarter: {current}); expected {what} from "
-            "the measured channels **{total}** per month (95% interval {low} – {high}).",
-            budget=f"{int(shown['recommended_spend'].iloc[-1]):,}", cur=cur,
-            current=f"{int(shown['current_spend'].iloc[-1]):,}",
-            what=what, total=f"{shown['expected_response'].iloc[-1]:,.0f}", low=f"{result.total_low:,.0f}",
-            high=f"{result.total_high:,.0f}",
-        )  # fmt: skip
-        notes = [markdown("*{note}*", note=n) for n in result.notes]
-        chart = charts.allocation_comparison(
-            result.allocation, channel_ids=self.wb.channel_ids,
-            title="Spend per month: today and recommended", spend_title=f"Spend per month ({cur})",
-        )  # fmt: skip
-        money = "{:,.0f}"
-        alloc_table = table(
-            shown,
-            formats={"current_spend": money, "recommended_spend": money, "change": "{:+,.0f}",
-                     "expected_response": lambda v: "–" if pd.isna(v) else f"{v:,.0f}",
-                     "marginal_return": lambda v: "" if pd.isna(v) else f"{v:.2f}"},
-            caption=f"Recommended allocation per month, whole {cur}: the recommended spend adds "
-            f"up to the budget in the Total row; expected {what} per month",
-        )  # fmt: skip
-        return [head, *notes, chart, alloc_table]
+        cur, metric = self.currency, result.metric
+        head = page.explorer_heading(shown, total_low=result.total_low,
+                                     total_high=result.total_high, metric=metric, currency=cur)  # fmt: skip
+        notes = [page.note(n) for n in result.notes]
+        chart = page.allocation_comparison(result.allocation, self.wb.channel_ids, cur)
+        return [head, *notes, chart, page.explorer_table(shown, metric=metric, currency=cur)]
 
     # -- saving -------------------------------------------------------------------------------------
     def save(self, plans_dir: str | Path | None = None) -> str:

@@ -5,9 +5,9 @@ channel or all (:mod:`channel_lib.analysis.trends`; see
 :class:`~channel_lib.interactive.explorers.core.Explorer` for the contract).
 
 Nothing here runs an analysis before the explorer is first computed: in a papermill batch
-:meth:`~channel_lib.interactive.explorers.core.Explorer.show` only shows the defaults. The analysis
-and presentation modules are imported inside the methods (deferred: they pull in altair and the
-analyses), so building the explorer stays cheap.
+:meth:`~channel_lib.interactive.explorers.core.Explorer.show` only shows the defaults. The series
+come from :mod:`channel_lib.analysis.trends`; the chart, the table and the measure labels from
+notebook 04's page (:mod:`channel_lib.presentation.pages.revenue_profit_trends`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
+from channel_lib.analysis import trends
 from channel_lib.core.errors import ParameterError
 from channel_lib.interactive.explorers.core import DEFAULT_WAIT, Explorer
 from channel_lib.interactive.explorers.filters import (
@@ -26,6 +27,7 @@ from channel_lib.interactive.explorers.filters import (
     choice_filter,
     keep,
 )
+from channel_lib.presentation.pages import revenue_profit_trends as page
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from channel_lib.data.workbook import Workbook
@@ -38,11 +40,7 @@ __all__ = [
 
 
 #: Measures the trend explorer offers → label in the reader's words.
-TREND_MEASURES: dict[str, str] = {
-    "revenue": "Revenue",
-    "gross_profit": "Gross profit",
-    "gross_margin": "Gross margin",
-}
+TREND_MEASURES: dict[str, str] = page.EXPLORER_MEASURES
 
 
 @dataclass
@@ -118,8 +116,6 @@ class TrendExplorer(Explorer):
     def quarterly(self) -> pd.DataFrame:
         """Quarterly series of every channel up to the reporting quarter (computed once)."""
         if self._quarterly is None:
-            from channel_lib.analysis import trends
-
             monthly = trends.monthly_series(self.wb.dataset, quarter=self.wb.quarter)
             q = trends.quarterly_series(monthly)
             self._quarterly = q[q["level"] == "channel"].reset_index(drop=True)
@@ -150,25 +146,10 @@ class TrendExplorer(Explorer):
         return TrendResult(measure, channel, frame)
 
     def render(self, result: TrendResult) -> list[Any]:
-        from channel_lib.presentation import charts, html
-
-        label = TREND_MEASURES[result.measure]
         currency = self.wb.dataset.goals.currency
         what = "every channel" if result.channel == ALL else result.channel
         if result.quarterly.empty:
-            return [html.markdown("No sales of {what} up to {q}.", what=what, q=self.wb.quarter)]
-        ratio = result.measure == "gross_margin"
-        chart = charts.line_over_time(
-            result.quarterly, result.measure, title=f"{label} by fiscal quarter, {what}",
-            value_title=label if ratio else f"{label} ({currency})",
-            channel_ids=self.wb.channel_ids, value_format=".1%" if ratio else ",.0f",
-        )  # fmt: skip
-        last = result.quarterly.groupby("channel_id", sort=False).tail(4)
-        columns = ["channel_id", "quarter", "revenue", "gross_profit", "gross_margin"]
-        money = "{:,.0f}"
-        table = html.table(
-            last[columns],
-            formats={"revenue": money, "gross_profit": money, "gross_margin": "{:.1%}"},
-            caption=f"Last four quarters, {what} ({currency})",
-        )
-        return [chart, table]
+            return [page.no_sales(what, self.wb.quarter)]
+        chart = page.quarterly_trend_chart(result.quarterly, result.measure, what=what,
+                                           channel_ids=self.wb.channel_ids, currency=currency)  # fmt: skip
+        return [chart, page.last_quarters_table(result.quarterly, what=what, currency=currency)]

@@ -5,7 +5,8 @@ The numbers come from :func:`channel_lib.analysis.investment.investment_plan` (a
 reader sees — the findings in sentences (one function per finding, :func:`finding_sentences`),
 the four charts, and the plan's tables with their display formats (:func:`table`). The notebook
 and the allocation explorer (:class:`channel_lib.interactive.explorers.AllocationExplorer`) call
-the same functions, so a title or a format has one home.
+the same functions (the explorer's own heading, table and message are here too), so a title or a
+format has one home.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from channel_lib.presentation import charts, html
 
 __all__ = [
     "ALLOCATION_CHART_TITLE",
+    "EXPLORER_FORMATS",
     "TABLE_NAMES",
     "allocation_chart",
     "allocation_comparison",
     "curves_chart",
     "display_frame",
+    "explorer_heading",
+    "explorer_message",
+    "explorer_table",
     "finding_sentences",
     "findings",
     "marginal_chart",
@@ -291,3 +296,42 @@ def table(plan: InvestmentPlan, name: str):
     if frame.empty:
         return note(f"Nothing to show for {name}.")
     return html.table(frame, formats={k: v for k, v in formats.items() if k in frame.columns})
+
+
+# -- the allocation explorer -------------------------------------------------------------------------
+def explorer_heading(
+    shown: pd.DataFrame, *, total_low: float, total_high: float, metric: str, currency: str
+):
+    """The explorer's line over its split: the budget, last quarter's spend and the expected
+    response with its 95% interval, read from the Total row of ``shown`` (whole units)."""
+    return html.markdown(
+        "Budget **{budget} {cur} per month** (last quarter: {current}); expected {what} from "
+        "the measured channels **{total}** per month (95% interval {low} – {high}).",
+        budget=f"{int(shown['recommended_spend'].iloc[-1]):,}", cur=currency,
+        current=f"{int(shown['current_spend'].iloc[-1]):,}",
+        what=metric.replace("_", " "), total=f"{shown['expected_response'].iloc[-1]:,.0f}",
+        low=f"{total_low:,.0f}", high=f"{total_high:,.0f}",
+    )  # fmt: skip
+
+
+#: Display formats of the explorer's split (whole currency units; a held slope is blank).
+EXPLORER_FORMATS: dict[str, Any] = {
+    "current_spend": _MONEY, "recommended_spend": _MONEY, "change": "{:+,.0f}",
+    "expected_response": lambda v: "–" if pd.isna(v) else f"{v:,.0f}",
+    "marginal_return": lambda v: "" if pd.isna(v) else f"{v:.2f}",
+}  # fmt: skip
+
+
+def explorer_table(shown: pd.DataFrame, *, metric: str, currency: str):
+    """The explorer's split in whole units with its Total row, as a captioned table."""
+    what = metric.replace("_", " ")
+    return html.table(
+        shown, formats=EXPLORER_FORMATS,
+        caption=f"Recommended allocation per month, whole {currency}: the recommended spend adds "
+        f"up to the budget in the Total row; expected {what} per month",
+    )  # fmt: skip
+
+
+def explorer_message(message: str):
+    """Why the explorer made no split, in bold."""
+    return html.markdown("**{message}**", message=message)

@@ -28,6 +28,7 @@ from channel_lib.presentation import charts, html
 __all__ = [
     "BRIDGE_FORMATS",
     "DIVERGENCE_FORMATS",
+    "EXPLORER_MEASURES",
     "FINDINGS",
     "FORECAST_FORMATS",
     "MASE_FORMATS",
@@ -48,12 +49,15 @@ __all__ = [
     "forecast_frame",
     "forecast_table",
     "headline_sentences",
+    "last_quarters_table",
     "margin_chart",
     "mase_frame",
     "mase_table",
     "naive_beats_model",
     "narrative",
+    "no_sales",
     "notes_table",
+    "quarterly_trend_chart",
     "reporting_quarter",
     "small_multiples",
 ]
@@ -399,3 +403,45 @@ def bridge_table(report: TrendReport):
 def notes_table(report: TrendReport):
     """Every series that could not be modelled, and why."""
     return html.table(report.notes, caption="Not modelled, and why")
+
+
+# -- the trend explorer ------------------------------------------------------------------------------
+#: The measures the trend explorer offers → label in the reader's words.
+EXPLORER_MEASURES: dict[str, str] = {
+    k: MEASURE_LABELS[k] for k in ("revenue", "gross_profit", "gross_margin")
+}
+
+
+def quarterly_trend_chart(
+    quarterly: pd.DataFrame,
+    measure: str,
+    *,
+    what: str,
+    channel_ids: Sequence[str],
+    currency: str,
+):
+    """One measure of the channels' quarterly series over time (``what``: whose, in words)."""
+    label = EXPLORER_MEASURES[measure]
+    ratio = measure == "gross_margin"
+    return charts.line_over_time(
+        quarterly, measure, title=f"{label} by fiscal quarter, {what}",
+        value_title=label if ratio else f"{label} ({currency})",
+        channel_ids=channel_ids, value_format=".1%" if ratio else ",.0f",
+    )  # fmt: skip
+
+
+def last_quarters_table(quarterly: pd.DataFrame, *, what: str, currency: str):
+    """Each channel's last four quarters: revenue, gross profit and gross margin."""
+    last = quarterly.groupby("channel_id", sort=False).tail(4)
+    columns = ["channel_id", "quarter", "revenue", "gross_profit", "gross_margin"]
+    money = "{:,.0f}"
+    return html.table(
+        last[columns],
+        formats={"revenue": money, "gross_profit": money, "gross_margin": "{:.1%}"},
+        caption=f"Last four quarters, {what} ({currency})",
+    )
+
+
+def no_sales(what: str, quarter: str):
+    """The explorer's line when the chosen channels sold nothing up to the quarter."""
+    return html.markdown("No sales of {what} up to {q}.", what=what, q=quarter)
