@@ -160,7 +160,7 @@ def _chart_id(spec: Mapping[str, Any], options: Mapping[str, Any]) -> str:
 
 def _in_ipython_kernel() -> bool:
     try:
-        from IPython import get_ipython
+        from IPython import get_ipython  # deferred: IPython is heavy to import
     except ImportError:  # pragma: no cover - IPython is a dependency
         return False
     shell = get_ipython()
@@ -177,7 +177,7 @@ def offline_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
     if not _state["bundle_emitted"]:
         bundle = vega_bundle_html()
         if _in_ipython_kernel():
-            from IPython.display import HTML, display  # deferred: only inside a kernel
+            from IPython.display import HTML, display  # deferred: IPython is heavy to import
 
             display(HTML(bundle))
         else:
