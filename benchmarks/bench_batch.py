@@ -96,7 +96,7 @@ def run(
 ) -> dict:
     """Measure everything; return the figures (see the module docstring)."""
     from channel_lib import load_dataset
-    from channel_lib.batch.run import resolve_quarters, select_partners
+    from channel_lib.batch.planning import resolve_quarters, select_partners
 
     data = ROOT / "data" / "sample"
     ds = load_dataset(data)
