@@ -22,6 +22,7 @@ _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def _text(data: Any) -> str:
+    """An output's text, which nbformat stores as one string or a list of lines."""
     return "".join(data) if isinstance(data, list) else str(data)
 
 

@@ -159,6 +159,7 @@ def _chart_id(spec: Mapping[str, Any], options: Mapping[str, Any]) -> str:
 
 
 def _in_ipython_kernel() -> bool:
+    """Whether this code runs inside a Jupyter kernel (not a plain interpreter or a terminal)."""
     try:
         from IPython import get_ipython  # deferred: IPython is heavy to import
     except ImportError:  # pragma: no cover - IPython is a dependency
