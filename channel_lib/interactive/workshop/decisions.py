@@ -16,6 +16,7 @@ from typing import Any
 from channel_lib.core.errors import ChannelLibError
 from channel_lib.interactive.workshop.screens import OBJECTIVES
 from channel_lib.interactive.workshop.style import status_html
+from channel_lib.plans.investment_split import INVESTMENT_FILE
 from channel_lib.plans.targets import TARGETS_FILE
 
 __all__ = ["objective_control", "save_control", "saved_sentence"]
@@ -101,6 +102,6 @@ def saved_sentence(written: Any, plans_dir: Path, key: str) -> str:
     """The status line after a save: the explorer's own sentence (it names the file), timed."""
     if isinstance(written, str) and written:
         return f"{written} ({datetime.now():%H:%M:%S})"
-    name = TARGETS_FILE if key == "targets" else "investment.csv"
+    name = TARGETS_FILE if key == "targets" else INVESTMENT_FILE
     path = written if isinstance(written, Path) else plans_dir / name
     return f"Saved to {path} ({datetime.now():%H:%M:%S})."

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from channel_lib.plans.actions import LOG_FILE
+from channel_lib.plans.investment_split import INVESTMENT_FILE
 from channel_lib.plans.targets import TARGETS_FILE
 
 __all__ = ["OBJECTIVES", "SCREENS", "Screen"]
@@ -60,7 +61,7 @@ SCREENS: tuple[Screen, ...] = (
         "investment",
         "Investment",
         "Which channels should we invest in, and how much?",
-        "Save the budget split to the plans folder (investment.csv).",
+        f"Save the budget split to the plans folder ({INVESTMENT_FILE}).",
     ),
     Screen(
         "signals",
