@@ -56,6 +56,7 @@ from channel_lib.analysis.investment.allocation import (
     allocation_interval,
     budget_scenarios,
     phase_spend,
+    split_rows,
 )
 from channel_lib.analysis.investment.curves import curve_points, curve_table, fit_channels
 from channel_lib.analysis.investment.fit import fit_response
@@ -108,5 +109,6 @@ __all__ = [
     "objective_metric",
     "phase_spend",
     "revenue_driven_costs",
+    "split_rows",
     "validate_parameters",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "allocation_interval",
     "budget_scenarios",
     "phase_spend",
+    "split_rows",
 ]
 
 
@@ -490,3 +491,74 @@ def allocation_budget(
         reference={c: v * ratio for c, v in fitted_current.items()},
         messages=tuple(messages),
     )
+
+
+#: The columns of :func:`split_rows`, in order.
+SPLIT_ROW_COLUMNS = [
+    "channel_id", "current_spend", "recommended_spend", "change", "expected_response",
+    "response_low", "response_high", "marginal_return", "at_limit", "note", "spend", "at_bound",
+]  # fmt: skip
+
+
+def split_rows(
+    alloc: pd.DataFrame,
+    fits: Mapping[str, ResponseFit],
+    rules: AllocationBudget,
+    *,
+    channel_order: Sequence[str],
+) -> pd.DataFrame:
+    """Every channel with lever spend: the allocator's split beside last quarter's spend.
+
+    Parameters
+    ----------
+    alloc : DataFrame
+        :func:`allocate` of ``rules.allocated`` over the channels with a curve.
+    fits : mapping of str to ResponseFit
+    rules : AllocationBudget
+        The budget rules the split was made under (:func:`allocation_budget`).
+    channel_order : sequence of str
+        The channels' display order (others last).
+
+    Returns
+    -------
+    DataFrame
+        :data:`SPLIT_ROW_COLUMNS`: ``current_spend``, ``recommended_spend``, ``change``
+        (currency per month); ``expected_response`` with ``response_low``/``response_high`` (95%,
+        delta method) and ``marginal_return`` for measured channels only (a held slope is
+        noise); ``at_limit`` and ``note`` (held or kept); ``spend`` and ``at_bound`` (the
+        :func:`allocate` names). Channels without a curve are kept at their spend (``fixed``).
+    """
+    measured = list(rules.measured)
+    rows = alloc.assign(current_spend=alloc["channel_id"].map(rules.current))
+    rows["recommended_spend"] = rows["spend"]
+    rows["at_limit"] = rows["at_bound"]
+    is_measured = rows["channel_id"].isin(measured)
+    rows["expected_response"] = rows["response"].where(is_measured)
+    sds = np.array(
+        [
+            float(fits[c].response_sd(s)[0])
+            for c, s in zip(rows["channel_id"], rows["spend"], strict=True)
+        ]
+    )
+    rows["response_low"] = (
+        (rows["response"] - Z95 * np.nan_to_num(sds)).clip(lower=0).where(is_measured)
+    )
+    rows["response_high"] = (rows["response"] + Z95 * np.nan_to_num(sds)).where(is_measured)
+    rows["marginal_return"] = rows["marginal_return"].where(is_measured)
+    rows["note"] = np.where(
+        is_measured, "", "held: no measurable response (scaled with the budget)"
+    )
+    kept = rules.kept
+    extra = pd.DataFrame(
+        {"channel_id": list(kept), "current_spend": list(kept.values()),
+         "recommended_spend": list(kept.values()), "spend": list(kept.values()),
+         "at_limit": "fixed", "at_bound": "fixed", "marginal_return": np.nan,
+         "expected_response": np.nan, "response_low": np.nan, "response_high": np.nan,
+         "note": "kept: no response curve"}
+    )  # fmt: skip
+    out = pd.concat([rows, extra] if len(extra) else [rows], ignore_index=True)
+    out["change"] = out["recommended_spend"] - out["current_spend"]
+    out["channel_id"] = out["channel_id"].astype(str)
+    order = {c: i for i, c in enumerate(channel_order)}
+    out = out.sort_values("channel_id", key=lambda s: s.map(order).fillna(len(order)))
+    return out[SPLIT_ROW_COLUMNS].reset_index(drop=True)

@@ -395,50 +395,12 @@ class AllocationExplorer(Explorer):
             )  # fmt: skip
         measured = list(rules.measured)
         total, low, high = investment.allocation_interval(alloc, fits, only=measured)
-        rows = alloc.assign(current_spend=alloc["channel_id"].map(rules.current))
-        rows["recommended_spend"] = rows["spend"]
-        rows["at_limit"] = rows["at_bound"]
-        is_measured = rows["channel_id"].isin(measured)
-        rows["expected_response"] = rows["response"].where(is_measured)
-        sds = np.array(
-            [
-                float(fits[c].response_sd(s)[0])
-                for c, s in zip(rows["channel_id"], rows["spend"], strict=True)
-            ]
-        )
-        z = investment.Z95
-        rows["response_low"] = (
-            (rows["response"] - z * np.nan_to_num(sds)).clip(lower=0).where(is_measured)
-        )
-        rows["response_high"] = (rows["response"] + z * np.nan_to_num(sds)).where(is_measured)
-        rows["marginal_return"] = rows["marginal_return"].where(
-            is_measured
-        )  # a held slope is noise
-        rows["note"] = np.where(
-            is_measured, "", "held: no measurable response (scaled with the budget)"
-        )
-        kept = rules.kept
-        extra = pd.DataFrame(
-            {"channel_id": list(kept), "current_spend": list(kept.values()),
-             "recommended_spend": list(kept.values()), "spend": list(kept.values()),
-             "at_limit": "fixed", "at_bound": "fixed", "marginal_return": np.nan,
-             "expected_response": np.nan, "response_low": np.nan, "response_high": np.nan,
-             "note": "kept: no response curve"}
-        )  # fmt: skip
-        cols = ["channel_id", "current_spend", "recommended_spend", "change", "expected_response",
-                "response_low", "response_high", "marginal_return", "at_limit", "note", "spend",
-                "at_bound"]  # fmt: skip
-        frames = [rows, extra] if len(extra) else [rows]
-        out = pd.concat(frames, ignore_index=True)
-        out["change"] = out["recommended_spend"] - out["current_spend"]
-        out["channel_id"] = out["channel_id"].astype(str)
-        order = {c: i for i, c in enumerate(self.wb.channel_ids)}
-        out = out.sort_values("channel_id", key=lambda s: s.map(order).fillna(len(order)))
+        out = investment.split_rows(alloc, fits, rules, channel_order=self.wb.channel_ids)
         return AllocationResult(
-            budget=budget, allocation=out[cols].reset_index(drop=True), total_response=total,
+            budget=budget, allocation=out, total_response=total,
             total_low=low, total_high=high, metric=self.metric,
             notes=[*rules.messages,
-                   *_held_outside_shares(rows, rules.allocated, min_share, max_share)],
+                   *_held_outside_shares(alloc, rules.allocated, min_share, max_share)],
         )  # fmt: skip
 
     def render(self, result: AllocationResult) -> list[Any]:
