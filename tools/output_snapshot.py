@@ -14,7 +14,7 @@ legitimately changes from run to run:
   ``end_time``) and durations (the manifest's ``seconds`` / ``export_seconds``, papermill's
   ``duration``, the index's and the log's ``12.3 s``);
 - what a process or a temporary file is called: the manifest's ``worker`` (host:pid), papermill's
-  ``output_path`` (a temporary name), the cache key of the prepared data (``.prepared/<hash>``,
+  ``output_path`` (a temporary name) and ``input_path`` (where the checkout is), the cache key of the prepared data (``.prepared/<hash>``,
   a digest of the metrics code);
 - the traceback of an error a notebook stopped on (the library's file paths and line numbers
   move with the code; the error's name and message are still compared);
@@ -60,7 +60,7 @@ RUNS = (
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
 _DURATION_KEYS = re.compile(r'("(?:seconds|export_seconds|duration)": )[0-9.e-]+')
-_NAME_KEYS = re.compile(r'("(?:worker|output_path)": )"[^"]*"')
+_NAME_KEYS = re.compile(r'("(?:worker|output_path|input_path)": )"[^"]*"')
 _PREPARED_KEY = re.compile(r"\.prepared/[0-9a-f]+")
 _CELL_ID_JSON = re.compile(r'("id": ")([0-9a-f]{8}(?:-[0-9a-f]{4}){0,4}[0-9a-f]*)(")')
 _CELL_ID_HTML = re.compile(r'(id="cell-id=)([^"]+)(")')
