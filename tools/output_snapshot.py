@@ -14,8 +14,8 @@ legitimately changes from run to run:
   ``end_time``) and durations (the manifest's ``seconds`` / ``export_seconds``, papermill's
   ``duration``, the index's and the log's ``12.3 s``);
 - what a process or a temporary file is called: the manifest's ``worker`` (host:pid), papermill's
-  ``output_path`` (a temporary name) and ``input_path`` (where the checkout is), the cache key of the prepared data (``.prepared/<hash>``,
-  a digest of the metrics code);
+  ``output_path`` (a temporary name) and ``input_path`` (where the checkout is), the cache key
+  of the prepared data (``.prepared/<hash>``, a digest of the metrics code);
 - the traceback of an error a notebook stopped on (the library's file paths and line numbers
   move with the code; the error's name and message are still compared);
 - the order of the action log's rows (``actions.csv`` is appended by the partner packs as each
