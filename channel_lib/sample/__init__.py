@@ -5,10 +5,14 @@
 The same seed and package version give byte-identical files. The steps:
 
 1. :func:`~channel_lib.sample.plan.build_plan` decides entities, planted cases and the revenue plan
-   (stream × month, in cents) before any line exists;
+   (stream × month, in cents) before any line exists: the fixed structure is in
+   :mod:`~channel_lib.sample.spec`, the partners in :mod:`~channel_lib.sample.partners`, the
+   streams and cells in :mod:`~channel_lib.sample.streams`, the names in
+   :mod:`~channel_lib.sample.names`;
 2. :func:`~channel_lib.sample.sales.make_sales` builds sales lines that sum exactly to that plan
    (vectorised numpy; ``scale`` multiplies the number of lines, not the money);
-3. :mod:`~channel_lib.sample.tables` builds the small tables, ``goals.yaml`` and the ground truth;
+3. :mod:`~channel_lib.sample.tables` builds the small tables and ``goals.yaml``,
+   :mod:`~channel_lib.sample.truth` the ground truth (one function per planted case);
 4. everything is written to a temporary folder next to ``out`` and moved into place file by file.
 
 Nothing in the analysis modules imports this package: the ground truth must stay independent.

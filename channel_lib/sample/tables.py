@@ -1,4 +1,4 @@
-"""The small tables of the sample (everything but sales) and its ground truth.
+"""The small tables of the sample (everything but sales and the ground truth) and ``goals.yaml``.
 
 Each builder returns a pandas DataFrame whose cells are already formatted text (money with exactly
 two decimals, fixed decimals for rates), so writing it is byte-stable.
