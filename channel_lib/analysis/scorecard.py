@@ -668,16 +668,3 @@ def _alignment(ds: Dataset, quarter: str) -> pd.Series:
     )
     score = ((seg / total.where(total > 0)) + (line / total.where(total > 0))) / 2
     return score.clip(0, 1)
-
-
-def __getattr__(name: str):
-    """Compatibility: ``display_formats`` moved to :mod:`channel_lib.presentation.formats`.
-
-    The explorers (``channel_lib/interactive/explorers``) still read it from here; delete this
-    function once they import it from the presentation layer.
-    """
-    if name == "display_formats":
-        import importlib
-
-        return importlib.import_module("channel_lib.presentation.formats").display_formats
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

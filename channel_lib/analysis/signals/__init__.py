@@ -20,7 +20,8 @@ The package, one job per module: :mod:`.thresholds` (the thresholds in force), :
 (the partner data the signals read), :mod:`.rows` (the rows' one shape), :mod:`.reported` (the
 signals from the partners' reports), :mod:`.sales` (from our sales), :mod:`.customers` (lost and
 moved customers), :mod:`.ranking` (the ranked list and the materiality cut), :mod:`.deals` (the
-win/loss list).
+win/loss list), :mod:`.sweep` (the list at moved thresholds from candidates computed once: the
+signal explorer's sliders).
 """
 
 from __future__ import annotations
@@ -58,13 +59,24 @@ from channel_lib.analysis.signals.sales import (
     channel_dependency,
     our_sales_change,
 )
+from channel_lib.analysis.signals.sweep import (
+    FIXED_THRESHOLDS,
+    SWEPT_THRESHOLDS,
+    SignalCandidates,
+    moved_fixed_thresholds,
+    signal_candidates,
+    warnings_at,
+)
 from channel_lib.analysis.signals.thresholds import (
     resolve_thresholds,
 )
 
 __all__ = [
+    "FIXED_THRESHOLDS",
     "SIGNAL_COLUMNS",
     "SIGNAL_NAMES",
+    "SWEPT_THRESHOLDS",
+    "SignalCandidates",
     "below_materiality",
     "channel_dependency",
     "early_warnings",
@@ -74,13 +86,16 @@ __all__ = [
     "lost_customer",
     "material",
     "moved_customers",
+    "moved_fixed_thresholds",
     "our_sales_change",
     "partner_reports",
     "partner_table",
     "partner_total_sales_change",
     "resolve_thresholds",
     "service_metrics",
+    "signal_candidates",
     "stack_signals",
     "trailing_partner_revenue",
+    "warnings_at",
     "win_loss_deals",
 ]

@@ -223,41 +223,18 @@ class PartnerExplorer(Explorer):
         return PartnerResult(choices, chosen, card, perf)
 
     def render(self, result: PartnerResult) -> list[Any]:
-        from channel_lib.analysis import scorecard
-        from channel_lib.presentation import charts, html
+        from channel_lib.presentation.pages import partner_review as page
 
         if result.partner_id is None:
-            return [html.markdown("No partner matches these filters.")]
+            return [page.no_match()]
         p = result.partners.set_index("partner_id").loc[result.partner_id]
-        head = html.markdown(
-            "**{name}** ({pid}): channel {channel}, region {region}, tier {tier}; "
-            "{n} partners match the filters.",
-            name=p["partner_name"], pid=result.partner_id, channel=p["channel_id"],
-            region=_or_none(p["region"]), tier=_or_none(p["tier"]), n=str(len(result.partners)),
-        )  # fmt: skip
-        columns = ["light", "light_basis", "revenue", "gross_profit", "gross_margin",
-                   "revenue_target", "revenue_attainment", "revenue_vs_last_year",
-                   "deals_registered", "pipeline", "share_of_wallet"]  # fmt: skip
-        if result.card.empty:
-            card = html.markdown(
-                "No scorecard row in {q}: no sales this quarter or a year before, and no target.",
-                q=self.wb.quarter,
-            )
-        else:
-            card = html.table(
-                result.card[columns], formats=scorecard.display_formats(columns),
-                caption=f"Scorecard of {result.partner_id}, {self.wb.quarter}",
-            )  # fmt: skip
-        chart = charts.partner_performance(
-            result.performance, channel_ids=self.wb.channel_ids, channel_id=str(p["channel_id"]),
-            title=f"Revenue through {result.partner_id} by quarter, with its target",
-            currency=self.wb.dataset.goals.currency,
-        )  # fmt: skip
-        return [head, card, chart]
-
-
-def _or_none(value: Any) -> str:
-    return "none" if value is None or pd.isna(value) else str(value)
+        return [
+            page.explorer_head(p, result.partner_id, len(result.partners)),
+            page.explorer_card(self.wb, result.partner_id, result.card),
+            page.performance_chart(
+                self.wb, result.partner_id, str(p["channel_id"]), result.performance
+            ),
+        ]
 
 
 def _picker_options(partners: pd.DataFrame) -> list[tuple[str, str]]:

@@ -34,6 +34,7 @@ from channel_lib.interactive.explorers.filters import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from channel_lib.analysis.signals import SignalCandidates
     from channel_lib.data.goals import SignalThresholds
     from channel_lib.data.workbook import Workbook
 
@@ -103,11 +104,11 @@ class SignalExplorer(Explorer):
     Notes
     -----
     :func:`channel_lib.analysis.signals.early_warnings` takes ~0.4 s on the sample, too slow to follow a
-    slider. The first :meth:`compute` runs the three threshold-dependent signals once with a
-    threshold of 0 (every candidate, with its value) and the four others at their fixed
-    thresholds; a slider move then only keeps the candidates whose value meets the threshold
-    (``>=``, as the signal functions do) and ranks the rows as ``early_warnings`` does. The tests
-    check the result equals ``early_warnings(ds, quarter, thresholds=...)`` for several values.
+    slider. The first :meth:`compute` computes the quarter's signal candidates once
+    (:func:`channel_lib.analysis.signals.signal_candidates`: the three threshold-dependent signals
+    at a threshold of 0, the four others at their fixed thresholds); a slider move then cuts them
+    at the moved thresholds (:func:`channel_lib.analysis.signals.warnings_at`). The tests check
+    the result equals ``early_warnings(ds, quarter, thresholds=...)`` for several values.
     The win/loss list is re-queried (a few ms).
 
     Examples
@@ -146,7 +147,7 @@ class SignalExplorer(Explorer):
     ) -> None:
         self.wb = wb
         self.thresholds = thresholds if thresholds is not None else wb.dataset.goals.signals
-        self._base: dict[str, Any] | None = None
+        self._base: SignalCandidates | None = None
         self._partners: pd.DataFrame | None = None
         super().__init__(wait=wait)
 
@@ -209,54 +210,28 @@ class SignalExplorer(Explorer):
             self._partners = partner_attributes(self.wb)
         return self._partners
 
-    def base(self) -> dict[str, Any]:
+    def base(self) -> SignalCandidates:
         """The quarter's signal candidates, computed once (see Notes of the class).
 
         Returns
         -------
-        dict
-            ``partner_total_sales_change``, ``our_sales_change`` and ``lost_customer``: the
-            signal's rows at a threshold of 0 (every judged candidate, ``value`` its change or
-            share); ``fixed``: the frames of the other signals at the explorer's thresholds, in
-            :func:`channel_lib.analysis.signals.early_warnings` order; ``lost_total_cents``: company
-            revenue of the lost-customer base year in cents (``None`` without candidates).
+        channel_lib.analysis.signals.SignalCandidates
+            From :func:`channel_lib.analysis.signals.signal_candidates` at the explorer's
+            thresholds.
         """
         if self._base is None:
             from channel_lib.analysis import signals
 
-            ds, q, th = self.wb.dataset, self.wb.quarter, self.thresholds
-            lost = signals.lost_customer(
-                ds, q, share=0.0, window_quarters=th.lost_customer_window_quarters
-            )
-            positive = lost[lost["value"] > 0]
-            total = (
-                round(float(positive["revenue_at_stake_cents"].iloc[0]) / positive["value"].iloc[0])
-                if len(positive)
-                else None
-            )
-            fixed = [
-                signals.line_card_change(ds, q),
-                signals.key_talent_loss(ds, q, quarters=th.key_talent_quarters),
-                signals.service_metrics(ds, q, csat_min=th.csat_min,
-                                        first_response_hours_max=th.first_response_hours_max),
-                signals.channel_dependency(ds, q, share=th.dependency_share),
-            ]  # fmt: skip
-            self._base = {
-                "partner_total_sales_change": signals.partner_total_sales_change(
-                    ds, q, threshold=0.0
-                ),
-                "our_sales_change": signals.our_sales_change(ds, q, threshold=0.0),
-                "lost_customer": lost,
-                "lost_total_cents": total,
-                "fixed": fixed,
-            }
+            ds, q = self.wb.dataset, self.wb.quarter
+            self._base = signals.signal_candidates(ds, q, self.thresholds)
         return self._base
 
     def warnings_at(self, thresholds: SignalThresholds) -> pd.DataFrame:
         """Every early warning of the quarter at ``thresholds``, from the cached candidates.
 
         Equal to ``signals.early_warnings(ds, quarter, thresholds=thresholds)`` when the fixed
-        thresholds (CSAT, response time, dependency share, windows) are the explorer's.
+        thresholds (CSAT, response time, dependency share, windows) are the explorer's
+        (:func:`channel_lib.analysis.signals.warnings_at`).
 
         Parameters
         ----------
@@ -269,25 +244,13 @@ class SignalExplorer(Explorer):
         """
         from channel_lib.analysis import signals
 
-        fixed = ("csat_min", "first_response_hours_max", "dependency_share",
-                 "lost_customer_window_quarters", "key_talent_quarters")  # fmt: skip
-        moved = [f for f in fixed if getattr(thresholds, f) != getattr(self.thresholds, f)]
+        moved = signals.moved_fixed_thresholds(self.base(), thresholds)
         if moved:
             raise ParameterError(
                 f"the explorer computed its signals with fixed {', '.join(moved)}; build a new "
                 "SignalExplorer with those thresholds"
             )
-        b = self.base()
-        frames = [
-            _meets(b["partner_total_sales_change"], abs_value=True,
-                   threshold=float(thresholds.partner_sales_change)),
-            _meets(b["our_sales_change"], abs_value=True,
-                   threshold=float(thresholds.our_sales_change)),
-            _lost_meets(b["lost_customer"], b["lost_total_cents"],
-                        float(thresholds.lost_customer_share)),
-            *b["fixed"],
-        ]  # fmt: skip
-        return signals.stack_signals(frames)  # as early_warnings stacks and ranks its frames
+        return signals.warnings_at(self.base(), thresholds)
 
     def _with_partner(self, frame: pd.DataFrame) -> pd.DataFrame:
         attrs = self.partners().set_index("partner_id")
@@ -355,63 +318,19 @@ class SignalExplorer(Explorer):
         return SignalResult(th, warnings_all, material, deals, filters)
 
     def render(self, result: SignalResult) -> list[Any]:
-        from channel_lib.analysis import scorecard
-        from channel_lib.presentation import charts, html
+        from channel_lib.presentation.pages import performance_signals as page
 
         th, q = result.thresholds, self.wb.quarter
         currency = self.wb.dataset.goals.currency
-        head = html.markdown(
-            "{n} signals at these thresholds, {m} of them with {minimum} {currency} or more at "
-            "stake; {d} deals of {amount} {currency} or more closed in {q}.",
-            n=str(len(result.warnings)), m=str(len(result.material)),
-            minimum=f"{th.min_revenue_at_stake:,.0f}", currency=currency,
-            d=str(len(result.deals)), amount=f"{th.win_loss_amount:,.0f}", q=q,
-        )  # fmt: skip
-        chart = charts.signals_by_exposure(
-            result.material, channel_ids=self.wb.channel_ids,
-            title=f"Early warnings by revenue at stake, {q}",
-        )  # fmt: skip
-        columns = ["signal", "entity_type", "entity_id", "entity_name", "channel_id",
-                   "partner_id", "region", "tier", "evidence", "since", "revenue_at_stake"]  # fmt: skip
-        fmt = scorecard.display_formats
-        signal_table = html.table(
-            result.material[columns], formats={**_dashes(columns), **fmt(columns)},
-            caption=f"Signals at or above {th.min_revenue_at_stake:,.0f} {currency} at stake",
+        head = page.explorer_summary(
+            result.warnings, result.material, result.deals, th, currency, q
+        )
+        chart = page.exposure_chart(self.wb, result.material)
+        signal_table = page.signals_table(
+            result.material, th, currency, columns=page.EXPLORER_SIGNAL_COLUMNS, dashes=True,
             max_rows=60,
         )  # fmt: skip
-        deal_columns = ["opportunity_id", "partner_id", "partner_name", "channel_id",
-                        "customer_name", "outcome", "amount", "close_date", "reason"]  # fmt: skip
-        deal_table = html.table(
-            result.deals[deal_columns], formats={**_dashes(deal_columns), **fmt(deal_columns)},
-            caption=f"Deals of {th.win_loss_amount:,.0f} {currency} or more closed in {q}",
-        )  # fmt: skip
+        deal_table = page.deals_table(
+            result.deals, th, currency, q, columns=page.EXPLORER_DEAL_COLUMNS
+        )
         return [head, chart, signal_table, deal_table]
-
-
-def _meets(frame: pd.DataFrame, *, abs_value: bool, threshold: float) -> pd.DataFrame:
-    """Rows whose ``value`` (its magnitude) is at least ``threshold``, stamped with it."""
-    value = frame["value"].abs() if abs_value else frame["value"]
-    out = frame[value >= threshold].copy()
-    out["threshold"] = threshold
-    return out
-
-
-def _lost_meets(frame: pd.DataFrame, total_cents: int | None, share: float) -> pd.DataFrame:
-    """Lost-customer candidates worth ``share`` of company revenue, compared as
-    :func:`channel_lib.analysis.signals.lost_customer` compares them (``cents >= share * total``, doubles)."""
-    if frame.empty or total_cents is None:
-        # no candidate, or only candidates worth 0 cents (kept only by a share of 0)
-        return frame if share <= 0 else frame.iloc[0:0]
-    cents = frame["revenue_at_stake_cents"].astype("float64")
-    out = frame[cents >= share * float(total_cents)].copy()
-    out["threshold"] = share
-    return out
-
-
-def _dash(value: Any) -> str:
-    return "–" if value is None or pd.isna(value) else str(value)
-
-
-def _dashes(columns: list[str]) -> dict[str, Any]:
-    """Formatters showing a missing id, name, region or tier as ``–`` (not ``<NA>``)."""
-    return {c: _dash for c in columns if c != "revenue_at_stake" and c != "amount"}

@@ -10,7 +10,8 @@ shows it:
   :func:`signal_points`, :func:`deal_points`, :func:`review_point`, :func:`suggestion_point`,
   :func:`missing_reports_point`), and :func:`points_markdown`;
 - the charts :func:`performance_chart` (also the partner explorer's) and :func:`position_chart`;
-- the tables of every section, with their column lists and captions.
+- the tables of every section, with their column lists and captions;
+- the partner explorer's :func:`explorer_head`, :func:`explorer_card` and :func:`no_match`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from channel_lib.presentation.formats import display_formats
 from channel_lib.presentation.html import plus_zero
 
 __all__ = [
+    "CARD_COLUMNS",
     "DEAL_COLUMNS",
     "LOG_COLUMNS",
     "PERFORMANCE_COLUMNS",
@@ -35,12 +37,15 @@ __all__ = [
     "SUGGESTION_COLUMNS",
     "deal_points",
     "deals_table",
+    "explorer_card",
+    "explorer_head",
     "formats",
     "header",
     "line_card_point",
     "log_table",
     "missing_reports_point",
     "new_partner_point",
+    "no_match",
     "performance_chart",
     "performance_point",
     "performance_table",
@@ -60,6 +65,12 @@ __all__ = [
     "wallet_point",
 ]
 
+#: Columns of the partner explorer's scorecard row.
+CARD_COLUMNS: list[str] = [
+    "light", "light_basis", "revenue", "gross_profit", "gross_margin", "revenue_target",
+    "revenue_attainment", "revenue_vs_last_year", "deals_registered", "pipeline",
+    "share_of_wallet",
+]  # fmt: skip
 PERFORMANCE_COLUMNS: list[str] = [
     "quarter", "revenue", "gross_profit", "gross_margin", "revenue_vs_last_year",
     "revenue_target", "revenue_attainment",
@@ -353,3 +364,45 @@ def log_table(wb: Workbook, pack: PartnerPack, log: pd.DataFrame):
     return html.table(
         log[LOG_COLUMNS], caption=f"Actions of {pack.partner_id} in {wb.plans_dir.name}/actions.csv"
     )
+
+
+# -- the partner explorer ---------------------------------------------------------------------------
+def _or_none(value) -> str:
+    return "none" if value is None or pd.isna(value) else str(value)
+
+
+def no_match():
+    """The explorer's line when no partner matches its filters."""
+    return html.markdown("No partner matches these filters.")
+
+
+def explorer_head(partner: pd.Series, partner_id: str, matching: int):
+    """The explorer's line: the partner, its channel, region and tier, and how many match.
+
+    Parameters
+    ----------
+    partner : Series
+        The partner's ``partner_name``, ``channel_id``, ``region`` and ``tier``.
+    partner_id : str
+    matching : int
+        Partners matching the filters.
+    """
+    return html.markdown(
+        "**{name}** ({pid}): channel {channel}, region {region}, tier {tier}; "
+        "{n} partners match the filters.",
+        name=partner["partner_name"], pid=partner_id, channel=partner["channel_id"],
+        region=_or_none(partner["region"]), tier=_or_none(partner["tier"]), n=str(matching),
+    )  # fmt: skip
+
+
+def explorer_card(wb: Workbook, partner_id: str, card: pd.DataFrame):
+    """The partner's scorecard row (:data:`CARD_COLUMNS`), or why it has none."""
+    if card.empty:
+        return html.markdown(
+            "No scorecard row in {q}: no sales this quarter or a year before, and no target.",
+            q=wb.quarter,
+        )
+    return html.table(
+        card[CARD_COLUMNS], formats=display_formats(CARD_COLUMNS),
+        caption=f"Scorecard of {partner_id}, {wb.quarter}",
+    )  # fmt: skip

@@ -11,6 +11,7 @@ customers, the materiality cut, win/loss deals); this module shows them:
   with its own columns), :func:`moved_table`, :func:`below_table`, :func:`export_line`;
 - :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`expectations_table`,
   :func:`reporting_table`, :func:`portfolio_chart`, :func:`moves_table`;
+- :func:`explorer_summary` — the signal explorer's line above its chart;
 - the signals in words, one function per finding (:func:`material_sentence`,
   :func:`below_sentence`, :func:`deals_sentence`), :func:`signal_sentences` and
   :func:`in_words`.
@@ -44,6 +45,7 @@ __all__ = [
     "deals_table",
     "exceptions_table",
     "expectations_table",
+    "explorer_summary",
     "export_line",
     "exposure_chart",
     "in_words",
@@ -195,6 +197,24 @@ def export_line(signals: pd.DataFrame, path: str | Path):
     return html.markdown(
         "All {n} signals (material or not) were exported for follow-up to `{path}`.",
         n=len(signals), path=path,
+    )  # fmt: skip
+
+
+def explorer_summary(
+    warnings: pd.DataFrame,
+    material_rows: pd.DataFrame,
+    deals: pd.DataFrame,
+    thresholds: SignalThresholds,
+    currency: str,
+    quarter: str,
+):
+    """The signal explorer's line: how many signals and deals these thresholds raise (markdown)."""
+    return html.markdown(
+        "{n} signals at these thresholds, {m} of them with {minimum} {currency} or more at "
+        "stake; {d} deals of {amount} {currency} or more closed in {q}.",
+        n=str(len(warnings)), m=str(len(material_rows)),
+        minimum=f"{thresholds.min_revenue_at_stake:,.0f}", currency=currency,
+        d=str(len(deals)), amount=f"{thresholds.win_loss_amount:,.0f}", q=quarter,
     )  # fmt: skip
 
 
