@@ -99,7 +99,9 @@ def test_the_installed_wheel_finds_its_data_and_engine_in_a_fresh_virtualenv(
     # its .pth files, the editable install among them, are not processed): only the wheel's
     # channel_lib is importable
     deps = sysconfig.get_paths()["purelib"]
-    run = subprocess.run([str(python), "-c", _CHECK], cwd=tmp_path, capture_output=True,
+    check = tmp_path / "check_installed.py"
+    check.write_text(_CHECK, encoding="utf-8")
+    run = subprocess.run([str(python), str(check)], cwd=tmp_path, capture_output=True,
                          text=True, env={"PYTHONPATH": deps, "PATH": "/usr/bin:/bin"})  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     found = json.loads(run.stdout)
