@@ -90,7 +90,7 @@ class TrendFit:
     @property
     def pvalue(self) -> float:
         """Two-sided p-value of slope = 0 (t distribution with :attr:`df` degrees of freedom)."""
-        from scipy import stats
+        from scipy import stats  # scipy.stats is heavy: loaded on first use
 
         if self.slope_se == 0:
             return 0.0 if self.slope != 0 else 1.0
@@ -98,7 +98,7 @@ class TrendFit:
 
     def conf_int(self, level: float = 0.95) -> tuple[float, float]:
         """Interval of the slope (per month) at ``level``."""
-        from scipy import stats
+        from scipy import stats  # scipy.stats is heavy: loaded on first use
 
         half = stats.t.ppf(0.5 + level / 2, self.df) * self.slope_se
         return self.slope - half, self.slope + half
@@ -146,7 +146,7 @@ def fit_trend(
     >>> round(fit.slope, 1), fit.pvalue < 0.001
     (2.0, True)
     """
-    import statsmodels.api as sm
+    import statsmodels.api as sm  # statsmodels is heavy: loaded on first use
 
     arr = np.asarray(y, dtype="float64")
     keep = ~np.isnan(arr)
@@ -232,8 +232,8 @@ def breakpoint_search(
     >>> breakpoint_search(y, min_segment=4).index
     10
     """
-    import statsmodels.api as sm
-    from scipy import stats
+    import statsmodels.api as sm  # statsmodels is heavy: loaded on first use
+    from scipy import stats  # scipy.stats is heavy: loaded on first use
 
     arr = np.asarray(y, dtype="float64")
     n = len(arr)

@@ -81,7 +81,7 @@ def fit_ets(y: pd.Series | np.ndarray) -> ForecastFit:
     everywhere for company revenue and gross profit, while damped-trend and multiplicative
     variants (chosen by AICc or not) overfitted and exceeded 1 on some seeds.
     """
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # heavy: on first use
 
     arr = np.asarray(y, dtype="float64")
     note = _history_note(pd.Series(arr), MIN_TREND_MONTHS, "a forecast")
@@ -339,42 +339,51 @@ def backtest(
                 )
                 continue
             for cut in cuts:
-                train = y[:cut]
-                fit = fit_ets(train)
-                if fit.results is None:
-                    rows.append({**base, "origin": months[cut], "note": fit.note})
-                    continue
-                fc = np.asarray(fit.results.forecast(horizon))
-                naive = seasonal_naive(train, horizon)
-                scale = mase_scale(train)
-                for h in range(horizon):
-                    rows.append(
-                        {
-                            **base,
-                            "origin": months[cut],
-                            "train_months": cut,
-                            "month": months[cut + h],
-                            "h": h + 1,
-                            "actual": y[cut + h],
-                            "forecast": fc[h],
-                            "naive": naive[h],
-                            "scale": scale,
-                            "note": "; ".join(fit.warnings) or pd.NA,
-                        }
-                    )
+                rows += _backtest_origin(y, months, cut, horizon=horizon, base=base)
     out = pd.DataFrame(rows)
-    cols = [
-        "level", "entity_id", "measure", "origin", "train_months", "month", "h", "actual",
-        "forecast", "naive", "scale", "note",
-    ]  # fmt: skip
-    for c in cols:
+    for c in _BACKTEST_COLUMNS:
         if c not in out:
             out[c] = np.nan
     for c in ("level", "entity_id", "measure", "note"):
         out[c] = out[c].astype("string")
     out["origin"] = pd.to_datetime(out["origin"])
     out["month"] = pd.to_datetime(out["month"])
-    return out[cols]
+    return out[_BACKTEST_COLUMNS]
+
+
+#: The columns of :func:`backtest`, in order.
+_BACKTEST_COLUMNS = [
+    "level", "entity_id", "measure", "origin", "train_months", "month", "h", "actual",
+    "forecast", "naive", "scale", "note",
+]  # fmt: skip
+
+
+def _backtest_origin(
+    y: np.ndarray, months: pd.DatetimeIndex, cut: int, *, horizon: int, base: dict[str, str]
+) -> list[dict]:
+    """The rows of one origin: ETS fitted on the months before ``cut`` against seasonal naive."""
+    train = y[:cut]
+    fit = fit_ets(train)
+    if fit.results is None:
+        return [{**base, "origin": months[cut], "note": fit.note}]
+    fc = np.asarray(fit.results.forecast(horizon))
+    naive = seasonal_naive(train, horizon)
+    scale = mase_scale(train)
+    return [
+        {
+            **base,
+            "origin": months[cut],
+            "train_months": cut,
+            "month": months[cut + h],
+            "h": h + 1,
+            "actual": y[cut + h],
+            "forecast": fc[h],
+            "naive": naive[h],
+            "scale": scale,
+            "note": "; ".join(fit.warnings) or pd.NA,
+        }
+        for h in range(horizon)
+    ]
 
 
 def mase_summary(bt: pd.DataFrame) -> pd.DataFrame:

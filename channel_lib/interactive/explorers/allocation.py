@@ -307,7 +307,7 @@ class AllocationExplorer(Explorer):
         }
 
     def build_controls(self) -> dict[str, Any]:
-        import ipywidgets as w
+        import ipywidgets as w  # deferred: batch runs never create a widget
 
         style = {"description_width": "initial"}
         low, high, step, value = self.slider_range()

@@ -103,7 +103,7 @@ class TrendExplorer(Explorer):
         return {"channel": ALL, "measure": "gross_margin"}
 
     def build_controls(self) -> dict[str, Any]:
-        import ipywidgets as w
+        import ipywidgets as w  # deferred: batch runs never create a widget
 
         measure = w.Dropdown(
             description="Measure",
