@@ -31,6 +31,7 @@ from channel_lib.analysis.signals import (
 )
 from channel_lib.core.errors import ParameterError
 from channel_lib.data import cube as metrics
+from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
 
 __all__ = [
@@ -161,6 +162,18 @@ def scorecard(
                                  periods=[ds.calendar.shift_quarter(quarter, -4)])  # fmt: skip
     att = _targets(ds, quarter, plans_dir)
     att = att[att["level"] == level]
+    frame = _card_rows(ds, level, key, ids=set(q.index) | set(year_ago[key].dropna())
+                       | set(att["partner_id"].dropna()))  # fmt: skip
+    _add_figures(frame, key, q, att, g)
+    _leading(ds, quarter, frame, level)
+    worst = frame[["revenue_attainment", "gross_profit_attainment"]].min(axis=1, skipna=True)
+    frame["light"], frame["light_basis"] = _light(worst, frame["revenue_vs_last_year"], tolerance)
+    return _card_order(frame, quarter, level, key)
+
+
+def _card_rows(ds: Dataset, level: str, key: str, *, ids: set) -> pd.DataFrame:
+    """One row per channel of ``channels.csv``, or per partner of ``ids`` (``partners.csv``
+    order): ``channel_id``, ``partner_id``, ``name``, ``tier``."""
     partners = partner_table(ds)
     if level == "channel":
         frame = ds.table("channels")[["channel_id", "channel_name"]].rename(
@@ -169,11 +182,16 @@ def scorecard(
         frame["partner_id"] = pd.NA
         frame["tier"] = pd.NA
     else:
-        ids = set(q.index) | set(year_ago[key].dropna()) | set(att["partner_id"].dropna())
         frame = partners[partners["partner_id"].isin(ids)][
             ["partner_id", "partner_name", "channel_id", "tier"]
         ].rename(columns={"partner_name": "name"})
-    frame = frame.reset_index(drop=True)
+    return frame.reset_index(drop=True)
+
+
+def _add_figures(
+    frame: pd.DataFrame, key: str, q: pd.DataFrame, att: pd.DataFrame, growth: pd.Series
+) -> None:
+    """Add the quarter's money, margin, targets, attainment and growth to ``frame`` (in place)."""
     ids = frame[key]
     frame["revenue_cents"] = ids.map(q["revenue_cents"]).fillna(0).astype("int64")
     frame["gross_profit_cents"] = ids.map(q["gross_profit_cents"]).fillna(0).astype("int64")
@@ -185,10 +203,11 @@ def scorecard(
         a = att[att["metric"] == metric].set_index(key)
         frame[f"{metric}_target"] = ids.map(a["target_cents"].astype("float64") / 100.0)
         frame[f"{metric}_attainment"] = ids.map(a["attainment"]).astype("float64")
-    frame["revenue_vs_last_year"] = ids.map(g).astype("float64")
-    _leading(ds, quarter, frame, level)
-    worst = frame[["revenue_attainment", "gross_profit_attainment"]].min(axis=1, skipna=True)
-    frame["light"], frame["light_basis"] = _light(worst, frame["revenue_vs_last_year"], tolerance)
+    frame["revenue_vs_last_year"] = ids.map(growth).astype("float64")
+
+
+def _card_order(frame: pd.DataFrame, quarter: str, level: str, key: str) -> pd.DataFrame:
+    """The scorecard's columns in order, reds first then by revenue, text as strings."""
     frame["quarter"] = quarter
     frame["level"] = level
     frame["_o"] = frame["light"].map({c: i for i, c in enumerate(LIGHTS)})
@@ -547,8 +566,7 @@ def portfolio(
     2         P1           3       keep
     """
     th = resolve_thresholds(ds)
-    cal = ds.calendar
-    start, end = cal.quarter_bounds(quarter)
+    start, end = ds.calendar.quarter_bounds(quarter)
     t = trailing_partner_revenue(ds, quarter)
     t = t[t["current_cents"] > 0]
     partners = partner_table(ds)
@@ -560,27 +578,7 @@ def portfolio(
     ids = p["partner_id"]
     p["revenue_12m_cents"] = ids.map(t["current_cents"]).astype("int64")
     p["growth_12m"] = ids.map(t["change"]).astype("float64")
-    # service and share of wallet from the reports
-    if ds.has("partner_reports"):
-        r = partner_reports(ds, quarter)
-        recent = r[r["quarter_start"] >= cal.quarter_bounds(cal.shift_quarter(quarter, -1))[0]]
-        recent = (
-            recent.dropna(subset=["csat", "first_response_hours"]).groupby("partner_id").tail(1)
-        )
-        recent = recent.set_index("partner_id")
-        csat = ((recent["csat"] - 3.0) / 2.0).clip(0, 1)
-        resp = (1 - recent["first_response_hours"] / (2 * th.first_response_hours_max)).clip(0, 1)
-        p["service"] = ids.map((csat + resp) / 2).astype("float64")
-        window = r[r["quarter_start"] >= cal.quarter_bounds(cal.shift_quarter(quarter, -3))[0]]
-        window = window.dropna(subset=["total_sales_cents"])
-        totals = window.groupby("partner_id")["total_sales_cents"].agg(["sum", "size"])
-        totals = totals[(totals["size"] == 4) & (totals["sum"] > 0)]
-        p["share_of_wallet"] = (
-            ids.map(t["current_cents"].astype("float64") / totals["sum"].astype("float64"))
-        ).astype("float64")
-    else:
-        p["service"] = np.nan
-        p["share_of_wallet"] = np.nan
+    _add_reported_scores(ds, quarter, p, t, th)
     p["dependency"] = (p["share_of_wallet"] / 0.5).clip(0, 1)
     span = max(th.our_sales_change, 1e-9)
     p["growth"] = (0.5 + p["growth_12m"] / (2 * span)).clip(0, 1)
@@ -600,6 +598,38 @@ def portfolio(
                                                     p["key_partner"], p["onboarded_on"],
                                                     p["service"], strict=True)
     ]  # fmt: skip
+    return _portfolio_order(p)
+
+
+def _add_reported_scores(
+    ds: Dataset, quarter: str, p: pd.DataFrame, t: pd.DataFrame, th: SignalThresholds
+) -> None:
+    """Add ``service`` (latest report of the last two quarters) and ``share_of_wallet`` (last
+    four reports) to the portfolio frame ``p`` (in place; ``NaN`` without partner reports)."""
+    cal = ds.calendar
+    ids = p["partner_id"]
+    if not ds.has("partner_reports"):
+        p["service"] = np.nan
+        p["share_of_wallet"] = np.nan
+        return
+    r = partner_reports(ds, quarter)
+    recent = r[r["quarter_start"] >= cal.quarter_bounds(cal.shift_quarter(quarter, -1))[0]]
+    recent = recent.dropna(subset=["csat", "first_response_hours"]).groupby("partner_id").tail(1)
+    recent = recent.set_index("partner_id")
+    csat = ((recent["csat"] - 3.0) / 2.0).clip(0, 1)
+    resp = (1 - recent["first_response_hours"] / (2 * th.first_response_hours_max)).clip(0, 1)
+    p["service"] = ids.map((csat + resp) / 2).astype("float64")
+    window = r[r["quarter_start"] >= cal.quarter_bounds(cal.shift_quarter(quarter, -3))[0]]
+    window = window.dropna(subset=["total_sales_cents"])
+    totals = window.groupby("partner_id")["total_sales_cents"].agg(["sum", "size"])
+    totals = totals[(totals["size"] == 4) & (totals["sum"] > 0)]
+    p["share_of_wallet"] = (
+        ids.map(t["current_cents"].astype("float64") / totals["sum"].astype("float64"))
+    ).astype("float64")
+
+
+def _portfolio_order(p: pd.DataFrame) -> pd.DataFrame:
+    """The portfolio's columns in order, best score first, text as strings."""
     p["revenue_12m"] = p["revenue_12m_cents"] / 100.0
     p = p.sort_values(["score", "revenue_12m_cents", "partner_id"], ascending=[False, False, True],
                       na_position="last")  # fmt: skip
