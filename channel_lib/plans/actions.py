@@ -648,60 +648,66 @@ def review(
     cols = ["action_id", "raised_in", "scope", "trigger", "action", "owner", "due", "measure",
             "goal", "baseline", "previous", "current", "gap", "trend", "cleared", "overdue",
             "history", "evidence"]  # fmt: skip
-    rows = []
-    for a in _records(actions):
-        m = measures[
-            (measures["measure"] == a["measure"]) & (measures["quarter"] >= a["raised_in"])
-        ]
-        m = m[m["quarter"] <= quarter].sort_values("quarter")
-        values = dict(zip(m["quarter"], m["value"], strict=True))
-        current = values.get(quarter, float("nan"))
-        earlier = [q for q in values if q < quarter and pd.notna(values[q])]
-        previous = values[earlier[-1]] if earlier else float("nan")
-        goal = float(a["goal"]) if a["goal"] != "" and pd.notna(a["goal"]) else float("nan")
-        direction = a.get("direction") or "min"
-        if not a["measure"]:
-            trend, gap, cleared = "not measured", float("nan"), False
-        elif pd.isna(current) or pd.isna(goal):
-            trend, gap, cleared = "no data", float("nan"), False
-        else:
-            gap = _gap(current, goal, direction)
-            cleared = gap <= 0
-            if cleared:
-                trend = "cleared"
-            elif pd.isna(previous):
-                trend = "unchanged" if a["raised_in"] == quarter else "no data"
-            else:
-                before = _gap(previous, goal, direction)
-                trend = "closing" if gap < before else "widening" if gap > before else "unchanged"
-        due = pd.Timestamp(a["due"]) if a["due"] else None
-        overdue = bool(not cleared and due is not None and due < quarter_end)
-        history = ", ".join(f"{q} {_fmt(v)}" for q, v in values.items())
-        if cleared:
-            evidence = (
-                f"trigger cleared in {quarter}: {a['measure']} {_fmt(current)} "
-                f"(goal {'≥' if direction == 'min' else '≤'} {_fmt(goal)}; {history})"
-            )
-        elif trend == "not measured":
-            evidence = "no measure: close it by hand once done"
-        else:
-            evidence = (
-                f"{a['measure']} {_fmt(current)} vs goal {_fmt(goal)}; {history or 'no data'}"
-            )
-        rows.append({
-            "action_id": a["action_id"], "raised_in": a["raised_in"], "scope": a["scope"],
-            "trigger": a["trigger"], "action": a["action"], "owner": a["owner"], "due": a["due"],
-            "measure": a["measure"], "goal": goal,
-            "baseline": float(a["baseline"]) if a["baseline"] != "" else float("nan"),
-            "previous": previous, "current": current, "gap": gap, "trend": trend,
-            "cleared": bool(cleared), "overdue": overdue, "history": history, "evidence": evidence,
-        })  # fmt: skip
+    rows = [_review_one(a, measures, quarter, quarter_end) for a in _records(actions)]
     out = pd.DataFrame(rows, columns=cols)
     for c in ("goal", "baseline", "previous", "current", "gap"):
         out[c] = out[c].astype("float64")
     for c in ("cleared", "overdue"):
         out[c] = out[c].astype("bool")
     return out
+
+
+def _review_one(a: dict, measures: pd.DataFrame, quarter: str, quarter_end: pd.Timestamp) -> dict:
+    """The :func:`review` row of one open action ``a`` (a log row as a dict)."""
+    m = measures[(measures["measure"] == a["measure"]) & (measures["quarter"] >= a["raised_in"])]
+    m = m[m["quarter"] <= quarter].sort_values("quarter")
+    values = dict(zip(m["quarter"], m["value"], strict=True))
+    current = values.get(quarter, float("nan"))
+    earlier = [q for q in values if q < quarter and pd.notna(values[q])]
+    previous = values[earlier[-1]] if earlier else float("nan")
+    goal = float(a["goal"]) if a["goal"] != "" and pd.notna(a["goal"]) else float("nan")
+    direction = a.get("direction") or "min"
+    trend, gap, cleared = _trend(a, current, previous, goal, direction, quarter)
+    due = pd.Timestamp(a["due"]) if a["due"] else None
+    overdue = bool(not cleared and due is not None and due < quarter_end)
+    history = ", ".join(f"{q} {_fmt(v)}" for q, v in values.items())
+    if cleared:
+        evidence = (
+            f"trigger cleared in {quarter}: {a['measure']} {_fmt(current)} "
+            f"(goal {'≥' if direction == 'min' else '≤'} {_fmt(goal)}; {history})"
+        )
+    elif trend == "not measured":
+        evidence = "no measure: close it by hand once done"
+    else:
+        evidence = f"{a['measure']} {_fmt(current)} vs goal {_fmt(goal)}; {history or 'no data'}"
+    return {
+        "action_id": a["action_id"], "raised_in": a["raised_in"], "scope": a["scope"],
+        "trigger": a["trigger"], "action": a["action"], "owner": a["owner"], "due": a["due"],
+        "measure": a["measure"], "goal": goal,
+        "baseline": float(a["baseline"]) if a["baseline"] != "" else float("nan"),
+        "previous": previous, "current": current, "gap": gap, "trend": trend,
+        "cleared": bool(cleared), "overdue": overdue, "history": history, "evidence": evidence,
+    }  # fmt: skip
+
+
+def _trend(
+    a: dict, current: float, previous: float, goal: float, direction: str, quarter: str
+) -> tuple[str, float, bool]:
+    """``(trend, gap, cleared)`` of an action: its gap to the goal now against the quarter before."""
+    if not a["measure"]:
+        return "not measured", float("nan"), False
+    if pd.isna(current) or pd.isna(goal):
+        return "no data", float("nan"), False
+    gap = _gap(current, goal, direction)
+    cleared = gap <= 0
+    if cleared:
+        trend = "cleared"
+    elif pd.isna(previous):
+        trend = "unchanged" if a["raised_in"] == quarter else "no data"
+    else:
+        before = _gap(previous, goal, direction)
+        trend = "closing" if gap < before else "widening" if gap > before else "unchanged"
+    return trend, gap, cleared
 
 
 def _fmt(value) -> str:
