@@ -29,6 +29,8 @@ from channel_lib.core.errors import ChannelLibError
 WARM_ENGINE = "channel_warm"
 #: papermill's default engine (a fresh kernel per notebook).
 FRESH_ENGINE = "nbclient"
+#: The Jupyter kernel reports run on (the kernelspec the notebooks are committed with).
+KERNEL_NAME = "python3"
 #: Environment variables forwarded from the worker process into a warm kernel before each notebook.
 FORWARDED_ENV_PREFIX = config.ENV_PREFIX
 
@@ -120,7 +122,7 @@ class KernelPool:
             with contextlib.suppress(Exception):  # multiprocessing workers skip atexit
                 Finalize(self, KernelPool.shutdown, args=(self,), exitpriority=10)
 
-    def prestart(self, kernel_name: str = "python3", cwd: str | None = None) -> None:
+    def prestart(self, kernel_name: str = KERNEL_NAME, cwd: str | None = None) -> None:
         """Start and warm up one kernel now (a pool worker does it as it starts)."""
         self._register_exit()
         kernel = _WarmKernel(kernel_name, cwd or str(config.PROJECT_ROOT))
@@ -325,6 +327,7 @@ def register_engine() -> None:
 
 __all__ = [
     "FRESH_ENGINE",
+    "KERNEL_NAME",
     "WARM_ENGINE",
     "KernelPool",
     "WarmKernelEngine",

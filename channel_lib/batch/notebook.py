@@ -19,11 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from channel_lib.batch.engine import WARM_ENGINE, register_engine
+from channel_lib.batch.engine import KERNEL_NAME, WARM_ENGINE, register_engine
 from channel_lib.core.config import BATCH_ENV, PROJECT_ROOT
-
-#: The Jupyter kernel reports run on (the kernelspec the notebooks are committed with).
-KERNEL_NAME = "python3"
 
 
 @dataclass(frozen=True)
