@@ -163,7 +163,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """HTML page of the executed demo notebook (charts, a table, markdown, hostile values)."""
 
     def build(folder: Path) -> None:
-        from channel_lib.batch.run import run_notebook
+        from channel_lib.batch.notebook import run_notebook
         from channel_lib.presentation.html import export_html
 
         ipynb = run_notebook(DEMO_NOTEBOOK, folder / "chart_demo.ipynb", {"quarter": "FY2026-Q3"})
