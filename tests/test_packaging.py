@@ -64,7 +64,7 @@ def test_the_wheel_declares_the_command_and_the_papermill_engine(wheel: Path) ->
     (entry_points,) = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
     text = archive.read(entry_points).decode()
     assert "channel-workbook = channel_lib.cli:main" in text
-    assert "channel_warm = channel_lib.batch.executors:WarmKernelEngine" in text
+    assert "channel_warm = channel_lib.batch.engine:WarmKernelEngine" in text
 
 
 _CHECK = """

@@ -8,8 +8,8 @@ the batch process (it exits when the batch is killed) and warms a kernel up as i
 :func:`channel_lib.batch.notebook.execute_task`.
 
 The names of :mod:`channel_lib.batch.engine` and :mod:`channel_lib.batch.notebook` that callers
-import from here stay importable here; ``channel_lib.batch.executors:WarmKernelEngine`` is the
-``papermill.engine`` entry point of the package.
+import from here stay importable here; the ``papermill.engine`` entry point of the package is
+``channel_lib.batch.engine:WarmKernelEngine``.
 """
 
 from __future__ import annotations
