@@ -461,29 +461,13 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
     eight = cal.quarter_bounds(cal.shift_quarter(quarter, -7))[0]
     by_partner = dict(tuple(r.groupby("partner_id", sort=False)))
     revenue = trailing_partner_revenue(ds, quarter)["current_cents"]
-    column = {"partner_total_sales": "total_sales_cents", "pipeline_value": "pipeline_cents"}
     rows = []
     for row in active.itertuples(index=False):
         g = by_partner.get(row.partner_id)
         has = g is not None and len(g) > 0
         last = g["quarter"].iloc[-1] if has else pd.NA
-        missing: list[str] = []
-        blocked: set[str] = set()
-        if pd.notna(row.onboarded_on) and row.onboarded_on >= start:
-            status = "new"
-        elif not has:
-            status = "never reported"
-            blocked = _blocked(REPORT_FIELDS)
-        elif last != quarter:
-            status = "late" if len(cal.quarter_range(last, quarter)) == 2 else "stopped"
-            blocked = _blocked(REPORT_FIELDS)
-        else:
-            this = g.iloc[-1]
-            missing = [f for f in REPORT_FIELDS if pd.isna(this[column.get(f, f)])]
-            status = "incomplete" if missing else "on time"
-            blocked = _blocked({f: REPORT_FIELDS[f] for f in missing})
-        if has and status != "new" and g["total_sales_cents"].notna().sum() < 8:
-            blocked.add("partner_total_sales_change")
+        new = pd.notna(row.onboarded_on) and row.onboarded_on >= start
+        status, missing, blocked = _report_status(g if has else None, new, quarter, cal)
         rows.append({
             "partner_id": row.partner_id, "partner_name": row.partner_name,
             "channel_id": row.channel_id, "onboarded_on": row.onboarded_on, "last_report": last,
@@ -503,6 +487,37 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
     out["quarters_reported"] = out["quarters_reported"].astype("int64")
     out["revenue_12m_cents"] = out["revenue_12m_cents"].astype("int64")
     return out[cols].reset_index(drop=True)
+
+
+#: Report fields whose column in :func:`~channel_lib.analysis.signals.partner_reports` is in cents.
+_REPORT_COLUMNS = {"partner_total_sales": "total_sales_cents", "pipeline_value": "pipeline_cents"}
+
+
+def _report_status(
+    g: pd.DataFrame | None, new: bool, quarter: str, cal
+) -> tuple[str, list[str], set[str]]:
+    """``(status, missing fields, blocked signals)`` of one partner from its reports ``g`` (up
+    to ``quarter``, oldest first; ``None`` when it never reported); ``new``: onboarded in it."""
+    has = g is not None
+    last = g["quarter"].iloc[-1] if has else pd.NA
+    missing: list[str] = []
+    blocked: set[str] = set()
+    if new:
+        status = "new"
+    elif not has:
+        status = "never reported"
+        blocked = _blocked(REPORT_FIELDS)
+    elif last != quarter:
+        status = "late" if len(cal.quarter_range(last, quarter)) == 2 else "stopped"
+        blocked = _blocked(REPORT_FIELDS)
+    else:
+        this = g.iloc[-1]
+        missing = [f for f in REPORT_FIELDS if pd.isna(this[_REPORT_COLUMNS.get(f, f)])]
+        status = "incomplete" if missing else "on time"
+        blocked = _blocked({f: REPORT_FIELDS[f] for f in missing})
+    if has and status != "new" and g["total_sales_cents"].notna().sum() < 8:
+        blocked.add("partner_total_sales_change")
+    return status, missing, blocked
 
 
 def _blocked(fields_: dict[str, tuple[str, ...]]) -> set[str]:
