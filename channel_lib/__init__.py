@@ -22,10 +22,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from channel_lib.core.calendar import FiscalCalendar
 from channel_lib.core.errors import ChannelLibError, DataValidationError, ParameterError, Problem
-from channel_lib.data.loader import Dataset, load_dataset
-from channel_lib.data.workbook import open_workbook
 
 __version__ = "0.1.0"
 
@@ -45,19 +42,30 @@ NOTEBOOK_MODULES = {
     "widgets": "channel_lib.interactive.explorers",
     "workshop": "channel_lib.interactive.workshop",
 }
+#: The functions and classes importable from here, and the module each one lives in (imported on
+#: first use too: ``import channel_lib`` loads neither pandas nor DuckDB).
+NAMES = {
+    "Dataset": "channel_lib.data.dataset",
+    "FiscalCalendar": "channel_lib.core.calendar",
+    "load_dataset": "channel_lib.data.loader",
+    "open_workbook": "channel_lib.data.workbook",
+}
 
 
 def __getattr__(name: str) -> Any:
     """Import a notebook's short name (``channel_lib.charts``) on first use (PEP 562)."""
     if name in NOTEBOOK_MODULES:
-        module = importlib.import_module(NOTEBOOK_MODULES[name])
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'channel_lib' has no attribute {name!r}")
+        value = importlib.import_module(NOTEBOOK_MODULES[name])
+    elif name in NAMES:
+        value = getattr(importlib.import_module(NAMES[name]), name)
+    else:
+        raise AttributeError(f"module 'channel_lib' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *NOTEBOOK_MODULES])
+    return sorted([*globals(), *NOTEBOOK_MODULES, *NAMES])
 
 
 __all__ = [
