@@ -184,16 +184,7 @@ def trend_report(
     monthly = monthly_series(ds, quarter=wb.quarter, levels=levels)
     has_costs = bool(monthly.attrs["has_costs"])
     top = ("total", "channel")
-    ratio = ("gross_margin", "contribution_margin") if has_costs else ("gross_margin",)
-    money = MONEY_MEASURES if has_costs else ("revenue", "gross_profit")
-    # bands where the report shows them (margins); money series get the decomposition only
-    decomposition = pd.concat(
-        [
-            decompose(monthly, measures=money, levels=top, n_boot=0, seed=seed),
-            decompose(monthly, measures=ratio, levels=top, n_boot=200, seed=seed),
-        ],
-        ignore_index=True,
-    )
+    decomposition = _decomposition(monthly, has_costs=has_costs, seed=seed)
     forecasts, fits = forecast(
         monthly, ds.calendar, measures=("revenue", "gross_profit"), levels=top,
         horizon_quarters=horizon_quarters, n_sims=1000, seed=seed,
@@ -206,15 +197,35 @@ def trend_report(
     )  # fmt: skip
     bridge, bridge_note = _bridge(ds, monthly, base_q, wb.quarter)
     notes = _collect_notes(decomposition, forecasts, bt, div)
-    channels = ds.table("channels")
-    names = dict(zip(channels["channel_id"], channels["channel_name"], strict=True))
-    names["ALL"] = "All channels"
     return TrendReport(
         quarter=wb.quarter, monthly=monthly, quarterly=quarterly_series(monthly),
         decomposition=decomposition, forecasts=forecasts, fits=fits, backtest=bt,
         mase=mase_summary(bt), divergence=div, bridge=bridge, bridge_note=bridge_note,
-        notes=notes, has_costs=has_costs, alpha=alpha, names=names, currency=ds.goals.currency,
+        notes=notes, has_costs=has_costs, alpha=alpha, names=_names(ds), currency=ds.goals.currency,
     )  # fmt: skip
+
+
+def _decomposition(monthly: pd.DataFrame, *, has_costs: bool, seed: int) -> pd.DataFrame:
+    """The company's and the channels' decomposition: money series without bands, margins with."""
+    top = ("total", "channel")
+    ratio = ("gross_margin", "contribution_margin") if has_costs else ("gross_margin",)
+    money = MONEY_MEASURES if has_costs else ("revenue", "gross_profit")
+    # bands where the report shows them (margins); money series get the decomposition only
+    return pd.concat(
+        [
+            decompose(monthly, measures=money, levels=top, n_boot=0, seed=seed),
+            decompose(monthly, measures=ratio, levels=top, n_boot=200, seed=seed),
+        ],
+        ignore_index=True,
+    )
+
+
+def _names(ds: Dataset) -> dict[str, str]:
+    """Channel id → name, and ``ALL`` → "All channels"."""
+    channels = ds.table("channels")
+    names = dict(zip(channels["channel_id"], channels["channel_name"], strict=True))
+    names["ALL"] = "All channels"
+    return names
 
 
 def _bridge(
