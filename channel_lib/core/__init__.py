@@ -3,5 +3,6 @@
 - :mod:`.errors` — the one exception family (``ChannelLibError`` and its subclasses);
 - :mod:`.files` — atomic writes: a file appears whole or not at all;
 - :mod:`.calendar` — fiscal years, quarters, months and trailing windows;
-- :mod:`.config` — the project's paths, environment variable names and plan file names.
+- :mod:`.money` — whole cents: the one largest-remainder rounding, cents to and from text;
+- :mod:`.config` — the project's paths and the environment variable names.
 """
