@@ -560,6 +560,47 @@ def _suggest(
     """Suggested actions for the partner's findings, left out when the log already handles them."""
     cal = ds.calendar
     rule = rules.set_index("trigger")
+    found = _triggers(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance)
+    rows = []
+    for f in found:
+        if f["trigger"] not in rule.index:
+            continue  # switched off in the rule table
+        r = rule.loc[f["trigger"]]
+        scope = f"{f['kind']}:{f['subject']}"
+        aid = f"{quarter}-{partner_id}-{f['trigger']}"
+        if f["subject"] != partner_id:
+            aid += f"-{f['subject']}"
+        if aid in set(log["action_id"]):
+            continue  # decided before (re-run of the quarter)
+        later = log[(log["trigger"] == f["trigger"]) & (log["scope"] == scope)]
+        if (later["raised_in"] > quarter).any():
+            continue  # a later quarter's run (batches run quarters concurrently) raised it
+        same = state[(state["trigger"] == f["trigger"]) & (state["scope"] == scope)]
+        if (same["status"] == "open").any():
+            continue  # an open action already addresses it
+        rejected = same[same["status"] == "rejected"]
+        if len(rejected) and str(f["since"]) <= rejected["raised_in"].max():
+            continue  # this episode was rejected
+        due_q = cal.shift_quarter(quarter, int(r["due_quarters"]))
+        due = (cal.quarter_bounds(due_q)[1] - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        rows.append({
+            "action_id": aid, "raised_in": quarter, "scope": scope, "trigger": f["trigger"],
+            "action": str(r["action"]), "owner": str(r["owner"]), "due": due,
+            "partner_id": partner_id, "measure": f["measure"], "direction": f["direction"],
+            "goal": float(f["goal"]) if pd.notna(f["goal"]) else np.nan,
+            "baseline": float(f["baseline"]) if pd.notna(f["baseline"]) else np.nan,
+            "evidence": str(f["evidence"]), "since": str(f["since"]), "decision": "suggested",
+        })  # fmt: skip
+    out = pd.DataFrame(rows, columns=act.SUGGESTION_COLUMNS)
+    for c in act.SUGGESTION_COLUMNS:
+        out[c] = out[c].astype("float64" if c in ("goal", "baseline") else "string")
+    return out
+
+
+def _triggers(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance) -> list[dict]:
+    """The partner's findings as action triggers: each with its ``trigger``, the ``kind`` and
+    ``subject`` it is about, the ``measure`` that clears it, its ``goal`` and ``direction``, the
+    ``baseline``, ``evidence`` and ``since``."""
     found = []
     for s in sig.to_dict("records"):
         name, d = s["signal"], str(s["direction"])
@@ -609,40 +650,7 @@ def _suggest(
         found.append({"trigger": "stopped_reporting", "kind": "partner", "subject": partner_id,
                       "measure": "reported", "goal": 1.0, "direction": "min", "baseline": 0.0,
                       "since": quarter, "evidence": f"no partner report for {quarter} or the quarter before"})  # fmt: skip
-    rows = []
-    for f in found:
-        if f["trigger"] not in rule.index:
-            continue  # switched off in the rule table
-        r = rule.loc[f["trigger"]]
-        scope = f"{f['kind']}:{f['subject']}"
-        aid = f"{quarter}-{partner_id}-{f['trigger']}"
-        if f["subject"] != partner_id:
-            aid += f"-{f['subject']}"
-        if aid in set(log["action_id"]):
-            continue  # decided before (re-run of the quarter)
-        later = log[(log["trigger"] == f["trigger"]) & (log["scope"] == scope)]
-        if (later["raised_in"] > quarter).any():
-            continue  # a later quarter's run (batches run quarters concurrently) raised it
-        same = state[(state["trigger"] == f["trigger"]) & (state["scope"] == scope)]
-        if (same["status"] == "open").any():
-            continue  # an open action already addresses it
-        rejected = same[same["status"] == "rejected"]
-        if len(rejected) and str(f["since"]) <= rejected["raised_in"].max():
-            continue  # this episode was rejected
-        due_q = cal.shift_quarter(quarter, int(r["due_quarters"]))
-        due = (cal.quarter_bounds(due_q)[1] - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-        rows.append({
-            "action_id": aid, "raised_in": quarter, "scope": scope, "trigger": f["trigger"],
-            "action": str(r["action"]), "owner": str(r["owner"]), "due": due,
-            "partner_id": partner_id, "measure": f["measure"], "direction": f["direction"],
-            "goal": float(f["goal"]) if pd.notna(f["goal"]) else np.nan,
-            "baseline": float(f["baseline"]) if pd.notna(f["baseline"]) else np.nan,
-            "evidence": str(f["evidence"]), "since": str(f["since"]), "decision": "suggested",
-        })  # fmt: skip
-    out = pd.DataFrame(rows, columns=act.SUGGESTION_COLUMNS)
-    for c in act.SUGGESTION_COLUMNS:
-        out[c] = out[c].astype("float64" if c in ("goal", "baseline") else "string")
-    return out
+    return found
 
 
 # -- writing the cycle ------------------------------------------------------------------------------
