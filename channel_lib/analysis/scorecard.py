@@ -343,20 +343,7 @@ def exceptions(
     rows.loc[(rows["status"] == "new") & rows["previous_attainment"].notna(), "status"] = (
         "persisting"
     )
-    rows["money_at_stake_cents"] = (
-        (rows["target_cents"].astype("float64") - rows["actual_cents"].astype("float64"))
-        .clip(lower=0)
-        .fillna(0)
-        .astype("int64")
-    )
-    names = _names(ds)
-    rows["name"] = [
-        names.get(p if pd.notna(p) else c)
-        for c, p in zip(rows["channel_id"], rows["partner_id"], strict=True)
-    ]
-    rows["target"] = rows["target_cents"].astype("float64") / 100.0
-    rows["actual"] = rows["actual_cents"].astype("float64") / 100.0
-    rows["money_at_stake"] = rows["money_at_stake_cents"] / 100.0
+    _add_money(ds, rows)
     rows["quarter"] = quarter
     rows = rows.sort_values(
         ["money_at_stake_cents", "level", "channel_id", "partner_id", "metric"],
@@ -371,6 +358,25 @@ def exceptions(
         out[c] = out[c].astype("string")
     out["attainment"] = out["attainment"].astype("float64")
     return out
+
+
+def _add_money(ds: Dataset, rows: pd.DataFrame) -> None:
+    """Add the money at stake (target − actual, ≥ 0), the names and the currency amounts to the
+    exception rows (in place)."""
+    rows["money_at_stake_cents"] = (
+        (rows["target_cents"].astype("float64") - rows["actual_cents"].astype("float64"))
+        .clip(lower=0)
+        .fillna(0)
+        .astype("int64")
+    )
+    names = _names(ds)
+    rows["name"] = [
+        names.get(p if pd.notna(p) else c)
+        for c, p in zip(rows["channel_id"], rows["partner_id"], strict=True)
+    ]
+    rows["target"] = rows["target_cents"].astype("float64") / 100.0
+    rows["actual"] = rows["actual_cents"].astype("float64") / 100.0
+    rows["money_at_stake"] = rows["money_at_stake_cents"] / 100.0
 
 
 def _names(ds: Dataset) -> dict[str, str]:
@@ -607,13 +613,19 @@ def portfolio(
     comps = p[["service", "growth", "alignment", "dependency"]]
     p["components"] = comps.notna().sum(axis=1).astype("int64")
     p["score"] = (comps.mean(axis=1, skipna=True) * 100).astype("float64")
-    p["suggestion"] = [
-        _move(tier, score, n, key, pd.notna(on) and on >= start, service, promote_at, demote_below)
+    p["suggestion"] = _suggestions(p, start, promote_at, demote_below)
+    return _portfolio_order(p)
+
+
+def _suggestions(p: pd.DataFrame, start: pd.Timestamp, up: float, down: float) -> list[str]:
+    """The suggested tier move of each portfolio row (:func:`_move`); onboarded since ``start``:
+    new."""
+    return [
+        _move(tier, score, n, key, pd.notna(on) and on >= start, service, up, down)
         for tier, score, n, key, on, service in zip(p["tier"], p["score"], p["components"],
                                                     p["key_partner"], p["onboarded_on"],
                                                     p["service"], strict=True)
     ]  # fmt: skip
-    return _portfolio_order(p)
 
 
 def _add_reported_scores(
