@@ -533,3 +533,19 @@ def test_a_changed_dataset_or_quarter_in_the_same_process_gives_fresh_packs(tiny
     q3 = pack("FY2026-Q3")  # the memo holds FY2026-Q2's frames
     _assert_same_pack(q3, pack("FY2026-Q3", empty_memo=True))
     assert q3.quarter == "FY2026-Q3" and list(q3.performance["quarter"])[-1] == "FY2026-Q3"
+
+
+# -- display formats: one home, the pack's difference named ------------------------------------------
+def test_pack_formats_are_the_scorecard_kinds_plus_the_named_pack_patterns():
+    from channel_lib.presentation.formats import display_formats
+
+    columns = ["revenue", "revenue_vs_last_year", "csat", "line_card_rank", "goal", "name"]
+    card, pack = display_formats(columns), display_formats(columns, partner_pack=True)
+    assert sorted(card) == ["revenue", "revenue_vs_last_year"]
+    assert sorted(pack) == ["csat", "goal", "line_card_rank", "revenue", "revenue_vs_last_year"]
+    assert [pack["csat"](4.126), pack["line_card_rank"](3.0), pack["goal"](float("nan"))] == [
+        "4.13", "#3", "–"
+    ]  # fmt: skip
+    # a kind's signed figure that rounds to zero reads +0.0; a pack pattern is written as formatted
+    assert card["revenue_vs_last_year"](-0.0004) == pack["revenue_vs_last_year"](-0.0004) == "+0.0%"
+    assert pack["goal"](-0.0) == "-0"
