@@ -141,17 +141,3 @@ def channel_quarter(wb: Workbook) -> pd.DataFrame:
     frame["dependency"] = frame["revenue_share"] >= ds.goals.signals.dependency_share
     frame.attrs["targets_source"] = source
     return frame
-
-
-def __getattr__(name: str):
-    """Compatibility: ``format_kpis`` moved to the quarter-overview page as ``kpi_table``.
-
-    ``channel_lib/batch/run.py`` (``_kpi_table``, not this module's owner's) still imports it
-    from here; delete this function once it imports
-    :func:`channel_lib.presentation.pages.quarter_overview.kpi_table`.
-    """
-    if name == "format_kpis":
-        import importlib
-
-        return importlib.import_module("channel_lib.presentation.pages.quarter_overview").kpi_table
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from channel_lib.analysis.overview import format_kpis, headline_kpis
+from channel_lib.analysis.overview import headline_kpis
 from channel_lib.batch.notebook import error_message
 from channel_lib.batch.planning import BatchPlan
 from channel_lib.batch.records import BatchParameters, NotebookRun, QuarterPlan
@@ -26,6 +26,7 @@ from channel_lib.core.files import atomic_write_text
 from channel_lib.data.loader import Dataset
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation.html import escape, table
+from channel_lib.presentation.pages.quarter_overview import kpi_table as kpi_display
 
 #: Packages whose versions go into the manifest.
 VERSIONED_PACKAGES = (
@@ -67,7 +68,7 @@ def kpi_table(ds: Dataset, q: QuarterPlan, plans_dir: Path) -> str:
     """
     try:
         wb = Workbook(dataset=ds, quarter=q.label, quarter_reason=q.reason, plans_dir=plans_dir)
-        return table(format_kpis(headline_kpis(wb), wb), caption="Headline KPIs").data
+        return table(kpi_display(headline_kpis(wb), wb), caption="Headline KPIs").data
     except Exception as exc:  # the index still lists the reports
         return f"<p>Headline KPIs are not available: {escape(error_message(exc))}</p>"
 
