@@ -14,6 +14,7 @@ settings.register_profile("dev", deadline=None, max_examples=60)
 settings.register_profile(
     "ci", deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow]
 )
+settings.register_profile("fast", deadline=None, max_examples=10)  # make test-fast (tests/lanes.py)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 ROOT = Path(__file__).resolve().parents[1]

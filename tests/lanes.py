@@ -1,11 +1,17 @@
-"""Test lanes: every test that starts a Jupyter kernel, a server or a browser is marked, so
-``make test-fast`` (``pytest --fast-lane``) can run the rest in under a minute.
+"""Test lanes: every test that starts a Jupyter kernel, a server or a browser is marked, and so is
+every test on a generated seed, so ``make test-fast`` (``pytest --fast-lane``) can run the rest in
+under a minute.
 
 Marking is automatic. A test is marked ``notebook`` (starts a kernel) or ``browser`` (starts a
 server or a browser) when its own source, or the source of a fixture it uses (transitively), names
 one of the entry points in :data:`KERNEL_STARTERS` / :data:`BROWSER_STARTERS` (as an identifier:
 docstrings and comments do not count), or calls the CLI with ``report``, ``workshop`` or ``lab``. Explicit
 ``@pytest.mark.notebook`` / ``browser`` marks still work and win.
+
+A test that uses a generated dataset (the ``small_sample`` fixture: seeds 1-5 at scale 0.2, the
+"general rules on other seeds" checks) is marked ``seeds``: it starts nothing, but generating and
+loading five datasets is most of the unit tests' time. The fast lane also runs property tests
+(hypothesis) with the ``fast`` profile (10 examples); the whole suite keeps its 25 (CI) or 60.
 
 The fast lane deselects the marked tests and then *forbids* what they do: starting a kernel
 (``jupyter_client``'s kernel managers), launching Playwright, or spawning a Jupyter, Voilà or
@@ -40,6 +46,11 @@ BROWSER_STARTERS = (
     "browser", "sync_playwright", "open_offline", "run_jupyterlab", "run_workshop", "chromium",
     "report_page", "voila",
 )  # fmt: skip
+
+#: Fixtures that generate datasets from other seeds.
+SEED_FIXTURES = ("small_sample",)
+#: The markers the fast lane leaves out.
+SLOW_MARKERS = ("notebook", "browser", "seeds")
 
 _CLI_COMMANDS = {"report", "workshop", "lab"}
 
@@ -92,7 +103,8 @@ def _functions_of(item: pytest.Item) -> Iterable[Callable[..., Any]]:
 
 
 def lanes_of(item: pytest.Item) -> set[str]:
-    """The markers ``item`` gets from scanning it and its fixtures (``notebook``, ``browser``)."""
+    """The markers ``item`` gets from scanning it and its fixtures (``notebook``, ``browser``,
+    ``seeds``)."""
     names = set(getattr(item, "fixturenames", ()))
     for func in _functions_of(item):
         names |= _names(func)
@@ -102,7 +114,16 @@ def lanes_of(item: pytest.Item) -> set[str]:
         found.add("notebook")
     if names & set(BROWSER_STARTERS):
         found.add("browser")
+    if names & set(SEED_FIXTURES):
+        found.add("seeds")
     return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--fast-lane"):
+        from hypothesis import settings
+
+        settings.load_profile("fast")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -110,7 +131,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         for lane in sorted(lanes_of(item) - {m.name for m in item.iter_markers()}):
             item.add_marker(getattr(pytest.mark, lane))
-        slow = any(item.get_closest_marker(m) for m in ("notebook", "browser"))
+        slow = any(item.get_closest_marker(m) for m in SLOW_MARKERS)
         (deselected if slow else selected).append(item)
     if config.getoption("--fast-lane") and deselected:
         config.hook.pytest_deselected(items=deselected)
