@@ -82,40 +82,10 @@ def plan_rows(plan: TargetPlan) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
-def write_plan_targets(
-    rows: pd.DataFrame, plans_dir: str | Path, *, overwrite: bool = False
-) -> Path:
-    """Write targets to ``plans_dir/targets.csv`` atomically, never replacing a plan silently.
-
-    Parameters
-    ----------
-    rows : DataFrame
-        :func:`plan_rows` (``quarter``, ``channel_id``, ``partner_id``, ``metric``,
-        ``target_cents``).
-    plans_dir : str or Path
-        The plans folder (created if missing).
-    overwrite : bool
-        Replace the existing targets of the same quarters. Rows of other quarters are kept.
-
-    Returns
-    -------
-    Path
-        The targets file.
-
-    Raises
-    ------
-    PlanExistsError
-        When the file already has targets for any of the quarters and ``overwrite`` is False;
-        the file is left untouched.
-    DataValidationError
-        When the existing file is malformed (it is left untouched).
-
-    Notes
-    -----
-    The new content is written to a temporary file in the same folder and renamed over the old
-    one (``os.replace``), so a reader never sees a half-written file.
-    """
-    return write_targets(rows, plans_dir, overwrite=overwrite)
+#: The plans folder's one writer of ``targets.csv`` (:func:`channel_lib.plans.targets.write_targets`:
+#: atomic, never replacing the targets of a quarter unless ``overwrite``), under the name target
+#: setting has always used.
+write_plan_targets = write_targets
 
 
 def save_plan(
