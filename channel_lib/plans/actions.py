@@ -19,7 +19,7 @@ leaves the previous log complete. A corrupt line or a conflicting edit raises
 
 The rules
 ---------
-The default rule table ships as package data (``channel_lib/action_rules.csv``); a
+The default rule table ships as package data (``channel_lib/plans/action_rules.csv``); a
 ``plans/action_rules.csv`` with the same columns overrides it trigger by trigger (an empty
 ``action`` switches a trigger off). :data:`TRIGGERS` lists the triggers the workbook raises.
 """

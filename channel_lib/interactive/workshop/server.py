@@ -40,7 +40,7 @@ class WorkshopError(ChannelLibError):
     """The workshop server cannot start (Voilà missing, port in use, the notebook not found)."""
 
 
-#: The Voilà page template of the workshop (``channel_lib/templates/voila/templates/``): Voilà's lab
+#: The Voilà page template of the workshop (``channel_lib/interactive/templates/voila/templates/``): Voilà's lab
 #: template without the icon stylesheets it links from a CDN, so the page works with no network.
 VOILA_TEMPLATE = "channel_workshop"
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
