@@ -22,6 +22,7 @@ import pytest
 
 from channel_lib.analysis import partner_review as pr
 from channel_lib.cli.commands import main
+from channel_lib.data.cache import SHARED
 from channel_lib.data.workbook import open_workbook
 from channel_lib.plans import actions as act
 from channel_lib.presentation import charts
@@ -514,7 +515,7 @@ def test_a_changed_dataset_or_quarter_in_the_same_process_gives_fresh_packs(tiny
 
     def pack(quarter: str, *, empty_memo: bool = False) -> pr.PartnerPack:
         if empty_memo:
-            pr._MEMO.clear()
+            SHARED.clear()
         return pr.partner_pack(open_workbook(tiny_copy, quarter, plans), "P2")
 
     before = pack("FY2026-Q2")

@@ -19,7 +19,6 @@ quarter (one :func:`channel_lib.data.cube.summarise` for all partners) and every
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import pandas as pd
 from channel_lib.analysis import scorecard, signals
 from channel_lib.core.errors import ParameterError
 from channel_lib.data import cube as metrics
+from channel_lib.data.cache import SHARED
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
 from channel_lib.plans import actions as act
@@ -59,11 +59,6 @@ MEASURES: dict[str, str] = {
     "reported": "1 when the partner reported for the quarter",
     "customer_revenue:<id>": "the customer's revenue in the quarter",
 }
-
-_MEMO: OrderedDict = OrderedDict()
-#: Entries the per-process memo keeps (least recently used go first); a quarter of a batch uses
-#: about ten (findings, attainment of five quarters, partner rows of two spans, reports).
-_MEMO_SIZE = 64
 
 
 @dataclass
@@ -101,13 +96,8 @@ def _dataset_key(ds: Dataset) -> tuple:
 
 
 def _memo(key: tuple, build):
-    """``build()`` once per process for ``key`` (least recently used entries are dropped)."""
-    if key not in _MEMO:
-        _MEMO[key] = build()
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
-    _MEMO.move_to_end(key)
-    return _MEMO[key]
+    """``build()`` once per process for ``key`` (in :data:`channel_lib.data.cache.SHARED`)."""
+    return SHARED.get(key, build)
 
 
 def company_findings(

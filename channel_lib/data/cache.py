@@ -8,10 +8,17 @@ writing attributes onto the dataset.
 
 Keys are any hashable value; a module uses its own (a string naming it, or a tuple starting with
 one) so that two modules never read each other's entries.
+
+One value outlives its dataset on purpose: what every partner pack of a batch quarter filters
+(the company's signals, exceptions, attainment). A warm kernel runs many packs, each on a new
+``Dataset`` of the same files, so those values live in :data:`SHARED`, a
+:class:`SharedCache` of the process keyed by the files' checksums, bounded and least recently
+used first out. These two objects are the workbook's only caches.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -83,4 +90,48 @@ class DatasetCache:
         return f"DatasetCache({len(self._values)} entries)"
 
 
-__all__ = ["DatasetCache"]
+class SharedCache:
+    """Values shared by every dataset of the same files in one process, least recently used
+    dropped first once more than ``size`` are kept.
+
+    A key must name the files it was computed from (their checksums) and everything else it
+    depends on, since datasets of other files share the cache.
+
+    Examples
+    --------
+    >>> shared = SharedCache(size=2)
+    >>> [shared.get(k, lambda k=k: k * 10) for k in (1, 2, 1, 3)]
+    [10, 20, 10, 30]
+    >>> 2 in shared, 1 in shared, len(shared)  # 2 was the least recently used
+    (False, True, 2)
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The value under ``key``, built by ``build()`` the first time (see the class)."""
+        if key not in self._values:
+            self._values[key] = build()
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        self._values.move_to_end(key)
+        return self._values[key]
+
+    def clear(self) -> None:
+        """Forget every value."""
+        self._values.clear()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+#: The process's shared cache: a batch quarter uses about ten entries (findings, attainment of
+#: five quarters, partner rows of two spans, reports).
+SHARED = SharedCache(size=64)
+
+__all__ = ["SHARED", "DatasetCache", "SharedCache"]
