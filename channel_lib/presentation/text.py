@@ -15,24 +15,9 @@ from typing import Any
 import pandas as pd
 
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.figures import plus_zero as plus_zero  # its one home; re-exported here
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
-
-
-def plus_zero(text: str) -> str:
-    """A signed figure that rounds to zero written ``+0.0`` rather than ``-0.0``.
-
-    Examples
-    --------
-    >>> [plus_zero(f"{v:+.1%}") for v in (-0.0004, -0.004, 0.0)]
-    ['+0.0%', '-0.4%', '+0.0%']
-    >>> plus_zero(f"{-0.0004 * 100:+.1f} pts")
-    '+0.0 pts'
-    """
-    digits = text[1:].split(" ")[0].rstrip("%")
-    if text.startswith("-") and digits.replace(".", "").replace("0", "") == "":
-        return "+" + text[1:]
-    return text
 
 
 def escape(text: Any) -> str:

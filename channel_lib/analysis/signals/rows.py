@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from channel_lib.analysis.signals.partners import partner_table, trailing_partner_revenue
+from channel_lib.core.figures import plus_zero
 from channel_lib.data.loader import Dataset
 
 #: Signal name → what it means, in the reader's words (the order of the report).
@@ -105,10 +106,8 @@ def _partner_rows(
 
 
 def _pct(x: float) -> str:
-    """A signed change to 0.1 %; one that rounds to zero reads ``+0.0%`` (as the reports write it,
-    :func:`channel_lib.presentation.html.plus_zero`)."""
-    text = f"{x:+.1%}"
-    return "+0.0%" if text == "-0.0%" else text
+    """A signed change to 0.1 %; one that rounds to zero reads ``+0.0%`` (:func:`plus_zero`)."""
+    return plus_zero(f"{x:+.1%}")
 
 
 def _money(cents: int, ds: Dataset) -> str:
