@@ -37,9 +37,8 @@ import pytest
 #: kernels, and the session fixtures of tests/report_fixtures.py that run the batch).
 KERNEL_STARTERS = (
     "run_notebook", "run_batch", "run_batch_from_cli", "execute_notebook", "papermill",
-    "NotebookClient", "KernelManager", "start_kernel", "kernel_pool", "WarmKernelEngine",
+    "NotebookClient", "KernelManager", "start_kernel", "WarmKernelEngine",
     "warm_pool", "shutdown_kernels", "batch_reports", "demo_report", "hostile_batch",
-    "executed_notebook", "run_workbook_notebook",
 )  # fmt: skip
 #: Names whose use means "this starts a server or a browser".
 BROWSER_STARTERS = (

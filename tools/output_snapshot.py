@@ -110,7 +110,7 @@ def take(label: str) -> Path:
     return dest
 
 
-def _without_tracebacks(text: str, *, sources: bool = True) -> str:
+def _masked_notebook(text: str, *, sources: bool = True) -> str:
     notebook = json.loads(text)
     for cell in notebook.get("cells", []):
         if not sources and cell.get("cell_type") == "code":
@@ -136,7 +136,7 @@ def masked(path: Path, *, sources: bool = True) -> str | bytes:
         return data
     text = data.decode("utf-8")
     if path.suffix == ".ipynb":
-        text = _without_tracebacks(text, sources=sources)
+        text = _masked_notebook(text, sources=sources)
     text = _TIMESTAMP.sub("TIMESTAMP", text)
     text = _PREPARED_KEY.sub(".prepared/MASKED", text)
     if path.name == "actions.csv":

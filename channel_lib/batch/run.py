@@ -96,32 +96,14 @@ def run_batch(
 
     Parameters
     ----------
-    data_dir : str or Path
-        Dataset folder (validated here first: a broken dataset fails before any notebook runs).
-    quarter : str
-        ``"latest"``, ``"FY2026-Q3"`` or a range ``"FY2026-Q1..FY2026-Q4"``.
-    out_dir : str or Path
-        Reports go to ``out_dir/<quarter>/``; the prepared data to ``out_dir/.prepared/``.
-    plans_dir : str or Path
-        The plans folder passed to notebooks that declare ``plans_dir``.
-    notebooks : str or sequence of str, optional
-        Names to run (comma list or sequence, with or without ``.ipynb``); default all.
-    notebooks_dir : str or Path
-        Folder of the notebooks (default: :data:`NOTEBOOKS`, the project's ``notebooks/``).
-    resume : bool
-        Run only what is pending, failed or missing since the last run on the same inputs.
-    partners : str
-        Partner selection for partner-level notebooks (:func:`select_partners`).
-    workers : int, optional
-        Parallel worker processes (default: the number of cores).
-    scheduler : str, optional
-        Dask scheduler address; the reports run on that cluster instead of local processes.
-    fresh_kernels : bool
-        A fresh kernel per notebook (papermill's own engine) instead of the warm pool.
+    data_dir, quarter, out_dir, plans_dir, notebooks, notebooks_dir, resume, partners
+        The fields of :class:`~channel_lib.batch.records.BatchParameters` (same names, same
+        defaults; its docstring says what each does). ``notebooks_dir=None`` runs the project's
+        ``notebooks/`` (:data:`NOTEBOOKS`).
+    workers, scheduler, fresh_kernels, cell_timeout
+        The other fields of :class:`~channel_lib.batch.records.BatchParameters`, likewise.
     executor : concurrent.futures.Executor, optional
         Run on this executor (e.g. ``distributed.Client.get_executor()``); it is not shut down.
-    cell_timeout : float or None
-        Seconds one cell may run.
 
     Returns
     -------

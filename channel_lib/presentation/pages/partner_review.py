@@ -305,52 +305,41 @@ def position_chart(pack: PartnerPack):
 
 
 # -- tables ------------------------------------------------------------------------------------------
+def _pack_table(frame: pd.DataFrame, columns: list[str], caption: str):
+    """``frame``'s ``columns`` as a report table with the pack's formats."""
+    return html.table(frame[columns], formats=formats(columns), caption=caption)
+
+
 def performance_table(pack: PartnerPack):
     """The partner's last eight quarters against target."""
-    return html.table(
-        pack.performance[PERFORMANCE_COLUMNS], formats=formats(PERFORMANCE_COLUMNS),
-        caption=f"Performance of {pack.partner_id}",
-    )  # fmt: skip
+    return _pack_table(pack.performance, PERFORMANCE_COLUMNS, f"Performance of {pack.partner_id}")
 
 
 def reports_table(pack: PartnerPack):
     """What the partner reported, quarter by quarter."""
-    return html.table(
-        pack.reports[REPORT_COLUMNS], formats=formats(REPORT_COLUMNS),
-        caption="What the partner reported",
-    )  # fmt: skip
+    return _pack_table(pack.reports, REPORT_COLUMNS, "What the partner reported")
 
 
 def service_table(pack: PartnerPack):
     """The quarter's service metrics against their thresholds."""
-    return html.table(
-        pack.service, formats=formats(pack.service.columns),
-        caption=f"Service metrics in {pack.quarter}",
-    )  # fmt: skip
+    return _pack_table(
+        pack.service, list(pack.service.columns), f"Service metrics in {pack.quarter}"
+    )
 
 
 def signals_table(pack: PartnerPack):
     """The signals naming the partner, with their evidence."""
-    return html.table(
-        pack.signals[SIGNAL_COLUMNS], formats=formats(SIGNAL_COLUMNS),
-        caption=f"Signals in {pack.quarter}",
-    )  # fmt: skip
+    return _pack_table(pack.signals, SIGNAL_COLUMNS, f"Signals in {pack.quarter}")
 
 
 def deals_table(pack: PartnerPack):
     """The partner's deals for win/loss interviews."""
-    return html.table(
-        pack.deals[DEAL_COLUMNS], formats=formats(DEAL_COLUMNS),
-        caption=f"Deals for win/loss interviews, {pack.quarter}",
-    )  # fmt: skip
+    return _pack_table(pack.deals, DEAL_COLUMNS, f"Deals for win/loss interviews, {pack.quarter}")
 
 
 def review_table(pack: PartnerPack):
     """The open actions reviewed."""
-    return html.table(
-        pack.review[REVIEW_COLUMNS], formats=formats(REVIEW_COLUMNS),
-        caption="Open actions reviewed",
-    )  # fmt: skip
+    return _pack_table(pack.review, REVIEW_COLUMNS, "Open actions reviewed")
 
 
 def suggestions_table(pack: PartnerPack):
