@@ -94,8 +94,8 @@ def plain(folder: Path) -> list[tuple]:
     sql = f"""
         SELECT {_quarter_sql(folder, "month")} AS period, channel_id,
                sum(lines) AS lines,
-               CAST(sum(revenue) * 100 AS BIGINT) AS revenue_cents,
-               CAST(sum(cost_of_sales) * 100 AS BIGINT) AS cost_of_sales_cents,
+               CAST(sum(revenue) * 100 AS BIGINT) AS revenue_exact,
+               CAST(sum(cost_of_sales) * 100 AS BIGINT) AS cost_of_sales_exact,
                1 - sum(listed_revenue) / sum(list_value) AS discount
         FROM (
             SELECT date_trunc('month', s.order_date) AS month, s.channel_id,
@@ -142,7 +142,7 @@ def workbook(folder: Path) -> tuple[list[tuple], float]:
     concentration(ds, by="channel_id", period="quarter")
     if ds.has("channel_costs"):
         contribution(ds, period="quarter")
-    cols = ["period", "channel_id", "lines", "revenue_cents", "cost_of_sales_cents", "discount"]
+    cols = ["period", "channel_id", "lines", "revenue_exact", "cost_of_sales_exact", "discount"]
     rows = [tuple(r) for r in summary[cols].itertuples(index=False)]
     return [(str(a), str(b), int(c), int(d), int(e), float(f)) for a, b, c, d, e, f in rows], loaded
 

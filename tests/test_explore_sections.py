@@ -145,8 +145,8 @@ def test_trend_of_one_channel_is_its_quarterly_series(tiny_wb):
     pd.testing.assert_frame_equal(got.quarterly, want)
     # independently: the metrics cube's quarterly gross profit of DIST, to the cent
     cube = metrics.summarise(tiny_wb.dataset, by="channel_id", period="quarter")
-    cube = cube[cube["channel_id"] == "DIST"].set_index("period")["gross_profit_cents"]
-    shown = got.quarterly.set_index("quarter")["gross_profit_cents"]
+    cube = cube[cube["channel_id"] == "DIST"].set_index("period")["gross_profit_exact"]
+    shown = got.quarterly.set_index("quarter")["gross_profit_exact"]
     assert {q: int(v) for q, v in shown.items() if v} == {q: int(v) for q, v in cube.items()
                                                          if q in shown.index and v}  # fmt: skip
 

@@ -610,8 +610,8 @@ def test_saved_split_sums_to_the_budget_to_the_cent_and_reads_back_exactly(recom
     split.write_split(_split(recommended), folder, budget=cents / 100, quarter="FY2026-Q3",
                       dataset="sample", currency="USD", metric="revenue", limits=_LIMITS)  # fmt: skip
     back = split.read_split(folder)
-    assert int(back["recommended_cents"].sum()) == cents
-    assert back.attrs["budget_cents"] == cents and back.attrs["metric"] == "revenue"
+    assert int(back["recommended_exact"].sum()) == cents
+    assert back.attrs["budget_exact"] == cents and back.attrs["metric"] == "revenue"
     assert list(back.columns[: len(split.SPLIT_COLUMNS)]) == list(split.SPLIT_COLUMNS)
 
 

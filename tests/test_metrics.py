@@ -94,8 +94,8 @@ def reference_sales(folder: Path, by: tuple[str, ...], period: str) -> pd.DataFr
         SELECT {_period_sql(folder, period, date)} AS period{keys},
                count(*) AS lines,
                sum(CAST(s.quantity AS DOUBLE)) AS quantity,
-               CAST(sum(CAST(s.revenue AS DECIMAL(18, 2))) * 100 AS BIGINT) AS revenue_cents,
-               CAST(sum(CAST(s.cost_of_sales AS DECIMAL(18, 2))) * 100 AS BIGINT) AS cost_cents,
+               CAST(sum(CAST(s.revenue AS DECIMAL(18, 2))) * 100 AS BIGINT) AS revenue_exact,
+               CAST(sum(CAST(s.cost_of_sales AS DECIMAL(18, 2))) * 100 AS BIGINT) AS cost_exact,
                sum(CAST(s.revenue AS DOUBLE)) FILTER (WHERE p.list_price IS NOT NULL) AS listed,
                sum(CAST(s.quantity AS DOUBLE) * CAST(p.list_price AS DOUBLE))
                    FILTER (WHERE p.list_price IS NOT NULL) AS list_value
@@ -134,12 +134,12 @@ def test_summary_equals_plain_sql_to_the_cent(case, by, period):
     got, ref = _keyed(got, keys), _keyed(ref, keys)
     assert got[keys].equals(ref[keys])
     assert got["lines"].tolist() == ref["lines"].tolist()
-    assert got["revenue_cents"].tolist() == ref["revenue_cents"].tolist()
-    assert got["cost_of_sales_cents"].tolist() == ref["cost_cents"].tolist()
-    assert got["gross_profit_cents"].tolist() == (ref["revenue_cents"] - ref["cost_cents"]).tolist()
+    assert got["revenue_exact"].tolist() == ref["revenue_exact"].tolist()
+    assert got["cost_of_sales_exact"].tolist() == ref["cost_exact"].tolist()
+    assert got["gross_profit_exact"].tolist() == (ref["revenue_exact"] - ref["cost_exact"]).tolist()
     # the float columns are the exact cents in currency units
     assert (got["revenue"].round(2) * 100).round().astype("int64").tolist() == ref[
-        "revenue_cents"
+        "revenue_exact"
     ].tolist()
     np.testing.assert_allclose(got["quantity"], ref["quantity"], rtol=1e-12)
     # discount = 1 - revenue / list value over lines with a list price (list-value weighted)
@@ -153,23 +153,23 @@ def test_cost_to_serve_and_contribution_equal_plain_sql(case):
     month = "CAST(CASE WHEN length(month) = 7 THEN month || '-01' ELSE month END AS DATE)"
     costs = duckdb.sql(f"""
         SELECT {_period_sql(folder, "quarter", month)} AS period, channel_id,
-               CAST(sum(CAST(amount AS DECIMAL(18, 2))) * 100 AS BIGINT) AS cts_cents
+               CAST(sum(CAST(amount AS DECIMAL(18, 2))) * 100 AS BIGINT) AS cts_exact
         FROM {_src(folder, "channel_costs")} GROUP BY ALL
     """).df()
     got = cost_to_serve(ds, period="quarter")
     keys = ["period", "channel_id"]
     a, b = _keyed(got, keys), _keyed(costs, keys)
     assert a[keys].equals(b[keys])
-    assert a["cost_to_serve_cents"].tolist() == b["cts_cents"].tolist()
+    assert a["cost_to_serve_exact"].tolist() == b["cts_exact"].tolist()
 
     sales = reference_sales(folder, ("channel_id",), "quarter")
-    sales["gp_cents"] = sales["revenue_cents"] - sales["cost_cents"]
-    both = sales[[*keys, "gp_cents"]].merge(costs, on=keys, how="outer").fillna(0)
-    both["contribution_cents"] = (both["gp_cents"] - both["cts_cents"]).astype("int64")
+    sales["gp_exact"] = sales["revenue_exact"] - sales["cost_exact"]
+    both = sales[[*keys, "gp_exact"]].merge(costs, on=keys, how="outer").fillna(0)
+    both["contribution_exact"] = (both["gp_exact"] - both["cts_exact"]).astype("int64")
     got = _keyed(contribution(ds, period="quarter"), keys)
     both = _keyed(both, keys)
     assert got[keys].equals(both[keys])
-    assert got["contribution_cents"].tolist() == both["contribution_cents"].tolist()
+    assert got["contribution_exact"].tolist() == both["contribution_exact"].tolist()
 
 
 def test_cube_total_equals_the_file_to_the_cent(case):
@@ -179,7 +179,7 @@ def test_cube_total_equals_the_file_to_the_cent(case):
         f"FROM {_src(folder, 'sales')}"
     ).fetchall()[0]
     cube = monthly_cube(ds)
-    assert (int(cube["revenue_cents"].sum()), int(cube["lines"].sum())) == ref
+    assert (int(cube["revenue_exact"].sum()), int(cube["lines"].sum())) == ref
 
 
 def test_cube_is_built_once_per_dataset():
@@ -194,7 +194,7 @@ def test_cube_is_built_once_per_dataset():
     ds.con.execute("ALTER TABLE sales RENAME TO sales_moved_away")
     again = summarise(ds, by="customer_id", period="quarter")
     pd.testing.assert_frame_equal(customers, again)
-    assert monthly_cube(ds)["revenue_cents"].sum() == first["revenue_cents"].sum()
+    assert monthly_cube(ds)["revenue_exact"].sum() == first["revenue_exact"].sum()
 
 
 def test_customer_grain_built_first_gives_the_same_channel_figures():
@@ -221,7 +221,7 @@ def _row(frame: pd.DataFrame, **where) -> pd.Series:
 def test_tiny_gross_profit_and_margin_by_hand(tiny):
     # FY2026 (Jul 2025 - Jun 2026) DIR: O1014 3690 + O1018 1050 + O1021 5700 + O1024 2660 + 180
     row = _row(summarise(tiny, by="channel_id", period="year"), period="FY2026", channel_id="DIR")
-    assert row["gross_profit_cents"] == 1_328_000
+    assert row["gross_profit_exact"] == 1_328_000
     # revenue 8370 + 3900 + 13500 + 6300 + 650 = 32720
     assert row["gross_margin"] == pytest.approx(13280 / 32720, rel=1e-12)
 
@@ -247,14 +247,14 @@ def test_tiny_quarterly_growth_by_hand(tiny):
     assert row["change_vs_year_ago"] == pytest.approx((13500 - 11160) / 11160, rel=1e-12)
     # DIST FY2026-Q1: credit note O1013 -1025 + O1015 3400 = 2375 vs FY2025-Q4 1350 (O1011)
     row = _row(g, period="FY2026-Q1", channel_id="DIST")
-    assert row["value_cents"] == 237_500 and row["previous_cents"] == 135_000
+    assert row["value_exact"] == 237_500 and row["previous_exact"] == 135_000
     assert row["change_vs_previous"] == pytest.approx(1025 / 1350, rel=1e-12)
     # WEB has no sales in FY2025-Q2: FY2025-Q3 grows from zero -> no defined change
     row = _row(g, period="FY2025-Q3", channel_id="WEB")
-    assert row["previous_cents"] == 0 and np.isnan(row["change_vs_previous"])
+    assert row["previous_exact"] == 0 and np.isnan(row["change_vs_previous"])
     # the first quarter of data has no previous quarter at all
     row = _row(g, period="FY2025-Q1", channel_id="DIR")
-    assert pd.isna(row["previous_cents"]) and pd.isna(row["year_ago_cents"])
+    assert pd.isna(row["previous_exact"]) and pd.isna(row["year_ago_exact"])
     # every quarter appears for every channel (gaps are zero, not missing rows)
     assert g.groupby("channel_id").size().nunique() == 1
 
@@ -263,7 +263,7 @@ def test_tiny_trailing_twelve_months_by_hand(tiny):
     t = trailing_growth(tiny, "FY2026-Q4", by="partner_id")
     # P1: Jul 2025-Jun 2026 -1025 + 5000 + 7000 = 10975; Jul 2024-Jun 2025 8400 + 1900 + 6150 = 16450
     row = _row(t, partner_id="P1")
-    assert (row["current_cents"], row["previous_cents"]) == (1_097_500, 1_645_000)
+    assert (row["current_exact"], row["previous_exact"]) == (1_097_500, 1_645_000)
     assert row["change"] == pytest.approx((10975 - 16450) / 16450, rel=1e-12)
     assert bool(row["previous_complete"])
     t = trailing_growth(tiny, "FY2025-Q4", by="channel_id")
@@ -317,7 +317,7 @@ def test_tiny_attainment_by_hand_from_dataset_targets(tiny):
     got = a.set_index("channel_id")["attainment"].to_dict()
     # Q4 = Apr-Jun 2026: DIR 6300 + 650 = 6950 / 14000; DIST 7000 + 1620 = 8620 / 11000; WEB 2250 / 4500
     assert got == pytest.approx({"DIR": 6950 / 14000, "DIST": 8620 / 11000, "WEB": 0.5}, rel=1e-12)
-    assert a.set_index("channel_id")["gap_cents"].to_dict() == {
+    assert a.set_index("channel_id")["gap_exact"].to_dict() == {
         "DIR": -705_000, "DIST": -238_000, "WEB": -225_000,
     }  # fmt: skip
 
@@ -339,7 +339,7 @@ def test_attainment_prefers_the_plans_folder_and_says_so(tiny, tmp_path):
     assert a.attrs["source"] == "plans" and a.attrs["source_file"] == str(plans / "targets.csv")
     assert a["level"].tolist() == ["channel", "partner"]
     # P1 gross profit in Q4: O1022 7000 - 5390 = 1610
-    assert a["actual_cents"].tolist() == [695_000, 161_000]
+    assert a["actual_exact"].tolist() == [695_000, 161_000]
     assert a["attainment"].tolist() == pytest.approx([6950 / 7000, 1610 / 2000], rel=1e-12)
 
 
@@ -347,7 +347,7 @@ def test_attainment_falls_back_to_dataset_when_plans_lack_the_quarter(tiny, tmp_
     plans = _write_plan(tmp_path / "plans", ["FY2027-Q1,DIR,,revenue,1.00"])
     a = attainment(tiny, "FY2026-Q3", plans_dir=plans)
     assert a.attrs["source"] == "dataset"
-    assert _row(a, level="partner")["actual_cents"] == 0  # P1 sold nothing Jan-Mar 2026
+    assert _row(a, level="partner")["actual_exact"] == 0  # P1 sold nothing Jan-Mar 2026
 
 
 def test_attainment_without_targets_says_so(tiny, tmp_path):
@@ -429,17 +429,17 @@ def test_sums_across_every_dimension_equal_the_total_to_the_cent(lines, start_mo
             reference_sales(Path(tmp), ("channel_id",), "quarter"), ["period", "channel_id"]
         )
         assert got[["period", "channel_id"]].equals(ref[["period", "channel_id"]])
-        assert got["revenue_cents"].tolist() == ref["revenue_cents"].tolist()
+        assert got["revenue_exact"].tolist() == ref["revenue_exact"].tolist()
         for period in ("month", "quarter", "year", "all"):
-            total = summarise(ds, by=(), period=period).set_index("period")["revenue_cents"]
+            total = summarise(ds, by=(), period=period).set_index("period")["revenue_exact"]
             assert int(total.sum()) == exact
             for dim in ("channel_id", "partner_id", "customer_id", "product_line"):
                 s = summarise(ds, by=dim, period=period)
-                by_period = s.groupby("period")["revenue_cents"].sum()
+                by_period = s.groupby("period")["revenue_exact"].sum()
                 assert by_period.sort_index().tolist() == total.sort_index().tolist()
-                gp = s.groupby("period")["gross_profit_cents"].sum()
-                assert (gp == s.groupby("period")["revenue_cents"].sum()
-                        - s.groupby("period")["cost_of_sales_cents"].sum()).all()  # fmt: skip
+                gp = s.groupby("period")["gross_profit_exact"].sum()
+                assert (gp == s.groupby("period")["revenue_exact"].sum()
+                        - s.groupby("period")["cost_of_sales_exact"].sum()).all()  # fmt: skip
                 shares = s.groupby("period")["revenue_share"].sum()
                 nonzero = by_period != 0
                 assert np.allclose(shares[nonzero], 1.0, atol=1e-9)

@@ -60,7 +60,7 @@ class Truth:
         s["m"] = (date.dt.year - 2023) * 12 + date.dt.month - 7  # 0 = July 2023
         s["q"] = s["m"] // 3
         s["cents"] = (s["revenue"].astype(float) * 100).round().astype(np.int64)
-        s["cost_cents"] = (s["cost_of_sales"].astype(float) * 100).round().astype(np.int64)
+        s["cost_exact"] = (s["cost_of_sales"].astype(float) * 100).round().astype(np.int64)
         s["quantity"] = s["quantity"].astype(float)
         return s
 
@@ -152,7 +152,7 @@ class Truth:
 
     def margin(self, channel: str, months: range) -> float:
         s = self.sales[(self.sales.channel_id == channel) & self.sales.m.isin(months)]
-        return 1 - s.cost_cents.sum() / s.cents.sum()
+        return 1 - s.cost_exact.sum() / s.cents.sum()
 
     def revenue_driven_spend(self) -> set[str]:
         costs = _read(self.folder, "channel_costs.csv")
@@ -271,7 +271,7 @@ def test_committed_sample_has_the_promised_shape() -> None:
     assert t.partners.shape[0] >= 150 and _read(SAMPLE, "customers.csv").shape[0] >= 2000
     assert len(_read(SAMPLE, "channels.csv")) >= 5
     assert (s.cents < 0).any() and ((s.cents < 0) == (s.quantity < 0)).all()  # credit notes
-    assert (s.cost_cents > s.cents).any()  # lines sold below cost
+    assert (s.cost_exact > s.cents).any()  # lines sold below cost
     assert (t.partners.region == "NA").any()
     assert not set(t.partners.partner_id) <= set(
         s.partner_id.dropna()

@@ -149,7 +149,7 @@ def test_a_customer_who_moved_partner_is_moved_not_lost(case: Case):
     listed = signals.moved_customers(case.ds, case.quarter)
     assert set(listed["entity_id"]) == moved
     assert not moved & found(case, "lost_customer")
-    assert (listed["revenue_at_stake_cents"] > 0).all() and listed["evidence"].str.contains(
+    assert (listed["revenue_at_stake_exact"] > 0).all() and listed["evidence"].str.contains(
         "buys via"
     ).all()
 
@@ -177,9 +177,9 @@ def test_signal_rows_carry_evidence_since_and_exposure(sample: Case):
     assert list(ew.columns) == signals.SIGNAL_COLUMNS
     assert ew["evidence"].str.len().gt(10).all() and ew["since"].notna().all()
     assert ew["periods_compared"].notna().all()
-    assert (ew["revenue_at_stake_cents"] >= 0).all()
-    assert (ew["revenue_at_stake"] == ew["revenue_at_stake_cents"] / 100).all()
-    assert ew["revenue_at_stake_cents"].is_monotonic_decreasing
+    assert (ew["revenue_at_stake_exact"] >= 0).all()
+    assert (ew["revenue_at_stake"] == ew["revenue_at_stake_exact"] / 100).all()
+    assert ew["revenue_at_stake_exact"].is_monotonic_decreasing
     lost = ew[ew["signal"] == "lost_customer"]
     assert set(lost["entity_id"]) == sample.expected("lost_customer")
     # a lost customer's exposure is its revenue over the four quarters before the window
@@ -189,7 +189,7 @@ def test_signal_rows_carry_evidence_since_and_exposure(sample: Case):
             "AND order_date >= DATE '2025-01-01' AND order_date < DATE '2026-01-01'",
             [row.entity_id],
         )["c"].iloc[0]
-        assert row.revenue_at_stake_cents == cents
+        assert row.revenue_at_stake_exact == cents
 
 
 # -- materiality, ranking, export ----------------------------------------------------------------------------
@@ -204,16 +204,16 @@ def test_raising_the_minimum_removes_exactly_the_rows_below_it_and_counts_them(l
     kept = signals.material(lumpy, min_revenue_at_stake=minimum)
     below = signals.below_materiality(lumpy, min_revenue_at_stake=minimum)
     cents = round(minimum * 100)
-    assert (kept["revenue_at_stake_cents"] >= cents).all()
-    assert kept["revenue_at_stake_cents"].is_monotonic_decreasing
-    dropped = lumpy[lumpy["revenue_at_stake_cents"] < cents]
+    assert (kept["revenue_at_stake_exact"] >= cents).all()
+    assert kept["revenue_at_stake_exact"].is_monotonic_decreasing
+    dropped = lumpy[lumpy["revenue_at_stake_exact"] < cents]
     assert len(kept) + len(dropped) == len(lumpy)
     if dropped.empty:
         assert below.empty
         return
     summary = below.set_index("signal")
     assert summary.loc["total", "rows"] == len(dropped)
-    assert summary.loc["total", "revenue_at_stake_cents"] == dropped["revenue_at_stake_cents"].sum()
+    assert summary.loc["total", "revenue_at_stake_exact"] == dropped["revenue_at_stake_exact"].sum()
     by_signal = dropped.groupby("signal").size()
     assert summary.drop(index="total")["rows"].to_dict() == by_signal.to_dict()
 
@@ -221,7 +221,7 @@ def test_raising_the_minimum_removes_exactly_the_rows_below_it_and_counts_them(l
 def test_raising_the_minimum_step_by_step_removes_the_rows_in_between(lumpy):
     low = signals.material(lumpy, min_revenue_at_stake=50_000)
     high = signals.material(lumpy, min_revenue_at_stake=250_000)
-    key = ["signal", "entity_id", "revenue_at_stake_cents"]
+    key = ["signal", "entity_id", "revenue_at_stake_exact"]
     rows = lambda f: set(map(tuple, f[key].itertuples(index=False)))  # noqa: E731
     removed = rows(low) - rows(high)
     assert rows(high) <= rows(low) and removed and rows(high)
@@ -236,9 +236,9 @@ def test_export_is_atomic_and_exact(tmp_path, sample: Case):
     assert path == tmp_path / "plans" / f"signals_{sample.quarter}.csv"
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
-    assert len(back) == len(ew) and "revenue_at_stake_cents" not in back
+    assert len(back) == len(ew) and "revenue_at_stake_exact" not in back
     assert [round(float(x) * 100) for x in back["revenue_at_stake"]] == list(
-        ew["revenue_at_stake_cents"]
+        ew["revenue_at_stake_exact"]
     )
     other = write_signals(ew.head(2), sample.quarter, path=tmp_path / "x" / "mine.csv")
     assert other.exists() and len(pd.read_csv(other)) == 2
@@ -378,12 +378,12 @@ def test_relabelling_every_id_gives_the_same_findings(sample: Case, tmp_path):
 
         return {
             "signals": {(r.signal, n(r.entity_id), n(r.partner_id), n(r.channel_id),
-                         round(r.value, 9), r.revenue_at_stake_cents, r.since)
+                         round(r.value, 9), r.revenue_at_stake_exact, r.since)
                         for r in ew.itertuples()},
-            "deals": {(n(r.opportunity_id), n(r.partner_id), n(r.customer_id), r.amount_cents)
+            "deals": {(n(r.opportunity_id), n(r.partner_id), n(r.customer_id), r.amount_exact)
                       for r in wl.itertuples()},
             "reporting": {(n(r.partner_id), r.status, n(r.blocked_signals)) for r in rs.itertuples()},
-            "lights": {(n(r.channel_id), n(r.partner_id), r.light, r.revenue_cents)
+            "lights": {(n(r.channel_id), n(r.partner_id), r.light, r.revenue_exact)
                        for r in cards.itertuples()},
             "portfolio": {(n(r.partner_id), round(r.score, 9), r.suggestion) for r in pf.itertuples()},
             "flagged": {n(p) for p in signals.flagged_partners(d, q)},
@@ -415,7 +415,7 @@ def test_channel_scorecard_equals_the_core_metrics(sample: Case):
     core = metrics.summarise(ds, by="channel_id", period="quarter", periods=[q]).set_index(
         "channel_id"
     )
-    assert (card.loc[core.index, "revenue_cents"] == core["revenue_cents"]).all()
+    assert (card.loc[core.index, "revenue_exact"] == core["revenue_exact"]).all()
     missed = sample.expected("target_miss")
     assert set(card.index[card["light"] == "red"]) == missed
     partner = scorecard.scorecard(ds, q, level="partner")
@@ -436,7 +436,7 @@ def test_exceptions_are_new_persisting_or_closing(tiny_dir, tmp_path):
     assert e["status"].to_dict() == {"DIR": "persisting", "DIST": "new", "WEB": "closing"}
     assert e.loc["DIR", "money_at_stake"] == 99000 - 13500
     assert e.loc["WEB", "money_at_stake"] == 0
-    assert list(e["money_at_stake_cents"]) == sorted(e["money_at_stake_cents"], reverse=True)
+    assert list(e["money_at_stake_exact"]) == sorted(e["money_at_stake_exact"], reverse=True)
 
 
 # -- every quarter of the last two years ---------------------------------------------------------------------

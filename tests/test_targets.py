@@ -138,8 +138,8 @@ def test_every_method_splits_the_objective_exactly_and_non_negatively(basis, obj
     out = targets.allocate_channels(basis, objective, blend_weights=weights)
     assert set(out["method"]) == set(targets.METHODS)
     for _, g in out.groupby("method"):
-        assert int(g["target_cents"].sum()) == objective
-        assert (g["target_cents"] >= 0).all() and g["target"].notna().all()
+        assert int(g["target_exact"].sum()) == objective
+        assert (g["target_exact"] >= 0).all() and g["target"].notna().all()
         assert g["share"].sum() == pytest.approx(1.0, abs=1e-9)
 
 
@@ -159,8 +159,8 @@ def test_raising_one_role_weight_raises_its_target_and_lowers_the_others(run_rat
         _basis(run_rates, roles), objective, role_weights={f"C{k}": roles[k] * factor}
     )
     for method in ("role", "blend"):
-        b = before[before["method"] == method]["target_cents"].to_numpy()
-        a = after[after["method"] == method]["target_cents"].to_numpy()
+        b = before[before["method"] == method]["target_exact"].to_numpy()
+        a = after[after["method"] == method]["target_exact"].to_numpy()
         assert a.sum() == b.sum() == objective
         assert a[k] > b[k]
         others = [i for i in range(n) if i != k]
@@ -175,9 +175,9 @@ def test_role_weights_by_hand():
     basis = _basis([300.0, 100.0, 100.0], [1.0, 1.0, 1.0])
     base = targets.allocate_channels(basis, 100_000)
     raised = targets.allocate_channels(basis, 100_000, role_weights={"C1": 3.0})
-    role = base[base["method"] == "role"]["target_cents"].tolist()
+    role = base[base["method"] == "role"]["target_exact"].tolist()
     assert role == [60_000, 20_000, 20_000]  # equal roles: the history split
-    assert raised[raised["method"] == "role"]["target_cents"].tolist() == [
+    assert raised[raised["method"] == "role"]["target_exact"].tolist() == [
         42_857,
         42_857,
         14_286,
@@ -246,14 +246,14 @@ def test_sample_plan_meets_every_guarantee(sample_plan):
     assert (s.year, s.method, s.managing_for) == ("FY2027", "blend", "revenue_and_profit")
     goals = sample_goals("FY2027")
     objective, margin = goals["revenue_objective"], goals["gross_margin_goal"]
-    assert s.revenue_objective_cents == objective * 100
-    assert s.gross_profit_objective_cents == round(objective * 100 * margin)
+    assert s.revenue_objective_exact == objective * 100
+    assert s.gross_profit_objective_exact == round(objective * 100 * margin)
     checks = targets.plan_checks(plan)
     assert checks["holds"].all(), checks
     assert len(checks) == 6
     gp = plan.partner_quarters[plan.partner_quarters["metric"] == "gross_profit"]
-    by_q = gp.groupby(["channel_id", "quarter"])["target_cents"].sum()
-    expected = plan.quarters.set_index(["channel_id", "quarter"])["gross_profit_target_cents"]
+    by_q = gp.groupby(["channel_id", "quarter"])["target_exact"].sum()
+    expected = plan.quarters.set_index(["channel_id", "quarter"])["gross_profit_target_exact"]
     assert (by_q == expected.reindex(by_q.index)).all()
 
 
@@ -283,7 +283,7 @@ def test_new_channel_and_new_partner_get_sensible_explained_targets(sample_plan,
     basis = early.basis.set_index("channel_id").loc["MSP"]
     assert basis["months_in_window"] == 6 and "annualised" in basis["note"]
     q = early.quarters[early.quarters["channel_id"] == "MSP"]
-    assert (q["season_source"] == "company").all() and (q["revenue_target_cents"] > 0).all()
+    assert (q["season_source"] == "company").all() and (q["revenue_target_exact"] > 0).all()
     assert "P156" not in set(early.partners["partner_id"].dropna())  # not signed yet then
     assert "too little history" in " ".join(page.explain_new_entities(wb2, early))
     assert targets.plan_checks(early)["holds"].all()
@@ -337,10 +337,10 @@ def test_every_method_runs_on_the_sample_through_the_module(sample_plan):
     wb, plan = sample_plan
     for method in targets.METHODS:
         s = targets.target_settings(wb, method=method)
-        out = targets.allocate_channels(plan.basis, s.revenue_objective_cents)
+        out = targets.allocate_channels(plan.basis, s.revenue_objective_exact)
         chosen = out[out["method"] == method]
-        assert int(chosen["target_cents"].sum()) == s.revenue_objective_cents
-        assert (chosen["target_cents"] > 0).all()
+        assert int(chosen["target_exact"].sum()) == s.revenue_objective_exact
+        assert (chosen["target_exact"] > 0).all()
 
 
 def test_potential_falls_back_to_history_with_a_message_without_partner_reports(tmp_path):
@@ -355,7 +355,7 @@ def test_potential_falls_back_to_history_with_a_message_without_partner_reports(
     note = page.potential_note(wb, plan)
     assert not plan.potential_from_reports
     assert "fell back to history" in note and "partner_reports.csv" in note
-    m = plan.methods.pivot(index="channel_id", columns="method", values="target_cents")
+    m = plan.methods.pivot(index="channel_id", columns="method", values="target_exact")
     assert (m["potential"] == m["history"]).all()
     assert targets.plan_checks(plan)["holds"].all()
     missing = targets.indicator_summary(plan)
@@ -369,7 +369,7 @@ def test_writing_twice_without_overwrite_fails_and_keeps_the_first_file(sample_p
     rows = targets.plan_rows(plan)
     path = targets.write_plan_targets(rows, tmp_path)
     first = path.read_bytes()
-    changed = rows.assign(target_cents=rows["target_cents"] + 1)
+    changed = rows.assign(target_exact=rows["target_exact"] + 1)
     with pytest.raises(
         targets.PlanExistsError, match=r"already holds targets for FY2027-Q1.*overwrite=True"
     ):
@@ -385,19 +385,19 @@ def test_writing_twice_without_overwrite_fails_and_keeps_the_first_file(sample_p
 def test_written_plan_follows_the_contract_and_keeps_other_quarters(sample_plan, tmp_path):
     _, plan = sample_plan
     older = pd.DataFrame({"quarter": ["FY2026-Q4"], "channel_id": ["DIR"], "partner_id": [""],
-                          "metric": ["revenue"], "target_cents": [123]})  # fmt: skip
+                          "metric": ["revenue"], "target_exact": [123]})  # fmt: skip
     targets.write_plan_targets(older, tmp_path)
     targets.write_plan_targets(targets.plan_rows(plan), tmp_path)
     back = plan_targets.read_targets(tmp_path)
     assert list(pd.read_csv(tmp_path / "targets.csv").columns) == [
         "quarter", "channel_id", "partner_id", "metric", "target"]  # fmt: skip
-    assert int(back[back["quarter"] == "FY2026-Q4"]["target_cents"].iloc[0]) == 123
+    assert int(back[back["quarter"] == "FY2026-Q4"]["target_exact"].iloc[0]) == 123
     year = back[back["quarter"].str.startswith("FY2027")]
     channel = year[year["partner_id"].isna()]
-    for metric, objective in (("revenue", plan.settings.revenue_objective_cents),
-                              ("gross_profit", plan.settings.gross_profit_objective_cents)):  # fmt: skip
-        assert int(channel[channel["metric"] == metric]["target_cents"].sum()) == objective
-    assert (back["target_cents"] >= 0).all()
+    for metric, objective in (("revenue", plan.settings.revenue_objective_exact),
+                              ("gross_profit", plan.settings.gross_profit_objective_exact)):  # fmt: skip
+        assert int(channel[channel["metric"] == metric]["target_exact"].sum()) == objective
+    assert (back["target_exact"] >= 0).all()
 
 
 def test_later_reports_measure_attainment_on_the_written_plan(tmp_path):
@@ -409,8 +409,8 @@ def test_later_reports_measure_attainment_on_the_written_plan(tmp_path):
     channel = att[(att["level"] == "channel") & (att["metric"] == "revenue")]
     q = plan.quarters[plan.quarters["quarter"] == "FY2026-Q3"].set_index("channel_id")
     assert (
-        channel.set_index("channel_id")["target_cents"].to_dict()
-        == q["revenue_target_cents"].to_dict()
+        channel.set_index("channel_id")["target_exact"].to_dict()
+        == q["revenue_target_exact"].to_dict()
     )
     assert "Not written" in page.save_sentence(targets.save_plan(plan, tmp_path, write_plan=False))
 
@@ -511,4 +511,4 @@ def test_chart_builders_use_channel_colours_and_tooltips(sample_plan):
         assert coloured and coloured[0]["encoding"]["color"]["scale"]["domain"] == ids
         assert all(layer["encoding"]["tooltip"] for layer in layers if "encoding" in layer)
     bridge = page.waterfall_frame(plan)
-    assert bridge["end"].iloc[-2] == pytest.approx(plan.settings.revenue_objective_cents / 100)
+    assert bridge["end"].iloc[-2] == pytest.approx(plan.settings.revenue_objective_exact / 100)

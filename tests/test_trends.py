@@ -95,10 +95,10 @@ def test_quarterly_series_equal_independent_sql_to_the_cent():
     ).fetchall()
     got = q[(q["level"] == "channel") & (q["quarter"] == wb.quarter)].set_index("entity_id")
     for channel, revenue, profit in sql:
-        assert int(got.loc[channel, "revenue_cents"]) == int(revenue * 100)
-        assert int(got.loc[channel, "gross_profit_cents"]) == int(profit * 100)
+        assert int(got.loc[channel, "revenue_exact"]) == int(revenue * 100)
+        assert int(got.loc[channel, "gross_profit_exact"]) == int(profit * 100)
     total = q[(q["level"] == "total") & (q["quarter"] == wb.quarter)].iloc[0]
-    assert int(total["revenue_cents"]) == int(sum(r for _, r, _ in sql) * 100)
+    assert int(total["revenue_exact"]) == int(sum(r for _, r, _ in sql) * 100)
 
 
 def test_series_stop_at_the_reporting_quarter_and_fill_empty_months_with_zero():
@@ -248,26 +248,26 @@ channel_rows = st.lists(
 
 @given(base=channel_rows, current=channel_rows)
 def test_bridge_components_sum_to_the_total_change_to_the_cent(base, current):
-    b = pd.DataFrame(base, columns=["revenue_cents", "cost_of_sales_cents", "volume"])
+    b = pd.DataFrame(base, columns=["revenue_exact", "cost_of_sales_exact", "volume"])
     b["channel_id"] = [f"C{i}" for i in range(len(b))]
-    c = pd.DataFrame(current, columns=["revenue_cents", "cost_of_sales_cents", "volume"])
+    c = pd.DataFrame(current, columns=["revenue_exact", "cost_of_sales_exact", "volume"])
     c["channel_id"] = [f"C{i + 1}" for i in range(len(c))]  # channels enter and leave
-    out = trends.bridge_from_frames(b, c).set_index("component")["amount_cents"]
+    out = trends.bridge_from_frames(b, c).set_index("component")["amount_exact"]
     change = int(
-        (c["revenue_cents"] - c["cost_of_sales_cents"]).sum()
-        - (b["revenue_cents"] - b["cost_of_sales_cents"]).sum()
+        (c["revenue_exact"] - c["cost_of_sales_exact"]).sum()
+        - (b["revenue_exact"] - b["cost_of_sales_exact"]).sum()
     )
     assert int(out["total"]) == change
     assert int(out[list(trends.BRIDGE_COMPONENTS)].sum()) == change
 
 
 def test_bridge_of_only_a_volume_change_is_all_volume():
-    base = pd.DataFrame({"channel_id": ["A", "B"], "revenue_cents": [1000, 3000],
-                         "cost_of_sales_cents": [400, 1500], "volume": [10, 30]})  # fmt: skip
+    base = pd.DataFrame({"channel_id": ["A", "B"], "revenue_exact": [1000, 3000],
+                         "cost_of_sales_exact": [400, 1500], "volume": [10, 30]})  # fmt: skip
     doubled = base.assign(
-        **{c: base[c] * 2 for c in ("revenue_cents", "cost_of_sales_cents", "volume")}
+        **{c: base[c] * 2 for c in ("revenue_exact", "cost_of_sales_exact", "volume")}
     )
-    out = trends.bridge_from_frames(base, doubled).set_index("component")["amount_cents"]
+    out = trends.bridge_from_frames(base, doubled).set_index("component")["amount_exact"]
     assert out.to_dict() == {"volume": 2100, "price_discount": 0, "cost": 0, "channel_mix": 0,
                              "total": 2100}  # fmt: skip
 
@@ -286,7 +286,7 @@ def test_sample_bridge_total_is_the_gross_profit_change_in_sql():
         ).fetchall()[0][0]  # fetchall: fetchone leaves the default connection busy
         return int(value * 100)
 
-    amounts = bridge.set_index("component")["amount_cents"]
+    amounts = bridge.set_index("component")["amount_exact"]
     assert int(amounts["total"]) == profit(wb.quarter) - profit(base)
     assert int(amounts.drop("total").sum()) == int(amounts["total"])
     assert bridge["end"].iloc[-1] == pytest.approx(profit(wb.quarter) / 100, abs=1e-6)

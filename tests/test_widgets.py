@@ -368,8 +368,8 @@ def test_moving_weight_sliders_reallocates_targets_that_sum_to_the_objective_to_
     move(target_explorer, method="blend", **dict(zip(targets.BASE_METHODS, weights, strict=True)))
     result = target_explorer.result
     assert result.ok
-    cents = result.channels["revenue_target_cents"]
-    assert int(cents.sum()) == settings.revenue_objective_cents
+    cents = result.channels["revenue_target_exact"]
+    assert int(cents.sum()) == settings.revenue_objective_exact
     assert (cents >= 0).all()
     # independent reference: the whole target-setting chain with these (normalised) weights
     total = sum(weights)
@@ -379,10 +379,10 @@ def test_moving_weight_sliders_reallocates_targets_that_sum_to_the_objective_to_
         blend_weights={m: w / total for m, w in zip(targets.BASE_METHODS, weights, strict=True)},
     )
     reference = targets.set_targets(wb, chosen).channels.set_index("channel_id")
-    assert result.target_cents() == reference["revenue_target_cents"].astype(int).to_dict()
-    if settings.gross_profit_objective_cents is not None:
-        gp = result.channels.set_index("channel_id")["gross_profit_target_cents"]
-        assert gp.to_dict() == reference["gross_profit_target_cents"].to_dict()
+    assert result.target_exact() == reference["revenue_target_exact"].astype(int).to_dict()
+    if settings.gross_profit_objective_exact is not None:
+        gp = result.channels.set_index("channel_id")["gross_profit_target_exact"]
+        assert gp.to_dict() == reference["gross_profit_target_exact"].to_dict()
 
 
 weight = st.sampled_from([round(0.05 * k, 2) for k in range(21)])
@@ -395,8 +395,8 @@ def test_any_weights_give_the_weighted_split_of_the_per_method_targets(opened, w
     explorer = widgets.TargetExplorer(wb, settings, plan=plan, wait=NO_TIMER)
     move(explorer, method="blend", **dict(zip(targets.BASE_METHODS, weights, strict=True)))
     result = explorer.result
-    objective = settings.revenue_objective_cents
-    assert int(result.channels["revenue_target_cents"].sum()) == objective
+    objective = settings.revenue_objective_exact
+    assert int(result.channels["revenue_target_exact"].sum()) == objective
     # re-do the blend by hand from the per-method targets of the notebook's plan
     table = targets.method_table(plan).set_index("channel_id")
     w = np.array(weights) / sum(weights)
@@ -417,16 +417,16 @@ def test_the_targets_table_adds_up_to_the_shown_objective(target_explorer, opene
     parts, total = column(t, "revenue_target")
     assert sum(parts) == total
     assert f"{total:,}" in shown_text(target_explorer)  # the objective in the sentence above
-    if settings.gross_profit_objective_cents is not None:
+    if settings.gross_profit_objective_exact is not None:
         gp_parts, gp_total = column(t, "gross_profit_target")
-        assert sum(gp_parts) == gp_total == round(settings.gross_profit_objective_cents / 100)
+        assert sum(gp_parts) == gp_total == round(settings.gross_profit_objective_exact / 100)
 
 
 def test_another_method_takes_its_own_split(target_explorer, opened):
     _, _, plan = opened
     move(target_explorer, method="trend")
     trend = plan.methods[plan.methods["method"] == "trend"].set_index("channel_id")
-    assert target_explorer.result.target_cents() == trend["target_cents"].astype(int).to_dict()
+    assert target_explorer.result.target_exact() == trend["target_exact"].astype(int).to_dict()
 
 
 def test_all_weights_zero_shows_a_message_instead_of_failing(target_explorer):
@@ -488,8 +488,8 @@ def test_compute_with_some_controls_keeps_the_others_current(target_explorer, al
 
 def test_a_plan_for_other_settings_is_refused(opened):
     wb, settings, plan = opened
-    other = dataclasses.replace(settings, revenue_objective_cents=123)
-    with pytest.raises(ParameterError, match="revenue_objective_cents differ"):
+    other = dataclasses.replace(settings, revenue_objective_exact=123)
+    with pytest.raises(ParameterError, match="revenue_objective_exact differ"):
         widgets.TargetExplorer(wb, other, plan=plan)
     # the method and blend weights may differ: they are what the explorer changes
     widgets.TargetExplorer(wb, dataclasses.replace(settings, method="trend"), plan=plan)
@@ -498,8 +498,8 @@ def test_a_plan_for_other_settings_is_refused(opened):
 def test_partner_targets_of_a_channel_add_up_to_its_target(target_explorer):
     move(target_explorer, history=1.0, trend=0.0, role=0.0, potential=0.0)
     result = target_explorer.result
-    by_channel = result.partners.groupby("channel_id")["revenue_target_cents"].sum()
-    channel = result.channels.set_index("channel_id")["revenue_target_cents"]
+    by_channel = result.partners.groupby("channel_id")["revenue_target_exact"].sum()
+    channel = result.channels.set_index("channel_id")["revenue_target_exact"]
     assert (by_channel == channel.reindex(by_channel.index)).all()
 
 
@@ -516,7 +516,7 @@ def test_target_save_writes_the_chosen_targets_to_the_plans_folder_only(
     assert set(saved["quarter"]) == set(settings.quarters)
     channel_rows = saved[saved["partner_id"].isna() & (saved["metric"] == "revenue")]
     annual = (channel_rows.groupby("channel_id")["target"].sum() * 100).round().astype(int)
-    assert annual.to_dict() == target_explorer.result.target_cents()
+    assert annual.to_dict() == target_explorer.result.target_exact()
     again = target_explorer.save(tmp_path)  # a plan exists: kept, not replaced silently
     assert again.startswith("Kept the existing plan")
     assert target_explorer.save(tmp_path, overwrite=True).startswith("Replaced")

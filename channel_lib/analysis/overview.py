@@ -66,7 +66,7 @@ def headline_kpis(wb: Workbook) -> pd.DataFrame:
     for dim, kpi in (("partner_id", "active_partners"), ("customer_id", "active_customers")):
         counts = metrics.summarise(ds, by=dim, period="quarter", periods=list(quarters.values()))
         counts = (
-            counts[counts[dim].notna() & (counts["revenue_cents"] > 0)].groupby("period").size()
+            counts[counts[dim].notna() & (counts["revenue_exact"] > 0)].groupby("period").size()
         )
         for column, q in quarters.items():
             values[column][kpi] = float(counts.get(q, np.nan)) if q in total.index else np.nan

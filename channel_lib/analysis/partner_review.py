@@ -243,7 +243,7 @@ def partner_measures(
     first = cal.shift_quarter(quarters[0], -7)
     span = cal.quarter_range(first, quarters[-1])
     rep = _report_history(ds, partner_id, span).set_index("quarter")
-    rev = _quarterly(ds, partner_id, span).set_index("quarter")["revenue_cents"]
+    rev = _quarterly(ds, partner_id, span).set_index("quarter")["revenue_exact"]
     plans = Path(plans_dir) if plans_dir is not None else None
     rows = []
     reported = rep.dropna(how="all")
@@ -291,11 +291,11 @@ def _quarterly(ds: Dataset, partner_id: str, quarters: list[str]) -> pd.DataFram
     s = _partner_rows(_all_partner_quarters(ds, quarters), partner_id)
     s = s.rename(columns={"period": "quarter"})
     frame = pd.DataFrame({"quarter": pd.Series(quarters, dtype="string")})
-    s = s[["quarter", "revenue_cents", "gross_profit_cents"]].astype(
-        {"quarter": "string", "revenue_cents": "int64", "gross_profit_cents": "int64"}
+    s = s[["quarter", "revenue_exact", "gross_profit_exact"]].astype(
+        {"quarter": "string", "revenue_exact": "int64", "gross_profit_exact": "int64"}
     )
     out = frame.merge(s, on="quarter", how="left")
-    for c in ("revenue_cents", "gross_profit_cents"):
+    for c in ("revenue_exact", "gross_profit_exact"):
         out[c] = out[c].fillna(0).astype("int64")
     return out
 
@@ -336,8 +336,8 @@ def partner_performance(
         One row per quarter, oldest first: ``quarter`` (str), ``revenue``, ``gross_profit``
         (currency), ``gross_margin``, ``revenue_vs_last_year`` (fractions, ``NaN`` without
         revenue), ``revenue_target`` (currency) and ``revenue_attainment`` (fraction) for the
-        last four quarters (``NaN`` without a target), ``revenue_cents``,
-        ``gross_profit_cents`` (int64).
+        last four quarters (``NaN`` without a target), ``revenue_exact``,
+        ``gross_profit_exact`` (int64).
 
     Examples
     --------
@@ -352,12 +352,12 @@ def partner_performance(
     cal = ds.calendar
     quarters = cal.quarter_range(cal.shift_quarter(quarter, -11), quarter)
     q = _quarterly(ds, partner_id, quarters)
-    q["revenue"] = q["revenue_cents"] / 100.0
-    q["gross_profit"] = q["gross_profit_cents"] / 100.0
-    q["gross_margin"] = metrics.ratio(q["gross_profit_cents"], q["revenue_cents"])
-    prior = q["revenue_cents"].shift(4)
+    q["revenue"] = q["revenue_exact"] / 100.0
+    q["gross_profit"] = q["gross_profit_exact"] / 100.0
+    q["gross_margin"] = metrics.ratio(q["gross_profit_exact"], q["revenue_exact"])
+    prior = q["revenue_exact"].shift(4)
     q["revenue_vs_last_year"] = np.where(
-        prior > 0, (q["revenue_cents"] - prior) / prior.where(prior > 0), np.nan
+        prior > 0, (q["revenue_exact"] - prior) / prior.where(prior > 0), np.nan
     ).astype("float64")
     targets, attain = [], []
     for label in quarters:
@@ -373,7 +373,7 @@ def partner_performance(
     q["revenue_attainment"] = pd.Series(attain, dtype="float64")
     q = q[quarters.index(quarters[4]) :].reset_index(drop=True)  # the last eight quarters
     return q[["quarter", "revenue", "gross_profit", "gross_margin", "revenue_vs_last_year",
-              "revenue_target", "revenue_attainment", "revenue_cents", "gross_profit_cents"]]  # fmt: skip
+              "revenue_target", "revenue_attainment", "revenue_exact", "gross_profit_exact"]]  # fmt: skip
 
 
 def partner_pack(
@@ -398,7 +398,7 @@ def partner_pack(
     PartnerPack
         - ``performance``: last eight quarters: ``quarter``, ``revenue``, ``gross_profit``,
           ``gross_margin``, ``revenue_vs_last_year``, ``revenue_target`` and
-          ``revenue_attainment`` (last four quarters, ``NaN`` without a target), ``*_cents``.
+          ``revenue_attainment`` (last four quarters, ``NaN`` without a target), ``*_exact``.
         - ``reports``: the partner's reports of the last eight quarters (``NaN`` when missing)
           with ``our_revenue`` and ``share_of_wallet`` (our revenue ÷ its reported total sales).
         - ``service``: the quarter's CSAT and first response against their thresholds:

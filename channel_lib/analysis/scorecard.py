@@ -75,8 +75,8 @@ def _targets(ds: Dataset, quarter: str, plans_dir: str | Path | None) -> pd.Data
         return metrics.attainment(ds, quarter, plans_dir=plans_dir)
     except metrics.MissingDataError:
         return pd.DataFrame(
-            columns=["level", "channel_id", "partner_id", "metric", "target_cents",
-                     "actual_cents", "gap_cents", "attainment", "source"]
+            columns=["level", "channel_id", "partner_id", "metric", "target_exact",
+                     "actual_exact", "gap_exact", "attainment", "source"]
         )  # fmt: skip
 
 
@@ -138,7 +138,7 @@ def scorecard(
           the quarter (``NaN`` without a report).
         - ``light`` (``green``/``amber``/``red``/``grey``) and ``light_basis`` (``target``,
           ``growth vs last year`` or why there is none).
-        - ``revenue_cents``, ``gross_profit_cents`` (int64).
+        - ``revenue_exact``, ``gross_profit_exact`` (int64).
 
     Examples
     --------
@@ -193,15 +193,15 @@ def _add_figures(
 ) -> None:
     """Add the quarter's money, margin, targets, attainment and growth to ``frame`` (in place)."""
     ids = frame[key]
-    frame["revenue_cents"] = ids.map(q["revenue_cents"]).fillna(0).astype("int64")
-    frame["gross_profit_cents"] = ids.map(q["gross_profit_cents"]).fillna(0).astype("int64")
-    frame["revenue"] = frame["revenue_cents"] / 100.0
-    frame["gross_profit"] = frame["gross_profit_cents"] / 100.0
-    revenue = frame["revenue_cents"].astype("float64")
-    frame["gross_margin"] = frame["gross_profit_cents"] / revenue.where(revenue != 0)
+    frame["revenue_exact"] = ids.map(q["revenue_exact"]).fillna(0).astype("int64")
+    frame["gross_profit_exact"] = ids.map(q["gross_profit_exact"]).fillna(0).astype("int64")
+    frame["revenue"] = frame["revenue_exact"] / 100.0
+    frame["gross_profit"] = frame["gross_profit_exact"] / 100.0
+    revenue = frame["revenue_exact"].astype("float64")
+    frame["gross_margin"] = frame["gross_profit_exact"] / revenue.where(revenue != 0)
     for metric in ("revenue", "gross_profit"):
         a = att[att["metric"] == metric].set_index(key)
-        frame[f"{metric}_target"] = ids.map(a["target_cents"].astype("float64") / 100.0)
+        frame[f"{metric}_target"] = ids.map(a["target_exact"].astype("float64") / 100.0)
         frame[f"{metric}_attainment"] = ids.map(a["attainment"]).astype("float64")
     frame["revenue_vs_last_year"] = ids.map(growth).astype("float64")
 
@@ -211,13 +211,13 @@ def _card_order(frame: pd.DataFrame, quarter: str, level: str, key: str) -> pd.D
     frame["quarter"] = quarter
     frame["level"] = level
     frame["_o"] = frame["light"].map({c: i for i, c in enumerate(LIGHTS)})
-    frame = frame.sort_values(["_o", "revenue_cents", key], ascending=[True, False, True])
+    frame = frame.sort_values(["_o", "revenue_exact", key], ascending=[True, False, True])
     order = [
         "quarter", "level", "channel_id", "partner_id", "name", "tier", "revenue", "gross_profit",
         "gross_margin", "revenue_target", "revenue_attainment", "gross_profit_target",
         "gross_profit_attainment", "revenue_vs_last_year", "active_partners", "deals_registered",
         "pipeline", "certified_staff", "sales_headcount", "share_of_wallet", "light",
-        "light_basis", "revenue_cents", "gross_profit_cents",
+        "light_basis", "revenue_exact", "gross_profit_exact",
     ]  # fmt: skip
     for c in ("quarter", "level", "channel_id", "partner_id", "name", "tier", "light",
               "light_basis"):  # fmt: skip
@@ -231,12 +231,12 @@ def _leading(ds: Dataset, quarter: str, frame: pd.DataFrame, level: str) -> None
     partners = partner_table(ds).set_index("partner_id")
     pq = metrics.summarise(ds, by="partner_id", period="quarter", periods=[quarter])
     pq = pq.dropna(subset=["partner_id"]).set_index("partner_id")
-    rev = pq["revenue_cents"]
+    rev = pq["revenue_exact"]
     if ds.has("partner_reports") and ds.has("partners"):
         r = partner_reports(ds, quarter)
         r = r[r["quarter"] == quarter].set_index("partner_id")
     else:
-        r = pd.DataFrame(columns=["total_sales_cents", "pipeline_cents", "certified_staff",
+        r = pd.DataFrame(columns=["total_sales_exact", "pipeline_exact", "certified_staff",
                                   "sales_headcount"])  # fmt: skip
     if ds.has("opportunities"):
         o = ds.table("opportunities")
@@ -247,10 +247,10 @@ def _leading(ds: Dataset, quarter: str, frame: pd.DataFrame, level: str) -> None
     per = pd.DataFrame(index=partners.index)
     per["channel_id"] = partners["channel_id"]
     per["deals"] = deals.reindex(per.index).fillna(0)
-    per["pipeline"] = r["pipeline_cents"].astype("Float64").reindex(per.index) / 100.0
+    per["pipeline"] = r["pipeline_exact"].astype("Float64").reindex(per.index) / 100.0
     per["certified_staff"] = r["certified_staff"].astype("Float64").reindex(per.index)
     per["sales_headcount"] = r["sales_headcount"].astype("Float64").reindex(per.index)
-    per["total"] = r["total_sales_cents"].astype("Float64").reindex(per.index)
+    per["total"] = r["total_sales_exact"].astype("Float64").reindex(per.index)
     per["ours"] = rev.reindex(per.index).fillna(0).astype("float64")
     per["active"] = per["ours"] > 0
     reported = per[per["total"].notna() & (per["total"] > 0)]
@@ -309,7 +309,7 @@ def exceptions(
         - ``quarter``, ``level``, ``channel_id``, ``partner_id``, ``name``, ``metric``.
         - ``target``, ``actual`` (float, currency), ``attainment`` (fraction; ``NaN`` when the
           target no longer exists).
-        - ``money_at_stake`` (float) and ``money_at_stake_cents`` (int64): target − actual this
+        - ``money_at_stake`` (float) and ``money_at_stake_exact`` (int64): target − actual this
           quarter (0 when met).
         - ``previous_attainment``: the same target's attainment in the quarter before.
         - ``status``: ``new`` (an exception now, not last quarter), ``persisting`` (both) or
@@ -335,7 +335,7 @@ def exceptions(
     closing = all_now[all_now["key"].isin(set(before["key"]) - set(now["key"]))]
     missing = set(before["key"]) - set(all_now["key"]) - set(now["key"])
     gone = before[before["key"].isin(missing)].copy()
-    gone[["target_cents", "actual_cents", "attainment"]] = np.nan
+    gone[["target_exact", "actual_exact", "attainment"]] = np.nan
     rows = pd.concat([now.assign(status="new"), closing.assign(status="closing"),
                       gone.assign(status="closing")], ignore_index=True)  # fmt: skip
     prev_att = dict(zip(before["key"], before["attainment"], strict=True))
@@ -346,12 +346,12 @@ def exceptions(
     _add_money(ds, rows)
     rows["quarter"] = quarter
     rows = rows.sort_values(
-        ["money_at_stake_cents", "level", "channel_id", "partner_id", "metric"],
+        ["money_at_stake_exact", "level", "channel_id", "partner_id", "metric"],
         ascending=[False, True, True, True, True], na_position="first",
     )  # fmt: skip
     order = [
         "quarter", "level", "channel_id", "partner_id", "name", "metric", "target", "actual",
-        "attainment", "money_at_stake", "previous_attainment", "status", "money_at_stake_cents",
+        "attainment", "money_at_stake", "previous_attainment", "status", "money_at_stake_exact",
     ]  # fmt: skip
     out = rows[order].reset_index(drop=True)
     for c in ("quarter", "level", "channel_id", "partner_id", "name", "metric", "status"):
@@ -363,8 +363,8 @@ def exceptions(
 def _add_money(ds: Dataset, rows: pd.DataFrame) -> None:
     """Add the money at stake (target − actual, ≥ 0), the names and the currency amounts to the
     exception rows (in place)."""
-    rows["money_at_stake_cents"] = (
-        (rows["target_cents"].astype("float64") - rows["actual_cents"].astype("float64"))
+    rows["money_at_stake_exact"] = (
+        (rows["target_exact"].astype("float64") - rows["actual_exact"].astype("float64"))
         .clip(lower=0)
         .fillna(0)
         .astype("int64")
@@ -374,9 +374,9 @@ def _add_money(ds: Dataset, rows: pd.DataFrame) -> None:
         names.get(p if pd.notna(p) else c)
         for c, p in zip(rows["channel_id"], rows["partner_id"], strict=True)
     ]
-    rows["target"] = rows["target_cents"].astype("float64") / 100.0
-    rows["actual"] = rows["actual_cents"].astype("float64") / 100.0
-    rows["money_at_stake"] = rows["money_at_stake_cents"] / 100.0
+    rows["target"] = rows["target_exact"].astype("float64") / 100.0
+    rows["actual"] = rows["actual_exact"].astype("float64") / 100.0
+    rows["money_at_stake"] = rows["money_at_stake_exact"] / 100.0
 
 
 def _names(ds: Dataset) -> dict[str, str]:
@@ -434,7 +434,7 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
         ``incomplete`` — empty fields, ``new`` — onboarded in the quarter, ``on time``),
         ``missing_fields`` (comma list of empty fields in the ``quarter`` report),
         ``blocked_signals`` (signals and views that cannot be computed for the partner because of
-        it), ``revenue_12m`` (float) and ``revenue_12m_cents`` (int64): our revenue through the
+        it), ``revenue_12m`` (float) and ``revenue_12m_exact`` (int64): our revenue through the
         partner over the trailing 12 months.
 
     Examples
@@ -450,7 +450,7 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
     """
     cols = ["partner_id", "partner_name", "channel_id", "onboarded_on", "last_report",
             "quarters_reported", "status", "missing_fields", "blocked_signals", "revenue_12m",
-            "revenue_12m_cents"]  # fmt: skip
+            "revenue_12m_exact"]  # fmt: skip
     if not ds.has("partners"):
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
     cal = ds.calendar
@@ -463,10 +463,10 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
     if ds.has("partner_reports"):
         r = partner_reports(ds, quarter)
     else:
-        r = pd.DataFrame(columns=["partner_id", "quarter", "quarter_start", "total_sales_cents"])
+        r = pd.DataFrame(columns=["partner_id", "quarter", "quarter_start", "total_sales_exact"])
     eight = cal.quarter_bounds(cal.shift_quarter(quarter, -7))[0]
     by_partner = dict(tuple(r.groupby("partner_id", sort=False)))
-    revenue = trailing_partner_revenue(ds, quarter)["current_cents"]
+    revenue = trailing_partner_revenue(ds, quarter)["current_exact"]
     rows = []
     for row in active.itertuples(index=False):
         g = by_partner.get(row.partner_id)
@@ -480,23 +480,23 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
             "quarters_reported": int((g["quarter_start"] >= eight).sum()) if has else 0,
             "status": status, "missing_fields": ", ".join(missing) if missing else pd.NA,
             "blocked_signals": ", ".join(sorted(blocked)) if blocked else pd.NA,
-            "revenue_12m_cents": int(revenue.get(row.partner_id, 0)),
+            "revenue_12m_exact": int(revenue.get(row.partner_id, 0)),
         })  # fmt: skip
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "revenue_12m"])
-    out["revenue_12m"] = out["revenue_12m_cents"].astype("float64") / 100.0
+    out["revenue_12m"] = out["revenue_12m_exact"].astype("float64") / 100.0
     order = {"stopped": 0, "never reported": 1, "late": 2, "incomplete": 3, "new": 4, "on time": 5}
     out["_o"] = out["status"].map(order)
-    out = out.sort_values(["_o", "revenue_12m_cents", "partner_id"], ascending=[True, False, True])
+    out = out.sort_values(["_o", "revenue_12m_exact", "partner_id"], ascending=[True, False, True])
     for c in ("partner_id", "partner_name", "channel_id", "last_report", "status",
               "missing_fields", "blocked_signals"):  # fmt: skip
         out[c] = out[c].astype("string")
     out["quarters_reported"] = out["quarters_reported"].astype("int64")
-    out["revenue_12m_cents"] = out["revenue_12m_cents"].astype("int64")
+    out["revenue_12m_exact"] = out["revenue_12m_exact"].astype("int64")
     return out[cols].reset_index(drop=True)
 
 
 #: Report fields whose column in :func:`~channel_lib.analysis.signals.partner_reports` is in cents.
-_REPORT_COLUMNS = {"partner_total_sales": "total_sales_cents", "pipeline_value": "pipeline_cents"}
+_REPORT_COLUMNS = {"partner_total_sales": "total_sales_exact", "pipeline_value": "pipeline_exact"}
 
 
 def _report_status(
@@ -521,7 +521,7 @@ def _report_status(
         missing = [f for f in REPORT_FIELDS if pd.isna(this[_REPORT_COLUMNS.get(f, f)])]
         status = "incomplete" if missing else "on time"
         blocked = _blocked({f: REPORT_FIELDS[f] for f in missing})
-    if has and status != "new" and g["total_sales_cents"].notna().sum() < 8:
+    if has and status != "new" and g["total_sales_exact"].notna().sum() < 8:
         blocked.add("partner_total_sales_change")
     return status, missing, blocked
 
@@ -574,7 +574,7 @@ def portfolio(
         ``service``, ``growth``, ``alignment``, ``dependency`` (0–1), ``components`` (int judged),
         ``score`` (0–100), ``key_partner`` (bool), ``suggestion`` (``promote to …``, ``keep``,
         ``move down to …``, ``review for de-selection``, ``new: too early to judge``,
-        ``not enough data``), ``revenue_12m_cents`` (int64).
+        ``not enough data``), ``revenue_12m_exact`` (int64).
 
     Examples
     --------
@@ -589,7 +589,7 @@ def portfolio(
     th = resolve_thresholds(ds)
     start, end = ds.calendar.quarter_bounds(quarter)
     t = trailing_partner_revenue(ds, quarter)
-    t = t[t["current_cents"] > 0]
+    t = t[t["current_exact"] > 0]
     partners = partner_table(ds)
     p = partners[partners["partner_id"].isin(t.index)
                  & (partners["offboarded_on"].isna() | (partners["offboarded_on"] >= end))].copy()  # fmt: skip
@@ -597,7 +597,7 @@ def portfolio(
         drop=True
     )
     ids = p["partner_id"]
-    p["revenue_12m_cents"] = ids.map(t["current_cents"]).astype("int64")
+    p["revenue_12m_exact"] = ids.map(t["current_exact"]).astype("int64")
     p["growth_12m"] = ids.map(t["change"]).astype("float64")
     _add_reported_scores(ds, quarter, p, t, th)
     p["dependency"] = (p["share_of_wallet"] / 0.5).clip(0, 1)
@@ -605,9 +605,9 @@ def portfolio(
     p["growth"] = (0.5 + p["growth_12m"] / (2 * span)).clip(0, 1)
     p["alignment"] = ids.map(_alignment(ds, quarter)).astype("float64")
     channel_rev = t.assign(channel_id=t.index.map(partners.set_index("partner_id")["channel_id"]))
-    channel_total = channel_rev.groupby("channel_id")["current_cents"].sum()
+    channel_total = channel_rev.groupby("channel_id")["current_exact"].sum()
     p["channel_share"] = (
-        p["revenue_12m_cents"] / p["channel_id"].map(channel_total).astype("float64")
+        p["revenue_12m_exact"] / p["channel_id"].map(channel_total).astype("float64")
     ).astype("float64")
     p["key_partner"] = p["channel_share"] >= th.dependency_share
     comps = p[["service", "growth", "alignment", "dependency"]]
@@ -647,23 +647,23 @@ def _add_reported_scores(
     resp = (1 - recent["first_response_hours"] / (2 * th.first_response_hours_max)).clip(0, 1)
     p["service"] = ids.map((csat + resp) / 2).astype("float64")
     window = r[r["quarter_start"] >= cal.quarter_bounds(cal.shift_quarter(quarter, -3))[0]]
-    window = window.dropna(subset=["total_sales_cents"])
-    totals = window.groupby("partner_id")["total_sales_cents"].agg(["sum", "size"])
+    window = window.dropna(subset=["total_sales_exact"])
+    totals = window.groupby("partner_id")["total_sales_exact"].agg(["sum", "size"])
     totals = totals[(totals["size"] == 4) & (totals["sum"] > 0)]
     p["share_of_wallet"] = (
-        ids.map(t["current_cents"].astype("float64") / totals["sum"].astype("float64"))
+        ids.map(t["current_exact"].astype("float64") / totals["sum"].astype("float64"))
     ).astype("float64")
 
 
 def _portfolio_order(p: pd.DataFrame) -> pd.DataFrame:
     """The portfolio's columns in order, best score first, text as strings."""
-    p["revenue_12m"] = p["revenue_12m_cents"] / 100.0
-    p = p.sort_values(["score", "revenue_12m_cents", "partner_id"], ascending=[False, False, True],
+    p["revenue_12m"] = p["revenue_12m_exact"] / 100.0
+    p = p.sort_values(["score", "revenue_12m_exact", "partner_id"], ascending=[False, False, True],
                       na_position="last")  # fmt: skip
     order = [
         "partner_id", "partner_name", "channel_id", "tier", "revenue_12m", "growth_12m",
         "share_of_wallet", "channel_share", "service", "growth", "alignment", "dependency",
-        "components", "score", "key_partner", "suggestion", "revenue_12m_cents",
+        "components", "score", "key_partner", "suggestion", "revenue_12m_exact",
     ]  # fmt: skip
     out = p[order].reset_index(drop=True)
     for c in ("partner_id", "partner_name", "channel_id", "tier", "suggestion"):

@@ -222,7 +222,7 @@ def _top_partners(ds: Dataset, quarter: str, part: str) -> list[str]:
         raise ParameterError(f"--partners {part!r}: top needs a whole number, e.g. top:50")
     rev = summarise(ds, by="partner_id", period="quarter", periods=[quarter])
     rev = rev[rev["partner_id"].notna()].sort_values(
-        ["revenue_cents", "partner_id"], ascending=[False, True]
+        ["revenue_exact", "partner_id"], ascending=[False, True]
     )
     return [str(p) for p in rev["partner_id"].head(int(n_text))]
 

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from channel_lib.core.calendar import FiscalCalendar
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.cache import DatasetCache
 from channel_lib.data.contract import GOALS_FILE, TABLES
 from channel_lib.data.goals import Goals
@@ -77,6 +78,12 @@ class Dataset:
     def calendar(self) -> FiscalCalendar:
         """The fiscal calendar from ``goals.yaml``."""
         return self.goals.calendar
+
+    @property
+    def money(self) -> MoneyUnit:
+        """The money unit of the ``*_exact`` amounts (currency and ``money_decimals`` of
+        ``goals.yaml``): ``ds.money.amount(frame["revenue_exact"])`` is revenue in currency."""
+        return self.goals.money
 
     def has(self, table: str) -> bool:
         """Whether the folder holds ``table`` (an optional file may be missing)."""

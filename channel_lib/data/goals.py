@@ -5,6 +5,7 @@ The file has one section per fiscal year, so a change of objective or of a chann
 years is data, not code::
 
     currency: USD
+    money_decimals: 4                     # optional: places the money columns have at most (0–6)
     fiscal_year: {start_month: 7, naming: end}
     signals: {partner_sales_change: 0.20, win_loss_amount: 300000}   # optional overrides
     years:
@@ -31,6 +32,7 @@ import yaml
 
 from channel_lib.core.calendar import FiscalCalendar
 from channel_lib.core.errors import ParameterError, Problem, near_name
+from channel_lib.core.money import DEFAULT_MONEY_DECIMALS, MoneyUnit
 
 MANAGING_FOR = ("revenue", "revenue_and_profit")
 CUSTOMER_FOCUS = ("acquisition", "expansion", "coverage")
@@ -94,6 +96,13 @@ class Goals:
     calendar: FiscalCalendar
     signals: SignalThresholds
     years: dict[str, YearGoals]
+    #: Places the source's money has at most (``money_decimals``, 0–6): the exact unit.
+    money_decimals: int = DEFAULT_MONEY_DECIMALS
+
+    @property
+    def money(self) -> MoneyUnit:
+        """The dataset's money unit (:class:`~channel_lib.core.money.MoneyUnit`)."""
+        return MoneyUnit(self.currency, self.money_decimals)
 
     def year(self, label: str) -> YearGoals:
         """Goals of fiscal year ``label``; raises a clear error for a year not in the file."""
@@ -266,7 +275,7 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
     root, data = parsed
     r = _Reader(file, _node_lines(root) if root is not None else {})
     data = r.mapping(data, ())
-    r.known_keys(data, (), ("currency", "fiscal_year", "signals", "years"))
+    r.known_keys(data, (), ("currency", "money_decimals", "fiscal_year", "signals", "years"))
     currency = data.get("currency")
     if not isinstance(currency, str) or not currency:
         r.problem(("currency",), currency, "is missing; add e.g. 'currency: USD'")
@@ -276,15 +285,19 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
         fy, "start_month", ("fiscal_year",), lo=1, hi=12, default=1, integer=True
     )
     naming = r.choice(fy, "naming", ("fiscal_year",), ("end", "start"), default="end")
+    money_decimals = r.number(
+        data, "money_decimals", (), lo=0, hi=6, default=DEFAULT_MONEY_DECIMALS, integer=True
+    )
     signal_values = _read_signals(r, data)
     years = _read_years(r, data)
-    if r.problems or start_month is None or naming is None:
+    if r.problems or start_month is None or naming is None or money_decimals is None:
         return None, r.problems
     goals = Goals(
         currency=currency,
         calendar=FiscalCalendar(start_month=start_month, naming=naming),
         signals=SignalThresholds(**signal_values),
         years=dict(sorted(years.items())),
+        money_decimals=money_decimals,
     )
     return goals, []
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from channel_lib.core.errors import ChannelLibError, ParameterError
 from channel_lib.core.files import atomic_write_text
-from channel_lib.core.money import apportion, format_cents, parse_cents
+from channel_lib.core.money import apportion, format_exact, parse_exact
 
 __all__ = [
     "INVESTMENT_FILE",
@@ -62,12 +62,12 @@ def investment_path(plans_dir: str | Path) -> Path:
 
 
 def _header(
-    *, budget_cents: int, quarter: str, dataset: str, currency: str, metric: str, limits: str
+    *, budget_exact: int, quarter: str, dataset: str, currency: str, metric: str, limits: str
 ) -> list[str]:
     """The file's comment lines."""
     return [
         f"# Budget split per month saved by the workbook's allocation explorer ({quarter} spend, {dataset}).",
-        f"# budget={format_cents(budget_cents)} {currency} per month; metric={metric}; {limits}",
+        f"# budget={format_exact(budget_exact)} {currency} per month; metric={metric}; {limits}",
         "# channel_id: channel; current_spend: lever spend per month in the reporting quarter",
         "# recommended_spend: spend per month to plan (sums to the budget to the cent); change: recommended - current",
         f"# expected_response, response_low, response_high: expected {metric} per month and its 95% interval (empty: no measurable response)",
@@ -96,15 +96,15 @@ def split_text(
             f"a budget split needs the columns {', '.join(_INPUT_COLUMNS)}; missing "
             f"{', '.join(missing)}"
         )
-    budget_cents = round(float(budget) * 100)
-    rec = apportion(budget_cents, split["recommended_spend"].clip(lower=0).to_numpy())
+    budget_exact = round(float(budget) * 100)
+    rec = apportion(budget_exact, split["recommended_spend"].clip(lower=0).to_numpy())
     current = [round(float(v) * 100) for v in split["current_spend"]]
     frame = pd.DataFrame(
         {
             "channel_id": split["channel_id"],
-            "current_spend": [format_cents(c) for c in current],
-            "recommended_spend": [format_cents(int(c)) for c in rec],
-            "change": [format_cents(int(r) - c) for r, c in zip(rec, current, strict=True)],
+            "current_spend": [format_exact(c) for c in current],
+            "recommended_spend": [format_exact(int(c)) for c in rec],
+            "change": [format_exact(int(r) - c) for r, c in zip(rec, current, strict=True)],
             "expected_response": split["expected_response"].round(2),
             "response_low": split["response_low"].round(2),
             "response_high": split["response_high"].round(2),
@@ -114,7 +114,7 @@ def split_text(
         }
     )
     lim = ", ".join(f"{k}={limits[k]:g}" for k in ("max_change", "min_share", "max_share"))
-    header = _header(budget_cents=budget_cents, quarter=quarter, dataset=dataset,
+    header = _header(budget_exact=budget_exact, quarter=quarter, dataset=dataset,
                      currency=currency, metric=metric, limits=lim)  # fmt: skip
     return "\n".join(header) + "\n" + frame.to_csv(index=False, lineterminator="\n")
 
@@ -172,8 +172,8 @@ def write_split(
     >>> path = write_split(split, folder, budget=150.0, quarter="FY2026-Q3", dataset="sample",
     ...                    currency="USD", metric="revenue",
     ...                    limits={"max_change": 0.3, "min_share": 0.0, "max_share": 1.0})
-    >>> read_split(folder)[["channel_id", "recommended_spend", "recommended_cents"]]
-      channel_id  recommended_spend  recommended_cents
+    >>> read_split(folder)[["channel_id", "recommended_spend", "recommended_exact"]]
+      channel_id  recommended_spend  recommended_exact
     0          A               90.0               9000
     1          B               60.0               6000
     """
@@ -190,8 +190,8 @@ def read_split(plans_dir: str | Path) -> pd.DataFrame | None:
     Returns
     -------
     DataFrame or None
-        The columns :data:`SPLIT_COLUMNS` (amounts as floats) plus ``current_cents``,
-        ``recommended_cents`` and ``change_cents`` (int64, exact). ``attrs``: ``budget_cents``,
+        The columns :data:`SPLIT_COLUMNS` (amounts as floats) plus ``current_exact``,
+        ``recommended_exact`` and ``change_exact`` (int64, exact). ``attrs``: ``budget_exact``,
         ``currency``, ``metric`` and ``limits`` (text) from the header, when it has them.
 
     Raises
@@ -214,17 +214,17 @@ def read_split(plans_dir: str | Path) -> pd.DataFrame | None:
     out = pd.read_csv(path, comment="#", dtype={"channel_id": "string", "at_limit": "string",
                                                 "note": "string"})  # fmt: skip
     for col in _MONEY_COLUMNS:
-        cents = [parse_cents(v) for v in raw[col]]
+        cents = [parse_exact(v) for v in raw[col]]
         bad = [i for i, c in enumerate(cents) if c is None]
         if bad:
             raise ChannelLibError(
                 f"{path}: column {col}, row {bad[0] + 1}: {raw[col].iloc[bad[0]]!r} is not an "
                 "amount with at most two decimals; save the split again"
             )
-        out[col.replace("_spend", "") + "_cents"] = pd.array(cents, dtype="int64")
+        out[col.replace("_spend", "") + "_exact"] = pd.array(cents, dtype="int64")
     for line in text.splitlines():
         match = _BUDGET_LINE.match(line)
         if match:
-            out.attrs.update(budget_cents=parse_cents(match[1]), currency=match[2],
+            out.attrs.update(budget_exact=parse_exact(match[1]), currency=match[2],
                              metric=match[3], limits=match[4])  # fmt: skip
     return out

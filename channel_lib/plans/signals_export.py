@@ -2,7 +2,7 @@
 
 Notebook 05 exports every early-warning signal of the quarter (material or not) for follow-up;
 this module alone knows the file's name and layout: the signal columns in order, money in
-currency units with two decimals, the exact ``revenue_at_stake_cents`` column left out, lines
+currency units with two decimals, the exact ``revenue_at_stake_exact`` column left out, lines
 ended the platform's way. It writes atomically (a temp file in the same folder, then renamed), so
 a reader never sees half a file. Nothing in the workbook reads the file back: it is for follow-up
 outside it (a spreadsheet, a ticket system).
@@ -46,7 +46,7 @@ def write_signals(
     Parameters
     ----------
     signals : DataFrame
-        :data:`channel_lib.analysis.signals.SIGNAL_COLUMNS` rows (``revenue_at_stake_cents``
+        :data:`channel_lib.analysis.signals.SIGNAL_COLUMNS` rows (``revenue_at_stake_exact``
         among them).
     quarter : str
         The reporting quarter (names the default file).
@@ -59,18 +59,18 @@ def write_signals(
     Returns
     -------
     Path
-        The file written (money with two decimals; the ``*_cents`` column left out).
+        The file written (money with two decimals; the ``*_exact`` column left out).
 
     Examples
     --------
     >>> import tempfile
     >>> rows = pd.DataFrame({"signal": ["x"], "revenue_at_stake": [12.5],
-    ...                      "revenue_at_stake_cents": [1250]})
+    ...                      "revenue_at_stake_exact": [1250]})
     >>> path = write_signals(rows, "FY2026-Q4", plans_dir=tempfile.mkdtemp())
     >>> path.name, path.read_text().split()
     ('signals_FY2026-Q4.csv', ['signal,revenue_at_stake', 'x,12.50'])
     """
     target = Path(path) if path is not None else signals_path(plans_dir, quarter)
-    out = signals.drop(columns=["revenue_at_stake_cents"]).copy()
-    out["revenue_at_stake"] = [f"{c / 100:.2f}" for c in signals["revenue_at_stake_cents"]]
+    out = signals.drop(columns=["revenue_at_stake_exact"]).copy()
+    out["revenue_at_stake"] = [f"{c / 100:.2f}" for c in signals["revenue_at_stake_exact"]]
     return atomic_write_text(target, out.to_csv(index=False, lineterminator=os.linesep))

@@ -11,7 +11,7 @@ A CSV with the columns :data:`TARGET_COLUMNS` — ``quarter`` (``FY2026-Q3``), `
 ``target`` (an amount ≥ 0 with two decimals, exact) — sorted by quarter, channel, partner and
 metric.
 
-- :func:`read_targets` — the validated rows (``target_cents`` as int64), or ``None`` without a file;
+- :func:`read_targets` — the validated rows (``target_exact`` as int64), or ``None`` without a file;
 - :func:`write_targets` — replace or add whole quarters atomically, never replacing a plan silently
   (:class:`PlanExistsError`);
 - :func:`targets_path` and :func:`targets_stamp` — where the file is, and what identifies its
@@ -27,7 +27,7 @@ import pandas as pd
 
 from channel_lib.core.errors import ChannelLibError, DataValidationError, Problem
 from channel_lib.core.files import atomic_write_text
-from channel_lib.core.money import format_cents, parse_cents
+from channel_lib.core.money import format_exact, parse_exact
 
 __all__ = [
     "TARGETS_FILE",
@@ -95,7 +95,7 @@ def read_targets(plans_dir: str | Path) -> pd.DataFrame | None:
     -------
     DataFrame or None
         ``quarter``, ``channel_id``, ``partner_id`` (missing = channel level), ``metric`` (str),
-        ``target_cents`` (int64); ``None`` when the file does not exist.
+        ``target_exact`` (int64); ``None`` when the file does not exist.
 
     Raises
     ------
@@ -109,10 +109,10 @@ def read_targets(plans_dir: str | Path) -> pd.DataFrame | None:
     >>> read_targets(folder) is None
     True
     >>> rows = pd.DataFrame({"quarter": ["FY2026-Q1"], "channel_id": ["DIR"], "partner_id": [""],
-    ...                      "metric": ["revenue"], "target_cents": [150000]})
+    ...                      "metric": ["revenue"], "target_exact": [150000]})
     >>> _ = write_targets(rows, folder)
     >>> back = read_targets(folder)
-    >>> back[["quarter", "channel_id", "metric", "target_cents"]].values.tolist()
+    >>> back[["quarter", "channel_id", "metric", "target_exact"]].values.tolist()
     [['FY2026-Q1', 'DIR', 'revenue', 150000]]
     >>> bool(back["partner_id"].isna().all())  # the channel's own target
     True
@@ -143,7 +143,7 @@ def read_targets(plans_dir: str | Path) -> pd.DataFrame | None:
         index=False
     ):
         problems += _row_problems(path.name, int(line), q, ch, m)
-        cents.append(parse_cents(t))
+        cents.append(parse_exact(t))
         if cents[-1] is None or cents[-1] < 0:
             problems.append(
                 Problem(
@@ -156,7 +156,7 @@ def read_targets(plans_dir: str | Path) -> pd.DataFrame | None:
             )
     if problems:
         raise DataValidationError(problems, folder=str(path.parent))
-    out["target_cents"] = pd.Series(cents, index=out.index, dtype="int64")
+    out["target_exact"] = pd.Series(cents, index=out.index, dtype="int64")
     return out.drop(columns=["line", "target"])
 
 
@@ -183,7 +183,7 @@ def write_targets(rows: pd.DataFrame, plans_dir: str | Path, *, overwrite: bool 
     ----------
     rows : DataFrame
         ``quarter``, ``channel_id``, ``partner_id`` (``""`` = channel level), ``metric``,
-        ``target_cents`` (int).
+        ``target_exact`` (int).
     plans_dir : str or Path
         The plans folder (created if missing).
     overwrite : bool
@@ -210,7 +210,7 @@ def write_targets(rows: pd.DataFrame, plans_dir: str | Path, *, overwrite: bool 
     path = targets_path(plans_dir)
     existing = read_targets(plans_dir)
     quarters = sorted(set(rows["quarter"]))
-    keep = pd.DataFrame(columns=[*_KEYS, "target_cents"])
+    keep = pd.DataFrame(columns=[*_KEYS, "target_exact"])
     if existing is not None:
         clash = sorted(set(existing["quarter"]) & set(quarters))
         if clash and not overwrite:
@@ -220,11 +220,11 @@ def write_targets(rows: pd.DataFrame, plans_dir: str | Path, *, overwrite: bool 
                 "(other quarters are kept), or choose another plans folder."
             )
         keep = existing[~existing["quarter"].isin(quarters)]
-    new = rows[[*_KEYS, "target_cents"]].copy()
+    new = rows[[*_KEYS, "target_exact"]].copy()
     new["partner_id"] = new["partner_id"].replace("", pd.NA).astype("string")
     allrows = pd.concat([keep, new], ignore_index=True)
     allrows["partner_id"] = allrows["partner_id"].astype("string").fillna("")
     allrows = allrows.sort_values(_KEYS, kind="stable")
-    allrows["target"] = [format_cents(int(c)) for c in allrows["target_cents"]]
+    allrows["target"] = [format_exact(int(c)) for c in allrows["target_exact"]]
     text = allrows[list(TARGET_COLUMNS)].to_csv(index=False, lineterminator="\n")
     return atomic_write_text(path, text)

@@ -25,7 +25,7 @@ __all__ = ["channel_actuals", "share"]
 
 #: Key of the dataset cache entries holding :func:`_quarterly` (one per grouping).
 _QUARTERLY_KEY = "alignment.quarterly"
-_SUMS = ["revenue_cents", "cost_of_sales_cents", "listed_revenue_cents", "list_value_cents"]
+_SUMS = ["revenue_exact", "cost_of_sales_exact", "listed_revenue_exact", "list_value_exact"]
 
 
 def _quarterly(ds: Dataset, by: list[str]) -> pd.DataFrame:
@@ -79,7 +79,7 @@ _ORDER = [
     "previous_revenue", "revenue_share", "revenue_growth", "gross_margin",
     "previous_gross_margin", "margin_change", "discount", "cost_to_serve_ratio",
     "segment_share", "top_segment", "top_segment_share", "product_share", "top_product_line",
-    "top_product_share", "new_customer_share", "revenue_cents", "cost_to_serve_cents",
+    "top_product_share", "new_customer_share", "revenue_exact", "cost_to_serve_exact",
 ]  # fmt: skip
 
 
@@ -136,7 +136,7 @@ def channel_actuals(wb: Workbook, settings: Settings) -> pd.DataFrame:
     _add_roles(frame, goals)
     window_start = cal.quarter_bounds(settings.quarters[0])[0]
     quarterly = _quarterly(ds, ["channel_id"])
-    quarterly = quarterly[quarterly["revenue_cents"] > 0]
+    quarterly = quarterly[quarterly["revenue_exact"] > 0]
     first_sale = quarterly.groupby("channel_id")["period_start"].min()
     frame["new_channel"] = frame["channel_id"].map(first_sale) >= window_start
     cust = _add_mix(frame, ds, settings, goals)
@@ -155,46 +155,46 @@ def _sales_frame(ds: Dataset, settings: Settings, prior_in_data: bool) -> pd.Dat
     frame = channels.merge(now, on="channel_id", how="inner").merge(
         before, on="channel_id", how="left"
     )
-    frame = frame[frame["revenue_cents"] > 0].reset_index(drop=True)
-    for c in [c for c in frame.columns if c.endswith("_cents")]:
+    frame = frame[frame["revenue_exact"] > 0].reset_index(drop=True)
+    for c in [c for c in frame.columns if c.endswith("_exact")]:
         frame[c] = frame[c].fillna(0).astype("int64")
     ratio = metrics.ratio
     frame["year"] = settings.year
-    frame["revenue"] = frame["revenue_cents"] / 100.0
-    frame["previous_revenue"] = np.where(prior_in_data, frame["prev_revenue_cents"] / 100.0, np.nan)
-    frame["revenue_share"] = frame["revenue_cents"] / frame["revenue_cents"].sum()
+    frame["revenue"] = frame["revenue_exact"] / 100.0
+    frame["previous_revenue"] = np.where(prior_in_data, frame["prev_revenue_exact"] / 100.0, np.nan)
+    frame["revenue_share"] = frame["revenue_exact"] / frame["revenue_exact"].sum()
     frame["revenue_growth"] = np.where(
-        frame["prev_revenue_cents"] > 0,
-        ratio(frame["revenue_cents"] - frame["prev_revenue_cents"], frame["prev_revenue_cents"]),
+        frame["prev_revenue_exact"] > 0,
+        ratio(frame["revenue_exact"] - frame["prev_revenue_exact"], frame["prev_revenue_exact"]),
         np.nan,
     )
     frame["gross_margin"] = ratio(
-        frame["revenue_cents"] - frame["cost_of_sales_cents"], frame["revenue_cents"]
+        frame["revenue_exact"] - frame["cost_of_sales_exact"], frame["revenue_exact"]
     )
     frame["previous_gross_margin"] = np.where(
-        frame["prev_revenue_cents"] > 0,
+        frame["prev_revenue_exact"] > 0,
         ratio(
-            frame["prev_revenue_cents"] - frame["prev_cost_of_sales_cents"],
-            frame["prev_revenue_cents"],
+            frame["prev_revenue_exact"] - frame["prev_cost_of_sales_exact"],
+            frame["prev_revenue_exact"],
         ),
         np.nan,
     )
     frame["margin_change"] = frame["gross_margin"] - frame["previous_gross_margin"]
-    frame["discount"] = 1.0 - ratio(frame["listed_revenue_cents"], frame["list_value_cents"])
+    frame["discount"] = 1.0 - ratio(frame["listed_revenue_exact"], frame["list_value_exact"])
     return frame
 
 
 def _add_cost_to_serve(frame: pd.DataFrame, ds: Dataset, settings: Settings) -> None:
-    """``cost_to_serve_cents`` and ``cost_to_serve_ratio`` (``NaN`` without channel costs)."""
+    """``cost_to_serve_exact`` and ``cost_to_serve_ratio`` (``NaN`` without channel costs)."""
     if ds.has("channel_costs"):
         costs = metrics.cost_to_serve(ds, period="quarter", periods=list(settings.quarters))
-        cts = costs.groupby("channel_id")["cost_to_serve_cents"].sum()
-        frame["cost_to_serve_cents"] = frame["channel_id"].map(cts).fillna(0).astype("int64")
+        cts = costs.groupby("channel_id")["cost_to_serve_exact"].sum()
+        frame["cost_to_serve_exact"] = frame["channel_id"].map(cts).fillna(0).astype("int64")
         frame["cost_to_serve_ratio"] = metrics.ratio(
-            frame["cost_to_serve_cents"], frame["revenue_cents"]
+            frame["cost_to_serve_exact"], frame["revenue_exact"]
         )
     else:
-        frame["cost_to_serve_cents"] = 0
+        frame["cost_to_serve_exact"] = 0
         frame["cost_to_serve_ratio"] = np.nan
 
 
@@ -228,9 +228,9 @@ def _add_mix(frame: pd.DataFrame, ds: Dataset, settings: Settings, goals: YearGo
     cust = _window(ds, ["channel_id", "customer_id"], settings.quarters)
     segments = ds.table("customers")[["customer_id", "segment"]].astype("string")
     cust = cust.merge(segments, on="customer_id", how="left")
-    seg = cust.groupby(["channel_id", "segment"])["revenue_cents"].sum()
+    seg = cust.groupby(["channel_id", "segment"])["revenue_exact"].sum()
     lines = _window(ds, ["channel_id", "product_line"], settings.quarters)
-    prod = lines.set_index(["channel_id", "product_line"])["revenue_cents"]
+    prod = lines.set_index(["channel_id", "product_line"])["revenue_exact"]
     out_seg, out_prod = [], []
     for ch in frame["channel_id"]:
         role = goals.channels.get(ch)
@@ -251,17 +251,17 @@ def _add_new_customers(
     frame: pd.DataFrame, ds: Dataset, cust: pd.DataFrame, window_start, prior_in_data: bool
 ) -> None:
     """New customers: first purchase (positive quarter) inside the window, a year of history
-    before it; ``new_customer_cents`` and ``new_customer_share``."""
+    before it; ``new_customer_exact`` and ``new_customer_share``."""
     by_customer = _quarterly(ds, ["customer_id"])
-    by_customer = by_customer[by_customer["revenue_cents"] > 0]
+    by_customer = by_customer[by_customer["revenue_exact"] > 0]
     first_q = by_customer.groupby("customer_id")["period_start"].min()
     cust["new"] = cust["customer_id"].map(first_q) >= window_start
-    new_rev = cust[cust["new"]].groupby("channel_id")["revenue_cents"].sum()
-    all_rev = cust.groupby("channel_id")["revenue_cents"].sum()
-    frame["new_customer_cents"] = frame["channel_id"].map(new_rev).fillna(0).astype("int64")
+    new_rev = cust[cust["new"]].groupby("channel_id")["revenue_exact"].sum()
+    all_rev = cust.groupby("channel_id")["revenue_exact"].sum()
+    frame["new_customer_exact"] = frame["channel_id"].map(new_rev).fillna(0).astype("int64")
     frame["new_customer_share"] = np.where(
         prior_in_data,
-        metrics.ratio(frame["new_customer_cents"], frame["channel_id"].map(all_rev)),
+        metrics.ratio(frame["new_customer_exact"], frame["channel_id"].map(all_rev)),
         np.nan,
     )
 
@@ -272,9 +272,9 @@ def _company(
     """The company figures over every channel (one that stopped selling still counts a year
     before): see :func:`channel_actuals`'s ``attrs["company"]``."""
     ds = wb.dataset
-    total = frame["revenue_cents"].sum()
+    total = frame["revenue_exact"].sum()
     prev_total = (
-        int(_window(ds, [], settings.previous_quarters)["revenue_cents"].sum())
+        int(_window(ds, [], settings.previous_quarters)["revenue_exact"].sum())
         if prior_in_data
         else 0
     )
@@ -283,29 +283,29 @@ def _company(
         "revenue": total / 100.0,
         "previous_revenue": prev_total / 100.0 if prior_in_data else np.nan,
         "revenue_growth": (total - prev_total) / prev_total if prev_total > 0 else np.nan,
-        "gross_margin": share(total - frame["cost_of_sales_cents"].sum(), total),
+        "gross_margin": share(total - frame["cost_of_sales_exact"].sum(), total),
         "discount": float(
-            1.0 - share(frame["listed_revenue_cents"].sum(), frame["list_value_cents"].sum())
+            1.0 - share(frame["listed_revenue_exact"].sum(), frame["list_value_exact"].sum())
         ),
-        "cost_to_serve_ratio": share(frame["cost_to_serve_cents"].sum(), total)
+        "cost_to_serve_ratio": share(frame["cost_to_serve_exact"].sum(), total)
         if ds.has("channel_costs")
         else np.nan,
         "new_customer_share": share(
-            established["new_customer_cents"].sum(), established["revenue_cents"].sum()
+            established["new_customer_exact"].sum(), established["revenue_exact"].sum()
         )
         if prior_in_data
         else np.nan,
     }
     if prev_total > 0:
         company["previous_gross_margin"] = share(
-            prev_total - frame["prev_cost_of_sales_cents"].sum(), prev_total
+            prev_total - frame["prev_cost_of_sales_exact"].sum(), prev_total
         )
         company["margin_change"] = company["gross_margin"] - company["previous_gross_margin"]
         # the objective is for a whole year: compare it with last year's whole-year revenue
         cal = ds.calendar
         last_year = f"FY{int(settings.year[2:]) - 1}"
         full_prev = _window(ds, [], [q for q in wb.quarters if cal.year_of_quarter(q) == last_year])
-        base = int(full_prev["revenue_cents"].iloc[0]) if len(full_prev) else 0
+        base = int(full_prev["revenue_exact"].iloc[0]) if len(full_prev) else 0
         company["required_growth"] = (
             goals.revenue_objective * 100 / base - 1 if base > 0 else np.nan
         )

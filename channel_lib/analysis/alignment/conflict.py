@@ -63,7 +63,7 @@ def channel_conflict(
             "discount_gap", "conflict"]  # fmt: skip
     by = ["customer_id", level]
     frame = metrics.cube_sums(ds, by=by, period="quarter", periods=list(settings.quarters))
-    frame = frame[frame[level].notna() & (frame["revenue_cents"] > 0)]
+    frame = frame[frame[level].notna() & (frame["revenue_exact"] > 0)]
     if frame.empty:
         return pd.DataFrame(columns=cols)
     n = frame.groupby(["period", "customer_id"])[level].transform("nunique")
@@ -86,15 +86,15 @@ def _pair(a: str, b: str, g: pd.DataFrame, min_customers: int, discount_gap: flo
     """One pair's shared customers, revenue through each side, discounts and verdict."""
     sums = {
         side: g[
-            [f"{c}_{side}" for c in ("revenue_cents", "listed_revenue_cents", "list_value_cents")]
+            [f"{c}_{side}" for c in ("revenue_exact", "listed_revenue_exact", "list_value_exact")]
         ].sum()
         for side in ("a", "b")
     }
     disc = {
-        side: float(1 - share(s[f"listed_revenue_cents_{side}"], s[f"list_value_cents_{side}"]))
+        side: float(1 - share(s[f"listed_revenue_exact_{side}"], s[f"list_value_exact_{side}"]))
         for side, s in sums.items()
     }
-    rev_a, rev_b = sums["a"]["revenue_cents_a"] / 100, sums["b"]["revenue_cents_b"] / 100
+    rev_a, rev_b = sums["a"]["revenue_exact_a"] / 100, sums["b"]["revenue_exact_b"] / 100
     customers = g["customer_id"].nunique()
     gap = abs(disc["a"] - disc["b"])
     return {

@@ -51,9 +51,9 @@ def dependency(wb: Workbook, settings: Settings) -> pd.DataFrame:
                     ds, by=dim, period="quarter", periods=q, threshold=settings.dependency_threshold
                 )
                 if q
-                else pd.DataFrame(columns=["entity_id", "revenue_cents"])
+                else pd.DataFrame(columns=["entity_id", "revenue_exact"])
             )
-            cents = s.groupby("entity_id")["revenue_cents"].sum()
+            cents = s.groupby("entity_id")["revenue_exact"].sum()
             shares[key] = cents / cents.sum() if cents.sum() > 0 else cents.astype("float64")
             if key == "now":
                 revenue = cents / 100.0

@@ -84,9 +84,9 @@ def _mix_rows(wb: Workbook, settings: Settings) -> list[tuple]:
         on="customer_id",
         how="left",
     )
-    seg = cust.groupby("segment")["revenue_cents"].sum()
+    seg = cust.groupby("segment")["revenue_exact"].sum()
     lines = _window(ds, ["product_line"], settings.quarters).set_index("product_line")[
-        "revenue_cents"
+        "revenue_exact"
     ]
     rows = []
     for label, mix, focus in (

@@ -66,7 +66,7 @@ def revenue_driven_costs(
     ds = wb.dataset
     last = _months_through(wb)
     costs = metrics.cost_to_serve(ds, period="month", by_cost_type=True)
-    costs = costs[(costs["discretionary_cents"] != 0) & (costs["period"] <= last)]
+    costs = costs[(costs["discretionary_exact"] != 0) & (costs["period"] <= last)]
     sales = metrics.summarise(ds, by="channel_id", period="month")
     sales = sales[sales["period"] <= last][["period", "channel_id", "revenue"]]
     rows = []
@@ -134,8 +134,8 @@ def lever_spend(wb: Workbook, *, exclude: pd.DataFrame | None = None) -> pd.Data
         costs = costs[
             ~key.isin(drop["channel_id"].astype(str) + "\x00" + drop["cost_type"].astype(str))
         ]
-    spend = costs.groupby(["period", "channel_id"], as_index=False)["discretionary_cents"].sum()
-    spend["spend"] = spend["discretionary_cents"].astype("float64") / 100.0
+    spend = costs.groupby(["period", "channel_id"], as_index=False)["discretionary_exact"].sum()
+    spend["spend"] = spend["discretionary_exact"].astype("float64") / 100.0
     sales = metrics.summarise(ds, by="channel_id", period="month")
     sales = sales[sales["period"] <= last][["period", "channel_id", "revenue", "gross_profit"]]
     frame = sales.merge(

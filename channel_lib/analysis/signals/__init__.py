@@ -13,7 +13,7 @@ Partner reports (``partner_reports.csv``) are optional and often late or incompl
 needs a report is not computed for a partner without one (never guessed);
 :func:`channel_lib.analysis.scorecard.reporting_status` names those partners and the signals they block.
 
-Money is exact: sums are DECIMAL in DuckDB and int64 cents here (``*_cents`` columns), with a float
+Money is exact: sums are DECIMAL in DuckDB and int64 cents here (``*_exact`` columns), with a float
 copy in currency units for display.
 
 The package, one job per module: :mod:`.thresholds` (the thresholds in force), :mod:`.partners`

@@ -146,7 +146,7 @@ def _customer_rows(
             "periods_compared": ctx["periods"],
             "since": [ds.calendar.quarter_of(d) for d in facts[since_column]],
             "evidence": evidence,
-            "revenue_at_stake_cents": facts["cents"],
+            "revenue_at_stake_exact": facts["cents"],
         }
     )  # fmt: skip
     return _typed(out)
@@ -194,7 +194,7 @@ def _customer_base(
         ),
         last AS (SELECT customer_id, max(order_date) AS last_date FROM sales
                  WHERE order_date < ? GROUP BY customer_id)
-        SELECT per.customer_id, per.cents, per.quarters, total.cents AS total_cents,
+        SELECT per.customer_id, per.cents, per.quarters, total.cents AS total_exact,
                via.partner_id, via.channel_id, last.last_date,
                (SELECT count(*) FROM win w WHERE w.customer_id = per.customer_id) AS window_lines,
                (SELECT count(*) FROM win w WHERE w.customer_id = per.customer_id
@@ -212,7 +212,7 @@ def _customer_base(
     )
     names = ds.table("customers").set_index("customer_id")["customer_name"]
     facts["customer_name"] = facts["customer_id"].map(names)
-    facts["share"] = facts["cents"] / facts["total_cents"]
+    facts["share"] = facts["cents"] / facts["total_exact"]
     base = f"{base_quarters[0]}..{base_quarters[-1]}"
     context = {
         "share": share, "first_window": first_window, "base": base,

@@ -27,7 +27,7 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
     DataFrame
         One row per deal, largest first: ``opportunity_id``, ``partner_id``, ``partner_name``,
         ``channel_id``, ``customer_id``, ``customer_name`` (missing when the partner did not name
-        the customer), ``outcome`` (won/lost), ``amount`` (float) and ``amount_cents`` (int64),
+        the customer), ``outcome`` (won/lost), ``amount`` (float) and ``amount_exact`` (int64),
         ``registered_on``, ``close_date`` (Timestamps), ``reason`` (the loss reason where known).
         Empty when the dataset has no ``opportunities.csv``.
 
@@ -41,13 +41,13 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
     threshold = _pick(ds, "win_loss_amount", threshold)
     cols = ["opportunity_id", "partner_id", "partner_name", "channel_id", "customer_id",
             "customer_name", "outcome", "amount", "registered_on", "close_date", "reason",
-            "amount_cents"]  # fmt: skip
+            "amount_exact"]  # fmt: skip
     if not ds.has("opportunities"):
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
     start, end = ds.calendar.quarter_bounds(quarter)
     o = ds.sql(
         "SELECT opportunity_id, partner_id, customer_id, outcome, "
-        "CAST(amount * 100 AS BIGINT) AS amount_cents, registered_on, close_date, loss_reason "
+        "CAST(amount * 100 AS BIGINT) AS amount_exact, registered_on, close_date, loss_reason "
         "FROM opportunities WHERE outcome IN ('won', 'lost') AND close_date >= ? AND close_date < ? "
         "AND amount >= ? ORDER BY amount DESC, opportunity_id",
         [start.date(), end.date(), threshold],
@@ -57,7 +57,7 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
     o["partner_name"] = o["partner_id"].map(partners["partner_name"])
     o["channel_id"] = o["partner_id"].map(partners["channel_id"])
     o["customer_name"] = o["customer_id"].map(customers)
-    o["amount"] = o["amount_cents"].astype("float64") / 100.0
+    o["amount"] = o["amount_exact"].astype("float64") / 100.0
     o["reason"] = o["loss_reason"].where(o["outcome"] == "lost")
     for c in ("registered_on", "close_date"):
         o[c] = pd.to_datetime(o[c])

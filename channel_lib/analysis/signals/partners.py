@@ -53,8 +53,8 @@ def trailing_partner_revenue(ds: Dataset, quarter: str) -> pd.DataFrame:
     -------
     DataFrame
         :func:`channel_lib.data.cube.trailing_growth` of revenue by ``partner_id`` over
-        12 months, indexed by ``partner_id`` (direct sales left out): ``current_cents`` and
-        ``previous_cents`` (int64), ``current`` and ``previous`` (currency), ``change``
+        12 months, indexed by ``partner_id`` (direct sales left out): ``current_exact`` and
+        ``previous_exact`` (int64), ``current`` and ``previous`` (currency), ``change``
         (fraction), ``previous_complete`` and the windows' ``current_start``, ``current_end``,
         ``previous_start``.
 
@@ -62,7 +62,7 @@ def trailing_partner_revenue(ds: Dataset, quarter: str) -> pd.DataFrame:
     --------
     >>> from channel_lib import load_dataset
     >>> t = trailing_partner_revenue(load_dataset("tests/data/tiny"), "FY2026-Q4")
-    >>> t.index.tolist(), t.loc["P1", ["current_cents", "previous_cents"]].tolist()
+    >>> t.index.tolist(), t.loc["P1", ["current_exact", "previous_exact"]].tolist()
     (['P1', 'P2', 'P3'], [1097500, 1645000])
     """
     t = metrics.trailing_growth(ds, quarter, by="partner_id", months=12)
@@ -89,9 +89,9 @@ def partner_reports(ds: Dataset, quarter: str) -> pd.DataFrame:
     -------
     DataFrame
         One row per report, by partner then quarter: ``quarter``, ``partner_id`` (str),
-        ``total_sales_cents``, ``line_card_rank``, ``sales_headcount``,
+        ``total_sales_exact``, ``line_card_rank``, ``sales_headcount``,
         ``key_sales_departures``, ``csat``, ``first_response_hours``, ``certified_staff``,
-        ``pipeline_cents`` and ``quarter_start`` (Timestamp, for ordering).
+        ``pipeline_exact`` and ``quarter_start`` (Timestamp, for ordering).
 
     Examples
     --------
@@ -104,9 +104,9 @@ def partner_reports(ds: Dataset, quarter: str) -> pd.DataFrame:
     2  FY2026-Q1         P2               3
     """
     r = ds.sql(
-        "SELECT quarter, partner_id, CAST(partner_total_sales * 100 AS BIGINT) AS total_sales_cents, "
+        "SELECT quarter, partner_id, CAST(partner_total_sales * 100 AS BIGINT) AS total_sales_exact, "
         "line_card_rank, sales_headcount, key_sales_departures, csat, first_response_hours, "
-        "certified_staff, CAST(pipeline_value * 100 AS BIGINT) AS pipeline_cents "
+        "certified_staff, CAST(pipeline_value * 100 AS BIGINT) AS pipeline_exact "
         "FROM partner_reports"
     )
     r["quarter"] = r["quarter"].astype("string")

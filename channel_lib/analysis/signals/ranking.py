@@ -82,8 +82,8 @@ def material(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> pd.DataFr
     DataFrame
         The rows kept, largest revenue at stake first.
     """
-    cents = _min_cents(min_revenue_at_stake)
-    return _rank(signals[signals["revenue_at_stake_cents"] >= cents])
+    cents = _min_exact(min_revenue_at_stake)
+    return _rank(signals[signals["revenue_at_stake_exact"] >= cents])
 
 
 def below_materiality(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> pd.DataFrame:
@@ -100,34 +100,34 @@ def below_materiality(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> 
     -------
     DataFrame
         ``signal``, ``meaning``, ``rows`` (int), ``revenue_at_stake`` (float, currency) and
-        ``revenue_at_stake_cents`` (int64) of the rows below the minimum, plus a ``total`` row;
+        ``revenue_at_stake_exact`` (int64) of the rows below the minimum, plus a ``total`` row;
         only signals with rows below the minimum (empty frame when nothing is left out).
     """
-    cents = _min_cents(min_revenue_at_stake)
-    below = signals[signals["revenue_at_stake_cents"] < cents]
+    cents = _min_exact(min_revenue_at_stake)
+    below = signals[signals["revenue_at_stake_exact"] < cents]
     if below.empty:
         return pd.DataFrame(
             {"signal": pd.Series(dtype="string"), "meaning": pd.Series(dtype="string"),
              "rows": pd.Series(dtype="int64"), "revenue_at_stake": pd.Series(dtype="float64"),
-             "revenue_at_stake_cents": pd.Series(dtype="int64")}
+             "revenue_at_stake_exact": pd.Series(dtype="int64")}
         )  # fmt: skip
-    g = below.groupby("signal", sort=True)["revenue_at_stake_cents"].agg(["size", "sum"])
+    g = below.groupby("signal", sort=True)["revenue_at_stake_exact"].agg(["size", "sum"])
     out = pd.DataFrame(
         {"signal": g.index.astype("string"), "rows": g["size"].astype("int64").to_numpy(),
-         "revenue_at_stake_cents": g["sum"].astype("int64").to_numpy()}
+         "revenue_at_stake_exact": g["sum"].astype("int64").to_numpy()}
     )  # fmt: skip
     total = pd.DataFrame(
         {"signal": ["total"], "rows": [int(out["rows"].sum())],
-         "revenue_at_stake_cents": [int(out["revenue_at_stake_cents"].sum())]}
+         "revenue_at_stake_exact": [int(out["revenue_at_stake_exact"].sum())]}
     )  # fmt: skip
     out = pd.concat([out, total], ignore_index=True)
     out["meaning"] = out["signal"].map(SIGNAL_NAMES).fillna("").astype("string")
     out["signal"] = out["signal"].astype("string")
-    out["revenue_at_stake"] = out["revenue_at_stake_cents"].astype("float64") / 100.0
-    return out[["signal", "meaning", "rows", "revenue_at_stake", "revenue_at_stake_cents"]]
+    out["revenue_at_stake"] = out["revenue_at_stake_exact"].astype("float64") / 100.0
+    return out[["signal", "meaning", "rows", "revenue_at_stake", "revenue_at_stake_exact"]]
 
 
-def _min_cents(value: float) -> int:
+def _min_exact(value: float) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ParameterError(f"min_revenue_at_stake={value!r}: an amount ≥ 0")
     return round(float(value) * 100)

@@ -50,13 +50,13 @@ def partner_total_sales_change(
     threshold = _pick(ds, "partner_sales_change", threshold)
     if _no_reports(ds):
         return _empty()
-    r = partner_reports(ds, quarter).dropna(subset=["total_sales_cents"])
+    r = partner_reports(ds, quarter).dropna(subset=["total_sales_exact"])
     rows = []
     for pid, g in r.groupby("partner_id", sort=True):
         if len(g) < 8:
             continue
         last, before = g.iloc[-4:], g.iloc[-8:-4]
-        now, base = int(last["total_sales_cents"].sum()), int(before["total_sales_cents"].sum())
+        now, base = int(last["total_sales_exact"].sum()), int(before["total_sales_exact"].sum())
         if base <= 0:
             continue
         change = (now - base) / base

@@ -28,7 +28,7 @@ SIGNAL_NAMES: dict[str, str] = {
 SIGNAL_COLUMNS: list[str] = [
     "quarter", "signal", "entity_type", "entity_id", "entity_name", "partner_id", "channel_id",
     "direction", "value", "threshold", "evidence", "periods_compared", "since",
-    "revenue_at_stake", "revenue_at_stake_cents",
+    "revenue_at_stake", "revenue_at_stake_exact",
 ]  # fmt: skip
 
 
@@ -45,14 +45,14 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         frame[c] = frame[c].astype("string")
     frame["value"] = frame["value"].astype("float64")
     frame["threshold"] = frame["threshold"].astype("float64")
-    frame["revenue_at_stake_cents"] = frame["revenue_at_stake_cents"].fillna(0).astype("int64")
-    frame["revenue_at_stake"] = frame["revenue_at_stake_cents"].astype("float64") / 100.0
+    frame["revenue_at_stake_exact"] = frame["revenue_at_stake_exact"].fillna(0).astype("int64")
+    frame["revenue_at_stake"] = frame["revenue_at_stake_exact"].astype("float64") / 100.0
     return _rank(frame)
 
 
 def _rank(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(
-        ["revenue_at_stake_cents", "signal", "entity_id"], ascending=[False, True, True]
+        ["revenue_at_stake_exact", "signal", "entity_id"], ascending=[False, True, True]
     ).reset_index(drop=True)
 
 
@@ -99,9 +99,9 @@ def _partner_rows(
     out["entity_name"] = out["partner_id"].map(partners["partner_name"])
     out["channel_id"] = out["partner_id"].map(partners["channel_id"])
     if exposure is None:
-        revenue = trailing_partner_revenue(ds, quarter)["current_cents"]
+        revenue = trailing_partner_revenue(ds, quarter)["current_exact"]
         exposure = out["partner_id"].map(revenue).fillna(0)
-    out["revenue_at_stake_cents"] = exposure
+    out["revenue_at_stake_exact"] = exposure
     return _typed(out)
 
 

@@ -45,7 +45,7 @@ def our_sales_change(ds: Dataset, quarter: str, *, threshold: float | None = Non
     """
     threshold = _pick(ds, "our_sales_change", threshold)
     t = trailing_partner_revenue(ds, quarter)
-    t = t[(t["previous_cents"] > 0) & (t["change"].abs() >= threshold)]
+    t = t[(t["previous_exact"] > 0) & (t["change"].abs() >= threshold)]
     if t.empty:
         return _empty()
     win = t["current_start"].iloc[0], t["current_end"].iloc[0], t["previous_start"].iloc[0]
@@ -64,12 +64,12 @@ def our_sales_change(ds: Dataset, quarter: str, *, threshold: float | None = Non
             "evidence": [
                 f"our revenue through the partner {_money(c, ds)} vs {_money(p, ds)} ({_pct(x)})"
                 for c, p, x in zip(
-                    t["current_cents"], t["previous_cents"], t["change"], strict=True
+                    t["current_exact"], t["previous_exact"], t["change"], strict=True
                 )
             ],
         }
     )
-    exposure = np.maximum(t["current_cents"].to_numpy(), t["previous_cents"].to_numpy())
+    exposure = np.maximum(t["current_exact"].to_numpy(), t["previous_exact"].to_numpy())
     return _partner_rows(ds, quarter, found, "our_sales_change", pd.Series(exposure))
 
 
@@ -117,6 +117,6 @@ def channel_dependency(ds: Dataset, quarter: str, *, share: float | None = None)
             "periods_compared": quarter, "since": quarter,
             "evidence": [f"{x:.1%} of {'company' if kind == 'channel' else 'partner'} revenue in "
                          f"{quarter} (threshold {share:.0%})" for x in s["share"]],
-            "revenue_at_stake_cents": s["revenue_cents"],
+            "revenue_at_stake_exact": s["revenue_exact"],
         }))  # fmt: skip
     return stack_signals(frames)

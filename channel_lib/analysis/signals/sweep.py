@@ -64,7 +64,7 @@ class SignalCandidates:
     partner_total_sales_change, our_sales_change, lost_customer : DataFrame
         The signal's rows at a threshold of 0: every judged candidate, ``value`` its change or
         share.
-    lost_total_cents : int or None
+    lost_total_exact : int or None
         Company revenue of the lost-customer base year in cents (``None`` without a candidate
         worth more than 0).
     fixed : tuple of DataFrame
@@ -75,7 +75,7 @@ class SignalCandidates:
     partner_total_sales_change: pd.DataFrame
     our_sales_change: pd.DataFrame
     lost_customer: pd.DataFrame
-    lost_total_cents: int | None
+    lost_total_exact: int | None
     fixed: tuple[pd.DataFrame, ...]
 
 
@@ -97,7 +97,7 @@ def signal_candidates(ds: Dataset, quarter: str, thresholds: SignalThresholds) -
     lost = lost_customer(ds, quarter, share=0.0, window_quarters=th.lost_customer_window_quarters)
     positive = lost[lost["value"] > 0]
     total = (
-        round(float(positive["revenue_at_stake_cents"].iloc[0]) / positive["value"].iloc[0])
+        round(float(positive["revenue_at_stake_exact"].iloc[0]) / positive["value"].iloc[0])
         if len(positive)
         else None
     )
@@ -113,7 +113,7 @@ def signal_candidates(ds: Dataset, quarter: str, thresholds: SignalThresholds) -
         partner_total_sales_change=partner_total_sales_change(ds, quarter, threshold=0.0),
         our_sales_change=our_sales_change(ds, quarter, threshold=0.0),
         lost_customer=lost,
-        lost_total_cents=total,
+        lost_total_exact=total,
         fixed=fixed,
     )
 
@@ -167,7 +167,7 @@ def warnings_at(candidates: SignalCandidates, thresholds: SignalThresholds) -> p
         _meets(c.partner_total_sales_change, abs_value=True,
                threshold=float(thresholds.partner_sales_change)),
         _meets(c.our_sales_change, abs_value=True, threshold=float(thresholds.our_sales_change)),
-        _lost_meets(c.lost_customer, c.lost_total_cents, float(thresholds.lost_customer_share)),
+        _lost_meets(c.lost_customer, c.lost_total_exact, float(thresholds.lost_customer_share)),
         *c.fixed,
     ]  # fmt: skip
     return stack_signals(frames)  # as early_warnings stacks and ranks its frames
@@ -181,14 +181,14 @@ def _meets(frame: pd.DataFrame, *, abs_value: bool, threshold: float) -> pd.Data
     return out
 
 
-def _lost_meets(frame: pd.DataFrame, total_cents: int | None, share: float) -> pd.DataFrame:
+def _lost_meets(frame: pd.DataFrame, total_exact: int | None, share: float) -> pd.DataFrame:
     """Lost-customer candidates worth ``share`` of company revenue, compared as
     :func:`~channel_lib.analysis.signals.lost_customer` compares them (``cents >= share * total``,
     doubles)."""
-    if frame.empty or total_cents is None:
+    if frame.empty or total_exact is None:
         # no candidate, or only candidates worth 0 cents (kept only by a share of 0)
         return frame if share <= 0 else frame.iloc[0:0]
-    cents = frame["revenue_at_stake_cents"].astype("float64")
-    out = frame[cents >= share * float(total_cents)].copy()
+    cents = frame["revenue_at_stake_exact"].astype("float64")
+    out = frame[cents >= share * float(total_exact)].copy()
     out["threshold"] = share
     return out

@@ -97,7 +97,7 @@ from channel_lib.analysis.targets.split import (
     round_grid,
     split_gross_profit,
 )
-from channel_lib.core.money import format_cents
+from channel_lib.core.money import format_exact
 from channel_lib.plans.targets import PlanExistsError
 
 __all__ = [
@@ -119,7 +119,7 @@ __all__ = [
     "channel_potential",
     "channel_targets",
     "check_parameters",
-    "format_cents",
+    "format_exact",
     "indicator_summary",
     "leading_indicators",
     "method_table",

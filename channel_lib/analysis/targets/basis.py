@@ -62,7 +62,7 @@ def channel_basis(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
           with sales.
         - ``months_in_window`` (int): months of the basis window the channel was selling (from
           its launch or first sale).
-        - ``window_revenue_cents`` and ``window_gross_profit_cents`` (int64): sums over the
+        - ``window_revenue_exact`` and ``window_gross_profit_exact`` (int64): sums over the
           window.
         - ``run_rate`` (float, currency a year): window revenue × 12 / months in window; a
           channel without sales gets the smallest other channel's run rate (flagged).
@@ -78,21 +78,21 @@ def channel_basis(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     monthly = _monthly(wb)
     channels = ds.table("channels").set_index("channel_id")
     start, end = _basis_window(wb, settings)
-    quarters = monthly[monthly["revenue_cents"] != 0].groupby("channel_id")["quarter"].nunique()
-    first_sale = monthly[monthly["revenue_cents"] > 0].groupby("channel_id")["period_start"].min()
+    quarters = monthly[monthly["revenue_exact"] != 0].groupby("channel_id")["quarter"].nunique()
+    first_sale = monthly[monthly["revenue_exact"] > 0].groupby("channel_id")["period_start"].min()
     window = monthly[(monthly["period_start"] >= start) & (monthly["period_start"] < end)]
-    sums = window.groupby("channel_id")[["revenue_cents", "gross_profit_cents"]].sum()
+    sums = window.groupby("channel_id")[["revenue_exact", "gross_profit_exact"]].sum()
     company_margin = (
-        float(sums["gross_profit_cents"].sum() / sums["revenue_cents"].sum())
-        if len(sums) and sums["revenue_cents"].sum() > 0
+        float(sums["gross_profit_exact"].sum() / sums["revenue_exact"].sum())
+        if len(sums) and sums["revenue_exact"].sum() > 0
         else 0.0
     )
     rows = []
     for c in settings.channels:
         launched = channels["launched_on"].get(c, pd.NaT)
         months = _months_selling(start, end, launched, first_sale.get(c))
-        rev = int(sums["revenue_cents"].get(c, 0))
-        gp = int(sums["gross_profit_cents"].get(c, 0))
+        rev = int(sums["revenue_exact"].get(c, 0))
+        gp = int(sums["gross_profit_exact"].get(c, 0))
         run_rate = rev / 100 * 12 / months if months and rev > 0 else 0.0
         if months == 12 or run_rate == 0:
             note = "four quarters of sales"
@@ -108,8 +108,8 @@ def channel_basis(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
                 "launched_on": launched,
                 "quarters_with_sales": int(quarters.get(c, 0)),
                 "months_in_window": months,
-                "window_revenue_cents": rev,
-                "window_gross_profit_cents": gp,
+                "window_revenue_exact": rev,
+                "window_gross_profit_exact": gp,
                 "run_rate": run_rate,
                 "gross_margin": gp / rev if rev > 0 else company_margin,
                 "note": note,
@@ -124,8 +124,8 @@ def channel_basis(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
         "no sales in the window: counted at the smallest channel's run rate "
         "(a new channel is assumed to start as large as the smallest existing one)"
     )
-    out["window_revenue_cents"] = out["window_revenue_cents"].astype("int64")
-    out["window_gross_profit_cents"] = out["window_gross_profit_cents"].astype("int64")
+    out["window_revenue_exact"] = out["window_revenue_exact"].astype("int64")
+    out["window_gross_profit_exact"] = out["window_gross_profit_exact"].astype("int64")
     return out
 
 
@@ -146,14 +146,14 @@ def quarterly_revenue(wb: Workbook, settings: TargetSettings) -> tuple[pd.DataFr
     Returns
     -------
     (DataFrame, list of str)
-        ``channel_id``, ``quarter``, ``revenue_cents``, ``revenue`` (currency) of the channels
+        ``channel_id``, ``quarter``, ``revenue_exact``, ``revenue`` (currency) of the channels
         of ``settings``; and every quarter label from the first of the history to the last of
         the target year (each quarter's time index, :func:`trend_forecasts`' ``all_quarters``).
     """
     monthly = _monthly(wb)
-    quarterly = monthly.groupby(["channel_id", "quarter"], as_index=False)["revenue_cents"].sum()
-    quarterly = quarterly[quarterly["revenue_cents"] != 0].copy()
-    quarterly["revenue"] = quarterly["revenue_cents"] / 100
+    quarterly = monthly.groupby(["channel_id", "quarter"], as_index=False)["revenue_exact"].sum()
+    quarterly = quarterly[quarterly["revenue_exact"] != 0].copy()
+    quarterly["revenue"] = quarterly["revenue_exact"] / 100
     first = str(quarterly["quarter"].min()) if len(quarterly) else settings.basis_quarters[0]
     last = max(settings.quarters[-1], wb.quarter)
     axis = wb.dataset.calendar.quarter_range(min(first, settings.basis_quarters[0]), last)

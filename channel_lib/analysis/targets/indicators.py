@@ -88,11 +88,11 @@ def _indicator_rates(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     start, end = _basis_window(wb, settings)
     q = list(settings.basis_quarters)
     channel_rev = metrics.summarise(ds, by="channel_id", period="quarter", periods=q)
-    rev = channel_rev.groupby("channel_id")["revenue_cents"].sum() / 100
+    rev = channel_rev.groupby("channel_id")["revenue_exact"].sum() / 100
     partner_q = metrics.summarise(ds, by=["channel_id", "partner_id"], period="quarter", periods=q)
     partner_q = partner_q[partner_q["partner_id"].notna()]
-    partner_rev = partner_q.groupby("channel_id")["revenue_cents"].sum() / 100
-    active = partner_q[partner_q["revenue_cents"] > 0].groupby(["channel_id", "period"]).size()
+    partner_rev = partner_q.groupby("channel_id")["revenue_exact"].sum() / 100
+    active = partner_q[partner_q["revenue_exact"] > 0].groupby(["channel_id", "period"]).size()
     active_mean = active.groupby("channel_id").mean()
     active_sum = active.groupby("channel_id").sum()
     first = ds.sql(

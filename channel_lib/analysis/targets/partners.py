@@ -35,7 +35,7 @@ def _partner_revenue(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
         wb.dataset, by="partner_id", period="quarter", periods=list(settings.basis_quarters)
     )
     s = s[s["partner_id"].notna()]
-    return s.groupby("partner_id")[["revenue_cents", "gross_profit_cents"]].sum()
+    return s.groupby("partner_id")[["revenue_exact", "gross_profit_exact"]].sum()
 
 
 def active_partners(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
@@ -45,7 +45,7 @@ def active_partners(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     if not ds.has("partners"):
         return pd.DataFrame(
             columns=["partner_id", "partner_name", "channel_id", "onboarded_on", "run_rate",
-                     "window_revenue_cents", "window_gross_profit_cents", "days_in_window"]
+                     "window_revenue_exact", "window_gross_profit_exact", "days_in_window"]
         )  # fmt: skip
     partners = ds.table("partners").copy()
     year_start, _ = ds.calendar.year_bounds(settings.year)
@@ -57,16 +57,16 @@ def active_partners(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     partners = partners[partners["channel_id"].isin(settings.channels)]
     revenue = _partner_revenue(wb, settings)
     p = partners[["partner_id", "partner_name", "channel_id", "onboarded_on"]].copy()
-    p["window_revenue_cents"] = p["partner_id"].map(revenue["revenue_cents"]).fillna(0)
-    p["window_gross_profit_cents"] = p["partner_id"].map(revenue["gross_profit_cents"]).fillna(0)
-    p["window_revenue_cents"] = p["window_revenue_cents"].astype("int64")
-    p["window_gross_profit_cents"] = p["window_gross_profit_cents"].astype("int64")
+    p["window_revenue_exact"] = p["partner_id"].map(revenue["revenue_exact"]).fillna(0)
+    p["window_gross_profit_exact"] = p["partner_id"].map(revenue["gross_profit_exact"]).fillna(0)
+    p["window_revenue_exact"] = p["window_revenue_exact"].astype("int64")
+    p["window_gross_profit_exact"] = p["window_gross_profit_exact"].astype("int64")
     begins = p["onboarded_on"].where(p["onboarded_on"] > start, start).fillna(start)
     days = (end - begins).dt.days.clip(lower=0)
     p["days_in_window"] = days.astype("int64")
     window_days = (end - start).days
     p["run_rate"] = (
-        p["window_revenue_cents"].clip(lower=0) / 100 * window_days / days.clip(lower=30)
+        p["window_revenue_exact"].clip(lower=0) / 100 * window_days / days.clip(lower=30)
     ).astype("float64")
     return p.reset_index(drop=True)
 
@@ -236,7 +236,7 @@ def unassigned_run_rate(wb: Workbook, settings: TargetSettings) -> pd.Series:
         periods=list(settings.basis_quarters),
     )  # fmt: skip
     s = s[s["partner_id"].isna()]
-    return (s.groupby("channel_id")["revenue_cents"].sum().clip(lower=0) / 100).astype("float64")
+    return (s.groupby("channel_id")["revenue_exact"].sum().clip(lower=0) / 100).astype("float64")
 
 
 def channel_potential(basis: pd.DataFrame, potential: pd.DataFrame | None) -> pd.Series:

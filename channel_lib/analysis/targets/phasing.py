@@ -46,7 +46,7 @@ def seasonality(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
         f = frame[frame["fiscal_year"].isin(full)]
         if f.empty:
             return np.full(4, 0.25), 0
-        by = f.pivot_table(index="fiscal_year", columns="fq", values="revenue_cents", aggfunc="sum")
+        by = f.pivot_table(index="fiscal_year", columns="fq", values="revenue_exact", aggfunc="sum")
         by = by.reindex(columns=[1, 2, 3, 4]).fillna(0).clip(lower=0)
         totals = by.sum(axis=1)
         by = by[totals > 0]
@@ -55,12 +55,12 @@ def seasonality(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
         return (by.div(by.sum(axis=1), axis=0)).mean().to_numpy(), len(by)
 
     company_frame = m.groupby(["fiscal_year", "quarter", "fq", "period_start"], as_index=False)[
-        "revenue_cents"
+        "revenue_exact"
     ].sum()
     company, n_company = pattern(company_frame)
     rows = []
     for c in settings.channels:
-        f = m[(m["channel_id"] == c) & (m["revenue_cents"] > 0)]
+        f = m[(m["channel_id"] == c) & (m["revenue_exact"] > 0)]
         share, n = pattern(f)
         source = "channel"
         if n == 0:
@@ -81,7 +81,7 @@ def quarter_targets(
     Parameters
     ----------
     channels : DataFrame
-        ``channel_id``, ``revenue_target_cents``, ``gross_profit_target_cents``.
+        ``channel_id``, ``revenue_target_exact``, ``gross_profit_target_exact``.
     season : DataFrame
         :func:`seasonality`.
     settings : TargetSettings
@@ -91,13 +91,13 @@ def quarter_targets(
     -------
     DataFrame
         Channel × quarter: ``channel_id``, ``quarter``, ``fiscal_quarter``, ``season_share``,
-        ``season_source``, ``revenue_target_cents``, ``gross_profit_target_cents`` (int; a
+        ``season_source``, ``revenue_target_exact``, ``gross_profit_target_exact`` (int; a
         channel's quarters sum to its annual targets exactly), ``revenue_target``,
         ``gross_profit_target`` (currency).
     """
     qrows = []
     for c, rev_t, gp_t in channels[
-        ["channel_id", "revenue_target_cents", "gross_profit_target_cents"]
+        ["channel_id", "revenue_target_exact", "gross_profit_target_exact"]
     ].itertuples(index=False):
         s = season[season["channel_id"] == c].sort_values("fiscal_quarter")
         rq = apportion(int(rev_t), s["share"].to_numpy())
@@ -106,9 +106,9 @@ def quarter_targets(
             qrows.append(
                 {"channel_id": c, "quarter": quarter, "fiscal_quarter": k + 1,
                  "season_share": float(s["share"].iloc[k]), "season_source": s["source"].iloc[k],
-                 "revenue_target_cents": int(rq[k]), "gross_profit_target_cents": int(gq[k])}
+                 "revenue_target_exact": int(rq[k]), "gross_profit_target_exact": int(gq[k])}
             )  # fmt: skip
     quarters = pd.DataFrame(qrows)
-    quarters["revenue_target"] = quarters["revenue_target_cents"] / 100
-    quarters["gross_profit_target"] = quarters["gross_profit_target_cents"] / 100
+    quarters["revenue_target"] = quarters["revenue_target_exact"] / 100
+    quarters["gross_profit_target"] = quarters["gross_profit_target_exact"] / 100
     return quarters

@@ -52,7 +52,7 @@ __all__ = [
 
 _PARTNER_COLUMNS = [
     "channel_id", "partner_id", "partner_name", "basis", "run_rate", "potential", "weight",
-    "revenue_target_cents", "gross_profit_target_cents",
+    "revenue_target_exact", "gross_profit_target_exact",
 ]  # fmt: skip
 
 
@@ -76,19 +76,19 @@ class TargetPlan:
         :func:`allocate_channels` (every method side by side), with ``chosen`` (bool).
     channels : DataFrame
         The chosen annual channel targets: ``channel_id``, ``channel_name``, ``role``,
-        ``revenue_target(_cents)``, ``gross_profit_target(_cents)`` (``NaN``/0 when managing
+        ``revenue_target(_exact)``, ``gross_profit_target(_exact)`` (``NaN``/0 when managing
         for revenue only), ``last_year_revenue`` (run-rate basis), ``growth``.
     partners : DataFrame
         Annual partner targets per channel (``partner_id`` missing = the channel's sales made
         without a partner): ``channel_id``, ``partner_id``, ``partner_name``, ``basis``,
-        ``run_rate``, ``potential``, ``weight``, ``revenue_target(_cents)``,
-        ``gross_profit_target(_cents)``.
+        ``run_rate``, ``potential``, ``weight``, ``revenue_target(_exact)``,
+        ``gross_profit_target(_exact)``.
     quarters : DataFrame
         Channel × quarter: ``channel_id``, ``quarter``, ``fiscal_quarter``, ``season_share``,
-        ``season_source``, ``revenue_target(_cents)``, ``gross_profit_target(_cents)``.
+        ``season_source``, ``revenue_target(_exact)``, ``gross_profit_target(_exact)``.
     partner_quarters : DataFrame
         Partner × quarter: ``channel_id``, ``partner_id``, ``quarter``, ``metric``,
-        ``target_cents``.
+        ``target_exact``.
     indicators : DataFrame
         :func:`leading_indicators`.
     """
@@ -108,7 +108,7 @@ class TargetPlan:
     @property
     def metrics(self) -> tuple[str, ...]:
         """Metrics the plan sets: ``revenue`` and, for revenue and profit, ``gross_profit``."""
-        if self.settings.gross_profit_objective_cents is None:
+        if self.settings.gross_profit_objective_exact is None:
             return ("revenue",)
         return ("revenue", "gross_profit")
 
@@ -143,7 +143,7 @@ def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
     potential = partner_potential(wb, settings) if ds.has("partner_reports") else None
     basis["potential"] = channel_potential(basis, potential)
     methods = allocate_channels(
-        basis, settings.revenue_objective_cents, blend_weights=settings.blend_weights
+        basis, settings.revenue_objective_exact, blend_weights=settings.blend_weights
     )
     methods["chosen"] = methods["method"] == settings.method
     ch = channel_targets(basis, methods, settings)
@@ -182,7 +182,7 @@ def partner_targets(
         ``partner_id`` missing is the channel's sales made without a partner).
     """
     prow, pq = [], []
-    for c, rev_t, gp_t, margin in channels[["channel_id", "revenue_target_cents", "gross_profit_target_cents", "gross_margin"]].itertuples(index=False):  # fmt: skip
+    for c, rev_t, gp_t, margin in channels[["channel_id", "revenue_target_exact", "gross_profit_target_exact", "gross_margin"]].itertuples(index=False):  # fmt: skip
         w = weights[weights["channel_id"] == c]
         if w.empty:
             continue
@@ -190,8 +190,8 @@ def partner_targets(
         wts = np.append(w["weight"].to_numpy(), direct)
         rev = apportion(int(rev_t), wts)
         pm = (
-            w["window_gross_profit_cents"]
-            / w["window_revenue_cents"].where(w["window_revenue_cents"] > 0)
+            w["window_gross_profit_exact"]
+            / w["window_revenue_exact"].where(w["window_revenue_exact"] > 0)
         ).fillna(margin)
         gp = split_gross_profit(int(gp_t), rev, np.append(pm.to_numpy(), margin))
         ids = [*w["partner_id"].tolist(), pd.NA]
@@ -203,31 +203,31 @@ def partner_targets(
             prow.append(
                 {"channel_id": c, "partner_id": pid, "partner_name": names[i], "basis": bases[i],
                  "run_rate": rrs[i], "potential": pots[i], "weight": float(wts[i]),
-                 "revenue_target_cents": int(rev[i]), "gross_profit_target_cents": int(gp[i])}
+                 "revenue_target_exact": int(rev[i]), "gross_profit_target_exact": int(gp[i])}
             )  # fmt: skip
         pq += _partner_quarter_rows(c, ids, rev, gp, quarters[quarters["channel_id"] == c])
     partner_frame = pd.DataFrame(prow, columns=_PARTNER_COLUMNS)
     partner_frame["partner_id"] = partner_frame["partner_id"].astype("string")
-    partner_frame["revenue_target"] = partner_frame["revenue_target_cents"] / 100
-    partner_frame["gross_profit_target"] = partner_frame["gross_profit_target_cents"] / 100
+    partner_frame["revenue_target"] = partner_frame["revenue_target_exact"] / 100
+    partner_frame["gross_profit_target"] = partner_frame["gross_profit_target_exact"] / 100
     pq_frame = pd.DataFrame(
-        pq, columns=["channel_id", "partner_id", "quarter", "metric", "target_cents"]
+        pq, columns=["channel_id", "partner_id", "quarter", "metric", "target_exact"]
     )
     pq_frame["partner_id"] = pq_frame["partner_id"].astype("string")
-    pq_frame["target_cents"] = pq_frame["target_cents"].astype("int64")
+    pq_frame["target_exact"] = pq_frame["target_exact"].astype("int64")
     return partner_frame, pq_frame
 
 
 def _partner_quarter_rows(c, ids: list, rev, gp, cq: pd.DataFrame) -> list[dict]:
     """One channel's partner × quarter grids (revenue, then gross profit) as rows."""
     rows = []
-    for metric, annual, col in (("revenue", rev, "revenue_target_cents"), ("gross_profit", gp, "gross_profit_target_cents")):  # fmt: skip
+    for metric, annual, col in (("revenue", rev, "revenue_target_exact"), ("gross_profit", gp, "gross_profit_target_exact")):  # fmt: skip
         grid = round_grid(annual, cq[col].tolist())
         for i, pid in enumerate(ids):
             for k, quarter in enumerate(cq["quarter"]):
                 rows.append(
                     {"channel_id": c, "partner_id": pid, "quarter": quarter, "metric": metric,
-                     "target_cents": int(grid[i, k])}
+                     "target_exact": int(grid[i, k])}
                 )  # fmt: skip
     return rows
 
@@ -254,36 +254,36 @@ def plan_checks(plan: TargetPlan) -> pd.DataFrame:
     checks = [
         (
             "channel revenue targets sum to the objective to the cent",
-            int(ch["revenue_target_cents"].sum()) == s.revenue_objective_cents,
+            int(ch["revenue_target_exact"].sum()) == s.revenue_objective_exact,
         ),
         (
             "each channel's quarters sum to its annual target",
-            _sums_match(q.groupby("channel_id")["revenue_target_cents"].sum(),
-                        ch["revenue_target_cents"]),
+            _sums_match(q.groupby("channel_id")["revenue_target_exact"].sum(),
+                        ch["revenue_target_exact"]),
         ),
         (
             "each channel's partner targets (with its sales without a partner) sum to its target",
-            _sums_match(p.groupby("channel_id")["revenue_target_cents"].sum(),
-                        ch["revenue_target_cents"]),
+            _sums_match(p.groupby("channel_id")["revenue_target_exact"].sum(),
+                        ch["revenue_target_exact"]),
         ),
         (
             "partner quarter targets sum to the channel's quarter targets",
             _sums_match(
-                pq[pq["metric"] == "revenue"].groupby(["channel_id", "quarter"])["target_cents"].sum(),
-                q.set_index(["channel_id", "quarter"])["revenue_target_cents"],
+                pq[pq["metric"] == "revenue"].groupby(["channel_id", "quarter"])["target_exact"].sum(),
+                q.set_index(["channel_id", "quarter"])["revenue_target_exact"],
             ),
         ),
         (
             "every target is ≥ 0",
-            bool((ch["revenue_target_cents"] >= 0).all() and (q["revenue_target_cents"] >= 0).all()
-                 and (pq["target_cents"] >= 0).all() and (ch["gross_profit_target_cents"] >= 0).all()),
+            bool((ch["revenue_target_exact"] >= 0).all() and (q["revenue_target_exact"] >= 0).all()
+                 and (pq["target_exact"] >= 0).all() and (ch["gross_profit_target_exact"] >= 0).all()),
         ),
     ]  # fmt: skip
-    if s.gross_profit_objective_cents is not None:
+    if s.gross_profit_objective_exact is not None:
         checks.append(
             (
                 "channel gross-profit targets sum to the gross-profit objective",
-                int(ch["gross_profit_target_cents"].sum()) == s.gross_profit_objective_cents,
+                int(ch["gross_profit_target_exact"].sum()) == s.gross_profit_objective_exact,
             )
         )
     return pd.DataFrame(checks, columns=["guarantee", "holds"])

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from channel_lib.analysis.targets.plan import TargetPlan
-from channel_lib.core.money import format_cents
+from channel_lib.core.money import format_exact
 from channel_lib.plans.targets import PlanExistsError, targets_path, write_targets
 
 __all__ = ["SaveOutcome", "plan_rows", "save_plan", "write_plan_targets"]
@@ -54,13 +54,13 @@ def plan_rows(plan: TargetPlan) -> pd.DataFrame:
     DataFrame
         ``quarter``, ``channel_id``, ``partner_id`` (empty = channel level), ``metric``
         (``revenue``, and ``gross_profit`` when managing for revenue and profit), ``target``
-        (text with two decimals, exact), ``target_cents`` (int64); channel rows first. A
+        (text with two decimals, exact), ``target_exact`` (int64); channel rows first. A
         channel's sales made without a partner keep no row of their own: they are the channel
         target minus its partners'.
     """
     rows = []
     for metric in plan.metrics:
-        col = f"{metric}_target_cents"
+        col = f"{metric}_target_exact"
         for c, quarter, cents in plan.quarters[["channel_id", "quarter", col]].itertuples(
             index=False
         ):
@@ -72,13 +72,13 @@ def plan_rows(plan: TargetPlan) -> pd.DataFrame:
     for c, pid, quarter, metric, cents in pq.itertuples(index=False):
         rows.append((quarter, c, str(pid), metric, int(cents)))
     out = pd.DataFrame(
-        rows, columns=["quarter", "channel_id", "partner_id", "metric", "target_cents"]
+        rows, columns=["quarter", "channel_id", "partner_id", "metric", "target_exact"]
     )
-    out["target"] = [format_cents(c) for c in out["target_cents"]]
-    out["target_cents"] = out["target_cents"].astype("int64")
+    out["target"] = [format_exact(c) for c in out["target_exact"]]
+    out["target_exact"] = out["target_exact"].astype("int64")
     out = out.sort_values(["quarter", "channel_id", "partner_id", "metric"], kind="stable")
     return out[
-        ["quarter", "channel_id", "partner_id", "metric", "target", "target_cents"]
+        ["quarter", "channel_id", "partner_id", "metric", "target", "target_exact"]
     ].reset_index(drop=True)
 
 

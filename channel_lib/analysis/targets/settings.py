@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from channel_lib.core.errors import ParameterError
-from channel_lib.core.money import to_cents
+from channel_lib.core.money import to_exact
 from channel_lib.data.goals import MANAGING_FOR, ChannelRole
 from channel_lib.data.workbook import Workbook, open_workbook
 
@@ -146,9 +146,9 @@ class TargetSettings:
         ``revenue`` or ``revenue_and_profit`` (after the override).
     managing_for_source : str
         ``"goals.yaml"`` or ``"parameter"``.
-    revenue_objective_cents : int
+    revenue_objective_exact : int
     gross_margin_goal : float
-    gross_profit_objective_cents : int or None
+    gross_profit_objective_exact : int or None
         ``round(revenue objective × gross_margin_goal)`` when managing for revenue and profit.
     channels : tuple of str
         Channels that get targets: those declared for the year in ``goals.yaml`` (every channel
@@ -163,9 +163,9 @@ class TargetSettings:
     blend_weights: dict[str, float]
     managing_for: str
     managing_for_source: str
-    revenue_objective_cents: int
+    revenue_objective_exact: int
     gross_margin_goal: float
-    gross_profit_objective_cents: int | None
+    gross_profit_objective_exact: int | None
     channels: tuple[str, ...]
     roles: dict[str, ChannelRole] = field(default_factory=dict)
     objective_source: str = "goals.yaml"
@@ -205,7 +205,7 @@ def target_settings(
     >>> from channel_lib.data.workbook import open_workbook
     >>> wb = open_workbook("tests/data/tiny", quarter="FY2025-Q4", plans_dir="/tmp/plans")
     >>> s = target_settings(wb, method="history")
-    >>> s.year, s.quarters[0], s.basis_quarters, s.revenue_objective_cents
+    >>> s.year, s.quarters[0], s.basis_quarters, s.revenue_objective_exact
     ('FY2026', 'FY2026-Q1', ('FY2025-Q1', 'FY2025-Q2', 'FY2025-Q3', 'FY2025-Q4'), 9500000)
     """
     weights = check_parameters(
@@ -227,9 +227,9 @@ def target_settings(
     goals = ds.goals.year(label)
     mf = managing_for or goals.managing_for
     objective = goals.revenue_objective if revenue_objective is None else revenue_objective
-    obj_cents = to_cents(objective)
+    obj_exact = to_exact(objective)
     gp = (
-        _gross_profit_objective(obj_cents, goals.gross_margin_goal)
+        _gross_profit_objective(obj_exact, goals.gross_margin_goal)
         if mf == "revenue_and_profit"
         else None
     )
@@ -248,19 +248,19 @@ def target_settings(
         blend_weights=weights,
         managing_for=mf,
         managing_for_source="parameter" if managing_for else "goals.yaml",
-        revenue_objective_cents=obj_cents,
+        revenue_objective_exact=obj_exact,
         gross_margin_goal=float(goals.gross_margin_goal),
-        gross_profit_objective_cents=gp,
+        gross_profit_objective_exact=gp,
         channels=channels,
         roles=roles,
         objective_source="goals.yaml" if revenue_objective is None else "parameter",
     )
 
 
-def _gross_profit_objective(revenue_cents: int, margin_goal: float) -> int:
+def _gross_profit_objective(revenue_exact: int, margin_goal: float) -> int:
     """``round(revenue objective × gross-margin goal)`` in cents, half up, at least 0."""
     gp = int(
-        (Decimal(revenue_cents) * Decimal(str(margin_goal))).quantize(
+        (Decimal(revenue_exact) * Decimal(str(margin_goal))).quantize(
             Decimal(1), rounding=ROUND_HALF_UP
         )
     )

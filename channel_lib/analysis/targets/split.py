@@ -100,7 +100,7 @@ def round_grid(row_totals: Sequence[int], col_totals: Sequence[int]) -> np.ndarr
 
 def allocate_channels(
     basis: pd.DataFrame,
-    objective_cents: int,
+    objective_exact: int,
     *,
     blend_weights: Mapping[str, float] | None = None,
     role_weights: Mapping[str, float] | None = None,
@@ -113,7 +113,7 @@ def allocate_channels(
         One row per channel: ``channel_id``, ``run_rate`` (≥ 0, currency a year),
         ``role_weight`` (≥ 0), and optionally ``trend`` (forecast of the year) and
         ``potential`` (currency a year); missing or ``NaN`` values fall back to ``run_rate``.
-    objective_cents : int
+    objective_exact : int
         The objective in cents (≥ 0).
     blend_weights : mapping, optional
         Weights of the base methods in the blend (sum 1); default :data:`DEFAULT_BLEND`.
@@ -124,8 +124,8 @@ def allocate_channels(
     -------
     DataFrame
         One row per method × channel (methods in :data:`METHODS` order): ``method``,
-        ``channel_id``, ``share`` (fraction; a method's shares sum to 1), ``target_cents``
-        (int64; a method's targets sum to ``objective_cents`` exactly), ``target`` (currency).
+        ``channel_id``, ``share`` (fraction; a method's shares sum to 1), ``target_exact``
+        (int64; a method's targets sum to ``objective_exact`` exactly), ``target`` (currency).
 
     Raises
     ------
@@ -146,15 +146,15 @@ def allocate_channels(
     >>> b = pd.DataFrame({"channel_id": ["A", "B"], "run_rate": [300.0, 100.0],
     ...                   "role_weight": [1.0, 3.0]})
     >>> t = allocate_channels(b, 100_000)
-    >>> t[t["method"] == "role"]["target_cents"].tolist()
+    >>> t[t["method"] == "role"]["target_exact"].tolist()
     [50000, 50000]
     """
-    if isinstance(objective_cents, bool) or int(objective_cents) != objective_cents:
+    if isinstance(objective_exact, bool) or int(objective_exact) != objective_exact:
         raise ParameterError(
-            f"objective_cents must be a whole number of cents, got {objective_cents!r}"
+            f"objective_exact must be a whole number of cents, got {objective_exact!r}"
         )
-    if objective_cents < 0:
-        raise ParameterError(f"the objective must be ≥ 0, got {objective_cents / 100:,.2f}")
+    if objective_exact < 0:
+        raise ParameterError(f"the objective must be ≥ 0, got {objective_exact / 100:,.2f}")
     if basis.empty:
         raise ParameterError("no channel to set targets for")
     bw = check_parameters(blend_weights=blend_weights)
@@ -163,13 +163,13 @@ def allocate_channels(
     raw["blend"] = sum(bw[m] * raw[m] for m in BASE_METHODS)
     frames = []
     for m in METHODS:
-        cents = apportion(int(objective_cents), raw[m])
+        cents = apportion(int(objective_exact), raw[m])
         frames.append(
-            pd.DataFrame({"method": m, "channel_id": ids, "share": raw[m], "target_cents": cents})
+            pd.DataFrame({"method": m, "channel_id": ids, "share": raw[m], "target_exact": cents})
         )
     out = pd.concat(frames, ignore_index=True)
-    out["target_cents"] = out["target_cents"].astype("int64")
-    out["target"] = out["target_cents"] / 100.0
+    out["target_exact"] = out["target_exact"].astype("int64")
+    out["target"] = out["target_exact"] / 100.0
     out["method"] = out["method"].astype("string")
     out["channel_id"] = out["channel_id"].astype("string")
     return out
@@ -214,7 +214,7 @@ def _method_shares(basis: pd.DataFrame, role_weights: np.ndarray) -> dict[str, n
 
 
 def split_gross_profit(
-    total: int | None, revenue_cents: np.ndarray, margins: np.ndarray
+    total: int | None, revenue_exact: np.ndarray, margins: np.ndarray
 ) -> np.ndarray:
     """Split a gross-profit objective in proportion to revenue target × gross margin.
 
@@ -223,7 +223,7 @@ def split_gross_profit(
     total : int or None
         The gross-profit objective to split (cents, ≥ 0); ``None`` when the year is not managed
         for profit.
-    revenue_cents : numpy.ndarray of int
+    revenue_exact : numpy.ndarray of int
         Each part's revenue target (cents): channels, or a channel's partners.
     margins : numpy.ndarray of float
         Each part's gross margin (fraction; ``NaN`` and negative margins count as 0).
@@ -249,10 +249,10 @@ def split_gross_profit(
     [0, 0]
     """
     if total is None:
-        return np.zeros(len(revenue_cents), dtype="int64")
-    w = revenue_cents.astype("float64") * np.clip(np.nan_to_num(margins, nan=0.0), 0, None)
+        return np.zeros(len(revenue_exact), dtype="int64")
+    w = revenue_exact.astype("float64") * np.clip(np.nan_to_num(margins, nan=0.0), 0, None)
     if len(w) and w.sum() <= 0:
-        w = revenue_cents.astype("float64")
+        w = revenue_exact.astype("float64")
     return apportion(total, w)
 
 
@@ -269,12 +269,12 @@ def channel_targets(
     methods : DataFrame
         :func:`allocate_channels` with a ``chosen`` column (True for one method's rows).
     settings : TargetSettings
-        Its ``gross_profit_objective_cents`` (``None``: revenue targets only).
+        Its ``gross_profit_objective_exact`` (``None``: revenue targets only).
 
     Returns
     -------
     DataFrame
-        ``basis``'s columns above, ``revenue_target_cents`` (int64, summing to the objective), ``gross_profit_target_cents``
+        ``basis``'s columns above, ``revenue_target_exact`` (int64, summing to the objective), ``gross_profit_target_exact``
         (:func:`split_gross_profit`; 0 when managing for revenue only), ``revenue_target``,
         ``gross_profit_target`` (currency; ``NaN`` for revenue only) and ``growth`` (target ÷
         run rate − 1).
@@ -283,16 +283,16 @@ def channel_targets(
     ch = basis[
         ["channel_id", "channel_name", "role", "role_weight", "run_rate", "gross_margin"]
     ].copy()
-    ch["revenue_target_cents"] = ch["channel_id"].map(chosen["target_cents"]).astype("int64")
-    ch["gross_profit_target_cents"] = split_gross_profit(
-        settings.gross_profit_objective_cents,
-        ch["revenue_target_cents"].to_numpy(),
+    ch["revenue_target_exact"] = ch["channel_id"].map(chosen["target_exact"]).astype("int64")
+    ch["gross_profit_target_exact"] = split_gross_profit(
+        settings.gross_profit_objective_exact,
+        ch["revenue_target_exact"].to_numpy(),
         ch["gross_margin"].to_numpy(),
     )
-    ch["revenue_target"] = ch["revenue_target_cents"] / 100
+    ch["revenue_target"] = ch["revenue_target_exact"] / 100
     ch["gross_profit_target"] = (
-        ch["gross_profit_target_cents"] / 100
-        if settings.gross_profit_objective_cents is not None
+        ch["gross_profit_target_exact"] / 100
+        if settings.gross_profit_objective_exact is not None
         else np.nan
     )
     ch["growth"] = ch["revenue_target"] / ch["run_rate"].where(ch["run_rate"] > 0) - 1

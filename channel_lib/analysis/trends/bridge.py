@@ -29,7 +29,7 @@ def bridge_from_frames(
     Parameters
     ----------
     base, current : DataFrame
-        One row per channel with ``channel_id``, ``revenue_cents``, ``cost_of_sales_cents``
+        One row per channel with ``channel_id``, ``revenue_exact``, ``cost_of_sales_exact``
         (integers) and the volume column (units, or list value in cents: any additive measure of
         volume at constant prices).
     volume : str
@@ -39,7 +39,7 @@ def bridge_from_frames(
     -------
     DataFrame
         One row per component of :data:`BRIDGE_COMPONENTS` then ``total``: ``component``,
-        ``amount_cents`` (int64), ``amount`` (currency). The components sum to the total change
+        ``amount_exact`` (int64), ``amount`` (currency). The components sum to the total change
         of gross profit exactly, to the cent; ``frame.attrs["by_channel"]`` holds the unrounded
         split per channel (currency, float) for detail tables.
 
@@ -64,19 +64,19 @@ def bridge_from_frames(
 
     Examples
     --------
-    >>> base = pd.DataFrame({"channel_id": ["A", "B"], "revenue_cents": [1000, 500],
-    ...                      "cost_of_sales_cents": [600, 200], "volume": [10, 5]})
-    >>> cur = pd.DataFrame({"channel_id": ["A", "B"], "revenue_cents": [1320, 300],
-    ...                     "cost_of_sales_cents": [780, 100], "volume": [12, 3]})
-    >>> bridge_from_frames(base, cur)[["component", "amount_cents"]]
-            component  amount_cents
+    >>> base = pd.DataFrame({"channel_id": ["A", "B"], "revenue_exact": [1000, 500],
+    ...                      "cost_of_sales_exact": [600, 200], "volume": [10, 5]})
+    >>> cur = pd.DataFrame({"channel_id": ["A", "B"], "revenue_exact": [1320, 300],
+    ...                     "cost_of_sales_exact": [780, 100], "volume": [12, 3]})
+    >>> bridge_from_frames(base, cur)[["component", "amount_exact"]]
+            component  amount_exact
     0          volume             0
     1  price_discount           120
     2            cost           -40
     3     channel_mix           -40
     4           total            40
     """
-    cols = ["revenue_cents", "cost_of_sales_cents", volume]
+    cols = ["revenue_exact", "cost_of_sales_exact", volume]
     b = base.set_index("channel_id")[cols]
     c = current.set_index("channel_id")[cols]
     ids = list(dict.fromkeys([*b.index, *c.index]))
@@ -127,10 +127,10 @@ def _bridge_frame(parts: dict[str, list[Fraction]], total: int, ids: list) -> pd
     exact = [sum(parts[k], Fraction(0)) for k in BRIDGE_COMPONENTS]
     cents = largest_remainder(exact, total)
     out = pd.DataFrame(
-        {"component": [*BRIDGE_COMPONENTS, "total"], "amount_cents": [*cents, total]}
+        {"component": [*BRIDGE_COMPONENTS, "total"], "amount_exact": [*cents, total]}
     )
-    out["amount_cents"] = out["amount_cents"].astype("int64")
-    out["amount"] = out["amount_cents"] / 100.0
+    out["amount_exact"] = out["amount_exact"].astype("int64")
+    out["amount"] = out["amount_exact"] / 100.0
     out["component"] = out["component"].astype("string")
     detail = pd.DataFrame(
         {k: [float(v) / 100.0 for v in parts[k]] for k in BRIDGE_COMPONENTS}, index=ids
@@ -171,16 +171,16 @@ def profit_bridge(ds: Dataset, *, base: str, current: str, volume: str = "auto")
     if volume not in ("auto", "list_value", "quantity"):
         raise ParameterError(f"volume={volume!r}: use auto, list_value or quantity")
     frame = metrics.cube_sums(ds, by=["channel_id"], period="quarter", periods=[base, current])
-    frame = frame.rename(columns={"period": "quarter", "list_value_cents": "list_value"})
+    frame = frame.rename(columns={"period": "quarter", "list_value_exact": "list_value"})
     if volume == "auto":
-        full = (frame["listed_revenue_cents"] == frame["revenue_cents"]).all() and len(frame)
+        full = (frame["listed_revenue_exact"] == frame["revenue_exact"]).all() and len(frame)
         volume = "list_value" if full else "quantity"
     frame["quantity"] = frame["quantity"].round().astype("int64")
     b = frame[frame["quarter"] == base]
     c = frame[frame["quarter"] == current]
     out = bridge_from_frames(b, c, volume=volume)
-    gp0 = int(b["revenue_cents"].sum() - b["cost_of_sales_cents"].sum())
-    gp1 = int(c["revenue_cents"].sum() - c["cost_of_sales_cents"].sum())
+    gp0 = int(b["revenue_exact"].sum() - b["cost_of_sales_exact"].sum())
+    gp1 = int(c["revenue_exact"].sum() - c["cost_of_sales_exact"].sum())
     labels = {
         "volume": "Volume",
         "price_discount": "Price / discount",
@@ -189,7 +189,7 @@ def profit_bridge(ds: Dataset, *, base: str, current: str, volume: str = "auto")
         "total": "Total change",
     }
     out["label"] = out["component"].map(labels).astype("string")
-    steps = out["amount_cents"].iloc[:-1].to_numpy()
+    steps = out["amount_exact"].iloc[:-1].to_numpy()
     ends = gp0 + np.cumsum(steps)
     out["start"] = np.r_[gp0, ends[:-1], gp0] / 100.0
     out["end"] = np.r_[ends, gp1] / 100.0

@@ -79,10 +79,10 @@ def monthly_series(
 
         - ``level``, ``entity_id``, ``channel_id`` (the partner's channel; ``"ALL"`` for the total).
         - ``month`` (Timestamp, first day), ``quarter`` (fiscal quarter label).
-        - ``revenue_cents``, ``gross_profit_cents``, ``cost_to_serve_cents``,
-          ``contribution_cents`` (int64; cost to serve and contribution are ``<NA>`` for partners
+        - ``revenue_exact``, ``gross_profit_exact``, ``cost_to_serve_exact``,
+          ``contribution_exact`` (int64; cost to serve and contribution are ``<NA>`` for partners
           and when the dataset has no ``channel_costs``), and the same in currency without
-          ``_cents`` (float).
+          ``_exact`` (float).
         - ``gross_margin``, ``contribution_margin`` (fractions; ``NaN`` where revenue ≤ 0).
 
         ``frame.attrs["has_costs"]`` says whether cost to serve was available.
@@ -118,8 +118,8 @@ def monthly_series(
         out[c] = out[c].astype("string")
     order = [
         "level", "entity_id", "channel_id", "month", "quarter", "revenue", "gross_profit",
-        "cost_to_serve", "contribution", "gross_margin", "contribution_margin", "revenue_cents",
-        "gross_profit_cents", "cost_to_serve_cents", "contribution_cents",
+        "cost_to_serve", "contribution", "gross_margin", "contribution_margin", "revenue_exact",
+        "gross_profit_exact", "cost_to_serve_exact", "contribution_exact",
     ]  # fmt: skip
     out = out[order].sort_values(["level", "entity_id", "month"], key=_level_key)
     out = out.reset_index(drop=True)
@@ -129,10 +129,10 @@ def monthly_series(
 
 
 def _monthly_costs(ds: Dataset) -> pd.DataFrame:
-    """Cost to serve per channel and month (``month``, ``channel_id``, ``cost_to_serve_cents``)."""
+    """Cost to serve per channel and month (``month``, ``channel_id``, ``cost_to_serve_exact``)."""
     costs = metrics.cost_to_serve(ds, period="month")
     return costs.rename(columns={"period_start": "month"})[
-        ["month", "channel_id", "cost_to_serve_cents"]
+        ["month", "channel_id", "cost_to_serve_exact"]
     ]
 
 
@@ -150,14 +150,14 @@ def _monthly_sales(ds: Dataset, level: str) -> pd.DataFrame:
         s = s[s["partner_id"].notna()]
         # a partner that moved channel: one series under its latest channel
         s = s.groupby(["month", "partner_id"], as_index=False).agg(
-            revenue_cents=("revenue_cents", "sum"),
-            gross_profit_cents=("gross_profit_cents", "sum"),
+            revenue_exact=("revenue_exact", "sum"),
+            gross_profit_exact=("gross_profit_exact", "sum"),
             channel_id=("channel_id", "last"),
         )
         latest = s.sort_values("month").groupby("partner_id")["channel_id"].last()
         s["channel_id"] = s["partner_id"].map(latest)
         s["entity_id"] = s["partner_id"]
-    return s[["entity_id", "channel_id", "month", "revenue_cents", "gross_profit_cents"]]
+    return s[["entity_id", "channel_id", "month", "revenue_exact", "gross_profit_exact"]]
 
 
 def _with_costs(
@@ -166,12 +166,12 @@ def _with_costs(
     """The company's or the channels' sales with their cost to serve (months before ``end``)."""
     c = costs.copy()
     if level == "total":
-        c = c.groupby("month", as_index=False)["cost_to_serve_cents"].sum()
+        c = c.groupby("month", as_index=False)["cost_to_serve_exact"].sum()
         c["entity_id"] = "ALL"
     else:
         c = c.rename(columns={"channel_id": "entity_id"})
     c = c[c["month"] < end]
-    s = s.merge(c[["entity_id", "month", "cost_to_serve_cents"]], how="outer")
+    s = s.merge(c[["entity_id", "month", "cost_to_serve_exact"]], how="outer")
     s["channel_id"] = s["channel_id"].fillna(s["entity_id"])
     return s
 
@@ -179,23 +179,23 @@ def _with_costs(
 def _money_and_margins(out: pd.DataFrame, has_costs: bool) -> pd.DataFrame:
     """Cents as integers (cost to serve ``<NA>`` for partners and without costs), contribution,
     the amounts in currency and the margins."""
-    for c in ("revenue_cents", "gross_profit_cents"):
+    for c in ("revenue_exact", "gross_profit_exact"):
         out[c] = out[c].fillna(0).astype("int64")
-    if "cost_to_serve_cents" not in out:
-        out["cost_to_serve_cents"] = pd.NA
+    if "cost_to_serve_exact" not in out:
+        out["cost_to_serve_exact"] = pd.NA
     if has_costs:
-        out["cost_to_serve_cents"] = out["cost_to_serve_cents"].astype("Int64")
+        out["cost_to_serve_exact"] = out["cost_to_serve_exact"].astype("Int64")
         is_partner = out["level"] == "partner"
-        out.loc[~is_partner, "cost_to_serve_cents"] = out.loc[
-            ~is_partner, "cost_to_serve_cents"
+        out.loc[~is_partner, "cost_to_serve_exact"] = out.loc[
+            ~is_partner, "cost_to_serve_exact"
         ].fillna(0)
     else:
-        out["cost_to_serve_cents"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out["contribution_cents"] = (
-        out["gross_profit_cents"].astype("Int64") - out["cost_to_serve_cents"]
+        out["cost_to_serve_exact"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["contribution_exact"] = (
+        out["gross_profit_exact"].astype("Int64") - out["cost_to_serve_exact"]
     ).astype("Int64")
     for name in ("revenue", "gross_profit", "cost_to_serve", "contribution"):
-        out[name] = out[f"{name}_cents"].astype("Float64").astype("float64") / 100.0
+        out[name] = out[f"{name}_exact"].astype("Float64").astype("float64") / 100.0
     rev = out["revenue"].where(out["revenue"] > 0)
     out["gross_margin"] = out["gross_profit"] / rev
     out["contribution_margin"] = out["contribution"] / rev
@@ -234,11 +234,11 @@ def quarterly_series(monthly: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         One row per entity and quarter: ``level``, ``entity_id``, ``channel_id``, ``quarter``,
-        ``months`` (months observed), the money columns (currency and ``_cents``) and
+        ``months`` (months observed), the money columns (currency and ``_exact``) and
         ``gross_margin``, ``contribution_margin``.
     """
     keys = ["level", "entity_id", "channel_id", "quarter"]
-    cents = ["revenue_cents", "gross_profit_cents", "cost_to_serve_cents", "contribution_cents"]
+    cents = ["revenue_exact", "gross_profit_exact", "cost_to_serve_exact", "contribution_exact"]
     q = monthly.groupby(keys, sort=False, dropna=False).agg(
         quarter_start=("month", "min"),
         months=("month", "size"),
@@ -247,7 +247,7 @@ def quarterly_series(monthly: pd.DataFrame) -> pd.DataFrame:
     q = q.reset_index()
     for c in cents:
         q[c] = q[c].astype("Int64")
-        q[c.removesuffix("_cents")] = q[c].astype("Float64").astype("float64") / 100.0
+        q[c.removesuffix("_exact")] = q[c].astype("Float64").astype("float64") / 100.0
     rev = q["revenue"].where(q["revenue"] > 0)
     q["gross_margin"] = q["gross_profit"] / rev
     q["contribution_margin"] = q["contribution"] / rev

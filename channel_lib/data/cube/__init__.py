@@ -22,7 +22,7 @@ and joined to the cube, so a quarter here is always the quarter the rest of the 
 
 Money columns
 -------------
-Every money figure comes twice: ``<name>_cents`` (``int64``, exact: re-aggregate these) and
+Every money figure comes twice: ``<name>_exact`` (``int64``, exact: re-aggregate these) and
 ``<name>`` (``float64`` in the dataset's currency, converted once from the exact cents, for display
 and charts; ``round(x, 2)`` recovers the exact amount). Ratios (margin, discount, share, change,
 attainment) are fractions (0.25 = 25 %), ``NaN`` where the denominator is zero.

@@ -17,10 +17,10 @@ from channel_lib.data.dataset import Dataset
 _YEAR_LAG = {"month": 12, "quarter": 4, "year": 1}
 
 
-def _metric_cents(frame: pd.DataFrame, metric: str) -> pd.Series:
+def _metric_exact(frame: pd.DataFrame, metric: str) -> pd.Series:
     if metric == "gross_profit":
-        return frame["revenue_cents"] - frame["cost_of_sales_cents"]
-    return frame[f"{metric}_cents"]
+        return frame["revenue_exact"] - frame["cost_of_sales_exact"]
+    return frame[f"{metric}_exact"]
 
 
 def growth(
@@ -48,9 +48,9 @@ def growth(
         with zero) and group that has sales in any period:
 
         - ``period``, ``period_start``, the ``by`` columns, ``metric`` (str).
-        - ``value`` (float, currency) and ``value_cents`` (int64): the metric in the period.
-        - ``previous``, ``previous_cents``: the period before; ``change_vs_previous`` (fraction).
-        - ``year_ago``, ``year_ago_cents``: the same period one fiscal year before;
+        - ``value`` (float, currency) and ``value_exact`` (int64): the metric in the period.
+        - ``previous``, ``previous_exact``: the period before; ``change_vs_previous`` (fraction).
+        - ``year_ago``, ``year_ago_exact``: the same period one fiscal year before;
           ``change_vs_year_ago`` (fraction).
 
         The ``previous``/``year_ago`` columns are missing (``NA``) where that period lies before
@@ -73,7 +73,7 @@ def growth(
     if period not in _YEAR_LAG:
         raise ParameterError(f"period={period!r}: growth needs one of {', '.join(_YEAR_LAG)}")
     frame = cube_sums(ds, by=cols, period=period)
-    frame["value_cents"] = _metric_cents(frame, metric)
+    frame["value_exact"] = _metric_exact(frame, metric)
     label, start = PERIOD_COLUMNS[period]
     grid = cube_cache(ds)["periods"].groupby(label, sort=False)[start].min().reset_index()
     grid.columns = ["period", "period_start"]
@@ -86,21 +86,21 @@ def growth(
         full = grid.merge(groups, how="cross")
     else:
         full = grid.copy()
-    full = full.merge(frame[["period", *cols, "value_cents"]], on=["period", *cols], how="left")
-    full["value_cents"] = full["value_cents"].fillna(0).astype("int64")
+    full = full.merge(frame[["period", *cols, "value_exact"]], on=["period", *cols], how="left")
+    full["value_exact"] = full["value_exact"].fillna(0).astype("int64")
     full = full.sort_values([*cols, "_pos"], na_position="first").reset_index(drop=True)
-    grouped = full.groupby(cols, sort=False, dropna=False)["value_cents"] if cols else None
+    grouped = full.groupby(cols, sort=False, dropna=False)["value_exact"] if cols else None
     for name, lag in (("previous", 1), ("year_ago", _YEAR_LAG[period])):
-        shifted = grouped.shift(lag) if cols else full["value_cents"].shift(lag)
-        full[f"{name}_cents"] = shifted.astype("Int64")
-        full[f"change_vs_{name}"] = _change(full["value_cents"], full[f"{name}_cents"])
+        shifted = grouped.shift(lag) if cols else full["value_exact"].shift(lag)
+        full[f"{name}_exact"] = shifted.astype("Int64")
+        full[f"change_vs_{name}"] = _change(full["value_exact"], full[f"{name}_exact"])
     full["metric"] = metric
     for name in ("value", "previous", "year_ago"):
-        full[name] = full[f"{name}_cents"].astype("Float64").astype("float64") / 100.0
+        full[name] = full[f"{name}_exact"].astype("Float64").astype("float64") / 100.0
     full = full.sort_values(["_pos", *cols], na_position="first").reset_index(drop=True)
     order = [
         "period", "period_start", *cols, "metric", "value", "previous", "change_vs_previous",
-        "year_ago", "change_vs_year_ago", "value_cents", "previous_cents", "year_ago_cents",
+        "year_ago", "change_vs_year_ago", "value_exact", "previous_exact", "year_ago_exact",
     ]  # fmt: skip
     return full[order]
 
@@ -144,8 +144,8 @@ def trailing_growth(
         - ``current_start``, ``current_end``, ``previous_start`` (Timestamps; ``current_end`` is
           the first day *after* the current window; the previous window ends at
           ``current_start``).
-        - ``current``, ``previous`` (float, currency) with the exact ``current_cents``,
-          ``previous_cents`` (int64).
+        - ``current``, ``previous`` (float, currency) with the exact ``current_exact``,
+          ``previous_exact`` (int64).
         - ``change`` (fraction): ``(current − previous) / |previous|``, ``NaN`` when previous is 0.
         - ``previous_complete`` (bool): the data reaches back to ``previous_start`` (when False,
           the comparison is against a partly observed year).
@@ -176,13 +176,13 @@ def trailing_growth(
     frame["current_end"] = current_end
     frame["previous_start"] = previous_start
     add_money(frame, "current", "previous")
-    frame["change"] = _change(frame["current_cents"], frame["previous_cents"])
+    frame["change"] = _change(frame["current_exact"], frame["previous_exact"])
     frame["previous_complete"] = bool(
         first_month is not None and pd.Timestamp(first_month) <= previous_start
     )
     order = [
         *cols, "metric", "current_start", "current_end", "previous_start", "current", "previous",
-        "change", "previous_complete", "current_cents", "previous_cents",
+        "change", "previous_complete", "current_exact", "previous_exact",
     ]  # fmt: skip
     return frame[order]
 
@@ -193,17 +193,17 @@ def _window_sums(
     """The metric's cents in the current and the previous window per group of ``cols``.
 
     ``bounds``: the previous window's start, the current window's start and the first day after
-    it. Returns the ``cols`` (str), ``current_cents`` and ``previous_cents`` (int64), ordered by
+    it. Returns the ``cols`` (str), ``current_exact`` and ``previous_exact`` (int64), ordered by
     the ``cols``.
     """
     previous_start, current_start, current_end = bounds
     keys = ", ".join(cols)
     select_keys = f"{keys}, " if cols else ""
-    value = "revenue_cents - cost_of_sales_cents" if metric == "gross_profit" else f"{metric}_cents"
+    value = "revenue_exact - cost_of_sales_exact" if metric == "gross_profit" else f"{metric}_exact"
     frame = ds.con.execute(
         f"SELECT {select_keys}"
-        f"CAST(coalesce(sum({value}) FILTER (WHERE month >= ?), 0) AS BIGINT) AS current_cents, "
-        f"CAST(coalesce(sum({value}) FILTER (WHERE month < ?), 0) AS BIGINT) AS previous_cents "
+        f"CAST(coalesce(sum({value}) FILTER (WHERE month >= ?), 0) AS BIGINT) AS current_exact, "
+        f"CAST(coalesce(sum({value}) FILTER (WHERE month < ?), 0) AS BIGINT) AS previous_exact "
         f"FROM {cube} WHERE month >= ? AND month < ? "
         f"{'GROUP BY ' + keys if cols else ''} {'ORDER BY ' + keys + ' NULLS FIRST' if cols else ''}",
         [current_start.date(), current_start.date(), previous_start.date(), current_end.date()],

@@ -43,8 +43,8 @@ def cost_to_serve(
         One row per period and channel (and cost type) with costs:
 
         - ``period``, ``period_start``, ``channel_id`` (and ``cost_type``).
-        - ``cost_to_serve`` (float, currency), ``cost_to_serve_cents`` (int64): all costs.
-        - ``discretionary`` (float), ``discretionary_cents`` (int64): the part marked
+        - ``cost_to_serve`` (float, currency), ``cost_to_serve_exact`` (int64): all costs.
+        - ``discretionary`` (float), ``discretionary_exact`` (int64): the part marked
           discretionary (MDF, co-op, ... that can be reallocated).
 
     Raises
@@ -73,9 +73,9 @@ def cost_to_serve(
     where = f"WHERE p.{label} IN ({quote_list(periods)})" if periods else ""
     frame = ds.sql(
         f"SELECT p.{label} AS period, min(p.{start}) AS period_start, {keys}, "
-        "CAST(sum(k.amount) * 100 AS BIGINT) AS cost_to_serve_cents, "
+        "CAST(sum(k.amount) * 100 AS BIGINT) AS cost_to_serve_exact, "
         "CAST(coalesce(sum(k.amount) FILTER (WHERE k.discretionary), 0) * 100 AS BIGINT) "
-        "AS discretionary_cents "
+        "AS discretionary_exact "
         f"FROM channel_costs k JOIN {PERIOD_TABLE} p ON k.month = p.month {where} "
         f"GROUP BY p.{label}, {keys} ORDER BY period_start, {keys}"
     )
@@ -86,8 +86,8 @@ def cost_to_serve(
         frame[c] = frame[c].astype("string")
     add_money(frame, "cost_to_serve", "discretionary")
     order = [
-        "period", "period_start", *cols, "cost_to_serve", "discretionary", "cost_to_serve_cents",
-        "discretionary_cents",
+        "period", "period_start", *cols, "cost_to_serve", "discretionary", "cost_to_serve_exact",
+        "discretionary_exact",
     ]  # fmt: skip
     return frame[order]
 
@@ -111,7 +111,7 @@ def contribution(
 
         - ``period``, ``period_start``, ``channel_id``.
         - ``revenue``, ``gross_profit``, ``cost_to_serve``, ``contribution`` (float, currency)
-          and the exact ``*_cents`` (int64); a channel without sales (or costs) in a period
+          and the exact ``*_exact`` (int64); a channel without sales (or costs) in a period
           counts 0 for them.
         - ``gross_margin``, ``contribution_margin`` (fractions of revenue).
 
@@ -133,19 +133,19 @@ def contribution(
     costs = cost_to_serve(ds, period=period, periods=periods)
     sales = summarise(ds, by=("channel_id",), period=period, periods=periods)
     keys = ["period", "period_start", "channel_id"]
-    frame = sales[[*keys, "revenue_cents", "gross_profit_cents"]].merge(
-        costs[[*keys, "cost_to_serve_cents"]], on=keys, how="outer"
+    frame = sales[[*keys, "revenue_exact", "gross_profit_exact"]].merge(
+        costs[[*keys, "cost_to_serve_exact"]], on=keys, how="outer"
     )
-    for c in ("revenue_cents", "gross_profit_cents", "cost_to_serve_cents"):
+    for c in ("revenue_exact", "gross_profit_exact", "cost_to_serve_exact"):
         frame[c] = frame[c].fillna(0).astype("int64")
-    frame["contribution_cents"] = frame["gross_profit_cents"] - frame["cost_to_serve_cents"]
+    frame["contribution_exact"] = frame["gross_profit_exact"] - frame["cost_to_serve_exact"]
     add_money(frame, "revenue", "gross_profit", "cost_to_serve", "contribution")
-    frame["gross_margin"] = ratio(frame["gross_profit_cents"], frame["revenue_cents"])
-    frame["contribution_margin"] = ratio(frame["contribution_cents"], frame["revenue_cents"])
+    frame["gross_margin"] = ratio(frame["gross_profit_exact"], frame["revenue_exact"])
+    frame["contribution_margin"] = ratio(frame["contribution_exact"], frame["revenue_exact"])
     frame = frame.sort_values(["period_start", "channel_id"]).reset_index(drop=True)
     order = [
         *keys, "revenue", "gross_profit", "cost_to_serve", "contribution", "gross_margin",
-        "contribution_margin", "revenue_cents", "gross_profit_cents", "cost_to_serve_cents",
-        "contribution_cents",
+        "contribution_margin", "revenue_exact", "gross_profit_exact", "cost_to_serve_exact",
+        "contribution_exact",
     ]  # fmt: skip
     return frame[order]

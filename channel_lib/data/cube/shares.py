@@ -98,7 +98,7 @@ def revenue_shares(
         One row per period and entity with positive revenue, by period then rank:
 
         - ``period``, ``period_start``, ``dimension`` (the ``by`` name), ``entity_id``.
-        - ``revenue`` (float), ``revenue_cents`` (int64).
+        - ``revenue`` (float), ``revenue_exact`` (int64).
         - ``share`` (fraction of the period's positive revenue; shares of a period sum to 1).
         - ``rank`` (int, 1 = largest), ``threshold`` (float), ``dependency`` (bool: share ≥
           threshold).
@@ -125,14 +125,14 @@ def revenue_shares(
     if not 0 < threshold <= 1:
         raise ParameterError(f"threshold={threshold!r}: a share threshold lies in (0, 1]")
     frame = cube_sums(ds, by=[dim], period=period, periods=periods)
-    frame = frame[frame[dim].notna() & (frame["revenue_cents"] > 0)]
-    frame = frame[["period", "period_start", dim, "revenue_cents"]].rename(
+    frame = frame[frame[dim].notna() & (frame["revenue_exact"] > 0)]
+    frame = frame[["period", "period_start", dim, "revenue_exact"]].rename(
         columns={dim: "entity_id"}
     )
-    totals = frame.groupby("period", sort=False)["revenue_cents"].transform("sum")
-    frame["share"] = ratio(frame["revenue_cents"], totals)
+    totals = frame.groupby("period", sort=False)["revenue_exact"].transform("sum")
+    frame["share"] = ratio(frame["revenue_exact"], totals)
     frame = frame.sort_values(
-        ["period_start", "revenue_cents", "entity_id"], ascending=[True, False, True]
+        ["period_start", "revenue_exact", "entity_id"], ascending=[True, False, True]
     )
     frame["rank"] = frame.groupby("period", sort=False).cumcount().astype("int64") + 1
     frame.insert(2, "dimension", dim)
@@ -141,7 +141,7 @@ def revenue_shares(
     frame["dependency"] = frame["share"] >= threshold
     order = [
         "period", "period_start", "dimension", "entity_id", "revenue", "share", "rank",
-        "threshold", "dependency", "revenue_cents",
+        "threshold", "dependency", "revenue_exact",
     ]  # fmt: skip
     return frame[order].reset_index(drop=True)
 
@@ -177,7 +177,7 @@ def concentration(
 
         - ``period``, ``period_start``, ``dimension``.
         - ``entities`` (int): entities with positive revenue.
-        - ``revenue`` (float), ``revenue_cents`` (int64): their total.
+        - ``revenue`` (float), ``revenue_exact`` (int64): their total.
         - ``top_n`` (int), ``top_n_share`` (fraction).
         - ``hhi`` (fraction in (0, 1]): Σ share², see :func:`herfindahl`.
         - ``largest_id`` (str), ``largest_share`` (fraction).
@@ -203,7 +203,7 @@ def concentration(
     g = shares.groupby(["period", "period_start"], sort=False)
     out = g.agg(
         entities=("entity_id", "size"),
-        revenue_cents=("revenue_cents", "sum"),
+        revenue_exact=("revenue_exact", "sum"),
         top_n_share=("_top", "sum"),
         hhi=("_sq", "sum"),
         dependencies=("dependency", "sum"),
@@ -216,12 +216,12 @@ def concentration(
     out["threshold"] = float(shares["threshold"].iloc[0]) if len(shares) else np.nan
     out["dependencies"] = out["dependencies"].astype("int64")
     out["dependency_risk"] = out["dependencies"] > 0
-    out["revenue_cents"] = out["revenue_cents"].astype("int64")
+    out["revenue_exact"] = out["revenue_exact"].astype("int64")
     out["entities"] = out["entities"].astype("int64")
     add_money(out, "revenue")
     order = [
         "period", "period_start", "dimension", "entities", "revenue", "top_n", "top_n_share",
         "hhi", "largest_id", "largest_share", "threshold", "dependencies", "dependency_risk",
-        "revenue_cents",
+        "revenue_exact",
     ]  # fmt: skip
     return out[order]

@@ -43,8 +43,8 @@ def cube_sums(
     DataFrame
         One row per period and group with sales, ordered by period then group: ``period``
         (str), ``period_start`` (Timestamp), the ``by`` columns (str), ``lines`` (int64),
-        ``quantity`` (float64) and the cents (int64) ``revenue_cents``,
-        ``cost_of_sales_cents``, ``listed_revenue_cents``, ``list_value_cents`` (see
+        ``quantity`` (float64) and the cents (int64) ``revenue_exact``,
+        ``cost_of_sales_exact``, ``listed_revenue_exact``, ``list_value_exact`` (see
         :func:`monthly_cube`).
 
     Raises
@@ -56,8 +56,8 @@ def cube_sums(
     --------
     >>> from channel_lib import load_dataset
     >>> s = cube_sums(load_dataset("tests/data/tiny"), by=["channel_id"], periods=["FY2026-Q3"])
-    >>> s[["period", "channel_id", "revenue_cents", "list_value_cents"]]
-          period channel_id  revenue_cents  list_value_cents
+    >>> s[["period", "channel_id", "revenue_exact", "list_value_exact"]]
+          period channel_id  revenue_exact  list_value_exact
     0  FY2026-Q3        DIR        1350000           1500000
     1  FY2026-Q3       DIST         144000                 0
     2  FY2026-Q3        WEB         450000            500000
@@ -112,7 +112,7 @@ def summarise(
           is missing for direct sales).
         - ``lines`` (int), ``quantity`` (float).
         - ``revenue``, ``cost_of_sales``, ``gross_profit`` (float, currency) and the exact
-          ``revenue_cents``, ``cost_of_sales_cents``, ``gross_profit_cents`` (int64).
+          ``revenue_exact``, ``cost_of_sales_exact``, ``gross_profit_exact`` (int64).
           Gross profit = revenue − cost of sales.
         - ``gross_margin`` (float): gross profit / revenue.
         - ``discount`` (float): 1 − revenue / (quantity × list price) over the lines whose
@@ -140,16 +140,16 @@ def summarise(
     """
     cols = check_by(by)
     frame = cube_sums(ds, by=cols, period=period, periods=periods)
-    frame["gross_profit_cents"] = frame["revenue_cents"] - frame["cost_of_sales_cents"]
+    frame["gross_profit_exact"] = frame["revenue_exact"] - frame["cost_of_sales_exact"]
     add_money(frame, "revenue", "cost_of_sales", "gross_profit")
-    frame["gross_margin"] = ratio(frame["gross_profit_cents"], frame["revenue_cents"])
-    frame["discount"] = 1.0 - ratio(frame["listed_revenue_cents"], frame["list_value_cents"])
-    frame["list_coverage"] = ratio(frame["listed_revenue_cents"], frame["revenue_cents"])
-    totals = frame.groupby("period", sort=False)["revenue_cents"].transform("sum")
-    frame["revenue_share"] = ratio(frame["revenue_cents"], totals)
+    frame["gross_margin"] = ratio(frame["gross_profit_exact"], frame["revenue_exact"])
+    frame["discount"] = 1.0 - ratio(frame["listed_revenue_exact"], frame["list_value_exact"])
+    frame["list_coverage"] = ratio(frame["listed_revenue_exact"], frame["revenue_exact"])
+    totals = frame.groupby("period", sort=False)["revenue_exact"].transform("sum")
+    frame["revenue_share"] = ratio(frame["revenue_exact"], totals)
     order = [
         "period", "period_start", *cols, "lines", "quantity", "revenue", "cost_of_sales",
         "gross_profit", "gross_margin", "discount", "list_coverage", "revenue_share",
-        "revenue_cents", "cost_of_sales_cents", "gross_profit_cents",
+        "revenue_exact", "cost_of_sales_exact", "gross_profit_exact",
     ]  # fmt: skip
     return frame[order].reset_index(drop=True)

@@ -41,7 +41,7 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
         - ``quarter``, ``level`` (``"channel"`` or ``"partner"``), ``channel_id``, ``partner_id``
           (missing for channel level), ``metric`` (``revenue`` or ``gross_profit``).
         - ``target``, ``actual``, ``gap`` (= actual − target) in currency (float) with exact
-          ``target_cents``, ``actual_cents``, ``gap_cents`` (int64). A partner's actual counts
+          ``target_exact``, ``actual_exact``, ``gap_exact`` (int64). A partner's actual counts
           its sales in the target's channel.
         - ``attainment`` (fraction: actual / target; ``NaN`` for a zero target).
         - ``source`` (``"plans"`` or ``"dataset"``), ``source_file`` (path of the targets file).
@@ -76,11 +76,11 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
     targets, source, source_file = found
     out = targets.reset_index(drop=True).copy()
     out["level"] = np.where(out["partner_id"].isna(), "channel", "partner")
-    out["actual_cents"] = _actual_cents(ds, quarter, out)
-    out["target_cents"] = out["target_cents"].astype("int64")
-    out["gap_cents"] = out["actual_cents"] - out["target_cents"]
+    out["actual_exact"] = _actual_exact(ds, quarter, out)
+    out["target_exact"] = out["target_exact"].astype("int64")
+    out["gap_exact"] = out["actual_exact"] - out["target_exact"]
     add_money(out, "target", "actual", "gap")
-    out["attainment"] = ratio(out["actual_cents"], out["target_cents"])
+    out["attainment"] = ratio(out["actual_exact"], out["target_exact"])
     out["source"] = source
     out["source_file"] = source_file
     out["level"] = out["level"].astype("string")
@@ -91,7 +91,7 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
     out.attrs["source_file"] = source_file
     order = [
         "quarter", "level", "channel_id", "partner_id", "metric", "target", "actual", "gap",
-        "attainment", "source", "source_file", "target_cents", "actual_cents", "gap_cents",
+        "attainment", "source", "source_file", "target_exact", "actual_exact", "gap_exact",
     ]  # fmt: skip
     return out[order]
 
@@ -113,7 +113,7 @@ def _dataset_targets(ds: Dataset, quarter: str) -> tuple[pd.DataFrame, str, str]
     # align two queries by)
     official = ds.sql(
         "SELECT quarter, channel_id, partner_id, metric, "
-        "CAST(target * 100 AS BIGINT) AS target_cents FROM targets WHERE quarter = ?",
+        "CAST(target * 100 AS BIGINT) AS target_exact FROM targets WHERE quarter = ?",
         [quarter],
     )
     if not len(official):
@@ -121,7 +121,7 @@ def _dataset_targets(ds: Dataset, quarter: str) -> tuple[pd.DataFrame, str, str]
     targets = pd.DataFrame(
         {c: official[c].astype("string") for c in ("quarter", "channel_id", "partner_id", "metric")}
     )
-    targets["target_cents"] = official["target_cents"].to_numpy()
+    targets["target_exact"] = official["target_exact"].to_numpy()
     return targets, "dataset", str(ds.files["targets"])
 
 
@@ -140,18 +140,18 @@ def _no_targets(ds: Dataset, quarter: str, plans_dir: str | Path | None) -> Miss
     )
 
 
-def _actual_cents(ds: Dataset, quarter: str, targets: pd.DataFrame) -> pd.Series:
+def _actual_exact(ds: Dataset, quarter: str, targets: pd.DataFrame) -> pd.Series:
     """Each target's actual in cents (int64): its channel's sales, or the partner's in it."""
     actual = cube_sums(ds, by=["channel_id", "partner_id"], periods=[quarter])
-    actual["gross_profit_cents"] = actual["revenue_cents"] - actual["cost_of_sales_cents"]
-    actual = actual[["channel_id", "partner_id", "revenue_cents", "gross_profit_cents"]]
-    by_channel = actual.groupby("channel_id")[["revenue_cents", "gross_profit_cents"]].sum()
+    actual["gross_profit_exact"] = actual["revenue_exact"] - actual["cost_of_sales_exact"]
+    actual = actual[["channel_id", "partner_id", "revenue_exact", "gross_profit_exact"]]
+    by_channel = actual.groupby("channel_id")[["revenue_exact", "gross_profit_exact"]].sum()
     by_partner = actual.dropna(subset=["partner_id"]).set_index(["channel_id", "partner_id"])
     values = []
     for ch, partner, metric in targets[["channel_id", "partner_id", "metric"]].itertuples(
         index=False
     ):
-        col = f"{metric}_cents"
+        col = f"{metric}_exact"
         if pd.isna(partner):
             values.append(int(by_channel[col].get(ch, 0)))
         else:

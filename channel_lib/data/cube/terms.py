@@ -31,10 +31,10 @@ PERIOD_COLUMNS = {
 CUBE_SUMS = {
     "lines": "lines",
     "quantity": "quantity",
-    "revenue_cents": "revenue_cents",
-    "cost_of_sales_cents": "cost_of_sales_cents",
-    "listed_revenue_cents": "listed_revenue_cents",
-    "list_value_cents": "list_value_cents",
+    "revenue_exact": "revenue_exact",
+    "cost_of_sales_exact": "cost_of_sales_exact",
+    "listed_revenue_exact": "listed_revenue_exact",
+    "list_value_exact": "list_value_exact",
 }
 
 
@@ -73,9 +73,9 @@ def check_metric(metric: str) -> None:
 
 
 def add_money(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
-    """Add ``<name>`` in currency units (float) next to each exact ``<name>_cents`` column."""
+    """Add ``<name>`` in currency units (float) next to each exact ``<name>_exact`` column."""
     for name in names:
-        cents = frame[f"{name}_cents"]
+        cents = frame[f"{name}_exact"]
         frame[name] = cents.astype("float64") / 100.0
     return frame
 
@@ -86,7 +86,7 @@ def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     Parameters
     ----------
     num, den : Series
-        Numerator and denominator (e.g. exact ``*_cents`` columns), aligned on their index.
+        Numerator and denominator (e.g. exact ``*_exact`` columns), aligned on their index.
 
     Returns
     -------

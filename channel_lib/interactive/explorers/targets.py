@@ -50,8 +50,8 @@ __all__ = [
 PARTNER_ROWS = 15
 #: Columns of :attr:`TargetResult.channels`.
 _CHANNEL_COLUMNS = [
-    "channel_id", "channel_name", "role", "run_rate", "share", "revenue_target_cents",
-    "revenue_target", "growth", "gross_profit_target_cents",
+    "channel_id", "channel_name", "role", "run_rate", "share", "revenue_target_exact",
+    "revenue_target", "growth", "gross_profit_target_exact",
 ]  # fmt: skip
 
 
@@ -69,26 +69,26 @@ class TargetResult:
         The chosen method.
     weights : dict of str to float
         Blend weights after normalising (sum 1), one per base method.
-    objective_cents : int
+    objective_exact : int
         The revenue objective (cents).
     channels : DataFrame
         One row per channel: ``channel_id``, ``channel_name``, ``role``, ``share`` (fraction),
-        ``run_rate`` (currency a year), ``revenue_target_cents`` (int64, sums to the objective
+        ``run_rate`` (currency a year), ``revenue_target_exact`` (int64, sums to the objective
         exactly), ``revenue_target`` (currency), ``growth`` (target ÷ run rate − 1),
-        ``gross_profit_target_cents`` (sums to the gross-profit objective; 0 when managing for
+        ``gross_profit_target_exact`` (sums to the gross-profit objective; 0 when managing for
         revenue only).
     methods : DataFrame
         :func:`channel_lib.analysis.targets.allocate_channels` for these weights, with ``chosen``.
     partners : DataFrame
         Partner targets after the filters: ``channel_id``, ``partner_id``, ``partner_name``,
-        ``region``, ``tier``, ``basis``, ``revenue_target_cents``, ``revenue_target``.
+        ``region``, ``tier``, ``basis``, ``revenue_target_exact``, ``revenue_target``.
     message : str
         Why nothing could be computed (all blend weights zero); empty when it could.
     """
 
     method: str
     weights: dict[str, float]
-    objective_cents: int
+    objective_exact: int
     channels: pd.DataFrame = field(default_factory=pd.DataFrame)
     methods: pd.DataFrame = field(default_factory=pd.DataFrame)
     partners: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -99,12 +99,12 @@ class TargetResult:
         """Whether targets were computed (``False``: see :attr:`message`)."""
         return not self.message
 
-    def target_cents(self) -> dict[str, int]:
+    def target_exact(self) -> dict[str, int]:
         """Channel → annual revenue target in cents."""
         return dict(
             zip(
                 self.channels["channel_id"],
-                self.channels["revenue_target_cents"].astype(int),
+                self.channels["revenue_target_exact"].astype(int),
                 strict=True,
             )
         )
@@ -120,15 +120,15 @@ class TargetResult:
                 "role": ch["role"].astype(str),
                 "share": ch["share"].astype(float),
                 "revenue_target": whole_units(
-                    ch["revenue_target_cents"] / 100, self.objective_cents / 100
+                    ch["revenue_target_exact"] / 100, self.objective_exact / 100
                 ),
                 "growth": ch["growth"].astype(float),
             }
         )
-        gp_total = int(ch["gross_profit_target_cents"].sum())
+        gp_total = int(ch["gross_profit_target_exact"].sum())
         if gp_total:
             shown["gross_profit_target"] = whole_units(
-                ch["gross_profit_target_cents"] / 100, gp_total / 100
+                ch["gross_profit_target_exact"] / 100, gp_total / 100
             )
         run_rate = float(ch["run_rate"].sum())
         total = {
@@ -137,7 +137,7 @@ class TargetResult:
             "role": "",
             "share": 1.0,
             "revenue_target": int(shown["revenue_target"].sum()),
-            "growth": self.objective_cents / 100 / run_rate - 1 if run_rate > 0 else math.nan,
+            "growth": self.objective_exact / 100 / run_rate - 1 if run_rate > 0 else math.nan,
         }
         if gp_total:
             total["gross_profit_target"] = int(shown["gross_profit_target"].sum())
@@ -174,7 +174,7 @@ class TargetExplorer(Explorer):
     >>> from channel_lib import targets
     >>> wb, s = targets.open_target_setting("tests/data/tiny", "FY2025-Q4", "/tmp/cw-doctest-plans")
     >>> r = TargetExplorer(wb, s).compute(method="blend", history=1, trend=1, role=0, potential=0)
-    >>> int(r.channels["revenue_target_cents"].sum()) == s.revenue_objective_cents
+    >>> int(r.channels["revenue_target_exact"].sum()) == s.revenue_objective_exact
     True
     """
 
@@ -208,8 +208,8 @@ class TargetExplorer(Explorer):
             mine, theirs = settings, plan.settings
             differ = [
                 name
-                for name in ("year", "basis_quarters", "channels", "revenue_objective_cents",
-                             "gross_profit_objective_cents")
+                for name in ("year", "basis_quarters", "channels", "revenue_objective_exact",
+                             "gross_profit_objective_exact")
                 if getattr(mine, name) != getattr(theirs, name)
             ]  # fmt: skip
             if differ:
@@ -335,7 +335,7 @@ class TargetExplorer(Explorer):
             if method == "blend":
                 return TargetResult(
                     method=method, weights=dict.fromkeys(raw, 0.0),
-                    objective_cents=s.revenue_objective_cents,
+                    objective_exact=s.revenue_objective_exact,
                     message="All four blend weights are 0, so the blend has nothing to mix: move "
                     "at least one weight slider above 0 (or choose another method).",
                 )  # fmt: skip
@@ -344,7 +344,7 @@ class TargetExplorer(Explorer):
             weights = {m: float(v) / total for m, v in raw.items()}
         plan = self.plan
         methods = targets.allocate_channels(
-            plan.basis, s.revenue_objective_cents, blend_weights=weights
+            plan.basis, s.revenue_objective_exact, blend_weights=weights
         )
         if total <= 0:
             methods = methods[methods["method"] != "blend"].reset_index(drop=True)
@@ -357,7 +357,7 @@ class TargetExplorer(Explorer):
         ch = ch[_CHANNEL_COLUMNS]
         return TargetResult(
             method=method, weights=weights if total > 0 else dict.fromkeys(raw, 0.0),
-            objective_cents=s.revenue_objective_cents, channels=ch,
+            objective_exact=s.revenue_objective_exact, channels=ch,
             methods=methods, partners=self._partner_targets(ch, channel, region, tier),
         )  # fmt: skip
 
@@ -367,11 +367,11 @@ class TargetExplorer(Explorer):
         """Each channel's target over its partners by the plan's weights (as set_targets does)."""
         p = self._partners
         cents = np.zeros(len(p), dtype="int64")
-        target = dict(zip(ch["channel_id"], ch["revenue_target_cents"], strict=True))
+        target = dict(zip(ch["channel_id"], ch["revenue_target_exact"], strict=True))
         for c, rows, weights in self._partner_groups:
             cents[rows] = targets.apportion(int(target.get(c, 0)), weights)
-        out = p.drop(columns="weight").assign(revenue_target_cents=cents)
-        out["revenue_target"] = out["revenue_target_cents"] / 100
+        out = p.drop(columns="weight").assign(revenue_target_exact=cents)
+        out["revenue_target"] = out["revenue_target_exact"] / 100
         if region != ALL or tier != ALL:
             out = out[out["partner_id"].notna()]
         return keep(out, {"channel_id": channel, "region": region, "tier": tier})
@@ -408,7 +408,7 @@ class TargetExplorer(Explorer):
             partner_table = markdown("*No partner matches the filters.*")
         else:
             cols = ["channel_id", "partner_id", "partner_name", "region", "tier", "basis"]
-            top = p.nlargest(PARTNER_ROWS, "revenue_target_cents")
+            top = p.nlargest(PARTNER_ROWS, "revenue_target_exact")
             top = top[cols].astype("string").fillna("").assign(revenue_target=top["revenue_target"])
             partner_table = table(
                 top,
@@ -467,11 +467,11 @@ class TargetExplorer(Explorer):
         plans = plans_folder(self.wb, plans_dir)
         settings = self.chosen_settings()
         plan = targets.set_targets(self.wb, settings)
-        shown = self.compute(**self.values()).target_cents()
+        shown = self.compute(**self.values()).target_exact()
         saved = dict(
             zip(
                 plan.channels["channel_id"].astype(str),
-                plan.channels["revenue_target_cents"].astype(int),
+                plan.channels["revenue_target_exact"].astype(int),
                 strict=True,
             )
         )

@@ -119,7 +119,7 @@ def partner_card_table(wb: Workbook, card: pd.DataFrame):
 def exceptions_table(wb: Workbook, gaps: pd.DataFrame):
     """The exceptions (:func:`channel_lib.analysis.scorecard.exceptions`) without the cents."""
     return html.table(
-        gaps.drop(columns=["money_at_stake_cents"]), caption=f"Exceptions in {wb.quarter}",
+        gaps.drop(columns=["money_at_stake_exact"]), caption=f"Exceptions in {wb.quarter}",
         formats=display_formats(gaps.columns),
     )  # fmt: skip
 
@@ -186,7 +186,7 @@ def below_table(below: pd.DataFrame):
     """The signals below the materiality minimum, summarised (:func:`~channel_lib.analysis.
     signals.below_materiality`)."""
     return html.table(
-        below.drop(columns=["revenue_at_stake_cents"]),
+        below.drop(columns=["revenue_at_stake_exact"]),
         formats=display_formats(["revenue_at_stake"]),
         caption="Signals below the materiality minimum (summarised)",
     )
@@ -247,7 +247,7 @@ def deals_table(
     caption = deals_caption(thresholds, currency, quarter)
     if columns is None:
         return html.table(
-            deals.drop(columns=["amount_cents"]), formats=display_formats(deals.columns),
+            deals.drop(columns=["amount_exact"]), formats=display_formats(deals.columns),
             caption=caption,
         )  # fmt: skip
     columns = list(columns)
@@ -265,7 +265,7 @@ def reporting_table(wb: Workbook, reporting: pd.DataFrame):
     """The partners not reporting fully (:func:`~channel_lib.analysis.scorecard.reporting_status`
     rows whose status is not ``on time``)."""
     return html.table(
-        reporting[reporting["status"] != "on time"].drop(columns=["revenue_12m_cents"]),
+        reporting[reporting["status"] != "on time"].drop(columns=["revenue_12m_exact"]),
         formats=display_formats(reporting.columns),
         caption=f"Partners not reporting fully for {wb.quarter}",
     )
@@ -280,7 +280,7 @@ def portfolio_chart(wb: Workbook, book: pd.DataFrame):
 
 def moves_table(book: pd.DataFrame):
     """The suggested tier moves (the portfolio's rows whose suggestion is not ``keep``)."""
-    moves = book[book["suggestion"] != "keep"].drop(columns=["revenue_12m_cents"])
+    moves = book[book["suggestion"] != "keep"].drop(columns=["revenue_12m_exact"])
     return html.table(moves, formats=display_formats(moves.columns), caption="Suggested tier moves")
 
 
@@ -309,7 +309,7 @@ def material_sentence(
             f"{min_revenue_at_stake:,.0f}{unit} revenue at stake."
         )
     top = kept.iloc[0]
-    total = kept["revenue_at_stake_cents"].sum() / 100
+    total = kept["revenue_at_stake_exact"].sum() / 100
     return (
         f"{len(kept)} signal{_s(len(kept))} put {total:,.0f}{unit} of revenue "
         f"at stake; the largest is {top['entity_name']} ({top['entity_id']}): "

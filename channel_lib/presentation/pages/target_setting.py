@@ -90,13 +90,13 @@ def objective_sentences(wb: Workbook, settings: TargetSettings) -> list[str]:
     out = [
         f"Targets for {s.year} ({s.quarters[0]} – {s.quarters[-1]}), from the history up to "
         f"{wb.quarter}; the basis window is {s.basis_quarters[0]} – {s.basis_quarters[-1]}.",
-        f"Revenue objective: {s.revenue_objective_cents / 100:,.2f} {cur} (from {s.objective_source}).",
+        f"Revenue objective: {s.revenue_objective_exact / 100:,.2f} {cur} (from {s.objective_source}).",
     ]
-    if s.gross_profit_objective_cents is not None:
+    if s.gross_profit_objective_exact is not None:
         out.append(
             f"Managing for revenue and profit (from {s.managing_for_source}): gross-profit "
             f"objective = revenue objective × gross-margin goal {s.gross_margin_goal:.1%} = "
-            f"{s.gross_profit_objective_cents / 100:,.2f} {cur}."
+            f"{s.gross_profit_objective_exact / 100:,.2f} {cur}."
         )
     else:
         out.append(f"Managing for revenue (from {s.managing_for_source}): revenue targets only.")
@@ -189,7 +189,7 @@ def waterfall_frame(plan: TargetPlan) -> pd.DataFrame:
         rows.append({"step": f"{name} ({c})", "kind": "channel", "channel_id": c,
                      "start": level, "end": level + float(target) - float(rr)})  # fmt: skip
         level += float(target) - float(rr)
-    objective = plan.settings.revenue_objective_cents / 100
+    objective = plan.settings.revenue_objective_exact / 100
     rows.append({"step": f"{plan.settings.year} revenue objective", "kind": "total",
                  "channel_id": pd.NA, "start": 0.0, "end": objective})  # fmt: skip
     out = pd.DataFrame(rows)
