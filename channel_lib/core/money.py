@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 import numpy as np
@@ -41,19 +41,21 @@ _SCALE = 2**53
 
 
 def apportion(total_exact: int, weights: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Split ``total_exact`` into whole cents in proportion to ``weights`` (largest remainder).
+    """Split the integer ``total_exact`` in proportion to ``weights`` (largest remainder).
 
     Parameters
     ----------
     total_exact : int
-        The amount to split, ≥ 0.
+        The amount to split, ≥ 0, as a count of whatever unit the parts are wanted in (the
+        dataset's money unit, or whole minor units of the currency for money the workbook
+        writes: pass ``total // unit.minor_step`` and multiply the parts back).
     weights : sequence of float
         Non-negative, finite weights (any scale). All zero: an equal split.
 
     Returns
     -------
     numpy.ndarray of int64
-        Non-negative cents summing exactly to ``total_exact``.
+        Non-negative integers (of the same unit) summing exactly to ``total_exact``.
 
     Raises
     ------
@@ -63,11 +65,11 @@ def apportion(total_exact: int, weights: Sequence[float] | np.ndarray) -> np.nda
     Notes
     -----
     Hamilton's largest-remainder method: each share gets the floor of its quota
-    ``total × wᵢ / Σw`` and the cents left over go one each to the largest remainders (ties: the
+    ``total × wᵢ / Σw`` and the units left over go one each to the largest remainders (ties: the
     larger weight, then the earlier position). The weights are first scaled to integers of 53
     bits (the precision of the floats they came in), so quotas and remainders are exact integer
-    arithmetic. Like every quota method it can move a cent against the trend of a weight (the
-    Alabama paradox): a share that falls by less than a cent may keep its cent.
+    arithmetic. Like every quota method it can move a unit against the trend of a weight (the
+    Alabama paradox): a share that falls by less than a unit may keep its unit.
     Balinski, M. L. and Young, H. P. (2001), *Fair Representation*, ch. 2.
 
     Examples
@@ -80,7 +82,7 @@ def apportion(total_exact: int, weights: Sequence[float] | np.ndarray) -> np.nda
     total = int(total_exact)
     w = [float(x) for x in np.asarray(weights, dtype="float64").ravel()]
     if total < 0:
-        raise ParameterError(f"cannot apportion a negative amount ({total} cents)")
+        raise ParameterError(f"cannot apportion a negative amount ({total} units)")
     if any(not math.isfinite(x) or x < 0 for x in w):
         raise ParameterError(f"apportionment weights must be finite and ≥ 0, got {w}")
     if not w:
@@ -108,7 +110,7 @@ def largest_remainder(exact: list[Fraction], total: int) -> list[int]:
     Parameters
     ----------
     exact : list of Fraction
-        The exact parts (any sign), e.g. a profit bridge's components in cents.
+        The exact parts (any sign), e.g. a profit bridge's components in the money unit.
     total : int
         Their sum.
 
@@ -131,19 +133,85 @@ def largest_remainder(exact: list[Fraction], total: int) -> list[int]:
     return floors
 
 
+def _check_decimals(decimals: int) -> int:
+    """``decimals`` as an int ≥ 0, else a :class:`ParameterError` saying what to pass."""
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)) or decimals < 0:
+        raise ParameterError(
+            f"decimals={decimals!r}: the places of a money unit are a whole number ≥ 0 "
+            "(money_decimals of goals.yaml, 0-6)"
+        )
+    return int(decimals)
+
+
+def _scaled(number: Decimal, decimals: int) -> tuple[int, int]:
+    """A finite decimal × 10^``decimals`` as the exact fraction ``(numerator, denominator)``.
+
+    Integer arithmetic on the decimal's digits, so no context precision (28 digits by
+    default) rounds a long amount.
+    """
+    sign, digits, exponent = number.as_tuple()
+    mantissa = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    shift = int(exponent) + decimals
+    if shift >= 0:
+        return mantissa * 10**shift, 1
+    return mantissa, 10**-shift
+
+
+#: Amounts are refused beyond this many decimal digits before the point (no money is that large,
+#: and an exponent like ``1e999999999`` would otherwise make a number of a billion digits).
+_MAX_DIGITS = 40
+
+
+def _finite_decimal(value: object) -> Decimal | None:
+    """``value``'s decimal text as a finite :class:`~decimal.Decimal` of sane size, or ``None``."""
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or (number and number.adjusted() >= _MAX_DIGITS):
+        return None
+    return number
+
+
 def to_exact(amount: float | Decimal | int, decimals: int = 2) -> int:
     """A currency amount as an integer count of 10^-``decimals``, half away from zero.
 
     Rounded through the amount's decimal text (a float's shortest repr), so ``0.1 + 0.2`` is
-    ``0.3``.
+    ``0.3``; the arithmetic is on integers, exact for any length of amount.
+
+    Parameters
+    ----------
+    amount : float, Decimal or int
+        In currency units.
+    decimals : int
+        Places of the unit (≥ 0): 2 gives cents, 4 ten-thousandths.
+
+    Returns
+    -------
+    int
+        ``amount × 10^decimals`` rounded half away from zero.
+
+    Raises
+    ------
+    ParameterError
+        For a negative ``decimals``, or an amount that is not a finite number.
 
     Examples
     --------
     >>> to_exact(12.345), to_exact(0.1 + 0.2), to_exact(-0.005), to_exact(1.23456, 4)
     (1235, 30, -1, 12346)
+    >>> to_exact(1234.5, 0), to_exact(Decimal("12345678901234567890123.45678"), 4)
+    (1235, 123456789012345678901234568)
     """
-    scaled = Decimal(str(amount)).scaleb(decimals)
-    return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    decimals = _check_decimals(decimals)
+    number = _finite_decimal(amount)
+    if number is None:
+        raise ParameterError(f"{amount!r} is not a finite amount of money; pass a number")
+    num, den = _scaled(number, decimals)
+    whole, rest = divmod(abs(num), den)
+    if 2 * rest >= den:
+        whole += 1
+    return -whole if num < 0 else whole
 
 
 def format_exact(exact: int, decimals: int = 2) -> str:
@@ -152,7 +220,7 @@ def format_exact(exact: int, decimals: int = 2) -> str:
     Parameters
     ----------
     exact : int
-        The amount as a count of 10^-``decimals`` (any sign).
+        The amount as a count of 10^-``decimals`` (any sign, any size).
     decimals : int
         Places after the point (0: none, and no point).
 
@@ -162,13 +230,19 @@ def format_exact(exact: int, decimals: int = 2) -> str:
         ``"-"`` for a negative amount, the whole currency units, ``"."`` and ``decimals``
         digits; no thousands separator (the form ``targets.csv`` and ``investment.csv`` store).
 
+    Raises
+    ------
+    ParameterError
+        For a negative ``decimals``.
+
     Examples
     --------
     >>> format_exact(123456), format_exact(-5), format_exact(0), format_exact(1234, 0)
     ('1234.56', '-0.05', '0.00', '1234')
-    >>> format_exact(123456789, 4)
-    '12345.6789'
+    >>> format_exact(123456789, 4), format_exact(-1, 6)
+    ('12345.6789', '-0.000001')
     """
+    decimals = _check_decimals(decimals)
     sign = "-" if exact < 0 else ""
     whole, part = divmod(abs(int(exact)), 10**decimals)
     return f"{sign}{whole}.{part:0{decimals}d}" if decimals else f"{sign}{whole}"
@@ -177,28 +251,33 @@ def format_exact(exact: int, decimals: int = 2) -> str:
 def parse_exact(text: object, decimals: int = 2) -> int | None:
     """Text of an amount with at most ``decimals`` places as an exact integer; else ``None``.
 
-    ``None``, ``NaN``, text that is not a finite number and amounts with more places give
-    ``None`` (the caller says what is wrong with the cell).
+    ``None``, ``NaN``, text that is not a finite number, amounts of 10^40 or more and amounts
+    with more places give ``None`` (the caller says what is wrong with the cell). Exact for any
+    number of digits (integer arithmetic, no decimal context rounding).
+
+    Raises
+    ------
+    ParameterError
+        For a negative ``decimals``.
 
     Examples
     --------
     >>> parse_exact("1234.56"), parse_exact(" 7 "), parse_exact("1.234"), parse_exact("abc")
     (123456, 700, None, None)
-    >>> parse_exact("1.234", 4), parse_exact("inf"), parse_exact("1e400", 4) is None
-    (12340, None, False)
+    >>> parse_exact("1.234", 4), parse_exact("inf"), parse_exact("1e30", 4) == 10**34
+    (12340, None, True)
+    >>> parse_exact("1.50", 1), parse_exact("12", 0), parse_exact("0.5", 0)
+    (15, 12, None)
     """
+    decimals = _check_decimals(decimals)
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return None
-    try:
-        number = Decimal(str(text).strip())
-    except InvalidOperation:
+    number = _finite_decimal(text)
+    if number is None:
         return None
-    if not number.is_finite():
-        return None
-    value = number.scaleb(decimals)
-    if value != value.to_integral_value():
-        return None
-    return int(value)
+    num, den = _scaled(number, decimals)
+    whole, rest = divmod(num, den)
+    return None if rest else whole
 
 
 #: Places of the money unit when ``goals.yaml`` does not set ``money_decimals``: 4, what ERPs
@@ -280,6 +359,29 @@ class MoneyUnit:
     def parse(self, text: object) -> int | None:
         """Text with at most :attr:`decimals` places as exact units (see :func:`parse_exact`)."""
         return parse_exact(text, self.decimals)
+
+    def __post_init__(self) -> None:
+        _check_decimals(self.decimals)
+
+    def round_minor(self, exact: int) -> int:
+        """Exact units rounded to whole minor units (half away from zero), still in exact units.
+
+        For money the workbook writes from a computed amount (a signal's revenue at stake):
+        ``unit.format_minor(unit.round_minor(x))``.
+
+        Examples
+        --------
+        >>> usd = MoneyUnit("USD", 4)
+        >>> usd.round_minor(12349), usd.round_minor(12350), usd.round_minor(-12350)
+        (12300, 12400, -12400)
+        >>> MoneyUnit("JPY", 4).round_minor(12345000)
+        12350000
+        """
+        step = self.minor_step
+        whole, rest = divmod(abs(int(exact)), step)
+        if 2 * rest >= step:
+            whole += 1
+        return (-whole if exact < 0 else whole) * step
 
     def format_minor(self, exact: int) -> str:
         """Exact units that are whole minor units as text with :attr:`minor_decimals` places.
