@@ -32,7 +32,13 @@ import yaml
 
 from channel_lib.core.calendar import FiscalCalendar
 from channel_lib.core.errors import ParameterError, Problem, near_name
-from channel_lib.core.money import DEFAULT_MONEY_DECIMALS, MoneyUnit
+from channel_lib.core.money import (
+    DEFAULT_MONEY_DECIMALS,
+    MoneyUnit,
+    format_exact,
+    parse_exact,
+    to_exact,
+)
 
 MANAGING_FOR = ("revenue", "revenue_and_profit")
 CUSTOMER_FOCUS = ("acquisition", "expansion", "coverage")
@@ -61,6 +67,11 @@ class SignalThresholds:
         0.30  # a channel or partner at or above this share is a concentration risk
     )
     min_revenue_at_stake: float = 50_000.0  # materiality filter for signal lists
+
+
+#: The thresholds of :class:`SignalThresholds` that are money, in ``goals.yaml``'s currency; their
+#: defaults are USD figures.
+MONEY_THRESHOLDS: tuple[str, ...] = ("win_loss_amount", "min_revenue_at_stake")
 
 
 @dataclass(frozen=True)
@@ -98,11 +109,40 @@ class Goals:
     years: dict[str, YearGoals]
     #: Places the source's money has at most (``money_decimals``, 0–6): the exact unit.
     money_decimals: int = DEFAULT_MONEY_DECIMALS
+    #: Names of the :class:`SignalThresholds` the file's ``signals:`` section sets (the others
+    #: are the defaults).
+    signals_set: frozenset[str] = frozenset()
 
     @property
     def money(self) -> MoneyUnit:
         """The dataset's money unit (:class:`~channel_lib.core.money.MoneyUnit`)."""
         return MoneyUnit(self.currency, self.money_decimals)
+
+    def threshold_notes(self) -> tuple[str, ...]:
+        """Notes on money thresholds left at their USD defaults in a dataset of another currency.
+
+        Returns
+        -------
+        tuple of str
+            One sentence per threshold of :data:`MONEY_THRESHOLDS` that ``goals.yaml`` does not
+            set, when the currency is not USD (none for a USD dataset).
+
+        Examples
+        --------
+        >>> from channel_lib.core.calendar import FiscalCalendar
+        >>> goals = Goals("EUR", FiscalCalendar(), SignalThresholds(), {},
+        ...               signals_set=frozenset({"min_revenue_at_stake"}))
+        >>> print(*goals.threshold_notes())
+        signals.win_loss_amount defaults to 300,000 — a USD figure; set it in your currency (EUR) under signals: in goals.yaml
+        """
+        if self.currency.upper() == "USD":
+            return ()
+        return tuple(
+            f"signals.{name} defaults to {getattr(self.signals, name):,.0f} — a USD figure; "
+            f"set it in your currency ({self.currency}) under signals: in goals.yaml"
+            for name in MONEY_THRESHOLDS
+            if name not in self.signals_set
+        )
 
     def year(self, label: str) -> YearGoals:
         """Goals of fiscal year ``label``; raises a clear error for a year not in the file."""
@@ -288,7 +328,7 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
     money_decimals = r.number(
         data, "money_decimals", (), lo=0, hi=6, default=DEFAULT_MONEY_DECIMALS, integer=True
     )
-    signal_values = _read_signals(r, data)
+    signal_values = _read_signals(r, data, money_decimals)
     years = _read_years(r, data)
     if r.problems or start_month is None or naming is None or money_decimals is None:
         return None, r.problems
@@ -298,6 +338,7 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
         signals=SignalThresholds(**signal_values),
         years=dict(sorted(years.items())),
         money_decimals=money_decimals,
+        signals_set=frozenset(signal_values),
     )
     return goals, []
 
@@ -327,8 +368,12 @@ def _parse(path: Path) -> tuple[Any, Any] | Problem:
     return root, data
 
 
-def _read_signals(r: _Reader, data: dict) -> dict[str, float | int]:
-    """The ``signals:`` section: threshold name → value, for the known thresholds given."""
+def _read_signals(r: _Reader, data: dict, money_decimals: int | None) -> dict[str, float | int]:
+    """The ``signals:`` section: threshold name → value, for the known thresholds given.
+
+    A money threshold (:data:`MONEY_THRESHOLDS`) with more places than ``money_decimals`` is a
+    problem: the workbook could not compare it exactly with the data's amounts.
+    """
     signals_node = r.mapping(data.get("signals", {}), ("signals",), required=False)
     known = {f.name: f for f in fields(SignalThresholds)}
     signal_values = {}
@@ -339,8 +384,18 @@ def _read_signals(r: _Reader, data: dict) -> dict[str, float | int]:
             )
             continue
         v = r.number(signals_node, key, ("signals",), lo=0, integer=known[key].type == "int")
-        if v is not None:
-            signal_values[key] = v
+        if v is None:
+            continue
+        places = DEFAULT_MONEY_DECIMALS if money_decimals is None else money_decimals
+        if key in MONEY_THRESHOLDS and parse_exact(v, places) is None:
+            r.problem(
+                ("signals", str(key)), v,
+                f"has more decimals than the money unit ({places} places, money_decimals); "
+                f"write it with at most {places} (e.g. {format_exact(to_exact(v, places), places)})"
+                " or raise money_decimals",
+            )  # fmt: skip
+            continue
+        signal_values[key] = v
     return signal_values
 
 
