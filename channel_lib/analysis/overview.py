@@ -7,10 +7,15 @@ Frames only: the tables, charts and sentences of the report are in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
+from channel_lib.core.errors import DataValidationError, Problem
 from channel_lib.data import cube as metrics
+from channel_lib.data.dataset import Dataset
 from channel_lib.data.workbook import Workbook
 
 #: The headline KPIs in display order: key → (label, unit).
@@ -141,3 +146,120 @@ def channel_quarter(wb: Workbook) -> pd.DataFrame:
     frame["dependency"] = frame["revenue_share"] >= ds.goals.signals.dependency_share
     frame.attrs["targets_source"] = source
     return frame
+
+
+#: Columns of :func:`control_totals`.
+CONTROL_TOTALS_COLUMNS = (
+    "fiscal_year",
+    "level",
+    "channel_id",
+    "channel_name",
+    "lines",
+    "revenue_exact",
+    "cost_of_sales_exact",
+)
+
+
+def control_totals(ds: Dataset, *, years: Sequence[str] | None = None) -> pd.DataFrame:
+    """Lines, revenue and cost of sales of ``sales`` per fiscal year and channel, summed exactly.
+
+    The figures to reconcile with the source system (an ERP's sales journal) before reading any
+    report: what the dataset holds, not what an analysis made of it.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated dataset.
+    years : sequence of str, optional
+        Fiscal years to keep (``["FY2026"]``); default every year the sales span.
+
+    Returns
+    -------
+    DataFrame
+        One row per fiscal year and channel with sales (channels in ``channels.csv`` order), then
+        the year's total, years in order. Columns: ``fiscal_year`` (``FY2026``), ``level``
+        (``"channel"`` or ``"year"`` for the total), ``channel_id`` and ``channel_name`` (missing
+        on a total), ``lines`` (int), ``revenue_exact`` and ``cost_of_sales_exact`` (int: exact
+        counts of the money unit, ``ds.money``; ``ds.money.format(v)`` is the amount's text at the
+        source's precision).
+
+    Raises
+    ------
+    ParameterError
+        For a fiscal year label not of the form ``FY2026``.
+
+    Notes
+    -----
+    The sums are DuckDB ``DECIMAL`` sums of the typed ``sales`` table (no float anywhere), taken
+    as integers of ``10^-money_decimals``. A line's fiscal year comes from ``order_date`` and the
+    fiscal calendar of ``goals.yaml`` (``fiscal_year: start_month, naming``).
+
+    Examples
+    --------
+    >>> from channel_lib.data.loader import load_dataset
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> t = control_totals(ds, years=["FY2025"])
+    >>> t[["level", "channel_id", "lines"]].fillna("").values.tolist()
+    [['channel', 'DIR', 5], ['channel', 'DIST', 6], ['channel', 'WEB', 2], ['year', '', 13]]
+    >>> ds.money.format(int(t["revenue_exact"].iloc[-1]))
+    '59590.00'
+    """
+    wanted = None if years is None else list(years)
+    for label in wanted or ():
+        ds.calendar.year_bounds(label)  # raises for a label that is not a fiscal year
+    start = ds.calendar.start_month
+    # years to add to the calendar year a fiscal year starts in to get its name (FY2026 = Jul 2025
+    # to Jun 2026 with naming "end"), from the calendar itself
+    offset = int(ds.calendar.year_of(f"2000-{start:02d}-01")[2:]) - 2000
+    rows = ds.con.execute(
+        f"""
+        WITH lines AS (
+            SELECT 'FY' || CAST(year(order_date) - (month(order_date) < {start})::INTEGER
+                                + {offset} AS VARCHAR) AS fiscal_year,
+                   channel_id, revenue, cost_of_sales
+            FROM sales),
+        channel_order AS (SELECT channel_id, channel_name, row_number() OVER () AS position
+                          FROM channels)
+        SELECT l.fiscal_year, l.channel_id, any_value(c.channel_name), count(*),
+               sum(l.revenue), sum(l.cost_of_sales), grouping(l.channel_id) AS is_total,
+               min(c.position) AS position
+        FROM lines l LEFT JOIN channel_order c USING (channel_id)
+        GROUP BY GROUPING SETS ((l.fiscal_year, l.channel_id), (l.fiscal_year))
+        ORDER BY l.fiscal_year, is_total, position, l.channel_id
+        """
+    ).fetchall()
+    records = []
+    for fy, channel, name, lines, revenue, cost, is_total, _ in rows:
+        if wanted is not None and fy not in wanted:
+            continue
+        records.append(
+            {
+                "fiscal_year": fy,
+                "level": "year" if is_total else "channel",
+                "channel_id": None if is_total else channel,
+                "channel_name": None if is_total else name,
+                "lines": int(lines),
+                "revenue_exact": _exact(ds, revenue, "revenue"),
+                "cost_of_sales_exact": _exact(ds, cost, "cost_of_sales"),
+            }
+        )
+    frame = pd.DataFrame(records, columns=list(CONTROL_TOTALS_COLUMNS))
+    return frame.astype(
+        {"lines": "int64", "revenue_exact": "int64", "cost_of_sales_exact": "int64"}
+    )
+
+
+def _exact(ds: Dataset, total: Decimal | None, column: str) -> int:
+    """A DECIMAL sum as exact money units (a sum of amounts with ≤ d places has ≤ d places)."""
+    exact = ds.money.parse(0 if total is None else total)
+    if exact is None:
+        raise DataValidationError(
+            [
+                Problem(
+                    "sales", column, None, str(total),
+                    f"sums to more than {ds.money.decimals} decimals (money_decimals of "
+                    "goals.yaml); the loader should have refused the lines: validate the folder",
+                )
+            ]
+        )  # fmt: skip
+    return exact
