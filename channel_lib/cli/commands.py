@@ -15,14 +15,71 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from channel_lib.batch.records import DEFAULT_PARTNERS
 from channel_lib.cli.actions import add_actions_parser
 from channel_lib.core.errors import ChannelLibError, DataValidationError
 
+if TYPE_CHECKING:  # annotations only: pandas and the dataset load when a command runs
+    import pandas as pd
+
+    from channel_lib.data.dataset import Dataset
+
+
+def _validate_notes(ds: Dataset) -> list[str]:
+    """The load's notes (columns loaded empty, ...) and goals.yaml's notes on the thresholds."""
+    # load_notes: the loader's notes on the Dataset (getattr until every Dataset carries them)
+    return [*getattr(ds, "load_notes", ()), *ds.goals.threshold_notes()]
+
+
+def _control_totals_json(ds: Dataset, totals: pd.DataFrame) -> list[dict]:
+    """:func:`~channel_lib.analysis.overview.control_totals` with money as exact decimal text."""
+    return [
+        {
+            "fiscal_year": r.fiscal_year,
+            "level": r.level,
+            "channel_id": None if r.level == "year" else r.channel_id,
+            "lines": int(r.lines),
+            "revenue": ds.money.format(int(r.revenue_exact)),
+            "cost_of_sales": ds.money.format(int(r.cost_of_sales_exact)),
+        }
+        for r in totals.itertuples()
+    ]
+
+
+def _control_totals_lines(ds: Dataset, totals: pd.DataFrame) -> list[str]:
+    """The control totals as an aligned text table; money with every digit of the source's
+    precision (thousands separators for reading)."""
+    head = ("fiscal year", "channel", "lines", f"revenue ({ds.money.currency})", "cost of sales")
+    body = [
+        (
+            r.fiscal_year if r.level == "channel" else "",
+            r.channel_id if r.level == "channel" else f"{r.fiscal_year} total",
+            f"{int(r.lines):,}",
+            f"{Decimal(ds.money.format(int(r.revenue_exact))):,}",
+            f"{Decimal(ds.money.format(int(r.cost_of_sales_exact))):,}",
+        )
+        for r in totals.itertuples()
+    ]
+    widths = [max(len(row[i]) for row in (head, *body)) for i in range(len(head))]
+
+    def line(row: tuple[str, ...]) -> str:
+        left = "  ".join(c.ljust(w) for c, w in zip(row[:2], widths[:2], strict=True))
+        right = "  ".join(c.rjust(w) for c, w in zip(row[2:], widths[2:], strict=True))
+        return f"    {left}  {right}".rstrip()
+
+    return [
+        "  control totals of sales (exact sums, to reconcile with the source system):",
+        line(head),
+        *(line(row) for row in body),
+    ]
+
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from channel_lib.analysis.overview import control_totals  # deferred: pandas and DuckDB
     from channel_lib.data.loader import load_dataset  # deferred: pandas and DuckDB
 
     try:
@@ -34,10 +91,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                           "problems": [dataclasses.asdict(p) for p in exc.problems]}, indent=2))  # fmt: skip
         return 2
     n_sales = ds.con.execute("SELECT count(*) FROM sales").fetchall()[0][0]
+    notes = _validate_notes(ds)
+    totals = control_totals(ds)
     if args.json:
         print(json.dumps({"valid": True, "folder": str(args.data), "tables": sorted(ds.files),
                           "sales_lines": n_sales, "fiscal_years": list(ds.goals.years),
-                          "missing_optional": ds.missing_optional}, indent=2))  # fmt: skip
+                          "missing_optional": ds.missing_optional, "notes": notes,
+                          "control_totals": _control_totals_json(ds, totals)}, indent=2))  # fmt: skip
         return 0
     print(
         f"{args.data}: valid — {len(ds.files)} tables, {n_sales:,} sales lines, "
@@ -45,6 +105,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     )
     for file, disabled in ds.missing_optional.items():
         print(f"  optional {file} is missing: no {', '.join(disabled)}")
+    for note in notes:
+        print(f"  note: {note}")
+    print("\n".join(_control_totals_lines(ds, totals)))
     return 0
 
 
@@ -55,10 +118,12 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         print(
             f"generating ~{args.scale * 100_000:,.0f} sales lines into {args.out} ...", flush=True
         )
+    # style only when asked for, so the command works with a generator that has no style yet
+    style = {} if args.style == "standard" else {"style": args.style}
     rows = generate_sample(
-        Path(args.out), seed=args.seed, scale=args.scale, formats=tuple(args.format)
+        Path(args.out), seed=args.seed, scale=args.scale, formats=tuple(args.format), **style
     )
-    print(f"sample (seed {args.seed}, scale {args.scale:g}) written to {args.out}:")
+    print(f"sample (seed {args.seed}, scale {args.scale:g}, {args.style}) written to {args.out}:")
     for name, n in rows.items():
         print(f"  {name:<24} {n:>12,} rows")
     return 0
@@ -110,6 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("csv", "parquet"),
         default=None,
         help="file format(s) for the sales table (repeatable; default csv)",
+    )
+    p.add_argument(
+        "--style",
+        choices=("standard", "erp"),
+        default="standard",
+        help="standard (default): the committed sample's files, named as the data contract; "
+        "erp: what a real ERP export looks like — money with 4 decimals, monthly batch orders, "
+        "resellers that never ordered, no partner reports, the source's own column names with a "
+        "mapping.yaml to the contract, extra columns, and a byte-order mark",
     )
     p.set_defaults(func=_cmd_sample)
 
