@@ -8,34 +8,84 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from channel_lib.core.money import DEFAULT_MONEY_DECIMALS
+
 #: Cell texts that mean "missing" when they appear in a required column.
 NA_TOKENS: tuple[str, ...] = ("NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-")
 
-#: DuckDB type used for each logical column type.
-DUCKDB_TYPES: dict[str, str] = {
+#: DuckDB type of each logical column type but money (whose places are the dataset's).
+_FIXED_TYPES: dict[str, str] = {
     "id": "VARCHAR",
     "text": "VARCHAR",
     "date": "DATE",
     "month": "VARCHAR",  # 'YYYY-MM' or 'YYYY-MM-DD'; converted after reading
     "quarter": "VARCHAR",  # 'FY2026-Q3'
-    "money": "DECIMAL(18,2)",
     "number": "DOUBLE",
     "count": "BIGINT",
     "bool": "BOOLEAN",
 }
 
-#: A short hint per logical type, used in error messages.
-TYPE_HINTS: dict[str, str] = {
+#: A short hint per logical type but money, used in error messages.
+_FIXED_HINTS: dict[str, str] = {
     "id": "an identifier",
     "text": "text",
     "date": "a date written YYYY-MM-DD",
     "month": "a month written YYYY-MM (or the first day, YYYY-MM-01)",
     "quarter": "a fiscal quarter written like FY2026-Q3",
-    "money": "an amount with at most 2 decimals, no currency sign or thousands separator",
     "number": "a number",
     "count": "a whole number",
     "bool": "true or false",
 }
+
+
+def duckdb_types(money_decimals: int = DEFAULT_MONEY_DECIMALS) -> dict[str, str]:
+    """The DuckDB type of each logical column type, money with ``money_decimals`` places.
+
+    Parameters
+    ----------
+    money_decimals : int
+        Places the dataset's money has at most (``money_decimals`` of ``goals.yaml``, 0-6).
+
+    Returns
+    -------
+    dict of str to str
+        Logical type (``"money"``, ``"date"``, ...) → DuckDB type; money is
+        ``DECIMAL(18, d)``: exact, 18 - d digits before the point.
+
+    Examples
+    --------
+    >>> duckdb_types(4)["money"], duckdb_types(0)["money"], duckdb_types(4)["count"]
+    ('DECIMAL(18,4)', 'DECIMAL(18,0)', 'BIGINT')
+    """
+    return {**_FIXED_TYPES, "money": f"DECIMAL(18,{int(money_decimals)})"}
+
+
+def type_hints(money_decimals: int = DEFAULT_MONEY_DECIMALS) -> dict[str, str]:
+    """What a cell of each logical type must hold, for error messages (money at its places).
+
+    Examples
+    --------
+    >>> type_hints(4)["money"]
+    'an amount with at most 4 decimals, no currency sign or thousands separator'
+    >>> type_hints(0)["money"]
+    'a whole amount (no decimals), no currency sign or thousands separator'
+    """
+    d = int(money_decimals)
+    places = (
+        "a whole amount (no decimals)"
+        if d == 0
+        else f"an amount with at most {d} decimal{'s' if d > 1 else ''}"
+    )
+    return {**_FIXED_HINTS, "money": f"{places}, no currency sign or thousands separator"}
+
+
+#: DuckDB type used for each logical column type at the default money places
+#: (:data:`~channel_lib.core.money.DEFAULT_MONEY_DECIMALS`); a load uses its dataset's
+#: (:attr:`~channel_lib.data.load_state.LoadState.types`).
+DUCKDB_TYPES: dict[str, str] = duckdb_types()
+
+#: A short hint per logical type at the default money places, used in error messages.
+TYPE_HINTS: dict[str, str] = type_hints()
 
 
 @dataclass(frozen=True)

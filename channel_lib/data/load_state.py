@@ -16,7 +16,8 @@ from pathlib import Path
 import duckdb
 
 from channel_lib.core.errors import Problem
-from channel_lib.data.contract import Table
+from channel_lib.core.money import DEFAULT_MONEY_DECIMALS
+from channel_lib.data.contract import Table, duckdb_types, type_hints
 from channel_lib.data.sql import quoted
 
 #: Rows listed per check before the rest are counted in one summary line.
@@ -26,8 +27,18 @@ MAX_ROWS_PER_CHECK = 25
 class LoadState:
     """The connection, the problems and what was read, of one load of ``folder``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, money_decimals: int = DEFAULT_MONEY_DECIMALS) -> None:
         self.folder = folder
+        #: places of the dataset's money, the DuckDB type of each logical column type (money:
+        #: ``DECIMAL(18, money_decimals)``) and the hints of the messages: see
+        #: :meth:`use_money_decimals`
+        self.money_decimals = money_decimals
+        self.types: dict[str, str] = duckdb_types(money_decimals)
+        self.hints: dict[str, str] = type_hints(money_decimals)
+        #: what the load noticed that is not a problem (a nullable column absent from a file)
+        self.notes: list[str] = []
+        #: goals.yaml's currency, when it could be read (the sales' currency column must match)
+        self.currency: str | None = None
         self.con = duckdb.connect()
         self.con.execute("SET enable_progress_bar = false")
         self.problems: list[Problem] = []
@@ -44,6 +55,12 @@ class LoadState:
         #: temporary folder of the CSVs made from Excel sheets, and their names -> the workbooks'
         self.scratch: tempfile.TemporaryDirectory | None = None
         self.shown_as: dict[str, str] = {}
+
+    def use_money_decimals(self, money_decimals: int) -> None:
+        """Read money with ``money_decimals`` places (goals.yaml's ``money_decimals``, 0-6)."""
+        self.money_decimals = money_decimals
+        self.types = duckdb_types(money_decimals)
+        self.hints = type_hints(money_decimals)
 
     def problem(
         self, file: str, column: str, line: int | None, value: object, message: str

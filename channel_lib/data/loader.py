@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from channel_lib.core.errors import DataValidationError, Problem
+from channel_lib.core.money import DEFAULT_MONEY_DECIMALS
 from channel_lib.data.checks.links import check_links
 from channel_lib.data.checks.rules import check_rules
 from channel_lib.data.checks.values import check_values
@@ -85,6 +86,9 @@ def _load(state: LoadState) -> Dataset:
     """Read and check every table of the folder; raise every problem found, or the dataset."""
     goals, goal_problems = read_goals(state.folder / GOALS_FILE)
     state.problems.extend(goal_problems)
+    # money is read at the dataset's places (the default when goals.yaml cannot be read)
+    state.use_money_decimals(goals.money_decimals if goals else DEFAULT_MONEY_DECIMALS)
+    state.currency = goals.currency if goals else None
     for table in TABLES.values():
         path = _locate(state, table)
         if path is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from channel_lib.data.checks import keys
 from channel_lib.data.checks.keys import check_key, key_hash, key_in_order, sorted_clean
 from channel_lib.data.checks.proofs import stats_prove
-from channel_lib.data.contract import DUCKDB_TYPES, NA_TOKENS, TYPE_HINTS, Table
+from channel_lib.data.contract import NA_TOKENS, Table
 from channel_lib.data.dataset import SALES_SUMMARY, SALES_SUMMARY_SQL
 from channel_lib.data.load_state import LoadState
 from channel_lib.data.readers.parquet_files import define_view
@@ -46,7 +46,7 @@ def check_values(state: LoadState, table: Table) -> None:
         state.con.execute(f"CREATE OR REPLACE TEMP TABLE {SALES_SUMMARY} AS {SALES_SUMMARY_SQL}")
         summarised = {"channel_id", "partner_id", "product_id"}
     for c in table.columns:
-        checks += _column_checks(c, present=c.in_file or c.name in columns)
+        checks += _column_checks(state, c, present=c.in_file or c.name in columns)
         if c.references:
             distinct_values(state, name, c.name, SALES_SUMMARY if c.name in summarised else name)
         if c.references and not c.nullable and not c.na_is_value:
@@ -72,19 +72,23 @@ def _month_date(col: str) -> str:
     return f"TRY_CAST(CASE WHEN length({col}) = 7 THEN {col} || '-01' ELSE {col} END AS DATE)"
 
 
-def _column_checks(c, *, present: bool) -> list[Check]:
-    """The checks of one contract column (``present``: the table has the column)."""
+def _column_checks(state: LoadState, c, *, present: bool) -> list[Check]:
+    """The checks of one contract column (``present``: the table has the column).
+
+    Types and hints are the load's (money at the dataset's places: ``state.types``).
+    """
+    hints = state.hints
     col = quoted(c.name)
     checks: list[Check] = []
     if not c.nullable and present and c.name != "line_number":
         checks.append(
             (c.name, f"{col} IS NULL", "''",
-             f"empty cell in a required column; write {TYPE_HINTS[c.type]}", ("null",))
+             f"empty cell in a required column; write {hints[c.type]}", ("null",))
         )  # fmt: skip
     marker_on_distinct = c.references and not c.nullable and not c.na_is_value
     if (
         not marker_on_distinct
-        and DUCKDB_TYPES[c.type] == "VARCHAR"
+        and state.types[c.type] == "VARCHAR"
         and not c.nullable
         and not c.na_is_value
     ):
@@ -95,7 +99,7 @@ def _column_checks(c, *, present: bool) -> list[Check]:
              f"(strlen({col}) <= {_LONGEST_TOKEN} OR starts_with({col}, ' ') OR "
              f"ends_with({col}, ' ')) AND trim({col}) IN ({_NA_LIST})",
              col,
-             f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}",
+             f"literal missing-value marker in a required column; write {hints[c.type]}",
              ("marker",))
         )  # fmt: skip
     if c.choices:
@@ -113,13 +117,13 @@ def _column_checks(c, *, present: bool) -> list[Check]:
         checks.append(
             (c.name,
              f"{col} IS NOT NULL AND NOT regexp_full_match({col}, 'FY[0-9]{{4}}-Q[1-4]')",
-             col, f"not {TYPE_HINTS['quarter']}", ())
+             col, f"not {hints['quarter']}", ())
         )  # fmt: skip
     if c.type == "month":
         parsed = _month_date(col)
         checks.append(
             (c.name, f"{col} IS NOT NULL AND ({parsed} IS NULL OR day({parsed}) <> 1)", col,
-             f"not {TYPE_HINTS['month']}", ())
+             f"not {hints['month']}", ())
         )  # fmt: skip
     return checks
 
@@ -167,7 +171,7 @@ def _check_markers_on_distinct(state: LoadState, table: Table, c) -> None:
         state.report_rows(
             table, c.name,
             f"SELECT rowid, {col} FROM {name} WHERE trim({col}) IN ({_NA_LIST}) ORDER BY rowid",
-            f"literal missing-value marker in a required column; write {TYPE_HINTS[c.type]}",
+            f"literal missing-value marker in a required column; write {state.hints[c.type]}",
         )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from channel_lib.data.contract import DUCKDB_TYPES, NA_TOKENS, TYPE_HINTS, Table
+from channel_lib.data.contract import NA_TOKENS, Table
 from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LoadState
 from channel_lib.data.sql import scale_of
 
@@ -33,13 +33,29 @@ def excess_decimals(text: str, scale: int) -> bool | None:
 
 
 def excess_message(kind: str, scale: int) -> str:
-    """The problem of a value with more decimals than its column allows."""
+    """The problem of a value with more decimals than its column (of type ``kind``) allows.
+
+    Examples
+    --------
+    >>> excess_message("money", 4)  # doctest: +NORMALIZE_WHITESPACE
+    'more than 4 decimals; the loader does not round: round the amount to 4 decimals in the
+    source, or raise money_decimals in goals.yaml (0-6) to the decimals the source has'
+    >>> excess_message("count", 0)
+    'not a whole number (it has decimals); the loader does not round: correct the value in the file'
+    """
+    if kind == "money":
+        places = "whole amounts" if scale == 0 else f"{scale} decimal{'s' if scale > 1 else ''}"
+        return (
+            f"more than {scale} decimals; the loader does not round: round the amount to "
+            f"{places} in the source, or raise money_decimals in goals.yaml (0-6) to the "
+            "decimals the source has"
+        )
     if scale == 0:
         return (
             "not a whole number (it has decimals); the loader does not round: "
             "correct the value in the file"
         )
-    return f"more than {scale} decimals; the loader does not round: write {TYPE_HINTS[kind]}"
+    return f"more than {scale} decimals; the loader does not round: correct the value in the file"
 
 
 def bad_value(
@@ -54,11 +70,11 @@ def bad_value(
             line,
             value,
             f"literal missing-value marker in a {spec.type} column; "
-            f"write {TYPE_HINTS[spec.type]}"
+            f"write {state.hints[spec.type]}"
             + (" or leave the cell empty" if spec.nullable else ""),
         )
     else:
-        state.problem(file, column, line, value, f"not {TYPE_HINTS[spec.type]}")
+        state.problem(file, column, line, value, f"not {state.hints[spec.type]}")
 
 
 def report_numbers(
@@ -75,7 +91,7 @@ def report_numbers(
     cells not listed.
     """
     spec = table.column(column)
-    scale = scale_of(DUCKDB_TYPES[spec.type]) or 0
+    scale = scale_of(state.types[spec.type]) or 0
     bad = sorted(bad)
     more += max(0, len(bad) - MAX_ROWS_PER_CHECK)
     for line, value, excess in bad[:MAX_ROWS_PER_CHECK]:
@@ -86,7 +102,7 @@ def report_numbers(
     if more > 0:
         state.problem(
             file, column, None, "",
-            f"... and {more:,} more lines with the same problem (not {TYPE_HINTS[spec.type]})",
+            f"... and {more:,} more lines with the same problem (not {state.hints[spec.type]})",
         )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from channel_lib.data.contract import DUCKDB_TYPES, Table
+from channel_lib.data.contract import Table
 from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LoadState
 from channel_lib.data.readers.cells import (
     bad_value,
@@ -35,9 +35,7 @@ def read_csv(state: LoadState, table: Table, path: Path, header: list[str]) -> N
     decimals than allowed are reported (:func:`report_rejects`, :func:`check_decimals`).
     """
     known = {c.name: c for c in table.columns}
-    types = {
-        name: DUCKDB_TYPES[known[name].type] if name in known else "VARCHAR" for name in header
-    }
+    types = {name: state.types[known[name].type] if name in known else "VARCHAR" for name in header}
     scaled = [name for name in header if scale_of(types[name]) is not None]
     flags = _flag_names(scaled, header)
     select = "*"

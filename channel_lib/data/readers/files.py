@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from channel_lib.data.contract import DUCKDB_TYPES, Table
+from channel_lib.data.contract import Table
 from channel_lib.data.excel import ExcelReadError, sheet_to_csv
 from channel_lib.data.load_state import LoadState
 from channel_lib.data.readers.csv_files import read_csv
@@ -48,11 +48,11 @@ def _add_absent_columns(state: LoadState, table: Table, header: list[str]) -> No
         if not c.in_file and c.name not in header:
             if table.name in state.views:
                 view = state.views[table.name]
-                view.exprs[c.name] = f"CAST(NULL AS {DUCKDB_TYPES[c.type]})"
+                view.exprs[c.name] = f"CAST(NULL AS {state.types[c.type]})"
                 define_view(state, view)
             else:
                 state.con.execute(
-                    f"ALTER TABLE {table.name} ADD COLUMN {c.name} {DUCKDB_TYPES[c.type]}"
+                    f"ALTER TABLE {table.name} ADD COLUMN {c.name} {state.types[c.type]}"
                 )
 
 

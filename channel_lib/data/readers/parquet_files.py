@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from channel_lib.data.contract import DUCKDB_TYPES, Table
+from channel_lib.data.contract import Table
 from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LoadState, ParquetView
 from channel_lib.data.readers.cells import excess_decimals, report_numbers
 from channel_lib.data.sql import (
@@ -55,7 +55,7 @@ def read_parquet(state: LoadState, table: Table, path: Path, header: list[str]) 
     state.views[table.name] = view
     unsafe = []
     for name in header:
-        target = DUCKDB_TYPES[known[name].type] if name in known else None
+        target = state.types[known[name].type] if name in known else None
         if target is None or source.get(name, "").upper() == target:
             view.exprs[name] = quoted(name)
         elif cast_cannot_fail(source.get(name, ""), target):
