@@ -68,6 +68,7 @@ class Dataset:
     #: SHA-256 of every input file when already known (a prepared dataset records the checksums
     #: it was prepared from); ``None``: :attr:`checksums` hashes the files on first use.
     known_checksums: dict[str, str] | None = field(default=None, repr=False)
+    load_notes: tuple[str, ...] = field(default=(), repr=False)
     #: What is computed once for this dataset (table frames, checksums, the metrics cube, ...):
     #: see :class:`~channel_lib.data.cache.DatasetCache`. Created with the dataset, never shared
     #: (:func:`dataclasses.replace` makes a fresh one).
