@@ -131,6 +131,7 @@ def _dataset(state: LoadState, goals: Goals) -> Dataset:
         files=state.files,
         con=state.con,
         sales_summary=SALES_SUMMARY if "sales" in state.loaded else None,
+        load_notes=tuple(state.notes),
     )
 
 

@@ -201,8 +201,8 @@ def _exact_flag(column: str, target: str) -> str:
 
     0: yes, or empty; 1: no, it has more decimals than ``target`` allows; 2: not proven.
     A double tells apart every two numbers of up to 15 significant digits, and the cast to
-    ``target`` rounds to the nearest value of that type. Below 10^(14 - decimals) (money: 10^12,
-    whole numbers: 10^14) a value with the allowed decimals has at most 15 digits, so its double
+    ``target`` rounds to the nearest value of that type. Below 10^(14 - decimals) (money at 2
+    places: 10^12, at 4: 10^10, at 6: 10^8; whole numbers: 10^14) a value with the allowed decimals has at most 15 digits, so its double
     casts back to it, and so does the first decimal too many: the double equals its cast exactly
     when the cell had no more decimals than allowed, and the cast then gives what DuckDB's decimal
     reader gives. A larger number, NaN or infinity is 2: the loader decides from the cell itself.

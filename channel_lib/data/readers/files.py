@@ -9,12 +9,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from channel_lib.core.errors import near_name
 from channel_lib.data.contract import Table
 from channel_lib.data.excel import ExcelReadError, sheet_to_csv
 from channel_lib.data.load_state import LoadState
 from channel_lib.data.readers.csv_files import read_csv
 from channel_lib.data.readers.header import check_header, csv_header, parquet_header
 from channel_lib.data.readers.parquet_files import define_view, read_parquet
+from channel_lib.data.sql import quoted
 
 
 def read_table(state: LoadState, table: Table, path: Path) -> bool:
@@ -22,7 +24,8 @@ def read_table(state: LoadState, table: Table, path: Path) -> bool:
 
     When the header or the file cannot be read, the problems are added to ``state`` and the
     table is not created (False). Otherwise the table holds every line the reader accepted
-    (problems of the others added), and the optional columns the file leaves out, empty.
+    (problems of the others added), and the optional columns the file leaves out, empty
+    (a nullable one with a note).
     """
     if path.suffix == ".xlsx":
         path = excel_as_csv(state, path)
@@ -38,22 +41,36 @@ def read_table(state: LoadState, table: Table, path: Path) -> bool:
         read_csv(state, table, path, header)
     else:
         read_parquet(state, table, path, header)
-    _add_absent_columns(state, table, header)
+    _add_absent_columns(state, table, header, state.shown_as.get(path.name, path.name))
     return True
 
 
-def _add_absent_columns(state: LoadState, table: Table, header: list[str]) -> None:
-    """Add the columns the contract derives (not in the file) and the file leaves out, empty."""
+def _add_absent_columns(state: LoadState, table: Table, header: list[str], shown: str) -> None:
+    """Add the columns the file leaves out that it may leave out, empty, of their type.
+
+    Those are the columns the contract derives (``in_file=False``: a note-free default) and
+    the columns that may be empty (``nullable``): such an absent column is loaded as an
+    all-empty column, with a note in ``state.notes`` naming the file as the user wrote it
+    (``shown``).
+    """
     for c in table.columns:
-        if not c.in_file and c.name not in header:
-            if table.name in state.views:
-                view = state.views[table.name]
-                view.exprs[c.name] = f"CAST(NULL AS {state.types[c.type]})"
-                define_view(state, view)
-            else:
-                state.con.execute(
-                    f"ALTER TABLE {table.name} ADD COLUMN {c.name} {state.types[c.type]}"
-                )
+        if c.name in header or (c.in_file and not c.nullable):
+            continue
+        if c.in_file:
+            known = {k.name for k in table.columns}
+            near = near_name(c.name, [h for h in header if h not in known])
+            state.notes.append(
+                f"{shown}: column {c.name} is absent; loaded as empty"
+                + (f" (if '{near}' is meant, rename it to '{c.name}')" if near else "")
+            )
+        if table.name in state.views:
+            view = state.views[table.name]
+            view.exprs[c.name] = f"CAST(NULL AS {state.types[c.type]})"
+            define_view(state, view)
+        else:
+            state.con.execute(
+                f"ALTER TABLE {table.name} ADD COLUMN {quoted(c.name)} {state.types[c.type]}"
+            )
 
 
 def excel_as_csv(state: LoadState, path: Path) -> Path | None:

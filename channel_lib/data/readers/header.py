@@ -44,13 +44,16 @@ def parquet_header(state: LoadState, path: Path) -> list[str]:
 
 
 def check_header(state: LoadState, table: Table, path: Path, header: list[str]) -> bool:
-    """Whether ``header`` holds every required column of ``table``, each once.
+    """Whether ``header`` holds every required column of ``table`` (not nullable), each once.
 
     Otherwise adds the problems: a title or notes above the header line, cells separated by
     another character than commas, or each required column missing (with the near name to
     rename) and each column written twice.
     """
-    missing = [c.name for c in table.columns if c.in_file and c.name not in header]
+    # a column that may be empty may be absent too (see files.add_absent_columns)
+    missing = [
+        c.name for c in table.columns if c.in_file and not c.nullable and c.name not in header
+    ]
     below = header_line(path, [c.name for c in table.columns if c.in_file]) if missing else None
     if below:  # a title or notes above the table (spreadsheets and some exports write one)
         state.problem(
