@@ -11,9 +11,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import itertools
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -524,3 +526,78 @@ def test_role_change(truth: Truth) -> None:
     }
     assert changed == truth.expected("role_change")
     assert labels == ["FY2024", "FY2025", "FY2026", "FY2027"]
+
+
+# -- the ERP style ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def erp_and_default(tmp_path_factory) -> tuple[Path, Path]:
+    """The ERP style and the default style of the same seed, at a small scale."""
+    base = tmp_path_factory.mktemp("erp")
+    generate_sample(base / "erp", seed=3, scale=0.05, style="erp")
+    generate_sample(base / "default", seed=3, scale=0.05)
+    return base / "erp", base / "default"
+
+
+def test_erp_style_maps_every_contract_column_to_a_source_column_of_its_file(erp_and_default):
+    erp, _ = erp_and_default
+    mapping = yaml.safe_load((erp / "mapping.yaml").read_text(encoding="utf-8"))
+    assert set(mapping) == {"channels", "partners", "customers", "products", "sales",
+                            "channel_costs"}  # fmt: skip
+    for table, spec in mapping.items():
+        raw = (erp / spec["file"]).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), f"{spec['file']} has no byte-order mark"
+        header = raw[3:].split(b"\n", 1)[0].decode().split(",")
+        assert set(spec["columns"].values()) < set(header), (table, header)  # extra columns too
+        assert not set(spec["columns"]) & set(header), "source names differ from the contract's"
+    assert "offboarded_on" not in mapping["partners"]["columns"]
+    assert not (erp / "partner_reports.csv").exists() and not (erp / "sales.csv").exists()
+
+
+def test_erp_style_money_has_four_decimals_and_sums_to_the_default_within_a_cent_a_line(
+    erp_and_default,
+):
+    erp, default = erp_and_default
+    goals = yaml.safe_load((erp / "goals.yaml").read_text(encoding="utf-8"))
+    assert goals["money_decimals"] == 4 and max(goals["years"]) == "FY2026"
+    sales = pd.read_csv(erp / "FactResellerSales.csv", dtype=str, encoding="utf-8-sig")
+    for column in ("SalesAmount", "TotalProductCost"):
+        assert sales[column].str.fullmatch(r"-?\d+\.\d{4}").all(), column
+        assert (~sales[column].str.endswith("00")).mean() > 0.9  # sub-cent parts, not padding
+    con = duckdb.connect()
+    erp_sum, n = con.execute(
+        f"SELECT sum(SalesAmount::DECIMAL(18,4)), count(*) FROM "
+        f"read_csv('{erp / 'FactResellerSales.csv'}', all_varchar=true)"
+    ).fetchone()
+    default_sum = con.execute(
+        f"SELECT sum(revenue::DECIMAL(18,2)) FROM read_csv('{default / 'sales.csv'}', "
+        "all_varchar=true)"
+    ).fetchone()[0]
+    assert abs(erp_sum - default_sum) < Decimal("0.01") * n
+    assert erp_sum != default_sum
+
+
+def test_erp_style_resellers_order_in_monthly_batches_and_some_never_ordered(erp_and_default):
+    erp, _ = erp_and_default
+    con = duckdb.connect()
+    sales = f"read_csv('{erp / 'FactResellerSales.csv'}', all_varchar=true)"
+    days = con.execute(
+        f"SELECT max(n) FROM (SELECT ResellerKey, year(OrderDate::DATE), "
+        f"count(DISTINCT OrderDate) n FROM {sales} WHERE ChannelCode IN ('RES', 'DIST', 'MSP') "
+        "GROUP BY ALL)"
+    ).fetchone()[0]
+    assert days <= 12
+    resellers, never = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE ResellerKey NOT IN (SELECT ResellerKey FROM "
+        f"{sales} WHERE ResellerKey IS NOT NULL)) FROM read_csv('{erp / 'DimReseller.csv'}', "
+        "all_varchar=true)"
+    ).fetchone()
+    assert resellers >= 700 and 0 < never < resellers / 5
+
+
+def test_the_erp_style_refuses_parquet_and_unknown_styles(tmp_path: Path) -> None:
+    from channel_lib.core.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="CSV only"):
+        generate_sample(tmp_path / "x", style="erp", formats=("parquet",))
+    with pytest.raises(ParameterError, match="unknown sample style 'sap'"):
+        generate_sample(tmp_path / "x", style="sap")

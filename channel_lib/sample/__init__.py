@@ -41,6 +41,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from channel_lib.core.errors import ParameterError
+from channel_lib.sample.erp import ERP_FILES, erp_readme, erp_tables, write_csv_with_bom
 from channel_lib.sample.plan import build_plan
 from channel_lib.sample.sales import Products, SalesLines, make_products, make_sales
 from channel_lib.sample.spec import CHANNELS, Plan
@@ -78,7 +79,11 @@ GENERATED_FILES = (
     "goals.yaml",
     "ground_truth.csv",
     "README.md",
+    "mapping.yaml",
+    *(file for file, _ in ERP_FILES.values()),
 )
+#: the styles of :func:`generate_sample`
+STYLES = ("default", "erp")
 SALES_COLUMNS = (
     "order_id",
     "line_number",
@@ -99,6 +104,7 @@ def generate_sample(
     seed: int = DEFAULT_SEED,
     scale: float = 1.0,
     formats: Sequence[str] = ("csv",),
+    style: str = "default",
 ) -> dict[str, int]:
     """Generate the sample dataset into ``out``.
 
@@ -116,6 +122,12 @@ def generate_sample(
         Format(s) of the sales table. With both, ``out`` gets ``sales.csv`` and a complete
         Parquet twin of the dataset is written to ``out/parquet/`` (one folder may hold only one
         sales file).
+    style : {"default", "erp"}
+        ``"erp"`` writes the same company as a manufacturer's ERP star-schema export
+        (:mod:`channel_lib.sample.erp`): 4-decimal money, monthly reseller batches, resellers that
+        never ordered, source column names with a ``mapping.yaml``, extra columns, a byte-order
+        mark, no partner reports, opportunities or targets, goals without the coming year, and
+        no ground truth. Only ``formats=("csv",)`` goes with it.
 
     Returns
     -------
@@ -125,8 +137,10 @@ def generate_sample(
     Raises
     ------
     ParameterError
-        For a non-positive scale or an unknown format.
+        For a non-positive scale, an unknown format or style, or Parquet with the ERP style.
     """
+    if style not in STYLES:
+        raise ParameterError(f"unknown sample style {style!r}; use one of {', '.join(STYLES)}")
     formats = tuple(dict.fromkeys(formats)) or ("csv",)
     if not scale > 0:
         raise ParameterError(f"scale must be positive, got {scale!r}")
@@ -135,10 +149,14 @@ def generate_sample(
         raise ParameterError(
             f"unknown sales format(s) {', '.join(unknown)}; use csv and/or parquet"
         )
+    if style == "erp" and formats != ("csv",):
+        raise ParameterError("the erp style writes CSV only; drop --format parquet")
     out = Path(out)
     plan = build_plan(seed)
     products = make_products(seed)
     lines = make_sales(plan, products, scale=scale)
+    if style == "erp":
+        return _write_erp(out, seed, scale, plan, products, lines)
     tables, goals, truth = _small_tables(plan, products, lines)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -161,6 +179,29 @@ def generate_sample(
             for name in [*tables, "goals.yaml", "README.md"]:
                 shutil.copyfile(tmp / name, twin / name)
             _write_sales(sales, twin / "sales.parquet")
+        _move_into(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return sizes
+
+
+def _write_erp(
+    out: Path, seed: int, scale: float, plan: Plan, products: Products, lines: SalesLines
+) -> dict[str, int]:
+    """Write the ERP style's files into ``out`` (see :mod:`channel_lib.sample.erp`)."""
+    tables, goals, mapping = erp_tables(plan, products, lines)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        sizes = {}
+        for name, df in tables.items():
+            write_csv_with_bom(df, tmp / name)
+            sizes[name] = len(df)
+        (tmp / "goals.yaml").write_text(goals, encoding="utf-8", newline="\n")
+        (tmp / "mapping.yaml").write_text(mapping, encoding="utf-8", newline="\n")
+        (tmp / "README.md").write_text(
+            erp_readme(seed, scale, sizes), encoding="utf-8", newline="\n"
+        )
         _move_into(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
