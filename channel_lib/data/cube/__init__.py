@@ -7,7 +7,8 @@ How it works
 ------------
 DuckDB scans the sales table and aggregates it into a *monthly cube* — one row per month ×
 channel × partner × customer × product line — with money summed exactly in DECIMAL and stored as
-integer cents (``BIGINT``). The cube stays in the dataset's DuckDB connection (a temporary table)
+integers of the dataset's money unit (``BIGINT``; ``ds.money``: 10^-d of the currency, d =
+``money_decimals`` of ``goals.yaml``). The cube stays in the dataset's DuckDB connection (a temporary table)
 and is kept in the :class:`~channel_lib.data.dataset.Dataset`'s cache (:func:`cube_table`); every
 function below aggregates the cube (:func:`cube_sums`) and hands pandas a small tidy frame.
 
@@ -23,8 +24,10 @@ and joined to the cube, so a quarter here is always the quarter the rest of the 
 Money columns
 -------------
 Every money figure comes twice: ``<name>_exact`` (``int64``, exact: re-aggregate these) and
-``<name>`` (``float64`` in the dataset's currency, converted once from the exact cents, for display
-and charts; ``round(x, 2)`` recovers the exact amount). Ratios (margin, discount, share, change,
+``<name>`` (``float64`` in the dataset's currency, converted once from the exact units by
+``ds.money.amount``, for display and charts; ``ds.money.to_exact(x)`` recovers the exact amount
+while it has fewer than 15 significant digits). The one rounding is ``list_value_exact``
+(quantity × list price, rounded to the unit). Ratios (margin, discount, share, change,
 attainment) are fractions (0.25 = 25 %), ``NaN`` where the denominator is zero.
 
 Periods
@@ -35,7 +38,8 @@ with a period has ``period`` (label) and ``period_start`` (first day, Timestamp)
 
 Modules
 -------
-- :mod:`.terms` — dimensions, periods, metrics, argument checks, money columns, :func:`ratio`;
+- :mod:`.terms` — dimensions, periods, metrics, argument checks, money columns
+  (:func:`~.terms.exact_sql`, :func:`~.terms.add_money`), :func:`ratio`;
 - :mod:`.build` — the monthly cube and its periods, built once per dataset;
 - :mod:`.sums` — :func:`cube_sums` and :func:`summarise`;
 - :mod:`.change` — :func:`growth` and :func:`trailing_growth`;

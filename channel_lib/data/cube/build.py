@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from channel_lib.data.cube.terms import CUBE_SUMS
+from channel_lib.data.cube.terms import CUBE_SUMS, exact_sql, rounded_exact_sql
 from channel_lib.data.dataset import Dataset
 
 #: Prefix of the cube tables in ``ds.con`` (one per grain: ``<prefix>_partner``, ...).
@@ -73,6 +73,9 @@ def cube_table(ds: Dataset, grain: str = "partner") -> str:
         # The partner grain starts from the summary the loader left (the same sums, made while
         # it checked the sales' links).
         g_keys = ", ".join(f"g.{k.strip()}" for k in keys.split(","))
+        money = ds.money
+        listed = "coalesce(sum(CASE WHEN p.list_price IS NOT NULL THEN g.revenue END), 0)"
+        list_value = "coalesce(sum(g.quantity_4 * p.list_price), 0)"
         by_product = (
             f"SELECT * FROM {ds.sales_summary}"
             if grain == "partner" and getattr(ds, "sales_summary", None)
@@ -88,13 +91,13 @@ def cube_table(ds: Dataset, grain: str = "partner") -> str:
         SELECT CAST(g.month AS DATE) AS month, {g_keys}, p.product_line,
                CAST(sum(g.lines) AS BIGINT) AS lines,
                sum(g.quantity) AS quantity,
-               CAST(sum(g.revenue) * 100 AS BIGINT) AS revenue_exact,
-               CAST(sum(g.cost_of_sales) * 100 AS BIGINT) AS cost_of_sales_exact,
+               {exact_sql("sum(g.revenue)", money)} AS revenue_exact,
+               {exact_sql("sum(g.cost_of_sales)", money)} AS cost_of_sales_exact,
                -- CASE, not FILTER: FILTER aggregates measured ~2x slower in DuckDB 2.0
-               CAST(coalesce(sum(CASE WHEN p.list_price IS NOT NULL THEN g.revenue END), 0) * 100
-                    AS BIGINT) AS listed_revenue_exact,
-               CAST(round(coalesce(sum(g.quantity_4 * p.list_price), 0) * 100)
-                    AS BIGINT) AS list_value_exact
+               {exact_sql(listed, money)} AS listed_revenue_exact,
+               -- quantity x list price has more places than the unit: rounded to it, the one
+               -- rounding of the cube (half away from zero, once per month x group x line)
+               {rounded_exact_sql(list_value, money)} AS list_value_exact
         FROM g JOIN products p ON g.product_id = p.product_id
         GROUP BY ALL"""
     table = f"{CUBE_TABLE}_{grain}"
@@ -188,7 +191,8 @@ def monthly_cube(ds: Dataset) -> pd.DataFrame:
     """The monthly sales cube every metric is computed from (built once per dataset).
 
     One DuckDB scan of ``sales`` joined to ``products``; money is summed in DECIMAL and stored as
-    integer cents. The cube is memoised on ``ds`` (a temporary table in ``ds.con``); the metrics
+    integers of the dataset's money unit (``ds.money``: 10^-d of the currency, d =
+    ``money_decimals`` of ``goals.yaml``), exactly. The cube is memoised on ``ds`` (a temporary table in ``ds.con``); the metrics
     functions use it directly (or its customer-free grain) without this pandas copy.
 
     Parameters
@@ -206,10 +210,12 @@ def monthly_cube(ds: Dataset) -> pd.DataFrame:
           ``product_line`` (str).
         - ``lines`` (int): invoiced order lines.
         - ``quantity`` (float): units sold (credit notes negative).
-        - ``revenue_exact``, ``cost_of_sales_exact`` (int64): sums in cents.
+        - ``revenue_exact``, ``cost_of_sales_exact`` (int64): exact sums in units of
+          ``ds.money`` (``ds.money.amount(x)`` is the amount in currency).
         - ``listed_revenue_exact`` (int64): revenue of the lines whose product has a list price.
-        - ``list_value_exact`` (int64): Σ quantity × list_price over those lines, in cents
-          (quantity rounded to 4 decimals, the sum to the cent).
+        - ``list_value_exact`` (int64): Σ quantity × list_price over those lines, in units of
+          ``ds.money`` (quantity rounded to 4 decimals; the sum, which has more places than the
+          unit, rounded to the unit half away from zero: the cube's only rounding).
 
     Examples
     --------

@@ -48,7 +48,8 @@ def growth(
         with zero) and group that has sales in any period:
 
         - ``period``, ``period_start``, the ``by`` columns, ``metric`` (str).
-        - ``value`` (float, currency) and ``value_exact`` (int64): the metric in the period.
+        - ``value`` (float, currency) and ``value_exact`` (int64, exact units of ``ds.money``):
+          the metric in the period.
         - ``previous``, ``previous_exact``: the period before; ``change_vs_previous`` (fraction).
         - ``year_ago``, ``year_ago_exact``: the same period one fiscal year before;
           ``change_vs_year_ago`` (fraction).
@@ -95,8 +96,7 @@ def growth(
         full[f"{name}_exact"] = shifted.astype("Int64")
         full[f"change_vs_{name}"] = _change(full["value_exact"], full[f"{name}_exact"])
     full["metric"] = metric
-    for name in ("value", "previous", "year_ago"):
-        full[name] = full[f"{name}_exact"].astype("Float64").astype("float64") / 100.0
+    add_money(full, ds.money, "value", "previous", "year_ago")
     full = full.sort_values(["_pos", *cols], na_position="first").reset_index(drop=True)
     order = [
         "period", "period_start", *cols, "metric", "value", "previous", "change_vs_previous",
@@ -145,7 +145,7 @@ def trailing_growth(
           the first day *after* the current window; the previous window ends at
           ``current_start``).
         - ``current``, ``previous`` (float, currency) with the exact ``current_exact``,
-          ``previous_exact`` (int64).
+          ``previous_exact`` (int64, units of ``ds.money``).
         - ``change`` (fraction): ``(current − previous) / |previous|``, ``NaN`` when previous is 0.
         - ``previous_complete`` (bool): the data reaches back to ``previous_start`` (when False,
           the comparison is against a partly observed year).
@@ -175,7 +175,7 @@ def trailing_growth(
     frame["current_start"] = current_start
     frame["current_end"] = current_end
     frame["previous_start"] = previous_start
-    add_money(frame, "current", "previous")
+    add_money(frame, ds.money, "current", "previous")
     frame["change"] = _change(frame["current_exact"], frame["previous_exact"])
     frame["previous_complete"] = bool(
         first_month is not None and pd.Timestamp(first_month) <= previous_start
@@ -190,7 +190,7 @@ def trailing_growth(
 def _window_sums(
     ds: Dataset, cube: str, cols: list[str], metric: str, bounds: tuple[pd.Timestamp, ...]
 ) -> pd.DataFrame:
-    """The metric's cents in the current and the previous window per group of ``cols``.
+    """The metric's exact units in the current and the previous window per group of ``cols``.
 
     ``bounds``: the previous window's start, the current window's start and the first day after
     it. Returns the ``cols`` (str), ``current_exact`` and ``previous_exact`` (int64), ordered by

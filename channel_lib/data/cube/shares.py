@@ -136,7 +136,7 @@ def revenue_shares(
     )
     frame["rank"] = frame.groupby("period", sort=False).cumcount().astype("int64") + 1
     frame.insert(2, "dimension", dim)
-    add_money(frame, "revenue")
+    add_money(frame, ds.money, "revenue")
     frame["threshold"] = float(threshold)
     frame["dependency"] = frame["share"] >= threshold
     order = [
@@ -218,7 +218,7 @@ def concentration(
     out["dependency_risk"] = out["dependencies"] > 0
     out["revenue_exact"] = out["revenue_exact"].astype("int64")
     out["entities"] = out["entities"].astype("int64")
-    add_money(out, "revenue")
+    add_money(out, ds.money, "revenue")
     order = [
         "period", "period_start", "dimension", "entities", "revenue", "top_n", "top_n_share",
         "hhi", "largest_id", "largest_share", "threshold", "dependencies", "dependency_risk",

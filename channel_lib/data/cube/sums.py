@@ -43,7 +43,8 @@ def cube_sums(
     DataFrame
         One row per period and group with sales, ordered by period then group: ``period``
         (str), ``period_start`` (Timestamp), the ``by`` columns (str), ``lines`` (int64),
-        ``quantity`` (float64) and the cents (int64) ``revenue_exact``,
+        ``quantity`` (float64) and the exact sums in units of ``ds.money`` (int64)
+        ``revenue_exact``,
         ``cost_of_sales_exact``, ``listed_revenue_exact``, ``list_value_exact`` (see
         :func:`monthly_cube`).
 
@@ -124,7 +125,8 @@ def summarise(
 
     Notes
     -----
-    Sums are exact (DECIMAL in DuckDB, int64 cents in pandas). Credit notes (negative lines) are
+    Sums are exact (DECIMAL in DuckDB, int64 units of ``ds.money`` in pandas: 10^-d of the
+    currency, d = ``money_decimals`` of ``goals.yaml``). Credit notes (negative lines) are
     netted in the period of their order date.
 
     Examples
@@ -141,7 +143,7 @@ def summarise(
     cols = check_by(by)
     frame = cube_sums(ds, by=cols, period=period, periods=periods)
     frame["gross_profit_exact"] = frame["revenue_exact"] - frame["cost_of_sales_exact"]
-    add_money(frame, "revenue", "cost_of_sales", "gross_profit")
+    add_money(frame, ds.money, "revenue", "cost_of_sales", "gross_profit")
     frame["gross_margin"] = ratio(frame["gross_profit_exact"], frame["revenue_exact"])
     frame["discount"] = 1.0 - ratio(frame["listed_revenue_exact"], frame["list_value_exact"])
     frame["list_coverage"] = ratio(frame["listed_revenue_exact"], frame["revenue_exact"])

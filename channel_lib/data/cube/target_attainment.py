@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from channel_lib.data.cube.sums import cube_sums
-from channel_lib.data.cube.terms import MissingDataError, add_money, ratio
+from channel_lib.data.cube.terms import MissingDataError, add_money, exact_sql, ratio
 from channel_lib.data.dataset import Dataset
 from channel_lib.plans.targets import read_targets, targets_path
 
@@ -41,7 +41,8 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
         - ``quarter``, ``level`` (``"channel"`` or ``"partner"``), ``channel_id``, ``partner_id``
           (missing for channel level), ``metric`` (``revenue`` or ``gross_profit``).
         - ``target``, ``actual``, ``gap`` (= actual − target) in currency (float) with exact
-          ``target_exact``, ``actual_exact``, ``gap_exact`` (int64). A partner's actual counts
+          ``target_exact``, ``actual_exact``, ``gap_exact`` (int64, exact units of ``ds.money``).
+          A partner's actual counts
           its sales in the target's channel.
         - ``attainment`` (fraction: actual / target; ``NaN`` for a zero target).
         - ``source`` (``"plans"`` or ``"dataset"``), ``source_file`` (path of the targets file).
@@ -68,7 +69,7 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
     'dataset'
     """
     ds.calendar.validate_quarter(quarter)
-    found = _plan_targets(quarter, plans_dir) if plans_dir is not None else None
+    found = _plan_targets(ds, quarter, plans_dir) if plans_dir is not None else None
     if found is None and ds.has("targets"):
         found = _dataset_targets(ds, quarter)
     if found is None:
@@ -79,7 +80,7 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
     out["actual_exact"] = _actual_exact(ds, quarter, out)
     out["target_exact"] = out["target_exact"].astype("int64")
     out["gap_exact"] = out["actual_exact"] - out["target_exact"]
-    add_money(out, "target", "actual", "gap")
+    add_money(out, ds.money, "target", "actual", "gap")
     out["attainment"] = ratio(out["actual_exact"], out["target_exact"])
     out["source"] = source
     out["source_file"] = source_file
@@ -96,9 +97,11 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
     return out[order]
 
 
-def _plan_targets(quarter: str, plans_dir: str | Path) -> tuple[pd.DataFrame, str, str] | None:
+def _plan_targets(
+    ds: Dataset, quarter: str, plans_dir: str | Path
+) -> tuple[pd.DataFrame, str, str] | None:
     """The plans folder's targets of ``quarter`` with ``"plans"`` and the file, or ``None``."""
-    plan = read_plan_targets(plans_dir)
+    plan = read_plan_targets(plans_dir, money=ds.money)
     if plan is None:
         return None
     plan = plan[plan["quarter"] == quarter]
@@ -109,11 +112,11 @@ def _plan_targets(quarter: str, plans_dir: str | Path) -> tuple[pd.DataFrame, st
 
 def _dataset_targets(ds: Dataset, quarter: str) -> tuple[pd.DataFrame, str, str] | None:
     """The dataset's official targets of ``quarter`` with ``"dataset"`` and the file, or ``None``."""
-    # one query for the labels and the cents (a Parquet table is a view, with no rowid to
-    # align two queries by)
+    # one query for the labels and the exact amounts (a Parquet table is a view, with no rowid
+    # to align two queries by); the official targets are the source's money: exact units
     official = ds.sql(
         "SELECT quarter, channel_id, partner_id, metric, "
-        "CAST(target * 100 AS BIGINT) AS target_exact FROM targets WHERE quarter = ?",
+        f"{exact_sql('target', ds.money)} AS target_exact FROM targets WHERE quarter = ?",
         [quarter],
     )
     if not len(official):
@@ -141,7 +144,7 @@ def _no_targets(ds: Dataset, quarter: str, plans_dir: str | Path | None) -> Miss
 
 
 def _actual_exact(ds: Dataset, quarter: str, targets: pd.DataFrame) -> pd.Series:
-    """Each target's actual in cents (int64): its channel's sales, or the partner's in it."""
+    """Each target's actual in exact units (int64): its channel's sales, or the partner's in it."""
     actual = cube_sums(ds, by=["channel_id", "partner_id"], periods=[quarter])
     actual["gross_profit_exact"] = actual["revenue_exact"] - actual["cost_of_sales_exact"]
     actual = actual[["channel_id", "partner_id", "revenue_exact", "gross_profit_exact"]]
