@@ -6,7 +6,9 @@ read only), and tells the notebooks where it is through the environment variable
 :data:`PREPARED_ENV`. :func:`channel_lib.data.workbook.open_workbook` then reads the prepared tables
 (:func:`load_prepared`) instead of validating the CSV files again — but only when the cache was
 made from this very folder and its files are unchanged (same size and modification time as
-recorded; the manifest holds the SHA-256 checksums they were prepared from).
+recorded; the manifest holds the SHA-256 checksums they were prepared from) and its money unit
+has the places the dataset's ``goals.yaml`` gives now (the cached cube holds integers of that
+unit).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from channel_lib.data.sql import sql_literal
 
 #: Environment variable naming the prepared folder (set by the batch for its notebooks).
 PREPARED_ENV = config.PREPARED_ENV
-#: Version of the cache layout; a change makes old caches invalid.
-LAYOUT = 2
+#: Version of the cache layout; a change makes old caches invalid. 3: the cube's money is in
+#: units of the dataset's money (10^-money_decimals), no longer cents.
+LAYOUT = 3
 _META = "meta.json"
 #: Grains of the metrics cube cached with the tables.
 CUBE_GRAINS = ("partner", "customer")
@@ -47,18 +50,31 @@ def _metrics_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_key(checksums: dict[str, str]) -> str:
-    """A short key for a set of input checksums (the name of the prepared folder).
+def cache_key(checksums: dict[str, str], *, money_decimals: int) -> str:
+    """A short key for a set of input checksums and money unit (the name of the prepared folder).
+
+    Parameters
+    ----------
+    checksums : dict of str to str
+        File name → SHA-256 of every input (``Dataset.checksums``).
+    money_decimals : int
+        Places of the dataset's money unit (``ds.money.decimals``): the cached cube holds
+        integers of it, so the same files read with another unit (``goals.yaml`` unchanged,
+        the workbook's default changed) make another folder.
 
     Examples
     --------
-    >>> cache_key({"sales.csv": "ab", "goals.yaml": "cd"}) == cache_key({"goals.yaml": "cd", "sales.csv": "ab"})
+    >>> a = cache_key({"sales.csv": "ab", "goals.yaml": "cd"}, money_decimals=4)
+    >>> a == cache_key({"goals.yaml": "cd", "sales.csv": "ab"}, money_decimals=4)
     True
+    >>> a == cache_key({"sales.csv": "ab", "goals.yaml": "cd"}, money_decimals=2)
+    False
     """
     text = json.dumps(
         {
             "layout": LAYOUT,
             "metrics": _metrics_fingerprint(),
+            "money_decimals": int(money_decimals),
             "inputs": dict(sorted(checksums.items())),
         }
     )
@@ -98,7 +114,7 @@ def prepare_dataset(ds: Dataset, cache_root: str | Path) -> Path:
             f"the prepared-data cache {root} lies inside the dataset folder {data}, which is read "
             "only; choose an output folder outside it"
         )
-    target = root / cache_key(ds.checksums)
+    target = root / cache_key(ds.checksums, money_decimals=ds.money.decimals)
     if (target / _META).exists():
         return target
     root.mkdir(parents=True, exist_ok=True)
@@ -112,6 +128,7 @@ def prepare_dataset(ds: Dataset, cache_root: str | Path) -> Path:
             "data_dir": str(data),
             "inputs": ds.checksums,
             "metrics": _metrics_fingerprint(),
+            "money_decimals": ds.money.decimals,
             "cubes": cubes,
             "files": {name: str(Path(p).resolve()) for name, p in ds.files.items()},
             "signatures": {
@@ -164,7 +181,7 @@ def load_prepared(prepared: str | Path, data_dir: str | Path) -> Dataset | None:
     except OSError:
         return None
     goals, problems = read_goals(data / GOALS_FILE)
-    if problems or goals is None:
+    if problems or goals is None or meta.get("money_decimals") != goals.money.decimals:
         return None
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
