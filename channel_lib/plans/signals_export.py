@@ -2,7 +2,7 @@
 
 Notebook 05 exports every early-warning signal of the quarter (material or not) for follow-up;
 this module alone knows the file's name and layout: the signal columns in order, money in
-currency units with two decimals, the exact ``revenue_at_stake_exact`` column left out, lines
+currency units with the places of the currency's minor unit (two for USD, none for JPY), the exact ``revenue_at_stake_exact`` column left out, lines
 ended the platform's way. It writes atomically (a temp file in the same folder, then renamed), so
 a reader never sees half a file. Nothing in the workbook reads the file back: it is for follow-up
 outside it (a spreadsheet, a ticket system).
@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from channel_lib.core.files import atomic_write_text
+from channel_lib.core.money import MoneyUnit
 
 __all__ = ["FILE_PATTERN", "signals_path", "write_signals"]
 
@@ -38,6 +39,7 @@ def write_signals(
     signals: pd.DataFrame,
     quarter: str,
     *,
+    money: MoneyUnit,
     plans_dir: str | Path = "plans",
     path: str | Path | None = None,
 ) -> Path:
@@ -50,6 +52,10 @@ def write_signals(
         among them).
     quarter : str
         The reporting quarter (names the default file).
+    money : MoneyUnit
+        The unit of ``revenue_at_stake_exact`` (``ds.money``): the file's amounts are rounded
+        to whole minor units of its currency (half away from zero) and written with
+        :attr:`~channel_lib.core.money.MoneyUnit.minor_decimals` places.
     plans_dir : str or Path
         Plans folder; the default file is ``plans_dir/signals_<quarter>.csv``
         (:func:`signals_path`).
@@ -59,18 +65,22 @@ def write_signals(
     Returns
     -------
     Path
-        The file written (money with two decimals; the ``*_exact`` column left out).
+        The file written (money in minor units; the ``*_exact`` column left out).
 
     Examples
     --------
     >>> import tempfile
-    >>> rows = pd.DataFrame({"signal": ["x"], "revenue_at_stake": [12.5],
-    ...                      "revenue_at_stake_exact": [1250]})
-    >>> path = write_signals(rows, "FY2026-Q4", plans_dir=tempfile.mkdtemp())
+    >>> from channel_lib.core.money import MoneyUnit
+    >>> rows = pd.DataFrame({"signal": ["x", "y"], "revenue_at_stake": [12.5, 0.0049],
+    ...                      "revenue_at_stake_exact": [125000, 49]})
+    >>> path = write_signals(rows, "FY2026-Q4", money=MoneyUnit("USD", 4),
+    ...                      plans_dir=tempfile.mkdtemp())
     >>> path.name, path.read_text().split()
-    ('signals_FY2026-Q4.csv', ['signal,revenue_at_stake', 'x,12.50'])
+    ('signals_FY2026-Q4.csv', ['signal,revenue_at_stake', 'x,12.50', 'y,0.00'])
     """
     target = Path(path) if path is not None else signals_path(plans_dir, quarter)
     out = signals.drop(columns=["revenue_at_stake_exact"]).copy()
-    out["revenue_at_stake"] = [f"{c / 100:.2f}" for c in signals["revenue_at_stake_exact"]]
+    out["revenue_at_stake"] = [
+        money.format_minor(money.round_minor(int(c))) for c in signals["revenue_at_stake_exact"]
+    ]
     return atomic_write_text(target, out.to_csv(index=False, lineterminator=os.linesep))

@@ -8,8 +8,11 @@ The file
 --------
 A CSV with the columns :data:`TARGET_COLUMNS` — ``quarter`` (``FY2026-Q3``), ``channel_id``,
 ``partner_id`` (empty = the channel's own target), ``metric`` (``revenue`` or ``gross_profit``),
-``target`` (an amount ≥ 0 with two decimals, exact) — sorted by quarter, channel, partner and
-metric.
+``target`` (an amount ≥ 0 in whole minor units of the dataset's currency: two decimals for USD
+or EUR, none for JPY — :attr:`MoneyUnit.minor_decimals <channel_lib.core.money.MoneyUnit>`,
+exact) — sorted by quarter, channel, partner and metric. In memory the targets are
+``target_exact``: integers of the dataset's money unit (``ds.money``), like every ``*_exact``
+column; the reader and the writer take that unit (``money=ds.money``).
 
 - :func:`read_targets` — the validated rows (``target_exact`` as int64), or ``None`` without a file;
 - :func:`write_targets` — replace or add whole quarters atomically, never replacing a plan silently
@@ -25,9 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from channel_lib.core.errors import ChannelLibError, DataValidationError, Problem
+from channel_lib.core.errors import ChannelLibError, DataValidationError, ParameterError, Problem
 from channel_lib.core.files import atomic_write_text
-from channel_lib.core.money import format_exact, parse_exact
+from channel_lib.core.money import MoneyUnit
 
 __all__ = [
     "TARGETS_FILE",
@@ -83,37 +86,46 @@ def targets_stamp(plans_dir: str | Path | None) -> tuple:
     return (str(path), st.st_size, st.st_mtime_ns)
 
 
-def read_targets(plans_dir: str | Path) -> pd.DataFrame | None:
+def read_targets(plans_dir: str | Path, *, money: MoneyUnit) -> pd.DataFrame | None:
     """Targets written to the plans folder (``plans_dir/targets.csv``), validated.
 
     Parameters
     ----------
     plans_dir : str or Path
         The plans folder.
+    money : MoneyUnit
+        The dataset's money unit (``ds.money``): the file's amounts have at most its
+        :attr:`~channel_lib.core.money.MoneyUnit.minor_decimals` places (what
+        :func:`write_targets` writes) and come back as exact units of it.
 
     Returns
     -------
     DataFrame or None
         ``quarter``, ``channel_id``, ``partner_id`` (missing = channel level), ``metric`` (str),
-        ``target_exact`` (int64); ``None`` when the file does not exist.
+        ``target_exact`` (int64, units of ``money``); ``None`` when the file does not exist.
 
     Raises
     ------
     DataValidationError
-        Naming file, column, line and value of every malformed cell.
+        Naming file, column, line and value of every malformed cell (a target with more
+        places than the currency's minor unit among them).
 
     Examples
     --------
     >>> import tempfile
+    >>> from channel_lib.core.money import MoneyUnit
+    >>> usd = MoneyUnit("USD", 4)  # exact units: 1/10000 dollar; written: cents
     >>> folder = tempfile.mkdtemp()
-    >>> read_targets(folder) is None
+    >>> read_targets(folder, money=usd) is None
     True
     >>> rows = pd.DataFrame({"quarter": ["FY2026-Q1"], "channel_id": ["DIR"], "partner_id": [""],
-    ...                      "metric": ["revenue"], "target_exact": [150000]})
-    >>> _ = write_targets(rows, folder)
-    >>> back = read_targets(folder)
+    ...                      "metric": ["revenue"], "target_exact": [15000100]})
+    >>> path = write_targets(rows, folder, money=usd)
+    >>> path.read_text().splitlines()[1]
+    'FY2026-Q1,DIR,,revenue,1500.01'
+    >>> back = read_targets(folder, money=usd)
     >>> back[["quarter", "channel_id", "metric", "target_exact"]].values.tolist()
-    [['FY2026-Q1', 'DIR', 'revenue', 150000]]
+    [['FY2026-Q1', 'DIR', 'revenue', 15000100]]
     >>> bool(back["partner_id"].isna().all())  # the channel's own target
     True
     """
@@ -138,25 +150,27 @@ def read_targets(plans_dir: str | Path) -> pd.DataFrame | None:
     out = raw[["line", *TARGET_COLUMNS]].copy()
     for c in _KEYS:
         out[c] = out[c].astype("string").str.strip().replace("", pd.NA)
-    cents = []
+    exact = []
     for line, q, ch, m, t in out[["line", "quarter", "channel_id", "metric", "target"]].itertuples(
         index=False
     ):
         problems += _row_problems(path.name, int(line), q, ch, m)
-        cents.append(parse_exact(t))
-        if cents[-1] is None or cents[-1] < 0:
+        exact.append(money.parse_minor(t))
+        if exact[-1] is None or exact[-1] < 0:
             problems.append(
                 Problem(
                     path.name,
                     "target",
                     int(line),
                     "" if t is None else str(t),
-                    "not an amount ≥ 0 with at most 2 decimals",
+                    f"not an amount ≥ 0 with at most {money.minor_decimals} decimals (whole "
+                    f"minor units of {money.currency}); write it like "
+                    f"{money.format_minor(1234 * money.scale)}",
                 )
             )
     if problems:
         raise DataValidationError(problems, folder=str(path.parent))
-    out["target_exact"] = pd.Series(cents, index=out.index, dtype="int64")
+    out["target_exact"] = pd.Series(exact, index=out.index, dtype="int64")
     return out.drop(columns=["line", "target"])
 
 
@@ -176,16 +190,22 @@ def _row_problems(name: str, line: int, quarter, channel_id, metric) -> list[Pro
     return problems
 
 
-def write_targets(rows: pd.DataFrame, plans_dir: str | Path, *, overwrite: bool = False) -> Path:
+def write_targets(
+    rows: pd.DataFrame, plans_dir: str | Path, *, money: MoneyUnit, overwrite: bool = False
+) -> Path:
     """Write targets to ``plans_dir/targets.csv`` atomically, never replacing a plan silently.
 
     Parameters
     ----------
     rows : DataFrame
         ``quarter``, ``channel_id``, ``partner_id`` (``""`` = channel level), ``metric``,
-        ``target_exact`` (int).
+        ``target_exact`` (int, units of ``money``; whole minor units of the currency, i.e.
+        multiples of ``money.minor_step``, as target setting rounds them).
     plans_dir : str or Path
         The plans folder (created if missing).
+    money : MoneyUnit
+        The dataset's money unit (``ds.money``); the file gets
+        :attr:`~channel_lib.core.money.MoneyUnit.minor_decimals` places.
     overwrite : bool
         Replace the existing targets of the same quarters. Rows of other quarters are kept.
 
@@ -199,6 +219,8 @@ def write_targets(rows: pd.DataFrame, plans_dir: str | Path, *, overwrite: bool 
     PlanExistsError
         When the file already has targets for any of the quarters and ``overwrite`` is False;
         the file is left untouched.
+    ParameterError
+        When a ``target_exact`` is not a whole number of minor units (nothing is written).
     DataValidationError
         When the existing file is malformed (it is left untouched).
 
@@ -208,7 +230,8 @@ def write_targets(rows: pd.DataFrame, plans_dir: str | Path, *, overwrite: bool 
     one (``os.replace``), so a reader never sees a half-written file.
     """
     path = targets_path(plans_dir)
-    existing = read_targets(plans_dir)
+    _check_minor(rows, money)
+    existing = read_targets(plans_dir, money=money)
     quarters = sorted(set(rows["quarter"]))
     keep = pd.DataFrame(columns=[*_KEYS, "target_exact"])
     if existing is not None:
@@ -225,6 +248,28 @@ def write_targets(rows: pd.DataFrame, plans_dir: str | Path, *, overwrite: bool 
     allrows = pd.concat([keep, new], ignore_index=True)
     allrows["partner_id"] = allrows["partner_id"].astype("string").fillna("")
     allrows = allrows.sort_values(_KEYS, kind="stable")
-    allrows["target"] = [format_exact(int(c)) for c in allrows["target_exact"]]
+    allrows["target"] = [money.format_minor(int(c)) for c in allrows["target_exact"]]
     text = allrows[list(TARGET_COLUMNS)].to_csv(index=False, lineterminator="\n")
     return atomic_write_text(path, text)
+
+
+def _check_minor(rows: pd.DataFrame, money: MoneyUnit) -> None:
+    """Refuse targets that are not whole minor units of the currency, naming the first ones."""
+    exact = rows["target_exact"].astype("int64")
+    bad = rows[exact % money.minor_step != 0]
+    if len(bad):
+        shown = "; ".join(
+            f"{r.quarter} {r.channel_id} {_partner_label(r.partner_id)} {r.metric}: "
+            f"{money.format(int(r.target_exact))}"
+            for r in bad.head(3).itertuples(index=False)
+        )
+        raise ParameterError(
+            f"{len(bad)} target(s) are not whole minor units of {money.currency} "
+            f"({money.minor_decimals} decimals, multiples of {money.minor_step} exact units), "
+            f"e.g. {shown}; nothing was written. Round targets in minor units before saving "
+            "them (target setting's split does)."
+        )
+
+
+def _partner_label(partner_id: object) -> str:
+    return partner_id if isinstance(partner_id, str) and partner_id else "(channel level)"
