@@ -18,6 +18,7 @@ import duckdb
 from channel_lib.core.errors import Problem
 from channel_lib.core.money import DEFAULT_MONEY_DECIMALS
 from channel_lib.data.contract import Table, duckdb_types, type_hints
+from channel_lib.data.mapping import TableMapping
 from channel_lib.data.sql import quoted
 
 #: Rows listed per check before the rest are counted in one summary line.
@@ -37,6 +38,8 @@ class LoadState:
         self.hints: dict[str, str] = type_hints(money_decimals)
         #: what the load noticed that is not a problem (a nullable column absent from a file)
         self.notes: list[str] = []
+        #: what mapping.yaml says per table (empty without one)
+        self.mapping: dict[str, TableMapping] = {}
         #: goals.yaml's currency, when it could be read (the sales' currency column must match)
         self.currency: str | None = None
         self.con = duckdb.connect()

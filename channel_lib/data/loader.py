@@ -25,6 +25,7 @@ from channel_lib.data.contract import GOALS_FILE, TABLES, Table
 from channel_lib.data.dataset import SALES_SUMMARY, SALES_SUMMARY_SQL, Dataset
 from channel_lib.data.goals import Goals, read_goals
 from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LoadState
+from channel_lib.data.mapping import MAPPING_FILE, read_mapping
 from channel_lib.data.readers import read_table
 from channel_lib.data.readers.parquet_files import define_view
 from channel_lib.data.sql import sql_literal
@@ -89,6 +90,8 @@ def _load(state: LoadState) -> Dataset:
     # money is read at the dataset's places (the default when goals.yaml cannot be read)
     state.use_money_decimals(goals.money_decimals if goals else DEFAULT_MONEY_DECIMALS)
     state.currency = goals.currency if goals else None
+    state.mapping, mapping_problems = read_mapping(state.folder)
+    state.problems.extend(mapping_problems)
     for table in TABLES.values():
         path = _locate(state, table)
         if path is None:
@@ -108,9 +111,18 @@ def _load(state: LoadState) -> Dataset:
 
 
 def _raise_problems(state: LoadState) -> None:
-    """Raise the problems found, each under the file the user wrote, in file and line order."""
+    """Raise the problems found, each under the file the user wrote, in file and line order.
+
+    A problem in a column ``mapping.yaml`` maps names the source column too
+    (``revenue (source column SalesAmount)``).
+    """
     state.problems = [
         replace(p, file=state.shown_as[p.file]) if p.file in state.shown_as else p
+        for p in state.problems
+    ]
+    mapped = {state.files[t].name: m for t, m in state.mapping.items() if t in state.files}
+    state.problems = [
+        replace(p, column=mapped[p.file].shown(p.column)) if p.file in mapped and p.column else p
         for p in state.problems
     ]
     state.problems.sort(key=lambda p: (p.file, p.line or 0, p.column))
@@ -136,7 +148,21 @@ def _dataset(state: LoadState, goals: Goals) -> Dataset:
 
 
 def _locate(state: LoadState, table: Table) -> Path | None:
-    """The file of ``table`` in the folder (``None``, with a problem when required, if none)."""
+    """The file of ``table`` in the folder (``None``, with a problem when required, if none).
+
+    A file named for the table in ``mapping.yaml`` is that file (a problem when it is absent).
+    """
+    mapping = state.mapping.get(table.name)
+    if mapping is not None and mapping.file is not None:
+        path = state.folder / mapping.file
+        if not path.is_file():
+            state.problem(
+                MAPPING_FILE, f"{table.name}.file", mapping.line("file"), mapping.file,
+                f"the file named for {table.name} is not in the dataset folder; "
+                "write the name of the export as it is in the folder",
+            )  # fmt: skip
+            return None
+        return path
     found = [
         state.folder / f"{table.name}{s}"
         for s in SUFFIXES

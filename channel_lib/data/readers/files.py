@@ -1,5 +1,8 @@
 """One table's file into DuckDB: the header checked, then the CSV or Parquet reader.
 
+With a ``mapping.yaml`` the file's header is first read under the contract's names and the
+mapping's constants are added (:mod:`.mapped`).
+
 An ``.xlsx`` file's first sheet is written to a temporary CSV first (its lines are the sheet's
 rows), so every check and message is the CSV one, naming the workbook.
 """
@@ -15,6 +18,7 @@ from channel_lib.data.excel import ExcelReadError, sheet_to_csv
 from channel_lib.data.load_state import LoadState
 from channel_lib.data.readers.csv_files import read_csv
 from channel_lib.data.readers.header import check_header, csv_header, parquet_header
+from channel_lib.data.readers.mapped import add_constants, constants_hold, renamed_header
 from channel_lib.data.readers.parquet_files import define_view, read_parquet
 from channel_lib.data.sql import quoted
 
@@ -32,16 +36,27 @@ def read_table(state: LoadState, table: Table, path: Path) -> bool:
         if path is None:
             return False
     if path.suffix == ".csv":
-        header = csv_header(state, path)
+        written = csv_header(state, path)
     else:
-        header = parquet_header(state, path)
-    if header is None or not check_header(state, table, path, header):
+        written = parquet_header(state, path)
+    if written is None:
+        return False
+    header, constants = written, []
+    mapping = state.mapping.get(table.name)
+    if mapping is not None:  # mapping.yaml: the contract's names for the file's columns
+        header = renamed_header(state, mapping, path, written)
+        if header is None or not constants_hold(state, table, mapping):
+            return False
+        constants = list(mapping.constants)
+    if not check_header(state, table, path, header + constants):
         return False
     if path.suffix == ".csv":
-        read_csv(state, table, path, header)
+        read_csv(state, table, path, header)  # the reader names the columns by position
     else:
-        read_parquet(state, table, path, header)
-    _add_absent_columns(state, table, header, state.shown_as.get(path.name, path.name))
+        read_parquet(state, table, path, header, written)
+    if mapping is not None:
+        add_constants(state, table, mapping)
+    _add_absent_columns(state, table, header + constants, state.shown_as.get(path.name, path.name))
     return True
 
 

@@ -33,8 +33,18 @@ def _parquet_stats(
     return stats
 
 
-def read_parquet(state: LoadState, table: Table, path: Path, header: list[str]) -> None:
+def read_parquet(
+    state: LoadState,
+    table: Table,
+    path: Path,
+    header: list[str],
+    written: list[str] | None = None,
+) -> None:
     """Define the table as a view over the Parquet file instead of copying it.
+
+    ``header``: the view's column names, in the file's order; ``written``: the file's own
+    names of the same columns when ``mapping.yaml`` renames some (the view then reads
+    ``"SalesAmount" AS revenue``; the file is never changed).
 
     Copying 10 M rows into DuckDB costs several times a query over the file, and Parquet is
     already columnar and typed: the view casts each contract column to its type, and analyses
@@ -51,24 +61,27 @@ def read_parquet(state: LoadState, table: Table, path: Path, header: list[str]) 
         for r in state.con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     }
     # the absolute path: the view is read again later, maybe from another working directory
-    view = ParquetView(table.name, path.resolve(), {}, {}, _parquet_stats(state.con, path))
+    names = dict(zip(written or header, header, strict=True))  # the file's name -> the view's
+    stats = {names.get(k, k): v for k, v in _parquet_stats(state.con, path).items()}
+    view = ParquetView(table.name, path.resolve(), {}, {}, stats)
     state.views[table.name] = view
     unsafe = []
-    for name in header:
+    for src, name in names.items():
         target = state.types[known[name].type] if name in known else None
-        if target is None or source.get(name, "").upper() == target:
-            view.exprs[name] = quoted(name)
-        elif cast_cannot_fail(source.get(name, ""), target):
-            view.exprs[name] = f"CAST({quoted(name)} AS {target})"
+        kind = source.get(src, "")
+        if target is None or kind.upper() == target:
+            view.exprs[name] = quoted(src)
+        elif cast_cannot_fail(kind, target):
+            view.exprs[name] = f"CAST({quoted(src)} AS {target})"
         else:
-            view.exprs[name] = f"TRY_CAST({quoted(name)} AS {target})"
-            unsafe.append((name, target))
-        view.source[name] = source.get(name, "")
+            view.exprs[name] = f"TRY_CAST({quoted(src)} AS {target})"
+            unsafe.append((name, src, target))
+        view.source[name] = kind
     define_view(state, view)
     state.reject_lines[table.name] = []
     scan = f"read_parquet({sql_literal(str(path))}, file_row_number = true)"
-    for name, target in unsafe:
-        col = quoted(name)
+    for name, src, target in unsafe:
+        col = quoted(src)
         cast = f"TRY_CAST({col} AS {target})"
         failed = f"FROM {scan} WHERE {col} IS NOT NULL AND ({cast} IS NULL"
         if scale_of(target) is not None:
