@@ -37,9 +37,8 @@ def renamed_header(
     ['SalesOrderNumber', 'revenue', 'quantity']
     >>> renamed_header(state, m, Path("Fact.csv"), ["SalesAmount", "OrderQty"]) is None
     True
-    >>> print(state.problems[0].message)  # doctest: +NORMALIZE_WHITESPACE
-    source column Qty (for quantity) is not in the header of Fact.csv; write the name as the
-    header has it: 'OrderQty'
+    >>> print(state.problems[0].message)
+    source column Qty (for quantity) is not in the header of Fact.csv; it has SalesAmount, OrderQty
     """
     shown = state.shown_as.get(path.name, path.name)
     ok = True
