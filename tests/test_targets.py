@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from channel_lib.analysis import targets
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data import cube as metrics
 from channel_lib.plans import targets as plan_targets
 from channel_lib.presentation.pages import target_setting as page
@@ -246,8 +247,10 @@ def test_sample_plan_meets_every_guarantee(sample_plan):
     assert (s.year, s.method, s.managing_for) == ("FY2027", "blend", "revenue_and_profit")
     goals = sample_goals("FY2027")
     objective, margin = goals["revenue_objective"], goals["gross_margin_goal"]
-    assert s.revenue_objective_exact == objective * 100
-    assert s.gross_profit_objective_exact == round(objective * 100 * margin)
+    # the sample is in USD: targets are whole cents, 10**(decimals - 2) exact units each
+    cent = 10 ** (s.money.decimals - 2)
+    assert s.revenue_objective_exact == objective * 100 * cent
+    assert s.gross_profit_objective_exact == round(objective * 100 * margin) * cent
     checks = targets.plan_checks(plan)
     assert checks["holds"].all(), checks
     assert len(checks) == 6
@@ -367,18 +370,18 @@ def test_potential_falls_back_to_history_with_a_message_without_partner_reports(
 def test_writing_twice_without_overwrite_fails_and_keeps_the_first_file(sample_plan, tmp_path):
     _, plan = sample_plan
     rows = targets.plan_rows(plan)
-    path = targets.write_plan_targets(rows, tmp_path)
+    path = targets.write_plan_targets(rows, tmp_path, money=plan.settings.money)
     first = path.read_bytes()
     changed = rows.assign(target_exact=rows["target_exact"] + 1)
     with pytest.raises(
         targets.PlanExistsError, match=r"already holds targets for FY2027-Q1.*overwrite=True"
     ):
-        targets.write_plan_targets(changed, tmp_path)
+        targets.write_plan_targets(changed, tmp_path, money=plan.settings.money)
     assert path.read_bytes() == first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["targets.csv"]  # no temp file left
     assert "Kept the existing plan" in page.save_sentence(targets.save_plan(plan, tmp_path))
     assert path.read_bytes() == first
-    targets.write_plan_targets(changed, tmp_path, overwrite=True)
+    targets.write_plan_targets(changed, tmp_path, money=plan.settings.money, overwrite=True)
     assert path.read_bytes() != first
 
 
@@ -386,9 +389,9 @@ def test_written_plan_follows_the_contract_and_keeps_other_quarters(sample_plan,
     _, plan = sample_plan
     older = pd.DataFrame({"quarter": ["FY2026-Q4"], "channel_id": ["DIR"], "partner_id": [""],
                           "metric": ["revenue"], "target_exact": [123]})  # fmt: skip
-    targets.write_plan_targets(older, tmp_path)
-    targets.write_plan_targets(targets.plan_rows(plan), tmp_path)
-    back = plan_targets.read_targets(tmp_path)
+    targets.write_plan_targets(older, tmp_path, money=plan.settings.money)
+    targets.write_plan_targets(targets.plan_rows(plan), tmp_path, money=plan.settings.money)
+    back = plan_targets.read_targets(tmp_path, money=plan.settings.money)
     assert list(pd.read_csv(tmp_path / "targets.csv").columns) == [
         "quarter", "channel_id", "partner_id", "metric", "target"]  # fmt: skip
     assert int(back[back["quarter"] == "FY2026-Q4"]["target_exact"].iloc[0]) == 123
@@ -460,7 +463,7 @@ def test_batch_report_sets_and_writes_fy2027_targets(batch_reports):
     # every guarantee holds; the only False allowed is an indicator shown unavailable, with why
     assert "holds" in text and " False " not in re.sub(r" False (?=not measured: )", " ", text)
     assert re.search(r"Wrote [\d,]+ FY2027 targets|Kept the existing plan", text)
-    plan = plan_targets.read_targets(batch_reports.folder / "plans")
+    plan = plan_targets.read_targets(batch_reports.folder / "plans", money=MoneyUnit())
     assert plan is not None and set(plan["quarter"]) == {f"FY2027-Q{i}" for i in range(1, 5)}
 
 
@@ -472,7 +475,7 @@ def test_notebook_runs_with_another_year_method_and_managing_for(extra_reports):
         ")", "\\)"
     )
     assert "Traceback" not in text and " False " not in text
-    written = plan_targets.read_targets(extra_reports["folder"] / "plans-fy2026")
+    written = plan_targets.read_targets(extra_reports["folder"] / "plans-fy2026", money=MoneyUnit())
     assert set(written["metric"]) == {"revenue"}
 
 
@@ -511,4 +514,6 @@ def test_chart_builders_use_channel_colours_and_tooltips(sample_plan):
         assert coloured and coloured[0]["encoding"]["color"]["scale"]["domain"] == ids
         assert all(layer["encoding"]["tooltip"] for layer in layers if "encoding" in layer)
     bridge = page.waterfall_frame(plan)
-    assert bridge["end"].iloc[-2] == pytest.approx(plan.settings.revenue_objective_exact / 100)
+    assert bridge["end"].iloc[-2] == pytest.approx(
+        plan.settings.money.amount(plan.settings.revenue_objective_exact)
+    )

@@ -5,7 +5,10 @@ The chain
 ---------
 1. **Objectives** from ``goals.yaml`` for the chosen fiscal year: the revenue objective and, when
    the year is managed for revenue *and* profit, the gross-profit objective
-   ``round(revenue_objective × gross_margin_goal)``.
+   ``round(revenue_objective × gross_margin_goal)``. A year ``goals.yaml`` has no section for is
+   a **proposal** (:mod:`.proposal`): its objective comes from the company revenue forecast (or a
+   run rate), its margin goal and roles from the last year with goals, and it is saved apart
+   from the official targets.
 2. **Channel targets** by five methods, side by side (:func:`allocate_channels`):
 
    - ``history``: each channel's share of revenue over the four quarters up to the reporting
@@ -34,7 +37,9 @@ Modules
 - :mod:`.settings` — methods, blend weights and the validated :class:`TargetSettings`;
 - :mod:`.basis` — the channels' run rates and trend forecasts;
 - :mod:`.partners` — active partners, their potential and weights;
-- :mod:`.split` — exact splits in whole cents (channels, gross profit, grids);
+- :mod:`.proposal` — the objective proposed for a year without goals;
+- :mod:`.split` — exact splits in whole minor units of the currency (channels, gross profit,
+  grids);
 - :mod:`.phasing` — seasonality and the quarterly targets;
 - :mod:`.indicators` — the leading indicators (the channel metrics model);
 - :mod:`.plan` — :func:`set_targets`, the whole plan, its checks and views;
@@ -42,8 +47,11 @@ Modules
 
 Guarantees
 ----------
-Money is apportioned in integer cents with the largest-remainder method (:func:`apportion`), so
-channel targets sum to the objective to the cent, a channel's quarters sum to its annual target,
+Amounts are integers of the dataset's money unit (``ds.money``, columns ``*_exact``); targets are
+money the workbook writes, so they are apportioned in whole minor units of the currency
+(``ds.money.minor_step`` exact units each: cents for USD, yen for JPY) with the largest-remainder
+method (:func:`apportion_steps`): every target is a multiple of ``minor_step``,
+channel targets sum to the objective exactly, a channel's quarters sum to its annual target,
 a channel's partner targets (plus the part of its sales made without a partner) sum to its
 target, and the partner × quarter grid (:func:`round_grid`) keeps both sums; every target is
 ≥ 0. The property tests in ``tests/test_targets.py`` check each one on random inputs.
@@ -74,9 +82,16 @@ from channel_lib.analysis.targets.plan import (
     set_targets,
     young_channels,
 )
+from channel_lib.analysis.targets.proposal import (
+    ObjectiveProposal,
+    propose_objective,
+    standing_goals_year,
+)
 from channel_lib.analysis.targets.saving import (
+    PROPOSALS_FOLDER,
     SaveOutcome,
     plan_rows,
+    proposals_dir,
     save_plan,
     write_plan_targets,
 )
@@ -89,10 +104,12 @@ from channel_lib.analysis.targets.settings import (
     check_parameters,
     open_target_setting,
     target_settings,
+    to_minor,
 )
 from channel_lib.analysis.targets.split import (
     allocate_channels,
     apportion,
+    apportion_steps,
     channel_targets,
     round_grid,
     split_gross_profit,
@@ -106,8 +123,10 @@ __all__ = [
     "DEFAULT_BLEND",
     "INDICATORS",
     "METHODS",
+    "PROPOSALS_FOLDER",
     "ROLE_INDICATORS",
     "TARGET_MONITORED_IN",
+    "ObjectiveProposal",
     "PlanExistsError",
     "SaveOutcome",
     "TargetPlan",
@@ -115,6 +134,7 @@ __all__ = [
     "active_partners",
     "allocate_channels",
     "apportion",
+    "apportion_steps",
     "channel_basis",
     "channel_potential",
     "channel_targets",
@@ -130,6 +150,8 @@ __all__ = [
     "partner_weights",
     "plan_checks",
     "plan_rows",
+    "proposals_dir",
+    "propose_objective",
     "quarter_targets",
     "quarterly_revenue",
     "round_grid",
@@ -137,7 +159,9 @@ __all__ = [
     "seasonality",
     "set_targets",
     "split_gross_profit",
+    "standing_goals_year",
     "target_settings",
+    "to_minor",
     "trend_forecasts",
     "unassigned_run_rate",
     "write_plan_targets",

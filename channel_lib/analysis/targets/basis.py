@@ -93,7 +93,7 @@ def channel_basis(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
         months = _months_selling(start, end, launched, first_sale.get(c))
         rev = int(sums["revenue_exact"].get(c, 0))
         gp = int(sums["gross_profit_exact"].get(c, 0))
-        run_rate = rev / 100 * 12 / months if months and rev > 0 else 0.0
+        run_rate = ds.money.amount(rev) * 12 / months if months and rev > 0 else 0.0
         if months == 12 or run_rate == 0:
             note = "four quarters of sales"
         else:
@@ -153,7 +153,7 @@ def quarterly_revenue(wb: Workbook, settings: TargetSettings) -> tuple[pd.DataFr
     monthly = _monthly(wb)
     quarterly = monthly.groupby(["channel_id", "quarter"], as_index=False)["revenue_exact"].sum()
     quarterly = quarterly[quarterly["revenue_exact"] != 0].copy()
-    quarterly["revenue"] = quarterly["revenue_exact"] / 100
+    quarterly["revenue"] = wb.dataset.money.amount(quarterly["revenue_exact"])
     first = str(quarterly["quarter"].min()) if len(quarterly) else settings.basis_quarters[0]
     last = max(settings.quarters[-1], wb.quarter)
     axis = wb.dataset.calendar.quarter_range(min(first, settings.basis_quarters[0]), last)

@@ -88,10 +88,10 @@ def _indicator_rates(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     start, end = _basis_window(wb, settings)
     q = list(settings.basis_quarters)
     channel_rev = metrics.summarise(ds, by="channel_id", period="quarter", periods=q)
-    rev = channel_rev.groupby("channel_id")["revenue_exact"].sum() / 100
+    rev = ds.money.amount(channel_rev.groupby("channel_id")["revenue_exact"].sum())
     partner_q = metrics.summarise(ds, by=["channel_id", "partner_id"], period="quarter", periods=q)
     partner_q = partner_q[partner_q["partner_id"].notna()]
-    partner_rev = partner_q.groupby("channel_id")["revenue_exact"].sum() / 100
+    partner_rev = ds.money.amount(partner_q.groupby("channel_id")["revenue_exact"].sum())
     active = partner_q[partner_q["revenue_exact"] > 0].groupby(["channel_id", "period"]).size()
     active_mean = active.groupby("channel_id").mean()
     active_sum = active.groupby("channel_id").sum()

@@ -30,7 +30,7 @@ __all__ = [
 
 
 def _partner_revenue(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
-    """Each partner's revenue and gross profit (cents) over the basis window, any channel."""
+    """Each partner's revenue and gross profit (exact units) over the basis window, any channel."""
     s = metrics.summarise(
         wb.dataset, by="partner_id", period="quarter", periods=list(settings.basis_quarters)
     )
@@ -66,7 +66,7 @@ def active_partners(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     p["days_in_window"] = days.astype("int64")
     window_days = (end - start).days
     p["run_rate"] = (
-        p["window_revenue_exact"].clip(lower=0) / 100 * window_days / days.clip(lower=30)
+        ds.money.amount(p["window_revenue_exact"].clip(lower=0)) * window_days / days.clip(lower=30)
     ).astype("float64")
     return p.reset_index(drop=True)
 
@@ -236,7 +236,8 @@ def unassigned_run_rate(wb: Workbook, settings: TargetSettings) -> pd.Series:
         periods=list(settings.basis_quarters),
     )  # fmt: skip
     s = s[s["partner_id"].isna()]
-    return (s.groupby("channel_id")["revenue_exact"].sum().clip(lower=0) / 100).astype("float64")
+    revenue = s.groupby("channel_id")["revenue_exact"].sum().clip(lower=0)
+    return wb.dataset.money.amount(revenue).astype("float64")
 
 
 def channel_potential(basis: pd.DataFrame, potential: pd.DataFrame | None) -> pd.Series:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from channel_lib.analysis.targets.basis import _monthly
 from channel_lib.analysis.targets.settings import TargetSettings
-from channel_lib.core.money import apportion
+from channel_lib.analysis.targets.split import apportion_steps
 from channel_lib.data.workbook import Workbook
 
 __all__ = ["quarter_targets", "seasonality"]
@@ -95,13 +95,14 @@ def quarter_targets(
         channel's quarters sum to its annual targets exactly), ``revenue_target``,
         ``gross_profit_target`` (currency).
     """
+    money = settings.money
     qrows = []
     for c, rev_t, gp_t in channels[
         ["channel_id", "revenue_target_exact", "gross_profit_target_exact"]
     ].itertuples(index=False):
         s = season[season["channel_id"] == c].sort_values("fiscal_quarter")
-        rq = apportion(int(rev_t), s["share"].to_numpy())
-        gq = apportion(int(gp_t), s["share"].to_numpy())
+        rq = apportion_steps(int(rev_t), s["share"].to_numpy(), step=money.minor_step)
+        gq = apportion_steps(int(gp_t), s["share"].to_numpy(), step=money.minor_step)
         for k, quarter in enumerate(settings.quarters):
             qrows.append(
                 {"channel_id": c, "quarter": quarter, "fiscal_quarter": k + 1,
@@ -109,6 +110,6 @@ def quarter_targets(
                  "revenue_target_exact": int(rq[k]), "gross_profit_target_exact": int(gq[k])}
             )  # fmt: skip
     quarters = pd.DataFrame(qrows)
-    quarters["revenue_target"] = quarters["revenue_target_exact"] / 100
-    quarters["gross_profit_target"] = quarters["gross_profit_target_exact"] / 100
+    quarters["revenue_target"] = money.amount(quarters["revenue_target_exact"])
+    quarters["gross_profit_target"] = money.amount(quarters["gross_profit_target_exact"])
     return quarters

@@ -33,11 +33,12 @@ from channel_lib.analysis.targets.phasing import quarter_targets, seasonality
 from channel_lib.analysis.targets.settings import METHODS, TargetSettings
 from channel_lib.analysis.targets.split import (
     allocate_channels,
+    apportion_steps,
     channel_targets,
     round_grid,
     split_gross_profit,
 )
-from channel_lib.core.money import apportion
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import Workbook
 
 __all__ = [
@@ -54,6 +55,11 @@ _PARTNER_COLUMNS = [
     "channel_id", "partner_id", "partner_name", "basis", "run_rate", "potential", "weight",
     "revenue_target_exact", "gross_profit_target_exact",
 ]  # fmt: skip
+_PARTNER_DTYPES = {
+    "channel_id": "object", "partner_id": "string", "partner_name": "object", "basis": "object",
+    "run_rate": "float64", "potential": "float64", "weight": "float64",
+    "revenue_target_exact": "int64", "gross_profit_target_exact": "int64",
+}  # fmt: skip
 
 
 @dataclass
@@ -129,7 +135,8 @@ def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
     Notes
     -----
     The steps and their methods are described in the module docstring; every amount is whole
-    cents and every sum is exact (see :func:`apportion`, :func:`round_grid`). Gross-profit
+    minor units of the currency (``settings.money.minor_step`` exact units each) and every sum
+    is exact (see :func:`apportion`, :func:`round_grid`). Gross-profit
     targets (managing for revenue and profit) split the gross-profit objective in proportion to
     each channel's revenue target × its gross margin over the basis window (partners: their own
     margin, else the channel's), so a channel's profit target reflects its margin structure.
@@ -143,14 +150,16 @@ def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
     potential = partner_potential(wb, settings) if ds.has("partner_reports") else None
     basis["potential"] = channel_potential(basis, potential)
     methods = allocate_channels(
-        basis, settings.revenue_objective_exact, blend_weights=settings.blend_weights
-    )
+        basis, settings.revenue_objective_exact, blend_weights=settings.blend_weights,
+        money=settings.money,
+    )  # fmt: skip
     methods["chosen"] = methods["method"] == settings.method
     ch = channel_targets(basis, methods, settings)
     quarters = quarter_targets(ch, seasonality(wb, settings), settings)
     partner_frame, pq_frame = partner_targets(
-        ch, quarters, partner_weights(partners, potential), unassigned_run_rate(wb, settings)
-    )
+        ch, quarters, partner_weights(partners, potential), unassigned_run_rate(wb, settings),
+        money=settings.money,
+    )  # fmt: skip
     return TargetPlan(
         settings=settings, basis=basis, trend=trend, potential=potential,
         potential_from_reports=potential is not None, methods=methods, channels=ch,
@@ -160,7 +169,12 @@ def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
 
 
 def partner_targets(
-    channels: pd.DataFrame, quarters: pd.DataFrame, weights: pd.DataFrame, unassigned: pd.Series
+    channels: pd.DataFrame,
+    quarters: pd.DataFrame,
+    weights: pd.DataFrame,
+    unassigned: pd.Series,
+    *,
+    money: MoneyUnit | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each channel's targets split over its partners (annual) and over partner × quarter.
 
@@ -174,13 +188,20 @@ def partner_targets(
         :func:`partner_weights`.
     unassigned : Series
         :func:`unassigned_run_rate`: the weight of each channel's sales made without a partner.
+    money : MoneyUnit, optional
+        The dataset's money unit (default: USD at the default decimals): targets are split in
+        whole minor units of its currency.
 
     Returns
     -------
     (DataFrame, DataFrame)
         :attr:`TargetPlan.partners` and :attr:`TargetPlan.partner_quarters` (a row with
-        ``partner_id`` missing is the channel's sales made without a partner).
+        ``partner_id`` missing is the channel's sales made without a partner). Both have their
+        documented columns and dtypes also when no channel has a partner (a dataset without
+        ``partners.csv``): then they are empty.
     """
+    money = money or MoneyUnit()
+    step = money.minor_step
     prow, pq = [], []
     for c, rev_t, gp_t, margin in channels[["channel_id", "revenue_target_exact", "gross_profit_target_exact", "gross_margin"]].itertuples(index=False):  # fmt: skip
         w = weights[weights["channel_id"] == c]
@@ -188,12 +209,12 @@ def partner_targets(
             continue
         direct = float(unassigned.get(c, 0.0))
         wts = np.append(w["weight"].to_numpy(), direct)
-        rev = apportion(int(rev_t), wts)
+        rev = apportion_steps(int(rev_t), wts, step=step)
         pm = (
             w["window_gross_profit_exact"]
             / w["window_revenue_exact"].where(w["window_revenue_exact"] > 0)
         ).fillna(margin)
-        gp = split_gross_profit(int(gp_t), rev, np.append(pm.to_numpy(), margin))
+        gp = split_gross_profit(int(gp_t), rev, np.append(pm.to_numpy(), margin), step=step)
         ids = [*w["partner_id"].tolist(), pd.NA]
         names = [*w["partner_name"].tolist(), "(sales without a partner)"]
         bases = [*w["basis"].tolist(), "channel sales without a partner"]
@@ -205,11 +226,11 @@ def partner_targets(
                  "run_rate": rrs[i], "potential": pots[i], "weight": float(wts[i]),
                  "revenue_target_exact": int(rev[i]), "gross_profit_target_exact": int(gp[i])}
             )  # fmt: skip
-        pq += _partner_quarter_rows(c, ids, rev, gp, quarters[quarters["channel_id"] == c])
-    partner_frame = pd.DataFrame(prow, columns=_PARTNER_COLUMNS)
-    partner_frame["partner_id"] = partner_frame["partner_id"].astype("string")
-    partner_frame["revenue_target"] = partner_frame["revenue_target_exact"] / 100
-    partner_frame["gross_profit_target"] = partner_frame["gross_profit_target_exact"] / 100
+        pq += _partner_quarter_rows(c, ids, rev, gp, quarters[quarters["channel_id"] == c], step)
+    # typed columns: an empty frame (no partners) must still sort and compare as numbers
+    partner_frame = pd.DataFrame(prow, columns=_PARTNER_COLUMNS).astype(_PARTNER_DTYPES)
+    partner_frame["revenue_target"] = money.amount(partner_frame["revenue_target_exact"])
+    partner_frame["gross_profit_target"] = money.amount(partner_frame["gross_profit_target_exact"])
     pq_frame = pd.DataFrame(
         pq, columns=["channel_id", "partner_id", "quarter", "metric", "target_exact"]
     )
@@ -218,11 +239,12 @@ def partner_targets(
     return partner_frame, pq_frame
 
 
-def _partner_quarter_rows(c, ids: list, rev, gp, cq: pd.DataFrame) -> list[dict]:
-    """One channel's partner × quarter grids (revenue, then gross profit) as rows."""
+def _partner_quarter_rows(c, ids: list, rev, gp, cq: pd.DataFrame, step: int) -> list[dict]:
+    """One channel's partner × quarter grids (revenue, then gross profit) as rows, in whole
+    ``step``s."""
     rows = []
     for metric, annual, col in (("revenue", rev, "revenue_target_exact"), ("gross_profit", gp, "gross_profit_target_exact")):  # fmt: skip
-        grid = round_grid(annual, cq[col].tolist())
+        grid = round_grid(annual, cq[col].tolist(), step=step)
         for i, pid in enumerate(ids):
             for k, quarter in enumerate(cq["quarter"]):
                 rows.append(
@@ -253,7 +275,7 @@ def plan_checks(plan: TargetPlan) -> pd.DataFrame:
     pq = plan.partner_quarters
     checks = [
         (
-            "channel revenue targets sum to the objective to the cent",
+            "channel revenue targets sum to the objective exactly",
             int(ch["revenue_target_exact"].sum()) == s.revenue_objective_exact,
         ),
         (

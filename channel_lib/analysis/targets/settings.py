@@ -13,9 +13,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from channel_lib.analysis.targets.proposal import (
+    ObjectiveProposal,
+    propose_objective,
+    standing_goals_year,
+)
 from channel_lib.core.errors import ParameterError
-from channel_lib.core.money import to_exact
-from channel_lib.data.goals import MANAGING_FOR, ChannelRole
+from channel_lib.core.money import MoneyUnit
+from channel_lib.data.goals import MANAGING_FOR, ChannelRole, YearGoals
 from channel_lib.data.workbook import Workbook, open_workbook
 
 __all__ = [
@@ -27,6 +32,7 @@ __all__ = [
     "check_parameters",
     "open_target_setting",
     "target_settings",
+    "to_minor",
 ]
 
 
@@ -147,13 +153,30 @@ class TargetSettings:
     managing_for_source : str
         ``"goals.yaml"`` or ``"parameter"``.
     revenue_objective_exact : int
+        In the dataset's money unit (:attr:`money`), a whole number of the currency's minor
+        units (a multiple of ``money.minor_step``).
     gross_margin_goal : float
+        Fraction; ``NaN`` when no year of ``goals.yaml`` sets one (a proposal without goals).
     gross_profit_objective_exact : int or None
-        ``round(revenue objective × gross_margin_goal)`` when managing for revenue and profit.
+        ``round(revenue objective × gross_margin_goal)`` in whole minor units, when managing for
+        revenue and profit.
     channels : tuple of str
         Channels that get targets: those declared for the year in ``goals.yaml`` (every channel
         of ``channels.csv`` when the year declares none).
     roles : dict of str to ChannelRole
+    objective_source : str
+        ``"goals.yaml"``, ``"parameter"``, ``"forecast"`` or ``"run rate"`` (the last two: a
+        proposal, :func:`~channel_lib.analysis.targets.proposal.propose_objective`).
+    money : MoneyUnit
+        The dataset's money unit (``ds.money``): every ``*_exact`` amount counts it.
+    proposal : bool
+        ``True`` when ``goals.yaml`` has no section for :attr:`year`: the targets are a proposal,
+        never written as the official plan.
+    goals_year : str or None
+        The year whose ``goals.yaml`` section gave the margin goal, ``managing_for`` and the
+        channel roles: :attr:`year` itself, the last year before it (a proposal), or ``None``.
+    goals_note : str
+        For a proposal, in words: what was proposed and whose goals stand in (empty otherwise).
     """
 
     year: str
@@ -169,6 +192,10 @@ class TargetSettings:
     channels: tuple[str, ...]
     roles: dict[str, ChannelRole] = field(default_factory=dict)
     objective_source: str = "goals.yaml"
+    money: MoneyUnit = field(default_factory=MoneyUnit)
+    proposal: bool = False
+    goals_year: str | None = None
+    goals_note: str = ""
 
 
 def target_settings(
@@ -198,7 +225,16 @@ def target_settings(
     Raises
     ------
     ParameterError
-        For any bad parameter, or a year that ``goals.yaml`` has no section for.
+        For any bad parameter.
+
+    Notes
+    -----
+    A year ``goals.yaml`` has no section for is a proposal (``proposal=True``), not an error: its
+    revenue objective is the ``revenue_objective`` parameter or
+    :func:`~channel_lib.analysis.targets.proposal.propose_objective` (the company revenue
+    forecast, else a run rate), and its margin goal, ``managing_for`` and channel roles are those
+    of the last year before it that ``goals.yaml`` has (:attr:`TargetSettings.goals_note` says
+    which). Objectives are rounded to whole minor units of the currency (:func:`to_minor`).
 
     Examples
     --------
@@ -217,26 +253,32 @@ def target_settings(
     )
     ds = wb.dataset
     cal = ds.calendar
+    money = ds.money
     label = f"FY{int(wb.year[2:]) + 1}" if year == "next" else year
-    if label not in ds.goals.years:
-        raise ParameterError(
-            f"year={year!r} ({label}) has no section in goals.yaml, which has "
-            f"{', '.join(sorted(ds.goals.years))}; add a '{label}:' section with its "
-            "revenue_objective, gross_margin_goal, managing_for and channel roles"
-        )
-    goals = ds.goals.year(label)
-    mf = managing_for or goals.managing_for
-    objective = goals.revenue_objective if revenue_objective is None else revenue_objective
-    obj_exact = to_exact(objective)
+    proposal = label not in ds.goals.years
+    goals_year = label if not proposal else standing_goals_year(ds.goals.years, label)
+    goals = ds.goals.years[goals_year] if goals_year else None
+    mf = managing_for or (goals.managing_for if goals else "revenue")
+    offer = None
+    if revenue_objective is not None:
+        obj_exact, source = to_minor(money.to_exact(revenue_objective), money), "parameter"
+    elif goals is not None and not proposal:
+        obj_exact, source = to_minor(money.to_exact(goals.revenue_objective), money), "goals.yaml"
+    else:
+        offer = propose_objective(wb, label)
+        obj_exact = to_minor(offer.amount_exact, money)
+        source = "forecast" if offer.method == "forecast" else "run rate"
+    margin_goal = float(goals.gross_margin_goal) if goals else float("nan")
+    if mf == "revenue_and_profit" and goals is None:
+        mf = "revenue"  # no margin goal anywhere: revenue targets only (goals_note says so)
     gp = (
-        _gross_profit_objective(obj_exact, goals.gross_margin_goal)
+        to_minor(_gross_profit_objective(obj_exact, margin_goal), money)
         if mf == "revenue_and_profit"
         else None
     )
-    channels = tuple(goals.channels) or tuple(ds.table("channels")["channel_id"].astype(str))
-    roles = {
-        c: goals.channels.get(c, ChannelRole(role="unspecified", role_weight=1.0)) for c in channels
-    }
+    declared = goals.channels if goals else {}
+    channels = tuple(declared) or tuple(ds.table("channels")["channel_id"].astype(str))
+    roles = {c: declared.get(c, ChannelRole(role="unspecified", role_weight=1.0)) for c in channels}
     basis = tuple(
         cal.quarter_range(cal.shift_quarter(wb.quarter, -(BASIS_QUARTERS - 1)), wb.quarter)
     )
@@ -249,16 +291,81 @@ def target_settings(
         managing_for=mf,
         managing_for_source="parameter" if managing_for else "goals.yaml",
         revenue_objective_exact=obj_exact,
-        gross_margin_goal=float(goals.gross_margin_goal),
+        gross_margin_goal=margin_goal,
         gross_profit_objective_exact=gp,
         channels=channels,
         roles=roles,
-        objective_source="goals.yaml" if revenue_objective is None else "parameter",
+        objective_source=source,
+        money=money,
+        proposal=proposal,
+        goals_year=goals_year,
+        goals_note=_proposal_note(label, obj_exact, money, offer, goals, goals_year, mf)
+        if proposal
+        else "",
     )
 
 
+def to_minor(exact: int, money: MoneyUnit) -> int:
+    """``exact`` rounded half up to whole minor units of the currency (a multiple of
+    ``money.minor_step``), at least 0: money the workbook writes.
+
+    Examples
+    --------
+    >>> to_minor(1234550, MoneyUnit("USD", 4)), to_minor(1234549, MoneyUnit("USD", 4))
+    (1234600, 1234500)
+    >>> to_minor(12345678, MoneyUnit("JPY", 4)), to_minor(-5, MoneyUnit("USD", 2))
+    (12350000, 0)
+    """
+    step = money.minor_step
+    whole, rest = divmod(int(exact), step)
+    return max((whole + (1 if 2 * rest >= step else 0)) * step, 0)
+
+
+def _proposal_note(
+    label: str,
+    objective_exact: int,
+    money: MoneyUnit,
+    offer: ObjectiveProposal | None,
+    goals: YearGoals | None,
+    goals_year: str | None,
+    managing_for: str,
+) -> str:
+    """What a proposal for a year without goals is made of, in words (not escaped)."""
+    amount = f"{money.amount(objective_exact):,.{money.minor_decimals}f} {money.currency}"
+    out = [f"goals.yaml has no section for {label}, so these targets are a proposal, not a plan."]
+    if offer is None:
+        out.append(f"The revenue objective {amount} is the revenue_objective parameter.")
+    elif offer.method == "forecast":
+        out.append(
+            f"The revenue objective {amount} is the company revenue forecast for {label} "
+            f"({offer.model} on the monthly revenue up to the reporting quarter)."
+        )
+    else:
+        out.append(
+            f"The revenue objective {amount} is a run rate: the last four quarters' revenue "
+            "grown at their rate against the same quarters a year earlier"
+            + (f" ({offer.note})." if offer.note else ".")
+        )
+    if goals is not None:
+        out.append(
+            f"The gross-margin goal {goals.gross_margin_goal:.1%}, what the year is managed for "
+            f"({managing_for}) and the channel roles are {goals_year}'s, the last year goals.yaml "
+            "has."
+        )
+    else:
+        out.append(
+            "No earlier year of goals.yaml sets a gross-margin goal or channel roles: revenue "
+            "targets only, every channel of channels.csv at role weight 1."
+        )
+    out.append(
+        f"Add a '{label}:' section to goals.yaml (revenue_objective, gross_margin_goal, "
+        "managing_for, channels) to set official targets."
+    )
+    return " ".join(out)
+
+
 def _gross_profit_objective(revenue_exact: int, margin_goal: float) -> int:
-    """``round(revenue objective × gross-margin goal)`` in cents, half up, at least 0."""
+    """``round(revenue objective × gross-margin goal)`` in exact units, half up, at least 0."""
     gp = int(
         (Decimal(revenue_exact) * Decimal(str(margin_goal))).quantize(
             Decimal(1), rounding=ROUND_HALF_UP

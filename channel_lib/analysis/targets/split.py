@@ -1,5 +1,11 @@
-"""Exact splits of money in whole cents: channels by method, partner × quarter grids, profit.
+"""Exact splits of money in whole minor units of the currency (cents for USD, yen for JPY):
+channels by method, partner × quarter grids, profit.
 
+Amounts are integers of the dataset's money unit (``ds.money``: 10^-``money_decimals`` of the
+currency); ``step`` is the number of those units in one minor unit (``ds.money.minor_step``), and
+every split keeps its parts multiples of it.
+
+- :func:`apportion_steps` — :func:`~channel_lib.core.money.apportion` in whole steps;
 - :func:`allocate_channels` — an objective over channels by every method, side by side;
 - :func:`channel_targets` — the chosen method's annual channel targets (revenue and profit);
 - :func:`split_gross_profit` — a gross-profit objective by revenue × margin;
@@ -22,19 +28,67 @@ from channel_lib.analysis.targets.settings import (
     check_parameters,
 )
 from channel_lib.core.errors import ChannelLibError, ParameterError
-from channel_lib.core.money import apportion
+from channel_lib.core.money import MoneyUnit, apportion
 
 __all__ = [
     "allocate_channels",
     "apportion",
+    "apportion_steps",
     "channel_targets",
     "round_grid",
     "split_gross_profit",
 ]
 
 
-def round_grid(row_totals: Sequence[int], col_totals: Sequence[int]) -> np.ndarray:
-    """Whole-cent grid with the given row and column sums, proportional to ``rᵢ cⱼ / T``.
+def _steps(amounts: Sequence[int], step: int, what: str) -> list[int]:
+    """``amounts`` as whole numbers of ``step``; a :class:`ParameterError` for any that is not."""
+    out = []
+    for a in amounts:
+        whole, rest = divmod(int(a), step)
+        if rest:
+            raise ParameterError(
+                f"{what} {int(a)} is not a whole number of minor units ({step} exact units "
+                "each); round it to the currency's minor unit first (targets.to_minor)"
+            )
+        out.append(whole)
+    return out
+
+
+def apportion_steps(total_exact: int, weights, *, step: int = 1) -> np.ndarray:
+    """Split ``total_exact`` in whole ``step``s in proportion to ``weights`` (largest remainder).
+
+    Parameters
+    ----------
+    total_exact : int
+        The amount (exact units, ≥ 0), a multiple of ``step``.
+    weights : sequence of float
+        As for :func:`~channel_lib.core.money.apportion`.
+    step : int
+        Exact units per minor unit of the currency (``ds.money.minor_step``; 1: every unit).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Multiples of ``step`` summing exactly to ``total_exact``.
+
+    Raises
+    ------
+    ParameterError
+        When ``total_exact`` is not a multiple of ``step`` (or as :func:`apportion` does).
+
+    Examples
+    --------
+    >>> apportion_steps(100_000, [1, 1, 1], step=100).tolist()
+    [33400, 33300, 33300]
+    """
+    (whole,) = _steps([total_exact], step, "the amount to split")
+    return apportion(whole, weights) * int(step)
+
+
+def round_grid(
+    row_totals: Sequence[int], col_totals: Sequence[int], *, step: int = 1
+) -> np.ndarray:
+    """Grid in whole ``step``s with the given row and column sums, proportional to ``rᵢ cⱼ / T``.
 
     Used for partner × quarter targets: rows are partners' annual targets, columns the channel's
     quarterly targets.
@@ -42,37 +96,42 @@ def round_grid(row_totals: Sequence[int], col_totals: Sequence[int]) -> np.ndarr
     Parameters
     ----------
     row_totals, col_totals : sequence of int
-        Non-negative cents; both sum to the same total ``T``.
+        Non-negative exact amounts, multiples of ``step``; both sum to the same total ``T``.
+    step : int
+        Exact units per minor unit of the currency (``ds.money.minor_step``; 1: every unit).
 
     Returns
     -------
     numpy.ndarray of int64, shape (rows, columns)
-        Non-negative; row sums equal ``row_totals``, column sums ``col_totals``.
+        Non-negative multiples of ``step``; row sums equal ``row_totals``, column sums
+        ``col_totals``.
 
     Raises
     ------
     ParameterError
-        When a total is negative or the sums differ.
+        When a total is negative, not a multiple of ``step``, or the sums differ.
 
     Notes
     -----
     Each cell starts at the floor of its exact quota ``rᵢ cⱼ / T``; row ``i`` then lacks
-    ``eᵢ`` cents and column ``j`` lacks ``fⱼ``, with ``Σe = Σf``. The fractional parts form a
+    ``eᵢ`` steps and column ``j`` lacks ``fⱼ``, with ``Σe = Σf``. The fractional parts form a
     matrix with entries in [0, 1) and these margins, so a 0/1 matrix with the same margins exists
     (integrality of the transportation polytope), and Ryser's greedy construction finds one:
     rows in decreasing ``eᵢ`` each take one cent from the ``eᵢ`` columns with the largest
-    remaining need. Ryser, H. J. (1957), "Combinatorial properties of matrices of zeros and
+    remaining need (the grid is built in steps, then scaled). Ryser, H. J. (1957), "Combinatorial properties of matrices of zeros and
     ones", *Canadian Journal of Mathematics* 9, 371–377.
 
     Examples
     --------
     >>> round_grid([5, 5], [3, 3, 4]).tolist()
     [[2, 1, 2], [1, 2, 2]]
+    >>> round_grid([500, 500], [300, 300, 400], step=100).tolist()
+    [[200, 100, 200], [100, 200, 200]]
     """
-    rows = [int(r) for r in row_totals]
-    cols = [int(c) for c in col_totals]
-    if any(r < 0 for r in rows) or any(c < 0 for c in cols):
+    if any(int(r) < 0 for r in row_totals) or any(int(c) < 0 for c in col_totals):
         raise ParameterError("grid totals must be ≥ 0")
+    rows = _steps(row_totals, step, "a grid row total")
+    cols = _steps(col_totals, step, "a grid column total")
     total = sum(rows)
     if total != sum(cols):
         raise ParameterError(f"row totals sum to {total} but column totals to {sum(cols)}")
@@ -95,7 +154,7 @@ def round_grid(row_totals: Sequence[int], col_totals: Sequence[int]) -> np.ndarr
         for j in choice:
             grid[i, j] += 1
             need_col[j] -= 1
-    return grid
+    return grid * int(step)
 
 
 def allocate_channels(
@@ -104,6 +163,7 @@ def allocate_channels(
     *,
     blend_weights: Mapping[str, float] | None = None,
     role_weights: Mapping[str, float] | None = None,
+    money: MoneyUnit | None = None,
 ) -> pd.DataFrame:
     """Split an objective over channels by every method, side by side.
 
@@ -114,18 +174,23 @@ def allocate_channels(
         ``role_weight`` (≥ 0), and optionally ``trend`` (forecast of the year) and
         ``potential`` (currency a year); missing or ``NaN`` values fall back to ``run_rate``.
     objective_exact : int
-        The objective in cents (≥ 0).
+        The objective in exact units of the dataset's money (≥ 0), a whole number of the
+        currency's minor units (a multiple of ``money.minor_step``).
     blend_weights : mapping, optional
         Weights of the base methods in the blend (sum 1); default :data:`DEFAULT_BLEND`.
     role_weights : mapping of channel to weight, optional
         Overrides ``basis.role_weight`` for the named channels.
+    money : MoneyUnit, optional
+        The dataset's money unit (``ds.money``; default: USD at the default decimals): targets
+        are apportioned in whole minor units of its currency.
 
     Returns
     -------
     DataFrame
         One row per method × channel (methods in :data:`METHODS` order): ``method``,
         ``channel_id``, ``share`` (fraction; a method's shares sum to 1), ``target_exact``
-        (int64; a method's targets sum to ``objective_exact`` exactly), ``target`` (currency).
+        (int64, exact units, multiples of ``money.minor_step``; a method's targets sum to
+        ``objective_exact`` exactly), ``target`` (currency).
 
     Raises
     ------
@@ -149,12 +214,15 @@ def allocate_channels(
     >>> t[t["method"] == "role"]["target_exact"].tolist()
     [50000, 50000]
     """
+    money = money or MoneyUnit()
     if isinstance(objective_exact, bool) or int(objective_exact) != objective_exact:
         raise ParameterError(
-            f"objective_exact must be a whole number of cents, got {objective_exact!r}"
+            f"objective_exact must be a whole number of exact money units, got {objective_exact!r}"
         )
     if objective_exact < 0:
-        raise ParameterError(f"the objective must be ≥ 0, got {objective_exact / 100:,.2f}")
+        raise ParameterError(
+            f"the objective must be ≥ 0, got {money.format(int(objective_exact))} {money.currency}"
+        )
     if basis.empty:
         raise ParameterError("no channel to set targets for")
     bw = check_parameters(blend_weights=blend_weights)
@@ -163,13 +231,13 @@ def allocate_channels(
     raw["blend"] = sum(bw[m] * raw[m] for m in BASE_METHODS)
     frames = []
     for m in METHODS:
-        cents = apportion(int(objective_exact), raw[m])
+        parts = apportion_steps(int(objective_exact), raw[m], step=money.minor_step)
         frames.append(
-            pd.DataFrame({"method": m, "channel_id": ids, "share": raw[m], "target_exact": cents})
+            pd.DataFrame({"method": m, "channel_id": ids, "share": raw[m], "target_exact": parts})
         )
     out = pd.concat(frames, ignore_index=True)
     out["target_exact"] = out["target_exact"].astype("int64")
-    out["target"] = out["target_exact"] / 100.0
+    out["target"] = money.amount(out["target_exact"])
     out["method"] = out["method"].astype("string")
     out["channel_id"] = out["channel_id"].astype("string")
     return out
@@ -214,25 +282,27 @@ def _method_shares(basis: pd.DataFrame, role_weights: np.ndarray) -> dict[str, n
 
 
 def split_gross_profit(
-    total: int | None, revenue_exact: np.ndarray, margins: np.ndarray
+    total: int | None, revenue_exact: np.ndarray, margins: np.ndarray, *, step: int = 1
 ) -> np.ndarray:
     """Split a gross-profit objective in proportion to revenue target × gross margin.
 
     Parameters
     ----------
     total : int or None
-        The gross-profit objective to split (cents, ≥ 0); ``None`` when the year is not managed
-        for profit.
+        The gross-profit objective to split (exact units, ≥ 0, a multiple of ``step``); ``None``
+        when the year is not managed for profit.
     revenue_exact : numpy.ndarray of int
-        Each part's revenue target (cents): channels, or a channel's partners.
+        Each part's revenue target (exact units): channels, or a channel's partners.
     margins : numpy.ndarray of float
         Each part's gross margin (fraction; ``NaN`` and negative margins count as 0).
+    step : int
+        Exact units per minor unit of the currency (``ds.money.minor_step``).
 
     Returns
     -------
     numpy.ndarray of int64
-        Gross-profit targets in cents summing exactly to ``total`` (:func:`apportion`); all 0
-        when ``total`` is ``None``.
+        Gross-profit targets (multiples of ``step``) summing exactly to ``total``
+        (:func:`apportion_steps`); all 0 when ``total`` is ``None``.
 
     Notes
     -----
@@ -253,7 +323,7 @@ def split_gross_profit(
     w = revenue_exact.astype("float64") * np.clip(np.nan_to_num(margins, nan=0.0), 0, None)
     if len(w) and w.sum() <= 0:
         w = revenue_exact.astype("float64")
-    return apportion(total, w)
+    return apportion_steps(total, w, step=step)
 
 
 def channel_targets(
@@ -284,14 +354,16 @@ def channel_targets(
         ["channel_id", "channel_name", "role", "role_weight", "run_rate", "gross_margin"]
     ].copy()
     ch["revenue_target_exact"] = ch["channel_id"].map(chosen["target_exact"]).astype("int64")
+    money = settings.money
     ch["gross_profit_target_exact"] = split_gross_profit(
         settings.gross_profit_objective_exact,
         ch["revenue_target_exact"].to_numpy(),
         ch["gross_margin"].to_numpy(),
+        step=money.minor_step,
     )
-    ch["revenue_target"] = ch["revenue_target_exact"] / 100
+    ch["revenue_target"] = money.amount(ch["revenue_target_exact"])
     ch["gross_profit_target"] = (
-        ch["gross_profit_target_exact"] / 100
+        money.amount(ch["gross_profit_target_exact"])
         if settings.gross_profit_objective_exact is not None
         else np.nan
     )

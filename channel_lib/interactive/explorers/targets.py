@@ -29,6 +29,7 @@ import pandas as pd
 
 from channel_lib.analysis import targets
 from channel_lib.core.errors import ChannelLibError, ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import Workbook
 from channel_lib.interactive.explorers.core import (
     DEFAULT_WAIT,
@@ -70,7 +71,7 @@ class TargetResult:
     weights : dict of str to float
         Blend weights after normalising (sum 1), one per base method.
     objective_exact : int
-        The revenue objective (cents).
+        The revenue objective (exact units of the dataset's money, :attr:`money`).
     channels : DataFrame
         One row per channel: ``channel_id``, ``channel_name``, ``role``, ``share`` (fraction),
         ``run_rate`` (currency a year), ``revenue_target_exact`` (int64, sums to the objective
@@ -84,6 +85,8 @@ class TargetResult:
         ``region``, ``tier``, ``basis``, ``revenue_target_exact``, ``revenue_target``.
     message : str
         Why nothing could be computed (all blend weights zero); empty when it could.
+    money : MoneyUnit
+        The dataset's money unit (``ds.money``) the ``*_exact`` columns count.
     """
 
     method: str
@@ -93,6 +96,7 @@ class TargetResult:
     methods: pd.DataFrame = field(default_factory=pd.DataFrame)
     partners: pd.DataFrame = field(default_factory=pd.DataFrame)
     message: str = ""
+    money: MoneyUnit = field(default_factory=MoneyUnit)
 
     @property
     def ok(self) -> bool:
@@ -100,7 +104,7 @@ class TargetResult:
         return not self.message
 
     def target_exact(self) -> dict[str, int]:
-        """Channel → annual revenue target in cents."""
+        """Channel → annual revenue target (exact units)."""
         return dict(
             zip(
                 self.channels["channel_id"],
@@ -120,7 +124,8 @@ class TargetResult:
                 "role": ch["role"].astype(str),
                 "share": ch["share"].astype(float),
                 "revenue_target": whole_units(
-                    ch["revenue_target_exact"] / 100, self.objective_exact / 100
+                    self.money.amount(ch["revenue_target_exact"]),
+                    self.money.amount(self.objective_exact),
                 ),
                 "growth": ch["growth"].astype(float),
             }
@@ -128,7 +133,7 @@ class TargetResult:
         gp_total = int(ch["gross_profit_target_exact"].sum())
         if gp_total:
             shown["gross_profit_target"] = whole_units(
-                ch["gross_profit_target_exact"] / 100, gp_total / 100
+                self.money.amount(ch["gross_profit_target_exact"]), self.money.amount(gp_total)
             )
         run_rate = float(ch["run_rate"].sum())
         total = {
@@ -137,7 +142,9 @@ class TargetResult:
             "role": "",
             "share": 1.0,
             "revenue_target": int(shown["revenue_target"].sum()),
-            "growth": self.objective_exact / 100 / run_rate - 1 if run_rate > 0 else math.nan,
+            "growth": self.money.amount(self.objective_exact) / run_rate - 1
+            if run_rate > 0
+            else math.nan,
         }
         if gp_total:
             total["gross_profit_target"] = int(shown["gross_profit_target"].sum())
@@ -166,7 +173,8 @@ class TargetExplorer(Explorer):
     potential) and each partner's weight within its channel come from the plan and are not
     recomputed: a control change runs :func:`channel_lib.analysis.targets.allocate_channels` with the new
     weights and re-apportions every channel's target over its partners
-    (:func:`channel_lib.analysis.targets.apportion`, integer cents), exactly as
+    (:func:`channel_lib.analysis.targets.apportion_steps`, whole minor units of the currency),
+    exactly as
     :func:`channel_lib.analysis.targets.set_targets` would for the same weights.
 
     Examples
@@ -335,7 +343,7 @@ class TargetExplorer(Explorer):
             if method == "blend":
                 return TargetResult(
                     method=method, weights=dict.fromkeys(raw, 0.0),
-                    objective_exact=s.revenue_objective_exact,
+                    objective_exact=s.revenue_objective_exact, money=s.money,
                     message="All four blend weights are 0, so the blend has nothing to mix: move "
                     "at least one weight slider above 0 (or choose another method).",
                 )  # fmt: skip
@@ -344,7 +352,7 @@ class TargetExplorer(Explorer):
             weights = {m: float(v) / total for m, v in raw.items()}
         plan = self.plan
         methods = targets.allocate_channels(
-            plan.basis, s.revenue_objective_exact, blend_weights=weights
+            plan.basis, s.revenue_objective_exact, blend_weights=weights, money=s.money
         )
         if total <= 0:
             methods = methods[methods["method"] != "blend"].reset_index(drop=True)
@@ -357,7 +365,7 @@ class TargetExplorer(Explorer):
         ch = ch[_CHANNEL_COLUMNS]
         return TargetResult(
             method=method, weights=weights if total > 0 else dict.fromkeys(raw, 0.0),
-            objective_exact=s.revenue_objective_exact, channels=ch,
+            objective_exact=s.revenue_objective_exact, money=s.money, channels=ch,
             methods=methods, partners=self._partner_targets(ch, channel, region, tier),
         )  # fmt: skip
 
@@ -366,12 +374,15 @@ class TargetExplorer(Explorer):
     ) -> pd.DataFrame:
         """Each channel's target over its partners by the plan's weights (as set_targets does)."""
         p = self._partners
-        cents = np.zeros(len(p), dtype="int64")
+        money = self.settings.money
+        parts = np.zeros(len(p), dtype="int64")
         target = dict(zip(ch["channel_id"], ch["revenue_target_exact"], strict=True))
         for c, rows, weights in self._partner_groups:
-            cents[rows] = targets.apportion(int(target.get(c, 0)), weights)
-        out = p.drop(columns="weight").assign(revenue_target_exact=cents)
-        out["revenue_target"] = out["revenue_target_exact"] / 100
+            parts[rows] = targets.apportion_steps(
+                int(target.get(c, 0)), weights, step=money.minor_step
+            )
+        out = p.drop(columns="weight").assign(revenue_target_exact=parts)
+        out["revenue_target"] = money.amount(out["revenue_target_exact"])
         if region != ALL or tier != ALL:
             out = out[out["partner_id"].notna()]
         return keep(out, {"channel_id": channel, "region": region, "tier": tier})
@@ -390,8 +401,8 @@ class TargetExplorer(Explorer):
         )
         shown = result.display_table()
         head = markdown(
-            "{year} revenue objective **{objective} {cur}**, split by **{how}**.",
-            year=s.year, objective=f"{int(shown['revenue_target'].iloc[-1]):,}", cur=cur, how=how,
+            "{year} revenue objective{proposed} **{objective} {cur}**, split by **{how}**.",
+            year=s.year, proposed=" (proposed: no goals for the year)" if s.proposal else "", objective=f"{int(shown['revenue_target'].iloc[-1]):,}", cur=cur, how=how,
         )  # fmt: skip
         chart = page.methods_chart(self.wb, result.methods, s.year, chosen=result.method)
         money = page.MONEY
@@ -404,7 +415,10 @@ class TargetExplorer(Explorer):
             "up to the objective in the Total row",
         )  # fmt: skip
         p = result.partners
-        if p.empty:
+        reason = page.no_partner_reason(self.wb, self.plan)
+        if reason is not None:
+            partner_table = markdown("*{reason}*", reason=reason)
+        elif p.empty:
             partner_table = markdown("*No partner matches the filters.*")
         else:
             cols = ["channel_id", "partner_id", "partner_name", "region", "tier", "basis"]

@@ -37,6 +37,7 @@ from channel_lib.analysis.targets import (
 from channel_lib.analysis.targets import (
     method_table as method_targets,
 )
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
 
@@ -57,6 +58,7 @@ __all__ = [
     "new_entities",
     "new_partner_sentence",
     "new_partners_intro",
+    "no_partner_reason",
     "objective_sentences",
     "objectives",
     "partner_frame",
@@ -68,6 +70,7 @@ __all__ = [
     "save_status",
     "waterfall_chart",
     "waterfall_frame",
+    "written_money",
     "young_channel_sentence",
 ]
 
@@ -76,8 +79,27 @@ MONEY = "{:,.0f}"
 
 
 # -- heading and objectives -------------------------------------------------------------------------
-def heading(wb: Workbook):
-    """The reporting quarter and why it was chosen."""
+def written_money(money: MoneyUnit, exact: int) -> str:
+    """An amount the workbook writes (a target), with the currency's minor decimals and
+    thousands separators (``"1,234.56"`` for USD, ``"1,235"`` for JPY).
+
+    Examples
+    --------
+    >>> written_money(MoneyUnit("USD", 4), 12345600), written_money(MoneyUnit("JPY", 4), 12340000)
+    ('1,234.56', '1,234')
+    """
+    return f"{money.amount(exact):,.{money.minor_decimals}f}"
+
+
+def heading(wb: Workbook, settings: TargetSettings | None = None):
+    """The reporting quarter and why it was chosen; with ``settings`` of a year without goals,
+    first of all that the targets are a proposal and what it is made of
+    (:attr:`~channel_lib.analysis.targets.TargetSettings.goals_note`)."""
+    if settings is not None and settings.proposal:
+        return html.markdown(
+            "**Proposal, not a plan.** {note}\n\nReporting quarter **{q}**. {reason}",
+            note=settings.goals_note, q=wb.quarter, reason=wb.quarter_reason,
+        )  # fmt: skip
     return html.markdown(
         "Reporting quarter **{q}**. {reason}", q=wb.quarter, reason=wb.quarter_reason
     )
@@ -87,16 +109,23 @@ def objective_sentences(wb: Workbook, settings: TargetSettings) -> list[str]:
     """What the targets are for and where the objectives come from, in words (not escaped)."""
     cur = wb.dataset.goals.currency
     s = settings
+    source = (
+        f"proposed from the {s.objective_source}; {s.year} has no goals in goals.yaml"
+        if s.proposal and s.objective_source in ("forecast", "run rate")
+        else f"from {s.objective_source}"
+    )
     out = [
         f"Targets for {s.year} ({s.quarters[0]} – {s.quarters[-1]}), from the history up to "
         f"{wb.quarter}; the basis window is {s.basis_quarters[0]} – {s.basis_quarters[-1]}.",
-        f"Revenue objective: {s.revenue_objective_exact / 100:,.2f} {cur} (from {s.objective_source}).",
+        f"Revenue objective: {written_money(s.money, s.revenue_objective_exact)} {cur} ({source}).",
     ]
     if s.gross_profit_objective_exact is not None:
+        margin_from = f" ({s.goals_year}'s)" if s.proposal and s.goals_year else ""
         out.append(
             f"Managing for revenue and profit (from {s.managing_for_source}): gross-profit "
-            f"objective = revenue objective × gross-margin goal {s.gross_margin_goal:.1%} = "
-            f"{s.gross_profit_objective_exact / 100:,.2f} {cur}."
+            f"objective = revenue objective × gross-margin goal{margin_from} "
+            f"{s.gross_margin_goal:.1%} = {written_money(s.money, s.gross_profit_objective_exact)}"
+            f" {cur}."
         )
     else:
         out.append(f"Managing for revenue (from {s.managing_for_source}): revenue targets only.")
@@ -189,7 +218,7 @@ def waterfall_frame(plan: TargetPlan) -> pd.DataFrame:
         rows.append({"step": f"{name} ({c})", "kind": "channel", "channel_id": c,
                      "start": level, "end": level + float(target) - float(rr)})  # fmt: skip
         level += float(target) - float(rr)
-    objective = plan.settings.revenue_objective_exact / 100
+    objective = plan.settings.money.amount(plan.settings.revenue_objective_exact)
     rows.append({"step": f"{plan.settings.year} revenue objective", "kind": "total",
                  "channel_id": pd.NA, "start": 0.0, "end": objective})  # fmt: skip
     out = pd.DataFrame(rows)
@@ -238,8 +267,35 @@ def phasing_chart(wb: Workbook, plan: TargetPlan):
 
 
 # -- partners and new entities ----------------------------------------------------------------------
+def no_partner_reason(wb: Workbook, plan: TargetPlan) -> str | None:
+    """Why the plan has no partner targets, in words (not escaped); ``None`` when it has some.
+
+    Examples
+    --------
+    >>> from channel_lib.analysis import targets
+    >>> wb, s = targets.open_target_setting("tests/data/tiny", "FY2025-Q4", "/tmp/cw-doctest-plans")
+    >>> no_partner_reason(wb, targets.set_targets(wb, s)) is None
+    True
+    """
+    p = plan.partners
+    if p["partner_id"].notna().any():
+        return None
+    channels = ", ".join(plan.settings.channels)
+    if not wb.dataset.has("partners"):
+        return (
+            "No partner targets: the dataset has no partners.csv, so every channel's target "
+            f"({channels}) is its own, with no partner to split it over. Add a partners.csv "
+            "(see the data contract in the README) to split channel targets over partners."
+        )
+    return (
+        f"No partner targets: no partner of the target channels ({channels}) is active at the "
+        f"start of {plan.settings.year}, so each channel keeps its whole target."
+    )
+
+
 def partner_frame(plan: TargetPlan, *, top: int = 25) -> pd.DataFrame:
-    """The ``top`` partners by revenue target plus every new partner, for display."""
+    """The ``top`` partners by revenue target plus every new partner, for display (empty, with
+    the same columns, when the plan has no partner: :func:`no_partner_reason` says why)."""
     p = plan.partners[plan.partners["partner_id"].notna()]
     shown = pd.concat([p.nlargest(top, "revenue_target"), p[p["basis"] == "new partner"]])
     shown = shown.drop_duplicates("partner_id")
@@ -247,8 +303,12 @@ def partner_frame(plan: TargetPlan, *, top: int = 25) -> pd.DataFrame:
                   "revenue_target", "gross_profit_target"]].reset_index(drop=True)  # fmt: skip
 
 
-def partner_table(plan: TargetPlan):
-    """:func:`partner_frame` as the report's table."""
+def partner_table(plan: TargetPlan, wb: Workbook | None = None):
+    """:func:`partner_frame` as the report's table, or with ``wb`` and no partner targets, the
+    sentence saying why (:func:`no_partner_reason`)."""
+    reason = no_partner_reason(wb, plan) if wb is not None else None
+    if reason is not None:
+        return html.markdown("{reason}", reason=reason)
     return html.table(
         partner_frame(plan), caption="Largest partner targets, and every new partner",
         formats={"run_rate": MONEY, "potential": MONEY, "revenue_target": MONEY,
@@ -377,6 +437,8 @@ def checks_table(plan: TargetPlan):
 def save_sentence(outcome: SaveOutcome) -> str:
     """What :func:`~channel_lib.analysis.targets.save_plan` did, in one sentence (not escaped)."""
     path, year = outcome.path, outcome.year
+    if outcome.proposal:
+        return _proposal_save_sentence(outcome)
     if outcome.status == "not_written":
         return (
             f"Not written (write_plan=False): the {year} targets above are a proposal only; "
@@ -393,6 +455,25 @@ def save_sentence(outcome: SaveOutcome) -> str:
         f"{verb} {outcome.rows:,} {year} targets ({', '.join(outcome.metrics)}; channel and "
         f"partner, by quarter) in {path}; later reports measure attainment on them."
     )
+
+
+def _proposal_save_sentence(outcome: SaveOutcome) -> str:
+    """:func:`save_sentence` for a proposal (a year without goals)."""
+    path, year = outcome.path, outcome.year
+    apart = (
+        f"{year} has no goals in goals.yaml, so these targets are a proposal: they are kept "
+        f"apart from the official targets.csv of the plans folder, and no report measures "
+        "attainment on them."
+    )
+    if outcome.status == "not_written":
+        return f"Not written (write_plan=False). {apart}"
+    if outcome.status == "kept":
+        return (
+            f"Kept the proposal already in {path} for {year} (run again with overwrite=True to "
+            f"replace it). {apart}"
+        )
+    verb = "Replaced" if outcome.status == "replaced" else "Wrote"
+    return f"{verb} {outcome.rows:,} proposed {year} targets in {path}. {apart}"
 
 
 def save_status(outcome: SaveOutcome):
