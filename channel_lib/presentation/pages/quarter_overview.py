@@ -9,10 +9,15 @@ headline_kpis`, :func:`~channel_lib.analysis.overview.channel_quarter`) and the 
 - :func:`revenue_chart`, :func:`profit_chart`, :func:`attainment_chart`, :func:`share_chart`;
 - :func:`targets_note` / :func:`targets_line` — where the revenue targets came from;
 - :func:`channel_table` — the quarter by channel;
-- :func:`overview_sentences` (one function per finding) and :func:`narrative`.
+- :func:`overview_sentences` (one function per finding) and :func:`narrative`;
+- :func:`control_totals_frame` / :func:`control_totals_table` — the reported fiscal year's lines,
+  revenue and cost of sales by channel (:func:`~channel_lib.analysis.overview.control_totals`),
+  every digit of the source's precision, to reconcile with the ERP.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -28,6 +33,8 @@ __all__ = [
     "attainment_chart",
     "attainment_sentence",
     "channel_table",
+    "control_totals_frame",
+    "control_totals_table",
     "dependency_sentence",
     "headline_table",
     "kpi_table",
@@ -272,4 +279,64 @@ def narrative(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame):
 
     return Markdown(
         "\n".join(f"- {escape_markdown(s)}" for s in overview_sentences(wb, kpis, channels))
+    )
+
+
+# -- totals to reconcile with the source system ---------------------------------------------------
+def _exact_text(wb: Workbook, exact: int) -> str:
+    """Exact money units as text with every place of the source and thousands separators."""
+    return f"{Decimal(wb.dataset.money.format(int(exact))):,}"
+
+
+def control_totals_frame(wb: Workbook, totals: pd.DataFrame) -> pd.DataFrame:
+    """The control totals as display strings: one row per channel, then the year's total.
+
+    Parameters
+    ----------
+    wb : Workbook
+    totals : DataFrame
+        :func:`channel_lib.analysis.overview.control_totals` (one fiscal year or more).
+
+    Returns
+    -------
+    DataFrame
+        ``Fiscal year``, ``Channel`` (its name and id; ``Total`` on a year's total), ``Lines``,
+        ``Revenue (<currency>)``, ``Cost of sales (<currency>)``: strings, money with
+        ``money_decimals`` places (no rounding) and thousands separators.
+
+    Examples
+    --------
+    >>> from channel_lib.analysis.overview import control_totals
+    >>> from channel_lib.data.workbook import open_workbook
+    >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
+    >>> control_totals_frame(wb, control_totals(wb.dataset, years=["FY2026"])).iloc[-1].tolist()
+    ['FY2026', 'Total', '14', '60,355.00', '40,350.00']
+    """
+    currency = wb.dataset.money.currency
+    channel = [
+        "Total" if level == "year" else f"{name} ({cid})"
+        for level, name, cid in zip(
+            totals["level"], totals["channel_name"], totals["channel_id"], strict=True
+        )
+    ]
+    return pd.DataFrame(
+        {
+            "Fiscal year": totals["fiscal_year"].tolist(),
+            "Channel": channel,
+            "Lines": [f"{int(n):,}" for n in totals["lines"]],
+            f"Revenue ({currency})": [_exact_text(wb, v) for v in totals["revenue_exact"]],
+            f"Cost of sales ({currency})": [
+                _exact_text(wb, v) for v in totals["cost_of_sales_exact"]
+            ],
+        }
+    )
+
+
+def control_totals_table(wb: Workbook, totals: pd.DataFrame):
+    """:func:`control_totals_frame` as the notebook's table, captioned with the year and source."""
+    years = ", ".join(dict.fromkeys(totals["fiscal_year"])) or wb.year
+    return html.table(
+        control_totals_frame(wb, totals),
+        caption=f"Sales lines and exact totals in the dataset, {years} (sales file, by channel)",
+        labels=False,
     )
