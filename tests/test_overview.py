@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -124,3 +126,66 @@ def test_overview_report_shows_quarter_kpis_and_planted_cases(batch_reports):
     }
     for channel in planted("channel_dependency"):
         assert re.search(rf"Dependency risk: [^.]*{re.escape(names[channel])}", text)
+
+
+def sql_year_by_channel(folder: Path, start: str, end: str) -> dict[str, tuple]:
+    """Lines, revenue and cost of sales per channel between two dates, exact, from the CSV file."""
+    rows = duckdb.execute(
+        f"SELECT channel_id, count(*), sum(revenue), sum(cost_of_sales) "
+        f"FROM read_csv('{folder / 'sales.csv'}', header = true, types = {{"
+        f"'revenue': 'DECIMAL(38,10)', 'cost_of_sales': 'DECIMAL(38,10)', 'order_date': 'DATE'}}) "
+        f"WHERE order_date >= '{start}' AND order_date < '{end}' GROUP BY channel_id"
+    ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def money_text(amount: Decimal, decimals: int) -> str:
+    return f"{amount.quantize(Decimal(1).scaleb(-decimals)):,}"
+
+
+def test_totals_to_reconcile_show_the_reported_year_exactly(wb):
+    # the sample: FY2026 runs July 2025 to June 2026 (start_month 7, checked above); 2 decimals
+    totals = overview.control_totals(wb.dataset, years=[wb.year])
+    frame = page.control_totals_frame(wb, totals)
+    expected = sql_year_by_channel(SAMPLE, "2025-07-01", "2026-07-01")
+    by_id = {
+        c.split("(")[-1].rstrip(")"): row
+        for c, row in zip(frame["Channel"], frame.values, strict=True)
+    }
+    assert set(by_id) == {*expected, "Total"}
+    for channel, (lines, revenue, cost) in expected.items():
+        assert list(by_id[channel][2:]) == [
+            f"{lines:,}",
+            money_text(revenue, 2),
+            money_text(cost, 2),
+        ]
+    total = [sum(v[i] for v in expected.values()) for i in range(3)]
+    assert list(by_id["Total"][2:]) == [f"{total[0]:,}", money_text(total[1], 2),
+                                        money_text(total[2], 2)]  # fmt: skip
+    assert set(frame["Fiscal year"]) == {"FY2026"}
+
+
+def test_totals_to_reconcile_keep_four_decimals(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    goals = (
+        (data / "goals.yaml")
+        .read_text()
+        .replace("currency: USD\n", "currency: EUR\nmoney_decimals: 4\n")
+    )
+    (data / "goals.yaml").write_text(goals)
+    sales = (data / "sales.csv").read_text().replace(",9500.00,5200.00,", ",9500.0049,5200.0001,")
+    (data / "sales.csv").write_text(sales)
+    wb = open_workbook(data, plans_dir=tmp_path / "plans", quarter="FY2025-Q4")
+    frame = page.control_totals_frame(wb, overview.control_totals(wb.dataset, years=[wb.year]))
+    expected = sql_year_by_channel(data, "2024-07-01", "2025-07-01")
+    row = frame[frame["Channel"].str.endswith("(DIR)")].iloc[0]
+    assert row["Revenue (EUR)"] == money_text(expected["DIR"][1], 4)
+    assert row["Revenue (EUR)"].endswith(".0049") and row["Cost of sales (EUR)"].endswith(".0001")
+
+
+def test_overview_report_ends_with_totals_to_reconcile(batch_reports):
+    text = re.sub(r"<[^>]+>", " ", batch_reports.html("00_quarter_overview").read_text())
+    assert "Totals to reconcile with your ERP" in text
+    _, revenue, _ = sql_year_by_channel(SAMPLE, "2025-07-01", "2026-07-01")["DIR"]
+    assert money_text(revenue, 2) in text
