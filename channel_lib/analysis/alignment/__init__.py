@@ -19,7 +19,7 @@ Window
 ------
 A fiscal year is read *as of the reporting quarter*: its quarters up to the reporting quarter
 (the whole year once its last quarter is reported; year to date otherwise), compared like for
-like with the same quarters one year earlier. Money is summed exactly in cents from the metrics
+like with the same quarters one year earlier. Money is summed exactly in the dataset's money unit (``ds.money``) from the metrics
 cube (:mod:`channel_lib.data.cube`); ratios are fractions (0.25 = 25 %).
 
 Alignment score

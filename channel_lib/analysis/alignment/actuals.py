@@ -40,7 +40,8 @@ def _quarterly(ds: Dataset, by: list[str]) -> pd.DataFrame:
 
 
 def _window(ds: Dataset, by: list[str], quarters) -> pd.DataFrame:
-    """Exact cents of ``quarters`` summed by ``by`` (the metrics cube's sums)."""
+    """Exact amounts (the dataset's money unit) of ``quarters`` summed by ``by`` (the metrics
+    cube's sums)."""
     if not quarters:
         return pd.DataFrame(columns=[*by, *_SUMS])
     frame = _quarterly(ds, by)
@@ -128,7 +129,7 @@ def channel_actuals(wb: Workbook, settings: Settings) -> pd.DataFrame:
     2        WEB  10200.0          2.3117        0.2500            1.0
     """
     ds = wb.dataset
-    goals: YearGoals = ds.goals.years[settings.year]
+    goals: YearGoals = ds.goals.years[settings.goals_year or settings.year]
     cal = ds.calendar
     prior_in_data = cal.shift_quarter(settings.quarters[0], -4) >= wb.quarters[0]
     frame = _sales_frame(ds, settings, prior_in_data)
@@ -160,8 +161,11 @@ def _sales_frame(ds: Dataset, settings: Settings, prior_in_data: bool) -> pd.Dat
         frame[c] = frame[c].fillna(0).astype("int64")
     ratio = metrics.ratio
     frame["year"] = settings.year
-    frame["revenue"] = frame["revenue_exact"] / 100.0
-    frame["previous_revenue"] = np.where(prior_in_data, frame["prev_revenue_exact"] / 100.0, np.nan)
+    money = ds.money
+    frame["revenue"] = money.amount(frame["revenue_exact"])
+    frame["previous_revenue"] = np.where(
+        prior_in_data, money.amount(frame["prev_revenue_exact"]), np.nan
+    )
     frame["revenue_share"] = frame["revenue_exact"] / frame["revenue_exact"].sum()
     frame["revenue_growth"] = np.where(
         frame["prev_revenue_exact"] > 0,
@@ -280,8 +284,8 @@ def _company(
     )
     established = frame[~frame["new_channel"]]
     company = {
-        "revenue": total / 100.0,
-        "previous_revenue": prev_total / 100.0 if prior_in_data else np.nan,
+        "revenue": float(ds.money.amount(total)),
+        "previous_revenue": float(ds.money.amount(prev_total)) if prior_in_data else np.nan,
         "revenue_growth": (total - prev_total) / prev_total if prev_total > 0 else np.nan,
         "gross_margin": share(total - frame["cost_of_sales_exact"].sum(), total),
         "discount": float(
@@ -307,7 +311,7 @@ def _company(
         full_prev = _window(ds, [], [q for q in wb.quarters if cal.year_of_quarter(q) == last_year])
         base = int(full_prev["revenue_exact"].iloc[0]) if len(full_prev) else 0
         company["required_growth"] = (
-            goals.revenue_objective * 100 / base - 1 if base > 0 else np.nan
+            goals.revenue_objective / ds.money.amount(base) - 1 if base > 0 else np.nan
         )
     else:
         company["previous_gross_margin"] = company["margin_change"] = np.nan

@@ -11,6 +11,7 @@ import pandas as pd
 from channel_lib.analysis.alignment.actuals import share
 from channel_lib.analysis.alignment.settings import Settings
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data import cube as metrics
 from channel_lib.data.workbook import Workbook
 
@@ -73,7 +74,11 @@ def channel_conflict(
     pairs = shared.merge(shared, on=["period", "customer_id"], suffixes=("_a", "_b"))
     pairs = pairs[pairs[f"{level}_a"] < pairs[f"{level}_b"]]
     rows = [
-        {"year": settings.year, "level": level, **_pair(a, b, g, min_customers, discount_gap)}
+        {
+            "year": settings.year,
+            "level": level,
+            **_pair(a, b, g, min_customers, discount_gap, ds.money),
+        }
         for (a, b), g in pairs.groupby([f"{level}_a", f"{level}_b"])
     ]
     out = pd.DataFrame(rows, columns=cols)
@@ -82,7 +87,9 @@ def channel_conflict(
     )
 
 
-def _pair(a: str, b: str, g: pd.DataFrame, min_customers: int, discount_gap: float) -> dict:
+def _pair(
+    a: str, b: str, g: pd.DataFrame, min_customers: int, discount_gap: float, money: MoneyUnit
+) -> dict:
     """One pair's shared customers, revenue through each side, discounts and verdict."""
     sums = {
         side: g[
@@ -94,7 +101,8 @@ def _pair(a: str, b: str, g: pd.DataFrame, min_customers: int, discount_gap: flo
         side: float(1 - share(s[f"listed_revenue_exact_{side}"], s[f"list_value_exact_{side}"]))
         for side, s in sums.items()
     }
-    rev_a, rev_b = sums["a"]["revenue_exact_a"] / 100, sums["b"]["revenue_exact_b"] / 100
+    rev_a = money.amount(sums["a"]["revenue_exact_a"])
+    rev_b = money.amount(sums["b"]["revenue_exact_b"])
     customers = g["customer_id"].nunique()
     gap = abs(disc["a"] - disc["b"])
     return {

@@ -18,7 +18,7 @@ def dependency(wb: Workbook, settings: Settings) -> pd.DataFrame:
     """Channels and partners carrying ``dependency_threshold`` or more of revenue in the window.
 
     Shares come from :func:`channel_lib.data.cube.revenue_shares` per quarter, summed over the
-    year's window (exact cents); a partner's share is of the revenue sold through partners.
+    year's window (exact, the dataset's money unit); a partner's share is of the revenue sold through partners.
 
     Returns
     -------
@@ -53,10 +53,10 @@ def dependency(wb: Workbook, settings: Settings) -> pd.DataFrame:
                 if q
                 else pd.DataFrame(columns=["entity_id", "revenue_exact"])
             )
-            cents = s.groupby("entity_id")["revenue_exact"].sum()
-            shares[key] = cents / cents.sum() if cents.sum() > 0 else cents.astype("float64")
+            exact = s.groupby("entity_id")["revenue_exact"].sum()
+            shares[key] = exact / exact.sum() if exact.sum() > 0 else exact.astype("float64")
             if key == "now":
-                revenue = cents / 100.0
+                revenue = ds.money.amount(exact)
         frame = pd.DataFrame({"entity_id": shares["now"].index.astype("string"),
                               "revenue": revenue.to_numpy(), "share": shares["now"].to_numpy()})  # fmt: skip
         frame["previous_share"] = frame["entity_id"].map(shares["before"]).astype("float64")

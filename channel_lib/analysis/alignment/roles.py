@@ -63,7 +63,7 @@ def role_fit(
     """
     if actuals is None:
         actuals = channel_actuals(wb, settings)
-    goals = wb.dataset.goals.years[settings.year]
+    goals = wb.dataset.goals.years[settings.goals_year or settings.year]
     company_new = actuals.attrs["company"].get("new_customer_share", np.nan)
     rows = []
     for r in actuals.itertuples(index=False):

@@ -143,7 +143,7 @@ def alignment_breakdown(wb: Workbook, settings: Settings) -> pd.DataFrame:
     {'DIR': 77.0, 'DIST': 36.2, 'WEB': 58.3}
     """
     actuals = channel_actuals(wb, settings)
-    goals = wb.dataset.goals.years[settings.year]
+    goals = wb.dataset.goals.years[settings.goals_year or settings.year]
     scored = score_dimensions(dimension_goals(actuals, goals), settings.weights)
     scored["channel_score"] = scored.groupby("channel_id")["points"].transform("sum")
     scored.attrs["company"] = actuals.attrs["company"]

@@ -3,7 +3,8 @@
 - :data:`DIMENSIONS`, :data:`DEFAULT_WEIGHTS`, :data:`TOLERANCE` — what a channel is scored on;
 - :func:`check_parameters` (no data needed), :func:`resolve_settings` (against the data),
   :func:`open_alignment` (the notebook's validation cell), :func:`for_year`;
-- :func:`available_years` and :func:`weights_table`.
+- :func:`available_years`, :func:`year_goals` (the goals a year is scored against: its own, or
+  the latest earlier year's carried forward) and :func:`weights_table`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from channel_lib.core.errors import ParameterError
-from channel_lib.data.goals import MANAGING_FOR
+from channel_lib.data.goals import MANAGING_FOR, YearGoals
 from channel_lib.data.workbook import Workbook, open_workbook
 
 #: Dimensions of the alignment score → label in the reader's words.
@@ -77,6 +78,13 @@ class Settings:
         ``"default"`` or ``"parameter"``.
     dependency_threshold : float
         Share of revenue at or above which a channel or partner is a dependency risk.
+    years : tuple of str
+        The years of the history (:func:`available_years`).
+    goals_year : str
+        The year of ``goals.yaml`` the view is scored against: :attr:`year` itself, or the
+        latest earlier year with goals when :attr:`year` has none (carried forward).
+    goals_note : str
+        Empty when the year has its own goals; else the sentence saying whose goals score it.
     """
 
     year: str
@@ -88,6 +96,13 @@ class Settings:
     weights_source: str
     dependency_threshold: float
     years: tuple[str, ...] = field(default=())
+    goals_year: str = ""
+    goals_note: str = ""
+
+    @property
+    def carried_forward(self) -> bool:
+        """Whether the year is scored against an earlier year's goals."""
+        return bool(self.goals_year) and self.goals_year != self.year
 
 
 def check_parameters(
@@ -167,7 +182,8 @@ def check_parameters(
 
 
 def available_years(wb: Workbook) -> list[str]:
-    """Fiscal years with a ``goals.yaml`` section and sales, up to the reporting quarter's year.
+    """Fiscal years that can be scored: with sales, up to the reporting quarter's year, and with
+    goals in ``goals.yaml`` — their own or an earlier year's (carried forward, :func:`goals_year_for`).
 
     Examples
     --------
@@ -176,8 +192,41 @@ def available_years(wb: Workbook) -> list[str]:
     ['FY2025', 'FY2026']
     """
     cal = wb.dataset.calendar
-    with_sales = {cal.year_of_quarter(q) for q in wb.quarters}
-    return [y for y in wb.dataset.goals.years if y in with_sales and y <= wb.year]
+    with_sales = sorted({cal.year_of_quarter(q) for q in wb.quarters})
+    return [y for y in with_sales if y <= wb.year and goals_year_for(wb, y) is not None]
+
+
+def goals_year_for(wb: Workbook, year: str) -> str | None:
+    """The year of ``goals.yaml`` that scores ``year``: itself when it has a section, else the
+    latest earlier year that has one (its goals carried forward), else ``None`` (not scored).
+
+    Examples
+    --------
+    >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
+    >>> goals_year_for(wb, "FY2026"), goals_year_for(wb, "FY2027"), goals_year_for(wb, "FY2024")
+    ('FY2026', 'FY2026', None)
+    """
+    years = wb.dataset.goals.years
+    if year in years:
+        return year
+    earlier = [y for y in years if y < year]
+    return max(earlier) if earlier else None
+
+
+def year_goals(wb: Workbook, settings: Settings) -> YearGoals:
+    """The goals the view of ``settings.year`` is scored against (:attr:`Settings.goals_year`)."""
+    return wb.dataset.goals.years[settings.goals_year or settings.year]
+
+
+def _not_scored_message(wb: Workbook, year: str) -> str:
+    """Why ``year`` cannot be scored (no goals for it or any year before it)."""
+    have = ", ".join(wb.dataset.goals.years) or "none"
+    return (
+        f"{year} is not scored: goals.yaml has no goals for {year} or any year before it (it has "
+        f"{have}), so there is nothing to measure alignment against. Add a '{year}:' section "
+        "to goals.yaml (revenue_objective, gross_margin_goal, managing_for, strategic_focus, "
+        "channels), or view a year that has goals"
+    )
 
 
 def resolve_settings(
@@ -204,8 +253,13 @@ def resolve_settings(
     Raises
     ------
     ParameterError
-        Bad parameters, or a year outside the data (no goals section, no sales, or after the
-        reporting quarter).
+        Bad parameters, a year outside the data (no sales, or after the reporting quarter), or
+        a year that cannot be scored (no goals for it or any earlier year: "not scored").
+
+    Notes
+    -----
+    A year without its own ``goals.yaml`` section is scored against the latest earlier year's
+    goals, carried forward; :attr:`Settings.goals_note` says so and the page writes it first.
 
     Examples
     --------
@@ -220,15 +274,25 @@ def resolve_settings(
     )  # fmt: skip
     years = available_years(wb)
     chosen = wb.year if year == "latest" else year
-    if chosen not in years:
-        raise ParameterError(
-            f"year {chosen} is outside the data: the years with goals in goals.yaml and sales up "
-            f"to the reporting quarter {wb.quarter} are {', '.join(years) or 'none'}"
-        )
     cal = wb.dataset.calendar
+    with_sales = {cal.year_of_quarter(q) for q in wb.quarters}
+    if chosen not in with_sales or chosen > wb.year:
+        raise ParameterError(
+            f"year {chosen} is outside the data: the years with sales up to the reporting "
+            f"quarter {wb.quarter} are {', '.join(sorted(y for y in with_sales if y <= wb.year))}"
+        )
+    goals_year = goals_year_for(wb, chosen)
+    if goals_year is None:
+        raise ParameterError(_not_scored_message(wb, chosen))
+    note = (
+        ""
+        if goals_year == chosen
+        else f"goals.yaml has no goals for {chosen}: it is scored against {goals_year}'s goals, "
+        "carried forward (the latest earlier year that has them)."
+    )
     quarters = tuple(q for q in wb.quarters if cal.year_of_quarter(q) == chosen)
     if managing_for == "goals":
-        mf, mf_source = wb.dataset.goals.years[chosen].managing_for, "goals.yaml"
+        mf, mf_source = wb.dataset.goals.years[goals_year].managing_for, "goals.yaml"
     else:
         mf, mf_source = managing_for, "parameter"
     if weights:
@@ -246,6 +310,8 @@ def resolve_settings(
         weights_source=w_source,
         dependency_threshold=float(dependency_threshold),
         years=tuple(years),
+        goals_year=goals_year,
+        goals_note=note,
     )
 
 

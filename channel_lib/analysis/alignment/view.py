@@ -51,7 +51,7 @@ def system_alignment(
     if actuals is None:
         actuals = channel_actuals(wb, settings)
     ds = wb.dataset
-    goals = ds.goals.years[settings.year]
+    goals = ds.goals.years[settings.goals_year or settings.year]
     c = actuals.attrs["company"]
     partial = len(settings.quarters) < 4
     rows = [
@@ -78,7 +78,7 @@ def system_alignment(
 def _mix_rows(wb: Workbook, settings: Settings) -> list[tuple]:
     """The segment and product-line focus of goals.yaml against the year's revenue mix."""
     ds = wb.dataset
-    goals = ds.goals.years[settings.year]
+    goals = ds.goals.years[settings.goals_year or settings.year]
     cust = _window(ds, ["customer_id"], settings.quarters).merge(
         ds.table("customers")[["customer_id", "segment"]].astype("string"),
         on="customer_id",

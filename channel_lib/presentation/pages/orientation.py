@@ -121,18 +121,21 @@ def with_text(breakdown: pd.DataFrame) -> pd.DataFrame:
 # -- heading and tables -----------------------------------------------------------------------------
 def heading(wb: Workbook, settings: Settings):
     """The report's opening line: quarter, why it was chosen, the year and its window, and what a
-    missing ``channel_costs`` file disables."""
+    missing ``channel_costs`` file disables; first of all, when the year has no goals of its own,
+    whose goals score it (:attr:`~channel_lib.analysis.alignment.Settings.goals_note`)."""
     missing = (
         ""
         if wb.dataset.has("channel_costs")
         else "Cost to serve is not scored (its weight goes to the other dimensions). "
         + wb.dataset.missing_note("channel_costs")
     )
+    carried = "**Goals carried forward.** {note}\n\n" if settings.goals_note else ""
     return html.markdown(
-        "Reporting quarter **{q}**. {reason} Fiscal year viewed: **{y}**, quarters {first} to "
-        "{last}, compared with the same quarters a year before. {missing}",
+        carried + "Reporting quarter **{q}**. {reason} Fiscal year viewed: **{y}**, quarters "
+        "{first} to {last}, compared with the same quarters a year before. {missing}",
         q=wb.quarter, reason=wb.quarter_reason, y=settings.year,
         first=settings.quarters[0], last=settings.quarters[-1], missing=missing,
+        note=settings.goals_note,
     )  # fmt: skip
 
 
@@ -480,7 +483,7 @@ def revenue_sentence(wb: Workbook, view: AlignmentView) -> str:
     """Revenue against the objective, its growth and the gross margin against its goal."""
     s = view.settings
     cur = wb.dataset.goals.currency
-    goals = wb.dataset.goals.years[s.year]
+    goals = wb.dataset.goals.years[s.goals_year or s.year]
     c = view.actuals.attrs["company"]
     span = f" (year to date, {s.quarters[0]}–{s.quarters[-1]})" if len(s.quarters) < 4 else ""
     text = (
@@ -515,7 +518,7 @@ def new_channels_sentence(wb: Workbook, view: AlignmentView) -> str | None:
 def managing_for_sentence(wb: Workbook, view: AlignmentView) -> str:
     """What the year is managed for, and whether growth came with a lower margin."""
     s = view.settings
-    goals = wb.dataset.goals.years[s.year]
+    goals = wb.dataset.goals.years[s.goals_year or s.year]
     c = view.actuals.attrs["company"]
     text = f"goals.yaml says {s.year} is managed for {MANAGING_WORDS[goals.managing_for]}"
     if s.managing_for_source == "parameter" and s.managing_for != goals.managing_for:
