@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from channel_lib.analysis.overview import control_totals
 from channel_lib.cli import commands
@@ -74,22 +75,34 @@ def make_dataset(
     return folder
 
 
-def sql_totals(folder: Path, start_month: int, naming: str) -> list[tuple]:
+def sql_totals(
+    folder: Path,
+    start_month: int,
+    naming: str,
+    *,
+    file: str = "sales.csv",
+    names: dict[str, str] | None = None,
+) -> list[tuple]:
     """(fiscal year, channel or None for the year total, lines, revenue, cost) from the CSV file.
 
     The fiscal year by hand: a year starting in ``start_month`` is named by the calendar year it
     ends in (``end``; a January year ends in the year it starts) or starts in (``start``).
+    ``names`` maps the contract's column names to the file's (an ERP export's own names).
     """
-    starts = f"year(order_date) - CASE WHEN month(order_date) < {start_month} THEN 1 ELSE 0 END"
+    n = {c: c for c in ("order_date", "channel_id", "revenue", "cost_of_sales")} | (names or {})
+    date = f'"{n["order_date"]}"'
+    starts = f"year({date}) - CASE WHEN month({date}) < {start_month} THEN 1 ELSE 0 END"
     shift = 1 if naming == "end" and start_month != 1 else 0
     rows = duckdb.sql(
         f"""
         WITH s AS (
-            SELECT 'FY' || CAST({starts} + {shift} AS VARCHAR) AS fy, channel_id, revenue,
-                   cost_of_sales
-            FROM read_csv('{folder / "sales.csv"}', header = true,
-                          types = {{'revenue': 'DECIMAL(38,10)', 'cost_of_sales': 'DECIMAL(38,10)',
-                                   'order_date': 'DATE', 'channel_id': 'VARCHAR'}}))
+            SELECT 'FY' || CAST({starts} + {shift} AS VARCHAR) AS fy,
+                   "{n["channel_id"]}" AS channel_id, "{n["revenue"]}" AS revenue,
+                   "{n["cost_of_sales"]}" AS cost_of_sales
+            FROM read_csv('{folder / file}', header = true,
+                          types = {{'{n["revenue"]}': 'DECIMAL(38,10)',
+                                   '{n["cost_of_sales"]}': 'DECIMAL(38,10)',
+                                   '{n["order_date"]}': 'DATE', '{n["channel_id"]}': 'VARCHAR'}}))
         SELECT fy, channel_id, count(*), sum(revenue), sum(cost_of_sales) FROM s GROUP BY ALL
         UNION ALL
         SELECT fy, NULL, count(*), sum(revenue), sum(cost_of_sales) FROM s GROUP BY fy
@@ -327,3 +340,29 @@ def test_sample_style_help_says_what_erp_is():
         assert words in text
     with pytest.raises(SystemExit):
         parser.parse_args(["sample", "--out", "x", "--style", "sap"])
+
+
+def test_an_erp_style_sample_validates_and_its_totals_tie_out(tmp_path, capsys):
+    folder = tmp_path / "erp"
+    status, _, err = run_cli(
+        capsys, "sample", "--out", str(folder), "--style", "erp", "--scale", "0.05"
+    )
+    assert status == 0, err
+    mapping = yaml.safe_load((folder / "mapping.yaml").read_text())["sales"]
+    goals = yaml.safe_load((folder / "goals.yaml").read_text())
+    assert goals["money_decimals"] == 4
+    expected = sql_totals(
+        folder, goals["fiscal_year"]["start_month"], goals["fiscal_year"]["naming"],
+        file=mapping["file"], names=mapping["columns"],
+    )  # fmt: skip
+    status, stdout, err = run_cli(capsys, "validate", "--json", str(folder))
+    assert status == 0, err
+    totals = json.loads(stdout)["control_totals"]
+    got = [
+        (t["fiscal_year"], t["channel_id"], t["lines"], Decimal(t["revenue"]),
+         Decimal(t["cost_of_sales"]))
+        for t in totals
+    ]  # fmt: skip
+    assert sorted(got, key=lambda r: (r[0], r[1] is None, r[1] or "")) == expected
+    # every amount written with the source's 4 places, none cut
+    assert {len(t[k].split(".")[1]) for t in totals for k in ("revenue", "cost_of_sales")} == {4}
