@@ -531,7 +531,7 @@ def test_role_change(truth: Truth) -> None:
 # -- the ERP style ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def erp_and_default(tmp_path_factory) -> tuple[Path, Path]:
-    """The ERP style and the default style of the same seed, at a small scale."""
+    """The ERP style and the standard style of the same seed, at a small scale."""
     base = tmp_path_factory.mktemp("erp")
     generate_sample(base / "erp", seed=3, scale=0.05, style="erp")
     generate_sample(base / "default", seed=3, scale=0.05)

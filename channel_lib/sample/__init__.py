@@ -83,7 +83,7 @@ GENERATED_FILES = (
     *(file for file, _ in ERP_FILES.values()),
 )
 #: the styles of :func:`generate_sample`
-STYLES = ("default", "erp")
+STYLES = ("standard", "erp")
 SALES_COLUMNS = (
     "order_id",
     "line_number",
@@ -104,7 +104,7 @@ def generate_sample(
     seed: int = DEFAULT_SEED,
     scale: float = 1.0,
     formats: Sequence[str] = ("csv",),
-    style: str = "default",
+    style: str = "standard",
 ) -> dict[str, int]:
     """Generate the sample dataset into ``out``.
 
@@ -122,7 +122,8 @@ def generate_sample(
         Format(s) of the sales table. With both, ``out`` gets ``sales.csv`` and a complete
         Parquet twin of the dataset is written to ``out/parquet/`` (one folder may hold only one
         sales file).
-    style : {"default", "erp"}
+    style : {"standard", "erp"}
+        ``"standard"``: the files of the data contract as the committed sample has them.
         ``"erp"`` writes the same company as a manufacturer's ERP star-schema export
         (:mod:`channel_lib.sample.erp`): 4-decimal money, monthly reseller batches, resellers that
         never ordered, source column names with a ``mapping.yaml``, extra columns, a byte-order
