@@ -205,13 +205,186 @@ def test_bad_parameters_stop_before_the_dataset_is_read(kwargs, message):
         targets.open_target_setting("no/such/folder", "latest", "/tmp/plans", **kwargs)
 
 
-def test_a_year_outside_goals_yaml_stops_before_any_analysis(tmp_path, monkeypatch):
-    def no_analysis(*args, **kwargs):
-        raise AssertionError("analysis ran")
+# -- dataset shapes (issue 18): small builders on a copy of tests/data/tiny ---------------------------
+def _rewrite_csv(path: Path, keep) -> None:
+    """Keep the rows of ``path`` for which ``keep(row)`` is true (plain csv, no workbook code)."""
+    import csv
 
-    monkeypatch.setattr(targets, "set_targets", no_analysis)
-    with pytest.raises(ParameterError, match=r"FY2031.*no section in goals.yaml.*FY2025, FY2026"):
-        targets.open_target_setting(TINY, "latest", tmp_path, year="FY2031")
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+        header = list(rows[0]) if rows else []
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(r for r in rows if keep(r))
+
+
+def _edit_goals(folder: Path, edit) -> None:
+    path = folder / "goals.yaml"
+    goals = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(goals)
+    path.write_text(yaml.safe_dump(goals, sort_keys=False), encoding="utf-8")
+
+
+def one_channel_shape(dest: Path, *, next_year_goals: bool = False, decimals: int | None = None):
+    """tiny with only its direct channel DIR and no partners.csv (nor the files that name
+    partners: partner_reports.csv, opportunities.csv); ``next_year_goals`` adds an FY2027 goals
+    section (so only the missing partners differ from tiny)."""
+    shutil.copytree(TINY, dest)
+    for name in ("partners.csv", "partner_reports.csv", "opportunities.csv"):
+        (dest / name).unlink()
+    for name in ("sales.csv", "channels.csv", "channel_costs.csv", "targets.csv"):
+        _rewrite_csv(dest / name, lambda r: r["channel_id"] == "DIR")
+
+    def edit(g):
+        for y in g["years"].values():
+            y["channels"] = {"DIR": y["channels"]["DIR"]}
+        if next_year_goals:
+            g["years"]["FY2027"] = {**g["years"]["FY2026"], "revenue_objective": 60000.01}
+        if decimals is not None:
+            g["money_decimals"] = decimals
+
+    _edit_goals(dest, edit)
+    return dest
+
+
+def current_year_goals_shape(dest: Path, *, currency: str = "USD", decimals: int | None = None):
+    """tiny whose goals.yaml has only the current year (FY2026): no next year, no earlier one."""
+    shutil.copytree(TINY, dest)
+
+    def edit(g):
+        del g["years"]["FY2025"]
+        g["currency"] = currency
+        if decimals is not None:
+            g["money_decimals"] = decimals
+
+    _edit_goals(dest, edit)
+    return dest
+
+
+def _sql_revenue_exact(folder: Path, first: str, end: str, decimals: int) -> int:
+    """Revenue of sales.csv with first <= order_date < end, in 10^-decimals, by plain DuckDB."""
+    import duckdb
+
+    return int(
+        duckdb.connect()
+        .execute(
+            f"SELECT CAST(sum(CAST(revenue AS DECIMAL(18, 4)) * {10**decimals}) AS BIGINT) "
+            f"FROM read_csv('{folder / 'sales.csv'}', all_varchar=true) "
+            f"WHERE CAST(order_date AS DATE) >= DATE '{first}' "
+            f"AND CAST(order_date AS DATE) < DATE '{end}'"
+        )
+        .fetchone()[0]
+    )
+
+
+def test_default_next_year_without_goals_is_a_proposal_not_an_error(tmp_path):
+    # issue 18 (a): year="next" on a goals.yaml with only the current year raised ParameterError
+    folder = current_year_goals_shape(tmp_path / "data")
+    wb, s = targets.open_target_setting(folder, "latest", tmp_path / "plans")
+    fy2026 = yaml.safe_load((folder / "goals.yaml").read_text())["years"]["FY2026"]
+    assert (s.year, s.proposal, s.goals_year) == ("FY2027", True, "FY2026")
+    assert s.objective_source == "forecast"
+    assert s.gross_margin_goal == fy2026["gross_margin_goal"]
+    assert s.managing_for == fy2026["managing_for"] and s.channels == tuple(fy2026["channels"])
+    # the forecast is of the company's revenue: near the last four quarters' (plain SQL)
+    last_four = _sql_revenue_exact(folder, "2025-07-01", "2026-07-01", s.money.decimals)
+    assert 0.5 * last_four < s.revenue_objective_exact < 2 * last_four
+    assert s.revenue_objective_exact % s.money.minor_step == 0
+    assert s.goals_note.startswith("goals.yaml has no section for FY2027")
+    assert "FY2026's" in s.goals_note and "forecast" in s.goals_note
+    head = page.heading(wb, s).data
+    assert head.startswith("**Proposal, not a plan.**")
+    plan = targets.set_targets(wb, s)
+    assert targets.plan_checks(plan)["holds"].all()
+
+
+def test_a_proposal_is_written_apart_from_the_official_targets(tmp_path):
+    folder = current_year_goals_shape(tmp_path / "data")
+    wb, s = targets.open_target_setting(folder, "latest", tmp_path / "plans", method="history")
+    outcome = targets.save_plan(targets.set_targets(wb, s), tmp_path / "plans")
+    assert outcome.proposal and outcome.status == "written"
+    assert outcome.path == tmp_path / "plans" / "proposals" / "targets.csv"
+    assert not (tmp_path / "plans" / "targets.csv").exists()
+    sentence = page.save_sentence(outcome)
+    assert "proposed FY2027 targets" in sentence and "kept apart from the official" in sentence
+    # attainment reads only the official file: the dataset's own targets stay in force
+    att = metrics.attainment(wb.dataset, "FY2026-Q3", plans_dir=tmp_path / "plans")
+    assert att.attrs["source"] != "plans"
+
+
+def test_a_year_without_goals_and_no_forecast_uses_the_growth_run_rate(tmp_path):
+    # FY2026 without goals, viewed from its own last quarter: the forecast does not apply (the
+    # year is not after the reporting quarter), so last four quarters × their growth over the
+    # four before, both from plain SQL on sales.csv
+    folder = tmp_path / "data"
+    shutil.copytree(TINY, folder)
+    _edit_goals(folder, lambda g: g["years"].pop("FY2026"))
+    _, s = targets.open_target_setting(folder, "FY2026-Q4", tmp_path / "plans", year="FY2026")
+    d = s.money.decimals
+    now = _sql_revenue_exact(folder, "2025-07-01", "2026-07-01", d)
+    before = _sql_revenue_exact(folder, "2024-07-01", "2025-07-01", d)
+    grown = Fraction(now * now, before)
+    step = s.money.minor_step
+    assert (s.proposal, s.objective_source, s.goals_year) == (True, "run rate", "FY2025")
+    assert abs(s.revenue_objective_exact - grown) <= step  # rounded to whole minor units
+    assert s.revenue_objective_exact % step == 0
+    assert "run rate" in s.goals_note
+
+
+def test_a_revenue_objective_parameter_for_a_year_without_goals_is_still_a_proposal(tmp_path):
+    folder = current_year_goals_shape(tmp_path / "data")
+    _, s = targets.open_target_setting(folder, "latest", tmp_path, revenue_objective=70000.0)
+    assert s.proposal and s.objective_source == "parameter"
+    assert s.revenue_objective_exact == 70000 * s.money.scale
+
+
+@pytest.mark.parametrize(
+    ("currency", "decimals", "step"),
+    [("USD", 4, 100), ("JPY", 4, 10_000), ("USD", 0, 1), ("EUR", 2, 1)],
+    ids=["usd-4-decimals", "jpy-4-decimals", "usd-0-decimals", "eur-2-decimals"],
+)
+def test_targets_are_whole_minor_units_and_sum_exactly_at_any_money_decimals(
+    tmp_path, currency, decimals, step
+):
+    folder = current_year_goals_shape(tmp_path / "data", currency=currency, decimals=decimals)
+    wb, s = targets.open_target_setting(folder, "FY2025-Q4", tmp_path / "plans", year="FY2026")
+    assert s.money.minor_step == step and not s.proposal
+    assert s.revenue_objective_exact == 95000 * 10**decimals  # goals.yaml's objective
+    plan = targets.set_targets(wb, s)
+    assert targets.plan_checks(plan)["holds"].all()
+    amounts = pd.concat(
+        [plan.methods["target_exact"], plan.channels["revenue_target_exact"],
+         plan.channels["gross_profit_target_exact"], plan.quarters["revenue_target_exact"],
+         plan.partners["revenue_target_exact"], plan.partner_quarters["target_exact"]]
+    )  # fmt: skip
+    assert (amounts % step == 0).all()
+    rows = targets.plan_rows(plan)
+    places = [len(t.partition(".")[2]) for t in rows["target"]]
+    assert set(places) == {min(2 if currency != "JPY" else 0, decimals)}
+    # the written text reads back to the exact amounts (plain Decimal, not the workbook's parser)
+    from decimal import Decimal
+
+    assert [int(Decimal(t).scaleb(decimals)) for t in rows["target"]] == rows[
+        "target_exact"
+    ].tolist()
+    assert plan.channels["revenue_target"].sum() == pytest.approx(95000, abs=1e-6)
+
+
+def test_one_channel_without_partners_gets_its_target_and_the_page_says_why_no_partners(tmp_path):
+    # issue 18 (b): "Column 'revenue_target' has dtype object, cannot use method 'nlargest'"
+    folder = one_channel_shape(tmp_path / "data", next_year_goals=True, decimals=4)
+    wb, s = targets.open_target_setting(folder, "latest", tmp_path / "plans")
+    assert (s.year, s.channels, s.proposal) == ("FY2027", ("DIR",), False)
+    plan = targets.set_targets(wb, s)
+    assert plan.channels["revenue_target_exact"].tolist() == [60000_0100]  # 60000.01 at 4 places
+    assert plan.partners.empty and plan.partners["revenue_target"].dtype == "float64"
+    assert targets.plan_checks(plan)["holds"].all()
+    assert page.partner_frame(plan).empty  # no TypeError
+    reason = page.no_partner_reason(wb, plan)
+    assert reason is not None and "no partners.csv" in reason
+    assert "no partners\\.csv" in page.partner_table(plan, wb).data
+    assert "Wrote" in page.save_sentence(targets.save_plan(plan, tmp_path / "plans"))
 
 
 def test_negative_objective_is_refused_by_the_allocation_too():
