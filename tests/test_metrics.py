@@ -46,16 +46,32 @@ SAMPLE = ROOT / "data" / "sample"
 PROPERTY = settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow])
 
 
+#: The tiny set read with a money unit of 4 places (``money_decimals: 4`` in a copy's goals.yaml).
+TINY_4 = "tiny with money_decimals: 4"
 DATASETS = [
     pytest.param(TINY, id="tiny"),
     pytest.param(SAMPLE, id="sample"),
+    pytest.param(TINY_4, id="tiny-4-decimals"),
 ]
 
 
 @pytest.fixture(scope="module", params=DATASETS)
-def case(request):
+def case(request, tmp_path_factory):
     """(folder, loaded dataset) for each dataset the SQL references are checked on."""
-    return request.param, load_dataset(request.param)
+    folder = request.param
+    if folder == TINY_4:
+        import shutil
+
+        folder = tmp_path_factory.mktemp("tiny4") / "tiny"
+        shutil.copytree(TINY, folder)
+        goals = (folder / "goals.yaml").read_text()
+        (folder / "goals.yaml").write_text(
+            goals.replace("currency: USD\n", "currency: USD\nmoney_decimals: 4\n")
+        )
+        ds = load_dataset(folder)
+        assert ds.money.decimals == 4
+        return folder, ds
+    return folder, load_dataset(folder)
 
 
 @pytest.fixture(scope="module")
@@ -86,16 +102,22 @@ def _period_sql(folder: Path, period: str, date: str) -> str:
     }[period]
 
 
-def reference_sales(folder: Path, by: tuple[str, ...], period: str) -> pd.DataFrame:
-    """Sales sums by period and ``by``, in cents, straight from the files."""
+def _exact_sql(expr: str, scale: int) -> str:
+    """An amount read as text, summed as DECIMAL(38,10) and given in units of 1/``scale``."""
+    return f"CAST(sum(CAST({expr} AS DECIMAL(38, 10))) * {scale} AS BIGINT)"
+
+
+def reference_sales(folder: Path, by: tuple[str, ...], period: str, scale: int) -> pd.DataFrame:
+    """Sales sums by period and ``by``, in units of 1/``scale`` (``ds.money.scale``: the
+    dataset's money unit), straight from the files."""
     date = "CAST(s.order_date AS DATE)"
     keys = "".join(f", {'p' if b == 'product_line' else 's'}.{b} AS {b}" for b in by)
     sql = f"""
         SELECT {_period_sql(folder, period, date)} AS period{keys},
                count(*) AS lines,
                sum(CAST(s.quantity AS DOUBLE)) AS quantity,
-               CAST(sum(CAST(s.revenue AS DECIMAL(18, 2))) * 100 AS BIGINT) AS revenue_exact,
-               CAST(sum(CAST(s.cost_of_sales AS DECIMAL(18, 2))) * 100 AS BIGINT) AS cost_exact,
+               {_exact_sql("s.revenue", scale)} AS revenue_exact,
+               {_exact_sql("s.cost_of_sales", scale)} AS cost_exact,
                sum(CAST(s.revenue AS DOUBLE)) FILTER (WHERE p.list_price IS NOT NULL) AS listed,
                sum(CAST(s.quantity AS DOUBLE) * CAST(p.list_price AS DOUBLE))
                    FILTER (WHERE p.list_price IS NOT NULL) AS list_value
@@ -129,7 +151,7 @@ BY = [
 def test_summary_equals_plain_sql_to_the_cent(case, by, period):
     folder, ds = case
     got = summarise(ds, by=by, period=period)
-    ref = reference_sales(folder, by, period)
+    ref = reference_sales(folder, by, period, ds.money.scale)
     keys = ["period", *by]
     got, ref = _keyed(got, keys), _keyed(ref, keys)
     assert got[keys].equals(ref[keys])
@@ -137,10 +159,8 @@ def test_summary_equals_plain_sql_to_the_cent(case, by, period):
     assert got["revenue_exact"].tolist() == ref["revenue_exact"].tolist()
     assert got["cost_of_sales_exact"].tolist() == ref["cost_exact"].tolist()
     assert got["gross_profit_exact"].tolist() == (ref["revenue_exact"] - ref["cost_exact"]).tolist()
-    # the float columns are the exact cents in currency units
-    assert (got["revenue"].round(2) * 100).round().astype("int64").tolist() == ref[
-        "revenue_exact"
-    ].tolist()
+    # the float columns are the exact units in currency
+    assert [ds.money.to_exact(v) for v in got["revenue"]] == ref["revenue_exact"].tolist()
     np.testing.assert_allclose(got["quantity"], ref["quantity"], rtol=1e-12)
     # discount = 1 - revenue / list value over lines with a list price (list-value weighted)
     expected_discount = 1 - ref["listed"] / ref["list_value"].where(ref["list_value"] != 0)
@@ -153,7 +173,7 @@ def test_cost_to_serve_and_contribution_equal_plain_sql(case):
     month = "CAST(CASE WHEN length(month) = 7 THEN month || '-01' ELSE month END AS DATE)"
     costs = duckdb.sql(f"""
         SELECT {_period_sql(folder, "quarter", month)} AS period, channel_id,
-               CAST(sum(CAST(amount AS DECIMAL(18, 2))) * 100 AS BIGINT) AS cts_exact
+               {_exact_sql("amount", ds.money.scale)} AS cts_exact
         FROM {_src(folder, "channel_costs")} GROUP BY ALL
     """).df()
     got = cost_to_serve(ds, period="quarter")
@@ -162,7 +182,7 @@ def test_cost_to_serve_and_contribution_equal_plain_sql(case):
     assert a[keys].equals(b[keys])
     assert a["cost_to_serve_exact"].tolist() == b["cts_exact"].tolist()
 
-    sales = reference_sales(folder, ("channel_id",), "quarter")
+    sales = reference_sales(folder, ("channel_id",), "quarter", ds.money.scale)
     sales["gp_exact"] = sales["revenue_exact"] - sales["cost_exact"]
     both = sales[[*keys, "gp_exact"]].merge(costs, on=keys, how="outer").fillna(0)
     both["contribution_exact"] = (both["gp_exact"] - both["cts_exact"]).astype("int64")
@@ -175,8 +195,7 @@ def test_cost_to_serve_and_contribution_equal_plain_sql(case):
 def test_cube_total_equals_the_file_to_the_cent(case):
     folder, ds = case
     ref = duckdb.sql(
-        f"SELECT CAST(sum(CAST(revenue AS DECIMAL(18, 2))) * 100 AS BIGINT), count(*) "
-        f"FROM {_src(folder, 'sales')}"
+        f"SELECT {_exact_sql('revenue', ds.money.scale)}, count(*) FROM {_src(folder, 'sales')}"
     ).fetchall()[0]
     cube = monthly_cube(ds)
     assert (int(cube["revenue_exact"].sum()), int(cube["lines"].sum())) == ref
@@ -422,11 +441,13 @@ def test_sums_across_every_dimension_equal_the_total_to_the_cent(lines, start_mo
     with tempfile.TemporaryDirectory() as tmp:
         _write_dataset(Path(tmp), lines, start_month)
         ds = load_dataset(tmp)
-        exact = sum(Decimal((-1 if c else 1) * r) for *_, r, _, c in lines)
+        # the lines' cents in the dataset's unit (cents are whole units at 2 places or more)
+        exact = sum((-1 if c else 1) * r for *_, r, _, c in lines) * ds.money.scale // 100
         # fiscal labels for any start month agree with the SQL reference
         got = _keyed(summarise(ds, by="channel_id", period="quarter"), ["period", "channel_id"])
         ref = _keyed(
-            reference_sales(Path(tmp), ("channel_id",), "quarter"), ["period", "channel_id"]
+            reference_sales(Path(tmp), ("channel_id",), "quarter", ds.money.scale),
+            ["period", "channel_id"],
         )
         assert got[["period", "channel_id"]].equals(ref[["period", "channel_id"]])
         assert got["revenue_exact"].tolist() == ref["revenue_exact"].tolist()
