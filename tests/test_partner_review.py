@@ -547,6 +547,8 @@ def test_pack_formats_are_the_scorecard_kinds_plus_the_named_pack_patterns():
     assert [pack["csat"](4.126), pack["line_card_rank"](3.0), pack["goal"](float("nan"))] == [
         "4.13", "#3", "–"
     ]  # fmt: skip
-    # a kind's signed figure that rounds to zero reads +0.0; a pack pattern is written as formatted
+    # a kind's signed figure that rounds to zero reads +0.0; a pack pattern is written as
+    # formatted, except that a zero never reads -0
     assert card["revenue_vs_last_year"](-0.0004) == pack["revenue_vs_last_year"](-0.0004) == "+0.0%"
-    assert pack["goal"](-0.0) == "-0"
+    assert pack["goal"](-0.0) == pack["goal"](0.0) == "0"
+    assert pack["goal"](-0.00012) == "-0.00012"

@@ -4,13 +4,15 @@ A column's *kind* (money, share, signed change, score, count, date, points) deci
 (:data:`KINDS`, :data:`PATTERNS`); :func:`display_formats` turns a list of columns into the
 ``formats`` mapping :func:`channel_lib.presentation.html.table` takes. A missing value is written
 ``–``, never ``nan``; a signed figure that rounds to zero reads ``+0.0`` (:func:`~channel_lib.
-presentation.html.plus_zero`).
+presentation.html.plus_zero`) and an unsigned one (money) ``0``, never ``-0``
+(:func:`~channel_lib.core.figures.unsigned_zero`). Money columns hold currency amounts (the
+analyses convert the exact units with ``ds.money``); a table shows them to whole currency units.
 
 The partner pack (notebook 06) writes the columns of a partner's reports and of the action review
 with patterns of their own (:data:`PACK_PATTERNS`: CSAT to two decimals, ``#3`` for a line-card
 rank, four significant digits for a measure); ``display_formats(columns, partner_pack=True)`` adds
-them. Those patterns are written as formatted, without the ``+0.0`` rewrite (none of them is a
-signed change).
+them. Those patterns are written without the ``+0.0`` rewrite (none of them is a signed change);
+a zero still never reads ``-0``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from channel_lib.core.figures import unsigned_zero
 from channel_lib.presentation.html import plus_zero
 
 __all__ = [
@@ -92,8 +95,11 @@ def formatter(pattern: str, *, signed_zero_plus: bool = True) -> Callable[[Any],
     pattern : str
         A ``str.format`` pattern, e.g. ``"{:+.1%}"``.
     signed_zero_plus : bool
-        Write a figure that rounds to a negative zero with a plus (``+0.0%``, ``+0``), as
-        :func:`channel_lib.presentation.html.plus_zero` does; ``False`` writes it as formatted.
+        For a signed pattern (a ``+`` in its format spec), write a figure that rounds to a
+        negative zero with a plus (``+0.0%``), as :func:`channel_lib.presentation.html.plus_zero`
+        does; ``False`` writes it as formatted. An unsigned pattern (money, counts) always writes
+        a figure that rounds to zero without a sign (``0``, never ``-0`` nor ``+0``:
+        :func:`~channel_lib.core.figures.unsigned_zero`).
 
     Returns
     -------
@@ -103,14 +109,17 @@ def formatter(pattern: str, *, signed_zero_plus: bool = True) -> Callable[[Any],
     Examples
     --------
     >>> f = formatter("{:+.1%}")
-    >>> f(-0.0004), f(0.123), f(None), formatter("{:,.0f}", signed_zero_plus=False)(-0.2)
-    ('+0.0%', '+12.3%', '–', '-0')
+    >>> f(-0.0004), f(0.123), f(None), formatter("{:,.0f}")(-0.3), formatter("{:,.0f}")(-0.6)
+    ('+0.0%', '+12.3%', '–', '0', '-1')
     """
+    signed = "+" in pattern
 
     def fmt(value: Any) -> str:
         if value is None or pd.isna(value):
             return MISSING
         text = pattern.format(value)
+        if not signed:
+            return unsigned_zero(text)
         return plus_zero(text) if signed_zero_plus else text
 
     return fmt
