@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from channel_lib.analysis import investment as inv
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import open_workbook
 from channel_lib.presentation.pages import investment_allocation as page
 
@@ -607,20 +608,22 @@ def test_saved_split_sums_to_the_budget_to_the_cent_and_reads_back_exactly(recom
     from channel_lib.plans import investment_split as split
 
     folder = tempfile.mkdtemp()
-    split.write_split(_split(recommended), folder, budget=cents / 100, quarter="FY2026-Q3",
-                      dataset="sample", currency="USD", metric="revenue", limits=_LIMITS)  # fmt: skip
-    back = split.read_split(folder)
-    assert int(back["recommended_exact"].sum()) == cents
-    assert back.attrs["budget_exact"] == cents and back.attrs["metric"] == "revenue"
+    money = MoneyUnit("USD", 4)  # exact units of 10^-4 USD, written in cents
+    split.write_split(_split(recommended), folder, money=money, budget=cents / 100,
+                      quarter="FY2026-Q3", dataset="sample", metric="revenue", limits=_LIMITS)  # fmt: skip
+    back = split.read_split(folder, money=money)
+    assert int(back["recommended_exact"].sum()) == cents * 100
+    assert back.attrs["budget_exact"] == cents * 100 and back.attrs["metric"] == "revenue"
     assert list(back.columns[: len(split.SPLIT_COLUMNS)]) == list(split.SPLIT_COLUMNS)
 
 
 def test_no_saved_split_reads_as_none_and_a_split_without_a_column_is_refused(tmp_path):
     from channel_lib.plans import investment_split as split
 
-    assert split.read_split(tmp_path) is None
+    money = MoneyUnit("USD", 2)
+    assert split.read_split(tmp_path, money=money) is None
     with pytest.raises(ParameterError, match="missing note"):
-        split.write_split(_split([1.0]).drop(columns="note"), tmp_path, budget=1.0,
-                          quarter="FY2026-Q3", dataset="x", currency="USD", metric="revenue",
+        split.write_split(_split([1.0]).drop(columns="note"), tmp_path, money=money, budget=1.0,
+                          quarter="FY2026-Q3", dataset="x", metric="revenue",
                           limits=_LIMITS)  # fmt: skip
     assert not split.investment_path(tmp_path).exists()

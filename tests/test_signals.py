@@ -9,6 +9,7 @@ misses that sit below it. The expected ids come from the ground truth only (no n
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +21,7 @@ import pytest
 from channel_lib import load_dataset
 from channel_lib.analysis import scorecard, signals
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.loader import Dataset
 from channel_lib.plans.signals_export import write_signals
 from channel_lib.presentation import charts
@@ -201,9 +203,10 @@ def lumpy(sample: Case) -> pd.DataFrame:
 
 @pytest.mark.parametrize("minimum", [0, 50_000, 250_000, 1_000_000.5])
 def test_raising_the_minimum_removes_exactly_the_rows_below_it_and_counts_them(lumpy, minimum):
-    kept = signals.material(lumpy, min_revenue_at_stake=minimum)
-    below = signals.below_materiality(lumpy, min_revenue_at_stake=minimum)
-    cents = round(minimum * 100)
+    money = MoneyUnit("USD", 2)  # the sample's unit
+    kept = signals.material(lumpy, min_revenue_at_stake=minimum, money=money)
+    below = signals.below_materiality(lumpy, min_revenue_at_stake=minimum, money=money)
+    cents = math.ceil(minimum * 100)  # the least whole cent ≥ the minimum
     assert (kept["revenue_at_stake_exact"] >= cents).all()
     assert kept["revenue_at_stake_exact"].is_monotonic_decreasing
     dropped = lumpy[lumpy["revenue_at_stake_exact"] < cents]
@@ -219,20 +222,21 @@ def test_raising_the_minimum_removes_exactly_the_rows_below_it_and_counts_them(l
 
 
 def test_raising_the_minimum_step_by_step_removes_the_rows_in_between(lumpy):
-    low = signals.material(lumpy, min_revenue_at_stake=50_000)
-    high = signals.material(lumpy, min_revenue_at_stake=250_000)
+    money = MoneyUnit("USD", 2)
+    low = signals.material(lumpy, min_revenue_at_stake=50_000, money=money)
+    high = signals.material(lumpy, min_revenue_at_stake=250_000, money=money)
     key = ["signal", "entity_id", "revenue_at_stake_exact"]
     rows = lambda f: set(map(tuple, f[key].itertuples(index=False)))  # noqa: E731
     removed = rows(low) - rows(high)
     assert rows(high) <= rows(low) and removed and rows(high)
     assert all(5_000_000 <= cents < 25_000_000 for *_, cents in removed)
     with pytest.raises(ParameterError):
-        signals.material(lumpy, min_revenue_at_stake=-1)
+        signals.material(lumpy, min_revenue_at_stake=-1, money=money)
 
 
 def test_export_is_atomic_and_exact(tmp_path, sample: Case):
     ew = signals.early_warnings(sample.ds, sample.quarter)
-    path = write_signals(ew, sample.quarter, plans_dir=tmp_path / "plans")
+    path = write_signals(ew, sample.quarter, plans_dir=tmp_path / "plans", money=sample.ds.money)
     assert path == tmp_path / "plans" / f"signals_{sample.quarter}.csv"
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -240,7 +244,9 @@ def test_export_is_atomic_and_exact(tmp_path, sample: Case):
     assert [round(float(x) * 100) for x in back["revenue_at_stake"]] == list(
         ew["revenue_at_stake_exact"]
     )
-    other = write_signals(ew.head(2), sample.quarter, path=tmp_path / "x" / "mine.csv")
+    other = write_signals(
+        ew.head(2), sample.quarter, path=tmp_path / "x" / "mine.csv", money=sample.ds.money
+    )
     assert other.exists() and len(pd.read_csv(other)) == 2
 
 
@@ -248,7 +254,7 @@ def test_flagged_partners_are_the_partners_of_material_signals(sample: Case):
     ds, q = sample.ds, sample.quarter
     flagged = signals.flagged_partners(ds, q)
     assert all(isinstance(p, str) for p in flagged) and len(set(flagged)) == len(flagged)
-    kept = signals.material(signals.early_warnings(ds, q),
+    kept = signals.material(signals.early_warnings(ds, q), money=ds.money,
                             min_revenue_at_stake=ds.goals.signals.min_revenue_at_stake)  # fmt: skip
     assert set(flagged) == set(kept["partner_id"].dropna())
     for signal in ("partner_total_sales_change", "our_sales_change", "line_card_change",
@@ -449,11 +455,11 @@ def test_every_analysis_runs_for_each_quarter_of_the_last_two_years(sample: Case
     th = ds.goals.signals
     for q in QUARTERS:
         ew = signals.early_warnings(ds, q)
-        kept = signals.material(ew, min_revenue_at_stake=th.min_revenue_at_stake)
-        signals.below_materiality(ew, min_revenue_at_stake=th.min_revenue_at_stake)
-        write_signals(ew, q, plans_dir=tmp_path)
+        kept = signals.material(ew, min_revenue_at_stake=th.min_revenue_at_stake, money=ds.money)
+        signals.below_materiality(ew, min_revenue_at_stake=th.min_revenue_at_stake, money=ds.money)
+        write_signals(ew, q, plans_dir=tmp_path, money=ds.money)
         signals.win_loss_deals(ds, q)
-        page.signal_sentences(ew, min_revenue_at_stake=th.min_revenue_at_stake)
+        page.signal_sentences(ew, min_revenue_at_stake=th.min_revenue_at_stake, money=ds.money)
         cards = [scorecard.scorecard(ds, q, level=lv) for lv in ("channel", "partner")]
         scorecard.exceptions(ds, q)
         scorecard.reporting_status(ds, q)

@@ -352,8 +352,8 @@ def partner_performance(
     cal = ds.calendar
     quarters = cal.quarter_range(cal.shift_quarter(quarter, -11), quarter)
     q = _quarterly(ds, partner_id, quarters)
-    q["revenue"] = q["revenue_exact"] / 100.0
-    q["gross_profit"] = q["gross_profit_exact"] / 100.0
+    q["revenue"] = ds.money.amount(q["revenue_exact"].astype("float64"))
+    q["gross_profit"] = ds.money.amount(q["gross_profit_exact"].astype("float64"))
     q["gross_margin"] = metrics.ratio(q["gross_profit_exact"], q["revenue_exact"])
     prior = q["revenue_exact"].shift(4)
     q["revenue_vs_last_year"] = np.where(
@@ -603,7 +603,9 @@ def _triggers(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance) -
         elif name == "lost_customer":
             found.append({**base, "trigger": "lost_customer", "kind": "customer",
                           "subject": s["entity_id"], "measure": f"customer_revenue:{s['entity_id']}",
-                          "goal": 0.01, "direction": "min", "baseline": 0.0})  # fmt: skip
+                          # any revenue again: the smallest amount of the money unit
+                          "goal": float(ds.money.amount(1)), "direction": "min",
+                          "baseline": 0.0})  # fmt: skip
         elif name == "line_card_change" and d == "lost":
             found.append({**base, "trigger": "line_card_lost", "kind": "partner",
                           "subject": partner_id, "measure": "line_card_rank",
@@ -621,7 +623,8 @@ def _triggers(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance) -
                           "subject": partner_id, "measure": "partner_sales_change",
                           "goal": -s["threshold"], "direction": "min"})  # fmt: skip
     for dl in deals.to_dict("records"):
-        evidence = (f"{dl['outcome']} deal {dl['opportunity_id']} of {dl['amount']:,.2f} "
+        evidence = (f"{dl['outcome']} deal {dl['opportunity_id']} of "
+                    f"{dl['amount']:,.{ds.money.minor_decimals}f} "
                     f"{ds.goals.currency}, closed {pd.Timestamp(dl['close_date']):%Y-%m-%d}"
                     + (f" ({dl['reason']})" if pd.notna(dl["reason"]) else ""))  # fmt: skip
         found.append({"trigger": f"large_deal_{dl['outcome']}", "kind": "deal",

@@ -10,7 +10,7 @@
 - :func:`portfolio` — partner selection and de-selection: service quality, growth, alignment with
   the channel's declared role and dependency, with a suggested tier move.
 
-The core figures come from :mod:`channel_lib.data.cube` (exact cents); the early warnings from
+The core figures come from :mod:`channel_lib.data.cube` (exact units of the dataset's money unit, ``ds.money``); the early warnings from
 :mod:`channel_lib.analysis.signals`. Frames only: the tables, charts and captions of the report are
 in :mod:`channel_lib.presentation.pages.performance_signals`, the display formats in
 :mod:`channel_lib.presentation.formats`.
@@ -30,6 +30,7 @@ from channel_lib.analysis.signals import (
     trailing_partner_revenue,
 )
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data import cube as metrics
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
@@ -164,7 +165,7 @@ def scorecard(
     att = att[att["level"] == level]
     frame = _card_rows(ds, level, key, ids=set(q.index) | set(year_ago[key].dropna())
                        | set(att["partner_id"].dropna()))  # fmt: skip
-    _add_figures(frame, key, q, att, g)
+    _add_figures(frame, key, q, att, g, money=ds.money)
     _leading(ds, quarter, frame, level)
     worst = frame[["revenue_attainment", "gross_profit_attainment"]].min(axis=1, skipna=True)
     frame["light"], frame["light_basis"] = _light(worst, frame["revenue_vs_last_year"], tolerance)
@@ -189,19 +190,26 @@ def _card_rows(ds: Dataset, level: str, key: str, *, ids: set) -> pd.DataFrame:
 
 
 def _add_figures(
-    frame: pd.DataFrame, key: str, q: pd.DataFrame, att: pd.DataFrame, growth: pd.Series
+    frame: pd.DataFrame,
+    key: str,
+    q: pd.DataFrame,
+    att: pd.DataFrame,
+    growth: pd.Series,
+    *,
+    money: MoneyUnit,
 ) -> None:
-    """Add the quarter's money, margin, targets, attainment and growth to ``frame`` (in place)."""
+    """Add the quarter's money (currency of ``money``, the exact units' unit), margin, targets,
+    attainment and growth to ``frame`` (in place)."""
     ids = frame[key]
     frame["revenue_exact"] = ids.map(q["revenue_exact"]).fillna(0).astype("int64")
     frame["gross_profit_exact"] = ids.map(q["gross_profit_exact"]).fillna(0).astype("int64")
-    frame["revenue"] = frame["revenue_exact"] / 100.0
-    frame["gross_profit"] = frame["gross_profit_exact"] / 100.0
+    frame["revenue"] = money.amount(frame["revenue_exact"].astype("float64"))
+    frame["gross_profit"] = money.amount(frame["gross_profit_exact"].astype("float64"))
     revenue = frame["revenue_exact"].astype("float64")
     frame["gross_margin"] = frame["gross_profit_exact"] / revenue.where(revenue != 0)
     for metric in ("revenue", "gross_profit"):
         a = att[att["metric"] == metric].set_index(key)
-        frame[f"{metric}_target"] = ids.map(a["target_exact"].astype("float64") / 100.0)
+        frame[f"{metric}_target"] = ids.map(money.amount(a["target_exact"].astype("float64")))
         frame[f"{metric}_attainment"] = ids.map(a["attainment"]).astype("float64")
     frame["revenue_vs_last_year"] = ids.map(growth).astype("float64")
 
@@ -247,7 +255,7 @@ def _leading(ds: Dataset, quarter: str, frame: pd.DataFrame, level: str) -> None
     per = pd.DataFrame(index=partners.index)
     per["channel_id"] = partners["channel_id"]
     per["deals"] = deals.reindex(per.index).fillna(0)
-    per["pipeline"] = r["pipeline_exact"].astype("Float64").reindex(per.index) / 100.0
+    per["pipeline"] = ds.money.amount(r["pipeline_exact"].astype("Float64").reindex(per.index))
     per["certified_staff"] = r["certified_staff"].astype("Float64").reindex(per.index)
     per["sales_headcount"] = r["sales_headcount"].astype("Float64").reindex(per.index)
     per["total"] = r["total_sales_exact"].astype("Float64").reindex(per.index)
@@ -374,9 +382,10 @@ def _add_money(ds: Dataset, rows: pd.DataFrame) -> None:
         names.get(p if pd.notna(p) else c)
         for c, p in zip(rows["channel_id"], rows["partner_id"], strict=True)
     ]
-    rows["target"] = rows["target_exact"].astype("float64") / 100.0
-    rows["actual"] = rows["actual_exact"].astype("float64") / 100.0
-    rows["money_at_stake"] = rows["money_at_stake_exact"] / 100.0
+    money = ds.money
+    rows["target"] = money.amount(rows["target_exact"].astype("float64"))
+    rows["actual"] = money.amount(rows["actual_exact"].astype("float64"))
+    rows["money_at_stake"] = money.amount(rows["money_at_stake_exact"].astype("float64"))
 
 
 def _names(ds: Dataset) -> dict[str, str]:
@@ -483,7 +492,7 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
             "revenue_12m_exact": int(revenue.get(row.partner_id, 0)),
         })  # fmt: skip
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "revenue_12m"])
-    out["revenue_12m"] = out["revenue_12m_exact"].astype("float64") / 100.0
+    out["revenue_12m"] = ds.money.amount(out["revenue_12m_exact"].astype("float64"))
     order = {"stopped": 0, "never reported": 1, "late": 2, "incomplete": 3, "new": 4, "on time": 5}
     out["_o"] = out["status"].map(order)
     out = out.sort_values(["_o", "revenue_12m_exact", "partner_id"], ascending=[True, False, True])
@@ -495,7 +504,7 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-#: Report fields whose column in :func:`~channel_lib.analysis.signals.partner_reports` is in cents.
+#: Report fields whose column in :func:`~channel_lib.analysis.signals.partner_reports` is exact money.
 _REPORT_COLUMNS = {"partner_total_sales": "total_sales_exact", "pipeline_value": "pipeline_exact"}
 
 
@@ -614,7 +623,7 @@ def portfolio(
     p["components"] = comps.notna().sum(axis=1).astype("int64")
     p["score"] = (comps.mean(axis=1, skipna=True) * 100).astype("float64")
     p["suggestion"] = _suggestions(p, start, promote_at, demote_below)
-    return _portfolio_order(p)
+    return _portfolio_order(p, money=ds.money)
 
 
 def _suggestions(p: pd.DataFrame, start: pd.Timestamp, up: float, down: float) -> list[str]:
@@ -655,9 +664,10 @@ def _add_reported_scores(
     ).astype("float64")
 
 
-def _portfolio_order(p: pd.DataFrame) -> pd.DataFrame:
-    """The portfolio's columns in order, best score first, text as strings."""
-    p["revenue_12m"] = p["revenue_12m_exact"] / 100.0
+def _portfolio_order(p: pd.DataFrame, *, money: MoneyUnit) -> pd.DataFrame:
+    """The portfolio's columns in order, best score first, text as strings; ``revenue_12m`` in
+    the currency of ``money``."""
+    p["revenue_12m"] = money.amount(p["revenue_12m_exact"].astype("float64"))
     p = p.sort_values(["score", "revenue_12m_exact", "partner_id"], ascending=[False, False, True],
                       na_position="last")  # fmt: skip
     order = [
@@ -701,7 +711,7 @@ def _alignment(ds: Dataset, quarter: str) -> pd.Series:
     start, end = ds.calendar.trailing_window(quarter, 12)
     mix = ds.sql(
         "SELECT s.partner_id, s.channel_id, c.segment, p.product_line, "
-        "CAST(sum(s.revenue) * 100 AS BIGINT) AS cents FROM sales s "
+        f"CAST(sum(s.revenue) * {ds.money.scale} AS BIGINT) AS revenue_exact FROM sales s "
         "JOIN customers c ON s.customer_id = c.customer_id "
         "JOIN products p ON s.product_id = p.product_id "
         "WHERE s.partner_id IS NOT NULL AND s.order_date >= ? AND s.order_date < ? GROUP BY ALL",
@@ -718,10 +728,9 @@ def _alignment(ds: Dataset, quarter: str) -> pd.Series:
     mix = mix[mix["known"]]
     if mix.empty:
         return pd.Series(dtype="float64")
-    total = mix.groupby("partner_id")["cents"].sum().astype("float64")
-    seg = mix[mix["seg_ok"]].groupby("partner_id")["cents"].sum().reindex(total.index, fill_value=0)
-    line = (
-        mix[mix["line_ok"]].groupby("partner_id")["cents"].sum().reindex(total.index, fill_value=0)
-    )
+    by = "partner_id"
+    total = mix.groupby(by)["revenue_exact"].sum().astype("float64")
+    seg = mix[mix["seg_ok"]].groupby(by)["revenue_exact"].sum().reindex(total.index, fill_value=0)
+    line = mix[mix["line_ok"]].groupby(by)["revenue_exact"].sum().reindex(total.index, fill_value=0)
     score = ((seg / total.where(total > 0)) + (line / total.where(total > 0))) / 2
     return score.clip(0, 1)

@@ -135,7 +135,7 @@ def lever_spend(wb: Workbook, *, exclude: pd.DataFrame | None = None) -> pd.Data
             ~key.isin(drop["channel_id"].astype(str) + "\x00" + drop["cost_type"].astype(str))
         ]
     spend = costs.groupby(["period", "channel_id"], as_index=False)["discretionary_exact"].sum()
-    spend["spend"] = spend["discretionary_exact"].astype("float64") / 100.0
+    spend["spend"] = ds.money.amount(spend["discretionary_exact"].astype("float64"))
     sales = metrics.summarise(ds, by="channel_id", period="month")
     sales = sales[sales["period"] <= last][["period", "channel_id", "revenue", "gross_profit"]]
     frame = sales.merge(

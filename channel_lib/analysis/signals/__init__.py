@@ -13,8 +13,8 @@ Partner reports (``partner_reports.csv``) are optional and often late or incompl
 needs a report is not computed for a partner without one (never guessed);
 :func:`channel_lib.analysis.scorecard.reporting_status` names those partners and the signals they block.
 
-Money is exact: sums are DECIMAL in DuckDB and int64 cents here (``*_exact`` columns), with a float
-copy in currency units for display.
+Money is exact: sums are DECIMAL in DuckDB and int64 exact units of the dataset's money unit here
+(``*_exact`` columns, ``ds.money``), with a float copy in currency units for display.
 
 The package, one job per module: :mod:`.thresholds` (the thresholds in force), :mod:`.partners`
 (the partner data the signals read), :mod:`.rows` (the rows' one shape), :mod:`.reported` (the

@@ -61,7 +61,7 @@ def lost_customer(
         f"{s:.2%} of company revenue {base} ({_money(c, ds)}, bought in {q} of 4 quarters"
         f"{', via ' + str(p) if pd.notna(p) else ', direct'}); "
         f"last purchase {pd.Timestamp(d):%Y-%m-%d}, nothing in {first_window}..{quarter}"
-        for s, c, q, p, d in zip(facts["share"], facts["cents"], facts["quarters"],
+        for s, c, q, p, d in zip(facts["share"], facts["revenue_exact"], facts["quarters"],
                                  facts["partner_id"], facts["last_date"], strict=True)
     ]  # fmt: skip
     return _customer_rows(
@@ -146,10 +146,10 @@ def _customer_rows(
             "periods_compared": ctx["periods"],
             "since": [ds.calendar.quarter_of(d) for d in facts[since_column]],
             "evidence": evidence,
-            "revenue_at_stake_exact": facts["cents"],
+            "revenue_at_stake_exact": facts["revenue_exact"],
         }
     )  # fmt: skip
-    return _typed(out)
+    return _typed(out, ds.money)
 
 
 def _customer_base(
@@ -168,13 +168,14 @@ def _customer_base(
     window_start = cal.quarter_bounds(first_window)[0].date()
     window_end = cal.quarter_bounds(quarter)[1].date()
     case = " ".join(f"WHEN order_date < DATE '{b}' THEN {i}" for i, b in enumerate(bounds[1:]))
+    scale = ds.money.scale  # exact units per currency unit: sums stay exact integers
     facts = ds.sql(
         f"""
         WITH base AS (SELECT * FROM sales WHERE order_date >= ? AND order_date < ?),
         win AS (SELECT * FROM sales WHERE order_date >= ? AND order_date < ?),
-        total AS (SELECT CAST(sum(revenue) * 100 AS BIGINT) AS cents FROM base),
+        total AS (SELECT CAST(sum(revenue) * {scale} AS BIGINT) AS revenue_exact FROM base),
         per AS (
-            SELECT customer_id, CAST(sum(revenue) * 100 AS BIGINT) AS cents,
+            SELECT customer_id, CAST(sum(revenue) * {scale} AS BIGINT) AS revenue_exact,
                    count(DISTINCT CASE WHEN revenue > 0 THEN (CASE {case} ELSE 3 END) END) AS quarters
             FROM base GROUP BY customer_id
         ),
@@ -194,7 +195,7 @@ def _customer_base(
         ),
         last AS (SELECT customer_id, max(order_date) AS last_date FROM sales
                  WHERE order_date < ? GROUP BY customer_id)
-        SELECT per.customer_id, per.cents, per.quarters, total.cents AS total_exact,
+        SELECT per.customer_id, per.revenue_exact, per.quarters, total.revenue_exact AS total_exact,
                via.partner_id, via.channel_id, last.last_date,
                (SELECT count(*) FROM win w WHERE w.customer_id = per.customer_id) AS window_lines,
                (SELECT count(*) FROM win w WHERE w.customer_id = per.customer_id
@@ -205,14 +206,15 @@ def _customer_base(
         JOIN via ON via.customer_id = per.customer_id AND via.k = 1
         JOIN last ON last.customer_id = per.customer_id
         LEFT JOIN now ON now.customer_id = per.customer_id AND now.k = 1
-        WHERE per.quarters >= ? AND per.cents >= ? * total.cents AND total.cents > 0
-        ORDER BY per.cents DESC, per.customer_id
+        WHERE per.quarters >= ? AND per.revenue_exact >= ? * total.revenue_exact
+          AND total.revenue_exact > 0
+        ORDER BY per.revenue_exact DESC, per.customer_id
         """,
         [bounds[0], window_start, window_start, window_end, window_start, min_quarters, share],
     )
     names = ds.table("customers").set_index("customer_id")["customer_name"]
     facts["customer_name"] = facts["customer_id"].map(names)
-    facts["share"] = facts["cents"] / facts["total_exact"]
+    facts["share"] = facts["revenue_exact"] / facts["total_exact"]
     base = f"{base_quarters[0]}..{base_quarters[-1]}"
     context = {
         "share": share, "first_window": first_window, "base": base,

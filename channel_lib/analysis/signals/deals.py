@@ -47,7 +47,8 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
     start, end = ds.calendar.quarter_bounds(quarter)
     o = ds.sql(
         "SELECT opportunity_id, partner_id, customer_id, outcome, "
-        "CAST(amount * 100 AS BIGINT) AS amount_exact, registered_on, close_date, loss_reason "
+        f"CAST(amount * {ds.money.scale} AS BIGINT) AS amount_exact, registered_on, close_date, "
+        "loss_reason "
         "FROM opportunities WHERE outcome IN ('won', 'lost') AND close_date >= ? AND close_date < ? "
         "AND amount >= ? ORDER BY amount DESC, opportunity_id",
         [start.date(), end.date(), threshold],
@@ -57,7 +58,7 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
     o["partner_name"] = o["partner_id"].map(partners["partner_name"])
     o["channel_id"] = o["partner_id"].map(partners["channel_id"])
     o["customer_name"] = o["customer_id"].map(customers)
-    o["amount"] = o["amount_exact"].astype("float64") / 100.0
+    o["amount"] = ds.money.amount(o["amount_exact"].astype("float64"))
     o["reason"] = o["loss_reason"].where(o["outcome"] == "lost")
     for c in ("registered_on", "close_date"):
         o[c] = pd.to_datetime(o[c])

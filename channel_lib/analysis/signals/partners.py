@@ -76,7 +76,7 @@ def _quarter_order(ds: Dataset, labels: pd.Series) -> pd.Series:
 
 
 def partner_reports(ds: Dataset, quarter: str) -> pd.DataFrame:
-    """The partners' reports up to ``quarter``, money in cents, in reporting order per partner.
+    """The partners' reports up to ``quarter``, money exact (``ds.money``), in reporting order per partner.
 
     Parameters
     ----------
@@ -89,7 +89,7 @@ def partner_reports(ds: Dataset, quarter: str) -> pd.DataFrame:
     -------
     DataFrame
         One row per report, by partner then quarter: ``quarter``, ``partner_id`` (str),
-        ``total_sales_exact``, ``line_card_rank``, ``sales_headcount``,
+        ``total_sales_exact`` (int64 exact units of ``ds.money``), ``line_card_rank``, ``sales_headcount``,
         ``key_sales_departures``, ``csat``, ``first_response_hours``, ``certified_staff``,
         ``pipeline_exact`` and ``quarter_start`` (Timestamp, for ordering).
 
@@ -103,11 +103,12 @@ def partner_reports(ds: Dataset, quarter: str) -> pd.DataFrame:
     1  FY2026-Q2         P1               2
     2  FY2026-Q1         P2               3
     """
+    scale = ds.money.scale  # exact units per currency unit
     r = ds.sql(
-        "SELECT quarter, partner_id, CAST(partner_total_sales * 100 AS BIGINT) AS total_sales_exact, "
-        "line_card_rank, sales_headcount, key_sales_departures, csat, first_response_hours, "
-        "certified_staff, CAST(pipeline_value * 100 AS BIGINT) AS pipeline_exact "
-        "FROM partner_reports"
+        f"SELECT quarter, partner_id, CAST(partner_total_sales * {scale} AS BIGINT) "
+        "AS total_sales_exact, line_card_rank, sales_headcount, key_sales_departures, csat, "
+        f"first_response_hours, certified_staff, CAST(pipeline_value * {scale} AS BIGINT) "
+        "AS pipeline_exact FROM partner_reports"
     )
     r["quarter"] = r["quarter"].astype("string")
     r["partner_id"] = r["partner_id"].astype("string")

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import pandas as pd
 
 from channel_lib.analysis.signals.customers import lost_customer
@@ -16,6 +19,7 @@ from channel_lib.analysis.signals.reported import (
 from channel_lib.analysis.signals.rows import SIGNAL_NAMES, _rank, stack_signals
 from channel_lib.analysis.signals.sales import channel_dependency, our_sales_change
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
 
@@ -64,10 +68,12 @@ def early_warnings(
     ]  # fmt: skip
     if include_dependency:
         frames.append(channel_dependency(ds, quarter, share=th.dependency_share))
-    return stack_signals(frames)
+    return stack_signals(frames, money=ds.money)
 
 
-def material(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> pd.DataFrame:
+def material(
+    signals: pd.DataFrame, *, min_revenue_at_stake: float, money: MoneyUnit
+) -> pd.DataFrame:
     """The signals with at least ``min_revenue_at_stake`` revenue exposed, ranked by it.
 
     Parameters
@@ -76,17 +82,34 @@ def material(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> pd.DataFr
         :data:`SIGNAL_COLUMNS` rows (e.g. :func:`early_warnings`).
     min_revenue_at_stake : float
         Minimum revenue at stake in currency (e.g. ``goals.signals.min_revenue_at_stake``).
+    money : MoneyUnit
+        The unit of ``revenue_at_stake_exact`` (``ds.money``).
 
     Returns
     -------
     DataFrame
         The rows kept, largest revenue at stake first.
+
+    Notes
+    -----
+    The minimum is compared exactly, never rounded: a row is kept when its exact revenue at
+    stake is at least ``min_revenue_at_stake × money.scale`` (:func:`_min_exact`).
+
+    Examples
+    --------
+    >>> from channel_lib.core.money import MoneyUnit
+    >>> rows = pd.DataFrame({"signal": ["a", "b"], "entity_id": ["X", "Y"],
+    ...                      "revenue_at_stake_exact": [10_000_049, 10_000_050]})
+    >>> material(rows, min_revenue_at_stake=1000.005, money=MoneyUnit("USD", 4))["entity_id"].tolist()
+    ['Y']
     """
-    cents = _min_exact(min_revenue_at_stake)
-    return _rank(signals[signals["revenue_at_stake_exact"] >= cents])
+    least = _min_exact(min_revenue_at_stake, money)
+    return _rank(signals[signals["revenue_at_stake_exact"] >= least])
 
 
-def below_materiality(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> pd.DataFrame:
+def below_materiality(
+    signals: pd.DataFrame, *, min_revenue_at_stake: float, money: MoneyUnit
+) -> pd.DataFrame:
     """Summary of the signals left out by the materiality filter, one row per signal.
 
     Parameters
@@ -95,6 +118,8 @@ def below_materiality(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> 
         :data:`SIGNAL_COLUMNS` rows (e.g. :func:`early_warnings`).
     min_revenue_at_stake : float
         The minimum :func:`material` applies (currency).
+    money : MoneyUnit
+        The unit of ``revenue_at_stake_exact`` (``ds.money``).
 
     Returns
     -------
@@ -103,8 +128,8 @@ def below_materiality(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> 
         ``revenue_at_stake_exact`` (int64) of the rows below the minimum, plus a ``total`` row;
         only signals with rows below the minimum (empty frame when nothing is left out).
     """
-    cents = _min_exact(min_revenue_at_stake)
-    below = signals[signals["revenue_at_stake_exact"] < cents]
+    least = _min_exact(min_revenue_at_stake, money)
+    below = signals[signals["revenue_at_stake_exact"] < least]
     if below.empty:
         return pd.DataFrame(
             {"signal": pd.Series(dtype="string"), "meaning": pd.Series(dtype="string"),
@@ -123,14 +148,21 @@ def below_materiality(signals: pd.DataFrame, *, min_revenue_at_stake: float) -> 
     out = pd.concat([out, total], ignore_index=True)
     out["meaning"] = out["signal"].map(SIGNAL_NAMES).fillna("").astype("string")
     out["signal"] = out["signal"].astype("string")
-    out["revenue_at_stake"] = out["revenue_at_stake_exact"].astype("float64") / 100.0
+    out["revenue_at_stake"] = money.amount(out["revenue_at_stake_exact"].astype("float64"))
     return out[["signal", "meaning", "rows", "revenue_at_stake", "revenue_at_stake_exact"]]
 
 
-def _min_exact(value: float) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ParameterError(f"min_revenue_at_stake={value!r}: an amount ≥ 0")
-    return round(float(value) * 100)
+def _min_exact(value: float, money: MoneyUnit) -> int:
+    """The least whole number of exact units that is ≥ ``value`` (currency): ``exact >= value``
+    exactly when ``exact >= _min_exact(value)``, so the cut never rounds the minimum."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ParameterError(
+            f"min_revenue_at_stake={value!r}: an amount ≥ 0 in {money.currency} "
+            "(goals.yaml signals: min_revenue_at_stake)"
+        )
+    if not math.isfinite(value):
+        raise ParameterError(f"min_revenue_at_stake={value!r}: a finite amount in {money.currency}")
+    return math.ceil(Decimal(str(value)).scaleb(money.decimals))
 
 
 def flagged_partners(ds: Dataset, quarter: str) -> list[str]:
@@ -157,6 +189,8 @@ def flagged_partners(ds: Dataset, quarter: str) -> list[str]:
     []
     """
     th = ds.goals.signals
-    found = material(early_warnings(ds, quarter), min_revenue_at_stake=th.min_revenue_at_stake)
+    found = material(
+        early_warnings(ds, quarter), min_revenue_at_stake=th.min_revenue_at_stake, money=ds.money
+    )
     ids = found["partner_id"].dropna()
     return [str(p) for p in dict.fromkeys(ids)]

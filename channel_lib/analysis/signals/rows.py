@@ -11,6 +11,7 @@ import pandas as pd
 
 from channel_lib.analysis.signals.partners import partner_table, trailing_partner_revenue
 from channel_lib.core.figures import plus_zero
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.loader import Dataset
 
 #: Signal name → what it means, in the reader's words (the order of the report).
@@ -34,11 +35,20 @@ SIGNAL_COLUMNS: list[str] = [
 
 # -- shared helpers ---------------------------------------------------------------------------------
 def _empty() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in SIGNAL_COLUMNS})
-    return _typed(frame)
+    frame = _cast(pd.DataFrame({c: pd.Series(dtype="object") for c in SIGNAL_COLUMNS}))
+    frame["revenue_at_stake"] = frame["revenue_at_stake"].astype("float64")  # no rows: no unit
+    return frame
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+def _typed(frame: pd.DataFrame, money: MoneyUnit) -> pd.DataFrame:
+    """The rows in :data:`SIGNAL_COLUMNS`' types, ``revenue_at_stake`` in ``money``'s currency,
+    ranked."""
+    frame = _cast(frame)
+    frame["revenue_at_stake"] = money.amount(frame["revenue_at_stake_exact"].astype("float64"))
+    return _rank(frame)
+
+
+def _cast(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.reindex(columns=SIGNAL_COLUMNS).copy()
     for c in ("quarter", "signal", "entity_type", "entity_id", "entity_name", "partner_id",
               "channel_id", "direction", "evidence", "periods_compared", "since"):  # fmt: skip
@@ -46,8 +56,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame["value"] = frame["value"].astype("float64")
     frame["threshold"] = frame["threshold"].astype("float64")
     frame["revenue_at_stake_exact"] = frame["revenue_at_stake_exact"].fillna(0).astype("int64")
-    frame["revenue_at_stake"] = frame["revenue_at_stake_exact"].astype("float64") / 100.0
-    return _rank(frame)
+    return frame
 
 
 def _rank(frame: pd.DataFrame) -> pd.DataFrame:
@@ -56,18 +65,22 @@ def _rank(frame: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def stack_signals(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+def stack_signals(frames: Sequence[pd.DataFrame], *, money: MoneyUnit) -> pd.DataFrame:
     """Stack signal frames into one list, typed and ranked as :func:`early_warnings` ranks it.
 
     Parameters
     ----------
     frames : sequence of DataFrame
         :data:`SIGNAL_COLUMNS` rows of any signals; empty frames are left out.
+    money : MoneyUnit
+        The unit of their ``revenue_at_stake_exact`` (``ds.money``): ``revenue_at_stake`` is
+        recomputed from it in currency.
 
     Returns
     -------
     DataFrame
-        :data:`SIGNAL_COLUMNS` (strings, floats and int64 cents), largest revenue at stake
+        :data:`SIGNAL_COLUMNS` (strings, floats and int64 exact units of ``money``; the
+        ``revenue_at_stake`` float in currency), largest revenue at stake
         first, then by signal and entity; an empty frame of those columns when no frame has
         rows.
 
@@ -76,12 +89,13 @@ def stack_signals(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     >>> from channel_lib import load_dataset
     >>> from channel_lib.analysis.signals import line_card_change, service_metrics
     >>> ds = load_dataset("tests/data/tiny")
-    >>> stacked = stack_signals([service_metrics(ds, "FY2026-Q2"), line_card_change(ds, "FY2026-Q2")])
-    >>> stacked["signal"].tolist(), stack_signals([]).shape
+    >>> stacked = stack_signals([service_metrics(ds, "FY2026-Q2"), line_card_change(ds, "FY2026-Q2")],
+    ...                         money=ds.money)
+    >>> stacked["signal"].tolist(), stack_signals([], money=ds.money).shape
     (['line_card_change', 'service_metrics'], (0, 15))
     """
     frames = [f for f in frames if not f.empty]
-    return _typed(pd.concat(frames, ignore_index=True)) if frames else _empty()
+    return _typed(pd.concat(frames, ignore_index=True), money) if frames else _empty()
 
 
 def _partner_rows(
@@ -102,7 +116,7 @@ def _partner_rows(
         revenue = trailing_partner_revenue(ds, quarter)["current_exact"]
         exposure = out["partner_id"].map(revenue).fillna(0)
     out["revenue_at_stake_exact"] = exposure
-    return _typed(out)
+    return _typed(out, ds.money)
 
 
 def _pct(x: float) -> str:
@@ -110,5 +124,7 @@ def _pct(x: float) -> str:
     return plus_zero(f"{x:+.1%}")
 
 
-def _money(cents: int, ds: Dataset) -> str:
-    return f"{cents / 100:,.2f} {ds.goals.currency}"
+def _money(exact: int, ds: Dataset) -> str:
+    """Exact units of ``ds.money`` as evidence text: currency to its minor unit, thousands
+    separated (``12,345.68 USD``; ``12,346 JPY``)."""
+    return f"{ds.money.amount(exact):,.{ds.money.minor_decimals}f} {ds.money.currency}"

@@ -119,4 +119,4 @@ def channel_dependency(ds: Dataset, quarter: str, *, share: float | None = None)
                          f"{quarter} (threshold {share:.0%})" for x in s["share"]],
             "revenue_at_stake_exact": s["revenue_exact"],
         }))  # fmt: skip
-    return stack_signals(frames)
+    return stack_signals(frames, money=ds.money)

@@ -25,6 +25,7 @@ from channel_lib.analysis.signals.reported import (
 from channel_lib.analysis.signals.rows import stack_signals
 from channel_lib.analysis.signals.sales import channel_dependency, our_sales_change
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
 
@@ -65,8 +66,10 @@ class SignalCandidates:
         The signal's rows at a threshold of 0: every judged candidate, ``value`` its change or
         share.
     lost_total_exact : int or None
-        Company revenue of the lost-customer base year in cents (``None`` without a candidate
-        worth more than 0).
+        Company revenue of the lost-customer base year in exact units of :attr:`money`
+        (``None`` without a candidate worth more than 0).
+    money : MoneyUnit
+        The dataset's money unit (``ds.money``) of every ``*_exact`` amount.
     fixed : tuple of DataFrame
         The other signals at :attr:`thresholds`, in :func:`early_warnings` order.
     """
@@ -77,6 +80,7 @@ class SignalCandidates:
     lost_customer: pd.DataFrame
     lost_total_exact: int | None
     fixed: tuple[pd.DataFrame, ...]
+    money: MoneyUnit
 
 
 def signal_candidates(ds: Dataset, quarter: str, thresholds: SignalThresholds) -> SignalCandidates:
@@ -115,6 +119,7 @@ def signal_candidates(ds: Dataset, quarter: str, thresholds: SignalThresholds) -
         lost_customer=lost,
         lost_total_exact=total,
         fixed=fixed,
+        money=ds.money,
     )
 
 
@@ -170,7 +175,8 @@ def warnings_at(candidates: SignalCandidates, thresholds: SignalThresholds) -> p
         _lost_meets(c.lost_customer, c.lost_total_exact, float(thresholds.lost_customer_share)),
         *c.fixed,
     ]  # fmt: skip
-    return stack_signals(frames)  # as early_warnings stacks and ranks its frames
+    # as early_warnings stacks and ranks its frames
+    return stack_signals(frames, money=candidates.money)
 
 
 def _meets(frame: pd.DataFrame, *, abs_value: bool, threshold: float) -> pd.DataFrame:
@@ -183,12 +189,12 @@ def _meets(frame: pd.DataFrame, *, abs_value: bool, threshold: float) -> pd.Data
 
 def _lost_meets(frame: pd.DataFrame, total_exact: int | None, share: float) -> pd.DataFrame:
     """Lost-customer candidates worth ``share`` of company revenue, compared as
-    :func:`~channel_lib.analysis.signals.lost_customer` compares them (``cents >= share * total``,
+    :func:`~channel_lib.analysis.signals.lost_customer` compares them (``exact >= share * total``,
     doubles)."""
     if frame.empty or total_exact is None:
-        # no candidate, or only candidates worth 0 cents (kept only by a share of 0)
+        # no candidate, or only candidates worth nothing (kept only by a share of 0)
         return frame if share <= 0 else frame.iloc[0:0]
-    cents = frame["revenue_at_stake_exact"].astype("float64")
-    out = frame[cents >= share * float(total_exact)].copy()
+    exact = frame["revenue_at_stake_exact"].astype("float64")
+    out = frame[exact >= share * float(total_exact)].copy()
     out["threshold"] = share
     return out

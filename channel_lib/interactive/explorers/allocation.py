@@ -431,8 +431,9 @@ class AllocationExplorer(Explorer):
         Notes
         -----
         The file starts with ``#`` comment lines (what it is, the quarter, budget, metric and
-        limits, and every column), then a CSV header and one row per channel; amounts have two
-        decimals and the recommended spends add up to the budget to the cent. Read it with
+        limits, and every column), then a CSV header and one row per channel; amounts are whole
+        minor units of the dataset's currency (``ds.money.minor_decimals`` places: cents for
+        USD, none for JPY) and the recommended spends add up to the budget exactly. Read it with
         ``pandas.read_csv(path, comment="#")`` or
         :func:`channel_lib.plans.investment_split.read_split`. It is written by
         :func:`channel_lib.plans.investment_split.write_split`, to a temporary file in the same
@@ -446,8 +447,8 @@ class AllocationExplorer(Explorer):
             return f"Not written: {result.message} {path} is unchanged."
         existed = path.exists()
         write_split(
-            result.allocation, plans, budget=result.budget, quarter=self.wb.quarter,
-            dataset=self.wb.dataset.folder.name, currency=self.currency, metric=result.metric,
+            result.allocation, plans, money=self.wb.dataset.money, budget=result.budget,
+            quarter=self.wb.quarter, dataset=self.wb.dataset.folder.name, metric=result.metric,
             limits=values,
         )  # fmt: skip
         return (

@@ -310,7 +310,9 @@ class SignalExplorer(Explorer):
         filters = partner_filters(self.wb, self.partners(), channel, region, tier)
         warnings_all = keep(self._with_partner(self.warnings_at(th)), filters)
         warnings_all = warnings_all.reset_index(drop=True)
-        material = signals.material(warnings_all, min_revenue_at_stake=th.min_revenue_at_stake)
+        material = signals.material(
+            warnings_all, min_revenue_at_stake=th.min_revenue_at_stake, money=self.wb.dataset.money
+        )
         deals = signals.win_loss_deals(
             self.wb.dataset, self.wb.quarter, threshold=th.win_loss_amount
         )

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from channel_lib.analysis.signals import SIGNAL_NAMES, material
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
@@ -117,7 +118,7 @@ def partner_card_table(wb: Workbook, card: pd.DataFrame):
 
 
 def exceptions_table(wb: Workbook, gaps: pd.DataFrame):
-    """The exceptions (:func:`channel_lib.analysis.scorecard.exceptions`) without the cents."""
+    """The exceptions (:func:`channel_lib.analysis.scorecard.exceptions`) without the exact column."""
     return html.table(
         gaps.drop(columns=["money_at_stake_exact"]), caption=f"Exceptions in {wb.quarter}",
         formats=display_formats(gaps.columns),
@@ -242,7 +243,7 @@ def deals_table(
     currency, quarter : str
     columns : sequence of str, optional
         The explorer's columns (:data:`EXPLORER_DEAL_COLUMNS`, missing values as ``–``); default
-        every column but the cents (the notebook's).
+        every column but the exact amount (the notebook's).
     """
     caption = deals_caption(thresholds, currency, quarter)
     if columns is None:
@@ -290,7 +291,7 @@ def _s(n: int) -> str:
 
 
 def material_sentence(
-    kept: pd.DataFrame, *, min_revenue_at_stake: float, currency: str = ""
+    kept: pd.DataFrame, *, min_revenue_at_stake: float, money: MoneyUnit, currency: str = ""
 ) -> str:
     """The material signals' total revenue at stake and the largest one (or that there is none).
 
@@ -300,7 +301,11 @@ def material_sentence(
         :func:`channel_lib.analysis.signals.material` rows, ranked.
     min_revenue_at_stake : float
         The materiality minimum (currency).
+    money : MoneyUnit
+        The unit of ``revenue_at_stake_exact`` (``ds.money``): the total is summed exactly, then
+        shown in whole currency units.
     currency : str
+        Currency code written after the amounts (``""``: none).
     """
     unit = f" {currency}" if currency else ""
     if kept.empty:
@@ -309,7 +314,7 @@ def material_sentence(
             f"{min_revenue_at_stake:,.0f}{unit} revenue at stake."
         )
     top = kept.iloc[0]
-    total = kept["revenue_at_stake_exact"].sum() / 100
+    total = money.amount(int(kept["revenue_at_stake_exact"].sum()))
     return (
         f"{len(kept)} signal{_s(len(kept))} put {total:,.0f}{unit} of revenue "
         f"at stake; the largest is {top['entity_name']} ({top['entity_id']}): "
@@ -340,6 +345,7 @@ def signal_sentences(
     signals: pd.DataFrame,
     *,
     min_revenue_at_stake: float,
+    money: MoneyUnit,
     deals: pd.DataFrame | None = None,
     currency: str = "",
 ) -> list[str]:
@@ -353,6 +359,8 @@ def signal_sentences(
         :func:`~channel_lib.analysis.signals.early_warnings`).
     min_revenue_at_stake : float
         Materiality minimum (currency).
+    money : MoneyUnit
+        The unit of ``revenue_at_stake_exact`` (``ds.money``).
     deals : DataFrame, optional
         :func:`~channel_lib.analysis.signals.win_loss_deals`, to count the interviews due.
     currency : str
@@ -367,25 +375,27 @@ def signal_sentences(
     >>> from channel_lib import load_dataset
     >>> from channel_lib.analysis.signals import early_warnings
     >>> ds = load_dataset("tests/data/tiny")
-    >>> signal_sentences(early_warnings(ds, "FY2026-Q2"), min_revenue_at_stake=50000)[0][:45]
+    >>> signal_sentences(early_warnings(ds, "FY2026-Q2"), min_revenue_at_stake=50000,
+    ...                  money=ds.money)[0][:45]
     'No early-warning signal reaches the materiali'
     """
-    kept = material(signals, min_revenue_at_stake=min_revenue_at_stake)
-    money = {"min_revenue_at_stake": min_revenue_at_stake, "currency": currency}
+    kept = material(signals, min_revenue_at_stake=min_revenue_at_stake, money=money)
+    words = {"min_revenue_at_stake": min_revenue_at_stake, "currency": currency}
     found = [
-        material_sentence(kept, **money),
-        below_sentence(len(signals) - len(kept), **money),
+        material_sentence(kept, money=money, **words),
+        below_sentence(len(signals) - len(kept), **words),
         deals_sentence(deals) if deals is not None else None,
     ]
     return [s for s in found if s is not None]
 
 
 def in_words(
-    signals: pd.DataFrame, thresholds: SignalThresholds, deals: pd.DataFrame, currency: str
+    signals: pd.DataFrame, thresholds: SignalThresholds, deals: pd.DataFrame, money: MoneyUnit
 ):
-    """The notebook's "In words": the material signals, then the rest and the interviews due."""
+    """The notebook's "In words": the material signals, then the rest and the interviews due
+    (amounts in ``money``'s currency, the dataset's unit ``ds.money``)."""
     sentences = signal_sentences(
         signals, min_revenue_at_stake=thresholds.min_revenue_at_stake, deals=deals,
-        currency=currency,
+        money=money, currency=money.currency,
     )  # fmt: skip
     return html.markdown("- {a}\n- {b}", a=sentences[0], b=" ".join(sentences[1:]))
