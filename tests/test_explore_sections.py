@@ -140,7 +140,8 @@ def test_alignment_explorer_says_what_to_choose_instead(tiny_wb, values, message
 # -- TrendExplorer (notebook 04) ---------------------------------------------------------------------
 def test_trend_of_one_channel_is_its_quarterly_series(tiny_wb):
     got = widgets.TrendExplorer(tiny_wb).compute(channel="DIST", measure="gross_profit")
-    q = trends.quarterly_series(trends.monthly_series(tiny_wb.dataset, quarter=tiny_wb.quarter))
+    ds = tiny_wb.dataset
+    q = trends.quarterly_series(trends.monthly_series(ds, quarter=tiny_wb.quarter), money=ds.money)
     want = q[(q["level"] == "channel") & (q["channel_id"] == "DIST")].reset_index(drop=True)
     pd.testing.assert_frame_equal(got.quarterly, want)
     # independently: the metrics cube's quarterly gross profit of DIST, to the cent
@@ -217,6 +218,7 @@ def test_materiality_minimum_keeps_what_signals_material_keeps(signal_explorer, 
     want = signals.material(
         signals.early_warnings(sample_wb.dataset, sample_wb.quarter, thresholds=got.thresholds),
         min_revenue_at_stake=250_000.0,
+        money=sample_wb.dataset.money,
     )
     pd.testing.assert_frame_equal(got.material[signals.SIGNAL_COLUMNS], want)
     assert (got.material["revenue_at_stake"] >= 250_000).all()

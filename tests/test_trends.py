@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from channel_lib.analysis import trends
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import open_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +87,7 @@ def monthly_of(folder: Path) -> tuple:
 # -- exact money -------------------------------------------------------------------------------------
 def test_quarterly_series_equal_independent_sql_to_the_cent():
     wb, monthly = monthly_of(SAMPLE)
-    q = trends.quarterly_series(monthly)
+    q = trends.quarterly_series(monthly, money=wb.dataset.money)
     start, end = (d.date() for d in wb.dataset.calendar.quarter_bounds(wb.quarter))
     sql = duckdb.execute(
         "SELECT channel_id, sum(revenue::DECIMAL(18,2)), sum(revenue::DECIMAL(18,2) - "
@@ -252,7 +253,9 @@ def test_bridge_components_sum_to_the_total_change_to_the_cent(base, current):
     b["channel_id"] = [f"C{i}" for i in range(len(b))]
     c = pd.DataFrame(current, columns=["revenue_exact", "cost_of_sales_exact", "volume"])
     c["channel_id"] = [f"C{i + 1}" for i in range(len(c))]  # channels enter and leave
-    out = trends.bridge_from_frames(b, c).set_index("component")["amount_exact"]
+    out = trends.bridge_from_frames(b, c, money=MoneyUnit("USD", 4)).set_index("component")[
+        "amount_exact"
+    ]
     change = int(
         (c["revenue_exact"] - c["cost_of_sales_exact"]).sum()
         - (b["revenue_exact"] - b["cost_of_sales_exact"]).sum()
@@ -267,7 +270,8 @@ def test_bridge_of_only_a_volume_change_is_all_volume():
     doubled = base.assign(
         **{c: base[c] * 2 for c in ("revenue_exact", "cost_of_sales_exact", "volume")}
     )
-    out = trends.bridge_from_frames(base, doubled).set_index("component")["amount_exact"]
+    out = trends.bridge_from_frames(base, doubled, money=MoneyUnit("USD", 4))
+    out = out.set_index("component")["amount_exact"]
     assert out.to_dict() == {"volume": 2100, "price_discount": 0, "cost": 0, "channel_mix": 0,
                              "total": 2100}  # fmt: skip
 

@@ -1,6 +1,7 @@
 """The profit bridge: the change of gross profit between two quarters split into volume,
-price/discount, unit cost and channel mix, exact to the cent (:func:`bridge_from_frames` on any
-two per-channel frames; :func:`profit_bridge` for two quarters of a dataset).
+price/discount, unit cost and channel mix, exact to the dataset's money unit
+(:func:`bridge_from_frames` on any two per-channel frames; :func:`profit_bridge` for two quarters
+of a dataset).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from channel_lib.core.errors import ParameterError
-from channel_lib.core.money import largest_remainder
+from channel_lib.core.money import MoneyUnit, largest_remainder
 from channel_lib.data import cube as metrics
 from channel_lib.data.loader import Dataset
 
@@ -22,7 +23,7 @@ BRIDGE_COMPONENTS: tuple[str, ...] = ("volume", "price_discount", "cost", "chann
 
 
 def bridge_from_frames(
-    base: pd.DataFrame, current: pd.DataFrame, *, volume: str = "volume"
+    base: pd.DataFrame, current: pd.DataFrame, *, money: MoneyUnit, volume: str = "volume"
 ) -> pd.DataFrame:
     """Split the change of gross profit between two periods into volume, price, cost and mix.
 
@@ -30,8 +31,11 @@ def bridge_from_frames(
     ----------
     base, current : DataFrame
         One row per channel with ``channel_id``, ``revenue_exact``, ``cost_of_sales_exact``
-        (integers) and the volume column (units, or list value in cents: any additive measure of
-        volume at constant prices).
+        (integers of ``money``'s unit) and the volume column (units, or list value in exact
+        units: any additive measure of volume at constant prices).
+    money : MoneyUnit
+        The unit of the exact columns (``ds.money``): ``amount`` is ``amount_exact`` in its
+        currency.
     volume : str
         Name of the volume column.
 
@@ -40,7 +44,7 @@ def bridge_from_frames(
     DataFrame
         One row per component of :data:`BRIDGE_COMPONENTS` then ``total``: ``component``,
         ``amount_exact`` (int64), ``amount`` (currency). The components sum to the total change
-        of gross profit exactly, to the cent; ``frame.attrs["by_channel"]`` holds the unrounded
+        of gross profit exactly, to the exact unit; ``frame.attrs["by_channel"]`` holds the unrounded
         split per channel (currency, float) for detail tables.
 
     Notes
@@ -59,7 +63,8 @@ def bridge_from_frames(
     new, closed or credit notes only — has no unit prices there; it takes the other period's
     unit figures, so its price and cost effects are zero, and anything still unexplained for it
     (e.g. profit with zero net volume) is counted as channel mix. The terms are computed exactly in
-    rational arithmetic from the integer cents, then rounded to cents by the largest-remainder
+    rational arithmetic from the exact integers, then rounded to whole exact units (10^-d of the
+    currency, ``money.decimals``; finer than the reports show) by the largest-remainder
     method (ties to the earlier component), so they add up to the total exactly.
 
     Examples
@@ -68,7 +73,8 @@ def bridge_from_frames(
     ...                      "cost_of_sales_exact": [600, 200], "volume": [10, 5]})
     >>> cur = pd.DataFrame({"channel_id": ["A", "B"], "revenue_exact": [1320, 300],
     ...                     "cost_of_sales_exact": [780, 100], "volume": [12, 3]})
-    >>> bridge_from_frames(base, cur)[["component", "amount_exact"]]
+    >>> from channel_lib.core.money import MoneyUnit
+    >>> bridge_from_frames(base, cur, money=MoneyUnit("USD", 2))[["component", "amount_exact"]]
             component  amount_exact
     0          volume             0
     1  price_discount           120
@@ -91,7 +97,7 @@ def bridge_from_frames(
         for k, v in zip(BRIDGE_COMPONENTS, split, strict=True):
             parts[k].append(v)
     total = int(sum(R1) - sum(C1) - sum(R0) + sum(C0))
-    return _bridge_frame(parts, total, ids)
+    return _bridge_frame(parts, total, ids, money)
 
 
 def _channel_components(
@@ -122,18 +128,21 @@ def _channel_components(
     return vol, price, cost, mix
 
 
-def _bridge_frame(parts: dict[str, list[Fraction]], total: int, ids: list) -> pd.DataFrame:
-    """The components rounded to cents (largest remainder) and the per-channel detail."""
+def _bridge_frame(
+    parts: dict[str, list[Fraction]], total: int, ids: list, money: MoneyUnit
+) -> pd.DataFrame:
+    """The components rounded to whole exact units (largest remainder) and the per-channel
+    detail, in ``money``'s currency."""
     exact = [sum(parts[k], Fraction(0)) for k in BRIDGE_COMPONENTS]
-    cents = largest_remainder(exact, total)
+    units = largest_remainder(exact, total)
     out = pd.DataFrame(
-        {"component": [*BRIDGE_COMPONENTS, "total"], "amount_exact": [*cents, total]}
+        {"component": [*BRIDGE_COMPONENTS, "total"], "amount_exact": [*units, total]}
     )
     out["amount_exact"] = out["amount_exact"].astype("int64")
-    out["amount"] = out["amount_exact"] / 100.0
+    out["amount"] = money.amount(out["amount_exact"].astype("float64"))
     out["component"] = out["component"].astype("string")
     detail = pd.DataFrame(
-        {k: [float(v) / 100.0 for v in parts[k]] for k in BRIDGE_COMPONENTS}, index=ids
+        {k: [float(v) / money.scale for v in parts[k]] for k in BRIDGE_COMPONENTS}, index=ids
     )
     detail.index.name = "channel_id"
     out.attrs["by_channel"] = detail.reset_index()
@@ -178,7 +187,8 @@ def profit_bridge(ds: Dataset, *, base: str, current: str, volume: str = "auto")
     frame["quantity"] = frame["quantity"].round().astype("int64")
     b = frame[frame["quarter"] == base]
     c = frame[frame["quarter"] == current]
-    out = bridge_from_frames(b, c, volume=volume)
+    money = ds.money
+    out = bridge_from_frames(b, c, money=money, volume=volume)
     gp0 = int(b["revenue_exact"].sum() - b["cost_of_sales_exact"].sum())
     gp1 = int(c["revenue_exact"].sum() - c["cost_of_sales_exact"].sum())
     labels = {
@@ -191,9 +201,9 @@ def profit_bridge(ds: Dataset, *, base: str, current: str, volume: str = "auto")
     out["label"] = out["component"].map(labels).astype("string")
     steps = out["amount_exact"].iloc[:-1].to_numpy()
     ends = gp0 + np.cumsum(steps)
-    out["start"] = np.r_[gp0, ends[:-1], gp0] / 100.0
-    out["end"] = np.r_[ends, gp1] / 100.0
+    out["start"] = money.amount(np.r_[gp0, ends[:-1], gp0].astype("float64"))
+    out["end"] = money.amount(np.r_[ends, gp1].astype("float64"))
     out["base"] = base
     out["current"] = current
-    out.attrs.update(volume=volume, base_profit=gp0 / 100.0, current_profit=gp1 / 100.0)
+    out.attrs.update(volume=volume, base_profit=money.amount(gp0), current_profit=money.amount(gp1))
     return out

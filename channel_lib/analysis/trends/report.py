@@ -16,6 +16,7 @@ from channel_lib.analysis.trends.forecast import backtest, forecast, mase_summar
 from channel_lib.analysis.trends.series import MONEY_MEASURES, monthly_series, quarterly_series
 from channel_lib.core.calendar import FiscalCalendar
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data.loader import Dataset
 from channel_lib.data.workbook import Workbook
 
@@ -89,6 +90,9 @@ class TrendReport:
         ``section``, ``entity_id``, ``note``: every series that could not be modelled and why.
     has_costs : bool
         Whether ``channel_costs`` was there (contribution after cost to serve).
+    money : MoneyUnit
+        The dataset's money unit (``ds.money``; :func:`trend_report` sets it): the unit of every
+        ``*_exact`` column, and the minor unit the report shows money to.
     """
 
     quarter: str
@@ -107,6 +111,7 @@ class TrendReport:
     alpha: float
     names: dict[str, str] = field(default_factory=dict)
     currency: str = ""
+    money: MoneyUnit = field(default_factory=MoneyUnit)
 
 
 def bridge_base_quarter(calendar: FiscalCalendar, quarter: str, bridge_base: str) -> str:
@@ -198,10 +203,11 @@ def trend_report(
     bridge, bridge_note = _bridge(ds, monthly, base_q, wb.quarter)
     notes = _collect_notes(decomposition, forecasts, bt, div)
     return TrendReport(
-        quarter=wb.quarter, monthly=monthly, quarterly=quarterly_series(monthly),
+        quarter=wb.quarter, monthly=monthly, quarterly=quarterly_series(monthly, money=ds.money),
         decomposition=decomposition, forecasts=forecasts, fits=fits, backtest=bt,
         mase=mase_summary(bt), divergence=div, bridge=bridge, bridge_note=bridge_note,
         notes=notes, has_costs=has_costs, alpha=alpha, names=_names(ds), currency=ds.goals.currency,
+        money=ds.money,
     )  # fmt: skip
 
 

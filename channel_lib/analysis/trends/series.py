@@ -1,6 +1,7 @@
 """The monthly series every trend analysis works on, and their quarterly sums.
 
-:func:`monthly_series` builds the tidy monthly frame (exact cents, complete months up to the end
+:func:`monthly_series` builds the tidy monthly frame (exact units of ``ds.money``, complete
+months up to the end
 of the reporting quarter) per entity — the company, each channel, each partner;
 :func:`quarterly_series` sums it by fiscal quarter and :func:`long_quarterly` melts it for small
 multiples. The constants and the small helpers the other modules share live here too.
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.money import MoneyUnit
 from channel_lib.data import cube as metrics
 from channel_lib.data.loader import Dataset
 
@@ -37,7 +39,7 @@ PERIOD = 12
 MIN_SEASONAL_MONTHS = 2 * PERIOD
 #: Fewest months to test a trend or forecast at all.
 MIN_TREND_MONTHS = 12
-#: Measures that can be modelled: money (cents in the frame) and ratios.
+#: Measures that can be modelled: money (currency in the frame, exact in ``*_exact``) and ratios.
 MONEY_MEASURES: tuple[str, ...] = ("revenue", "gross_profit", "contribution")
 RATIO_MEASURES: tuple[str, ...] = ("gross_margin", "contribution_margin")
 MEASURES: tuple[str, ...] = MONEY_MEASURES + RATIO_MEASURES
@@ -82,7 +84,10 @@ def monthly_series(
         - ``revenue_exact``, ``gross_profit_exact``, ``cost_to_serve_exact``,
           ``contribution_exact`` (int64; cost to serve and contribution are ``<NA>`` for partners
           and when the dataset has no ``channel_costs``), and the same in currency without
-          ``_exact`` (float).
+          ``_exact`` (float); the exact columns count ``ds.money``'s unit (10^-d of the
+          currency, ``money_decimals`` of ``goals.yaml``).
+
+        ``frame.attrs["money"]`` is that unit (:class:`~channel_lib.core.money.MoneyUnit`).
         - ``gross_margin``, ``contribution_margin`` (fractions; ``NaN`` where revenue ≤ 0).
 
         ``frame.attrs["has_costs"]`` says whether cost to serve was available.
@@ -113,7 +118,7 @@ def monthly_series(
         if level in ("total", "channel") and costs is not None:
             s = _with_costs(s, costs, level, end)
         frames.append(_fill_months(s, months, level))
-    out = _money_and_margins(pd.concat(frames, ignore_index=True), has_costs)
+    out = _money_and_margins(pd.concat(frames, ignore_index=True), has_costs, ds.money)
     for c in ("level", "entity_id", "channel_id", "quarter"):
         out[c] = out[c].astype("string")
     order = [
@@ -125,6 +130,7 @@ def monthly_series(
     out = out.reset_index(drop=True)
     out.attrs["has_costs"] = has_costs
     out.attrs["quarter"] = quarter
+    out.attrs["money"] = ds.money
     return out
 
 
@@ -137,7 +143,7 @@ def _monthly_costs(ds: Dataset) -> pd.DataFrame:
 
 
 def _monthly_sales(ds: Dataset, level: str) -> pd.DataFrame:
-    """Revenue and gross profit cents per entity of ``level`` and month (every month loaded)."""
+    """Exact revenue and gross profit per entity of ``level`` and month (every month loaded)."""
     by = {"total": (), "channel": ("channel_id",), "partner": ("channel_id", "partner_id")}[level]
     s = metrics.summarise(ds, by=by, period="month")
     s = s.rename(columns={"period_start": "month"})
@@ -176,9 +182,9 @@ def _with_costs(
     return s
 
 
-def _money_and_margins(out: pd.DataFrame, has_costs: bool) -> pd.DataFrame:
-    """Cents as integers (cost to serve ``<NA>`` for partners and without costs), contribution,
-    the amounts in currency and the margins."""
+def _money_and_margins(out: pd.DataFrame, has_costs: bool, money: MoneyUnit) -> pd.DataFrame:
+    """Exact amounts as integers (cost to serve ``<NA>`` for partners and without costs),
+    contribution, the amounts in ``money``'s currency and the margins."""
     for c in ("revenue_exact", "gross_profit_exact"):
         out[c] = out[c].fillna(0).astype("int64")
     if "cost_to_serve_exact" not in out:
@@ -195,7 +201,7 @@ def _money_and_margins(out: pd.DataFrame, has_costs: bool) -> pd.DataFrame:
         out["gross_profit_exact"].astype("Int64") - out["cost_to_serve_exact"]
     ).astype("Int64")
     for name in ("revenue", "gross_profit", "cost_to_serve", "contribution"):
-        out[name] = out[f"{name}_exact"].astype("Float64").astype("float64") / 100.0
+        out[name] = money.amount(out[f"{name}_exact"].astype("Float64").astype("float64"))
     rev = out["revenue"].where(out["revenue"] > 0)
     out["gross_margin"] = out["gross_profit"] / rev
     out["contribution_margin"] = out["contribution"] / rev
@@ -222,13 +228,16 @@ def _fill_months(s: pd.DataFrame, months: pd.DataFrame, level: str) -> pd.DataFr
     return out
 
 
-def quarterly_series(monthly: pd.DataFrame) -> pd.DataFrame:
-    """The monthly frame summed by fiscal quarter (exact cents), margins recomputed.
+def quarterly_series(monthly: pd.DataFrame, *, money: MoneyUnit) -> pd.DataFrame:
+    """The monthly frame summed by fiscal quarter (exact), margins recomputed.
 
     Parameters
     ----------
     monthly : DataFrame
         From :func:`monthly_series`.
+    money : MoneyUnit
+        The unit of its ``*_exact`` columns (``ds.money``, also ``monthly.attrs["money"]``):
+        the currency columns are the exact sums over ``money.scale``.
 
     Returns
     -------
@@ -236,18 +245,28 @@ def quarterly_series(monthly: pd.DataFrame) -> pd.DataFrame:
         One row per entity and quarter: ``level``, ``entity_id``, ``channel_id``, ``quarter``,
         ``months`` (months observed), the money columns (currency and ``_exact``) and
         ``gross_margin``, ``contribution_margin``.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> q = quarterly_series(monthly_series(ds, quarter="FY2026-Q4"), money=ds.money)
+    >>> q[q["level"] == "total"][["quarter", "revenue", "revenue_exact"]].tail(2)
+         quarter  revenue  revenue_exact
+    6  FY2026-Q3   9000.0         900000
+    7  FY2026-Q4  16000.0        1600000
     """
     keys = ["level", "entity_id", "channel_id", "quarter"]
-    cents = ["revenue_exact", "gross_profit_exact", "cost_to_serve_exact", "contribution_exact"]
+    exact = ["revenue_exact", "gross_profit_exact", "cost_to_serve_exact", "contribution_exact"]
     q = monthly.groupby(keys, sort=False, dropna=False).agg(
         quarter_start=("month", "min"),
         months=("month", "size"),
-        **{c: (c, lambda s: s.sum(min_count=1)) for c in cents},
+        **{c: (c, lambda s: s.sum(min_count=1)) for c in exact},
     )
     q = q.reset_index()
-    for c in cents:
+    for c in exact:
         q[c] = q[c].astype("Int64")
-        q[c.removesuffix("_exact")] = q[c].astype("Float64").astype("float64") / 100.0
+        q[c.removesuffix("_exact")] = money.amount(q[c].astype("Float64").astype("float64"))
     rev = q["revenue"].where(q["revenue"] > 0)
     q["gross_margin"] = q["gross_profit"] / rev
     q["contribution_margin"] = q["contribution"] / rev

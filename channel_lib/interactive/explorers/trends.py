@@ -117,7 +117,7 @@ class TrendExplorer(Explorer):
         """Quarterly series of every channel up to the reporting quarter (computed once)."""
         if self._quarterly is None:
             monthly = trends.monthly_series(self.wb.dataset, quarter=self.wb.quarter)
-            q = trends.quarterly_series(monthly)
+            q = trends.quarterly_series(monthly, money=self.wb.dataset.money)
             self._quarterly = q[q["level"] == "channel"].reset_index(drop=True)
         return self._quarterly
 

@@ -23,10 +23,12 @@ from channel_lib.analysis.trends import (
     long_quarterly,
     margin_decomposition,
 )
+from channel_lib.core.money import MoneyUnit
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.formats import formatter
+from channel_lib.presentation.html import plus_zero
 
 __all__ = [
-    "BRIDGE_FORMATS",
     "DIVERGENCE_FORMATS",
     "EXPLORER_MEASURES",
     "FINDINGS",
@@ -35,6 +37,7 @@ __all__ = [
     "backtest_scores",
     "bridge_chart",
     "bridge_finding",
+    "bridge_formats",
     "bridge_frame",
     "bridge_note",
     "bridge_table",
@@ -181,11 +184,13 @@ def bridge_finding(report: TrendReport) -> list[str]:
         b = report.bridge.set_index("component")
         comps = b.drop(index="total")
         big = comps["amount"].abs().idxmax()
+        largest = plus_zero(f"{b.loc[big, 'amount']:+,.0f}")
         return [
-            f"Gross profit moved {b.loc['total', 'amount']:+,.2f} {report.currency} from "
+            f"Gross profit moved {_signed_money(b.loc['total', 'amount'], report)} "
+            f"{report.currency} from "
             f"{b['base'].iloc[0]} to "
             f"{b['current'].iloc[0]}; the largest part is {b.loc[big, 'label'].lower()} "
-            f"({b.loc[big, 'amount']:+,.0f})."
+            f"({largest})."
         ]
     if report.bridge_note:
         return [report.bridge_note]
@@ -373,30 +378,61 @@ def bridge_note(report: TrendReport):
     )
 
 
+def _signed_money(amount: float, report: TrendReport) -> str:
+    """A signed amount to the currency's minor unit (``+1,234.50``; ``+0.00``, never ``-0.00``)."""
+    return plus_zero(f"{amount:+,.{report.money.minor_decimals}f}")
+
+
 def bridge_frame(report: TrendReport) -> pd.DataFrame:
-    """The bridge by channel (unrounded split, currency) with the exact component totals."""
+    """The bridge by channel (unrounded split, currency) with the exact component totals.
+
+    Returns
+    -------
+    DataFrame
+        ``channel`` then :data:`BRIDGE_COMPONENTS` and ``total`` (currency, float): one row per
+        channel and the exact ``All channels`` row; no rows when there is no bridge
+        (``report.bridge_note`` says why).
+    """
     if report.bridge is None:
-        return pd.DataFrame({"note": [report.bridge_note]})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="string" if c == "channel" else "float64")
+             for c in ("channel", *BRIDGE_COMPONENTS, "total")}
+        )  # fmt: skip
     detail = report.bridge.attrs["by_channel"].copy()
     detail["channel"] = detail["channel_id"].map(report.names).fillna(detail["channel_id"])
     detail["total"] = detail[list(BRIDGE_COMPONENTS)].sum(axis=1)
-    total = {"channel": "All channels (exact to the cent)"}
+    total = {"channel": "All channels (exact)"}
     b = report.bridge.set_index("component")["amount"]
     total.update({k: b[k] for k in (*BRIDGE_COMPONENTS, "total")})
     out = pd.concat([detail, pd.DataFrame([total])], ignore_index=True)
     return out[["channel", *BRIDGE_COMPONENTS, "total"]]
 
 
-#: Display formats of :func:`bridge_frame`.
-BRIDGE_FORMATS = {k: "{:+,.2f}" for k in (*BRIDGE_COMPONENTS, "total")}
+def bridge_formats(money: MoneyUnit) -> dict:
+    """Display formats of :func:`bridge_frame`: signed amounts to the currency's minor unit
+    (``+1,234.50`` for USD, ``+1,235`` for JPY; a zero reads ``+0.00``, never ``-0.00``).
+
+    Examples
+    --------
+    >>> from channel_lib.core.money import MoneyUnit
+    >>> f = bridge_formats(MoneyUnit("USD", 4))
+    >>> f["total"](1234.5), f["volume"](-0.001), bridge_formats(MoneyUnit("JPY", 0))["cost"](-1234.5)
+    ('+1,234.50', '+0.00', '-1,234')
+    """
+    pattern = f"{{:+,.{money.minor_decimals}f}}"
+    return {k: formatter(pattern) for k in (*BRIDGE_COMPONENTS, "total")}
 
 
 def bridge_table(report: TrendReport):
-    """:func:`bridge_frame` as the report's table."""
+    """:func:`bridge_frame` as the report's table, or why there is no bridge in words."""
+    if report.bridge is None:
+        return html.markdown(
+            "{note}", note=report.bridge_note or "There is no profit bridge for this quarter."
+        )
     return html.table(
         bridge_frame(report),
         caption=f"Bridge by channel ({report.currency})",
-        formats=BRIDGE_FORMATS,
+        formats=bridge_formats(report.money),
     )
 
 
