@@ -357,6 +357,65 @@ def test_without_channel_costs_cost_to_serve_is_left_out_and_the_report_says_so(
     assert "Cost to serve is not scored" in page.heading(wb, settings).data
 
 
+# -- years without goals (issue 18, point 6) -------------------------------------------------------------
+def _goals_without(folder: Path, *years: str, decimals: int | None = None) -> None:
+    import yaml
+
+    path = folder / "goals.yaml"
+    goals = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for y in years:
+        del goals["years"][y]
+    if decimals is not None:
+        goals["money_decimals"] = decimals
+    path.write_text(yaml.safe_dump(goals, sort_keys=False), encoding="utf-8")
+
+
+def _sql_year(folder: Path, first: str, end: str) -> float:
+    return float(
+        duckdb.connect()
+        .execute(
+            f"SELECT sum(CAST(revenue AS DECIMAL(18, 4))) FROM read_csv('{folder / 'sales.csv'}', "
+            f"all_varchar=true) WHERE CAST(order_date AS DATE) >= DATE '{first}' "
+            f"AND CAST(order_date AS DATE) < DATE '{end}'"
+        )
+        .fetchone()[0]
+    )
+
+
+def test_a_current_year_without_goals_is_scored_against_the_last_earlier_years(tiny_copy):
+    import yaml
+
+    fy2025 = yaml.safe_load((tiny_copy / "goals.yaml").read_text())["years"]["FY2025"]
+    _goals_without(tiny_copy, "FY2026", decimals=4)
+    wb, s = alignment.open_alignment(tiny_copy, plans_dir=tiny_copy.parent / "plans")
+    assert (s.year, s.goals_year, s.carried_forward) == ("FY2026", "FY2025", True)
+    assert s.managing_for == fy2025["managing_for"] and s.years == ("FY2025", "FY2026")
+    assert page.heading(wb, s).data.startswith("**Goals carried forward.** goals\\.yaml has no")
+    view = alignment.build_view(wb, s)
+    system = view.system.set_index("goal")
+    assert system.loc["Revenue objective", "target"] == fy2025["revenue_objective"]
+    assert system.loc["Gross margin", "target"] == fy2025["gross_margin_goal"]
+    # FY2026 revenue (July-June) and the growth FY2025's objective needs, from plain SQL
+    now, before = (
+        _sql_year(tiny_copy, "2025-07-01", "2026-07-01"),
+        _sql_year(tiny_copy, "2024-07-01", "2025-07-01"),
+    )
+    company = view.actuals.attrs["company"]
+    assert company["revenue"] == pytest.approx(now, abs=1e-9)
+    assert company["required_growth"] == pytest.approx(
+        fy2025["revenue_objective"] / before - 1, rel=1e-12
+    )
+    assert len(view.scores) == 3 and view.scores["score"].between(0, 100).all()
+
+
+def test_a_year_without_goals_at_or_before_it_says_not_scored(tiny_copy):
+    _goals_without(tiny_copy, "FY2025")
+    wb, s = alignment.open_alignment(tiny_copy, plans_dir=tiny_copy.parent / "plans")
+    assert s.years == ("FY2026",)  # FY2025 has sales but nothing to be scored against
+    with pytest.raises(ParameterError, match=r"FY2025 is not scored: goals.yaml has no goals for"):
+        alignment.resolve_settings(wb, year="FY2025")
+
+
 # -- the notebook ----------------------------------------------------------------------------------------
 def _text(path: Path) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
