@@ -15,11 +15,20 @@ Python process so that neither inherits the other's memory or caches:
   key check alone costs next to the plain query.
 
 Both return the quarter × channel lines, revenue and cost of sales; the benchmark asserts they are
-equal to the cent. The child process reports its own peak RSS (``VmHWM``, see :func:`_peak_rss`),
+equal exactly (integers of the dataset's money unit, 10^-``money_decimals``). The child process reports its own peak RSS (``VmHWM``, see :func:`_peak_rss`),
 so each figure is that measurement's alone.
 
 The dataset is generated once under ``benchmarks/data/`` (git-ignored) with
 :func:`channel_lib.sample.generate_sample` (``scale=100``, about 17 s).
+
+Two variants of it are measured (:data:`VARIANTS`): ``standard`` (money with two decimals, as the
+generator writes it) and ``money4`` (:func:`four_decimal_copy`: the same lines with a 4-decimal
+part planted in every revenue and cost of sales, and ``money_decimals: 4`` in ``goals.yaml``, as
+an ERP export has them), so the cost of exact 4-decimal money shows next to today's ratio.
+
+Usage (the 10M-line set; each measurement in a fresh process)::
+
+    .venv/bin/python benchmarks/bench_load.py [--repeat N] [--variants standard,money4]
 """
 
 from __future__ import annotations
@@ -41,6 +50,10 @@ SEED = 20261
 SCALE = 100
 TARGET_RATIO = 2.0
 TARGET_PEAK_GIB = 4.0
+#: The dataset variants measured: money as generated (2 decimals) and with 4 decimals.
+VARIANTS = ("standard", "money4")
+#: The 4-decimal variant's ratio may exceed the standard one's by at most this fraction.
+TARGET_MONEY4_SLOWDOWN = 0.10
 
 
 # -- the dataset ---------------------------------------------------------------------------------------
@@ -67,6 +80,87 @@ def ensure_data(*, scale: float = SCALE, seed: int = SEED) -> tuple[dict[str, Pa
     return {"csv": out, "parquet": out / "parquet"}, how
 
 
+def ensure_variant(variant: str, *, scale: float = SCALE, seed: int = SEED) -> dict[str, Path]:
+    """The folders (``{format: folder}``) of one of :data:`VARIANTS`, made once."""
+    folders, _ = ensure_data(scale=scale, seed=seed)
+    if variant == "standard":
+        return folders
+    if variant != "money4":
+        raise ValueError(f"variant={variant!r}: use one of {', '.join(VARIANTS)}")
+    out = folders["csv"].parent / f"{folders['csv'].name}-money4"
+    marker = out.parent / f"{out.name}.complete"
+    if not marker.exists():
+        print(f"writing {out}: the set with 4-decimal money (once) ...", flush=True)
+        four_decimal_copy(folders, out)
+        marker.write_text(json.dumps({"from": folders["csv"].name, "money_decimals": 4}))
+    return {"csv": out, "parquet": out / "parquet"}
+
+
+def _planted(column: str) -> str:
+    """SQL of ``column`` with a 4-decimal part planted: 0.0001 to 0.0099 from a hash of the
+    line's key (and the column's name), with the amount's sign, so no sign changes and zero
+    stays zero."""
+    part = f"CAST(hash(order_id, line_number, '{column}') % 99 + 1 AS DECIMAL(18, 0)) * 0.0001"
+    return f"CAST({column} + sign({column}) * {part} AS DECIMAL(18, 4))"
+
+
+def four_decimal_copy(folders: dict[str, Path], out: Path) -> dict[str, Path]:
+    """Copy the benchmark set (both formats) to ``out`` with money at 4 decimals.
+
+    Every sales line's ``revenue`` and ``cost_of_sales`` gain a part of 0.0001-0.0099 (same sign,
+    from a hash of the line's key: :func:`_planted`); ``goals.yaml`` gets ``money_decimals: 4``;
+    the other files are copied as they are. The CSV twin is written from the same rows.
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"csv": out, "parquet": out / "parquet"}``.
+    """
+    import shutil
+
+    import duckdb
+
+    target = {"csv": out, "parquet": out / "parquet"}
+    tmp = out.parent / f".{out.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    for fmt, folder in folders.items():
+        dest = tmp if fmt == "csv" else tmp / "parquet"
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in folder.iterdir():
+            if f.is_file() and not f.name.startswith("sales."):
+                shutil.copy2(f, dest / f.name)
+        goals = (dest / "goals.yaml").read_text()
+        if "money_decimals:" not in goals:
+            goals = goals.replace("\ncurrency:", "\nmoney_decimals: 4\ncurrency:", 1)
+        (dest / "goals.yaml").write_text(goals)
+    source = folders["parquet"] / "sales.parquet"
+    select = (
+        f"SELECT * REPLACE ({_planted('revenue')} AS revenue, "
+        f"{_planted('cost_of_sales')} AS cost_of_sales) FROM read_parquet('{source}')"
+    )
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"COPY ({select}) TO '{tmp / 'parquet' / 'sales.parquet'}' (FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet('{tmp / 'parquet' / 'sales.parquet'}')) "
+        f"TO '{tmp / 'sales.csv'}' (HEADER)"
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return target
+
+
+def money_decimals(folder: Path) -> int:
+    """The places of the dataset's money unit: ``money_decimals`` of its ``goals.yaml``, else the
+    workbook's default (:data:`channel_lib.core.money.DEFAULT_MONEY_DECIMALS`)."""
+    import yaml
+
+    from channel_lib.core.money import DEFAULT_MONEY_DECIMALS
+
+    goals = yaml.safe_load((folder / "goals.yaml").read_text()) or {}
+    return int(goals.get("money_decimals", DEFAULT_MONEY_DECIMALS))
+
+
 # -- the two measured workloads ----------------------------------------------------------------------
 def _quarter_sql(folder: Path, date: str) -> str:
     import yaml
@@ -83,19 +177,21 @@ def plain(folder: Path) -> list[tuple]:
     """The quarter × channel aggregation as one plain DuckDB statement (no validation)."""
     import duckdb
 
+    d = money_decimals(folder)
+    decimal = f"DECIMAL(18,{max(d, 2)})"  # the generator writes 2 places, money4 has 4
     if (folder / "sales.parquet").exists():
         sales = f"read_parquet('{folder / 'sales.parquet'}')"
     else:
-        money = "{'revenue': 'DECIMAL(18,2)', 'cost_of_sales': 'DECIMAL(18,2)'}"
+        money = f"{{'revenue': '{decimal}', 'cost_of_sales': '{decimal}'}}"
         sales = f"read_csv('{folder / 'sales.csv'}', types = {money})"
-    products = f"read_csv('{folder / 'products.csv'}', types = {{'list_price': 'DECIMAL(18,2)'}})"
+    products = f"read_csv('{folder / 'products.csv'}', types = {{'list_price': '{decimal}'}})"
     # Written to be fast, not naive: months are aggregated first and labelled after (a label per
     # line costs a string per line), and CASE is used rather than FILTER (slower in DuckDB 2.0).
     sql = f"""
         SELECT {_quarter_sql(folder, "month")} AS period, channel_id,
                sum(lines) AS lines,
-               CAST(sum(revenue) * 100 AS BIGINT) AS revenue_exact,
-               CAST(sum(cost_of_sales) * 100 AS BIGINT) AS cost_of_sales_exact,
+               CAST(sum(revenue) * {10**d} AS BIGINT) AS revenue_exact,
+               CAST(sum(cost_of_sales) * {10**d} AS BIGINT) AS cost_of_sales_exact,
                1 - sum(listed_revenue) / sum(list_value) AS discount
         FROM (
             SELECT date_trunc('month', s.order_date) AS month, s.channel_id,
@@ -219,10 +315,53 @@ def _same(a: list, b: list) -> bool:
     return True
 
 
-def run(*, repeat: int = 3) -> dict:
-    """Measure both workloads on both formats ``repeat`` times (interleaved); return the results."""
-    folders, how = ensure_data()
-    lines = _count_lines(folders["parquet"])
+def run(*, repeat: int = 3, variants: tuple[str, ...] = VARIANTS) -> dict:
+    """Measure the workloads on both formats of each variant ``repeat`` times (interleaved).
+
+    Parameters
+    ----------
+    repeat : int
+        Runs per measurement (the median is kept).
+    variants : tuple of str
+        Any of :data:`VARIANTS`.
+
+    Returns
+    -------
+    dict
+        The report: one result per variant and format (``variant``, ``money_decimals``, times,
+        ratios, peaks), and ``money4_slowdown`` per format when both variants ran.
+    """
+    _, how = ensure_data()
+    lines = None
+    results = []
+    for variant in variants:
+        folders = ensure_variant(variant)
+        lines = lines or _count_lines(folders["parquet"])
+        results += _measure_variant(variant, folders, repeat)
+    slowdown = {}
+    by = {(r["variant"], r["format"]): r for r in results}
+    for fmt in ("csv", "parquet"):
+        if ("standard", fmt) in by and ("money4", fmt) in by:
+            slowdown[fmt] = by[("money4", fmt)]["ratio"] / by[("standard", fmt)]["ratio"] - 1
+    return {
+        "benchmark": "load",
+        "dataset": how,
+        "sales_lines": lines,
+        "repeat": repeat,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "targets": {
+            "ratio_max": TARGET_RATIO,
+            "peak_gib_max": TARGET_PEAK_GIB,
+            "money4_slowdown_max": TARGET_MONEY4_SLOWDOWN,
+        },
+        "results": results,
+        "money4_slowdown": slowdown,
+    }
+
+
+def _measure_variant(variant: str, folders: dict[str, Path], repeat: int) -> list[dict]:
+    """The results of one variant, both formats."""
     results = []
     for fmt, folder in folders.items():
         plain_runs, wb_runs, checked_runs = [], [], []
@@ -239,6 +378,8 @@ def run(*, repeat: int = 3) -> dict:
         c = statistics.median(r["seconds"] for r in checked_runs)
         results.append(
             {
+                "variant": variant,
+                "money_decimals": money_decimals(folder),
                 "format": fmt,
                 "file": str((folder / f"sales.{fmt}").relative_to(ROOT)),
                 "file_mib": (folder / f"sales.{fmt}").stat().st_size / 2**20,
@@ -259,16 +400,7 @@ def run(*, repeat: int = 3) -> dict:
                 "quarter_channel_rows": len(reference),
             }
         )
-    return {
-        "benchmark": "load",
-        "dataset": how,
-        "sales_lines": lines,
-        "repeat": repeat,
-        "cpus": os.cpu_count(),
-        "load_average_at_start": os.getloadavg(),
-        "targets": {"ratio_max": TARGET_RATIO, "peak_gib_max": TARGET_PEAK_GIB},
-        "results": results,
-    }
+    return results
 
 
 def _count_lines(folder: Path) -> int:
@@ -284,13 +416,14 @@ def table(report: dict) -> str:
         f"Load benchmark — {report['sales_lines']:,} sales lines from {report['dataset']}; "
         f"median of {report['repeat']} runs, each in a fresh process; {report['cpus']} CPUs, "
         f"load average {report['load_average_at_start'][0]:.1f} at the start\n\n"
-        "| format | file MiB | plain query s | load_dataset s | metrics s | workbook s | ratio "
+        "| variant | money places | format | file MiB | plain query s | load_dataset s | metrics s | workbook s | ratio "
         "| CPU s plain / workbook | plain peak GiB | workbook peak GiB | same numbers "
         "| plain + duplicate check s | workbook / that |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n"
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n"
     )
     rows = [
-        f"| {r['format']} | {r['file_mib']:.0f} | {r['plain_s']:.2f} | {r['load_s']:.2f} | "
+        f"| {r.get('variant', 'standard')} | {r.get('money_decimals', 2)} | "
+        f"{r['format']} | {r['file_mib']:.0f} | {r['plain_s']:.2f} | {r['load_s']:.2f} | "
         f"{r['metrics_s']:.2f} | {r['workbook_s']:.2f} | {r['ratio']:.1f}x | "
         f"{r['plain_cpu_s']:.1f} / {r['workbook_cpu_s']:.1f} | "
         f"{r['plain_peak_gib']:.2f} | {r['workbook_peak_gib']:.2f} | "
@@ -299,12 +432,18 @@ def table(report: dict) -> str:
         for r in report["results"]
     ]
     verdicts = [
-        f"- {r['format']}: ratio {r['ratio']:.1f}x "
+        f"- {r.get('variant', 'standard')} {r['format']}: ratio {r['ratio']:.1f}x "
         f"({'within' if r['ratio'] <= TARGET_RATIO else 'ABOVE'} the {TARGET_RATIO:g}x target), "
         f"peak {r['workbook_peak_gib']:.2f} GiB "
         f"({'within' if r['workbook_peak_gib'] <= TARGET_PEAK_GIB else 'ABOVE'} "
         f"the {TARGET_PEAK_GIB:g} GiB target)"
         for r in report["results"]
+    ]
+    verdicts += [
+        f"- money4 {fmt}: ratio {100 * change:+.1f}% against the standard set's "
+        f"({'within' if change <= TARGET_MONEY4_SLOWDOWN else 'ABOVE'} the "
+        f"+{100 * TARGET_MONEY4_SLOWDOWN:.0f}% target)"
+        for fmt, change in report.get("money4_slowdown", {}).items()
     ]
     return head + "\n".join(rows) + "\n\n" + "\n".join(verdicts) + "\n"
 
@@ -314,8 +453,13 @@ if __name__ == "__main__":
     parser.add_argument("--child", choices=("plain", "checked", "workbook"), help=argparse.SUPPRESS)
     parser.add_argument("folder", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated, any of {', '.join(VARIANTS)} (default: both)",
+    )
     args = parser.parse_args()
     if args.child:
         _child(args.child, Path(args.folder))
     else:
-        print(table(run(repeat=args.repeat)))
+        print(table(run(repeat=args.repeat, variants=tuple(args.variants.split(",")))))
