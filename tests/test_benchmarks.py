@@ -64,3 +64,43 @@ def test_same_tells_numbers_apart():
     assert not bench_load._same([row], [(*row[:3], 12_346, *row[4:])])  # one cent
     assert not bench_load._same([row], [(*row[:5], 0.2500001)])
     assert not bench_load._same([row], [])
+
+
+@pytest.fixture(scope="module")
+def money4(both_formats, tmp_path_factory) -> dict[str, Path]:
+    return bench_load.four_decimal_copy(both_formats, tmp_path_factory.mktemp("bench4") / "set")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_four_decimal_variant_agrees_with_the_plain_query_in_its_unit(money4, fmt):
+    folder = money4[fmt]
+    assert bench_load.money_decimals(folder) == 4
+    reference = bench_load.plain(folder)
+    rows, _ = bench_load.workbook(folder)
+    assert bench_load._same(reference, rows)
+
+
+def test_four_decimal_variant_plants_a_part_of_a_cent_in_every_amount(both_formats, money4):
+    import duckdb
+
+    # the same lines, each amount moved by 0.0001-0.0099 away from zero (zero stays zero)
+    a, b = both_formats["parquet"] / "sales.parquet", money4["parquet"] / "sales.parquet"
+    con = duckdb.connect()
+    lines, moved, bad, four_places = con.execute(
+        "SELECT count(*), "
+        "count(*) FILTER (WHERE n.revenue <> o.revenue AND n.cost_of_sales <> o.cost_of_sales), "
+        "count(*) FILTER (WHERE abs(n.revenue - o.revenue) NOT BETWEEN 0.0001 AND 0.0099 "
+        "  AND o.revenue <> 0 OR sign(n.revenue) <> sign(o.revenue) "
+        "  OR sign(n.cost_of_sales) <> sign(o.cost_of_sales)), "
+        "count(*) FILTER (WHERE CAST(n.revenue * 100 AS DECIMAL(38, 4)) "
+        "  <> round(n.revenue * 100)) "
+        f"FROM read_parquet('{a}') o JOIN read_parquet('{b}') n USING (order_id, line_number)"
+    ).fetchall()[0]
+    assert lines == bench_load._count_lines(both_formats["parquet"]) > 0
+    assert bad == 0 and moved > 0.95 * lines and four_places > 0.95 * lines
+    # the CSV twin holds the same amounts as text with 4 places
+    csv_sum = con.execute(
+        f"SELECT sum(CAST(revenue AS DECIMAL(38, 10))) FROM read_csv('{money4['csv'] / 'sales.csv'}', "
+        "all_varchar = true)"
+    ).fetchall()[0][0]
+    assert csv_sum == con.execute(f"SELECT sum(revenue) FROM read_parquet('{b}')").fetchall()[0][0]
