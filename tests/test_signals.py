@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import shutil
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -506,3 +507,157 @@ def test_notebook_runs_for_an_older_quarter(tmp_path):
     text = _text(page)
     assert "Reporting quarter FY2025-Q1" in text and "Traceback" not in text
     assert (tmp_path / "plans" / "signals_FY2025-Q1.csv").exists()
+
+
+# -- the dataset's money unit: the same currency figures at 4 and 0 decimals ------------------------
+#: Money columns of the contract, per file of the tiny dataset.
+MONEY_COLUMNS = {
+    "sales.csv": ("revenue", "cost_of_sales"), "opportunities.csv": ("amount",),
+    "partner_reports.csv": ("partner_total_sales", "pipeline_value"),
+    "channel_costs.csv": ("amount",), "targets.csv": ("target",), "products.csv": ("list_price",),
+}  # fmt: skip
+
+
+def rewrite_money(src: Path, dest: Path, decimals: int) -> Path:
+    """``src`` (every amount whole, written with 2 places) copied to ``dest`` with
+    ``money_decimals: decimals`` in goals.yaml and every amount written with that many places:
+    the same amounts, another unit."""
+    shutil.copytree(src, dest)
+    goals = dest / "goals.yaml"
+    goals.write_text(f"money_decimals: {decimals}\n" + goals.read_text())
+    for name, columns in MONEY_COLUMNS.items():
+        with open(dest / name, newline="") as f:
+            rows = list(csv.DictReader(f))
+        for row in rows:
+            for c in columns:
+                if row[c]:
+                    whole, cents = row[c].split(".")
+                    assert cents == "00", (name, c, row[c])  # whole amounts: any unit holds them
+                    row[c] = whole + ("." + "0" * decimals if decimals else "")
+        with open(dest / name, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return dest
+
+
+TINY_QUARTERS = ["FY2025-Q4", "FY2026-Q1", "FY2026-Q2", "FY2026-Q3", "FY2026-Q4"]
+
+
+def _tiny_at(decimals: int, tmp_path_factory) -> Dataset:
+    folder = tmp_path_factory.mktemp(f"tiny{decimals}") / "tiny"
+    ds = load_dataset(rewrite_money(ROOT / "tests" / "data" / "tiny", folder, decimals))
+    assert ds.money.decimals == decimals
+    return ds
+
+
+@pytest.fixture(scope="module", params=[4, 0], ids=["4 decimals", "0 decimals"])
+def other_unit(request, tmp_path_factory) -> tuple[Dataset, Dataset]:
+    """The tiny dataset at 2 places and the same amounts at ``money_decimals`` 4 or 0."""
+    return load_dataset(ROOT / "tests" / "data" / "tiny"), _tiny_at(request.param, tmp_path_factory)
+
+
+def _money_frames(ds: Dataset, q: str) -> dict[str, pd.DataFrame]:
+    ew = signals.early_warnings(ds, q)
+    return {
+        "signals": ew,
+        "material": signals.material(ew, min_revenue_at_stake=5000.0, money=ds.money),
+        "below": signals.below_materiality(ew, min_revenue_at_stake=5000.0, money=ds.money),
+        "deals": signals.win_loss_deals(ds, q, threshold=0),
+        "channel card": scorecard.scorecard(ds, q, level="channel"),
+        "partner card": scorecard.scorecard(ds, q, level="partner"),
+        "exceptions": scorecard.exceptions(ds, q),
+        "reporting": scorecard.reporting_status(ds, q),
+        "portfolio": scorecard.portfolio(ds, q),
+    }
+
+
+#: Currency columns of the frames above, each next to its exact column.
+_CURRENCY = {
+    "signals": ["revenue_at_stake"], "material": ["revenue_at_stake"],
+    "below": ["revenue_at_stake"], "deals": ["amount"],
+    "channel card": ["revenue", "gross_profit", "revenue_target", "gross_profit_target", "pipeline"],
+    "partner card": ["revenue", "gross_profit", "revenue_target", "gross_profit_target", "pipeline"],
+    "exceptions": ["target", "actual", "money_at_stake"],
+    "reporting": ["revenue_12m"], "portfolio": ["revenue_12m"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("q", TINY_QUARTERS)
+def test_money_at_stake_and_scorecard_money_are_the_same_currency_in_any_money_unit(other_unit, q):
+    two, other = other_unit
+    ratio = other.money.scale // 100 if other.money.decimals >= 2 else None
+    got, want = _money_frames(other, q), _money_frames(two, q)
+    assert len(want["signals"]) and (want["signals"]["revenue_at_stake"] > 0).all()
+    for name, columns in _CURRENCY.items():
+        g, w = got[name], want[name]
+        assert len(g) == len(w), name
+        for c in columns:  # currency: the same floats (each is the float nearest the amount)
+            pd.testing.assert_series_equal(g[c], w[c], check_exact=True, obj=f"{name}.{c}")
+        for c in [c for c in w.columns if c.endswith("_exact")]:  # exact: another unit
+            if ratio is not None:
+                assert (g[c] == w[c] * ratio).all(), (name, c)
+            else:
+                assert (g[c] * 100 == w[c]).all(), (name, c)
+        rest = [c for c in w.columns if c not in columns and not c.endswith("_exact")]
+        if name not in ("signals", "material"):  # evidence text: below
+            pd.testing.assert_frame_equal(g[rest], w[rest], obj=name)
+    # the evidence shows money to the currency's minor unit: cents for USD at 4 places, none at 0
+    evidence = got["signals"]["evidence"].tolist()
+    if other.money.decimals >= 2:
+        assert evidence == want["signals"]["evidence"].tolist()
+    else:
+        assert evidence == [
+            re.sub(r"(\d)\.00 USD", r"\1 USD", e) for e in want["signals"]["evidence"]
+        ]
+
+
+def test_signal_money_at_4_decimals_is_the_files_exact_sum(tmp_path_factory):
+    """Revenue at stake of a partner signal at 4 places equals DuckDB's exact sum of the
+    rewritten file: our trailing-12-month revenue through the partner, in units of 10^-4."""
+    import duckdb
+
+    ds, q = _tiny_at(4, tmp_path_factory), "FY2026-Q2"
+    start, end = ds.calendar.trailing_window(q, 12)
+    want = dict(duckdb.execute(
+        "SELECT partner_id, CAST(sum(CAST(revenue AS DECIMAL(18,4))) * 10000 AS BIGINT) "
+        f"FROM read_csv('{ds.folder / 'sales.csv'}', all_varchar=true) "
+        "WHERE partner_id <> '' AND CAST(order_date AS DATE) >= ? "
+        "AND CAST(order_date AS DATE) < ? GROUP BY ALL",
+        [start.date(), end.date()],
+    ).fetchall())  # fmt: skip
+    partner_rows = signals.early_warnings(ds, q, include_dependency=False)
+    partner_rows = partner_rows[partner_rows["entity_type"] == "partner"]
+    assert len(partner_rows)
+    for row in partner_rows.itertuples():
+        assert int(row.revenue_at_stake_exact) == want[row.entity_id], row.signal
+        assert row.revenue_at_stake == want[row.entity_id] / 10_000
+
+
+def test_the_materiality_minimum_is_compared_exactly_never_rounded():
+    money = MoneyUnit("USD", 4)
+    rows = pd.DataFrame({
+        "signal": ["a"] * 4, "entity_id": ["W", "X", "Y", "Z"],
+        "revenue_at_stake_exact": [10_000_049, 10_000_050, 10_000_051, 9_999_999],
+    })  # fmt: skip
+    kept = signals.material(rows, min_revenue_at_stake=1000.005, money=money)
+    assert kept["entity_id"].tolist() == ["Y", "X"]  # 1000.0049 < 1000.005 <= 1000.005
+    below = signals.below_materiality(rows, min_revenue_at_stake=1000.005, money=money)
+    assert below.set_index("signal").loc["total", "rows"] == 2
+
+
+@pytest.mark.parametrize(
+    "column", ["revenue", "gross_profit", "money_at_stake", "revenue_at_stake"]
+)
+def test_scorecard_money_never_reads_minus_or_plus_zero(column):
+    from channel_lib.presentation.formats import display_formats
+
+    shown = display_formats([column])[column]
+    tiny = [-0.3, -0.4999, -0.0001, -0.0, 0.0, 0.3, 0.4999]
+    assert {shown(v) for v in tiny} == {"0"}
+    assert [shown(v) for v in (-0.6, -1234.5, 1234.6, float("nan"))] == [
+        "-1",
+        "-1,234",
+        "1,235",
+        "–",
+    ]

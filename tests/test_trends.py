@@ -37,6 +37,7 @@ from channel_lib.data.workbook import open_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+TINY = ROOT / "tests" / "data" / "tiny"
 SEEDS = (1, 2, 3, 4, 5)
 SMALL_SCALE = 0.05
 NOTEBOOK = ROOT / "notebooks" / "04_revenue_profit_trends.ipynb"
@@ -425,3 +426,101 @@ def test_non_default_report_renders_offline_with_tooltips(browser, degenerate_re
     charts, problems = browser_problems(browser, degenerate_report)
     assert charts >= 6
     assert problems == []
+
+
+# -- the dataset's money unit: the same currency series at 4 and 0 decimals -------------------------
+def _tiny_at(decimals: int, dest: Path) -> Path:
+    """The tiny dataset (every amount whole, written with 2 places) with ``money_decimals:
+    decimals`` in goals.yaml and every amount written with that many places."""
+    shutil.copytree(TINY, dest)
+    (dest / "goals.yaml").write_text(
+        f"money_decimals: {decimals}\n" + (TINY / "goals.yaml").read_text()
+    )
+    two_places = re.compile(r"(?<=[,\n])(-?\d+)\.00(?=[,\r\n]|$)", re.MULTILINE)
+    places = "." + "0" * decimals if decimals else ""
+    for path in dest.glob("*.csv"):
+        path.write_text(two_places.sub(lambda m: m.group(1) + places, path.read_text()))
+    return dest
+
+
+@pytest.mark.parametrize("decimals", [4, 0], ids=["4 decimals", "0 decimals"])
+def test_trend_series_are_the_same_currency_in_any_money_unit(decimals, tmp_path):
+    from channel_lib import load_dataset
+
+    two = load_dataset(TINY)
+    other = load_dataset(_tiny_at(decimals, tmp_path / "tiny"))
+    assert other.money.decimals == decimals
+    q, base = "FY2026-Q4", "FY2025-Q4"
+    m2 = trends.monthly_series(two, quarter=q, levels=("total", "channel", "partner"))
+    m = trends.monthly_series(other, quarter=q, levels=("total", "channel", "partner"))
+    q2, qo = (trends.quarterly_series(f, money=d.money) for f, d in ((m2, two), (m, other)))
+    factor = 10 ** (decimals - 2) if decimals >= 2 else None
+    for got, want in ((m, m2), (qo, q2)):
+        money = [c for c in want.columns if f"{c}_exact" in want.columns]
+        assert money and len(got) == len(want)
+        pd.testing.assert_frame_equal(got[money], want[money], check_exact=True)
+        for c in [c for c in want.columns if c.endswith("_exact")]:
+            g, w = got[c].astype("Float64"), want[c].astype("Float64")
+            scaled = g * 100 if factor is None else g / factor
+            pd.testing.assert_series_equal(scaled, w, check_names=False, check_exact=True)
+    # the bridge: the same profits and total change; each component is its exact share rounded
+    # to a whole unit of the dataset (largest remainder), so it is within one unit of the
+    # coarser of the two units of the 2-place one
+    b2, bo = (trends.profit_bridge(d, base=base, current=q) for d in (two, other))
+    assert bo.attrs["base_profit"] == b2.attrs["base_profit"]
+    assert bo.attrs["current_profit"] == b2.attrs["current_profit"]
+    g, w = bo.set_index("component")["amount"], b2.set_index("component")["amount"]
+    assert g["total"] == w["total"]
+    coarser = 10.0 ** -min(decimals, 2)
+    assert (g - w).abs().max() < coarser
+    parts = list(trends.BRIDGE_COMPONENTS)
+    assert int(bo.set_index("component")["amount_exact"][parts].sum()) == int(
+        bo.set_index("component")["amount_exact"]["total"]
+    )
+    detail, detail2 = bo.attrs["by_channel"], b2.attrs["by_channel"]
+    pd.testing.assert_frame_equal(detail, detail2, check_exact=False, rtol=1e-12, atol=1e-9)
+    # independent: the quarter's company revenue is DuckDB's exact sum of the rewritten file
+    start, end = (d.date() for d in other.calendar.quarter_bounds(q))
+    (total,) = duckdb.execute(
+        f"SELECT sum(CAST(revenue AS DECIMAL(18,{decimals}))) FROM read_csv("
+        f"'{other.folder / 'sales.csv'}', all_varchar=true) WHERE CAST(order_date AS DATE) >= ? "
+        "AND CAST(order_date AS DATE) < ?",
+        [start, end],
+    ).fetchone()
+    row = qo[(qo["level"] == "total") & (qo["quarter"] == q)].iloc[0]
+    assert int(row["revenue_exact"]) == int(total * 10**decimals)
+    assert row["revenue"] == float(total)
+
+
+def test_without_a_bridge_the_bridge_section_says_why_in_words():
+    from channel_lib.core.money import MoneyUnit
+    from channel_lib.presentation.pages import revenue_profit_trends as page
+
+    why = "The profit bridge needs sales in FY2020-Q4, which lies before the data."
+    empty = pd.DataFrame()
+    report = trends.TrendReport(
+        quarter="FY2026-Q4", monthly=empty, quarterly=empty, decomposition=empty,
+        forecasts=empty, fits={}, backtest=empty, mase=empty, divergence=empty, bridge=None,
+        bridge_note=why, notes=empty, has_costs=False, alpha=0.05, currency="JPY",
+        money=MoneyUnit("JPY", 0),
+    )  # fmt: skip
+    unescaped = lambda shown: shown.data.replace("\\", "")  # noqa: E731 (markdown escapes)
+    assert unescaped(page.bridge_table(report)) == unescaped(page.bridge_note(report)) == why
+    assert page.bridge_finding(report) == [why]
+    frame = page.bridge_frame(report)
+    assert frame.empty and list(frame.columns) == ["channel", *trends.BRIDGE_COMPONENTS, "total"]
+
+
+@pytest.mark.parametrize(
+    ("unit", "amount", "shown"),
+    [(("USD", 4), -0.001, "+0.00"), (("USD", 4), 1234.5, "+1,234.50"), (("JPY", 0), -1234.5, "-1,234"),
+     (("EUR", 2), -0.004, "+0.00")],
+    ids=["usd-zero", "usd", "jpy", "eur-zero"],
+)  # fmt: skip
+def test_bridge_amounts_show_the_currency_minor_unit_and_never_minus_zero(unit, amount, shown):
+    from channel_lib.core.money import MoneyUnit
+    from channel_lib.presentation.pages import revenue_profit_trends as page
+
+    formats = page.bridge_formats(MoneyUnit(*unit))
+    assert set(formats) == {*trends.BRIDGE_COMPONENTS, "total"}
+    assert {f(amount) for f in formats.values()} == {shown}

@@ -5,7 +5,7 @@ revenue, gross profit, contribution after cost to serve and margin — per chann
 for the whole company — and reports them by fiscal quarter (twelve quarterly points cannot carry a
 seasonal decomposition, seasonal exponential smoothing and a holdout; 36 monthly points can):
 
-- :func:`monthly_series` — the tidy monthly frame every other function works on (exact cents,
+- :func:`monthly_series` — the tidy monthly frame every other function works on (exact units of ``ds.money``,
   complete months up to the end of the reporting quarter);
 - :func:`quarterly_series` — the same summed by fiscal quarter, for tables and small multiples;
 - :func:`decompose` — STL trend, seasonal and remainder with bootstrap confidence bands of the trend;
