@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_real_exports import set_money_decimals
 
 from channel_lib import DataValidationError, load_dataset
 
@@ -88,9 +89,13 @@ def _bad_date(d: Path):
     return "sales.csv", "order_date", "2025-11-31", _line_of(d / "sales.csv", "O1017,")
 
 
-def _money_with_three_decimals(d: Path):
-    _replace_line(d / "sales.csv", "O1008,", "O1008,1,2025-02-14,DIR,,C1,SKU1,12,1.234,6240.00,ana")
-    return "sales.csv", "revenue", "1.234", _line_of(d / "sales.csv", "O1008,")
+def _money_with_seven_decimals(d: Path):
+    # more places than money_decimals allows at its largest (6): refused whatever the default
+    written = "1.2345678"
+    _replace_line(
+        d / "sales.csv", "O1008,", f"O1008,1,2025-02-14,DIR,,C1,SKU1,12,{written},6240.00,ana"
+    )
+    return "sales.csv", "revenue", written, _line_of(d / "sales.csv", "O1008,")
 
 
 def _fractional_line_number(d: Path):
@@ -135,7 +140,7 @@ CORRUPTIONS = [
     _unknown_partner,
     _duplicate_line,
     _bad_date,
-    _money_with_three_decimals,
+    _money_with_seven_decimals,
     _fractional_line_number,
     _fractional_count_in_a_small_file,
     _broken_yaml,
@@ -458,6 +463,23 @@ def test_many_bad_lines_are_counted_not_silently_cut(tiny_copy):
 
 
 # -- numbers are never rounded: more decimals than a column allows is an error -----------------------
+# These cases are written for money at 2 places (DECIMAL(18,2)): the folder's goals.yaml says so,
+# whatever the default places (tests/test_real_exports.py covers 0, 4 and 6 places).
+@pytest.fixture
+def tiny_at_2(tiny_copy: Path) -> Path:
+    """A writable copy of the tiny dataset whose goals.yaml sets ``money_decimals: 2``."""
+    set_money_decimals(tiny_copy, 2)
+    return tiny_copy
+
+
+def _pristine_at_2(parent: Path) -> Path:
+    """An unchanged copy of the tiny dataset at 2 places, in ``parent``."""
+    folder = parent / "pristine"
+    shutil.copytree(TINY_DIR, folder)
+    set_money_decimals(folder, 2)
+    return folder
+
+
 def _set_sales_cells(folder: Path, order_id: str, **cells: str) -> int:
     """Set cells of the one line of ``order_id`` in sales.csv; return its line number."""
     path = folder / "sales.csv"
@@ -515,33 +537,33 @@ def _shown(fmt: str, written: str) -> str:
      ("revenue", "1.2345e1")],
     ids=["money-3-decimals", "fractional-line-number", "money-half-cent", "money-exponent"],
 )  # fmt: skip
-def test_more_decimals_than_the_column_allows_is_named_not_rounded(tiny_copy, fmt, column, written):
-    line = _set_sales_cells(tiny_copy, "O1008", **{column: written})
-    _write(tiny_copy, fmt)
-    before = _digest(tiny_copy)
+def test_more_decimals_than_the_column_allows_is_named_not_rounded(tiny_at_2, fmt, column, written):
+    line = _set_sales_cells(tiny_at_2, "O1008", **{column: written})
+    _write(tiny_at_2, fmt)
+    before = _digest(tiny_at_2)
     with pytest.raises(DataValidationError) as info:
-        load_dataset(tiny_copy)
+        load_dataset(tiny_at_2)
     file = "sales.csv" if fmt == "csv" else "sales.parquet"
     row = line if fmt == "csv" else line - 1  # Parquet: row number
     hits = [p for p in info.value.problems if (p.file, p.column, p.line) == (file, column, row)]
     assert [p.value for p in hits] == [_shown(fmt, written)], str(info.value)
     assert "does not round" in hits[0].message
     assert len(info.value.problems) == 1, str(info.value)  # nothing else (no knock-on problem)
-    assert _digest(tiny_copy) == before
+    assert _digest(tiny_at_2) == before
 
 
 @pytest.mark.parametrize("fmt", list(SALES_FORMATS))
-def test_excess_decimals_are_reported_with_the_other_problems_at_once(tiny_copy, fmt):
+def test_excess_decimals_are_reported_with_the_other_problems_at_once(tiny_at_2, fmt):
     cells = [("O1008", "revenue", "1.234"), ("O1009", "line_number", "2.5"),
              ("O1010", "cost_of_sales", "840.001"), ("O1012", "customer_id", ""),
              ("O1006", "partner_id", "P99")]  # fmt: skip
     lines = [
-        _set_sales_cells(tiny_copy, order, **{column: value}) for order, column, value in cells
+        _set_sales_cells(tiny_at_2, order, **{column: value}) for order, column, value in cells
     ]
-    _write(tiny_copy, fmt)
-    before = _digest(tiny_copy)
+    _write(tiny_at_2, fmt)
+    before = _digest(tiny_at_2)
     with pytest.raises(DataValidationError) as info:
-        load_dataset(tiny_copy)
+        load_dataset(tiny_at_2)
     row = 0 if fmt == "csv" else 1  # Parquet: row numbers
     numbers = ("revenue", "line_number", "cost_of_sales")
     expected = {
@@ -550,13 +572,13 @@ def test_excess_decimals_are_reported_with_the_other_problems_at_once(tiny_copy,
     }
     found = {(p.column, p.line, p.value) for p in info.value.problems}
     assert expected <= found, str(info.value)
-    assert _digest(tiny_copy) == before
+    assert _digest(tiny_at_2) == before
 
 
-def test_excess_decimals_on_a_line_rejected_for_another_cell_are_reported_too(tiny_copy):
-    line = _set_sales_cells(tiny_copy, "O1008", quantity="twelve", revenue="1.234")
+def test_excess_decimals_on_a_line_rejected_for_another_cell_are_reported_too(tiny_at_2):
+    line = _set_sales_cells(tiny_at_2, "O1008", quantity="twelve", revenue="1.234")
     with pytest.raises(DataValidationError) as info:
-        load_dataset(tiny_copy)
+        load_dataset(tiny_at_2)
     found = {(p.column, p.line, p.value): p.message for p in info.value.problems}
     assert ("quantity", line, "twelve") in found, str(info.value)
     assert "does not round" in found["revenue", line, "1.234"]
@@ -582,14 +604,14 @@ VALID = [("revenue", "1.2", "1.20"), ("revenue", "1.20", "1.20"), ("cost_of_sale
 
 @pytest.mark.parametrize(("column", "written", "stored"), VALID,
                          ids=[f"{c}={w}" for c, w, _ in VALID])  # fmt: skip
-def test_values_the_column_holds_exactly_still_load_exactly(tiny_copy, column, written, stored):
-    _set_sales_cells(tiny_copy, "O1008", **{column: written})
-    ds = load_dataset(tiny_copy)
+def test_values_the_column_holds_exactly_still_load_exactly(tiny_at_2, column, written, stored):
+    _set_sales_cells(tiny_at_2, "O1008", **{column: written})
+    ds = load_dataset(tiny_at_2)
     (got,) = ds.con.execute(f"SELECT {column} FROM sales WHERE order_id = 'O1008'").fetchall()[0]
     assert Decimal(got) == Decimal(stored) and str(got) == stored
     assert (
         ds.con.execute("DESCRIBE sales").fetchall()
-        == load_dataset(TINY_DIR).con.execute("DESCRIBE sales").fetchall()
+        == load_dataset(_pristine_at_2(tiny_at_2.parent)).con.execute("DESCRIBE sales").fetchall()
     )
 
 
@@ -612,22 +634,22 @@ def test_parquet_money_as_double_or_text_loads_like_the_csv(tiny_copy, tiny, fmt
      ("999999999999.991", "more than 2 decimals"),  # just below: the double tells
      ("nan", "missing-value marker"), ("inf", "not an amount")],
 )  # fmt: skip
-def test_numbers_too_large_for_a_double_are_decided_from_the_cell(tiny_copy, written, problem):
-    line = _set_sales_cells(tiny_copy, "O1008", revenue=written)
+def test_numbers_too_large_for_a_double_are_decided_from_the_cell(tiny_at_2, written, problem):
+    line = _set_sales_cells(tiny_at_2, "O1008", revenue=written)
     with pytest.raises(DataValidationError) as info:
-        load_dataset(tiny_copy)
+        load_dataset(tiny_at_2)
     hits = [p for p in info.value.problems if p.column == "revenue"]
     assert [(p.line, p.value) for p in hits] == [(line, written)], str(info.value)
     assert problem in hits[0].message
 
 
-def test_many_values_with_excess_decimals_are_counted_not_silently_cut(tiny_copy):
-    path = tiny_copy / "sales.csv"
+def test_many_values_with_excess_decimals_are_counted_not_silently_cut(tiny_at_2):
+    path = tiny_at_2 / "sales.csv"
     lines = path.read_text().splitlines()
     extra = [f"X{i:03d},1,2025-01-0{1 + i % 9},DIST,P1,C2,SKU2,1,10.005,5.00," for i in range(30)]
     path.write_text("\n".join([*lines, *extra]) + "\n")
     with pytest.raises(DataValidationError) as info:
-        load_dataset(tiny_copy)
+        load_dataset(tiny_at_2)
     problems = [p for p in info.value.problems if p.column == "revenue"]
     listed = [p for p in problems if p.line is not None]
     assert len(listed) == 25 and listed[0].line == len(lines) + 1 and listed[0].value == "10.005"

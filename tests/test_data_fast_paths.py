@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from report_fixtures import assert_same_tables
+from test_real_exports import set_money_decimals
 
 from channel_lib import DataValidationError, load_dataset
 from channel_lib.data.sql import cast_cannot_fail
@@ -319,6 +320,7 @@ def test_order_check_of_a_sorted_table_proves_its_first_key_column_free_of_marke
 def test_checks_read_from_the_sales_summary_still_name_the_line(
     tiny_copy, fmt, line, column, value
 ):
+    set_money_decimals(tiny_copy, 2)  # the value shown holds revenue at 2 places: 1900.00
     path = tiny_copy / "sales.csv"
     path.write_text(
         "\n".join(line if x.startswith("O1005,") else x for x in path.read_text().splitlines())

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from test_real_exports import set_money_decimals
 
 from channel_lib import DataValidationError, load_dataset
 from channel_lib.data.excel import sheet_to_csv
@@ -100,6 +101,7 @@ def test_money_is_read_to_excels_15_digits_so_binary_noise_is_not_a_third_decima
         sheet["I2"] = 0.1 + 0.2  # 0.30000000000000004 in the file: 0.30 as Excel shows it
         sheet["J4"] = 82.3 * 0.15  # 12.345: a third decimal the loader must not round away
 
+    set_money_decimals(copy, 2)  # money at 2 places: 12.345 has a decimal too many
     _to_excel(copy / "sales.csv", amounts)
     with pytest.raises(DataValidationError) as info:
         load_dataset(copy)

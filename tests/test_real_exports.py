@@ -86,12 +86,23 @@ def build_dataset(
     """The tiny dataset's tables and goals, ``money_decimals`` set, and ``rows`` as sales.csv."""
     shutil.copytree(TINY, folder)
     goals = (folder / "goals.yaml").read_text()
-    extra = f"\nmoney_decimals: {money_decimals}" if money_decimals is not None else ""
-    goals = goals.replace("currency: USD", f"currency: {currency}{extra}", 1)
-    (folder / "goals.yaml").write_text(goals)
+    (folder / "goals.yaml").write_text(goals.replace("currency: USD", f"currency: {currency}", 1))
+    if money_decimals is not None:
+        set_money_decimals(folder, money_decimals)
     if rows is not None:
         _write_csv(folder / "sales.csv", rows)
     return folder
+
+
+def set_money_decimals(folder: Path, decimals: int) -> None:
+    """Write ``money_decimals: decimals`` into the folder's goals.yaml (after its currency)."""
+    path = folder / "goals.yaml"
+    lines = [
+        line for line in path.read_text().splitlines() if not line.startswith("money_decimals")
+    ]
+    at = next(i for i, line in enumerate(lines) if line.startswith("currency:"))
+    lines.insert(at + 1, f"money_decimals: {decimals}")
+    path.write_text("\n".join(lines) + "\n")
 
 
 def _exact_sums(path: Path, columns: dict[str, str]) -> dict[str, Decimal]:
