@@ -62,8 +62,8 @@ def trailing_partner_revenue(ds: Dataset, quarter: str) -> pd.DataFrame:
     --------
     >>> from channel_lib import load_dataset
     >>> t = trailing_partner_revenue(load_dataset("tests/data/tiny"), "FY2026-Q4")
-    >>> t.index.tolist(), t.loc["P1", ["current_exact", "previous_exact"]].tolist()
-    (['P1', 'P2', 'P3'], [1097500, 1645000])
+    >>> t.index.tolist(), t.loc["P1", ["current", "previous"]].tolist()
+    (['P1', 'P2', 'P3'], [10975.0, 16450.0])
     """
     t = metrics.trailing_growth(ds, quarter, by="partner_id", months=12)
     return t.dropna(subset=["partner_id"]).set_index("partner_id")
