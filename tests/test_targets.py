@@ -51,6 +51,36 @@ def test_apportion_sums_to_the_cent_and_stays_within_one_cent_of_the_quota(total
 
 @HYPOTHESIS
 @given(
+    minor=st.integers(0, 10**11),
+    weights=st.lists(weight, min_size=1, max_size=20),
+    step=st.sampled_from([1, 10, 100, 10_000]),
+)
+def test_apportion_in_steps_gives_multiples_of_the_minor_unit_summing_exactly(minor, weights, step):
+    out = targets.apportion_steps(minor * step, weights, step=step)
+    assert int(out.sum()) == minor * step and (out % step == 0).all() and (out >= 0).all()
+
+
+@HYPOTHESIS
+@given(
+    rows=st.lists(st.integers(0, 10**9), min_size=1, max_size=12),
+    shares=st.lists(weight, min_size=1, max_size=4),
+    step=st.sampled_from([1, 100, 10_000]),
+)
+def test_grid_in_steps_keeps_both_sums_in_whole_minor_units(rows, shares, step):
+    rows = [r * step for r in rows]
+    cols = targets.apportion_steps(sum(rows), shares, step=step).tolist()
+    grid = targets.round_grid(rows, cols, step=step)
+    assert grid.sum(axis=1).tolist() == rows and grid.sum(axis=0).tolist() == cols
+    assert (grid % step == 0).all() and (grid >= 0).all()
+
+
+def test_an_amount_that_is_not_whole_minor_units_is_refused_by_the_split():
+    with pytest.raises(ParameterError, match="not a whole number of minor units"):
+        targets.apportion_steps(12345, [1, 1], step=100)
+
+
+@HYPOTHESIS
+@given(
     rows=st.lists(st.integers(0, 10**11), min_size=1, max_size=30),
     shares=st.lists(weight, min_size=1, max_size=6),
 )
