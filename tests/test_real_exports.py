@@ -360,6 +360,32 @@ def test_export_with_source_column_names_loads_through_mapping_like_the_renamed_
     assert {p.name: p.read_bytes() for p in erp.iterdir()} == before  # the folder is only read
 
 
+def test_an_excel_export_loads_through_mapping_and_its_problems_name_the_workbook(tmp_path):
+    rows = _sales_rows(60, 4)
+    erp = _erp_export(tmp_path, rows, mapping=MAPPING.replace(".csv", ".xlsx"))
+    _csv_to_xlsx(erp / "FactInternetSales.csv")
+    reference = sum(Decimal(r["revenue"]) for r in rows)
+    assert load_dataset(erp).con.execute("SELECT sum(revenue) FROM sales").fetchall() == [
+        (reference,)
+    ]
+    rows[9]["quantity"] = "ten"
+    _write_csv(erp / "FactInternetSales.csv", rows, ERP_NAMES)
+    _csv_to_xlsx(erp / "FactInternetSales.csv")
+    (problem,) = _problems(erp)
+    assert (problem.file, problem.column, problem.line, problem.value) == (
+        "FactInternetSales.xlsx", "quantity (source column OrderQuantity)", 11, "ten",
+    )  # fmt: skip
+
+
+def test_a_title_line_above_a_mapped_export_is_named_once(tmp_path):
+    erp = _erp_export(tmp_path, _sales_rows(10, 4))
+    path = erp / "FactInternetSales.csv"
+    path.write_text("Internet sales FY2025\n" + path.read_text())
+    (problem,) = _problems(erp)
+    assert (problem.file, problem.line) == ("FactInternetSales.csv", 1)
+    assert "the column names are on line 2" in problem.message
+
+
 def test_a_constant_gives_a_file_of_one_channel_its_channel(tmp_path):
     rows = [r for r in _sales_rows(300, 4) if r["channel_id"] == "WEB"]
     for r in rows:
@@ -370,6 +396,26 @@ def test_a_constant_gives_a_file_of_one_channel_its_channel(tmp_path):
     assert ds.con.execute("SELECT channel_id, count(*) FROM sales GROUP BY 1").fetchall() == [
         ("WEB", len(rows))
     ]
+
+
+@pytest.mark.parametrize(
+    ("column", "constant", "hint"),
+    [("order_date", "2025-13-01", "a date"), ("quantity", "many", "a number")],
+)
+def test_a_constant_that_is_not_a_value_of_its_column_names_mapping_yaml(
+    tmp_path, column, constant, hint
+):
+    rows = _sales_rows(10, 4)
+    for r in rows:
+        del r[column]
+    text = MAPPING.replace(f"    {column}: {ERP_NAMES[column]}\n", "")
+    text += f"    {column}: {{value: {constant}}}\n"
+    (problem,) = _problems(_erp_export(tmp_path, rows, mapping=text))
+    assert (problem.file, problem.column, problem.value) == (
+        "mapping.yaml", f"sales.columns.{column}", constant,
+    )  # fmt: skip
+    assert problem.line == len(text.splitlines())
+    assert hint in problem.message
 
 
 def test_a_problem_in_a_mapped_column_names_the_source_column_too(tmp_path):
@@ -418,15 +464,18 @@ def test_mapping_problems_name_mapping_yaml_and_its_line(tmp_path, edit, key, at
         "- sales\n- partners\n",
         "sales: [a, b]\n",
         "!!python/object/apply:os.system [ls]\n",
+        "sales:\n  columns:\n    revenue: !!python/name:os.system\n",
         "a: [\n",
+        "x: &a [l, l]\ny: &b [*a, *a, *a]\nz: [*b, *b, *b]\n",
     ],
-    ids=["a list", "a table as a list", "a python tag", "broken yaml"],
+    ids=["a list", "a table as a list", "a python tag", "a nested tag", "broken", "aliases"],
 )
 def test_a_hostile_or_malformed_mapping_is_a_problem_not_a_crash(tmp_path, text):
     (tmp_path / "mapping.yaml").write_text(text)
     mappings, problems = read_mapping(tmp_path)
     assert mappings == {}
-    assert [p.file for p in problems] == ["mapping.yaml"]
+    assert problems and {p.file for p in problems} == {"mapping.yaml"}
+    assert all(p.line is not None for p in problems if "YAML" not in p.message)
 
 
 # -- 4. one currency -------------------------------------------------------------------------------

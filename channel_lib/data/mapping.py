@@ -150,7 +150,7 @@ def read_mapping(folder: Path) -> tuple[dict[str, TableMapping], list[Problem]]:
         return {}, problems
     try:
         text = path.read_text(encoding="utf-8-sig")
-        yaml.safe_load(text)  # refuses anything but plain YAML data (no tags, no objects)
+        # nodes only: nothing is constructed (a constant is kept as written, 2025-13-01 too)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except UnicodeDecodeError as exc:
         problem(None, "", "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8")
@@ -164,6 +164,13 @@ def read_mapping(folder: Path) -> tuple[dict[str, TableMapping], list[Problem]]:
         )  # fmt: skip
         return {}, problems
     if root is None:
+        return {}, problems
+    tagged = _foreign_tag(root)
+    if tagged is not None:  # what yaml.safe_load refuses (!!python/object, ...): plain data only
+        problem(
+            _line(tagged), "", tagged.tag,
+            "a YAML tag is not allowed here; write plain names and values",
+        )  # fmt: skip
         return {}, problems
     if not isinstance(root, yaml.MappingNode):
         problem(_line(root), "", "", "must be a mapping of table names to their mapping")
@@ -284,6 +291,30 @@ def _entries(node: yaml.MappingNode, path: str, problem) -> list[tuple[yaml.Node
             seen.add(key.value)
             out.append((key, value))
     return out
+
+
+#: The tags of plain YAML data (what the safe loader builds without a custom constructor).
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp",
+                                        "map", "seq")
+}  # fmt: skip
+
+
+def _foreign_tag(root: yaml.Node) -> yaml.Node | None:
+    """The first node with a tag that is not plain data (``!!python/...``, ``!custom``)."""
+    pending, seen = [root], set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:  # an alias: the same node again
+            continue
+        seen.add(id(node))
+        if node.tag not in _PLAIN_TAGS:
+            return node
+        if isinstance(node, yaml.MappingNode):
+            pending.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return None
 
 
 def _line(node: yaml.Node) -> int:

@@ -15,6 +15,7 @@ from channel_lib.data.contract import Table
 from channel_lib.data.load_state import LoadState
 from channel_lib.data.mapping import MAPPING_FILE, TableMapping
 from channel_lib.data.readers.cells import excess_decimals
+from channel_lib.data.readers.header import header_line
 from channel_lib.data.readers.parquet_files import define_view
 from channel_lib.data.sql import quoted, scale_of, sql_literal
 
@@ -41,6 +42,16 @@ def renamed_header(
     source column Qty (for quantity) is not in the header of Fact.csv; it has SalesAmount, OrderQty
     """
     shown = state.shown_as.get(path.name, path.name)
+    sources = list(mapping.columns.values())
+    missing = not set(sources) <= set(header)
+    below = header_line(path, sources) if missing and path.is_file() else None
+    if below:  # a title or notes above the export's header line
+        state.problem(
+            shown, "", 1, header[0] if header else "",
+            f"the column names are on line {below}, not line 1; delete the "
+            f"{below - 1} line{'s' if below > 2 else ''} above them",
+        )  # fmt: skip
+        return None
     ok = True
     for column, source in mapping.columns.items():
         if source not in header:
