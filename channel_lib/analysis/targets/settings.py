@@ -259,15 +259,7 @@ def target_settings(
     goals_year = label if not proposal else standing_goals_year(ds.goals.years, label)
     goals = ds.goals.years[goals_year] if goals_year else None
     mf = managing_for or (goals.managing_for if goals else "revenue")
-    offer = None
-    if revenue_objective is not None:
-        obj_exact, source = to_minor(money.to_exact(revenue_objective), money), "parameter"
-    elif goals is not None and not proposal:
-        obj_exact, source = to_minor(money.to_exact(goals.revenue_objective), money), "goals.yaml"
-    else:
-        offer = propose_objective(wb, label)
-        obj_exact = to_minor(offer.amount_exact, money)
-        source = "forecast" if offer.method == "forecast" else "run rate"
+    obj_exact, source, offer = _objective(wb, label, None if proposal else goals, revenue_objective)
     margin_goal = float(goals.gross_margin_goal) if goals else float("nan")
     if mf == "revenue_and_profit" and goals is None:
         mf = "revenue"  # no margin goal anywhere: revenue targets only (goals_note says so)
@@ -303,6 +295,21 @@ def target_settings(
         if proposal
         else "",
     )
+
+
+def _objective(
+    wb: Workbook, label: str, goals: YearGoals | None, revenue_objective: float | None
+) -> tuple[int, str, ObjectiveProposal | None]:
+    """The revenue objective in whole minor units, its source, and the proposal it came from:
+    the parameter, else the year's own goals (``goals``), else :func:`propose_objective`."""
+    money = wb.dataset.money
+    if revenue_objective is not None:
+        return to_minor(money.to_exact(revenue_objective), money), "parameter", None
+    if goals is not None:
+        return to_minor(money.to_exact(goals.revenue_objective), money), "goals.yaml", None
+    offer = propose_objective(wb, label)
+    source = "forecast" if offer.method == "forecast" else "run rate"
+    return to_minor(offer.amount_exact, money), source, offer
 
 
 def to_minor(exact: int, money: MoneyUnit) -> int:
