@@ -313,8 +313,9 @@ def _objective(
 
 
 def to_minor(exact: int, money: MoneyUnit) -> int:
-    """``exact`` rounded half up to whole minor units of the currency (a multiple of
-    ``money.minor_step``), at least 0: money the workbook writes.
+    """``exact`` rounded to whole minor units of the currency (a multiple of
+    ``money.minor_step``, half away from zero: :meth:`MoneyUnit.round_minor`), at least 0: an
+    objective is money the workbook writes.
 
     Examples
     --------
@@ -323,9 +324,7 @@ def to_minor(exact: int, money: MoneyUnit) -> int:
     >>> to_minor(12345678, MoneyUnit("JPY", 4)), to_minor(-5, MoneyUnit("USD", 2))
     (12350000, 0)
     """
-    step = money.minor_step
-    whole, rest = divmod(int(exact), step)
-    return max((whole + (1 if 2 * rest >= step else 0)) * step, 0)
+    return max(money.round_minor(exact), 0)  # the rounding's one home: core.money
 
 
 def _proposal_note(
