@@ -240,7 +240,7 @@ def _row(frame: pd.DataFrame, **where) -> pd.Series:
 def test_tiny_gross_profit_and_margin_by_hand(tiny):
     # FY2026 (Jul 2025 - Jun 2026) DIR: O1014 3690 + O1018 1050 + O1021 5700 + O1024 2660 + 180
     row = _row(summarise(tiny, by="channel_id", period="year"), period="FY2026", channel_id="DIR")
-    assert row["gross_profit_exact"] == 1_328_000
+    assert row["gross_profit_exact"] == 13_280 * tiny.money.scale  # exact units of ds.money
     # revenue 8370 + 3900 + 13500 + 6300 + 650 = 32720
     assert row["gross_margin"] == pytest.approx(13280 / 32720, rel=1e-12)
 
@@ -266,7 +266,8 @@ def test_tiny_quarterly_growth_by_hand(tiny):
     assert row["change_vs_year_ago"] == pytest.approx((13500 - 11160) / 11160, rel=1e-12)
     # DIST FY2026-Q1: credit note O1013 -1025 + O1015 3400 = 2375 vs FY2025-Q4 1350 (O1011)
     row = _row(g, period="FY2026-Q1", channel_id="DIST")
-    assert row["value_exact"] == 237_500 and row["previous_exact"] == 135_000
+    assert row["value_exact"] == 2_375 * tiny.money.scale
+    assert row["previous_exact"] == 1_350 * tiny.money.scale
     assert row["change_vs_previous"] == pytest.approx(1025 / 1350, rel=1e-12)
     # WEB has no sales in FY2025-Q2: FY2025-Q3 grows from zero -> no defined change
     row = _row(g, period="FY2025-Q3", channel_id="WEB")
@@ -282,7 +283,8 @@ def test_tiny_trailing_twelve_months_by_hand(tiny):
     t = trailing_growth(tiny, "FY2026-Q4", by="partner_id")
     # P1: Jul 2025-Jun 2026 -1025 + 5000 + 7000 = 10975; Jul 2024-Jun 2025 8400 + 1900 + 6150 = 16450
     row = _row(t, partner_id="P1")
-    assert (row["current_exact"], row["previous_exact"]) == (1_097_500, 1_645_000)
+    scale = tiny.money.scale
+    assert (row["current_exact"], row["previous_exact"]) == (10_975 * scale, 16_450 * scale)
     assert row["change"] == pytest.approx((10975 - 16450) / 16450, rel=1e-12)
     assert bool(row["previous_complete"])
     t = trailing_growth(tiny, "FY2025-Q4", by="channel_id")
@@ -336,8 +338,9 @@ def test_tiny_attainment_by_hand_from_dataset_targets(tiny):
     got = a.set_index("channel_id")["attainment"].to_dict()
     # Q4 = Apr-Jun 2026: DIR 6300 + 650 = 6950 / 14000; DIST 7000 + 1620 = 8620 / 11000; WEB 2250 / 4500
     assert got == pytest.approx({"DIR": 6950 / 14000, "DIST": 8620 / 11000, "WEB": 0.5}, rel=1e-12)
+    scale = tiny.money.scale
     assert a.set_index("channel_id")["gap_exact"].to_dict() == {
-        "DIR": -705_000, "DIST": -238_000, "WEB": -225_000,
+        "DIR": -7_050 * scale, "DIST": -2_380 * scale, "WEB": -2_250 * scale,
     }  # fmt: skip
 
 
@@ -358,7 +361,8 @@ def test_attainment_prefers_the_plans_folder_and_says_so(tiny, tmp_path):
     assert a.attrs["source"] == "plans" and a.attrs["source_file"] == str(plans / "targets.csv")
     assert a["level"].tolist() == ["channel", "partner"]
     # P1 gross profit in Q4: O1022 7000 - 5390 = 1610
-    assert a["actual_exact"].tolist() == [695_000, 161_000]
+    assert a["actual_exact"].tolist() == [6_950 * tiny.money.scale, 1_610 * tiny.money.scale]
+    assert a["target_exact"].tolist() == [7_000 * tiny.money.scale, 2_000 * tiny.money.scale]
     assert a["attainment"].tolist() == pytest.approx([6950 / 7000, 1610 / 2000], rel=1e-12)
 
 

@@ -220,9 +220,10 @@ def monthly_cube(ds: Dataset) -> pd.DataFrame:
     Examples
     --------
     >>> from channel_lib import load_dataset
-    >>> cube = monthly_cube(load_dataset("tests/data/tiny"))
-    >>> int(cube["revenue_exact"].sum()), int(cube["lines"].sum())
-    (12094500, 28)
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> cube = monthly_cube(ds)
+    >>> float(ds.money.amount(cube["revenue_exact"].sum())), int(cube["lines"].sum())
+    (120945.0, 28)
     """
     cube = cube_table(ds, "customer")
     frame = ds.sql(

@@ -56,12 +56,14 @@ def cube_sums(
     Examples
     --------
     >>> from channel_lib import load_dataset
-    >>> s = cube_sums(load_dataset("tests/data/tiny"), by=["channel_id"], periods=["FY2026-Q3"])
-    >>> s[["period", "channel_id", "revenue_exact", "list_value_exact"]]
-          period channel_id  revenue_exact  list_value_exact
-    0  FY2026-Q3        DIR        1350000           1500000
-    1  FY2026-Q3       DIST         144000                 0
-    2  FY2026-Q3        WEB         450000            500000
+    >>> ds = load_dataset("tests/data/tiny")
+    >>> s = cube_sums(ds, by=["channel_id"], periods=["FY2026-Q3"])
+    >>> s[["period", "channel_id"]].assign(revenue=ds.money.amount(s["revenue_exact"]),
+    ...                                    list_value=ds.money.amount(s["list_value_exact"]))
+          period channel_id  revenue  list_value
+    0  FY2026-Q3        DIR  13500.0     15000.0
+    1  FY2026-Q3       DIST   1440.0         0.0
+    2  FY2026-Q3        WEB   4500.0      5000.0
     """
     cols = check_by(by)
     label, start = check_period(period)
