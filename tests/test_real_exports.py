@@ -518,3 +518,26 @@ def test_a_mapped_currency_column_is_checked_and_named_by_its_source(tmp_path):
     (problem,) = _problems(folder)
     assert problem.column == "currency (source column CurrencyCode)"
     assert problem.value == "USD (4 lines), GBP (4 lines), EUR (4 lines)"
+
+
+def test_a_changed_mapping_makes_a_new_prepared_cache_and_the_notes_survive_it(tmp_path):
+    from channel_lib.data.prepared import load_prepared, prepare_dataset
+
+    rows = _sales_rows(200, 4)
+    erp = _erp_export(tmp_path, rows)
+    _drop_column(erp / "partners.csv", "offboarded_on")
+    ds = load_dataset(erp)
+    assert any("offboarded_on" in note for note in ds.load_notes)
+    assert "mapping.yaml" in ds.checksums
+    prepared = prepare_dataset(ds, tmp_path / "cache")
+    again = load_prepared(prepared, erp)
+    assert again is not None and again.load_notes == ds.load_notes
+    # the same files read another way: the prepared folder no longer fits, the key changes
+    (erp / "mapping.yaml").write_text(MAPPING.replace("    quantity: OrderQuantity\n", "") + "\n")
+    (erp / "FactInternetSales.csv").write_text(
+        (erp / "FactInternetSales.csv").read_text().replace("OrderQuantity", "quantity")
+    )
+    assert load_prepared(prepared, erp) is None
+    changed = load_dataset(erp)
+    assert changed.checksums["mapping.yaml"] != ds.checksums["mapping.yaml"]
+    assert prepare_dataset(changed, tmp_path / "cache") != prepared

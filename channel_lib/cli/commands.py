@@ -118,10 +118,12 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         print(
             f"generating ~{args.scale * 100_000:,.0f} sales lines into {args.out} ...", flush=True
         )
-    # style only when asked for, so the command works with a generator that has no style yet
-    style = {} if args.style == "standard" else {"style": args.style}
     rows = generate_sample(
-        Path(args.out), seed=args.seed, scale=args.scale, formats=tuple(args.format), **style
+        Path(args.out),
+        seed=args.seed,
+        scale=args.scale,
+        formats=tuple(args.format),
+        style=args.style,
     )
     print(f"sample (seed {args.seed}, scale {args.scale:g}, {args.style}) written to {args.out}:")
     for name, n in rows.items():
@@ -142,15 +144,8 @@ def _cmd_workshop(args: argparse.Namespace) -> int:
                  open_browser=not args.no_browser)  # fmt: skip
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for tests and ``--help`` docs)."""
-    parser = argparse.ArgumentParser(
-        prog="channel-workbook",
-        description="Channel performance workbook: validate a dataset, make the sample, run reports, "
-        "hold a workshop.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_validate_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``validate`` subcommand's arguments."""
     p = sub.add_parser("validate", help="check a dataset folder against the data contract")
     p.add_argument("data", help="dataset folder (channels.csv, sales.csv, goals.yaml, ...)")
     p.add_argument(
@@ -159,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.set_defaults(func=_cmd_validate)
 
+
+def _add_sample_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``sample`` subcommand's arguments."""
     p = sub.add_parser("sample", help="generate the deterministic sample dataset")
     p.add_argument(
         "--seed", type=int, default=20261, help="random seed (default: the committed sample's)"
@@ -187,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_sample)
 
+
+def _add_report_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``report`` subcommand's arguments."""
     p = sub.add_parser(
         "report", help="run the notebooks for one or more quarters into HTML reports"
     )
@@ -229,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="re-run only what failed or is missing")
     p.set_defaults(func=_cmd_report)
 
+
+def _add_workshop_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``workshop`` subcommand's arguments."""
     p = sub.add_parser(
         "workshop", help="serve the workshop app with Voilà on 127.0.0.1 (Ctrl-C stops it)"
     )
@@ -241,6 +245,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
     p.set_defaults(func=_cmd_workshop)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and ``--help`` docs)."""
+    parser = argparse.ArgumentParser(
+        prog="channel-workbook",
+        description="Channel performance workbook: validate a dataset, make the sample, run reports, "
+        "hold a workshop.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    _add_validate_parser(sub)
+    _add_sample_parser(sub)
+    _add_report_parser(sub)
+    _add_workshop_parser(sub)
     add_actions_parser(sub)  # channel-workbook actions ...
     return parser
 

@@ -15,6 +15,7 @@ from channel_lib.core.money import MoneyUnit
 from channel_lib.data.cache import DatasetCache
 from channel_lib.data.contract import GOALS_FILE, TABLES
 from channel_lib.data.goals import Goals
+from channel_lib.data.mapping import MAPPING_FILE
 
 #: The sales summed by month, channel, partner and product, as the loader leaves it in
 #: :attr:`Dataset.sales_summary` (exact sums: decimal money, and the quantity also as a decimal
@@ -132,9 +133,18 @@ class Dataset:
             return self.known_checksums
         return self.cache.get(_CHECKSUMS, self._hash_inputs)
 
+    def input_paths(self) -> list[Path]:
+        """Every file the dataset was read from: the tables' files, ``goals.yaml`` and, when the
+        folder has one, ``mapping.yaml`` (a changed mapping reads the same files differently)."""
+        mapping = self.folder / MAPPING_FILE
+        return [
+            *self.files.values(),
+            self.folder / GOALS_FILE,
+            *([mapping] if mapping.is_file() else []),
+        ]
+
     def _hash_inputs(self) -> dict[str, str]:
-        paths = [*self.files.values(), self.folder / GOALS_FILE]
-        return {p.name: _sha256(p) for p in sorted(paths)}
+        return {p.name: _sha256(p) for p in sorted(self.input_paths())}
 
 
 def _sha256(path: Path) -> str:

@@ -131,10 +131,8 @@ def prepare_dataset(ds: Dataset, cache_root: str | Path) -> Path:
             "money_decimals": ds.money.decimals,
             "cubes": cubes,
             "files": {name: str(Path(p).resolve()) for name, p in ds.files.items()},
-            "signatures": {
-                str(p): _signature(p)
-                for p in [*(Path(x).resolve() for x in ds.files.values()), data / GOALS_FILE]
-            },
+            "signatures": {str(p.resolve()): _signature(p.resolve()) for p in ds.input_paths()},
+            "load_notes": list(ds.load_notes),
         }
         (tmp / _META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         try:
@@ -198,6 +196,7 @@ def load_prepared(prepared: str | Path, data_dir: str | Path) -> Dataset | None:
         files={k: Path(v) for k, v in meta["files"].items()},
         con=con,
         known_checksums=dict(meta["inputs"]),  # as prepared, instead of hashing the files again
+        load_notes=tuple(meta.get("load_notes", ())),
     )
     if meta.get("metrics") == _metrics_fingerprint():
         _load_cubes(ds, folder, meta.get("cubes") or {})
