@@ -314,10 +314,14 @@ def test_validate_on_a_closed_pipe_stops_quietly(tmp_path):
 
 @pytest.mark.parametrize(
     ("argv", "forwarded"),
-    [([], {}), (["--style", "standard"], {}), (["--style", "erp"], {"style": "erp"})],
+    [
+        ([], {"style": "standard"}),
+        (["--style", "standard"], {"style": "standard"}),
+        (["--style", "erp"], {"style": "erp"}),
+    ],
     ids=["default", "standard", "erp"],
 )
-def test_sample_style_is_forwarded_only_when_not_standard(monkeypatch, tmp_path, argv, forwarded):
+def test_sample_style_is_forwarded_to_the_generator(monkeypatch, tmp_path, argv, forwarded):
     import channel_lib.sample
 
     calls = []
