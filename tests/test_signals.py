@@ -181,18 +181,19 @@ def test_signal_rows_carry_evidence_since_and_exposure(sample: Case):
     assert ew["evidence"].str.len().gt(10).all() and ew["since"].notna().all()
     assert ew["periods_compared"].notna().all()
     assert (ew["revenue_at_stake_exact"] >= 0).all()
-    assert (ew["revenue_at_stake"] == ew["revenue_at_stake_exact"] / 100).all()
+    scale = sample.ds.money.scale  # exact units per currency unit
+    assert (ew["revenue_at_stake"] == ew["revenue_at_stake_exact"] / scale).all()
     assert ew["revenue_at_stake_exact"].is_monotonic_decreasing
     lost = ew[ew["signal"] == "lost_customer"]
     assert set(lost["entity_id"]) == sample.expected("lost_customer")
     # a lost customer's exposure is its revenue over the four quarters before the window
     for row in lost.itertuples():
-        cents = sample.ds.sql(
-            "SELECT CAST(sum(revenue) * 100 AS BIGINT) AS c FROM sales WHERE customer_id = ? "
+        exact = sample.ds.sql(
+            f"SELECT CAST(sum(revenue) * {scale} AS BIGINT) AS c FROM sales WHERE customer_id = ? "
             "AND order_date >= DATE '2025-01-01' AND order_date < DATE '2026-01-01'",
             [row.entity_id],
         )["c"].iloc[0]
-        assert row.revenue_at_stake_exact == cents
+        assert row.revenue_at_stake_exact == exact
 
 
 # -- materiality, ranking, export ----------------------------------------------------------------------------
@@ -203,14 +204,16 @@ def lumpy(sample: Case) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("minimum", [0, 50_000, 250_000, 1_000_000.5])
-def test_raising_the_minimum_removes_exactly_the_rows_below_it_and_counts_them(lumpy, minimum):
-    money = MoneyUnit("USD", 2)  # the sample's unit
+def test_raising_the_minimum_removes_exactly_the_rows_below_it_and_counts_them(
+    lumpy, minimum, sample: Case
+):
+    money = sample.ds.money
     kept = signals.material(lumpy, min_revenue_at_stake=minimum, money=money)
     below = signals.below_materiality(lumpy, min_revenue_at_stake=minimum, money=money)
-    cents = math.ceil(minimum * 100)  # the least whole cent ≥ the minimum
-    assert (kept["revenue_at_stake_exact"] >= cents).all()
+    least = math.ceil(minimum * money.scale)  # the least whole unit ≥ the minimum
+    assert (kept["revenue_at_stake_exact"] >= least).all()
     assert kept["revenue_at_stake_exact"].is_monotonic_decreasing
-    dropped = lumpy[lumpy["revenue_at_stake_exact"] < cents]
+    dropped = lumpy[lumpy["revenue_at_stake_exact"] < least]
     assert len(kept) + len(dropped) == len(lumpy)
     if dropped.empty:
         assert below.empty
@@ -222,15 +225,15 @@ def test_raising_the_minimum_removes_exactly_the_rows_below_it_and_counts_them(l
     assert summary.drop(index="total")["rows"].to_dict() == by_signal.to_dict()
 
 
-def test_raising_the_minimum_step_by_step_removes_the_rows_in_between(lumpy):
-    money = MoneyUnit("USD", 2)
+def test_raising_the_minimum_step_by_step_removes_the_rows_in_between(lumpy, sample: Case):
+    money = sample.ds.money
     low = signals.material(lumpy, min_revenue_at_stake=50_000, money=money)
     high = signals.material(lumpy, min_revenue_at_stake=250_000, money=money)
     key = ["signal", "entity_id", "revenue_at_stake_exact"]
     rows = lambda f: set(map(tuple, f[key].itertuples(index=False)))  # noqa: E731
     removed = rows(low) - rows(high)
     assert rows(high) <= rows(low) and removed and rows(high)
-    assert all(5_000_000 <= cents < 25_000_000 for *_, cents in removed)
+    assert all(50_000 * money.scale <= x < 250_000 * money.scale for *_, x in removed)
     with pytest.raises(ParameterError):
         signals.material(lumpy, min_revenue_at_stake=-1, money=money)
 
@@ -242,7 +245,9 @@ def test_export_is_atomic_and_exact(tmp_path, sample: Case):
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert len(back) == len(ew) and "revenue_at_stake_exact" not in back
-    assert [round(float(x) * 100) for x in back["revenue_at_stake"]] == list(
+    # written in cents, read back exactly (the sample's amounts are whole cents)
+    step = sample.ds.money.minor_step
+    assert [round(float(x) * 100) * step for x in back["revenue_at_stake"]] == list(
         ew["revenue_at_stake_exact"]
     )
     other = write_signals(

@@ -96,11 +96,12 @@ def test_quarterly_series_equal_independent_sql_to_the_cent():
         f"WHERE order_date::DATE >= '{start}' AND order_date::DATE < '{end}' GROUP BY ALL"
     ).fetchall()
     got = q[(q["level"] == "channel") & (q["quarter"] == wb.quarter)].set_index("entity_id")
+    scale = wb.dataset.money.scale  # exact units per currency unit
     for channel, revenue, profit in sql:
-        assert int(got.loc[channel, "revenue_exact"]) == int(revenue * 100)
-        assert int(got.loc[channel, "gross_profit_exact"]) == int(profit * 100)
+        assert int(got.loc[channel, "revenue_exact"]) == int(revenue * scale)
+        assert int(got.loc[channel, "gross_profit_exact"]) == int(profit * scale)
     total = q[(q["level"] == "total") & (q["quarter"] == wb.quarter)].iloc[0]
-    assert int(total["revenue_exact"]) == int(sum(r for _, r, _ in sql) * 100)
+    assert int(total["revenue_exact"]) == int(sum(r for _, r, _ in sql) * scale)
 
 
 def test_series_stop_at_the_reporting_quarter_and_fill_empty_months_with_zero():
@@ -289,12 +290,13 @@ def test_sample_bridge_total_is_the_gross_profit_change_in_sql():
             f"read_csv('{SAMPLE / 'sales.csv'}', all_varchar=true) "
             f"WHERE order_date::DATE >= '{lo}' AND order_date::DATE < '{hi}'"
         ).fetchall()[0][0]  # fetchall: fetchone leaves the default connection busy
-        return int(value * 100)
+        return int(value * scale)
 
+    scale = wb.dataset.money.scale  # exact units per currency unit
     amounts = bridge.set_index("component")["amount_exact"]
     assert int(amounts["total"]) == profit(wb.quarter) - profit(base)
     assert int(amounts.drop("total").sum()) == int(amounts["total"])
-    assert bridge["end"].iloc[-1] == pytest.approx(profit(wb.quarter) / 100, abs=1e-6)
+    assert bridge["end"].iloc[-1] == pytest.approx(profit(wb.quarter) / scale, abs=1e-6)
 
 
 # -- degenerate input -----------------------------------------------------------------------------------
