@@ -558,8 +558,9 @@ def _tiny_at(decimals: int, tmp_path_factory) -> Dataset:
 
 @pytest.fixture(scope="module", params=[4, 0], ids=["4 decimals", "0 decimals"])
 def other_unit(request, tmp_path_factory) -> tuple[Dataset, Dataset]:
-    """The tiny dataset at 2 places and the same amounts at ``money_decimals`` 4 or 0."""
-    return load_dataset(ROOT / "tests" / "data" / "tiny"), _tiny_at(request.param, tmp_path_factory)
+    """The tiny dataset at 2 places (``money_decimals: 2`` said, whatever the default) and the
+    same amounts at ``money_decimals`` 4 or 0."""
+    return _tiny_at(2, tmp_path_factory), _tiny_at(request.param, tmp_path_factory)
 
 
 def _money_frames(ds: Dataset, q: str) -> dict[str, pd.DataFrame]:
@@ -591,6 +592,7 @@ _CURRENCY = {
 @pytest.mark.parametrize("q", TINY_QUARTERS)
 def test_money_at_stake_and_scorecard_money_are_the_same_currency_in_any_money_unit(other_unit, q):
     two, other = other_unit
+    assert two.money.decimals == 2
     ratio = other.money.scale // 100 if other.money.decimals >= 2 else None
     got, want = _money_frames(other, q), _money_frames(two, q)
     assert len(want["signals"]) and (want["signals"]["revenue_at_stake"] > 0).all()

@@ -449,8 +449,9 @@ def _tiny_at(decimals: int, dest: Path) -> Path:
 def test_trend_series_are_the_same_currency_in_any_money_unit(decimals, tmp_path):
     from channel_lib import load_dataset
 
-    two = load_dataset(TINY)
+    two = load_dataset(_tiny_at(2, tmp_path / "tiny2"))  # 2 places said, whatever the default
     other = load_dataset(_tiny_at(decimals, tmp_path / "tiny"))
+    assert two.money.decimals == 2
     assert other.money.decimals == decimals
     q, base = "FY2026-Q4", "FY2025-Q4"
     m2 = trends.monthly_series(two, quarter=q, levels=("total", "channel", "partner"))
