@@ -32,6 +32,7 @@ from channel_lib.analysis.signals import (
 from channel_lib.core.errors import ParameterError
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data import cube as metrics
+from channel_lib.data.cube.terms import exact_sql
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
 
@@ -711,7 +712,7 @@ def _alignment(ds: Dataset, quarter: str) -> pd.Series:
     start, end = ds.calendar.trailing_window(quarter, 12)
     mix = ds.sql(
         "SELECT s.partner_id, s.channel_id, c.segment, p.product_line, "
-        f"CAST(sum(s.revenue) * {ds.money.scale} AS BIGINT) AS revenue_exact FROM sales s "
+        f"{exact_sql('sum(s.revenue)', ds.money)} AS revenue_exact FROM sales s "
         "JOIN customers c ON s.customer_id = c.customer_id "
         "JOIN products p ON s.product_id = p.product_id "
         "WHERE s.partner_id IS NOT NULL AND s.order_date >= ? AND s.order_date < ? GROUP BY ALL",

@@ -9,6 +9,7 @@ import pandas as pd
 from channel_lib.analysis.signals.rows import _empty, _money, _typed
 from channel_lib.analysis.signals.thresholds import _pick
 from channel_lib.core.errors import ParameterError
+from channel_lib.data.cube.terms import exact_sql
 from channel_lib.data.loader import Dataset
 
 
@@ -168,14 +169,14 @@ def _customer_base(
     window_start = cal.quarter_bounds(first_window)[0].date()
     window_end = cal.quarter_bounds(quarter)[1].date()
     case = " ".join(f"WHEN order_date < DATE '{b}' THEN {i}" for i, b in enumerate(bounds[1:]))
-    scale = ds.money.scale  # exact units per currency unit: sums stay exact integers
+    exact = exact_sql("sum(revenue)", ds.money)  # exact units of ds.money, never rounded
     facts = ds.sql(
         f"""
         WITH base AS (SELECT * FROM sales WHERE order_date >= ? AND order_date < ?),
         win AS (SELECT * FROM sales WHERE order_date >= ? AND order_date < ?),
-        total AS (SELECT CAST(sum(revenue) * {scale} AS BIGINT) AS revenue_exact FROM base),
+        total AS (SELECT {exact} AS revenue_exact FROM base),
         per AS (
-            SELECT customer_id, CAST(sum(revenue) * {scale} AS BIGINT) AS revenue_exact,
+            SELECT customer_id, {exact} AS revenue_exact,
                    count(DISTINCT CASE WHEN revenue > 0 THEN (CASE {case} ELSE 3 END) END) AS quarters
             FROM base GROUP BY customer_id
         ),

@@ -8,6 +8,7 @@ import pandas as pd
 
 from channel_lib.analysis.signals.partners import partner_table
 from channel_lib.analysis.signals.thresholds import _pick
+from channel_lib.data.cube.terms import exact_sql
 from channel_lib.data.loader import Dataset
 
 
@@ -47,7 +48,7 @@ def win_loss_deals(ds: Dataset, quarter: str, *, threshold: float | None = None)
     start, end = ds.calendar.quarter_bounds(quarter)
     o = ds.sql(
         "SELECT opportunity_id, partner_id, customer_id, outcome, "
-        f"CAST(amount * {ds.money.scale} AS BIGINT) AS amount_exact, registered_on, close_date, "
+        f"{exact_sql('amount', ds.money)} AS amount_exact, registered_on, close_date, "
         "loss_reason "
         "FROM opportunities WHERE outcome IN ('won', 'lost') AND close_date >= ? AND close_date < ? "
         "AND amount >= ? ORDER BY amount DESC, opportunity_id",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from channel_lib.data import cube as metrics
+from channel_lib.data.cube.terms import exact_sql
 from channel_lib.data.loader import Dataset
 
 
@@ -103,11 +104,11 @@ def partner_reports(ds: Dataset, quarter: str) -> pd.DataFrame:
     1  FY2026-Q2         P1               2
     2  FY2026-Q1         P2               3
     """
-    scale = ds.money.scale  # exact units per currency unit
+    sales, pipeline = (exact_sql(c, ds.money) for c in ("partner_total_sales", "pipeline_value"))
     r = ds.sql(
-        f"SELECT quarter, partner_id, CAST(partner_total_sales * {scale} AS BIGINT) "
+        f"SELECT quarter, partner_id, {sales} "
         "AS total_sales_exact, line_card_rank, sales_headcount, key_sales_departures, csat, "
-        f"first_response_hours, certified_staff, CAST(pipeline_value * {scale} AS BIGINT) "
+        f"first_response_hours, certified_staff, {pipeline} "
         "AS pipeline_exact FROM partner_reports"
     )
     r["quarter"] = r["quarter"].astype("string")
