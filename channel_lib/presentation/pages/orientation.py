@@ -46,6 +46,7 @@ __all__ = [
     "conflict_chart",
     "conflict_sentences",
     "dependency_sentences",
+    "empty_table_sentence",
     "finding_sentences",
     "findings_list",
     "findings_summary",
@@ -57,6 +58,7 @@ __all__ = [
     "margin_erosion_sentence",
     "narrative",
     "new_channels_sentence",
+    "no_conflict_sentence",
     "off_goal_sentence",
     "quadrant_chart",
     "report_table",
@@ -304,7 +306,26 @@ def report_table(wb: Workbook, view: AlignmentView, name: str):
     if name not in specs:
         raise ParameterError(f"report_table: unknown table {name!r}; one of {', '.join(TABLES)}")
     frame, formats, caption = specs[name]()
+    if frame.empty:
+        return html.markdown("{why}", why=empty_table_sentence(wb, name, caption))
     return html.table(frame, formats=formats, caption=caption)
+
+
+def empty_table_sentence(wb: Workbook, name: str, caption: str) -> str:
+    """What :func:`report_table` says instead of an empty table ``name`` (captioned ``caption``).
+
+    Examples
+    --------
+    >>> from channel_lib.data.workbook import open_workbook
+    >>> wb = open_workbook("tests/data/tiny", "FY2026-Q3", plans_dir="/tmp/doctest-plans-01")
+    >>> empty_table_sentence(wb, "conflict", "Customers shared by two channels, FY2026")
+    'Customers shared by two channels, FY2026: none.'
+    """
+    if name == "partner_conflict" and not wb.dataset.has("partners"):
+        return f"{caption}: none. {wb.dataset.missing_note('partners')}"
+    if name == "role_changes":
+        return "Declared roles: no change between the years of goals.yaml."
+    return f"{caption}: none."
 
 
 # -- charts -------------------------------------------------------------------------------------------
@@ -329,9 +350,31 @@ def quadrant_chart(view: AlignmentView, *, channel_ids):
 
 def conflict_chart(view: AlignmentView, *, channel_ids):
     """The discounts two channels give the customers they share."""
-    title = f"Discount to customers shared by two channels, {view.settings.year}"
+    year = view.settings.year
+    if view.conflict.empty:
+        return html.markdown("{why}", why=no_conflict_sentence(list(channel_ids), year))
+    title = f"Discount to customers shared by two channels, {year}"
     return charts.conflict_overlap(
         conflict_by_channel(view.conflict), channel_ids=channel_ids, title=title
+    )
+
+
+def no_conflict_sentence(channel_ids: list[str], year: str) -> str:
+    """Why there is no channel overlap to chart: one channel, or no customer shared.
+
+    Examples
+    --------
+    >>> no_conflict_sentence(["DIR"], "FY2026")[:60]
+    'One channel (DIR): no customer can buy through two channels,'
+    """
+    if len(channel_ids) < 2:
+        return (
+            f"One channel ({', '.join(channel_ids)}): no customer can buy through two channels, "
+            f"so there is no channel conflict to measure in {year}."
+        )
+    return (
+        f"No customer bought through two channels in the same quarter of {year}: no channel "
+        "conflict to measure."
     )
 
 

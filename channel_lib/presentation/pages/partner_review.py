@@ -45,7 +45,9 @@ __all__ = [
     "log_table",
     "missing_reports_point",
     "new_partner_point",
+    "no_deal_sentence",
     "no_match",
+    "no_signal_sentence",
     "performance_chart",
     "performance_point",
     "performance_table",
@@ -297,8 +299,16 @@ def performance_chart(wb: Workbook, partner_id: str, channel_id: str, performanc
     )  # fmt: skip
 
 
-def position_chart(pack: PartnerPack):
-    """Share of wallet and line-card position over the last eight quarters."""
+def position_chart(wb: Workbook, pack: PartnerPack):
+    """Share of wallet and line-card position over the last eight quarters; without
+    ``partner_reports`` in the dataset, the loader's sentence for the missing file instead.
+
+    Returns
+    -------
+    alt.VConcatChart or IPython.display.Markdown
+    """
+    if not pack.has_partner_reports:
+        return html.markdown("{why}", why=wb.dataset.missing_note("partner_reports"))
     return charts.partner_position_history(
         pack.reports, title=f"Share of wallet and line-card position of {pack.partner_id}"
     )
@@ -315,8 +325,14 @@ def performance_table(pack: PartnerPack):
     return _pack_table(pack.performance, PERFORMANCE_COLUMNS, f"Performance of {pack.partner_id}")
 
 
-def reports_table(pack: PartnerPack):
-    """What the partner reported, quarter by quarter."""
+def reports_table(wb: Workbook, pack: PartnerPack):
+    """What the partner reported, quarter by quarter (a quarter without a report shows dashes);
+    without ``partner_reports`` in the dataset, a sentence instead of a table of dashes."""
+    if not pack.has_partner_reports:
+        return html.markdown(
+            "No partner report to show: the dataset folder {folder} has no partner_reports.csv.",
+            folder=wb.dataset.folder,
+        )
     return _pack_table(pack.reports, REPORT_COLUMNS, "What the partner reported")
 
 
@@ -327,32 +343,66 @@ def service_table(pack: PartnerPack):
     )
 
 
+def no_signal_sentence(pack: PartnerPack) -> str:
+    """``No signal for P002 in FY2026-Q4.`` (the partner's empty signal list in words)."""
+    return f"No signal for {pack.partner_id} in {pack.quarter}."
+
+
 def signals_table(pack: PartnerPack):
-    """The signals naming the partner, with their evidence."""
+    """The signals naming the partner, with their evidence, or :func:`no_signal_sentence`."""
+    if pack.signals.empty:
+        return html.markdown("{why}", why=no_signal_sentence(pack))
     return _pack_table(pack.signals, SIGNAL_COLUMNS, f"Signals in {pack.quarter}")
 
 
-def deals_table(pack: PartnerPack):
-    """The partner's deals for win/loss interviews."""
+def no_deal_sentence(wb: Workbook, pack: PartnerPack) -> str:
+    """Why the pack lists no deal: the loader's sentence when the dataset has no
+    ``opportunities`` file, else that no deal of the win/loss amount closed in the quarter."""
+    if not wb.dataset.has("opportunities"):
+        return wb.dataset.missing_note("opportunities")
+    return (
+        f"No deal of {pack.thresholds.win_loss_amount:,.0f} {pack.currency} or more was won or "
+        f"lost by {pack.partner_id} in {pack.quarter}."
+    )
+
+
+def deals_table(wb: Workbook, pack: PartnerPack):
+    """The partner's deals for win/loss interviews, or :func:`no_deal_sentence`."""
+    if pack.deals.empty:
+        return html.markdown("{why}", why=no_deal_sentence(wb, pack))
     return _pack_table(pack.deals, DEAL_COLUMNS, f"Deals for win/loss interviews, {pack.quarter}")
 
 
 def review_table(pack: PartnerPack):
-    """The open actions reviewed."""
+    """The open actions reviewed, or a sentence when the partner has none."""
+    if pack.review.empty:
+        return html.markdown(
+            "No open action for {pid} at the end of {q}: nothing to review.",
+            pid=pack.partner_id, q=pack.quarter,
+        )  # fmt: skip
     return _pack_table(pack.review, REVIEW_COLUMNS, "Open actions reviewed")
 
 
 def suggestions_table(pack: PartnerPack):
-    """The actions the rule table suggests."""
+    """The actions the rule table suggests, or a sentence saying why there is none."""
+    if pack.suggestions.empty:
+        return html.markdown(
+            "No action suggested for {pid} in {q}: no finding of the quarter triggers a rule of "
+            "the rule table that an open action does not already address.",
+            pid=pack.partner_id, q=pack.quarter,
+        )  # fmt: skip
     return html.table(pack.suggestions[SUGGESTION_COLUMNS], caption="Suggested actions")
 
 
 def log_table(wb: Workbook, pack: PartnerPack, log: pd.DataFrame):
     """The partner's actions in the log after this review
-    (:func:`channel_lib.analysis.partner_review.record_actions`)."""
-    return html.table(
-        log[LOG_COLUMNS], caption=f"Actions of {pack.partner_id} in {wb.plans_dir.name}/actions.csv"
-    )
+    (:func:`channel_lib.analysis.partner_review.record_actions`), or a sentence when it has none."""
+    where = f"{wb.plans_dir.name}/actions.csv"
+    if log.empty:
+        return html.markdown(
+            "No action of {pid} in {where} after this review.", pid=pack.partner_id, where=where
+        )
+    return html.table(log[LOG_COLUMNS], caption=f"Actions of {pack.partner_id} in {where}")
 
 
 # -- the partner explorer ---------------------------------------------------------------------------

@@ -27,6 +27,8 @@ import pandas as pd
 
 from channel_lib.analysis.signals import SIGNAL_NAMES, material
 from channel_lib.core.money import MoneyUnit
+from channel_lib.data import cube as metrics
+from channel_lib.data.dataset import Dataset
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
@@ -53,6 +55,8 @@ __all__ = [
     "material_sentence",
     "moved_table",
     "moves_table",
+    "no_deals_sentence",
+    "no_exceptions_sentence",
     "partner_card_table",
     "partner_lights",
     "portfolio_chart",
@@ -117,8 +121,32 @@ def partner_card_table(wb: Workbook, card: pd.DataFrame):
     )  # fmt: skip
 
 
+def no_exceptions_sentence(wb: Workbook) -> str:
+    """Why there is no exception in the quarter: no target to compare with (the loader's sentence
+    saying where targets would come from), or every target met or within the tolerance.
+
+    Examples
+    --------
+    >>> from channel_lib.data.workbook import open_workbook
+    >>> wb = open_workbook("tests/data/tiny", "FY2025-Q1", plans_dir="/tmp/doctest-plans-05")
+    >>> no_exceptions_sentence(wb)[:52]
+    'No exceptions in FY2025-Q1: nothing to compare with. No'
+    """
+    try:
+        metrics.attainment(wb.dataset, wb.quarter, plans_dir=wb.plans_dir)
+    except metrics.MissingDataError as exc:
+        return f"No exceptions in {wb.quarter}: nothing to compare with. {exc}"
+    return (
+        f"No exceptions in {wb.quarter}: every target of the quarter is met or within the "
+        "tolerance, and none was missed last quarter."
+    )
+
+
 def exceptions_table(wb: Workbook, gaps: pd.DataFrame):
-    """The exceptions (:func:`channel_lib.analysis.scorecard.exceptions`) without the exact column."""
+    """The exceptions (:func:`channel_lib.analysis.scorecard.exceptions`) without the exact
+    column, or (none) :func:`no_exceptions_sentence` as markdown."""
+    if gaps.empty:
+        return html.markdown("{why}", why=no_exceptions_sentence(wb))
     return html.table(
         gaps.drop(columns=["money_at_stake_exact"]), caption=f"Exceptions in {wb.quarter}",
         formats=display_formats(gaps.columns),
@@ -164,7 +192,19 @@ def signals_table(
         Write a missing id, name, region or tier as ``–`` (the explorer's table), not ``<NA>``.
     **options
         Passed to :func:`channel_lib.presentation.html.table` (``max_rows``).
+
+    Returns
+    -------
+    IPython.display.HTML or IPython.display.Markdown
+        The table; the notebook's (``dashes=False``) says in a sentence that no signal is
+        material instead of showing an empty one.
     """
+    if signals.empty and not dashes:
+        return html.markdown(
+            "No early-warning signal reaches the materiality minimum of {minimum} {currency} "
+            "revenue at stake.", minimum=f"{thresholds.min_revenue_at_stake:,.0f}",
+            currency=currency,
+        )  # fmt: skip
     columns = list(columns)
     formats = {**missing_as_dash(columns), **display_formats(columns)} if dashes else (
         display_formats(columns)
@@ -177,6 +217,8 @@ def signals_table(
 def moved_table(moved: pd.DataFrame):
     """The customers who moved to another partner or channel (moved, not lost)."""
     columns = SIGNAL_TABLE_COLUMNS
+    if moved.empty:
+        return html.markdown("No large customer moved to another partner or channel.")
     return html.table(
         moved[columns], formats=display_formats(columns),
         caption="Customers who moved to another partner or channel: moved, not lost",
@@ -185,7 +227,9 @@ def moved_table(moved: pd.DataFrame):
 
 def below_table(below: pd.DataFrame):
     """The signals below the materiality minimum, summarised (:func:`~channel_lib.analysis.
-    signals.below_materiality`)."""
+    signals.below_materiality`), or a sentence when every signal is material (or none)."""
+    if below.empty:
+        return html.markdown("No signal falls below the materiality minimum.")
     return html.table(
         below.drop(columns=["revenue_at_stake_exact"]),
         formats=display_formats(["revenue_at_stake"]),
@@ -225,6 +269,20 @@ def deals_caption(thresholds: SignalThresholds, currency: str, quarter: str) -> 
     return f"Deals of {thresholds.win_loss_amount:,.0f} {currency} or more closed in {quarter}"
 
 
+def no_deals_sentence(thresholds: SignalThresholds, currency: str, quarter: str) -> str:
+    """``No deal of 300,000 USD or more was won or lost through a partner in FY2026-Q4.``
+
+    Examples
+    --------
+    >>> no_deals_sentence(SignalThresholds(win_loss_amount=250000), "EUR", "FY2026-Q1")
+    'No deal of 250,000 EUR or more was won or lost through a partner in FY2026-Q1.'
+    """
+    return (
+        f"No deal of {thresholds.win_loss_amount:,.0f} {currency} or more was won or lost "
+        f"through a partner in {quarter}."
+    )
+
+
 def deals_table(
     deals: pd.DataFrame,
     thresholds: SignalThresholds,
@@ -232,6 +290,7 @@ def deals_table(
     quarter: str,
     *,
     columns: Sequence[str] | None = None,
+    dataset: Dataset | None = None,
 ):
     """The win/loss interview list (:func:`channel_lib.analysis.signals.win_loss_deals`).
 
@@ -244,8 +303,20 @@ def deals_table(
     columns : sequence of str, optional
         The explorer's columns (:data:`EXPLORER_DEAL_COLUMNS`, missing values as ``–``); default
         every column but the exact amount (the notebook's).
+    dataset : Dataset, optional
+        The notebook's dataset: with it, no deal is said in words instead of an empty table (the
+        loader's sentence when the dataset has no ``opportunities`` file, else
+        :func:`no_deals_sentence`). The explorer passes none and keeps its table.
+
+    Returns
+    -------
+    IPython.display.HTML or IPython.display.Markdown
     """
     caption = deals_caption(thresholds, currency, quarter)
+    if dataset is not None and deals.empty:
+        if not dataset.has("opportunities"):
+            return html.markdown("{why}", why=dataset.missing_note("opportunities"))
+        return html.markdown("{why}", why=no_deals_sentence(thresholds, currency, quarter))
     if columns is None:
         return html.table(
             deals.drop(columns=["amount_exact"]), formats=display_formats(deals.columns),
@@ -262,26 +333,69 @@ def expectations_table(expected: pd.DataFrame):
     return html.table(expected, caption="Expected from every partner (partner_reports.csv)")
 
 
+def _missing(ds: Dataset, *tables: str) -> str | None:
+    """The loader's sentence for the first of ``tables`` the dataset does not have (or None)."""
+    return next((ds.missing_note(t) for t in tables if not ds.has(t)), None)
+
+
 def reporting_table(wb: Workbook, reporting: pd.DataFrame):
     """The partners not reporting fully (:func:`~channel_lib.analysis.scorecard.reporting_status`
-    rows whose status is not ``on time``)."""
+    rows whose status is not ``on time``).
+
+    Without ``partners`` or ``partner_reports`` in the dataset, the loader's sentence for the
+    missing file instead (every partner would be listed as never reporting); when every partner
+    reported on time, a sentence saying so.
+
+    Returns
+    -------
+    IPython.display.HTML or IPython.display.Markdown
+    """
+    missing = _missing(wb.dataset, "partners", "partner_reports")
+    if missing:
+        return html.markdown("{why}", why=missing)
+    late = reporting[reporting["status"] != "on time"]
+    if late.empty:
+        return html.markdown("Every partner reported fully and on time for {q}.", q=wb.quarter)
     return html.table(
-        reporting[reporting["status"] != "on time"].drop(columns=["revenue_12m_exact"]),
-        formats=display_formats(reporting.columns),
+        late.drop(columns=["revenue_12m_exact"]), formats=display_formats(reporting.columns),
         caption=f"Partners not reporting fully for {wb.quarter}",
-    )
+    )  # fmt: skip
 
 
 def portfolio_chart(wb: Workbook, book: pd.DataFrame):
-    """The partner portfolio (:func:`channel_lib.analysis.scorecard.portfolio`) as a scatter."""
+    """The partner portfolio (:func:`channel_lib.analysis.scorecard.portfolio`) as a scatter;
+    with no partner to place, why not (the loader's sentence when there is no ``partners`` file).
+
+    Returns
+    -------
+    alt.Chart or IPython.display.Markdown
+    """
+    if book.empty:
+        missing = _missing(wb.dataset, "partners")
+        return html.markdown(
+            "{why}", why=missing or f"No partner had revenue in the 12 months to {wb.quarter}: "
+            "there is no partner portfolio to score.",
+        )  # fmt: skip
     return charts.portfolio_scatter(
         book, channel_ids=wb.channel_ids, title=f"Partner portfolio, {wb.quarter}"
     )
 
 
 def moves_table(book: pd.DataFrame):
-    """The suggested tier moves (the portfolio's rows whose suggestion is not ``keep``)."""
+    """The suggested tier moves (the portfolio's rows whose suggestion is not ``keep``), or a
+    sentence when there is none.
+
+    Returns
+    -------
+    IPython.display.HTML or IPython.display.Markdown
+    """
     moves = book[book["suggestion"] != "keep"].drop(columns=["revenue_12m_exact"])
+    if moves.empty:
+        return html.markdown(
+            "No tier move suggested: every partner of the portfolio keeps its tier."
+            if len(book)
+            else "No partner in the portfolio, so no tier move to suggest."
+        )
     return html.table(moves, formats=display_formats(moves.columns), caption="Suggested tier moves")
 
 
