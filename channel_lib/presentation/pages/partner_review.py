@@ -10,7 +10,9 @@ shows it:
   :func:`signal_points`, :func:`deal_points`, :func:`review_point`, :func:`suggestion_point`,
   :func:`missing_reports_point`), and :func:`points_markdown`;
 - the charts :func:`performance_chart` (also the partner explorer's) and :func:`position_chart`;
-- the tables of every section, with their column lists and captions;
+- the tables of every section, with their column lists and captions; a table with no row is a
+  sentence instead (:func:`no_signal_sentence`, :func:`no_deal_sentence` — the loader's
+  missing-file sentence without ``opportunities``; ``partner_reports`` likewise);
 - the partner explorer's :func:`explorer_head`, :func:`explorer_card` and :func:`no_match`.
 """
 

@@ -12,6 +12,9 @@ customers, the materiality cut, win/loss deals); this module shows them:
 - :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`expectations_table`,
   :func:`reporting_table`, :func:`portfolio_chart`, :func:`moves_table`;
 - :func:`explorer_summary` — the signal explorer's line above its chart;
+- a section with nothing to show says why in a sentence, never as an empty table: the loader's
+  missing-file sentence (:meth:`~channel_lib.data.dataset.Dataset.missing_note`),
+  :func:`no_exceptions_sentence`, :func:`no_deals_sentence`;
 - the signals in words, one function per finding (:func:`material_sentence`,
   :func:`below_sentence`, :func:`deals_sentence`), :func:`signal_sentences` and
   :func:`in_words`.
