@@ -552,3 +552,65 @@ def test_pack_formats_are_the_scorecard_kinds_plus_the_named_pack_patterns():
     assert card["revenue_vs_last_year"](-0.0004) == pack["revenue_vs_last_year"](-0.0004) == "+0.0%"
     assert pack["goal"](-0.0) == pack["goal"](0.0) == "0"
     assert pack["goal"](-0.00012) == "-0.00012"
+
+
+# -- a section with nothing to show says why ---------------------------------------------------------
+def _words(shown) -> str:
+    """The text of a page output: a markdown sentence unescaped, or the HTML as it is."""
+    return shown.data.replace("\\", "")
+
+
+def _table_rows(shown) -> int:
+    """Data rows of a report table (its first column's cells)."""
+    return len(re.findall(r'class="data row\d+ col0"', shown.data))
+
+
+def test_pack_tables_show_every_row_or_say_in_a_sentence_that_there_is_none(packs, wb4):
+    """Signals, deals, open actions and suggestions: a table of exactly the pack's rows, or (no
+    row) a sentence naming the partner and the quarter — never an empty table."""
+    seen_empty = set()
+    for pid, pack in packs.items():
+        for name, frame, shown, empty in [
+            ("signals", pack.signals, pr_page.signals_table(pack), rf"^No signal for {pid} in {Q4}\.$"),
+            ("deals", pack.deals, pr_page.deals_table(wb4, pack),
+             rf"^No deal of [\d,]+ USD or more was won or lost by {pid} in {Q4}\.$"),
+            ("review", pack.review, pr_page.review_table(pack), rf"^No open action for {pid} .*{Q4}"),
+            ("suggestions", pack.suggestions, pr_page.suggestions_table(pack),
+             rf"^No action suggested for {pid} in {Q4}: "),
+        ]:  # fmt: skip
+            if frame.empty:
+                seen_empty.add(name)
+                assert "<table" not in shown.data and re.search(empty, _words(shown)), (pid, name)
+            else:
+                assert _table_rows(shown) == len(frame), (pid, name)
+    assert {"deals", "suggestions"} <= seen_empty  # both branches ran
+
+
+def test_a_pack_without_opportunities_or_partner_reports_names_the_missing_file(
+    tiny_copy, tmp_path
+):
+    """The loader's sentence ("This section needs <file>.csv ...", naming the folder) where the
+    deals, the share of wallet and the line card would be; with the files, the deals of the
+    opportunities file (independent read) and the reports' table."""
+    opportunities = pd.read_csv(tiny_copy / "opportunities.csv", dtype=str)
+    wb = open_workbook(tiny_copy, "FY2026-Q3", tmp_path / "plans")
+    full = pr.partner_pack(wb, "P1")
+    big = opportunities[
+        (opportunities["partner_id"] == "P1")
+        & (opportunities["amount"].astype(float) >= 300_000)  # tiny's goals.yaml win_loss_amount
+        & opportunities["close_date"].between("2026-01-01", "2026-03-31")  # FY2026-Q3 (July FY)
+    ]
+    assert len(big) == 1 and _table_rows(pr_page.deals_table(wb, full)) == 1
+    assert big["opportunity_id"].iloc[0] in pr_page.deals_table(wb, full).data
+    assert "<table" in pr_page.reports_table(wb, full).data
+    (tiny_copy / "opportunities.csv").unlink()
+    (tiny_copy / "partner_reports.csv").unlink()
+    wb = open_workbook(tiny_copy, "FY2026-Q3", tmp_path / "plans2")
+    pack = pr.partner_pack(wb, "P1")
+    deals = _words(pr_page.deals_table(wb, pack))
+    assert deals.startswith("This section needs opportunities.csv") and str(tiny_copy) in deals
+    position = _words(pr_page.position_chart(wb, pack))
+    assert position.startswith("This section needs partner_reports.csv")
+    assert str(tiny_copy) in position
+    reports = _words(pr_page.reports_table(wb, pack))
+    assert "<table" not in reports and "no partner_reports.csv" in reports
