@@ -197,6 +197,34 @@ def test_action_picker_appends_only_the_checked_suggestions_to_the_log(tmp_path)
     assert ids[1] not in again
 
 
+@pytest.mark.parametrize("quarter", ["FY2026-Q2", "FY2026-Q3"], ids=["q2", "q3"])
+def test_action_picker_suggests_exactly_what_each_partners_pack_suggests(tmp_path, quarter):
+    """The picker skips the parts of the QBR pack it does not show, not its suggestions: the
+    same rows as ``partner_pack(wb, p).suggestions`` for every partner, before and after an
+    accepted action is in the log (which then drops out of both)."""
+    from channel_lib.analysis.partner_review import partner_pack
+    from channel_lib.data.workbook import open_workbook
+
+    wb = open_workbook(TINY, quarter, tmp_path / "plans")
+    partners = wb.dataset.table("partners")["partner_id"].tolist()
+    for _ in range(2):  # before, then after accepting the first suggestion
+        packs = [partner_pack(wb, p).suggestions for p in partners]
+        expected = pd.concat([f for f in packs if len(f)], ignore_index=True)
+        picker = workshop.ActionPicker(wb, partners=partners)
+        got = picker.suggestions
+        assert len(got)
+        pd.testing.assert_frame_equal(got, expected.reset_index(drop=True))
+        picker.save([got["action_id"].iloc[0]])
+
+
+def test_action_picker_names_a_partner_that_is_not_in_partners_csv(tmp_path):
+    from channel_lib.data.workbook import open_workbook
+
+    wb = open_workbook(TINY, "FY2026-Q3", tmp_path / "plans")
+    with pytest.raises(workshop.ParameterError, match=r"'P404' is not in partners\.csv"):
+        _ = workshop.ActionPicker(wb, partners=["P1", "P404"]).suggestions
+
+
 # -- servers ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def workshop_server(tmp_path_factory) -> Iterator[Workshop]:
