@@ -163,14 +163,23 @@ blend = (
 )
 
 
+#: Money units the split is checked in: cents at 2 and 4 places, yen (no minor unit) at 0 and 4.
+UNITS = st.sampled_from(
+    [MoneyUnit("USD", 2), MoneyUnit("USD", 4), MoneyUnit("EUR", 6), MoneyUnit("JPY", 0),
+     MoneyUnit("JPY", 4)]
+)  # fmt: skip
+
+
 @HYPOTHESIS
-@given(basis=channel_bases(), objective=cents, weights=blend)
-def test_every_method_splits_the_objective_exactly_and_non_negatively(basis, objective, weights):
-    out = targets.allocate_channels(basis, objective, blend_weights=weights)
+@given(basis=channel_bases(), minor=cents, weights=blend, money=UNITS)
+def test_every_method_splits_the_objective_exactly_and_non_negatively(basis, minor, weights, money):
+    objective = minor * money.minor_step  # an objective is whole minor units of the currency
+    out = targets.allocate_channels(basis, objective, blend_weights=weights, money=money)
     assert set(out["method"]) == set(targets.METHODS)
     for _, g in out.groupby("method"):
         assert int(g["target_exact"].sum()) == objective
         assert (g["target_exact"] >= 0).all() and g["target"].notna().all()
+        assert (g["target_exact"] % money.minor_step == 0).all()  # written in whole minor units
         assert g["share"].sum() == pytest.approx(1.0, abs=1e-9)
 
 
@@ -184,11 +193,13 @@ def test_raising_one_role_weight_raises_its_target_and_lowers_the_others(run_rat
     roles = data.draw(st.lists(st.floats(0.1, 3), min_size=n, max_size=n))
     k = data.draw(st.integers(0, n - 1))
     factor = data.draw(st.floats(1.5, 4))
-    objective = 15_040_000_000  # the sample's FY2027 objective in cents
-    before = targets.allocate_channels(_basis(run_rates, roles), objective)
+    money = data.draw(UNITS)
+    objective = money.to_exact(150_400_000)  # an objective of the sample's size
+    before = targets.allocate_channels(_basis(run_rates, roles), objective, money=money)
     after = targets.allocate_channels(
-        _basis(run_rates, roles), objective, role_weights={f"C{k}": roles[k] * factor}
-    )
+        _basis(run_rates, roles), objective, role_weights={f"C{k}": roles[k] * factor},
+        money=money,
+    )  # fmt: skip
     for method in ("role", "blend"):
         b = before[before["method"] == method]["target_exact"].to_numpy()
         a = after[after["method"] == method]["target_exact"].to_numpy()
@@ -198,21 +209,28 @@ def test_raising_one_role_weight_raises_its_target_and_lowers_the_others(run_rat
         share_b = before[before["method"] == method]["share"].to_numpy()
         share_a = after[after["method"] == method]["share"].to_numpy()
         assert share_a[k] > share_b[k] and (share_a[others] < share_b[others]).all()
-        # each other target falls, but for a cent rounding may leave (largest remainder)
-        assert (a[others] <= b[others] + 1).all() and a[others].sum() < b[others].sum()
+        # each other target falls, but for the minor unit rounding may leave (largest remainder)
+        assert (a[others] <= b[others] + money.minor_step).all()
+        assert a[others].sum() < b[others].sum()
 
 
-def test_role_weights_by_hand():
+@pytest.mark.parametrize("decimals", [2, 4], ids=["2-places", "4-places"])
+def test_role_weights_by_hand(decimals):
+    money = MoneyUnit("USD", decimals)
     basis = _basis([300.0, 100.0, 100.0], [1.0, 1.0, 1.0])
-    base = targets.allocate_channels(basis, 100_000)
-    raised = targets.allocate_channels(basis, 100_000, role_weights={"C1": 3.0})
+    objective = money.to_exact(1000.00)
+    base = targets.allocate_channels(basis, objective, money=money)
+    raised = targets.allocate_channels(basis, objective, role_weights={"C1": 3.0}, money=money)
     role = base[base["method"] == "role"]["target_exact"].tolist()
-    assert role == [60_000, 20_000, 20_000]  # equal roles: the history split
+    # equal roles: the history split 3:1:1 of 1,000.00
+    assert role == [money.to_exact(600.00), money.to_exact(200.00), money.to_exact(200.00)]
+    # C1 at 3: 3:3:1, quotas 428.571…, 428.571…, 142.857… USD; in cents 42857.14, 42857.14,
+    # 14285.71: the floors leave one cent, which goes to the largest remainder (.71)
     assert raised[raised["method"] == "role"]["target_exact"].tolist() == [
-        42_857,
-        42_857,
-        14_286,
-    ]  # quotas 42857.14, 42857.14, 14285.71
+        money.to_exact(428.57),
+        money.to_exact(428.57),
+        money.to_exact(142.86),
+    ]
 
 
 # -- bad parameters --------------------------------------------------------------------------------------
@@ -575,7 +593,8 @@ def test_writing_twice_without_overwrite_fails_and_keeps_the_first_file(sample_p
     rows = targets.plan_rows(plan)
     path = targets.write_plan_targets(rows, tmp_path, money=plan.settings.money)
     first = path.read_bytes()
-    changed = rows.assign(target_exact=rows["target_exact"] + 1)
+    # one minor unit more (a cent): what the plans file can hold at any money_decimals
+    changed = rows.assign(target_exact=rows["target_exact"] + plan.settings.money.minor_step)
     with pytest.raises(
         targets.PlanExistsError, match=r"already holds targets for FY2027-Q1.*overwrite=True"
     ):
@@ -590,14 +609,17 @@ def test_writing_twice_without_overwrite_fails_and_keeps_the_first_file(sample_p
 
 def test_written_plan_follows_the_contract_and_keeps_other_quarters(sample_plan, tmp_path):
     _, plan = sample_plan
+    older_exact = plan.settings.money.to_exact(1.23)  # 1.23 USD in the dataset's unit
     older = pd.DataFrame({"quarter": ["FY2026-Q4"], "channel_id": ["DIR"], "partner_id": [""],
-                          "metric": ["revenue"], "target_exact": [123]})  # fmt: skip
+                          "metric": ["revenue"], "target_exact": [older_exact]})  # fmt: skip
     targets.write_plan_targets(older, tmp_path, money=plan.settings.money)
     targets.write_plan_targets(targets.plan_rows(plan), tmp_path, money=plan.settings.money)
     back = plan_targets.read_targets(tmp_path, money=plan.settings.money)
     assert list(pd.read_csv(tmp_path / "targets.csv").columns) == [
         "quarter", "channel_id", "partner_id", "metric", "target"]  # fmt: skip
-    assert int(back[back["quarter"] == "FY2026-Q4"]["target_exact"].iloc[0]) == 123
+    assert int(back[back["quarter"] == "FY2026-Q4"]["target_exact"].iloc[0]) == older_exact
+    written = pd.read_csv(tmp_path / "targets.csv", dtype=str)
+    assert written[written["quarter"] == "FY2026-Q4"]["target"].tolist() == ["1.23"]  # cents
     year = back[back["quarter"].str.startswith("FY2027")]
     channel = year[year["partner_id"].isna()]
     for metric, objective in (("revenue", plan.settings.revenue_objective_exact),

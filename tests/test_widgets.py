@@ -14,6 +14,8 @@ import hashlib
 import re
 import shutil
 import time
+from decimal import Decimal
+from fractions import Fraction
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -407,7 +409,8 @@ def test_any_weights_give_the_weighted_split_of_the_per_method_targets(opened, w
     # the table the browser reads adds up too
     refresh_tables = shown_tables(explorer)
     parts, total = column(table_named(refresh_tables, "targets"), "revenue_target")
-    assert sum(parts) == total == round(objective / 100)
+    # whole currency units: the objective (exact units of 10^-money_decimals) over the unit's scale
+    assert sum(parts) == total == round(Fraction(objective, settings.money.scale))
 
 
 def test_the_targets_table_adds_up_to_the_shown_objective(target_explorer, opened):
@@ -419,7 +422,8 @@ def test_the_targets_table_adds_up_to_the_shown_objective(target_explorer, opene
     assert f"{total:,}" in shown_text(target_explorer)  # the objective in the sentence above
     if settings.gross_profit_objective_exact is not None:
         gp_parts, gp_total = column(t, "gross_profit_target")
-        assert sum(gp_parts) == gp_total == round(settings.gross_profit_objective_exact / 100)
+        gp_objective = Fraction(settings.gross_profit_objective_exact, settings.money.scale)
+        assert sum(gp_parts) == gp_total == round(gp_objective)  # whole currency units
 
 
 def test_another_method_takes_its_own_split(target_explorer, opened):
@@ -512,10 +516,13 @@ def test_target_save_writes_the_chosen_targets_to_the_plans_folder_only(
     status = target_explorer.save(tmp_path)
     assert status.startswith("Wrote") and "targets.csv" in status
     assert [p.name for p in tmp_path.iterdir()] == ["targets.csv"]
-    saved = pd.read_csv(tmp_path / "targets.csv", dtype={"partner_id": "string"})
+    saved = pd.read_csv(tmp_path / "targets.csv", dtype={"partner_id": "string", "target": str})
     assert set(saved["quarter"]) == set(settings.quarters)
     channel_rows = saved[saved["partner_id"].isna() & (saved["metric"] == "revenue")]
-    annual = (channel_rows.groupby("channel_id")["target"].sum() * 100).round().astype(int)
+    # the written text read exactly (Decimal), in units of 10^-money_decimals
+    annual = channel_rows.groupby("channel_id")["target"].agg(
+        lambda xs: int(sum(Decimal(x) for x in xs).scaleb(settings.money.decimals))
+    )
     assert annual.to_dict() == target_explorer.result.target_exact()
     again = target_explorer.save(tmp_path)  # a plan exists: kept, not replaced silently
     assert again.startswith("Kept the existing plan")

@@ -201,8 +201,8 @@ def control_totals(ds: Dataset, *, years: Sequence[str] | None = None) -> pd.Dat
     >>> t = control_totals(ds, years=["FY2025"])
     >>> t[["level", "channel_id", "lines"]].fillna("").values.tolist()
     [['channel', 'DIR', 5], ['channel', 'DIST', 6], ['channel', 'WEB', 2], ['year', '', 13]]
-    >>> ds.money.format(int(t["revenue_exact"].iloc[-1]))
-    '59590.00'
+    >>> ds.money.format(int(t["revenue_exact"].iloc[-1]))  # money_decimals places: 4 by default
+    '59590.0000'
     """
     wanted = None if years is None else list(years)
     for label in wanted or ():

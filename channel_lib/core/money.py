@@ -283,7 +283,7 @@ def parse_exact(text: object, decimals: int = 2) -> int | None:
 #: Places of the money unit when ``goals.yaml`` does not set ``money_decimals``: 4, what ERPs
 #: keep (SQL Server ``money``, SAP amounts) and what a line priced as unit price × quantity ×
 #: (1 − discount) needs.
-DEFAULT_MONEY_DECIMALS = 2
+DEFAULT_MONEY_DECIMALS = 4
 
 #: ISO 4217 currencies whose minor unit is not a hundredth (cents): the places of their written
 #: amounts. Every other code has two.

@@ -241,8 +241,10 @@ def target_settings(
     >>> from channel_lib.data.workbook import open_workbook
     >>> wb = open_workbook("tests/data/tiny", quarter="FY2025-Q4", plans_dir="/tmp/plans")
     >>> s = target_settings(wb, method="history")
-    >>> s.year, s.quarters[0], s.basis_quarters, s.revenue_objective_exact
-    ('FY2026', 'FY2026-Q1', ('FY2025-Q1', 'FY2025-Q2', 'FY2025-Q3', 'FY2025-Q4'), 9500000)
+    >>> s.year, s.quarters[0], s.basis_quarters, wb.dataset.money.amount(s.revenue_objective_exact)
+    ('FY2026', 'FY2026-Q1', ('FY2025-Q1', 'FY2025-Q2', 'FY2025-Q3', 'FY2025-Q4'), 95000.0)
+    >>> s.revenue_objective_exact == 95000 * wb.dataset.money.scale  # units of 10^-money_decimals
+    True
     """
     weights = check_parameters(
         method=method,

@@ -310,7 +310,7 @@ def control_totals_frame(wb: Workbook, totals: pd.DataFrame) -> pd.DataFrame:
     >>> from channel_lib.data.workbook import open_workbook
     >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
     >>> control_totals_frame(wb, control_totals(wb.dataset, years=["FY2026"])).iloc[-1].tolist()
-    ['FY2026', 'Total', '14', '60,355.00', '40,350.00']
+    ['FY2026', 'Total', '14', '60,355.0000', '40,350.0000']
     """
     currency = wb.dataset.money.currency
     channel = [
