@@ -14,7 +14,7 @@ from channel_lib.analysis.trends.series import (
     MIN_SEASONAL_MONTHS,
     PERIOD,
     _check_measure,
-    _entities,
+    _entity_frames,
     _history_note,
 )
 
@@ -70,8 +70,7 @@ def decompose(
     rng = np.random.default_rng(seed)
     band = ((1 - conf) / 2, 1 - (1 - conf) / 2)
     rows = []
-    for level, entity in _entities(monthly, levels):
-        frame = monthly[(monthly["level"] == level) & (monthly["entity_id"] == entity)]
+    for level, entity, frame in _entity_frames(monthly, levels):
         for measure in measures:
             _check_measure(measure)
             rows.append(_decompose_series(frame, level, entity, measure, n_boot=n_boot,

@@ -16,7 +16,7 @@ from channel_lib.analysis.trends.series import (
     MIN_TREND_MONTHS,
     PERIOD,
     RATIO_MEASURES,
-    _entities,
+    _entity_frames,
     _history_note,
     _is_constant,
 )
@@ -325,10 +325,11 @@ def divergence(
     """
     if margin not in RATIO_MEASURES:
         raise ParameterError(f"margin={margin!r}: use one of {', '.join(RATIO_MEASURES)}")
-    rows = []
-    for level, entity in _entities(monthly, levels):
-        frame = monthly[(monthly["level"] == level) & (monthly["entity_id"] == entity)]
-        rows.append(_test_entity(frame, level, entity, margin=margin, min_segment=min_segment))
+    pieces = {(level, entity): frame for level, entity, frame in _entity_frames(monthly, levels)}
+    rows = [
+        _test_entity(frame, level, entity, margin=margin, min_segment=min_segment)
+        for (level, entity), frame in pieces.items()
+    ]
     out = pd.DataFrame(rows)
     for c in _TEST_COLUMNS:
         if c not in out:
@@ -336,7 +337,7 @@ def divergence(
     if "_margin" not in out:
         out["_margin"] = None
     _correct_and_classify(out, alpha)
-    _add_start_months(out, monthly, min_segment)
+    _add_start_months(out, pieces, min_segment)
     for c in ("level", "entity_id", "channel_id", "direction", "note"):
         out[c] = out[c].astype("string")
     out = out.drop(columns="_margin")
@@ -408,16 +409,16 @@ def _correct_and_classify(out: pd.DataFrame, alpha: float) -> None:
     out["divergent"] = out["significant"] & (rev_up != mar_up)
 
 
-def _add_start_months(out: pd.DataFrame, monthly: pd.DataFrame, min_segment: int) -> None:
-    """Add ``began`` (and its 95% set ``began_low``/``began_high``) for the divergent entities."""
+def _add_start_months(
+    out: pd.DataFrame, pieces: dict[tuple[str, str], pd.DataFrame], min_segment: int
+) -> None:
+    """Add ``began`` (and its 95% set ``began_low``/``began_high``) for the divergent entities
+    (``pieces``: each tested entity's monthly rows, by level and entity id)."""
     out["began"] = pd.NaT
     out["began_low"] = pd.NaT
     out["began_high"] = pd.NaT
     for i in out.index[out["divergent"]]:
-        frame = monthly[
-            (monthly["level"] == out.at[i, "level"])
-            & (monthly["entity_id"] == out.at[i, "entity_id"])
-        ]
+        frame = pieces[(out.at[i, "level"], out.at[i, "entity_id"])]
         months = pd.DatetimeIndex(frame["month"])
         if len(months) < 2 * min_segment:
             continue

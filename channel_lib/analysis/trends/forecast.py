@@ -18,7 +18,7 @@ from channel_lib.analysis.trends.series import (
     MIN_TREND_MONTHS,
     PERIOD,
     _check_measure,
-    _entities,
+    _entity_frames,
     _history_note,
 )
 from channel_lib.core.calendar import FiscalCalendar
@@ -185,8 +185,7 @@ def forecast(
     rows = []
     fits: dict[tuple[str, str, str], ForecastFit] = {}
     rng = np.random.default_rng(seed)
-    for level, entity in _entities(monthly, levels):
-        frame = monthly[(monthly["level"] == level) & (monthly["entity_id"] == entity)]
+    for level, entity, frame in _entity_frames(monthly, levels):
         future_q = _future_quarters(frame, calendar, horizon_quarters)
         for measure in measures:
             _check_measure(measure)
@@ -320,8 +319,7 @@ def backtest(
     origin on the months before it only. Score it with :func:`mase_summary`.
     """
     rows = []
-    for level, entity in _entities(monthly, levels):
-        frame = monthly[(monthly["level"] == level) & (monthly["entity_id"] == entity)]
+    for level, entity, frame in _entity_frames(monthly, levels):
         months = pd.DatetimeIndex(frame["month"])
         n = len(frame)
         cuts = [c for c in range(n - horizon, MIN_SEASONAL_MONTHS - 1, -step)][:origins][::-1]
