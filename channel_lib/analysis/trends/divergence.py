@@ -16,7 +16,7 @@ from channel_lib.analysis.trends.series import (
     MIN_TREND_MONTHS,
     PERIOD,
     RATIO_MEASURES,
-    _entity_frames,
+    _entity_columns,
     _history_note,
     _is_constant,
 )
@@ -325,10 +325,11 @@ def divergence(
     """
     if margin not in RATIO_MEASURES:
         raise ParameterError(f"margin={margin!r}: use one of {', '.join(RATIO_MEASURES)}")
-    pieces = {(level, entity): frame for level, entity, frame in _entity_frames(monthly, levels)}
+    columns = ("channel_id", "month", margin, "revenue", "gross_profit")
+    pieces = _entity_columns(monthly, levels, columns)
     rows = [
-        _test_entity(frame, level, entity, margin=margin, min_segment=min_segment)
-        for (level, entity), frame in pieces.items()
+        _test_entity(cols, level, entity, margin=margin, min_segment=min_segment)
+        for (level, entity), cols in pieces.items()
     ]
     out = pd.DataFrame(rows)
     for c in _TEST_COLUMNS:
@@ -350,17 +351,18 @@ def divergence(
 
 
 def _test_entity(
-    frame: pd.DataFrame, level: str, entity: str, *, margin: str, min_segment: int
+    cols: dict[str, np.ndarray], level: str, entity: str, *, margin: str, min_segment: int
 ) -> dict:
-    """One entity's row: its margin, revenue and profit trends, or a note saying why untested."""
+    """One entity's row: its margin, revenue and profit trends, or a note saying why untested
+    (``cols``: the entity's monthly ``channel_id``, margin, ``revenue`` and ``gross_profit``)."""
+    mar = cols[margin].astype("float64")
     row: dict = {
         "level": level,
         "entity_id": entity,
-        "channel_id": frame["channel_id"].iloc[-1],
-        "months": int(frame[margin].notna().sum()),
+        "channel_id": cols["channel_id"][-1],
+        "months": int(np.count_nonzero(~np.isnan(mar))),
         "note": pd.NA,
     }
-    mar = frame[margin].to_numpy(dtype="float64")
     if np.isnan(mar).all():
         row["note"] = "no margin figures (cost to serve unknown or no revenue)"
         return row
@@ -369,8 +371,8 @@ def _test_entity(
         row["note"] = note
         return row
     fit = fit_trend(mar, min_segment=min_segment)
-    rev = frame["revenue"].to_numpy(dtype="float64")
-    gp = frame["gross_profit"].to_numpy(dtype="float64")
+    rev = cols["revenue"].astype("float64")
+    gp = cols["gross_profit"].astype("float64")
     rev_fit = None if _is_constant(rev) else fit_trend(rev)
     gp_fit = None if _is_constant(gp) else fit_trend(gp)
     low, high = fit.conf_int(0.95)
@@ -410,16 +412,15 @@ def _correct_and_classify(out: pd.DataFrame, alpha: float) -> None:
 
 
 def _add_start_months(
-    out: pd.DataFrame, pieces: dict[tuple[str, str], pd.DataFrame], min_segment: int
+    out: pd.DataFrame, pieces: dict[tuple[str, str], dict[str, np.ndarray]], min_segment: int
 ) -> None:
     """Add ``began`` (and its 95% set ``began_low``/``began_high``) for the divergent entities
-    (``pieces``: each tested entity's monthly rows, by level and entity id)."""
+    (``pieces``: each tested entity's monthly columns, ``month`` among them, by level and id)."""
     out["began"] = pd.NaT
     out["began_low"] = pd.NaT
     out["began_high"] = pd.NaT
     for i in out.index[out["divergent"]]:
-        frame = pieces[(out.at[i, "level"], out.at[i, "entity_id"])]
-        months = pd.DatetimeIndex(frame["month"])
+        months = pd.DatetimeIndex(pieces[(out.at[i, "level"], out.at[i, "entity_id"])]["month"])
         if len(months) < 2 * min_segment:
             continue
         bp = breakpoint_search(out.at[i, "_margin"], min_segment=min_segment)

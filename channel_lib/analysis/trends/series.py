@@ -325,6 +325,19 @@ def _entity_frames(
     return [(lv, ent, sub.iloc[rows[(lv, ent)]]) for lv, ent in _entities(sub, levels)]
 
 
+def _entity_columns(
+    monthly: pd.DataFrame, levels: Sequence[str], columns: Sequence[str]
+) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+    """``columns`` of every entity of ``levels`` as arrays, by ``(level, entity_id)``, in
+    :func:`_entities`' order: the per-entity work of a test over hundreds of partners without
+    a frame per partner (each column is converted once, then sliced by the entity's rows, in the
+    frame's order)."""
+    sub = monthly[monthly["level"].isin(list(levels))]
+    arrays = {c: sub[c].to_numpy() for c in columns}
+    rows = sub.groupby(["level", "entity_id"], sort=False).indices
+    return {key: {c: a[rows[key]] for c, a in arrays.items()} for key in _entities(sub, levels)}
+
+
 def _is_constant(values: np.ndarray) -> bool:
     """No variation beyond floating-point noise (a margin of 400/1000 every month is constant)."""
     v = values[~np.isnan(values)]
