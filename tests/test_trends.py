@@ -104,6 +104,39 @@ def test_quarterly_series_equal_independent_sql_to_the_cent():
     assert int(total["revenue_exact"]) == int(sum(r for _, r, _ in sql) * scale)
 
 
+@pytest.mark.parametrize(
+    "back", [0, 1, 4], ids=["reporting quarter", "one before", "a year before"]
+)
+def test_partner_quarterly_series_equal_independent_sql_exactly(back):
+    """Every partner's quarter (one series per partner, under its latest channel) is the exact
+    sum of its lines in the file; cost to serve and contribution are unknown (<NA>) for
+    partners and known for channels."""
+    wb, monthly = monthly_of(SAMPLE)
+    q = trends.quarterly_series(monthly, money=wb.dataset.money)
+    quarter = wb.dataset.calendar.shift_quarter(wb.quarter, -back)
+    start, end = (d.date() for d in wb.dataset.calendar.quarter_bounds(quarter))
+    scale = wb.dataset.money.scale
+    sql = duckdb.execute(
+        f"SELECT partner_id, CAST(sum(revenue::DECIMAL(18,2)) * {scale} AS BIGINT), "
+        f"CAST(sum(revenue::DECIMAL(18,2) - cost_of_sales::DECIMAL(18,2)) * {scale} AS BIGINT), "
+        f"count(DISTINCT date_trunc('month', order_date::DATE)) "
+        f"FROM read_csv('{SAMPLE / 'sales.csv'}', all_varchar=true) "
+        f"WHERE order_date::DATE >= '{start}' AND order_date::DATE < '{end}' "
+        "AND partner_id IS NOT NULL AND partner_id <> '' GROUP BY ALL"
+    ).fetchall()
+    assert len(sql) > 20
+    got = q[(q["level"] == "partner") & (q["quarter"] == quarter)].set_index("entity_id")
+    for partner, revenue, profit, months_sold in sql:
+        row = got.loc[partner]
+        assert (int(row["revenue_exact"]), int(row["gross_profit_exact"])) == (revenue, profit)
+        assert months_sold <= row["months"] <= 3
+    # a partner in the quarter without a line there sums to zero, never to a missing amount
+    assert (got.loc[~got.index.isin([r[0] for r in sql]), "revenue_exact"] == 0).all()
+    assert got["contribution_exact"].isna().all() and got["cost_to_serve_exact"].isna().all()
+    channels = q[q["level"] == "channel"]
+    assert channels["contribution_exact"].notna().all()
+
+
 def test_series_stop_at_the_reporting_quarter_and_fill_empty_months_with_zero():
     wb, monthly = monthly_of(SAMPLE)
     end = wb.dataset.calendar.quarter_bounds(wb.quarter)[1]
@@ -179,6 +212,45 @@ def _null_frame(n_series: int, months: int, seed: int) -> pd.DataFrame:
         }
     )
     return frame
+
+
+def _with_planted_divergence(frame: pd.DataFrame, entity: str, began: int) -> pd.DataFrame:
+    """``entity``'s margin (with its noise) falls 1.5 points a month from month ``began`` while
+    its revenue grows 2% a month (and its gross profit follows the margin)."""
+    frame = frame.copy()
+    rows = frame.index[frame["entity_id"] == entity]
+    t = np.arange(len(rows))
+    frame.loc[rows, "revenue"] *= 1.02**t
+    margin = frame.loc[rows, "gross_margin"] - 0.015 * np.clip(t - began, 0, None)
+    frame.loc[rows, "gross_margin"] = margin
+    frame.loc[rows, "gross_profit"] = frame.loc[rows, "revenue"] * margin
+    return frame
+
+
+def test_each_entity_is_tested_on_its_own_months_whatever_the_row_order():
+    """Hundreds of partners are split into entities once: the rows of the entities may come in
+    any order across entities (here month by month, every entity interleaved); each entity's
+    figures equal testing it alone, and a planted divergence is found from the month it began."""
+    frame = _with_planted_divergence(_null_frame(30, 36, seed=7), "S004", began=18)
+    short = frame[frame["entity_id"] == "S001"].tail(10).assign(entity_id="SHORT")
+    flat = frame[frame["entity_id"] == "S002"].assign(entity_id="FLAT", gross_margin=0.4)
+    frame = pd.concat([frame, short, flat], ignore_index=True)
+    interleaved = frame.sort_values(["month", "entity_id"], kind="stable").reset_index(drop=True)
+    family = trends.divergence(interleaved, levels=("partner",)).set_index("entity_id")
+    assert len(family) == 32
+    own = ["channel_id", "months", "revenue_trend", "revenue_p", "profit_trend", "margin_trend",
+           "margin_trend_low", "margin_trend_high", "margin_p", "r1", "note"]  # fmt: skip
+    for entity in ["S000", "S004", "S017", "SHORT", "FLAT"]:
+        alone = trends.divergence(frame[frame["entity_id"] == entity], levels=("partner",))
+        expected = alone.set_index("entity_id").loc[[entity], own]
+        pd.testing.assert_frame_equal(family.loc[[entity], own], expected)
+    assert family.loc["SHORT", "note"].startswith("10 months of history")
+    assert "constant" in family.loc["FLAT", "note"]
+    planted = family.loc["S004"]
+    assert planted["divergent"] and planted["direction"] == "revenue up, margin down"
+    start = interleaved["month"].min() + pd.DateOffset(months=18)
+    assert months_apart(planted["began"], start) <= 2
+    assert family.drop(index="S004")["divergent"].sum() <= 1  # null series: BH at 5%
 
 
 def test_false_positive_rate_without_divergence_stays_within_alpha():
