@@ -132,7 +132,7 @@ def no_exceptions_sentence(wb: Workbook) -> str:
     --------
     >>> from channel_lib.data.workbook import open_workbook
     >>> wb = open_workbook("tests/data/tiny", "FY2025-Q1", plans_dir="/tmp/doctest-plans-05")
-    >>> no_exceptions_sentence(wb)[:52]
+    >>> no_exceptions_sentence(wb)[:55]
     'No exceptions in FY2025-Q1: nothing to compare with. No'
     """
     try:
