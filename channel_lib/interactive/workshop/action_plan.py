@@ -189,9 +189,11 @@ def _pack_suggestions(wb: Workbook, partners: list[str], log: pd.DataFrame) -> l
     rules = actions.load_rules(plans)
     rows = {name: _rows_by_partner(frame) for name, frame in found.items()}
     logged = _rows_by_partner(log)
+    known = set(ds.table("partners")["partner_id"]) if ds.has("partners") else set()
     out = []
     for partner_id in partners:
-        review._partner_row(ds, partner_id)  # an unknown partner: the pack's error
+        if partner_id not in known:
+            review._partner_row(ds, partner_id)  # raises the pack's error naming valid ids
         # the partner's own rows of each company frame, which the pack's helper then filters
         # as it would the whole frame (same rows, same order): one split instead of a scan each
         mine_found = {name: _partner_rows(frame, rows[name], partner_id)
