@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -323,6 +324,8 @@ channel_rows = st.lists(
 
 @given(base=channel_rows, current=channel_rows)
 def test_bridge_components_sum_to_the_total_change_to_the_cent(base, current):
+    """At 4 places the bridge shows whole cents (100 exact units) that add up to the change of
+    gross profit rounded half away from zero to the cent."""
     b = pd.DataFrame(base, columns=["revenue_exact", "cost_of_sales_exact", "volume"])
     b["channel_id"] = [f"C{i}" for i in range(len(b))]
     c = pd.DataFrame(current, columns=["revenue_exact", "cost_of_sales_exact", "volume"])
@@ -334,8 +337,10 @@ def test_bridge_components_sum_to_the_total_change_to_the_cent(base, current):
         (c["revenue_exact"] - c["cost_of_sales_exact"]).sum()
         - (b["revenue_exact"] - b["cost_of_sales_exact"]).sum()
     )
-    assert int(out["total"]) == change
-    assert int(out[list(trends.BRIDGE_COMPONENTS)].sum()) == change
+    to_cent = int((Decimal(change) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
+    assert int(out["total"]) == to_cent and abs(to_cent - change) <= 50
+    assert (out % 100 == 0).all()
+    assert int(out[list(trends.BRIDGE_COMPONENTS)].sum()) == to_cent
 
 
 def test_bridge_of_only_a_volume_change_is_all_volume():

@@ -603,8 +603,8 @@ def _triggers(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance) -
         elif name == "lost_customer":
             found.append({**base, "trigger": "lost_customer", "kind": "customer",
                           "subject": s["entity_id"], "measure": f"customer_revenue:{s['entity_id']}",
-                          # any revenue again: the smallest amount of the money unit
-                          "goal": float(ds.money.amount(1)), "direction": "min",
+                          # any revenue again: one minor unit of the currency (a cent)
+                          "goal": float(ds.money.amount(ds.money.minor_step)), "direction": "min",
                           "baseline": 0.0})  # fmt: skip
         elif name == "line_card_change" and d == "lost":
             found.append({**base, "trigger": "line_card_lost", "kind": "partner",

@@ -43,9 +43,11 @@ def bridge_from_frames(
     -------
     DataFrame
         One row per component of :data:`BRIDGE_COMPONENTS` then ``total``: ``component``,
-        ``amount_exact`` (int64), ``amount`` (currency). The components sum to the total change
-        of gross profit exactly, to the exact unit; ``frame.attrs["by_channel"]`` holds the unrounded
-        split per channel (currency, float) for detail tables.
+        ``amount_exact`` (int64, whole minor units of the currency in ``money``'s unit),
+        ``amount`` (currency). The total is the change of gross profit rounded to the minor unit
+        (exact when the data have no finer amounts) and the components sum to it exactly;
+        ``frame.attrs["by_channel"]`` holds the unrounded split per channel (currency, float)
+        for detail tables.
 
     Notes
     -----
@@ -63,9 +65,9 @@ def bridge_from_frames(
     new, closed or credit notes only — has no unit prices there; it takes the other period's
     unit figures, so its price and cost effects are zero, and anything still unexplained for it
     (e.g. profit with zero net volume) is counted as channel mix. The terms are computed exactly in
-    rational arithmetic from the exact integers, then rounded to whole exact units (10^-d of the
-    currency, ``money.decimals``; finer than the reports show) by the largest-remainder
-    method (ties to the earlier component), so they add up to the total exactly.
+    rational arithmetic from the exact integers, then rounded to whole minor units of the
+    currency (cents for USD: what the reports show) by the largest-remainder method (ties to
+    the earlier component), so the amounts shown add up to the total shown.
 
     Examples
     --------
@@ -131,12 +133,19 @@ def _channel_components(
 def _bridge_frame(
     parts: dict[str, list[Fraction]], total: int, ids: list, money: MoneyUnit
 ) -> pd.DataFrame:
-    """The components rounded to whole exact units (largest remainder) and the per-channel
-    detail, in ``money``'s currency."""
-    exact = [sum(parts[k], Fraction(0)) for k in BRIDGE_COMPONENTS]
-    units = largest_remainder(exact, total)
+    """The components in whole minor units of the currency (largest remainder) and the
+    per-channel detail, in ``money``'s currency.
+
+    The bridge is read as a table of amounts that add up: the total (the exact change of gross
+    profit, rounded half away from zero to the minor unit) is split so that the shown components
+    sum to it exactly, as the targets are.
+    """
+    step = money.minor_step
+    total_shown = money.round_minor(total)
+    exact = [sum(parts[k], Fraction(0)) / step for k in BRIDGE_COMPONENTS]
+    units = [u * step for u in largest_remainder(exact, total_shown // step)]
     out = pd.DataFrame(
-        {"component": [*BRIDGE_COMPONENTS, "total"], "amount_exact": [*units, total]}
+        {"component": [*BRIDGE_COMPONENTS, "total"], "amount_exact": [*units, total_shown]}
     )
     out["amount_exact"] = out["amount_exact"].astype("int64")
     out["amount"] = money.amount(out["amount_exact"].astype("float64"))
