@@ -143,9 +143,14 @@ def money_text(amount: Decimal, decimals: int) -> str:
     return f"{amount.quantize(Decimal(1).scaleb(-decimals)):,}"
 
 
-#: The sample's goals.yaml sets no money_decimals: its amounts (2 decimals in the file) are shown
-#: at the default 4 places of the unit, the source's precision (issue 18), e.g. 1,234.5000.
-SAMPLE_PLACES = 4
+#: The sample's amounts have 2 decimals in the file: its totals show cents (the fewest places
+#: that keep every digit, at least the currency's cents), not the unit's 4 places.
+SAMPLE_PLACES = 2
+
+
+def places_needed(amounts, minor: int = 2, most: int = 4) -> int:
+    """The fewest places writing every amount exactly, between ``minor`` and ``most``."""
+    return max([minor, *(min(most, max(0, -a.normalize().as_tuple().exponent)) for a in amounts)])
 
 
 def test_totals_to_reconcile_show_the_reported_year_exactly(wb):
@@ -186,6 +191,7 @@ def test_totals_to_reconcile_keep_four_decimals(tmp_path):
     frame = page.control_totals_frame(wb, overview.control_totals(wb.dataset, years=[wb.year]))
     expected = sql_year_by_channel(data, "2024-07-01", "2025-07-01")
     row = frame[frame["Channel"].str.endswith("(DIR)")].iloc[0]
+    assert places_needed([v for row in expected.values() for v in row[1:]]) == 4
     assert row["Revenue (EUR)"] == money_text(expected["DIR"][1], 4)
     assert row["Revenue (EUR)"].endswith(".0049") and row["Cost of sales (EUR)"].endswith(".0001")
 

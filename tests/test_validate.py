@@ -196,8 +196,14 @@ def test_validate_prints_control_totals_at_the_source_precision(case, capsys):
     assert status == 0, stderr
     lines = stdout.splitlines()
     assert lines[0].startswith(f"{folder}: valid")
-    decimals = spec.get("decimals", DEFAULT_PLACES)
     rows = sql_totals(folder, spec.get("start_month", 7), spec.get("naming", "end"))
+    # the fewest places that keep every digit of every total: at least the currency's minor
+    # unit (0 for JPY, else 2), at most money_decimals
+    most = spec.get("decimals", DEFAULT_PLACES)
+    minor = min(most, 0 if spec.get("currency") == "JPY" else 2)
+    amounts = [a for row in rows for a in row[3:]]
+    needed = [max(0, -a.normalize().as_tuple().exponent) for a in amounts]
+    decimals = max([minor, *(min(most, n) for n in needed)])
     table = [line.split() for line in lines if re.match(r"^\s+(FY\d{4}\s+)?\S+.*\d$", line)]
     for fy, channel, n, revenue, cost in rows:
         want = [

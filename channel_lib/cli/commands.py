@@ -15,7 +15,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,13 +53,14 @@ def _control_totals_lines(ds: Dataset, totals: pd.DataFrame) -> list[str]:
     """The control totals as an aligned text table; money with every digit of the source's
     precision (thousands separators for reading)."""
     head = ("fiscal year", "channel", "lines", f"revenue ({ds.money.currency})", "cost of sales")
+    places = ds.money.places_shown([*totals["revenue_exact"], *totals["cost_of_sales_exact"]])
     body = [
         (
             r.fiscal_year if r.level == "channel" else "",
             r.channel_id if r.level == "channel" else f"{r.fiscal_year} total",
             f"{int(r.lines):,}",
-            f"{Decimal(ds.money.format(int(r.revenue_exact))):,}",
-            f"{Decimal(ds.money.format(int(r.cost_of_sales_exact))):,}",
+            ds.money.format_grouped(r.revenue_exact, places),
+            ds.money.format_grouped(r.cost_of_sales_exact, places),
         )
         for r in totals.itertuples()
     ]

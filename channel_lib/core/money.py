@@ -16,7 +16,7 @@ the profit bridge's components) is rounded here, so parts always sum to their wh
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -362,6 +362,45 @@ class MoneyUnit:
 
     def __post_init__(self) -> None:
         _check_decimals(self.decimals)
+
+    def places_shown(self, exact: Iterable[int]) -> int:
+        """The fewest places that write every amount of ``exact`` with all its digits.
+
+        At least :attr:`minor_decimals` (a USD total reads ``1,234.50``, not ``1,234.5``), at most
+        :attr:`decimals`: sums of a source written with cents show cents even at 4 places.
+
+        Examples
+        --------
+        >>> usd = MoneyUnit("USD", 4)
+        >>> usd.places_shown([12345000, 100]), usd.places_shown([12345678]), usd.places_shown([])
+        (2, 4, 2)
+        """
+        places = self.minor_decimals
+        for value in exact:
+            while places < self.decimals and int(value) % 10 ** (self.decimals - places):
+                places += 1
+        return places
+
+    def format_grouped(self, exact: int, places: int | None = None) -> str:
+        """Exact units as text for reading: thousands separators and ``places`` decimals
+        (default :attr:`decimals`), never rounded.
+
+        Raises
+        ------
+        ParameterError
+            When ``places`` would drop a digit that is not zero.
+
+        Examples
+        --------
+        >>> usd = MoneyUnit("USD", 4)
+        >>> usd.format_grouped(-12345678901), usd.format_grouped(12345000, 2)
+        ('-1,234,567.8901', '1,234.50')
+        """
+        places = self.decimals if places is None else places
+        drop = 10 ** (self.decimals - places)
+        if places > self.decimals or int(exact) % drop:
+            raise ParameterError(f"{self.format(exact)} cannot be written with {places} places")
+        return f"{Decimal(format_exact(int(exact) // drop, places)):,}"
 
     def round_minor(self, exact: int) -> int:
         """Exact units rounded to whole minor units (half away from zero), still in exact units.

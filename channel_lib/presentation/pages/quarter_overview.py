@@ -17,8 +17,6 @@ headline_kpis`, :func:`~channel_lib.analysis.overview.channel_quarter`) and the 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import numpy as np
 import pandas as pd
 
@@ -283,9 +281,6 @@ def narrative(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame):
 
 
 # -- totals to reconcile with the source system ---------------------------------------------------
-def _exact_text(wb: Workbook, exact: int) -> str:
-    """Exact money units as text with every place of the source and thousands separators."""
-    return f"{Decimal(wb.dataset.money.format(int(exact))):,}"
 
 
 def control_totals_frame(wb: Workbook, totals: pd.DataFrame) -> pd.DataFrame:
@@ -301,8 +296,9 @@ def control_totals_frame(wb: Workbook, totals: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``Fiscal year``, ``Channel`` (its name and id; ``Total`` on a year's total), ``Lines``,
-        ``Revenue (<currency>)``, ``Cost of sales (<currency>)``: strings, money with
-        ``money_decimals`` places (no rounding) and thousands separators.
+        ``Revenue (<currency>)``, ``Cost of sales (<currency>)``: strings, money with every
+        digit (the fewest places that keep all of them, at least the currency's cents; never
+        rounded) and thousands separators.
 
     Examples
     --------
@@ -310,9 +306,12 @@ def control_totals_frame(wb: Workbook, totals: pd.DataFrame) -> pd.DataFrame:
     >>> from channel_lib.data.workbook import open_workbook
     >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
     >>> control_totals_frame(wb, control_totals(wb.dataset, years=["FY2026"])).iloc[-1].tolist()
-    ['FY2026', 'Total', '14', '60,355.0000', '40,350.0000']
+    ['FY2026', 'Total', '14', '60,355.00', '40,350.00']
     """
-    currency = wb.dataset.money.currency
+    money = wb.dataset.money
+    currency = money.currency
+    revenue, cost = totals["revenue_exact"].tolist(), totals["cost_of_sales_exact"].tolist()
+    places = money.places_shown([*revenue, *cost])
     channel = [
         "Total" if level == "year" else f"{name} ({cid})"
         for level, name, cid in zip(
@@ -324,10 +323,8 @@ def control_totals_frame(wb: Workbook, totals: pd.DataFrame) -> pd.DataFrame:
             "Fiscal year": totals["fiscal_year"].tolist(),
             "Channel": channel,
             "Lines": [f"{int(n):,}" for n in totals["lines"]],
-            f"Revenue ({currency})": [_exact_text(wb, v) for v in totals["revenue_exact"]],
-            f"Cost of sales ({currency})": [
-                _exact_text(wb, v) for v in totals["cost_of_sales_exact"]
-            ],
+            f"Revenue ({currency})": [money.format_grouped(v, places) for v in revenue],
+            f"Cost of sales ({currency})": [money.format_grouped(v, places) for v in cost],
         }
     )
 
