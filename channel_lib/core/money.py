@@ -173,7 +173,7 @@ def _finite_decimal(value: object) -> Decimal | None:
     return number
 
 
-def to_exact(amount: float | Decimal | int, decimals: int = 2) -> int:
+def to_exact(amount: float | Decimal | int, decimals: int) -> int:
     """A currency amount as an integer count of 10^-``decimals``, half away from zero.
 
     Rounded through the amount's decimal text (a float's shortest repr), so ``0.1 + 0.2`` is
@@ -198,7 +198,7 @@ def to_exact(amount: float | Decimal | int, decimals: int = 2) -> int:
 
     Examples
     --------
-    >>> to_exact(12.345), to_exact(0.1 + 0.2), to_exact(-0.005), to_exact(1.23456, 4)
+    >>> to_exact(12.345, 2), to_exact(0.1 + 0.2, 2), to_exact(-0.005, 2), to_exact(1.23456, 4)
     (1235, 30, -1, 12346)
     >>> to_exact(1234.5, 0), to_exact(Decimal("12345678901234567890123.45678"), 4)
     (1235, 123456789012345678901234568)
@@ -214,7 +214,7 @@ def to_exact(amount: float | Decimal | int, decimals: int = 2) -> int:
     return -whole if num < 0 else whole
 
 
-def format_exact(exact: int, decimals: int = 2) -> str:
+def format_exact(exact: int, decimals: int) -> str:
     """An exact integer of 10^-``decimals`` as decimal text with ``decimals`` places.
 
     Parameters
@@ -237,7 +237,7 @@ def format_exact(exact: int, decimals: int = 2) -> str:
 
     Examples
     --------
-    >>> format_exact(123456), format_exact(-5), format_exact(0), format_exact(1234, 0)
+    >>> format_exact(123456, 2), format_exact(-5, 2), format_exact(0, 2), format_exact(1234, 0)
     ('1234.56', '-0.05', '0.00', '1234')
     >>> format_exact(123456789, 4), format_exact(-1, 6)
     ('12345.6789', '-0.000001')
@@ -248,7 +248,7 @@ def format_exact(exact: int, decimals: int = 2) -> str:
     return f"{sign}{whole}.{part:0{decimals}d}" if decimals else f"{sign}{whole}"
 
 
-def parse_exact(text: object, decimals: int = 2) -> int | None:
+def parse_exact(text: object, decimals: int) -> int | None:
     """Text of an amount with at most ``decimals`` places as an exact integer; else ``None``.
 
     ``None``, ``NaN``, text that is not a finite number, amounts of 10^40 or more and amounts
@@ -262,9 +262,9 @@ def parse_exact(text: object, decimals: int = 2) -> int | None:
 
     Examples
     --------
-    >>> parse_exact("1234.56"), parse_exact(" 7 "), parse_exact("1.234"), parse_exact("abc")
+    >>> parse_exact("1234.56", 2), parse_exact(" 7 ", 2), parse_exact("1.234", 2), parse_exact("abc", 2)
     (123456, 700, None, None)
-    >>> parse_exact("1.234", 4), parse_exact("inf"), parse_exact("1e30", 4) == 10**34
+    >>> parse_exact("1.234", 4), parse_exact("inf", 4), parse_exact("1e30", 4) == 10**34
     (12340, None, True)
     >>> parse_exact("1.50", 1), parse_exact("12", 0), parse_exact("0.5", 0)
     (15, 12, None)
