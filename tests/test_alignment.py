@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -412,8 +413,114 @@ def test_a_year_without_goals_at_or_before_it_says_not_scored(tiny_copy):
     _goals_without(tiny_copy, "FY2025")
     wb, s = alignment.open_alignment(tiny_copy, plans_dir=tiny_copy.parent / "plans")
     assert s.years == ("FY2026",)  # FY2025 has sales but nothing to be scored against
-    with pytest.raises(ParameterError, match=r"FY2025 is not scored: goals.yaml has no goals for"):
-        alignment.resolve_settings(wb, year="FY2025")
+    earlier = alignment.resolve_settings(wb, year="FY2025")  # a note, not a failure
+    assert (earlier.scored, earlier.goals_year, earlier.carried_forward) == (False, "", False)
+    assert earlier.goals_note.startswith("FY2025 is not scored: goals.yaml has no goals for")
+    # the other years keep their scores: the history of the unscored year shows FY2026
+    view = alignment.build_view(wb, earlier)
+    assert view.scores.empty and set(view.history["year"]) == {"FY2026"}
+
+
+def _later_goals_only(folder: Path, *, decimals: int = 4) -> Path:
+    """A copy of the tiny dataset whose goals.yaml holds only FY2027 (its FY2026 goals renamed),
+    with ``money_decimals: 4``: the data's reporting quarter (FY2026-Q4) has no goals at or
+    before its year."""
+    import yaml
+
+    shutil.copytree(TINY, folder)
+    path = folder / "goals.yaml"
+    goals = yaml.safe_load(path.read_text(encoding="utf-8"))
+    goals["years"] = {"FY2027": goals["years"]["FY2026"]}
+    goals["money_decimals"] = decimals
+    path.write_text(yaml.safe_dump(goals, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+#: The sentence a year not scored opens with (the heading) and the one each scored section says.
+NOT_SCORED_REASON = (
+    "FY2026 is not scored: goals.yaml has no goals for FY2026 or any year before it (it has goals "
+    "for FY2027), so there is nothing to measure alignment against; add a 'FY2026:' section to "
+    "goals.yaml (revenue_objective, gross_margin_goal, managing_for, strategic_focus, channels) "
+    "to score it."
+)
+NOT_SCORED_SECTION = "Not scored: goals.yaml has no goals for FY2026 or any year before it (see the note at the top)."
+
+
+@pytest.fixture(scope="module")
+def later_goals(tmp_path_factory):
+    folder = _later_goals_only(tmp_path_factory.mktemp("later-goals") / "data")
+    wb, s = alignment.open_alignment(folder, plans_dir=folder.parent / "plans")
+    return folder, wb, s, alignment.build_view(wb, s)
+
+
+def test_goals_only_for_a_later_year_give_not_scored_settings_with_the_reason(later_goals):
+    _, wb, s, _ = later_goals
+    assert wb.year == "FY2026" and list(wb.dataset.goals.years) == ["FY2027"]
+    assert (s.year, s.scored, s.goals_year, s.years) == ("FY2026", False, "", ())
+    assert s.goals_note == NOT_SCORED_REASON
+    assert s.managing_for_source == "not scored"
+    with pytest.raises(ParameterError, match=re.escape(NOT_SCORED_REASON)):
+        alignment.settings.year_goals(wb, s)
+    # an override keeps its value: nothing is scored, but what was asked for is what is shown
+    override = alignment.resolve_settings(wb, managing_for="revenue_and_profit")
+    assert (override.scored, override.managing_for) == (False, "revenue_and_profit")
+
+
+def _md(shown) -> str:
+    """A page output's text as the reader reads it (markdown escapes removed)."""
+    import html as html_lib
+
+    return html_lib.unescape(getattr(shown, "data", "")).replace("\\", "")
+
+
+def test_every_section_that_needs_goals_says_not_scored_once_the_heading_says_why(later_goals):
+    _, wb, s, view = later_goals
+    ids = wb.channel_ids
+    head = _md(page.heading(wb, s))
+    assert head.startswith("**Not scored.** " + NOT_SCORED_REASON)
+    assert head.count("add a 'FY2026:' section to goals.yaml") == 1
+    needing = [
+        page.report_table(wb, view, n)
+        for n in ("system", "weights", "scores", "breakdown", "roles", "history")
+    ]
+    needing += [
+        page.alignment_heatmap(view.breakdown, channel_ids=ids, year=s.year),
+        page.findings_list(view),
+        page.score_history_chart(view, channel_ids=ids),
+    ]  # fmt: skip
+    for shown in needing:
+        assert _md(shown) == NOT_SCORED_SECTION
+    sentences = page.summary_sentences(wb, view)
+    assert NOT_SCORED_SECTION in sentences
+    others = [t for t in sentences if t != NOT_SCORED_SECTION]  # nothing measured against goals
+    assert others and not any("objective" in t or "goal" in t for t in others)
+
+
+def test_sections_that_need_no_goals_still_show_their_analysis(later_goals):
+    folder, wb, _, view = later_goals
+    ids = wb.channel_ids
+    # FY2026 runs July 2025 - June 2026 (tiny's goals.yaml: start_month 7); plain SQL on the file
+    by_channel = (
+        duckdb.execute(
+            f"SELECT channel_id, sum(CAST(revenue AS DECIMAL(18, 4)))::DOUBLE AS rev "
+            f"FROM read_csv('{folder / 'sales.csv'}', all_varchar=true) "
+            f"WHERE CAST(order_date AS DATE) >= DATE '2025-07-01' "
+            f"AND CAST(order_date AS DATE) < DATE '2026-07-01' GROUP BY 1"
+        )
+        .df()
+        .set_index("channel_id")["rev"]
+    )
+    channels = view.dependency[view.dependency["dimension"] == "channel_id"].set_index("entity_id")
+    for ch, rev in by_channel.items():
+        assert channels.loc[ch, "share"] == pytest.approx(rev / by_channel.sum(), rel=1e-12)
+    assert "<td" in _md(page.report_table(wb, view, "dependency"))
+    # growth against margin change needs no goals: every channel with a year before is drawn
+    assert sorted(view.quadrant["channel_id"]) == sorted(by_channel.index)
+    for chart in (page.quadrant_chart(view, channel_ids=ids), page.concentration_chart(view)):
+        assert chart.to_dict()["datasets"]  # a chart with data, not a sentence
+    revenue = page.summary_sentences(wb, view)[0]
+    assert revenue.startswith(f"FY2026: the channel system sold {by_channel.sum():,.0f} USD")
+    assert "Dependency risk: channel" in " ".join(page.summary_sentences(wb, view))
 
 
 # -- the notebook ----------------------------------------------------------------------------------------
@@ -436,15 +543,19 @@ def test_default_report_reports_every_planted_case(batch_reports):
         assert f"Dependency risk: channel {names[channel]} ({channel})" in text
 
 
-#: The two extra runs with non-default parameters (each ~8 s): the other fiscal years, switched
-#: managing_for and other weights.
+#: The extra runs with non-default parameters (each ~8 s): the other fiscal years, switched
+#: managing_for and other weights; and the tiny dataset with goals for a later year only (issue
+#: 18, point 6: the reporting year is not scored, and the notebook must still complete).
 EXTRA_RUNS = {
     "fy2025-profit-weights": {
         "year": "FY2025", "managing_for": "revenue_and_profit",
         "weights": {"revenue_growth": 0.4, "gross_margin": 0.3, "segment_focus": 0.3},
     },
     "fy2024-profit": {"year": "FY2024", "managing_for": "revenue_and_profit"},
+    "tiny-later-goals-only": {},
 }  # fmt: skip
+#: Runs on a dataset of their own (built in the run's folder) instead of the sample.
+EXTRA_DATA = {"tiny-later-goals-only": _later_goals_only}
 
 
 @pytest.fixture(scope="module")
@@ -457,9 +568,11 @@ def extra_reports(tmp_path_factory) -> dict[str, Path]:
         from channel_lib.presentation.html import export_html
 
         for name, params in EXTRA_RUNS.items():
+            data = EXTRA_DATA[name](folder / f"{name}-data") if name in EXTRA_DATA else SAMPLE
             ipynb = run_notebook(
-                NOTEBOOK, folder / f"{name}.ipynb", {"data_dir": str(SAMPLE), **params}
-            )
+                NOTEBOOK, folder / f"{name}.ipynb",
+                {"data_dir": str(data), "plans_dir": str(folder / f"{name}-plans"), **params},
+            )  # fmt: skip
             export_html(ipynb, folder / f"{name}.html", title=f"Alignment {name}")
 
     folder = _shared_folder(tmp_path_factory, "alignment-extra-runs", build)
@@ -479,9 +592,34 @@ def test_notebook_runs_with_other_years_weights_and_managing_for(extra_reports):
         assert "Traceback" not in text
 
 
+@pytest.mark.notebook
+def test_notebook_completes_on_a_year_without_goals_and_says_not_scored(extra_reports):
+    import json
+
+    ipynb = extra_reports["tiny-later-goals-only"].with_suffix(".ipynb")
+    nb = json.loads(ipynb.read_text(encoding="utf-8"))
+    problems, shown = [], []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "error":
+                problems.append(f"{out['ename']}: {out['evalue']}")
+            elif out["output_type"] == "stream" and out["name"] == "stderr":
+                problems.append("".join(out["text"]))
+            shown += ["".join(out.get("data", {}).get("text/markdown", ""))]
+    assert problems == []
+    words = [_md(type("Shown", (), {"data": t})) for t in shown if t]
+    assert words[0].startswith("**Not scored.** " + NOT_SCORED_REASON)
+    assert " ".join(words).count(NOT_SCORED_REASON) == 1  # once, at the top
+    # the sections that need goals: system, weights, heatmap, scores, breakdown, findings, roles,
+    # score history, history table, and the narrative's line
+    assert sum(NOT_SCORED_SECTION in w for w in words) == 10
+    text = _text(extra_reports["tiny-later-goals-only"])
+    assert "Traceback" not in text and "Largest channels and partners, FY2026" in text
+
+
 @pytest.mark.browser
 @pytest.mark.notebook
-@pytest.mark.parametrize("name", list(EXTRA_RUNS))
+@pytest.mark.parametrize("name", [n for n in EXTRA_RUNS if n not in EXTRA_DATA])
 def test_extra_reports_draw_offline_with_tooltips(browser, extra_reports, name):
     from test_html_offline import browser_problems
 

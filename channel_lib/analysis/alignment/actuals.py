@@ -129,7 +129,8 @@ def channel_actuals(wb: Workbook, settings: Settings) -> pd.DataFrame:
     2        WEB  10200.0          2.3117        0.2500            1.0
     """
     ds = wb.dataset
-    goals: YearGoals = ds.goals.years[settings.goals_year or settings.year]
+    # not scored (no goals at or before the year): no declared roles, focus or objective
+    goals = ds.goals.years[settings.goals_year] if settings.scored else None
     cal = ds.calendar
     prior_in_data = cal.shift_quarter(settings.quarters[0], -4) >= wb.quarters[0]
     frame = _sales_frame(ds, settings, prior_in_data)
@@ -202,9 +203,9 @@ def _add_cost_to_serve(frame: pd.DataFrame, ds: Dataset, settings: Settings) -> 
         frame["cost_to_serve_ratio"] = np.nan
 
 
-def _add_roles(frame: pd.DataFrame, goals: YearGoals) -> None:
+def _add_roles(frame: pd.DataFrame, goals: YearGoals | None) -> None:
     """The declared ``role`` and ``customer_focus`` (``<NA>`` when none is declared)."""
-    roles = goals.channels
+    roles = goals.channels if goals is not None else {}
     frame["role"] = pd.array(
         [roles[c].role if c in roles else pd.NA for c in frame["channel_id"]], dtype="string"
     )
@@ -227,8 +228,11 @@ def _mix(mix_all: pd.Series, channel: str, declared, focus) -> tuple:
     )
 
 
-def _add_mix(frame: pd.DataFrame, ds: Dataset, settings: Settings, goals: YearGoals):
-    """Segment and product-line shares and tops; returns revenue by channel and customer."""
+def _add_mix(frame: pd.DataFrame, ds: Dataset, settings: Settings, goals: YearGoals | None):
+    """Segment and product-line shares and tops; returns revenue by channel and customer.
+
+    Without goals (not scored) the shares in declared segments and product lines are ``NaN``
+    (nothing is declared, no focus to compare with); the tops are still measured."""
     cust = _window(ds, ["channel_id", "customer_id"], settings.quarters)
     segments = ds.table("customers")[["customer_id", "segment"]].astype("string")
     cust = cust.merge(segments, on="customer_id", how="left")
@@ -236,12 +240,13 @@ def _add_mix(frame: pd.DataFrame, ds: Dataset, settings: Settings, goals: YearGo
     lines = _window(ds, ["channel_id", "product_line"], settings.quarters)
     prod = lines.set_index(["channel_id", "product_line"])["revenue_exact"]
     out_seg, out_prod = [], []
+    roles = goals.channels if goals is not None else {}
+    seg_focus = goals.segment_focus if goals is not None else {}
+    line_focus = goals.product_line_focus if goals is not None else {}
     for ch in frame["channel_id"]:
-        role = goals.channels.get(ch)
-        out_seg.append(_mix(seg, ch, role.segments if role else (), goals.segment_focus))
-        out_prod.append(
-            _mix(prod, ch, role.product_lines if role else (), goals.product_line_focus)
-        )
+        role = roles.get(ch)
+        out_seg.append(_mix(seg, ch, role.segments if role else (), seg_focus))
+        out_prod.append(_mix(prod, ch, role.product_lines if role else (), line_focus))
     frame["segment_share"] = [v[0] for v in out_seg]
     frame["top_segment"] = pd.array([v[1] for v in out_seg], dtype="string")
     frame["top_segment_share"] = [v[2] for v in out_seg]
@@ -271,7 +276,11 @@ def _add_new_customers(
 
 
 def _company(
-    frame: pd.DataFrame, wb: Workbook, settings: Settings, goals: YearGoals, prior_in_data: bool
+    frame: pd.DataFrame,
+    wb: Workbook,
+    settings: Settings,
+    goals: YearGoals | None,
+    prior_in_data: bool,
 ) -> dict:
     """The company figures over every channel (one that stopped selling still counts a year
     before): see :func:`channel_actuals`'s ``attrs["company"]``."""
@@ -311,7 +320,9 @@ def _company(
         full_prev = _window(ds, [], [q for q in wb.quarters if cal.year_of_quarter(q) == last_year])
         base = int(full_prev["revenue_exact"].iloc[0]) if len(full_prev) else 0
         company["required_growth"] = (
-            goals.revenue_objective / ds.money.amount(base) - 1 if base > 0 else np.nan
+            goals.revenue_objective / ds.money.amount(base) - 1
+            if base > 0 and goals is not None
+            else np.nan
         )
     else:
         company["previous_gross_margin"] = company["margin_change"] = np.nan

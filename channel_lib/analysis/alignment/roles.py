@@ -50,6 +50,7 @@ def role_fit(
         ``company_new_customer_share`` (the established channels'), ``segment_departure``,
         ``product_departure``, ``focus_departure`` and ``departure`` (bool). The page says the
         actual role in words (:func:`channel_lib.presentation.pages.orientation.actual_role`).
+        No row when the year is not scored (:attr:`Settings.scored`: no role declared).
 
     Examples
     --------
@@ -63,7 +64,9 @@ def role_fit(
     """
     if actuals is None:
         actuals = channel_actuals(wb, settings)
-    goals = wb.dataset.goals.years[settings.goals_year or settings.year]
+    if not settings.scored:  # no declared role to fit: no row (the page says "not scored")
+        return pd.DataFrame(columns=_ROLE_COLUMNS)
+    goals = wb.dataset.goals.years[settings.goals_year]
     company_new = actuals.attrs["company"].get("new_customer_share", np.nan)
     rows = []
     for r in actuals.itertuples(index=False):
@@ -93,7 +96,16 @@ def role_fit(
                 "focus_departure": focus_dep, "departure": seg_dep or prod_dep or focus_dep,
             }
         )  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_ROLE_COLUMNS)
+
+
+#: Columns of :func:`role_fit`.
+_ROLE_COLUMNS = [
+    "year", "channel_id", "channel_name", "role", "declared_segments", "declared_product_lines",
+    "customer_focus", "segment_share", "top_segment", "top_segment_share", "product_share",
+    "top_product_line", "top_product_share", "new_customer_share", "company_new_customer_share",
+    "segment_departure", "product_departure", "focus_departure", "departure",
+]  # fmt: skip
 
 
 def misalignments(
@@ -129,6 +141,7 @@ def misalignments(
         One row per finding, most points lost first: ``year``, ``channel_id``, ``channel_name``,
         ``kind``, ``dimension`` (``<NA>`` for a role departure), ``points_lost``. The page says
         each in words (:func:`channel_lib.presentation.pages.orientation.finding_sentences`).
+        No row when the year is not scored (:attr:`Settings.scored`).
 
     Examples
     --------
@@ -142,6 +155,8 @@ def misalignments(
     1        WEB          off_goal    gross_margin
     2        DIR  growth_shortfall  revenue_growth
     """
+    if not settings.scored:  # nothing measured against goals: no finding
+        return pd.DataFrame(columns=FINDING_COLUMNS).astype({"dimension": "string"})
     company = breakdown.attrs.get("company", {})
     lost = breakdown.pivot_table(index="channel_id", columns="dimension", values="points_lost")
     covered: set[tuple[str, str]] = set()

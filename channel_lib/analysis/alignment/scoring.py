@@ -22,15 +22,16 @@ from channel_lib.data.workbook import Workbook
 __all__ = ["alignment_breakdown", "alignment_scores", "dimension_goals", "score_dimensions"]
 
 
-def dimension_goals(actuals: pd.DataFrame, goals: YearGoals) -> pd.DataFrame:
+def dimension_goals(actuals: pd.DataFrame, goals: YearGoals | None) -> pd.DataFrame:
     """Actual, goal, direction and tolerance per channel and dimension (long form).
 
     Parameters
     ----------
     actuals : DataFrame
         From :func:`channel_actuals` (its ``attrs["company"]`` gives the company benchmarks).
-    goals : YearGoals
-        The year's section of goals.yaml.
+    goals : YearGoals or None
+        The year's section of goals.yaml; ``None`` for a year that is not scored (no goals at or
+        before it): no row, nothing to measure against.
 
     Returns
     -------
@@ -41,7 +42,7 @@ def dimension_goals(actuals: pd.DataFrame, goals: YearGoals) -> pd.DataFrame:
     """
     company = actuals.attrs.get("company", {})
     rows = []
-    for r in actuals.itertuples(index=False):
+    for r in actuals.itertuples(index=False) if goals is not None else ():
         focus = r.customer_focus if isinstance(r.customer_focus, str) else "coverage"
         share = goals.new_customer_share
         new_goal = {
@@ -71,7 +72,9 @@ def dimension_goals(actuals: pd.DataFrame, goals: YearGoals) -> pd.DataFrame:
             )  # fmt: skip
     cols = ["year", "channel_id", "channel_name", "dimension", "label", "actual", "goal",
             "direction", "tolerance"]  # fmt: skip
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=cols).astype(
+        {"actual": float, "goal": float, "tolerance": float}
+    )
 
 
 def score_dimensions(frame: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
@@ -130,7 +133,9 @@ def alignment_breakdown(wb: Workbook, settings: Settings) -> pd.DataFrame:
     DataFrame
         :func:`score_dimensions` of :func:`dimension_goals`, plus ``channel_score`` (the
         channel's alignment score, 0–100). ``attrs``: ``company`` (the company figures) and
-        ``actuals`` (:func:`~channel_lib.analysis.alignment.actuals.channel_actuals`). The page
+        ``actuals`` (:func:`~channel_lib.analysis.alignment.actuals.channel_actuals`) and
+        ``scored`` (:attr:`Settings.scored`: no row when the year is not scored, while its
+        actuals, which need no goals, are still there). The page
         (:func:`channel_lib.presentation.pages.orientation.with_text`) adds the figures as the
         reader reads them.
 
@@ -143,11 +148,12 @@ def alignment_breakdown(wb: Workbook, settings: Settings) -> pd.DataFrame:
     {'DIR': 77.0, 'DIST': 36.2, 'WEB': 58.3}
     """
     actuals = channel_actuals(wb, settings)
-    goals = wb.dataset.goals.years[settings.goals_year or settings.year]
+    goals = wb.dataset.goals.years[settings.goals_year] if settings.scored else None
     scored = score_dimensions(dimension_goals(actuals, goals), settings.weights)
     scored["channel_score"] = scored.groupby("channel_id")["points"].transform("sum")
     scored.attrs["company"] = actuals.attrs["company"]
     scored.attrs["actuals"] = actuals
+    scored.attrs["scored"] = settings.scored
     return scored
 
 
@@ -175,5 +181,7 @@ def alignment_scores(breakdown: pd.DataFrame) -> pd.DataFrame:
                 "measured": int(g["score"].notna().sum()),
             }
         )  # fmt: skip
-    out = pd.DataFrame(rows)
+    cols = ["year", "channel_id", "channel_name", "score", "weakest", "weakest_points_lost",
+            "measured"]  # fmt: skip
+    out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["score", "channel_id"], kind="stable").reset_index(drop=True)

@@ -4,7 +4,8 @@
 - :func:`check_parameters` (no data needed), :func:`resolve_settings` (against the data),
   :func:`open_alignment` (the notebook's validation cell), :func:`for_year`;
 - :func:`available_years`, :func:`year_goals` (the goals a year is scored against: its own, or
-  the latest earlier year's carried forward) and :func:`weights_table`.
+  the latest earlier year's carried forward), :func:`not_scored_reason` (a year with no goals at
+  or before it: not scored, not an error) and :func:`weights_table`.
 """
 
 from __future__ import annotations
@@ -84,7 +85,15 @@ class Settings:
         The year of ``goals.yaml`` the view is scored against: :attr:`year` itself, or the
         latest earlier year with goals when :attr:`year` has none (carried forward).
     goals_note : str
-        Empty when the year has its own goals; else the sentence saying whose goals score it.
+        Empty when the year has its own goals; else the sentence saying whose goals score it, or
+        (:attr:`scored` false) why the year is not scored and what to add to ``goals.yaml``.
+    scored : bool
+        False when ``goals.yaml`` has no goals for the year or any year before it: nothing
+        measures alignment, so :attr:`goals_year` is empty, the analyses that need goals return
+        empty frames and the page says "not scored" (:attr:`goals_note`); what needs no goals
+        (channel conflict, dependency, revenue and margin movements) is still computed. What the
+        year is managed for is then the parameter override, else ``"revenue"`` with
+        :attr:`managing_for_source` ``"not scored"`` (neither it nor the weights score anything).
     """
 
     year: str
@@ -98,6 +107,7 @@ class Settings:
     years: tuple[str, ...] = field(default=())
     goals_year: str = ""
     goals_note: str = ""
+    scored: bool = True
 
     @property
     def carried_forward(self) -> bool:
@@ -214,18 +224,33 @@ def goals_year_for(wb: Workbook, year: str) -> str | None:
 
 
 def year_goals(wb: Workbook, settings: Settings) -> YearGoals:
-    """The goals the view of ``settings.year`` is scored against (:attr:`Settings.goals_year`)."""
+    """The goals the view of ``settings.year`` is scored against (:attr:`Settings.goals_year`).
+
+    Raises
+    ------
+    ParameterError
+        For settings that are not scored (:attr:`Settings.scored`), with the reason.
+    """
+    if not settings.scored:
+        raise ParameterError(settings.goals_note)
     return wb.dataset.goals.years[settings.goals_year or settings.year]
 
 
-def _not_scored_message(wb: Workbook, year: str) -> str:
-    """Why ``year`` cannot be scored (no goals for it or any year before it)."""
-    have = ", ".join(wb.dataset.goals.years) or "none"
+def not_scored_reason(wb: Workbook, year: str) -> str:
+    """Why ``year`` is not scored (no goals for it or any year before it), and what to add.
+
+    Examples
+    --------
+    >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
+    >>> not_scored_reason(wb, "FY2024")[:80]
+    'FY2024 is not scored: goals.yaml has no goals for FY2024 or any year before it ('
+    """
+    have = ", ".join(wb.dataset.goals.years) or "no year"
     return (
         f"{year} is not scored: goals.yaml has no goals for {year} or any year before it (it has "
-        f"{have}), so there is nothing to measure alignment against. Add a '{year}:' section "
-        "to goals.yaml (revenue_objective, gross_margin_goal, managing_for, strategic_focus, "
-        "channels), or view a year that has goals"
+        f"goals for {have}), so there is nothing to measure alignment against; add a '{year}:' "
+        "section to goals.yaml (revenue_objective, gross_margin_goal, managing_for, "
+        "strategic_focus, channels) to score it."
     )
 
 
@@ -253,13 +278,15 @@ def resolve_settings(
     Raises
     ------
     ParameterError
-        Bad parameters, a year outside the data (no sales, or after the reporting quarter), or
-        a year that cannot be scored (no goals for it or any earlier year: "not scored").
+        Bad parameters, or a year outside the data (no sales, or after the reporting quarter).
 
     Notes
     -----
     A year without its own ``goals.yaml`` section is scored against the latest earlier year's
     goals, carried forward; :attr:`Settings.goals_note` says so and the page writes it first.
+    A year with no goals for it or any year before it is not an error: the settings come back
+    with :attr:`Settings.scored` false and the reason (:func:`not_scored_reason`) in
+    :attr:`Settings.goals_note`, and the page says "not scored" where it would score.
 
     Examples
     --------
@@ -267,6 +294,8 @@ def resolve_settings(
     >>> s = resolve_settings(wb)
     >>> s.year, s.quarters, s.managing_for
     ('FY2026', ('FY2026-Q1', 'FY2026-Q2', 'FY2026-Q3', 'FY2026-Q4'), 'revenue_and_profit')
+    >>> s.scored, s.goals_note
+    (True, '')
     """
     check_parameters(
         year=year, weights=weights, dependency_threshold=dependency_threshold,
@@ -283,15 +312,18 @@ def resolve_settings(
         )
     goals_year = goals_year_for(wb, chosen)
     if goals_year is None:
-        raise ParameterError(_not_scored_message(wb, chosen))
-    note = (
-        ""
-        if goals_year == chosen
-        else f"goals.yaml has no goals for {chosen}: it is scored against {goals_year}'s goals, "
-        "carried forward (the latest earlier year that has them)."
-    )
+        note = not_scored_reason(wb, chosen)
+    elif goals_year != chosen:
+        note = (
+            f"goals.yaml has no goals for {chosen}: it is scored against {goals_year}'s goals, "
+            "carried forward (the latest earlier year that has them)."
+        )
+    else:
+        note = ""
     quarters = tuple(q for q in wb.quarters if cal.year_of_quarter(q) == chosen)
-    if managing_for == "goals":
+    if managing_for == "goals" and goals_year is None:
+        mf, mf_source = MANAGING_FOR[0], "not scored"
+    elif managing_for == "goals":
         mf, mf_source = wb.dataset.goals.years[goals_year].managing_for, "goals.yaml"
     else:
         mf, mf_source = managing_for, "parameter"
@@ -310,8 +342,9 @@ def resolve_settings(
         weights_source=w_source,
         dependency_threshold=float(dependency_threshold),
         years=tuple(years),
-        goals_year=goals_year,
+        goals_year=goals_year or "",
         goals_note=note,
+        scored=goals_year is not None,
     )
 
 

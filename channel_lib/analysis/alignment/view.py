@@ -46,12 +46,17 @@ def system_alignment(
         ``managing_for``, ``money``, ``growth``, ``margin``, ``new_customers`` or ``mix``),
         ``target`` and ``actual`` (the figures: fractions, currency, or what the year is managed
         for), ``met`` (bool or ``<NA>`` when not measurable). The page writes the figures
-        (:func:`channel_lib.presentation.pages.orientation.system_table`).
+        (:func:`channel_lib.presentation.pages.orientation.system_table`). No row when the year
+        is not scored (:attr:`Settings.scored`: no goal).
     """
+    if not settings.scored:
+        out = pd.DataFrame(columns=["goal", "measure", "target", "actual", "met"])
+        out["met"] = out["met"].astype("boolean")
+        return out
     if actuals is None:
         actuals = channel_actuals(wb, settings)
     ds = wb.dataset
-    goals = ds.goals.years[settings.goals_year or settings.year]
+    goals = ds.goals.years[settings.goals_year]
     c = actuals.attrs["company"]
     partial = len(settings.quarters) < 4
     rows = [
@@ -78,7 +83,7 @@ def system_alignment(
 def _mix_rows(wb: Workbook, settings: Settings) -> list[tuple]:
     """The segment and product-line focus of goals.yaml against the year's revenue mix."""
     ds = wb.dataset
-    goals = ds.goals.years[settings.goals_year or settings.year]
+    goals = ds.goals.years[settings.goals_year]
     cust = _window(ds, ["customer_id"], settings.quarters).merge(
         ds.table("customers")[["customer_id", "segment"]].astype("string"),
         on="customer_id",
@@ -238,6 +243,12 @@ def build_view(wb: Workbook, settings: Settings) -> AlignmentView:
     The history holds the same view for every year of ``settings.years`` (same weights; the
     managing_for override kept, else each year's own), so a role change or a new channel shows.
 
+    A year that is not scored (:attr:`Settings.scored` false: no goals at or before it) gets the
+    frames that need no goals — channel conflict, dependency, concentration, the quadrant of
+    revenue growth against margin change and the role changes of goals.yaml — and empty
+    breakdown, scores, roles, findings and system frames; its history holds the other years
+    that are scored, if any.
+
     Examples
     --------
     >>> from channel_lib.analysis.alignment import open_alignment
@@ -253,10 +264,13 @@ def build_view(wb: Workbook, settings: Settings) -> AlignmentView:
         breakdown if y == settings.year else alignment_breakdown(wb, for_year(settings, wb, y))
         for y in settings.years
     ]
-    quadrant = pd.concat([quadrant_frame(p) for p in parts], ignore_index=True)
-    yearly = pd.concat([p.attrs["actuals"] for p in parts], ignore_index=True)
+    # a year not scored is not among settings.years, but its growth and margin moves need no goals
+    shown = parts if settings.scored else [*parts, breakdown]
+    quadrant = pd.concat([quadrant_frame(p) for p in shown], ignore_index=True)
+    # no year scored at all: empty history and yearly frames (their columns kept)
+    yearly = pd.concat([p.attrs["actuals"] for p in parts] or [actuals.iloc[:0]], ignore_index=True)
     yearly.attrs = {}
-    history = pd.concat(parts, ignore_index=True)
+    history = pd.concat(parts or [breakdown.iloc[:0]], ignore_index=True)
     history.attrs = {}
     return AlignmentView(
         settings=settings,

@@ -5,7 +5,9 @@ alignment.build_view` and the frames of its :class:`~channel_lib.analysis.alignm
 this module turns them into what the reader sees, for the notebook and for its explorer
 (:class:`~channel_lib.interactive.explorers.alignment.AlignmentExplorer`):
 
-- :func:`heading` — the report's opening line;
+- :func:`heading` — the report's opening line (first of all, when the year is not scored, why
+  and what to add to ``goals.yaml``; every section that needs goals then says
+  :func:`not_scored_sentence`, and the sections that need none still show their analysis);
 - :func:`report_table` — the report's tables (:data:`TABLES`), built by :func:`system_table`,
   :func:`scores_table`, :func:`roles_frame`, :func:`history_table` and the others;
 - :func:`alignment_heatmap`, :func:`quadrant_chart`, :func:`conflict_chart`,
@@ -59,6 +61,7 @@ __all__ = [
     "narrative",
     "new_channels_sentence",
     "no_conflict_sentence",
+    "not_scored_sentence",
     "off_goal_sentence",
     "quadrant_chart",
     "report_table",
@@ -84,6 +87,23 @@ _CONFLICT_FORMATS = {
     "first_discount": _SHARE, "second_discount": _SHARE, "discount_gap": _SHARE,
 }  # fmt: skip
 _NO_FINDING = "No channel is out of line with the goals of the year."
+#: The report tables that need the year's goals (a year not scored says so instead).
+_NEED_GOALS = ("system", "weights", "scores", "breakdown", "roles")
+
+
+def not_scored_sentence(year: str) -> str:
+    """What a section that needs goals says for a year that is not scored (the heading says why
+    and what to add to goals.yaml).
+
+    Examples
+    --------
+    >>> not_scored_sentence("FY2026")
+    'Not scored: goals.yaml has no goals for FY2026 or any year before it (see the note at the top).'
+    """
+    return (
+        f"Not scored: goals.yaml has no goals for {year} or any year before it (see the note at "
+        "the top)."
+    )
 
 
 # -- figures as the reader reads them ---------------------------------------------------------------
@@ -124,16 +144,22 @@ def with_text(breakdown: pd.DataFrame) -> pd.DataFrame:
 def heading(wb: Workbook, settings: Settings):
     """The report's opening line: quarter, why it was chosen, the year and its window, and what a
     missing ``channel_costs`` file disables; first of all, when the year has no goals of its own,
-    whose goals score it (:attr:`~channel_lib.analysis.alignment.Settings.goals_note`)."""
+    whose goals score it, or, when it is not scored, why and what to add to goals.yaml
+    (:attr:`~channel_lib.analysis.alignment.Settings.goals_note`)."""
     missing = (
         ""
         if wb.dataset.has("channel_costs")
         else "Cost to serve is not scored (its weight goes to the other dimensions). "
         + wb.dataset.missing_note("channel_costs")
     )
-    carried = "**Goals carried forward.** {note}\n\n" if settings.goals_note else ""
+    if not settings.goals_note:
+        first = ""
+    elif settings.scored:
+        first = "**Goals carried forward.** {note}\n\n"
+    else:
+        first = "**Not scored.** {note}\n\n"
     return html.markdown(
-        carried + "Reporting quarter **{q}**. {reason} Fiscal year viewed: **{y}**, quarters "
+        first + "Reporting quarter **{q}**. {reason} Fiscal year viewed: **{y}**, quarters "
         "{first} to {last}, compared with the same quarters a year before. {missing}",
         q=wb.quarter, reason=wb.quarter_reason, y=settings.year,
         first=settings.quarters[0], last=settings.quarters[-1], missing=missing,
@@ -294,18 +320,22 @@ def report_table(wb: Workbook, view: AlignmentView, name: str):
     Returns
     -------
     IPython.display.HTML
+        The table; a sentence instead of an empty one, and :func:`not_scored_sentence` for a
+        table that needs goals when the year is not scored.
 
     Raises
     ------
     ParameterError
         For a name not in :data:`TABLES`.
     """
-    if name == "scores":
-        return scores_table(view.scores, view.settings.year)
-    specs = _table_specs(wb, view)
-    if name not in specs:
+    if name not in TABLES:
         raise ParameterError(f"report_table: unknown table {name!r}; one of {', '.join(TABLES)}")
-    frame, formats, caption = specs[name]()
+    s = view.settings
+    if not s.scored and (name in _NEED_GOALS or (name == "history" and view.history.empty)):
+        return html.markdown("{why}", why=not_scored_sentence(s.year))
+    if name == "scores":
+        return scores_table(view.scores, s.year)
+    frame, formats, caption = _table_specs(wb, view)[name]()
     if frame.empty:
         return html.markdown("{why}", why=empty_table_sentence(wb, name, caption))
     return html.table(frame, formats=formats, caption=caption)
@@ -330,7 +360,10 @@ def empty_table_sentence(wb: Workbook, name: str, caption: str) -> str:
 
 # -- charts -------------------------------------------------------------------------------------------
 def alignment_heatmap(breakdown: pd.DataFrame, *, channel_ids, year: str, up_to: str | None = None):
-    """The score by channel and dimension (the year, or the year up to quarter ``up_to``)."""
+    """The score by channel and dimension (the year, or the year up to quarter ``up_to``);
+    :func:`not_scored_sentence` for a year not scored (``breakdown.attrs["scored"]`` false)."""
+    if breakdown.empty and breakdown.attrs.get("scored") is False:
+        return html.markdown("{why}", why=not_scored_sentence(year))
     title = (
         f"Alignment with the {year} goals up to {up_to}: score by dimension"
         if up_to
@@ -386,7 +419,10 @@ def concentration_chart(view: AlignmentView):
 
 
 def score_history_chart(view: AlignmentView, *, channel_ids):
-    """Each channel's alignment score by fiscal year."""
+    """Each channel's alignment score by fiscal year (:func:`not_scored_sentence` when no year
+    is scored)."""
+    if view.history.empty and not view.settings.scored:
+        return html.markdown("{why}", why=not_scored_sentence(view.settings.year))
     return charts.line_over_time(
         view.score_history, "score", title="Alignment score by fiscal year",
         value_title="Alignment score (0-100)", channel_ids=channel_ids, period="year",
@@ -515,6 +551,8 @@ def findings_list(view: AlignmentView):
     """The misalignments of the year as an escaped markdown bullet list."""
     from IPython.display import Markdown
 
+    if not view.settings.scored:
+        return Markdown(escape_markdown(not_scored_sentence(view.settings.year)))
     if view.findings.empty:
         return Markdown(_NO_FINDING)
     sentences = view_findings(view)["sentence"]
@@ -523,12 +561,23 @@ def findings_list(view: AlignmentView):
 
 # -- the year in words ------------------------------------------------------------------------------
 def revenue_sentence(wb: Workbook, view: AlignmentView) -> str:
-    """Revenue against the objective, its growth and the gross margin against its goal."""
+    """Revenue against the objective, its growth and the gross margin against its goal (a year
+    not scored: revenue, growth and gross margin alone)."""
     s = view.settings
     cur = wb.dataset.goals.currency
-    goals = wb.dataset.goals.years[s.goals_year or s.year]
     c = view.actuals.attrs["company"]
     span = f" (year to date, {s.quarters[0]}–{s.quarters[-1]})" if len(s.quarters) < 4 else ""
+    if not s.scored:
+        grew = (
+            f"; revenue grew {c['revenue_growth']:+.1%}"
+            if not np.isnan(c["revenue_growth"])
+            else ""
+        )
+        return (
+            f"{s.year}{span}: the channel system sold {c['revenue']:,.0f} {cur}{grew}; gross "
+            f"margin {c['gross_margin']:.1%}."
+        )
+    goals = wb.dataset.goals.years[s.goals_year]
     text = (
         f"{s.year}{span}: the channel system sold {c['revenue']:,.0f} {cur} against the "
         f"{goals.revenue_objective:,.0f} {cur} objective ({c['revenue'] / goals.revenue_objective:.0%})"
@@ -561,7 +610,7 @@ def new_channels_sentence(wb: Workbook, view: AlignmentView) -> str | None:
 def managing_for_sentence(wb: Workbook, view: AlignmentView) -> str:
     """What the year is managed for, and whether growth came with a lower margin."""
     s = view.settings
-    goals = wb.dataset.goals.years[s.goals_year or s.year]
+    goals = wb.dataset.goals.years[s.goals_year]
     c = view.actuals.attrs["company"]
     text = f"goals.yaml says {s.year} is managed for {MANAGING_WORDS[goals.managing_for]}"
     if s.managing_for_source == "parameter" and s.managing_for != goals.managing_for:
@@ -714,6 +763,9 @@ def score_moves_sentence(view: AlignmentView) -> str | None:
 def summary_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
     """The seed questions answered for the year, in plain sentences (values not escaped).
 
+    A year not scored gets its revenue, new channels, :func:`not_scored_sentence` in place of
+    the scores and findings, then conflict, dependency and the changes over the years.
+
     Examples
     --------
     >>> from channel_lib.analysis.alignment import build_view, open_alignment
@@ -721,12 +773,13 @@ def summary_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
     >>> summary_sentences(wb, build_view(wb, s))[0][:60]
     'FY2026: the channel system sold 60,355 USD against the 95,00'
     """
+    scored = view.settings.scored
     parts = [
         [revenue_sentence(wb, view)],
         [new_channels_sentence(wb, view)],
-        [managing_for_sentence(wb, view)],
+        [managing_for_sentence(wb, view) if scored else not_scored_sentence(view.settings.year)],
         [scores_sentence(view)],
-        findings_summary(view),
+        findings_summary(view) if scored else [],
         conflict_sentences(wb, view),
         dependency_sentences(view),
         [concentration_sentence(view)],
