@@ -137,6 +137,26 @@ def test_alignment_explorer_says_what_to_choose_instead(tiny_wb, values, message
         widgets.AlignmentExplorer(tiny_wb).compute(**values)
 
 
+@pytest.mark.parametrize("with_settings", [False, True], ids=["own-settings", "notebook-settings"])
+def test_alignment_explorer_on_a_year_that_cannot_be_scored_says_why(tmp_path, with_settings):
+    import yaml
+
+    folder = tmp_path / "data"
+    shutil.copytree(TINY, folder)
+    goals = yaml.safe_load((folder / "goals.yaml").read_text(encoding="utf-8"))
+    goals["years"] = {"FY2027": goals["years"]["FY2026"]}  # goals only after the data
+    (folder / "goals.yaml").write_text(yaml.safe_dump(goals, sort_keys=False), encoding="utf-8")
+    wb, settings = alignment.open_alignment(folder, plans_dir=tmp_path / "plans")
+    assert not settings.scored
+    ex = widgets.AlignmentExplorer(wb, settings if with_settings else None, wait=NO_TIMER)
+    quarters = ex.quarters()
+    assert quarters and {wb.dataset.calendar.year_of_quarter(q) for q in quarters} == {"FY2026"}
+    ex.build_controls()  # a selector with the reporting quarter chosen: no TraitError
+    rendered = " ".join(str(getattr(o, "data", o)) for o in ex.render(ex.compute()))
+    shown = rendered.replace("\\", "")  # markdown escapes
+    assert "FY2026 is not scored: goals.yaml has no goals for FY2026 or any year before it" in shown
+
+
 # -- TrendExplorer (notebook 04) ---------------------------------------------------------------------
 def test_trend_of_one_channel_is_its_quarterly_series(tiny_wb):
     got = widgets.TrendExplorer(tiny_wb).compute(channel="DIST", measure="gross_profit")

@@ -123,7 +123,8 @@ class AlignmentExplorer(Explorer):
         return {"quarter": quarter, "channel": ALL}
 
     def quarters(self) -> list[str]:
-        """The quarters that can be chosen: those of the years with goals, up to the reporting one.
+        """The quarters that can be chosen: those of the years with goals, up to the reporting one
+        (and those of the notebook's own year when it is not scored: the explorer then says why).
 
         Examples
         --------
@@ -135,6 +136,10 @@ class AlignmentExplorer(Explorer):
 
         years = set(available_years(self.wb))
         cal = self.wb.dataset.calendar
+        if self.settings is not None and not self.settings.scored:
+            years.add(self.settings.year)
+        elif not years:  # no year can be scored: the reporting year's quarters, which say why
+            years.add(cal.year_of_quarter(self.wb.quarter))
         return [q for q in self.wb.quarters if cal.year_of_quarter(q) in years]
 
     def build_controls(self) -> dict[str, Any]:
@@ -204,6 +209,8 @@ class AlignmentExplorer(Explorer):
             "before; {what}.",
             y=s.year, first=s.quarters[0], last=s.quarters[-1], what=what,
         )  # fmt: skip
+        if not s.scored:
+            return [head, html.markdown("{why}", why=s.goals_note)]
         if result.breakdown.empty:
             return [head, html.markdown("No sales of {what} in this window.", what=what)]
         chart = page.alignment_heatmap(
