@@ -19,6 +19,7 @@ quarter (one :func:`channel_lib.data.cube.summarise` for all partners) and every
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from channel_lib.data import cube as metrics
 from channel_lib.data.cache import SHARED
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
+from channel_lib.data.workbook import Workbook
 from channel_lib.plans import actions as act
 from channel_lib.plans.targets import targets_stamp
 
@@ -42,6 +44,7 @@ __all__ = [
     "partner_measures",
     "partner_pack",
     "partner_performance",
+    "partner_suggestions",
     "record_actions",
     "review_open_actions",
 ]
@@ -548,8 +551,107 @@ def _suggest(
     ds, partner_id, quarter, sig, deals, exc, status, th, tolerance, rules, log, state
 ) -> pd.DataFrame:
     """Suggested actions for the partner's findings, left out when the log already handles them."""
+    records = _finding_records(sig, deals, exc, quarter)
+    return _suggestion_frame(_suggestion_rows(
+        ds, partner_id, quarter, *records, status, th, tolerance, rules.set_index("trigger"),
+        log, state,
+    ))  # fmt: skip
+
+
+def _suggestion_frame(rows: list[dict]) -> pd.DataFrame:
+    """Suggestion rows as a frame of :data:`channel_lib.plans.actions.SUGGESTION_COLUMNS`."""
+    out = pd.DataFrame(rows, columns=act.SUGGESTION_COLUMNS)
+    for c in act.SUGGESTION_COLUMNS:
+        out[c] = out[c].astype("float64" if c in ("goal", "baseline") else "string")
+    return out
+
+
+def partner_suggestions(
+    wb: Workbook, partner_ids: Iterable[str], *, tolerance: float = 0.05
+) -> pd.DataFrame:
+    """The suggested actions of many partners at once, without the rest of their packs.
+
+    What the workshop's action plan needs for hundreds of flagged partners: the rule table and
+    the action log are read once, and each company frame is split by partner once (on 764
+    resellers 0.3 s of CPU instead of 23 s for their whole packs).
+
+    Parameters
+    ----------
+    wb : Workbook
+    partner_ids : iterable of str
+        Partners of ``partners.csv``.
+    tolerance : float
+        Attainment tolerance of the exceptions, as :func:`partner_pack` takes it.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``partner_pack(wb, p).suggestions`` for each partner in turn (same columns
+        and dtypes).
+
+    Examples
+    --------
+    >>> from channel_lib.data.workbook import open_workbook
+    >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans-suggestions")
+    >>> partner_suggestions(wb, ["P2"]).equals(partner_pack(wb, "P2").suggestions)
+    True
+
+    Raises
+    ------
+    ParameterError
+        When a partner is not in ``partners.csv``.
+    """
+    ds, quarter, plans = wb.dataset, wb.quarter, Path(wb.plans_dir)
+    found = company_findings(ds, quarter, plans_dir=plans, tolerance=tolerance)
+    exc = found["exceptions"]
+    exc = (
+        exc[(exc["level"] == "partner") & (exc["quarter"] == quarter)]
+        if "quarter" in exc
+        else exc.iloc[:0]
+    )
+    by_partner = {  # each company frame's records, once, by partner (frame order kept)
+        "signals": _records_by_partner(found["signals"]),
+        "deals": _records_by_partner(found["deals"]),
+        "exceptions": _records_by_partner(exc),
+    }
+    rep = found["reporting"]
+    status_of = {
+        p: str(st) for p, st in reversed(list(zip(rep["partner_id"], rep["status"], strict=True)))
+    }
+    known = set(ds.table("partners")["partner_id"]) if ds.has("partners") else set()
+    rules = act.load_rules(plans).set_index("trigger")
+    log = act.read_log(plans)
+    rows: list[dict] = []
+    for partner_id in partner_ids:
+        if partner_id not in known:
+            _partner_row(ds, partner_id)  # raises, naming valid ids
+        mine = log[log["partner_id"] == partner_id]
+        rows += _suggestion_rows(
+            ds, partner_id, quarter, *(by_partner[k].get(partner_id, []) for k in by_partner),
+            status_of.get(partner_id, "not active"), ds.goals.signals, tolerance, rules, mine,
+            act.as_of(mine, quarter),
+        )  # fmt: skip
+    return _suggestion_frame(rows)
+
+
+def _records_by_partner(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    """``frame.to_dict("records")`` grouped by ``partner_id`` (frame order kept)."""
+    out: dict[str, list[dict]] = {}
+    if "partner_id" not in frame:
+        return out
+    for rec in frame.to_dict("records"):
+        if not pd.isna(rec["partner_id"]):
+            out.setdefault(rec["partner_id"], []).append(rec)
+    return out
+
+
+def _suggestion_rows(
+    ds, partner_id, quarter, sig, deals, exc, status, th, tolerance, rules, log, state
+) -> list[dict]:
+    """:func:`_suggest`'s rows, as dicts (``sig``, ``deals``, ``exc``: records of
+    :func:`_finding_records`; ``rules`` indexed by ``trigger``)."""
     cal = ds.calendar
-    rule = rules.set_index("trigger")
+    rule = rules
     found = _triggers(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance)
     rows = []
     for f in found:
@@ -581,18 +683,22 @@ def _suggest(
             "baseline": float(f["baseline"]) if pd.notna(f["baseline"]) else np.nan,
             "evidence": str(f["evidence"]), "since": str(f["since"]), "decision": "suggested",
         })  # fmt: skip
-    out = pd.DataFrame(rows, columns=act.SUGGESTION_COLUMNS)
-    for c in act.SUGGESTION_COLUMNS:
-        out[c] = out[c].astype("float64" if c in ("goal", "baseline") else "string")
-    return out
+    return rows
+
+
+def _finding_records(sig, deals, exc, quarter) -> tuple[list[dict], list[dict], list[dict]]:
+    """The partner's signals, deals and exceptions of ``quarter`` as records (for :func:`_triggers`)."""
+    exc_q = exc[exc["quarter"] == quarter].to_dict("records") if "quarter" in exc else []
+    return sig.to_dict("records"), deals.to_dict("records"), exc_q
 
 
 def _triggers(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance) -> list[dict]:
     """The partner's findings as action triggers: each with its ``trigger``, the ``kind`` and
     ``subject`` it is about, the ``measure`` that clears it, its ``goal`` and ``direction``, the
-    ``baseline``, ``evidence`` and ``since``."""
+    ``baseline``, ``evidence`` and ``since`` (``sig``, ``deals``, ``exc``: records of
+    :func:`_finding_records`)."""
     found = []
-    for s in sig.to_dict("records"):
+    for s in sig:
         name, d = s["signal"], str(s["direction"])
         base = {"evidence": s["evidence"], "since": s["since"], "baseline": s["value"]}
         if name == "service_metrics":
@@ -622,7 +728,7 @@ def _triggers(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance) -
             found.append({**base, "trigger": "partner_sales_down", "kind": "partner",
                           "subject": partner_id, "measure": "partner_sales_change",
                           "goal": -s["threshold"], "direction": "min"})  # fmt: skip
-    for dl in deals.to_dict("records"):
+    for dl in deals:
         evidence = (f"{dl['outcome']} deal {dl['opportunity_id']} of "
                     f"{dl['amount']:,.{ds.money.minor_decimals}f} "
                     f"{ds.goals.currency}, closed {pd.Timestamp(dl['close_date']):%Y-%m-%d}"
@@ -631,7 +737,7 @@ def _triggers(ds, partner_id, quarter, sig, deals, exc, status, th, tolerance) -
                       "subject": dl["opportunity_id"], "measure": "", "goal": np.nan,
                       "direction": "", "baseline": dl["amount"], "evidence": evidence,
                       "since": quarter})  # fmt: skip
-    for e in exc[exc["quarter"] == quarter].to_dict("records") if "quarter" in exc else []:
+    for e in exc:
         if pd.isna(e["attainment"]):
             continue
         found.append({"trigger": "target_gap", "kind": "target", "subject": str(e["metric"]),

@@ -59,18 +59,17 @@ class ActionPicker:
 
     def _compute(self) -> pd.DataFrame:
         # deferred: the analyses pull in altair; they run only when the action screen is built
+        from channel_lib.analysis.partner_review import partner_suggestions
         from channel_lib.analysis.signals import flagged_partners
 
         partners = self.partners
         if partners is None:
             partners = flagged_partners(self.wb.dataset, self.wb.quarter)
-        log = actions.read_log(self.wb.plans_dir)
-        frames = _pack_suggestions(self.wb, list(partners), log)
-        frames = [f for f in frames if len(f)]
-        if not frames:
+        found = partner_suggestions(self.wb, list(partners), tolerance=PACK_TOLERANCE)
+        if found.empty:
             return pd.DataFrame(columns=actions.SUGGESTION_COLUMNS)
-        found = pd.concat(frames, ignore_index=True).drop_duplicates("action_id")
-        logged = set(log["action_id"])
+        found = found.drop_duplicates("action_id")
+        logged = set(actions.read_log(self.wb.plans_dir)["action_id"])
         return found[~found["action_id"].isin(logged)].reset_index(drop=True)
 
     def save(self, ids: list[str]) -> Path:
@@ -164,63 +163,3 @@ class ActionPicker:
         bar = w.HBox([button, status], layout=w.Layout(align_items="center"))
         bar.add_class("cw-bar")
         return w.VBox([caption, bar, *rows])
-
-
-def _pack_suggestions(wb: Workbook, partners: list[str], log: pd.DataFrame) -> list[pd.DataFrame]:
-    """The ``suggestions`` frame of each partner's QBR pack, without the rest of the pack.
-
-    The same frames as ``partner_pack(wb, p).suggestions`` (the same company findings, rule table
-    and action log, the same rules of :mod:`channel_lib.analysis.partner_review`), but the rule
-    table and the log are read once, not once per partner, and the parts of the pack the action
-    plan does not show (performance, share of wallet, measures, the review of open actions) are
-    not computed: with hundreds of flagged partners they were almost all of the summary's time.
-
-    Raises
-    ------
-    ParameterError
-        For a partner that is not in ``partners.csv`` (as :func:`partner_pack` does).
-    """
-    # deferred (the analyses pull in altair). These are the pack's own steps, partner_review's
-    # private helpers: a public per-partner suggestions function there should replace them
-    from channel_lib.analysis import partner_review as review
-
-    ds, quarter, plans = wb.dataset, wb.quarter, Path(wb.plans_dir)
-    found = review.company_findings(ds, quarter, plans_dir=plans, tolerance=PACK_TOLERANCE)
-    rules = actions.load_rules(plans)
-    rows = {name: _rows_by_partner(frame) for name, frame in found.items()}
-    logged = _rows_by_partner(log)
-    known = set(ds.table("partners")["partner_id"]) if ds.has("partners") else set()
-    out = []
-    for partner_id in partners:
-        if partner_id not in known:
-            review._partner_row(ds, partner_id)  # raises the pack's error naming valid ids
-        # the partner's own rows of each company frame, which the pack's helper then filters
-        # as it would the whole frame (same rows, same order): one split instead of a scan each
-        mine_found = {name: _partner_rows(frame, rows[name], partner_id)
-                      for name, frame in found.items()}  # fmt: skip
-        sig, deals, exc, status = review._partner_findings(mine_found, partner_id)
-        mine = _partner_rows(log, logged, partner_id)
-        state = actions.as_of(mine, quarter)
-        th = ds.goals.signals
-        suggested = review._suggest(ds, partner_id, quarter, sig, deals, exc, status, th,
-                                    PACK_TOLERANCE, rules, mine, state)  # fmt: skip
-        out.append(suggested)
-    return out
-
-
-def _rows_by_partner(frame: pd.DataFrame) -> dict[str, list[int]]:
-    """Row positions of ``frame`` per ``partner_id`` value, in frame order (rows without one
-    are left out: they name no partner)."""
-    if "partner_id" not in frame or frame.empty:
-        return {}
-    ids = frame["partner_id"].to_numpy(dtype=object)
-    by: dict[str, list[int]] = {}
-    for i, pid in enumerate(ids):
-        if not pd.isna(pid):
-            by.setdefault(str(pid), []).append(i)
-    return by
-
-
-def _partner_rows(frame: pd.DataFrame, rows: dict[str, list[int]], partner_id: str) -> pd.DataFrame:
-    """The rows of ``frame`` naming ``partner_id`` (an empty slice of it when none does)."""
-    return frame.iloc[rows.get(partner_id, [])]
