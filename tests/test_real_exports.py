@@ -541,3 +541,45 @@ def test_a_changed_mapping_makes_a_new_prepared_cache_and_the_notes_survive_it(t
     changed = load_dataset(erp)
     assert changed.checksums["mapping.yaml"] != ds.checksums["mapping.yaml"]
     assert prepare_dataset(changed, tmp_path / "cache") != prepared
+
+
+def _sales_as_decimal_parquet(folder: Path, *, extra: str = "") -> None:
+    """Rewrite tiny's sales.csv as Parquet with money as DECIMAL(18,2), the way an export of
+    cents writes it (``extra``: a SQL row appended, e.g. a huge amount)."""
+    select = (
+        "SELECT * REPLACE (CAST(revenue AS DECIMAL(18,2)) AS revenue, "
+        f"CAST(cost_of_sales AS DECIMAL(18,2)) AS cost_of_sales) FROM read_csv('{folder}/sales.csv')"
+    )
+    duckdb.execute(f"COPY ({select}{extra}) TO '{folder}/sales.parquet' (FORMAT parquet)")
+    (folder / "sales.csv").unlink()
+
+
+def test_parquet_money_in_cents_is_read_at_four_places_without_a_checking_scan(tmp_path):
+    folder = tmp_path / "d"
+    shutil.copytree(TINY, folder)
+    reference = duckdb.execute(
+        f"SELECT sum(CAST(revenue AS DECIMAL(38,10))) FROM read_csv('{folder}/sales.csv', "
+        "all_varchar = true)"
+    ).fetchall()[0][0]
+    _sales_as_decimal_parquet(folder)
+    ds = load_dataset(folder)
+    view = ds.con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'sales'").fetchall()
+    # the footer's bounds prove that DECIMAL(18,2) fits DECIMAL(18,4): a plain cast, no TRY_CAST
+    assert "CAST(revenue AS DECIMAL(18, 4))" in view[0][0] and "TRY_CAST(revenue" not in view[0][0]
+    assert ds.con.execute("SELECT sum(revenue) FROM sales").fetchall()[0][0] == reference
+
+
+def test_parquet_cents_too_large_for_four_places_are_refused_with_their_row(tmp_path):
+    folder = tmp_path / "d"
+    shutil.copytree(TINY, folder)
+    huge = (
+        " UNION ALL SELECT * REPLACE ('ZZ-1' AS order_id, CAST(1e15 AS DECIMAL(18,2)) AS revenue, "
+        "CAST(1 AS DECIMAL(18,2)) AS cost_of_sales) FROM (SELECT * FROM read_csv("
+        f"'{folder}/sales.csv') LIMIT 1)"
+    )
+    _sales_as_decimal_parquet(folder, extra=huge)
+    with pytest.raises(DataValidationError) as err:
+        load_dataset(folder)
+    problems = [p for p in err.value.problems if p.value == "1000000000000000.00"]
+    # the appended row is the file's last: tiny has 28 sales lines
+    assert [(p.file, p.column, p.line) for p in problems] == [("sales.parquet", "revenue", 29)]

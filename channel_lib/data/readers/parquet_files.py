@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,7 @@ from channel_lib.data.contract import Table
 from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LoadState, ParquetView
 from channel_lib.data.readers.cells import excess_decimals, report_numbers
 from channel_lib.data.sql import (
+    DECIMAL_TYPE,
     NUMERIC_TYPE,
     cast_cannot_fail,
     quoted,
@@ -31,6 +33,39 @@ def _parquet_stats(
     ).fetchall():
         stats.setdefault(column, []).append((rows, nulls, low, high))
     return stats
+
+
+def _stats_prove_fit(stats: list | None, source: str, target: str) -> bool:
+    """Whether a DECIMAL column's row-group statistics prove that its cast to a DECIMAL with
+    more places (and fewer integer digits) cannot fail: every row group has bounds, and they lie
+    inside the target's range.
+
+    A money column written as ``DECIMAL(18,2)`` read at ``money_decimals: 4`` (``DECIMAL(18,4)``)
+    could hold a value of 10^14 or more, which the cast refuses; the footer's bounds rule that
+    out without reading the column.
+
+    Examples
+    --------
+    >>> _stats_prove_fit([(10, 0, "-12.50", "99.99")], "DECIMAL(18,2)", "DECIMAL(18,4)")
+    True
+    >>> _stats_prove_fit([(10, 0, "0.00", "1000000000000000.00")], "DECIMAL(18,2)", "DECIMAL(18,4)")
+    False
+    >>> _stats_prove_fit([(10, 0, None, None)], "DECIMAL(18,2)", "DECIMAL(18,4)")
+    False
+    """
+    m, t = DECIMAL_TYPE.match(source.upper()), DECIMAL_TYPE.match(target.upper())
+    if not (m and t and stats) or int(m.group(2)) > int(t.group(2)):
+        return False
+    limit = Decimal(10) ** (int(t.group(1)) - int(t.group(2)))
+    for rows, nulls, low, high in stats:
+        if nulls is not None and nulls == rows:
+            continue  # no value in this row group
+        try:
+            if low is None or high is None or max(abs(Decimal(low)), abs(Decimal(high))) >= limit:
+                return False
+        except ArithmeticError:  # decimal.InvalidOperation: a bound that is not a number
+            return False
+    return True
 
 
 def read_parquet(
@@ -71,7 +106,7 @@ def read_parquet(
         kind = source.get(src, "")
         if target is None or kind.upper() == target:
             view.exprs[name] = quoted(src)
-        elif cast_cannot_fail(kind, target):
+        elif cast_cannot_fail(kind, target) or _stats_prove_fit(stats.get(name), kind, target):
             view.exprs[name] = f"CAST({quoted(src)} AS {target})"
         else:
             view.exprs[name] = f"TRY_CAST({quoted(src)} AS {target})"
