@@ -141,8 +141,14 @@ REASONS: dict[str, dict[tuple[str, str], str]] = {
     "erp": {
         # no targets anywhere
         ("00_quarter_overview", "Attainment against target"): needs("targets.csv"),
-        # goals up to FY2026 only: FY2027's objective is a proposal from the forecast
-        ("02_target_setting", "Objectives"): r"propos",
+        # goals up to FY2026 only: FY2027's objective is a proposal from the forecast, said
+        # first and saved apart from the official targets
+        (
+            "02_target_setting",
+            "",
+        ): r"Proposal, not a plan\.\** goals\.yaml has no section for FY2027",
+        ("02_target_setting", "Objectives"): r"proposed",
+        ("02_target_setting", "Checks and the plan"): r"proposals/targets\.csv",
         # no opportunities, no partner reports
         ("05_performance_signals", "Win/loss interviews"): needs("opportunities.csv"),
         ("05_performance_signals", "Partner reporting"): needs("partner_reports.csv"),
@@ -154,7 +160,12 @@ REASONS: dict[str, dict[tuple[str, str], str]] = {
         ("00_quarter_overview", "Attainment against target"): needs("targets.csv"),
         # FY2024 goals only: FY2026 is scored on them carried forward, FY2027 is a proposal
         ("01_orientation_alignment", ""): r"carried forward",
-        ("02_target_setting", "Objectives"): r"propos",
+        (
+            "02_target_setting",
+            "",
+        ): r"Proposal, not a plan\.\** goals\.yaml has no section for FY2027",
+        ("02_target_setting", "Objectives"): r"proposed",
+        ("02_target_setting", "Checks and the plan"): r"proposals/targets\.csv",
         # one direct channel and no partners file
         ("01_orientation_alignment", "Channel conflict"): r"one channel|no partners\.csv",
         ("02_target_setting", "Partner targets"): needs("partners.csv"),

@@ -566,7 +566,7 @@ def test_trend_series_are_the_same_currency_in_any_money_unit(decimals, tmp_path
         f"'{other.folder / 'sales.csv'}', all_varchar=true) WHERE CAST(order_date AS DATE) >= ? "
         "AND CAST(order_date AS DATE) < ?",
         [start, end],
-    ).fetchone()
+    ).fetchall()[0]  # fetchone() would leave the shared default connection busy (DuckDB 2)
     row = qo[(qo["level"] == "total") & (qo["quarter"] == q)].iloc[0]
     assert int(row["revenue_exact"]) == int(total * 10**decimals)
     assert row["revenue"] == float(total)

@@ -96,8 +96,10 @@ def sql_totals(
     date = f'"{n["order_date"]}"'
     starts = f"year({date}) - CASE WHEN month({date}) < {start_month} THEN 1 ELSE 0 END"
     shift = 1 if naming == "end" and start_month != 1 else 0
-    rows = duckdb.sql(
-        f"""
+    rows = (
+        duckdb.connect()
+        .sql(  # its own connection: nothing another test left can block it
+            f"""
         WITH s AS (
             SELECT 'FY' || CAST({starts} + {shift} AS VARCHAR) AS fy,
                    "{n["channel_id"]}" AS channel_id, "{n["revenue"]}" AS revenue,
@@ -110,7 +112,9 @@ def sql_totals(
         UNION ALL
         SELECT fy, NULL, count(*), sum(revenue), sum(cost_of_sales) FROM s GROUP BY fy
         """
-    ).fetchall()
+        )
+        .fetchall()
+    )
     return sorted(rows, key=lambda r: (r[0], r[1] is None, r[1] or ""))
 
 

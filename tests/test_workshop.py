@@ -380,7 +380,8 @@ def test_target_weight_moves_the_targets_which_still_sum_to_the_objective_and_sa
     from channel_lib.data.workbook import open_workbook
 
     wb = open_workbook(batch_data_dir(), "latest", workshop_server.plans)
-    objective = target_settings(wb).revenue_objective_exact / 100  # the reference, from Python
+    settings = target_settings(wb)  # the reference, from Python
+    objective = settings.money.amount(settings.revenue_objective_exact)
 
     screen = _go(app.page, "targets")
     _until(lambda: len(_table(screen, "targets")) > 0, what="the targets table")
