@@ -133,6 +133,9 @@ SECTIONS: dict[str, dict[str, str]] = {
     },
 }
 
+#: How target setting opens for a year goals.yaml does not have (FY2027 on every shape here).
+PROPOSAL_OPENING = r"Proposal, not a plan\.\** goals\.yaml has no section for FY2027"
+
 #: Per shape, the sections that must say why they do not apply instead: (notebook, section) →
 #: a regular expression the section's words must match (case-insensitive); the section may still
 #: show what it can. Section "" is the notebook's opening (before its first ``##`` heading).
@@ -143,10 +146,7 @@ REASONS: dict[str, dict[tuple[str, str], str]] = {
         ("00_quarter_overview", "Attainment against target"): needs("targets.csv"),
         # goals up to FY2026 only: FY2027's objective is a proposal from the forecast, said
         # first and saved apart from the official targets
-        (
-            "02_target_setting",
-            "",
-        ): r"Proposal, not a plan\.\** goals\.yaml has no section for FY2027",
+        ("02_target_setting", ""): PROPOSAL_OPENING,
         ("02_target_setting", "Objectives"): r"proposed",
         ("02_target_setting", "Checks and the plan"): r"proposals/targets\.csv",
         # no opportunities, no partner reports
@@ -160,10 +160,7 @@ REASONS: dict[str, dict[tuple[str, str], str]] = {
         ("00_quarter_overview", "Attainment against target"): needs("targets.csv"),
         # FY2024 goals only: FY2026 is scored on them carried forward, FY2027 is a proposal
         ("01_orientation_alignment", ""): r"carried forward",
-        (
-            "02_target_setting",
-            "",
-        ): r"Proposal, not a plan\.\** goals\.yaml has no section for FY2027",
+        ("02_target_setting", ""): PROPOSAL_OPENING,
         ("02_target_setting", "Objectives"): r"proposed",
         ("02_target_setting", "Checks and the plan"): r"proposals/targets\.csv",
         # one direct channel and no partners file
