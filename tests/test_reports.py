@@ -270,6 +270,23 @@ def test_prepared_dataset_equals_the_validated_one(tiny, tmp_path):
     assert metrics.monthly_cube(ds).equals(metrics.monthly_cube(fresh))
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["o'brien", "x' (FORMAT csv); COPY channels TO '/tmp/cw-injected.csv"],
+    ids=["quote", "injection"],
+)
+def test_a_cache_folder_with_a_quote_is_a_path_not_sql(tiny, tmp_path, name):
+    from channel_lib.data.prepared import load_prepared, prepare_dataset
+
+    injected = Path("/tmp/cw-injected.csv")
+    injected.unlink(missing_ok=True)
+    folder = prepare_dataset(tiny, tmp_path / name / "prepared")
+    assert folder.parent == (tmp_path / name / "prepared").resolve()
+    assert not injected.exists()  # the path was never read as SQL
+    ds = load_prepared(folder, TINY)
+    assert ds is not None and ds.table("channels").equals(tiny.table("channels"))
+
+
 def test_prepared_dataset_is_ignored_for_another_or_changed_folder(tiny, tiny_copy, tmp_path):
     from channel_lib.data.loader import load_dataset
     from channel_lib.data.prepared import load_prepared, prepare_dataset

@@ -121,7 +121,8 @@ def prepare_dataset(ds: Dataset, cache_root: str | Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=root))
     try:
         for name in ds.files:
-            ds.con.execute(f"COPY {name} TO '{tmp / (name + '.parquet')}' (FORMAT parquet)")
+            target_file = sql_literal(str(tmp / f"{name}.parquet"))  # a path is data, never SQL
+            ds.con.execute(f"COPY {name} TO {target_file} (FORMAT parquet)")
         cubes = _save_cubes(ds, tmp)
         meta = {
             "layout": LAYOUT,
@@ -209,7 +210,8 @@ def _save_cubes(ds: Dataset, folder: Path) -> dict[str, str]:
     try:
         for grain in CUBE_GRAINS:
             table = metrics.cube_table(ds, grain)
-            ds.con.execute(f"COPY {table} TO '{folder / f'cube_{grain}.parquet'}' (FORMAT parquet)")
+            cube_file = sql_literal(str(folder / f"cube_{grain}.parquet"))
+            ds.con.execute(f"COPY {table} TO {cube_file} (FORMAT parquet)")
             saved[grain] = table
     except (AttributeError, TypeError, duckdb.Error):  # metrics changed shape: no cube cached
         return {}
