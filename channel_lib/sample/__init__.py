@@ -31,7 +31,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -159,9 +160,7 @@ def generate_sample(
     if style == "erp":
         return _write_erp(out, seed, scale, plan, products, lines)
     tables, goals, truth = _small_tables(plan, products, lines)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with _staged(out) as tmp:
         sizes = {}
         for name, df in tables.items():
             _write_frame(df, tmp / name)
@@ -180,9 +179,6 @@ def generate_sample(
             for name in [*tables, "goals.yaml", "README.md"]:
                 shutil.copyfile(tmp / name, twin / name)
             _write_sales(sales, twin / "sales.parquet")
-        _move_into(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return sizes
 
 
@@ -191,9 +187,7 @@ def _write_erp(
 ) -> dict[str, int]:
     """Write the ERP style's files into ``out`` (see :mod:`channel_lib.sample.erp`)."""
     tables, goals, mapping = erp_tables(plan, products, lines)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with _staged(out) as tmp:
         sizes = {}
         for name, df in tables.items():
             write_csv_with_bom(df, tmp / name)
@@ -203,10 +197,20 @@ def _write_erp(
         (tmp / "README.md").write_text(
             erp_readme(seed, scale, sizes), encoding="utf-8", newline="\n"
         )
+    return sizes
+
+
+@contextmanager
+def _staged(out: Path) -> Iterator[Path]:
+    """A temporary folder beside ``out`` to write into; its files are moved into ``out`` when
+    the block ends without an error (:func:`_move_into`), and it is removed either way."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
         _move_into(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return sizes
 
 
 def _small_tables(
