@@ -5,14 +5,73 @@ Reports, manifests, the plans folder's CSV files and the signals export are all 
 is then renamed over the target (``os.replace`` is atomic on one file system). A run killed at any
 moment leaves either the old file or the new one, plus at most a hidden ``.<name>.*.tmp`` that
 the report batch removes on its next run.
+
+A read-modify-write of a shared file (the action log, the plans folder's CSV files) holds
+:func:`locked` around the read and the write, so two writers cannot lose each other's update.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+
+def lock_path(path: str | Path) -> Path:
+    """The lock file that guards ``path``: a hidden ``.<name>.lock`` beside it.
+
+    Examples
+    --------
+    >>> lock_path("plans/targets.csv").as_posix()
+    'plans/.targets.csv.lock'
+    """
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")
+
+
+@contextlib.contextmanager
+def locked(path: str | Path) -> Iterator[Path]:
+    """Hold an exclusive advisory lock on ``path`` (through :func:`lock_path`) while inside.
+
+    Use it around every read-modify-write of a file that more than one process may update (two
+    batches, two quarters of one batch, a workshop and a batch). The lock is ``fcntl.flock`` on the
+    hidden lock file, released when the block ends or the process dies; on a system without
+    ``fcntl`` (Windows) the block runs unlocked.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file being updated; its folder is created when missing.
+
+    Yields
+    ------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "plans" / "targets.csv"
+    >>> with locked(target):
+    ...     _ = atomic_write_text(target, "quarter\n")
+    >>> target.read_text()
+    'quarter\n'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield path
+        return
+    with open(lock_path(path), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def atomic_write_text(

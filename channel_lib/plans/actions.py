@@ -31,14 +31,14 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from channel_lib.core.errors import ChannelLibError, ParameterError
-from channel_lib.core.files import atomic_write_text
+from channel_lib.core.files import atomic_write_text, locked
 
 __all__ = [
     "LOG_COLUMNS",
@@ -344,23 +344,6 @@ def as_of(log: pd.DataFrame, quarter: str) -> pd.DataFrame:
 
 
 # -- writing ---------------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path``'s lock file (concurrent partner packs append to one log)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with open(path.with_name(f".{path.name}.lock"), "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _log_text(path: Path) -> tuple[str, str]:
     """``(byte-order mark or "", text after it)`` of the log; a spreadsheet's "CSV UTF-8" writes one."""
     with path.open(encoding="utf-8", newline="") as f:  # line ends as written
@@ -416,7 +399,7 @@ def append_rows(plans_dir: str | Path, rows: Sequence[dict]) -> pd.DataFrame:
     path = _log_path(plans_dir)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     rows = [{**r, "recorded_at": r.get("recorded_at") or now} for r in rows]
-    with _locked(path):
+    with locked(path):
         bom, old = _log_text(path) if path.exists() else ("", "")
         # a log saved again by a spreadsheet keeps its byte-order mark and Windows line ends
         end = "\r\n" if "\r\n" in old else "\n"
