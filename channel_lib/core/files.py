@@ -55,9 +55,9 @@ def locked(path: str | Path) -> Iterator[Path]:
     >>> import tempfile
     >>> target = Path(tempfile.mkdtemp()) / "plans" / "targets.csv"
     >>> with locked(target):
-    ...     _ = atomic_write_text(target, "quarter\n")
+    ...     _ = atomic_write_text(target, "quarter,channel_id")
     >>> target.read_text()
-    'quarter\n'
+    'quarter,channel_id'
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
