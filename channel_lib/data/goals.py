@@ -20,6 +20,11 @@ years is data, not code::
         channels:
           DIR: {role: strategic_accounts, role_weight: 1.2, segments: [enterprise],
                 product_lines: [platform], customer_focus: expansion}
+          DIST: {role: distribution, gross_margin_goal: 0.40}   # optional: the channel's own goal
+
+A channel's ``gross_margin_goal`` (optional, a fraction 0–1) is the margin its role is judged
+against (a distribution channel runs thinner than direct sales); a channel without one is judged
+against the year's corporate ``gross_margin_goal`` (:meth:`YearGoals.channel_margin_goal`).
 """
 
 from __future__ import annotations
@@ -76,13 +81,18 @@ MONEY_THRESHOLDS: tuple[str, ...] = ("win_loss_amount", "min_revenue_at_stake")
 
 @dataclass(frozen=True)
 class ChannelRole:
-    """A channel's declared role for one fiscal year."""
+    """A channel's declared role for one fiscal year.
+
+    ``gross_margin_goal`` is the channel's own gross-margin goal (gross profit / revenue, a
+    fraction 0–1) when ``goals.yaml`` gives one for it, else ``None`` (the corporate goal applies).
+    """
 
     role: str
     role_weight: float = 1.0
     segments: tuple[str, ...] = ()
     product_lines: tuple[str, ...] = ()
     customer_focus: str = "coverage"
+    gross_margin_goal: float | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,37 @@ class YearGoals:
     product_line_focus: dict[str, float] = field(default_factory=dict)
     new_customer_share: float = 0.0
     channels: dict[str, ChannelRole] = field(default_factory=dict)
+
+    def channel_margin_goal(self, channel_id: str) -> float | None:
+        """The gross-margin goal channel ``channel_id`` is judged against this year.
+
+        Parameters
+        ----------
+        channel_id : str
+            A channel id (``channels.csv``'s ``channel_id``).
+
+        Returns
+        -------
+        float or None
+            The channel's own ``gross_margin_goal`` (a fraction, gross profit / revenue) where
+            ``goals.yaml`` gives one, else the year's corporate ``gross_margin_goal``; ``None``
+            only when neither is known (a year read without a corporate goal). A partner is
+            judged against its channel's goal.
+
+        Examples
+        --------
+        >>> year = YearGoals("FY2026", 100.0, 0.48, "revenue_and_profit",
+        ...                  channels={"DIST": ChannelRole("distribution", gross_margin_goal=0.40),
+        ...                            "DIR": ChannelRole("strategic_accounts")})
+        >>> year.channel_margin_goal("DIST"), year.channel_margin_goal("DIR")
+        (0.4, 0.48)
+        >>> year.channel_margin_goal("NEW")  # a channel goals.yaml does not list
+        0.48
+        """
+        role = self.channels.get(channel_id)
+        if role is not None and role.gross_margin_goal is not None:
+            return role.gross_margin_goal
+        return None if self.gross_margin_goal is None else float(self.gross_margin_goal)
 
 
 @dataclass(frozen=True)
@@ -161,7 +202,14 @@ _YEAR_KEYS = (
     "channels",
 )
 _FOCUS_KEYS = ("segments", "product_lines", "new_customer_share")
-_CHANNEL_KEYS = ("role", "role_weight", "segments", "product_lines", "customer_focus")
+_CHANNEL_KEYS = (
+    "role",
+    "role_weight",
+    "segments",
+    "product_lines",
+    "customer_focus",
+    "gross_margin_goal",
+)
 
 
 class _Reader:
@@ -414,6 +462,26 @@ def _read_years(r: _Reader, data: dict) -> dict[str, YearGoals]:
     return years
 
 
+def _channel_margin(r: _Reader, spec: dict, cpath: tuple[str, ...]) -> float | None:
+    """A channel's optional ``gross_margin_goal``: a fraction 0–1, ``None`` when not given.
+
+    A value that is not a number, or lies outside 0–1 (``40`` written for 40%), is a problem
+    naming the key path, line and value.
+    """
+    if "gross_margin_goal" not in spec:
+        return None
+    value = spec["gross_margin_goal"]
+    here = (*cpath, "gross_margin_goal")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        r.problem(here, value, "must be a number: a fraction between 0 and 1, e.g. 0.40 for 40%")
+        return None
+    if not 0 <= value <= 1:
+        hint = f"; write {value / 100:g} for {value:g}%" if 1 < value <= 100 else ""
+        r.problem(here, value, f"must be a fraction between 0 and 1 (0.40 = 40%){hint}")
+        return None
+    return float(value)
+
+
 def _read_year(r: _Reader, label: str, node: dict, path: tuple[str, ...]) -> YearGoals:
     r.known_keys(node, path, _YEAR_KEYS)
     focus = r.mapping(node.get("strategic_focus", {}), (*path, "strategic_focus"), required=False)
@@ -440,6 +508,7 @@ def _read_year(r: _Reader, label: str, node: dict, path: tuple[str, ...]) -> Yea
             customer_focus=r.choice(
                 spec, "customer_focus", cpath, CUSTOMER_FOCUS, default="coverage"
             ),
+            gross_margin_goal=_channel_margin(r, spec, cpath),
         )
     return YearGoals(
         year=label,
