@@ -10,6 +10,48 @@ import difflib
 import re
 from dataclasses import dataclass
 
+#: Most characters of a value from a file that a message shows (see :func:`shorten`).
+VALUE_CHARS = 80
+
+
+def shorten(value: object, limit: int = VALUE_CHARS) -> str:
+    r"""``value`` as a message shows it: one line of at most ``limit`` characters.
+
+    Every message that echoes a value read from a file goes through this, so that a 20 MB cell
+    or a system file behind a link is never printed whole. Line breaks and other control
+    characters are written as escapes (``\n``), so a value stays on its line of the table; a
+    longer value keeps its first ``limit - 3`` characters and ends in ``...``.
+
+    Parameters
+    ----------
+    value : object
+        The value (``None`` shows as empty); anything else is shown as ``str(value)``.
+    limit : int, default 80
+        Most characters returned (at least 4).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> shorten("x" * 100)[-5:], len(shorten("x" * 100))
+    ('xx...', 80)
+    >>> shorten("root:x:0:0\nbin:x:1:1", limit=15), shorten(None), shorten(12.5)
+    ('root:x:0:0\\n...', '', '12.5')
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    head = text[: limit + 1]  # a long value is never escaped whole
+    shown = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), head)
+    if len(shown) <= limit and len(text) == len(head):
+        return shown
+    return shown[: max(limit - 3, 1)] + "..."
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 class ChannelLibError(Exception):
     """Base class of every error the workbook raises on purpose."""
@@ -33,7 +75,7 @@ class Problem:
         Line number in the file (1 = header of a CSV), row number for Parquet, ``None`` when the
         problem is not tied to one line.
     value : str
-        The offending value as read (truncated to 60 characters).
+        The offending value as read, as :func:`shorten` shows it (at most 80 characters).
     message : str
         What is wrong and how to fix it.
     """
@@ -69,7 +111,7 @@ class DataValidationError(ChannelLibError):
         head = f"{n} problem{'s' if n != 1 else ''}{where}:"
         rows = [("file", "column", "line", "value", "problem")]
         for p in self.problems[:max_rows]:
-            value = p.value if len(p.value) <= 60 else p.value[:57] + "..."
+            value = shorten(p.value)
             rows.append((p.file, p.column, "" if p.line is None else str(p.line), value, p.message))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = [head]
