@@ -79,6 +79,13 @@ class Settings:
         ``"default"`` or ``"parameter"``.
     dependency_threshold : float
         Share of revenue at or above which a channel or partner is a dependency risk.
+    mix_tolerance : float
+        How far (fraction points, 0.05 = 5 points) the company's share of revenue from a segment
+        or product line may lie from its focus weight in goals.yaml, either way: over-indexing
+        beyond it is misaligned just as under-indexing is.
+    plan_tolerance : float
+        How far (a fraction of the objective, 0.01 = 1 %) the channel targets may add up from
+        the corporate objective, either way, before the gap is a misalignment.
     years : tuple of str
         The years of the history (:func:`available_years`).
     goals_year : str
@@ -105,6 +112,8 @@ class Settings:
     weights_source: str
     dependency_threshold: float
     years: tuple[str, ...] = field(default=())
+    mix_tolerance: float = 0.05
+    plan_tolerance: float = 0.01
     goals_year: str = ""
     goals_note: str = ""
     scored: bool = True
@@ -121,6 +130,8 @@ def check_parameters(
     weights: Mapping[str, float] | None = None,
     dependency_threshold: float = 0.30,
     managing_for: str = "goals",
+    mix_tolerance: float = 0.05,
+    plan_tolerance: float = 0.01,
 ) -> None:
     """Check the parameters that need no data; raise :class:`ParameterError` on the first problem.
 
@@ -135,6 +146,12 @@ def check_parameters(
         In (0, 1].
     managing_for : str
         ``"goals"`` (as in goals.yaml), ``"revenue"`` or ``"revenue_and_profit"``.
+    mix_tolerance : float
+        In [0, 1): fraction points a segment's or product line's share of revenue may lie from
+        its focus weight, either way (:attr:`Settings.mix_tolerance`).
+    plan_tolerance : float
+        In [0, 1): fraction of the objective the channel targets may add up from it, either way
+        (:attr:`Settings.plan_tolerance`).
 
     Raises
     ------
@@ -165,6 +182,12 @@ def check_parameters(
         raise ParameterError(
             f"dependency_threshold is a share of revenue in (0, 1], e.g. 0.30; got {dependency_threshold!r}"
         )
+    for name, value, example in (
+        ("mix_tolerance", mix_tolerance, "0.05 for 5 points"),
+        ("plan_tolerance", plan_tolerance, "0.01 for 1 % of the objective"),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+            raise ParameterError(f"{name} is a fraction in [0, 1), e.g. {example}; got {value!r}")
     if weights:
         if not isinstance(weights, Mapping):
             raise ParameterError(
@@ -261,13 +284,15 @@ def resolve_settings(
     weights: Mapping[str, float] | None = None,
     dependency_threshold: float = 0.30,
     managing_for: str = "goals",
+    mix_tolerance: float = 0.05,
+    plan_tolerance: float = 0.01,
 ) -> Settings:
     """Validate the parameters against the data and fill in the defaults.
 
     Parameters
     ----------
     wb : Workbook
-    year, weights, dependency_threshold, managing_for
+    year, weights, dependency_threshold, managing_for, mix_tolerance, plan_tolerance
         See :func:`check_parameters`; ``year="latest"`` is the fiscal year of the reporting
         quarter.
 
@@ -299,7 +324,7 @@ def resolve_settings(
     """
     check_parameters(
         year=year, weights=weights, dependency_threshold=dependency_threshold,
-        managing_for=managing_for,
+        managing_for=managing_for, mix_tolerance=mix_tolerance, plan_tolerance=plan_tolerance,
     )  # fmt: skip
     years = available_years(wb)
     chosen = wb.year if year == "latest" else year
@@ -345,6 +370,8 @@ def resolve_settings(
         goals_year=goals_year or "",
         goals_note=note,
         scored=goals_year is not None,
+        mix_tolerance=float(mix_tolerance),
+        plan_tolerance=float(plan_tolerance),
     )
 
 
@@ -357,6 +384,8 @@ def open_alignment(
     weights: Mapping[str, float] | None = None,
     dependency_threshold: float = 0.30,
     managing_for: str = "goals",
+    mix_tolerance: float = 0.05,
+    plan_tolerance: float = 0.01,
 ) -> tuple[Workbook, Settings]:
     """The notebook's validation cell: check the parameters, open the workbook, resolve the year.
 
@@ -376,14 +405,15 @@ def open_alignment(
     >>> s.year, s.quarters[-1], s.managing_for
     ('FY2025', 'FY2025-Q4', 'revenue')
     """
+    tolerances = {"mix_tolerance": mix_tolerance, "plan_tolerance": plan_tolerance}
     check_parameters(
         year=year, weights=weights, dependency_threshold=dependency_threshold,
-        managing_for=managing_for,
+        managing_for=managing_for, **tolerances,
     )  # fmt: skip
     wb = open_workbook(data_dir, quarter, plans_dir)
     return wb, resolve_settings(
         wb, year=year, weights=weights, dependency_threshold=dependency_threshold,
-        managing_for=managing_for,
+        managing_for=managing_for, **tolerances,
     )  # fmt: skip
 
 
@@ -397,6 +427,8 @@ def for_year(settings: Settings, wb: Workbook, year: str) -> Settings:
         managing_for=settings.managing_for
         if settings.managing_for_source == "parameter"
         else "goals",
+        mix_tolerance=settings.mix_tolerance,
+        plan_tolerance=settings.plan_tolerance,
     )
 
 
