@@ -13,7 +13,7 @@ from channel_lib.data.cube.terms import (
     add_money,
     check_period,
     exact_sql,
-    quote_list,
+    period_filter,
     ratio,
 )
 from channel_lib.data.dataset import Dataset
@@ -77,12 +77,13 @@ def cost_to_serve(
     discretionary = exact_sql(
         "coalesce(sum(CASE WHEN k.discretionary THEN k.amount END), 0)", ds.money
     )
-    where = f"WHERE p.{label} IN ({quote_list(periods)})" if periods else ""
+    where, params = period_filter(label, periods)
     frame = ds.sql(
         f"SELECT p.{label} AS period, min(p.{start}) AS period_start, {keys}, "
         f"{total} AS cost_to_serve_exact, {discretionary} AS discretionary_exact "
         f"FROM channel_costs k JOIN {PERIOD_TABLE} p ON k.month = p.month {where} "
-        f"GROUP BY p.{label}, {keys} ORDER BY period_start, {keys}"
+        f"GROUP BY p.{label}, {keys} ORDER BY period_start, {keys}",
+        params,
     )
     frame["period"] = frame["period"].astype("string")
     frame["period_start"] = pd.to_datetime(frame["period_start"])

@@ -13,7 +13,7 @@ from channel_lib.data.cube.terms import (
     check_by,
     check_period,
     grain_of,
-    quote_list,
+    period_filter,
     ratio,
 )
 from channel_lib.data.dataset import Dataset
@@ -69,7 +69,7 @@ def cube_sums(
     label, start = check_period(period)
     cube = cube_table(ds, grain_of(cols))
     keys = "".join(f", c.{b}" for b in cols)
-    where = f"WHERE p.{label} IN ({quote_list(periods)})" if periods else ""
+    where, params = period_filter(label, periods)
     sums = ", ".join(
         f"CAST(sum(c.{col}) AS {'DOUBLE' if col == 'quantity' else 'BIGINT'}) AS {name}"
         for name, col in CUBE_SUMS.items()
@@ -77,7 +77,8 @@ def cube_sums(
     frame = ds.sql(
         f"SELECT p.{label} AS period, min(p.{start}) AS period_start{keys}, {sums} "
         f"FROM {cube} c JOIN {PERIOD_TABLE} p ON c.month = p.month {where} "
-        f"GROUP BY p.{label}{keys} ORDER BY period_start{keys} NULLS FIRST"
+        f"GROUP BY p.{label}{keys} ORDER BY period_start{keys} NULLS FIRST",
+        params,
     )
     frame["period"] = frame["period"].astype("string")
     frame["period_start"] = pd.to_datetime(frame["period_start"])

@@ -181,5 +181,32 @@ def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den != 0)).astype("float64")
 
 
-def quote_list(values: Sequence[str]) -> str:
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+def period_filter(label: str, periods: Sequence[str] | None) -> tuple[str, list[str]]:
+    """A ``WHERE`` clause keeping the rows of ``periods``, with the labels as bound parameters.
+
+    The labels reach DuckDB as parameters (``?``), never as SQL text, so a label with a quote or
+    a semicolon is a value that matches nothing rather than a statement (issue 24, point 4).
+
+    Parameters
+    ----------
+    label : str
+        The period table's label column (from :func:`check_period`, never from the user).
+    periods : sequence of str or None
+        Period labels such as ``"FY2026-Q3"``; None or empty: no filter.
+
+    Returns
+    -------
+    (str, list of str)
+        The clause (``""`` when there is no filter) and its parameters, in order.
+
+    Examples
+    --------
+    >>> period_filter("quarter", ["FY2026-Q3", "x'; DROP TABLE sales; --"])
+    ('WHERE p.quarter IN (?, ?)', ['FY2026-Q3', "x'; DROP TABLE sales; --"])
+    >>> period_filter("quarter", None)
+    ('', [])
+    """
+    if not periods:
+        return "", []
+    values = [str(v) for v in periods]
+    return f"WHERE p.{label} IN ({', '.join('?' for _ in values)})", values
