@@ -121,8 +121,8 @@ def prepare_dataset(ds: Dataset, cache_root: str | Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=root))
     try:
         for name in ds.files:
-            target_file = sql_literal(str(tmp / f"{name}.parquet"))  # a path is data, never SQL
-            ds.con.execute(f"COPY {name} TO {target_file} (FORMAT parquet)")
+            # the path is a bound parameter, never SQL text: a folder named o'brien; --x is a name
+            _copy_to(ds, name, tmp / f"{name}.parquet")
         cubes = _save_cubes(ds, tmp)
         meta = {
             "layout": LAYOUT,
@@ -190,6 +190,7 @@ def load_prepared(prepared: str | Path, data_dir: str | Path) -> Dataset | None:
         # and never rewritten (other inputs make another folder), so the view reads what was
         # validated; it is named by absolute path, for a kernel that changes directory.
         path = (folder / f"{name}.parquet").resolve()
+        # a view cannot hold a bound parameter: the path goes in as a quoted SQL string literal
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_literal(str(path))})")
     ds = Dataset(
         folder=Path(data_dir),
@@ -204,14 +205,26 @@ def load_prepared(prepared: str | Path, data_dir: str | Path) -> Dataset | None:
     return ds
 
 
+def _copy_to(ds: Dataset, table: str, path: Path) -> None:
+    """Write the table ``table`` (a name of the workbook's, never the user's) to Parquet ``path``.
+
+    The path goes to DuckDB as a bound parameter. DuckDB reports a failed write (full disk,
+    read-only folder) as ``duckdb.IOException``; it is raised as :class:`OSError` naming the file,
+    so the command line reports it like any other failed write (exit 1, no traceback).
+    """
+    try:
+        ds.con.execute(f"COPY {table} TO ? (FORMAT parquet)", [str(path)])
+    except duckdb.IOException as exc:
+        raise OSError(f"could not write {path}: {exc}") from exc
+
+
 def _save_cubes(ds: Dataset, folder: Path) -> dict[str, str]:
     """Build the metrics cube of each grain and write it; return grain → temp table name."""
     saved = {}
     try:
         for grain in CUBE_GRAINS:
             table = metrics.cube_table(ds, grain)
-            cube_file = sql_literal(str(folder / f"cube_{grain}.parquet"))
-            ds.con.execute(f"COPY {table} TO {cube_file} (FORMAT parquet)")
+            _copy_to(ds, table, folder / f"cube_{grain}.parquet")
             saved[grain] = table
     except (AttributeError, TypeError, duckdb.Error):  # metrics changed shape: no cube cached
         return {}
