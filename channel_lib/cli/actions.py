@@ -6,6 +6,8 @@ parser imports nothing heavy; the commands import the analysis modules (and pand
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = ["add_actions_parser", "run_actions_command"]
 
 
@@ -70,10 +72,14 @@ def run_actions_command(args) -> int:
     import pandas as pd
 
     from channel_lib.analysis.partner_review import partner_pack, review_open_actions
-    from channel_lib.data.workbook import open_workbook, resolve_path
+    from channel_lib.data.workbook import open_workbook
     from channel_lib.plans import actions as act
 
-    plans = resolve_path(args.plans)
+    # relative paths from the current directory, as every command (not the project folder, which
+    # is what notebooks resolve from: channel_lib.data.workbook.resolve_path)
+    plans = Path(args.plans).expanduser().absolute()
+    if getattr(args, "data", None) is not None:
+        args.data = str(Path(args.data).expanduser().absolute())
     if args.verb == "list":
         log = act.read_log(plans)
         state = act.current_actions(log)

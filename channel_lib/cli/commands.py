@@ -1,7 +1,14 @@
 """The ``channel-workbook`` command line.
 
-Errors the user can fix (bad data, bad parameters) are printed as a readable message without a
-traceback, and the command exits with status 2; a failed report batch exits with status 1.
+Errors the user can fix (bad data, bad parameters, a folder that cannot be written) are printed as
+a readable message without a traceback, and the command exits with status 2; a failed run (a
+report batch with failures, a full disk) exits with status 1.
+
+Every command resolves a relative path (``--data``, ``--plans``, ``--out``, ``--notebooks-dir``,
+``validate``'s folder) from the current directory: :func:`main` makes them absolute before the
+command runs, so ``actions`` and ``workshop`` mean the same folder as ``report`` and ``validate``.
+A plans folder equal to or inside the dataset folder, and an output folder that is a file or
+cannot be written, are refused before any work is done.
 
 Each command imports the layer it runs when it runs (the batch with papermill and altair, the
 workshop with Voilà, the sample generator with pyarrow), so building the parser stays cheap.
@@ -11,16 +18,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from channel_lib.batch.records import DEFAULT_PARTNERS
 from channel_lib.cli.actions import add_actions_parser
-from channel_lib.core.errors import ChannelLibError, DataValidationError
+from channel_lib.core.errors import ChannelLibError, DataValidationError, ParameterError
 
 if TYPE_CHECKING:  # annotations only: pandas and the dataset load when a command runs
     import pandas as pd
@@ -82,25 +91,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from channel_lib.analysis.overview import control_totals  # deferred: pandas and DuckDB
     from channel_lib.data.loader import load_dataset  # deferred: pandas and DuckDB
 
+    shown = getattr(args, "given", {}).get("data", args.data)  # as the user spelled it
     try:
         ds = load_dataset(args.data)
     except DataValidationError as exc:
         if not args.json:
             raise
-        print(json.dumps({"valid": False, "folder": str(args.data),
+        print(json.dumps({"valid": False, "folder": shown,
                           "problems": [dataclasses.asdict(p) for p in exc.problems]}, indent=2))  # fmt: skip
         return 2
     n_sales = ds.con.execute("SELECT count(*) FROM sales").fetchall()[0][0]
     notes = _validate_notes(ds)
     totals = control_totals(ds)
     if args.json:
-        print(json.dumps({"valid": True, "folder": str(args.data), "tables": sorted(ds.files),
+        print(json.dumps({"valid": True, "folder": shown, "tables": sorted(ds.files),
                           "sales_lines": n_sales, "fiscal_years": list(ds.goals.years),
                           "missing_optional": ds.missing_optional, "notes": notes,
                           "control_totals": _control_totals_json(ds, totals)}, indent=2))  # fmt: skip
         return 0
     print(
-        f"{args.data}: valid — {len(ds.files)} tables, {n_sales:,} sales lines, "
+        f"{shown}: valid — {len(ds.files)} tables, {n_sales:,} sales lines, "
         f"fiscal years {', '.join(ds.goals.years)} ({ds.goals.currency})."
     )
     for file, disabled in ds.missing_optional.items():
@@ -263,23 +273,192 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Arguments that name a path, made absolute from the current directory by :func:`main`.
+PATH_ARGUMENTS = ("data", "plans", "out", "notebooks_dir")
+#: Commands (and ``actions`` verbs) that write into ``--out`` or ``--plans``: checked up front.
+_WRITES_OUT = ("report", "sample")
+_WRITES_PLANS = ("report", "workshop", "accept", "reject", "close", "review")
+#: errno values of a run that failed on a sound request (exit 1); any other OSError is exit 2.
+_FAILED_RUN = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
+#: The filesystem errors a command reports as a message (a bad path given: exit 2).
+_FILESYSTEM_ERRORS = (PermissionError, FileNotFoundError, FileExistsError, NotADirectoryError,
+                      IsADirectoryError)  # fmt: skip
+#: The longest value a message echoes (issue 24: values echoed briefly).
+ECHO_LIMIT = 80
+
+
+def _brief(value: object) -> str:
+    """``value`` as text of at most :data:`ECHO_LIMIT` characters (the middle elided).
+
+    Examples
+    --------
+    >>> _brief("reports")
+    'reports'
+    >>> len(_brief("x" * 500)), _brief("x" * 500)[35:42]
+    (80, 'xx ... ')
+    """
+    text = str(value)
+    if len(text) <= ECHO_LIMIT:
+        return text
+    half = (ECHO_LIMIT - 5) // 2
+    return f"{text[:half]} ... {text[-(ECHO_LIMIT - 5 - half) :]}"
+
+
+def absolute_paths(args: argparse.Namespace) -> argparse.Namespace:
+    """Make every path argument absolute from the current directory (one meaning for all commands).
+
+    The spelling the user gave is kept in ``args.given`` (attribute → text) for messages.
+
+    Examples
+    --------
+    >>> ns = absolute_paths(argparse.Namespace(command="validate", data="tests/data/tiny"))
+    >>> Path(ns.data) == Path.cwd() / "tests/data/tiny", ns.given["data"]
+    (True, 'tests/data/tiny')
+    """
+    args.given = {}
+    for name in PATH_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str | Path):
+            args.given[name] = str(value)
+            setattr(args, name, str(Path(value).expanduser().absolute()))
+    return args
+
+
+def check_folders(args: argparse.Namespace) -> None:
+    """Refuse, before any work, a plans folder equal to or inside the dataset folder, and an
+    output or plans folder that is a file or cannot be written.
+
+    Raises
+    ------
+    ParameterError
+        Naming the argument, the path and what to pass instead.
+    """
+    data, plans = getattr(args, "data", None), getattr(args, "plans", None)
+    if data is not None and plans is not None:
+        d, p = Path(data).resolve(), Path(plans).resolve()
+        if p == d or d in p.parents:
+            raise ParameterError(
+                f"--plans {_brief(plans)} is {'the' if p == d else 'inside the'} dataset folder "
+                f"--data {_brief(data)}, which the workbook only reads: pass a separate plans "
+                "folder, e.g. --plans plans"
+            )
+    verb = getattr(args, "verb", None) or args.command
+    if args.command in _WRITES_OUT and getattr(args, "out", None) is not None:
+        _check_writable("--out", Path(args.out))
+    if verb in _WRITES_PLANS and plans is not None:
+        _check_writable("--plans", Path(plans))
+
+
+def _check_writable(option: str, folder: Path) -> None:
+    """Raise :class:`ParameterError` when ``folder`` (or the nearest existing parent it would be
+    created in) is a file, or a temporary file cannot be created there (read-only, no permission).
+    Nothing is left behind: no folder is created, the probe file is removed."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "" if existing == folder else f" ({existing} is a file)"
+        raise ParameterError(
+            f"{option} {_brief(folder)} is not a folder{where}: pass a folder (it is created "
+            "when missing)"
+        )
+    try:
+        with tempfile.TemporaryFile(dir=existing, prefix=".channel-workbook-probe-"):
+            pass
+    except OSError as exc:
+        raise ParameterError(
+            f"{option} {_brief(folder)}: cannot write in {existing} ({_reason(exc)}); pass a "
+            "folder on a writable disk"
+        ) from None
+
+
+def _reason(exc: OSError) -> str:
+    """A short reason for a filesystem error, in words."""
+    words = {
+        errno.EROFS: "the filesystem is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.EISDIR: "it is a folder, not a file",
+        errno.ENOENT: "no such file or folder",
+        errno.EEXIST: "it exists already",
+    }
+    return words.get(exc.errno, exc.strerror or str(exc))
+
+
+def os_error_message(exc: OSError) -> tuple[str, int]:
+    """The message and exit status for a filesystem error that reached the command line.
+
+    A full disk (or quota, I/O error) is a failed run: exit 1, and the message says to free space
+    and run again. Anything else (read-only, no permission, a file where a folder should be, a
+    missing file) is a bad path given to the command: exit 2.
+
+    Examples
+    --------
+    >>> message, status = os_error_message(OSError(errno.EROFS, "Read-only file system", "/ro/r"))
+    >>> message.split(";")[0], status
+    ('cannot write /ro/r: the filesystem is read-only', 2)
+    >>> os_error_message(OSError(errno.ENOSPC, "No space left on device", "reports/x.html"))[1]
+    1
+    """
+    path = exc.filename if exc.filename is not None else None
+    target = f" {_brief(path)}" if path is not None else ""
+    if exc.errno in _FAILED_RUN:
+        return (
+            f"the run failed writing{target}: {_reason(exc)}; free space (or pass a folder on "
+            "another disk) and run the command again (report: add --resume)",
+            1,
+        )
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"cannot write{target}: {_reason(exc)}; pass a folder on a writable disk "
+            "(--out, --plans)",
+            2,
+        )
+    if exc.errno is None:  # raised by the workbook with its own words (a failed DuckDB write)
+        return _brief_lines(str(exc)), 1
+    return f"{_brief(path) if path else 'a file'}: {_reason(exc)}; check the path given", 2
+
+
+def _brief_lines(text: str, limit: int = 400) -> str:
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``channel-workbook``; returns the exit status."""
+    """Entry point of ``channel-workbook``; returns the exit status.
+
+    0 done; 1 a failed run (report failures, a full disk); 2 bad input or arguments (invalid
+    data, a bad parameter, a path that cannot be used); 130 interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "format", None) is None and args.command == "sample":
         args.format = ["csv"]
     try:
+        absolute_paths(args)
+        check_folders(args)
         return args.func(args)
     except ChannelLibError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:  # the reader of the output went away (`... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except _FILESYSTEM_ERRORS as exc:  # at the command's boundary: a message, no traceback
+        message, status = os_error_message(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return status
+    except OSError as exc:  # read-only, full disk, ...: the errno says; other OSErrors propagate
+        if exc.errno not in (*_FAILED_RUN, errno.EROFS, None) or isinstance(exc, ConnectionError):
+            raise
+        message, status = os_error_message(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return status
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
