@@ -3,13 +3,24 @@
 :func:`serve` checks the folders, writes a parameterised copy of ``notebooks/workshop.ipynb``
 (:func:`prepare_notebook`) to a temp folder and runs Voilà on it (:func:`voila_command`) with the
 workshop's page template (no CDN), until Ctrl-C or SIGTERM.
+
+The server binds 127.0.0.1 only, and two checks keep other pages and other users of the machine
+out (issue 24, point 10): a random token (:func:`new_token`) that the printed URL carries as
+``?token=`` — a request without it (or the login cookie it sets) is sent to Voilà's login page —
+and the ``Host`` header, which must be ``127.0.0.1``, ``localhost`` or another loopback address
+(a page on another site cannot reach the server by DNS rebinding). Both are jupyter_server's own
+checks, switched on by the ``voila.json`` that :func:`write_voila_config` writes next to the
+notebook (Voilà itself turns the ``Host`` check off; the file is readable by its owner only, and
+keeps the token off the command line other users can list).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -23,16 +34,20 @@ from pathlib import Path
 from typing import Any
 
 from channel_lib.core.errors import ChannelLibError
-from channel_lib.data.workbook import open_workbook, project_root, resolve_path
+from channel_lib.data.workbook import open_workbook, project_root
 
 __all__ = [
     "VOILA_TEMPLATE",
     "WorkshopError",
     "kernel_env",
+    "new_token",
     "prepare_notebook",
     "serve",
     "voila_command",
+    "voila_config",
     "workshop_notebook",
+    "workshop_url",
+    "write_voila_config",
 ]
 
 
@@ -44,6 +59,88 @@ class WorkshopError(ChannelLibError):
 #: template without the icon stylesheets it links from a CDN, so the page works with no network.
 VOILA_TEMPLATE = "channel_workshop"
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+#: Host names (besides loopback addresses) the server answers to; any other ``Host`` gets 403.
+LOCAL_HOSTNAMES = ("localhost",)
+
+
+def new_token() -> str:
+    """A fresh random access token for one workshop server (32 URL-safe characters).
+
+    Examples
+    --------
+    >>> a, b = new_token(), new_token()
+    >>> len(a), a != b, a.replace("-", "").replace("_", "").isalnum()
+    (32, True, True)
+    """
+    return secrets.token_urlsafe(24)
+
+
+def workshop_url(port: int, token: str) -> str:
+    """The URL to open: the server on 127.0.0.1 with its token.
+
+    Examples
+    --------
+    >>> workshop_url(8866, "abc")
+    'http://127.0.0.1:8866/?token=abc'
+    """
+    return f"http://127.0.0.1:{port}/?token={token}"
+
+
+def voila_config(token: str) -> dict[str, Any]:
+    """Voilà's configuration for the workshop: the token and jupyter_server's ``Host`` check.
+
+    Voilà sets ``allow_remote_access=True`` in its Tornado settings (no ``Host`` check); its
+    ``tornado_settings`` are applied after, so ``allow_remote_access=False`` turns the check of
+    jupyter_server's handlers back on: a ``Host`` that is neither a loopback address nor in
+    :data:`LOCAL_HOSTNAMES` is answered 403.
+
+    Parameters
+    ----------
+    token : str
+        The access token (:func:`new_token`); a request needs it (``?token=`` or the cookie set
+        by the first request that had it).
+
+    Returns
+    -------
+    dict
+        The content of ``voila.json``.
+
+    Examples
+    --------
+    >>> voila_config("abc")["Voila"]["tornado_settings"]["allow_remote_access"]
+    False
+    """
+    if not token:
+        raise WorkshopError("the workshop needs a non-empty access token (new_token())")
+    return {
+        "Voila": {
+            "token": token,
+            "tornado_settings": {
+                "allow_remote_access": False,
+                "local_hostnames": list(LOCAL_HOSTNAMES),
+            },
+        }
+    }
+
+
+def write_voila_config(folder: str | Path, token: str) -> Path:
+    """Write :func:`voila_config` as ``voila.json`` in ``folder`` (where Voilà runs), owner-only.
+
+    Voilà reads ``voila.json`` from its working directory first, ahead of the user's Jupyter
+    configuration folders.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    path = Path(folder) / "voila.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(voila_config(token), out, indent=2)
+    return path
 
 
 def workshop_notebook() -> Path:
@@ -77,7 +174,8 @@ def prepare_notebook(
     folder : str or Path
         Where to write ``workshop.ipynb`` (a temp folder: Voilà's kernel runs there).
     data_dir, quarter, plans_dir
-        The notebook's parameters; paths are made absolute from the project folder.
+        The notebook's parameters; relative paths are made absolute from the current directory
+        (as every ``channel-workbook`` command does).
 
     Returns
     -------
@@ -90,9 +188,9 @@ def prepare_notebook(
 
     nb = nbformat.read(workshop_notebook(), as_version=4)
     parameters = {
-        "data_dir": str(resolve_path(data_dir)),
+        "data_dir": str(_absolute(data_dir)),
         "quarter": quarter,
-        "plans_dir": str(resolve_path(plans_dir)),
+        "plans_dir": str(_absolute(plans_dir)),
     }
     for cell in nb.cells:  # papermill's parser expects every cell to carry a tags list
         cell.metadata.setdefault("tags", [])
@@ -101,6 +199,11 @@ def prepare_notebook(
     out = Path(folder) / "workshop.ipynb"
     nbformat.write(nb, out)
     return out
+
+
+def _absolute(path: str | Path) -> Path:
+    """``path`` made absolute from the current directory (``~`` expanded)."""
+    return Path(path).expanduser().absolute()
 
 
 def _require_voila() -> None:
@@ -228,7 +331,8 @@ def serve(
     Parameters
     ----------
     data_dir, plans_dir, quarter
-        The workshop's dataset, plans folder and reporting quarter.
+        The workshop's dataset, plans folder and reporting quarter; relative paths are taken from
+        the current directory.
     port : int, optional
         Port on 127.0.0.1; default a free one.
     open_browser : bool
@@ -253,21 +357,23 @@ def serve(
     say = echo or _say
     _require_voila()
     port = _free_port() if port is None else _check_port(port)
-    plans = resolve_path(plans_dir)
-    open_workbook(data_dir, quarter, plans)  # fail here, in words, not inside Voilà
+    data, plans = _absolute(data_dir), _absolute(plans_dir)
+    open_workbook(data, quarter, plans)  # fail here, in words, not inside Voilà
     plans.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="channel-workshop-"))
     log = folder / "voila.log"
     proc: subprocess.Popen | None = None
     try:
-        nb = prepare_notebook(folder, data_dir=data_dir, quarter=quarter, plans_dir=plans)
+        nb = prepare_notebook(folder, data_dir=data, quarter=quarter, plans_dir=plans)
+        token = new_token()
+        write_voila_config(folder, token)
         cmd, env = voila_command(nb.name, port)
         with log.open("wb") as out, _stop_signals_as_interrupt():
             proc = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
                                     env=env, start_new_session=True)  # fmt: skip
             _wait_for_port(proc, port, timeout, log)
-            url = f"http://127.0.0.1:{port}/"
-            say(f"Workshop ({resolve_path(data_dir).name}, {quarter}) at {url}")
+            url = workshop_url(port, token)
+            say(f"Workshop ({data.name}, {quarter}) at {url}")
             say(f"Decisions are saved to {plans}. Press Ctrl-C to stop.")
             if open_browser:
                 webbrowser.open(url)
