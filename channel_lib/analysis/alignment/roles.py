@@ -152,8 +152,8 @@ def misalignments(
     >>> m[["channel_id", "kind", "dimension"]].head(3)
       channel_id              kind       dimension
     0       DIST          off_goal    gross_margin
-    1        WEB          off_goal    gross_margin
-    2        DIR  growth_shortfall  revenue_growth
+    1        DIR  growth_shortfall  revenue_growth
+    2       DIST  growth_shortfall  revenue_growth
     """
     if not settings.scored:  # nothing measured against goals: no finding
         return pd.DataFrame(columns=FINDING_COLUMNS).astype({"dimension": "string"})

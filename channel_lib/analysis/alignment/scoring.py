@@ -19,7 +19,13 @@ from channel_lib.analysis.alignment.settings import DIMENSIONS, TOLERANCE, Setti
 from channel_lib.data.goals import YearGoals
 from channel_lib.data.workbook import Workbook
 
-__all__ = ["alignment_breakdown", "alignment_scores", "dimension_goals", "score_dimensions"]
+__all__ = [
+    "MARGIN_BASES",
+    "alignment_breakdown",
+    "alignment_scores",
+    "dimension_goals",
+    "score_dimensions",
+]
 
 
 def dimension_goals(actuals: pd.DataFrame, goals: YearGoals | None) -> pd.DataFrame:
@@ -38,7 +44,17 @@ def dimension_goals(actuals: pd.DataFrame, goals: YearGoals | None) -> pd.DataFr
     DataFrame
         One row per channel and dimension of :data:`DIMENSIONS`: ``year``, ``channel_id``,
         ``channel_name``, ``dimension``, ``label``, ``actual``, ``goal`` (float, ``NaN`` when not
-        measurable), ``direction`` (``"at_least"`` / ``"at_most"``), ``tolerance`` (float > 0).
+        measurable), ``direction`` (``"at_least"`` / ``"at_most"``), ``tolerance`` (float > 0),
+        ``basis`` (the gross-margin row's: :data:`MARGIN_BASES`; empty on the other rows).
+
+    Notes
+    -----
+    The gross margin is judged against the channel's own ``gross_margin_goal`` where goals.yaml
+    gives one for its role (basis ``"role goal"``); else, with ``channel_costs.csv``, on
+    contribution after cost to serve: ``gross margin − cost to serve / revenue`` against the
+    corporate goal less the company's cost-to-serve ratio (basis ``"contribution after cost to
+    serve"``), so a low-margin channel that is cheap to serve is not misaligned for it; else
+    the gross margin against the corporate goal (basis ``"corporate goal"``).
     """
     company = actuals.attrs.get("company", {})
     rows = []
@@ -51,10 +67,11 @@ def dimension_goals(actuals: pd.DataFrame, goals: YearGoals | None) -> pd.DataFr
             "expansion": (share, "at_most", 1 - share),
         }[focus]
         cts_goal = company.get("cost_to_serve_ratio", np.nan)
+        margin, margin_goal, basis = _margin_basis(r, goals, cts_goal)
         disc_goal = company.get("discount", np.nan)
         spec = {
             "revenue_growth": (r.revenue_growth, company.get("required_growth", np.nan), "at_least", TOLERANCE["revenue_growth"]),
-            "gross_margin": (r.gross_margin, goals.gross_margin_goal, "at_least", TOLERANCE["gross_margin"]),
+            "gross_margin": (margin, margin_goal, "at_least", TOLERANCE["gross_margin"]),
             "margin_trend": (r.margin_change, 0.0, "at_least", TOLERANCE["margin_trend"]),
             "segment_focus": (r.segment_share, 1.0, "at_least", TOLERANCE["segment_focus"]),
             "product_focus": (r.product_share, 1.0, "at_least", TOLERANCE["product_focus"]),
@@ -68,13 +85,32 @@ def dimension_goals(actuals: pd.DataFrame, goals: YearGoals | None) -> pd.DataFr
                     "year": r.year, "channel_id": r.channel_id, "channel_name": r.channel_name,
                     "dimension": dim, "label": DIMENSIONS[dim], "actual": float(actual),
                     "goal": float(goal), "direction": direction, "tolerance": float(tol),
+                    "basis": basis if dim == "gross_margin" else "",
                 }
             )  # fmt: skip
     cols = ["year", "channel_id", "channel_name", "dimension", "label", "actual", "goal",
-            "direction", "tolerance"]  # fmt: skip
+            "direction", "tolerance", "basis"]  # fmt: skip
     return pd.DataFrame(rows, columns=cols).astype(
         {"actual": float, "goal": float, "tolerance": float}
     )
+
+
+#: How a channel's margin is judged (:func:`dimension_goals`, Notes).
+MARGIN_BASES = ("role goal", "contribution after cost to serve", "corporate goal")
+
+
+def _margin_basis(r, goals: YearGoals, cts_goal: float) -> tuple[float, float, str]:
+    """``(actual, goal, basis)`` of a channel's margin dimension (:func:`dimension_goals`)."""
+    role = goals.channels.get(r.channel_id)
+    if role is not None and role.gross_margin_goal is not None:
+        return r.gross_margin, role.gross_margin_goal, MARGIN_BASES[0]
+    if not (np.isnan(r.cost_to_serve_ratio) or np.isnan(cts_goal)):
+        return (
+            r.gross_margin - r.cost_to_serve_ratio,
+            goals.gross_margin_goal - cts_goal,
+            MARGIN_BASES[1],
+        )
+    return r.gross_margin, goals.gross_margin_goal, MARGIN_BASES[2]
 
 
 def score_dimensions(frame: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
@@ -145,7 +181,7 @@ def alignment_breakdown(wb: Workbook, settings: Settings) -> pd.DataFrame:
     >>> wb, s = open_alignment("tests/data/tiny", plans_dir="/tmp/plans")
     >>> b = alignment_breakdown(wb, s)
     >>> b.groupby("channel_id")["points"].sum().round(1).to_dict()
-    {'DIR': 77.0, 'DIST': 36.2, 'WEB': 58.3}
+    {'DIR': 77.0, 'DIST': 36.2, 'WEB': 65.3}
     """
     actuals = channel_actuals(wb, settings)
     goals = wb.dataset.goals.years[settings.goals_year] if settings.scored else None

@@ -10,7 +10,7 @@ the years of goals.yaml, and :class:`AlignmentView`, every frame notebook 01 sho
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,8 @@ import pandas as pd
 from channel_lib.analysis.alignment.actuals import _window, channel_actuals
 from channel_lib.analysis.alignment.conflict import channel_conflict
 from channel_lib.analysis.alignment.dependency import concentration_history, dependency
+from channel_lib.analysis.alignment.evolution import channel_evolution
+from channel_lib.analysis.alignment.plan import plan_against_objective
 from channel_lib.analysis.alignment.roles import misalignments, role_fit
 from channel_lib.analysis.alignment.scoring import alignment_breakdown, alignment_scores
 from channel_lib.analysis.alignment.settings import Settings, for_year
@@ -35,7 +37,10 @@ __all__ = [
 
 
 def system_alignment(
-    wb: Workbook, settings: Settings, actuals: pd.DataFrame | None = None
+    wb: Workbook,
+    settings: Settings,
+    actuals: pd.DataFrame | None = None,
+    plan: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The whole channel system against the corporate goals of the year.
 
@@ -43,9 +48,13 @@ def system_alignment(
     -------
     DataFrame
         One row per goal: ``goal`` (in words), ``measure`` (how its figures read:
-        ``managing_for``, ``money``, ``growth``, ``margin``, ``new_customers`` or ``mix``),
+        ``managing_for``, ``money``, ``growth``, ``margin``, ``new_customers``, ``mix`` or
+        ``plan`` — the sum of a source's channel targets against the objective, revenue and
+        gross profit, :func:`~channel_lib.analysis.alignment.plan.plan_against_objective`),
         ``target`` and ``actual`` (the figures: fractions, currency, or what the year is managed
-        for), ``met`` (bool or ``<NA>`` when not measurable). The page writes the figures
+        for), ``met`` (bool or ``<NA>`` when not measurable). A mix line is met when its share
+        lies within :attr:`Settings.mix_tolerance` of the focus weight either way; a plan line
+        when the targets lie within :attr:`Settings.plan_tolerance` of the objective. The page writes the figures
         (:func:`channel_lib.presentation.pages.orientation.system_table`). No row when the year
         is not scored (:attr:`Settings.scored`: no goal).
     """
@@ -74,6 +83,14 @@ def system_alignment(
          c["new_customer_share"],
          pd.NA if np.isnan(c["new_customer_share"]) else bool(c["new_customer_share"] >= goals.new_customer_share)),
     ]  # fmt: skip
+    if plan is None:
+        plan = plan_against_objective(wb, settings)
+    words = {"revenue": "revenue", "gross_profit": "gross profit"}
+    rows += [
+        (f"Channel targets ({r.source}, {r.channels} channels) against the {words[r.metric]} "
+         "objective", "plan", r.objective, r.targets, r.aligned)
+        for r in plan.itertuples(index=False)
+    ]  # fmt: skip
     rows += _mix_rows(wb, settings)
     out = pd.DataFrame(rows, columns=["goal", "measure", "target", "actual", "met"])
     out["met"] = out["met"].astype("boolean")
@@ -81,7 +98,12 @@ def system_alignment(
 
 
 def _mix_rows(wb: Workbook, settings: Settings) -> list[tuple]:
-    """The segment and product-line focus of goals.yaml against the year's revenue mix."""
+    """The segment and product-line focus of goals.yaml against the year's revenue mix: met when
+    the share lies within :attr:`Settings.mix_tolerance` of the focus weight, either way (a line
+    over-indexed beyond it is as misaligned as one under-indexed).
+
+    The tolerance is compared after rounding to 1e-9, so a share exactly on the edge is met."""
+    tol = settings.mix_tolerance + 1e-9
     ds = wb.dataset
     goals = ds.goals.years[settings.goals_year]
     cust = _window(ds, ["customer_id"], settings.quarters).merge(
@@ -107,7 +129,7 @@ def _mix_rows(wb: Workbook, settings: Settings) -> list[tuple]:
                     "mix",
                     w,
                     share,
-                    pd.NA if np.isnan(share) else bool(share >= w - 0.05),
+                    pd.NA if np.isnan(share) else bool(abs(share - w) <= tol),
                 )
             )
     return rows
@@ -225,6 +247,8 @@ class AlignmentView:
     quadrant: pd.DataFrame
     yearly: pd.DataFrame
     role_changes: pd.DataFrame
+    plan: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evolution: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def actuals(self) -> pd.DataFrame:
@@ -272,13 +296,14 @@ def build_view(wb: Workbook, settings: Settings) -> AlignmentView:
     yearly.attrs = {}
     history = pd.concat(parts or [breakdown.iloc[:0]], ignore_index=True)
     history.attrs = {}
+    plan = plan_against_objective(wb, settings)
     return AlignmentView(
         settings=settings,
         breakdown=breakdown,
         scores=alignment_scores(breakdown),
         roles=roles,
         findings=misalignments(wb, settings, breakdown, roles),
-        system=system_alignment(wb, settings, actuals),
+        system=system_alignment(wb, settings, actuals, plan),
         conflict=channel_conflict(wb, settings),
         partner_conflict=channel_conflict(wb, settings, level="partner_id"),
         dependency=dependency(wb, settings),
@@ -287,4 +312,6 @@ def build_view(wb: Workbook, settings: Settings) -> AlignmentView:
         quadrant=quadrant,
         yearly=yearly,
         role_changes=role_changes(wb),
+        plan=plan,
+        evolution=channel_evolution(wb, settings),
     )
