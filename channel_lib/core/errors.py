@@ -19,7 +19,7 @@ def shorten(value: object, limit: int = VALUE_CHARS) -> str:
 
     Every message that echoes a value read from a file goes through this, so that a 20 MB cell
     or a system file behind a link is never printed whole. Line breaks and other control
-    characters are written as escapes (``\n``), so a value stays on its line of the table; a
+    characters but tabs are written as escapes (``\n``), so a value stays on its line of the table; a
     longer value keeps its first ``limit - 3`` characters and ends in ``...``.
 
     Parameters
@@ -50,7 +50,7 @@ def shorten(value: object, limit: int = VALUE_CHARS) -> str:
     return shown[: max(limit - 3, 1)] + "..."
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class ChannelLibError(Exception):

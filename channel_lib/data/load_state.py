@@ -12,14 +12,18 @@ import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from channel_lib.core.errors import Problem
+from channel_lib.core.errors import Problem, shorten
 from channel_lib.core.money import DEFAULT_MONEY_DECIMALS
 from channel_lib.data.contract import Table, duckdb_types, type_hints
 from channel_lib.data.mapping import TableMapping
 from channel_lib.data.sql import quoted
+
+if TYPE_CHECKING:
+    from channel_lib.data.readers.limits import Limits
 
 #: Rows listed per check before the rest are counted in one summary line.
 MAX_ROWS_PER_CHECK = 25
@@ -29,7 +33,17 @@ class LoadState:
     """The connection, the problems and what was read, of one load of ``folder``."""
 
     def __init__(self, folder: Path, *, money_decimals: int = DEFAULT_MONEY_DECIMALS) -> None:
+        # the readers package imports this module: its limits are imported when a load starts
+        from channel_lib.data.readers.limits import current_limits
+
         self.folder = folder
+        #: the bounds of what is read (``CHANNEL_WORKBOOK_LIMITS`` applied)
+        self.limits: Limits = current_limits()
+        #: table -> how its CSV's lines are accounted for (see :class:`LineAccount`)
+        self.accounts: dict[str, LineAccount] = {}
+        #: table -> accepted rows removed after the read because a cell is not of its type
+        #: (reported one by one, like rejected lines)
+        self.unread_rows: dict[str, int] = {}
         #: places of the dataset's money, the DuckDB type of each logical column type (money:
         #: ``DECIMAL(18, money_decimals)``) and the hints of the messages: see
         #: :meth:`use_money_decimals`
@@ -69,7 +83,7 @@ class LoadState:
         self, file: str, column: str, line: int | None, value: object, message: str
     ) -> None:
         """Add a problem (``value`` shown as text; ``None`` shows as empty)."""
-        text = "" if value is None else str(value)
+        text = shorten(value)
         self.problems.append(Problem(file, column, line, text, message))
 
     def line(self, table: str, rowid: int) -> int:
@@ -117,6 +131,35 @@ class LoadState:
         )
 
 
+@dataclass(frozen=True)
+class LineAccount:
+    """How the lines of one CSV file are accounted for: loaded + reported = records.
+
+    Attributes
+    ----------
+    file : str
+        The file's name (an Excel workbook's sheet: the temporary CSV's).
+    records : int
+        Data records counted independently of DuckDB (the header and blank lines excluded;
+        see :func:`~channel_lib.data.readers.records.scan_records`).
+    loaded : int
+        Rows in the table after the read.
+    reported : int
+        Records reported as problems instead (lines the reader rejected, cells not of their
+        type).
+    """
+
+    file: str
+    records: int
+    loaded: int
+    reported: int
+
+    @property
+    def balanced(self) -> bool:
+        """Whether every record is loaded or reported (``loaded + reported == records``)."""
+        return self.loaded + self.reported == self.records
+
+
 @dataclass
 class ParquetView:
     """A Parquet table kept as a view: its file, column expressions, source types, statistics."""
@@ -131,4 +174,4 @@ class ParquetView:
     stats: dict[str, list[tuple[int, int | None, str | None, str | None]]]
 
 
-__all__ = ["MAX_ROWS_PER_CHECK", "LoadState", "ParquetView"]
+__all__ = ["MAX_ROWS_PER_CHECK", "LineAccount", "LoadState", "ParquetView"]

@@ -50,7 +50,8 @@ def read_csv(state: LoadState, table: Table, path: Path, header: list[str]) -> N
     state.con.execute(
         f"CREATE TABLE {table.name} AS SELECT {select} FROM read_csv(?, columns = ?, "
         "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-        f"nullstr = '', store_rejects = true, rejects_table = 'rej_{table.name}', "
+        f"nullstr = '', max_line_size = {max(2 * state.limits.line_bytes, 1 << 21)}, "
+        f"store_rejects = true, rejects_table = 'rej_{table.name}', "
         f"rejects_scan = 'scan_{table.name}')",
         [str(path), read_types],
     )
@@ -136,6 +137,7 @@ def check_decimals(
             report_numbers(state, table, file, column, bad, max(0, excess - MAX_ROWS_PER_CHECK))
     if unread:
         state.con.execute(f"DELETE FROM {name} WHERE rowid IN ({', '.join(map(str, unread))})")
+        state.unread_rows[name] = state.unread_rows.get(name, 0) + len(set(unread))
     state.con.execute("; ".join(f"ALTER TABLE {name} DROP COLUMN {f}" for f in flags.values()))
 
 

@@ -9,17 +9,20 @@ rows), so every check and message is the CSV one, naming the workbook.
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from pathlib import Path
 
 from channel_lib.core.errors import near_name
 from channel_lib.data.contract import Table
 from channel_lib.data.excel import ExcelReadError, sheet_to_csv
-from channel_lib.data.load_state import LoadState
+from channel_lib.data.load_state import LineAccount, LoadState
 from channel_lib.data.readers.csv_files import read_csv
 from channel_lib.data.readers.header import check_header, csv_header, parquet_header
+from channel_lib.data.readers.limits import not_regular, shown_name
 from channel_lib.data.readers.mapped import add_constants, constants_hold, renamed_header
 from channel_lib.data.readers.parquet_files import define_view, read_parquet
+from channel_lib.data.readers.records import RecordScan, scan_records
 from channel_lib.data.sql import quoted
 
 
@@ -31,11 +34,17 @@ def read_table(state: LoadState, table: Table, path: Path) -> bool:
     (problems of the others added), and the optional columns the file leaves out, empty
     (a nullable one with a note).
     """
+    if not within_bounds(state, path):
+        return False
     if path.suffix == ".xlsx":
         path = excel_as_csv(state, path)
         if path is None:
             return False
+    scan = None
     if path.suffix == ".csv":
+        scan = csv_records(state, path)
+        if scan is None:
+            return False
         written = csv_header(state, path)
     else:
         written = parquet_header(state, path)
@@ -52,12 +61,99 @@ def read_table(state: LoadState, table: Table, path: Path) -> bool:
         return False
     if path.suffix == ".csv":
         read_csv(state, table, path, header)  # the reader names the columns by position
+        assert scan is not None
+        account_lines(state, table, path, scan)
     else:
         read_parquet(state, table, path, header, written)
     if mapping is not None:
         add_constants(state, table, mapping)
     _add_absent_columns(state, table, header + constants, state.shown_as.get(path.name, path.name))
     return True
+
+
+def within_bounds(state: LoadState, path: Path) -> bool:
+    """Whether ``path`` is a regular file (or a link to one) within the file-size limit.
+
+    Otherwise the problem is added: a device, FIFO or folder is never opened, a larger file
+    never read.
+    """
+    refused = not_regular(path)
+    if refused is None and path.stat().st_size > state.limits.file_bytes:
+        refused = (
+            f"{path.stat().st_size:,} bytes, over the limit of {state.limits.file_bytes:,} "
+            "bytes a file may have; split the export (by year, say) into dataset folders"
+        )
+    if refused is not None:
+        state.problem(path.name, "", None, "", refused)
+        return False
+    if path.is_symlink():
+        state.shown_as.setdefault(path.name, shown_name(path))
+    return True
+
+
+def csv_records(state: LoadState, path: Path) -> RecordScan | None:
+    """The independent count of a CSV's records (``None``, with the problems, when over a limit).
+
+    A record over the line limit or a cell over the cell limit is a problem naming its line,
+    its column and the limit (the file is then not read: a line the reader cannot hold is
+    never dropped silently); so are old-Mac line ends (a carriage return alone).
+    """
+    limits, file = state.limits, path.name
+    scan = scan_records(path, limits)
+    if scan.cr_only:
+        state.problem(
+            file, "", 1, "",
+            "the lines end in a carriage return alone (old Mac line ends); convert the file to "
+            "LF or CRLF line ends (a text editor's 'Line endings', or save it again as CSV UTF-8)",
+        )  # fmt: skip
+        return None
+    if not scan.over:
+        return scan
+    header: list[str] = []
+    if all(line > 1 for line, _ in scan.long_records):
+        with path.open("rb") as f:
+            first = f.readline(limits.line_bytes + 2).decode("utf-8-sig", errors="replace")
+        header = next(csv.reader([first.rstrip("\r\n")]), [])
+    for line, size in scan.long_records:
+        state.problem(
+            file, "", line, "",
+            f"a line of {size:,} bytes, over the limit of {limits.line_bytes:,} bytes a line may "
+            "have; the file is not read: shorten or remove the line (a cell pasted by mistake?)",
+        )  # fmt: skip
+    for line, index, size in scan.wide_cells:
+        column = header[index].strip() if index < len(header) else f"cell {index + 1}"
+        state.problem(
+            file, column, line, "",
+            f"a cell of {size:,} bytes, over the limit of {limits.cell_bytes:,} bytes a cell may "
+            "have; the file is not read: shorten the cell or remove the column",
+        )  # fmt: skip
+    listed = len(scan.long_records) + len(scan.wide_cells)
+    if scan.over > listed:
+        state.problem(
+            file, "", None, "",
+            f"... and {scan.over - listed:,} more lines or cells over their limit",
+        )  # fmt: skip
+    return None
+
+
+def account_lines(state: LoadState, table: Table, path: Path, scan: RecordScan) -> None:
+    """Prove that every data record of the CSV was loaded or reported (a problem otherwise).
+
+    Records counted by :func:`~channel_lib.data.readers.records.scan_records` (the header and
+    blank lines left out) against the rows in the table plus the lines reported (rejected by
+    the reader, or removed for a cell not of its type); kept in ``state.accounts``.
+    """
+    loaded = state.con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
+    reported = len(state.reject_lines.get(table.name, [])) + state.unread_rows.get(table.name, 0)
+    account = LineAccount(path.name, max(scan.records - 1, 0), loaded, reported)
+    state.accounts[table.name] = account
+    if not account.balanced:
+        state.problem(
+            path.name, "", None, "",
+            f"the file holds {account.records:,} data records (counted line by line) but "
+            f"{loaded:,} were loaded and {reported:,} reported; a line was lost: look for a "
+            "quote inside an unquoted cell or a carriage return inside a line",
+        )  # fmt: skip
 
 
 def _add_absent_columns(state: LoadState, table: Table, header: list[str], shown: str) -> None:
@@ -106,4 +202,4 @@ def excel_as_csv(state: LoadState, path: Path) -> Path | None:
     return target
 
 
-__all__ = ["excel_as_csv", "read_table"]
+__all__ = ["account_lines", "csv_records", "excel_as_csv", "read_table", "within_bounds"]
