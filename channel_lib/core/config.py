@@ -31,7 +31,13 @@ def project_root() -> Path:
     """The project folder (holding ``pyproject.toml``), else the current directory.
 
     Notebooks run with ``notebooks/`` as working directory under JupyterLab and Voilà but with the
-    caller's under papermill; resolving relative paths here makes both work.
+    caller's under papermill; resolving a notebook's relative paths here makes both work
+    (:func:`channel_lib.data.workbook.resolve_path`).
+
+    Only notebooks use it. Every ``channel-workbook`` command resolves relative paths from the
+    current directory instead (``channel_lib.cli.commands.main`` makes them absolute before the
+    command runs); ``actions --plans`` and ``workshop --data`` once went through ``resolve_path``
+    and so meant a folder of the project (issue 24, point 8).
     """
     return PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd()
 
