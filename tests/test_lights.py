@@ -7,9 +7,14 @@ plain DuckDB SQL), never from the code under test.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
+import yaml
 
 from channel_lib.data.goals import ChannelRole, YearGoals, read_goals
 
@@ -100,3 +105,173 @@ def test_channel_margin_goal_api_without_goals_yaml():
     )
     assert year.channel_margin_goal("A") == 0.2
     assert year.channel_margin_goal("B") == 0.5
+
+
+# -- lights that see margin (issue 21, point 4) -------------------------------------------------------
+DATASETS = ["committed", *[f"seed{k}" for k in range(1, 6)]]
+SMALL_SCALE = 0.2
+
+
+@pytest.fixture(scope="module", params=DATASETS)
+def folder(request, small_sample) -> Path:
+    """The committed sample, or a generated one of seeds 1-5 (the suite's small sets)."""
+    name = request.param
+    return SAMPLE if name == "committed" else small_sample(int(name[4:]), SMALL_SCALE)
+
+
+_LOADED: dict[Path, object] = {}
+
+
+def _ds(folder: Path):
+    from channel_lib import load_dataset
+
+    if folder not in _LOADED:
+        _LOADED[folder] = load_dataset(folder)
+    return _LOADED[folder]
+
+
+def _quarter(folder: Path) -> str:
+    """The quarter of the folder's ground truth (its most frequent period)."""
+    gt = pd.read_csv(folder / "ground_truth.csv", dtype=str, keep_default_na=False)
+    return gt["period"].mode().iloc[0]
+
+
+def _raw_goals(folder: Path) -> dict:
+    return yaml.safe_load((folder / "goals.yaml").read_text(encoding="utf-8"))
+
+
+def _bounds(raw: dict, quarter: str) -> tuple[date, date]:
+    """First day and the day after the last of fiscal ``quarter``, from goals.yaml's calendar
+    (worked out here, not by the workbook's calendar)."""
+    fy = raw.get("fiscal_year", {})
+    start_month, naming = fy.get("start_month", 1), fy.get("naming", "end")
+    year, q = int(quarter[2:6]), int(quarter[-1])
+    first_year = year - 1 if (naming == "end" and start_month != 1) else year
+    months = (start_month - 1) + 3 * (q - 1)
+    y0, m0 = first_year + months // 12, months % 12 + 1
+    y1, m1 = y0 + (m0 + 2) // 12, (m0 + 2) % 12 + 1
+    return date(y0, m0, 1), date(y1, m1, 1)
+
+
+def _sql_margins(folder: Path, key: str, start: date, end: date) -> pd.DataFrame:
+    """Revenue and gross profit per ``key`` in [start, end) in plain DuckDB SQL on sales.csv,
+    exact (DECIMAL), with the partner's channel from partners.csv."""
+    sales = (folder / "sales.csv").as_posix()
+    con = duckdb.connect()
+    src = (
+        f"read_csv('{sales}', header=true, types={{'revenue': 'DECIMAL(18,4)', "
+        "'cost_of_sales': 'DECIMAL(18,4)', 'partner_id': 'VARCHAR', 'channel_id': 'VARCHAR'})"
+    )
+    rows = con.execute(
+        f"SELECT {key} AS id, sum(revenue) AS revenue, sum(revenue - cost_of_sales) AS gp "
+        f"FROM {src} WHERE order_date >= ? AND order_date < ? AND {key} IS NOT NULL GROUP BY 1",
+        [start, end],
+    ).fetchall()
+    frame = pd.DataFrame(rows, columns=["id", "revenue", "gp"]).set_index("id")
+    if key == "partner_id":
+        partners = pd.read_csv(folder / "partners.csv", dtype=str).set_index("partner_id")
+        frame["channel_id"] = frame.index.map(partners["channel_id"])
+    else:
+        frame["channel_id"] = frame.index
+    return frame
+
+
+def _goal(raw: dict, fy: str, channel: str) -> Decimal:
+    year = raw["years"][fy]
+    own = (year.get("channels") or {}).get(channel, {}).get("gross_margin_goal")
+    return Decimal(str(own if own is not None else year["gross_margin_goal"]))
+
+
+@pytest.mark.parametrize("level", ["channel", "partner"])
+def test_no_row_with_a_margin_below_its_goal_is_green_when_managing_for_profit(folder, level):
+    from channel_lib.analysis import scorecard
+
+    ds, q, raw = _ds(folder), _quarter(folder), _raw_goals(folder)
+    fy = q.split("-")[0]
+    assert raw["years"][fy]["managing_for"] == "revenue_and_profit", "the rule would be vacuous"
+    key = f"{level}_id"
+    ref = _sql_margins(folder, key, *_bounds(raw, q))
+    card = scorecard.scorecard(ds, q, level=level).set_index(key)
+    below, negative = set(), set()
+    for eid, r in ref.iterrows():
+        if r.revenue <= 0:
+            continue
+        if r.gp < 0:
+            negative.add(eid)
+        if r.gp < _goal(raw, fy, r.channel_id) * r.revenue:
+            below.add(eid)
+    assert below, "every row above its goal: the test would prove nothing"
+    lights = card["light"].astype(str)
+    assert not [e for e in below if lights[e] == "green"]
+    assert all(lights[e] == "red" for e in negative)
+    for eid in below:
+        assert card.loc[eid, "gross_margin"] == pytest.approx(
+            float(ref.loc[eid, "gp"] / ref.loc[eid, "revenue"]), abs=1e-9
+        )
+        assert "below the" in card.loc[eid, "light_basis"] or lights[eid] == "red"
+
+
+def test_margin_does_not_hold_back_a_year_managed_for_revenue(tiny):
+    """FY2025 of the tiny dataset is managed for revenue: its lights judge revenue only."""
+    from channel_lib.analysis import scorecard
+
+    card = scorecard.scorecard(tiny, "FY2025-Q3", level="channel")
+    assert not card["light_basis"].str.contains("margin").any()
+
+
+def test_planted_margin_below_goal_channel_is_not_green_and_its_near_miss_is_not_held_back():
+    from channel_lib.analysis import scorecard
+
+    gt = pd.read_csv(SAMPLE / "ground_truth.csv", dtype=str, keep_default_na=False)
+    rows = gt[gt["signal"] == "margin_below_goal"]
+    planted = set(rows.loc[rows["kind"] == "planted", "entity_id"])
+    near = set(rows.loc[rows["kind"] == "near_miss", "entity_id"])
+    assert planted and near, "the sample plants margin_below_goal (cases.md, issue 21)"
+    (q,) = set(rows["period"])
+    card = scorecard.scorecard(_ds(SAMPLE), q, level="channel").set_index("channel_id")
+    for ch in planted:
+        assert card.loc[ch, "light"] != "green"
+        assert "below the" in card.loc[ch, "light_basis"]
+        assert card.loc[ch, "revenue_vs_last_year"] > 0  # grows, yet is not green
+    for ch in near:
+        assert "below the" not in card.loc[ch, "light_basis"]
+        assert card.loc[ch, "gross_margin"] >= card.loc[ch, "gross_margin_goal"]
+
+
+def _sql_growth(folder: Path, q: str) -> pd.Series:
+    """Partner revenue in ``q`` against the same quarter a year before, plain SQL."""
+    raw = _raw_goals(folder)
+    now = _sql_margins(folder, "partner_id", *_bounds(raw, q))["revenue"]
+    ago_q = f"FY{int(q[2:6]) - 1}{q[6:]}"
+    ago = _sql_margins(folder, "partner_id", *_bounds(raw, ago_q))["revenue"]
+    both = pd.concat([now.rename("now"), ago.rename("ago")], axis=1).dropna()
+    both = both[both["ago"] > 0]
+    return (both["now"] / both["ago"]).astype(float) - 1
+
+
+@pytest.mark.parametrize("band", [0.05, 0.10])
+def test_growth_light_needs_a_move_beyond_the_band(band):
+    """Without a target, a change within ± band is amber, not red; FY2025 is managed for
+    revenue, so the margin does not enter (sample, partners)."""
+    from channel_lib.analysis import scorecard
+
+    q = "FY2025-Q4"
+    card = scorecard.scorecard(_ds(SAMPLE), q, level="partner", growth_band=band)
+    card = card.set_index("partner_id")
+    on_growth = card[card["light_basis"].str.startswith("growth vs last year")]
+    assert len(on_growth) >= 10
+    growth = _sql_growth(SAMPLE, q)
+    for pid, light in on_growth["light"].items():
+        g = growth[pid]
+        expected = "green" if g >= band else "red" if g <= -band else "amber"
+        assert light == expected, (pid, g)
+    small_falls = growth[(growth < 0) & (growth > -band)].index.intersection(on_growth.index)
+    assert len(small_falls), "no small fall in the sample: the test would prove nothing"
+
+
+def test_growth_band_is_validated(tiny):
+    from channel_lib.analysis import scorecard
+    from channel_lib.core.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"growth_band=1\.5"):
+        scorecard.scorecard(tiny, "FY2026-Q3", growth_band=1.5)

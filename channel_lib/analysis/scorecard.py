@@ -37,6 +37,7 @@ from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
 
 __all__ = [
+    "GROWTH_BAND",
     "LIGHTS",
     "REPORT_FIELDS",
     "TIER_ORDER",
@@ -67,8 +68,12 @@ REPORT_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 def _tolerance(value: float) -> float:
+    return _fraction("tolerance", value)
+
+
+def _fraction(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
-        raise ParameterError(f"tolerance={value!r}: a fraction in [0, 1), e.g. 0.05 for 5%")
+        raise ParameterError(f"{name}={value!r}: a fraction in [0, 1), e.g. 0.05 for 5%")
     return float(value)
 
 
@@ -82,19 +87,56 @@ def _targets(ds: Dataset, quarter: str, plans_dir: str | Path | None) -> pd.Data
         )  # fmt: skip
 
 
-def _light(attainment: pd.Series, growth: pd.Series, tolerance: float) -> tuple[list, list]:
+#: Default materiality band of the growth light (fraction): without a target, a change against
+#: the same quarter last year within ± this band is neither growth nor decline.
+GROWTH_BAND: float = 0.05
+
+
+def _light(
+    attainment: pd.Series,
+    growth: pd.Series,
+    margin: pd.Series,
+    margin_goal: pd.Series,
+    *,
+    tolerance: float,
+    band: float,
+    profit: bool,
+) -> tuple[list[str], list[str]]:
+    """``(lights, bases)`` of the scorecard rows; the rule is :func:`scorecard`'s (Notes)."""
     lights, basis = [], []
-    for a, g in zip(attainment, growth, strict=True):
+    for a, g, m, goal in zip(attainment, growth, margin, margin_goal, strict=True):
         if pd.notna(a):
-            lights.append("green" if a >= 1 else "amber" if a >= 1 - tolerance else "red")
-            basis.append("target")
+            light = "green" if a >= 1 else "amber" if a >= 1 - tolerance else "red"
+            why = "target"
         elif pd.notna(g):
-            lights.append("green" if g >= 0 else "amber" if g >= -tolerance else "red")
-            basis.append("growth vs last year")
+            light = "green" if g >= band else "red" if g <= -band else "amber"
+            why = f"growth vs last year (±{band:.0%} band)"
         else:
-            lights.append("grey")
-            basis.append("no target, no year-ago figure")
+            light, why = "grey", "no target, no year-ago figure"
+        if profit and pd.notna(m):
+            if m < 0:
+                light, why = "red", f"{why}; negative gross margin {m:.1%}"
+            elif pd.notna(goal) and m < goal:
+                light = "amber" if light == "green" else light
+                why = f"{why}; gross margin {m:.1%} below the {goal:.1%} goal"
+        lights.append(light)
+        basis.append(why)
     return lights, basis
+
+
+def _margin_goals(ds: Dataset, quarter: str, channel_ids: pd.Series) -> tuple[pd.Series, bool]:
+    """The gross-margin goal of each row's channel for the quarter's fiscal year (``NaN`` when
+    ``goals.yaml`` has no section for that year) and whether the year is managed for revenue
+    and profit."""
+    year = ds.goals.years.get(ds.calendar.year_of_quarter(quarter))
+    if year is None:
+        return pd.Series(np.nan, index=channel_ids.index, dtype="float64"), False
+    goals = [
+        year.channel_margin_goal(str(c)) if pd.notna(c) else year.gross_margin_goal
+        for c in channel_ids
+    ]
+    series = pd.Series(goals, index=channel_ids.index, dtype="float64")
+    return series, year.managing_for == "revenue_and_profit"
 
 
 # -- scorecard --------------------------------------------------------------------------------------------
@@ -104,6 +146,7 @@ def scorecard(
     *,
     level: str = "channel",
     tolerance: float = 0.05,
+    growth_band: float = GROWTH_BAND,
     plans_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Scorecard of every channel (or partner) for ``quarter``, with a traffic light.
@@ -114,8 +157,12 @@ def scorecard(
     quarter : str
     level : {"channel", "partner"}
     tolerance : float
-        Fraction short of target (or of last year's revenue when there is no target) still amber:
-        attainment ≥ 1 green, ≥ 1 − tolerance amber, else red.
+        Fraction short of target still amber: attainment ≥ 1 green, ≥ 1 − tolerance amber, else
+        red.
+    growth_band : float
+        Materiality band of the growth light (fraction, default :data:`GROWTH_BAND`, 5%): a row
+        without a target is green when its revenue grew by at least the band against the same
+        quarter last year, red when it fell by at least the band, amber in between.
     plans_dir : str or Path, optional
         Plans folder whose ``targets.csv`` takes precedence (see
         :func:`channel_lib.data.cube.attainment`).
@@ -129,7 +176,10 @@ def scorecard(
 
         - ``quarter``, ``level``, ``channel_id``, ``partner_id`` (missing for channels), ``name``,
           ``tier`` (partners).
-        - ``revenue``, ``gross_profit`` (float, currency), ``gross_margin``.
+        - ``revenue``, ``gross_profit`` (float, currency), ``gross_margin``,
+          ``gross_margin_goal`` (the goal the row is judged against: its channel's own
+          ``gross_margin_goal`` in ``goals.yaml`` where given, else the corporate one; ``NaN``
+          when the year has no goals).
         - ``revenue_target``, ``revenue_attainment``, ``gross_profit_target``,
           ``gross_profit_attainment`` (``NaN`` without a target).
         - ``revenue_vs_last_year`` (fraction; same quarter a year before).
@@ -139,22 +189,42 @@ def scorecard(
         - ``share_of_wallet``: our revenue through the partner(s) ÷ their reported total sales in
           the quarter (``NaN`` without a report).
         - ``light`` (``green``/``amber``/``red``/``grey``) and ``light_basis`` (``target``,
-          ``growth vs last year`` or why there is none).
+          ``growth vs last year (±5% band)`` or why there is none, then the margin's verdict
+          when it changed the light or holds it back).
         - ``revenue_exact``, ``gross_profit_exact`` (int64).
+
+    Notes
+    -----
+    The light, in order:
+
+    1. **Attainment first.** With a target for the quarter (revenue or gross profit; the worse
+       attainment counts): green at or above target, amber down to ``1 − tolerance``, red below.
+    2. **Else growth beyond a band.** Revenue against the same quarter last year: green at
+       ``+growth_band`` or more, red at ``−growth_band`` or less, amber in between (a small fall
+       is not a red light). Without either, grey.
+    3. **Margin, when the year is managed for revenue and profit** (``managing_for:
+       revenue_and_profit`` for the quarter's fiscal year): a negative gross margin is red; a
+       margin below the goal (the channel's own ``gross_margin_goal`` where ``goals.yaml`` gives
+       one, else the corporate goal; a partner is judged against its channel's) is never green —
+       a green light becomes amber, and the basis says why. A year managed for revenue judges
+       revenue only.
 
     Examples
     --------
     >>> from channel_lib import load_dataset
     >>> s = scorecard(load_dataset("tests/data/tiny"), "FY2026-Q3")
-    >>> s[["channel_id", "revenue", "revenue_attainment", "light"]]
-      channel_id  revenue  revenue_attainment  light
-    0        DIR  13500.0               0.900    red
-    1       DIST   1440.0               0.160    red
-    2        WEB   4500.0               1.125  green
+    >>> s[["channel_id", "revenue_attainment", "gross_margin", "gross_margin_goal", "light"]]
+      channel_id  revenue_attainment  gross_margin  gross_margin_goal  light
+    0        DIR               0.900      0.422222               0.36    red
+    1       DIST               0.160     -0.055556               0.36    red
+    2        WEB               1.125      0.244444               0.36  amber
+    >>> s.loc[2, "light_basis"]  # above target, but FY2026 is managed for revenue and profit
+    'target; gross margin 24.4% below the 36.0% goal'
     """
     if level not in ("channel", "partner"):
         raise ParameterError(f"level={level!r}: 'channel' or 'partner'")
     tolerance = _tolerance(tolerance)
+    growth_band = _fraction("growth_band", growth_band)
     key = "channel_id" if level == "channel" else "partner_id"
     q = metrics.summarise(ds, by=key, period="quarter", periods=[quarter])
     q = q.dropna(subset=[key]).set_index(key)
@@ -169,7 +239,11 @@ def scorecard(
     _add_figures(frame, key, q, att, g, money=ds.money)
     _leading(ds, quarter, frame, level)
     worst = frame[["revenue_attainment", "gross_profit_attainment"]].min(axis=1, skipna=True)
-    frame["light"], frame["light_basis"] = _light(worst, frame["revenue_vs_last_year"], tolerance)
+    frame["gross_margin_goal"], profit = _margin_goals(ds, quarter, frame["channel_id"])
+    frame["light"], frame["light_basis"] = _light(
+        worst, frame["revenue_vs_last_year"], frame["gross_margin"], frame["gross_margin_goal"],
+        tolerance=tolerance, band=growth_band, profit=profit,
+    )  # fmt: skip
     return _card_order(frame, quarter, level, key)
 
 
@@ -223,7 +297,7 @@ def _card_order(frame: pd.DataFrame, quarter: str, level: str, key: str) -> pd.D
     frame = frame.sort_values(["_o", "revenue_exact", key], ascending=[True, False, True])
     order = [
         "quarter", "level", "channel_id", "partner_id", "name", "tier", "revenue", "gross_profit",
-        "gross_margin", "revenue_target", "revenue_attainment", "gross_profit_target",
+        "gross_margin", "gross_margin_goal", "revenue_target", "revenue_attainment", "gross_profit_target",
         "gross_profit_attainment", "revenue_vs_last_year", "active_partners", "deals_registered",
         "pipeline", "certified_staff", "sales_headcount", "share_of_wallet", "light",
         "light_basis", "revenue_exact", "gross_profit_exact",
