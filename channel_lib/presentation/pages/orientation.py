@@ -33,6 +33,7 @@ from channel_lib.analysis.alignment import (
     score_history,
     weights_table,
 )
+from channel_lib.analysis.alignment.evolution import EVENTS, evolution_by_quarter
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
@@ -49,6 +50,8 @@ __all__ = [
     "conflict_sentences",
     "dependency_sentences",
     "empty_table_sentence",
+    "evolution_sentences",
+    "evolution_table",
     "finding_sentences",
     "findings_list",
     "findings_summary",
@@ -58,11 +61,14 @@ __all__ = [
     "history_table",
     "managing_for_sentence",
     "margin_erosion_sentence",
+    "mix_sentences",
     "narrative",
     "new_channels_sentence",
     "no_conflict_sentence",
     "not_scored_sentence",
     "off_goal_sentence",
+    "orientation_summary",
+    "plan_sentences",
     "quadrant_chart",
     "report_table",
     "revenue_sentence",
@@ -88,7 +94,7 @@ _CONFLICT_FORMATS = {
 }  # fmt: skip
 _NO_FINDING = "No channel is out of line with the goals of the year."
 #: The report tables that need the year's goals (a year not scored says so instead).
-_NEED_GOALS = ("system", "weights", "scores", "breakdown", "roles")
+_NEED_GOALS = ("system", "weights", "scores", "breakdown", "roles", "plan")
 
 
 def not_scored_sentence(year: str) -> str:
@@ -128,14 +134,19 @@ def fmt_dimension(dim: str, value: float) -> str:
 
 def with_text(breakdown: pd.DataFrame) -> pd.DataFrame:
     """The breakdown with ``actual_text`` and ``goal_text``: each figure as the reader reads it
-    (the goal with ``≥`` or ``≤``), for the heatmap's tooltips and the breakdown table."""
+    (the goal with ``≥`` or ``≤``; the gross margin's with what it is judged on — the role's own
+    goal, contribution after cost to serve, or the corporate goal), for the heatmap's tooltips
+    and the breakdown table."""
     out = breakdown.copy()
     out["actual_text"] = [
         fmt_dimension(d, v) for d, v in zip(out["dimension"], out["actual"], strict=True)
     ]
+    basis = out["basis"] if "basis" in out.columns else pd.Series("", index=out.index)
     out["goal_text"] = [
-        ("≥ " if dr == "at_least" else "≤ ") + fmt_dimension(d, v)
-        for d, v, dr in zip(out["dimension"], out["goal"], out["direction"], strict=True)
+        ("≥ " if dr == "at_least" else "≤ ") + fmt_dimension(d, v) + (f" ({b})" if b else "")
+        for d, v, dr, b in zip(
+            out["dimension"], out["goal"], out["direction"], basis.fillna(""), strict=True
+        )
     ]
     return out
 
@@ -174,6 +185,7 @@ def system_table(wb: Workbook, view: AlignmentView) -> pd.DataFrame:
     cur = wb.dataset.goals.currency
     words = {
         "money": lambda v: f"{v:,.0f} {cur}",
+        "plan": lambda v: f"{v:,.0f} {cur}",
         "growth": lambda v: fmt_dimension("revenue_growth", v),
         "margin": lambda v: f"{v:.1%}",
         "mix": lambda v: f"{v:.1%}",
@@ -293,6 +305,26 @@ def _table_specs(wb: Workbook, view: AlignmentView) -> dict:
         "role_changes": lambda: (
             view.role_changes, {}, "Declared roles: changes between the years of goals.yaml",
         ),
+        "plan": lambda: (
+            view.plan[["source", "metric", "channels", "quarters", "targets", "objective", "gap",
+                       "share", "aligned"]],
+            {"targets": _MONEY, "objective": _MONEY, "gap": _MONEY, "share": _SHARE},
+            f"Channel targets of {y} added up against the corporate objective "
+            f"(aligned within {s.plan_tolerance:.0%})",
+        ),
+        "evolution": lambda: (
+            evolution_table(view.evolution), {},
+            "The channel over time: partner events per quarter (count, revenue)",
+        ),
+        "evolution_events": lambda: (
+            view.evolution[~view.evolution["event"].isin(["recruited", "activated"])][
+                ["quarter", "event", "partner_id", "partner_name", "channel_id", "before",
+                 "after", "revenue"]
+            ],
+            {"revenue": _MONEY},
+            "Partners that lapsed, left, or moved channel or tier (revenue: the four quarters "
+            "before)",
+        ),
         "history": lambda: (
             history_table(view.yearly, view.history), {},
             "Alignment score (and declared role) by fiscal year",
@@ -303,7 +335,7 @@ def _table_specs(wb: Workbook, view: AlignmentView) -> dict:
 #: The tables :func:`report_table` builds.
 TABLES = (
     "system", "weights", "scores", "breakdown", "roles", "conflict", "partner_conflict",
-    "dependency", "role_changes", "history",
+    "dependency", "role_changes", "history", "plan", "evolution", "evolution_events",
 )  # fmt: skip
 
 
@@ -315,7 +347,7 @@ def report_table(wb: Workbook, view: AlignmentView, name: str):
     wb : Workbook
     view : AlignmentView
     name : {"system", "weights", "scores", "breakdown", "roles", "conflict", "partner_conflict",
-            "dependency", "role_changes", "history"}
+            "dependency", "role_changes", "history", "plan", "evolution", "evolution_events"}
 
     Returns
     -------
@@ -355,6 +387,10 @@ def empty_table_sentence(wb: Workbook, name: str, caption: str) -> str:
         return f"{caption}: none. {wb.dataset.missing_note('partners')}"
     if name == "role_changes":
         return "Declared roles: no change between the years of goals.yaml."
+    if name == "plan":
+        return f"{caption}: no channel target for the year, official or planned."
+    if name in ("evolution", "evolution_events") and not wb.dataset.has("partners"):
+        return f"{caption}: none. {wb.dataset.missing_note('partners')}"
     return f"{caption}: none."
 
 
@@ -557,6 +593,150 @@ def findings_list(view: AlignmentView):
         return Markdown(_NO_FINDING)
     sentences = view_findings(view)["sentence"]
     return Markdown("\n".join(f"- {escape_markdown(t)}" for t in sentences))
+
+
+# -- orientation against the plan and the channel over time ----------------------------------------
+_METRIC_WORDS = {"revenue": "revenue", "gross_profit": "gross profit"}
+
+
+def plan_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
+    """The channel targets of each source added up against the objective, the gap named.
+
+    One sentence per source (official, approved, proposed: :attr:`AlignmentView.plan`), with
+    revenue and gross profit; empty when the year is not scored or has no channel target.
+
+    Examples
+    --------
+    >>> from channel_lib.analysis.alignment import build_view, open_alignment
+    >>> wb, s = open_alignment("tests/data/tiny", plans_dir="/tmp/doctest-plans-01")
+    >>> plan_sentences(wb, build_view(wb, s))[0][:72]
+    'The official channel targets of FY2026 (2 of 4 quarters) add up to 57,50'
+    """
+    plan = view.plan
+    if not view.settings.scored or plan.empty:
+        return []
+    cur = wb.dataset.goals.currency
+    tol = view.settings.plan_tolerance
+    out = []
+    for source, g in plan.groupby("source", sort=False):
+        parts = []
+        for r in g.itertuples(index=False):
+            if r.aligned:
+                how = f"within {tol:.0%} of it"
+            else:
+                how = f"{abs(r.gap):,.0f} {cur} {'short' if r.gap < 0 else 'over'}"
+            parts.append(
+                f"{r.targets:,.0f} {cur} of {_METRIC_WORDS[r.metric]} against the "
+                f"{r.objective:,.0f} {cur} objective ({r.share:.1%}): {how}"
+            )
+        quarters = int(g["quarters"].max())
+        span = f" ({quarters} of 4 quarters)" if quarters < 4 else ""
+        misaligned = not bool(g["aligned"].all())
+        out.append(
+            f"The {source} channel targets of {view.settings.year}{span} add up to "
+            + "; and ".join(parts)
+            + (
+                ". Every channel can meet its target while the company misses its objective."
+                if misaligned and (g["gap"] < 0).any()
+                else "."
+            )
+        )
+    return out
+
+
+def mix_sentences(view: AlignmentView) -> list[str]:
+    """Segments and product lines whose share of revenue lies beyond the focus weight plus or
+    minus :attr:`~channel_lib.analysis.alignment.Settings.mix_tolerance`: over-indexed and
+    under-indexed alike are misaligned."""
+    system = view.system
+    mix = system[system["measure"].eq("mix") & system["met"].eq(False)]
+    tol = view.settings.mix_tolerance
+    out = []
+    for r in mix.itertuples(index=False):
+        what = r.goal.replace(" mix: ", " ").lower()
+        gap = (r.actual - r.target) * 100
+        word = "Over-indexed" if gap > 0 else "Under-indexed"
+        out.append(
+            f"{word}: {what} at {r.actual:.1%} of revenue against a {r.target:.0%} focus "
+            f"({abs(gap):.1f} points {'over' if gap > 0 else 'under'}; tolerance "
+            f"{tol * 100:.0f} points either way)."
+        )
+    return out
+
+
+def orientation_summary(wb: Workbook, view: AlignmentView):
+    """The report's first findings, as an escaped markdown list: the channel targets against the
+    objective (the gap named) and the segments and product lines over- or under-indexed; a
+    year not scored says so."""
+    from IPython.display import Markdown
+
+    if not view.settings.scored:
+        return Markdown(escape_markdown(not_scored_sentence(view.settings.year)))
+    lines = plan_sentences(wb, view) or [
+        f"No channel target for {view.settings.year}, official or planned."
+    ]
+    lines += mix_sentences(view) or ["Every segment and product line is within its focus."]
+    return Markdown("\n".join(f"- {escape_markdown(t)}" for t in lines))
+
+
+def evolution_table(events: pd.DataFrame) -> pd.DataFrame:
+    """Quarters × partner events: each cell the count and, where revenue moved, the revenue.
+
+    Parameters
+    ----------
+    events : DataFrame
+        :func:`~channel_lib.analysis.alignment.evolution.channel_evolution`.
+
+    Returns
+    -------
+    DataFrame
+        ``quarter`` then one text column per event (its label in words), e.g. ``"2 (310,000)"``;
+        ``"–"`` for none.
+    """
+    counts = evolution_by_quarter(events)
+    out = pd.DataFrame({"quarter": counts["quarter"]})
+    for e, label in EVENTS.items():
+        out[label] = [
+            "–" if n == 0 else (f"{n} ({v:,.0f})" if v else str(n))
+            for n, v in zip(counts[e], counts[f"{e}_revenue"], strict=True)
+        ]
+    return out
+
+
+def evolution_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
+    """The channel over time in the viewed year: counts of partner events, then each move,
+    lapse and departure named with the revenue that moved."""
+    ev = view.evolution
+    year = view.settings.year
+    cal = wb.dataset.calendar
+    if ev.empty:
+        return []
+    ev = ev[ev["quarter"].map(cal.year_of_quarter).eq(year)]
+    cur = wb.dataset.goals.currency
+    if ev.empty:
+        return [
+            f"The channel over time: no partner recruited, lapsed, offboarded or moved in {year}."
+        ]
+    counts = ev["event"].value_counts()
+    out = [
+        f"The channel over time, {year}: "
+        + ", ".join(f"{int(counts[e])} {EVENTS[e]}" for e in EVENTS if e in counts)
+        + "."
+    ]
+    for r in ev[~ev["event"].isin(["recruited", "activated"])].itertuples(index=False):
+        who = f"{r.partner_name} ({r.partner_id})"
+        money = f"{r.revenue:,.0f} {cur}"
+        if r.event == "channel_move":
+            out.append(f"{who} moved from channel {r.before} to {r.after} in {r.quarter}, taking "
+                       f"{money} of revenue over the four quarters before.")  # fmt: skip
+        elif r.event == "tier_move":
+            tier = f"{r.before} → {r.after}" if r.before != "–" else f"to {r.after}"
+            out.append(f"{who} moved tier {tier} in {r.quarter} ({money} of revenue over the "
+                       "four quarters before).")  # fmt: skip
+        else:
+            out.append(f"{who} {EVENTS[r.event]} in {r.quarter}: {money} of revenue over the four "
+                       "quarters before.")  # fmt: skip
+    return out
 
 
 # -- the year in words ------------------------------------------------------------------------------
@@ -763,6 +943,9 @@ def score_moves_sentence(view: AlignmentView) -> str | None:
 def summary_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
     """The seed questions answered for the year, in plain sentences (values not escaped).
 
+    The revenue comes first, then the channel targets against the objective
+    (:func:`plan_sentences`) and the over- and under-indexed segments and product lines
+    (:func:`mix_sentences`); the partner events of the year (:func:`evolution_sentences`) last.
     A year not scored gets its revenue, new channels, :func:`not_scored_sentence` in place of
     the scores and findings, then conflict, dependency and the changes over the years.
 
@@ -776,6 +959,8 @@ def summary_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
     scored = view.settings.scored
     parts = [
         [revenue_sentence(wb, view)],
+        plan_sentences(wb, view),
+        mix_sentences(view) if scored else [],
         [new_channels_sentence(wb, view)],
         [managing_for_sentence(wb, view) if scored else not_scored_sentence(view.settings.year)],
         [scores_sentence(view)],
@@ -785,6 +970,7 @@ def summary_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
         [concentration_sentence(view)],
         role_change_sentences(view),
         [score_moves_sentence(view)],
+        evolution_sentences(wb, view),
     ]
     return [t for part in parts for t in part if t is not None]
 
