@@ -12,7 +12,6 @@ import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -20,10 +19,8 @@ from channel_lib.core.errors import Problem, shorten
 from channel_lib.core.money import DEFAULT_MONEY_DECIMALS
 from channel_lib.data.contract import Table, duckdb_types, type_hints
 from channel_lib.data.mapping import TableMapping
+from channel_lib.data.readers.limits import Limits, current_limits
 from channel_lib.data.sql import quoted
-
-if TYPE_CHECKING:
-    from channel_lib.data.readers.limits import Limits
 
 #: Rows listed per check before the rest are counted in one summary line.
 MAX_ROWS_PER_CHECK = 25
@@ -33,9 +30,6 @@ class LoadState:
     """The connection, the problems and what was read, of one load of ``folder``."""
 
     def __init__(self, folder: Path, *, money_decimals: int = DEFAULT_MONEY_DECIMALS) -> None:
-        # the readers package imports this module: its limits are imported when a load starts
-        from channel_lib.data.readers.limits import current_limits
-
         self.folder = folder
         #: the bounds of what is read (``CHANNEL_WORKBOOK_LIMITS`` applied)
         self.limits: Limits = current_limits()

@@ -26,7 +26,7 @@ from channel_lib.data.dataset import SALES_SUMMARY, SALES_SUMMARY_SQL, Dataset
 from channel_lib.data.goals import Goals, read_goals
 from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LoadState
 from channel_lib.data.mapping import MAPPING_FILE, read_mapping
-from channel_lib.data.readers import read_table
+from channel_lib.data.readers.files import read_table
 from channel_lib.data.readers.parquet_files import define_view
 from channel_lib.data.sql import sql_literal
 

@@ -37,13 +37,15 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
-from channel_lib.core.errors import Problem, near_name
+from channel_lib.core.errors import Problem, near_name, shorten
 from channel_lib.data.contract import TABLES
+from channel_lib.data.readers.yaml_files import read_yaml
 
 #: The mapping file of a dataset folder.
 MAPPING_FILE = "mapping.yaml"
@@ -53,9 +55,6 @@ EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {"sales": ("currency",)}
 
 #: File types a mapped file may have (those of :data:`channel_lib.data.loader.SUFFIXES`).
 FILE_SUFFIXES = (".csv", ".parquet", ".xlsx")
-
-#: Largest mapping file read (a mapping is a few hundred bytes; this refuses a wrong file).
-MAX_BYTES = 1 << 20
 
 
 @dataclass
@@ -138,31 +137,25 @@ def read_mapping(folder: Path) -> tuple[dict[str, TableMapping], list[Problem]]:
       'quantity' (or remove the line)")]
     """
     path = folder / MAPPING_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return {}, []
     problems: list[Problem] = []
 
     def problem(line: int | None, key: str, value: str, message: str) -> None:
-        problems.append(Problem(MAPPING_FILE, key, line, value[:60], message))
+        problems.append(Problem(MAPPING_FILE, key, line, shorten(value), message))
 
-    if path.stat().st_size > MAX_BYTES:
-        problem(None, "", "", f"larger than {MAX_BYTES:,} bytes; a mapping is a short YAML file")
-        return {}, problems
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        # nodes only: nothing is constructed (a constant is kept as written, 2025-13-01 too)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except UnicodeDecodeError as exc:
-        problem(None, "", "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8")
-        return {}, problems
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem(
-            None if mark is None else mark.line + 1, "", "",
-            f"not valid YAML ({getattr(exc, 'problem', None) or exc}); write "
-            "'table:' lines with 'file:' and 'columns:' under them (see the README)",
-        )  # fmt: skip
-        return {}, problems
+    # within bounds (size, depth, no aliases); nodes only: nothing is constructed (a constant
+    # is kept as written, 2025-13-01 too)
+    document = read_yaml(path, file=MAPPING_FILE)
+    if isinstance(document, Problem):
+        if document.message.startswith("not valid YAML"):
+            document = replace(
+                document,
+                message=document.message.split("; ")[0] + "; write 'table:' lines with 'file:' "
+                "and 'columns:' under them (see the README)",
+            )
+        return {}, [document]
+    root = document.root
     if root is None:
         return {}, problems
     tagged = _foreign_tag(root)
