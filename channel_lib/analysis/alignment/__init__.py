@@ -13,6 +13,10 @@ Modules
 - :mod:`.roles` — declared against actual role, and the misalignments named;
 - :mod:`.conflict` — customers shared by two channels or partners;
 - :mod:`.dependency` — dependency risk and concentration over time;
+- :mod:`.plan` — the channel targets (official, approved, proposed) added up against the
+  corporate objective, revenue and gross profit (:func:`plan_against_objective`);
+- :mod:`.evolution` — the channel over time: partners recruited, activated, lapsed,
+  offboarded, and channel and tier moves, per quarter (:func:`channel_evolution`);
 - :mod:`.view` — the system against the goals, the history, and :func:`build_view`.
 
 Window
@@ -35,8 +39,11 @@ revenue_growth     channel revenue vs the same quarters a year     growth the re
                    before                                          objective needs over last
                                                                    year's company revenue
                                                                    (at least)
-gross_margin       gross profit / revenue                          ``gross_margin_goal``        0.10
-                                                                   (at least)
+gross_margin       gross profit / revenue (no role goal, with      the role's own               0.10
+                   channel costs: minus cost to serve / revenue)   ``gross_margin_goal``, else
+                                                                   the corporate one (less the
+                                                                   company's cost-to-serve
+                                                                   ratio) (at least)
 margin_trend       gross margin change vs a year before (points)   0, no erosion (at least)     0.05
 segment_focus      share of revenue from the channel's declared    1 (at least)                 1
                    segments (no declared segments: 1 − total
@@ -97,6 +104,12 @@ through partners (as :func:`channel_lib.data.cube.revenue_shares` measures it).
 from channel_lib.analysis.alignment.actuals import channel_actuals, share
 from channel_lib.analysis.alignment.conflict import channel_conflict, conflict_by_channel
 from channel_lib.analysis.alignment.dependency import concentration_history, dependency
+from channel_lib.analysis.alignment.evolution import (
+    EVENTS,
+    channel_evolution,
+    evolution_by_quarter,
+)
+from channel_lib.analysis.alignment.plan import channel_targets, plan_against_objective
 from channel_lib.analysis.alignment.roles import FINDING_COLUMNS, misalignments, role_fit
 from channel_lib.analysis.alignment.scoring import (
     alignment_breakdown,
@@ -129,6 +142,7 @@ from channel_lib.analysis.alignment.view import (
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "EVENTS",
     "DIMENSIONS",
     "FINDING_COLUMNS",
     "MANAGING_WORDS",
@@ -141,15 +155,19 @@ __all__ = [
     "build_view",
     "channel_actuals",
     "channel_conflict",
+    "channel_evolution",
+    "channel_targets",
     "check_parameters",
     "concentration_history",
     "conflict_by_channel",
     "dependency",
     "dimension_goals",
+    "evolution_by_quarter",
     "for_year",
     "history",
     "misalignments",
     "open_alignment",
+    "plan_against_objective",
     "quadrant_frame",
     "resolve_settings",
     "role_changes",

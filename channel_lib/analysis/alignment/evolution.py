@@ -10,8 +10,8 @@ reporting quarter):
 event          rule
 =============  ===================================================================================
 recruited      ``partners.csv`` ``onboarded_on`` falls in ``q``
-activated      ``q`` is the partner's first quarter with a sale (revenue summed over the quarter
-               > 0)
+activated      ``q`` is the partner's first quarter with a sale (a sales line with revenue > 0;
+               a credit note is not a sale)
 lapsed         the partner sold in ``q − 2``, and not in ``q − 1`` nor ``q``: ``q`` is its second
                quarter in a row without a sale (one quarter without a sale is not a lapse); a
                partner offboarded by the end of ``q`` is offboarded, not lapsed
@@ -91,10 +91,11 @@ def channel_evolution(wb: Workbook, settings: Settings | None = None) -> pd.Data
     partners = ds.table("partners")
     info = partners.set_index(partners["partner_id"].astype("string"))
     sold = _partner_quarters(wb, quarters)
+    sale = _sale_quarters(wb, quarters, sold.index)
     rows: list[dict] = []
     rows += _dated(partners, "onboarded_on", "recruited", cal, index)
     rows += _dated(partners, "offboarded_on", "offboarded", cal, index)
-    rows += _activated_and_lapsed(sold, partners, quarters, cal)
+    rows += _activated_and_lapsed(sale, partners, quarters, cal)
     if ds.has("partner_changes"):
         rows += _moves(ds, sold, quarters, cal, index)
     if not rows:
@@ -165,6 +166,23 @@ def _partner_quarters(wb: Workbook, quarters: list[str]) -> pd.DataFrame:
     return table.reindex(columns=quarters, fill_value=0).astype("int64")
 
 
+def _sale_quarters(wb: Workbook, quarters: list[str], partners: pd.Index) -> pd.DataFrame:
+    """Partners × quarters: True where the partner has a sales line with revenue > 0."""
+    ds = wb.dataset
+    monthly = ds.sql(
+        "SELECT partner_id, date_trunc('month', order_date) AS month, count(*) AS n FROM sales "
+        "WHERE partner_id IS NOT NULL AND revenue > 0 GROUP BY ALL"
+    )
+    monthly["quarter"] = ds.calendar.quarters_of(pd.to_datetime(monthly["month"])).to_numpy()
+    monthly["partner_id"] = monthly["partner_id"].astype("string")
+    monthly = monthly[monthly["quarter"].isin(quarters)]
+    table = monthly.pivot_table(
+        index="partner_id", columns="quarter", values="n", aggfunc="sum", fill_value=0
+    )
+    index = partners.union(table.index)
+    return table.reindex(index=index, columns=quarters, fill_value=0).gt(0)
+
+
 def _dated(partners: pd.DataFrame, column: str, event: str, cal, index: dict) -> list[dict]:
     """One event per partner whose ``column`` date falls in a quarter of ``index``."""
     rows = []
@@ -177,13 +195,13 @@ def _dated(partners: pd.DataFrame, column: str, event: str, cal, index: dict) ->
     return rows
 
 
-def _activated_and_lapsed(sold: pd.DataFrame, partners: pd.DataFrame, quarters, cal) -> list[dict]:
+def _activated_and_lapsed(sales: pd.DataFrame, partners: pd.DataFrame, quarters, cal) -> list[dict]:
     """First quarter with a sale; second quarter in a row without one (not when offboarded)."""
     off = pd.to_datetime(partners["offboarded_on"], errors="coerce")
     offboarded = dict(zip(partners["partner_id"].astype("string"), off, strict=True))
     rows = []
-    for pid, revenue in sold.iterrows():
-        sale = revenue.to_numpy() > 0
+    for pid, flags in sales.iterrows():
+        sale = flags.to_numpy()
         if not sale.any():
             continue
         first = int(np.argmax(sale))
