@@ -142,8 +142,8 @@ from channel_lib.analysis.alignment.view import (
 
 __all__ = [
     "DEFAULT_WEIGHTS",
-    "EVENTS",
     "DIMENSIONS",
+    "EVENTS",
     "FINDING_COLUMNS",
     "MANAGING_WORDS",
     "TOLERANCE",
