@@ -10,6 +10,7 @@ the years of goals.yaml, and :class:`AlignmentView`, every frame notebook 01 sho
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,7 @@ __all__ = [
     "AlignmentView",
     "build_view",
     "history",
+    "mix_alignment",
     "quadrant_frame",
     "role_changes",
     "score_history",
@@ -97,13 +99,54 @@ def system_alignment(
     return out
 
 
-def _mix_rows(wb: Workbook, settings: Settings) -> list[tuple]:
-    """The segment and product-line focus of goals.yaml against the year's revenue mix: met when
-    the share lies within :attr:`Settings.mix_tolerance` of the focus weight, either way (a line
-    over-indexed beyond it is as misaligned as one under-indexed).
+def mix_alignment(
+    revenue: Mapping[str, float], focus: Mapping[str, float], *, tolerance: float
+) -> pd.DataFrame:
+    """Each focus line's share of revenue against its focus weight, misaligned beyond
+    ``tolerance`` either way.
 
-    The tolerance is compared after rounding to 1e-9, so a share exactly on the edge is met."""
-    tol = settings.mix_tolerance + 1e-9
+    Parameters
+    ----------
+    revenue : mapping of str to number
+        Revenue by segment (or product line), any unit; lines without revenue may be left out.
+    focus : mapping of str to float
+        The focus weights of goals.yaml (fractions).
+    tolerance : float
+        Fraction points the share may lie from the weight, over or under (0.05 = 5 points).
+
+    Returns
+    -------
+    DataFrame
+        One row per focus line: ``line``, ``focus``, ``share`` (of the positive revenue;
+        ``NaN`` without revenue), ``gap`` (share − focus, fraction points: > 0 over-indexed),
+        ``met`` (boolean: ``|gap| ≤ tolerance``, compared after rounding to 1e-9 so a share
+        exactly on the edge is met; ``<NA>`` without revenue).
+
+    Examples
+    --------
+    >>> mix_alignment({"a": 62, "b": 38}, {"a": 0.5, "b": 0.5}, tolerance=0.05)
+      line  focus  share   gap    met
+    0    a    0.5   0.62  0.12  False
+    1    b    0.5   0.38 -0.12  False
+    >>> mix_alignment({"a": 54, "b": 46}, {"a": 0.5, "b": 0.5}, tolerance=0.05)["met"].tolist()
+    [True, True]
+    """
+    positive = {k: float(v) for k, v in revenue.items() if float(v) > 0}
+    total = sum(positive.values())
+    rows = []
+    for line, weight in focus.items():
+        share = positive.get(line, 0.0) / total if total else np.nan
+        gap = share - weight
+        met = pd.NA if np.isnan(share) else bool(round(abs(gap), 9) <= tolerance)
+        rows.append((line, float(weight), share, gap, met))
+    out = pd.DataFrame(rows, columns=["line", "focus", "share", "gap", "met"])
+    out["met"] = out["met"].astype("boolean")
+    return out
+
+
+def _mix_rows(wb: Workbook, settings: Settings) -> list[tuple]:
+    """The segment and product-line focus of goals.yaml against the year's revenue mix
+    (:func:`mix_alignment`, within :attr:`Settings.mix_tolerance` either way)."""
     ds = wb.dataset
     goals = ds.goals.years[settings.goals_year]
     cust = _window(ds, ["customer_id"], settings.quarters).merge(
@@ -120,18 +163,11 @@ def _mix_rows(wb: Workbook, settings: Settings) -> list[tuple]:
         ("Segment", seg, goals.segment_focus),
         ("Product line", lines, goals.product_line_focus),
     ):
-        total = mix[mix > 0].sum()
-        for k, w in focus.items():
-            share = float(mix.get(k, 0)) / total if total else np.nan
-            rows.append(
-                (
-                    f"{label} mix: {k}",
-                    "mix",
-                    w,
-                    share,
-                    pd.NA if np.isnan(share) else bool(abs(share - w) <= tol),
-                )
-            )
+        judged = mix_alignment(mix.to_dict(), focus, tolerance=settings.mix_tolerance)
+        rows += [
+            (f"{label} mix: {r.line}", "mix", r.focus, r.share, r.met)
+            for r in judged.itertuples(index=False)
+        ]
     return rows
 
 
