@@ -319,10 +319,19 @@ def test_analysis_modules_do_not_import_the_generator() -> None:
 
 
 # -- the ground truth -----------------------------------------------------------------------------------------
+#: signals whose period is a fiscal year, or the quarter of the event (the others: FY2026-Q4)
+YEAR_SIGNALS = {"targets_short_of_objective", "over_indexing"}
+QUARTER_SIGNALS = {"partner_recruited", "partner_lapsed"}
+
+
 def test_ground_truth_names_fy2026_q4_and_both_kinds(truth: Truth) -> None:
     gt = truth.ground_truth
     assert list(gt.columns) == ["signal", "entity_type", "entity_id", "period", "kind", "detail"]
-    assert set(gt.period) == {"FY2026-Q4"} and set(gt.kind) == {"planted", "near_miss"}
+    assert set(gt.kind) == {"planted", "near_miss"}
+    dated = gt.signal.isin(YEAR_SIGNALS | QUARTER_SIGNALS)
+    assert set(gt.loc[~dated, "period"]) == {"FY2026-Q4"}
+    assert gt.loc[gt.signal.isin(YEAR_SIGNALS), "period"].str.fullmatch(r"FY20\d\d").all()
+    assert gt.loc[gt.signal.isin(QUARTER_SIGNALS), "period"].str.fullmatch(r"FY20\d\d-Q[1-4]").all()
     for signal in (
         "partner_total_sales_change",
         "our_sales_change",

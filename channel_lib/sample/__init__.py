@@ -219,7 +219,11 @@ def _small_tables(
     partners = partners_table(plan)
     opportunities, deal_ids = opportunities_table(plan)
     reports = partner_reports_table(plan, lines)
-    truth = ground_truth(plan, lines, deal_ids, reports, partners)
+    targets = targets_table(plan, lines)
+    goals = goals_yaml(plan, lines, products)
+    truth = ground_truth(
+        plan, lines, deal_ids, reports, partners, products=products, targets=targets, goals=goals
+    )
     tables = {
         "channels.csv": channels_table(),
         "partners.csv": partners,
@@ -229,10 +233,10 @@ def _small_tables(
         "channel_costs.csv": channel_costs_table(plan, lines),
         "partner_reports.csv": reports,
         "opportunities.csv": opportunities,
-        "targets.csv": targets_table(plan, lines),
+        "targets.csv": targets,
         "ground_truth.csv": truth,
     }
-    return tables, goals_yaml(plan, lines), truth
+    return tables, goals, truth
 
 
 def _write_frame(df: pd.DataFrame, path: Path) -> None:

@@ -276,12 +276,12 @@ def erp_tables(
         ERP_FILES["sales"][0]: sales,
         ERP_FILES["channel_costs"][0]: costs,
     }
-    return tables, _erp_goals(plan, lines), mapping_yaml()
+    return tables, _erp_goals(plan, lines, products), mapping_yaml()
 
 
-def _erp_goals(plan: Plan, lines: SalesLines) -> str:
+def _erp_goals(plan: Plan, lines: SalesLines, products: Products) -> str:
     """The default style's goals.yaml with ``money_decimals: 4`` and without FY2027."""
-    text = goals_yaml(plan, lines)
+    text = goals_yaml(plan, lines, products)
     text = text.replace("currency: USD\n", f"currency: USD\nmoney_decimals: {MONEY_DECIMALS}\n")
     head, _, _ = text.partition("  FY2027:\n")
     return head.replace(

@@ -7,8 +7,9 @@ integer cents; the sales lines built later sum exactly to these cells, so every 
 exact by construction and every ordinary entity is kept clear of every threshold.
 
 :func:`build_plan` draws it in a fixed order from one generator: the partners and their cases
-(:mod:`.partners`), then the streams, cells and pools (:mod:`.streams`); the calendar, channels
-and records are in :mod:`.spec`.
+(:mod:`.partners`), then the streams, cells and pools (:mod:`.streams`); the cases added for
+issues 19 and 21 come from their own streams (:mod:`.plants`); the calendar, channels and records
+are in :mod:`.spec`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from channel_lib.sample.partners import (
     monthly_profiles,
     plan_partner_years,
 )
+from channel_lib.sample.plants import choose_new_roles, decline_after_loss, reshape_profiles
 from channel_lib.sample.spec import (
     BASE_MONTHS,
     CHANNEL_INDEX,
@@ -55,7 +57,9 @@ def build_plan(seed: int) -> Plan:
     partners = make_partners(rng)
     roles = assign_roles(rng, partners)
     plan_partner_years(rng, partners, roles)
+    choose_new_roles(seed, partners, roles)  # own streams: the draws of ``rng`` do not move
     profiles = monthly_profiles(rng, partners)
+    reshape_profiles(seed, partners, roles, profiles)
     spend = onl_spend(rng)
     customers: list[Customer] = []
     pools: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -63,6 +67,8 @@ def build_plan(seed: int) -> Plan:
     totals = partner_months(partners, profiles, spend)
     company_base = totals[:, BASE_MONTHS].sum()
     specials, conflict_group = make_specials(rng, partners, roles, customers, company_base)
+    lost = next(s for s in specials if s.key == "lost")
+    decline_after_loss(totals, partners[lost.partner])
     cells = plan_cells(partners, totals, specials, company_base)
     make_pools(rng, partners, customers, pools, cells, totals)
     margin = margin_plan(rng)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from channel_lib.sample.plants import STREAMS
 from channel_lib.sample.sales import Products, SalesLines
 from channel_lib.sample.spec import (
     CHANNEL_INDEX,
@@ -226,6 +227,7 @@ FULL_REPORT_ROLES = (
     "total_sales_up",
     "total_sales_down",
     "total_sales_near",
+    "line_card_near_more",
 )
 
 
@@ -378,6 +380,13 @@ def _plant_report_case(
             response[last] = 23.5
         else:  # poor last quarter, recovered in the reporting quarter
             csat[prev], csat[last] = 3.7, 4.4
+    more = roles.get("line_card_near_more", [])
+    if p.index in more:  # the partner stays "ordinary": its case is only in plan.roles
+        rank[:] = 4
+        if more.index(p.index) == 0:  # changed the quarter before, unchanged in the report quarter
+            rank[prev:] = 3
+        else:  # no rank for two quarters, then the same rank again
+            rank[before] = rank[prev] = np.nan
 
 
 def _report_cells(df: pd.DataFrame) -> pd.DataFrame:
@@ -570,13 +579,77 @@ def targets_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
                         round(pm[p.index, months].sum() * growth / rng.uniform(1.03, 1.08), -3),
                     )
                 )
+    rows += _fy2025_targets(plan, rev, gp, objectives(plan, lines)["FY2025"])
     df = pd.DataFrame(rows, columns=["quarter", "channel_id", "partner_id", "metric", "cents"])
     df = df.sort_values(["quarter", "channel_id", "partner_id", "metric"], kind="stable")
     df["target"] = money(df["cents"].astype(np.int64).to_numpy())
     return df.drop(columns="cents")
 
 
+def _fy2025_targets(
+    plan: Plan, rev: np.ndarray, gp: np.ndarray, objective: tuple[float, float]
+) -> list[tuple[str, str, str, str, float]]:
+    """Official FY2025 channel targets (revenue and gross profit, cents): each channel's quarters
+    at its actual revenue times a channel factor, scaled so that the year's targets sum to
+    99.3-99.7% of the objective (the near miss of ``targets_short_of_objective``), rounded to
+    10,000 USD. Own random stream, so the FY2026 targets do not move."""
+    rng = rng_for(plan.seed, STREAMS["targets_fy2025"])
+    lean = rng.uniform(0.97, 1.03, len(CHANNELS))
+    rows = []
+    for metric, values, goal in (
+        ("revenue", rev, objective[0]),
+        ("gross_profit", gp, objective[1]),
+    ):
+        year = values[:, 12:24] * lean[:, None]
+        scale = goal * 100 * rng.uniform(0.993, 0.997) / year.sum()
+        for q in range(4, 8):
+            for ci, spec in enumerate(CHANNELS):
+                cents = year[ci, 3 * q - 12 : 3 * q - 9].sum() * scale
+                rows.append((quarter_label(q), spec.channel_id, "", metric, round(cents, -6)))
+    return rows
+
+
 # -- goals.yaml ----------------------------------------------------------------------------------------
+def objectives(plan: Plan, lines: SalesLines) -> dict[str, tuple[float, float]]:
+    """Revenue objective (USD, rounded to 100,000 as ``goals.yaml`` writes it) and gross-profit
+    objective (the revenue objective times the year's gross-margin goal) per fiscal year."""
+    rev = channel_month(plan, lines, lines.revenue_cents.astype(float)).sum(axis=0) / 100
+    cost = channel_month(plan, lines, lines.cost_cents.astype(float)).sum(axis=0) / 100
+    actual = {fy: rev[list(m)].sum() for fy, m in FY_MONTHS.items()}
+    margin = {fy: 1 - cost[list(m)].sum() / rev[list(m)].sum() for fy, m in FY_MONTHS.items()}
+    margin["FY2027"] = margin["FY2026"]
+    growth = {"FY2024": 1.02, "FY2025": 1.03, "FY2026": 1.02}
+    out = {}
+    for fy in ("FY2024", "FY2025", "FY2026", "FY2027"):
+        base = actual["FY2026"] * 1.08 if fy == "FY2027" else actual[fy] * growth[fy]
+        objective = float(round(base, -5))
+        goal = float(np.round(margin[fy] + 0.01, 2))
+        out[fy] = (objective, objective * goal, goal)
+    return out
+
+
+def channel_margin_goals(plan: Plan, lines: SalesLines) -> dict[str, float]:
+    """Per-channel ``gross_margin_goal`` of FY2026 and FY2027 (the ``margin_below_goal`` case).
+
+    MSP (managed services, recurring revenue) is held to a goal 3 points above its best FY2026
+    margin (FY2026 or FY2026-Q4), so it sits below its own goal while its revenue grows; DIST and
+    RES get a goal one point under their lower margin (their roles, distribution and solution
+    selling, run below the corporate goal), so they sit at or above their own goal.
+    """
+    rev = channel_month(plan, lines, lines.revenue_cents.astype(float))
+    cost = channel_month(plan, lines, lines.cost_cents.astype(float))
+    out = {}
+    for cid, step in (("DIST", -1), ("RES", -1), ("MSP", 3)):
+        ci = CHANNEL_INDEX[cid]
+        fy = 1 - cost[ci, 24:36].sum() / rev[ci, 24:36].sum()
+        q4 = 1 - cost[ci, 33:36].sum() / rev[ci, 33:36].sum()
+        if step < 0:
+            out[cid] = float(np.floor(min(fy, q4) * 100 + step) / 100)
+        else:
+            out[cid] = float(np.ceil(max(fy, q4) * 100 + step) / 100)
+    return out
+
+
 _ROLES = {
     "DIR": "{role: strategic_accounts, role_weight: 1.3, segments: [enterprise], "
     "product_lines: [platform, subscriptions, services], customer_focus: expansion}",
@@ -595,19 +668,20 @@ MSP_ROLE_FY2027 = (
 )
 
 
-def goals_yaml(plan: Plan, lines: SalesLines) -> str:
-    """``goals.yaml``: one section per fiscal year FY2024..FY2027 and the default signal thresholds."""
-    rev = channel_month(plan, lines, lines.revenue_cents.astype(float)).sum(axis=0) / 100
-    actual = {fy: rev[list(m)].sum() for fy, m in FY_MONTHS.items()}
-    cost = channel_month(plan, lines, lines.cost_cents.astype(float)).sum(axis=0) / 100
-    margin = {fy: 1 - cost[list(m)].sum() / rev[list(m)].sum() for fy, m in FY_MONTHS.items()}
-    margin["FY2027"] = margin["FY2026"]
-    objective = {
-        "FY2024": actual["FY2024"] * 1.02,
-        "FY2025": actual["FY2025"] * 1.03,
-        "FY2026": actual["FY2026"] * 1.02,
-        "FY2027": actual["FY2026"] * 1.08,
-    }
+def goals_yaml(plan: Plan, lines: SalesLines, products: Products) -> str:
+    """``goals.yaml``: one section per fiscal year FY2024..FY2027 and the default signal thresholds.
+
+    FY2026's subscriptions focus is set 2 points under the share subscriptions actually reach
+    (the ``over_indexing`` near miss: over its focus, within a 5-point tolerance); DIST, RES and
+    MSP carry their own ``gross_margin_goal`` from FY2026 (:func:`channel_margin_goals`).
+    """
+    goals = objectives(plan, lines)
+    line_of = products.product_line[lines.product]
+    fy26 = (lines.month >= 24) & (lines.month < 36)
+    by_line = np.bincount(line_of[fy26], lines.revenue_cents[fy26], minlength=len(PRODUCT_LINES))
+    subscriptions = float(np.round(by_line[1] / by_line.sum() - 0.02, 2))
+    platform = float(np.round(1 - subscriptions - 0.2 - 0.1, 2))
+    own_goal = channel_margin_goals(plan, lines)
     focus = {
         "FY2024": (
             "{enterprise: 0.4, mid_market: 0.35, smb: 0.25}",
@@ -621,7 +695,8 @@ def goals_yaml(plan: Plan, lines: SalesLines) -> str:
         ),
         "FY2026": (
             "{enterprise: 0.45, mid_market: 0.35, smb: 0.2}",
-            "{platform: 0.4, subscriptions: 0.3, services: 0.2, accessories: 0.1}",
+            f"{{platform: {platform:g}, subscriptions: {subscriptions:g}, services: 0.2, "
+            "accessories: 0.1}",
             0.15,
         ),
         "FY2027": (
@@ -654,8 +729,8 @@ def goals_yaml(plan: Plan, lines: SalesLines) -> str:
         segments, product_lines, new_share = focus[fy]
         out += [
             f"  {fy}:",
-            f"    revenue_objective: {round(objective[fy], -5):.0f}",
-            f"    gross_margin_goal: {np.round(margin[fy] + 0.01, 2):.2f}",
+            f"    revenue_objective: {goals[fy][0]:.0f}",
+            f"    gross_margin_goal: {goals[fy][2]:.2f}",
             f"    managing_for: {'revenue' if fy < 'FY2026' else 'revenue_and_profit'}",
             "    strategic_focus:",
             f"      segments: {segments}",
@@ -671,5 +746,7 @@ def goals_yaml(plan: Plan, lines: SalesLines) -> str:
                 if (spec.channel_id == "MSP" and fy == "FY2027")
                 else _ROLES[spec.channel_id]
             )
+            if spec.channel_id in own_goal and fy >= "FY2026":
+                role = f"{role[:-1]}, gross_margin_goal: {own_goal[spec.channel_id]:.2f}}}"
             out.append(f"      {spec.channel_id}: {role}")
     return "\n".join(out) + "\n"
