@@ -38,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from channel_lib.core.errors import ChannelLibError, ParameterError
-from channel_lib.core.files import atomic_write_text, locked
+from channel_lib.core.files import atomic_write_text, locked, remove_leftover_temp_files
 
 __all__ = [
     "LOG_COLUMNS",
@@ -392,14 +392,20 @@ def append_rows(plans_dir: str | Path, rows: Sequence[dict]) -> pd.DataFrame:
 
     Notes
     -----
-    Under an exclusive lock: read the log, check it and the new rows, write old bytes + new rows
-    to a temporary file in the same folder, flush and ``fsync`` it, ``os.replace`` it over the log
-    and ``fsync`` the folder. A process killed at any point leaves either the old or the new log.
+    Under an exclusive lock (:func:`channel_lib.core.files.locked`; re-entrant, so a caller
+    that decided the rows from the log it read under the same lock keeps it): remove the
+    temporary copies a killed writer left, read the log, check it and the new rows, write old
+    bytes + new rows to a temporary file in the same folder, flush and ``fsync`` it,
+    ``os.replace`` it over the log and ``fsync`` the folder. A process killed at any point leaves
+    either the old or the new log.
     """
     path = _log_path(plans_dir)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     rows = [{**r, "recorded_at": r.get("recorded_at") or now} for r in rows]
     with locked(path):
+        # a writer killed before its rename left a temporary copy; every writer of the log holds
+        # this lock, so none is in progress
+        remove_leftover_temp_files(path.parent, target=path.name, min_age=0)
         bom, old = _log_text(path) if path.exists() else ("", "")
         # a log saved again by a spreadsheet keeps its byte-order mark and Windows line ends
         end = "\r\n" if "\r\n" in old else "\n"
@@ -504,6 +510,22 @@ def _decide(
 ) -> pd.DataFrame:  # fmt: skip
     if due is not None and due != "" and not _DATE.match(str(due)):
         raise ParameterError(f"due={due!r}: a date like 2026-09-30")
+    wanted = parse_ids(ids)
+    if wanted in ([], ["none"]) or (
+        wanted == ["all"] and (suggestions is None or suggestions.empty)
+    ):
+        return pd.DataFrame(columns=LOG_COLUMNS)  # nothing to decide: no lock, nothing written
+    # the rows are decided from the log as read: hold its lock until they are appended, or two
+    # writers deciding on the same action could both act on a state one of them has changed
+    with locked(_log_path(plans_dir)):
+        return _decide_locked(plans_dir, ids, status, suggestions=suggestions, quarter=quarter,
+                              action=action, owner=owner, due=due, note=note)  # fmt: skip
+
+
+def _decide_locked(
+    plans_dir, ids, status: str, *, suggestions, quarter, action, owner, due, note
+) -> pd.DataFrame:
+    """:func:`_decide` with the log's lock held."""
     log = read_log(plans_dir)
     wanted = parse_ids(ids)
     if wanted == ["all"]:
@@ -556,6 +578,16 @@ def close(
     """
     if not _QUARTER.match(str(quarter)):
         raise ParameterError(f"quarter={quarter!r}: a quarter like FY2026-Q3")
+    if not parse_ids(ids):
+        return pd.DataFrame(columns=LOG_COLUMNS)
+    with locked(_log_path(plans_dir)):  # decided from the log as read: see _decide
+        return _close_locked(plans_dir, ids, quarter=quarter, evidence=evidence, note=note)
+
+
+def _close_locked(
+    plans_dir: str | Path, ids: str | Sequence[str], *, quarter: str, evidence: str, note: str
+) -> pd.DataFrame:
+    """:func:`close` with the log's lock held."""
     log = read_log(plans_dir)
     rows = []
     for aid in parse_ids(ids):

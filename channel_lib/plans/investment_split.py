@@ -13,7 +13,9 @@ of the dataset's currency (two decimals for USD or EUR, none for JPY:
 spends add up to the budget to the minor unit. The writer and the reader take the dataset's
 money unit (``money=ds.money``); the exact columns read back are in that unit.
 
-- :func:`write_split` — replace the file with a split, atomically (temporary file + rename);
+- :func:`write_split` — replace the file with a split, atomically (temporary file + rename) and
+  under the file's lock (:func:`channel_lib.core.files.locked`), so two writers (the explorer
+  and the workshop, two workshops) follow each other and the file is always one whole split;
 - :func:`read_split` — the rows back, with the amounts also in exact units of the dataset's
   money, or ``None`` without a file;
 - :func:`investment_path` — where the file is.
@@ -22,13 +24,13 @@ money unit (``money=ds.money``); the exact columns read back are in that unit.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from channel_lib.core.errors import ChannelLibError, ParameterError
-from channel_lib.core.files import atomic_write_text
+from channel_lib.core.files import atomic_write_text, locked
 from channel_lib.core.money import MoneyUnit, apportion
 
 __all__ = [
@@ -52,6 +54,9 @@ _INPUT_COLUMNS = tuple(c for c in SPLIT_COLUMNS if c != "change")
 _MONEY_COLUMNS = ("current_spend", "recommended_spend", "change")
 #: Response columns: forecasts of money per month, rounded to the minor unit's places.
 _RESPONSE_COLUMNS = ("expected_response", "response_low", "response_high")
+#: Called with the temporary file's path just before it replaces ``investment.csv`` (tests use it
+#: to widen the window between two writers).
+_before_replace: Callable[[Path], None] = lambda path: None  # noqa: E731
 _BUDGET_LINE = re.compile(r"^# budget=(-?\d+(?:\.\d+)?) (\S*) per month; metric=(\w+); (.*)$")
 
 
@@ -189,6 +194,12 @@ def write_split(
     ParameterError
         When ``split`` lacks a column, or ``currency`` is not the unit's.
 
+    Notes
+    -----
+    The write holds the file's lock (a hidden ``.investment.csv.lock`` beside it) and goes to a
+    temporary file renamed over the old one: a second writer waits, a killed one leaves the
+    previous split.
+
     Examples
     --------
     >>> import tempfile
@@ -211,7 +222,8 @@ def write_split(
     text = split_text(split, money=money, budget=budget, quarter=quarter, dataset=dataset,
                       metric=metric, limits=limits, currency=currency)  # fmt: skip
     path = investment_path(plans_dir)
-    atomic_write_text(path, text)
+    with locked(path):
+        atomic_write_text(path, text, before_replace=_before_replace)
     return path
 
 
