@@ -13,21 +13,27 @@ keeps the names other code imports from it (``Dataset``, ``load_dataset``, ...).
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
+import yaml
+
 from channel_lib.core.errors import DataValidationError, Problem
 from channel_lib.core.money import DEFAULT_MONEY_DECIMALS
+from channel_lib.data.checks.goal_links import check_goal_channels
 from channel_lib.data.checks.links import check_links
 from channel_lib.data.checks.rules import check_rules
 from channel_lib.data.checks.values import check_values
 from channel_lib.data.contract import GOALS_FILE, TABLES, Table
 from channel_lib.data.dataset import SALES_SUMMARY, SALES_SUMMARY_SQL, Dataset
 from channel_lib.data.goals import Goals, read_goals
-from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LoadState
+from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LineAccount, LoadState
 from channel_lib.data.mapping import MAPPING_FILE, read_mapping
 from channel_lib.data.readers.files import read_table
+from channel_lib.data.readers.limits import shown_name
 from channel_lib.data.readers.parquet_files import define_view
+from channel_lib.data.readers.yaml_files import read_yaml
 from channel_lib.data.sql import sql_literal
 
 #: The file types a table may come as, in the order they are looked for.
@@ -83,13 +89,44 @@ def load_dataset(folder: str | Path) -> Dataset:
             state.scratch.cleanup()
 
 
+def line_accounts(folder: str | Path) -> dict[str, LineAccount]:
+    """Load ``folder`` and say, per CSV table, how its lines are accounted for.
+
+    The load runs as :func:`load_dataset` does (problems are not raised); each CSV (and Excel
+    sheet) read gets a :class:`~channel_lib.data.load_state.LineAccount` of its records
+    (counted independently of DuckDB), the rows loaded and the records reported. A file not
+    read (missing, refused, a header or a line over its limit) has none.
+
+    Returns
+    -------
+    dict of str to LineAccount
+        Table name → its account; ``account.balanced`` is ``loaded + reported == records``.
+
+    Examples
+    --------
+    >>> accounts = line_accounts("tests/data/tiny")
+    >>> all(a.balanced for a in accounts.values()), accounts["channels"].reported
+    (True, 0)
+    """
+    state = LoadState(Path(folder))
+    try:
+        _load(state)
+    except DataValidationError:
+        pass  # the problems are what load_dataset raises; the accounts are kept either way
+    finally:
+        if state.scratch is not None:
+            state.scratch.cleanup()
+    return state.accounts
+
+
 def _load(state: LoadState) -> Dataset:
     """Read and check every table of the folder; raise every problem found, or the dataset."""
-    goals, goal_problems = read_goals(state.folder / GOALS_FILE)
-    state.problems.extend(goal_problems)
+    goals, goals_root = _read_goals(state)
     # money is read at the dataset's places (the default when goals.yaml cannot be read)
     state.use_money_decimals(goals.money_decimals if goals else DEFAULT_MONEY_DECIMALS)
     state.currency = goals.currency if goals else None
+    if (state.folder / MAPPING_FILE).is_symlink():
+        state.shown_as[MAPPING_FILE] = shown_name(state.folder / MAPPING_FILE)
     state.mapping, mapping_problems = read_mapping(state.folder)
     state.problems.extend(mapping_problems)
     for table in TABLES.values():
@@ -104,10 +141,35 @@ def _load(state: LoadState) -> Dataset:
         if table.name in state.loaded:
             check_links(state, table)
     check_rules(state)
+    if goals is not None:
+        check_goal_channels(state, goals, goals_root)
     if state.problems:
         _raise_problems(state)
     assert goals is not None
     return _dataset(state, goals)
+
+
+def _read_goals(state: LoadState) -> tuple[Goals | None, yaml.Node | None]:
+    """``goals.yaml`` read within the YAML bounds first, then checked (problems to ``state``).
+
+    The bounded reader (:func:`~channel_lib.data.readers.yaml_files.read_yaml`) refuses a
+    device, an oversized or deeply nested file and aliases before the goals reader builds
+    anything; a link is named with the file it resolves to in every problem.
+    """
+    path = state.folder / GOALS_FILE
+    if path.is_symlink():
+        state.shown_as[GOALS_FILE] = shown_name(path)
+    if path.is_symlink() or path.exists():
+        document = read_yaml(path, limits=state.limits)
+        if isinstance(document, Problem):
+            state.problems.append(document)
+            return None, None
+        root = document.root
+    else:
+        root = None
+    goals, problems = read_goals(path)
+    state.problems.extend(problems)
+    return goals, root
 
 
 def _raise_problems(state: LoadState) -> None:
@@ -155,7 +217,7 @@ def _locate(state: LoadState, table: Table) -> Path | None:
     mapping = state.mapping.get(table.name)
     if mapping is not None and mapping.file is not None:
         path = state.folder / mapping.file
-        if not path.is_file():
+        if not os.path.lexists(path):
             state.problem(
                 MAPPING_FILE, f"{table.name}.file", mapping.line("file"), mapping.file,
                 f"the file named for {table.name} is not in the dataset folder; "
@@ -198,6 +260,7 @@ __all__ = [
     "SALES_SUMMARY_SQL",
     "SUFFIXES",
     "Dataset",
+    "line_accounts",
     "load_dataset",
     "sql_literal",
 ]

@@ -94,8 +94,9 @@ def constants_hold(state: LoadState, table: Table, mapping: TableMapping) -> boo
             continue  # an extra column (currency): text
         kind = table.column(column).type
         target, scale = state.types[kind], scale_of(state.types[kind])
-        cast = f"TRY_CAST({sql_literal(text)} AS {target})"
-        held = state.con.execute(f"SELECT {cast} IS NOT NULL").fetchall()[0][0]
+        held = state.con.execute(f"SELECT TRY_CAST(? AS {target}) IS NOT NULL", [text]).fetchall()[
+            0
+        ][0]
         if not held or (scale is not None and excess_decimals(text, scale)):
             state.problem(
                 MAPPING_FILE, f"{mapping.table}.columns.{column}", mapping.line(column), text,
@@ -114,14 +115,16 @@ def add_constants(state: LoadState, table: Table, mapping: TableMapping) -> None
     known = {c.name: c for c in table.columns}
     for column, text in mapping.constants.items():
         target = state.types[known[column].type] if column in known else "VARCHAR"
-        value = f"CAST({sql_literal(text)} AS {target})"
         if table.name in state.views:
+            # a view's text cannot take a parameter: the constant is a quoted SQL literal
+            # (sql_literal doubles its quotes), checked already as a value of its type
             view = state.views[table.name]
-            view.exprs[column] = value
+            view.exprs[column] = f"CAST({sql_literal(text)} AS {target})"
             define_view(state, view)
         else:
+            state.con.execute(f"ALTER TABLE {table.name} ADD COLUMN {quoted(column)} {target}")
             state.con.execute(
-                f"ALTER TABLE {table.name} ADD COLUMN {quoted(column)} {target} DEFAULT {value}"
+                f"UPDATE {table.name} SET {quoted(column)} = CAST(? AS {target})", [text]
             )
 
 

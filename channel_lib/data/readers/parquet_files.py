@@ -16,7 +16,6 @@ from channel_lib.data.sql import (
     cast_cannot_fail,
     quoted,
     scale_of,
-    sql_literal,
     wide_decimal,
 )
 
@@ -114,7 +113,9 @@ def read_parquet(
         view.source[name] = kind
     define_view(state, view)
     state.reject_lines[table.name] = []
-    scan = f"read_parquet({sql_literal(str(path))}, file_row_number = true)"
+    # the file through DuckDB's Python file API: its path never enters a statement's text
+    scan = f"_scan_{table.name}"
+    state.con.read_parquet(str(path), file_row_number=True).create_view(scan, replace=True)
     for name, src, target in unsafe:
         col = quoted(src)
         cast = f"TRY_CAST({col} AS {target})"
@@ -140,16 +141,22 @@ def read_parquet(
              for rowid, value in rows],
             total - len(rows),
         )  # fmt: skip
+    state.con.execute(f"DROP VIEW {scan}")
 
 
 def define_view(state: LoadState, view: ParquetView, *, rowid: bool = True) -> None:
-    """(Re)define a Parquet table's view; ``rowid``: with the file's row number as ``rowid``."""
+    """(Re)define a Parquet table's view; ``rowid``: with the file's row number as ``rowid``.
+
+    The view reads a view ``_file_<table>`` of the file made by DuckDB's Python file API
+    (``con.read_parquet``), so the file's path never enters a statement's text.
+    """
     columns = ", ".join(f"{expr} AS {quoted(name)}" for name, expr in view.exprs.items())
+    source = f"_file_{view.name}"
+    state.con.read_parquet(str(view.path), file_row_number=rowid).create_view(source, replace=True)
     state.con.execute(
         f"CREATE OR REPLACE VIEW {view.name} AS SELECT "
         + ("file_row_number AS rowid, " if rowid else "")
-        + f"{columns} FROM read_parquet({sql_literal(str(view.path))}"
-        + (", file_row_number = true)" if rowid else ")")
+        + f"{columns} FROM {source}"
     )
 
 

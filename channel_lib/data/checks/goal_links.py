@@ -1,0 +1,67 @@
+"""Every channel ``goals.yaml`` names is a channel of ``channels.csv``.
+
+A typo in a channel id of ``goals.yaml`` (``DIRR`` for ``DIR``) would otherwise be accepted, and the
+channel ``DIR`` would just show "no role declared".
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from channel_lib.core.errors import near_name
+from channel_lib.data.contract import GOALS_FILE
+from channel_lib.data.goals import Goals
+from channel_lib.data.load_state import LoadState
+
+
+def check_goal_channels(state: LoadState, goals: Goals, root: yaml.Node | None) -> None:
+    """Report each channel id under ``years.<FY>.channels`` that ``channels.csv`` lacks.
+
+    Parameters
+    ----------
+    state : LoadState
+        The load (``channels`` must be loaded, else nothing is checked: its file's problems
+        are reported already).
+    goals : Goals
+        ``goals.yaml`` as read.
+    root : yaml.Node or None
+        ``goals.yaml``'s node tree, for the line of each id (``None``: no lines).
+    """
+    if "channels" not in state.loaded:
+        return
+    known = sorted(
+        v for (v,) in state.con.execute(
+            "SELECT DISTINCT CAST(channel_id AS VARCHAR) FROM channels WHERE channel_id IS NOT NULL"
+        ).fetchall()
+    )  # fmt: skip
+    channels_file = state.shown_as.get(state.files["channels"].name, state.files["channels"].name)
+    for label, year in goals.years.items():
+        for cid in year.channels:
+            if cid in known:
+                continue
+            near = near_name(cid, [k for k in known if k not in year.channels])
+            state.problem(
+                GOALS_FILE, f"years.{label}.channels.{cid}",
+                _key_line(root, ("years", label, "channels", cid)), cid,
+                f"not a channel_id of {channels_file}; "
+                + (f"rename it to '{near}'" if near else f"use one of {', '.join(known)}")
+                + f" (or add the channel to {channels_file})",
+            )  # fmt: skip
+
+
+def _key_line(root: yaml.Node | None, path: tuple[str, ...]) -> int | None:
+    """Line of the key at ``path`` in a YAML node tree (``None`` when not found)."""
+    node, line = root, None
+    for key in path:
+        if not isinstance(node, yaml.MappingNode):
+            return line
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and str(k.value) == key:
+                node, line = v, k.start_mark.line + 1
+                break
+        else:
+            return line
+    return line
+
+
+__all__ = ["check_goal_channels"]
