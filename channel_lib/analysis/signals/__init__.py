@@ -21,7 +21,9 @@ The package, one job per module: :mod:`.thresholds` (the thresholds in force), :
 signals from the partners' reports), :mod:`.sales` (from our sales), :mod:`.customers` (lost and
 moved customers), :mod:`.ranking` (the ranked list and the materiality cut), :mod:`.deals` (the
 win/loss list), :mod:`.sweep` (the list at moved thresholds from candidates computed once: the
-signal explorer's sliders).
+signal explorer's sliders), :mod:`.triage` (risk or opportunity and a severity from the rule table
+``severity_rules.csv``, the unusual-for-this-partner flag, the short list and the headline totals:
+the notebook and the explorer both call it).
 """
 
 from __future__ import annotations
@@ -70,17 +72,38 @@ from channel_lib.analysis.signals.sweep import (
 from channel_lib.analysis.signals.thresholds import (
     resolve_thresholds,
 )
+from channel_lib.analysis.signals.triage import (
+    DEFAULT_UNUSUAL_K,
+    SEVERITY_SCALE,
+    SHORT_LIST_ROWS,
+    STRUCTURAL_SIGNALS,
+    TRIAGE_COLUMNS,
+    ShortList,
+    headline,
+    partner_volatility,
+    severity_rules,
+    short_list,
+    triage,
+    triaged_warnings,
+)
 
 __all__ = [
+    "DEFAULT_UNUSUAL_K",
     "FIXED_THRESHOLDS",
+    "SEVERITY_SCALE",
+    "SHORT_LIST_ROWS",
     "SIGNAL_COLUMNS",
     "SIGNAL_NAMES",
+    "STRUCTURAL_SIGNALS",
     "SWEPT_THRESHOLDS",
+    "TRIAGE_COLUMNS",
+    "ShortList",
     "SignalCandidates",
     "below_materiality",
     "channel_dependency",
     "early_warnings",
     "flagged_partners",
+    "headline",
     "key_talent_loss",
     "line_card_change",
     "lost_customer",
@@ -91,11 +114,16 @@ __all__ = [
     "partner_reports",
     "partner_table",
     "partner_total_sales_change",
+    "partner_volatility",
     "resolve_thresholds",
     "service_metrics",
+    "severity_rules",
+    "short_list",
     "signal_candidates",
     "stack_signals",
     "trailing_partner_revenue",
+    "triage",
+    "triaged_warnings",
     "warnings_at",
     "win_loss_deals",
 ]

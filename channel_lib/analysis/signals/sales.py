@@ -33,8 +33,8 @@ def our_sales_change(ds: Dataset, quarter: str, *, threshold: float | None = Non
     Returns
     -------
     DataFrame
-        :data:`SIGNAL_COLUMNS`; ``value`` the change (fraction), ``revenue_at_stake`` the larger
-        of the two 12-month revenues.
+        :data:`SIGNAL_COLUMNS`; ``value`` the change (fraction), ``revenue_at_stake`` our
+        revenue through the partner over the trailing 12 months (the one exposure basis).
 
     Examples
     --------
@@ -69,13 +69,16 @@ def our_sales_change(ds: Dataset, quarter: str, *, threshold: float | None = Non
             ],
         }
     )
-    exposure = np.maximum(t["current_exact"].to_numpy(), t["previous_exact"].to_numpy())
-    return _partner_rows(ds, quarter, found, "our_sales_change", pd.Series(exposure))
+    exposure = pd.Series(t["current_exact"].to_numpy())
+    return _partner_rows(ds, quarter, found, "our_sales_change", exposure)
 
 
 # -- concentration ------------------------------------------------------------------------------------
 def channel_dependency(ds: Dataset, quarter: str, *, share: float | None = None) -> pd.DataFrame:
-    """A channel or partner carrying ``share`` or more of the quarter's revenue.
+    """A channel or partner carrying ``share`` or more of revenue over the trailing 12 months.
+
+    A structural item, not an event: the share of the 12 months ending with ``quarter`` (the
+    one exposure basis of the signals), with the quarter's own share beside it in the evidence.
 
     Parameters
     ----------
@@ -88,35 +91,47 @@ def channel_dependency(ds: Dataset, quarter: str, *, share: float | None = None)
     -------
     DataFrame
         :data:`SIGNAL_COLUMNS` with ``entity_type`` ``channel`` or ``partner``; ``value`` the
-        share of revenue (partners: of revenue through partners), ``revenue_at_stake`` its revenue.
+        trailing-12-month share of revenue (partners: of revenue through partners; entities with
+        positive revenue only), ``revenue_at_stake`` its trailing-12-month revenue,
+        ``periods_compared`` the window's quarters.
 
     Examples
     --------
     >>> from channel_lib import load_dataset
     >>> d = channel_dependency(load_dataset("tests/data/tiny"), "FY2026-Q4")
     >>> list(zip(d["entity_id"], d["value"].round(3)))
-    [('DIST', 0.484), ('P1', 0.644), ('DIR', 0.39)]
+    [('DIR', 0.542), ('P1', 0.397), ('P3', 0.369)]
     """
     share = _pick(ds, "dependency_share", share)
+    first = ds.calendar.shift_quarter(quarter, -3)
+    window = f"{first}..{quarter}"
+    partners = partner_table(ds).set_index("partner_id")
+    channels = ds.table("channels").set_index("channel_id")["channel_name"]
     frames = []
     for dim, kind in (("channel_id", "channel"), ("partner_id", "partner")):
-        s = metrics.revenue_shares(ds, by=dim, period="quarter", periods=[quarter], threshold=share)
-        s = s[s["dependency"]]
-        if s.empty:
+        t = metrics.trailing_growth(ds, quarter, by=dim, months=12)
+        t = t[t[dim].notna() & (t["current_exact"] > 0)]
+        if t.empty:
             continue
-        partners = partner_table(ds).set_index("partner_id")
-        channels = ds.table("channels").set_index("channel_id")["channel_name"]
-        ids = s["entity_id"]
+        t = t.assign(share=t["current_exact"] / t["current_exact"].sum())
+        t = t[t["share"] >= share]
+        if t.empty:
+            continue
+        q = metrics.revenue_shares(ds, by=dim, period="quarter", periods=[quarter], threshold=1.0)
+        in_quarter = q.set_index("entity_id")["share"]
+        ids = t[dim].astype("string").reset_index(drop=True)
+        whole = "company" if kind == "channel" else "partner"
         frames.append(pd.DataFrame({
             "quarter": quarter, "signal": "channel_dependency", "entity_type": kind,
             "entity_id": ids,
             "entity_name": ids.map(channels) if kind == "channel" else ids.map(partners["partner_name"]),
             "partner_id": pd.NA if kind == "channel" else ids,
             "channel_id": ids if kind == "channel" else ids.map(partners["channel_id"]),
-            "direction": "concentration", "value": s["share"], "threshold": share,
-            "periods_compared": quarter, "since": quarter,
-            "evidence": [f"{x:.1%} of {'company' if kind == 'channel' else 'partner'} revenue in "
-                         f"{quarter} (threshold {share:.0%})" for x in s["share"]],
-            "revenue_at_stake_exact": s["revenue_exact"],
+            "direction": "concentration", "value": t["share"].to_numpy(), "threshold": share,
+            "periods_compared": window, "since": first,
+            "evidence": [f"{x:.1%} of {whole} revenue in the 12 months {window} "
+                         f"({in_quarter.get(i, 0.0):.1%} in {quarter} alone; threshold {share:.0%})"
+                         for i, x in zip(ids, t["share"], strict=True)],
+            "revenue_at_stake_exact": t["current_exact"].to_numpy(),
         }))  # fmt: skip
     return stack_signals(frames, money=ds.money)
