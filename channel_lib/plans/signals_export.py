@@ -1,8 +1,12 @@
 """The plans folder's signal list, ``signals_<quarter>.csv``: its one writer.
 
-Notebook 05 exports every early-warning signal of the quarter (material or not) for follow-up;
-this module alone knows the file's name and layout: the signal columns in order, money in
-currency units with the places of the currency's minor unit (two for USD, none for JPY), the exact ``revenue_at_stake_exact`` column left out, lines
+Notebook 05 exports every early-warning signal of the quarter (material or not) for follow-up,
+triaged (:func:`channel_lib.analysis.signals.triage`: ``kind`` risk/opportunity, ``severity``
+1-4, ``item`` event/structural, ``unusual`` for this partner); this module alone knows the file's
+name and layout: the signal columns in order, money in currency units with the places of the
+currency's minor unit (two for USD, none for JPY), every exact ``*_exact`` column left out
+(``revenue_at_stake_exact``, the ranking's ``priority_exact``), ``unusual`` as ``True``/``False``
+or empty (not judged), lines
 ended the platform's way. It writes atomically (a temp file in the same folder, then renamed), so
 a reader never sees half a file. Nothing in the workbook reads the file back: it is for follow-up
 outside it (a spreadsheet, a ticket system).
@@ -48,8 +52,8 @@ def write_signals(
     Parameters
     ----------
     signals : DataFrame
-        :data:`channel_lib.analysis.signals.SIGNAL_COLUMNS` rows (``revenue_at_stake_exact``
-        among them).
+        :data:`channel_lib.analysis.signals.TRIAGE_COLUMNS` rows (or any frame with
+        ``revenue_at_stake_exact``), in the order to write.
     quarter : str
         The reporting quarter (names the default file).
     money : MoneyUnit
@@ -65,21 +69,23 @@ def write_signals(
     Returns
     -------
     Path
-        The file written (money in minor units; the ``*_exact`` column left out).
+        The file written (money in minor units; the ``*_exact`` columns left out).
 
     Examples
     --------
     >>> import tempfile
     >>> from channel_lib.core.money import MoneyUnit
     >>> rows = pd.DataFrame({"signal": ["x", "y"], "revenue_at_stake": [12.5, 0.0049],
-    ...                      "revenue_at_stake_exact": [125000, 49]})
+    ...                      "revenue_at_stake_exact": [125000, 49], "kind": ["risk", "opportunity"],
+    ...                      "unusual": pd.array([True, pd.NA], dtype="boolean"),
+    ...                      "priority_exact": [250000, 49]})
     >>> path = write_signals(rows, "FY2026-Q4", money=MoneyUnit("USD", 4),
     ...                      plans_dir=tempfile.mkdtemp())
     >>> path.name, path.read_text().split()
-    ('signals_FY2026-Q4.csv', ['signal,revenue_at_stake', 'x,12.50', 'y,0.00'])
+    ('signals_FY2026-Q4.csv', ['signal,revenue_at_stake,kind,unusual', 'x,12.50,risk,True', 'y,0.00,opportunity,'])
     """
     target = Path(path) if path is not None else signals_path(plans_dir, quarter)
-    out = signals.drop(columns=["revenue_at_stake_exact"]).copy()
+    out = signals.drop(columns=[c for c in signals.columns if str(c).endswith("_exact")]).copy()
     out["revenue_at_stake"] = [
         money.format_minor(money.round_minor(int(c))) for c in signals["revenue_at_stake_exact"]
     ]
