@@ -21,8 +21,14 @@ from channel_lib.data import cube as metrics
 from channel_lib.data.workbook import Workbook
 
 __all__ = [
+    "DEFAULT_PARTNER_CAP",
+    "GROWING_FLOOR",
+    "MAX_HEADROOM_UPLIFT",
+    "MOMENTUM_THRESHOLD",
     "active_partners",
     "channel_potential",
+    "customer_moves",
+    "partner_bases",
     "partner_potential",
     "partner_weights",
     "unassigned_run_rate",
@@ -251,3 +257,211 @@ def channel_potential(basis: pd.DataFrame, potential: pd.DataFrame | None) -> pd
     # channel potential = its run rate + its reporting partners' headroom
     headroom = (channel_pot - channel_rr).clip(lower=0)
     return basis["run_rate"] + basis["channel_id"].map(headroom).fillna(0.0)
+
+
+#: Default cap on a partner's target change against its last year (fraction: ±25 %).
+DEFAULT_PARTNER_CAP = 0.25
+#: A partner whose revenue moved this much year on year (fraction) is declining or growing.
+MOMENTUM_THRESHOLD = 0.10
+#: A growing partner's target is at least this share of its last year.
+GROWING_FLOOR = 0.95
+#: The most headroom (share of wallet) may add to a partner's base (fraction: +10 %).
+MAX_HEADROOM_UPLIFT = 0.10
+#: The share of its headroom (potential ÷ run rate − 1) a partner's base takes, before the bound.
+HEADROOM_WEIGHT = 0.5
+
+
+def customer_moves(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
+    """Each partner's customers lost, moved away and moved in over the basis window.
+
+    Parameters
+    ----------
+    wb : Workbook
+        The dataset's sales (``customer_id``, ``partner_id``).
+    settings : TargetSettings
+        Its ``basis_quarters`` (the window).
+
+    Returns
+    -------
+    DataFrame
+        One row per partner with a lost or moved customer: ``partner_id``, ``lost_exact``,
+        ``moved_away_exact``, ``moved_in_exact`` (int64, exact units of ``ds.money``: what those
+        customers bought through the partner, or for ``moved_in`` through the partner they left,
+        in the window), ``lost_customers``, ``moved_away_customers``, ``moved_in_customers``
+        (int) and ``customers_note`` (the customer ids, in words).
+
+    Notes
+    -----
+    A customer that bought in at least two quarters of the window but nothing (through anyone)
+    in its last two quarters is *lost* to every partner that sold to it in the window (a one-off
+    order is not a lost customer). A customer still buying belongs to
+    the partner of its latest window quarter (the largest, when several sold that quarter); a
+    partner that sold to it earlier in the window but not in its last two quarters saw it *move
+    away*, and the partner it buys through now saw it *move in* (a move to the channel's own sales,
+    without a partner, is a move away only). A customer bought through two partners in the last
+    two quarters is shared, not moved.
+    """
+    ds = wb.dataset
+    window = list(settings.basis_quarters)
+    cols = ["partner_id", "lost_exact", "moved_away_exact", "moved_in_exact", "lost_customers",
+            "moved_away_customers", "moved_in_customers", "customers_note"]  # fmt: skip
+    s = metrics.summarise(ds, by=["partner_id", "customer_id"], period="quarter", periods=window)
+    s = s[s["customer_id"].notna() & (s["revenue_exact"] > 0)]
+    if s.empty:
+        return pd.DataFrame(columns=cols)
+    s = s.assign(q=s["period"].map({q: i for i, q in enumerate(window)}))
+    recent = s["q"] >= len(window) - 2
+    last_q = s.groupby("customer_id")["q"].max()
+    latest = s[s["q"] == s["customer_id"].map(last_q)].sort_values(
+        ["customer_id", "revenue_exact"], ascending=[True, False], kind="stable"
+    )
+    current = latest.drop_duplicates("customer_id").set_index("customer_id")["partner_id"]
+    by_pc = s[s["partner_id"].notna()].groupby(["partner_id", "customer_id"])
+    pc = by_pc["revenue_exact"].sum().rename("revenue_exact").to_frame()
+    pc["recent"] = s[s["partner_id"].notna() & recent].groupby(["partner_id", "customer_id"]).size()
+    pc["recent"] = pc["recent"].fillna(0) > 0
+    pc = pc.reset_index()
+    # a regular buyer (two or more quarters of the window) that stopped; a one-off order is not
+    # a lost customer
+    regular = s.groupby("customer_id")["q"].nunique() >= 2
+    pc["lost"] = (pc["customer_id"].map(last_q) < len(window) - 2) & pc["customer_id"].map(regular)
+    pc["now_with"] = pc["customer_id"].map(current)
+    pc["moved"] = (
+        ~pc["lost"] & ~pc["recent"] & (pc["now_with"].astype("object") != pc["partner_id"])
+    )
+    rows: dict[str, dict] = {}
+
+    def add(pid: str, kind: str, amount: int, customer: str) -> None:
+        r = rows.setdefault(pid, {"partner_id": pid, "lost": [], "moved_away": [], "moved_in": []})
+        r[kind].append((customer, int(amount)))
+
+    for pid, cid, amount, lost, moved, now in pc[
+        ["partner_id", "customer_id", "revenue_exact", "lost", "moved", "now_with"]
+    ].itertuples(index=False):
+        if lost:
+            add(pid, "lost", amount, cid)
+        elif moved:
+            add(pid, "moved_away", amount, cid)
+            if pd.notna(now):
+                add(str(now), "moved_in", amount, cid)
+    out = []
+    for r in rows.values():
+        note = "; ".join(
+            f"{label} {', '.join(c for c, _ in r[k])}"
+            for k, label in (
+                ("lost", "lost"),
+                ("moved_away", "moved away"),
+                ("moved_in", "moved in"),
+            )
+            if r[k]
+        )
+        out.append(
+            {"partner_id": r["partner_id"], **{f"{k}_exact": sum(a for _, a in r[k])
+             for k in ("lost", "moved_away", "moved_in")},
+             **{f"{k}_customers": len(r[k]) for k in ("lost", "moved_away", "moved_in")},
+             "customers_note": note}
+        )  # fmt: skip
+    frame = pd.DataFrame(out, columns=cols)
+    for c in cols[1:7]:
+        frame[c] = frame[c].astype("int64")
+    return frame
+
+
+def _prior_year_revenue(wb: Workbook, settings: TargetSettings) -> pd.Series:
+    """Each partner's revenue (exact units, any channel) over the four quarters before the
+    basis window."""
+    cal = wb.dataset.calendar
+    first = settings.basis_quarters[0]
+    prior = cal.quarter_range(
+        cal.shift_quarter(first, -BASIS_QUARTERS), cal.shift_quarter(first, -1)
+    )
+    s = metrics.summarise(wb.dataset, by="partner_id", period="quarter", periods=list(prior))
+    s = s[s["partner_id"].notna()]
+    return s.groupby("partner_id")["revenue_exact"].sum().astype("int64")
+
+
+def partner_bases(
+    wb: Workbook, settings: TargetSettings, potential: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Each active partner's base for its target: its own run rate net of the customers it lost
+    or saw move away, plus those that moved in, plus a bounded uplift for headroom.
+
+    Parameters
+    ----------
+    wb : Workbook
+    settings : TargetSettings
+        The basis window and the channels.
+    potential : DataFrame, optional
+        :func:`partner_potential` (``None`` without partner reports: no headroom uplift).
+
+    Returns
+    -------
+    DataFrame
+        :func:`partner_weights`'s columns (``weight`` is the base with its uplift, currency a
+        year) plus:
+
+        - ``last_year_exact`` (int64): revenue through the partner in the basis window (any
+          channel; the year its target's change is measured against);
+        - ``prior_year_exact`` (int64): the four quarters before; ``yoy`` (fraction, ``NaN``
+          without a prior year);
+        - ``momentum``: ``declining`` (fell ≥ :data:`MOMENTUM_THRESHOLD`), ``growing`` (grew
+          ≥ it), ``steady``, or ``new partner`` (onboarded inside the window: no cap);
+        - ``lost_exact``, ``moved_away_exact``, ``moved_in_exact`` and ``customers_note``
+          (:func:`customer_moves`);
+        - ``base`` (currency a year): ``run_rate`` − (lost + moved away) + moved in, annualised
+          like the run rate, ≥ 0;
+        - ``headroom_uplift`` (fraction, 0 to :data:`MAX_HEADROOM_UPLIFT`).
+
+    Notes
+    -----
+    ``weight = base × (1 + headroom_uplift)``, with ``headroom_uplift =
+    min(MAX_HEADROOM_UPLIFT, HEADROOM_WEIGHT × max(potential ÷ run_rate − 1, 0))`` and 0 for a
+    declining partner: a low share of wallet (large potential) raises a target by at most 10 %,
+    never without bound. The channel's growth is applied when the channel's target is split
+    (:func:`~channel_lib.analysis.targets.split.capped_split`). A partner signed inside the
+    window with no sales gets its channel's lower-quartile weight (:func:`partner_weights`).
+
+    Examples
+    --------
+    >>> from channel_lib import open_workbook
+    >>> from channel_lib.analysis.targets import target_settings
+    >>> wb = open_workbook("tests/data/tiny", "FY2026-Q3")
+    >>> b = partner_bases(wb, target_settings(wb, year="FY2027"))
+    >>> b[["partner_id", "momentum"]].values.tolist()
+    [['P1', 'declining'], ['P2', 'growing'], ['P3', 'growing'], ['P4', 'steady']]
+    """
+    partners = active_partners(wb, settings)
+    out = partner_weights(partners, potential)
+    ds = wb.dataset
+    moves = customer_moves(wb, settings).set_index("partner_id")
+    for c in ("lost_exact", "moved_away_exact", "moved_in_exact"):
+        out[c] = out["partner_id"].map(moves[c]).fillna(0).astype("int64")
+    notes = moves["customers_note"].astype("object")
+    out["customers_note"] = out["partner_id"].map(notes).astype("object").fillna("").astype(str)
+    out["last_year_exact"] = out["window_revenue_exact"].astype("int64")
+    out["prior_year_exact"] = (
+        out["partner_id"].map(_prior_year_revenue(wb, settings)).fillna(0).astype("int64")
+    )
+    prior = out["prior_year_exact"].where(out["prior_year_exact"] > 0)
+    out["yoy"] = (out["last_year_exact"] / prior - 1).astype("float64")
+    window_days = int(out["days_in_window"].max()) if len(out) else 0
+    new = out["days_in_window"] < window_days
+    ly, py = out["last_year_exact"], out["prior_year_exact"]
+    t = MOMENTUM_THRESHOLD
+    declining = (py > 0) & (ly <= py * (1 - t))
+    growing = (py > 0) & (ly >= py * (1 + t))
+    out["momentum"] = np.select([new, declining, growing], ["new partner", "declining", "growing"],
+                                "steady")  # fmt: skip
+    annualise = window_days / out["days_in_window"].clip(lower=30) if len(out) else 1.0
+    net = ds.money.amount(out["moved_in_exact"] - out["lost_exact"] - out["moved_away_exact"])
+    rr = out["run_rate"].astype("float64").fillna(0.0)
+    out["base"] = (rr + net * annualise).clip(lower=0).astype("float64")
+    headroom = (out["potential"] / rr.where(rr > 0) - 1).clip(lower=0).fillna(0.0)
+    uplift = np.minimum(MAX_HEADROOM_UPLIFT, HEADROOM_WEIGHT * headroom)
+    out["headroom_uplift"] = np.where(out["momentum"] == "declining", 0.0, uplift)
+    # a partner without sales keeps partner_weights' weight (a new partner's lower quartile)
+    out["weight"] = np.where(
+        rr > 0, out["base"] * (1 + out["headroom_uplift"]), out["weight"]
+    ).astype("float64")
+    out.loc[(rr > 0) & (out["base"] <= 0), "basis"] = "customers lost or moved away"
+    return out

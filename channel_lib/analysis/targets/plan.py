@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -23,10 +25,11 @@ from channel_lib.analysis.targets.basis import (
 )
 from channel_lib.analysis.targets.indicators import leading_indicators
 from channel_lib.analysis.targets.partners import (
-    active_partners,
+    DEFAULT_PARTNER_CAP,
+    GROWING_FLOOR,
     channel_potential,
+    partner_bases,
     partner_potential,
-    partner_weights,
     unassigned_run_rate,
 )
 from channel_lib.analysis.targets.phasing import quarter_targets, seasonality
@@ -34,6 +37,7 @@ from channel_lib.analysis.targets.settings import METHODS, TargetSettings
 from channel_lib.analysis.targets.split import (
     allocate_channels,
     apportion_steps,
+    capped_split,
     channel_targets,
     round_grid,
     split_gross_profit,
@@ -52,12 +56,17 @@ __all__ = [
 ]
 
 _PARTNER_COLUMNS = [
-    "channel_id", "partner_id", "partner_name", "basis", "run_rate", "potential", "weight",
+    "channel_id", "partner_id", "partner_name", "line", "basis", "momentum", "bound",
+    "run_rate", "base", "headroom_uplift", "potential", "weight", "last_year_exact",
+    "prior_year_exact", "lost_exact", "moved_away_exact", "moved_in_exact", "customers_note",
     "revenue_target_exact", "gross_profit_target_exact",
 ]  # fmt: skip
 _PARTNER_DTYPES = {
-    "channel_id": "object", "partner_id": "string", "partner_name": "object", "basis": "object",
-    "run_rate": "float64", "potential": "float64", "weight": "float64",
+    "channel_id": "object", "partner_id": "string", "partner_name": "object", "line": "object",
+    "basis": "object", "momentum": "object", "bound": "object", "run_rate": "float64",
+    "base": "float64", "headroom_uplift": "float64", "potential": "float64", "weight": "float64",
+    "last_year_exact": "int64", "prior_year_exact": "int64", "lost_exact": "int64",
+    "moved_away_exact": "int64", "moved_in_exact": "int64", "customers_note": "object",
     "revenue_target_exact": "int64", "gross_profit_target_exact": "int64",
 }  # fmt: skip
 
@@ -146,7 +155,6 @@ def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
     quarterly, axis = quarterly_revenue(wb, settings)
     trend = trend_forecasts(quarterly, settings.quarters, all_quarters=axis)
     basis["trend"] = basis["channel_id"].map(trend.set_index("channel_id")["forecast"])
-    partners = active_partners(wb, settings)
     potential = partner_potential(wb, settings) if ds.has("partner_reports") else None
     basis["potential"] = channel_potential(basis, potential)
     methods = allocate_channels(
@@ -155,10 +163,11 @@ def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
     )  # fmt: skip
     methods["chosen"] = methods["method"] == settings.method
     ch = channel_targets(basis, methods, settings)
+    ch["outside_trend_interval"] = _outside_interval(ch, trend)
     quarters = quarter_targets(ch, seasonality(wb, settings), settings)
     partner_frame, pq_frame = partner_targets(
-        ch, quarters, partner_weights(partners, potential), unassigned_run_rate(wb, settings),
-        money=settings.money,
+        ch, quarters, partner_bases(wb, settings, potential), unassigned_run_rate(wb, settings),
+        money=settings.money, cap=settings.partner_cap,
     )  # fmt: skip
     return TargetPlan(
         settings=settings, basis=basis, trend=trend, potential=potential,
@@ -168,75 +177,189 @@ def set_targets(wb: Workbook, settings: TargetSettings) -> TargetPlan:
     )  # fmt: skip
 
 
+def _outside_interval(ch: pd.DataFrame, trend: pd.DataFrame) -> pd.Series:
+    """Whether each channel's revenue target lies outside its trend forecast's prediction
+    interval (``False`` without a fitted trend)."""
+    t = trend.set_index("channel_id")
+    lower = ch["channel_id"].map(t["lower"]).astype("float64")
+    upper = ch["channel_id"].map(t["upper"]).astype("float64")
+    target = ch["revenue_target"].astype("float64")
+    return ((target < lower) | (target > upper)).fillna(False).astype(bool)
+
+
 def partner_targets(
     channels: pd.DataFrame,
     quarters: pd.DataFrame,
-    weights: pd.DataFrame,
+    bases: pd.DataFrame,
     unassigned: pd.Series,
     *,
     money: MoneyUnit | None = None,
+    cap: float = DEFAULT_PARTNER_CAP,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each channel's targets split over its partners (annual) and over partner × quarter.
 
     Parameters
     ----------
     channels : DataFrame
-        :func:`channel_targets`.
+        :func:`channel_targets` (``growth``: the channel's target ÷ its run rate − 1).
     quarters : DataFrame
         :func:`quarter_targets`.
-    weights : DataFrame
-        :func:`partner_weights`.
+    bases : DataFrame
+        :func:`partner_bases` (or :func:`partner_weights`: then every partner counts as new,
+        without a cap).
     unassigned : Series
         :func:`unassigned_run_rate`: the weight of each channel's sales made without a partner.
     money : MoneyUnit, optional
         The dataset's money unit (default: USD at the default decimals): targets are split in
         whole minor units of its currency.
+    cap : float
+        The most a partner's target may change against its last year (fraction, default
+        :data:`DEFAULT_PARTNER_CAP`: ±25 %); new partners are exempt.
 
     Returns
     -------
     (DataFrame, DataFrame)
-        :attr:`TargetPlan.partners` and :attr:`TargetPlan.partner_quarters` (a row with
-        ``partner_id`` missing is the channel's sales made without a partner). Both have their
-        documented columns and dtypes also when no channel has a partner (a dataset without
-        ``partners.csv``): then they are empty.
+        :attr:`TargetPlan.partners` and :attr:`TargetPlan.partner_quarters`. In the partners
+        frame ``line`` says what a row is: ``partner``, ``without a partner`` (the channel's own
+        sales) or ``unallocated`` (what the caps leave unplaced; ``partner_id`` missing for
+        both); ``bound`` says in words which rule held a partner's target. Both frames have
+        their documented columns and dtypes also when no channel has a partner: then empty.
+
+    Notes
+    -----
+    The channel's target is first split between its partners and its sales without a partner
+    in proportion to their weights (a partner's base with its headroom uplift, and the
+    channel's run rate without a partner). The partners' pool is then placed by
+    :func:`~channel_lib.analysis.targets.split.capped_split`: all partners move by one common
+    factor (the channel's growth), each held within its bounds against its last year
+    (``last_year_exact``): ``±cap``; a *declining* partner (fell ≥ 10 % year on year) no higher
+    than the channel's growth; a *growing* one (grew ≥ 10 %) at least 95 % of its last year; a
+    new partner unbounded. What a bound holds back goes to the partners still between their
+    bounds; what none can take is the channel's ``unallocated`` line, so the channel's lines
+    still sum to its target to the cent. When the partners' lower bounds exceed their pool,
+    the sales without a partner give way first.
     """
     money = money or MoneyUnit()
     step = money.minor_step
     prow, pq = [], []
-    for c, rev_t, gp_t, margin in channels[["channel_id", "revenue_target_exact", "gross_profit_target_exact", "gross_margin"]].itertuples(index=False):  # fmt: skip
-        w = weights[weights["channel_id"] == c]
+    for c, rev_t, gp_t, margin, growth in channels[["channel_id", "revenue_target_exact", "gross_profit_target_exact", "gross_margin", "growth"]].itertuples(index=False):  # fmt: skip
+        w = bases[bases["channel_id"] == c].reset_index(drop=True)
         if w.empty:
             continue
+        g = float(growth) if pd.notna(growth) else 0.0
+        lower, upper, bound = _partner_bounds(w, g, cap)
         direct = float(unassigned.get(c, 0.0))
-        wts = np.append(w["weight"].to_numpy(), direct)
-        rev = apportion_steps(int(rev_t), wts, step=step)
+        wts = w["weight"].to_numpy(dtype="float64")
+        share = apportion_steps(int(rev_t), np.append(wts, direct), step=step)
+        direct_t = int(share[-1])
+        floor = int(sum(math.ceil(Fraction(x) / step) * step for x in lower))
+        if int(rev_t) - direct_t < floor:  # the partners' floors come first
+            direct_t = max(int(rev_t) - floor, 0)
+        parts, left = capped_split(int(rev_t) - direct_t, wts, lower, upper, step=step)
+        rev = np.append(parts, [direct_t, left]).astype("int64")
+        bound = _bound_words(w, parts, lower, upper, bound, step)
         pm = (
             w["window_gross_profit_exact"]
             / w["window_revenue_exact"].where(w["window_revenue_exact"] > 0)
         ).fillna(margin)
-        gp = split_gross_profit(int(gp_t), rev, np.append(pm.to_numpy(), margin), step=step)
-        ids = [*w["partner_id"].tolist(), pd.NA]
-        names = [*w["partner_name"].tolist(), "(sales without a partner)"]
-        bases = [*w["basis"].tolist(), "channel sales without a partner"]
-        rrs = [*w["run_rate"].tolist(), direct]
-        pots = [*w["potential"].tolist(), np.nan]
-        for i, pid in enumerate(ids):
+        gp = split_gross_profit(
+            int(gp_t), np.clip(rev, 0, None), np.append(pm.to_numpy(), [margin, margin]), step=step
+        )
+        ids = [*w["partner_id"].tolist(), pd.NA, pd.NA]
+        names = [*w["partner_name"].tolist(), "(sales without a partner)", "(unallocated)"]
+        lines = ["partner"] * len(w) + ["without a partner", "unallocated"]
+        bases_words = [*w["basis"].tolist(), "channel sales without a partner",
+                       "what the caps leave unplaced"]  # fmt: skip
+        rrs = [*w["run_rate"].tolist(), direct, 0.0]
+        pots = [*w["potential"].tolist(), np.nan, np.nan]
+        extra = _extra_columns(w)
+        last_year = extra["last_year_exact"]
+        keep = [i for i in range(len(ids)) if i < len(w) or i == len(w) or rev[i] != 0]
+        for i in keep:
             prow.append(
-                {"channel_id": c, "partner_id": pid, "partner_name": names[i], "basis": bases[i],
-                 "run_rate": rrs[i], "potential": pots[i], "weight": float(wts[i]),
+                {"channel_id": c, "partner_id": ids[i], "partner_name": names[i], "line": lines[i],
+                 "basis": bases_words[i], "momentum": extra["momentum"][i],
+                 "bound": bound[i] if i < len(w) else "", "run_rate": rrs[i],
+                 "base": extra["base"][i], "headroom_uplift": extra["headroom_uplift"][i],
+                 "potential": pots[i], "weight": float(wts[i]) if i < len(w) else (direct if i == len(w) else 0.0),
+                 "last_year_exact": int(last_year[i]), "prior_year_exact": int(extra["prior_year_exact"][i]),
+                 "lost_exact": int(extra["lost_exact"][i]), "moved_away_exact": int(extra["moved_away_exact"][i]),
+                 "moved_in_exact": int(extra["moved_in_exact"][i]),
+                 "customers_note": extra["customers_note"][i],
                  "revenue_target_exact": int(rev[i]), "gross_profit_target_exact": int(gp[i])}
             )  # fmt: skip
-        pq += _partner_quarter_rows(c, ids, rev, gp, quarters[quarters["channel_id"] == c], step)
+        kids = [ids[i] for i in keep]
+        pq += _partner_quarter_rows(
+            c, kids, rev[keep], gp[keep], quarters[quarters["channel_id"] == c], step
+        )
     # typed columns: an empty frame (no partners) must still sort and compare as numbers
     partner_frame = pd.DataFrame(prow, columns=_PARTNER_COLUMNS).astype(_PARTNER_DTYPES)
     partner_frame["revenue_target"] = money.amount(partner_frame["revenue_target_exact"])
     partner_frame["gross_profit_target"] = money.amount(partner_frame["gross_profit_target_exact"])
+    ly = partner_frame["last_year_exact"].where(
+        (partner_frame["last_year_exact"] > 0) & (partner_frame["line"] == "partner")
+    )
+    partner_frame["change"] = (partner_frame["revenue_target_exact"] / ly - 1).astype("float64")
     pq_frame = pd.DataFrame(
         pq, columns=["channel_id", "partner_id", "quarter", "metric", "target_exact"]
     )
     pq_frame["partner_id"] = pq_frame["partner_id"].astype("string")
     pq_frame["target_exact"] = pq_frame["target_exact"].astype("int64")
     return partner_frame, pq_frame
+
+
+_EXTRA_FILL = {
+    "momentum": "", "base": np.nan, "headroom_uplift": np.nan, "last_year_exact": 0,
+    "prior_year_exact": 0, "lost_exact": 0, "moved_away_exact": 0, "moved_in_exact": 0,
+    "customers_note": "",
+}  # fmt: skip
+
+
+def _extra_columns(w: pd.DataFrame) -> dict[str, list]:
+    """:func:`partner_bases`' columns of one channel's partners, each with two more values for
+    the lines without a partner and unallocated (a frame without them: the fill values)."""
+    return {
+        name: [*(w[name].tolist() if name in w else [fill] * len(w)), fill, fill]
+        for name, fill in _EXTRA_FILL.items()
+    }
+
+
+def _partner_bounds(w: pd.DataFrame, growth: float, cap: float) -> tuple[list, list, list[str]]:
+    """Each partner's lower and upper bound (exact units, as Fractions; ``inf`` = none) and the
+    rule behind them, in words (see :func:`partner_targets`)."""
+    lower, upper, words = [], [], []
+    cap_f, g = Fraction(cap), Fraction(growth)
+    momentum = w["momentum"] if "momentum" in w else pd.Series("new partner", index=w.index)
+    last = w["last_year_exact"] if "last_year_exact" in w else pd.Series(0, index=w.index)
+    for m, ly in zip(momentum, last, strict=True):
+        ly = Fraction(int(ly))
+        if m == "new partner":
+            lower.append(Fraction(0)), upper.append(math.inf), words.append("new partner: no cap")
+            continue
+        lo, hi, why = ly * (1 - cap_f), ly * (1 + cap_f), f"within ±{cap:.0%} of last year"
+        if m == "declining":
+            hi, why = min(hi, ly * (1 + g)), "declining: no rise above its channel's"
+        elif m == "growing":
+            lo, why = (
+                max(lo, ly * Fraction(GROWING_FLOOR)),
+                (f"growing: at least {GROWING_FLOOR:.0%} of last year"),
+            )
+        lower.append(min(lo, hi)), upper.append(hi), words.append(why)
+    return lower, upper, words
+
+
+def _bound_words(w: pd.DataFrame, parts, lower, upper, words: list[str], step: int) -> list[str]:
+    """``words`` with the partners held at a bound named so (``at the cap``, ``at the floor``)."""
+    out = []
+    for i, why in enumerate(words):
+        hi = upper[i]
+        if math.isfinite(hi) and int(parts[i]) >= math.floor(hi / step) * step and hi > lower[i]:
+            out.append(f"{why} (held at its upper bound)")
+        elif int(parts[i]) <= math.ceil(lower[i] / step) * step and lower[i] > 0:
+            out.append(f"{why} (held at its lower bound)")
+        else:
+            out.append(why)
+    return out
 
 
 def _partner_quarter_rows(c, ids: list, rev, gp, cq: pd.DataFrame, step: int) -> list[dict]:

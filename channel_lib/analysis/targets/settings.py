@@ -177,6 +177,9 @@ class TargetSettings:
         channel roles: :attr:`year` itself, the last year before it (a proposal), or ``None``.
     goals_note : str
         For a proposal, in words: what was proposed and whose goals stand in (empty otherwise).
+    partner_cap : float
+        The most a partner's target may change against its last year (fraction, 0–1; default
+        0.25: ±25 %); new partners are exempt.
     """
 
     year: str
@@ -196,6 +199,7 @@ class TargetSettings:
     proposal: bool = False
     goals_year: str | None = None
     goals_note: str = ""
+    partner_cap: float = 0.25
 
 
 def target_settings(
@@ -206,6 +210,7 @@ def target_settings(
     blend_weights: Mapping[str, float] | None = None,
     managing_for: str = "",
     revenue_objective: float | None = None,
+    partner_cap: float = 0.25,
 ) -> TargetSettings:
     """Validate the target-setting parameters against ``goals.yaml`` before any analysis.
 
@@ -217,6 +222,9 @@ def target_settings(
         ``"next"`` = the fiscal year after the reporting quarter's, or e.g. ``"FY2027"``.
     method, blend_weights, managing_for, revenue_objective
         See :func:`check_parameters`.
+    partner_cap : float
+        The most a partner's target may change against its last year (fraction, > 0 and ≤ 1;
+        default 0.25 = ±25 %); new partners are exempt.
 
     Returns
     -------
@@ -296,7 +304,18 @@ def target_settings(
         goals_note=_proposal_note(label, obj_exact, money, offer, goals, goals_year, mf)
         if proposal
         else "",
+        partner_cap=_check_cap(partner_cap),
     )
+
+
+def _check_cap(cap: float) -> float:
+    """``cap`` as a float in (0, 1], else a :class:`ParameterError` saying what to write."""
+    if isinstance(cap, bool) or not isinstance(cap, int | float) or not 0 < cap <= 1:
+        raise ParameterError(
+            f"partner_cap must be a fraction above 0 and at most 1 (0.25 = ±25 % against the "
+            f"partner's last year), got {cap!r}; write e.g. partner_cap = 0.25"
+        )
+    return float(cap)
 
 
 def _objective(
@@ -392,6 +411,7 @@ def open_target_setting(
     blend_weights: Mapping[str, float] | None = None,
     managing_for: str = "",
     revenue_objective: float | None = None,
+    partner_cap: float = 0.25,
 ) -> tuple[Workbook, TargetSettings]:
     """The notebook's first call: check every parameter, open the workbook, resolve the settings.
 
@@ -410,6 +430,6 @@ def open_target_setting(
     wb = open_workbook(data_dir, quarter, plans_dir)
     settings = target_settings(
         wb, year=year, method=method, blend_weights=blend_weights, managing_for=managing_for,
-        revenue_objective=revenue_objective,
+        revenue_objective=revenue_objective, partner_cap=partner_cap,
     )  # fmt: skip
     return wb, settings

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ __all__ = [
     "allocate_channels",
     "apportion",
     "apportion_steps",
+    "capped_split",
     "channel_targets",
     "round_grid",
     "split_gross_profit",
@@ -369,3 +371,97 @@ def channel_targets(
     )
     ch["growth"] = ch["revenue_target"] / ch["run_rate"].where(ch["run_rate"] > 0) - 1
     return ch
+
+
+def capped_split(pool: int, weights, lower, upper, *, step: int = 1) -> tuple[np.ndarray, int]:
+    """Split ``pool`` in proportion to ``weights``, each part within its bounds; say what is left.
+
+    Parameters
+    ----------
+    pool : int
+        The amount to place (exact units, ≥ 0), a multiple of ``step``.
+    weights : sequence of float
+        Each part's desired share (≥ 0, any scale): parts move together, ``k × weight``.
+    lower, upper : sequence of int or float
+        Each part's bounds (exact units; ``upper`` may be ``inf``: no cap). ``lower`` is rounded
+        up and ``upper`` down to whole ``step``s; a lower bound above the upper bound gives way
+        to it.
+    step : int
+        Exact units per minor unit of the currency (``ds.money.minor_step``).
+
+    Returns
+    -------
+    (numpy.ndarray of int64, int)
+        The parts (multiples of ``step``, each within its bounds) and the **unallocated**
+        remainder, ``pool − Σ parts``: positive when every part is at its upper bound (the caps
+        leave money unplaced), negative when the lower bounds alone exceed the pool, else 0.
+
+    Notes
+    -----
+    Water-filling: the common factor ``k`` with ``Σ clip(k wᵢ, lowᵢ, upᵢ) = pool`` is found by
+    bisection; the parts held at a bound keep it, and what is left is apportioned in whole
+    steps over the parts between their bounds (largest remainder), so the residual a cap leaves
+    is spread over the uncapped parts in proportion to their weights. A part that the rounding
+    pushes past its bound is held there and the rest apportioned again.
+
+    Examples
+    --------
+    >>> parts, left = capped_split(1000, [1, 1, 2], [0, 0, 0], [100, 10**9, 10**9])
+    >>> parts.tolist(), left
+    ([100, 300, 600], 0)
+    >>> capped_split(1000, [1, 1], [0, 0], [300, 400])[1]  # both capped: 300 unallocated
+    300
+    """
+    w = np.clip(np.nan_to_num(np.asarray(weights, dtype="float64"), nan=0.0), 0, None)
+    n = len(w)
+    (pool_steps,) = _steps([pool], step, "the amount to split")
+    lo = np.array([math.ceil(Fraction(x) / step) if math.isfinite(x) else 0 for x in _fr(lower)],
+                  dtype="int64")  # fmt: skip
+    big = 2**62 // max(n, 1)  # "no cap": more than any pool, and their sum still fits int64
+    hi = np.array([math.floor(Fraction(x) / step) if math.isfinite(x) else big for x in _fr(upper)],
+                  dtype="int64")  # fmt: skip
+    lo = np.minimum(lo, hi)
+    if n == 0:
+        return np.zeros(0, dtype="int64"), int(pool)
+    if pool_steps <= int(lo.sum()):
+        return lo * step, int(pool_steps - int(lo.sum())) * step
+    reach = np.where(w > 0, hi, lo)
+    most = sum(int(v) for v in reach)  # Python ints: "no cap" bounds would overflow int64
+    if pool_steps >= most:
+        return reach * step, int(pool_steps - most) * step
+
+    def filled(k: float) -> float:
+        return float(np.clip(k * w, lo, hi).sum())
+
+    k_lo, k_hi = 0.0, 1.0
+    while filled(k_hi) < pool_steps:
+        k_hi *= 2
+    for _ in range(200):
+        mid = (k_lo + k_hi) / 2
+        k_lo, k_hi = (mid, k_hi) if filled(mid) < pool_steps else (k_lo, mid)
+    k = k_hi
+    fixed = np.full(n, -1, dtype="int64")
+    fixed[k * w <= lo] = lo[k * w <= lo]
+    fixed[(k * w >= hi) & (fixed < 0)] = hi[(k * w >= hi) & (fixed < 0)]
+    for _ in range(n + 1):
+        free = fixed < 0
+        rest = pool_steps - int(fixed[~free].sum())
+        if not free.any() or rest < 0:
+            parts = np.where(free, lo, fixed)
+            return parts * step, int(pool_steps - int(parts.sum())) * step
+        parts = fixed.copy()
+        parts[free] = apportion(rest, w[free])
+        over, under = free & (parts > hi), free & (parts < lo)
+        if not (over.any() or under.any()):
+            return parts * step, 0
+        fixed[over], fixed[under] = hi[over], lo[under]
+    raise ChannelLibError("capped_split did not settle; please report this")  # pragma: no cover
+
+
+def _fr(values) -> list:
+    """Bounds as exact Fractions (``inf`` kept as a float)."""
+    out = []
+    for v in values:
+        v = float(v) if not isinstance(v, int | Fraction) else v
+        out.append(v if isinstance(v, float) and not math.isfinite(v) else Fraction(v))
+    return out
