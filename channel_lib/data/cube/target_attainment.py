@@ -1,4 +1,5 @@
-"""Attainment of the quarter's channel and partner targets (the plans folder's, else the dataset's)."""
+"""Attainment of the quarter's channel and partner targets: the plans folder's approved plan, else
+the dataset's official targets, with a proposal shown beside them (never in their place)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 from channel_lib.data.cube.sums import cube_sums
 from channel_lib.data.cube.terms import MissingDataError, add_money, exact_sql, ratio
 from channel_lib.data.dataset import Dataset
-from channel_lib.plans.targets import read_targets, targets_path
+from channel_lib.plans.targets import APPROVED, PROPOSED, read_targets, targets_path
 
 #: The plans folder's targets, as this module has read them (the one reader is
 #: :func:`channel_lib.plans.targets.read_targets`).
@@ -20,10 +21,13 @@ read_plan_targets = read_targets
 def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None) -> pd.DataFrame:
     """Attainment of each channel and partner target in ``quarter``.
 
-    Targets come from ``plans_dir/targets.csv`` when it has rows for the quarter (targets the
-    workbook proposed and the user saved), else from the dataset's ``targets.csv`` (the company's
-    official targets). The result says which it used (``source`` column and
-    ``frame.attrs["source"]``, ``frame.attrs["source_file"]``).
+    Targets come from ``plans_dir/targets.csv`` when it has **approved** rows for the quarter
+    (``channel-workbook targets approve``), else from the dataset's ``targets.csv`` (the
+    company's official targets). A **proposal** (what target setting or the workshop saved, not
+    yet approved) never replaces either: its target is shown beside them
+    (``proposed_target``). The result says which it used (``source`` column and
+    ``frame.attrs["source"]``, ``frame.attrs["source_file"]``; ``frame.attrs["proposal_file"]``
+    when a proposal for the quarter exists).
 
     Parameters
     ----------
@@ -45,12 +49,16 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
           A partner's actual counts
           its sales in the target's channel.
         - ``attainment`` (fraction: actual / target; ``NaN`` for a zero target).
-        - ``source`` (``"plans"`` or ``"dataset"``), ``source_file`` (path of the targets file).
+        - ``source`` (``"plans"``: the approved plan, or ``"dataset"``), ``source_file`` (path of
+          the targets file).
+        - ``proposed_target_exact`` (Int64, missing where the plans folder has no proposal for
+          the row) and ``proposed_target`` (currency, ``NaN`` there): the proposal beside it.
 
     Raises
     ------
     MissingDataError
-        When neither the plans folder nor the dataset has targets for the quarter.
+        When neither an approved plan nor the dataset has targets for the quarter (the message
+        names a proposal that exists and the command that approves it).
     DataValidationError
         When ``plans_dir/targets.csv`` is malformed.
 
@@ -69,11 +77,15 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
     'dataset'
     """
     ds.calendar.validate_quarter(quarter)
-    found = _plan_targets(ds, quarter, plans_dir) if plans_dir is not None else None
+    plan = _plan_rows(ds, quarter, plans_dir)
+    found = None
+    if plan is not None and (plan["status"] == APPROVED).any():
+        found = plan[plan["status"] == APPROVED], "plans", str(targets_path(plans_dir))
     if found is None and ds.has("targets"):
         found = _dataset_targets(ds, quarter)
+    proposal = plan[plan["status"] == PROPOSED] if plan is not None else None
     if found is None:
-        raise _no_targets(ds, quarter, plans_dir)
+        raise _no_targets(ds, quarter, plans_dir, proposal is not None and len(proposal) > 0)
     targets, source, source_file = found
     out = targets.reset_index(drop=True).copy()
     out["level"] = np.where(out["partner_id"].isna(), "channel", "partner")
@@ -88,26 +100,42 @@ def attainment(ds: Dataset, quarter: str, *, plans_dir: str | Path | None = None
     out = out.sort_values(
         ["level", "channel_id", "partner_id", "metric"], na_position="first", kind="stable"
     ).reset_index(drop=True)
+    out["proposed_target_exact"] = _beside(out, proposal)
+    out["proposed_target"] = (
+        ds.money.amount(out["proposed_target_exact"].astype("float64"))
+    ).astype("float64")
     out.attrs["source"] = source
     out.attrs["source_file"] = source_file
+    if proposal is not None and len(proposal):
+        out.attrs["proposal_file"] = str(targets_path(plans_dir))
     order = [
         "quarter", "level", "channel_id", "partner_id", "metric", "target", "actual", "gap",
         "attainment", "source", "source_file", "target_exact", "actual_exact", "gap_exact",
+        "proposed_target", "proposed_target_exact",
     ]  # fmt: skip
     return out[order]
 
 
-def _plan_targets(
-    ds: Dataset, quarter: str, plans_dir: str | Path
-) -> tuple[pd.DataFrame, str, str] | None:
-    """The plans folder's targets of ``quarter`` with ``"plans"`` and the file, or ``None``."""
+def _beside(out: pd.DataFrame, proposal: pd.DataFrame | None) -> pd.Series:
+    """Each row's proposed target (exact units, Int64; missing without one)."""
+    if proposal is None or not len(proposal):
+        return pd.Series(pd.NA, index=out.index, dtype="Int64")
+    key = proposal.assign(partner_id=proposal["partner_id"].fillna("")).set_index(
+        ["channel_id", "partner_id", "metric"]
+    )["target_exact"]
+    keys = list(zip(out["channel_id"], out["partner_id"].fillna(""), out["metric"], strict=True))
+    return pd.Series([key.get(k, pd.NA) for k in keys], index=out.index, dtype="Int64")
+
+
+def _plan_rows(ds: Dataset, quarter: str, plans_dir: str | Path | None) -> pd.DataFrame | None:
+    """The plans folder's rows of ``quarter`` (approved and proposed), or ``None``."""
+    if plans_dir is None:
+        return None
     plan = read_plan_targets(plans_dir, money=ds.money)
     if plan is None:
         return None
     plan = plan[plan["quarter"] == quarter]
-    if not len(plan):
-        return None
-    return plan, "plans", str(targets_path(plans_dir))
+    return plan if len(plan) else None
 
 
 def _dataset_targets(ds: Dataset, quarter: str) -> tuple[pd.DataFrame, str, str] | None:
@@ -128,9 +156,19 @@ def _dataset_targets(ds: Dataset, quarter: str) -> tuple[pd.DataFrame, str, str]
     return targets, "dataset", str(ds.files["targets"])
 
 
-def _no_targets(ds: Dataset, quarter: str, plans_dir: str | Path | None) -> MissingDataError:
-    """The error when neither the plans folder nor the dataset has targets for ``quarter``."""
-    where = [f"{targets_path(plans_dir)}"] if plans_dir is not None else []
+def _no_targets(
+    ds: Dataset, quarter: str, plans_dir: str | Path | None, proposed: bool = False
+) -> MissingDataError:
+    """The error when neither an approved plan nor the dataset has targets for ``quarter``."""
+    if proposed:
+        year = quarter.split("-")[0]
+        return MissingDataError(
+            f"No approved or official targets for {quarter}: {targets_path(plans_dir)} holds "
+            f"only a proposal for it, and a proposal is never measured against. Approve it with "
+            f"`channel-workbook targets approve {year} --by NAME --plans {plans_dir}`, or add "
+            f"rows for {quarter} to the dataset's targets.csv."
+        )
+    where = [f"{targets_path(plans_dir)} (approved)"] if plans_dir is not None else []
     where.append(
         f"the dataset's {ds.files['targets'].name}"
         if ds.has("targets")
