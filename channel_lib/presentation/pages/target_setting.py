@@ -241,7 +241,8 @@ def channel_frame(plan: TargetPlan) -> pd.DataFrame:
     ch = plan.channels.copy()
     q = plan.quarters.pivot(index="channel_id", columns="quarter", values="revenue_target")
     out = ch[["channel_id", "channel_name", "role", "run_rate", "revenue_target", "growth",
-              "gross_profit_target"]].merge(q, left_on="channel_id", right_index=True)  # fmt: skip
+              "gross_profit_target", "outside_trend_interval"]].merge(
+        q, left_on="channel_id", right_index=True)  # fmt: skip
     n = plan.partners[plan.partners["partner_id"].notna()].groupby("channel_id").size()
     out["partners_with_targets"] = out["channel_id"].map(n).fillna(0).astype("int64")
     out["target_monitored_in"] = TARGET_MONITORED_IN
@@ -296,11 +297,67 @@ def no_partner_reason(wb: Workbook, plan: TargetPlan) -> str | None:
 def partner_frame(plan: TargetPlan, *, top: int = 25) -> pd.DataFrame:
     """The ``top`` partners by revenue target plus every new partner, for display (empty, with
     the same columns, when the plan has no partner: :func:`no_partner_reason` says why)."""
-    p = plan.partners[plan.partners["partner_id"].notna()]
-    shown = pd.concat([p.nlargest(top, "revenue_target"), p[p["basis"] == "new partner"]])
+    p = plan.partners[plan.partners["partner_id"].notna()].copy()
+    p["last_year"] = plan.settings.money.amount(p["last_year_exact"])
+    new = (p["basis"] == "new partner") | (p["momentum"] == "new partner")
+    shown = pd.concat([p.nlargest(top, "revenue_target"), p[new]])
     shown = shown.drop_duplicates("partner_id")
-    return shown[["channel_id", "partner_id", "partner_name", "basis", "run_rate", "potential",
-                  "revenue_target", "gross_profit_target"]].reset_index(drop=True)  # fmt: skip
+    return shown[["channel_id", "partner_id", "partner_name", "basis", "momentum", "run_rate",
+                  "potential", "last_year", "revenue_target", "change", "bound",
+                  "gross_profit_target"]].reset_index(drop=True)  # fmt: skip
+
+
+def partner_rule_sentences(plan: TargetPlan) -> list[str]:
+    """How the partner targets follow each partner, in sentences (not escaped): the cap, the
+    partners it exempts, the unallocated lines and the channels outside their trend interval.
+
+    Examples
+    --------
+    >>> from channel_lib.analysis import targets
+    >>> wb, s = targets.open_target_setting("tests/data/tiny", "FY2025-Q4", "/tmp/cw-doctest-plans")
+    >>> partner_rule_sentences(targets.set_targets(wb, s))[0][:39]
+    "Each partner's base is its own run rate"
+    """
+    s, p, money = plan.settings, plan.partners, plan.settings.money
+    out = [
+        "Each partner's base is its own run rate over the basis window, net of the customers "
+        "it lost or saw move to another partner and plus those that moved to it, with at most "
+        "+10% for headroom (share of wallet); the channel's growth moves every partner alike. "
+        f"A partner's change against its last year is capped at ±{s.partner_cap:.0%}; one that "
+        "fell 10% or more gets no rise above its channel's, one that grew 10% or more at least "
+        "95% of its last year."
+    ]
+    new = p[(p["line"] == "partner") & (p["momentum"] == "new partner")]
+    if len(new):
+        out.append(
+            f"{len(new)} new partner(s) signed inside the basis window ("
+            f"{', '.join(new['partner_id'].astype(str).head(8))}) have no last year to cap "
+            "against: they are exempt from the cap."
+        )
+    moved = p[(p["line"] == "partner") & (p["customers_note"] != "")]
+    for r in moved[moved["moved_in_exact"] + moved["moved_away_exact"] > 0].itertuples():
+        out.append(f"{r.partner_id}: {r.customers_note} (its base counts the move).")
+    for r in p[(p["line"] == "unallocated") & (p["revenue_target_exact"] != 0)].itertuples():
+        what = "more than its partners' caps allow" if r.revenue_target_exact > 0 else "less"
+        out.append(
+            f"{r.channel_id}: {money.format_minor(int(r.revenue_target_exact))} "
+            f"{money.currency} of its target is unallocated — the channel's target asks "
+            f"{what} — so its lines still sum to its target to the cent."
+        )
+    outside = plan.channels[plan.channels["outside_trend_interval"]]
+    if len(outside):
+        out.append(
+            "Outside the trend forecast's prediction interval (flagged): "
+            f"{', '.join(outside['channel_id'].astype(str))}."
+        )
+    return out
+
+
+def partner_rules(plan: TargetPlan):
+    """:func:`partner_rule_sentences` as the report's markdown, one paragraph each (escaped)."""
+    lines = partner_rule_sentences(plan)
+    template = "\n\n".join(f"{{s{i}}}" for i in range(len(lines)))
+    return html.markdown(template, **{f"s{i}": line for i, line in enumerate(lines)})
 
 
 def partner_table(plan: TargetPlan, wb: Workbook | None = None):
@@ -312,7 +369,7 @@ def partner_table(plan: TargetPlan, wb: Workbook | None = None):
     return html.table(
         partner_frame(plan), caption="Largest partner targets, and every new partner",
         formats={"run_rate": MONEY, "potential": MONEY, "revenue_target": MONEY,
-                 "gross_profit_target": MONEY},
+                 "last_year": MONEY, "change": "{:+.1%}", "gross_profit_target": MONEY},
     )  # fmt: skip
 
 
@@ -453,7 +510,9 @@ def save_sentence(outcome: SaveOutcome) -> str:
     verb = "Replaced" if outcome.status == "replaced" else "Wrote"
     return (
         f"{verb} {outcome.rows:,} {year} targets ({', '.join(outcome.metrics)}; channel and "
-        f"partner, by quarter) in {path}; later reports measure attainment on them."
+        f"partner, by quarter) in {path} as a proposal: reports show them beside the official "
+        f"targets and keep measuring attainment on those until the plan is approved "
+        f"(channel-workbook targets approve {year} --by NAME --plans {path.parent})."
     )
 
 
