@@ -610,3 +610,249 @@ def test_the_erp_style_refuses_parquet_and_unknown_styles(tmp_path: Path) -> Non
         generate_sample(tmp_path / "x", style="erp", formats=("parquet",))
     with pytest.raises(ParameterError, match="unknown sample style 'sap'"):
         generate_sample(tmp_path / "x", style="sap")
+
+
+# -- the cases of issues 19 and 21, recomputed in plain SQL on the files ----------------------------------
+def _sql(truth: Truth, query: str) -> pd.DataFrame:
+    """``query`` over the folder's files: ``sales`` (with ``m``, month 0 = July 2023, and ``q``,
+    quarter 0 = FY2024-Q1), ``partners``, ``customers``, ``products``, ``targets``."""
+    con = duckdb.connect()
+    f = truth.folder
+    con.execute(
+        f"CREATE VIEW sales AS SELECT *, (year(order_date) - 2023) * 12 + month(order_date) - 7 AS m, "
+        f"((year(order_date) - 2023) * 12 + month(order_date) - 7) // 3 AS q "
+        f"FROM read_csv('{f / 'sales.csv'}', types={{'revenue': 'DECIMAL(18,2)', "
+        f"'cost_of_sales': 'DECIMAL(18,2)'}})"
+    )
+    for name in ("partners", "customers", "products", "targets"):
+        con.execute(
+            f"CREATE VIEW {name} AS SELECT * FROM read_csv('{f / (name + '.csv')}', all_varchar=true)"
+        )
+    return con.execute(query).df()
+
+
+def _rows(truth: Truth, signal: str, kind: str = "planted") -> pd.DataFrame:
+    gt = truth.ground_truth
+    return gt[(gt.signal == signal) & (gt.kind == kind)]
+
+
+def _label(q: int) -> str:
+    return f"FY{2024 + q // 4}-Q{q % 4 + 1}"
+
+
+YEARLY = """
+    SELECT partner_id,
+           sum(revenue) FILTER (WHERE m BETWEEN 12 AND 23) AS fy25,
+           sum(revenue) FILTER (WHERE m BETWEEN 24 AND 35) AS fy26
+    FROM sales WHERE partner_id IS NOT NULL GROUP BY partner_id
+"""
+#: customers worth >= 1% of company revenue in FY2025-Q3..FY2026-Q2 that bought through a partner
+#: then and not through it in FY2026-Q3..Q4 (lost, or moved away)
+GONE = """
+    WITH base AS (SELECT sum(revenue) AS total FROM sales WHERE m BETWEEN 18 AND 29),
+    big AS (
+        SELECT customer_id FROM sales WHERE m BETWEEN 18 AND 29 GROUP BY customer_id
+        HAVING sum(revenue) >= 0.01 * (SELECT total FROM base)
+    )
+    SELECT DISTINCT s.partner_id, s.customer_id FROM sales s JOIN big USING (customer_id)
+    WHERE s.m BETWEEN 18 AND 29 AND s.partner_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM sales w WHERE w.customer_id = s.customer_id
+                      AND w.partner_id = s.partner_id AND w.q IN (10, 11))
+"""
+
+
+def test_target_declining_partner(truth: Truth) -> None:
+    """Fell >= 10% and a >= 1% customer gone: exactly the planted; the near miss fell 5-10%."""
+    yearly = _sql(truth, YEARLY).set_index("partner_id")
+    change = (yearly.fy26.astype(float) / yearly.fy25.astype(float) - 1).dropna()
+    gone = set(_sql(truth, GONE).partner_id)
+    declining = {p for p, c in change.items() if c <= -0.10 and p in gone}
+    assert declining == truth.expected("target_declining_partner") and declining
+    for p in truth.expected("target_declining_partner", "near_miss"):
+        assert -0.10 < change[p] <= -0.05 and p not in gone, p
+
+
+def test_target_gaining_partner(truth: Truth) -> None:
+    """A partner selling in FY2026-Q3..Q4 to a >= 1% customer who bought elsewhere before."""
+    gained = _sql(
+        truth,
+        """
+        WITH base AS (SELECT sum(revenue) AS total FROM sales WHERE m BETWEEN 18 AND 29),
+        big AS (SELECT customer_id FROM sales WHERE m BETWEEN 18 AND 29 GROUP BY customer_id
+                HAVING sum(revenue) >= 0.01 * (SELECT total FROM base))
+        SELECT DISTINCT w.partner_id FROM sales w JOIN big USING (customer_id)
+        WHERE w.q IN (10, 11) AND w.partner_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM sales b WHERE b.customer_id = w.customer_id
+            AND b.partner_id = w.partner_id AND b.m BETWEEN 18 AND 29)
+        """,
+    )
+    assert set(gained.partner_id) == truth.expected("target_gaining_partner")
+    assert len(truth.expected("target_gaining_partner")) == 1
+
+
+def test_target_growing_partner(truth: Truth) -> None:
+    yearly = _sql(truth, YEARLY)
+    grew = yearly[
+        (yearly.fy25 > 0) & (yearly.fy26.astype(float) >= 1.10 * yearly.fy25.astype(float))
+    ]
+    assert set(grew.partner_id) == truth.expected("target_growing_partner")
+    assert truth.expected("target_growing_partner")
+
+
+def test_targets_short_of_objective(truth: Truth) -> None:
+    """Channel revenue targets per fiscal year (four quarters) against goals.yaml's objective."""
+    sums = _sql(
+        truth,
+        """
+        SELECT substr(quarter, 1, 6) AS year, sum(target::DECIMAL(18,2)) AS total,
+               count(DISTINCT quarter) AS quarters
+        FROM targets WHERE partner_id IS NULL AND metric = 'revenue' GROUP BY year
+        """,
+    )
+    full = sums[sums.quarters == 4].set_index("year").total.astype(float)
+    objective = {y: float(truth.goals["years"][y]["revenue_objective"]) for y in full.index}
+    short = {y for y, t in full.items() if t < 0.99 * objective[y]}
+    near = {y for y, t in full.items() if 0.99 * objective[y] <= t <= objective[y]}
+    assert short == set(_rows(truth, "targets_short_of_objective").period) == {"FY2026"}
+    assert near == set(_rows(truth, "targets_short_of_objective", "near_miss").period)
+    assert near and (_rows(truth, "targets_short_of_objective").entity_id == "ALL").all()
+
+
+@pytest.mark.parametrize("entity_type", ["segment", "product_line"])
+def test_over_indexing(truth: Truth, entity_type: str) -> None:
+    """FY2026 share of revenue beyond focus + 5 points (planted); over focus within it (near)."""
+    join = (
+        "JOIN customers USING (customer_id)"
+        if entity_type == "segment"
+        else "JOIN products USING (product_id)"
+    )
+    shares = (
+        _sql(
+            truth,
+            f"SELECT {entity_type} AS name, sum(revenue) / (SELECT sum(revenue) FROM sales "
+            f"WHERE m BETWEEN 24 AND 35) AS share FROM sales {join} WHERE m BETWEEN 24 AND 35 GROUP BY 1",
+        )
+        .set_index("name")
+        .share.astype(float)
+    )
+    key = "segments" if entity_type == "segment" else "product_lines"
+    focus = truth.goals["years"]["FY2026"]["strategic_focus"][key]
+    over = {n: shares.get(n, 0.0) - w for n, w in focus.items()}
+    for kind, rule in (("planted", lambda x: x > 0.05), ("near_miss", lambda x: 0 < x <= 0.05)):
+        rows = _rows(truth, "over_indexing", kind)
+        assert set(rows.loc[rows.entity_type == entity_type, "entity_id"]) == {
+            n for n, x in over.items() if rule(x)
+        }
+    assert set(truth.ground_truth.loc[truth.ground_truth.signal == "over_indexing", "period"]) == {
+        "FY2026"
+    }
+    rows = truth.ground_truth[truth.ground_truth.signal == "over_indexing"]
+    assert set(rows.kind) == {"planted", "near_miss"}
+
+
+def test_partner_recruited(truth: Truth) -> None:
+    recruited = _sql(
+        truth,
+        "SELECT partner_id, onboarded_on::DATE AS day FROM partners "
+        "WHERE onboarded_on::DATE BETWEEN DATE '2023-07-01' AND DATE '2026-06-30'",
+    )
+    months = (recruited.day.dt.year - 2023) * 12 + recruited.day.dt.month - 7
+    expected = {(p, _label(m // 3)) for p, m in zip(recruited.partner_id, months, strict=True)}
+    rows = _rows(truth, "partner_recruited")
+    assert set(zip(rows.entity_id, rows.period, strict=True)) == expected
+    assert "FY2026-Q4" in set(rows.period)  # the partner onboarded in the report quarter
+
+
+def test_partner_lapsed(truth: Truth) -> None:
+    """Runs of quarters without a sale after a partner's first sale (offboarded partners left out):
+    two or more = lapsed, in the second; exactly one = near miss, in that quarter."""
+    gaps = _sql(
+        truth,
+        """
+        WITH sold AS (
+            SELECT DISTINCT partner_id, q FROM sales WHERE partner_id IS NOT NULL AND q <= 11
+        ), nxt AS (
+            SELECT partner_id, q, coalesce(lead(q) OVER (PARTITION BY partner_id ORDER BY q), 12)
+                   AS next_q FROM sold
+        )
+        SELECT partner_id, q + 1 AS first_empty, next_q - q - 1 AS n_empty FROM nxt
+        JOIN partners USING (partner_id)
+        WHERE next_q - q - 1 >= 1 AND offboarded_on IS NULL
+        """,
+    )
+    lapsed = gaps[gaps.n_empty >= 2]
+    single = gaps[gaps.n_empty == 1]
+    for kind, found, period in (
+        ("planted", lapsed, lapsed.first_empty + 1),
+        ("near_miss", single, single.first_empty),
+    ):
+        rows = _rows(truth, "partner_lapsed", kind)
+        expected = {(p, _label(int(q))) for p, q in zip(found.partner_id, period, strict=True)}
+        assert set(zip(rows.entity_id, rows.period, strict=True)) == expected
+        assert expected, kind
+
+
+def test_unusual_move(truth: Truth) -> None:
+    """Every partner crossing the 20% rule of our_sales_change is an unusual_move row; planted ones
+    moved > 3x the standard deviation of their FY2025 quarters' changes on FY2024's, the near miss
+    (batch orderer) less than that deviation."""
+    yearly = _sql(truth, YEARLY).set_index("partner_id")
+    change = (yearly.fy26.astype(float) / yearly.fy25.astype(float) - 1).dropna()
+    crossing = {p for p, c in change.items() if abs(c) >= 0.20}
+    planted, near = truth.expected("unusual_move"), truth.expected("unusual_move", "near_miss")
+    assert planted | near == crossing and planted and near and not planted & near
+    moves = (
+        _sql(
+            truth,
+            """
+        WITH qr AS (SELECT partner_id, q, sum(revenue) AS r FROM sales
+                    WHERE partner_id IS NOT NULL AND q < 8 GROUP BY ALL)
+        SELECT a.partner_id, stddev_samp(b.r / a.r - 1) AS sd
+        FROM qr a JOIN qr b ON a.partner_id = b.partner_id AND b.q = a.q + 4
+        GROUP BY a.partner_id HAVING count(*) = 4
+        """,
+        )
+        .set_index("partner_id")
+        .sd.astype(float)
+    )
+    for p in planted:
+        assert abs(change[p]) > 3 * moves[p], p
+    for p in near:
+        assert abs(change[p]) < moves[p], p
+
+
+def test_margin_below_goal(truth: Truth) -> None:
+    """FY2026-Q4 gross margin under the channel's goal (own, else corporate) with FY2026 revenue
+    above FY2025: planted; under the corporate goal but at or above its own: near miss."""
+    ch = _sql(
+        truth,
+        """
+        SELECT channel_id,
+               1 - sum(cost_of_sales) FILTER (WHERE q = 11) / sum(revenue) FILTER (WHERE q = 11) AS q4,
+               sum(revenue) FILTER (WHERE m BETWEEN 24 AND 35) > sum(revenue) FILTER (WHERE m BETWEEN 12 AND 23)
+                   AS grew
+        FROM sales GROUP BY channel_id
+        """,
+    ).set_index("channel_id")
+    year = truth.goals["years"]["FY2026"]
+    corporate = float(year["gross_margin_goal"])
+    own = {c: spec.get("gross_margin_goal") for c, spec in year["channels"].items()}
+    below, near = set(), set()
+    for c, r in ch.iterrows():
+        goal = corporate if own.get(c) is None else float(own[c])
+        if float(r.q4) < goal and r.grew:
+            below.add(c)
+        elif own.get(c) is not None and goal <= float(r.q4) < corporate:
+            near.add(c)
+    assert below == truth.expected("margin_below_goal") and below
+    assert near == truth.expected("margin_below_goal", "near_miss") and near
+    assert all(own.get(c) is not None for c in below | near)  # judged on their own goals
+
+
+def test_line_card_change_has_five_near_misses_none_changing_in_the_report_quarter(
+    truth: Truth,
+) -> None:
+    near = truth.expected("line_card_change", "near_miss")
+    assert len(near) >= 5 and not near & truth.line_card_change()
+    r = truth.reports.dropna(subset=["line_card_rank"])
+    assert all(r.loc[r.partner_id == p, "line_card_rank"].nunique() <= 2 for p in near)

@@ -142,7 +142,7 @@ def reshape_profiles(
         season = np.array(CHANNELS[partners[i].channel].season)
         for months in FY_MONTHS.values():
             m = np.array(months)
-            prof[i, m] = season * rng.lognormal(0.0, 0.03, 12)
+            prof[i, m] = season * rng.lognormal(0.0, 0.01, 12)
             prof[i, m] /= prof[i, m].sum()
         prof[i, 36] = prof[i, 24] * 10 / 31
     special = {roles[k][0] for k in ("lapsed", "sale_gap")}
