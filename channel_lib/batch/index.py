@@ -164,6 +164,7 @@ def write_quarter(q: QuarterPlan, *, common: dict[str, Any], kpis: str, finished
         "status": status,
         **common,
         "partners_selected": q.partners,
+        "pack_files": q.pack_files,
         "notebooks": [asdict(r) for r in runs],
     }
     atomic_write_text(

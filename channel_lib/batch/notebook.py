@@ -1,7 +1,8 @@
 """Running one report: papermill executes the notebook, then the offline HTML page is exported.
 
 - :func:`run_notebook` — papermill on one notebook, the executed copy written atomically (kept,
-  error cell marked, when the notebook fails);
+  error cell marked, when the notebook fails; never kept half-written, e.g. on a full disk:
+  :class:`NotebookWriteError`);
 - :class:`ReportTask` and :func:`execute_task` — one report of a batch (notebook, then HTML) as a
   plain function of a picklable argument, so any :class:`concurrent.futures.Executor` can run it:
   a process pool here, a Dask cluster there (Dask workers import it; closures from a script would
@@ -11,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -21,6 +23,15 @@ from typing import Any
 
 from channel_lib.batch.engine import KERNEL_NAME, WARM_ENGINE, register_engine
 from channel_lib.core.config import BATCH_ENV, PROJECT_ROOT
+from channel_lib.core.errors import ChannelLibError
+
+
+class NotebookWriteError(ChannelLibError, OSError):
+    """The executed notebook could not be written whole (a full disk, a read-only folder).
+
+    Nothing is left under the notebook's final name but what was there before; the message names
+    the file and the error.
+    """
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,9 @@ def run_notebook(
     ------
     papermill.PapermillExecutionError
         When a cell raises; the executed notebook is written first.
+    NotebookWriteError
+        When the executed notebook could not be written whole (a full disk): the temporary copy
+        is removed and ``output_ipynb`` keeps what it had (nothing, or an earlier run's file).
 
     Notes
     -----
@@ -161,17 +175,72 @@ def run_notebook(
             # every kernel; cell warnings still reach the notebook (its stderr outputs).
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
+    except BaseException as exc:
+        _keep_executed(Path(tmp), output_ipynb, exc)  # the failed notebook, error cell marked
+        raise
+    else:
+        _keep_executed(Path(tmp), output_ipynb, None)
     finally:
         if batch_before is None:
             os.environ.pop(BATCH_ENV, None)
         else:
             os.environ[BATCH_ENV] = batch_before
-        if Path(tmp).stat().st_size > 0:
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600
-            os.replace(tmp, output_ipynb)
-        else:  # papermill failed before writing anything (e.g. no such kernel)
-            Path(tmp).unlink(missing_ok=True)
     return output_ipynb
+
+
+def _keep_executed(tmp: Path, output_ipynb: Path, error: BaseException | None) -> None:
+    """Rename papermill's running copy ``tmp`` over ``output_ipynb`` if it is a whole notebook.
+
+    A copy that is not a whole notebook (a write cut short by a full disk) is removed and the
+    final name keeps what it had; papermill failing before it wrote anything (no such kernel)
+    is its own error, re-raised by the caller.
+
+    Raises
+    ------
+    NotebookWriteError
+        The copy is not a whole notebook (chained to ``error``, the write's own error).
+    """
+    size = tmp.stat().st_size if tmp.exists() else 0
+    try:
+        if size and _is_notebook(tmp):
+            try:
+                os.chmod(tmp, 0o644)  # mkstemp makes 0600
+                os.replace(tmp, output_ipynb)
+            except OSError as exc:
+                raise NotebookWriteError(
+                    f"{output_ipynb}: the executed notebook could not be moved into place "
+                    f"({error_message(exc)}); check that the folder is writable"
+                ) from exc
+            return
+    finally:
+        tmp.unlink(missing_ok=True)
+    if size == 0 and error is not None:
+        return  # nothing written: the caller re-raises papermill's error
+    reason = error_message(error) if error is not None else "papermill wrote an incomplete notebook"
+    raise NotebookWriteError(
+        f"{output_ipynb}: the executed notebook could not be written whole ({reason}); nothing "
+        "was kept under that name (the file from an earlier run, if any, is unchanged). Free "
+        "disk space or choose another --out, then re-run with --resume."
+    ) from error
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """``(inode, modification time)`` of ``path``, or ``None``: a rename over it changes both."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def _is_notebook(path: Path) -> bool:
+    """Whether ``path`` holds a whole notebook (JSON with its ``cells``), not a cut-short write."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            nb = json.load(f)
+    except (ValueError, OSError):  # ValueError: truncated JSON or bytes cut mid-character
+        return False
+    return isinstance(nb, dict) and isinstance(nb.get("cells"), list)
 
 
 def execute_task(task: ReportTask) -> dict[str, Any]:
@@ -191,7 +260,9 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     Notes
     -----
     Never raises for a failing notebook: the failure is the record's status and message, and the
-    executed notebook (error cell marked by papermill) is kept.
+    executed notebook (error cell marked by papermill) is kept. A notebook or page that could not
+    be written whole (a full disk) is a failure too, with the write's error as its message; what
+    was under its final name before is left as it was and not listed in the record.
     """
     # deferred: altair, pandas and nbconvert; papermill's entry point imports this module's package
     from channel_lib.presentation.html import export_html
@@ -207,6 +278,8 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
         "worker": f"{os.uname().nodename}:{os.getpid()}",
     }
     os.environ.update(task.env)
+    ipynb = Path(task.ipynb)
+    before = _file_id(ipynb)
     t0 = time.perf_counter()
     try:
         run_notebook(
@@ -216,8 +289,9 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     except Exception as exc:  # recorded; the batch goes on
         record["status"], record["error"] = "failed", error_message(exc)
     record["seconds"] = round(time.perf_counter() - t0, 2)
-    ipynb = Path(task.ipynb)
-    if ipynb.exists():
+    # only a notebook this run wrote is exported: a file left by an earlier run (this run could
+    # not write its own, e.g. on a full disk) would give a page of the old run
+    if ipynb.exists() and _file_id(ipynb) != before:
         record["ipynb"] = str(ipynb)
         t1 = time.perf_counter()
         try:
@@ -231,4 +305,11 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     return record
 
 
-__all__ = ["KERNEL_NAME", "ReportTask", "error_message", "execute_task", "run_notebook"]
+__all__ = [
+    "KERNEL_NAME",
+    "NotebookWriteError",
+    "ReportTask",
+    "error_message",
+    "execute_task",
+    "run_notebook",
+]

@@ -29,6 +29,7 @@ from channel_lib.batch.notebook import ReportTask
 from channel_lib.batch.records import BatchParameters, NotebookRun, QuarterPlan
 from channel_lib.core.config import NOTEBOOKS_DIR, PREPARED_ENV, PROJECT_ROOT
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.files import remove_leftover_temp_files
 from channel_lib.data.cube import summarise
 from channel_lib.data.loader import Dataset, load_dataset
 from channel_lib.data.prepared import prepare_dataset
@@ -247,18 +248,91 @@ def _listed_partners(part: str, known: Sequence[str]) -> list[str]:
     return ids
 
 
-def _safe_name(partner_id: str) -> str:
-    """A file name for a partner id (ids with other characters get a hash suffix).
+#: Windows device names: no file may be called so, whatever its extension (``CON.html``).
+RESERVED_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"]
+    + [f"COM{i}" for i in range(1, 10)]
+    + [f"LPT{i}" for i in range(1, 10)]
+)
+#: A partner id used as its file name as it is: letters, digits, ``.``, ``_``, ``-``, starting
+#: with a letter or digit, not ending with a dot, at most 80 characters.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,79}(?<!\.))?")
+
+
+def _hashed_name(partner_id: str, digits: int = 8) -> str:
+    """The id's characters outside ``[A-Za-z0-9._-]`` as ``_`` (60 at most, no leading ``.`` or
+    ``-``, ``_`` before a device name), ``-``, and the first ``digits`` hex digits of the SHA-1
+    of the exact id (UTF-8)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]", "_", partner_id)[:60].lstrip(".-") or "_"
+    name = f"{slug}-{hashlib.sha1(partner_id.encode('utf-8')).hexdigest()[:digits]}"
+    if name.split(".", 1)[0].upper() in RESERVED_NAMES:  # "CON.x/y": the part before the dot
+        name = "_" + name
+    return name
+
+
+def _is_plain(partner_id: str) -> bool:
+    """Whether the id can be its own file name on every file system (not a device name)."""
+    return bool(_PLAIN_ID.fullmatch(partner_id)) and (
+        partner_id.split(".", 1)[0].upper() not in RESERVED_NAMES
+    )
+
+
+def pack_file_names(partner_ids: Sequence[str]) -> dict[str, str]:
+    """File names (without extension) for the partner packs of one batch: unique even where case
+    does not count.
+
+    An id that is a plain file name (letters, digits, ``.``, ``_``, ``-``; not a Windows device
+    name such as ``CON`` or ``com1.x``) is its own name; any other id becomes its characters
+    with the others as ``_`` plus ``-`` and 8 hex digits of its SHA-1 (``a/b`` →
+    ``a_b-3ec69c85``). When two names of the batch are equal ignoring case (``P011`` and
+    ``p011``, or ``a_b-3ec69c85`` and the name of ``a/b``), each of them gets the hash suffix
+    of its own id, with more digits until they differ.
+
+    Parameters
+    ----------
+    partner_ids : sequence of str
+        The batch's partner ids (exact, distinct).
+
+    Returns
+    -------
+    dict
+        Partner id → file name, in the order given; no two names are equal after
+        :meth:`str.casefold`.
+
+    Raises
+    ------
+    ParameterError
+        When two ids still share a name (equal SHA-1 digests: not expected to happen).
 
     Examples
     --------
-    >>> _safe_name("P-001"), _safe_name("../x")[:5]
-    ('P-001', '.._x-')
+    >>> pack_file_names(["P-001", "a/b", "a_b-3ec69c85", "P011", "p011", "CON"])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'P-001': 'P-001', 'a/b': 'a_b-3ec69c85', 'a_b-3ec69c85': 'a_b-3ec69c85-d64fa8bc',
+     'P011': 'P011-1f0a33d3', 'p011': 'p011-55fce5fd', 'CON': 'CON-7679a072'}
     """
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}", partner_id):
-        return partner_id
-    digest = hashlib.sha1(partner_id.encode()).hexdigest()[:8]
-    return re.sub(r"[^A-Za-z0-9._-]", "_", partner_id)[:60] + "-" + digest
+    names = {pid: pid if _is_plain(pid) else _hashed_name(pid) for pid in partner_ids}
+    for digits in (8, 16, 40):
+        clashing = _clashes(names)
+        if not clashing:
+            return names
+        for pid in clashing:
+            names[pid] = _hashed_name(pid, digits)
+    clashing = _clashes(names)
+    if clashing:
+        raise ParameterError(
+            "partner ids " + ", ".join(repr(p[:80]) for p in clashing) + " give the same pack "
+            "file name; rename one of them in partners.csv"
+        )
+    return names
+
+
+def _clashes(names: dict[str, str]) -> list[str]:
+    """The ids whose name equals another id's name ignoring case."""
+    seen: dict[str, list[str]] = {}
+    for pid, name in names.items():
+        seen.setdefault(name.casefold(), []).append(pid)
+    return [pid for group in seen.values() if len(group) > 1 for pid in group]
 
 
 # -- a quarter's tasks ------------------------------------------------------------------------------
@@ -289,7 +363,13 @@ def plan_quarter(
     Returns
     -------
     QuarterPlan
-        With its tasks in plan order and no runs yet.
+        With its tasks in plan order, its partners' pack file names (:func:`pack_file_names`)
+        and no runs yet.
+
+    Raises
+    ------
+    ParameterError
+        When two reports would write the same file, ignoring case.
     """
     folder = out_dir / label
     q = QuarterPlan(label, reason, folder, started=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -297,6 +377,7 @@ def plan_quarter(
     names: dict[str, str] = {}
     if partner_nbs:
         q.partners = select_partners(ds, label, partners_spec, plans_dir=values.get("plans_dir"))
+        q.pack_files = pack_file_names(q.partners)
         if q.partners:
             frame = ds.table("partners")
             names = dict(
@@ -320,7 +401,7 @@ def plan_quarter(
             sub = sub / name
         for pid in q.partners:
             key = "/".join([PARTNERS_FOLDER, *([name] if len(partner_nbs) > 1 else []), pid])
-            stem = _safe_name(pid)
+            stem = q.pack_files[pid]
             partner_name = names.get(pid, pid)
             q.tasks.append(ReportTask(
                 key=key, quarter=label, notebook=str(nb_path),
@@ -329,7 +410,22 @@ def plan_quarter(
                 parameters={**base, "partner_id": pid}, cwd=str(PROJECT_ROOT), env=env,
                 engine=engine, cell_timeout=cell_timeout, partner_id=pid, partner_name=partner_name,
             ))  # fmt: skip
+    _check_unique_paths(q)
     return q
+
+
+def _check_unique_paths(q: QuarterPlan) -> None:
+    """Refuse a plan where two reports would write the same file (ignoring case, as macOS and
+    Windows do): one would silently overwrite the other."""
+    seen: dict[str, str] = {}
+    for task in q.tasks:
+        for path in (task.ipynb, task.html):
+            other = seen.setdefault(path.casefold(), task.key)
+            if other != task.key:
+                raise ParameterError(
+                    f"{q.label}: reports {other!r} and {task.key!r} would both write {path}; "
+                    "rename one of the notebooks or partner ids"
+                )
 
 
 def previous_runs(folder: Path, checksums: dict[str, str]) -> dict[str, dict]:
@@ -422,6 +518,9 @@ def plan_batch(params: BatchParameters) -> BatchPlan:
 
     Prints each quarter with the reason it was chosen to stderr. With ``params.resume`` the
     runs complete in each quarter's last manifest (same inputs) are ``skipped``, not run again.
+    Temporary files a killed run left are removed: in each quarter's folder
+    (:func:`remove_stale_temp_files`) and in the plans folder
+    (:func:`channel_lib.core.files.remove_leftover_temp_files`).
 
     Raises
     ------
@@ -440,6 +539,9 @@ def plan_batch(params: BatchParameters) -> BatchPlan:
     values = {"data_dir": str(Path(ds.folder).resolve()), "plans_dir": str(plans)}
     env = {PREPARED_ENV: str(prepared)}
     plan = BatchPlan(ds, [], [], values=values, plans_dir=plans, prepared=prepared)
+    # a writer killed mid-write (the action log, targets, the budget split) left its temporary
+    # file; each is removed under its file's lock, so a write in progress is not touched
+    remove_leftover_temp_files(plans)
     for label, reason in quarters:
         print(f"{label}: {reason}", file=sys.stderr)
         q = plan_quarter(
@@ -458,6 +560,7 @@ __all__ = [
     "PARTNERS_FOLDER",
     "BatchPlan",
     "notebook_parameters",
+    "pack_file_names",
     "plan_batch",
     "plan_quarter",
     "previous_runs",

@@ -136,6 +136,10 @@ class QuarterPlan:
         When the quarter was planned (ISO time, UTC, seconds).
     partners : list of str
         The partners selected for its partner packs.
+    pack_files : dict
+        Partner id → the file name (no extension) of its pack
+        (:func:`~channel_lib.batch.planning.pack_file_names`); in the manifest as
+        ``pack_files``.
     """
 
     label: str
@@ -145,6 +149,7 @@ class QuarterPlan:
     runs: dict[str, NotebookRun] = field(default_factory=dict)
     started: str = ""
     partners: list[str] = field(default_factory=list)
+    pack_files: dict[str, str] = field(default_factory=dict)
 
 
 __all__ = ["DEFAULT_PARTNERS", "BatchParameters", "NotebookRun", "QuarterPlan"]

@@ -30,6 +30,12 @@ Every file is written atomically (temporary name, then rename). ``manifest.json`
 ``pending``, so a batch killed at any moment leaves no entry that looks complete, and
 ``--resume`` runs only what is pending, failed or missing. A failing notebook does not stop the
 others; the command then exits with status 1.
+
+A write that fails (a full disk, a folder turned read-only) leaves the previous file or none
+under the final name: a report whose notebook or page could not be written is ``failed`` with
+the write's error, and when the index or manifest themselves cannot be written the batch still
+runs to the end, tries them again, and raises :class:`BatchWriteError` naming what is missing
+(the command prints it and exits with status 1).
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ from channel_lib.batch.planning import (
 )
 from channel_lib.batch.records import DEFAULT_PARTNERS, BatchParameters, NotebookRun, QuarterPlan
 from channel_lib.core import config
+from channel_lib.core.errors import ChannelLibError
 
 #: The project root (notebooks resolve their paths from it; papermill runs kernels here): an alias
 #: of :data:`channel_lib.core.config.PROJECT_ROOT`, its one home.
@@ -74,6 +81,21 @@ NOTEBOOKS = config.NOTEBOOKS_DIR
 #: The fields of a report's record (:func:`~channel_lib.batch.notebook.execute_task`) copied onto
 #: its :class:`NotebookRun`.
 RECORD_FIELDS = ("status", "seconds", "export_seconds", "error", "ipynb", "html", "worker")
+
+
+class BatchWriteError(ChannelLibError):
+    """A quarter's ``index.html`` or ``manifest.json`` could not be written (a full disk, a
+    read-only folder); the reports ran as far as they could.
+
+    Attributes
+    ----------
+    runs : list of NotebookRun
+        The batch's runs, as far as they got (empty when it stopped before running any).
+    """
+
+    def __init__(self, message: str, runs: Sequence[NotebookRun] = ()) -> None:
+        super().__init__(message)
+        self.runs = list(runs)
 
 
 def run_batch(
@@ -115,6 +137,8 @@ def run_batch(
     ------
     DataValidationError, ParameterError
         Bad dataset, quarter, notebook names or partner selection (before anything runs).
+    BatchWriteError
+        A quarter's index or manifest could not be written.
     """
     params = BatchParameters(
         data_dir, quarter, out_dir=out_dir, plans_dir=plans_dir, notebooks=notebooks,
@@ -141,31 +165,74 @@ def execute_batch(
     -------
     list of NotebookRun
         One per report and quarter, in plan order.
+
+    Raises
+    ------
+    BatchWriteError
+        A quarter's index or manifest could not be written: before any report runs (nothing
+        runs then), or at the end (every report ran; ``runs`` on the error).
     """
     if params.notebooks_dir is None:
         params = replace(params, notebooks_dir=NOTEBOOKS)
     plan = plan_batch(params)
     common = manifest_common(plan, params)
     kpis = {q.label: kpi_table(plan.dataset, q, plan.plans_dir) for q in plan.quarters}
+    problems: dict[str, str] = {}
     for q in plan.quarters:
-        q.folder.mkdir(parents=True, exist_ok=True)
-        write_quarter(q, common=common, kpis=kpis[q.label], finished=False)
+        _write_quarter(q, problems, common=common, kpis=kpis[q.label], finished=False)
+    if problems:  # nothing can be recorded: run nothing
+        raise BatchWriteError(_write_problems(problems, ran=False))
     n_skipped = sum(len(q.runs) for q in plan.quarters) - len(plan.todo)
     if n_skipped:
         print(f"resume: {n_skipped} reports were ok in the last run; skipped", file=sys.stderr)
     if plan.todo:
-        _run_reports(plan, params, executor, common=common, kpis=kpis)
+        _run_reports(plan, params, executor, common=common, kpis=kpis, problems=problems)
     runs: list[NotebookRun] = []
     for q in plan.quarters:
-        write_quarter(q, common=common, kpis=kpis[q.label], finished=True)
-        print(f"index: {q.folder / 'index.html'}", file=sys.stderr)
+        if _write_quarter(q, problems, common=common, kpis=kpis[q.label], finished=True):
+            print(f"index: {q.folder / 'index.html'}", file=sys.stderr)
         runs += q.runs.values()
+    if problems:
+        raise BatchWriteError(_write_problems(problems, ran=True), runs)
     return runs
+
+
+def _write_quarter(
+    q: QuarterPlan, problems: dict[str, str], *, common: dict[str, Any], kpis: str,
+    finished: bool,
+) -> bool:  # fmt: skip
+    """:func:`~channel_lib.batch.index.write_quarter`, a failed write kept in ``problems``
+    (quarter → message; a later successful write of the quarter clears it). True if written."""
+    try:
+        q.folder.mkdir(parents=True, exist_ok=True)
+        write_quarter(q, common=common, kpis=kpis, finished=finished)
+    except OSError as exc:
+        problems[q.label] = (
+            f"{q.folder}: index.html and manifest.json could not be written ({error_message(exc)})"
+        )
+        return False
+    problems.pop(q.label, None)
+    return True
+
+
+def _write_problems(problems: dict[str, str], *, ran: bool) -> str:
+    """The message of a :class:`BatchWriteError`."""
+    lines = "\n".join(f"  {m}" for m in problems.values())
+    if not ran:
+        return (
+            f"the batch cannot write its report index, so no report was run:\n{lines}\n"
+            "choose an --out folder you can write to, or free disk space"
+        )
+    return (
+        f"the reports ran, but the report index could not be written:\n{lines}\n"
+        "each manifest.json on disk is from before (status 'running' or an earlier run), so "
+        "its reports cannot be trusted as complete; free disk space and re-run with --resume"
+    )
 
 
 def _run_reports(
     plan: BatchPlan, params: BatchParameters, executor: Executor | None, *,
-    common: dict[str, Any], kpis: dict[str, str],
+    common: dict[str, Any], kpis: dict[str, str], problems: dict[str, str],
 ) -> None:  # fmt: skip
     """Run ``plan.todo`` on the executor, recording each report as it finishes.
 
@@ -181,7 +248,8 @@ def _run_reports(
             q, task = futures[future]
             run = _record_run(q.runs[task.key], future)
             if run.status != "ok" or time.monotonic() - last_write.get(q.label, 0.0) > 0.5:
-                write_quarter(q, common=common, kpis=kpis[q.label], finished=False)
+                # a failed write (full disk) is kept in problems; the batch goes on
+                _write_quarter(q, problems, common=common, kpis=kpis[q.label], finished=False)
                 last_write[q.label] = time.monotonic()
             bar.update(1)
             tail = f" — {run.error}" if run.error else ""
@@ -253,13 +321,20 @@ def run_quarter(
 def run_batch_from_cli(args: argparse.Namespace) -> int:
     """``channel-workbook report``: run the reports, return the exit status (0 ok, 1 failures).
 
+    A report that failed, or an index or manifest that could not be written
+    (:class:`BatchWriteError`), gives status 1 and a message, not a traceback.
+
     The parameters come from the parsed arguments (:meth:`BatchParameters.from_cli`).
     """
     t0 = time.perf_counter()
+    write_error: BatchWriteError | None = None
     with warnings.catch_warnings():
         warnings.simplefilter("always", UserWarning)
         warnings.showwarning = _show_warning
-        runs = execute_batch(BatchParameters.from_cli(args))
+        try:
+            runs = execute_batch(BatchParameters.from_cli(args))
+        except BatchWriteError as exc:
+            write_error, runs = exc, exc.runs
     failed = [r for r in runs if r.status == "failed"]
     skipped = sum(r.status == "skipped" for r in runs)
     print(
@@ -274,7 +349,9 @@ def run_batch_from_cli(args: argparse.Namespace) -> int:
             "fix the notebooks or data, then re-run with --resume to run only these",
             file=sys.stderr,
         )
-    return 1 if failed else 0
+    if write_error is not None:
+        print(f"error: {write_error}", file=sys.stderr)
+    return 1 if failed or write_error is not None else 0
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -289,6 +366,7 @@ __all__ = [
     "PARTNERS_FOLDER",
     "PROJECT_ROOT",
     "BatchParameters",
+    "BatchWriteError",
     "NotebookRun",
     "QuarterPlan",
     "ReportTask",
