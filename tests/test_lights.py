@@ -275,3 +275,158 @@ def test_growth_band_is_validated(tiny):
 
     with pytest.raises(ParameterError, match=r"growth_band=1\.5"):
         scorecard.scorecard(tiny, "FY2026-Q3", growth_band=1.5)
+
+
+# -- partner-reporting coverage (issue 21, point 5) ---------------------------------------------------
+ALL_FIELDS = [
+    "partner_total_sales", "line_card_rank", "sales_headcount", "key_sales_departures", "csat",
+    "first_response_hours", "certified_staff", "pipeline_value",
+]  # fmt: skip
+#: What a marketplace is asked for (issue 21: not line-card rank nor key-talent departures).
+MARKETPLACE_FIELDS = ["partner_total_sales", "csat", "first_response_hours"]
+
+
+def _asked(raw: dict, fy: str, channel: str, channel_type: str) -> list[str]:
+    """The fields asked of a channel's partners: goals.yaml's partner_reports where it lists the
+    role or type, else the documented defaults (a marketplace: its sales and service)."""
+    listed = (raw.get("partner_reports") or {}).get("expected_fields") or {}
+    role = ((raw["years"][fy].get("channels") or {}).get(channel) or {}).get("role")
+    for key in (role, channel_type):
+        if key in listed:
+            return listed[key]
+    if role in ("online_marketplace", "marketplace") or channel_type == "marketplace":
+        return MARKETPLACE_FIELDS
+    return listed.get("default", ALL_FIELDS)
+
+
+def _sql_coverage(folder: Path, q: str) -> pd.DataFrame:
+    """Coverage per channel in plain SQL on partners.csv, partner_reports.csv and sales.csv."""
+    raw = _raw_goals(folder)
+    start, end = _bounds(raw, q)
+    t12_start = date(end.year - 1, end.month, 1)
+    scale = 10 ** raw.get("money_decimals", 4)  # exact units of the money unit
+    con = duckdb.connect()
+    partners = (folder / "partners.csv").as_posix()
+    sales = (folder / "sales.csv").as_posix()
+    reports = (folder / "partner_reports.csv").as_posix()
+    channels = pd.read_csv(folder / "channels.csv", dtype=str).set_index("channel_id")
+    expected = con.execute(
+        f"SELECT p.partner_id, p.channel_id, "
+        f"CAST(coalesce(sum(s.revenue), 0) * {scale} AS BIGINT) AS revenue "
+        f"FROM read_csv('{partners}', header=true, all_varchar=true) p "
+        f"LEFT JOIN read_csv('{sales}', header=true, types={{'revenue': 'DECIMAL(18,4)', "
+        f"'partner_id': 'VARCHAR'}}) s ON s.partner_id = p.partner_id "
+        "AND s.order_date >= ? AND s.order_date < ? "
+        "WHERE (p.onboarded_on IS NULL OR CAST(p.onboarded_on AS DATE) < ?) "
+        "AND (p.offboarded_on IS NULL OR CAST(p.offboarded_on AS DATE) >= ?) "
+        "GROUP BY ALL",
+        [t12_start, end, start, end],
+    ).df()
+    rep = (
+        con.execute(
+            f"SELECT * FROM read_csv('{reports}', header=true, all_varchar=true) WHERE quarter = ?",
+            [q],
+        )
+        .df()
+        .set_index("partner_id")
+    )
+    fy = q.split("-")[0]
+
+    def current(row) -> bool:
+        if row.partner_id not in rep.index:
+            return False
+        fields = _asked(raw, fy, row.channel_id, channels.loc[row.channel_id, "channel_type"])
+        return bool(rep.loc[row.partner_id, fields].notna().all())
+
+    expected["current"] = [current(r) for r in expected.itertuples()]
+    expected["covered"] = expected["revenue"].where(expected["current"], 0)
+    by = expected.groupby("channel_id")[["revenue", "covered"]].sum()
+    by.loc["ALL"] = [expected["revenue"].sum(), expected["covered"].sum()]
+    return by
+
+
+def test_coverage_share_per_channel_equals_plain_sql(folder):
+    from channel_lib.analysis import scorecard
+
+    ds, q = _ds(folder), _quarter(folder)
+    cov = scorecard.reporting_coverage(ds, q).set_index("channel_id")
+    ref = _sql_coverage(folder, q)
+    ref = ref[ref["revenue"] > 0]
+    assert set(ref.index) <= set(cov.index)
+    for ch, r in ref.iterrows():
+        assert cov.loc[ch, "coverage"] == pytest.approx(r.covered / r.revenue, abs=1e-12)
+        assert cov.loc[ch, "revenue_12m_exact"] == r.revenue
+        assert cov.loc[ch, "current_12m_exact"] == r.covered
+    assert ((cov["coverage"] >= 0) & (cov["coverage"] <= 1)).all()
+
+
+def test_the_sample_marketplace_is_not_asked_for_line_card_or_key_talent():
+    from channel_lib.analysis import scorecard
+
+    ds = _ds(SAMPLE)
+    asked = scorecard.expected_fields(ds, "FY2026-Q4")
+    assert "line_card_rank" not in asked["ONL"] and "key_sales_departures" not in asked["ONL"]
+    assert set(asked["RES"]) == set(ALL_FIELDS)
+    status = scorecard.reporting_status(ds, "FY2026-Q4")
+    onl = status[status["channel_id"] == "ONL"]
+    assert len(onl)
+    for blocked in onl["blocked_signals"].dropna():
+        assert "line_card_change" not in blocked and "key_talent_loss" not in blocked
+
+
+def test_expected_fields_from_goals_yaml_change_what_is_missing(tiny_copy):
+    from channel_lib import load_dataset
+    from channel_lib.analysis import scorecard
+
+    goals = tiny_copy / "goals.yaml"
+    before = scorecard.reporting_status(load_dataset(tiny_copy), "FY2026-Q2").set_index(
+        "partner_id"
+    )
+    assert before.loc["P3", "missing_fields"] == ", ".join(ALL_FIELDS)
+    goals.write_text(
+        goals.read_text(encoding="utf-8")
+        + "partner_reports:\n  expected_fields:\n    online: [partner_total_sales, csat]\n",
+        encoding="utf-8",
+    )
+    ds = load_dataset(tiny_copy)
+    after = scorecard.reporting_status(ds, "FY2026-Q2").set_index("partner_id")
+    assert after.loc["P3", "status"] == "incomplete"
+    assert after.loc["P3", "missing_fields"] == "partner_total_sales, csat"
+    assert "line_card_change" not in after.loc["P3", "blocked_signals"]
+    expected = scorecard.report_expectations(ds, "FY2026-Q2").set_index("field")
+    assert expected.loc["csat", "asked_of"] == "DIST, WEB"
+    assert expected.loc["line_card_rank", "asked_of"] == "DIST"
+
+
+@pytest.mark.parametrize(
+    ("section", "column", "line", "message"),
+    [
+        ("  expected_fields:\n    online: [csat, line_card_rnak]\n",
+         "partner_reports.expected_fields.online", 3, "rename it to 'line_card_rank'"),
+        ("  expected_fields:\n    online: [happiness]\n",
+         "partner_reports.expected_fields.online", 3, "the fields of partner_reports.csv are"),
+        ("  expected_fields:\n    online: csat\n",
+         "partner_reports.expected_fields.online", 3, "must be a list of report fields"),
+        ("  expected_feilds: {}\n", "partner_reports.expected_feilds", 2, "expected_fields"),
+    ],
+    ids=["typo", "unknown", "not-a-list", "unknown-key"],
+)  # fmt: skip
+def test_bad_partner_reports_section_names_key_line_and_value(
+    tmp_path, section, column, line, message
+):
+    text = (TINY / "goals.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "goals.yaml"
+    path.write_text(text + "partner_reports:\n" + section, encoding="utf-8")
+    goals, problems = read_goals(path)
+    assert goals is None
+    (p,) = problems
+    assert (p.file, p.column) == ("goals.yaml", column)
+    assert p.line == len(text.splitlines()) + line  # lines after the file's own
+    assert message in p.message
+
+
+def test_report_fields_are_the_goals_readers_fields():
+    from channel_lib.analysis import scorecard
+    from channel_lib.data.goals import PARTNER_REPORT_FIELDS
+
+    assert tuple(scorecard.REPORT_FIELDS) == PARTNER_REPORT_FIELDS == tuple(ALL_FIELDS)

@@ -5,8 +5,10 @@
   by a configurable tolerance.
 - :func:`exceptions` — gaps to target beyond the tolerance, ranked by money at stake, each marked
   ``new``, ``persisting`` or ``closing`` against the previous quarter.
-- :func:`reporting_status` — what partners are expected to report, who is late, incomplete or
-  stopped, and which signals that blocks.
+- :func:`reporting_status` — what partners are expected to report (by channel role or type,
+  :func:`expected_fields`), who is late, incomplete or stopped, and which signals that blocks;
+  :func:`reporting_coverage` — the share of partner revenue with a current report, per channel
+  and overall (a KPI).
 - :func:`portfolio` — partner selection and de-selection: service quality, growth, alignment with
   the channel's declared role and dependency, with a suggested tier move.
 
@@ -37,13 +39,16 @@ from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
 
 __all__ = [
+    "CURRENT_STATUSES",
     "GROWTH_BAND",
     "LIGHTS",
     "REPORT_FIELDS",
     "TIER_ORDER",
     "exceptions",
+    "expected_fields",
     "portfolio",
     "report_expectations",
+    "reporting_coverage",
     "reporting_status",
     "scorecard",
 ]
@@ -472,36 +477,97 @@ def _names(ds: Dataset) -> dict[str, str]:
 
 
 # -- partner reporting -------------------------------------------------------------------------------------
-def report_expectations() -> pd.DataFrame:
-    """What the workbook expects each partner to report, how often, and what each field feeds.
+def report_expectations(ds: Dataset | None = None, quarter: str | None = None) -> pd.DataFrame:
+    """What the workbook expects partners to report, how often, what each field feeds, and of
+    which channels.
+
+    Parameters
+    ----------
+    ds : Dataset, optional
+        With ``quarter``: add which channels' partners are asked for each field (by the channel's
+        role in the quarter's fiscal year or its ``channel_type``, ``goals.yaml``'s
+        ``partner_reports.expected_fields`` over the package's defaults,
+        :data:`~channel_lib.data.goals.DEFAULT_EXPECTED_FIELDS`).
+    quarter : str, optional
 
     Returns
     -------
     DataFrame
         One row per field of ``partner_reports.csv``: ``field``, ``frequency`` (``quarterly``),
-        ``feeds`` (comma list of the signals and views that need it).
+        ``feeds`` (comma list of the signals and views that need it) and, with ``ds``,
+        ``asked_of`` (comma list of the channels with partners asked for it, ``none`` if none).
 
     Examples
     --------
     >>> report_expectations().iloc[0].tolist()
     ['partner_total_sales', 'quarterly', 'partner_total_sales_change, share of wallet']
+    >>> from channel_lib import load_dataset
+    >>> e = report_expectations(load_dataset("data/sample"), "FY2026-Q4").set_index("field")
+    >>> e.loc["line_card_rank", "asked_of"]  # not ONL, the online marketplace
+    'DIST, MSP, RES'
     """
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "field": list(REPORT_FIELDS),
             "frequency": "quarterly",
             "feeds": [", ".join(v) for v in REPORT_FIELDS.values()],
         }
-    ).astype("string")
+    )
+    if ds is not None and quarter is not None:
+        asked = expected_fields(ds, quarter)
+        with_partners = set(partner_table(ds)["channel_id"].dropna())
+        out["asked_of"] = [
+            ", ".join(sorted(c for c, f in asked.items() if field_ in f and c in with_partners))
+            or "none"
+            for field_ in out["field"]
+        ]
+    return out.astype("string")
+
+
+def expected_fields(ds: Dataset, quarter: str) -> dict[str, tuple[str, ...]]:
+    """The report fields asked of each channel's partners in ``quarter``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+
+    Returns
+    -------
+    dict
+        Channel id (every channel of ``channels.csv``) → fields of :data:`REPORT_FIELDS`:
+        :meth:`~channel_lib.data.goals.Goals.expected_report_fields` of the channel's role in the
+        quarter's fiscal year (none when ``goals.yaml`` has no section for it) and its
+        ``channel_type``.
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> expected_fields(load_dataset("data/sample"), "FY2026-Q4")["ONL"]
+    ('partner_total_sales', 'csat', 'first_response_hours')
+    """
+    year = ds.goals.years.get(ds.calendar.year_of_quarter(quarter))
+    roles = year.channels if year is not None else {}
+    channels = ds.table("channels")
+    types = channels["channel_type"] if "channel_type" in channels else [None] * len(channels)
+    out = {}
+    for cid, ctype in zip(channels["channel_id"], types, strict=True):
+        role = roles.get(str(cid))
+        fields_ = ds.goals.expected_report_fields(
+            role.role if role is not None else None, str(ctype) if pd.notna(ctype) else None
+        )
+        out[str(cid)] = tuple(f for f in REPORT_FIELDS if f in fields_)
+    return out
 
 
 def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
     """What partners are expected to report, who is late, incomplete or stopped, and what it blocks.
 
     Every partner active at the end of ``quarter`` (onboarded before it ends, not offboarded
-    before it ends) is expected to send one report per quarter with the fields of
-    :data:`REPORT_FIELDS`. A partner onboarded during ``quarter`` is not expected to have reported
-    yet.
+    before it ends) is expected to send one report per quarter with the fields asked of its
+    channel (:func:`expected_fields`: all of :data:`REPORT_FIELDS` by default, a marketplace only
+    its total sales and service figures). A partner onboarded during ``quarter`` is not expected to
+    have reported yet.
 
     Parameters
     ----------
@@ -516,7 +582,7 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
         ``quarters_reported`` (int, of the last eight), ``status`` (``stopped`` — no report for two
         quarters or more, ``never reported``, ``late`` — no report for ``quarter``,
         ``incomplete`` — empty fields, ``new`` — onboarded in the quarter, ``on time``),
-        ``missing_fields`` (comma list of empty fields in the ``quarter`` report),
+        ``missing_fields`` (comma list of the expected fields empty in the ``quarter`` report),
         ``blocked_signals`` (signals and views that cannot be computed for the partner because of
         it), ``revenue_12m`` (float) and ``revenue_12m_exact`` (int64): our revenue through the
         partner over the trailing 12 months.
@@ -551,13 +617,15 @@ def reporting_status(ds: Dataset, quarter: str) -> pd.DataFrame:
     eight = cal.quarter_bounds(cal.shift_quarter(quarter, -7))[0]
     by_partner = dict(tuple(r.groupby("partner_id", sort=False)))
     revenue = trailing_partner_revenue(ds, quarter)["current_exact"]
+    asked = expected_fields(ds, quarter)
     rows = []
     for row in active.itertuples(index=False):
         g = by_partner.get(row.partner_id)
         has = g is not None and len(g) > 0
         last = g["quarter"].iloc[-1] if has else pd.NA
         new = pd.notna(row.onboarded_on) and row.onboarded_on >= start
-        status, missing, blocked = _report_status(g if has else None, new, quarter, cal)
+        fields_ = asked.get(str(row.channel_id), tuple(REPORT_FIELDS))
+        status, missing, blocked = _report_status(g if has else None, new, quarter, cal, fields_)
         rows.append({
             "partner_id": row.partner_id, "partner_name": row.partner_name,
             "channel_id": row.channel_id, "onboarded_on": row.onboarded_on, "last_report": last,
@@ -584,10 +652,12 @@ _REPORT_COLUMNS = {"partner_total_sales": "total_sales_exact", "pipeline_value":
 
 
 def _report_status(
-    g: pd.DataFrame | None, new: bool, quarter: str, cal
+    g: pd.DataFrame | None, new: bool, quarter: str, cal, fields_: tuple[str, ...]
 ) -> tuple[str, list[str], set[str]]:
     """``(status, missing fields, blocked signals)`` of one partner from its reports ``g`` (up
-    to ``quarter``, oldest first; ``None`` when it never reported); ``new``: onboarded in it."""
+    to ``quarter``, oldest first; ``None`` when it never reported); ``new``: onboarded in it;
+    ``fields_``: the fields asked of it (a field not asked is neither missing nor blocking)."""
+    asked = {f: REPORT_FIELDS[f] for f in fields_}
     has = g is not None
     last = g["quarter"].iloc[-1] if has else pd.NA
     missing: list[str] = []
@@ -596,22 +666,110 @@ def _report_status(
         status = "new"
     elif not has:
         status = "never reported"
-        blocked = _blocked(REPORT_FIELDS)
+        blocked = _blocked(asked)
     elif last != quarter:
         status = "late" if len(cal.quarter_range(last, quarter)) == 2 else "stopped"
-        blocked = _blocked(REPORT_FIELDS)
+        blocked = _blocked(asked)
     else:
         this = g.iloc[-1]
-        missing = [f for f in REPORT_FIELDS if pd.isna(this[_REPORT_COLUMNS.get(f, f)])]
+        missing = [f for f in asked if pd.isna(this[_REPORT_COLUMNS.get(f, f)])]
         status = "incomplete" if missing else "on time"
         blocked = _blocked({f: REPORT_FIELDS[f] for f in missing})
-    if has and status != "new" and g["total_sales_exact"].notna().sum() < 8:
+    if (
+        has
+        and status != "new"
+        and "partner_total_sales" in asked
+        and g["total_sales_exact"].notna().sum() < 8
+    ):
         blocked.add("partner_total_sales_change")
     return status, missing, blocked
 
 
 def _blocked(fields_: dict[str, tuple[str, ...]]) -> set[str]:
     return {s for uses in fields_.values() for s in uses if s != "leading indicators"}
+
+
+#: Statuses of :func:`reporting_status` that count as a current report for the coverage KPI.
+CURRENT_STATUSES: tuple[str, ...] = ("on time",)
+
+
+def reporting_coverage(
+    ds: Dataset, quarter: str, *, reporting: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Partner-reporting coverage: the share of partner revenue with a current report.
+
+    A partner's report is *current* when its report for ``quarter`` is in with every field asked
+    of its channel (status ``on time`` in :func:`reporting_status`); the revenue is our revenue
+    through the partner over the trailing 12 months (the one exposure basis of the signals).
+    The partners counted are those expected to report: active at the end of ``quarter`` and not
+    onboarded during it.
+
+    Parameters
+    ----------
+    ds : Dataset
+    quarter : str
+    reporting : DataFrame, optional
+        :func:`reporting_status` of the quarter when already computed (it is not recomputed).
+
+    Returns
+    -------
+    DataFrame
+        One row per channel with partners expected to report (by channel id), then ``ALL``:
+        ``channel_id`` (``ALL`` for the company), ``channel_name``, ``partners`` (expected to
+        report), ``partners_current``, ``partners_reported`` (a report for the quarter, complete
+        or not), ``revenue_12m``, ``current_12m``, ``not_current_12m`` (float, currency),
+        ``coverage`` (``current_12m`` ÷ ``revenue_12m``, 0–1; ``NaN`` without partner revenue),
+        ``reported_share`` (the same with any report for the quarter), and the exact columns
+        ``revenue_12m_exact``, ``current_12m_exact``, ``reported_12m_exact`` (int64).
+
+    Examples
+    --------
+    >>> from channel_lib import load_dataset
+    >>> c = reporting_coverage(load_dataset("tests/data/tiny"), "FY2026-Q2")
+    >>> c[["channel_id", "partners", "partners_current", "coverage"]]
+      channel_id  partners  partners_current  coverage
+    0       DIST         3                 2  1.000000
+    1        WEB         1                 0  0.000000
+    2        ALL         4                 2  0.694931
+    """
+    status = reporting_status(ds, quarter) if reporting is None else reporting
+    cols = ["channel_id", "channel_name", "partners", "partners_current", "partners_reported",
+            "revenue_12m", "current_12m", "not_current_12m", "coverage", "reported_share",
+            "revenue_12m_exact", "current_12m_exact", "reported_12m_exact"]  # fmt: skip
+    expected = status[status["status"] != "new"].copy()
+    expected["current"] = expected["status"].isin(CURRENT_STATUSES)
+    expected["reported"] = expected["status"].isin(("on time", "incomplete"))
+    rev = expected["revenue_12m_exact"].astype("int64")
+    expected["current_exact"] = rev.where(expected["current"], 0)
+    expected["reported_exact"] = rev.where(expected["reported"], 0)
+    agg = {"partners": ("partner_id", "size"), "partners_current": ("current", "sum"),
+           "partners_reported": ("reported", "sum"), "revenue_12m_exact": ("revenue_12m_exact", "sum"),
+           "current_12m_exact": ("current_exact", "sum"),
+           "reported_12m_exact": ("reported_exact", "sum")}  # fmt: skip
+    per = expected.groupby("channel_id", sort=True).agg(**agg).reset_index()
+    total = pd.DataFrame([{"channel_id": "ALL", **{k: expected[c].sum() if f == "sum" else
+                                                     len(expected) for k, (c, f) in agg.items()}}])  # fmt: skip
+    out = pd.concat([per, total], ignore_index=True) if len(per) else per
+    names = dict(zip(ds.table("channels")["channel_id"], ds.table("channels")["channel_name"],
+                     strict=True))  # fmt: skip
+    out["channel_name"] = [names.get(c, "All partner channels") for c in out["channel_id"]]
+    for c in ("partners", "partners_current", "partners_reported", "revenue_12m_exact",
+              "current_12m_exact", "reported_12m_exact"):  # fmt: skip
+        out[c] = out[c].astype("int64")
+    money = ds.money
+    base = out["revenue_12m_exact"].astype("float64")
+    out["revenue_12m"] = money.amount(base)
+    out["current_12m"] = money.amount(out["current_12m_exact"].astype("float64"))
+    out["not_current_12m"] = money.amount(
+        (out["revenue_12m_exact"] - out["current_12m_exact"]).astype("float64")
+    )
+    out["coverage"] = (out["current_12m_exact"] / base.where(base > 0)).astype("float64")
+    out["reported_share"] = (out["reported_12m_exact"] / base.where(base > 0)).astype("float64")
+    for c in ("channel_id", "channel_name"):
+        out[c] = out[c].astype("string")
+    if out.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+    return out[cols].reset_index(drop=True)
 
 
 # -- portfolio -------------------------------------------------------------------------------------------

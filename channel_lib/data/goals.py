@@ -22,6 +22,18 @@ years is data, not code::
                 product_lines: [platform], customer_focus: expansion}
           DIST: {role: distribution, gross_margin_goal: 0.40}   # optional: the channel's own goal
 
+An optional top-level ``partner_reports:`` section says which fields of ``partner_reports.csv``
+each kind of channel is asked for (a marketplace is not asked for its line-card rank or its key
+sales departures); a key is a channel role of ``years:`` or a ``channel_type`` of
+``channels.csv``, ``default`` covers the others, and a role not listed keeps the package's
+defaults (:data:`DEFAULT_EXPECTED_FIELDS`)::
+
+    partner_reports:
+      expected_fields:
+        online_marketplace: [partner_total_sales, csat, first_response_hours]
+        default: [partner_total_sales, line_card_rank, sales_headcount, key_sales_departures,
+                  csat, first_response_hours, certified_staff, pipeline_value]
+
 A channel's ``gross_margin_goal`` (optional, a fraction 0–1) is the margin its role is judged
 against (a distribution channel runs thinner than direct sales); a channel without one is judged
 against the year's corporate ``gross_margin_goal`` (:meth:`YearGoals.channel_margin_goal`).
@@ -77,6 +89,29 @@ class SignalThresholds:
 #: The thresholds of :class:`SignalThresholds` that are money, in ``goals.yaml``'s currency; their
 #: defaults are USD figures.
 MONEY_THRESHOLDS: tuple[str, ...] = ("win_loss_amount", "min_revenue_at_stake")
+
+
+#: The fields of ``partner_reports.csv`` the workbook reads, in the file's order.
+PARTNER_REPORT_FIELDS: tuple[str, ...] = (
+    "partner_total_sales",
+    "line_card_rank",
+    "sales_headcount",
+    "key_sales_departures",
+    "csat",
+    "first_response_hours",
+    "certified_staff",
+    "pipeline_value",
+)
+#: Fields a marketplace (an online storefront) can report: its own sales and its service; it has
+#: no line card to rank us on and no partner sales team whose departures we track.
+_MARKETPLACE_FIELDS: tuple[str, ...] = ("partner_total_sales", "csat", "first_response_hours")
+#: The package's defaults of ``partner_reports.expected_fields``: channel role or channel type →
+#: the report fields asked of that channel's partners; ``default`` for every other channel.
+DEFAULT_EXPECTED_FIELDS: dict[str, tuple[str, ...]] = {
+    "default": PARTNER_REPORT_FIELDS,
+    "online_marketplace": _MARKETPLACE_FIELDS,
+    "marketplace": _MARKETPLACE_FIELDS,
+}
 
 
 @dataclass(frozen=True)
@@ -153,6 +188,44 @@ class Goals:
     #: Names of the :class:`SignalThresholds` the file's ``signals:`` section sets (the others
     #: are the defaults).
     signals_set: frozenset[str] = frozenset()
+    #: ``partner_reports.expected_fields``: channel role or type → report fields asked of its
+    #: partners (the file's entries over :data:`DEFAULT_EXPECTED_FIELDS`).
+    expected_fields: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_EXPECTED_FIELDS)
+    )
+
+    def expected_report_fields(
+        self, role: str | None = None, channel_type: str | None = None
+    ) -> tuple[str, ...]:
+        """The ``partner_reports.csv`` fields asked of the partners of a channel.
+
+        Parameters
+        ----------
+        role : str, optional
+            The channel's role in the fiscal year (``years.FY….channels.<id>.role``).
+        channel_type : str, optional
+            The channel's ``channel_type`` (``channels.csv``), looked up when the role is not
+            listed.
+
+        Returns
+        -------
+        tuple of str
+            Fields of :data:`PARTNER_REPORT_FIELDS`, in the file's order: the entry of the role,
+            else of the channel type, else ``default``.
+
+        Examples
+        --------
+        >>> from channel_lib.core.calendar import FiscalCalendar
+        >>> goals = Goals("USD", FiscalCalendar(), SignalThresholds(), {})
+        >>> goals.expected_report_fields("online_marketplace")
+        ('partner_total_sales', 'csat', 'first_response_hours')
+        >>> len(goals.expected_report_fields("distribution", "distribution"))
+        8
+        """
+        for key in (role, channel_type):
+            if key is not None and key in self.expected_fields:
+                return self.expected_fields[key]
+        return self.expected_fields.get("default", PARTNER_REPORT_FIELDS)
 
     @property
     def money(self) -> MoneyUnit:
@@ -363,7 +436,11 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
     root, data = parsed
     r = _Reader(file, _node_lines(root) if root is not None else {})
     data = r.mapping(data, ())
-    r.known_keys(data, (), ("currency", "money_decimals", "fiscal_year", "signals", "years"))
+    r.known_keys(
+        data,
+        (),
+        ("currency", "money_decimals", "fiscal_year", "signals", "partner_reports", "years"),
+    )
     currency = data.get("currency")
     if not isinstance(currency, str) or not currency:
         r.problem(("currency",), currency, "is missing; add e.g. 'currency: USD'")
@@ -378,6 +455,7 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
     )
     signal_values = _read_signals(r, data, money_decimals)
     years = _read_years(r, data)
+    expected = _read_partner_reports(r, data)
     if r.problems or start_month is None or naming is None or money_decimals is None:
         return None, r.problems
     goals = Goals(
@@ -387,6 +465,7 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
         years=dict(sorted(years.items())),
         money_decimals=money_decimals,
         signals_set=frozenset(signal_values),
+        expected_fields=expected,
     )
     return goals, []
 
@@ -445,6 +524,40 @@ def _read_signals(r: _Reader, data: dict, money_decimals: int | None) -> dict[st
             continue
         signal_values[key] = v
     return signal_values
+
+
+def _read_partner_reports(r: _Reader, data: dict) -> dict[str, tuple[str, ...]]:
+    """The ``partner_reports:`` section: channel role or type → expected report fields, over the
+    package's :data:`DEFAULT_EXPECTED_FIELDS`.
+
+    A field that ``partner_reports.csv`` does not have is a problem (with the nearest field's
+    name), so a typo does not silently stop asking for a field.
+    """
+    path = ("partner_reports",)
+    node = r.mapping(data.get("partner_reports", {}), path, required=False)
+    r.known_keys(node, path, ("expected_fields",))
+    epath = (*path, "expected_fields")
+    by_role = r.mapping(node.get("expected_fields", {}), epath, required=False)
+    expected = dict(DEFAULT_EXPECTED_FIELDS)
+    for role, given in by_role.items():
+        here = (*epath, str(role))
+        if not isinstance(given, list) or not all(isinstance(f, str) for f in given):
+            r.problem(
+                here, given, "must be a list of report fields, e.g. [partner_total_sales, csat]"
+            )
+            continue
+        unknown = [f for f in given if f not in PARTNER_REPORT_FIELDS]
+        for f in unknown:
+            near = near_name(f, list(PARTNER_REPORT_FIELDS))
+            r.problem(
+                here, f,
+                f"unknown report field {f!r}; rename it to '{near}'" if near else
+                f"unknown report field {f!r}; the fields of partner_reports.csv are "
+                f"{', '.join(PARTNER_REPORT_FIELDS)}",
+            )  # fmt: skip
+        if not unknown:
+            expected[str(role)] = tuple(f for f in PARTNER_REPORT_FIELDS if f in given)
+    return expected
 
 
 def _read_years(r: _Reader, data: dict) -> dict[str, YearGoals]:
