@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -174,13 +175,17 @@ def test_shared_customers_equal_independent_sql(view):
 
 
 # -- the score -------------------------------------------------------------------------------------------
-def _hand_made_actuals(**changes) -> tuple[pd.DataFrame, YearGoals]:
-    """One channel whose every actual equals its goal (company benchmarks in attrs)."""
+def _hand_made_actuals(
+    margin_goal: float | None = 0.40, **changes
+) -> tuple[pd.DataFrame, YearGoals]:
+    """One channel whose every actual equals its goal (company benchmarks in attrs); its role's
+    own margin goal is 0.40 unless ``margin_goal`` is None (then judged on contribution)."""
     goals = YearGoals(
         year="FY2026", revenue_objective=1_100_000.0, gross_margin_goal=0.40,
         managing_for="revenue_and_profit", segment_focus={"enterprise": 0.6, "smb": 0.4},
         product_line_focus={"platform": 1.0}, new_customer_share=0.20,
-        channels={"X": ChannelRole("acquirer", 1.0, ("smb",), ("platform",), "acquisition")},
+        channels={"X": ChannelRole("acquirer", 1.0, ("smb",), ("platform",), "acquisition",
+                                   gross_margin_goal=margin_goal)},
     )  # fmt: skip
     row = {
         "year": "FY2026", "channel_id": "X", "channel_name": "Exact", "customer_focus": "acquisition",
@@ -227,6 +232,23 @@ def test_falling_short_on_one_dimension_costs_points_and_beating_it_does_not(
     frame, goals = _hand_made_actuals(**{column: beaten})
     scored = alignment.score_dimensions(alignment.dimension_goals(frame, goals), weights)
     assert scored["points"].sum() == pytest.approx(100.0, abs=1e-9)
+
+
+def test_without_a_role_goal_margin_is_judged_on_contribution_after_cost_to_serve():
+    # the corporate goal 0.40 less the company's cost-to-serve ratio 0.15: a goal of 0.25
+    frame, goals = _hand_made_actuals(margin_goal=None, gross_margin=0.34, cost_to_serve_ratio=0.05)
+    row = alignment.dimension_goals(frame, goals).set_index("dimension").loc["gross_margin"]
+    assert row["basis"] == "contribution after cost to serve"
+    assert (row["actual"], row["goal"]) == (pytest.approx(0.29), pytest.approx(0.25))
+    # below the corporate gross-margin goal, but cheap to serve: the margin goal is met
+    scored = alignment.score_dimensions(
+        alignment.dimension_goals(frame, goals), {"gross_margin": 1}
+    )
+    assert scored.set_index("dimension").loc["gross_margin", "score"] == 1.0
+    frame, goals = _hand_made_actuals(margin_goal=0.38, gross_margin=0.34, cost_to_serve_ratio=0.05)
+    row = alignment.dimension_goals(frame, goals).set_index("dimension").loc["gross_margin"]
+    assert row["basis"] == "role goal" and row["goal"] == pytest.approx(0.38)
+    assert row["actual"] == pytest.approx(0.34)
 
 
 @pytest.mark.parametrize(
@@ -625,3 +647,333 @@ def test_extra_reports_draw_offline_with_tooltips(browser, extra_reports, name):
 
     charts, problems = browser_problems(browser, extra_reports[name])
     assert charts == 5 and problems == []
+
+
+# -- orientation against the plan (issue 19, point 1) -----------------------------------------------
+SEEDS = [1, 2, 3, 4, 5]
+
+
+def _goals_yaml(folder: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load((folder / "goals.yaml").read_text(encoding="utf-8"))
+
+
+def _truth_rows(folder: Path, signal: str, kind: str = "planted") -> list[dict]:
+    with (folder / "ground_truth.csv").open() as f:
+        return [r for r in csv.DictReader(f) if r["signal"] == signal and r["kind"] == kind]
+
+
+def sql_target_gap(folder: Path, year: str, metric: str) -> tuple[Decimal, Decimal, Decimal]:
+    """(sum of the official channel targets, objective, gap = sum − objective) of ``year``, in
+    currency, by plain SQL on targets.csv and the objective read from goals.yaml."""
+    goals = _goals_yaml(folder)["years"][year]
+    objective = Decimal(str(goals["revenue_objective"]))
+    if metric == "gross_profit":
+        objective *= Decimal(str(goals["gross_margin_goal"]))
+    con = duckdb.connect()
+    (total,) = con.execute(
+        "SELECT coalesce(sum(target), 0) FROM read_csv(?, header = true, nullstr = '', "
+        "columns = {'quarter': 'VARCHAR', 'channel_id': 'VARCHAR', 'partner_id': 'VARCHAR', "
+        "'metric': 'VARCHAR', 'target': 'DECIMAL(18, 4)'}) "
+        "WHERE partner_id IS NULL AND metric = ? AND quarter LIKE ?",
+        [str(folder / "targets.csv"), metric, f"{year}-Q%"],
+    ).fetchone()
+    con.close()
+    return Decimal(total), objective, Decimal(total) - objective
+
+
+def _plan_row(folder: Path, year: str, metric: str, plans: Path) -> pd.Series:
+    wb, settings = alignment.open_alignment(folder, plans_dir=plans, year=year)
+    plan = alignment.plan_against_objective(wb, settings)
+    row = plan[(plan["source"] == "official") & (plan["metric"] == metric)]
+    assert len(row) == 1, plan
+    return row.iloc[0], wb
+
+
+def _check_gap(folder: Path, year: str, metric: str, plans: Path) -> pd.Series:
+    row, wb = _plan_row(folder, year, metric, plans)
+    total, objective, gap = sql_target_gap(folder, year, metric)
+    scale = Decimal(wb.dataset.money.scale)
+    assert Decimal(int(row["targets_exact"])) / scale == total
+    assert Decimal(int(row["objective_exact"])) / scale == objective.quantize(1 / scale)
+    assert Decimal(int(row["gap_exact"])) / scale == gap.quantize(1 / scale)  # to the unit
+    tolerance = Decimal("0.01") * objective  # the default plan_tolerance
+    assert bool(row["aligned"]) == (abs(gap) <= tolerance)
+    return row
+
+
+@pytest.mark.parametrize("metric", ["revenue", "gross_profit"])
+def test_gap_is_the_sum_of_official_channel_targets_minus_the_objective(tmp_path, metric):
+    (case,) = _truth_rows(SAMPLE, "targets_short_of_objective")
+    (near,) = _truth_rows(SAMPLE, "targets_short_of_objective", "near_miss")
+    short = _check_gap(SAMPLE, case["period"], metric, tmp_path / "plans")
+    assert short["gap"] < 0 and not short["aligned"]  # planted: the targets fall short
+    if metric == "revenue":  # the near miss is a year whose revenue targets are within 1 %
+        within = _check_gap(SAMPLE, near["period"], metric, tmp_path / "plans")
+        assert within["aligned"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_targets_short_of_the_objective_are_found_on_other_seeds(small_sample, tmp_path, seed):
+    folder = small_sample(seed)
+    for kind, aligned in (("planted", False), ("near_miss", True)):
+        for case in _truth_rows(folder, "targets_short_of_objective", kind):
+            row = _check_gap(folder, case["period"], "revenue", tmp_path / "plans")
+            assert bool(row["aligned"]) is aligned, (seed, kind, case)
+
+
+def test_planned_targets_are_labelled_proposed_or_approved_beside_the_official(tmp_path):
+    from channel_lib.plans.targets import write_targets
+
+    wb, settings = alignment.open_alignment(TINY, plans_dir=tmp_path / "plans")
+    objective = _goals_yaml(TINY)["years"][settings.year]["revenue_objective"]
+    quarters = [f"{settings.year}-Q{i}" for i in range(1, 5)]
+    # two channels whose planned quarters add up to the objective exactly (whole cents)
+    exact = wb.dataset.money.to_exact(objective)
+    per = [exact // 8] * 7 + [exact - 7 * (exact // 8)]
+    rows = pd.DataFrame({
+        "quarter": quarters * 2, "channel_id": ["DIR"] * 4 + ["WEB"] * 4, "partner_id": [""] * 8,
+        "metric": ["revenue"] * 8, "target_exact": per,
+    })  # fmt: skip
+    write_targets(rows, tmp_path / "plans", money=wb.dataset.money)
+    plan = alignment.plan_against_objective(wb, settings)
+    assert plan["source"].tolist()[:1] == ["official"]  # the official targets come first
+    proposed = plan[(plan["source"] == "proposed") & (plan["metric"] == "revenue")].iloc[0]
+    assert proposed["gap_exact"] == 0 and proposed["aligned"] and proposed["channels"] == 2
+    assert "approved" not in set(plan["source"])  # a plan file without a status column proposes
+
+
+def test_orientation_names_the_gap_first_in_the_answer(view, opened):
+    wb, settings = opened
+    total, objective, gap = sql_target_gap(SAMPLE, settings.year, "revenue")
+    sentences = page.summary_sentences(wb, view)
+    expected = (
+        f"The official channel targets of {settings.year} add up to {total:,.0f} USD of revenue "
+        f"against the {objective:,.0f} USD objective ({total / objective:.1%}): "
+        f"{abs(gap):,.0f} USD short"
+    )
+    assert sentences[1].startswith(expected)  # right after the revenue sentence
+    assert expected in page.orientation_summary(wb, view).data.replace("\\", "")
+
+
+def test_default_report_names_the_gap_between_channel_targets_and_objective(batch_reports):
+    text = _text(batch_reports.html("01_orientation_alignment"))
+    (case,) = _truth_rows(SAMPLE, "targets_short_of_objective")
+    total, objective, gap = sql_target_gap(SAMPLE, case["period"], "revenue")
+    assert (
+        f"add up to {total:,.0f} USD of revenue against the {objective:,.0f} USD objective "
+        f"({total / objective:.1%}): {abs(gap):,.0f} USD short"
+    ) in text
+    gp_total, gp_objective, gp_gap = sql_target_gap(SAMPLE, case["period"], "gross_profit")
+    assert f"{gp_total:,.0f} USD of gross profit against the {gp_objective:,.0f} USD" in text
+    assert f"{abs(gp_gap):,.0f} USD short" in text
+    for line in planted("over_indexing"):
+        assert re.search(rf"Over-indexed: (segment|product line) {line} at", text)
+
+
+# -- over- and under-indexing both count (issue 19, point 1) -----------------------------------------
+@pytest.mark.parametrize(
+    ("share", "met"),
+    [(0.62, False), (0.38, False), (0.54, True), (0.46, True), (0.55, True), (0.45, True)],
+    ids=["over-beyond", "under-beyond", "over-within", "under-within", "over-edge", "under-edge"],
+)
+def test_a_line_beyond_the_tolerance_either_way_is_misaligned(share, met):
+    revenue = {"a": share * 1000, "b": (1 - share) * 1000}
+    judged = alignment.mix_alignment(revenue, {"a": 0.5, "b": 0.5}, tolerance=0.05)
+    assert judged.set_index("line").loc["a", "met"] == met
+    assert judged.set_index("line").loc["a", "gap"] == pytest.approx(share - 0.5, abs=1e-12)
+
+
+def _sql_mix(folder: Path, year: str, entity_type: str) -> dict[str, float]:
+    """Share of the year's revenue by segment or product line (plain SQL on the CSV files)."""
+    start = int(year[2:]) - 1
+    first, end = f"{start}-07-01", f"{start + 1}-07-01"  # the sample's July-June fiscal year
+    if entity_type == "segment":
+        sql = ("SELECT c.segment AS k, sum(s.revenue) AS r FROM read_csv(?) s JOIN read_csv(?) c "
+               "USING (customer_id) WHERE s.order_date >= ? AND s.order_date < ? GROUP BY 1")  # fmt: skip
+        args = [str(folder / "sales.csv"), str(folder / "customers.csv"), first, end]
+    else:
+        sql = ("SELECT p.product_line AS k, sum(s.revenue) AS r FROM read_csv(?) s JOIN read_csv(?) p "
+               "USING (product_id) WHERE s.order_date >= ? AND s.order_date < ? GROUP BY 1")  # fmt: skip
+        args = [str(folder / "sales.csv"), str(folder / "products.csv"), first, end]
+    con = duckdb.connect()
+    rows = con.execute(sql, args).fetchall()
+    con.close()
+    positive = {k: float(r) for k, r in rows if r > 0}
+    return {k: r / sum(positive.values()) for k, r in positive.items()}
+
+
+def test_planted_over_indexing_is_misaligned_and_the_near_miss_is_not(view, opened):
+    _, settings = opened
+    goals = _goals_yaml(SAMPLE)["years"][settings.year]["strategic_focus"]
+    system = view.system.set_index("goal")
+    label = {"segment": ("Segment", "segments"), "product_line": ("Product line", "product_lines")}
+    for kind, met in (("planted", False), ("near_miss", True)):
+        for case in truth("over_indexing", kind):
+            words, key = label[case["entity_type"]]
+            share = _sql_mix(SAMPLE, case["period"], case["entity_type"])[case["entity_id"]]
+            focus = goals[key][case["entity_id"]]
+            row = system.loc[f"{words} mix: {case['entity_id']}"]
+            assert row["actual"] == pytest.approx(share, abs=1e-9)
+            assert bool(row["met"]) is met and (abs(share - focus) <= 0.05) is met
+            if kind == "planted":
+                assert share > focus + 0.05  # over-indexed, not under
+                assert any(
+                    t.startswith(f"Over-indexed: {words.lower()} {case['entity_id']} at")
+                    for t in page.mix_sentences(view)
+                )
+
+
+def test_a_wider_mix_tolerance_puts_the_planted_line_within_it(opened):
+    wb, _ = opened
+    settings = alignment.resolve_settings(wb, mix_tolerance=0.5)
+    system = alignment.system_alignment(wb, settings).set_index("goal")
+    for case in truth("over_indexing"):
+        words = "Segment" if case["entity_type"] == "segment" else "Product line"
+        assert bool(system.loc[f"{words} mix: {case['entity_id']}", "met"])
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.0, "5", True], ids=["negative", "one", "text", "bool"])
+def test_a_bad_tolerance_is_a_parameter_error(value):
+    with pytest.raises(ParameterError, match="mix_tolerance is a fraction in"):
+        alignment.check_parameters(mix_tolerance=value)
+
+
+# -- the margin basis (issue 19, point 1) -------------------------------------------------------------
+def test_margin_is_judged_against_the_role_goal_where_given_else_on_contribution(view, opened):
+    _, settings = opened
+    channels = _goals_yaml(SAMPLE)["years"][settings.goals_year]["channels"]
+    margin = view.breakdown[view.breakdown["dimension"] == "gross_margin"].set_index("channel_id")
+    company = view.actuals.attrs["company"]
+    actuals = view.actuals.set_index("channel_id")
+    for ch, row in margin.iterrows():
+        own = channels.get(ch, {}).get("gross_margin_goal")
+        if own is not None:
+            assert row["basis"] == "role goal" and row["goal"] == pytest.approx(own)
+            assert row["actual"] == pytest.approx(actuals.loc[ch, "gross_margin"])
+        else:
+            assert row["basis"] == "contribution after cost to serve"
+            assert row["actual"] == pytest.approx(
+                actuals.loc[ch, "gross_margin"] - actuals.loc[ch, "cost_to_serve_ratio"]
+            )
+            corporate = _goals_yaml(SAMPLE)["years"][settings.goals_year]["gross_margin_goal"]
+            assert row["goal"] == pytest.approx(corporate - company["cost_to_serve_ratio"])
+    texts = page.with_text(view.breakdown)
+    assert texts.loc[texts["dimension"] == "gross_margin", "goal_text"].str.endswith(")").all()
+
+
+# -- the channel over time (issue 19, point 4) --------------------------------------------------------
+def _quarter_sql(column: str, start_month: int) -> str:
+    """SQL of a date's fiscal quarter as one integer (4 × fiscal year + quarter − 1), for a
+    fiscal year named by the calendar year it ends in."""
+    shift = f"(month({column}) - {start_month} + 12) % 12"
+    year = f"(year({column}) + CASE WHEN month({column}) >= {start_month} AND {start_month} > 1 THEN 1 ELSE 0 END)"
+    return f"({year} * 4 + {shift} // 3)"
+
+
+def _label(index: int) -> str:
+    return f"FY{index // 4}-Q{index % 4 + 1}"
+
+
+def sql_partner_events(folder: Path, reporting_quarter: str) -> dict[str, set[tuple[str, str]]]:
+    """Recruited and lapsed (partner, quarter) pairs by plain SQL on partners.csv and sales.csv:
+    recruited = onboarded in the quarter; lapsed = a sales line with revenue > 0 two quarters
+    before and none in the quarter before nor the quarter itself, not offboarded by its end."""
+    start_month = int(_goals_yaml(folder)["fiscal_year"]["start_month"])
+    fy, q = int(reporting_quarter[2:6]), int(reporting_quarter[-1])
+    hi = fy * 4 + q - 1
+    con = duckdb.connect()
+    sales, partners = str(folder / "sales.csv"), str(folder / "partners.csv")
+    (lo,) = con.execute(
+        f"SELECT min({_quarter_sql('order_date', start_month)}) FROM read_csv(?)", [sales]
+    ).fetchone()
+    recruited = con.execute(
+        f"SELECT partner_id, {_quarter_sql('onboarded_on', start_month)} AS qi FROM read_csv(?) "
+        "WHERE onboarded_on IS NOT NULL AND qi BETWEEN ? AND ?",
+        [partners, lo, hi],
+    ).fetchall()
+    lapsed = con.execute(
+        f"""
+        WITH sold AS (
+            SELECT DISTINCT partner_id, {_quarter_sql("order_date", start_month)} AS qi
+            FROM read_csv(?) WHERE partner_id IS NOT NULL AND revenue > 0
+        ), grid AS (
+            SELECT p.partner_id, t.qi,
+                   CASE WHEN p.offboarded_on IS NULL THEN NULL
+                        ELSE {_quarter_sql("p.offboarded_on", start_month)} END AS off_qi
+            FROM read_csv(?) p, range(? + 2, ? + 1) t(qi)
+        )
+        SELECT g.partner_id, g.qi FROM grid g
+        WHERE EXISTS (SELECT 1 FROM sold s WHERE s.partner_id = g.partner_id AND s.qi = g.qi - 2)
+          AND NOT EXISTS (SELECT 1 FROM sold s WHERE s.partner_id = g.partner_id AND s.qi = g.qi - 1)
+          AND NOT EXISTS (SELECT 1 FROM sold s WHERE s.partner_id = g.partner_id AND s.qi = g.qi)
+          AND (g.off_qi IS NULL OR g.off_qi > g.qi)
+        """,
+        [sales, partners, lo, hi],
+    ).fetchall()
+    con.close()
+    return {
+        "recruited": {(p, _label(i)) for p, i in recruited},
+        "lapsed": {(p, _label(i)) for p, i in lapsed},
+    }
+
+
+def _check_partner_events(folder: Path, plans: Path) -> None:
+    from channel_lib.data.workbook import open_workbook
+
+    wb = open_workbook(folder, plans_dir=plans)
+    events = alignment.channel_evolution(wb)
+    found = {
+        e: set(zip(g["partner_id"], g["quarter"], strict=True)) for e, g in events.groupby("event")
+    }
+    reference = sql_partner_events(folder, wb.quarter)
+    for event in ("recruited", "lapsed"):
+        assert found.get(event, set()) == reference[event], event
+    signal = {"recruited": "partner_recruited", "lapsed": "partner_lapsed"}
+    for event, name in signal.items():
+        for case in _truth_rows(folder, name):
+            assert (case["entity_id"], case["period"]) in found.get(event, set()), case
+    lapsed_partners = {p for p, _ in found.get("lapsed", set())}
+    for case in _truth_rows(folder, "partner_lapsed", "near_miss"):
+        assert case["entity_id"] not in lapsed_partners, case  # one quarter without a sale
+    counts = alignment.evolution_by_quarter(events)
+    assert counts["lapsed"].sum() == len(found.get("lapsed", ()))
+    revenue = events.groupby("event")["revenue_exact"].sum()
+    assert (revenue >= 0).all() and events["revenue_exact"].dtype == "int64"
+
+
+def test_recruited_and_lapsed_partners_equal_independent_sql_and_the_planted_cases(tmp_path):
+    _check_partner_events(SAMPLE, tmp_path / "plans")
+    assert truth("partner_lapsed") and truth("partner_recruited")  # the sample plants both
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_recruited_and_lapsed_partners_on_other_seeds(small_sample, tmp_path, seed):
+    _check_partner_events(small_sample(seed), tmp_path / "plans")
+
+
+def test_channel_and_tier_moves_are_named_with_the_revenue_that_moved(view, opened):
+    wb, _ = opened
+    changes = pd.read_csv(SAMPLE / "partner_changes.csv", dtype=str)
+    moves = view.evolution[view.evolution["event"].isin(["channel_move", "tier_move"])]
+    assert len(moves) == len(changes)
+    con = duckdb.connect()
+    for r in changes.itertuples(index=False):
+        event = "channel_move" if r.field == "channel_id" else "tier_move"
+        row = moves[(moves["partner_id"] == r.partner_id) & (moves["event"] == event)].iloc[0]
+        assert row["after"] == r.new_value
+        when = pd.Timestamp(r.effective_on)
+        q0 = pd.Timestamp(year=when.year - (1 if when.month < 7 else 0), month=7, day=1)
+        q_start = q0 + pd.DateOffset(months=3 * ((when.month - 7) % 12 // 3))
+        (before,) = con.execute(
+            "SELECT sum(CAST(revenue AS DECIMAL(18, 4))) FROM read_csv(?, all_varchar = true) "
+            "WHERE partner_id = ? AND CAST(order_date AS DATE) >= ? "
+            "AND CAST(order_date AS DATE) < ?",
+            [str(SAMPLE / "sales.csv"), r.partner_id,
+             (q_start - pd.DateOffset(years=1)).date(), q_start.date()],
+        ).fetchone()  # fmt: skip
+        assert Decimal(int(row["revenue_exact"])) / Decimal(wb.dataset.money.scale) == before
+        sentence = " ".join(page.evolution_sentences(wb, view))
+        assert f"({r.partner_id}) moved" in sentence and r.new_value in sentence
+    con.close()
