@@ -613,22 +613,30 @@ def test_the_erp_style_refuses_parquet_and_unknown_styles(tmp_path: Path) -> Non
 
 
 # -- the cases of issues 19 and 21, recomputed in plain SQL on the files ----------------------------------
+_CONNECTIONS: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
 def _sql(truth: Truth, query: str) -> pd.DataFrame:
     """``query`` over the folder's files: ``sales`` (with ``m``, month 0 = July 2023, and ``q``,
-    quarter 0 = FY2024-Q1), ``partners``, ``customers``, ``products``, ``targets``."""
-    con = duckdb.connect()
+    quarter 0 = FY2024-Q1), ``partners``, ``customers``, ``products``, ``targets`` (read once per
+    folder into tables of an own connection)."""
     f = truth.folder
-    con.execute(
-        f"CREATE VIEW sales AS SELECT *, (year(order_date) - 2023) * 12 + month(order_date) - 7 AS m, "
-        f"((year(order_date) - 2023) * 12 + month(order_date) - 7) // 3 AS q "
-        f"FROM read_csv('{f / 'sales.csv'}', types={{'revenue': 'DECIMAL(18,2)', "
-        f"'cost_of_sales': 'DECIMAL(18,2)'}})"
-    )
-    for name in ("partners", "customers", "products", "targets"):
+    if f not in _CONNECTIONS:
+        con = duckdb.connect()
         con.execute(
-            f"CREATE VIEW {name} AS SELECT * FROM read_csv('{f / (name + '.csv')}', all_varchar=true)"
+            "CREATE TABLE sales AS SELECT *, "
+            "(year(order_date) - 2023) * 12 + month(order_date) - 7 AS m, "
+            "((year(order_date) - 2023) * 12 + month(order_date) - 7) // 3 AS q "
+            f"FROM read_csv('{f / 'sales.csv'}', types={{'revenue': 'DECIMAL(18,2)', "
+            "'cost_of_sales': 'DECIMAL(18,2)'})"
         )
-    return con.execute(query).df()
+        for name in ("partners", "customers", "products", "targets"):
+            con.execute(
+                f"CREATE TABLE {name} AS SELECT * FROM "
+                f"read_csv('{f / (name + '.csv')}', all_varchar=true)"
+            )
+        _CONNECTIONS[f] = con
+    return _CONNECTIONS[f].execute(query).df()
 
 
 def _rows(truth: Truth, signal: str, kind: str = "planted") -> pd.DataFrame:
