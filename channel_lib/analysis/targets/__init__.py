@@ -21,12 +21,21 @@ The chain
    - ``blend``: the weighted mean of the four shares.
 
    The chosen method's shares split the objective.
-3. **Partner targets** within each channel by run rate and potential (:func:`partner_weights`).
+3. **Partner targets** that follow the partner (:func:`partner_bases`,
+   :func:`partner_targets`): each partner's own run rate net of the customers it lost or saw move
+   away, plus those that moved in, with a bounded uplift for headroom (at most
+   :data:`MAX_HEADROOM_UPLIFT`); the channel's growth moves them alike; the change against the
+   partner's last year is capped (``partner_cap``, default ±25 %; new partners exempt), a
+   partner that fell ≥ 10 % gets no rise above its channel's and one that grew ≥ 10 % at least
+   95 % of its last year; what the caps hold back goes to the uncapped partners
+   (:func:`capped_split`) and what none can take is the channel's *unallocated* line.
 4. **Quarterly phasing** by each channel's observed seasonality (:func:`seasonality`).
 5. **Leading indicators** per channel role, with targets from historical conversion rates
    (:func:`leading_indicators`): the channel metrics model.
-6. The chosen targets go to ``plans_dir/targets.csv`` (:func:`write_plan_targets`, through
-   :mod:`channel_lib.plans.targets`).
+6. The chosen targets go to ``plans_dir/targets.csv`` as a **proposal** (:func:`write_plan_targets`,
+   through :mod:`channel_lib.plans.targets`); ``channel-workbook targets approve FY2027 --by
+   NAME`` approves them. Reports measure against the approved plan or the official targets and
+   show the proposal beside them.
 
 The analysis returns frames and result objects (:class:`TargetPlan`); the page
 (:mod:`channel_lib.presentation.pages.target_setting`) turns them into tables, charts and
@@ -65,8 +74,14 @@ from channel_lib.analysis.targets.indicators import (
     leading_indicators,
 )
 from channel_lib.analysis.targets.partners import (
+    DEFAULT_PARTNER_CAP,
+    GROWING_FLOOR,
+    MAX_HEADROOM_UPLIFT,
+    MOMENTUM_THRESHOLD,
     active_partners,
     channel_potential,
+    customer_moves,
+    partner_bases,
     partner_potential,
     partner_weights,
     unassigned_run_rate,
@@ -110,6 +125,7 @@ from channel_lib.analysis.targets.split import (
     allocate_channels,
     apportion,
     apportion_steps,
+    capped_split,
     channel_targets,
     round_grid,
     split_gross_profit,
@@ -121,8 +137,12 @@ __all__ = [
     "BASE_METHODS",
     "BASIS_QUARTERS",
     "DEFAULT_BLEND",
+    "DEFAULT_PARTNER_CAP",
+    "GROWING_FLOOR",
     "INDICATORS",
+    "MAX_HEADROOM_UPLIFT",
     "METHODS",
+    "MOMENTUM_THRESHOLD",
     "PROPOSALS_FOLDER",
     "ROLE_INDICATORS",
     "TARGET_MONITORED_IN",
@@ -135,16 +155,19 @@ __all__ = [
     "allocate_channels",
     "apportion",
     "apportion_steps",
+    "capped_split",
     "channel_basis",
     "channel_potential",
     "channel_targets",
     "check_parameters",
+    "customer_moves",
     "format_exact",
     "indicator_summary",
     "leading_indicators",
     "method_table",
     "new_partners",
     "open_target_setting",
+    "partner_bases",
     "partner_potential",
     "partner_targets",
     "partner_weights",

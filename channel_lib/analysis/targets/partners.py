@@ -319,16 +319,18 @@ def customer_moves(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
     by_pc = s[s["partner_id"].notna()].groupby(["partner_id", "customer_id"])
     pc = by_pc["revenue_exact"].sum().rename("revenue_exact").to_frame()
     pc["recent"] = s[s["partner_id"].notna() & recent].groupby(["partner_id", "customer_id"]).size()
-    pc["recent"] = pc["recent"].fillna(0) > 0
+    pc["recent"] = (pc["recent"].fillna(0) > 0).to_numpy(dtype=bool)
     pc = pc.reset_index()
     # a regular buyer (two or more quarters of the window) that stopped; a one-off order is not
     # a lost customer
     regular = s.groupby("customer_id")["q"].nunique() >= 2
-    pc["lost"] = (pc["customer_id"].map(last_q) < len(window) - 2) & pc["customer_id"].map(regular)
-    pc["now_with"] = pc["customer_id"].map(current)
-    pc["moved"] = (
-        ~pc["lost"] & ~pc["recent"] & (pc["now_with"].astype("object") != pc["partner_id"])
-    )
+    # plain numpy booleans: the cube's columns may be Arrow-backed (bool[pyarrow], string)
+    stopped = pc["customer_id"].map(last_q).to_numpy(dtype="int64") < len(window) - 2
+    lost = stopped & pc["customer_id"].map(regular).fillna(False).to_numpy(dtype=bool)
+    pc["lost"] = lost
+    pc["now_with"] = pc["customer_id"].map(current).astype("object")
+    elsewhere = pc["now_with"].to_numpy(dtype=object) != pc["partner_id"].to_numpy(dtype=object)
+    pc["moved"] = ~lost & ~pc["recent"].to_numpy(dtype=bool) & elsewhere
     rows: dict[str, dict] = {}
 
     def add(pid: str, kind: str, amount: int, customer: str) -> None:
