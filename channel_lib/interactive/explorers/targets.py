@@ -449,7 +449,9 @@ class TargetExplorer(Explorer):
         return dataclasses.replace(self.settings, method=str(v["method"]), blend_weights=weights)
 
     def save(self, plans_dir: str | Path | None = None, *, overwrite: bool = False) -> str:
-        """Write the chosen targets (channel and partner, by quarter) to the plans folder.
+        """Write the chosen targets (channel and partner, by quarter) to the plans folder as a
+        proposal (``status`` proposed): reports keep measuring the official or approved targets
+        until ``channel-workbook targets approve YEAR --by NAME`` approves it.
 
         Parameters
         ----------
@@ -461,7 +463,8 @@ class TargetExplorer(Explorer):
         Returns
         -------
         str
-            One sentence: written, replaced, or kept (and how to replace it).
+            One sentence: written as a proposal (and how to approve it), replaced, or kept (and
+            how to replace it).
 
         Raises
         ------
