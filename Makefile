@@ -36,7 +36,7 @@ chromium:  ## install Debian's chromium for the browser tests when it is missing
 	  else echo "Run as root: apt-get update && apt-get install -y chromium  (or sudo make chromium)"; exit 1; fi; }
 
 test: $(STAMP) chromium  ## run the whole test suite (browser tests included)
-	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=20 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=20 $(PYTEST_ARGS)
 
 test-fast: $(STAMP)  ## the tests that start no kernel, server or browser (under a minute)
 	$(BIN)/python -m pytest -n 2 --fast-lane $(PYTEST_ARGS)

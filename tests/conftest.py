@@ -62,4 +62,5 @@ def tiny_copy(tmp_path: Path) -> Path:
 pytest_plugins = [
     "report_fixtures",
     "lanes",
+    "scheduling",
 ]  # report-test session fixtures; test lanes (tests/lanes.py)
