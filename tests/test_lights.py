@@ -430,3 +430,51 @@ def test_report_fields_are_the_goals_readers_fields():
     from channel_lib.data.goals import PARTNER_REPORT_FIELDS
 
     assert tuple(scorecard.REPORT_FIELDS) == PARTNER_REPORT_FIELDS == tuple(ALL_FIELDS)
+
+
+# -- the page: scorecards and partner reporting -------------------------------------------------------
+def test_coverage_finding_names_the_uncovered_revenue_and_the_worst_channel():
+    from channel_lib.analysis import scorecard
+    from channel_lib.presentation.pages import scorecards as page
+
+    ds, q = _ds(SAMPLE), "FY2026-Q4"
+    cov = scorecard.reporting_coverage(ds, q)
+    ref = _sql_coverage(SAMPLE, q)
+    per = ref.drop(index="ALL")
+    worst = (per["revenue"] - per["covered"]).idxmax()
+    gap = ref.loc["ALL", "revenue"] - ref.loc["ALL", "covered"]
+    sentence = page.coverage_sentence(cov, money=ds.money, quarter=q)
+    assert f"{ref.loc['ALL', 'covered'] / ref.loc['ALL', 'revenue']:.1%} of partner revenue" in (
+        sentence
+    )
+    assert f"{ds.money.amount(int(gap)):,.0f} USD does not" in sentence
+    assert f"({worst}:" in sentence
+
+
+def test_scorecard_and_coverage_tables_render(tmp_path):
+    from channel_lib.analysis import scorecard
+    from channel_lib.data.workbook import open_workbook
+    from channel_lib.presentation.pages import scorecards as page
+
+    wb = open_workbook(SAMPLE, "FY2026-Q4", plans_dir=tmp_path / "plans")
+    card = scorecard.scorecard(wb.dataset, wb.quarter, plans_dir=wb.plans_dir)
+    shown = page.channel_card_table(wb, card).data
+    assert "Gross margin goal" in shown and "57.0%" in shown  # MSP's own goal in goals.yaml
+    cov = scorecard.reporting_coverage(wb.dataset, wb.quarter)
+    table = page.coverage_table(wb, cov).data
+    assert "Online marketplace" in table and "All partner channels" in table
+    expected = page.expectations_table(scorecard.report_expectations(wb.dataset, wb.quarter))
+    assert "Asked of" in expected.data
+
+
+def test_coverage_without_partner_reports_says_why(tiny_copy, tmp_path):
+    from channel_lib.analysis import scorecard
+    from channel_lib.data.workbook import open_workbook
+    from channel_lib.presentation.pages import scorecards as page
+
+    (tiny_copy / "partner_reports.csv").unlink()
+    wb = open_workbook(tiny_copy, "FY2026-Q2", plans_dir=tmp_path / "plans")
+    cov = scorecard.reporting_coverage(wb.dataset, wb.quarter)
+    assert (cov.set_index("channel_id").loc["ALL", "coverage"]) == 0
+    assert "needs partner\\_reports" in page.coverage_table(wb, cov).data  # markdown-escaped
+    assert "needs partner\\_reports" in page.coverage_finding(wb, cov).data
