@@ -633,8 +633,9 @@ def test_notebook_completes_on_a_year_without_goals_and_says_not_scored(extra_re
     assert words[0].startswith("**Not scored.** " + NOT_SCORED_REASON)
     assert " ".join(words).count(NOT_SCORED_REASON) == 1  # once, at the top
     # the sections that need goals: system, weights, heatmap, scores, breakdown, findings, roles,
-    # score history, history table, and the narrative's line
-    assert sum(NOT_SCORED_SECTION in w for w in words) == 10
+    # score history, history table, the narrative's line, and the orientation against the plan
+    # (its summary and its table)
+    assert sum(NOT_SCORED_SECTION in w for w in words) == 12
     text = _text(extra_reports["tiny-later-goals-only"])
     assert "Traceback" not in text and "Largest channels and partners, FY2026" in text
 

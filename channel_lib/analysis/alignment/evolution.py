@@ -186,6 +186,8 @@ def _sale_quarters(wb: Workbook, quarters: list[str], partners: pd.Index) -> pd.
 def _dated(partners: pd.DataFrame, column: str, event: str, cal, index: dict) -> list[dict]:
     """One event per partner whose ``column`` date falls in a quarter of ``index``."""
     rows = []
+    if column not in partners.columns:  # an optional column the dataset leaves out
+        return rows
     dates = pd.to_datetime(partners[column], errors="coerce")
     for pid, when in zip(partners["partner_id"].astype("string"), dates, strict=True):
         if pd.isna(when) or (q := cal.quarter_of(when)) not in index:
@@ -197,7 +199,12 @@ def _dated(partners: pd.DataFrame, column: str, event: str, cal, index: dict) ->
 
 def _activated_and_lapsed(sales: pd.DataFrame, partners: pd.DataFrame, quarters, cal) -> list[dict]:
     """First quarter with a sale; second quarter in a row without one (not when offboarded)."""
-    off = pd.to_datetime(partners["offboarded_on"], errors="coerce")
+    off = pd.to_datetime(
+        partners["offboarded_on"] if "offboarded_on" in partners.columns else pd.NaT,
+        errors="coerce",
+    )
+    if np.ndim(off) == 0:
+        off = pd.Series(pd.NaT, index=partners.index)
     offboarded = dict(zip(partners["partner_id"].astype("string"), off, strict=True))
     rows = []
     for pid, flags in sales.iterrows():

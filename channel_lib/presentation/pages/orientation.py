@@ -597,6 +597,8 @@ def findings_list(view: AlignmentView):
 
 # -- orientation against the plan and the channel over time ----------------------------------------
 _METRIC_WORDS = {"revenue": "revenue", "gross_profit": "gross profit"}
+#: Lapses, departures and moves named one by one in the narrative (largest revenue first).
+_NAMED_EVENTS = 10
 
 
 def plan_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
@@ -631,15 +633,18 @@ def plan_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
             )
         quarters = int(g["quarters"].max())
         span = f" ({quarters} of 4 quarters)" if quarters < 4 else ""
-        misaligned = not bool(g["aligned"].all())
+        short = not bool(g["aligned"].all()) and bool((g["gap"] < 0).any())
+        if quarters < 4:
+            end = (f". Only {quarters} of the year's 4 quarters have {source} targets: the plan "
+                   "does not cover the year.")  # fmt: skip
+        elif short:
+            end = ". Every channel can meet its target while the company misses its objective."
+        else:
+            end = "."
         out.append(
             f"The {source} channel targets of {view.settings.year}{span} add up to "
             + "; and ".join(parts)
-            + (
-                ". Every channel can meet its target while the company misses its objective."
-                if misaligned and (g["gap"] < 0).any()
-                else "."
-            )
+            + end
         )
     return out
 
@@ -705,7 +710,8 @@ def evolution_table(events: pd.DataFrame) -> pd.DataFrame:
 
 def evolution_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
     """The channel over time in the viewed year: counts of partner events, then each move,
-    lapse and departure named with the revenue that moved."""
+    lapse and departure named with the revenue that moved (the ten with most revenue; the rest
+    counted in one sentence)."""
     ev = view.evolution
     year = view.settings.year
     cal = wb.dataset.calendar
@@ -723,7 +729,9 @@ def evolution_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
         + ", ".join(f"{int(counts[e])} {EVENTS[e]}" for e in EVENTS if e in counts)
         + "."
     ]
-    for r in ev[~ev["event"].isin(["recruited", "activated"])].itertuples(index=False):
+    named = ev[~ev["event"].isin(["recruited", "activated"])]
+    named = named.sort_values("revenue_exact", ascending=False, kind="stable")
+    for r in named.head(_NAMED_EVENTS).itertuples(index=False):
         who = f"{r.partner_name} ({r.partner_id})"
         money = f"{r.revenue:,.0f} {cur}"
         if r.event == "channel_move":
@@ -736,6 +744,10 @@ def evolution_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
         else:
             out.append(f"{who} {EVENTS[r.event]} in {r.quarter}: {money} of revenue over the four "
                        "quarters before.")  # fmt: skip
+    if len(named) > _NAMED_EVENTS:
+        rest = named.iloc[_NAMED_EVENTS:]
+        out.append(f"{len(rest)} more partners lapsed, left or moved ({rest['revenue'].sum():,.0f} "
+                   f"{cur} of revenue over the four quarters before): see the table above.")  # fmt: skip
     return out
 
 
