@@ -272,10 +272,10 @@ def test_a_failed_write_of_the_action_log_is_a_message_with_its_path(
 def test_a_long_path_is_echoed_briefly(tmp_path, capsys):
     file = tmp_path / "f"
     file.write_text("x")
-    long = file / ("d" * 500)
+    long = file / ("d" * 1000)
     status, _, err = run_cli(capsys, "sample", "--out", str(long))
     assert status == 2
-    assert ("d" * 100) not in err and " ... " in err
+    assert ("d" * 300) not in err and " ... " in err
 
 
 # -- the workshop's token and Host check -----------------------------------------------------------
@@ -375,3 +375,37 @@ def test_the_workshop_refuses_a_request_without_its_token_or_with_a_foreign_host
         ],
     )
     assert codes == [200, 200, 302, 302, 403, 403]
+
+
+@pytest.mark.parametrize(
+    ("argv", "target"),
+    [
+        (
+            ["report", "--data", str(TINY), "--plans", "{tmp}/plans"],
+            "channel_lib.batch.run.execute_batch",
+        ),
+        (["sample", "--scale", "0.01"], "channel_lib.sample.generate_sample"),
+    ],
+    ids=["report", "sample"],
+)
+def test_a_full_disk_during_a_run_is_exit_1_with_the_file_and_what_to_do(
+    tmp_path, capsys, argv, target
+):
+    out = tmp_path / "out"
+    full = OSError(errno.ENOSPC, "No space left on device", str(out / "FY2026-Q4" / "x.html"))
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    with mock.patch(target, side_effect=full):
+        status, _, err = run_cli(capsys, *argv, "--out", str(out))
+    assert status == 1
+    assert "Traceback" not in err
+    assert err.startswith(f"error: the run failed writing {out / 'FY2026-Q4' / 'x.html'}: ")
+    assert "the disk is full; free space" in err and "--resume" in err
+
+
+@pytest.mark.parametrize("command", ["validate", "sample --out"])
+def test_a_folder_name_too_long_for_the_filesystem_is_a_message(tmp_path, capsys, command):
+    too_long = tmp_path / ("d" * 300)  # NAME_MAX is 255 on Linux filesystems
+    status, _, err = run_cli(capsys, *command.split(), str(too_long))
+    assert status == 2
+    assert "Traceback" not in err
+    assert err.rstrip().endswith("the name is too long for the filesystem; check the path given")

@@ -277,18 +277,22 @@ def build_parser() -> argparse.ArgumentParser:
 PATH_ARGUMENTS = ("data", "plans", "out", "notebooks_dir")
 #: Commands (and ``actions`` verbs) that write into ``--out`` or ``--plans``: checked up front.
 _WRITES_OUT = ("report", "sample")
-_WRITES_PLANS = ("report", "workshop", "accept", "reject", "close", "review")
+_WRITES_PLANS = ("report", "workshop", "accept", "reject", "close", "review", "approve")
 #: errno values of a run that failed on a sound request (exit 1); any other OSError is exit 2.
 _FAILED_RUN = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
 #: The filesystem errors a command reports as a message (a bad path given: exit 2).
 _FILESYSTEM_ERRORS = (PermissionError, FileNotFoundError, FileExistsError, NotADirectoryError,
                       IsADirectoryError)  # fmt: skip
+#: errno values of a plain OSError that mean a path the command cannot use (exit 2).
+_BAD_PATH = (errno.EROFS, errno.ENAMETOOLONG, errno.ELOOP)
 #: The longest value a message echoes (issue 24: values echoed briefly).
 ECHO_LIMIT = 80
+#: The longest path a message echoes whole (longer ones keep their start and end).
+PATH_ECHO_LIMIT = 240
 
 
-def _brief(value: object) -> str:
-    """``value`` as text of at most :data:`ECHO_LIMIT` characters (the middle elided).
+def _brief(value: object, limit: int = ECHO_LIMIT) -> str:
+    """``value`` as text of at most ``limit`` characters (the middle elided).
 
     Examples
     --------
@@ -298,10 +302,24 @@ def _brief(value: object) -> str:
     (80, 'xx ... ')
     """
     text = str(value)
-    if len(text) <= ECHO_LIMIT:
+    if len(text) <= limit:
         return text
-    half = (ECHO_LIMIT - 5) // 2
-    return f"{text[:half]} ... {text[-(ECHO_LIMIT - 5 - half) :]}"
+    half = (limit - 5) // 2
+    return f"{text[:half]} ... {text[-(limit - 5 - half) :]}"
+
+
+def _shown_path(path: object) -> str:
+    """A path for a message: whole up to :data:`PATH_ECHO_LIMIT` characters (a path the user
+    typed is worth reading in full), else its start and end.
+
+    Examples
+    --------
+    >>> _shown_path("/tmp/" + "d" * 100) == "/tmp/" + "d" * 100
+    True
+    >>> len(_shown_path("/tmp/" + "d" * 1000))
+    240
+    """
+    return _brief(path, PATH_ECHO_LIMIT)
 
 
 def absolute_paths(args: argparse.Namespace) -> argparse.Namespace:
@@ -337,9 +355,10 @@ def check_folders(args: argparse.Namespace) -> None:
     if data is not None and plans is not None:
         d, p = Path(data).resolve(), Path(plans).resolve()
         if p == d or d in p.parents:
+            where = "the" if p == d else "inside the"
             raise ParameterError(
-                f"--plans {_brief(plans)} is {'the' if p == d else 'inside the'} dataset folder "
-                f"--data {_brief(data)}, which the workbook only reads: pass a separate plans "
+                f"--plans {_shown_path(plans)} is {where} dataset folder --data "
+                f"{_shown_path(data)}, which the workbook only reads: pass a separate plans "
                 "folder, e.g. --plans plans"
             )
     verb = getattr(args, "verb", None) or args.command
@@ -357,9 +376,9 @@ def _check_writable(option: str, folder: Path) -> None:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        where = "" if existing == folder else f" ({existing} is a file)"
+        where = "" if existing == folder else f" ({_shown_path(existing)} is a file)"
         raise ParameterError(
-            f"{option} {_brief(folder)} is not a folder{where}: pass a folder (it is created "
+            f"{option} {_shown_path(folder)} is not a folder{where}: pass a folder (it is created "
             "when missing)"
         )
     try:
@@ -367,8 +386,8 @@ def _check_writable(option: str, folder: Path) -> None:
             pass
     except OSError as exc:
         raise ParameterError(
-            f"{option} {_brief(folder)}: cannot write in {existing} ({_reason(exc)}); pass a "
-            "folder on a writable disk"
+            f"{option} {_shown_path(folder)}: cannot write in {_shown_path(existing)} "
+            f"({_reason(exc)}); pass a folder on a writable disk"
         ) from None
 
 
@@ -384,6 +403,8 @@ def _reason(exc: OSError) -> str:
         errno.EISDIR: "it is a folder, not a file",
         errno.ENOENT: "no such file or folder",
         errno.EEXIST: "it exists already",
+        errno.ENAMETOOLONG: "the name is too long for the filesystem",
+        errno.ELOOP: "too many levels of symbolic links",
     }
     return words.get(exc.errno, exc.strerror or str(exc))
 
@@ -404,7 +425,7 @@ def os_error_message(exc: OSError) -> tuple[str, int]:
     1
     """
     path = exc.filename if exc.filename is not None else None
-    target = f" {_brief(path)}" if path is not None else ""
+    target = f" {_shown_path(path)}" if path is not None else ""
     if exc.errno in _FAILED_RUN:
         return (
             f"the run failed writing{target}: {_reason(exc)}; free space (or pass a folder on "
@@ -419,7 +440,7 @@ def os_error_message(exc: OSError) -> tuple[str, int]:
         )
     if exc.errno is None:  # raised by the workbook with its own words (a failed DuckDB write)
         return _brief_lines(str(exc)), 1
-    return f"{_brief(path) if path else 'a file'}: {_reason(exc)}; check the path given", 2
+    return f"{_shown_path(path) if path else 'a file'}: {_reason(exc)}; check the path given", 2
 
 
 def _brief_lines(text: str, limit: int = 400) -> str:
@@ -451,7 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {message}", file=sys.stderr)
         return status
     except OSError as exc:  # read-only, full disk, ...: the errno says; other OSErrors propagate
-        if exc.errno not in (*_FAILED_RUN, errno.EROFS, None) or isinstance(exc, ConnectionError):
+        if exc.errno not in (*_FAILED_RUN, *_BAD_PATH, None) or isinstance(exc, ConnectionError):
             raise
         message, status = os_error_message(exc)
         print(f"error: {message}", file=sys.stderr)
