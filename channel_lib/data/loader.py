@@ -21,7 +21,7 @@ import yaml
 
 from channel_lib.core.errors import DataValidationError, Problem
 from channel_lib.core.money import DEFAULT_MONEY_DECIMALS
-from channel_lib.data.checks.goal_links import check_goal_channels
+from channel_lib.data.checks.goal_links import check_goal_channels, check_goal_currency
 from channel_lib.data.checks.links import check_links
 from channel_lib.data.checks.rules import check_rules
 from channel_lib.data.checks.values import check_values
@@ -169,6 +169,8 @@ def _read_goals(state: LoadState) -> tuple[Goals | None, yaml.Node | None]:
         root = None
     goals, problems = read_goals(path)
     state.problems.extend(problems)
+    if goals is not None and not check_goal_currency(state, goals, root):
+        return None, root
     return goals, root
 
 

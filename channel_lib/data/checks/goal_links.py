@@ -1,10 +1,12 @@
-"""Every channel ``goals.yaml`` names is a channel of ``channels.csv``.
+"""What ``goals.yaml`` names must exist: its channels in ``channels.csv``, its currency as a code.
 
 A typo in a channel id of ``goals.yaml`` (``DIRR`` for ``DIR``) would otherwise be accepted, and the
 channel ``DIR`` would just show "no role declared".
 """
 
 from __future__ import annotations
+
+import re
 
 import yaml
 
@@ -49,6 +51,30 @@ def check_goal_channels(state: LoadState, goals: Goals, root: yaml.Node | None) 
             )  # fmt: skip
 
 
+def check_goal_currency(state: LoadState, goals: Goals, root: yaml.Node | None) -> bool:
+    """Whether goals.yaml's currency is a three-letter code (ISO 4217: USD, EUR, JPY).
+
+    Otherwise a problem naming the line (the value shown shortened): the currency is printed
+    in headings and notes, so a 20 MB string must not get that far.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> state = SimpleNamespace(problems=[], problem=lambda *a: state.problems.append(a))
+    >>> check_goal_currency(state, SimpleNamespace(currency="EUR"), None)
+    True
+    >>> check_goal_currency(state, SimpleNamespace(currency="EURO"), None), state.problems[0][3]
+    (False, 'EURO')
+    """
+    if re.fullmatch(r"[A-Za-z]{3}", goals.currency.strip()):
+        return True
+    state.problem(
+        GOALS_FILE, "currency", _key_line(root, ("currency",)), goals.currency,
+        "must be a three-letter currency code (ISO 4217), e.g. 'currency: USD'",
+    )  # fmt: skip
+    return False
+
+
 def _key_line(root: yaml.Node | None, path: tuple[str, ...]) -> int | None:
     """Line of the key at ``path`` in a YAML node tree (``None`` when not found)."""
     node, line = root, None
@@ -64,4 +90,4 @@ def _key_line(root: yaml.Node | None, path: tuple[str, ...]) -> int | None:
     return line
 
 
-__all__ = ["check_goal_channels"]
+__all__ = ["check_goal_channels", "check_goal_currency"]

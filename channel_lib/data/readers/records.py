@@ -113,13 +113,16 @@ def scan_records(path: Path, limits: Limits) -> RecordScan:
             starts = np.concatenate(([record_start - offset], ends[:-1] + 1))
             lengths = ends - starts
             before = np.where(ends > 0, a[np.maximum(ends - 1, 0)], last)
-            blank = (lengths == 0) | ((lengths == 1) & (before == _CR))
+            lengths -= (lengths > 0) & (before == _CR)  # CRLF: the CR is of the line end
+            blank = lengths == 0
             scan.blank += int(blank.sum())
             scan.records += int(ends.size - blank.sum())
             for i in np.flatnonzero(lengths > limits.line_bytes):
                 _long(scan, line + int(i), int(lengths[i]))
             # cells ended in this block: at a comma or a record's end
             cell_lengths = bounds - np.concatenate(([cell_start - offset], bounds[:-1] + 1))
+            ahead = np.where(bounds > 0, a[np.maximum(bounds - 1, 0)], last)
+            cell_lengths -= (cell_lengths > 0) & lf[bounds] & (ahead == _CR)
             for i in np.flatnonzero(cell_lengths > limits.cell_bytes):
                 end = int(bounds[i])
                 k = int(np.searchsorted(ends, end))  # records ended before this cell's end
