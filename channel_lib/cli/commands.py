@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from channel_lib.batch.records import DEFAULT_PARTNERS
 from channel_lib.cli.actions import add_actions_parser
+from channel_lib.cli.targets import add_targets_parser
 from channel_lib.core.errors import ChannelLibError, DataValidationError, ParameterError
 
 if TYPE_CHECKING:  # annotations only: pandas and the dataset load when a command runs
@@ -270,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_parser(sub)
     _add_workshop_parser(sub)
     add_actions_parser(sub)  # channel-workbook actions ...
+    add_targets_parser(sub)  # channel-workbook targets approve|status
     return parser
 
 
