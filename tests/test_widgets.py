@@ -515,7 +515,7 @@ def test_target_save_writes_the_chosen_targets_to_the_plans_folder_only(
     move(target_explorer, method="blend", history=0.0, trend=0.5, role=0.5, potential=0.0)
     status = target_explorer.save(tmp_path)
     assert status.startswith("Wrote") and "targets.csv" in status
-    assert [p.name for p in tmp_path.iterdir()] == ["targets.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".targets.csv.lock", "targets.csv"]
     saved = pd.read_csv(tmp_path / "targets.csv", dtype={"partner_id": "string", "target": str})
     assert set(saved["quarter"]) == set(settings.quarters)
     channel_rows = saved[saved["partner_id"].isna() & (saved["metric"] == "revenue")]
@@ -690,7 +690,7 @@ def test_allocation_save_writes_investment_csv_summing_to_the_budget(
     move(allocation_explorer, budget=b.value - 3 * b.step)
     status = allocation_explorer.save(tmp_path)
     assert status.startswith("Wrote") and "investment.csv" in status
-    assert [p.name for p in tmp_path.iterdir()] == ["investment.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".investment.csv.lock", "investment.csv"]
     text = (tmp_path / "investment.csv").read_text()
     assert text.startswith("# ") and "# recommended_spend:" in text
     saved = pd.read_csv(tmp_path / "investment.csv", comment="#", dtype={"channel_id": "string"})
@@ -699,7 +699,10 @@ def test_allocation_save_writes_investment_csv_summing_to_the_budget(
     assert int(cents.sum()) == round((b.value) * 100)
     assert set(saved["channel_id"]) == set(allocation_explorer.result.allocation["channel_id"])
     assert allocation_explorer.save(tmp_path).startswith("Replaced")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["investment.csv"]  # no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # the lock, and no temp file left
+        ".investment.csv.lock",
+        "investment.csv",
+    ]
     assert folder_state(sample_copy) == data_before
 
 
