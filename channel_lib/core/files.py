@@ -182,7 +182,8 @@ def remove_leftover_temp_files(
     Returns
     -------
     list of Path
-        The files removed.
+        The files removed (a file in a folder this process may not write is left, not an
+        error).
 
     Examples
     --------
@@ -207,12 +208,15 @@ def remove_leftover_temp_files(
             continue
         if target is not None and match["target"] != target:
             continue
-        with locked(tmp.parent / match["target"]):
-            try:
-                age = time.time() - tmp.stat().st_mtime
-            except FileNotFoundError:  # renamed or removed by its writer meanwhile
-                continue
-            if age >= min_age:
-                tmp.unlink(missing_ok=True)
-                removed.append(tmp)
+        try:
+            with locked(tmp.parent / match["target"]):
+                try:
+                    age = time.time() - tmp.stat().st_mtime
+                except FileNotFoundError:  # renamed or removed by its writer meanwhile
+                    continue
+                if age >= min_age:
+                    tmp.unlink(missing_ok=True)
+                    removed.append(tmp)
+        except PermissionError:  # a read-only folder: the leftover stays; cleaning is best effort
+            continue
     return removed
