@@ -478,3 +478,23 @@ def test_coverage_without_partner_reports_says_why(tiny_copy, tmp_path):
     assert (cov.set_index("channel_id").loc["ALL", "coverage"]) == 0
     assert "needs partner\\_reports" in page.coverage_table(wb, cov).data  # markdown-escaped
     assert "needs partner\\_reports" in page.coverage_finding(wb, cov).data
+
+
+def test_a_direct_only_dataset_has_no_coverage_to_measure(tiny_copy, tmp_path):
+    from channel_lib import load_dataset
+    from channel_lib.analysis import scorecard
+    from channel_lib.data.workbook import open_workbook
+    from channel_lib.presentation.pages import scorecards as page
+
+    for name in ("partners.csv", "partner_reports.csv", "opportunities.csv"):
+        (tiny_copy / name).unlink()
+    for name, keep in (("sales.csv", None), ("targets.csv", "")):
+        frame = pd.read_csv(tiny_copy / name, dtype=str, keep_default_na=False)
+        frame = frame if keep is None else frame[frame["partner_id"] == keep]
+        frame.assign(partner_id="").to_csv(tiny_copy / name, index=False)
+    ds = load_dataset(tiny_copy)
+    cov = scorecard.reporting_coverage(ds, "FY2026-Q3")
+    assert cov.empty and "coverage" in cov.columns
+    wb = open_workbook(tiny_copy, "FY2026-Q3", plans_dir=tmp_path / "plans")
+    assert "needs partners" in page.coverage_table(wb, cov).data
+    assert page.coverage_sentence(cov, money=ds.money, quarter="FY2026-Q3") is None
