@@ -105,8 +105,7 @@ def scan_records(path: Path, limits: Limits) -> RecordScan:
             elif in_quote:  # the whole block inside one quoted cell
                 lf[:] = False
                 comma[:] = False
-            ends, commas = np.flatnonzero(lf), np.flatnonzero(comma)
-            bounds = np.flatnonzero(lf | comma)
+            ends = np.flatnonzero(lf)
             seen_lf = seen_lf or bool(ends.size) or _LF in block
             seen_cr = seen_cr or _CR in block
             # records ended in this block: their lengths (line end excluded) and blank ones
@@ -119,24 +118,26 @@ def scan_records(path: Path, limits: Limits) -> RecordScan:
             scan.records += int(ends.size - blank.sum())
             for i in np.flatnonzero(lengths > limits.line_bytes):
                 _long(scan, line + int(i), int(lengths[i]))
-            # cells ended in this block: at a comma or a record's end
-            cell_lengths = bounds - np.concatenate(([cell_start - offset], bounds[:-1] + 1))
-            ahead = np.where(bounds > 0, a[np.maximum(bounds - 1, 0)], last)
-            cell_lengths -= (cell_lengths > 0) & lf[bounds] & (ahead == _CR)
-            for i in np.flatnonzero(cell_lengths > limits.cell_bytes):
-                end = int(bounds[i])
-                k = int(np.searchsorted(ends, end))  # records ended before this cell's end
-                start = record_start - offset if k == 0 else int(ends[k - 1]) + 1
-                column = int(np.count_nonzero((commas >= start) & (commas < end)))
-                _wide(scan, line + k, column + (cell_index if k == 0 else 0), int(cell_lengths[i]))
-            # carry the open record and cell into the next block
+            open_start = offset + int(ends[-1]) + 1 if ends.size else record_start
+            if (
+                max(int(lengths.max(initial=0)), offset + a.size - open_start) <= limits.cell_bytes
+            ):  # no cell is longer than its record: only the open record's cells are carried
+                local = max(open_start - offset, 0)
+                commas = np.flatnonzero(comma[local:]) + local
+                if ends.size:
+                    cell_start, cell_index = open_start, 0
+                if commas.size:
+                    cell_start = offset + int(commas[-1]) + 1
+                cell_index += int(commas.size)
+            else:
+                cell_start, cell_index = _cells(
+                    scan, limits, a, lf, comma, ends, offset, record_start, line,
+                    cell_start, cell_index, last,
+                )  # fmt: skip
+            # carry the open record into the next block
             if ends.size:
-                record_start = offset + int(ends[-1]) + 1
+                record_start = open_start
                 line += int(ends.size)
-                cell_index = 0
-            if bounds.size:
-                cell_start = offset + int(bounds[-1]) + 1
-            cell_index += int(np.count_nonzero(commas >= record_start - offset))
             in_quote = (in_quote + n_quotes) & 1
             last = int(a[-1])
             offset += a.size
@@ -152,6 +153,43 @@ def scan_records(path: Path, limits: Limits) -> RecordScan:
             _wide(scan, line, cell_index, offset - cell_start)
     scan.cr_only = seen_cr and not seen_lf and scan.records <= 1
     return scan
+
+
+def _cells(
+    scan: RecordScan,
+    limits: Limits,
+    a: np.ndarray,
+    lf: np.ndarray,
+    comma: np.ndarray,
+    ends: np.ndarray,
+    offset: int,
+    record_start: int,
+    line: int,
+    cell_start: int,
+    cell_index: int,
+    last: int,
+) -> tuple[int, int]:
+    """Find the cells over the limit that end in block ``a``; the open cell's start and index.
+
+    ``lf``, ``comma``: the line feeds and commas outside quotes; ``ends``: the positions of
+    the line feeds; the rest as carried by :func:`scan_records` at the block's start.
+    """
+    commas = np.flatnonzero(comma)
+    bounds = np.flatnonzero(lf | comma)  # a cell ends at a comma or at its record's end
+    cell_lengths = bounds - np.concatenate(([cell_start - offset], bounds[:-1] + 1))
+    ahead = np.where(bounds > 0, a[np.maximum(bounds - 1, 0)], last)
+    cell_lengths -= (cell_lengths > 0) & lf[bounds] & (ahead == _CR)
+    for i in np.flatnonzero(cell_lengths > limits.cell_bytes):
+        end = int(bounds[i])
+        k = int(np.searchsorted(ends, end))  # records ended before this cell's end
+        start = record_start - offset if k == 0 else int(ends[k - 1]) + 1
+        column = int(np.count_nonzero((commas >= start) & (commas < end)))
+        _wide(scan, line + k, column + (cell_index if k == 0 else 0), int(cell_lengths[i]))
+    if ends.size:
+        record_start, cell_index = offset + int(ends[-1]) + 1, 0
+    if bounds.size:
+        cell_start = offset + int(bounds[-1]) + 1
+    return cell_start, cell_index + int(np.count_nonzero(commas >= record_start - offset))
 
 
 def _long(scan: RecordScan, line: int, size: int) -> None:
