@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 #: Request URLs a page may load: the local servers and inline data.
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:")
-WORKSHOP_URL = re.compile(r"http://127\.0\.0\.1:\d+/")
+WORKSHOP_URL = re.compile(r"http://127\.0\.0\.1:\d+/(?:\?token=[\w-]+)?")
 
 
 class ServerDidNotStart(RuntimeError):

@@ -22,6 +22,7 @@ import re
 import shutil
 import socket
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -236,7 +237,7 @@ def workshop_server(tmp_path_factory) -> Iterator[Workshop]:
     output = "".join(server.output)
     assert server.process.returncode == 0, output
     assert "Stopping the workshop" in output
-    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    port = urllib.parse.urlsplit(server.url).port
     with pytest.raises(OSError):  # Voilà is gone with it
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
