@@ -2,7 +2,7 @@
 the notebook's policy (the file itself is read and written by :mod:`channel_lib.plans.targets`).
 
 - :func:`plan_rows` — the plan in the data contract's ``targets.csv`` shape;
-- :func:`write_plan_targets` — write them, never replacing a plan silently;
+- :func:`write_plan_targets` — write them as a proposal, never replacing one silently;
 - :func:`save_plan` — write, keep or skip as the notebook's parameters say, and report what
   happened (:class:`SaveOutcome`); a proposal (a year without goals) goes to
   :func:`proposals_dir`, never to the official ``targets.csv``.
@@ -139,10 +139,14 @@ def save_plan(
       (so running the notebook twice in a row does not fail) and the sentence says how to
       replace it; :func:`write_plan_targets` itself would raise :class:`PlanExistsError`.
     - ``overwrite=True``: the year's quarters are replaced.
-    - A proposal (``plan.settings.proposal``: the year has no section in ``goals.yaml``) follows
-      the same rules in :func:`proposals_dir` instead, so it never becomes an official target:
-      the official ``targets.csv`` has no column to mark a row as proposed, and attainment reads
-      every row of it.
+    - Every row written is a **proposal** (``status`` proposed in the plans folder's
+      ``targets.csv``): reports keep measuring the official targets (or an approved plan) and
+      show it beside them until ``channel-workbook targets approve YEAR --by NAME``
+      (:func:`channel_lib.plans.targets.approve_targets`); ``overwrite`` replaces a proposal,
+      never an approved plan.
+    - A year without goals (``plan.settings.proposal``: no section in ``goals.yaml``) follows
+      the same rules in :func:`proposals_dir` instead, which nothing that measures attainment
+      reads.
     """
     rows = plan_rows(plan)
     proposal = plan.settings.proposal
