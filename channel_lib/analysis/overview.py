@@ -212,10 +212,10 @@ def control_totals(ds: Dataset, *, years: Sequence[str] | None = None) -> pd.Dat
     # to Jun 2026 with naming "end"), from the calendar itself
     offset = int(ds.calendar.year_of(f"2000-{start:02d}-01")[2:]) - 2000
     rows = ds.con.execute(
-        f"""
+        """
         WITH lines AS (
-            SELECT 'FY' || CAST(year(order_date) - (month(order_date) < {start})::INTEGER
-                                + {offset} AS VARCHAR) AS fiscal_year,
+            SELECT 'FY' || CAST(year(order_date) - (month(order_date) < $start)::INTEGER
+                                + $offset AS VARCHAR) AS fiscal_year,
                    channel_id, revenue, cost_of_sales
             FROM sales),
         channel_order AS (SELECT channel_id, channel_name, row_number() OVER () AS position
@@ -226,7 +226,8 @@ def control_totals(ds: Dataset, *, years: Sequence[str] | None = None) -> pd.Dat
         FROM lines l LEFT JOIN channel_order c USING (channel_id)
         GROUP BY GROUPING SETS ((l.fiscal_year, l.channel_id), (l.fiscal_year))
         ORDER BY l.fiscal_year, is_total, position, l.channel_id
-        """
+        """,
+        {"start": start, "offset": offset},  # bound parameters, never SQL text (issue 24)
     ).fetchall()
     records = []
     for fy, channel, name, lines, revenue, cost, is_total, _ in rows:

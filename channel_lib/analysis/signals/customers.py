@@ -168,7 +168,10 @@ def _customer_base(
     bounds = [cal.quarter_bounds(q)[0].date() for q in base_quarters]
     window_start = cal.quarter_bounds(first_window)[0].date()
     window_end = cal.quarter_bounds(quarter)[1].date()
-    case = " ".join(f"WHEN order_date < DATE '{b}' THEN {i}" for i, b in enumerate(bounds[1:]))
+    # the quarter bounds are bound parameters (issue 24: no SQL from data); they follow the base
+    # and win CTEs' four parameters in the query text
+    case = " ".join(f"WHEN order_date < ? THEN {i}" for i in range(len(bounds) - 1))
+    params = [bounds[0], window_start, window_start, window_end, *bounds[1:]]  # in text order
     exact = exact_sql("sum(revenue)", ds.money)  # exact units of ds.money, never rounded
     facts = ds.sql(
         f"""
@@ -211,7 +214,7 @@ def _customer_base(
           AND total.revenue_exact > 0
         ORDER BY per.revenue_exact DESC, per.customer_id
         """,
-        [bounds[0], window_start, window_start, window_end, window_start, min_quarters, share],
+        [*params, window_start, min_quarters, share],
     )
     names = ds.table("customers").set_index("customer_id")["customer_name"]
     facts["customer_name"] = facts["customer_id"].map(names)
