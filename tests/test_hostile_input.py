@@ -339,3 +339,13 @@ def test_a_bad_limits_variable_names_the_variable(monkeypatch):
     monkeypatch.setenv(LIMITS_ENV, "line_bytes=lots")
     with pytest.raises(ValueError, match=LIMITS_ENV):
         current_limits()
+
+
+def test_an_id_with_quotes_on_a_rejected_line_is_looked_up_as_a_value(tiny_copy):
+    sales = tiny_copy / "sales.csv"
+    replace_cell(sales, 5, "order_date", "2024-13-45")  # rejected by the reader
+    replace_cell(sales, 5, "customer_id", "C1'); DROP TABLE customers; --")
+    problems = problems_of(tiny_copy)
+    assert [(p.line, p.column, p.value) for p in problems if "unknown" in p.message] == [
+        (5, "customer_id", "C1'); DROP TABLE customers; --")
+    ]

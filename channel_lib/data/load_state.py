@@ -90,19 +90,27 @@ class LoadState:
         return rowid + 2 + bisect_right(shifted, rowid)
 
     def report_rows(
-        self, table: Table, column: str, sql: str, message: str, total: int | None = None
+        self,
+        table: Table,
+        column: str,
+        sql: str,
+        message: str,
+        total: int | None = None,
+        params: list | None = None,
     ) -> None:
         """Run ``sql`` (returning rowid, value, ordered) and report its rows, at most a page.
 
         ``total``: the number of rows ``sql`` returns when already counted (see
-        :func:`~channel_lib.data.checks.values.check_values`), to save a scan.
+        :func:`~channel_lib.data.checks.values.check_values`), to save a scan; ``params``: the
+        values of ``sql``'s ``?`` placeholders (values from a file never enter its text).
         """
         file = self.files[table.name].name
         if total is None:
-            total = self.con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+            total = self.con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
         if not total:
             return
-        for rowid, value in self.con.execute(f"{sql} LIMIT {MAX_ROWS_PER_CHECK}").fetchall():
+        page = self.con.execute(f"{sql} LIMIT {MAX_ROWS_PER_CHECK}", params).fetchall()
+        for rowid, value in page:
             self.problem(file, column, self.line(table.name, rowid), value, message)
         if total > MAX_ROWS_PER_CHECK:
             self.problem(

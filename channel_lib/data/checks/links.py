@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from channel_lib.data.contract import NA_TOKENS, Table
 from channel_lib.data.load_state import LoadState
-from channel_lib.data.sql import quoted, sql_literal
+from channel_lib.data.sql import quoted
 
 
 def check_links(state: LoadState, table: Table) -> None:
@@ -28,33 +28,36 @@ def check_links(state: LoadState, table: Table) -> None:
         unread = sorted(
             {r.get(target_col, "") for r in state.rejected_rows.get(target, {}).values()}
         )
-        unread_sql = ", ".join(map(sql_literal, unread))
+        # the ids as bound parameters: values from a file never enter a statement's text
+        unread_sql, params = "(SELECT unnest(?::VARCHAR[]))", [unread] if unread else None
         values = state.distinct.get((table.name, c.name))
         if (
             values is None
             or state.con.execute(
                 f"SELECT count(*) FROM {values} s ANTI JOIN {target} t "
                 f"ON s.v = t.{quoted(target_col)} WHERE s.v IS NOT NULL"
-                + (f" AND s.v NOT IN ({unread_sql})" if unread else "")
+                + (f" AND s.v NOT IN {unread_sql}" if unread else ""),
+                params,
             ).fetchall()[0][0]
         ):
             sql = (
                 f"SELECT s.rowid, s.{quoted(c.name)} FROM {table.name} s ANTI JOIN {target} t "
                 f"ON s.{quoted(c.name)} = t.{quoted(target_col)} WHERE s.{quoted(c.name)} IS NOT NULL"
-                + (f" AND s.{quoted(c.name)} NOT IN ({unread_sql})" if unread else "")
+                + (f" AND s.{quoted(c.name)} NOT IN {unread_sql}" if unread else "")
                 + " ORDER BY s.rowid"
             )
             state.report_rows(
                 table, c.name, sql,
                 f"unknown {target_col}: not in {state.files[target].name}; "
-                "add it there or correct the id",
+                "add it there or correct the id", params=params,
             )  # fmt: skip
         check_rejected_links(state, table, c.name, target, target_col, unread)
         if unread:
             col = quoted(c.name)
             named = state.con.execute(
                 f"SELECT count(*), list(DISTINCT {col} ORDER BY {col}) FROM {table.name} "
-                f"WHERE {col} IN ({unread_sql})"
+                f"WHERE {col} IN {unread_sql}",
+                params,
             ).fetchall()[0]
             if named[0]:
                 state.problem(
@@ -84,7 +87,8 @@ def check_rejected_links(
     known = {
         v for (v,) in state.con.execute(
             f"SELECT {quoted(target_col)} FROM {target} "
-            f"WHERE {quoted(target_col)} IN ({', '.join(map(sql_literal, ids))})"
+            f"WHERE {quoted(target_col)} IN (SELECT unnest(?::VARCHAR[]))",
+            [ids],
         ).fetchall()
     }  # fmt: skip
     for line, value in sorted(lines.items()):
