@@ -55,19 +55,21 @@ PATTERNS: dict[str, str] = {
 KINDS: dict[str, str] = {
     **dict.fromkeys(
         ["revenue", "gross_profit", "revenue_target", "gross_profit_target", "pipeline", "target",
-         "actual", "money_at_stake", "revenue_12m", "revenue_at_stake", "amount"],
+         "actual", "money_at_stake", "revenue_12m", "revenue_at_stake", "amount", "current_12m",
+         "not_current_12m"],
         "money",
     ),
     **dict.fromkeys(
         ["gross_margin", "revenue_attainment", "gross_profit_attainment", "share_of_wallet",
-         "attainment", "previous_attainment", "channel_share", "value_share"],
+         "attainment", "previous_attainment", "channel_share", "value_share", "gross_margin_goal",
+         "coverage", "reported_share"],
         "share",
     ),
     **dict.fromkeys(["revenue_vs_last_year", "growth_12m"], "change"),
     **dict.fromkeys(["service", "growth", "alignment", "dependency"], "score"),
     **dict.fromkeys(
         ["active_partners", "deals_registered", "certified_staff", "sales_headcount",
-         "quarters_reported", "components"],
+         "quarters_reported", "components", "partners", "partners_current", "partners_reported"],
         "count",
     ),
     **dict.fromkeys(["onboarded_on", "registered_on", "close_date"], "date"),
