@@ -347,7 +347,9 @@ def test_tiny_attainment_by_hand_from_dataset_targets(tiny):
 def _write_plan(plans: Path, rows: list[str]) -> Path:
     plans.mkdir(parents=True, exist_ok=True)
     (plans / "targets.csv").write_text(
-        "quarter,channel_id,partner_id,metric,target\n" + "\n".join(rows) + "\n"
+        "quarter,channel_id,partner_id,metric,target,status\n"
+        + "\n".join(f"{r},approved" for r in rows)
+        + "\n"
     )
     return plans
 

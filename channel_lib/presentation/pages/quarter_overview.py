@@ -182,8 +182,8 @@ def targets_note(wb: Workbook, channels: pd.DataFrame) -> str:
     source = channels.attrs.get("targets_source", "none")
     if source == "plans":
         return (
-            f"revenue targets from the plans folder ({targets_path(wb.plans_dir)}), "
-            "saved by target setting"
+            "revenue targets from the approved plan in the plans folder "
+            f"({targets_path(wb.plans_dir)})"
         )
     if source == "dataset":
         return "revenue targets from the dataset's targets.csv (the company's official targets)"
