@@ -12,9 +12,24 @@
 - :func:`portfolio` — partner selection and de-selection: service quality, growth, alignment with
   the channel's declared role and dependency, with a suggested tier move.
 
-The core figures come from :mod:`channel_lib.data.cube` (exact units of the dataset's money unit, ``ds.money``); the early warnings from
-:mod:`channel_lib.analysis.signals`. Frames only: the tables, charts and captions of the report are
-in :mod:`channel_lib.presentation.pages.performance_signals`, the display formats in
+The traffic light of a scorecard row, in order:
+
+1. **Attainment first.** With a target for the quarter (revenue or gross profit; the worse
+   attainment counts): green at or above target, amber down to ``1 − tolerance``, red below.
+2. **Else growth beyond a band.** Revenue against the same quarter last year: green at
+   ``+growth_band`` or more, red at ``−growth_band`` or less, amber in between (a small fall
+   is not a red light). Without either, grey.
+3. **Margin, when the year is managed for revenue and profit** (``managing_for:
+   revenue_and_profit`` for the quarter's fiscal year): a negative gross margin is red; a
+   margin below the goal (the channel's own ``gross_margin_goal`` where ``goals.yaml`` gives
+   one, else the corporate goal; a partner is judged against its channel's) is never green —
+   a green light becomes amber, and the basis says why. A year managed for revenue judges
+   revenue only.
+
+The core figures come from :mod:`channel_lib.data.cube` (exact units of the dataset's money
+unit, ``ds.money``); the early warnings from :mod:`channel_lib.analysis.signals`. Frames only: the
+tables, charts and captions of the report are in :mod:`channel_lib.presentation.pages.scorecards`
+and :mod:`~channel_lib.presentation.pages.performance_signals`, the display formats in
 :mod:`channel_lib.presentation.formats`.
 """
 
@@ -200,19 +215,7 @@ def scorecard(
 
     Notes
     -----
-    The light, in order:
-
-    1. **Attainment first.** With a target for the quarter (revenue or gross profit; the worse
-       attainment counts): green at or above target, amber down to ``1 − tolerance``, red below.
-    2. **Else growth beyond a band.** Revenue against the same quarter last year: green at
-       ``+growth_band`` or more, red at ``−growth_band`` or less, amber in between (a small fall
-       is not a red light). Without either, grey.
-    3. **Margin, when the year is managed for revenue and profit** (``managing_for:
-       revenue_and_profit`` for the quarter's fiscal year): a negative gross margin is red; a
-       margin below the goal (the channel's own ``gross_margin_goal`` where ``goals.yaml`` gives
-       one, else the corporate goal; a partner is judged against its channel's) is never green —
-       a green light becomes amber, and the basis says why. A year managed for revenue judges
-       revenue only.
+    The light follows the rule of the module docstring (*The traffic light*).
 
     Examples
     --------
