@@ -247,52 +247,76 @@ def partner_targets(
         if w.empty:
             continue
         g = float(growth) if pd.notna(growth) else 0.0
-        lower, upper, bound = _partner_bounds(w, g, cap)
-        direct = float(unassigned.get(c, 0.0))
-        wts = w["weight"].to_numpy(dtype="float64")
-        share = apportion_steps(int(rev_t), np.append(wts, direct), step=step)
-        direct_t = int(share[-1])
-        floor = int(sum(math.ceil(Fraction(x) / step) * step for x in lower))
-        if int(rev_t) - direct_t < floor:  # the partners' floors come first
-            direct_t = max(int(rev_t) - floor, 0)
-        parts, left = capped_split(int(rev_t) - direct_t, wts, lower, upper, step=step)
-        rev = np.append(parts, [direct_t, left]).astype("int64")
-        bound = _bound_words(w, parts, lower, upper, bound, step)
-        pm = (
-            w["window_gross_profit_exact"]
-            / w["window_revenue_exact"].where(w["window_revenue_exact"] > 0)
-        ).fillna(margin)
-        gp = split_gross_profit(
-            int(gp_t), np.clip(rev, 0, None), np.append(pm.to_numpy(), [margin, margin]), step=step
+        rows, rev, gp = _channel_partner_lines(
+            c, w, int(rev_t), int(gp_t), margin, g, float(unassigned.get(c, 0.0)), cap, step
         )
-        ids = [*w["partner_id"].tolist(), pd.NA, pd.NA]
-        names = [*w["partner_name"].tolist(), "(sales without a partner)", "(unallocated)"]
-        lines = ["partner"] * len(w) + ["without a partner", "unallocated"]
-        bases_words = [*w["basis"].tolist(), "channel sales without a partner",
-                       "what the caps leave unplaced"]  # fmt: skip
-        rrs = [*w["run_rate"].tolist(), direct, 0.0]
-        pots = [*w["potential"].tolist(), np.nan, np.nan]
-        extra = _extra_columns(w)
-        last_year = extra["last_year_exact"]
-        keep = [i for i in range(len(ids)) if i < len(w) or i == len(w) or rev[i] != 0]
-        for i in keep:
-            prow.append(
-                {"channel_id": c, "partner_id": ids[i], "partner_name": names[i], "line": lines[i],
-                 "basis": bases_words[i], "momentum": extra["momentum"][i],
-                 "bound": bound[i] if i < len(w) else "", "run_rate": rrs[i],
-                 "base": extra["base"][i], "headroom_uplift": extra["headroom_uplift"][i],
-                 "potential": pots[i], "weight": float(wts[i]) if i < len(w) else (direct if i == len(w) else 0.0),
-                 "last_year_exact": int(last_year[i]), "prior_year_exact": int(extra["prior_year_exact"][i]),
-                 "lost_exact": int(extra["lost_exact"][i]), "moved_away_exact": int(extra["moved_away_exact"][i]),
-                 "moved_in_exact": int(extra["moved_in_exact"][i]),
-                 "customers_note": extra["customers_note"][i],
-                 "revenue_target_exact": int(rev[i]), "gross_profit_target_exact": int(gp[i])}
-            )  # fmt: skip
-        kids = [ids[i] for i in keep]
-        pq += _partner_quarter_rows(
-            c, kids, rev[keep], gp[keep], quarters[quarters["channel_id"] == c], step
-        )
-    # typed columns: an empty frame (no partners) must still sort and compare as numbers
+        prow += rows
+        kids = [r["partner_id"] for r in rows]
+        pq += _partner_quarter_rows(c, kids, rev, gp, quarters[quarters["channel_id"] == c], step)
+    return _partner_frame(prow, money), _partner_quarter_frame(pq)
+
+
+def _channel_partner_lines(
+    c: str,
+    w: pd.DataFrame,
+    rev_t: int,
+    gp_t: int,
+    margin: float,
+    g: float,
+    direct: float,
+    cap: float,
+    step: int,
+) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    """One channel's lines of :func:`partner_targets` (its partners, its sales without a partner
+    and, when the caps leave some unplaced, its unallocated line): the rows, and their revenue
+    and gross-profit targets (exact units)."""
+    lower, upper, bound = _partner_bounds(w, g, cap)
+    wts = w["weight"].to_numpy(dtype="float64")
+    share = apportion_steps(rev_t, np.append(wts, direct), step=step)
+    direct_t = int(share[-1])
+    floor = int(sum(math.ceil(Fraction(x) / step) * step for x in lower))
+    if rev_t - direct_t < floor:  # the partners' floors come first
+        direct_t = max(rev_t - floor, 0)
+    parts, left = capped_split(rev_t - direct_t, wts, lower, upper, step=step)
+    rev = np.append(parts, [direct_t, left]).astype("int64")
+    bound = _bound_words(w, parts, lower, upper, bound, step)
+    pm = (
+        w["window_gross_profit_exact"]
+        / w["window_revenue_exact"].where(w["window_revenue_exact"] > 0)
+    ).fillna(margin)
+    gp = split_gross_profit(
+        gp_t, np.clip(rev, 0, None), np.append(pm.to_numpy(), [margin, margin]), step=step
+    )
+    ids = [*w["partner_id"].tolist(), pd.NA, pd.NA]
+    names = [*w["partner_name"].tolist(), "(sales without a partner)", "(unallocated)"]
+    lines = ["partner"] * len(w) + ["without a partner", "unallocated"]
+    bases_words = [*w["basis"].tolist(), "channel sales without a partner",
+                   "what the caps leave unplaced"]  # fmt: skip
+    rrs = [*w["run_rate"].tolist(), direct, 0.0]
+    pots = [*w["potential"].tolist(), np.nan, np.nan]
+    extra = _extra_columns(w)
+    last_year = extra["last_year_exact"]
+    keep = [i for i in range(len(ids)) if i < len(w) or i == len(w) or rev[i] != 0]
+    rows = [
+        {"channel_id": c, "partner_id": ids[i], "partner_name": names[i], "line": lines[i],
+         "basis": bases_words[i], "momentum": extra["momentum"][i],
+         "bound": bound[i] if i < len(w) else "", "run_rate": rrs[i],
+         "base": extra["base"][i], "headroom_uplift": extra["headroom_uplift"][i],
+         "potential": pots[i], "weight": float(wts[i]) if i < len(w) else (direct if i == len(w) else 0.0),
+         "last_year_exact": int(last_year[i]), "prior_year_exact": int(extra["prior_year_exact"][i]),
+         "lost_exact": int(extra["lost_exact"][i]), "moved_away_exact": int(extra["moved_away_exact"][i]),
+         "moved_in_exact": int(extra["moved_in_exact"][i]),
+         "customers_note": extra["customers_note"][i],
+         "revenue_target_exact": int(rev[i]), "gross_profit_target_exact": int(gp[i])}
+        for i in keep
+    ]  # fmt: skip
+    return rows, rev[keep], gp[keep]
+
+
+def _partner_frame(prow: list[dict], money: MoneyUnit) -> pd.DataFrame:
+    """:attr:`TargetPlan.partners` from the rows of :func:`_channel_partner_lines`, typed (an
+    empty frame, no partners, must still sort and compare as numbers), with the targets in
+    currency and ``change`` against last year."""
     partner_frame = pd.DataFrame(prow, columns=_PARTNER_COLUMNS).astype(_PARTNER_DTYPES)
     partner_frame["revenue_target"] = money.amount(partner_frame["revenue_target_exact"])
     partner_frame["gross_profit_target"] = money.amount(partner_frame["gross_profit_target_exact"])
@@ -300,12 +324,17 @@ def partner_targets(
         (partner_frame["last_year_exact"] > 0) & (partner_frame["line"] == "partner")
     )
     partner_frame["change"] = (partner_frame["revenue_target_exact"] / ly - 1).astype("float64")
+    return partner_frame
+
+
+def _partner_quarter_frame(pq: list) -> pd.DataFrame:
+    """:attr:`TargetPlan.partner_quarters` from the rows of :func:`_partner_quarter_rows`."""
     pq_frame = pd.DataFrame(
         pq, columns=["channel_id", "partner_id", "quarter", "metric", "target_exact"]
     )
     pq_frame["partner_id"] = pq_frame["partner_id"].astype("string")
     pq_frame["target_exact"] = pq_frame["target_exact"].astype("int64")
-    return partner_frame, pq_frame
+    return pq_frame
 
 
 _EXTRA_FILL = {
