@@ -254,13 +254,9 @@ def target_settings(
     >>> s.revenue_objective_exact == 95000 * wb.dataset.money.scale  # units of 10^-money_decimals
     True
     """
-    weights = check_parameters(
-        method=method,
-        blend_weights=blend_weights,
-        managing_for=managing_for,
-        revenue_objective=revenue_objective,
-        year=year,
-    )
+    weights = check_parameters(method=method, blend_weights=blend_weights,
+                               managing_for=managing_for, revenue_objective=revenue_objective,
+                               year=year)  # fmt: skip
     ds = wb.dataset
     cal = ds.calendar
     money = ds.money
