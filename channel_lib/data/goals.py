@@ -48,7 +48,7 @@ from typing import Any
 import yaml
 
 from channel_lib.core.calendar import FiscalCalendar
-from channel_lib.core.errors import ParameterError, Problem, near_name
+from channel_lib.core.errors import ParameterError, Problem, near_name, shorten
 from channel_lib.core.money import (
     DEFAULT_MONEY_DECIMALS,
     MoneyUnit,
@@ -56,6 +56,7 @@ from channel_lib.core.money import (
     parse_exact,
     to_exact,
 )
+from channel_lib.data.readers.yaml_files import read_yaml
 
 MANAGING_FOR = ("revenue", "revenue_and_profit")
 CUSTOMER_FOCUS = ("acquisition", "expansion", "coverage")
@@ -391,8 +392,7 @@ class _Reader:
 
 
 def _short(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(value)
 
 
 def _node_lines(node: yaml.Node, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
@@ -471,28 +471,16 @@ def read_goals(path: Path) -> tuple[Goals | None, list[Problem]]:
 
 
 def _parse(path: Path) -> tuple[Any, Any] | Problem:
-    """The YAML node tree (for line numbers) and the data of ``path``, or the problem why not."""
-    file = path.name
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return Problem(file, "", line, f"byte 0x{raw[exc.start]:02x}",
-                       "not UTF-8 text; save the file as UTF-8 (an editor's 'Save with encoding')")  # fmt: skip
-    try:
-        # libyaml's loader when present: the same nodes and marks, ten times faster (25 ms a load)
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        root = yaml.compose(text, Loader=loader)
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or str(exc)
-        return Problem(
-            file, "", line, "", f"not valid YAML ({what}); fix the indentation or quoting"
-        )
-    return root, data
+    """The YAML node tree (for line numbers) and the data of ``path``, or the problem why not.
+
+    Read within the YAML bounds (:func:`~channel_lib.data.readers.yaml_files.read_yaml`: a
+    regular file of at most 1 MiB, nested at most 32 deep, no anchors or aliases) before
+    anything is built, so an alias bomb or 100,000 ``[`` is a problem, not a crash.
+    """
+    document = read_yaml(path, data=True)
+    if isinstance(document, Problem):
+        return document
+    return document.root, document.data
 
 
 def _read_signals(r: _Reader, data: dict, money_decimals: int | None) -> dict[str, float | int]:
