@@ -39,6 +39,9 @@ HOSTILE_NAMES = {
     ("customers.csv", "C4"): "<img src=x onerror=alert('customer')>",
     ("channels.csv", "DIST"): "<script>alert('channel')</script>",
 }
+#: The hostile batch's dataset and plans folder names (SQL and shell metacharacters).
+HOSTILE_DATA_FOLDER = "o'brien; -- data"
+HOSTILE_PLANS_FOLDER = 'pl"ans; --'
 BAD_PAGE_TEMPLATE = FIXTURES / "bad_report.html"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -230,7 +233,9 @@ def hostile_batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
 
         from channel_lib.batch.run import run_batch
 
-        data = write_hostile_dataset(folder / "hostile_data")
+        # quotes, a semicolon and an SQL comment in the dataset and plans folder names: paths
+        # reach DuckDB as parameters, never as SQL text (issue 24)
+        data = write_hostile_dataset(folder / HOSTILE_DATA_FOLDER)
         notebooks = folder / "notebooks"
         notebooks.mkdir()
         shutil.copy(PARTNER_NOTEBOOK, notebooks / "06_partner_pack.ipynb")
@@ -239,8 +244,9 @@ def hostile_batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
         log = io.StringIO()
         with redirect_stderr(log):
             runs = run_batch(
-                data, HOSTILE_QUARTER, out_dir=folder / "reports", plans_dir=folder / "plans",
-                notebooks_dir=notebooks, partners=HOSTILE_PARTNERS,
+                data, HOSTILE_QUARTER, out_dir=folder / "reports",
+                plans_dir=folder / HOSTILE_PLANS_FOLDER, notebooks_dir=notebooks,
+                partners=HOSTILE_PARTNERS,
             )  # fmt: skip
         status = 1 if any(r.status == "failed" for r in runs) else 0
         (folder / "batch.json").write_text(
