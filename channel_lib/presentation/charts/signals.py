@@ -1,5 +1,5 @@
 """Charts of performance signals (notebook 05): scorecard traffic lights, signals by revenue at
-stake and the partner portfolio."""
+stake, the triaged short list (risks and opportunities) and the partner portfolio."""
 
 from __future__ import annotations
 
@@ -132,6 +132,62 @@ def signals_by_exposure(
                 ("channel_id:N", "Channel"), ("partner_id:N", "Partner"),
                 ("revenue_at_stake:Q", "Revenue at stake", MONEY_FORMAT),
                 ("evidence:N", "Evidence"), ("since:N", "Since"),
+            ),
+        )
+        .properties(width=520)
+    )  # fmt: skip
+
+
+#: Colour of a risk and of an opportunity in the short list (the traffic lights' red and green).
+KIND_COLOURS: dict[str, str] = {"risk": LIGHT_COLOURS["red"], "opportunity": LIGHT_COLOURS["green"]}
+
+
+def signals_triaged(frame: pd.DataFrame, *, title: str) -> alt.Chart:
+    """The short list: one bar of revenue at stake per signal in its order (severity × exposure),
+    red for a risk and green for an opportunity, the severity in the label.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`channel_lib.analysis.signals.triage` rows in the order to draw (the short list's
+        ``rows``): ``signal``, ``entity_id``, ``entity_name``, ``channel_id``, ``kind``,
+        ``severity_label``, ``unusual``, ``revenue_at_stake``, ``evidence``.
+    title : str
+
+    Returns
+    -------
+    alt.Chart
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"signal": ["lost_customer"], "entity_id": ["C1"], "entity_name": ["A"],
+    ...                   "channel_id": ["DIR"], "kind": ["risk"], "severity_label": ["high"],
+    ...                   "unusual": [None], "revenue_at_stake": [5.0], "evidence": ["..."]})
+    >>> signals_triaged(f, title="Short list").to_dict()["mark"]["type"]
+    'bar'
+    """
+    data = _select(frame, ["signal", "entity_id", "entity_name", "channel_id", "kind",
+                           "severity_label", "unusual", "revenue_at_stake", "evidence"],
+                   "signals_triaged")  # fmt: skip
+    if data.empty:
+        return _empty_note("No event at or above the materiality minimum.", title)
+    data["unusual"] = data["unusual"].astype("object").map(
+        {True: "yes", False: "no"}).fillna("not judged")  # fmt: skip
+    data["label"] = (data["entity_id"].astype("string") + " · " + data["signal"].astype("string")
+                     + " (" + data["severity_label"].astype("string") + ")")  # fmt: skip
+    kinds = list(KIND_COLOURS)
+    return (
+        alt.Chart(data, title=title).mark_bar()
+        .encode(
+            y=alt.Y("label:N", title="Entity · signal (severity)", sort=list(data["label"])),
+            x=alt.X("revenue_at_stake:Q", title="Revenue at stake, trailing 12 months"),
+            color=alt.Color("kind:N", title="Kind", scale=alt.Scale(
+                domain=kinds, range=[KIND_COLOURS[k] for k in kinds])),
+            tooltip=_tooltips(
+                ("signal:N", "Signal"), ("kind:N", "Kind"), ("severity_label:N", "Severity"),
+                ("entity_id:N", "Id"), ("entity_name:N", "Name"), ("channel_id:N", "Channel"),
+                ("revenue_at_stake:Q", "Revenue at stake", MONEY_FORMAT),
+                ("unusual:N", "Unusual for this partner"), ("evidence:N", "Evidence"),
             ),
         )
         .properties(width=520)

@@ -7,17 +7,19 @@ customers, the materiality cut, win/loss deals); this module shows them:
 
 - the scorecards: :func:`channel_lights`, :func:`channel_card_table`, :func:`partner_lights`,
   :func:`partner_card_table`; the exceptions: :func:`exceptions_table`;
-- the early warnings: :func:`exposure_chart`, :func:`signals_table` (also the signal explorer's,
-  with its own columns), :func:`moved_table`, :func:`below_table`, :func:`export_line`;
+- the early warnings, triaged (:mod:`channel_lib.analysis.signals.triage`): :func:`short_list_chart`,
+  :func:`short_list_table` (also the signal explorer's, with its own columns),
+  :func:`structural_table`, :func:`more_line`; and :func:`exposure_chart`, :func:`signals_table`,
+  :func:`moved_table`, :func:`below_table`, :func:`export_line`;
 - :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`expectations_table`,
   :func:`reporting_table`, :func:`portfolio_chart`, :func:`moves_table`;
 - :func:`explorer_summary` — the signal explorer's line above its chart;
 - a section with nothing to show says why in a sentence, never as an empty table: the loader's
   missing-file sentence (:meth:`~channel_lib.data.dataset.Dataset.missing_note`),
   :func:`no_exceptions_sentence`, :func:`no_deals_sentence`;
-- the signals in words, one function per finding (:func:`material_sentence`,
-  :func:`below_sentence`, :func:`deals_sentence`), :func:`signal_sentences` and
-  :func:`in_words`.
+- the signals in words, one function per finding (:func:`kind_sentence` for the largest risks and
+  opportunities apart, :func:`structural_sentence`, :func:`material_sentence`,
+  :func:`below_sentence`, :func:`deals_sentence`), :func:`signal_sentences` and :func:`in_words`.
 """
 
 from __future__ import annotations
@@ -28,20 +30,31 @@ from typing import Any
 
 import pandas as pd
 
-from channel_lib.analysis.signals import SIGNAL_NAMES, material
+from channel_lib.analysis.signals import (
+    SEVERITY_SCALE,
+    SIGNAL_NAMES,
+    ShortList,
+    headline,
+    material,
+    short_list,
+)
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data import cube as metrics
 from channel_lib.data.dataset import Dataset
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.charts.signals import signals_triaged
 from channel_lib.presentation.formats import display_formats, missing_as_dash
 
 __all__ = [
     "CARD_COLUMNS",
     "EXPLORER_DEAL_COLUMNS",
+    "EXPLORER_SHORT_LIST_COLUMNS",
     "EXPLORER_SIGNAL_COLUMNS",
+    "SHORT_LIST_COLUMNS",
     "SIGNAL_TABLE_COLUMNS",
+    "STRUCTURAL_COLUMNS",
     "below_sentence",
     "below_table",
     "channel_card_table",
@@ -55,7 +68,9 @@ __all__ = [
     "export_line",
     "exposure_chart",
     "in_words",
+    "kind_sentence",
     "material_sentence",
+    "more_line",
     "moved_table",
     "moves_table",
     "no_deals_sentence",
@@ -64,9 +79,14 @@ __all__ = [
     "partner_lights",
     "portfolio_chart",
     "reporting_table",
+    "short_list_caption",
+    "short_list_chart",
+    "short_list_table",
     "signal_sentences",
     "signals_caption",
     "signals_table",
+    "structural_sentence",
+    "structural_table",
 ]
 
 #: Columns of the channel and partner scorecard tables (partners add ``partner_id`` and ``tier``).
@@ -79,6 +99,21 @@ CARD_COLUMNS: list[str] = [
 SIGNAL_TABLE_COLUMNS: list[str] = [
     "signal", "entity_type", "entity_id", "entity_name", "channel_id", "partner_id", "evidence",
     "periods_compared", "since", "revenue_at_stake",
+]  # fmt: skip
+#: Columns of the short list (triaged events, severity × exposure first).
+SHORT_LIST_COLUMNS: list[str] = [
+    "kind", "severity_label", "signal", "entity_type", "entity_id", "entity_name", "channel_id",
+    "partner_id", "evidence", "unusual", "since", "revenue_at_stake",
+]  # fmt: skip
+#: Columns of the signal explorer's short list (with the partner's region and tier).
+EXPLORER_SHORT_LIST_COLUMNS: list[str] = [
+    "kind", "severity_label", "signal", "entity_type", "entity_id", "entity_name", "channel_id",
+    "partner_id", "region", "tier", "evidence", "unusual", "revenue_at_stake",
+]  # fmt: skip
+#: Columns of the structural items (concentration), shown apart from the events.
+STRUCTURAL_COLUMNS: list[str] = [
+    "severity_label", "entity_type", "entity_id", "entity_name", "value", "evidence",
+    "revenue_at_stake",
 ]  # fmt: skip
 #: Columns of the signal explorer's table (with the partner's region and tier).
 EXPLORER_SIGNAL_COLUMNS: list[str] = [
@@ -215,6 +250,98 @@ def signals_table(
     return html.table(
         signals[columns], formats=formats, caption=signals_caption(thresholds, currency), **options
     )
+
+
+def short_list_chart(wb: Workbook, short: ShortList):
+    """The short list as bars of revenue at stake, red risks and green opportunities."""
+    return signals_triaged(
+        short.rows, title=f"Risks and opportunities by severity × revenue at stake, {wb.quarter}"
+    )
+
+
+def short_list_caption(short: ShortList, thresholds: SignalThresholds, currency: str) -> str:
+    """``The 15 events of highest severity × revenue at stake (50,000 USD or more at stake)``."""
+    return (
+        f"The {len(short.rows)} event{_s(len(short.rows))} of highest severity × revenue at "
+        f"stake (trailing 12 months; {thresholds.min_revenue_at_stake:,.0f} {currency} or more)"
+    )
+
+
+def short_list_table(
+    short: ShortList,
+    thresholds: SignalThresholds,
+    currency: str,
+    *,
+    columns: Sequence[str] = SHORT_LIST_COLUMNS,
+    dashes: bool = False,
+):
+    """The short list as a table: kind, severity, the signal and its evidence, ranked.
+
+    Parameters
+    ----------
+    short : ShortList
+        :func:`channel_lib.analysis.signals.short_list`.
+    thresholds : SignalThresholds
+        For the materiality minimum of the caption.
+    currency : str
+    columns : sequence of str
+        The notebook's (:data:`SHORT_LIST_COLUMNS`) or the explorer's
+        (:data:`EXPLORER_SHORT_LIST_COLUMNS`).
+    dashes : bool
+        Write a missing id, name, region, tier or unusual flag as ``–`` (the explorer's table).
+
+    Returns
+    -------
+    IPython.display.HTML or IPython.display.Markdown
+        The table; with no event, a sentence saying so.
+    """
+    if short.rows.empty and not dashes:
+        return html.markdown(
+            "No event reaches the materiality minimum of {minimum} {currency} revenue at stake.",
+            minimum=f"{thresholds.min_revenue_at_stake:,.0f}", currency=currency,
+        )  # fmt: skip
+    columns = list(columns)
+    rows = short.rows.copy()
+    rows["unusual"] = rows["unusual"].astype("object").map({True: "yes", False: "no"})
+    rows["unusual"] = rows["unusual"].astype("string")
+    formats = {**missing_as_dash(columns), **display_formats(columns)} if dashes else (
+        display_formats(columns)
+    )  # fmt: skip
+    return html.table(
+        rows[columns], formats=formats, caption=short_list_caption(short, thresholds, currency)
+    )
+
+
+def structural_table(short: ShortList):
+    """The structural items (concentration on the trailing 12 months), apart from the events."""
+    if short.structural.empty:
+        return html.markdown(
+            "No channel or partner carries the dependency share of revenue over the trailing "
+            "12 months."
+        )
+    columns = STRUCTURAL_COLUMNS
+    rows = short.structural[columns].rename(columns={"value": "share_12m"})
+    return html.table(
+        rows, formats={**display_formats(rows.columns), "share_12m": "{:.1%}"},
+        caption="Structural items: concentration over the trailing 12 months (not events, "
+        "never added to them)",
+    )  # fmt: skip
+
+
+def more_line(short: ShortList, path: str | Path | None = None):
+    """How many more signals the export holds than the tables show, as markdown."""
+    where = f" (`{path}`)" if path is not None else ""
+    if short.more == 0:
+        return html.markdown(
+            "Every signal is shown above; the export{where} holds the same {total}.",
+            where=where, total=str(short.total),
+        )  # fmt: skip
+    return html.markdown(
+        "{more} more signal{s} ({below} of them events below the materiality minimum) are in "
+        "the export{where}: {total} in all.",
+        more=str(short.more), s=_s(short.more), below=str(short.below_minimum), where=where,
+        total=str(short.total),
+    )  # fmt: skip
 
 
 def moved_table(moved: pd.DataFrame):
@@ -458,6 +585,70 @@ def deals_sentence(deals: pd.DataFrame) -> str:
     )
 
 
+def kind_sentence(head: pd.DataFrame, kind: str, *, money: MoneyUnit, currency: str = "") -> str:
+    """The material risks (or opportunities) in one sentence: how many, the trailing-12-month
+    revenue they touch (each entity once) and the largest of them by severity × exposure.
+
+    Parameters
+    ----------
+    head : DataFrame
+        :func:`channel_lib.analysis.signals.headline` of the material events.
+    kind : {"risk", "opportunity"}
+    money : MoneyUnit
+        The unit of ``exposure_exact`` (``ds.money``).
+    currency : str
+        Currency code written after the amounts (``""``: none).
+
+    Examples
+    --------
+    >>> head = pd.DataFrame({"kind": ["risk"], "signals": [2], "entities": [2],
+    ...     "exposure_exact": [1_500_000], "largest_signal": ["lost_customer"],
+    ...     "largest_entity_id": ["C1"], "largest_entity_name": ["Acme"],
+    ...     "largest_evidence": ["1.4% of company revenue"], "largest_severity": [3]})
+    >>> kind_sentence(head, "risk", money=MoneyUnit("USD", 0), currency="USD")[:60]
+    'Risks: 2 signals on 2 partners or customers with 1,500,000 U'
+    >>> kind_sentence(head, "opportunity", money=MoneyUnit("USD", 0))
+    'Opportunities: none material this quarter.'
+    """
+    word = "Risks" if kind == "risk" else "Opportunities"
+    rows = head[head["kind"] == kind]
+    if rows.empty:
+        return f"{word}: none material this quarter."
+    r = rows.iloc[0]
+    unit = f" {currency}" if currency else ""
+    total = money.amount(int(r["exposure_exact"]))
+    n, e = int(r["signals"]), int(r["entities"])
+    return (
+        f"{word}: {n} signal{_s(n)} on {e} partner{_s(e)} or customer{_s(e)} with "
+        f"{total:,.0f}{unit} of revenue over the trailing 12 months (each counted once); the "
+        f"largest is {r['largest_entity_name']} ({r['largest_entity_id']}): "
+        f"{SIGNAL_NAMES.get(r['largest_signal'], r['largest_signal'])}, severity "
+        f"{SEVERITY_SCALE.get(int(r['largest_severity']), r['largest_severity'])}, "
+        f"{r['largest_evidence']}."
+    )
+
+
+def structural_sentence(structural: pd.DataFrame) -> str | None:
+    """The structural items (concentration) in one sentence, apart from the events (``None``
+    when there is none).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"entity_id": ["DIST"], "entity_name": ["Distribution"],
+    ...                      "evidence": ["36.5% of company revenue in the 12 months"]})
+    >>> structural_sentence(rows)
+    'Structural, not added to the totals: Distribution (DIST) 36.5% of company revenue in the 12 months.'
+    """
+    if structural.empty:
+        return None
+    items = "; ".join(
+        f"{n} ({i}) {e}"
+        for n, i, e in zip(structural["entity_name"], structural["entity_id"],
+                           structural["evidence"], strict=True)
+    )  # fmt: skip
+    return f"Structural, not added to the totals: {items}."
+
+
 def signal_sentences(
     signals: pd.DataFrame,
     *,
@@ -466,14 +657,15 @@ def signal_sentences(
     deals: pd.DataFrame | None = None,
     currency: str = "",
 ) -> list[str]:
-    """The signal list in plain sentences (values not escaped: pass them through
-    :func:`channel_lib.presentation.html.escape_markdown` before they enter HTML).
+    """The signal list in plain sentences, the largest risks and opportunities apart and first
+    (values not escaped: pass them through :func:`channel_lib.presentation.html.escape_markdown`
+    before they enter HTML).
 
     Parameters
     ----------
     signals : DataFrame
-        :data:`~channel_lib.analysis.signals.SIGNAL_COLUMNS` rows (e.g.
-        :func:`~channel_lib.analysis.signals.early_warnings`).
+        :func:`~channel_lib.analysis.signals.triage` rows (e.g.
+        :func:`~channel_lib.analysis.signals.triaged_warnings`).
     min_revenue_at_stake : float
         Materiality minimum (currency).
     money : MoneyUnit
@@ -486,21 +678,27 @@ def signal_sentences(
     Returns
     -------
     list of str
+        The risks, the opportunities, then (when any) the structural items, the signals below
+        the minimum and the interviews due.
 
     Examples
     --------
     >>> from channel_lib import load_dataset
-    >>> from channel_lib.analysis.signals import early_warnings
+    >>> from channel_lib.analysis.signals import triaged_warnings
     >>> ds = load_dataset("tests/data/tiny")
-    >>> signal_sentences(early_warnings(ds, "FY2026-Q2"), min_revenue_at_stake=50000,
-    ...                  money=ds.money)[0][:45]
-    'No early-warning signal reaches the materiali'
+    >>> signal_sentences(triaged_warnings(ds, "FY2026-Q2"), min_revenue_at_stake=50000,
+    ...                  money=ds.money)[:2]
+    ['Risks: none material this quarter.', 'Opportunities: none material this quarter.']
     """
+    short = short_list(signals, min_revenue_at_stake=min_revenue_at_stake, money=money)
     kept = material(signals, min_revenue_at_stake=min_revenue_at_stake, money=money)
+    head = headline(kept, money=money)
     words = {"min_revenue_at_stake": min_revenue_at_stake, "currency": currency}
     found = [
-        material_sentence(kept, money=money, **words),
-        below_sentence(len(signals) - len(kept), **words),
+        kind_sentence(head, "risk", money=money, currency=currency),
+        kind_sentence(head, "opportunity", money=money, currency=currency),
+        structural_sentence(short.structural),
+        below_sentence(short.below_minimum, **words),
         deals_sentence(deals) if deals is not None else None,
     ]
     return [s for s in found if s is not None]
@@ -509,10 +707,22 @@ def signal_sentences(
 def in_words(
     signals: pd.DataFrame, thresholds: SignalThresholds, deals: pd.DataFrame, money: MoneyUnit
 ):
-    """The notebook's "In words": the material signals, then the rest and the interviews due
-    (amounts in ``money``'s currency, the dataset's unit ``ds.money``)."""
+    """The notebook's "In words": the largest risks, the largest opportunities, then the
+    structural items, the rest and the interviews due (amounts in ``money``'s currency, the
+    dataset's unit ``ds.money``).
+
+    Parameters
+    ----------
+    signals : DataFrame
+        :func:`~channel_lib.analysis.signals.triage` rows.
+    thresholds : SignalThresholds
+    deals : DataFrame
+    money : MoneyUnit
+    """
     sentences = signal_sentences(
         signals, min_revenue_at_stake=thresholds.min_revenue_at_stake, deals=deals,
         money=money, currency=money.currency,
     )  # fmt: skip
-    return html.markdown("- {a}\n- {b}", a=sentences[0], b=" ".join(sentences[1:]))
+    return html.markdown(
+        "- {a}\n- {b}\n- {c}", a=sentences[0], b=sentences[1], c=" ".join(sentences[2:])
+    )
