@@ -11,7 +11,7 @@ kept apart from events (``item``), and :func:`headline` never adds a risk to an 
 structural item to an event, or one entity twice. :func:`short_list` ranks the events by
 severity × exposure and keeps the first :data:`SHORT_LIST_ROWS`; the rest stay in the export.
 
-The 20% rule stays the definition of signals 1 and 2; :func:`partner_volatility` and the
+The 20% rule stays the definition of signal 2; :func:`partner_volatility` and the
 ``unusual`` column only say whether such a move is unusual *for this partner*: ``|change| > k ×``
 the standard deviation of its own year-over-year quarterly changes before the window (lumpy batch
 orderers move 20% every year; a steady partner does not).
@@ -56,7 +56,9 @@ SEVERITY_SCALE: dict[int, str] = {1: "low", 2: "moderate", 3: "high", 4: "critic
 #: Signals that describe the structure of the business, not an event of the quarter.
 STRUCTURAL_SIGNALS: frozenset[str] = frozenset({"channel_dependency"})
 #: Signals whose move is judged against the partner's own volatility (``unusual``).
-UNUSUAL_SIGNALS: tuple[str, ...] = ("our_sales_change", "partner_total_sales_change")
+#: Signal 2 only: our sales, monthly, where batch ordering makes a partner lumpy; signal 1 reads
+#: quarterly reported totals (its spread is in :func:`partner_volatility`, shown, not judged).
+UNUSUAL_SIGNALS: tuple[str, ...] = ("our_sales_change",)
 #: Default ``k`` of the unusual flag: a move beyond 3 standard deviations of the partner's own.
 DEFAULT_UNUSUAL_K: float = 3.0
 #: Rows of the default short list.
@@ -312,8 +314,7 @@ def triage(
     structural = out["signal"].isin(STRUCTURAL_SIGNALS)
     out["item"] = pd.Series(np.where(structural, "structural", "event"), index=out.index,
                             dtype="string")  # fmt: skip
-    column = {"our_sales_change": "sales_volatility",
-              "partner_total_sales_change": "reported_volatility"}  # fmt: skip
+    column = {"our_sales_change": "sales_volatility"}
     vol = pd.Series(np.nan, index=out.index, dtype="float64")
     for signal, name in column.items():
         rows = out["signal"] == signal

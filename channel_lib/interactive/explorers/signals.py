@@ -34,7 +34,7 @@ from channel_lib.interactive.explorers.filters import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from channel_lib.analysis.signals import SignalCandidates
+    from channel_lib.analysis.signals import ShortList, SignalCandidates
     from channel_lib.data.goals import SignalThresholds
     from channel_lib.data.workbook import Workbook
 
@@ -69,6 +69,11 @@ class SignalResult:
         ``region`` and ``tier`` of the partner the row names.
     material : DataFrame
         The rows of :attr:`warnings` at or above the materiality minimum.
+    triaged : DataFrame
+        :attr:`warnings` triaged (:func:`channel_lib.analysis.signals.triage`: kind, severity,
+        item, unusual, priority), events first by severity × exposure, plus ``region``/``tier``.
+    short : ShortList
+        :func:`channel_lib.analysis.signals.short_list` of :attr:`triaged` (what is drawn).
     deals : DataFrame
         :func:`channel_lib.analysis.signals.win_loss_deals` at the deal amount, filtered, plus ``region``
         and ``tier``.
@@ -81,6 +86,8 @@ class SignalResult:
     material: pd.DataFrame
     deals: pd.DataFrame
     filters: dict[str, str]
+    triaged: pd.DataFrame
+    short: ShortList
 
 
 class SignalExplorer(Explorer):
@@ -107,7 +114,9 @@ class SignalExplorer(Explorer):
     slider. The first :meth:`compute` computes the quarter's signal candidates once
     (:func:`channel_lib.analysis.signals.signal_candidates`: the three threshold-dependent signals
     at a threshold of 0, the four others at their fixed thresholds); a slider move then cuts them
-    at the moved thresholds (:func:`channel_lib.analysis.signals.warnings_at`). The tests check
+    at the moved thresholds (:func:`channel_lib.analysis.signals.warnings_at`) and triages them
+    as the notebook does (:func:`channel_lib.analysis.signals.triage`, with the partners'
+    volatility computed once): the chart and table show the same short list. The tests check
     the result equals ``early_warnings(ds, quarter, thresholds=...)`` for several values.
     The win/loss list is re-queried (a few ms).
 
@@ -148,6 +157,7 @@ class SignalExplorer(Explorer):
         self.wb = wb
         self.thresholds = thresholds if thresholds is not None else wb.dataset.goals.signals
         self._base: SignalCandidates | None = None
+        self._volatility: pd.DataFrame | None = None
         self._partners: pd.DataFrame | None = None
         super().__init__(wait=wait)
 
@@ -225,6 +235,15 @@ class SignalExplorer(Explorer):
             ds, q = self.wb.dataset, self.wb.quarter
             self._base = signals.signal_candidates(ds, q, self.thresholds)
         return self._base
+
+    def volatility(self) -> pd.DataFrame:
+        """Each partner's own volatility (:func:`channel_lib.analysis.signals.partner_volatility`),
+        computed once: the triage's unusual flag reads it at every slider move."""
+        if self._volatility is None:
+            from channel_lib.analysis import signals
+
+            self._volatility = signals.partner_volatility(self.wb.dataset, self.wb.quarter)
+        return self._volatility
 
     def warnings_at(self, thresholds: SignalThresholds) -> pd.DataFrame:
         """Every early warning of the quarter at ``thresholds``, from the cached candidates.
@@ -317,7 +336,12 @@ class SignalExplorer(Explorer):
             self.wb.dataset, self.wb.quarter, threshold=th.win_loss_amount
         )
         deals = keep(self._with_partner(deals), filters).reset_index(drop=True)
-        return SignalResult(th, warnings_all, material, deals, filters)
+        # the notebook's triage, on the same rows (one home for kind, severity and ranking)
+        triaged = self._with_partner(signals.triage(warnings_all, volatility=self.volatility()))
+        short = signals.short_list(
+            triaged, min_revenue_at_stake=th.min_revenue_at_stake, money=self.wb.dataset.money
+        )
+        return SignalResult(th, warnings_all, material, deals, filters, triaged, short)
 
     def render(self, result: SignalResult) -> list[Any]:
         from channel_lib.presentation.pages import performance_signals as page
@@ -327,12 +351,11 @@ class SignalExplorer(Explorer):
         head = page.explorer_summary(
             result.warnings, result.material, result.deals, th, currency, q
         )
-        chart = page.exposure_chart(self.wb, result.material)
-        signal_table = page.signals_table(
-            result.material, th, currency, columns=page.EXPLORER_SIGNAL_COLUMNS, dashes=True,
-            max_rows=60,
-        )  # fmt: skip
+        chart = page.short_list_chart(self.wb, result.short)
+        signal_table = page.short_list_table(
+            result.short, th, currency, columns=page.EXPLORER_SHORT_LIST_COLUMNS, dashes=True
+        )
         deal_table = page.deals_table(
             result.deals, th, currency, q, columns=page.EXPLORER_DEAL_COLUMNS
         )
-        return [head, chart, signal_table, deal_table]
+        return [head, chart, signal_table, page.more_line(result.short), deal_table]
