@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -51,7 +52,8 @@ class Case:
 
     @property
     def quarter(self) -> str:
-        (period,) = set(self.gt["period"])
+        """The early warnings' quarter (other planted cases may be dated by year or event)."""
+        (period,) = set(self.gt.loc[self.gt["signal"].isin(SIGNALS), "period"])
         return period
 
     def expected(self, signal: str, kind: str = "planted") -> set[str]:
@@ -668,3 +670,139 @@ def test_scorecard_money_never_reads_minus_or_plus_zero(column):
         "1,235",
         "–",
     ]
+
+
+# -- triage (issue 21): kind, severity, one exposure basis, short lists ----------------------------------
+@pytest.fixture(scope="module")
+def triaged(case: Case) -> pd.DataFrame:
+    return signals.triaged_warnings(case.ds, case.quarter)
+
+
+def test_export_has_kind_severity_and_unusual_for_every_row(tmp_path, sample: Case):
+    t = signals.triaged_warnings(sample.ds, sample.quarter)
+    path = write_signals(t, sample.quarter, money=sample.ds.money, plans_dir=tmp_path)
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(t) > 0
+    assert {"kind", "severity", "severity_label", "item", "unusual"} <= set(rows[0])
+    assert not [c for c in rows[0] if c.endswith("_exact")]
+    assert {r["kind"] for r in rows} <= {"risk", "opportunity"}
+    assert {int(r["severity"]) for r in rows} <= set(signals.SEVERITY_SCALE)
+    assert {r["unusual"] for r in rows} <= {"True", "False", ""}
+
+
+def test_gains_and_rises_are_opportunities_falls_and_losses_risks(case: Case, triaged):
+    planted = case.gt[(case.gt.signal == "line_card_change") & (case.gt.kind == "planted")]
+    kind = triaged.set_index(["signal", "entity_id"])["kind"]
+    for r in planted.itertuples():  # e.g. P010 "3 -> 1 ... (position gained)"
+        want = "opportunity" if "gained" in r.detail else "risk"
+        assert kind[("line_card_change", r.entity_id)] == want, r.detail
+    moves = triaged[triaged["signal"].isin(["our_sales_change", "partner_total_sales_change"])]
+    assert set(moves["direction"]) <= {"up", "down"} and len(moves)
+    assert (moves["kind"] == moves["direction"].map({"up": "opportunity", "down": "risk"})).all()
+    assert (moves["value"].gt(0) == moves["direction"].eq("up")).all()
+    assert triaged["severity"].between(1, 4).all()
+
+
+def test_dependency_is_the_trailing_12_month_share_by_sql(sample: Case):
+    cal = sample.ds.calendar
+    start = cal.quarter_bounds(cal.shift_quarter(sample.quarter, -3))[0].date()
+    q_start, end = (d.date() for d in cal.quarter_bounds(sample.quarter))
+    sql = (
+        "WITH c AS (SELECT channel_id, sum(revenue) AS r FROM read_csv_auto(?) "
+        "WHERE order_date >= ? AND order_date < ? GROUP BY channel_id HAVING sum(revenue) > 0) "
+        "SELECT channel_id, r / (SELECT sum(r) FROM c) AS share FROM c"
+    )
+    files = str(SAMPLE / "sales.csv")
+    con = duckdb.connect()
+    year = dict(con.execute(sql, [files, start, end]).fetchall())
+    quarter = dict(con.execute(sql, [files, q_start, end]).fetchall())
+    dep = signals.channel_dependency(sample.ds, sample.quarter)
+    dep = dep[dep["entity_type"] == "channel"].set_index("entity_id")
+    assert set(dep.index) == sample.expected("channel_dependency")
+    for cid, row in dep.iterrows():
+        assert row["value"] == pytest.approx(float(year[cid]), abs=1e-9)
+        assert f"{float(quarter[cid]):.1%} in {sample.quarter}" in row["evidence"]
+        # the ground truth states the trailing-12-month share, to 0.1 point
+        (detail,) = sample.gt.loc[(sample.gt.signal == "channel_dependency")
+                                  & (sample.gt.entity_id == cid), "detail"]  # fmt: skip
+        assert f"{row['value']:.1%}" == re.search(r"[\d.]+%", detail).group(0)
+        scale = sample.ds.money.scale
+        total = con.execute(
+            "SELECT sum(revenue) FROM read_csv_auto(?) WHERE channel_id = ? AND order_date >= ? "
+            "AND order_date < ?", [files, cid, start, end],
+        ).fetchone()[0]  # fmt: skip
+        assert row["revenue_at_stake_exact"] == round(float(total) * scale)
+
+
+def test_headline_never_adds_unlike_exposures_nor_an_entity_twice(case: Case, triaged):
+    money = case.ds.money
+    head = signals.headline(triaged, money=money).set_index("kind")
+    assert set(head.index) <= {"risk", "opportunity"}
+    events = triaged[triaged["item"] == "event"]
+    # structural items (DIST's concentration, its partners inside it) never enter a total
+    assert (triaged.loc[triaged["item"] == "structural", "signal"] == "channel_dependency").all()
+    doubled = pd.concat([triaged, triaged, triaged[triaged["item"] == "structural"]])
+    pd.testing.assert_frame_equal(signals.headline(doubled, money=money).set_index("kind")
+                                  .drop(columns="signals"), head.drop(columns="signals"))  # fmt: skip
+    for kind, row in head.iterrows():
+        rows = events[events["kind"] == kind]
+        # each entity once, at its largest exposure; a customer bought via a counted partner is
+        # inside that partner's revenue
+        partners = set(rows.loc[rows["entity_type"] == "partner", "entity_id"])
+        keep = rows[(rows["entity_type"] == "partner") | ~rows["partner_id"].isin(partners)]
+        want = keep.groupby(["entity_type", "entity_id"])["revenue_at_stake_exact"].max().sum()
+        assert row["exposure_exact"] == want
+        assert row["entities"] == len(keep.groupby(["entity_type", "entity_id"]))
+    # a partner's exposure is its revenue over the trailing 12 months, in plain SQL
+    cal = case.ds.calendar
+    start = cal.quarter_bounds(cal.shift_quarter(case.quarter, -3))[0].date()
+    end = cal.quarter_bounds(case.quarter)[1].date()
+    by_sql = dict(duckdb.connect().execute(
+        "SELECT partner_id, sum(revenue) FROM read_csv_auto(?) WHERE order_date >= ? "
+        "AND order_date < ? AND partner_id IS NOT NULL GROUP BY partner_id",
+        [str(case.folder / "sales.csv"), start, end],
+    ).fetchall())  # fmt: skip
+    partner_rows = events[events["entity_type"] == "partner"]
+    for r in partner_rows.itertuples():
+        assert r.revenue_at_stake_exact == round(float(by_sql[r.entity_id]) * money.scale)
+
+
+@pytest.mark.parametrize("minimum", [0, 50_000])
+def test_default_short_list_holds_at_most_15_rows_ranked_by_severity_times_exposure(
+    case: Case, minimum
+):
+    th = signals.resolve_thresholds(case.ds, partner_sales_change=0.0, our_sales_change=0.0,
+                                    lost_customer_share=0.0)  # fmt: skip
+    every = signals.triaged_warnings(case.ds, case.quarter, thresholds=th)  # a list no one reads
+    short = signals.short_list(every, min_revenue_at_stake=minimum, money=case.ds.money)
+    assert len(every) > 15 and 0 < len(short.rows) <= 15
+    assert (short.rows["item"] == "event").all() and (
+        short.structural["item"] == "structural"
+    ).all()
+    assert short.more == len(every) - len(short.rows) - len(short.structural) > 0
+    priority = short.rows["severity"] * short.rows["revenue_at_stake_exact"]
+    assert priority.is_monotonic_decreasing
+    assert (short.rows["priority_exact"] == priority).all()
+    line = page.more_line(short, "plans/signals.csv").data
+    assert f"{short.more} more signals" in line and f"{len(every)} in all" in line
+
+
+def test_unusual_move_has_precision_and_recall_one_and_no_near_miss(case: Case, triaged):
+    planted, near = case.expected("unusual_move"), case.expected("unusual_move", "near_miss")
+    assert planted and near, f"{case.name}: the ground truth plants no unusual_move"
+    fires = set(triaged.loc[triaged["signal"] == "our_sales_change", "entity_id"])
+    assert planted | near <= fires  # the 20% rule fires for both: it stays the signal
+    flagged = set(triaged.loc[triaged["unusual"].fillna(False).astype(bool), "entity_id"])
+    assert flagged == planted and not flagged & near
+
+
+def test_severity_rules_cover_every_signal_and_reject_a_bad_table(tmp_path):
+    rules = signals.severity_rules()
+    assert set(signals.SIGNAL_NAMES) <= set(rules["signal"])
+    assert rules["severity"].between(1, 4).all()
+    bad = tmp_path / "rules.csv"
+    bad.write_text("signal,direction,kind,measure,size_from,severity,reading\n"
+                   "lost_customer,lost,threat,value,0.01,5,x\n")  # fmt: skip
+    with pytest.raises(ParameterError, match=r"line 2, kind 'threat'.*line 2, severity '5'"):
+        signals.severity_rules(bad)
