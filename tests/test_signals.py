@@ -455,9 +455,10 @@ def test_exceptions_are_new_persisting_or_closing(tiny_dir, tmp_path):
     plans.mkdir()
     # FY2026-Q2: DIR and WEB miss; FY2026-Q3: DIR and DIST miss (WEB met) -> persisting, new, closing
     (plans / "targets.csv").write_text(
-        "quarter,channel_id,partner_id,metric,target\n"
-        "FY2026-Q2,DIR,,revenue,99000\nFY2026-Q2,WEB,,revenue,99000\nFY2026-Q2,DIST,,revenue,1\n"
-        "FY2026-Q3,DIR,,revenue,99000\nFY2026-Q3,WEB,,revenue,1000\nFY2026-Q3,DIST,,revenue,99000\n"
+        "quarter,channel_id,partner_id,metric,target,status\n"
+        "FY2026-Q2,DIR,,revenue,99000,approved\nFY2026-Q2,WEB,,revenue,99000,approved\n"
+        "FY2026-Q2,DIST,,revenue,1,approved\nFY2026-Q3,DIR,,revenue,99000,approved\n"
+        "FY2026-Q3,WEB,,revenue,1000,approved\nFY2026-Q3,DIST,,revenue,99000,approved\n"
     )
     ds = load_dataset(tiny_dir)
     e = scorecard.exceptions(ds, "FY2026-Q3", plans_dir=plans).set_index("channel_id")

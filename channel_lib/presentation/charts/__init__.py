@@ -51,6 +51,7 @@ from channel_lib.presentation.charts.signals import (
     portfolio_scatter,
     scorecard_lights,
     signals_by_exposure,
+    signals_triaged,
 )
 from channel_lib.presentation.charts.targets import (
     indicator_model,
@@ -111,6 +112,7 @@ __all__ = [
     "response_curves",
     "scorecard_lights",
     "signals_by_exposure",
+    "signals_triaged",
     "trend_small_multiples",
 ]
 

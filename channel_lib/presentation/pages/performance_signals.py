@@ -5,14 +5,14 @@ The numbers come from :mod:`channel_lib.analysis.scorecard` (scorecards, excepti
 reporting, the portfolio) and :mod:`channel_lib.analysis.signals` (early warnings, moved
 customers, the materiality cut, win/loss deals); this module shows them:
 
-- the scorecards: :func:`channel_lights`, :func:`channel_card_table`, :func:`partner_lights`,
-  :func:`partner_card_table`; the exceptions: :func:`exceptions_table`;
+- the exceptions: :func:`exceptions_table` (the scorecards and partner reporting are in
+  :mod:`channel_lib.presentation.pages.scorecards`);
 - the early warnings, triaged (:mod:`channel_lib.analysis.signals.triage`): :func:`short_list_chart`,
   :func:`short_list_table` (also the signal explorer's, with its own columns),
   :func:`structural_table`, :func:`more_line`; and :func:`exposure_chart`, :func:`signals_table`,
   :func:`moved_table`, :func:`below_table`, :func:`export_line`;
-- :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`expectations_table`,
-  :func:`reporting_table`, :func:`portfolio_chart`, :func:`moves_table`;
+- :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`portfolio_chart`,
+  :func:`moves_table`;
 - :func:`explorer_summary` — the signal explorer's line above its chart;
 - a section with nothing to show says why in a sentence, never as an empty table: the loader's
   missing-file sentence (:meth:`~channel_lib.data.dataset.Dataset.missing_note`),
@@ -44,11 +44,9 @@ from channel_lib.data.dataset import Dataset
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
-from channel_lib.presentation.charts.signals import signals_triaged
 from channel_lib.presentation.formats import display_formats, missing_as_dash
 
 __all__ = [
-    "CARD_COLUMNS",
     "EXPLORER_DEAL_COLUMNS",
     "EXPLORER_SHORT_LIST_COLUMNS",
     "EXPLORER_SIGNAL_COLUMNS",
@@ -57,13 +55,10 @@ __all__ = [
     "STRUCTURAL_COLUMNS",
     "below_sentence",
     "below_table",
-    "channel_card_table",
-    "channel_lights",
     "deals_caption",
     "deals_sentence",
     "deals_table",
     "exceptions_table",
-    "expectations_table",
     "explorer_summary",
     "export_line",
     "exposure_chart",
@@ -75,10 +70,7 @@ __all__ = [
     "moves_table",
     "no_deals_sentence",
     "no_exceptions_sentence",
-    "partner_card_table",
-    "partner_lights",
     "portfolio_chart",
-    "reporting_table",
     "short_list_caption",
     "short_list_chart",
     "short_list_table",
@@ -89,12 +81,6 @@ __all__ = [
     "structural_table",
 ]
 
-#: Columns of the channel and partner scorecard tables (partners add ``partner_id`` and ``tier``).
-CARD_COLUMNS: list[str] = [
-    "name", "channel_id", "light", "light_basis", "revenue", "gross_profit", "gross_margin",
-    "revenue_target", "revenue_attainment", "gross_profit_attainment", "revenue_vs_last_year",
-    "active_partners", "deals_registered", "pipeline", "certified_staff", "share_of_wallet",
-]  # fmt: skip
 #: Columns of the notebook's signal tables (material signals, moved customers).
 SIGNAL_TABLE_COLUMNS: list[str] = [
     "signal", "entity_type", "entity_id", "entity_name", "channel_id", "partner_id", "evidence",
@@ -128,35 +114,6 @@ EXPLORER_DEAL_COLUMNS: list[str] = [
 
 
 # -- scorecards and exceptions ----------------------------------------------------------------------
-def channel_lights(wb: Workbook, card: pd.DataFrame):
-    """The channel scorecard's traffic lights (:func:`channel_lib.analysis.scorecard.scorecard`)."""
-    return charts.scorecard_lights(
-        card, channel_ids=wb.channel_ids, title=f"Channel scorecard, {wb.quarter}"
-    )
-
-
-def channel_card_table(wb: Workbook, card: pd.DataFrame):
-    """The channel scorecard as a table of :data:`CARD_COLUMNS`."""
-    return html.table(
-        card[CARD_COLUMNS],
-        formats=display_formats(CARD_COLUMNS),
-        caption=f"Channels in {wb.quarter}",
-    )
-
-
-def partner_lights(wb: Workbook, card: pd.DataFrame):
-    """The partner scorecard's traffic lights, reds first."""
-    return charts.scorecard_lights(
-        card, channel_ids=wb.channel_ids, title=f"Partner scorecard, {wb.quarter} (reds first)"
-    )
-
-
-def partner_card_table(wb: Workbook, card: pd.DataFrame):
-    """The partner scorecard as a table (id, tier and :data:`CARD_COLUMNS`; 60 rows)."""
-    return html.table(
-        card[["partner_id", "tier", *CARD_COLUMNS]], formats=display_formats(CARD_COLUMNS),
-        caption=f"Partners in {wb.quarter}, reds first", max_rows=60,
-    )  # fmt: skip
 
 
 def no_exceptions_sentence(wb: Workbook) -> str:
@@ -254,7 +211,7 @@ def signals_table(
 
 def short_list_chart(wb: Workbook, short: ShortList):
     """The short list as bars of revenue at stake, red risks and green opportunities."""
-    return signals_triaged(
+    return charts.signals_triaged(
         short.rows, title=f"Risks and opportunities by severity × revenue at stake, {wb.quarter}"
     )
 
@@ -457,39 +414,9 @@ def deals_table(
     return html.table(deals[columns], formats=formats, caption=caption)
 
 
-def expectations_table(expected: pd.DataFrame):
-    """What every partner is expected to report (:func:`~channel_lib.analysis.scorecard.
-    report_expectations`)."""
-    return html.table(expected, caption="Expected from every partner (partner_reports.csv)")
-
-
 def _missing(ds: Dataset, *tables: str) -> str | None:
     """The loader's sentence for the first of ``tables`` the dataset does not have (or None)."""
     return next((ds.missing_note(t) for t in tables if not ds.has(t)), None)
-
-
-def reporting_table(wb: Workbook, reporting: pd.DataFrame):
-    """The partners not reporting fully (:func:`~channel_lib.analysis.scorecard.reporting_status`
-    rows whose status is not ``on time``).
-
-    Without ``partners`` or ``partner_reports`` in the dataset, the loader's sentence for the
-    missing file instead (every partner would be listed as never reporting); when every partner
-    reported on time, a sentence saying so.
-
-    Returns
-    -------
-    IPython.display.HTML or IPython.display.Markdown
-    """
-    missing = _missing(wb.dataset, "partners", "partner_reports")
-    if missing:
-        return html.markdown("{why}", why=missing)
-    late = reporting[reporting["status"] != "on time"]
-    if late.empty:
-        return html.markdown("Every partner reported fully and on time for {q}.", q=wb.quarter)
-    return html.table(
-        late.drop(columns=["revenue_12m_exact"]), formats=display_formats(reporting.columns),
-        caption=f"Partners not reporting fully for {wb.quarter}",
-    )  # fmt: skip
 
 
 def portfolio_chart(wb: Workbook, book: pd.DataFrame):
