@@ -73,6 +73,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "In words": TEXT,
     },
     "01_orientation_alignment": {
+        "Orientation against the plan": TEXT,
         "Corporate goals and the whole channel system": SHOWN,
         "Alignment score by channel": SHOWN,
         "Why: the breakdown": SHOWN,
@@ -82,6 +83,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "Channel conflict": SHOWN,
         "Dependency risk": SHOWN,
         "Change over time": SHOWN,
+        "The channel over time": SHOWN,
         "In words": TEXT,
     },
     "02_target_setting": {
@@ -165,6 +167,7 @@ REASONS: dict[str, dict[tuple[str, str], str]] = {
         ("02_target_setting", "Checks and the plan"): r"proposals/targets\.csv",
         # one direct channel and no partners file
         ("01_orientation_alignment", "Channel conflict"): r"one channel|no partners\.csv",
+        ("01_orientation_alignment", "The channel over time"): needs("partners.csv"),
         ("02_target_setting", "Partner targets"): needs("partners.csv"),
         ("05_performance_signals", "Partner reporting"): needs("partners.csv"),
         ("05_performance_signals", "Partner portfolio"): needs("partners.csv"),
