@@ -12,8 +12,10 @@ import csv
 import io
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
+from channel_lib.core.errors import shorten
 from channel_lib.data.contract import Table
 from channel_lib.data.load_state import MAX_ROWS_PER_CHECK, LoadState
 from channel_lib.data.readers.cells import (
@@ -25,8 +27,9 @@ from channel_lib.data.readers.cells import (
 from channel_lib.data.sql import quoted, scale_of
 
 
-def read_csv(state: LoadState, table: Table, path: Path, header: list[str]) -> None:
-    """Create ``table`` from the CSV at ``path`` (``header``: its checked column names).
+def read_csv(state: LoadState, table: Table, path: Path, header: list[str]) -> bool:
+    """Create ``table`` from the CSV at ``path`` (``header``: its checked column names); whether
+    DuckDB could read the file (a problem naming the first line end of another kind otherwise).
 
     Each contract column is read with its type, any other column as text. Fixed-precision
     columns (money, whole numbers) are read as DOUBLE and cast after a check that the cast keeps
@@ -47,17 +50,59 @@ def read_csv(state: LoadState, table: Table, path: Path, header: list[str]) -> N
             + ", ".join(f"{_exact_flag(n, types[n])} AS {flags[n]}" for n in scaled)
         )
     read_types = {n: "DOUBLE" if n in scaled else t for n, t in types.items()}
-    state.con.execute(
-        f"CREATE TABLE {table.name} AS SELECT {select} FROM read_csv(?, columns = ?, "
-        "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-        f"nullstr = '', max_line_size = {max(2 * state.limits.line_bytes, 1 << 21)}, "
-        f"store_rejects = true, rejects_table = 'rej_{table.name}', "
-        f"rejects_scan = 'scan_{table.name}')",
-        [str(path), read_types],
-    )
+    try:
+        state.con.execute(
+            f"CREATE TABLE {table.name} AS SELECT {select} FROM read_csv(?, columns = ?, "
+            "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            f"nullstr = '', max_line_size = {max(2 * state.limits.line_bytes, 1 << 21)}, "
+            f"store_rejects = true, rejects_table = 'rej_{table.name}', "
+            f"rejects_scan = 'scan_{table.name}')",
+            [str(path), read_types],
+        )
+    except duckdb.InvalidInputException as exc:  # "state machine reached an invalid state"
+        line = other_line_end(path)
+        what = (
+            f"its lines end in a mix of CRLF and LF (line {line} ends unlike line 1)"
+            if line is not None
+            else f"DuckDB's reader stopped: {shorten(str(exc).splitlines()[0])}"
+        )
+        state.problem(
+            path.name, "", line, "",
+            f"the file cannot be read, {what}; save it again as UTF-8 CSV with one kind of "
+            "line end (a text editor's 'Line endings')",
+        )  # fmt: skip
+        return False
     report_rejects(state, table, path, header, {n: scale_of(types[n]) or 0 for n in scaled})
     if scaled:
         check_decimals(state, table, path, header, {n: types[n] for n in scaled}, flags)
+    return True
+
+
+def other_line_end(path: Path) -> int | None:
+    """The first line of ``path`` whose end (CRLF or LF) differs from line 1's, if any.
+
+    Lines are counted as the file's line feeds (a quoted cell's line break counts); read line by
+    line, so memory stays within the line limit checked before.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_bytes(b"a,b\\r\\n1,x\\r\\n2,y\\n3,z\\r\\n")
+    >>> other_line_end(f), other_line_end(Path(__file__))
+    (3, None)
+    """
+    with path.open("rb") as f:
+        first = None
+        for number, line in enumerate(f, 1):
+            if not line.endswith(b"\n"):
+                return None  # the last line, without a line end
+            crlf = line.endswith(b"\r\n")
+            if first is None:
+                first = crlf
+            elif crlf != first:
+                return number
+    return None
 
 
 def check_decimals(

@@ -13,7 +13,7 @@ import csv
 import tempfile
 from pathlib import Path
 
-from channel_lib.core.errors import near_name
+from channel_lib.core.errors import near_name, shorten
 from channel_lib.data.contract import Table
 from channel_lib.data.excel import ExcelReadError, sheet_to_csv
 from channel_lib.data.load_state import LineAccount, LoadState
@@ -60,7 +60,8 @@ def read_table(state: LoadState, table: Table, path: Path) -> bool:
     if not check_header(state, table, path, header + constants):
         return False
     if path.suffix == ".csv":
-        read_csv(state, table, path, header)  # the reader names the columns by position
+        if not read_csv(state, table, path, header):  # names the columns by position
+            return False
         assert scan is not None
         account_lines(state, table, path, scan)
     else:
@@ -113,7 +114,10 @@ def csv_records(state: LoadState, path: Path) -> RecordScan | None:
     if all(line > 1 for line, _ in scan.long_records):
         with path.open("rb") as f:
             first = f.readline(limits.line_bytes + 2).decode("utf-8-sig", errors="replace")
-        header = next(csv.reader([first.rstrip("\r\n")]), [])
+        try:
+            header = next(csv.reader([first.rstrip("\r\n")]), [])
+        except csv.Error:  # a lone CR inside the header line: cells named by position
+            header = []
     for line, size in scan.long_records:
         state.problem(
             file, "", line, "",
@@ -121,7 +125,8 @@ def csv_records(state: LoadState, path: Path) -> RecordScan | None:
             "have; the file is not read: shorten or remove the line (a cell pasted by mistake?)",
         )  # fmt: skip
     for line, index, size in scan.wide_cells:
-        column = header[index].strip() if index < len(header) else f"cell {index + 1}"
+        # shortened: the cell over the limit may be the header's own (a 50 MB column name)
+        column = shorten(header[index].strip()) if index < len(header) else f"cell {index + 1}"
         state.problem(
             file, column, line, "",
             f"a cell of {size:,} bytes, over the limit of {limits.cell_bytes:,} bytes a cell may "

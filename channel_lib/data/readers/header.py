@@ -26,6 +26,17 @@ def csv_header(state: LoadState, path: Path) -> list[str] | None:
             path.name, "", 1, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8 CSV"
         )
         return None
+    except csv.Error as exc:  # a carriage return inside the header line (a lone CR), ...
+        why = (
+            "holds a carriage return (a lone CR, an old-Mac line end, before the line feed)"
+            if b"\r" in first.rstrip(b"\r\n")
+            else f"cannot be read as CSV ({exc})"
+        )
+        state.problem(
+            path.name, "", 1, "",
+            f"the header line {why}; save the file again as UTF-8 CSV with one kind of line end",
+        )  # fmt: skip
+        return None
     if not header:
         state.problem(path.name, "", 1, "", "file is empty; it needs at least a header line")
         return None

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from channel_lib.core.errors import Problem
+from channel_lib.core.errors import Problem, shorten
 from channel_lib.data.readers.limits import Limits, current_limits, not_regular
 
 #: libyaml's loader when present: the same events, nodes and marks, ten times faster.
@@ -107,7 +107,7 @@ def read_yaml(
             line, message = refused_at
             return Problem(file, "", line, "", message)
         root = yaml.compose(text, Loader=_LOADER)
-        value = _LOADER("").construct_document(root) if data and root is not None else None
+        value = _construct(root, file) if data and root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or str(exc)
@@ -115,7 +115,40 @@ def read_yaml(
             file, "", None if mark is None else mark.line + 1, "",
             f"not valid YAML ({what}); fix the indentation or quoting",
         )  # fmt: skip
+    if isinstance(value, Problem):
+        return value
     return YamlDocument(root, value)
+
+
+#: What the safe loader raises for a scalar its form or tag does not fit (``2024-13-45``,
+#: ``!!int abc``, ``!!timestamp 5``): not a :class:`yaml.YAMLError`.
+_CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, OverflowError)
+
+
+def _construct(root: yaml.Node, file: str) -> Any:
+    """The plain data of ``root``, or the problem naming the first scalar that cannot be built."""
+    try:
+        return _LOADER("").construct_document(root)
+    except _CONSTRUCT_ERRORS:
+        pass
+    stack, bad = [root], None
+    while stack and bad is None:  # iterative: the depth is bounded, but no recursion anyway
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                _LOADER("").construct_object(node)
+            except _CONSTRUCT_ERRORS:
+                bad = node
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+    return Problem(
+        file, "", None if bad is None else bad.start_mark.line + 1,
+        "" if bad is None else shorten(bad.value),
+        "not a value of its kind (a date such as 2024-13-45, or a value its tag such as "
+        "!!int does not fit); correct it, or write it in quotes if it is text",
+    )  # fmt: skip
 
 
 def _check_events(text: str, max_depth: int) -> tuple[int, str] | None:
