@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from channel_lib.cli import commands
@@ -71,6 +71,9 @@ FUZZ_SETTINGS = (
     else settings(
         max_examples=min(settings.default.max_examples, 25),
         deadline=None,
+        # no shrinking in the suite: a step costs ~0.5 s and hypothesis may spend 5 minutes on
+        # it; a failure's message lists its mutations (the long profile shrinks)
+        phases=(Phase.explicit, Phase.reuse, Phase.generate),
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
 )
@@ -358,16 +361,27 @@ def check_case(folder: Path, steps: list[str]) -> int:
     seconds += time.perf_counter() - start
     assert seconds < CASE_SECONDS, f"{what}: {seconds:.1f} s"
     assert snapshot(folder) == before, f"{what}: the folder's files changed"
-    unbalanced = {n: a for n, a in accounts.items() if not a.balanced}
-    assert not unbalanced, f"{what}: loaded + reported != records: {unbalanced}"
+    for name, account in accounts.items():
+        if account.balanced:
+            continue
+        # the one exception, by design (H1): the scan and DuckDB disagree on a record (a quote
+        # inside an unquoted cell); the file is then refused as a whole, with its counts
+        refused = account.file in output and (
+            f"the file holds {account.records:,} data records" in output
+        )
+        assert status == 2 and refused, (
+            f"{what}: {name}: loaded + reported != records and not refused: {account}"
+        )
     if status == 0:
         shown = re.search(r"valid — \d+ tables, ([\d,]+) sales lines", output)
         assert shown is not None, f"{what}: exit 0 without the valid line\n{output[:2000]}"
         expected = csv_records(folder / "sales.csv")
-        if expected is not None:
-            assert int(shown.group(1).replace(",", "")) == expected, (
-                f"{what}: validate says {shown.group(1)} sales lines, csv counts {expected}"
-            )
+        assert expected is None or int(shown.group(1).replace(",", "")) == expected, (
+            f"{what}: validate says {shown.group(1)} sales lines, csv counts {expected}"
+        )
+        for account in accounts.values():  # valid: every record loaded, by an independent count
+            expected = csv_records(folder / account.file)
+            assert expected is None or account.loaded == expected, f"{what}: {account}"
     return status
 
 
@@ -413,6 +427,10 @@ CORPUS = {
     "sales-nul-in-cell": ("sales.csv", lambda d: d.replace(b"O1002", b"O10\x0002", 1)),
     "sales-nul-in-header": ("sales.csv", lambda d: d.replace(b"order_id", b"order\x00id", 1)),
     "sales-invalid-utf8": ("sales.csv", lambda d: d.replace(b"ana", b"an\xff\xfe", 1)),
+    "sales-crlf-header-lf-lines": ("sales.csv", lambda d: d.replace(b"\n", b"\r\n", 1)),
+    "partners-lone-cr-after-header": ("partners.csv", lambda d: d.replace(b"\n", b"\r", 1)),
+    "channels-quote-inside-unquoted-cell": ("channels.csv", lambda d: d.replace(b"Nati", b'Nati"', 1)),
+    "channels-quote-inside-a-date": ("channels.csv", lambda d: d.replace(b"2019-03", b'2019"-03', 1)),
     "customers-cell-over-limit": (
         "customers.csv", lambda d: d.replace(b"\n", b"," + FILLER.encode() * 700 + b"\n", 2)),
     "goals-deep-flow": ("goals.yaml", lambda d: d + b"\nextra: " + b"[" * 5000 + b"]" * 5000),
@@ -422,6 +440,9 @@ CORPUS = {
         b"  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n  c: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nsignals:", 1)),
     "goals-huge-currency": ("goals.yaml", lambda d: d.replace(b"USD", FILLER.encode() * 8000, 1)),
     "goals-wrong-types": ("goals.yaml", lambda d: d.replace(b"80000", b"[1, 2]").replace(b"0.35", b"{a: 1}")),
+    "goals-impossible-date": ("goals.yaml", lambda d: d.replace(b"naming: end", b"naming: 2024-13-45", 1)),
+    "goals-int-tag-on-text": ("goals.yaml", lambda d: d.replace(b"80000", b"!!int abc", 1)),
+    "goals-timestamp-tag-on-number": ("goals.yaml", lambda d: d.replace(b"0.35", b"!!timestamp 5", 1)),
     "goals-python-tag": ("goals.yaml", lambda d: d.replace(b"USD", b"!!python/object/apply:os.system [ls]", 1)),
     "goals-over-yaml-size": ("goals.yaml", lambda d: d + b"\n# " + FILLER.encode() * (2 * LIMITS["yaml_bytes"])),
     "mapping-alias": ("mapping.yaml", lambda d: b"sales: &s {file: sales.csv}\ncustomers: *s\n"),
@@ -444,8 +465,8 @@ def test_validate_on_the_hostile_corpus_exits_0_or_2_and_accounts_for_every_line
         check_case(folder, [case])
 
 
-NOT_REGULAR = [("sales.csv", "folder"), ("customers.csv", "dev-zero"), ("sales.csv", "fifo"),
-               ("goals.yaml", "dev-zero"), ("mapping.yaml", "fifo"), ("products.csv", "empty")]  # fmt: skip
+NOT_REGULAR = [("sales.csv", "folder"), ("customers.csv", "dev-zero"), ("goals.yaml", "fifo"),
+               ("products.csv", "empty")]  # fmt: skip
 
 
 @pytest.mark.parametrize(("name", "kind"), NOT_REGULAR, ids=[f"{n}-{k}" for n, k in NOT_REGULAR])
@@ -455,3 +476,29 @@ def test_validate_refuses_a_file_replaced_by_a_folder_device_fifo_or_nothing(
     with tiny_copy() as folder:
         steps = [apply(folder, lambda s: s, name, "replace", kind)]
         assert check_case(folder, steps) == 2
+
+
+# -- what the fuzz found, fixed in channel_lib/data/readers: the message names file and line -------
+
+
+@pytest.mark.parametrize(
+    ("case", "file", "line", "words"),
+    [
+        ("sales-crlf-header-lf-lines", "sales.csv", 2, "mix of CRLF and LF (line 2"),
+        ("sales-mixed-ends", "sales.csv", 6, "mix of CRLF and LF (line 6"),
+        ("partners-lone-cr-after-header", "partners.csv", 1, "carriage return"),
+        ("goals-impossible-date", "goals.yaml", 5, "2024-13-45"),
+        ("goals-int-tag-on-text", "goals.yaml", 10, "abc"),
+    ],
+    ids=["crlf-then-lf", "lf-then-crlf", "cr-in-header", "impossible-date", "int-tag"],
+)
+def test_a_file_the_fuzz_broke_is_a_problem_naming_file_and_line(
+    limits_set, case, file, line, words
+):
+    name, change = CORPUS[case]
+    with tiny_copy() as folder:
+        path = folder / name
+        path.write_bytes(change(path.read_bytes()))
+        status, output, _ = run_validate(folder)
+    row = next((r for r in output.splitlines() if r.lstrip().startswith(file)), "")
+    assert status == 2 and words in row and re.search(rf"\s{line}\s", row), output
