@@ -13,12 +13,15 @@ against small limits (``CHANNEL_WORKBOOK_LIMITS``). For every case it asserts:
 - the folder's files are byte-identical afterwards and no file was added;
 - every CSV that was read is accounted for: loaded + reported = records
   (:func:`~channel_lib.data.loader.line_accounts`);
-- when the folder is valid, the sales lines it names equal the data records Python's csv module
-  counts in ``sales.csv`` (an independent count: a line lost silently would show here).
+  the one exception (by design) is a file the loader refuses whole, naming its counts: a quote
+  inside an unquoted cell makes the loader's record scan and DuckDB disagree;
+- when the folder is valid, the sales lines it names and every table's rows equal the data
+  records Python's csv module counts (an independent count: a line lost silently shows here).
 
-Profiles: the suite's profile (``ci`` 25 cases, ``dev`` capped at 25 here too, ``fast`` 10) keeps
-the test well under 30 s; ``HYPOTHESIS_PROFILE=long`` (or ``FUZZ_PROFILE=long``, which works
-without the suite's conftest knowing the name) runs :data:`LONG_CASES` cases::
+Profiles: the suite's profile draws at most 20 cases here (``ci`` and ``dev`` capped, ``fast``
+10) and does not shrink, which keeps the module under 30 s; ``FUZZ_PROFILE=long`` (or
+``HYPOTHESIS_PROFILE=long`` once tests/conftest.py registers the name before it loads a profile)
+runs :data:`LONG_CASES` cases, shrinking a failure::
 
     FUZZ_PROFILE=long .venv/bin/python -m pytest -p no:xdist -q tests/test_fuzz.py
 """
@@ -69,7 +72,7 @@ FUZZ_SETTINGS = (
     settings(settings.get_profile("long"))
     if _PROFILE == "long"
     else settings(
-        max_examples=min(settings.default.max_examples, 25),
+        max_examples=min(settings.default.max_examples, 20),
         deadline=None,
         # no shrinking in the suite: a step costs ~0.5 s and hypothesis may spend 5 minutes on
         # it; a failure's message lists its mutations (the long profile shrinks)
@@ -410,7 +413,6 @@ def test_validate_on_mutated_tiny_files_exits_0_or_2_and_accounts_for_every_line
 _BIG = FILLER * (2 * LIMITS["line_bytes"])
 CORPUS = {
     "sales-cut-mid-line": ("sales.csv", lambda d: d[: len(d) // 2 + 3]),
-    "sales-cut-in-header": ("sales.csv", lambda d: d[:20]),
     "sales-cell-over-cell-limit": (
         "sales.csv", lambda d: d.replace(b"O1002,", FILLER.encode() * 600 + b",", 1)),
     "sales-quoted-cell-over-line-limit-with-newlines": (
@@ -419,7 +421,6 @@ CORPUS = {
         "sales.csv", lambda d: d.replace(b"ana\n", b'ana,"' + _BIG.encode() + b'"\n', 1)),
     "sales-unclosed-quote": ("sales.csv", lambda d: d.replace(b"O1003", b'"O1003', 1)),
     "sales-old-mac-cr": ("sales.csv", lambda d: d.replace(b"\n", b"\r")),
-    "sales-crlf": ("sales.csv", lambda d: d.replace(b"\n", b"\r\n")),
     "sales-mixed-ends": ("sales.csv", lambda d: d.replace(b"\n", b"\r\n", 5).replace(b"ana\n", b"ana\r")),
     "sales-utf8-bom": ("sales.csv", lambda d: b"\xef\xbb\xbf" + d),
     "sales-utf16-bom": ("sales.csv", lambda d: b"\xff\xfe" + d),
