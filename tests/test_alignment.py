@@ -401,7 +401,7 @@ def _sql_year(folder: Path, first: str, end: str) -> float:
             f"all_varchar=true) WHERE CAST(order_date AS DATE) >= DATE '{first}' "
             f"AND CAST(order_date AS DATE) < DATE '{end}'"
         )
-        .fetchone()[0]
+        .fetchall()[0][0]
     )
 
 
@@ -679,7 +679,7 @@ def sql_target_gap(folder: Path, year: str, metric: str) -> tuple[Decimal, Decim
         "'metric': 'VARCHAR', 'target': 'DECIMAL(18, 4)'}) "
         "WHERE partner_id IS NULL AND metric = ? AND quarter LIKE ?",
         [str(folder / "targets.csv"), metric, f"{year}-Q%"],
-    ).fetchone()
+    ).fetchall()[0]
     con.close()
     return Decimal(total), objective, Decimal(total) - objective
 
@@ -888,7 +888,7 @@ def sql_partner_events(folder: Path, reporting_quarter: str) -> dict[str, set[tu
     sales, partners = str(folder / "sales.csv"), str(folder / "partners.csv")
     (lo,) = con.execute(
         f"SELECT min({_quarter_sql('order_date', start_month)}) FROM read_csv(?)", [sales]
-    ).fetchone()
+    ).fetchall()[0]
     recruited = con.execute(
         f"SELECT partner_id, {_quarter_sql('onboarded_on', start_month)} AS qi FROM read_csv(?) "
         "WHERE onboarded_on IS NOT NULL AND qi BETWEEN ? AND ?",
@@ -973,7 +973,7 @@ def test_channel_and_tier_moves_are_named_with_the_revenue_that_moved(view, open
             "AND CAST(order_date AS DATE) < ?",
             [str(SAMPLE / "sales.csv"), r.partner_id,
              (q_start - pd.DateOffset(years=1)).date(), q_start.date()],
-        ).fetchone()  # fmt: skip
+        ).fetchall()[0]  # fmt: skip
         assert Decimal(int(row["revenue_exact"])) / Decimal(wb.dataset.money.scale) == before
         sentence = " ".join(page.evolution_sentences(wb, view))
         assert f"({r.partner_id}) moved" in sentence and r.new_value in sentence

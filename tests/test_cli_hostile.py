@@ -19,6 +19,7 @@ Reference values come from plain DuckDB SQL on the dataset files.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import errno
 import json
 import shutil
@@ -63,7 +64,9 @@ def run_cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
 def sql_count(path: Path) -> int:
     """Records in a CSV file, by plain DuckDB (the independent count)."""
     con = duckdb.connect()
-    return con.execute("SELECT count(*) FROM read_csv(?, header = true)", [str(path)]).fetchone()[0]
+    return con.execute("SELECT count(*) FROM read_csv(?, header = true)", [str(path)]).fetchall()[
+        0
+    ][0]
 
 
 def table_counts(folder: Path) -> dict[str, int]:
@@ -93,7 +96,7 @@ def test_prepared_cache_under_a_hostile_out_folder_round_trips_and_runs_no_state
     assert folder.parent == out
     ds = load_prepared(folder, TINY)
     assert ds is not None
-    got = {t: ds.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ds.files}
+    got = {t: ds.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ds.files}
     assert got == table_counts(TINY)
     assert not list(tmp_path.rglob("PWNED*")), "a statement from the folder name ran"
 
@@ -109,7 +112,7 @@ def test_prepared_cache_round_trips_every_table_of_seeds_1_to_5_under_a_quoted_f
         assert back is not None, seed
         for table, n in table_counts(source).items():
             if table in back.files:
-                assert back.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == n
+                assert back.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] == n
 
 
 def test_period_labels_with_quotes_are_values_not_sql(tiny):
@@ -128,7 +131,7 @@ def test_period_labels_with_quotes_are_values_not_sql(tiny):
     assert list(zip(sums["channel_id"], sums["revenue_exact"], strict=True)) == want
     costs = cost_to_serve(tiny, period="quarter", periods=injected)
     assert set(costs["period"]) <= {"FY2026-Q3"}
-    assert tiny.con.execute("SELECT count(*) FROM sales").fetchone()[0] == sql_count(
+    assert tiny.con.execute("SELECT count(*) FROM sales").fetchall()[0][0] == sql_count(
         TINY / "sales.csv"
     )
 
@@ -358,7 +361,10 @@ def _request_checks(token: str, requests: list[tuple[str, str | None]]) -> list[
             http.stop()
         return codes
 
-    return asyncio.run(scenario())
+    # a thread of its own: a kernel test earlier on this worker may leave an event loop running
+    # in the main thread, where asyncio.run refuses to start another
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, scenario()).result()
 
 
 def test_the_workshop_refuses_a_request_without_its_token_or_with_a_foreign_host():

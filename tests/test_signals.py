@@ -747,7 +747,7 @@ def test_dependency_is_the_trailing_12_month_share_by_sql(sample: Case):
         total = con.execute(
             "SELECT sum(revenue) FROM read_csv_auto(?) WHERE channel_id = ? AND order_date >= ? "
             "AND order_date < ?", [files, cid, start, end],
-        ).fetchone()[0]  # fmt: skip
+        ).fetchall()[0][0]  # fmt: skip
         assert row["revenue_at_stake_exact"] == round(float(total) * scale)
 
 

@@ -329,7 +329,7 @@ def _sql_revenue_exact(folder: Path, first: str, end: str, decimals: int) -> int
             f"WHERE CAST(order_date AS DATE) >= DATE '{first}' "
             f"AND CAST(order_date AS DATE) < DATE '{end}'"
         )
-        .fetchone()[0]
+        .fetchall()[0][0]
     )
 
 
