@@ -246,6 +246,12 @@ def channel_frame(plan: TargetPlan) -> pd.DataFrame:
     n = plan.partners[plan.partners["partner_id"].notna()].groupby("channel_id").size()
     out["partners_with_targets"] = out["channel_id"].map(n).fillna(0).astype("int64")
     out["target_monitored_in"] = TARGET_MONITORED_IN
+    # words, not a boolean: where the target sits against the trend forecast's interval
+    out["trend_forecast"] = np.where(
+        out.pop("outside_trend_interval").astype(bool), "outside its interval", "within"
+    )
+    if out["gross_profit_target"].isna().all():  # managed for revenue: no gross-profit targets
+        out = out.drop(columns="gross_profit_target")
     return out
 
 
