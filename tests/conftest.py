@@ -15,6 +15,11 @@ settings.register_profile(
     "ci", deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("fast", deadline=None, max_examples=10)  # make test-fast (tests/lanes.py)
+# by hand, on tests/test_fuzz.py: HYPOTHESIS_PROFILE=long (1,000 cases, ~6 minutes)
+settings.register_profile(
+    "long", deadline=None, max_examples=1000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)  # fmt: skip
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -367,8 +367,9 @@ def check_case(folder: Path, steps: list[str]) -> int:
     for name, account in accounts.items():
         if account.balanced:
             continue
-        # the one exception, by design (H1): the scan and DuckDB disagree on a record (a quote
-        # inside an unquoted cell); the file is then refused as a whole, with its counts
+        # the one exception, by design: neither the scan nor the csv module's second count
+        # agrees with what DuckDB read (a carriage return inside a line, say); the file is then
+        # refused as a whole, with its counts (a stray quote in a cell is read, and balances)
         refused = account.file in output and (
             f"the file holds {account.records:,} data records" in output
         )

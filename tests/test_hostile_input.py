@@ -147,6 +147,21 @@ def test_blank_lines_and_crlf_line_ends_are_accounted_for(tiny_copy):
     assert accounts["sales"].balanced and accounts["sales"].reported == 0
 
 
+@pytest.mark.parametrize("cell", ['Nati"onal distribution', 'National distribution"'])
+def test_a_stray_quote_inside_an_unquoted_cell_is_read_as_a_character(tiny_copy, cell):
+    # the scan takes every quote as one; the reader (and the csv module) only one at a cell's
+    # start: the csv module's second count settles it, and the file loads whole
+    channels = tiny_copy / "channels.csv"
+    lines = channels.read_text().splitlines(keepends=True)
+    lines[2] = lines[2].replace("National distribution", cell, 1)
+    assert cell in lines[2]
+    channels.write_text("".join(lines))
+    account = line_accounts(tiny_copy)["channels"]
+    assert account.balanced and account.records == data_records(channels)
+    ds = load_dataset(tiny_copy)
+    assert cell in set(ds.table("channels")["channel_name"])
+
+
 @pytest.mark.parametrize("block", [1, 3, 64], ids=["1-byte", "3-byte", "64-byte"])
 def test_the_record_scan_agrees_with_the_csv_module_across_blocks(monkeypatch, tmp_path, block):
     monkeypatch.setattr(records, "BLOCK", block)

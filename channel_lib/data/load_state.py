@@ -76,9 +76,10 @@ class LoadState:
     def problem(
         self, file: str, column: str, line: int | None, value: object, message: str
     ) -> None:
-        """Add a problem (``value`` shown as text; ``None`` shows as empty)."""
+        """Add a problem (``value`` shown as text; ``None`` shows as empty); the value and the
+        column (a header cell may be long too) are shortened by :func:`core.errors.shorten`."""
         text = shorten(value)
-        self.problems.append(Problem(file, column, line, text, message))
+        self.problems.append(Problem(file, shorten(column), line, text, message))
 
     def line(self, table: str, rowid: int) -> int:
         """Line in the file of the accepted row ``rowid`` (rows rejected by the reader shift it)."""

@@ -10,7 +10,7 @@ import re
 
 import yaml
 
-from channel_lib.core.errors import near_name
+from channel_lib.core.errors import near_name, shorten
 from channel_lib.data.contract import GOALS_FILE
 from channel_lib.data.goals import Goals
 from channel_lib.data.load_state import LoadState
@@ -43,10 +43,11 @@ def check_goal_channels(state: LoadState, goals: Goals, root: yaml.Node | None) 
                 continue
             near = near_name(cid, [k for k in known if k not in year.channels])
             state.problem(
-                GOALS_FILE, f"years.{label}.channels.{cid}",
+                GOALS_FILE, shorten(f"years.{label}.channels.{cid}"),
                 _key_line(root, ("years", label, "channels", cid)), cid,
                 f"not a channel_id of {channels_file}; "
-                + (f"rename it to '{near}'" if near else f"use one of {', '.join(known)}")
+                + (f"rename it to '{shorten(near)}'" if near
+                   else f"use one of {shorten(', '.join(known))}")
                 + f" (or add the channel to {channels_file})",
             )  # fmt: skip
 

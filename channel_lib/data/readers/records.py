@@ -7,11 +7,16 @@ measures every record and cell against :class:`~channel_lib.data.readers.limits.
 read the loader proves lines loaded + lines reported = the records counted here.
 
 The scan reads the file in blocks of :data:`BLOCK` bytes with numpy (a few hundred MB/s), so
-memory stays bounded whatever the file holds.
+memory stays bounded whatever the file holds. It treats every ``"`` as a quote; a reader (DuckDB,
+Python's csv module) opens a quoted cell only at a cell's start, so a stray quote inside an
+unquoted cell (``Nati"onal``) makes the two counts differ. When they do, :func:`csv_record_count`
+counts the records a second way, with Python's csv module under the cell limit, and the loader
+accepts the read only when that count agrees with it.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,3 +210,30 @@ def _wide(scan: RecordScan, line: int, column: int, size: int) -> None:
 
 
 __all__ = ["BLOCK", "MAX_LISTED", "RecordScan", "scan_records"]
+
+
+def csv_record_count(path: Path, limits: Limits) -> int | None:
+    r"""The records of the CSV at ``path`` as Python's csv module reads them (blank lines and the
+    header included), or ``None`` when a cell is over ``limits.cell_bytes`` or the file is not
+    CSV the module can read.
+
+    The module opens a quoted cell only at a cell's start, as DuckDB does, so a stray quote in
+    an unquoted cell (``Nati"onal``) is a character; memory stays bounded by the cell limit.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_bytes(b'id,name\n1,Nati"onal\n2,Retail\n')
+    >>> scan_records(f, Limits()).records, csv_record_count(f, Limits())
+    (2, 3)
+    """
+    previous = csv.field_size_limit()
+    csv.field_size_limit(limits.cell_bytes + 2)  # a cell's quotes count against the limit too
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+            return sum(1 for row in csv.reader(f) if row)
+    except csv.Error:  # a cell over the limit, or a NUL byte: no second count
+        return None
+    finally:
+        csv.field_size_limit(previous)
