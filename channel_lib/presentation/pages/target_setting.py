@@ -258,11 +258,14 @@ def channel_frame(plan: TargetPlan) -> pd.DataFrame:
 def channel_table(plan: TargetPlan):
     """:func:`channel_frame` as the report's table."""
     s = plan.settings
+    frame = channel_frame(plan)
+    formats = {"run_rate": MONEY, "revenue_target": MONEY, "growth": "{:+.1%}",
+               "gross_profit_target": MONEY, **dict.fromkeys(s.quarters, MONEY)}  # fmt: skip
     return html.table(
-        channel_frame(plan), caption=f"Chosen channel targets ({s.method})",
-        formats={"run_rate": MONEY, "revenue_target": MONEY, "growth": "{:+.1%}",
-                 "gross_profit_target": MONEY, **dict.fromkeys(s.quarters, MONEY)},
-    )  # fmt: skip
+        frame,
+        caption=f"Chosen channel targets ({s.method})",
+        formats={c: f for c, f in formats.items() if c in frame.columns},
+    )
 
 
 def phasing_chart(wb: Workbook, plan: TargetPlan):
