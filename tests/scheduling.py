@@ -1,59 +1,76 @@
-"""Keep each expensive module-scoped fixture on one xdist worker (a pytest plugin).
+"""Run each test module that shares a module-scoped fixture on one xdist worker (a pytest plugin).
 
 A module-scoped fixture that executes notebooks, starts a server or generates datasets costs from
 a few seconds to over a minute. Under ``pytest -n 2`` it is built once *per worker that runs a test
 using it*: when the scheduler spreads a module's tests over both workers, the fixture is built
-twice, and the suite's time depends on luck.
+twice, and the suite's time depends on luck (the shape matrix's four batches were built twice).
 
-``make test`` runs ``--dist loadgroup``, and this plugin gives every slow test (a test that
-:func:`tests.lanes.lanes_of` marks ``notebook``, ``browser`` or ``seeds``) that uses a module- or
-class-scoped fixture the ``xdist_group`` of its module. xdist then sends the module's slow tests to
-one worker as a unit, larger units first, and spreads every other test one by one over whichever
-worker is free. Session-scoped fixtures need no group: the heavy ones build once for all workers
-(``report_fixtures._shared_folder``).
+xdist's own answer, ``--dist loadgroup`` with ``xdist_group`` marks, no longer groups anything
+under pytest 9: xdist 3.8 puts the group into ``item._nodeid``, which pytest 9's ``nodeid`` does
+not read, so every test is scheduled alone. ``make test`` passes ``--dist loadgroup`` and this
+plugin supplies the scheduler (:class:`ModuleScheduling`, through xdist's
+``pytest_xdist_make_scheduler`` hook): every test of a module whose source declares a module-,
+class- or package-scoped fixture goes to one worker as a unit, larger units first; every other
+test (and every doctest) is scheduled alone, on whichever worker is free. Session-scoped fixtures
+need no unit: the heavy ones build once for all workers (``report_fixtures._shared_folder``).
 
-Without xdist, or with another ``--dist``, the marks change nothing.
+Without xdist, or with another ``--dist``, nothing changes.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
+
 import pytest
-from lanes import lanes_of
 
-#: Fixture scopes whose value lives as long as a module (or a class) of tests.
-MODULE_SCOPES = frozenset({"module", "class", "package"})
-
-
-def module_fixtures(item: pytest.Item) -> list[str]:
-    """The names of the module-, class- or package-scoped fixtures ``item`` uses."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return []
-    return [
-        name
-        for name, definitions in info.name2fixturedefs.items()
-        if any(d.scope in MODULE_SCOPES for d in definitions)
-    ]
+#: A fixture whose value lives as long as a module, a class or a package of tests.
+MODULE_SCOPED = re.compile(r"""scope\s*=\s*["'](module|class|package)["']""")
 
 
-def group_of(item: pytest.Item) -> str | None:
-    """The ``xdist_group`` ``item`` should run in: its module's name when it is slow and shares a
-    module-scoped fixture, else ``None``."""
-    if not module_fixtures(item) or not lanes_of(item):
+@functools.cache
+def shares_module_fixtures(path: Path) -> bool:
+    """Whether the test module at ``path`` declares a module-, class- or package-scoped fixture.
+
+    Examples
+    --------
+    >>> shares_module_fixtures(Path(__file__).parent / "test_shapes.py")
+    True
+    >>> shares_module_fixtures(Path(__file__).parent / "test_money.py")
+    True
+    >>> shares_module_fixtures(Path(__file__).parent / "test_calendar.py")
+    False
+    """
+    return path.suffix == ".py" and path.is_file() and bool(MODULE_SCOPED.search(path.read_text()))
+
+
+def scope_of(nodeid: str, rootdir: Path) -> str:
+    """The unit ``nodeid`` is scheduled in: its module's path when the module shares a
+    module-scoped fixture, else the test alone.
+
+    Examples
+    --------
+    >>> root = Path(__file__).parents[1]
+    >>> scope_of("tests/test_shapes.py::test_every_report_of_the_batch_runs[erp]", root)
+    'tests/test_shapes.py'
+    >>> scope_of("tests/test_calendar.py::test_quarters", root)
+    'tests/test_calendar.py::test_quarters'
+    """
+    module = nodeid.split("::", 1)[0]
+    return module if shares_module_fixtures(rootdir / module) else nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """:class:`ModuleScheduling` for ``--dist loadgroup``; xdist's own scheduler otherwise."""
+    if config.getoption("dist", None) != "loadgroup":
         return None
-    return item.nodeid.split("::", 1)[0]
+    from xdist.scheduler import LoadScopeScheduling
 
+    class ModuleScheduling(LoadScopeScheduling):
+        """xdist's scope scheduling with :func:`scope_of` as the unit of work."""
 
-def pytest_configure(config: pytest.Config) -> None:
-    # xdist registers the mark; so does this plugin, for runs with ``-p no:xdist`` (strict markers)
-    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid, config.rootpath)
 
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker hook, which reads the marks into node ids
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        group = group_of(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+    return ModuleScheduling(config, log)
