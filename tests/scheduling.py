@@ -61,6 +61,7 @@ def scope_of(nodeid: str, rootdir: Path) -> str:
     return module if shares_module_fixtures(rootdir / module) else nodeid
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown under -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """:class:`ModuleScheduling` for ``--dist loadgroup``; xdist's own scheduler otherwise."""
     if config.getoption("dist", None) != "loadgroup":

@@ -826,6 +826,25 @@ def test_planted_over_indexing_is_misaligned_and_the_near_miss_is_not(view, open
                 )
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_planted_over_indexing_is_found_on_other_seeds(small_sample, tmp_path, seed):
+    folder = small_sample(seed)
+    label = {"segment": "Segment", "product_line": "Product line"}
+    systems: dict[str, pd.DataFrame] = {}
+    for kind, met in (("planted", False), ("near_miss", True)):
+        rows = _truth_rows(folder, "over_indexing", kind)
+        assert rows, f"seed {seed} plants no over_indexing {kind}"
+        for case in rows:
+            year = case["period"]
+            if year not in systems:
+                wb, settings = alignment.open_alignment(folder, plans_dir=tmp_path / "p", year=year)
+                systems[year] = alignment.system_alignment(wb, settings).set_index("goal")
+            share = _sql_mix(folder, year, case["entity_type"])[case["entity_id"]]
+            row = systems[year].loc[f"{label[case['entity_type']]} mix: {case['entity_id']}"]
+            assert row["actual"] == pytest.approx(share, abs=1e-9)
+            assert bool(row["met"]) is met, (seed, kind, case["entity_id"])
+
+
 def test_a_wider_mix_tolerance_puts_the_planted_line_within_it(opened):
     wb, _ = opened
     settings = alignment.resolve_settings(wb, mix_tolerance=0.5)

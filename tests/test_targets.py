@@ -1043,28 +1043,27 @@ def test_partner_targets_follow_the_partner_on_other_seeds(seed_plans, seed):
     assert targets.plan_checks(plan)["holds"].all()
 
 
-def _planted(signal: str, kind: str = "planted") -> pd.DataFrame:
-    truth = pd.read_csv(SAMPLE / "ground_truth.csv", dtype=str)
+def _planted(signal: str, kind: str = "planted", folder: Path = SAMPLE) -> pd.DataFrame:
+    truth = pd.read_csv(folder / "ground_truth.csv", dtype=str)
     rows = truth[(truth["signal"] == signal) & (truth["kind"] == kind)]
     assert len(rows), f"ground_truth.csv has no {kind} {signal} row (issue 19's planted cases)"
     return rows
 
 
-def test_planted_target_cases_behave_as_stated(sample_plan):
-    wb, plan = sample_plan
-    ref = _sql_partner_years(SAMPLE, wb, plan.settings)
-    channel_ly = _sql_channel_window(SAMPLE, wb, plan.settings)
+def _check_planted_target_cases(folder: Path, wb, plan) -> None:
+    ref = _sql_partner_years(folder, wb, plan.settings)
+    channel_ly = _sql_channel_window(folder, wb, plan.settings)
     ch = plan.channels.set_index("channel_id")["revenue_target_exact"]
     p = plan.partners[plan.partners["line"] == "partner"].set_index("partner_id")
-    for pid in _planted("target_declining_partner")["entity_id"]:
+    for pid in _planted("target_declining_partner", folder=folder)["entity_id"]:
         r = p.loc[pid]
         assert r["momentum"] == "declining"
         rise = int(r["revenue_target_exact"]) / int(ref.loc[pid, "ly"]) - 1
         assert rise <= int(ch[r["channel_id"]]) / int(channel_ly[r["channel_id"]]) - 1 + 1e-12
         assert r["lost_exact"] + r["moved_away_exact"] > 0  # the customer it lost is known
-    for pid in _planted("target_declining_partner", "near_miss")["entity_id"]:
+    for pid in _planted("target_declining_partner", "near_miss", folder=folder)["entity_id"]:
         assert p.loc[pid, "momentum"] == "steady"  # fell 5-9%: no rule applies
-    for pid in _planted("target_gaining_partner")["entity_id"]:
+    for pid in _planted("target_gaining_partner", folder=folder)["entity_id"]:
         r = p.loc[pid]
         assert r["moved_in_exact"] > 0 and "moved in" in r["customers_note"]
         assert (
@@ -1074,8 +1073,19 @@ def test_planted_target_cases_behave_as_stated(sample_plan):
             - (wb.dataset.money.amount(r["lost_exact"] + r["moved_away_exact"]))
             - 1e-6
         )
-    for pid in _planted("target_growing_partner")["entity_id"]:
+    for pid in _planted("target_growing_partner", folder=folder)["entity_id"]:
         assert int(p.loc[pid, "revenue_target_exact"]) >= 0.95 * int(ref.loc[pid, "ly"])
+
+
+def test_planted_target_cases_behave_as_stated(sample_plan):
+    wb, plan = sample_plan
+    _check_planted_target_cases(SAMPLE, wb, plan)
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=[f"seed{s}" for s in SEEDS])
+def test_planted_target_cases_behave_as_stated_on_other_seeds(seed_plans, seed):
+    folder, wb, plan = seed_plans[seed]
+    _check_planted_target_cases(folder, wb, plan)
 
 
 def test_the_page_names_the_cap_the_exempt_partners_and_the_unallocated_line(sample_plan):
