@@ -34,6 +34,7 @@ from channel_lib.analysis.alignment import (
     weights_table,
 )
 from channel_lib.analysis.alignment.evolution import EVENTS, evolution_by_quarter
+from channel_lib.analysis.alignment.scoring import MARGIN_BASES
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
@@ -132,16 +133,23 @@ def fmt_dimension(dim: str, value: float) -> str:
     return f"{value:.1%}"
 
 
+#: The margin basis whose figure is a contribution, not a gross margin.
+CONTRIBUTION = MARGIN_BASES[1]
+
+
 def with_text(breakdown: pd.DataFrame) -> pd.DataFrame:
     """The breakdown with ``actual_text`` and ``goal_text``: each figure as the reader reads it
     (the goal with ``≥`` or ``≤``; the gross margin's with what it is judged on — the role's own
     goal, contribution after cost to serve, or the corporate goal), for the heatmap's tooltips
     and the breakdown table."""
     out = breakdown.copy()
-    out["actual_text"] = [
-        fmt_dimension(d, v) for d, v in zip(out["dimension"], out["actual"], strict=True)
-    ]
     basis = out["basis"] if "basis" in out.columns else pd.Series("", index=out.index)
+    # a margin judged on contribution shows the contribution, and says so beside the figure:
+    # under a "gross margin" heading it would read as the channel's gross margin
+    out["actual_text"] = [
+        fmt_dimension(d, v) + (" contribution after cost to serve" if b == CONTRIBUTION else "")
+        for d, v, b in zip(out["dimension"], out["actual"], basis.fillna(""), strict=True)
+    ]
     out["goal_text"] = [
         ("≥ " if dr == "at_least" else "≤ ") + fmt_dimension(d, v) + (f" ({b})" if b else "")
         for d, v, dr, b in zip(

@@ -289,9 +289,15 @@ def more_line(short: ShortList, path: str | Path | None = None):
     """How many more signals the export holds than the tables show, as markdown."""
     where = f" (`{path}`)" if path is not None else ""
     if short.more == 0:
+        structural = len(short.structural)
+        parts = (
+            f" ({short.total - structural} events and {structural} structural)"
+            if structural
+            else ""
+        )
         return html.markdown(
-            "Every signal is shown above; the export{where} holds the same {total}.",
-            where=where, total=str(short.total),
+            "Every signal is shown above; the export{where} holds the same {total}{parts}.",
+            where=where, total=str(short.total), parts=parts,
         )  # fmt: skip
     return html.markdown(
         "{more} more signal{s} ({below} of them events below the materiality minimum) are in "

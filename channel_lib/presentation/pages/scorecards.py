@@ -184,7 +184,10 @@ def coverage_table(wb: Workbook, coverage: pd.DataFrame):
         )  # fmt: skip
     return html.table(
         coverage[COVERAGE_COLUMNS], formats=_formats(COVERAGE_COLUMNS),
-        caption=f"Partner revenue (12 months to {wb.quarter}) with a current, complete report",
+        caption=f"Partner revenue (12 months to {wb.quarter}) with a current, complete report. "
+        "Coverage: share with a complete report for the quarter; reported share: with any "
+        "report, complete or not. Partners count under their current channel, with their 12 "
+        "months (a partner that moved brings its revenue with it)",
     )  # fmt: skip
 
 

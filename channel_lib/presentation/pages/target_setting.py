@@ -40,6 +40,7 @@ from channel_lib.analysis.targets import (
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.formats import formatter
 
 __all__ = [
     "MONEY",
@@ -309,6 +310,9 @@ def partner_frame(plan: TargetPlan, *, top: int = 25) -> pd.DataFrame:
     p = plan.partners[plan.partners["partner_id"].notna()].copy()
     p["last_year"] = plan.settings.money.amount(p["last_year_exact"])
     new = (p["basis"] == "new partner") | (p["momentum"] == "new partner")
+    # a partner signed inside the window has no full last year: no change against it (its
+    # partial year would read as +400%); the cap exempts it, and the rule sentences say so
+    p.loc[new, "change"] = np.nan
     shown = pd.concat([p.nlargest(top, "revenue_target"), p[new]])
     shown = shown.drop_duplicates("partner_id")
     return shown[["channel_id", "partner_id", "partner_name", "basis", "momentum", "run_rate",
@@ -375,11 +379,14 @@ def partner_table(plan: TargetPlan, wb: Workbook | None = None):
     reason = no_partner_reason(wb, plan) if wb is not None else None
     if reason is not None:
         return html.markdown("{reason}", reason=reason)
+    patterns = {"run_rate": MONEY, "potential": MONEY, "revenue_target": MONEY,
+                "last_year": MONEY, "change": "{:+.1%}", "gross_profit_target": MONEY}  # fmt: skip
     return html.table(
-        partner_frame(plan), caption="Largest partner targets, and every new partner",
-        formats={"run_rate": MONEY, "potential": MONEY, "revenue_target": MONEY,
-                 "last_year": MONEY, "change": "{:+.1%}", "gross_profit_target": MONEY},
-    )  # fmt: skip
+        partner_frame(plan),
+        caption="Largest partner targets, and every new partner (a new "
+        "partner has no full last year: no change is shown, and no cap applies)",
+        formats={c: formatter(f) for c, f in patterns.items()},  # a missing value reads "–"
+    )
 
 
 def young_channel_sentence(wb: Workbook, row) -> str:
