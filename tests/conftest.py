@@ -17,7 +17,7 @@ settings.register_profile(
 settings.register_profile("fast", deadline=None, max_examples=10)  # make test-fast (tests/lanes.py)
 # by hand, on tests/test_fuzz.py: HYPOTHESIS_PROFILE=long (1,000 cases, ~6 minutes)
 settings.register_profile(
-    "long", deadline=None, max_examples=1000,
+    "long", deadline=None, max_examples=1000,  # tests/test_fuzz.py's LONG_CASES
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )  # fmt: skip
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

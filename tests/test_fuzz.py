@@ -61,12 +61,7 @@ LONG_CASES = 1000
 CSV_FILES = sorted(p.name for p in TINY.glob("*.csv"))
 YAML_FILES = ["goals.yaml", "mapping.yaml"]
 
-settings.register_profile(
-    "long",
-    deadline=None,
-    max_examples=LONG_CASES,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+# the long profile (LONG_CASES cases, shrinking on) is registered in tests/conftest.py
 _PROFILE = os.environ.get("FUZZ_PROFILE") or os.environ.get("HYPOTHESIS_PROFILE")
 FUZZ_SETTINGS = (
     settings(settings.get_profile("long"))
