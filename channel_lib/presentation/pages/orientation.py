@@ -315,7 +315,8 @@ def _table_specs(wb: Workbook, view: AlignmentView) -> dict:
         ),
         "plan": lambda: (
             view.plan[["source", "metric", "channels", "quarters", "targets", "objective", "gap",
-                       "share", "aligned"]],
+                       "share", "aligned"]].assign(  # words, not True/False
+                aligned=lambda f: f["aligned"].map({True: "yes", False: "no"})),
             {"targets": _MONEY, "objective": _MONEY, "gap": _MONEY, "share": _SHARE},
             f"Channel targets of {y} added up against the corporate objective "
             f"(aligned within {s.plan_tolerance:.0%})",
