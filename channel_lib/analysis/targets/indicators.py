@@ -79,7 +79,9 @@ _PARTNER_INDICATORS = (
 
 
 #: The target itself is monitored here.
-TARGET_MONITORED_IN = "once approved: 00_quarter_overview (attainment), 05_performance_signals (gaps)"
+TARGET_MONITORED_IN = (
+    "once approved: 00_quarter_overview (attainment), 05_performance_signals (gaps)"
+)
 
 
 def _indicator_rates(wb: Workbook, settings: TargetSettings) -> pd.DataFrame:
