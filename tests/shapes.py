@@ -293,3 +293,18 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "calendar": build_calendar,
     "yen": build_yen,
 }
+
+
+def make_direct_only(folder: Path) -> Path:
+    """Edit a copy of a dataset (``folder``) in place into one without partners: no partners,
+    partner reports or opportunities file, every sale direct, only the channel-level targets.
+
+    Used by the tests that every analysis runs and says why on a direct-only company.
+    """
+    for name in ("partners.csv", "partner_reports.csv", "opportunities.csv"):
+        (folder / name).unlink()
+    for name, keep in (("sales.csv", None), ("targets.csv", "")):
+        frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+        frame = frame if keep is None else frame[frame["partner_id"] == keep]
+        frame.assign(partner_id="").to_csv(folder / name, index=False)
+    return folder

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from shapes import make_direct_only
 
 from channel_lib.data.goals import ChannelRole, YearGoals, read_goals
 
@@ -488,12 +489,7 @@ def test_a_direct_only_dataset_has_no_coverage_to_measure(tiny_copy, tmp_path):
     from channel_lib.data.workbook import open_workbook
     from channel_lib.presentation.pages import scorecards as page
 
-    for name in ("partners.csv", "partner_reports.csv", "opportunities.csv"):
-        (tiny_copy / name).unlink()
-    for name, keep in (("sales.csv", None), ("targets.csv", "")):
-        frame = pd.read_csv(tiny_copy / name, dtype=str, keep_default_na=False)
-        frame = frame if keep is None else frame[frame["partner_id"] == keep]
-        frame.assign(partner_id="").to_csv(tiny_copy / name, index=False)
+    make_direct_only(tiny_copy)
     ds = load_dataset(tiny_copy)
     cov = scorecard.reporting_coverage(ds, "FY2026-Q3")
     assert cov.empty and "coverage" in cov.columns

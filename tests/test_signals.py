@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from shapes import make_direct_only
 
 from channel_lib import load_dataset
 from channel_lib.analysis import scorecard, signals
@@ -332,12 +333,7 @@ def test_a_dataset_without_reports_or_deals_runs_and_says_nothing_false(tiny_cop
 
 
 def test_a_direct_only_dataset_without_partner_files_runs(tiny_copy):
-    for name in ("partners.csv", "partner_reports.csv", "opportunities.csv"):
-        (tiny_copy / name).unlink()
-    for name, keep in (("sales.csv", None), ("targets.csv", "")):
-        frame = pd.read_csv(tiny_copy / name, dtype=str, keep_default_na=False)
-        frame = frame if keep is None else frame[frame["partner_id"] == keep]
-        frame.assign(partner_id="").to_csv(tiny_copy / name, index=False)
+    make_direct_only(tiny_copy)
     ds = load_dataset(tiny_copy)
     for q in ("FY2026-Q3", "FY2026-Q4"):
         ew = signals.early_warnings(ds, q)

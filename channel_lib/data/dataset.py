@@ -110,6 +110,18 @@ class Dataset:
             f"{', '.join(c.name for c in spec.columns)}) to enable it."
         )
 
+    def first_missing_note(self, *tables: str) -> str | None:
+        """:meth:`missing_note` of the first of ``tables`` the dataset does not have, or ``None``
+        when it has them all (a section that needs several optional files says why it is empty).
+
+        Examples
+        --------
+        >>> from channel_lib import load_dataset
+        >>> load_dataset("tests/data/tiny").first_missing_note("partners", "targets") is None
+        True
+        """
+        return next((self.missing_note(t) for t in tables if not self.has(t)), None)
+
     # -- reading --------------------------------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame:
         """A table as a pandas DataFrame (cached; the sales table is large — prefer :meth:`sql`)."""

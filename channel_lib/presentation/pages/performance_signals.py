@@ -9,8 +9,7 @@ customers, the materiality cut, win/loss deals); this module shows them:
   :mod:`channel_lib.presentation.pages.scorecards`);
 - the early warnings, triaged (:mod:`channel_lib.analysis.signals.triage`): :func:`short_list_chart`,
   :func:`short_list_table` (also the signal explorer's, with its own columns),
-  :func:`structural_table`, :func:`more_line`; and :func:`exposure_chart`, :func:`signals_table`,
-  :func:`moved_table`, :func:`below_table`, :func:`export_line`;
+  :func:`structural_table`, :func:`more_line`; :func:`moved_table`, :func:`below_table`;
 - :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`portfolio_chart`,
   :func:`moves_table`;
 - :func:`explorer_summary` — the signal explorer's line above its chart;
@@ -18,7 +17,7 @@ customers, the materiality cut, win/loss deals); this module shows them:
   missing-file sentence (:meth:`~channel_lib.data.dataset.Dataset.missing_note`),
   :func:`no_exceptions_sentence`, :func:`no_deals_sentence`;
 - the signals in words, one function per finding (:func:`kind_sentence` for the largest risks and
-  opportunities apart, :func:`structural_sentence`, :func:`material_sentence`,
+  opportunities apart, :func:`structural_sentence`,
   :func:`below_sentence`, :func:`deals_sentence`), :func:`signal_sentences` and :func:`in_words`.
 """
 
@@ -26,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -49,7 +47,6 @@ from channel_lib.presentation.formats import display_formats, missing_as_dash
 __all__ = [
     "EXPLORER_DEAL_COLUMNS",
     "EXPLORER_SHORT_LIST_COLUMNS",
-    "EXPLORER_SIGNAL_COLUMNS",
     "SHORT_LIST_COLUMNS",
     "SIGNAL_TABLE_COLUMNS",
     "STRUCTURAL_COLUMNS",
@@ -60,11 +57,8 @@ __all__ = [
     "deals_table",
     "exceptions_table",
     "explorer_summary",
-    "export_line",
-    "exposure_chart",
     "in_words",
     "kind_sentence",
-    "material_sentence",
     "more_line",
     "moved_table",
     "moves_table",
@@ -75,8 +69,6 @@ __all__ = [
     "short_list_chart",
     "short_list_table",
     "signal_sentences",
-    "signals_caption",
-    "signals_table",
     "structural_sentence",
     "structural_table",
 ]
@@ -100,11 +92,6 @@ EXPLORER_SHORT_LIST_COLUMNS: list[str] = [
 STRUCTURAL_COLUMNS: list[str] = [
     "severity_label", "entity_type", "entity_id", "entity_name", "value", "evidence",
     "revenue_at_stake",
-]  # fmt: skip
-#: Columns of the signal explorer's table (with the partner's region and tier).
-EXPLORER_SIGNAL_COLUMNS: list[str] = [
-    "signal", "entity_type", "entity_id", "entity_name", "channel_id", "partner_id", "region",
-    "tier", "evidence", "since", "revenue_at_stake",
 ]  # fmt: skip
 #: Columns of the signal explorer's win/loss table (the notebook's shows every column).
 EXPLORER_DEAL_COLUMNS: list[str] = [
@@ -149,64 +136,6 @@ def exceptions_table(wb: Workbook, gaps: pd.DataFrame):
 
 
 # -- early warnings ---------------------------------------------------------------------------------
-def exposure_chart(wb: Workbook, signals: pd.DataFrame):
-    """The material signals as bars of revenue at stake."""
-    return charts.signals_by_exposure(
-        signals, channel_ids=wb.channel_ids,
-        title=f"Early warnings by revenue at stake, {wb.quarter}",
-    )  # fmt: skip
-
-
-def signals_caption(thresholds: SignalThresholds, currency: str) -> str:
-    """``Signals at or above 50,000 USD at stake``: the caption of the material signals."""
-    return f"Signals at or above {thresholds.min_revenue_at_stake:,.0f} {currency} at stake"
-
-
-def signals_table(
-    signals: pd.DataFrame,
-    thresholds: SignalThresholds,
-    currency: str,
-    *,
-    columns: Sequence[str] = SIGNAL_TABLE_COLUMNS,
-    dashes: bool = False,
-    **options: Any,
-):
-    """The material signals as a table.
-
-    Parameters
-    ----------
-    signals : DataFrame
-        :func:`channel_lib.analysis.signals.material` rows.
-    thresholds : SignalThresholds
-        For the materiality minimum of the caption.
-    currency : str
-    columns : sequence of str
-        The columns shown: the notebook's (:data:`SIGNAL_TABLE_COLUMNS`) or the explorer's
-        (:data:`EXPLORER_SIGNAL_COLUMNS`).
-    dashes : bool
-        Write a missing id, name, region or tier as ``–`` (the explorer's table), not ``<NA>``.
-    **options
-        Passed to :func:`channel_lib.presentation.html.table` (``max_rows``).
-
-    Returns
-    -------
-    IPython.display.HTML or IPython.display.Markdown
-        The table; the notebook's (``dashes=False``) says in a sentence that no signal is
-        material instead of showing an empty one.
-    """
-    if signals.empty and not dashes:
-        return html.markdown(
-            "No early-warning signal reaches the materiality minimum of {minimum} {currency} "
-            "revenue at stake.", minimum=f"{thresholds.min_revenue_at_stake:,.0f}",
-            currency=currency,
-        )  # fmt: skip
-    columns = list(columns)
-    formats = {**missing_as_dash(columns), **display_formats(columns)} if dashes else (
-        display_formats(columns)
-    )  # fmt: skip
-    return html.table(
-        signals[columns], formats=formats, caption=signals_caption(thresholds, currency), **options
-    )
 
 
 def short_list_chart(wb: Workbook, short: ShortList):
@@ -330,14 +259,6 @@ def below_table(below: pd.DataFrame):
     )
 
 
-def export_line(signals: pd.DataFrame, path: str | Path):
-    """Where every signal (material or not) was exported for follow-up, as markdown."""
-    return html.markdown(
-        "All {n} signals (material or not) were exported for follow-up to `{path}`.",
-        n=len(signals), path=path,
-    )  # fmt: skip
-
-
 def explorer_summary(
     warnings: pd.DataFrame,
     material_rows: pd.DataFrame,
@@ -420,11 +341,6 @@ def deals_table(
     return html.table(deals[columns], formats=formats, caption=caption)
 
 
-def _missing(ds: Dataset, *tables: str) -> str | None:
-    """The loader's sentence for the first of ``tables`` the dataset does not have (or None)."""
-    return next((ds.missing_note(t) for t in tables if not ds.has(t)), None)
-
-
 def portfolio_chart(wb: Workbook, book: pd.DataFrame):
     """The partner portfolio (:func:`channel_lib.analysis.scorecard.portfolio`) as a scatter;
     with no partner to place, why not (the loader's sentence when there is no ``partners`` file).
@@ -434,7 +350,7 @@ def portfolio_chart(wb: Workbook, book: pd.DataFrame):
     alt.Chart or IPython.display.Markdown
     """
     if book.empty:
-        missing = _missing(wb.dataset, "partners")
+        missing = wb.dataset.first_missing_note("partners")
         return html.markdown(
             "{why}", why=missing or f"No partner had revenue in the 12 months to {wb.quarter}: "
             "there is no partner portfolio to score.",
@@ -465,38 +381,6 @@ def moves_table(book: pd.DataFrame):
 # -- in words: one function per finding ------------------------------------------------------------
 def _s(n: int) -> str:
     return "s" if n != 1 else ""
-
-
-def material_sentence(
-    kept: pd.DataFrame, *, min_revenue_at_stake: float, money: MoneyUnit, currency: str = ""
-) -> str:
-    """The material signals' total revenue at stake and the largest one (or that there is none).
-
-    Parameters
-    ----------
-    kept : DataFrame
-        :func:`channel_lib.analysis.signals.material` rows, ranked.
-    min_revenue_at_stake : float
-        The materiality minimum (currency).
-    money : MoneyUnit
-        The unit of ``revenue_at_stake_exact`` (``ds.money``): the total is summed exactly, then
-        shown in whole currency units.
-    currency : str
-        Currency code written after the amounts (``""``: none).
-    """
-    unit = f" {currency}" if currency else ""
-    if kept.empty:
-        return (
-            f"No early-warning signal reaches the materiality minimum of "
-            f"{min_revenue_at_stake:,.0f}{unit} revenue at stake."
-        )
-    top = kept.iloc[0]
-    total = money.amount(int(kept["revenue_at_stake_exact"].sum()))
-    return (
-        f"{len(kept)} signal{_s(len(kept))} put {total:,.0f}{unit} of revenue "
-        f"at stake; the largest is {top['entity_name']} ({top['entity_id']}): "
-        f"{SIGNAL_NAMES.get(top['signal'], top['signal'])}, {top['evidence']}."
-    )
 
 
 def below_sentence(below: int, *, min_revenue_at_stake: float, currency: str = "") -> str | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import pandas as pd
 
 from channel_lib.core.money import MoneyUnit
-from channel_lib.data.dataset import Dataset
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.formats import PATTERNS, display_formats, formatter
@@ -136,11 +135,6 @@ def expectations_table(expected: pd.DataFrame):
     return html.table(expected, caption=caption)
 
 
-def _missing(ds: Dataset, *tables: str) -> str | None:
-    """The loader's sentence for the first of ``tables`` the dataset does not have (or None)."""
-    return next((ds.missing_note(t) for t in tables if not ds.has(t)), None)
-
-
 def reporting_table(wb: Workbook, reporting: pd.DataFrame):
     """The partners not reporting fully (:func:`~channel_lib.analysis.scorecard.reporting_status`
     rows whose status is not ``on time``).
@@ -153,7 +147,7 @@ def reporting_table(wb: Workbook, reporting: pd.DataFrame):
     -------
     IPython.display.HTML or IPython.display.Markdown
     """
-    missing = _missing(wb.dataset, "partners", "partner_reports")
+    missing = wb.dataset.first_missing_note("partners", "partner_reports")
     if missing:
         return html.markdown("{why}", why=missing)
     late = reporting[reporting["status"] != "on time"]
@@ -174,7 +168,7 @@ def coverage_table(wb: Workbook, coverage: pd.DataFrame):
     -------
     IPython.display.HTML or IPython.display.Markdown
     """
-    missing = _missing(wb.dataset, "partners", "partner_reports")
+    missing = wb.dataset.first_missing_note("partners", "partner_reports")
     if missing:
         return html.markdown("{why}", why=missing)
     if coverage.empty or not (coverage["revenue_12m_exact"] > 0).any():
@@ -246,7 +240,7 @@ def coverage_sentence(coverage: pd.DataFrame, *, money: MoneyUnit, quarter: str)
 
 def coverage_finding(wb: Workbook, coverage: pd.DataFrame):
     """:func:`coverage_sentence` as markdown (or why there is no coverage to state)."""
-    missing = _missing(wb.dataset, "partners", "partner_reports")
+    missing = wb.dataset.first_missing_note("partners", "partner_reports")
     sentence = None if missing else coverage_sentence(
         coverage, money=wb.dataset.money, quarter=wb.quarter
     )  # fmt: skip
