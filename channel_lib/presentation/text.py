@@ -100,6 +100,161 @@ def column_label(name: Any) -> Any:
     return text[:1].upper() + text[1:]
 
 
+#: Mime type of a table's full frame in a notebook output (:func:`table`): the executed notebook
+#: keeps it, the HTML page drops it, the batch writes it to the report's Excel workbook.
+TABLE_MIME = "application/vnd.channel-workbook.table+json"
+#: Version of the :data:`TABLE_MIME` payload (a reader refuses a version it does not know).
+TABLE_PAYLOAD_VERSION = 1
+
+#: Last words of a column name that mark an amount of money (currency units).
+_MONEY_WORDS = ("revenue", "profit", "amount", "spend", "target", "budget", "cost", "costs",
+                "pipeline", "sales", "usd", "stake", "objective", "exposure")  # fmt: skip
+#: Last words of a column name that mark a share (0-1).
+_SHARE_WORDS = ("share", "margin", "attainment", "rate", "coverage", "pct", "percent")
+#: Last words of a column name that mark a signed change (a share of the base).
+_CHANGE_WORDS = ("growth", "yoy", "qoq")
+
+
+def _column_kind(name: Any, series: pd.Series, pattern: Any) -> str:
+    """The kind of a column for the spreadsheet: ``money``, ``share``, ``change``, ``count``,
+    ``number``, ``date``, ``bool`` or ``text`` (see :func:`table_payload`)."""
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    if not pd.api.types.is_numeric_dtype(series):
+        values = series.dropna()
+        if len(values) and all(hasattr(v, "isoformat") for v in values):
+            return "date"
+        return "text"
+    from channel_lib.presentation.formats import KINDS  # deferred: formats imports this module
+
+    key = re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
+    kind = KINDS.get(key)
+    if kind in ("money", "share", "change", "count"):
+        return kind
+    if kind == "score":
+        return "number"
+    if kind == "points":
+        return "count"
+    if isinstance(pattern, str) and "%" in pattern:
+        return "change" if "+" in pattern else "share"
+    last = key.rsplit("_", 1)[-1]
+    if last in _SHARE_WORDS or key.endswith("_vs_target"):
+        return "share"
+    if last in _CHANGE_WORDS or key.endswith("vs_last_year"):
+        return "change"
+    if last in _MONEY_WORDS:
+        return "money"  # an exact column (``*_exact``, 10^-d units) is a count, not currency
+    return "count" if pd.api.types.is_integer_dtype(series) else "number"
+
+
+def _json_value(value: Any, kind: str) -> Any:
+    """One cell for the JSON payload: a number, a bool, an ISO date, a string or ``None``."""
+    if value is None or (not isinstance(value, str | bytes) and pd.api.types.is_scalar(value)
+                         and pd.isna(value)):  # fmt: skip
+        return None
+    if kind == "bool":
+        return bool(value)
+    if kind == "date" and hasattr(value, "isoformat"):
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    if isinstance(value, bool):
+        return value
+    if kind in ("money", "share", "change", "count", "number"):
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            return None
+        return int(value) if number.is_integer() and abs(number) < 2**53 else number
+    return str(value)
+
+
+def table_payload(
+    frame: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    formats: Mapping[str, Any] | None = None,
+    index: bool = False,
+    labels: bool = True,
+) -> dict[str, Any]:
+    """The whole frame of a :func:`table` as JSON data (the :data:`TABLE_MIME` output).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The frame :func:`table` was given: every row and column, before formatting.
+    caption : str, optional
+        Its caption, without the "first N rows" note.
+    formats : mapping, optional
+        The table's formats (a ``"%"`` pattern marks a share, a ``"+…%"`` one a change).
+    index : bool
+        Include the index as the first columns.
+    labels : bool
+        Head the columns with :func:`column_label`, as the HTML table does.
+
+    Returns
+    -------
+    dict
+        ``version`` (:data:`TABLE_PAYLOAD_VERSION`), ``caption``, ``rows`` (count), ``columns``
+        (one ``{"name", "label", "kind"}`` each; kind ``money`` in currency units, ``share`` and
+        ``change`` as fractions 0-1, ``count``, ``number``, ``date``, ``bool`` or ``text``) and
+        ``data`` (one list per row: numbers as numbers, dates as ISO text, missing as ``None``).
+
+    Examples
+    --------
+    >>> p = table_payload(pd.DataFrame({"channel_id": ["ONL"], "revenue": [1234.5],
+    ...                                 "gross_margin": [0.41], "on_target": [True]}))
+    >>> [(c["label"], c["kind"]) for c in p["columns"]]
+    [('Channel ID', 'text'), ('Revenue', 'money'), ('Gross margin', 'share'), ('On target', 'bool')]
+    >>> p["data"], p["rows"]
+    ([['ONL', 1234.5, 0.41, True]], 1)
+    """
+    full = frame.reset_index() if index else frame
+    formats = dict(formats or {})
+    columns, cells = [], []
+    for position in range(full.shape[1]):
+        name = full.columns[position]
+        series = full.iloc[:, position]
+        kind = _column_kind(name, series, formats.get(name))
+        label = column_label(name) if labels else name
+        columns.append({"name": str(name), "label": str(label), "kind": kind})
+        cells.append([_json_value(v, kind) for v in series.tolist()])
+    return {
+        "version": TABLE_PAYLOAD_VERSION,
+        "caption": caption,
+        "rows": len(full),
+        "columns": columns,
+        "data": [list(row) for row in zip(*cells, strict=True)] if cells else [],
+    }
+
+
+class TableHTML:
+    """What :func:`table` returns: its HTML (``.data``) and the full frame under
+    :data:`TABLE_MIME` (``.payload``), both in the display output (``_repr_mimebundle_``).
+
+    Examples
+    --------
+    >>> t = TableHTML("<table></table>", {"caption": "C", "rows": 0, "columns": [], "data": []})
+    >>> t.data, t._repr_html_(), repr(t)
+    ('<table></table>', '<table></table>', '<table: C, 0 rows>')
+    """
+
+    def __init__(self, data: str, payload: Mapping[str, Any]) -> None:
+        self.data = data
+        self.payload = dict(payload)
+        self.metadata: dict[str, Any] = {}
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self.data, TABLE_MIME: self.payload}
+
+    def __repr__(self) -> str:
+        caption = self.payload.get("caption") or "table"
+        return f"<table: {caption}, {self.payload.get('rows', 0):,} rows>"
+
+
 def table(
     frame: pd.DataFrame,
     formats: Mapping[str, str | Callable[[Any], str]] | None = None,
@@ -128,7 +283,11 @@ def table(
 
     Returns
     -------
-    IPython.display.HTML
+    TableHTML
+        An ``IPython.display.HTML`` (``.data`` is the HTML) that also displays the whole frame,
+        every row and column before formatting, under :data:`TABLE_MIME` (:func:`table_payload`):
+        the executed notebook keeps it, the HTML page drops it, the batch turns it into the
+        report's Excel workbook (:mod:`channel_lib.presentation.spreadsheet`).
 
     Examples
     --------
@@ -136,8 +295,10 @@ def table(
     ...           formats={"revenue": "{:,.0f}"}, caption="A & B")
     >>> "&lt;b&gt;x&lt;/b&gt;" in t.data, "<b>x" in t.data, "1,234" in t.data, "Revenue" in t.data
     (True, False, True, True)
+    >>> bundle = t._repr_mimebundle_()
+    >>> bundle[TABLE_MIME]["caption"], bundle[TABLE_MIME]["data"], sorted(bundle)
+    ('A & B', [['<b>x</b>', 1234.5]], ['application/vnd.channel-workbook.table+json', 'text/html'])
     """
-    from IPython.display import HTML  # deferred: IPython is heavy to import
 
     unknown = [c for c in (formats or {}) if c not in frame.columns]
     if unknown:
@@ -150,6 +311,7 @@ def table(
         shown = frame.head(max_rows)
         note = f" (first {max_rows:,} of {len(frame):,} rows)"
     formats = dict(formats or {})
+    formats_given = dict(formats)
     if labels:
         names = {c: column_label(c) for c in shown.columns}
         if len(set(names.values())) == len(names):  # two names one label: keep the names
@@ -161,4 +323,7 @@ def table(
         styler = styler.hide(axis="index")
     if caption is not None or note:
         styler = styler.set_caption(escape((caption or "") + note))
-    return HTML(styler.to_html(table_attributes='class="cw-table"'))
+    return TableHTML(
+        styler.to_html(table_attributes='class="cw-table"'),
+        table_payload(frame, caption=caption, formats=formats_given, index=index, labels=labels),
+    )
