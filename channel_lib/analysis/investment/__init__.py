@@ -17,7 +17,13 @@ The steps, each a function returning a tidy frame:
    :func:`allocation_budget` applies the budget rules before it (spend on channels without a
    curve kept, unmeasured channels held, last quarter's split scaled to the budget);
    :func:`budget_scenarios` runs it for several budgets; :func:`phase_spend` spreads a channel's
-   yearly amount over the coming quarters by its seasonal index.
+   yearly amount over the coming quarters by its seasonal index. No split adds money to a
+   channel past break-even (its cap is ``max(today's spend, break-even spend)``); budget no
+   channel takes at a return of at least one unit per unit is left unplaced and named.
+5. :func:`spend_decision` — the budget as a decision: per measured channel the spend where one
+   more unit returns one unit (:func:`break_even_spend`), as cut / raise / hold, with the change
+   in profit net of spend per year and its 95% interval (delta method); channels the data do not
+   identify (:meth:`ResponseFit.identification`) are "not measurable" and held.
 
 :func:`investment_plan` runs the whole chain for a notebook and turns degenerate input (no
 ``channel_costs``, zero or constant spend, too little history) into plain messages.
@@ -41,6 +47,7 @@ The package, one job per module:
 - :mod:`.spend` — the lever spend, revenue-driven costs and the objective;
 - :mod:`.curves` — every channel's curve fitted and tabulated;
 - :mod:`.allocation` — the allocator, the budget rules, scenarios and phasing;
+- :mod:`.decision` — the profit-maximising spend per channel (cut / raise / hold);
 - :mod:`.plan` — :func:`investment_plan`, notebook 03's one call.
 
 The report's sentences, charts and tables are in
@@ -59,6 +66,12 @@ from channel_lib.analysis.investment.allocation import (
     split_rows,
 )
 from channel_lib.analysis.investment.curves import curve_points, curve_table, fit_channels
+from channel_lib.analysis.investment.decision import (
+    DECISION_COLUMNS,
+    INTERVAL_METHOD,
+    break_even_spend,
+    spend_decision,
+)
 from channel_lib.analysis.investment.fit import fit_response
 from channel_lib.analysis.investment.plan import (
     DEFAULT_LIMITS,
@@ -84,7 +97,9 @@ from channel_lib.analysis.investment.spend import (
 )
 
 __all__ = [
+    "DECISION_COLUMNS",
     "DEFAULT_LIMITS",
+    "INTERVAL_METHOD",
     "MIN_MONTHS",
     "N_MAX",
     "OBJECTIVES",
@@ -96,6 +111,7 @@ __all__ = [
     "allocate",
     "allocation_budget",
     "allocation_interval",
+    "break_even_spend",
     "budget_scenarios",
     "curve_points",
     "curve_table",
@@ -109,6 +125,7 @@ __all__ = [
     "objective_metric",
     "phase_spend",
     "revenue_driven_costs",
+    "spend_decision",
     "split_rows",
     "validate_parameters",
 ]

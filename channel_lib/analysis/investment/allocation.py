@@ -38,6 +38,7 @@ def allocate(
     max_share: float = 1.0,
     max_change: float | None = None,
     hold: Sequence[str] = (),
+    cap: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Split ``budget`` across channels to maximise the summed expected response.
 
@@ -56,15 +57,23 @@ def allocate(
         Each channel's spend lies within current × (1 ± max_change) (``None``: no limit).
     hold : sequence of str
         Channels kept at their current spend (moved only as far as the other bounds force).
+    cap : mapping of str to float, optional
+        Channel → the most it may get (currency per month), over every other limit: the
+        break-even cap ``max(today's spend, break-even spend)`` of
+        :func:`~channel_lib.analysis.investment.investment_plan`, so no money goes to a channel
+        past the point where a unit of spend returns a unit. Budget the capped channels cannot
+        take is left unplaced (``attrs["unplaced"]``), not forced onto them.
 
     Returns
     -------
     DataFrame
         One row per channel: ``channel_id``, ``current_spend``, ``spend``, ``change``,
-        ``lower``, ``upper`` (bounds used), ``at_bound`` (``lower``/``upper``/``""``),
-        ``response`` (expected, per month), ``marginal_return`` at ``spend``. ``attrs``:
-        ``total_response``, ``marginal_return`` (the common one of channels not at a bound,
-        = the Lagrange multiplier), ``optimizer`` message.
+        ``lower``, ``upper`` (bounds used), ``at_bound`` (``lower``/``upper``/``fixed``/
+        ``break-even`` (at its cap)/``""``), ``response`` (expected, per month),
+        ``marginal_return`` at ``spend``. ``attrs``: ``total_response``, ``marginal_return``
+        (the common one of channels not at a bound, = the Lagrange multiplier), ``optimizer``
+        message, ``unplaced`` (budget no channel may take under ``cap``, currency per month;
+        the spends sum to ``budget − unplaced``).
 
     Raises
     ------
@@ -94,8 +103,25 @@ def allocate(
     cur = _current_spend(names, current)
     lo, hi = _bounds(names, cur, budget, min_share=min_share, max_share=max_share,
                      max_change=max_change, hold=hold)  # fmt: skip
-    s, message = _solve(params, cur, lo, hi, budget)
-    return _allocation_frame(names, params, cur, s, (lo, hi), budget, message)
+    lo, hi, capped = _apply_caps(names, lo, hi, cap or {})
+    placed = min(budget, float(hi.sum()))
+    s, message = _solve(params, cur, lo, hi, placed)
+    out = _allocation_frame(names, params, cur, s, (lo, hi), placed, message)
+    tol = 1e-7 * (budget if budget > 0 else 1.0)
+    out.loc[capped & (out["spend"].to_numpy() >= hi - tol), "at_bound"] = "break-even"
+    out.attrs["unplaced"] = budget - placed if budget - placed > tol else 0.0
+    return out
+
+
+def _apply_caps(
+    names: list[str], lo: np.ndarray, hi: np.ndarray, cap: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bounds with each channel's cap over every other limit (a lower bound above the cap
+    comes down to it); and which channels the cap binds."""
+    limit = np.array([float(cap.get(c, math.inf)) for c in names])
+    capped = limit < hi
+    hi = np.minimum(hi, limit)
+    return np.minimum(lo, hi), hi, capped
 
 
 def _check_limits(
@@ -262,6 +288,7 @@ def budget_scenarios(
     *,
     current: Mapping[str, float],
     hold: Sequence[str] = (),
+    cap: Mapping[str, float] | None = None,
     **limits: float | None,
 ) -> pd.DataFrame:
     """:func:`allocate` at ``budget × m`` for each multiplier (the system's budget-response curve).
@@ -272,8 +299,14 @@ def budget_scenarios(
         Long form, one row per scenario and channel: ``scenario`` (``"×1.2"``), ``multiplier``,
         ``budget``, ``channel_id``, ``spend``, ``response``; scenario totals ``total_response``,
         ``total_low``, ``total_high`` (95%), ``marginal_return`` (common marginal return at the
-        optimum) and ``feasible``/``message`` (a budget the limits cannot meet is reported, not
-        raised).
+        optimum), ``feasible``/``message`` (a budget the limits cannot meet is reported, not
+        raised) and ``unplaced`` (the budget no channel takes at a return of at least one unit
+        per unit, under ``cap``; currency per month).
+
+    Notes
+    -----
+    ``cap`` (see :func:`allocate`) is not scaled with the budget: a channel past break-even
+    gets no more than today's spend in any scenario.
     """
     measured = [c for c in fits if c not in hold]
     rows = []
@@ -282,12 +315,12 @@ def budget_scenarios(
         label = f"×{float(mult):g}"
         try:
             ref = {c: float(v) * float(mult) for c, v in current.items()}
-            alloc = allocate(fits, b, current=ref, hold=hold, **limits)
+            alloc = allocate(fits, b, current=ref, hold=hold, cap=cap, **limits)
         except ParameterError as exc:
             rows.append({"scenario": label, "multiplier": float(mult), "budget": b, "channel_id": None,
                          "spend": math.nan, "response": math.nan, "total_response": math.nan,
                          "total_low": math.nan, "total_high": math.nan, "marginal_return": math.nan,
-                         "feasible": False, "message": str(exc)})  # fmt: skip
+                         "feasible": False, "message": str(exc), "unplaced": math.nan})  # fmt: skip
             continue
         total, low, high = allocation_interval(alloc, fits, only=measured)
         for r in alloc.itertuples(index=False):
@@ -295,7 +328,7 @@ def budget_scenarios(
                          "channel_id": r.channel_id, "spend": r.spend, "response": r.response,
                          "total_response": total, "total_low": low, "total_high": high,
                          "marginal_return": alloc.attrs["marginal_return"], "feasible": True,
-                         "message": ""})  # fmt: skip
+                         "message": "", "unplaced": alloc.attrs["unplaced"]})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -232,16 +232,23 @@ def _covariance(prob: _Problem, rss: float, jac: np.ndarray, chosen: _Key) -> np
     return cov
 
 
-def _bound_notes(p: np.ndarray, estimated: bool) -> list[str]:
-    """A note for the shape or half-saturation that sits at its bound."""
-    notes = []
-    for name, value, lo_b, hi_b in (  # n = 1 is the concave family's edge, not a fitting limit
-        ("shape n", p[2] if estimated else 0.0, math.log(0.5), math.inf),
-        ("half-saturation", p[1], math.log(0.05), math.log(3.0)),
+def _at_bound(p: np.ndarray, estimated: bool) -> tuple[str, ...]:
+    """The shape or half-saturation that sits at its fitting bound (n = 1 is the concave
+    family's edge, not a fitting limit)."""
+    out = []
+    for name, value, lo_b, hi_b in (
+        ("shape", p[2] if estimated else 0.0, math.log(0.5), math.inf),
+        ("half_saturation", p[1], math.log(0.05), math.log(3.0)),
     ):
         if min(value - lo_b, hi_b - value) < 1e-4:
-            notes.append(f"{name} sits at its bound; its interval is not reliable")
-    return notes
+            out.append(name)
+    return tuple(out)
+
+
+def _bound_notes(at_bound: tuple[str, ...]) -> list[str]:
+    """A note for each parameter that sits at its bound."""
+    names = {"shape": "shape n", "half_saturation": "half-saturation"}
+    return [f"{names[p]} sits at its bound; its interval is not reliable" for p in at_bound]
 
 
 def _seasonal_index(coef: np.ndarray, harmonics: int, level: float) -> dict[int, float]:
@@ -270,7 +277,8 @@ def _result(
     if beta / prob.scale_y < 1e-6:
         cov[:] = np.nan
         notes.append("no positive response to spend was found (the curve is flat)")
-    notes += _bound_notes(p, estimated)
+    at_bound = _at_bound(p, estimated)
+    notes += _bound_notes(at_bound)
     T, x, sy2 = prob.months, prob.x, prob.scale_y**2
     lr = T * math.log(max(prob.rss0, 1e-300) / max(rss, 1e-300))
     coef = p[4:] * prob.scale_y
@@ -286,6 +294,8 @@ def _result(
         lr_pvalue=float(stats.chi2.sf(max(lr, 0.0), _n_curve(chosen))),
         spend_min=float(x.min()), spend_max=float(x.max()),
         seasonal_index=_seasonal_index(coef, prob.harmonics, level), warnings=notes,
+        spend_mean=float(x.mean()), metric_mean=float(prob.ys.mean() * prob.scale_y),
+        at_bound=at_bound,
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -23,6 +23,7 @@ from channel_lib.analysis.investment.allocation import (
     phase_spend,
 )
 from channel_lib.analysis.investment.curves import curve_points, curve_table, fit_channels
+from channel_lib.analysis.investment.decision import spend_decision
 from channel_lib.analysis.investment.response import MIN_MONTHS, ResponseFit
 from channel_lib.analysis.investment.spend import (
     OBJECTIVES,
@@ -41,7 +42,13 @@ __all__ = ["DEFAULT_LIMITS", "InvestmentPlan", "investment_plan", "validate_para
 @dataclass
 class InvestmentPlan:
     """Everything notebook 03 shows. ``messages`` holds what could not be done, in words; when
-    ``ok`` is false the frames are empty and the messages say why."""
+    ``ok`` is false the frames are empty and the messages say why.
+
+    ``decision`` is :func:`~channel_lib.analysis.investment.decision.spend_decision` at today's
+    spend: the profit-maximising spend per fitted channel (cut / raise / hold / not measurable).
+    ``allocation.attrs["unplaced"]`` and the scenarios' ``unplaced`` column hold the budget no
+    measured channel takes at a return of at least one unit per unit (currency per month).
+    """
 
     ok: bool
     metric: str
@@ -60,6 +67,7 @@ class InvestmentPlan:
     phasing: pd.DataFrame
     points: pd.DataFrame
     currency: str = ""
+    decision: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def break_even(self) -> float | None:
@@ -79,7 +87,7 @@ class InvestmentPlan:
         a = self.allocation
         if a.empty:
             return None
-        room = a[a["measured"] & (a["at_bound"] != "upper") & (a["at_bound"] != "fixed")]
+        room = a[a["measured"] & ~a["at_bound"].isin(["upper", "fixed", "break-even"])]
         if room.empty:
             return None
         best = room.sort_values("marginal_return", ascending=False).iloc[0]
@@ -112,12 +120,28 @@ class InvestmentPlan:
         return marks
 
     def parameter_frame(self) -> pd.DataFrame:
-        """Every fitted curve's parameters with standard errors and 95% intervals (tidy)."""
+        """Every fitted curve's parameters with standard errors and 95% intervals (tidy).
+
+        Returns
+        -------
+        DataFrame
+            ``channel_id``, ``parameter``, ``estimate``, ``std_err``, ``ci_low``, ``ci_high``,
+            ``note``. A channel the data do not identify (:meth:`ResponseFit.identification`)
+            has no figures (NaN: its optimiser stopped at a bound or its interval is
+            unbounded) and its reason in ``note``.
+        """
         if not self.fits:
             return pd.DataFrame()
-        frames = [f.parameters().assign(channel_id=c) for c, f in self.fits.items()]
+        frames = []
+        for c, f in self.fits.items():
+            p = f.parameters().assign(channel_id=c, note="")
+            ok, reason = f.identification()
+            if not ok:
+                p[["estimate", "std_err", "ci_low", "ci_high"]] = math.nan
+                p["note"] = "not measurable: " + reason
+            frames.append(p)
         out = pd.concat(frames, ignore_index=True)
-        return out[["channel_id", "parameter", "estimate", "std_err", "ci_low", "ci_high"]]
+        return out[["channel_id", "parameter", "estimate", "std_err", "ci_low", "ci_high", "note"]]
 
 
 def _empty(**kw: object) -> InvestmentPlan:
@@ -241,7 +265,9 @@ def investment_plan(
                      spend=spend, fit_status=status)  # fmt: skip
     rules = allocation_budget(b, current, {c: f.identified for c, f in fits.items()})
     messages.extend(rules.messages)
-    alloc, problem = _recommend(fits, rules, limits_)
+    decision = spend_decision(fits, rules.current, metric=metric)
+    cap = _break_even_cap(decision, rules)
+    alloc, problem = _recommend(fits, rules, limits_, cap)
     messages.extend(problem)
     return InvestmentPlan(
         ok=len(alloc) > 0, metric=metric, metric_reason=metric_reason, budget=b, budget_reason=reason,
@@ -249,11 +275,22 @@ def investment_plan(
         curves=curve_table(fits, rules.current), allocation=alloc,
         totals=_totals(fits, rules, alloc),
         scenarios=budget_scenarios(fits, rules.allocated, scenarios, current=rules.reference,
-                                   hold=list(rules.held), **limits_),
+                                   hold=list(rules.held), cap=cap, **limits_),
         phasing=_phasing(wb, fits, alloc, max_change=limits_["max_change"]),
         points=curve_points({c: fits[c] for c in rules.measured}, alloc if len(alloc) else None),
-        currency=ds.goals.currency,
+        currency=ds.goals.currency, decision=decision,
     )  # fmt: skip
+
+
+def _break_even_cap(decision: pd.DataFrame, rules: AllocationBudget) -> dict[str, float]:
+    """Each measured channel's most spend: ``max(today's spend, break-even spend)`` (currency
+    per month). Not scaled with the budget: no split or scenario adds money to a channel past
+    the point where a unit of spend returns a unit."""
+    d = decision[decision["measurable"] & decision["channel_id"].isin(list(rules.measured))]
+    return {
+        str(r.channel_id): max(float(rules.current[r.channel_id]), float(r.break_even_spend))
+        for r in d.itertuples(index=False)
+    }
 
 
 def _budget_and_reason(
@@ -282,13 +319,17 @@ def _no_curve_message(spend: pd.DataFrame, quarter: str) -> str:
 
 
 def _recommend(
-    fits: Mapping[str, ResponseFit], rules: AllocationBudget, limits: Mapping[str, float]
+    fits: Mapping[str, ResponseFit],
+    rules: AllocationBudget,
+    limits: Mapping[str, float],
+    cap: Mapping[str, float],
 ) -> tuple[pd.DataFrame, list[str]]:
     """The recommended split with today's spend beside it, or an empty frame and the reason."""
     try:
         alloc = allocate(
-            fits, rules.allocated, current=rules.reference, hold=list(rules.held), **limits
-        )
+            fits, rules.allocated, current=rules.reference, hold=list(rules.held), cap=cap,
+            **limits,
+        )  # fmt: skip
     except ParameterError as exc:
         return pd.DataFrame(), [f"No allocation: {exc}."]
     alloc["current_spend"] = alloc["channel_id"].map(rules.current)

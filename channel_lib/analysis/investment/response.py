@@ -13,7 +13,16 @@ import numpy as np
 import pandas as pd
 from scipy import signal, stats
 
-__all__ = ["MIN_MONTHS", "N_MAX", "Z95", "ResponseFit", "adstock", "hill", "hill_marginal"]
+__all__ = [
+    "MAX_INTERVAL_RATIO",
+    "MIN_MONTHS",
+    "N_MAX",
+    "Z95",
+    "ResponseFit",
+    "adstock",
+    "hill",
+    "hill_marginal",
+]
 
 #: Fewest months of spend and sales a response curve is fitted on.
 MIN_MONTHS = 12
@@ -21,6 +30,9 @@ MIN_MONTHS = 12
 N_MAX = 1.0
 #: Two-sided 95% standard-normal quantile (≈ 1.96) of this package's Wald intervals.
 Z95 = float(stats.norm.ppf(0.975))
+#: A parameter whose 95% interval reaches beyond this many times its estimate (either side) is
+#: not identified (:meth:`ResponseFit.identification`).
+MAX_INTERVAL_RATIO = 100.0
 
 
 # -- the curve -----------------------------------------------------------------------------------
@@ -107,8 +119,16 @@ class ResponseFit:
         curve's free parameters).
     shape_model : str
         ``"fixed"`` (n = 1) or ``"estimated"`` (0.5 <= n <= 1), chosen by AIC.
+    spend_min, spend_max, spend_mean : float
+        Smallest, largest and mean monthly spend fitted (currency per month).
+    metric_mean : float
+        Mean monthly metric (revenue or gross profit) over the months fitted: what the channel
+        earns, the ceiling of any response to its spend (:meth:`identification`).
     seasonal_index : dict of int to float
         Calendar month → baseline seasonal factor (mean 1), for phasing.
+    at_bound : tuple of str
+        Curve parameters the optimiser left at a fitting bound (``"half_saturation"``,
+        ``"shape"``, ``"saturation"``).
     warnings : list of str
         What went wrong or is doubtful, in words (bounds hit, optimiser messages).
     """
@@ -134,11 +154,74 @@ class ResponseFit:
     shape_model: str = "fixed"
     seasonal_index: dict[int, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    spend_mean: float = math.nan
+    metric_mean: float = math.nan
+    at_bound: tuple[str, ...] = ()
 
     @property
     def identified(self) -> bool:
-        """Whether the data show a response to spend (LR test p < 0.05 and beta > 0)."""
-        return bool(self.lr_pvalue < 0.05 and self.beta > 0)
+        """Whether the data identify the curve: :meth:`identification`'s verdict."""
+        return self.identification()[0]
+
+    def identification(self) -> tuple[bool, str]:
+        """Whether the data identify the response curve, and if not, why (in words).
+
+        Returns
+        -------
+        (bool, str)
+            ``(True, "")`` for a measurable channel; otherwise ``False`` and every reason,
+            joined by ``"; "``.
+
+        Notes
+        -----
+        A curve is *not measurable* when any of these holds:
+
+        1. the likelihood-ratio test of the spend term against the baseline alone is not
+           significant (p ≥ 0.05) or the saturation is 0 (a flat curve);
+        2. a curve parameter sits at its fitting bound (the optimiser stopped at the edge, so the
+           estimate and its Wald interval say nothing);
+        3. the 95% interval of the saturation or of the half-saturation is unbounded (no standard
+           error) or wider than :data:`MAX_INTERVAL_RATIO` × its estimate on either side;
+        4. the expected response at the channel's mean monthly spend exceeds the channel's mean
+           monthly revenue or gross profit (:attr:`metric_mean`): spend cannot earn more than the
+           channel earns in all.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> from channel_lib.analysis.investment.fit import fit_response
+        >>> spend = rng.uniform(10, 400, 36)
+        >>> y = 1000 + rng.normal(0, 10, 36)  # no response at all
+        >>> ok, reason = fit_response(spend, y, np.arange(36) % 12 + 1).identification()
+        >>> ok, reason.startswith("no response to spend")
+        (False, True)
+        """
+        reasons = []
+        if not (self.lr_pvalue < 0.05 and self.beta > 0):
+            reasons.append(
+                "no response to spend stands out from trend and season (likelihood-ratio "
+                f"test p = {self.lr_pvalue:.2f}, 0.05 needed)"
+            )
+        names = {"half_saturation": "half-saturation", "shape": "shape", "saturation": "saturation"}
+        reasons += [
+            f"the {names.get(p, p)} sits at the edge of the range fitted" for p in self.at_bound
+        ]
+        wide = [name for i, name in ((0, "saturation"), (1, "half-saturation"))
+                if not _exp(Z95 * float(self.cov[i, i]) ** 0.5) <= MAX_INTERVAL_RATIO]  # fmt: skip
+        if wide:
+            reasons.append(
+                f"the 95% interval of the {' and the '.join(wide)} is unbounded or spans more "
+                f"than {MAX_INTERVAL_RATIO:g} times the estimate"
+            )
+        if math.isfinite(self.spend_mean) and math.isfinite(self.metric_mean):
+            at_mean = float(self.response(self.spend_mean))
+            if at_mean > max(self.metric_mean, 0.0):
+                what = self.metric.replace("_", " ")
+                reasons.append(
+                    f"the response at its mean spend ({at_mean:,.0f} a month) would exceed the "
+                    f"channel's whole monthly {what} ({self.metric_mean:,.0f})"
+                )
+        return (not reasons, "; ".join(reasons))
 
     def response(self, spend: np.ndarray | float) -> np.ndarray:
         """Expected monthly response to a steady monthly spend."""
