@@ -1,8 +1,10 @@
 """Notebook → HTML report: one self-contained, offline page per executed notebook.
 
 :func:`export_html` hides the code, drops the require.js / MathJax / widget-manager CDN links and
-the widget outputs, keeps stderr, and puts the vega bundle of
-:mod:`channel_lib.presentation.offline` once in ``<head>`` (template ``templates/channel_report``).
+the widget outputs and the tables' full frames (:data:`~channel_lib.presentation.text.TABLE_MIME`:
+the page stays small; the Excel workbook carries them), keeps stderr, puts the vega bundle of
+:mod:`channel_lib.presentation.offline` once in ``<head>`` (template ``templates/channel_report``)
+and, when the batch wrote the report's Excel workbook, a line under the title linking it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from typing import Any
 
 from channel_lib.core.files import atomic_write_text
 from channel_lib.presentation.offline import BUNDLE_MARKER, CHART_CLASS, vega_bundle_html
+from channel_lib.presentation.text import TABLE_MIME, escape
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "channel_report"
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: CSS class of the line under the title that links the report's other files (the Excel workbook).
+FILES_CLASS = "cw-files"
 
 
 def _text(data: Any) -> str:
@@ -36,6 +41,7 @@ def _strip_outputs(nb) -> str | None:
         for out in cell.get("outputs", []):
             data = out.get("data")
             if data is not None:
+                data.pop(TABLE_MIME, None)  # the full frame goes to the Excel workbook, not here
                 html = _text(data.get("text/html", ""))
                 if BUNDLE_MARKER in html:
                     bundle = bundle or html
@@ -53,7 +59,39 @@ def _strip_outputs(nb) -> str | None:
     return bundle
 
 
-def export_html(notebook_path: str | Path, html_path: str | Path, *, title: str) -> Path:
+def files_line_html(excel: str) -> str:
+    """The line under a report's title that links its Excel workbook (a relative link).
+
+    Examples
+    --------
+    >>> files_line_html("00_quarter_overview.xlsx")
+    '<p class="cw-files">Tables in Excel: <a href="00_quarter_overview.xlsx">00_quarter_overview.xlsx</a></p>'
+    """
+    name = escape(excel)
+    return f'<p class="{FILES_CLASS}">Tables in Excel: <a href="{name}">{name}</a></p>'
+
+
+def _insert_files_line(nb, excel: str) -> None:
+    """Put :func:`files_line_html` under the title: after the first markdown cell holding a
+    level-1 heading (or at the top when there is none), as an output-only cell."""
+    from nbformat.v4 import new_code_cell, new_output  # deferred: nbformat, as export_html
+
+    cell = new_code_cell(
+        outputs=[new_output("display_data", data={"text/html": files_line_html(excel)})]
+    )
+    at = 0
+    for i, c in enumerate(nb.cells):
+        if c.get("cell_type") == "markdown" and any(
+            line.startswith("# ") for line in _text(c.get("source", "")).splitlines()
+        ):
+            at = i + 1
+            break
+    nb.cells.insert(at, cell)
+
+
+def export_html(
+    notebook_path: str | Path, html_path: str | Path, *, title: str, excel: str | None = None
+) -> Path:
     """Export an executed notebook to one self-contained, offline HTML page.
 
     Parameters
@@ -64,6 +102,9 @@ def export_html(notebook_path: str | Path, html_path: str | Path, *, title: str)
         Where to write the page; written atomically (temp file in the same folder, then renamed).
     title : str
         The page ``<title>``.
+    excel : str, optional
+        The report's Excel workbook, relative to the page (``"00_quarter_overview.xlsx"``): a
+        line under the title links it. Pass it only when the workbook was written.
 
     Returns
     -------
@@ -75,7 +116,8 @@ def export_html(notebook_path: str | Path, html_path: str | Path, *, title: str)
     Uses nbconvert's ``HTMLExporter`` in process with the ``channel_report`` template (extends
     ``lab``; drops the require.js, MathJax, mermaid and widget-manager scripts). Code cells and
     prompts are hidden; markdown cells, outputs, stderr and error outputs are kept. The vega bundle
-    is removed from the cell outputs and placed once in ``<head>`` when the page has charts.
+    is removed from the cell outputs and placed once in ``<head>`` when the page has charts; the
+    tables' full frames (:data:`~channel_lib.presentation.text.TABLE_MIME`) are dropped.
     """
     # deferred: nbconvert (and its template engine) is heavy, needed only by the batch's export
     import nbformat
@@ -92,6 +134,8 @@ def export_html(notebook_path: str | Path, html_path: str | Path, *, title: str)
     )
     if has_charts and bundle is None:
         bundle = vega_bundle_html()
+    if excel:
+        _insert_files_line(nb, excel)
     nb.metadata["title"] = title
 
     exporter = HTMLExporter(
