@@ -74,6 +74,9 @@ class Dataset:
     #: see :class:`~channel_lib.data.cache.DatasetCache`. Created with the dataset, never shared
     #: (:func:`dataclasses.replace` makes a fresh one).
     cache: DatasetCache = field(default_factory=DatasetCache, init=False, repr=False, compare=False)
+    #: Tables whose names are pseudonyms in this dataset (``("customers", "partners")`` or part
+    #: of it; :func:`channel_lib.data.pseudonyms.apply_pseudonyms`); empty: the real names.
+    pseudonyms: tuple[str, ...] = field(default=(), repr=False)
 
     # -- what is there ------------------------------------------------------------------------------
     @property
@@ -130,6 +133,10 @@ class Dataset:
             raise KeyError(f"{name} is not in the dataset; {self.missing_note(name)}")
         return self.cache.get(key, lambda: self.con.table(name).df())
 
+    def forget_table(self, name: str) -> None:
+        """Drop the cached frame of ``name`` (after its table in :attr:`con` was replaced)."""
+        self.cache.pop((_TABLE_FRAME, name))
+
     def sql(self, query: str, params: Iterable | dict | None = None) -> pd.DataFrame:
         """Run a DuckDB query over the dataset's tables and return a DataFrame."""
         return self.con.execute(query, params).df()
@@ -139,7 +146,10 @@ class Dataset:
         """SHA-256 of every input file (goals included), for caches and the report manifest.
 
         :attr:`known_checksums` when given, else hashed from the files once (kept in
-        :attr:`cache`).
+        :attr:`cache`). A dataset showing pseudonyms (:attr:`pseudonyms`) has one entry more,
+        ``pseudonyms``: the SHA-256 of the pseudonyms shown
+        (:func:`channel_lib.data.pseudonyms.apply_pseudonyms`), so that no cache keyed by the
+        checksums mixes real names and pseudonyms.
         """
         if self.known_checksums is not None:
             return self.known_checksums

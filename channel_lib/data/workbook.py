@@ -17,6 +17,7 @@ from channel_lib.core.config import project_root
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.dataset import Dataset
 from channel_lib.data.prepared import dataset_for
+from channel_lib.data.pseudonyms import apply_pseudonyms, parse_spec, spec_from_env
 
 #: A channel whose last sale is this many days before the newest sale is treated as no longer
 #: selling and does not hold back the choice of the latest complete quarter.
@@ -136,6 +137,8 @@ def open_workbook(
     data_dir: str | Path = "data/sample",
     quarter: str = "latest",
     plans_dir: str | Path = "plans",
+    *,
+    pseudonymise: str | None = None,
 ) -> Workbook:
     """Validate a notebook's common parameters, load the dataset and choose the quarter.
 
@@ -148,6 +151,12 @@ def open_workbook(
     plans_dir : str or Path
         Folder the workbook writes to (targets, action log, workshop decisions); it may not lie
         inside the dataset folder.
+    pseudonymise : str, optional
+        ``customers``, ``partners`` or ``customers,partners``: those names are shown as stable
+        pseudonyms (:mod:`channel_lib.data.pseudonyms`; the salt and the register of
+        pseudonyms are kept in ``plans_dir``); ``none`` or ``""``: real names. ``None``
+        (default): as the environment variable ``CHANNEL_WORKBOOK_PSEUDONYMISE`` says, which
+        the report batch and the workshop server set, so notebooks need no parameter.
 
     Returns
     -------
@@ -156,8 +165,8 @@ def open_workbook(
     Raises
     ------
     ParameterError
-        For a malformed or out-of-range quarter, a missing folder, or a plans folder inside the
-        dataset folder.
+        For a malformed or out-of-range quarter, a missing folder, a plans folder inside the
+        dataset folder, or an unknown ``pseudonymise`` word.
     DataValidationError
         When the dataset breaks the data contract.
 
@@ -174,6 +183,7 @@ def open_workbook(
     >>> wb.quarter, wb.year
     ('FY2026-Q3', 'FY2026')
     """
+    entities = spec_from_env() if pseudonymise is None else parse_spec(pseudonymise)
     if not isinstance(quarter, str) or not quarter:
         raise ParameterError(
             f"quarter must be 'latest' or a label like 'FY2026-Q3', got {quarter!r}"
@@ -191,5 +201,7 @@ def open_workbook(
         )
     # the report batch prepares the dataset once and names it in CHANNEL_WORKBOOK_PREPARED
     ds = dataset_for(data)
+    if entities:  # names replaced in the opened tables: the files and prepared copy keep them
+        apply_pseudonyms(ds, plans, entities)
     chosen, reason = choose_quarter(ds, quarter)
     return Workbook(dataset=ds, quarter=chosen, quarter_reason=reason, plans_dir=plans)
