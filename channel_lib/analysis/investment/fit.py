@@ -239,6 +239,7 @@ def _at_bound(p: np.ndarray, estimated: bool) -> tuple[str, ...]:
     for name, value, lo_b, hi_b in (
         ("shape", p[2] if estimated else 0.0, math.log(0.5), math.inf),
         ("half_saturation", p[1], math.log(0.05), math.log(3.0)),
+        ("saturation", p[0], -math.inf, math.log(1e3)),
     ):
         if min(value - lo_b, hi_b - value) < 1e-4:
             out.append(name)
@@ -247,7 +248,7 @@ def _at_bound(p: np.ndarray, estimated: bool) -> tuple[str, ...]:
 
 def _bound_notes(at_bound: tuple[str, ...]) -> list[str]:
     """A note for each parameter that sits at its bound."""
-    names = {"shape": "shape n", "half_saturation": "half-saturation"}
+    names = {"shape": "shape n", "half_saturation": "half-saturation", "saturation": "saturation"}
     return [f"{names[p]} sits at its bound; its interval is not reliable" for p in at_bound]
 
 

@@ -178,8 +178,10 @@ class ResponseFit:
 
         1. the likelihood-ratio test of the spend term against the baseline alone is not
            significant (p ≥ 0.05) or the saturation is 0 (a flat curve);
-        2. a curve parameter sits at its fitting bound (the optimiser stopped at the edge, so the
-           estimate and its Wald interval say nothing);
+        2. the half-saturation or the saturation sits at its fitting bound (the optimiser stopped
+           at the edge, so the estimate and its Wald interval say nothing; a shape at 0.5 or 1 is
+           the edge of the concave family, not of the data, and is only noted in
+           :attr:`warnings`);
         3. the 95% interval of the saturation or of the half-saturation is unbounded (no standard
            error) or wider than :data:`MAX_INTERVAL_RATIO` × its estimate on either side;
         4. the expected response at the channel's mean monthly spend exceeds the channel's mean
@@ -203,8 +205,10 @@ class ResponseFit:
                 f"test p = {self.lr_pvalue:.2f}, 0.05 needed)"
             )
         names = {"half_saturation": "half-saturation", "shape": "shape", "saturation": "saturation"}
-        reasons += [
-            f"the {names.get(p, p)} sits at the edge of the range fitted" for p in self.at_bound
+        reasons += [  # the shape's bounds are the concave family's own edges, not a failed fit
+            f"the {names.get(p, p)} sits at the edge of the range fitted"
+            for p in self.at_bound
+            if p != "shape"
         ]
         wide = [name for i, name in ((0, "saturation"), (1, "half-saturation"))
                 if not _exp(Z95 * float(self.cov[i, i]) ** 0.5) <= MAX_INTERVAL_RATIO]  # fmt: skip
