@@ -33,6 +33,7 @@ from channel_lib.core.files import remove_leftover_temp_files
 from channel_lib.data.cube import summarise
 from channel_lib.data.loader import Dataset, load_dataset
 from channel_lib.data.prepared import prepare_dataset
+from channel_lib.data.pseudonyms import PSEUDONYMS_ENV, apply_pseudonyms, parse_spec, spec_from_env
 from channel_lib.data.workbook import choose_quarter
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
@@ -513,8 +514,36 @@ class BatchPlan:
     prepared: Path
 
 
-def plan_batch(params: BatchParameters) -> BatchPlan:
+def batch_pseudonyms(params: BatchParameters, pseudonymise: str | None = None) -> tuple[str, ...]:
+    """The tables whose names a batch replaces with pseudonyms.
+
+    ``pseudonymise`` when given, else the batch parameter ``pseudonymise`` (a field of
+    :class:`~channel_lib.batch.records.BatchParameters`, ``channel-workbook report
+    --pseudonymise``), else the environment variable
+    :data:`~channel_lib.data.pseudonyms.PSEUDONYMS_ENV` (which the batch forwards to its kernels
+    anyway).
+
+    Examples
+    --------
+    >>> batch_pseudonyms(BatchParameters("tests/data/tiny"), "partners,customers")
+    ('customers', 'partners')
+    """
+    if pseudonymise is None:
+        pseudonymise = getattr(params, "pseudonymise", None)
+    return spec_from_env() if pseudonymise is None else parse_spec(pseudonymise)
+
+
+def plan_batch(params: BatchParameters, *, pseudonymise: str | None = None) -> BatchPlan:
     """Load and validate the dataset, prepare its Parquet copy and plan every quarter.
+
+    With pseudonyms (:func:`batch_pseudonyms`: ``customers``, ``partners`` or both) the
+    dataset's names are replaced once here, which creates the plans folder's salt and register
+    (:mod:`channel_lib.data.pseudonyms`) before any kernel starts; the pack titles, the index
+    and the manifest then show pseudonyms, every notebook gets the variable
+    :data:`~channel_lib.data.pseudonyms.PSEUDONYMS_ENV` (``open_workbook`` replaces the names
+    in its kernel), the prepared Parquet copy keeps the real names, and the manifest records
+    the choice (``parameters.pseudonymise`` and a ``pseudonyms`` entry in ``inputs``, so a
+    ``resume`` never keeps a report made with the other names).
 
     Prints each quarter with the reason it was chosen to stderr. With ``params.resume`` the
     runs complete in each quarter's last manifest (same inputs) are ``skipped``, not run again.
@@ -535,9 +564,14 @@ def plan_batch(params: BatchParameters) -> BatchPlan:
     declared = [(p, notebook_parameters(p)) for p in selected]
     out_dir = Path(params.out_dir).resolve()
     plans = Path(params.plans_dir).resolve()
-    prepared = prepare_dataset(ds, out_dir / ".prepared")
+    prepared = prepare_dataset(ds, out_dir / ".prepared")  # real names: the copy of the files
+    entities = batch_pseudonyms(params, pseudonymise)
+    apply_pseudonyms(ds, plans, entities)
     values = {"data_dir": str(Path(ds.folder).resolve()), "plans_dir": str(plans)}
-    env = {PREPARED_ENV: str(prepared)}
+    if entities:  # in the manifest's parameters; no notebook declares it, none is given it
+        values["pseudonymise"] = ",".join(entities)
+    # always set, so a kernel's own environment cannot turn pseudonyms on or off
+    env = {PREPARED_ENV: str(prepared), PSEUDONYMS_ENV: ",".join(entities) or "none"}
     plan = BatchPlan(ds, [], [], values=values, plans_dir=plans, prepared=prepared)
     # a writer killed mid-write (the action log, targets, the budget split) left its temporary
     # file; each is removed under its file's lock, so a write in progress is not touched
@@ -559,6 +593,7 @@ __all__ = [
     "NOTEBOOK_GLOB",
     "PARTNERS_FOLDER",
     "BatchPlan",
+    "batch_pseudonyms",
     "notebook_parameters",
     "pack_file_names",
     "plan_batch",

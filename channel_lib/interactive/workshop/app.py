@@ -33,6 +33,8 @@ def open_workshop(
     data_dir: str | Path = "data/sample",
     quarter: str = "latest",
     plans_dir: str | Path = "plans",
+    *,
+    pseudonymise: str | None = None,
 ) -> Workshop:
     """The notebook's validation cell: check the parameters, load the dataset, choose the quarter.
 
@@ -44,6 +46,11 @@ def open_workshop(
         ``"latest"`` or a fiscal quarter such as ``"FY2026-Q3"``.
     plans_dir : str or Path
         Folder the workshop's decisions are saved to; it may not lie inside the dataset folder.
+    pseudonymise : str, optional
+        ``customers``, ``partners`` or ``customers,partners``: every screen shows those names as
+        stable pseudonyms (:func:`~channel_lib.data.workbook.open_workbook`); ``None``: as the
+        environment variable ``CHANNEL_WORKBOOK_PSEUDONYMISE`` says (``channel-workbook
+        workshop --pseudonymise`` sets it for Voilà's kernels).
 
     Returns
     -------
@@ -62,7 +69,7 @@ def open_workshop(
     >>> ws.wb.quarter, [s.key for s in ws.screens][:2]
     ('FY2026-Q3', ['alignment', 'revenue_profit'])
     """
-    return Workshop(open_workbook(data_dir, quarter, plans_dir))
+    return Workshop(open_workbook(data_dir, quarter, plans_dir, pseudonymise=pseudonymise))
 
 
 class Workshop:

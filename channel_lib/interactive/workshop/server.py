@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from channel_lib.core.errors import ChannelLibError
+from channel_lib.data.pseudonyms import PSEUDONYMS_ENV
 from channel_lib.data.workbook import open_workbook, project_root
 
 __all__ = [
@@ -317,6 +318,7 @@ def serve(
     open_browser: bool = True,
     timeout: float = 60.0,
     echo: Callable[[str], None] | None = None,
+    pseudonymise: str | None = None,
 ) -> int:
     """Serve the workshop with Voilà on 127.0.0.1 until Ctrl-C (what ``channel-workbook workshop`` runs).
 
@@ -341,6 +343,12 @@ def serve(
         Seconds to wait for Voilà to accept connections.
     echo : callable, optional
         Where progress lines go (default: standard output, flushed at once).
+    pseudonymise : str, optional
+        ``customers``, ``partners`` or ``customers,partners``: every screen shows those names
+        as the plans folder's stable pseudonyms (:mod:`channel_lib.data.pseudonyms`), for a
+        session with outsiders. Voilà's kernels get it as
+        :data:`~channel_lib.data.pseudonyms.PSEUDONYMS_ENV`, which ``open_workbook`` reads.
+        ``None``: as that variable says in this process (unset: real names).
 
     Returns
     -------
@@ -358,7 +366,9 @@ def serve(
     _require_voila()
     port = _free_port() if port is None else _check_port(port)
     data, plans = _absolute(data_dir), _absolute(plans_dir)
-    open_workbook(data, quarter, plans)  # fail here, in words, not inside Voilà
+    # fail here, in words, not inside Voilà (this also creates the pseudonyms before any kernel)
+    checked = open_workbook(data, quarter, plans, pseudonymise=pseudonymise)
+    shown = ",".join(checked.dataset.pseudonyms)
     plans.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="channel-workshop-"))
     log = folder / "voila.log"
@@ -368,12 +378,15 @@ def serve(
         token = new_token()
         write_voila_config(folder, token)
         cmd, env = voila_command(nb.name, port)
+        env[PSEUDONYMS_ENV] = shown or "none"  # set either way: the kernels show what was checked
         with log.open("wb") as out, _stop_signals_as_interrupt():
             proc = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
                                     env=env, start_new_session=True)  # fmt: skip
             _wait_for_port(proc, port, timeout, log)
             url = workshop_url(port, token)
             say(f"Workshop ({data.name}, {quarter}) at {url}")
+            if shown:
+                say(f"Names shown as pseudonyms: {shown.replace(',', ', ')}.")
             say(f"Decisions are saved to {plans}. Press Ctrl-C to stop.")
             if open_browser:
                 webbrowser.open(url)
