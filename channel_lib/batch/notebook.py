@@ -244,7 +244,8 @@ def _is_notebook(path: Path) -> bool:
 
 
 def execute_task(task: ReportTask) -> dict[str, Any]:
-    """Run one report: execute the notebook, then export its offline HTML page.
+    """Run one report: execute the notebook, write its tables to ``<report>.xlsx`` (beside the
+    page), then export its offline HTML page, which links the workbook when one was written.
 
     Parameters
     ----------
@@ -254,18 +255,22 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     -------
     dict
         ``key``, ``status`` (``"ok"`` or ``"failed"``), ``seconds``, ``export_seconds``,
-        ``error`` (one line or ``None``), ``ipynb`` and ``html`` (paths, ``None`` when not
-        written), ``worker`` (host and process id).
+        ``error`` (one line or ``None``), ``ipynb``, ``html`` and ``xlsx`` (paths, ``None`` when
+        not written), ``worker`` (host and process id).
 
     Notes
     -----
     Never raises for a failing notebook: the failure is the record's status and message, and the
     executed notebook (error cell marked by papermill) is kept. A notebook or page that could not
     be written whole (a full disk) is a failure too, with the write's error as its message; what
-    was under its final name before is left as it was and not listed in the record.
+    was under its final name before is left as it was and not listed in the record. The Excel
+    workbook (:func:`channel_lib.presentation.spreadsheet.write_workbook`) is written only for a
+    notebook that ran to the end and displayed at least one table; a workbook that cannot be
+    written fails the report with its error.
     """
     # deferred: altair, pandas and nbconvert; papermill's entry point imports this module's package
     from channel_lib.presentation.html import export_html
+    from channel_lib.presentation.spreadsheet import write_workbook
 
     record: dict[str, Any] = {
         "key": task.key,
@@ -275,6 +280,7 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
         "error": None,
         "ipynb": None,
         "html": None,
+        "xlsx": None,
         "worker": f"{os.uname().nodename}:{os.getpid()}",
     }
     os.environ.update(task.env)
@@ -294,8 +300,17 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     if ipynb.exists() and _file_id(ipynb) != before:
         record["ipynb"] = str(ipynb)
         t1 = time.perf_counter()
+        xlsx = Path(task.html).with_suffix(".xlsx")
+        if record["status"] == "ok":
+            try:
+                if write_workbook(ipynb, xlsx, title=task.title) is not None:
+                    record["xlsx"] = str(xlsx)
+            except Exception as exc:
+                record["status"] = "failed"
+                record["error"] = f"Excel workbook: {error_message(exc)}"
         try:
-            export_html(ipynb, task.html, title=task.title)
+            excel = xlsx.name if record["xlsx"] else None
+            export_html(ipynb, task.html, title=task.title, excel=excel)
             record["html"] = str(task.html)
         except Exception as exc:
             record["status"] = "failed"

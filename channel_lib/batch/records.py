@@ -52,6 +52,11 @@ class BatchParameters:
         A fresh kernel per notebook (papermill's own engine) instead of the warm pool.
     cell_timeout : float or None
         Seconds one cell may run.
+    pdf : bool
+        After the pages are written, print each one to ``<report>.pdf``
+        (:func:`channel_lib.batch.pdf.print_pages`, Debian's chromium, one browser).
+    paper : str
+        Paper size of the PDFs: ``"A4"`` or ``"Letter"``.
 
     Examples
     --------
@@ -71,6 +76,8 @@ class BatchParameters:
     scheduler: str | None = None
     fresh_kernels: bool = False
     cell_timeout: float | None = 1800
+    pdf: bool = False
+    paper: str = "A4"
 
     @property
     def engine(self) -> str:
@@ -83,7 +90,8 @@ class BatchParameters:
 
         Uses ``args.data``, ``args.plans``, ``args.quarter``, ``args.out`` and, when present,
         ``args.notebooks``, ``args.notebooks_dir``, ``args.partners``, ``args.workers``,
-        ``args.scheduler``, ``args.fresh_kernels`` and ``args.resume``.
+        ``args.scheduler``, ``args.fresh_kernels``, ``args.resume``, ``args.pdf`` and
+        ``args.paper``.
         """
         return cls(
             args.data, args.quarter, out_dir=args.out, plans_dir=args.plans,
@@ -93,6 +101,7 @@ class BatchParameters:
             partners=getattr(args, "partners", DEFAULT_PARTNERS),
             workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
             fresh_kernels=bool(getattr(args, "fresh_kernels", False)),
+            pdf=bool(getattr(args, "pdf", False)), paper=getattr(args, "paper", None) or "A4",
         )  # fmt: skip
 
 
@@ -109,6 +118,9 @@ class NotebookRun:
     error: str | None = None
     ipynb: str | None = None
     html: str | None = None
+    xlsx: str | None = None  # the report's tables in Excel (None: not written, or no table)
+    pdf: str | None = None  # the printed page (None: not asked for, or it failed: pdf_error)
+    pdf_error: str | None = None
     key: str = ""  # the notebook name, or partners/<partner_id> for a partner pack
     partner_id: str | None = None
     partner_name: str | None = None

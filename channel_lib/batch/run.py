@@ -8,6 +8,10 @@ notebook (``notebooks/[0-9][0-9]_*.ipynb``) once and every partner-level noteboo
 - ``<name>.ipynb`` — the executed notebook, the audit trail (kept when it fails, error cell marked);
 - ``<name>.html`` — the self-contained offline report
   (:func:`channel_lib.presentation.html.export_html`);
+- ``<name>.xlsx`` — every table of the report in full, one sheet each
+  (:mod:`channel_lib.presentation.spreadsheet`; linked under the page's title);
+- ``<name>.pdf`` — with ``pdf=True`` (``--pdf``), the page printed by Debian's chromium, one
+  browser for the whole batch, after every chart has drawn (:mod:`channel_lib.batch.pdf`);
 - ``partners/<partner_id>.ipynb`` and ``.html`` — the partner packs;
 - ``index.html`` — headline KPIs, and links to every report with its status, time and error;
 - ``manifest.json`` — parameters, input checksums, package versions, timings, status, errors.
@@ -57,6 +61,7 @@ from tqdm import tqdm  # plain tqdm: tqdm.auto would be a widget inside a kernel
 from channel_lib.batch.executors import execute_task, make_executor
 from channel_lib.batch.index import kpi_table, manifest_common, package_versions, write_quarter
 from channel_lib.batch.notebook import KERNEL_NAME, ReportTask, error_message, run_notebook
+from channel_lib.batch.pdf import check_printer, print_pages
 from channel_lib.batch.planning import (
     NOTEBOOK_GLOB,
     PARTNERS_FOLDER,
@@ -80,7 +85,9 @@ PROJECT_ROOT = config.PROJECT_ROOT
 NOTEBOOKS = config.NOTEBOOKS_DIR
 #: The fields of a report's record (:func:`~channel_lib.batch.notebook.execute_task`) copied onto
 #: its :class:`NotebookRun`.
-RECORD_FIELDS = ("status", "seconds", "export_seconds", "error", "ipynb", "html", "worker")
+RECORD_FIELDS = (
+    "status", "seconds", "export_seconds", "error", "ipynb", "html", "xlsx", "worker",
+)  # fmt: skip
 
 
 class BatchWriteError(ChannelLibError):
@@ -113,6 +120,8 @@ def run_batch(
     fresh_kernels: bool = False,
     executor: Executor | None = None,
     cell_timeout: float | None = 1800,
+    pdf: bool = False,
+    paper: str = "A4",
 ) -> list[NotebookRun]:
     """Run the notebooks for one or more quarters in parallel; see the module docstring.
 
@@ -122,8 +131,9 @@ def run_batch(
         The fields of :class:`~channel_lib.batch.records.BatchParameters` (same names, same
         defaults; its docstring says what each does). ``notebooks_dir=None`` runs the project's
         ``notebooks/`` (:data:`NOTEBOOKS`).
-    workers, scheduler, fresh_kernels, cell_timeout
-        The other fields of :class:`~channel_lib.batch.records.BatchParameters`, likewise.
+    workers, scheduler, fresh_kernels, cell_timeout, pdf, paper
+        The other fields of :class:`~channel_lib.batch.records.BatchParameters`, likewise
+        (``pdf=True``: every page is also printed to ``<report>.pdf`` on ``paper``).
     executor : concurrent.futures.Executor, optional
         Run on this executor (e.g. ``distributed.Client.get_executor()``); it is not shut down.
 
@@ -139,11 +149,14 @@ def run_batch(
         Bad dataset, quarter, notebook names or partner selection (before anything runs).
     BatchWriteError
         A quarter's index or manifest could not be written.
+    PdfError
+        ``pdf=True`` and chromium or Playwright is missing (before anything runs).
     """
     params = BatchParameters(
         data_dir, quarter, out_dir=out_dir, plans_dir=plans_dir, notebooks=notebooks,
         notebooks_dir=notebooks_dir, resume=resume, partners=partners, workers=workers,
-        scheduler=scheduler, fresh_kernels=fresh_kernels, cell_timeout=cell_timeout,
+        scheduler=scheduler, fresh_kernels=fresh_kernels, cell_timeout=cell_timeout, pdf=pdf,
+        paper=paper,
     )  # fmt: skip
     return execute_batch(params, executor=executor)
 
@@ -174,6 +187,8 @@ def execute_batch(
     """
     if params.notebooks_dir is None:
         params = replace(params, notebooks_dir=NOTEBOOKS)
+    if params.pdf:
+        check_printer()  # a missing browser costs no report run
     plan = plan_batch(params)
     common = manifest_common(plan, params)
     kpis = {q.label: kpi_table(plan.dataset, q, plan.plans_dir) for q in plan.quarters}
@@ -187,6 +202,8 @@ def execute_batch(
         print(f"resume: {n_skipped} reports were ok in the last run; skipped", file=sys.stderr)
     if plan.todo:
         _run_reports(plan, params, executor, common=common, kpis=kpis, problems=problems)
+    if params.pdf:
+        _print_pdfs(plan, params)
     runs: list[NotebookRun] = []
     for q in plan.quarters:
         if _write_quarter(q, problems, common=common, kpis=kpis[q.label], finished=True):
@@ -258,6 +275,33 @@ def _run_reports(
                 f"(+{run.export_seconds:.2f} s HTML){tail}",
                 file=sys.stderr,
             )
+
+
+def _print_pdfs(plan: BatchPlan, params: BatchParameters) -> None:
+    """Print every page the batch has (written now or, with ``--resume``, before) to
+    ``<report>.pdf`` with one browser (:func:`~channel_lib.batch.pdf.print_pages`); a page that
+    could not be printed keeps its reason in ``pdf_error`` and gets a line on stderr."""
+    runs = [
+        r for q in plan.quarters for r in q.runs.values()
+        if r.html and r.status in ("ok", "skipped") and Path(r.html).exists()
+    ]  # fmt: skip
+    if not runs:
+        return
+    targets = {r.key + "\0" + r.quarter: Path(r.html).with_suffix(".pdf") for r in runs}
+    with tqdm(
+        total=len(runs), desc="pdf", unit="page", file=sys.stderr, dynamic_ncols=True,
+        disable=None,
+    ) as bar:  # fmt: skip
+        results = print_pages(
+            [(r.html, targets[r.key + "\0" + r.quarter]) for r in runs],
+            paper=params.paper, progress=bar.update,
+        )  # fmt: skip
+    for r in runs:
+        target = targets[r.key + "\0" + r.quarter]
+        r.pdf_error = results.get(target, "not printed")
+        r.pdf = str(target) if r.pdf_error is None else None
+        if r.pdf_error:
+            print(f"pdf: {r.quarter} {r.key}: {r.pdf_error}", file=sys.stderr)
 
 
 def _executor(
@@ -336,6 +380,7 @@ def run_batch_from_cli(args: argparse.Namespace) -> int:
         except BatchWriteError as exc:
             write_error, runs = exc, exc.runs
     failed = [r for r in runs if r.status == "failed"]
+    unprinted = [r for r in runs if r.pdf_error]
     skipped = sum(r.status == "skipped" for r in runs)
     print(
         f"done in {time.perf_counter() - t0:.1f} s: {len(runs)} reports, {len(failed)} failed"
@@ -349,9 +394,11 @@ def run_batch_from_cli(args: argparse.Namespace) -> int:
             "fix the notebooks or data, then re-run with --resume to run only these",
             file=sys.stderr,
         )
+    for r in unprinted:
+        print(f"  no PDF: {r.quarter} {r.key} — {r.pdf_error}", file=sys.stderr)
     if write_error is not None:
         print(f"error: {write_error}", file=sys.stderr)
-    return 1 if failed or write_error is not None else 0
+    return 1 if failed or unprinted or write_error is not None else 0
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
