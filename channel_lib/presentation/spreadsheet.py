@@ -35,7 +35,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "share": "0.0%",
     "change": "+0.0%;-0.0%;0.0%",
     "count": "#,##0",
-    "number": "#,##0.####",
+    "number": "#,##0.0###",
     "date": "yyyy-mm-dd",
 }
 #: Widest column (characters) the writer sets.
@@ -133,6 +133,26 @@ def sheet_names(captions: Iterable[str | None]) -> list[str]:
     return names
 
 
+def number_format(kind: str, decimals: int | None = None) -> str | None:
+    """Excel's number format of a column kind, with ``decimals`` when the table gave them.
+
+    Examples
+    --------
+    >>> number_format("money"), number_format("number", 0), number_format("share", 2)
+    ('#,##0', '#,##0', '0.00%')
+    >>> number_format("change", 1), number_format("text") is None
+    ('+0.0%;-0.0%;0.0%', True)
+    """
+    if decimals is None or kind not in ("money", "share", "change", "count", "number"):
+        return NUMBER_FORMATS.get(kind)
+    digits = "." + "0" * decimals if decimals > 0 else ""
+    if kind == "share":
+        return f"0{digits}%"
+    if kind == "change":
+        return f"+0{digits}%;-0{digits}%;0{digits}%"
+    return f"#,##0{digits}"
+
+
 def _cell_value(value: Any, kind: str) -> Any:
     """A payload cell as openpyxl stores it: numbers as numbers, dates as dates, yes/no."""
     if value is None:
@@ -175,8 +195,8 @@ def _write_table(sheet: Any, payload: Mapping[str, Any]) -> None:
     bold = Font(bold=True)
     for cell in sheet[1]:
         cell.font = bold
-    for i, kind in enumerate(kinds, 1):
-        pattern = NUMBER_FORMATS.get(kind)
+    for i, (kind, column) in enumerate(zip(kinds, columns, strict=True), 1):
+        pattern = number_format(kind, column.get("decimals"))
         letter = get_column_letter(i)
         if pattern is not None:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
@@ -305,6 +325,7 @@ __all__ = [
     "SHEET_NAME_LIMIT",
     "SpreadsheetError",
     "atomic_write_bytes",
+    "number_format",
     "sheet_names",
     "table_payloads",
     "workbook_bytes",

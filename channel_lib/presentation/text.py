@@ -149,6 +149,20 @@ def _column_kind(name: Any, series: pd.Series, pattern: Any) -> str:
     return "count" if pd.api.types.is_integer_dtype(series) else "number"
 
 
+def _pattern_decimals(pattern: Any) -> int | None:
+    """Decimals a ``str.format`` pattern writes (``"{:,.0f}"`` → 0, ``"{:.1%}"`` → 1), if any.
+
+    Examples
+    --------
+    >>> _pattern_decimals("{:,.0f}"), _pattern_decimals("{:+.1%}"), _pattern_decimals(str)
+    (0, 1, None)
+    """
+    if not isinstance(pattern, str):
+        return None
+    match = re.search(r"\.(\d+)[f%]", pattern)
+    return int(match.group(1)) if match else None
+
+
 def _json_value(value: Any, kind: str) -> Any:
     """One cell for the JSON payload: a number, a bool, an ISO date, a string or ``None``."""
     if value is None or (not isinstance(value, str | bytes) and pd.api.types.is_scalar(value)
@@ -196,8 +210,9 @@ def table_payload(
     -------
     dict
         ``version`` (:data:`TABLE_PAYLOAD_VERSION`), ``caption``, ``rows`` (count), ``columns``
-        (one ``{"name", "label", "kind"}`` each; kind ``money`` in currency units, ``share`` and
-        ``change`` as fractions 0-1, ``count``, ``number``, ``date``, ``bool`` or ``text``) and
+        (one ``{"name", "label", "kind"}`` each, plus ``decimals`` when the table's format string
+        says how many; kind ``money`` in currency units, ``share`` and ``change`` as fractions
+        0-1, ``count``, ``number``, ``date``, ``bool`` or ``text``) and
         ``data`` (one list per row: numbers as numbers, dates as ISO text, missing as ``None``).
 
     Examples
@@ -217,7 +232,11 @@ def table_payload(
         series = full.iloc[:, position]
         kind = _column_kind(name, series, formats.get(name))
         label = column_label(name) if labels else name
-        columns.append({"name": str(name), "label": str(label), "kind": kind})
+        column = {"name": str(name), "label": str(label), "kind": kind}
+        decimals = _pattern_decimals(formats.get(name))
+        if decimals is not None and kind in ("money", "share", "change", "count", "number"):
+            column["decimals"] = decimals
+        columns.append(column)
         cells.append([_json_value(v, kind) for v in series.tolist()])
     return {
         "version": TABLE_PAYLOAD_VERSION,
