@@ -12,7 +12,8 @@ import pandas as pd
 from channel_lib.analysis.trends.bridge import profit_bridge
 from channel_lib.analysis.trends.decompose import decompose
 from channel_lib.analysis.trends.divergence import divergence
-from channel_lib.analysis.trends.forecast import backtest, forecast, mase_summary
+from channel_lib.analysis.trends.forecast_set import forecast_set
+from channel_lib.analysis.trends.plan_gap import forecast_vs_plan
 from channel_lib.analysis.trends.series import MONEY_MEASURES, monthly_series, quarterly_series
 from channel_lib.core.calendar import FiscalCalendar
 from channel_lib.core.errors import ParameterError
@@ -76,11 +77,17 @@ class TrendReport:
         :func:`decompose` of revenue, gross profit, contribution (trend only) and the margins
         (with bootstrap bands), for the total and the channels.
     forecasts : DataFrame
-        :func:`forecast` of revenue and gross profit for the total and the channels.
+        :func:`forecast` of revenue and gross profit for the total and the channels, each series
+        with the model ``selection`` chose.
     fits : dict
-        The fitted ETS models behind ``forecasts`` (:class:`ForecastFit`).
+        The fits behind ``forecasts`` (:class:`ForecastFit`).
     backtest, mase : DataFrame
         :func:`backtest` and :func:`mase_summary`.
+    selection : DataFrame
+        :func:`select_models`: the model of each series and why.
+    plan_gap : DataFrame
+        :func:`~channel_lib.analysis.trends.plan_gap.forecast_vs_plan`: the forecast quarters
+        against the plan (``attrs["note"]`` names quarters without one).
     divergence : DataFrame
         :func:`divergence` over channels (and partners).
     bridge : DataFrame or None
@@ -109,6 +116,8 @@ class TrendReport:
     notes: pd.DataFrame
     has_costs: bool
     alpha: float
+    selection: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plan_gap: pd.DataFrame = field(default_factory=pd.DataFrame)
     names: dict[str, str] = field(default_factory=dict)
     currency: str = ""
     money: MoneyUnit = field(default_factory=MoneyUnit)
@@ -166,7 +175,7 @@ def trend_report(
     partners : bool
         Test partners for divergence too (with the channels, as one family).
     seed : int
-        Seed of the bootstrap bands and the forecast simulation.
+        Seed of the bootstrap bands.
 
     Returns
     -------
@@ -190,24 +199,23 @@ def trend_report(
     has_costs = bool(monthly.attrs["has_costs"])
     top = ("total", "channel")
     decomposition = _decomposition(monthly, has_costs=has_costs, seed=seed)
-    forecasts, fits = forecast(
-        monthly, ds.calendar, measures=("revenue", "gross_profit"), levels=top,
-        horizon_quarters=horizon_quarters, n_sims=1000, seed=seed,
+    fs = forecast_set(
+        ds, wb.quarter, horizon_quarters=horizon_quarters, backtest_origins=backtest_origins,
+        levels=top, monthly=monthly,
     )  # fmt: skip
-    bt = backtest(monthly, measures=("revenue", "gross_profit"), levels=top,
-                  origins=backtest_origins)  # fmt: skip
     div = divergence(
         monthly, alpha=alpha, levels=("channel", "partner") if partners else ("channel",),
         min_segment=min_segment_months,
     )  # fmt: skip
     bridge, bridge_note = _bridge(ds, monthly, base_q, wb.quarter)
-    notes = _collect_notes(decomposition, forecasts, bt, div)
+    notes = _collect_notes(decomposition, fs.forecasts, fs.backtest, div)
     return TrendReport(
         quarter=wb.quarter, monthly=monthly, quarterly=quarterly_series(monthly, money=ds.money),
-        decomposition=decomposition, forecasts=forecasts, fits=fits, backtest=bt,
-        mase=mase_summary(bt), divergence=div, bridge=bridge, bridge_note=bridge_note,
-        notes=notes, has_costs=has_costs, alpha=alpha, names=_names(ds), currency=ds.goals.currency,
-        money=ds.money,
+        decomposition=decomposition, forecasts=fs.forecasts, fits=fs.fits, backtest=fs.backtest,
+        mase=fs.mase, divergence=div, bridge=bridge, bridge_note=bridge_note,
+        notes=notes, has_costs=has_costs, alpha=alpha, selection=fs.selection,
+        plan_gap=forecast_vs_plan(wb, fs.forecasts), names=_names(ds),
+        currency=ds.goals.currency, money=ds.money,
     )  # fmt: skip
 
 
