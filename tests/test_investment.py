@@ -582,7 +582,7 @@ def test_report_with_other_budget_limits_and_objective(other_report):
     text = report_text(other_report)
     assert "Traceback" not in text
     assert "objective set to revenue" in text
-    assert "800,000 per month" in text
+    assert "800,000 USD per month" in text
     assert "×2" in text
 
 

@@ -255,7 +255,7 @@ def investment_plan(
     except ChannelLibError as exc:  # pragma: no cover - e.g. no rows
         return empty(messages=[str(exc)])
     current = monthly_spend_in_quarter(spend, wb.quarter)
-    b, reason = _budget_and_reason(budget, current, wb.quarter)
+    b, reason = _budget_and_reason(budget, current, wb.quarter, ds.goals.currency)
     fits, status = fit_channels(spend, metric=metric, adstock_mode=adstock_mode)
     messages = [f"{r.channel_id}: {r.message}" for r in status.itertuples(index=False)
                 if not r.fitted]  # fmt: skip
@@ -294,18 +294,19 @@ def _break_even_cap(decision: pd.DataFrame, rules: AllocationBudget) -> dict[str
 
 
 def _budget_and_reason(
-    budget: float | str, current: Mapping[str, float], quarter: str
+    budget: float | str, current: Mapping[str, float], quarter: str, currency: str = ""
 ) -> tuple[float, str]:
     """The monthly lever budget and the sentence saying where it comes from."""
     current_total = float(sum(current.values()))
+    cur = f" {currency}" if currency else ""
     if budget == "current":
         return current_total, (
-            f"Budget: {current_total:,.0f} per month, the lever spend of {quarter} "
+            f"Budget: {current_total:,.0f}{cur} per month, the lever spend of {quarter} "
             "(discretionary costs that follow revenue excluded)"
         )
     return float(budget), (
-        f"Budget: {float(budget):,.0f} per month (set by the parameter; {quarter} spent "
-        f"{current_total:,.0f})"
+        f"Budget: {float(budget):,.0f}{cur} per month (set by the parameter; {quarter} spent "
+        f"{current_total:,.0f}{cur})"
     )
 
 

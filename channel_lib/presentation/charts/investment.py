@@ -254,3 +254,88 @@ def budget_scenarios_chart(
     line = alt.Chart(totals).mark_line(point=True).encode(x=x, y="total_response:Q", tooltip=tip)
     curve = alt.layer(band, line).properties(width=300, height=300, title="Expected response")
     return alt.hconcat(bars, curve, title=title)
+
+
+def profit_net_of_spend(
+    points: pd.DataFrame,
+    marks: pd.DataFrame,
+    *,
+    channel_ids: Sequence[str],
+    title: str,
+    value_title: str,
+    spend_title: str,
+) -> alt.FacetChart | alt.Chart:
+    """Profit net of spend against monthly spend, one panel per measured channel, with its 95%
+    band and today's and the recommended spend marked.
+
+    Parameters
+    ----------
+    points : DataFrame
+        ``channel_id``, ``spend``, ``net``, ``net_low``, ``net_high`` (currency per month): the
+        curve's response less the spend on a spend grid.
+    marks : DataFrame
+        ``channel_id``, ``split`` (``today``/``recommended``), ``spend``, ``net``.
+    channel_ids : sequence of str
+        Every channel id in ``channels.csv`` order (fixed colours).
+    title, value_title, spend_title : str
+
+    Returns
+    -------
+    alt.FacetChart
+        (An :func:`_empty_note` chart when there is no measured channel.)
+
+    Examples
+    --------
+    >>> pts = pd.DataFrame({"channel_id": ["A"] * 2, "spend": [0.0, 10.0], "net": [0.0, 2.0],
+    ...                     "net_low": [0.0, 1.0], "net_high": [0.0, 3.0]})
+    >>> mk = pd.DataFrame({"channel_id": ["A"], "split": ["today"], "spend": [5.0], "net": [1.5]})
+    >>> "facet" in profit_net_of_spend(pts, mk, channel_ids=["A"], title="t", value_title="v",
+    ...                                spend_title="s").to_dict()
+    True
+    """
+    _require_columns(points, ["channel_id", "spend", "net", "net_low", "net_high"],
+                     "profit_net_of_spend")  # fmt: skip
+    _require_columns(marks, ["channel_id", "split", "spend", "net"], "profit_net_of_spend")
+    if points.empty:
+        return _empty_note("No channel shows a measurable response to spend.", title)
+    ids = [str(c) for c in channel_ids]
+    color = _channel_colour(ids, legend=False)
+    x = alt.X("spend:Q", title=spend_title, axis=alt.Axis(format=AMOUNT_AXIS_FORMAT))
+    y = alt.Y("net:Q", title=value_title, axis=alt.Axis(format=AMOUNT_AXIS_FORMAT))
+    tip = _tooltips(
+        ("channel_id:N", "Channel"),
+        ("spend:Q", spend_title, MONEY_FORMAT),
+        ("net:Q", value_title, MONEY_FORMAT),
+        ("net_low:Q", "95% low", MONEY_FORMAT),
+        ("net_high:Q", "95% high", MONEY_FORMAT),
+    )
+    data = pd.concat([points.assign(layer="curve"), marks.assign(layer="mark")], ignore_index=True)
+    base = alt.Chart()
+    band = base.mark_area(opacity=0.15).encode(
+        x=x, y="net_low:Q", y2="net_high:Q", color=color, tooltip=tip
+    ).transform_filter("datum.layer == 'curve'")  # fmt: skip
+    line = (
+        base.mark_line()
+        .encode(x=x, y=y, color=color, tooltip=tip)
+        .transform_filter("datum.layer == 'curve'")
+    )
+    dots = (
+        base.mark_point(filled=True, size=120, stroke="black", strokeWidth=1)
+        .encode(
+            x=x, y=y, color=color,
+            shape=alt.Shape("split:N", title="Spend", scale=alt.Scale(
+                domain=["today", "recommended"], range=["circle", "diamond"])),
+            tooltip=_tooltips(
+                ("channel_id:N", "Channel"), ("split:N", "Spend"),
+                ("spend:Q", spend_title, MONEY_FORMAT), ("net:Q", value_title, MONEY_FORMAT),
+            ),
+        )
+        .transform_filter("datum.layer == 'mark'")
+    )  # fmt: skip
+    return (
+        alt.layer(band, line, dots, data=data)
+        .properties(width=260, height=220)
+        .facet(facet=alt.Facet("channel_id:N", title="Channel", sort=ids), columns=3)
+        .resolve_scale(x="independent", y="independent")
+        .properties(title=title)
+    )

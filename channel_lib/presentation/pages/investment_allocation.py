@@ -11,13 +11,17 @@ format has one home.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from channel_lib.analysis.investment import InvestmentPlan
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.charts.investment import profit_net_of_spend
+from channel_lib.presentation.formats import formatter
 
 __all__ = [
     "ALLOCATION_CHART_TITLE",
@@ -25,6 +29,9 @@ __all__ = [
     "TABLE_NAMES",
     "allocation_chart",
     "allocation_comparison",
+    "answer",
+    "answer_sentences",
+    "compact",
     "curves_chart",
     "display_frame",
     "explorer_heading",
@@ -33,6 +40,7 @@ __all__ = [
     "finding_sentences",
     "findings",
     "marginal_chart",
+    "net_profit_chart",
     "note",
     "reporting_quarter",
     "scenarios_chart",
@@ -40,7 +48,8 @@ __all__ = [
 ]
 
 #: The tables :func:`table` shows, in the notebook's order.
-TABLE_NAMES = ("confounded", "curves", "allocation", "totals", "scenarios", "phasing", "parameters")
+TABLE_NAMES = ("decision", "confounded", "curves", "allocation", "totals", "scenarios", "phasing",
+               "parameters")  # fmt: skip
 #: Title of the chart of today's against the recommended split (notebook and explorer).
 ALLOCATION_CHART_TITLE = "Spend per month: today and recommended"
 
@@ -52,11 +61,163 @@ def _what(plan: InvestmentPlan) -> str:
     return plan.metric.replace("_", " ")
 
 
+def compact(amount: float) -> str:
+    """A money amount in three significant figures with K / M / B (``301K``, ``1.21M``).
+
+    Examples
+    --------
+    >>> compact(301_333.3), compact(1_208_299.0), compact(-75_862.0), compact(950.0)
+    ('301K', '1.21M', '-75.9K', '950')
+    """
+    if amount is None or not math.isfinite(amount):
+        return "–"
+    sign, a = ("-" if amount < 0 else ""), abs(float(amount))
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if round(a / size, 2) >= 1:
+            v = a / size
+            digits = 0 if v >= 100 else (1 if v >= 10 else 2)
+            return f"{sign}{v:,.{digits}f}{suffix}"
+    return f"{sign}{a:,.0f}"
+
+
+def _signed(amount: float) -> str:
+    """:func:`compact` with a sign (``+910K``)."""
+    text = compact(amount)
+    return text if text.startswith(("-", "–")) else "+" + text
+
+
+def _and(names: Sequence[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    names = [str(n) for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _net_what(plan: InvestmentPlan) -> str:
+    """``gross profit net of spend`` or ``revenue net of spend``."""
+    return f"{_what(plan)} net of spend"
+
+
+def _first_reason(reason: str) -> str:
+    """The first of a not-measurable channel's reasons, without the test's figures."""
+    first = reason.split("; ")[0]
+    return first.split(" (")[0]
+
+
 def reporting_quarter(wb: Any):
     """The line under the parameters: the reporting quarter and why it was chosen."""
     return html.markdown(
         "Reporting quarter **{q}**. {reason}", q=wb.quarter, reason=wb.quarter_reason
     )
+
+
+# -- the answer: the budget as a decision -----------------------------------------------------------
+def answer_sentences(plan: InvestmentPlan) -> list[str]:
+    """The decision first: per measured channel cut / raise / hold to the profit-maximising spend
+    with the change in profit net of spend a year and its 95% interval; the channels held
+    because the data do not measure them, with the reason; the budget no channel takes.
+
+    Examples of the first sentence: "Cut ONL from 301K to ~127K USD a month: +910K USD gross
+    profit net of spend a year (95% interval 612K–1.21M, delta method)."
+    """
+    d = plan.decision
+    if not plan.ok or d.empty:
+        return []
+    cur, net = plan.currency, _net_what(plan)
+    out = []
+    moves = d[d["action"].isin(["cut", "raise"])].sort_values("net_change_year", ascending=False)
+    for r in moves.itertuples(index=False):
+        verb = "Cut" if r.action == "cut" else "Raise"
+        sentence = (
+            f"{verb} {r.channel_id} from {compact(r.current_spend)} to "
+            f"~{compact(r.recommended_spend)} {cur} a month: {_signed(r.net_change_year)} {cur} "
+            f"{net} a year (95% interval {compact(r.net_low)}–{compact(r.net_high)}, "
+            f"{r.interval_method})."
+        )
+        if r.limited_by:
+            sentence += (
+                f" Its break-even spend ({compact(r.break_even_spend)} {cur} a month) lies "
+                f"beyond the spend seen, so the move stops at the {r.limited_by}."
+            )
+        if r.extrapolation:
+            sentence += " This is beyond the spend observed: an extrapolation of the curve."
+        out.append(sentence)
+    held = d[d["action"] == "hold"]
+    if len(held):
+        out.append(f"Hold {', '.join(held['channel_id'])}: today's spend is where one more "
+                   f"unit of spend returns one unit of {_what(plan)}.")  # fmt: skip
+    flat = d[~d["measurable"]]
+    if len(flat):
+        groups: dict[str, list[str]] = {}
+        for r in flat.itertuples(index=False):
+            groups.setdefault(_first_reason(r.reason), []).append(str(r.channel_id))
+        why = (
+            next(iter(groups))
+            if len(groups) == 1
+            else "; ".join(f"{_and(chs)}: {reason}" for reason, chs in groups.items())
+        )
+        out.append(f"Hold {_and(list(flat['channel_id']))} at today's spend — not measurable "
+                   f"({why}); test them before moving money.")  # fmt: skip
+    if not len(moves) and d["measurable"].any():
+        out.append("No measured channel gains from a change of spend.")
+    out += unplaced_budget(plan)
+    return out
+
+
+def unplaced_budget(plan: InvestmentPlan) -> list[str]:
+    """The budget of the fixed split or of a scenario that no channel takes at break-even."""
+    out = []
+    unplaced = float(plan.allocation.attrs.get("unplaced", 0.0)) if len(plan.allocation) else 0.0
+    if unplaced > 0.5:
+        out.append(f"Keep {compact(unplaced)} {plan.currency} a month of the budget: no channel "
+                   "returns break-even on it.")  # fmt: skip
+    s = plan.scenarios
+    if len(s) and "unplaced" in s.columns:
+        scen = s[s["feasible"] & (s["unplaced"] > 0.5)].drop_duplicates("scenario")
+        if len(scen):
+            parts = ", ".join(f"{r.scenario}: keep {compact(r.unplaced)} {plan.currency} a month"
+                              for r in scen.itertuples(index=False))  # fmt: skip
+            out.append(f"Larger budgets ({parts}): no channel returns break-even on that money, "
+                       "so it is not placed.")  # fmt: skip
+    return out
+
+
+def answer(plan: InvestmentPlan):
+    """:func:`answer_sentences` as an escaped markdown bullet list (or why there is none)."""
+    from IPython.display import Markdown  # IPython is only needed once a page is displayed
+
+    sentences = answer_sentences(plan) or ["No spend decision can be made (see the findings)."]
+    return Markdown("\n".join(f"- {html.escape_markdown(s)}" for s in sentences))
+
+
+def net_points(plan: InvestmentPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Profit net of spend on each measured channel's spend grid (with its 95% band), and
+    today's and the recommended spend on it (currency per month)."""
+    p = plan.points
+    pts = pd.DataFrame({"channel_id": p["channel_id"], "spend": p["spend"],
+                        "net": p["response"] - p["spend"], "net_low": p["low"] - p["spend"],
+                        "net_high": p["high"] - p["spend"]})  # fmt: skip
+    d = plan.decision[plan.decision["measurable"]] if len(plan.decision) else plan.decision
+    rows = []
+    for r in d.itertuples(index=False):
+        f = plan.fits[r.channel_id]
+        for split, spend in (("today", r.current_spend), ("recommended", r.recommended_spend)):
+            rows.append((r.channel_id, split, spend, float(f.response(spend)) - spend))
+    marks = pd.DataFrame(rows, columns=["channel_id", "split", "spend", "net"])
+    return pts, marks
+
+
+def net_profit_chart(plan: InvestmentPlan, channel_ids: Sequence[str]):
+    """Profit net of spend against monthly spend per measured channel, today and recommended."""
+    if plan.points.empty or plan.decision.empty:
+        return note("No channel shows a measurable response to spend: no curve to draw.")
+    pts, marks = net_points(plan)
+    cur = plan.currency
+    return profit_net_of_spend(
+        pts, marks, channel_ids=channel_ids,
+        title=f"{_net_what(plan).capitalize()} per month against spend",
+        value_title=f"{_net_what(plan).capitalize()} per month ({cur})",
+        spend_title=f"Spend per month ({cur})",
+    )  # fmt: skip
 
 
 # -- findings, one function per finding ------------------------------------------------------------
@@ -82,18 +243,20 @@ def channel_returns(plan: InvestmentPlan) -> list[str]:
     good = c[c["identified"]].sort_values("marginal_return", ascending=False)
     for r in good.itertuples(index=False):
         out.append(
-            f"{r.channel_id}: one more unit of spend at today's {r.current_spend:,.0f} per month "
+            f"{r.channel_id}: one more unit of spend at today's {r.current_spend:,.0f} "
+            f"{plan.currency} per month "
             f"returns {r.marginal_return:.2f} of {_what(plan)}; half of the "
-            f"response is reached at {r.half_saturation:,.0f} per month (95% interval "
+            f"response is reached at {r.half_saturation:,.0f} {plan.currency} per month (95% interval "
             f"{r.half_saturation_low:,.0f}–{r.half_saturation_high:,.0f})."
         )
         if plan.metric == "gross_profit" and r.marginal_return < 1:
             out.append(f"{r.channel_id} is past its break-even point: a further unit of spend "
-                       "earns back less gross profit than it costs — do not add money there.")  # fmt: skip
+                       "earns back less gross profit than it costs — cut it towards break-even "
+                       "(the answer above), and add no money there.")  # fmt: skip
         elif r.marginal_return < 1:
             out.append(f"{r.channel_id} is past the point where a further unit of spend brings "
                        "back even a unit of revenue: it cannot pay for itself at any margin "
-                       "— do not add money there.")  # fmt: skip
+                       "— cut it towards that point (the answer above).")  # fmt: skip
     return out
 
 
@@ -105,9 +268,9 @@ def flat_channels(plan: InvestmentPlan) -> list[str]:
     flat = c[~c["identified"]]["channel_id"].tolist()
     if not flat:
         return []
-    return [f"No measurable response to spend for {', '.join(flat)} (likelihood-ratio "
-            "test p ≥ 0.05): held at last quarter's spend (scaled with the budget) "
-            "rather than moved on noise — test them before moving money."]  # fmt: skip
+    return [f"Not measurable: {_and(flat)}. Held at last quarter's spend (scaled with the "
+            "budget) rather than moved on noise — test them before moving money; the decision "
+            "table gives each channel's reasons and the model section what they mean."]  # fmt: skip
 
 
 def expected_gain(plan: InvestmentPlan) -> list[str]:
@@ -119,11 +282,12 @@ def expected_gain(plan: InvestmentPlan) -> list[str]:
     what = _what(plan)
     low = t.loc["recommended", "low"] - t.loc["current", "high"]
     if abs(gain) < 0.5:
-        return [f"The recommended split returns the same {what} as today's split: no "
-                "move between the measured channels pays within the limits."]  # fmt: skip
+        return [f"If the budget is fixed, the recommended split returns the same {what} as "
+                "today's split: no move between the measured channels pays within the "
+                "limits."]  # fmt: skip
     same = abs(t.loc["recommended", "spend"] - t.loc["current", "spend"]) < 0.5
-    return [f"The recommended split is expected to return {gain:+,.0f} {what} per "
-            "month from the measured channels against today's split"
+    return [f"If the budget is fixed, the recommended split is expected to return {gain:+,.0f} "
+            f"{plan.currency} {what} per month from the measured channels against today's split"
             + ("." if same else f" (which spends {t.loc['current', 'spend']:,.0f}).")
             + (" The 95% intervals of the two overlap, so the gain is not certain."
                if low < 0 else "")]  # fmt: skip
@@ -147,11 +311,11 @@ def scenario_break_even(plan: InvestmentPlan) -> list[str]:
     scen = plan.scenarios[plan.scenarios["feasible"]].drop_duplicates("scenario")
     if plan.metric != "gross_profit" or not len(scen):
         return []
-    below = scen[scen["marginal_return"] < 1]
+    below = scen[scen["marginal_return"].notna() & (scen["marginal_return"] < 1)]
     if not len(below):
         return []
     first = below.sort_values("budget").iloc[0]
-    return [f"From the {first['scenario']} budget ({first['budget']:,.0f} per month) "
+    return [f"From the {first['scenario']} budget ({first['budget']:,.0f} {plan.currency} per month) "
             "the last unit of spend earns back less than it costs "
             f"({first['marginal_return']:.2f})."]  # fmt: skip
 
@@ -242,41 +406,126 @@ def scenarios_chart(plan: InvestmentPlan, channel_ids: Sequence[str]):
 
 
 # -- tables ------------------------------------------------------------------------------------------
-def _scenario_rows(plan: InvestmentPlan) -> tuple[pd.DataFrame, dict[str, str]]:
+def p_value(p: float) -> str:
+    """A test's p-value in plain figures (``< 0.001``, ``0.77``), never in scientific notation.
+
+    Examples
+    --------
+    >>> p_value(3.37e-16), p_value(0.7736), p_value(float("nan"))
+    ('< 0.001', '0.77', '–')
+    """
+    if p is None or not math.isfinite(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
+
+
+def plain_number(value: float) -> str:
+    """A model figure without scientific notation: whole units from 100, else three decimals.
+
+    Examples
+    --------
+    >>> plain_number(513239.3), plain_number(0.15922), plain_number(float("nan"))
+    ('513,239', '0.159', '–')
+    """
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
+
+
+def _yes_no(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
+
+
+def _scenario_rows(plan: InvestmentPlan) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One row per budget scenario (the totals), with its formats."""
     s = plan.scenarios
     if not len(s):
         return s, {}
     cols = ["scenario", "budget", "total_response", "total_low", "total_high", "marginal_return",
-            "feasible", "message"]  # fmt: skip
-    return s.drop_duplicates("scenario")[cols], {
+            "unplaced", "feasible", "message"]  # fmt: skip
+    return s.drop_duplicates("scenario")[[c for c in cols if c in s.columns]], {
         "budget": _MONEY, "total_response": _MONEY, "total_low": _MONEY, "total_high": _MONEY,
-        "marginal_return": _RATIO,
+        "marginal_return": _RATIO, "unplaced": _MONEY, "feasible": _yes_no,
     }  # fmt: skip
 
 
-def display_frame(plan: InvestmentPlan, name: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """One of the plan's tables (:data:`TABLE_NAMES`) and its display formats.
+#: Columns of the curve table that say nothing for a channel the data do not identify.
+_CURVE_FIGURES = ["response_at_current", "response_low", "response_high", "marginal_return",
+                  "half_saturation", "half_saturation_low", "half_saturation_high", "shape",
+                  "saturation", "adstock_decay"]  # fmt: skip
+
+
+def _curves(plan: InvestmentPlan) -> pd.DataFrame:
+    """The curve table with a not-measurable channel's figures blank and its reason beside."""
+    c = plan.curves.drop(columns=["metric"], errors="ignore").copy()
+    if c.empty:
+        return c
+    flat = ~c["identified"].astype(bool)
+    c.loc[flat, [x for x in _CURVE_FIGURES if x in c.columns]] = np.nan
+    c["note"] = [
+        "" if ok else "not measurable: " + plan.fits[ch].identification()[1]
+        for ch, ok in zip(c["channel_id"], ~flat, strict=True)
+    ]
+    return c.rename(columns={"identified": "measurable"})
+
+
+def _allocation(plan: InvestmentPlan) -> pd.DataFrame:
+    """The split with a held channel's curve figures blank (its curve measured nothing)."""
+    a = plan.allocation.copy()
+    if a.empty:
+        return a
+    a.loc[~a["measured"], ["response", "marginal_return"]] = np.nan
+    return a
+
+
+def _decision(plan: InvestmentPlan) -> pd.DataFrame:
+    """The decision table: one row per fitted channel."""
+    d = plan.decision
+    if d.empty:
+        return d
+    cols = ["channel_id", "action", "current_spend", "recommended_spend", "change",
+            "break_even_spend", "marginal_at_current", "net_change_year", "net_low", "net_high",
+            "interval_method", "extrapolation", "limited_by", "reason"]  # fmt: skip
+    return d[cols]
+
+
+def display_frame(plan: InvestmentPlan, name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One of the plan's tables (:data:`TABLE_NAMES`) and its display formats (a missing value
+    reads ``–``, a flag yes/no; no figure in scientific notation).
 
     Raises
     ------
     KeyError
         For a name not in :data:`TABLE_NAMES`.
     """
+    frame, formats = _frame_and_formats(plan, name)
+    out = {k: formatter(v) if isinstance(v, str) else v for k, v in formats.items()}
+    return frame, out
+
+
+def _frame_and_formats(plan: InvestmentPlan, name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`display_frame` before the patterns become formatters."""
     money, ratio = _MONEY, _RATIO
+    if name == "decision":
+        return _decision(plan), {
+            "current_spend": money, "recommended_spend": money, "change": "{:+,.0f}",
+            "break_even_spend": money, "marginal_at_current": ratio, "net_change_year": "{:+,.0f}",
+            "net_low": "{:+,.0f}", "net_high": "{:+,.0f}", "extrapolation": _yes_no}  # fmt: skip
     if name == "confounded":
         return plan.confounded, {"ratio_mean": "{:.1%}", "ratio_cv": "{:.1%}",
-                                 "corr_same_month": ratio, "corr_next_month": ratio}  # fmt: skip
+                                 "corr_same_month": ratio, "corr_next_month": ratio,
+                                 "revenue_driven": _yes_no}  # fmt: skip
     if name == "curves":
-        return plan.curves.drop(columns=["metric"], errors="ignore"), {
+        return _curves(plan), {
             "current_spend": money, "response_at_current": money, "response_low": money,
             "response_high": money, "marginal_return": ratio, "half_saturation": money,
             "half_saturation_low": money, "half_saturation_high": money, "shape": ratio,
-            "saturation": money, "adstock_decay": ratio, "lr_pvalue": "{:.3g}"}  # fmt: skip
+            "saturation": money, "adstock_decay": ratio, "lr_pvalue": p_value,
+            "measurable": _yes_no}  # fmt: skip
     if name == "allocation":
-        return plan.allocation, {"current_spend": money, "spend": money, "change": "{:+,.0f}",
-                                 "lower": money, "upper": money, "response": money,
-                                 "marginal_return": ratio}  # fmt: skip
+        return _allocation(plan), {"current_spend": money, "spend": money, "change": "{:+,.0f}",
+                                   "lower": money, "upper": money, "response": money,
+                                   "marginal_return": ratio, "measured": _yes_no}  # fmt: skip
     if name == "totals":
         return plan.totals, {"spend": money, "expected": money, "low": money, "high": money}
     if name == "scenarios":
@@ -285,8 +534,8 @@ def display_frame(plan: InvestmentPlan, name: str) -> tuple[pd.DataFrame, dict[s
         return plan.phasing, {"seasonal_index": ratio, "monthly_spend": money,
                               "quarter_spend": money, "share_of_year": "{:.1%}"}  # fmt: skip
     if name == "parameters":
-        return plan.parameter_frame(), {"estimate": "{:,.3g}", "std_err": "{:.3g}",
-                                        "ci_low": "{:,.3g}", "ci_high": "{:,.3g}"}  # fmt: skip
+        return plan.parameter_frame(), {"estimate": plain_number, "std_err": plain_number,
+                                        "ci_low": plain_number, "ci_high": plain_number}  # fmt: skip
     raise KeyError(f"no table {name!r}; use one of {', '.join(TABLE_NAMES)}")
 
 
