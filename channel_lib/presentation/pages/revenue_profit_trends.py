@@ -23,17 +23,21 @@ from channel_lib.analysis.trends import (
     long_quarterly,
     margin_decomposition,
 )
+from channel_lib.analysis.trends.forecast import MODEL_WORDS, SEASONAL_NAIVE
 from channel_lib.core.money import MoneyUnit
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.formats import formatter
 from channel_lib.presentation.html import plus_zero
 
 __all__ = [
+    "APPENDIX",
     "DIVERGENCE_FORMATS",
     "EXPLORER_MEASURES",
     "FINDINGS",
     "FORECAST_FORMATS",
     "MASE_FORMATS",
+    "appendix",
+    "appendix_sentences",
     "backtest_scores",
     "bridge_chart",
     "bridge_finding",
@@ -41,25 +45,33 @@ __all__ = [
     "bridge_frame",
     "bridge_note",
     "bridge_table",
+    "compact_money",
     "company_trend",
     "costs_note",
     "costs_sentence",
     "divergence_frame",
     "divergence_intro",
+    "divergence_scores",
     "divergence_sentences",
     "divergence_table",
     "forecast_chart",
     "forecast_frame",
     "forecast_table",
     "headline_sentences",
+    "interval_sentences",
     "last_quarters_table",
     "margin_chart",
     "mase_frame",
     "mase_table",
-    "naive_beats_model",
+    "model_choice_sentences",
+    "model_choice_summary",
     "narrative",
     "no_sales",
     "notes_table",
+    "p_value",
+    "plan_gap_frame",
+    "plan_gap_sentences",
+    "plan_gap_table",
     "quarterly_trend_chart",
     "reporting_quarter",
     "small_multiples",
@@ -92,19 +104,141 @@ def costs_note(report: TrendReport, ds: Any):
     return html.markdown("{note}", note=costs_sentence(report, ds))
 
 
+def compact_money(amount: float, currency: str) -> str:
+    """An amount in a sentence: three significant figures with K or M, and the currency.
+
+    Examples
+    --------
+    >>> compact_money(28_912_345.0, "USD"), compact_money(-301_200.0, "USD"), compact_money(950.0, "EUR")
+    ('28.9M USD', '-301K USD', '950 EUR')
+    """
+    a = abs(float(amount))
+    sign = "-" if amount < 0 and round(a) else ""
+    if a >= 999_500:
+        text = f"{a / 1e6:.3g}M" if a < 999_500_000 else f"{a / 1e6:,.0f}M"
+    elif a >= 999.5:
+        text = f"{a / 1e3:.3g}K"
+    else:
+        text = f"{a:.0f}"
+    return f"{sign}{text} {currency}"
+
+
 def company_trend(report: TrendReport) -> list[str]:
-    """The company's revenue and gross margin in the quarter against a year before."""
+    """How the company's revenue and gross profit moved: the quarter and the last four quarters,
+    each against the same span a year before (with the quarter's gross margin)."""
     q = report.quarterly
     total = q[q["level"] == "total"]
     if len(total) < 5:
         return []
     now, year_ago = total.iloc[-1], total.iloc[-5]
-    return [
-        f"Company revenue in {report.quarter} was {now['revenue']:,.0f} {report.currency} "
-        f"({(now['revenue'] / year_ago['revenue'] - 1):+.1%} on a year before) at a gross "
-        f"margin of {now['gross_margin']:.1%} ({(now['gross_margin'] - year_ago['gross_margin']) * 100:+.1f} "
-        "points)."
+    cur = report.currency
+    points = plus_zero(f"{(now['gross_margin'] - year_ago['gross_margin']) * 100:+.1f}")
+    out = [
+        f"Company revenue in {report.quarter} was {compact_money(now['revenue'], cur)} "
+        f"({_change(now['revenue'], year_ago['revenue'])} on the same quarter a year before) and "
+        f"gross profit {compact_money(now['gross_profit'], cur)} "
+        f"({_change(now['gross_profit'], year_ago['gross_profit'])}), at a gross margin of "
+        f"{now['gross_margin']:.1%} ({points} points)."
     ]
+    if len(total) >= 8:
+        year, before = total.iloc[-4:], total.iloc[-8:-4]
+        out.append(
+            f"Over the four quarters to {report.quarter} revenue was "
+            f"{compact_money(year['revenue'].sum(), cur)} "
+            f"({_change(year['revenue'].sum(), before['revenue'].sum())} on the four before) and "
+            f"gross profit {compact_money(year['gross_profit'].sum(), cur)} "
+            f"({_change(year['gross_profit'].sum(), before['gross_profit'].sum())})."
+        )
+    return out
+
+
+def _change(now: float, before: float) -> str:
+    """The change against a base as a signed percentage, or "no base" without one."""
+    if not before or pd.isna(before) or before <= 0:
+        return "no comparable base"
+    return plus_zero(f"{now / before - 1:+.1%}")
+
+
+def plan_gap_sentences(report: TrendReport) -> list[str]:
+    """The company forecast of each forecast quarter against the plan, the gap named; channels
+    outside their 80% interval of the plan; or one line saying there is no plan."""
+    g = report.plan_gap
+    out = []
+    cur = report.currency
+    if len(g):
+        total = g[(g["level"] == "total")]
+        for r in total.itertuples():
+            what = "revenue" if r.measure == "revenue" else "gross profit"
+            side = "under" if r.gap < 0 else "over"
+            share = f"{abs(r.gap_share):.0%}" if pd.notna(r.gap_share) else "–"
+            out.append(
+                f"{r.quarter} {what} forecast {compact_money(r.forecast, cur)} (80%: "
+                f"{compact_money(r.low_80, cur)} to {compact_money(r.high_80, cur)}) is {share} "
+                f"{side} the plan of {compact_money(r.plan, cur)} ({r.plan_source}); the plan "
+                f"lies {_where(r.plan, r.low_80, r.high_80)} the forecast's 80% interval."
+            )
+        ch = g[(g["level"] == "channel") & ((g["plan"] < g["low_80"]) | (g["plan"] > g["high_80"]))]
+        for r in ch.itertuples():
+            name = report.names.get(r.entity_id, r.entity_id)
+            side = "above" if r.plan > r.high_80 else "below"
+            out.append(
+                f"{name}'s {r.quarter} plan ({compact_money(r.plan, cur)}) lies {side} its 80% "
+                f"forecast interval ({compact_money(r.low_80, cur)} to "
+                f"{compact_money(r.high_80, cur)})."
+            )
+    note = report.plan_gap.attrs.get("note", "")
+    if note:
+        out.append(note)
+    return out
+
+
+def _where(plan: float, low: float, high: float) -> str:
+    if pd.isna(low) or pd.isna(high):
+        return "without"
+    if plan < low:
+        return "below"
+    if plan > high:
+        return "above"
+    return "within"
+
+
+def model_choice_summary(report: TrendReport) -> list[str]:
+    """One sentence: which model each channel's revenue forecast uses, chosen by backtest."""
+    sel = report.selection
+    if not len(sel):
+        return []
+    rev = sel[sel["measure"] == "revenue"]
+    groups = {}
+    for r in rev.itertuples():
+        groups.setdefault(str(r.model), []).append(report.names.get(r.entity_id, r.entity_id))
+    parts = [f"{MODEL_WORDS.get(m, m)} for {', '.join(n)}" for m, n in groups.items()]
+    return [
+        "Each forecast uses the model that did better in a rolling backtest against actuals "
+        f"(revenue: {'; '.join(parts)}); the appendix gives the scores."
+    ]
+
+
+def model_choice_sentences(report: TrendReport) -> list[str]:
+    """Per channel (revenue), why its forecast uses its model: the backtest in words."""
+    out = []
+    for r in report.selection[report.selection["measure"] == "revenue"].itertuples():
+        name = "the company" if r.level == "total" else report.names.get(r.entity_id, r.entity_id)
+        because = str(r.chosen_because)
+        if r.model == SEASONAL_NAIVE and pd.notna(r.mase_model) and pd.notna(r.mase_naive):
+            out.append(
+                f"Seasonal naive (same month last year) beat exponential smoothing in the "
+                f"backtest for {name} (MASE {r.mase_naive:.2f} vs {r.mase_model:.2f}), so "
+                f"{name}{'' if name.endswith('s') else chr(39) + 's'} forecast repeats last year."
+            )
+        elif r.model == SEASONAL_NAIVE:
+            out.append(
+                f"{name} could not be backtested ({because}), so its forecast repeats last year."
+            )
+        else:
+            out.append(
+                f"{name}: {because[0].upper()}{because[1:]}, so its forecast is exponential smoothing."
+            )
+    return out
 
 
 def divergence_sentences(div: pd.DataFrame, names: dict[str, str] | None = None) -> list[str]:
@@ -136,7 +270,7 @@ def divergence_sentences(div: pd.DataFrame, names: dict[str, str] | None = None)
         out.append(
             f"{r['level'].capitalize()} {name}: {r['direction']} — margin "
             f"{r['margin_trend'] * 100:+.1f} points a year, revenue {r['revenue_trend']:+.1%} a "
-            f"year{began}{rng}; q = {r['q_value']:.2g}."
+            f"year{began}{rng}."
         )
     skipped = div[div["note"].notna()]
     if len(skipped):
@@ -159,23 +293,60 @@ def backtest_scores(report: TrendReport) -> list[str]:
         f"Backtest of company {MEASURE_LABELS[r.measure].lower()} over {r.origins} rolling "
         f"origins: MASE {r.mase_model:.2f} for exponential smoothing against "
         f"{r.mase_naive:.2f} for the seasonal-naive forecast (below 1 = better than the "
-        "in-sample seasonal-naive error)."
+        "in-sample seasonal-naive error); the forecast uses "
+        f"{_chosen(report, r.entity_id, r.measure)}."
         for r in m.itertuples()
     ]
 
 
-def naive_beats_model(report: TrendReport) -> list[str]:
-    """The channels where the seasonal-naive forecast beat exponential smoothing."""
-    worse = report.mase[
-        (report.mase["level"] != "total") & (report.mase["mase_model"] > report.mase["mase_naive"])
-    ]
-    if not len(worse):
-        return []
-    names = sorted({report.names.get(e, e) for e in worse["entity_id"]})
-    return [
-        f"For {', '.join(names)} the seasonal-naive forecast (same month last year) beat "
-        "exponential smoothing in the backtest: read their forecast fans with care."
-    ]
+def _chosen(report: TrendReport, entity: str, measure: str) -> str:
+    sel = report.selection
+    m = sel.loc[(sel["entity_id"] == entity) & (sel["measure"] == measure), "model"]
+    return MODEL_WORDS.get(str(m.iloc[0]), str(m.iloc[0])) if len(m) else "no model"
+
+
+def interval_sentences(report: TrendReport) -> list[str]:
+    """How each forecast interval was computed, once per method used."""
+    f = report.forecasts
+    methods = (
+        f.loc[f["kind"] == "forecast", ["model", "interval_method"]].dropna().drop_duplicates()
+    )
+    return [f"Intervals of {m.model} forecasts: {m.interval_method}." for m in methods.itertuples()]
+
+
+def divergence_scores(report: TrendReport) -> list[str]:
+    """The q-value of each divergent channel or partner (the summary states the finding)."""
+    div = report.divergence
+    found = div[div["divergent"].fillna(False).astype(bool)]
+    out = []
+    for r in found.itertuples():
+        q = p_value(r.q_value)
+        out.append(
+            f"{report.names.get(r.entity_id, r.entity_id)}: margin trend "
+            f"q {q if q.startswith('<') else '= ' + q} (Benjamini–Hochberg)."
+        )
+    return out
+
+
+#: The appendix's sentences, in order.
+APPENDIX: tuple[Callable[[TrendReport], list[str]], ...] = (
+    backtest_scores, model_choice_sentences, interval_sentences, divergence_scores,
+)  # fmt: skip
+
+
+def appendix_sentences(report: TrendReport) -> list[str]:
+    """The scores behind the summary: backtest MASE, why each model, interval methods, q-values."""
+    out: list[str] = []
+    for part in APPENDIX:
+        out += part(report)
+    return out
+
+
+def appendix(report: TrendReport):
+    """:func:`appendix_sentences` as a markdown bullet list, every sentence escaped."""
+    from IPython.display import Markdown
+
+    return Markdown("\n".join(f"- {html.escape_markdown(t)}" for t in appendix_sentences(report)))
 
 
 def bridge_finding(report: TrendReport) -> list[str]:
@@ -199,16 +370,18 @@ def bridge_finding(report: TrendReport) -> list[str]:
 
 #: The findings of :func:`headline_sentences`, in the order the report lists them.
 FINDINGS: tuple[Callable[[TrendReport], list[str]], ...] = (
-    company_trend, report_divergence, backtest_scores, naive_beats_model, bridge_finding,
+    company_trend, plan_gap_sentences, model_choice_summary, report_divergence, bridge_finding,
 )  # fmt: skip
 
 
 def headline_sentences(report: TrendReport) -> list[str]:
     """The trend findings in plain sentences (values not escaped; :func:`narrative` escapes).
 
-    Covers the company's revenue and margin trend, every divergent channel or partner and the
-    month it began, the forecast's backtest against seasonal naive and the bridge's largest
-    component (:data:`FINDINGS`).
+    Opens with how the company's revenue and gross profit moved (quarter and year against a year
+    before) and the forecast against the plan, then which model each forecast uses, every
+    divergent channel or partner and the month it began, and the bridge's largest component
+    (:data:`FINDINGS`). Scores (MASE, q-values) are in the appendix
+    (:func:`appendix_sentences`).
     """
     out: list[str] = []
     for finding in FINDINGS:
@@ -314,9 +487,24 @@ DIVERGENCE_FORMATS = {
     "revenue trend / yr": "{:+.1%}",
     "profit trend / yr": "{:+.1%}",
     "margin trend (pts / yr)": lambda v: f"{v * 100:+.2f}",
-    "p": "{:.2g}",
-    "q (BH)": "{:.2g}",
+    "p": lambda v: p_value(v),
+    "q (BH)": lambda v: p_value(v),
 }
+
+
+def p_value(v: float) -> str:
+    """A p- or q-value without scientific notation: ``< 0.001`` below a thousandth.
+
+    Examples
+    --------
+    >>> p_value(2.9e-10), p_value(0.0123), p_value(0.5), p_value(float("nan"))
+    ('< 0.001', '0.012', '0.50', '–')
+    """
+    if pd.isna(v):
+        return "–"
+    if v < 0.001:
+        return "< 0.001"
+    return f"{v:.2g}" if v < 0.1 else f"{v:.2f}"
 
 
 def divergence_table(report: TrendReport):
@@ -337,8 +525,42 @@ def forecast_frame(report: TrendReport, *, measure: str = "revenue") -> pd.DataF
     return f[["name", "quarter", "value", "lower_80", "upper_80", "lower_95", "upper_95", "model"]]
 
 
+def plan_gap_frame(report: TrendReport) -> pd.DataFrame:
+    """:func:`~channel_lib.analysis.trends.plan_gap.forecast_vs_plan` for display."""
+    g = report.plan_gap.copy()
+    g["name"] = g["entity_id"].map(report.names).fillna(g["entity_id"])
+    g["measure"] = g["measure"].map(MEASURE_LABELS)
+    return g[["quarter", "name", "measure", "forecast", "low_80", "high_80", "plan", "gap",
+              "gap_share", "plan_source", "model"]].rename(
+        columns={"low_80": "80% low", "high_80": "80% high", "gap": "gap (forecast − plan)",
+                 "gap_share": "gap / plan", "plan_source": "plan from"}
+    )  # fmt: skip
+
+
+#: Display formats of :func:`plan_gap_frame`.
+PLAN_GAP_FORMATS = {
+    **{k: formatter("{:,.0f}") for k in ("forecast", "80% low", "80% high", "plan")},
+    "gap (forecast − plan)": formatter("{:+,.0f}"),
+    "gap / plan": formatter("{:+.1%}"),
+}
+
+
+def plan_gap_table(report: TrendReport):
+    """The forecast against the plan as a table, or the line saying there is no plan."""
+    if not len(report.plan_gap):
+        return html.markdown(
+            "{note}", note=report.plan_gap.attrs.get("note") or "No plan for the forecast quarters."
+        )
+    return html.table(
+        plan_gap_frame(report), formats=PLAN_GAP_FORMATS,
+        caption=f"Forecast against the plan ({report.currency})",
+    )  # fmt: skip
+
+
 #: Display formats of :func:`forecast_frame`.
-FORECAST_FORMATS = {k: "{:,.0f}" for k in ("value", "lower_80", "upper_80", "lower_95", "upper_95")}
+FORECAST_FORMATS = {
+    k: formatter("{:,.0f}") for k in ("value", "lower_80", "upper_80", "lower_95", "upper_95")
+}
 
 
 def forecast_table(report: TrendReport):
@@ -352,14 +574,21 @@ def forecast_table(report: TrendReport):
 
 def mase_frame(report: TrendReport) -> pd.DataFrame:
     """The backtest scores for display."""
-    m = report.mase.copy()
+    m = report.mase.merge(
+        report.selection[["level", "entity_id", "measure", "model"]],
+        on=["level", "entity_id", "measure"], how="left",
+    )  # fmt: skip
     m["name"] = m["entity_id"].map(report.names).fillna(m["entity_id"])
     m["measure"] = m["measure"].map(MEASURE_LABELS)
-    return m[["name", "measure", "origins", "forecasts", "mase_model", "mase_naive", "note"]]
+    m = m.rename(columns={"mase_model": "MASE ETS", "mase_naive": "MASE seasonal naive",
+                          "model": "forecast uses"})  # fmt: skip
+    m["note"] = m["note"].fillna("")
+    return m[["name", "measure", "origins", "forecasts", "MASE ETS", "MASE seasonal naive",
+              "forecast uses", "note"]]  # fmt: skip
 
 
 #: Display formats of :func:`mase_frame`.
-MASE_FORMATS = {"mase_model": "{:.2f}", "mase_naive": "{:.2f}"}
+MASE_FORMATS = {"MASE ETS": formatter("{:.2f}"), "MASE seasonal naive": formatter("{:.2f}")}
 
 
 def mase_table(report: TrendReport):
@@ -410,14 +639,15 @@ def bridge_frame(report: TrendReport) -> pd.DataFrame:
 
 def bridge_formats(money: MoneyUnit) -> dict:
     """Display formats of :func:`bridge_frame`: signed amounts to the currency's minor unit
-    (``+1,234.50`` for USD, ``+1,235`` for JPY; a zero reads ``+0.00``, never ``-0.00``).
+        (``+1,234.50`` for USD, ``+1,235`` for JPY; a zero reads ``+0.00``, never ``-0.00``).
 
-    Examples
-    --------
-    >>> from channel_lib.core.money import MoneyUnit
-    >>> f = bridge_formats(MoneyUnit("USD", 4))
-    >>> f["total"](1234.5), f["volume"](-0.001), bridge_formats(MoneyUnit("JPY", 0))["cost"](-1234.5)
-    ('+1,234.50', '+0.00', '-1,234')
+        Examples
+        --------
+        >>> from channel_lib.analysis.trends.forecast import MODEL_WORDS, SEASONAL_NAIVE
+    from channel_lib.core.money import MoneyUnit
+        >>> f = bridge_formats(MoneyUnit("USD", 4))
+        >>> f["total"](1234.5), f["volume"](-0.001), bridge_formats(MoneyUnit("JPY", 0))["cost"](-1234.5)
+        ('+1,234.50', '+0.00', '-1,234')
     """
     pattern = f"{{:+,.{money.minor_decimals}f}}"
     return {k: formatter(pattern) for k in (*BRIDGE_COMPONENTS, "total")}
