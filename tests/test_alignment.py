@@ -68,8 +68,11 @@ def test_planted_margin_erosion_is_named_in_words_and_no_other_channel(view):
     assert set(eroding["channel_id"]) == planted("margin_erosion")
     for sentence in eroding["sentence"]:
         assert re.search(
-            r"grew revenue [\d.]+% while its gross margin fell [\d.]+ points", sentence
+            r"grew revenue \+[\d.]+% \(FY\d{4}-Q1 to FY\d{4}-Q4 against the four quarters "
+            r"before\) while its gross margin fell [\d.]+ points, from [\d.]+% to [\d.]+%: ",
+            sentence,
         )
+        assert "bought with margin" not in sentence
         assert sentence.startswith("Managing for revenue and profit, but")
 
 

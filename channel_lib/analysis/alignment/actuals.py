@@ -111,6 +111,14 @@ def channel_actuals(wb: Workbook, settings: Settings) -> pd.DataFrame:
         - ``top_segment``, ``top_segment_share``, ``top_product_line``, ``top_product_share``.
         - ``new_customer_share``: revenue from customers whose first purchase falls in the window
           (``NaN`` when the data do not reach a year before the window).
+        - ``growth`` (fraction): the workbook's one growth figure, revenue of the four quarters
+          ending with the window's last quarter against the four before
+          (:func:`~channel_lib.analysis.growth.revenue_growth`; equal to ``revenue_growth`` for a
+          full fiscal year), with ``growth_first_quarter`` and ``growth_quarter`` (str).
+        - ``price_discount_points``, ``unit_cost_points``, ``mix_points`` (percentage points,
+          summing to ``100 × margin_change``) and ``margin_driver`` (str): the drivers of the
+          margin change (:func:`~channel_lib.analysis.trends.bridge.margin_drivers`; ``NaN`` /
+          ``<NA>`` without a year before).
 
         ``frame.attrs`` holds the company figures: ``company`` (dict with ``revenue``,
         ``previous_revenue``, ``revenue_growth``, ``gross_margin``, ``margin_change``,
@@ -144,8 +152,36 @@ def channel_actuals(wb: Workbook, settings: Settings) -> pd.DataFrame:
     cust = _add_mix(frame, ds, settings, goals)
     _add_new_customers(frame, ds, cust, window_start, prior_in_data)
     out = frame[_ORDER].copy()
+    _add_growth_and_drivers(out, ds, settings, prior_in_data)
     out.attrs["company"] = _company(frame, wb, settings, goals, prior_in_data)
     return out
+
+
+def _add_growth_and_drivers(
+    out: pd.DataFrame, ds: Dataset, settings: Settings, prior_in_data: bool
+) -> None:
+    """The workbook's one growth figure (:func:`~channel_lib.analysis.growth.revenue_growth` at
+    the window's last quarter) and the drivers of the margin change over the window
+    (:func:`~channel_lib.analysis.trends.bridge.margin_drivers`, the window's quarters against
+    the same quarters a year before)."""
+    from channel_lib.analysis.growth import revenue_growth
+    from channel_lib.analysis.trends.bridge import margin_drivers
+
+    last = settings.quarters[-1]
+    growth = revenue_growth(ds, last).set_index("channel_id")
+    out["growth"] = out["channel_id"].map(growth["growth"]).astype("float64")
+    out["growth_first_quarter"] = ds.calendar.shift_quarter(last, -3)
+    out["growth_quarter"] = last
+    names = ["price_discount_points", "unit_cost_points", "mix_points"]
+    if prior_in_data:
+        drivers = margin_drivers(
+            ds, base=list(settings.previous_quarters), current=list(settings.quarters)
+        ).set_index("channel_id")
+    else:
+        drivers = pd.DataFrame(columns=[*names, "driver"], index=pd.Index([], name="channel_id"))
+    for col in names:
+        out[col] = out["channel_id"].map(drivers[col]).astype("float64")
+    out["margin_driver"] = out["channel_id"].map(drivers["driver"]).astype("string")
 
 
 def _sales_frame(ds: Dataset, settings: Settings, prior_in_data: bool) -> pd.DataFrame:

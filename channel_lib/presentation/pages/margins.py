@@ -29,6 +29,7 @@ __all__ = [
     "GROWTH_CLASS",
     "GROWTH_DEFINITION",
     "channel_growth_sentence",
+    "driver_reading",
     "growth_figure",
     "growth_span",
     "growth_token",
@@ -37,6 +38,7 @@ __all__ = [
     "margin_drivers_markdown",
     "plain",
     "sentence_markdown",
+    "year_growth_words",
 ]
 
 #: CSS class of the span every growth figure of a page is wrapped in.
@@ -173,8 +175,24 @@ def margin_driver_sentence(row: pd.Series | Mapping, name: str | None = None) ->
     change = float(row["change_points"])
     frm, to = f"{row['margin_base']:.1%}", f"{row['margin_current']:.1%}"
     if row["driver"] == "stable":
-        return f"{who}'s gross margin held ({_points(change)} points, from {frm} to {to}): no driver is claimed."
+        return (
+            f"{who}'s gross margin held ({_points(change)} points, from {frm} to {to}): "
+            "no driver is claimed."
+        )
     verb = "rose" if change > 0 else "fell"
+    return f"{who}'s gross margin {verb} {abs(change):.1f} points, from {frm} to {to}: {driver_reading(row)}."
+
+
+def driver_reading(row: pd.Series | Mapping) -> str:
+    """What moved a channel's margin, driver first (``row``: ``driver`` and the three
+    ``*_points`` of :func:`~channel_lib.analysis.trends.bridge.margin_drivers`).
+
+    Examples
+    --------
+    >>> driver_reading({"driver": "several", "price_discount_points": -1.0,
+    ...                 "unit_cost_points": -0.9, "mix_points": -0.8})
+    'no single driver: prices fell (deeper discounts) (−1.0 points); its unit cost rose (−0.9 points); the product mix moved to lower-margin products (−0.8 points)'
+    """
     clauses = {
         "price_discount": _clause(_PRICE, float(row["price_discount_points"])),
         "unit_cost": _clause(_COST, float(row["unit_cost_points"])),
@@ -182,11 +200,46 @@ def margin_driver_sentence(row: pd.Series | Mapping, name: str | None = None) ->
     }
     driver = str(row["driver"])
     if driver in clauses:
-        order = [driver, *(k for k in clauses if k != driver)]
-        reading = "; ".join(clauses[k] for k in order)
-    else:
-        reading = "no single driver: " + "; ".join(clauses.values())
-    return f"{who}'s gross margin {verb} {abs(change):.1f} points, from {frm} to {to}: {reading}."
+        return "; ".join(clauses[k] for k in [driver, *(k for k in clauses if k != driver)])
+    return "no single driver: " + "; ".join(clauses.values())
+
+
+def year_growth_words(settings_quarters, row: pd.Series | Mapping, entity: str, ytd: float) -> str:
+    """``"grew revenue +7.5% (FY2026-Q1 to FY2026-Q4 against the four quarters before)"`` with a
+    growth token when the window is a full fiscal year (there the year's change is the growth);
+    for a part of the year, the change named as what it is, without the word growth.
+
+    Parameters
+    ----------
+    settings_quarters : sequence of str
+        The window's quarters (``Settings.quarters``).
+    row : Series or mapping
+        ``growth``, ``growth_first_quarter``, ``growth_quarter`` (a channel of
+        :func:`~channel_lib.analysis.alignment.channel_actuals`).
+    entity : str
+        The channel id (the token's entity).
+    ytd : float
+        The window's revenue change against the same quarters a year before (fraction).
+
+    Examples
+    --------
+    >>> row = {"growth": 0.0754, "growth_first_quarter": "FY2026-Q1", "growth_quarter": "FY2026-Q4"}
+    >>> plain(year_growth_words(["FY2026-Q1", "FY2026-Q2", "FY2026-Q3", "FY2026-Q4"], row, "MSP", 0.0754))
+    'grew revenue +7.5% (FY2026-Q1 to FY2026-Q4 against the four quarters before)'
+    >>> year_growth_words(["FY2026-Q1", "FY2026-Q2"], row, "MSP", 0.031)
+    'had revenue +3.1% in FY2026-Q1 to FY2026-Q2 against the same quarters a year before'
+    """
+    quarters = list(settings_quarters)
+    if len(quarters) == 4 and not pd.isna(row["growth"]):
+        verb = "grew revenue" if row["growth"] >= 0 else "had revenue"
+        return (
+            f"{verb} {growth_token(entity, row['growth'])} ({row['growth_first_quarter']} "
+            f"to {row['growth_quarter']} against the four quarters before)"
+        )
+    return (
+        f"had revenue {growth_figure(ytd)} in {quarters[0]} to {quarters[-1]} against the same "
+        "quarters a year before"
+    )
 
 
 def margin_driver_sentences(

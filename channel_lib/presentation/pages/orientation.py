@@ -38,6 +38,7 @@ from channel_lib.core.errors import ParameterError
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.html import escape_markdown, plus_zero
+from channel_lib.presentation.pages import margins
 from channel_lib.presentation.pages.orientation_plan import (
     evolution_sentences,
     evolution_table,
@@ -477,26 +478,36 @@ def score_history_chart(view: AlignmentView, *, channel_ids):
 
 # -- the findings in words --------------------------------------------------------------------------
 def margin_erosion_sentence(settings: Settings, finding, actuals: pd.Series, growth, change) -> str:
-    """Revenue grew while the gross margin fell (``actuals``: the channel's row)."""
+    """Revenue grew while the gross margin fell, read by the margin's driver (``actuals``: the
+    channel's row of :func:`channel_actuals`; the growth carries a growth token, see
+    :mod:`~channel_lib.presentation.pages.margins`)."""
     managing = MANAGING_WORDS[settings.managing_for]
     profit = settings.managing_for == "revenue_and_profit"
     verb = f"Managing for {managing}, but" if profit else f"Managing for {managing}:"
     tail = "" if profit else "; in line with a revenue goal, but at the cost of profit"
     name, ch = finding.channel_name, finding.channel_id
+    grew = margins.year_growth_words(settings.quarters, actuals, ch, growth)
+    reading = (
+        f": {margins.driver_reading({**actuals.to_dict(), 'driver': actuals['margin_driver']})}"
+        if not pd.isna(actuals.get("margin_driver", pd.NA))
+        else ""
+    )
     return (
-        f"{verb} {name} ({ch}) grew revenue {growth:.1%} while its gross margin fell "
-        f"{-change * 100:.1f} points ({actuals['previous_gross_margin']:.1%} → "
-        f"{actuals['gross_margin']:.1%}){tail}."
+        f"{verb} {name} ({ch}) {grew} while its gross margin fell {-change * 100:.1f} points, "
+        f"from {actuals['previous_gross_margin']:.1%} to {actuals['gross_margin']:.1%}"
+        f"{reading}{tail}."
     )
 
 
-def growth_shortfall_sentence(settings: Settings, finding, growth, need) -> str:
-    """Growth well below what the year's objective needs."""
-    return (
-        f"{finding.channel_name} ({finding.channel_id}) revenue "
-        f"{'grew' if growth >= 0 else 'fell'} {abs(growth):.1%} where the {settings.year} "
-        f"objective needs {need:+.1%} from the channel system."
-    )
+def growth_shortfall_sentence(settings: Settings, finding, growth, need, actuals=None) -> str:
+    """Growth well below what the year's objective needs (``actuals``: the channel's row, for
+    the growth token)."""
+    who = f"{finding.channel_name} ({finding.channel_id})"
+    if actuals is not None:
+        moved = margins.year_growth_words(settings.quarters, actuals, finding.channel_id, growth)
+    else:
+        moved = f"had revenue {margins.growth_figure(growth)}"
+    return f"{who} {moved} where the {settings.year} objective needs {need:+.1%} from the channel system."
 
 
 def role_departure_sentence(role) -> str:
@@ -535,7 +546,12 @@ def off_goal_sentence(cell) -> str:
 
 
 def finding_sentences(
-    findings: pd.DataFrame, breakdown: pd.DataFrame, roles: pd.DataFrame, settings: Settings
+    findings: pd.DataFrame,
+    breakdown: pd.DataFrame,
+    roles: pd.DataFrame,
+    settings: Settings,
+    *,
+    marked: bool = False,
 ) -> list[str]:
     """Each finding of :func:`~channel_lib.analysis.alignment.misalignments` in words, in order.
 
@@ -544,6 +560,9 @@ def finding_sentences(
     findings, breakdown, roles : DataFrame
         :func:`misalignments`, :func:`alignment_breakdown` and :func:`role_fit` of the year.
     settings : Settings
+    marked : bool
+        Keep the growth tokens (for :func:`~channel_lib.presentation.pages.margins.
+        sentence_markdown`); ``False`` writes them as bare figures.
 
     Returns
     -------
@@ -563,13 +582,13 @@ def finding_sentences(
             out.append(margin_erosion_sentence(settings, f, actuals.loc[ch], growth, change))
         elif f.kind == "growth_shortfall":
             growth = cells.loc[(ch, "revenue_growth"), "actual"]
-            out.append(growth_shortfall_sentence(settings, f, growth, need))
+            out.append(growth_shortfall_sentence(settings, f, growth, need, actuals.loc[ch]))
         elif f.kind == "role_departure":
             out.append(role_departure_sentence(next(by_channel.loc[[ch]].itertuples(index=False))))
         else:
             cell = cells.loc[(ch, f.dimension)]
             out.append(off_goal_sentence(_Cell(ch, f.channel_name, cell)))
-    return out
+    return out if marked else [margins.plain(t) for t in out]
 
 
 class _Cell:
@@ -581,11 +600,12 @@ class _Cell:
         self.actual_text, self.goal_text = cell["actual_text"], cell["goal_text"]
 
 
-def view_findings(view: AlignmentView) -> pd.DataFrame:
-    """:attr:`AlignmentView.findings` with each finding's ``sentence`` (plain text)."""
+def view_findings(view: AlignmentView, *, marked: bool = False) -> pd.DataFrame:
+    """:attr:`AlignmentView.findings` with each finding's ``sentence`` (plain text; ``marked``:
+    with growth tokens)."""
     out = view.findings.copy()
     out["sentence"] = pd.Series(
-        finding_sentences(view.findings, view.breakdown, view.roles, view.settings),
+        finding_sentences(view.findings, view.breakdown, view.roles, view.settings, marked=marked),
         index=out.index,
         dtype="object",
     )
@@ -600,8 +620,8 @@ def findings_list(view: AlignmentView):
         return Markdown(escape_markdown(not_scored_sentence(view.settings.year)))
     if view.findings.empty:
         return Markdown(_NO_FINDING)
-    sentences = view_findings(view)["sentence"]
-    return Markdown("\n".join(f"- {escape_markdown(t)}" for t in sentences))
+    sentences = view_findings(view, marked=True)["sentence"]
+    return Markdown("\n".join(f"- {margins.sentence_markdown(t)}" for t in sentences))
 
 
 # -- orientation against the plan and the channel over time ----------------------------------------
@@ -628,12 +648,8 @@ def revenue_sentence(wb: Workbook, view: AlignmentView) -> str:
     cur = wb.dataset.goals.currency
     c = view.actuals.attrs["company"]
     span = f" (year to date, {s.quarters[0]}–{s.quarters[-1]})" if len(s.quarters) < 4 else ""
+    grew = _company_growth_words(s, c)
     if not s.scored:
-        grew = (
-            f"; revenue grew {c['revenue_growth']:+.1%}"
-            if not np.isnan(c["revenue_growth"])
-            else ""
-        )
         return (
             f"{s.year}{span}: the channel system sold {c['revenue']:,.0f} {cur}{grew}; gross "
             f"margin {c['gross_margin']:.1%}."
@@ -644,12 +660,23 @@ def revenue_sentence(wb: Workbook, view: AlignmentView) -> str:
         f"{goals.revenue_objective:,.0f} {cur} objective ({c['revenue'] / goals.revenue_objective:.0%})"
     )
     if not np.isnan(c["revenue_growth"]):
-        text += f"; revenue grew {c['revenue_growth']:+.1%}"
+        text += grew
         if not np.isnan(c["required_growth"]):
             text += f" where the objective needed {c['required_growth']:+.1%}"
     return text + (
         f"; gross margin {c['gross_margin']:.1%} against the {goals.gross_margin_goal:.1%} goal."
     )
+
+
+def _company_growth_words(s: Settings, c: dict) -> str:
+    """``"; revenue grew +1.4%"`` (a growth token) for a full fiscal year, where the year against
+    the last is the workbook's growth; for part of a year the change named as what it is."""
+    if np.isnan(c["revenue_growth"]):
+        return ""
+    if len(s.quarters) == 4:
+        verb = "grew" if c["revenue_growth"] >= 0 else "fell"
+        return f"; revenue {verb} {margins.growth_token('company', c['revenue_growth'])}"
+    return f"; revenue {margins.growth_figure(c['revenue_growth'])} against the same quarters a year before"
 
 
 def new_channels_sentence(wb: Workbook, view: AlignmentView) -> str | None:
@@ -687,10 +714,12 @@ def managing_for_sentence(wb: Workbook, view: AlignmentView) -> str:
             how = "revenue grew and the margin held"
         else:
             how = "revenue fell"
-        text += (
-            f". Revenue moved {c['revenue_growth']:+.1%} and the gross margin {moved:+.1f} points: "
-            f"{how}"
+        figure = (
+            margins.growth_token("company", c["revenue_growth"])
+            if len(s.quarters) == 4
+            else margins.growth_figure(c["revenue_growth"])
         )
+        text += f". Revenue moved {figure} and the gross margin {moved:+.1f} points: {how}"
     return text + "."
 
 
@@ -709,9 +738,9 @@ def scores_sentence(view: AlignmentView) -> str | None:
     )
 
 
-def findings_summary(view: AlignmentView) -> list[str]:
+def findings_summary(view: AlignmentView, *, marked: bool = False) -> list[str]:
     """The named findings, then the other dimensions below half in one sentence."""
-    findings = view_findings(view)
+    findings = view_findings(view, marked=marked)
     named = findings[findings["kind"] != "off_goal"]
     out = list(named["sentence"])
     others = findings[findings["kind"] == "off_goal"]
@@ -837,6 +866,11 @@ def summary_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
     >>> summary_sentences(wb, build_view(wb, s))[0][:60]
     'FY2026: the channel system sold 60,355 USD against the 95,00'
     """
+    return [margins.plain(t) for t in _summary(wb, view)]
+
+
+def _summary(wb: Workbook, view: AlignmentView) -> list[str]:
+    """:func:`summary_sentences` with their growth tokens."""
     scored = view.settings.scored
     parts = [
         [revenue_sentence(wb, view)],
@@ -845,7 +879,7 @@ def summary_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
         [new_channels_sentence(wb, view)],
         [managing_for_sentence(wb, view) if scored else not_scored_sentence(view.settings.year)],
         [scores_sentence(view)],
-        findings_summary(view) if scored else [],
+        findings_summary(view, marked=True) if scored else [],
         conflict_sentences(wb, view),
         dependency_sentences(view),
         [concentration_sentence(view)],
@@ -860,4 +894,4 @@ def narrative(wb: Workbook, view: AlignmentView):
     """:func:`summary_sentences` as a markdown bullet list, every sentence escaped."""
     from IPython.display import Markdown
 
-    return Markdown("\n".join(f"- {escape_markdown(t)}" for t in summary_sentences(wb, view)))
+    return Markdown("\n".join(f"- {margins.sentence_markdown(t)}" for t in _summary(wb, view)))
