@@ -626,3 +626,157 @@ def test_no_saved_split_reads_as_none_and_a_split_without_a_column_is_refused(tm
                           quarter="FY2026-Q3", dataset="x", metric="revenue",
                           limits=_LIMITS)  # fmt: skip
     assert not split.investment_path(tmp_path).exists()
+
+
+# -- the budget as a decision (issue 20, points 1-3) ----------------------------------------------
+@pytest.mark.parametrize(("beta", "k", "n"), [(400.0, 100.0, 1.0), (5e5, 1e5, 1.0), (900.0, 120.0, 0.7),
+                                              (300.0, 50.0, 0.5)], ids=["n1", "n1-large", "n0.7", "n0.5"])  # fmt: skip
+def test_break_even_spend_is_where_one_more_unit_returns_one_unit(beta, k, n):
+    be = inv.break_even_spend(beta, k, n)
+    assert be > 0
+    assert float(inv.hill_marginal(be, beta, k, n)) == pytest.approx(1.0, rel=1e-6)
+    if n == 1:  # the closed form, worked by hand: beta k / (k + s)^2 = 1
+        assert be == pytest.approx((beta * k) ** 0.5 - k, rel=1e-12)
+
+
+def test_no_break_even_spend_when_the_first_unit_returns_less_than_one():
+    assert inv.break_even_spend(50.0, 100.0, 1.0) == 0.0  # slope at 0 is beta / k = 0.5
+
+
+def planted_fit(seed: int, *, current: float, beta: float = 600_000.0, k: float = 100_000.0):
+    """A fit on synthetic spend from a known Hill curve (n = 1): spend 20K-400K a month."""
+    rng = np.random.default_rng(seed)
+    spend = rng.uniform(20_000.0, 400_000.0, 36)
+    cal = np.arange(36) % 12 + 1
+    y = 800_000.0 + inv.hill(spend, beta, k, 1.0) + rng.normal(0, 8_000.0, 36)
+    fit = inv.fit_response(spend, y, cal, channel_id="X", metric="gross_profit")
+    return fit, (beta * k) ** 0.5 - k  # the planted break-even spend
+
+
+@pytest.mark.parametrize(("current", "action"), [(350_000.0, "cut"), (60_000.0, "raise")],
+                         ids=["past-break-even-cut", "headroom-raise"])  # fmt: skip
+def test_planted_curve_gives_the_cut_or_raise_and_its_break_even_in_the_interval(current, action):
+    hits = 0
+    for seed in range(5):
+        fit, truth = planted_fit(seed, current=current)
+        row = inv.spend_decision({"X": fit}, {"X": current}).iloc[0]
+        assert row["measurable"] and row["action"] == action
+        assert (row["recommended_spend"] < current) == (action == "cut")
+        assert row["net_low"] > 0  # moving to break-even pays, surely
+        assert row["interval_method"] == "delta method"
+        hits += row["break_even_low"] < truth < row["break_even_high"]
+    assert hits >= 4, hits
+
+
+def test_a_response_above_what_the_channel_earns_is_not_measurable():
+    fit, _ = planted_fit(1, current=100_000.0)
+    assert fit.identification() == (True, "")
+    poor = dataclasses.replace(fit, metric_mean=float(fit.response(fit.spend_mean)) * 0.5)
+    ok, reason = poor.identification()
+    assert not ok and "would exceed the channel's whole monthly gross profit" in reason
+    wide = dataclasses.replace(fit, cov=np.diag([30.0, 30.0, 0.0]))
+    assert "unbounded or spans more than 100 times" in wide.identification()[1]
+    edge = dataclasses.replace(fit, at_bound=("half_saturation",))
+    assert "half-saturation sits at the edge" in edge.identification()[1]
+    row = inv.spend_decision({"X": poor}, {"X": 100_000.0}).iloc[0]
+    assert row["action"] == "not measurable" and row["recommended_spend"] == 100_000.0
+
+
+def test_the_cap_leaves_budget_no_channel_takes_at_break_even_unplaced():
+    curves = {"A": (400.0, 100.0, 1.0), "B": (900.0, 100.0, 1.0)}  # break-even 100 and 200
+    cap = {c: max(50.0, inv.break_even_spend(*p)) for c, p in curves.items()}
+    out = inv.allocate(curves, 500.0, current={"A": 50.0, "B": 50.0}, cap=cap)
+    assert out["spend"].tolist() == pytest.approx([100.0, 200.0])
+    assert out.attrs["unplaced"] == pytest.approx(200.0)
+    assert set(out["at_bound"]) == {"break-even"}
+
+
+@pytest.fixture(scope="module")
+def every_plan(sample_plan, seeds, tmp_path_factory) -> dict[str, inv.InvestmentPlan]:
+    """The sample's plan and seeds 1-5's (one fit each)."""
+    plans = {"sample": sample_plan}
+    for seed, folder in seeds.items():
+        wb = open_workbook(folder, plans_dir=tmp_path_factory.mktemp(f"plans{seed}"))
+        plans[f"seed{seed}"] = inv.investment_plan(wb)
+    return plans
+
+
+def test_decision_rules_hold_on_the_sample_and_seeds(every_plan):
+    """Below break-even: cut; above: raise; inside the spend observed or flagged; a channel the
+    data do not measure is held; no split or scenario adds money past break-even; every
+    budget is placed or named as kept."""
+    for name, plan in every_plan.items():
+        d = plan.decision.set_index("channel_id")
+        assert list(d.columns) == [c for c in inv.DECISION_COLUMNS if c != "channel_id"]
+        for ch, r in d.iterrows():
+            f = plan.fits[ch]
+            where = (name, ch)
+            assert r["measurable"] == f.identified, where
+            if not r["measurable"]:
+                assert r["action"] == "not measurable" and r["reason"], where
+                assert r["recommended_spend"] == r["current_spend"], where
+                continue
+            inside = f.spend_min - 1e-6 <= r["recommended_spend"] <= f.spend_max + 1e-6
+            assert inside or r["extrapolation"], where
+            if float(f.marginal(r["current_spend"])) < 1:
+                assert r["action"] == "cut" and r["recommended_spend"] < r["current_spend"], where
+                assert r["net_change_year"] > 0, where
+            elif float(f.marginal(r["current_spend"])) > 1:
+                assert r["action"] == "raise" or r["limited_by"], where
+            # bounded by what the channel earns (the lever frame's mean monthly metric)
+            earned = plan.spend.loc[plan.spend["channel_id"] == ch, plan.metric].mean()
+            assert float(f.response(f.spend_mean)) <= earned * (1 + 1e-9), where
+        past = [c for c, r in d.iterrows() if r["measurable"]
+                and float(plan.fits[c].marginal(r["current_spend"])) < 1]  # fmt: skip
+        a = plan.allocation.set_index("channel_id")
+        s = plan.scenarios[plan.scenarios["feasible"]]
+        for ch in past:
+            today = d.loc[ch, "current_spend"]
+            assert a.loc[ch, "spend"] <= today * (1 + 1e-9), (name, ch)
+            assert (s.loc[s["channel_id"] == ch, "spend"] <= today * (1 + 1e-9)).all(), (name, ch)
+        held = [c for c, r in d.iterrows() if not r["measurable"]]
+        assert (a.loc[held, "at_bound"] == "fixed").all(), name
+        totals = s.groupby("scenario").agg(spend=("spend", "sum"), budget=("budget", "first"),
+                                           unplaced=("unplaced", "first"))  # fmt: skip
+        assert (totals["spend"] + totals["unplaced"]).to_numpy() == pytest.approx(
+            totals["budget"].to_numpy(), rel=1e-9
+        )
+
+
+def planted_cases(signal: str, kind: str = "planted") -> list[dict[str, str]]:
+    with (SAMPLE / "ground_truth.csv").open() as f:
+        return [r for r in csv.DictReader(f) if r["signal"] == signal and r["kind"] == kind]
+
+
+def planted_break_even(row: dict[str, str]) -> float:
+    match = re.search(r"planted break-even spend ([\d,]+(?:\.\d+)?)", row["detail"])
+    assert match, row["detail"]
+    return float(match.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("signal", ["investment_cut", "investment_raise"])
+def test_sample_planted_cut_and_raise_are_the_answer(sample_plan, signal):
+    rows = planted_cases(signal)
+    assert rows, f"ground_truth.csv has no planted {signal}"
+    d = sample_plan.decision.set_index("channel_id")
+    answer = " ".join(page.answer_sentences(sample_plan))
+    for row in rows:
+        r = d.loc[row["entity_id"]]
+        assert r["action"] == signal.removeprefix("investment_") and not r["extrapolation"]
+        assert r["break_even_low"] < planted_break_even(row) < r["break_even_high"]
+        assert r["net_low"] > 0
+        verb = "Cut" if signal == "investment_cut" else "Raise"
+        assert f"{verb} {row['entity_id']} from " in answer
+
+
+def test_sample_near_misses_are_held_never_moved(sample_plan):
+    d = sample_plan.decision.set_index("channel_id")
+    rows = planted_cases("investment_cut", "near_miss")
+    assert rows
+    for row in rows:  # spend that drives nothing: not measurable, held
+        assert d.loc[row["entity_id"], "action"] == "not measurable"
+    for row in planted_cases("investment_raise", "near_miss"):  # the co-op: not a lever at all
+        ch = row["entity_id"]
+        flagged = sample_plan.confounded
+        assert flagged.loc[flagged["channel_id"] == ch, "revenue_driven"].any()
+        assert ch not in d.index or d.loc[ch, "action"] != "raise"

@@ -23,8 +23,8 @@ INTERVAL_METHOD = "delta method"
 
 #: The columns of :func:`spend_decision`, in order.
 DECISION_COLUMNS = [
-    "channel_id", "measurable", "reason", "current_spend", "break_even_spend",
-    "recommended_spend", "change", "action", "extrapolation", "limited_by", "net_change_year",
+    "channel_id", "measurable", "reason", "current_spend", "break_even_spend", "break_even_low",
+    "break_even_high", "recommended_spend", "change", "action", "extrapolation", "limited_by", "net_change_year",
     "net_low", "net_high", "interval_method", "marginal_at_current",
 ]  # fmt: skip
 
@@ -74,6 +74,28 @@ def break_even_spend(beta: float, k: float, n: float) -> float:
     return float(optimize.brentq(excess, lo, hi, xtol=1e-9 * hi))
 
 
+def _break_even_interval(fit: ResponseFit) -> tuple[float, float]:
+    """95% interval of the break-even spend: delta method, the gradient in
+    ``(log beta, log k, log n)`` by central differences (step 1e-5)."""
+    if not np.all(np.isfinite(fit.cov)):
+        return math.nan, math.nan
+    base = np.log([fit.beta, fit.k, fit.n])
+    h = 1e-5
+    g = np.zeros(3)
+    for i in range(3 if fit.cov[2, 2] > 0 else 2):
+        up, down = base.copy(), base.copy()
+        up[i] += h
+        down[i] -= h
+        n_up, n_down = min(math.exp(up[2]), 1.0), min(math.exp(down[2]), 1.0)
+        g[i] = (
+            break_even_spend(math.exp(up[0]), math.exp(up[1]), n_up)
+            - break_even_spend(math.exp(down[0]), math.exp(down[1]), n_down)
+        ) / (2 * h)
+    be = break_even_spend(fit.beta, fit.k, fit.n)
+    sd = math.sqrt(max(float(g @ fit.cov @ g), 0.0))
+    return max(be - Z95 * sd, 0.0), be + Z95 * sd
+
+
 def _net_change_interval(
     fit: ResponseFit, current: float, recommended: float
 ) -> tuple[float, float, float]:
@@ -120,8 +142,9 @@ def spend_decision(
     DataFrame
         :data:`DECISION_COLUMNS`, one row per fitted channel: ``measurable`` and ``reason``
         (:meth:`ResponseFit.identification`; ``""`` when measurable); ``current_spend``,
-        ``break_even_spend``, ``recommended_spend``, ``change`` (currency per month;
-        break-even NaN when not measurable); ``action`` (``cut``, ``raise``, ``hold`` or
+        ``break_even_spend`` with ``break_even_low``/``break_even_high`` (95%, delta method),
+        ``recommended_spend``, ``change`` (currency per month; break-even NaN when not
+        measurable); ``action`` (``cut``, ``raise``, ``hold`` or
         ``not measurable``: held at today's spend); ``extrapolation`` (the recommended spend
         lies outside the spend observed); ``limited_by`` (``"largest spend observed"`` /
         ``"smallest spend observed"`` when the range stopped the move, else ``""``);
@@ -157,7 +180,8 @@ def spend_decision(
         ok, reason = fit.identification()
         marg = float(fit.marginal(cur))
         if not ok:
-            rows.append([ch, False, reason, cur, math.nan, cur, 0.0, "not measurable", False, "",
+            rows.append([ch, False, reason, cur, math.nan, math.nan, math.nan, cur, 0.0,
+                         "not measurable", False, "",
                          0.0, 0.0, 0.0, INTERVAL_METHOD, math.nan])  # fmt: skip
             continue
         be = break_even_spend(fit.beta, fit.k, fit.n)
@@ -172,8 +196,8 @@ def spend_decision(
             rec = cur
         net, low, high = _net_change_interval(fit, cur, rec)
         extrapolation = bool(rec < fit.spend_min - tol or rec > fit.spend_max + tol)
-        rows.append([ch, True, "", cur, be, rec, rec - cur, action, extrapolation, limited, net,
-                     low, high, INTERVAL_METHOD, marg])  # fmt: skip
+        rows.append([ch, True, "", cur, be, *_break_even_interval(fit), rec, rec - cur, action,
+                     extrapolation, limited, net, low, high, INTERVAL_METHOD, marg])  # fmt: skip
     out = pd.DataFrame(rows, columns=DECISION_COLUMNS)
     out.attrs["metric"] = metric or next(
         (f.metric for f in fits.values()),  # type: ignore[union-attr]

@@ -484,7 +484,7 @@ def _decision(plan: InvestmentPlan) -> pd.DataFrame:
     if d.empty:
         return d
     cols = ["channel_id", "action", "current_spend", "recommended_spend", "change",
-            "break_even_spend", "marginal_at_current", "net_change_year", "net_low", "net_high",
+            "break_even_spend", "break_even_low", "break_even_high", "marginal_at_current", "net_change_year", "net_low", "net_high",
             "interval_method", "extrapolation", "limited_by", "reason"]  # fmt: skip
     return d[cols]
 
@@ -509,7 +509,8 @@ def _frame_and_formats(plan: InvestmentPlan, name: str) -> tuple[pd.DataFrame, d
     if name == "decision":
         return _decision(plan), {
             "current_spend": money, "recommended_spend": money, "change": "{:+,.0f}",
-            "break_even_spend": money, "marginal_at_current": ratio, "net_change_year": "{:+,.0f}",
+            "break_even_spend": money, "break_even_low": money, "break_even_high": money,
+            "marginal_at_current": ratio, "net_change_year": "{:+,.0f}",
             "net_low": "{:+,.0f}", "net_high": "{:+,.0f}", "extrapolation": _yes_no}  # fmt: skip
     if name == "confounded":
         return plan.confounded, {"ratio_mean": "{:.1%}", "ratio_cv": "{:.1%}",
