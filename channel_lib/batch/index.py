@@ -18,14 +18,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from channel_lib.analysis.overview import headline_kpis
 from channel_lib.batch.notebook import error_message
 from channel_lib.batch.planning import BatchPlan
 from channel_lib.batch.records import BatchParameters, NotebookRun, QuarterPlan
+from channel_lib.core.errors import ChannelLibError
 from channel_lib.core.files import atomic_write_text
 from channel_lib.data.loader import Dataset
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation.html import escape, table
+from channel_lib.presentation.pages.margins import growth_and_drivers_html
 from channel_lib.presentation.pages.quarter_overview import kpi_table as kpi_display
 
 #: Packages whose versions go into the manifest.
@@ -68,9 +72,27 @@ def kpi_table(ds: Dataset, q: QuarterPlan, plans_dir: Path) -> str:
     """
     try:
         wb = Workbook(dataset=ds, quarter=q.label, quarter_reason=q.reason, plans_dir=plans_dir)
-        return table(kpi_display(headline_kpis(wb), wb), caption="Headline KPIs").data
+        kpis = table(kpi_display(headline_kpis(wb), wb), caption="Headline KPIs").data
     except Exception as exc:  # the index still lists the reports
         return f"<p>Headline KPIs are not available: {escape(error_message(exc))}</p>"
+    return kpis + "\n" + growth_lines(ds, q.label)
+
+
+def growth_lines(ds: Dataset, quarter: str) -> str:
+    """Each channel's growth (the one definition, :mod:`channel_lib.analysis.growth`) and the
+    driver of each margin change of the quarter against the same quarter a year before
+    (:func:`~channel_lib.analysis.trends.bridge.margin_drivers`), as HTML; a sentence saying
+    why when they cannot be computed (the index never fails for them)."""
+    from channel_lib.analysis.growth import revenue_growth
+    from channel_lib.analysis.trends.bridge import margin_drivers
+
+    try:
+        growth = revenue_growth(ds, quarter)
+        drivers = margin_drivers(ds, base=ds.calendar.shift_quarter(quarter, -4), current=quarter)
+        names = dict(ds.table("channels")[["channel_id", "channel_name"]].astype(str).values)
+    except (ChannelLibError, duckdb.Error, KeyError, ValueError) as exc:  # the index still lists
+        return f"<p>Growth and margin drivers are not available: {escape(error_message(exc))}</p>"
+    return growth_and_drivers_html(growth, drivers, names)
 
 
 def index_html(q: QuarterPlan, kpis: str) -> str:
@@ -175,6 +197,7 @@ def write_quarter(q: QuarterPlan, *, common: dict[str, Any], kpis: str, finished
 
 __all__ = [
     "VERSIONED_PACKAGES",
+    "growth_lines",
     "index_html",
     "kpi_table",
     "manifest_common",

@@ -30,6 +30,7 @@ __all__ = [
     "GROWTH_DEFINITION",
     "channel_growth_sentence",
     "driver_reading",
+    "growth_and_drivers_html",
     "growth_figure",
     "growth_span",
     "growth_token",
@@ -171,16 +172,13 @@ def margin_driver_sentence(row: pd.Series | Mapping, name: str | None = None) ->
     "MSP's gross margin held (+0.2 points, from 59.0% to 59.2%): no driver is claimed."
     """
     ch = str(row["channel_id"])
-    who = f"{name} ({ch})" if name else ch
+    who = f"{name} ({ch}): gross margin" if name else f"{ch}'s gross margin"
     change = float(row["change_points"])
     frm, to = f"{row['margin_base']:.1%}", f"{row['margin_current']:.1%}"
     if row["driver"] == "stable":
-        return (
-            f"{who}'s gross margin held ({_points(change)} points, from {frm} to {to}): "
-            "no driver is claimed."
-        )
+        return f"{who} held ({_points(change)} points, from {frm} to {to}): no driver is claimed."
     verb = "rose" if change > 0 else "fell"
-    return f"{who}'s gross margin {verb} {abs(change):.1f} points, from {frm} to {to}: {driver_reading(row)}."
+    return f"{who} {verb} {abs(change):.1f} points, from {frm} to {to}: {driver_reading(row)}."
 
 
 def driver_reading(row: pd.Series | Mapping) -> str:
@@ -297,3 +295,48 @@ def driver_heading(drivers: pd.DataFrame) -> str:
         f"Gross margin{when}, per channel: {how}, mix is the product mix within the channel "
         "(the three add up to the change)."
     )
+
+
+def growth_and_drivers_html(
+    growth: pd.DataFrame, drivers: pd.DataFrame, names: Mapping[str, str] | None = None
+) -> str:
+    """The index page's growth line (every channel, growth spans) and its margin-driver line
+    (each channel whose margin moved half a point or more), as HTML paragraphs.
+
+    Parameters
+    ----------
+    growth : DataFrame
+        :func:`~channel_lib.analysis.growth.revenue_growth` by channel.
+    drivers : DataFrame
+        :func:`~channel_lib.analysis.trends.bridge.margin_drivers` of the quarter against the
+        same quarter a year before.
+    names : mapping, optional
+        Channel id → name.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"channel_id": ["A"], "growth": [0.1], "first_quarter": ["FY2026-Q1"],
+    ...                   "quarter": ["FY2026-Q4"]})
+    >>> d = pd.DataFrame(columns=["channel_id", "change_points", "driver"])
+    >>> print(growth_and_drivers_html(g, d))
+    <p>Revenue growth, FY2026-Q1 to FY2026-Q4 against the four quarters before: A <span class="cw-growth" data-entity="A">+10.0%</span>.</p>
+    <p>Gross margin in the quarter, against the same quarter a year before: every channel within half a point.</p>
+    """
+    parts = []
+    if len(growth):
+        first, last = growth["first_quarter"].iloc[0], growth["quarter"].iloc[0]
+        figures = ", ".join(
+            f"{escape(r.channel_id)} {growth_span(str(r.channel_id), r.growth)}"
+            for r in growth.itertuples(index=False)
+        )
+        parts.append(
+            f"<p>Revenue growth, {escape(first)} to {escape(last)} against the four quarters "
+            f"before: {figures}.</p>"
+        )
+    moved = margin_driver_sentences(drivers, names) if len(drivers) else []
+    lead = "Gross margin in the quarter, against the same quarter a year before:"
+    if moved:
+        parts.append(f"<p>{lead} " + " ".join(escape(t) for t in moved) + "</p>")
+    else:
+        parts.append(f"<p>{lead} every channel within half a point.</p>")
+    return "\n".join(parts)
