@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import csv
+import html
+import re
 from pathlib import Path
 
 import duckdb
@@ -239,3 +241,49 @@ def test_the_samples_planted_margin_drivers_are_read_as_planted(sample):
     for r in rows:
         expected = r["detail"].split(":", 1)[0]
         assert d.loc[r["entity_id"], "driver"] == expected, r
+
+
+# -- one growth figure per channel across every report of a batch ----------------------------------
+_SPAN = re.compile(r'<span class="cw-growth" data-entity="([^"]+)">([^<]+)</span>')
+
+
+def _visible(page: str) -> str:
+    """The page's visible text without its growth spans (scripts, styles and tags removed)."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    text = _SPAN.sub(" [growth] ", text)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)))
+
+
+def growth_spans_agree(pages: list[Path], folder: Path, quarter: str) -> dict[str, set[str]]:
+    """Every growth span of ``pages`` by entity, after checking each against SQL and that no
+    "<channel> ... grew/fell x%" sentence bypasses the formatter."""
+    ds = load_dataset(folder)
+    ref = sql_growth(folder, ds, quarter).set_index("channel_id")
+    expected = {ch: f"{float(r['now'] / r['before']) - 1:+.1%}" for ch, r in ref.iterrows()}
+    company = ref["now"].sum() / ref["before"].sum() - 1
+    expected["company"] = f"{float(company):+.1%}"
+    channels = pd.read_csv(folder / "channels.csv", dtype=str)
+    who = "|".join(re.escape(x) for x in [*channels["channel_id"], *channels["channel_name"]])
+    bypass = re.compile(rf"\b({who})\b[^.;:]{{0,80}}\b(grew|fell)\b[^.;:]{{0,30}}\d%")
+    seen: dict[str, set[str]] = {}
+    for page in pages:
+        source = page.read_text(encoding="utf-8")
+        for entity, figure in _SPAN.findall(source):
+            seen.setdefault(entity, set()).add(figure.replace("−", "-"))
+        stray = bypass.search(_visible(source))
+        assert stray is None, f"{page.name}: a growth figure outside the formatter: {stray}"
+    for entity, figures in seen.items():
+        assert figures == {expected[entity]}, (entity, figures, expected[entity])
+    return seen
+
+
+@pytest.mark.notebook
+def test_growth_figures_of_one_channel_agree_across_every_report_of_the_batch(batch_reports):
+    manifest = batch_reports.manifest
+    pages = [Path(r["html"]) for r in manifest["notebooks"] if r.get("html")]
+    pages.append(batch_reports.html("index"))
+    seen = growth_spans_agree(pages, Path(manifest["data_dir"]), manifest["quarter"])
+    channels = set(
+        pd.read_csv(Path(manifest["data_dir"]) / "channels.csv", dtype=str)["channel_id"]
+    )
+    assert channels <= set(seen)  # the index states every channel's growth
