@@ -19,6 +19,7 @@ Specification:
 from __future__ import annotations
 
 import csv
+import importlib
 import re
 import shutil
 from decimal import ROUND_HALF_UP, Decimal
@@ -604,3 +605,155 @@ def test_bridge_amounts_show_the_currency_minor_unit_and_never_minus_zero(unit, 
     formats = page.bridge_formats(MoneyUnit(*unit))
     assert set(formats) == {*trends.BRIDGE_COMPONENTS, "total"}
     assert {f(amount) for f in formats.values()} == {shown}
+
+
+# -- model choice, forecast against plan, cache (issue 20, points 3 and 5) --------------------------
+from channel_lib.analysis.trends.forecast import SEASONAL_NAIVE, select_models  # noqa: E402
+from channel_lib.analysis.trends.forecast_set import forecast_set  # noqa: E402
+from channel_lib.analysis.trends.intervals import ets_quarter_sd  # noqa: E402
+from channel_lib.analysis.trends.plan_gap import forecast_vs_plan  # noqa: E402
+
+CHOICE_CASES = ["sample", *(f"seed{s}" for s in SEEDS)]
+
+
+def _reference_mase(bt: pd.DataFrame, column: str) -> pd.Series:
+    """MASE per series recomputed from the backtest's actuals, forecasts and scales."""
+    scored = bt.dropna(subset=["forecast"])
+    err = (scored["actual"] - scored[column]).abs() / scored["scale"]
+    return err.groupby([scored["level"], scored["entity_id"], scored["measure"]]).mean()
+
+
+@pytest.mark.parametrize("name", CHOICE_CASES)
+def test_chosen_model_is_never_worse_in_backtest_than_seasonal_naive(request, name):
+    folder = SAMPLE if name == "sample" else request.getfixturevalue("datasets")[name]
+    wb, monthly = monthly_of(folder)
+    fs = forecast_set(wb.dataset, wb.quarter, monthly=monthly)
+    ets, naive = _reference_mase(fs.backtest, "forecast"), _reference_mase(fs.backtest, "naive")
+    fc = fs.forecasts[fs.forecasts["kind"] == "forecast"]
+    for r in fs.selection.itertuples():
+        key = (r.level, r.entity_id, r.measure)
+        shown = set(
+            fc.loc[(fc["entity_id"] == r.entity_id) & (fc["measure"] == r.measure), "model"]
+        )
+        if key in naive.index:
+            chosen = naive[key] if r.model == SEASONAL_NAIVE else ets[key]
+            assert chosen <= naive[key] + 1e-12, (name, key)
+            if naive[key] <= ets[key]:  # seasonal naive wins (or ties): it is the forecast
+                assert r.model == SEASONAL_NAIVE, (name, key)
+        else:
+            assert r.model == SEASONAL_NAIVE, (name, key)
+        assert shown <= {r.model}, (name, key, shown)
+
+
+def test_a_series_seasonal_naive_wins_is_forecast_by_repeating_last_year():
+    wb, monthly = monthly_of(SAMPLE)
+    fs = forecast_set(wb.dataset, wb.quarter, monthly=monthly)
+    naive_rows = fs.selection[fs.selection["model"] == SEASONAL_NAIVE]
+    assert len(naive_rows)
+    r = naive_rows.iloc[0]
+    y = monthly.loc[
+        (monthly["entity_id"] == r["entity_id"]) & (monthly["level"] == r["level"]), r["measure"]
+    ].to_numpy()
+    fc = fs.forecasts[
+        (fs.forecasts["kind"] == "forecast") & (fs.forecasts["entity_id"] == r["entity_id"])
+        & (fs.forecasts["measure"] == r["measure"])
+    ]  # fmt: skip
+    assert fc["value"].iloc[0] == pytest.approx(y[-12:-9].sum(), rel=1e-12)
+    assert (fc["lower_80"] < fc["value"]).all() and (fc["value"] < fc["upper_80"]).all()
+
+
+def test_select_models_breaks_ties_towards_seasonal_naive():
+    bt = pd.DataFrame({"level": ["total"], "entity_id": ["ALL"], "measure": ["revenue"],
+                       "origin": pd.to_datetime(["2026-01-01"]), "actual": [10.0],
+                       "forecast": [12.0], "naive": [8.0], "growth": [9.0], "scale": [1.0],
+                       "note": [pd.NA]})  # fmt: skip
+    assert select_models(bt)["model"].tolist() == [SEASONAL_NAIVE]
+
+
+def test_ets_closed_form_interval_matches_simulated_paths():
+    _, monthly = monthly_of(SAMPLE)
+    fit = trends.fit_ets(monthly.loc[monthly["level"] == "total", "revenue"].to_numpy())
+    res = fit.results
+    sims = np.asarray(res.simulate(6, repetitions=20000, anchor="end",
+                                   rng=np.random.default_rng(1)))  # fmt: skip
+    params = dict(zip(res.model.param_names, res.params, strict=True))
+    for months in ([1, 2, 3], [4, 5, 6]):
+        sd = ets_quarter_sd(alpha=params["smoothing_level"], gamma=params["smoothing_seasonal"],
+                            period=12, scale=res.scale, months=months)  # fmt: skip
+        simulated = sims[np.array(months) - 1].sum(axis=0).std()
+        assert sd == pytest.approx(simulated, rel=0.03)
+
+
+def _sql_plan(targets_csv: Path, quarter: str, metric: str) -> dict[str, float]:
+    rows = duckdb.sql(
+        "SELECT channel_id, sum(CAST(target AS DECIMAL(18, 2))) "
+        f"FROM read_csv('{targets_csv}', all_varchar=true, header=true) "
+        f"WHERE quarter = '{quarter}' AND metric = '{metric}' AND coalesce(partner_id, '') = '' "
+        "GROUP BY channel_id"
+    ).fetchall()
+    return {c: float(v) for c, v in rows}
+
+
+def test_forecast_against_official_targets_equals_sql_plan(tmp_path):
+    wb = open_workbook(SAMPLE, plans_dir=tmp_path / "plans")
+    fs = forecast_set(wb.dataset, wb.quarter)
+    gap = forecast_vs_plan(wb, fs.forecasts)
+    q = wb.dataset.calendar.shift_quarter(wb.quarter, 1)
+    plan = _sql_plan(SAMPLE / "targets.csv", q, "revenue")
+    rev = gap[(gap["quarter"] == q) & (gap["measure"] == "revenue")].set_index("entity_id")
+    assert set(rev.index) == {*plan, "ALL"}
+    for ch, v in plan.items():
+        assert rev.loc[ch, "plan"] == pytest.approx(v, abs=0.005)
+    assert rev.loc["ALL", "plan"] == pytest.approx(sum(plan.values()), abs=0.005)
+    assert (rev["gap"] == rev["forecast"] - rev["plan"]).all()
+    assert set(rev["plan_source"]) == {"official targets"}
+
+
+def test_forecast_against_an_approved_plan_names_it(tmp_path):
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    wb = open_workbook(SAMPLE, plans_dir=plans)
+    q = wb.dataset.calendar.shift_quarter(wb.quarter, 1)
+    channels = channel_ids(SAMPLE)
+    with (plans / "targets.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["quarter", "channel_id", "partner_id", "metric", "target", "status",
+                    "approved_by", "approved_at"])  # fmt: skip
+        for i, ch in enumerate(channels):
+            w.writerow([q, ch, "", "revenue", f"{1_000_000 + i * 1234.56:.2f}", "approved",
+                        "Dana CFO", "2026-07-01T09:30:00+00:00"])  # fmt: skip
+    gap = forecast_vs_plan(wb, forecast_set(wb.dataset, wb.quarter).forecasts)
+    plan = _sql_plan(plans / "targets.csv", q, "revenue")
+    rev = gap[gap["quarter"] == q].set_index("entity_id")
+    assert set(rev["plan_source"]) == {"approved plan"}
+    assert rev.loc["ALL", "plan"] == pytest.approx(sum(plan.values()), abs=0.005)
+    assert (rev["gap"] == rev["forecast"] - rev["plan"]).all()
+    assert q not in gap.attrs["no_plan"]
+
+
+def test_a_second_report_on_the_same_files_does_not_refit_and_a_changed_file_does(
+    tmp_path, monkeypatch
+):
+    forecast_module = importlib.import_module("channel_lib.analysis.trends.forecast")
+    calls = {"n": 0}
+    real = forecast_module.fit_ets
+
+    def counting(y):
+        calls["n"] += 1
+        return real(y)
+
+    monkeypatch.setattr(forecast_module, "fit_ets", counting)
+    folder = shutil.copytree(SAMPLE, tmp_path / "data")
+
+    def report() -> None:
+        trends.trend_report(open_workbook(folder, plans_dir=tmp_path / "plans"), partners=False)
+
+    report()
+    first = calls["n"]
+    assert first > 0  # the backtest fits ETS at every origin
+    report()  # a new Dataset of the same files
+    assert calls["n"] == first
+    goals = folder / "goals.yaml"
+    goals.write_text(goals.read_text() + "\n# a changed file\n")
+    report()
+    assert calls["n"] == 2 * first
