@@ -643,8 +643,7 @@ def bridge_formats(money: MoneyUnit) -> dict:
 
         Examples
         --------
-        >>> from channel_lib.analysis.trends.forecast import MODEL_WORDS, SEASONAL_NAIVE
-    from channel_lib.core.money import MoneyUnit
+        >>> from channel_lib.core.money import MoneyUnit
         >>> f = bridge_formats(MoneyUnit("USD", 4))
         >>> f["total"](1234.5), f["volume"](-0.001), bridge_formats(MoneyUnit("JPY", 0))["cost"](-1234.5)
         ('+1,234.50', '+0.00', '-1,234')
