@@ -388,12 +388,13 @@ def _replace_names(ds: Dataset, spec: Entity, mapping: Mapping[str, str]) -> Non
         )
     finally:
         con.unregister(temp)
-    kind = con.execute(
+    # fetchall, not fetchone: a result left unread keeps the connection busy (DuckDB 2)
+    kinds = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_name = ? "
         "AND table_schema = 'main' AND table_catalog = current_database()",
         [spec.table],
-    ).fetchone()
-    con.execute(f"DROP {'VIEW' if kind and kind[0] == 'VIEW' else 'TABLE'} {spec.table}")
+    ).fetchall()
+    con.execute(f"DROP {'VIEW' if kinds and kinds[0][0] == 'VIEW' else 'TABLE'} {spec.table}")
     con.execute(f"ALTER TABLE {copy} RENAME TO {spec.table}")
     ds.forget_table(spec.table)
 
