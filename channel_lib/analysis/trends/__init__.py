@@ -9,9 +9,11 @@ seasonal decomposition, seasonal exponential smoothing and a holdout; 36 monthly
   complete months up to the end of the reporting quarter);
 - :func:`quarterly_series` — the same summed by fiscal quarter, for tables and small multiples;
 - :func:`decompose` — STL trend, seasonal and remainder with bootstrap confidence bands of the trend;
-- :func:`forecast` and :func:`backtest` — exponential smoothing (ETS) forecasts of the next quarters
-  with simulated prediction intervals, and a rolling-origin backtest against the seasonal-naive
-  baseline, scored by MASE (:func:`mase_summary`);
+- :func:`backtest`, :func:`select_models` and :func:`forecast` — a rolling-origin backtest of
+  exponential smoothing (ETS) against the seasonal-naive forecast scored by MASE
+  (:func:`mase_summary`), the better of the two per series (seasonal naive on ties), and its
+  forecast of the next quarters with closed-form intervals; :func:`forecast_set` caches the three
+  per dataset checksum and :func:`forecast_vs_plan` sets the forecast against the plan;
 - :func:`divergence` — entities whose margin (profit relative to revenue) trends against their
   revenue, tested at a stated significance level with Benjamini–Hochberg correction, and the month
   the change began (:func:`breakpoint_search`);
@@ -26,7 +28,9 @@ The report's sentences, charts and tables are in
 
 The package, one job per module: :mod:`.series` (the monthly and quarterly frames, constants),
 :mod:`.decompose` (STL with bands), :mod:`.divergence` (trend tests, breakpoints, divergence),
-:mod:`.forecast` (ETS forecasts, backtest, MASE), :mod:`.bridge` (the profit bridge) and
+:mod:`.forecast` (ETS and seasonal-naive forecasts, backtest, MASE, model choice),
+:mod:`.intervals` (closed-form intervals), :mod:`.forecast_set` (the cached set),
+:mod:`.plan_gap` (forecast against plan), :mod:`.bridge` (the profit bridge) and
 :mod:`.report` (:func:`trend_report`, notebook 04's one call).
 """
 
@@ -42,6 +46,9 @@ from channel_lib.analysis.trends.divergence import (
     fit_trend,
 )
 from channel_lib.analysis.trends.forecast import (
+    GROWTH_NAIVE,
+    MODEL_WORDS,
+    SEASONAL_NAIVE,
     ForecastFit,
     backtest,
     fit_ets,
@@ -49,7 +56,11 @@ from channel_lib.analysis.trends.forecast import (
     mase_scale,
     mase_summary,
     seasonal_naive,
+    seasonal_naive_growth,
+    select_models,
 )
+from channel_lib.analysis.trends.forecast_set import ForecastSet, forecast_set
+from channel_lib.analysis.trends.plan_gap import PLAN_SOURCES, forecast_vs_plan
 from channel_lib.analysis.trends.report import (
     TrendReport,
     bridge_base_quarter,
@@ -74,6 +85,15 @@ from channel_lib.analysis.trends.series import (
 
 __all__ = [
     "BRIDGE_COMPONENTS",
+    "GROWTH_NAIVE",
+    "MODEL_WORDS",
+    "PLAN_SOURCES",
+    "SEASONAL_NAIVE",
+    "ForecastSet",
+    "forecast_set",
+    "forecast_vs_plan",
+    "seasonal_naive_growth",
+    "select_models",
     "LEVELS",
     "MEASURES",
     "MEASURE_LABELS",
