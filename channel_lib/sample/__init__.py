@@ -221,8 +221,17 @@ def _small_tables(
     reports = partner_reports_table(plan, lines)
     targets = targets_table(plan, lines)
     goals = goals_yaml(plan, lines, products)
+    costs = channel_costs_table(plan, lines)
     truth = ground_truth(
-        plan, lines, deal_ids, reports, partners, products=products, targets=targets, goals=goals
+        plan,
+        lines,
+        deal_ids,
+        reports,
+        partners,
+        products=products,
+        targets=targets,
+        goals=goals,
+        costs=costs,
     )
     tables = {
         "channels.csv": channels_table(),
@@ -230,7 +239,7 @@ def _small_tables(
         "partner_changes.csv": partner_changes_table(plan, partners),
         "customers.csv": customers_table(plan),
         "products.csv": products_table(products),
-        "channel_costs.csv": channel_costs_table(plan, lines),
+        "channel_costs.csv": costs,
         "partner_reports.csv": reports,
         "opportunities.csv": opportunities,
         "targets.csv": targets,
@@ -307,7 +316,8 @@ def _move_into(tmp: Path, out: Path) -> None:
         os.replace(tmp / name, out / name)
 
 
-#: The README's lines on the cases planted for target setting, orientation and triage.
+#: The README's lines on the cases planted for target setting, orientation, triage (issues 19, 21)
+#: and the budget as a decision (issue 20).
 _CASES_FOR_TARGETS_AND_TRIAGE = [
     "The cases added for target setting, orientation and triage (issues 19 and 21; each drawn from",
     "its own random stream, so the older cases keep their partners and customers):",
@@ -336,6 +346,25 @@ _CASES_FOR_TARGETS_AND_TRIAGE = [
     "  `gross_margin_goal` in `goals.yaml` where given, else the corporate one) while its FY2026",
     "  revenue grew on FY2025; near miss: below the corporate goal, at or above its own;",
     "- `line_card_change` has five near misses: missing reports and changes before the report quarter.",
+    "",
+    "The cases added for the budget as a decision and the margin bridge (issue 20; FY2026 is managed",
+    "for revenue and profit, so a unit of spend must return a unit of gross profit):",
+    "",
+    "- `investment_cut`: a channel whose revenue answers its discretionary spend along a Hill curve",
+    "  and whose FY2026-Q4 spend is past its break-even: one more USD returns < 0.60 USD of gross",
+    "  profit (the curve's revenue slope x the channel's FY2026-Q4 gross margin); its break-even spend",
+    "  (USD/month, in the detail) lies inside the spend observed over the three years, so the cut is",
+    "  not an extrapolation. Near miss: a channel whose discretionary spend varies >= 3x but drives",
+    "  nothing (not measurable: held, never cut);",
+    "- `investment_raise`: a channel whose revenue answers its discretionary spend (mdf + enablement)",
+    "  along a Hill curve spent over a 12x range, so the fit sees both sides of its break-even; at",
+    "  FY2026-Q4's spend one more USD returns >= 1.8 USD of gross profit. Near miss: the co-op that",
+    "  follows revenue (`revenue_driven_spend`): it looks like a high return but is not a lever;",
+    "- `margin_driver` (FY2026-Q4 against FY2025-Q4; the detail starts with the driver):",
+    "  `unit_cost:` gross margin down >= 3 points as unit cost rose against list at steady prices;",
+    "  `price_discount:` down >= 2 points as the discount off list deepened at steady unit cost",
+    "  against list; near miss `stable:` the steadiest other channel, whose margin moved < 0.5",
+    "  points (no driver is claimed).",
     "",
 ]
 

@@ -8,7 +8,8 @@ exact by construction and every ordinary entity is kept clear of every threshold
 
 :func:`build_plan` draws it in a fixed order from one generator: the partners and their cases
 (:mod:`.partners`), then the streams, cells and pools (:mod:`.streams`); the cases added for
-issues 19 and 21 come from their own streams (:mod:`.plants`); the calendar, channels and records
+issues 19 and 21 come from their own streams (:mod:`.plants`), those of issue 20 (RES's spend
+response, DIR's deeper discount) from :mod:`.levers`; the calendar, channels and records
 are in :mod:`.spec`.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from channel_lib.sample.levers import discount_shift, res_responders, res_response, res_spend
 from channel_lib.sample.partners import (
     assign_roles,
     make_partners,
@@ -65,6 +67,9 @@ def build_plan(seed: int) -> Plan:
     pools: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     # totals per partner and month before special streams are carved out of the pools
     totals = partner_months(partners, profiles, spend)
+    res, res_enablement = res_spend(seed)  # own stream: the draws of ``rng`` do not move
+    responders = res_responders(partners, roles)
+    res_response(totals, responders, res)
     company_base = totals[:, BASE_MONTHS].sum()
     specials, conflict_group = make_specials(rng, partners, roles, customers, company_base)
     lost = next(s for s in specials if s.key == "lost")
@@ -83,6 +88,10 @@ def build_plan(seed: int) -> Plan:
         spend=spend,
         conflict_group=conflict_group,
         roles=roles,
+        res_spend=res,
+        res_enablement=res_enablement,
+        res_responders=responders,
+        discount_shift=discount_shift(),
     )
     moved = roles["partner_move_channel"][0]
     months = np.full(N_MONTHS, CHANNEL_INDEX["RES"])

@@ -39,6 +39,7 @@ STREAMS = {
     "lumpy": 35,
     "steady": 36,
     "lumpy_months": 37,
+    "res_spend": 38,
 }
 #: FY2026 / FY2025 revenue of the lost customer's host (a fall of at least 10%, under 20%)
 DECLINE_RATIO = 0.86

@@ -4,7 +4,8 @@ Each planned cell (stream × month) gets a number of orders proportional to its 
 has one or more lines; line revenues are random shares of the cell's planned cents, so every cell —
 and with it every partner, customer, channel and month total the ground truth talks about — sums
 exactly to the plan. Quantity follows from revenue, list price and the channel's discount; cost of
-sales is scaled per channel and month to the planned gross margin.
+sales is scaled per channel and month to the planned gross margin (a channel whose discount the
+plan deepens keeps its unit cost against list instead, so its margin falls).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ CREDIT_SHARE = 0.015  # share of orders that are credit notes
 MAX_ORDER_SHARE = 0.0004  # average order per cell at most this share of base-months revenue
 ORDINARY_CUSTOMER_LIMIT = 0.004  # no pool customer reaches this share of base-months revenue
 PROMO_SHARE = 0.04  # share of lines with a deep promotional discount (some end below cost)
+PROMO_DEPTH = 0.25  # points of discount a promotion adds
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,9 @@ def make_sales(plan: Plan, products: Products, *, scale: float) -> SalesLines:
         rng, plan, customer, orders.cell, orders.month, lines.order, cents
     )
     channel = cells["channel"][lines.cell]
-    product, quantity = _line_products(rng, products, cells, lines, cents)
     line_month = orders.month[lines.order]
+    deeper = plan.discount_shift[channel, line_month]
+    product, quantity = _line_products(rng, products, cells, lines, cents, deeper)
     cost = _line_costs(rng, plan, products, channel, line_month, product, quantity, cents)
     # -- order numbers in date order ----------------------------------------------------------------------
     n_o = len(orders.cell)
@@ -244,15 +247,19 @@ def _line_products(
     cells: dict[str, np.ndarray],
     lines: _Lines,
     cents: np.ndarray,
+    deeper: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Product and quantity of each line (product line from the channel's mix, then discount)."""
+    """Product and quantity of each line (product line from the channel's mix, then discount;
+    ``deeper``: points of discount the plan adds to each line, see ``Plan.discount_shift``)."""
     n_l = len(lines.order)
     channel = cells["channel"][lines.cell]
     mix = np.cumsum(np.array([c.product_mix for c in CHANNELS]), axis=1)
     mix = mix / mix[:, -1:]
     product_line = (rng.random(n_l)[:, None] > mix[channel]).sum(axis=1)
-    discount = cells["discount"][lines.cell] + rng.normal(0.0, 0.04, n_l)
-    discount = np.clip(discount + np.where(rng.random(n_l) < PROMO_SHARE, 0.25, 0.0), 0.0, 0.7)
+    discount = cells["discount"][lines.cell] + deeper + rng.normal(0.0, 0.04, n_l)
+    discount = np.clip(
+        discount + np.where(rng.random(n_l) < PROMO_SHARE, PROMO_DEPTH, 0.0), 0.0, 0.7
+    )
     product = _pick_products(rng, products, product_line, np.abs(cents) / (1 - discount))
     list_cents = products.list_cents[product]
     quantity = np.maximum(1, np.ceil(np.abs(cents) / (list_cents * (1 - discount)))).astype(
@@ -291,7 +298,23 @@ def _line_costs(
     target_cost = (1.0 - (level + plan.margin - nominal)).ravel() * revenue_cm
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(raw_cm > 0, target_cost / raw_cm, 1.0)
-    return np.round(raw_cost * factor[key]).astype(np.int64)
+    # a channel whose discount deepens keeps its unit cost against list price: its realised
+    # price against list before (``price``) falls by the deeper discount (scaled as its discount
+    # is, ``price / (1 - discount)``: whole units and promotions), and its cost follows the list
+    # value, so its margin falls to 1 - planned cost share x price / the lower price
+    factor2 = factor.reshape(len(CHANNELS), N_MONTHS)
+    listed = np.bincount(
+        key, quantity * products.list_cents[product].astype(float), minlength=size
+    ).reshape(factor2.shape)
+    planned = 1.0 - (level + plan.margin - nominal)  # planned cost / revenue
+    for ci in np.flatnonzero(plan.discount_shift.any(axis=1)):
+        start = int(np.flatnonzero(plan.discount_shift[ci])[0])
+        price = rev2[ci, :start].sum() / listed[ci, :start].sum()  # realised price ÷ list
+        usual = CHANNELS[ci].discount + PROMO_SHARE * PROMO_DEPTH
+        lower = price - plan.discount_shift[ci, start:] * price / (1.0 - usual)
+        m = np.arange(start, N_MONTHS)
+        factor2[ci, m] = planned[ci, m] * price / lower * rev2[ci, m] / raw2[ci, m]
+    return np.round(raw_cost * factor2.ravel()[key]).astype(np.int64)
 
 
 def _order_customers(

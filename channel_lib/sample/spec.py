@@ -220,6 +220,14 @@ class Plan:
         margin, shape (n_channels, N_MONTHS); MSP's erosion is in here.
     spend : np.ndarray
         ONL's monthly discretionary spend (USD) driving its Hill response.
+    res_spend, res_enablement : np.ndarray
+        RES's monthly discretionary spend (USD; mdf + enablement) driving its Hill response, and
+        the enablement part of it (:mod:`~channel_lib.sample.levers`).
+    res_responders : list of int
+        The RES partners whose months carry that response.
+    discount_shift : np.ndarray
+        Points of discount off list added per channel and month (DIR's deepening), shape
+        (n_channels, N_MONTHS).
     conflict_group : np.ndarray
         Customers buying through both DIST and RES.
     roles : dict of str to list of int
@@ -240,6 +248,10 @@ class Plan:
     roles: dict[str, list[int]]
     channel_of_month: dict[int, np.ndarray] = field(default_factory=dict)
     move_month: int = 33  # partner_move takes effect on 2026-04-01
+    res_spend: np.ndarray = field(default_factory=lambda: np.zeros(N_MONTHS))
+    res_enablement: np.ndarray = field(default_factory=lambda: np.zeros(N_MONTHS))
+    res_responders: list[int] = field(default_factory=list)
+    discount_shift: np.ndarray = field(default_factory=lambda: np.zeros((len(CHANNELS), N_MONTHS)))
 
     def partner_channel(self, p: int) -> np.ndarray:
         """Channel index of partner ``p`` in every month (a partner may move channel)."""

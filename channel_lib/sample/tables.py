@@ -153,7 +153,7 @@ def products_table(products: Products) -> pd.DataFrame:
 # -- channel costs -----------------------------------------------------------------------------------
 def channel_costs_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
     """``channel_costs.csv``: budgets with noise, DIST's co-op accruing at 2.5% of its revenue, ONL's
-    marketing spend that drives its Hill response."""
+    marketing spend and RES's mdf + enablement that drive their Hill responses."""
     rng = rng_for(plan.seed, 4)
     revenue = channel_month(plan, lines, lines.revenue_cents.astype(float))
     rows: list[tuple[str, str, str, int, str]] = []
@@ -172,6 +172,12 @@ def channel_costs_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
             ("mdf", 40_000, True, 0.3),
         ],
     }
+    # RES's lever is planned (its revenue answers it): the enablement part, the rest is mdf
+    enablement = np.round(plan.res_enablement * 100).astype(np.int64)
+    planned = {
+        "enablement": enablement,
+        "mdf": np.round(plan.res_spend * 100).astype(np.int64) - enablement,
+    }
     for m in range(36):
         month = str(month_start(m))[:7]
         raise_ = 1.03 ** (m // 12)
@@ -183,16 +189,11 @@ def channel_costs_table(plan: Plan, lines: SalesLines) -> pd.DataFrame:
                     usd
                     * (raise_ if cost_type == "channel_staff" else 1.0)
                     * rng.lognormal(0.0, sigma)
-                )
-                rows.append(
-                    (
-                        month,
-                        spec.channel_id,
-                        cost_type,
-                        round(amount * 100),
-                        "true" if disc else "false",
-                    )
-                )
+                )  # drawn for every row, so the other rows keep their draws
+                cents = round(amount * 100)
+                if spec.channel_id == "RES" and cost_type in planned:
+                    cents = planned[cost_type][m]
+                rows.append((month, spec.channel_id, cost_type, cents, "true" if disc else "false"))
             if spec.channel_id == "DIST":
                 rows.append((month, "DIST", "coop", round(0.025 * revenue[ci, m]), "true"))
                 if m % 3 == 2:
