@@ -22,8 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from channel_lib.core.figures import unsigned_zero
-from channel_lib.presentation.html import plus_zero
+from channel_lib.core.figures import plus_zero, unsigned_zero
 
 __all__ = [
     "KINDS",

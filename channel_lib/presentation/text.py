@@ -127,7 +127,7 @@ def _column_kind(name: Any, series: pd.Series, pattern: Any) -> str:
         if len(values) and all(hasattr(v, "isoformat") for v in values):
             return "date"
         return "text"
-    from channel_lib.presentation.formats import KINDS  # deferred: formats imports this module
+    from channel_lib.presentation.formats import KINDS  # deferred: formats is the heavier module
 
     key = re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
     kind = KINDS.get(key)

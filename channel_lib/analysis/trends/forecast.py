@@ -281,15 +281,17 @@ def forecast(
                     fit, future_q, coverages=coverages, intervals=intervals, n_sims=n_sims,
                     rng=sim_rng,
                 )  # fmt: skip
-            note = actual["note"].iloc[0]
-            if fc["note"].notna().any():
-                note = (
-                    fc["note"].dropna().iloc[0]
-                    if pd.isna(note)
-                    else f"{note}; {fc['note'].dropna().iloc[0]}"
-                )
+            note = _joined_note(actual["note"].iloc[0], fc["note"])
             rows.append(fc.drop(columns="note").assign(**labels, model=fit.spec, note=note))
     return _forecast_frame(rows, coverages), fits
+
+
+def _joined_note(series_note: object, forecast_notes: pd.Series) -> object:
+    """The series' note followed by the first note of its forecast rows (``NA`` when neither)."""
+    if not forecast_notes.notna().any():
+        return series_note
+    first = forecast_notes.dropna().iloc[0]
+    return first if pd.isna(series_note) else f"{series_note}; {first}"
 
 
 def _choice_map(choice: pd.DataFrame | None) -> dict[tuple[str, str, str], str] | None:

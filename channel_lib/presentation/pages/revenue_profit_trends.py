@@ -28,6 +28,7 @@ from channel_lib.core.money import MoneyUnit
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.formats import formatter
 from channel_lib.presentation.html import plus_zero
+from channel_lib.presentation.pages import margins
 
 __all__ = [
     "APPENDIX",
@@ -145,11 +146,19 @@ def company_trend(report: TrendReport) -> list[str]:
         out.append(
             f"Over the four quarters to {report.quarter} revenue was "
             f"{compact_money(year['revenue'].sum(), cur)} "
-            f"({_change(year['revenue'].sum(), before['revenue'].sum())} on the four before) and "
+            f"({_growth(year['revenue'].sum(), before['revenue'].sum())} on the four before) and "
             f"gross profit {compact_money(year['gross_profit'].sum(), cur)} "
             f"({_change(year['gross_profit'].sum(), before['gross_profit'].sum())})."
         )
     return out
+
+
+def _growth(now: float, before: float) -> str:
+    """Company revenue growth (the one definition: four quarters against the four before) as a
+    growth token (:func:`~channel_lib.presentation.pages.margins.growth_token`)."""
+    if not before or pd.isna(before) or before <= 0:
+        return "no comparable base"
+    return margins.growth_token("company", now / before - 1)
 
 
 def _change(now: float, before: float) -> str:
@@ -268,9 +277,9 @@ def divergence_sentences(div: pd.DataFrame, names: dict[str, str] | None = None)
         if not pd.isna(r["began_low"]):
             rng = f" (plausibly {r['began_low']:%b %Y} to {r['began_high']:%b %Y})"
         out.append(
-            f"{r['level'].capitalize()} {name}: {r['direction']} — margin "
-            f"{r['margin_trend'] * 100:+.1f} points a year, revenue {r['revenue_trend']:+.1%} a "
-            f"year{began}{rng}."
+            f"{r['level'].capitalize()} {name}: {r['direction']} — trend slope of the margin "
+            f"{r['margin_trend'] * 100:+.1f} points a year, of revenue {r['revenue_trend']:+.1%} a "
+            f"year (a fitted slope over the months, not growth){began}{rng}."
         )
     skipped = div[div["note"].notna()]
     if len(skipped):
@@ -393,7 +402,9 @@ def narrative(report: TrendReport):
     """:func:`headline_sentences` as a markdown bullet list, every sentence escaped."""
     from IPython.display import Markdown  # IPython is only needed once a page is displayed
 
-    return Markdown("\n".join(f"- {html.escape_markdown(s)}" for s in headline_sentences(report)))
+    return Markdown(
+        "\n".join(f"- {margins.sentence_markdown(s)}" for s in headline_sentences(report))
+    )
 
 
 # -- charts ------------------------------------------------------------------------------------------
@@ -607,6 +618,19 @@ def bridge_note(report: TrendReport):
     )
 
 
+def margin_drivers_list(report: TrendReport, ds):
+    """What moved each channel's gross margin between the bridge's two quarters (price and
+    discount, unit cost, product mix), in the one reading notebook 01 and the index use
+    (:func:`~channel_lib.analysis.trends.bridge.margin_drivers`); nothing without a bridge."""
+    if report.bridge is None:
+        return html.markdown("{note}", note=report.bridge_note)
+    from channel_lib.analysis.trends.bridge import margin_drivers
+
+    base, current = str(report.bridge["base"].iloc[0]), str(report.bridge["current"].iloc[0])
+    drivers = margin_drivers(ds, base=base, current=current)
+    return margins.margin_drivers_markdown(drivers, report.names)
+
+
 def _signed_money(amount: float, report: TrendReport) -> str:
     """A signed amount to the currency's minor unit (``+1,234.50``; ``+0.00``, never ``-0.00``)."""
     return plus_zero(f"{amount:+,.{report.money.minor_decimals}f}")
@@ -639,14 +663,14 @@ def bridge_frame(report: TrendReport) -> pd.DataFrame:
 
 def bridge_formats(money: MoneyUnit) -> dict:
     """Display formats of :func:`bridge_frame`: signed amounts to the currency's minor unit
-        (``+1,234.50`` for USD, ``+1,235`` for JPY; a zero reads ``+0.00``, never ``-0.00``).
+    (``+1,234.50`` for USD, ``+1,235`` for JPY; a zero reads ``+0.00``, never ``-0.00``).
 
-        Examples
-        --------
-        >>> from channel_lib.core.money import MoneyUnit
-        >>> f = bridge_formats(MoneyUnit("USD", 4))
-        >>> f["total"](1234.5), f["volume"](-0.001), bridge_formats(MoneyUnit("JPY", 0))["cost"](-1234.5)
-        ('+1,234.50', '+0.00', '-1,234')
+    Examples
+    --------
+    >>> from channel_lib.core.money import MoneyUnit
+    >>> f = bridge_formats(MoneyUnit("USD", 4))
+    >>> f["total"](1234.5), f["volume"](-0.001), bridge_formats(MoneyUnit("JPY", 0))["cost"](-1234.5)
+    ('+1,234.50', '+0.00', '-1,234')
     """
     pattern = f"{{:+,.{money.minor_decimals}f}}"
     return {k: formatter(pattern) for k in (*BRIDGE_COMPONENTS, "total")}
