@@ -864,3 +864,140 @@ def test_line_card_change_has_five_near_misses_none_changing_in_the_report_quart
     assert len(near) >= 5 and not near & truth.line_card_change()
     r = truth.reports.dropna(subset=["line_card_rank"])
     assert all(r.loc[r.partner_id == p, "line_card_rank"].nunique() <= 2 for p in near)
+
+
+# -- issue 20: spend as a decision, the driver of each margin change ------------------------------------
+def _q4_parts(folder: Path) -> pd.DataFrame:
+    """Per channel, FY2025-Q4 and FY2026-Q4 gross margin, realised price ÷ list value and cost ÷
+    list value, in plain DuckDB SQL on sales.csv and products.csv."""
+    return duckdb.sql(
+        f"""
+        with l as (
+            select s.channel_id, s.revenue::double as rev, s.cost_of_sales::double as cost,
+                   s.quantity::double * p.list_price::double as listed,
+                   case when s.order_date between '2025-04-01' and '2025-06-30' then 'before'
+                        when s.order_date between '2026-04-01' and '2026-06-30' then 'now' end as q
+            from read_csv('{folder / "sales.csv"}', all_varchar = true) s
+            join read_csv('{folder / "products.csv"}', all_varchar = true) p using (product_id))
+        select channel_id, q, 1 - sum(cost) / sum(rev) as margin, sum(rev) / sum(listed) as price,
+               sum(cost) / sum(listed) as unit_cost
+        from l where q is not null group by all order by all
+        """
+    ).df()
+
+
+def _monthly_lever(folder: Path) -> pd.DataFrame:
+    """Discretionary spend per channel and month, the co-op left out (DuckDB SQL)."""
+    return duckdb.sql(
+        f"""
+        select channel_id, month, sum(amount::double) as spend
+        from read_csv('{folder / "channel_costs.csv"}', all_varchar = true)
+        where discretionary = 'true' and cost_type <> 'coop' and month <= '2026-06'
+        group by all order by all
+        """
+    ).df()
+
+
+def _number(detail: str, after: str) -> float:
+    return float(detail.split(after)[1].split(" ")[0].rstrip(",;)").replace(",", ""))
+
+
+@pytest.mark.parametrize(
+    ("signal", "rule"),
+    [("investment_cut", lambda r: r < 0.6), ("investment_raise", lambda r: r >= 1.8)],
+    ids=["cut-past-break-even", "raise-with-headroom"],
+)
+def test_planted_spend_curve_returns_and_break_even_hold_on_the_files(
+    truth: Truth, signal: str, rule
+) -> None:
+    """The stated Hill curve (n = 1) times the channel's FY2026-Q4 margin from the lines gives the
+    return of one more USD at FY2026-Q4's spend (< 0.6 for the cut, >= 1.8 for the raise); its
+    break-even spend sqrt(margin vmax K) - K is the one stated and lies inside the spend seen."""
+    (channel,) = truth.expected(signal)
+    detail = truth.ground_truth.set_index(["signal", "entity_id"]).loc[(signal, channel), "detail"]
+    k, vmax = _number(detail, "half-saturation "), _number(detail, ", saturation ")
+    assert "n = 1" in detail
+    lever = _monthly_lever(truth.folder)
+    spend = lever[lever.channel_id == channel].set_index("month")["spend"]
+    assert len(spend) == 36
+    q4 = spend.loc["2026-04":"2026-06"].mean()
+    assert q4 == pytest.approx(_number(detail, "spend averages "), abs=0.01)
+    parts = _q4_parts(truth.folder).set_index(["channel_id", "q"])
+    margin = parts.loc[(channel, "now"), "margin"]
+    marginal = margin * vmax * k / (k + q4) ** 2
+    assert rule(marginal), marginal
+    assert f"returns {marginal:.2f} USD of gross profit" in detail
+    break_even = np.sqrt(margin * vmax * k) - k
+    assert break_even == pytest.approx(_number(detail, "break-even spend "), rel=1e-6)
+    assert spend.min() < break_even < spend.max()
+    assert spend.max() / spend.min() >= 3  # the spend varied enough to see both sides
+
+
+def test_planted_raise_is_identified_from_the_files_with_its_break_even_inside_the_interval(
+    truth: Truth,
+) -> None:
+    """The investment fit on 36 months of the generated gross profit finds the planted raise:
+    identified, likelihood-ratio p < 0.01, the planted break-even inside the fit's 95% interval
+    (delta method on log beta, log k) — the fit is the consumer here, the reference is the plan."""
+    from channel_lib.analysis.investment.fit import fit_response
+
+    (channel,) = truth.expected("investment_raise")
+    detail = truth.ground_truth.set_index(["signal", "entity_id"]).loc[
+        ("investment_raise", channel), "detail"
+    ]
+    lever = _monthly_lever(truth.folder)
+    spend = lever[lever.channel_id == channel]["spend"].to_numpy()
+    gp = duckdb.sql(
+        f"""
+        select strftime(order_date::date, '%Y-%m') as month,
+               sum(revenue::double) - sum(cost_of_sales::double) as gp
+        from read_csv('{truth.folder / "sales.csv"}', all_varchar = true)
+        where channel_id = '{channel}' and order_date < '2026-07-01' group by all order by all
+        """
+    ).df()
+    fit = fit_response(spend, gp["gp"], np.arange(36) % 12 + 7 - 12 * (np.arange(36) % 12 >= 6))
+    assert fit.identified and fit.lr_pvalue < 0.01 and fit.n == 1
+    root = np.sqrt(fit.beta * fit.k)
+    be, grad = root - fit.k, np.array([root / 2, root / 2 - fit.k])
+    half = 1.96 * np.sqrt(grad @ fit.cov[:2, :2] @ grad)
+    assert be - half < _number(detail, "break-even spend ") < be + half
+
+
+def test_investment_near_misses_vary_without_driving_or_follow_revenue(truth: Truth) -> None:
+    """investment_cut near miss: a channel whose spend varies >= 2x but whose revenue has no
+    planted response; investment_raise near miss: DIST's co-op at 2.5% of its monthly revenue."""
+    (idle,) = truth.expected("investment_cut", "near_miss")
+    assert idle not in truth.expected("investment_cut") | truth.expected("investment_raise")
+    assert idle not in truth.expected("diminishing_returns")
+    lever = _monthly_lever(truth.folder)
+    spend = lever[lever.channel_id == idle]["spend"]
+    assert spend.max() / spend.min() >= 2
+    assert truth.expected("investment_raise", "near_miss") == {"DIST"}
+    assert truth.expected("revenue_driven_spend") == {"DIST"}
+
+
+def test_margin_drivers_unit_cost_price_discount_and_stable(truth: Truth) -> None:
+    """FY2026-Q4 against FY2025-Q4 from the lines: the unit-cost channel loses >= 3 points with its
+    cost against list up and its price against list moving less than half as much; the discount channel loses
+    >= 2 points with its price against list down >= 3 points and its cost against list within half
+    a point; the stable near miss moves < 0.5 points."""
+    gt = truth.ground_truth
+    rows = gt[gt.signal == "margin_driver"]
+    parts = _q4_parts(truth.folder).set_index(["channel_id", "q"])
+
+    def change(channel: str, column: str) -> float:
+        return 100 * (parts.loc[(channel, "now"), column] - parts.loc[(channel, "before"), column])
+
+    planted = rows[rows.kind == "planted"].set_index("entity_id")["detail"]
+    (unit,) = [c for c, d in planted.items() if d.startswith("unit_cost:")]
+    (disc,) = [c for c, d in planted.items() if d.startswith("price_discount:")]
+    assert unit == "MSP" and disc != unit
+    assert change(unit, "margin") <= -3 and change(unit, "unit_cost") > 1
+    assert abs(change(unit, "price")) < change(unit, "unit_cost") / 2
+    assert change(disc, "margin") <= -2 and change(disc, "price") <= -3
+    assert abs(change(disc, "unit_cost")) < 0.5
+    (stable,) = rows.loc[rows.kind == "near_miss", "entity_id"]
+    assert rows.loc[rows.kind == "near_miss", "detail"].str.startswith("stable:").all()
+    assert stable not in (unit, disc) and abs(change(stable, "margin")) < 0.5
+    for channel, detail in planted.items():
+        assert f"({change(channel, 'margin'):+.2f} points)" in detail

@@ -354,7 +354,7 @@ _CASES_FOR_TARGETS_AND_TRIAGE = [
     "  and whose FY2026-Q4 spend is past its break-even: one more USD returns < 0.60 USD of gross",
     "  profit (the curve's revenue slope x the channel's FY2026-Q4 gross margin); its break-even spend",
     "  (USD/month, in the detail) lies inside the spend observed over the three years, so the cut is",
-    "  not an extrapolation. Near miss: a channel whose discretionary spend varies >= 3x but drives",
+    "  not an extrapolation. Near miss: a channel whose discretionary spend varies >= 2x but drives",
     "  nothing (not measurable: held, never cut);",
     "- `investment_raise`: a channel whose revenue answers its discretionary spend (mdf + enablement)",
     "  along a Hill curve spent over a 12x range, so the fit sees both sides of its break-even; at",
