@@ -124,8 +124,38 @@ def print_pages(
     if not pages:
         return results
     check_printer()
+    if _loop_running():
+        # Playwright's sync API refuses to run where an asyncio loop runs (a Jupyter kernel,
+        # another sync Playwright session): print from a thread of its own
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf") as pool:
+            return pool.submit(_print_all, pages, paper, timeout, progress).result()
+    return _print_all(pages, paper, timeout, progress)
+
+
+def _loop_running() -> bool:
+    """Whether an asyncio event loop runs in this thread."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _print_all(
+    pages: Sequence[tuple[str | Path, str | Path]],
+    paper: str,
+    timeout: float,
+    progress: Callable[[int], object] | None,
+) -> dict[Path, str | None]:
+    """:func:`print_pages` in this thread, with one browser."""
     from playwright.sync_api import Error as PlaywrightError  # deferred: only --pdf needs it
     from playwright.sync_api import sync_playwright
+
+    results: dict[Path, str | None] = {}
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
