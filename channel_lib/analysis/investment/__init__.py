@@ -76,6 +76,7 @@ from channel_lib.analysis.investment.fit import fit_response
 from channel_lib.analysis.investment.plan import (
     DEFAULT_LIMITS,
     InvestmentPlan,
+    break_even_cap,
     investment_plan,
     validate_parameters,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "allocate",
     "allocation_budget",
     "allocation_interval",
+    "break_even_cap",
     "break_even_spend",
     "budget_scenarios",
     "curve_points",

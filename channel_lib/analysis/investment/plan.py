@@ -35,7 +35,13 @@ from channel_lib.analysis.investment.spend import (
 from channel_lib.core.errors import ChannelLibError, ParameterError
 from channel_lib.data.workbook import Workbook
 
-__all__ = ["DEFAULT_LIMITS", "InvestmentPlan", "investment_plan", "validate_parameters"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "InvestmentPlan",
+    "break_even_cap",
+    "investment_plan",
+    "validate_parameters",
+]
 
 
 # -- the notebook's one call ---------------------------------------------------------------------
@@ -266,7 +272,7 @@ def investment_plan(
     rules = allocation_budget(b, current, {c: f.identified for c, f in fits.items()})
     messages.extend(rules.messages)
     decision = spend_decision(fits, rules.current, metric=metric)
-    cap = _break_even_cap(decision, rules)
+    cap = break_even_cap(decision, rules)
     alloc, problem = _recommend(fits, rules, limits_, cap)
     messages.extend(problem)
     return InvestmentPlan(
@@ -282,7 +288,7 @@ def investment_plan(
     )  # fmt: skip
 
 
-def _break_even_cap(decision: pd.DataFrame, rules: AllocationBudget) -> dict[str, float]:
+def break_even_cap(decision: pd.DataFrame, rules: AllocationBudget) -> dict[str, float]:
     """Each measured channel's most spend: ``max(today's spend, break-even spend)`` (currency
     per month). Not scaled with the budget: no split or scenario adds money to a channel past
     the point where a unit of spend returns a unit."""

@@ -377,9 +377,11 @@ class AllocationExplorer(Explorer):
                 message=f"A budget of {budget:,.0f} per month is below the {rules.kept_total:,.0f} "
                 "kept on channels without a response curve: raise the budget.",
             )  # fmt: skip
+        decision = investment.spend_decision(fits, rules.current, metric=self.metric)
+        cap = investment.break_even_cap(decision, rules)  # no money past break-even, as the plan
         try:
             alloc = investment.allocate(
-                fits, rules.allocated, current=rules.reference, hold=list(rules.held),
+                fits, rules.allocated, current=rules.reference, hold=list(rules.held), cap=cap,
                 min_share=min_share, max_share=max_share, max_change=max_change,
             )  # fmt: skip
         except ParameterError as exc:

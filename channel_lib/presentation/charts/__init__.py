@@ -41,6 +41,7 @@ from channel_lib.presentation.charts.investment import (
     allocation_comparison,
     budget_scenarios_chart,
     marginal_return_bars,
+    profit_net_of_spend,
     response_curves,
 )
 from channel_lib.presentation.charts.partners import (
@@ -108,6 +109,7 @@ __all__ = [
     "partner_position_history",
     "portfolio_scatter",
     "profit_bridge_waterfall",
+    "profit_net_of_spend",
     "quarterly_phasing",
     "response_curves",
     "scorecard_lights",
