@@ -97,11 +97,13 @@ SECTIONS: dict[str, dict[str, str]] = {
         "Checks and the plan": SHOWN,
     },
     "03_investment_allocation": {
+        "The answer": TEXT,
+        "Profit net of spend": SHOWN,
         "Findings": TEXT,
         "Spend that follows revenue is not a lever": SHOWN,
         "Response curves": SHOWN,
         "Return of one more unit of spend": SHOWN,
-        "Recommended allocation": SHOWN,
+        "If the budget is fixed: the recommended split": SHOWN,
         "Budget scenarios": SHOWN,
         "When: phasing over the coming quarters": SHOWN,
         "Fitted parameters": SHOWN,
@@ -112,7 +114,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "Margin over time, with its trend": SHOWN,
         "Where revenue and profit part ways": SHOWN,
         "Forecast of the next quarters": SHOWN,
-        "Backtest against the seasonal-naive forecast": SHOWN,
+        "Appendix: scores and methods": SHOWN,
         "Profit bridge": SHOWN,
     },
     "05_performance_signals": {

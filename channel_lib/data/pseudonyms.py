@@ -143,8 +143,15 @@ def spec_from_env() -> tuple[str, ...]:
     Examples
     --------
     >>> import os
-    >>> os.environ.get(PSEUDONYMS_ENV) is None and spec_from_env() == ()
-    True
+    >>> saved = os.environ.pop(PSEUDONYMS_ENV, None)  # whatever the calling process set
+    >>> spec_from_env()
+    ()
+    >>> os.environ[PSEUDONYMS_ENV] = "partners,customers"
+    >>> spec_from_env()
+    ('customers', 'partners')
+    >>> del os.environ[PSEUDONYMS_ENV]
+    >>> if saved is not None:
+    ...     os.environ[PSEUDONYMS_ENV] = saved
     """
     return parse_spec(os.environ.get(PSEUDONYMS_ENV))
 
