@@ -462,7 +462,9 @@ def test_scorecard_and_coverage_tables_render(tmp_path):
     wb = open_workbook(SAMPLE, "FY2026-Q4", plans_dir=tmp_path / "plans")
     card = scorecard.scorecard(wb.dataset, wb.quarter, plans_dir=wb.plans_dir)
     shown = page.channel_card_table(wb, card).data
-    assert "Gross margin goal" in shown and "57.0%" in shown  # MSP's own goal in goals.yaml
+    goals = yaml.safe_load((SAMPLE / "goals.yaml").read_text(encoding="utf-8"))
+    msp_goal = goals["years"]["FY2026"]["channels"]["MSP"]["gross_margin_goal"]  # its own goal
+    assert "Gross margin goal" in shown and f"{msp_goal:.1%}" in shown
     cov = scorecard.reporting_coverage(wb.dataset, wb.quarter)
     table = page.coverage_table(wb, cov).data
     assert "Online marketplace" in table and "All partner channels" in table

@@ -114,7 +114,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "Margin over time, with its trend": SHOWN,
         "Where revenue and profit part ways": SHOWN,
         "Forecast of the next quarters": SHOWN,
-        "Appendix: scores and methods": SHOWN,
+        "Appendix: scores and methods": TEXT,
         "Profit bridge": SHOWN,
     },
     "05_performance_signals": {

@@ -614,13 +614,17 @@ def test_any_budget_and_limits_give_a_split_of_the_budget_within_them_or_a_messa
         assert result.message.startswith("No allocation for these limits")
         return
     a = result.allocation
-    assert a["recommended_spend"].sum() == pytest.approx(budget, rel=1e-9)
+    # the budget is placed, less what no channel takes at a return of one (said in a note)
+    assert result.unplaced >= 0
+    assert a["recommended_spend"].sum() + result.unplaced == pytest.approx(budget, rel=1e-9)
+    assert (result.unplaced > 0) == any(n.startswith("Keep ") for n in result.notes)
     assert (a["recommended_spend"] >= -1e-9).all()
     fitted = a[a["note"] != "kept: no response curve"]
-    pool = fitted["recommended_spend"].sum()
+    pool = fitted["recommended_spend"].sum() + result.unplaced
     tol = 1e-6 * budget
     share = fitted["recommended_spend"] / pool
-    outside = (share < min_share - 1e-6) | (share > max_share + 1e-6)
+    at_cap = fitted["at_limit"] == "break-even"  # the break-even cap is over every other limit
+    outside = ((share < min_share - 1e-6) | (share > max_share + 1e-6)) & ~at_cap
     # the allocator keeps a held channel's spend; the explorer then says so
     assert set(fitted.loc[outside, "channel_id"]) <= set(
         fitted.loc[fitted["at_limit"] == "fixed", "channel_id"]
@@ -632,7 +636,8 @@ def test_any_budget_and_limits_give_a_split_of_the_budget_within_them_or_a_messa
         assert any("of their" in n for n in result.notes) == (factor != 1.0)
     if max_change is not None:
         scaled = fitted["current_spend"] * pool / fitted["current_spend"].sum()
-        assert (abs(fitted["recommended_spend"] - scaled) <= max_change * scaled + tol).all()
+        within = abs(fitted["recommended_spend"] - scaled) <= max_change * scaled + tol
+        assert (within | at_cap).all()
     shown = result.display_table()
     assert shown["recommended_spend"].iloc[:-1].sum() == shown["recommended_spend"].iloc[-1]
 

@@ -134,6 +134,10 @@ class AllocationResult:
     notes : list of str
         Caveats of a split that was made: a held channel (no measurable response, or
         ``max_change=0``) keeps its spend even where that lies outside the share limits.
+    unplaced : float
+        Budget no channel takes at a return of at least one unit (currency per month): the
+        break-even cap ``max(today, break-even)`` of every measured channel is reached; the
+        recommended spends sum to ``budget - unplaced``.
     """
 
     budget: float
@@ -144,6 +148,7 @@ class AllocationResult:
     metric: str = "revenue"
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    unplaced: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -398,10 +403,16 @@ class AllocationExplorer(Explorer):
         measured = list(rules.measured)
         total, low, high = investment.allocation_interval(alloc, fits, only=measured)
         out = investment.split_rows(alloc, fits, rules, channel_order=self.wb.channel_ids)
+        unplaced = float(alloc.attrs.get("unplaced", 0.0))
+        kept = (
+            [f"Keep {unplaced:,.0f} {self.currency} a month: no channel returns break-even on it."]
+            if unplaced > 0
+            else []
+        )
         return AllocationResult(
             budget=budget, allocation=out, total_response=total,
-            total_low=low, total_high=high, metric=self.metric,
-            notes=[*rules.messages,
+            total_low=low, total_high=high, metric=self.metric, unplaced=unplaced,
+            notes=[*rules.messages, *kept,
                    *_held_outside_shares(alloc, rules.allocated, min_share, max_share)],
         )  # fmt: skip
 
