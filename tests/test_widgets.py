@@ -719,6 +719,20 @@ def test_allocation_save_writes_investment_csv_summing_to_the_budget(
     assert folder_state(sample_copy) == data_before
 
 
+def test_a_saved_split_never_spreads_the_kept_budget_over_the_channels(
+    allocation_explorer, tmp_path
+):
+    b = allocation_explorer.controls["budget"]
+    move(allocation_explorer, budget=b.max)  # twice today's spend: past every break-even cap
+    result = allocation_explorer.result
+    assert result.ok and result.unplaced > 0, result.notes
+    status = allocation_explorer.save(tmp_path)
+    assert "kept: no channel returns break-even on it" in status
+    saved = pd.read_csv(tmp_path / "investment.csv", comment="#", dtype={"channel_id": "string"})
+    cents = int((saved["recommended_spend"] * 100).round().astype(int).sum())
+    assert cents == round((result.budget - result.unplaced) * 100)
+
+
 def test_an_explorer_without_curves_says_so(tiny_dir, tmp_path):
     from channel_lib.data.workbook import open_workbook
 

@@ -459,12 +459,19 @@ class AllocationExplorer(Explorer):
         if not result.ok:
             return f"Not written: {result.message} {path} is unchanged."
         existed = path.exists()
+        placed = result.budget - result.unplaced  # what is kept is not spread over the channels
         write_split(
-            result.allocation, plans, money=self.wb.dataset.money, budget=result.budget,
+            result.allocation, plans, money=self.wb.dataset.money, budget=placed,
             quarter=self.wb.quarter, dataset=self.wb.dataset.folder.name, metric=result.metric,
             limits=values,
         )  # fmt: skip
+        kept = (
+            f" ({result.unplaced:,.0f} of the {result.budget:,.0f} kept: no channel returns "
+            "break-even on it)"
+            if result.unplaced > 0
+            else ""
+        )
         return (
             f"{'Replaced' if existed else 'Wrote'} the budget split of "
-            f"{result.budget:,.0f} {self.currency} per month over {len(result.allocation)} channels in {path}."
+            f"{placed:,.0f} {self.currency} per month{kept} over {len(result.allocation)} channels in {path}."
         )
