@@ -294,6 +294,16 @@ class AllocationExplorer(Explorer):
         fits, _ = investment.fit_channels(self.spend, metric=self.metric)
         return fits
 
+    @cached_property
+    def decision(self) -> pd.DataFrame:
+        """Each curve's spend decision (:func:`channel_lib.analysis.investment.spend_decision`)
+        at today's spend: the break-even spends that cap every split. It does not depend on the
+        controls, so it is made once (taken from the plan when one was passed)."""
+        if self._plan is not None:
+            return self._plan.decision
+        today = {c: float(self.current.get(c, 0.0)) for c in self.fits}
+        return investment.spend_decision(self.fits, today, metric=self.metric)
+
     # -- Explorer -----------------------------------------------------------------------------------
     def slider_range(self) -> tuple[float, float, float, float]:
         """``(min, max, step, start)`` of the budget slider (:func:`budget_slider_range`)."""
@@ -382,8 +392,7 @@ class AllocationExplorer(Explorer):
                 message=f"A budget of {budget:,.0f} per month is below the {rules.kept_total:,.0f} "
                 "kept on channels without a response curve: raise the budget.",
             )  # fmt: skip
-        decision = investment.spend_decision(fits, rules.current, metric=self.metric)
-        cap = investment.break_even_cap(decision, rules)  # no money past break-even, as the plan
+        cap = investment.break_even_cap(self.decision, rules)  # no money past break-even
         try:
             alloc = investment.allocate(
                 fits, rules.allocated, current=rules.reference, hold=list(rules.held), cap=cap,

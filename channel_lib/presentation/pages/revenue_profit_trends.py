@@ -153,19 +153,23 @@ def company_trend(report: TrendReport) -> list[str]:
     return out
 
 
+#: What a change says when its base is missing, zero or negative.
+_NO_BASE = "no comparable base"
+
+
+def _has_base(before: float) -> bool:
+    return bool(before) and not pd.isna(before) and before > 0
+
+
 def _growth(now: float, before: float) -> str:
     """Company revenue growth (the one definition: four quarters against the four before) as a
     growth token (:func:`~channel_lib.presentation.pages.margins.growth_token`)."""
-    if not before or pd.isna(before) or before <= 0:
-        return "no comparable base"
-    return margins.growth_token("company", now / before - 1)
+    return margins.growth_token("company", now / before - 1) if _has_base(before) else _NO_BASE
 
 
 def _change(now: float, before: float) -> str:
     """The change against a base as a signed percentage, or "no base" without one."""
-    if not before or pd.isna(before) or before <= 0:
-        return "no comparable base"
-    return plus_zero(f"{now / before - 1:+.1%}")
+    return plus_zero(f"{now / before - 1:+.1%}") if _has_base(before) else _NO_BASE
 
 
 def plan_gap_sentences(report: TrendReport) -> list[str]:
