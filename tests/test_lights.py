@@ -261,7 +261,7 @@ def test_growth_light_needs_a_move_beyond_the_band(band):
     q = "FY2025-Q4"
     card = scorecard.scorecard(_ds(SAMPLE), q, level="partner", growth_band=band)
     card = card.set_index("partner_id")
-    on_growth = card[card["light_basis"].str.startswith("growth vs last year")]
+    on_growth = card[card["light_basis"].str.startswith("revenue vs the same quarter last year")]
     assert len(on_growth) >= 10
     growth = _sql_growth(SAMPLE, q)
     for pid, light in on_growth["light"].items():

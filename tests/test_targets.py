@@ -354,6 +354,34 @@ def test_default_next_year_without_goals_is_a_proposal_not_an_error(tmp_path):
     assert targets.plan_checks(plan)["holds"].all()
 
 
+@pytest.mark.parametrize(
+    ("folder", "quarter", "year", "last_four"),
+    [
+        (TINY, "FY2026-Q4", "FY2027", ("2025-07-01", "2026-07-01")),
+        (SAMPLE, "FY2025-Q4", "FY2026", ("2024-07-01", "2025-07-01")),
+    ],
+)
+def test_a_proposed_objective_uses_the_model_the_backtest_chose(
+    folder, quarter, year, last_four, tmp_path
+):
+    """The objective of a year without goals comes from the forecast notebook 04 shows: the
+    model the rolling-origin backtest chose for the company's revenue. When that is seasonal
+    naive (same month last year), the year's objective is the last four quarters' revenue."""
+    from channel_lib.analysis import trends
+    from channel_lib.analysis.targets.proposal import propose_objective
+    from channel_lib.data.workbook import open_workbook
+
+    wb = open_workbook(folder, quarter=quarter, plans_dir=tmp_path / "plans")
+    proposal = propose_objective(wb, year)
+    fs = trends.forecast_set(wb.dataset, quarter, measures=("revenue",), levels=("total",))
+    chosen = fs.selection.set_index(["level", "measure"])
+    assert proposal.method == "forecast"
+    assert proposal.model == chosen.loc[("total", "revenue"), "model"]
+    if proposal.model == "seasonal naive":
+        decimals = wb.dataset.money.decimals
+        assert proposal.amount_exact == _sql_revenue_exact(folder, *last_four, decimals)
+
+
 def test_a_proposal_is_written_apart_from_the_official_targets(tmp_path):
     folder = current_year_goals_shape(tmp_path / "data")
     wb, s = targets.open_target_setting(folder, "latest", tmp_path / "plans", method="history")

@@ -16,7 +16,8 @@ The traffic light of a scorecard row, in order:
 
 1. **Attainment first.** With a target for the quarter (revenue or gross profit; the worse
    attainment counts): green at or above target, amber down to ``1 − tolerance``, red below.
-2. **Else growth beyond a band.** Revenue against the same quarter last year: green at
+2. **Else a change beyond a band.** Revenue against the same quarter last year (a quarter's
+   change, not the workbook's growth figure): green at
    ``+growth_band`` or more, red at ``−growth_band`` or less, amber in between (a small fall
    is not a red light). Without either, grey.
 3. **Margin, when the year is managed for revenue and profit** (``managing_for:
@@ -130,7 +131,7 @@ def _light(
             why = "target"
         elif pd.notna(g):
             light = "green" if g >= band else "red" if g <= -band else "amber"
-            why = f"growth vs last year (±{band:.0%} band)"
+            why = f"revenue vs the same quarter last year (±{band:.0%} band)"
         else:
             light, why = "grey", "no target, no year-ago figure"
         if profit and pd.notna(m):
@@ -209,7 +210,7 @@ def scorecard(
         - ``share_of_wallet``: our revenue through the partner(s) ÷ their reported total sales in
           the quarter (``NaN`` without a report).
         - ``light`` (``green``/``amber``/``red``/``grey``) and ``light_basis`` (``target``,
-          ``growth vs last year (±5% band)`` or why there is none, then the margin's verdict
+          ``revenue vs the same quarter last year (±5% band)`` or why there is none, then the margin's verdict
           when it changed the light or holds it back).
         - ``revenue_exact``, ``gross_profit_exact`` (int64).
 

@@ -64,7 +64,7 @@ KINDS: dict[str, str] = {
          "coverage", "reported_share"],
         "share",
     ),
-    **dict.fromkeys(["revenue_vs_last_year", "growth_12m"], "change"),
+    **dict.fromkeys(["revenue_vs_last_year", "revenue_vs_same_quarter_last_year", "growth_12m"], "change"),
     **dict.fromkeys(["service", "growth", "alignment", "dependency"], "score"),
     **dict.fromkeys(
         ["active_partners", "deals_registered", "certified_staff", "sales_headcount",

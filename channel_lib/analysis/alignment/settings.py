@@ -21,7 +21,7 @@ from channel_lib.data.workbook import Workbook, open_workbook
 
 #: Dimensions of the alignment score → label in the reader's words.
 DIMENSIONS: dict[str, str] = {
-    "revenue_growth": "Revenue growth",
+    "revenue_growth": "Revenue vs the same quarters a year before",
     "gross_margin": "Gross margin",
     "margin_trend": "Margin trend",
     "segment_focus": "Segment focus",

@@ -5,8 +5,9 @@ on a goals file that stops at the current year, say), target setting does not st
 objective and borrows the rest of the goals from the last year that has them, and says so.
 
 - :class:`ObjectiveProposal` and :func:`propose_objective` — the revenue objective of a year from
-  the company revenue forecast (:func:`channel_lib.analysis.trends.forecast`, exponential smoothing
-  on the monthly series), or, when that cannot forecast the year, the last four quarters' revenue
+  the company revenue forecast (:func:`channel_lib.analysis.trends.forecast` with the model the
+  rolling-origin backtest chose for the series, :func:`channel_lib.analysis.trends.forecast_set`:
+  exponential smoothing or seasonal naive), or, when that cannot forecast the year, the last four quarters' revenue
   grown at their rate against the same quarters a year earlier;
 - :func:`standing_goals_year` — the latest year of ``goals.yaml`` before a given one (its margin
   goal, what it is managed for and its channel roles stand in for the missing year).
@@ -28,9 +29,6 @@ from channel_lib.data.workbook import Workbook
 
 __all__ = ["ObjectiveProposal", "propose_objective", "standing_goals_year"]
 
-#: Simulated paths of the forecast: only its mean is used, so few are needed.
-_SIMULATIONS = 200
-
 
 @dataclass(frozen=True)
 class ObjectiveProposal:
@@ -47,7 +45,8 @@ class ObjectiveProposal:
         ``run_rate``: the last four quarters' revenue × (1 + their growth over the same quarters a
         year earlier).
     model : str
-        The forecast's model (``"ETS(A,N,A)"``) or ``"run rate"``.
+        The forecast's model (``"ETS(A,N,A)"``, ``"seasonal naive"``: the one the backtest
+        chose) or ``"run rate"``.
     basis_revenue_exact : int
         Revenue of the four quarters up to the reporting quarter.
     previous_revenue_exact : int or None
@@ -107,8 +106,11 @@ def propose_objective(wb: Workbook, year: str) -> ObjectiveProposal:
     Notes
     -----
     The forecast is :func:`channel_lib.analysis.trends.forecast` of the company's monthly revenue
-    (ETS(A,N,A) with two years of months, ETS(A,N,N) with one; Hyndman & Athanasopoulos,
-    *Forecasting: Principles and Practice*, 3rd ed., ch. 8), summed over the year's quarters. It
+    with the model the rolling-origin backtest of the series chose
+    (:func:`channel_lib.analysis.trends.select_models`: exponential smoothing, ETS(A,N,A) with two
+    years of months, or seasonal naive when it scores as well; Hyndman & Athanasopoulos,
+    *Forecasting: Principles and Practice*, 3rd ed., ch. 8 and §5.10), the one notebook 04 shows,
+    summed over the year's quarters. It
     is used when the year lies wholly after the reporting quarter and the series can be
     modelled. Otherwise the run rate: revenue of the four quarters up to the reporting quarter,
     grown by their change against the same quarters a year earlier (unchanged when those are not
@@ -135,9 +137,12 @@ def propose_objective(wb: Workbook, year: str) -> ObjectiveProposal:
     else:
         horizon = len(cal.quarter_range(cal.shift_quarter(wb.quarter, 1), year_quarters[-1]))
         monthly = trends.monthly_series(ds, quarter=wb.quarter, levels=("total",))
+        chosen = trends.forecast_set(
+            ds, wb.quarter, measures=("revenue",), levels=("total",), monthly=monthly
+        ).selection
         frame, fits = trends.forecast(
             monthly, cal, measures=("revenue",), levels=("total",), horizon_quarters=horizon,
-            n_sims=_SIMULATIONS,
+            choice=chosen,
         )  # fmt: skip
         fc = frame[(frame["kind"] == "forecast") & frame["quarter"].isin(year_quarters)]
         fit = fits[("total", "ALL", "revenue")]

@@ -67,6 +67,16 @@ def _present(card: pd.DataFrame, columns: list[str]) -> list[str]:
     return [c for c in columns if c in card.columns]
 
 
+#: A quarter's change is not the workbook's growth figure: its header says what it compares.
+_SHOWN_AS = {"revenue_vs_last_year": "revenue_vs_same_quarter_last_year"}
+
+
+def _card_table(card: pd.DataFrame, columns: list[str], **kwargs):
+    """``card[columns]`` as a table, the quarter's change named for what it compares."""
+    shown = card[columns].rename(columns=_SHOWN_AS)
+    return html.table(shown, formats=_formats(list(shown.columns)), **kwargs)
+
+
 # -- scorecards ---------------------------------------------------------------------------------------
 def lights_note(tolerance: float, growth_band: float):
     """How the lights are set, in the reader's words (markdown).
@@ -104,7 +114,7 @@ def channel_lights(wb: Workbook, card: pd.DataFrame):
 def channel_card_table(wb: Workbook, card: pd.DataFrame):
     """The channel scorecard as a table of :data:`CARD_COLUMNS`."""
     columns = _present(card, CARD_COLUMNS)
-    return html.table(card[columns], formats=_formats(columns), caption=f"Channels in {wb.quarter}")
+    return _card_table(card, columns, caption=f"Channels in {wb.quarter}")
 
 
 def partner_lights(wb: Workbook, card: pd.DataFrame):
@@ -117,10 +127,7 @@ def partner_lights(wb: Workbook, card: pd.DataFrame):
 def partner_card_table(wb: Workbook, card: pd.DataFrame):
     """The partner scorecard as a table (id, tier and :data:`CARD_COLUMNS`; 60 rows)."""
     columns = _present(card, ["partner_id", "tier", *CARD_COLUMNS])
-    return html.table(
-        card[columns], formats=_formats(columns),
-        caption=f"Partners in {wb.quarter}, reds first", max_rows=60,
-    )  # fmt: skip
+    return _card_table(card, columns, caption=f"Partners in {wb.quarter}, reds first", max_rows=60)
 
 
 # -- partner reporting --------------------------------------------------------------------------------
