@@ -327,7 +327,7 @@ def test_show_in_batch_mode_creates_no_widget_and_computes_nothing(monkeypatch, 
 
 def test_show_interactively_returns_the_live_box_with_the_tables(monkeypatch, target_explorer):
     monkeypatch.setattr(core, "batch_mode", lambda: False)
-    monkeypatch.setattr(core, "_ensure_bundle_on_page", lambda: None)
+    monkeypatch.setattr(core, "ensure_bundle_on_page", lambda: None)
     box = target_explorer.show()
     assert box is target_explorer.widget  # built once
     assert target_explorer.refresh_count == 1

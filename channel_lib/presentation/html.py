@@ -22,6 +22,7 @@ from channel_lib.presentation.offline import (
     _state,  # private, re-exported: the explorers and tests read html._state
     chart_html,
     enable_offline_charts,
+    ensure_bundle_on_page,
     offline_renderer,
     script_json,
     vega_bundle_html,
@@ -48,6 +49,7 @@ __all__ = [
     "chart_html",
     "column_label",
     "enable_offline_charts",
+    "ensure_bundle_on_page",
     "escape",
     "escape_markdown",
     "export_html",

@@ -187,6 +187,21 @@ def offline_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
     return {"text/html": html, "text/plain": "<Altair chart: needs a browser to draw>"}
 
 
+def ensure_bundle_on_page() -> None:
+    """Put the vega bundle on the page ahead of the first chart (shared with the offline renderer).
+
+    For outputs that carry chart HTML without going through the renderer (the explorers and the
+    workshop). :func:`enable_offline_charts` (run when :mod:`channel_lib.presentation.charts` is
+    imported, so again when a notebook is re-run from the top) makes the next chart re-emit it.
+    """
+    if _state["bundle_emitted"]:
+        return
+    from IPython.display import HTML, display  # deferred: only a kernel displays
+
+    display(HTML(vega_bundle_html()))
+    _state["bundle_emitted"] = True
+
+
 def enable_offline_charts() -> None:
     """Register and enable the ``channel_offline`` Altair renderer and the workbook theme.
 

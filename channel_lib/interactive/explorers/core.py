@@ -37,11 +37,10 @@ from channel_lib.core.money import apportion
 from channel_lib.presentation.html import (
     _in_ipython_kernel,
     chart_html,
+    ensure_bundle_on_page,
     markdown,
     table,
-    vega_bundle_html,
 )
-from channel_lib.presentation.html import _state as _offline_state
 
 #: Environment variable the batch runner sets in its kernels: widgets then render static defaults.
 BATCH_ENV = config.BATCH_ENV
@@ -211,20 +210,6 @@ def output_records(objects: Iterable[Any]) -> tuple[dict[str, Any], ...]:
         for o in objects
         if o is not None
     )
-
-
-def _ensure_bundle_on_page() -> None:
-    """Put the vega bundle on the page ahead of the first chart (shared with the offline renderer).
-
-    :func:`channel_lib.presentation.html.enable_offline_charts` (run when :mod:`channel_lib.presentation.charts` is imported,
-    so again when a notebook is re-run from the top) makes the next chart re-emit it.
-    """
-    if _offline_state["bundle_emitted"]:
-        return
-    from IPython.display import HTML, display  # deferred: only a kernel displays
-
-    display(HTML(vega_bundle_html()))
-    _offline_state["bundle_emitted"] = True
 
 
 def whole_units(amounts: Iterable[float], total: float) -> np.ndarray:
@@ -425,7 +410,7 @@ class Explorer:
         # sending the bundle, or the next explorer on the page would send its 0.9 MB again
         from channel_lib.presentation import charts  # noqa: F401
 
-        _ensure_bundle_on_page()
+        ensure_bundle_on_page()
         self.refresh()
         return self.widget
 

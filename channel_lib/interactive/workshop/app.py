@@ -189,12 +189,12 @@ class Workshop:
         # deferred: widgets and the explorers load only for the live app
         import ipywidgets as w
 
-        from channel_lib.interactive.explorers.core import _ensure_bundle_on_page
+        from channel_lib.presentation.html import ensure_bundle_on_page
 
         if self._app is not None:
             return self._app
         style.enable_projector_theme()
-        _ensure_bundle_on_page()
+        ensure_bundle_on_page()
         ds = self.wb.dataset
         header = w.HTML(
             f"<h1>Channel workshop · {_html.escape(self.wb.quarter)}</h1>"
