@@ -331,3 +331,25 @@ def test_batch_plan_hands_pseudonyms_to_every_report(tmp_path):
         "SELECT partner_name FROM read_parquet(?)", [str(plan.prepared / "partners.parquet")]
     ).fetchall()
     assert sorted(r[0] for r in prepared) == sorted(real)
+
+
+def test_report_command_line_takes_pseudonymise_and_pdf_to_the_plan(tmp_path):
+    """``channel-workbook report --pseudonymise partners --pdf --paper Letter`` reaches the plan
+    (no keyword: the parsed arguments alone), and ``workshop --pseudonymise`` parses too."""
+    from channel_lib.batch.planning import plan_batch
+    from channel_lib.batch.records import BatchParameters
+    from channel_lib.cli.commands import build_parser
+
+    args = build_parser().parse_args([
+        "report", "--data", str(TINY), "--quarter", "FY2026-Q3", "--plans", str(tmp_path / "plans"),
+        "--out", str(tmp_path / "reports"), "--partners", "all", "--pseudonymise", "partners",
+        "--pdf", "--paper", "Letter",
+    ])  # fmt: skip
+    params = BatchParameters.from_cli(args)
+    assert (params.pseudonymise, params.pdf, params.paper) == ("partners", True, "Letter")
+    plan = plan_batch(params)
+    assert plan.values["pseudonymise"] == "partners"
+    packs = [t for q in plan.quarters for t in q.tasks if t.partner_id]
+    assert packs and all(PARTNER_PSEUDONYM.match(t.partner_name) for t in packs)
+    workshop = build_parser().parse_args(["workshop", "--pseudonymise", "customers"])
+    assert workshop.pseudonymise == "customers"

@@ -57,6 +57,11 @@ class BatchParameters:
         (:func:`channel_lib.batch.pdf.print_pages`, Debian's chromium, one browser).
     paper : str
         Paper size of the PDFs: ``"A4"`` or ``"Letter"``.
+    pseudonymise : str, optional
+        ``customers``, ``partners`` or ``customers,partners``: those names are replaced by stable
+        pseudonyms in every page, export and pack title (:mod:`channel_lib.data.pseudonyms`);
+        ``None`` follows the environment variable ``CHANNEL_WORKBOOK_PSEUDONYMISE``, ``"none"``
+        turns it off.
 
     Examples
     --------
@@ -78,6 +83,7 @@ class BatchParameters:
     cell_timeout: float | None = 1800
     pdf: bool = False
     paper: str = "A4"
+    pseudonymise: str | None = None
 
     @property
     def engine(self) -> str:
@@ -90,8 +96,8 @@ class BatchParameters:
 
         Uses ``args.data``, ``args.plans``, ``args.quarter``, ``args.out`` and, when present,
         ``args.notebooks``, ``args.notebooks_dir``, ``args.partners``, ``args.workers``,
-        ``args.scheduler``, ``args.fresh_kernels``, ``args.resume``, ``args.pdf`` and
-        ``args.paper``.
+        ``args.scheduler``, ``args.fresh_kernels``, ``args.resume``, ``args.pdf``,
+        ``args.paper`` and ``args.pseudonymise``.
         """
         return cls(
             args.data, args.quarter, out_dir=args.out, plans_dir=args.plans,
@@ -102,6 +108,7 @@ class BatchParameters:
             workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
             fresh_kernels=bool(getattr(args, "fresh_kernels", False)),
             pdf=bool(getattr(args, "pdf", False)), paper=getattr(args, "paper", None) or "A4",
+            pseudonymise=getattr(args, "pseudonymise", None),
         )  # fmt: skip
 
 

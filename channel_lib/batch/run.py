@@ -122,6 +122,7 @@ def run_batch(
     cell_timeout: float | None = 1800,
     pdf: bool = False,
     paper: str = "A4",
+    pseudonymise: str | None = None,
 ) -> list[NotebookRun]:
     """Run the notebooks for one or more quarters in parallel; see the module docstring.
 
@@ -131,9 +132,10 @@ def run_batch(
         The fields of :class:`~channel_lib.batch.records.BatchParameters` (same names, same
         defaults; its docstring says what each does). ``notebooks_dir=None`` runs the project's
         ``notebooks/`` (:data:`NOTEBOOKS`).
-    workers, scheduler, fresh_kernels, cell_timeout, pdf, paper
+    workers, scheduler, fresh_kernels, cell_timeout, pdf, paper, pseudonymise
         The other fields of :class:`~channel_lib.batch.records.BatchParameters`, likewise
-        (``pdf=True``: every page is also printed to ``<report>.pdf`` on ``paper``).
+        (``pdf=True``: every page is also printed to ``<report>.pdf`` on ``paper``;
+        ``pseudonymise="customers"``: customer names are replaced by pseudonyms everywhere).
     executor : concurrent.futures.Executor, optional
         Run on this executor (e.g. ``distributed.Client.get_executor()``); it is not shut down.
 
@@ -156,7 +158,7 @@ def run_batch(
         data_dir, quarter, out_dir=out_dir, plans_dir=plans_dir, notebooks=notebooks,
         notebooks_dir=notebooks_dir, resume=resume, partners=partners, workers=workers,
         scheduler=scheduler, fresh_kernels=fresh_kernels, cell_timeout=cell_timeout, pdf=pdf,
-        paper=paper,
+        paper=paper, pseudonymise=pseudonymise,
     )  # fmt: skip
     return execute_batch(params, executor=executor)
 

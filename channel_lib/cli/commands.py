@@ -152,7 +152,7 @@ def _cmd_workshop(args: argparse.Namespace) -> int:
     from channel_lib.interactive.workshop import serve  # deferred: Voilà, ipywidgets, altair
 
     return serve(args.data, args.plans, args.quarter, port=args.port,
-                 open_browser=not args.no_browser)  # fmt: skip
+                 open_browser=not args.no_browser, pseudonymise=args.pseudonymise)  # fmt: skip
 
 
 def _add_validate_parser(sub: argparse._SubParsersAction) -> None:
@@ -239,7 +239,30 @@ def _add_report_parser(sub: argparse._SubParsersAction) -> None:
         help="a fresh kernel per notebook instead of the pool of pre-warmed kernels",
     )
     p.add_argument("--resume", action="store_true", help="re-run only what failed or is missing")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every page to <report>.pdf with Debian's chromium (one browser)",
+    )
+    p.add_argument(
+        "--paper",
+        choices=("A4", "Letter"),
+        default="A4",
+        help="paper size of the PDFs (default: A4)",
+    )
+    _add_pseudonymise_argument(p)
     p.set_defaults(func=_cmd_report)
+
+
+def _add_pseudonymise_argument(p: argparse.ArgumentParser) -> None:
+    """``--pseudonymise customers|partners|customers,partners`` (report and workshop)."""
+    p.add_argument(
+        "--pseudonymise",
+        metavar="WHAT",
+        default=None,
+        help="replace names with stable pseudonyms for sessions with outsiders: customers, "
+        "partners or customers,partners (the register stays in the plans folder)",
+    )
 
 
 def _add_workshop_parser(sub: argparse._SubParsersAction) -> None:
@@ -254,6 +277,7 @@ def _add_workshop_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quarter", default="latest", help="FY2026-Q3, or 'latest' (default)")
     p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
+    _add_pseudonymise_argument(p)
     p.set_defaults(func=_cmd_workshop)
 
 
