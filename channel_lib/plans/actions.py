@@ -22,6 +22,17 @@ The rules
 The default rule table ships as package data (``channel_lib/plans/action_rules.csv``); a
 ``plans/action_rules.csv`` with the same columns overrides it trigger by trigger (an empty
 ``action`` switches a trigger off). :data:`TRIGGERS` lists the triggers the workbook raises.
+Two columns are optional (an older table without them reads as before): ``min_severity``, the
+severity (1-4 of the signal triage) a signal must reach to raise the trigger (empty: the trigger
+is not a triaged signal, its own threshold applies), and ``partner_text``, the action in the
+partner's words (empty: not written yet).
+
+Raising an action once
+----------------------
+:func:`unaddressed` drops the suggestions the log already handles: the same id decided before,
+the same trigger and scope raised in a later quarter, open, or rejected for the same episode. A
+structural item (concentration) therefore raises one action while it stays open, not one a
+quarter, and two callers suggesting the same id (a partner pack and notebook 05) log one action.
 """
 
 from __future__ import annotations
@@ -58,6 +69,7 @@ __all__ = [
     "read_log",
     "reject",
     "review",
+    "unaddressed",
 ]
 
 #: File name of the log in the plans folder.
@@ -89,6 +101,9 @@ TRIGGERS: dict[str, str] = {
     "partner_sales_down": "the partner's own total sales fell by the threshold or more",
     "target_gap": "the partner missed its target by more than the tolerance",
     "stopped_reporting": "the partner stopped sending its quarterly reports",
+    "channel_target_gap": "a channel missed its target by more than the tolerance",
+    "channel_conflict": "two channels serve the same customers at different discounts",
+    "channel_dependency": "a channel or partner carries the dependency share of revenue or more",
 }
 
 #: Columns of a suggestion frame (one suggested action per trigger found).
@@ -120,13 +135,16 @@ def load_rules(plans_dir: str | Path | None = None) -> pd.DataFrame:
     ----------
     plans_dir : str or Path, optional
         Plans folder; its ``action_rules.csv`` (same columns) replaces the default row of each
-        trigger it names. An empty ``action`` switches that trigger off.
+        trigger it names. An empty ``action`` switches that trigger off; an optional column the
+        user table lacks (``min_severity``, ``partner_text``) keeps the default's value.
 
     Returns
     -------
     DataFrame
         ``trigger``, ``action``, ``owner``, ``due_quarters`` (int ≥ 0), ``source``
-        (``default`` or the user file's path); one row per enabled trigger.
+        (``default`` or the user file's path), ``min_severity`` (``Int64``, 1-4; ``<NA>`` for a
+        trigger that is not a triaged signal) and ``partner_text`` (string, ``""`` when not
+        written); one row per enabled trigger.
 
     Raises
     ------
@@ -138,16 +156,20 @@ def load_rules(plans_dir: str | Path | None = None) -> pd.DataFrame:
     >>> r = load_rules()
     >>> r.set_index("trigger").loc["line_card_lost", "action"][:26]
     'Executive sponsor meeting '
+    >>> int(r.set_index("trigger").loc["line_card_lost", "min_severity"])
+    2
     """
     rules = _read_rules(_DEFAULT_RULES, "default")
     if plans_dir is not None and (Path(plans_dir) / RULES_FILE).exists():
         path = Path(plans_dir) / RULES_FILE
         user = _read_rules(path, str(path))
-        rules = {**rules, **user}
-    rows = [r for r in rules.values() if r["action"]]
-    out = pd.DataFrame(rows, columns=["trigger", "action", "owner", "due_quarters", "source"])
+        rules = {**rules, **{t: {**rules.get(t, {}), **r} for t, r in user.items()}}
+    rows = [{"min_severity": pd.NA, "partner_text": "", **r} for r in rules.values() if r["action"]]
+    out = pd.DataFrame(rows, columns=["trigger", "action", "owner", "due_quarters", "source",
+                                      "min_severity", "partner_text"])  # fmt: skip
     out["due_quarters"] = out["due_quarters"].astype("int64")
-    for c in ("trigger", "action", "owner", "source"):
+    out["min_severity"] = out["min_severity"].astype("Int64")
+    for c in ("trigger", "action", "owner", "source", "partner_text"):
         out[c] = out[c].astype("string")
     return out.reset_index(drop=True)
 
@@ -176,10 +198,21 @@ def _read_rules(path: Path, source: str) -> dict[str, dict]:
                 raise ActionLogError(
                     f"{path}, line {line}: due_quarters {due!r} must be a whole number of quarters"
                 )
+            severity = (row.get("min_severity") or "").strip()
+            if severity and severity not in ("1", "2", "3", "4"):
+                raise ActionLogError(
+                    f"{path}, line {line}: min_severity {severity!r} must be a severity 1-4 "
+                    "(1 low … 4 critical) or empty"
+                )
             out[trigger] = {
                 "trigger": trigger, "action": (row["action"] or "").strip(),
                 "owner": (row["owner"] or "").strip(), "due_quarters": int(due), "source": source,
             }  # fmt: skip
+            # an optional column the table lacks keeps the default's value (see load_rules)
+            if "min_severity" in (reader.fieldnames or []):
+                out[trigger]["min_severity"] = int(severity) if severity else pd.NA
+            if "partner_text" in (reader.fieldnames or []):
+                out[trigger]["partner_text"] = (row.get("partner_text") or "").strip()
     return out
 
 
@@ -608,6 +641,56 @@ def _close_locked(
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     return [{k: ("" if _missing(v) else v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def unaddressed(suggestions: pd.DataFrame, log: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    """The suggestions of ``quarter`` the log does not handle yet (the rest are left out).
+
+    A suggestion is left out when its ``action_id`` is in the log (decided before: a re-run of
+    the quarter, or another caller raised it), when an action of the same ``partner_id``,
+    ``trigger`` and ``scope`` was raised in a later quarter, is open at the end of ``quarter``
+    (:func:`as_of`), or was rejected in or after the quarter its episode began (``since``).
+
+    Parameters
+    ----------
+    suggestions : DataFrame
+        :data:`SUGGESTION_COLUMNS` rows.
+    log : DataFrame
+        :func:`read_log`.
+    quarter : str
+        The quarter the suggestions are raised in.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``suggestions`` kept, in their order (index reset).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"action_id": ["FY2026-Q3-DIST-channel_dependency"],
+    ...     "raised_in": ["FY2026-Q3"], "recorded_in": ["FY2026-Q3"], "status": ["open"],
+    ...     "trigger": ["channel_dependency"], "scope": ["channel:DIST"], "partner_id": [""]})
+    >>> s = pd.DataFrame({"action_id": ["FY2026-Q4-DIST-channel_dependency"],
+    ...     "trigger": ["channel_dependency"], "scope": ["channel:DIST"], "partner_id": [""],
+    ...     "since": ["FY2026-Q4"]})
+    >>> len(unaddressed(s, log, "FY2026-Q4"))  # the Q3 action is open: not raised again
+    0
+    """
+    if suggestions.empty or log.empty:
+        return suggestions.reset_index(drop=True)
+    key = ["partner_id", "trigger", "scope"]
+    state = as_of(log, quarter)
+    later = {tuple(k) for k in log.loc[log["raised_in"] > quarter, key].itertuples(index=False)}
+    opened = {tuple(k) for k in state.loc[state["status"] == "open", key].itertuples(index=False)}
+    rejected = state[state["status"] == "rejected"].groupby(key)["raised_in"].max().to_dict()
+    logged = set(log["action_id"])
+    keep = []
+    for row in _records(suggestions):
+        k = (row["partner_id"], row["trigger"], row["scope"])
+        episode_rejected = k in rejected and str(row.get("since", "")) <= rejected[k]
+        keep.append(row["action_id"] not in logged and k not in later and k not in opened
+                    and not episode_rejected)  # fmt: skip
+    return suggestions[keep].reset_index(drop=True)
 
 
 # -- the cycle ---------------------------------------------------------------------------------------------
