@@ -2,8 +2,9 @@
 
 Both are rewritten whole, atomically, after each finished report (:func:`write_quarter`): a report
 not yet finished is listed as ``pending``, so a batch killed at any moment leaves no entry that
-looks complete. The index shows the headline KPIs (:func:`kpi_table`) and links every report
-with its status, time and error; the manifest records the parameters, input checksums, package
+looks complete. The index is the quarter's executive summary (:func:`kpi_table` computes it,
+:mod:`channel_lib.presentation.pages.executive_summary` words it) with every report's status,
+time and error in a closing ``<details>``; the manifest records the parameters, input checksums, package
 versions, timings, status and errors.
 """
 
@@ -12,25 +13,31 @@ from __future__ import annotations
 import json
 import os
 import platform
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
-from channel_lib.analysis.overview import headline_kpis
+from channel_lib.analysis.executive import (
+    RANKING_RULE,
+    ExecutiveSummary,
+    executive_summary,
+    partner_reasons,
+)
 from channel_lib.batch.notebook import error_message
-from channel_lib.batch.planning import BatchPlan
+from channel_lib.batch.planning import BatchPlan, report_title
 from channel_lib.batch.records import BatchParameters, NotebookRun, QuarterPlan
 from channel_lib.core.errors import ChannelLibError
 from channel_lib.core.files import atomic_write_text
 from channel_lib.data.loader import Dataset
 from channel_lib.data.workbook import Workbook
-from channel_lib.presentation.html import escape, table
+from channel_lib.presentation.html import escape
+from channel_lib.presentation.pages.executive_summary import ReportLink, summary_html
 from channel_lib.presentation.pages.margins import growth_and_drivers_html
-from channel_lib.presentation.pages.quarter_overview import kpi_table as kpi_display
 
 #: Packages whose versions go into the manifest.
 VERSIONED_PACKAGES = (
@@ -65,17 +72,32 @@ def manifest_common(plan: BatchPlan, params: BatchParameters) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def kpi_table(ds: Dataset, q: QuarterPlan, plans_dir: Path) -> str:
-    """The headline KPIs of the quarter as an HTML table, or a sentence saying why there are none.
+@dataclass(frozen=True)
+class IndexContent:
+    """What the index shows besides the run status, computed once per quarter before the reports
+    run (:func:`kpi_table`): the executive summary, the partner packs' reasons and the growth
+    lines, or the sentence saying why the summary is not available."""
 
-    Never raises: the index still lists the reports when the KPIs cannot be computed.
+    summary: ExecutiveSummary | None = None
+    reasons: pd.DataFrame | None = None
+    growth: str = ""
+    unavailable: str = ""
+
+
+def kpi_table(ds: Dataset, q: QuarterPlan, plans_dir: Path) -> IndexContent:
+    """The index's executive summary of the quarter (:func:`~channel_lib.analysis.executive.
+    executive_summary`), the partner packs' reasons and the growth lines.
+
+    The name is the batch's (``run.py`` calls it before the reports run). Never raises for the
+    workbook's own errors: the index still lists the reports, and says why in one sentence.
     """
     try:
         wb = Workbook(dataset=ds, quarter=q.label, quarter_reason=q.reason, plans_dir=plans_dir)
-        kpis = table(kpi_display(headline_kpis(wb), wb), caption="Headline KPIs").data
-    except Exception as exc:  # the index still lists the reports
-        return f"<p>Headline KPIs are not available: {escape(error_message(exc))}</p>"
-    return kpis + "\n" + growth_lines(ds, q.label)
+        summary = executive_summary(wb)
+        reasons = partner_reasons(wb, summary.triaged, list(q.partners)) if q.partners else None
+    except (ChannelLibError, duckdb.Error, KeyError, ValueError) as exc:
+        return IndexContent(unavailable=error_message(exc), growth=growth_lines(ds, q.label))
+    return IndexContent(summary=summary, reasons=reasons, growth=growth_lines(ds, q.label))
 
 
 def growth_lines(ds: Dataset, quarter: str) -> str:
@@ -95,9 +117,36 @@ def growth_lines(ds: Dataset, quarter: str) -> str:
     return growth_and_drivers_html(growth, drivers, names)
 
 
-def index_html(q: QuarterPlan, kpis: str) -> str:
-    """The quarter's ``index.html``: its KPIs, then every report and partner pack with its status,
-    time, audit trail (the executed notebook) and error."""
+def _rel(path: str | None, folder: Path) -> str | None:
+    """A written file's link relative to the index (``None`` when not written or gone)."""
+    if not path or not Path(path).exists():
+        return None
+    return Path(os.path.relpath(path, folder)).as_posix()
+
+
+def report_links(q: QuarterPlan) -> tuple[list[ReportLink], list[ReportLink]]:
+    """The company reports and the partner packs of ``q`` as the summary links them: title,
+    status, page, Excel workbook (``<report>.xlsx`` beside the page) and PDF when written."""
+
+    def one(r: NotebookRun) -> ReportLink:
+        html = _rel(r.html, q.folder) if r.status in ("ok", "skipped") else None
+        xlsx = r.xlsx or (str(Path(r.html).with_suffix(".xlsx")) if r.html else None)
+        if r.partner_id is not None:
+            title = f"{r.partner_name or r.partner_id} ({r.partner_id})"
+        else:
+            title = report_title(r.name, q.label).rsplit(" — ", 1)[0]
+        return ReportLink(
+            name=r.name, title=title, status=r.status, html=html, xlsx=_rel(xlsx, q.folder),
+            pdf=_rel(r.pdf, q.folder), error=r.error, partner_id=r.partner_id,
+        )  # fmt: skip
+
+    runs = [one(r) for r in q.runs.values()]
+    return [r for r in runs if r.partner_id is None], [r for r in runs if r.partner_id is not None]
+
+
+def _run_status(q: QuarterPlan) -> tuple[str, str]:
+    """The run's one-line summary and its tables (every report with status, time, audit trail
+    and error)."""
 
     def link(path: str | None, text: str) -> str:
         if not path:
@@ -116,11 +165,8 @@ def index_html(q: QuarterPlan, kpis: str) -> str:
 
     runs = list(q.runs.values())
     company = [row(r, r.name) for r in runs if r.partner_id is None]
-    packs = [
-        row(r, f"{r.partner_name or r.partner_id} ({r.partner_id})")
-        for r in runs
-        if r.partner_id is not None
-    ]
+    packs = [row(r, f"{r.partner_name or r.partner_id} ({r.partner_id})")
+             for r in runs if r.partner_id is not None]  # fmt: skip
     n_failed = sum(r.status == "failed" for r in runs)
     n_pending = sum(r.status == "pending" for r in runs)
     if n_pending:
@@ -130,37 +176,80 @@ def index_html(q: QuarterPlan, kpis: str) -> str:
     else:
         summary = "all reports ran"
     head = "<tr><th>{}</th><th>status</th><th>time</th><th>audit trail</th><th>error</th></tr>"
-    partner_section = ""
+    tables = (f"<table><thead>{head.format('report')}</thead><tbody>\n"
+              + "\n".join(company) + "\n</tbody></table>")  # fmt: skip
     if packs:
-        partner_section = (
-            f"<h2>Partner packs</h2>\n<table><thead>{head.format('partner')}</thead><tbody>\n"
-            + "\n".join(packs)
-            + "\n</tbody></table>"
-        )
+        tables += (f"\n<h3>Partner packs</h3>\n<table><thead>{head.format('partner')}</thead>"
+                   "<tbody>\n" + "\n".join(packs) + "\n</tbody></table>")  # fmt: skip
+    return summary, tables
+
+
+def _failed_line(q: QuarterPlan) -> str:
+    """One line at the top naming every failed report (empty when none failed)."""
+    failed = [r for r in q.runs.values() if r.status == "failed"]
+    if not failed:
+        return ""
+    names = ", ".join(
+        f"{r.partner_name or r.partner_id} ({r.partner_id})" if r.partner_id
+        else report_title(r.name, q.label).rsplit(" — ", 1)[0]
+        for r in failed
+    )  # fmt: skip
+    first = (failed[0].error or "").splitlines()[0] if failed[0].error else ""
+    why = f": {first}" if first else ""
+    return f'<p class="failed-line">Failed: {escape(names)}{escape(why)} (see the run status below).</p>'
+
+
+def index_html(q: QuarterPlan, kpis: IndexContent | str) -> str:
+    """The quarter's ``index.html``: the executive summary (the year's answer, the quarter, the
+    five findings, one line per question, the partner packs by reason, Excel and PDF links),
+    then the run status (every report's status, time, audit trail and error) in ``<details>``.
+
+    ``kpis`` is :func:`kpi_table`'s content (a plain HTML string is shown as it is)."""
+    content = kpis if isinstance(kpis, IndexContent) else IndexContent(growth=kpis)
+    reports, packs = report_links(q)
+    if content.summary is None and not content.unavailable and not content.growth:
+        body = summary_html(None, reports, packs, unavailable="it was not computed for this run.")
+    else:
+        body = summary_html(
+            content.summary, reports, packs, reasons=content.reasons,
+            unavailable=content.unavailable, rule=RANKING_RULE,
+        )  # fmt: skip
+    growth = f"<h2>Growth and margin by channel</h2>\n{content.growth}" if content.growth else ""
+    summary, tables = _run_status(q)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Channel reports — {escape(q.label)}</title>
 <style>
-body {{ font-family: Segoe UI, Helvetica, Arial, sans-serif; max-width: 1000px; margin: 2rem auto; }}
+body {{ font-family: Segoe UI, Helvetica, Arial, sans-serif; max-width: 1000px; margin: 2rem auto;
+        font-size: 15px; line-height: 1.45; }}
 table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; }}
 td, th {{ text-align: left; padding: 0.3rem 0.6rem; border-bottom: 1px solid #ddd; vertical-align: top; }}
+p.answer {{ font-size: 1.25rem; font-weight: 600; }}
+p.failed-line {{ color: #b00020; font-weight: 600; }}
+p.rule, ul.notes {{ color: #555; font-size: 0.85rem; }}
+ol.findings li.risk::marker {{ color: #b00020; }}
+ol.findings li.opportunity::marker {{ color: #1b7f3b; }}
 tr.failed .status {{ color: #b00020; font-weight: 600; }}
 tr.pending .status {{ color: #8a6d00; }}
 tr.ok .status, tr.skipped .status {{ color: #1b7f3b; }}
+details summary {{ cursor: pointer; font-weight: 600; }}
 </style></head><body>
 <h1>Channel reports — {escape(q.label)}</h1>
+{_failed_line(q)}
 <p>{escape(q.reason)}</p>
-<p>{escape(summary)}; run started {escape(q.started)}. Details in <a href="manifest.json">manifest.json</a>.</p>
-{kpis}
-<h2>Reports</h2>
-<table><thead>{head.format("report")}</thead><tbody>
-{chr(10).join(company)}
-</tbody></table>
-{partner_section}
+<h2>Headline KPIs</h2>
+{body}
+{growth}
+<details><summary>Run status: {escape(summary)}</summary>
+<p>Run started {escape(q.started)}. Details in <a href="manifest.json">manifest.json</a>.</p>
+{tables}
+</details>
 </body></html>
 """
 
 
-def write_quarter(q: QuarterPlan, *, common: dict[str, Any], kpis: str, finished: bool) -> None:
+def write_quarter(
+    q: QuarterPlan, *, common: dict[str, Any], kpis: IndexContent | str, finished: bool
+) -> None:
     """Rewrite the quarter's ``manifest.json`` and ``index.html`` (atomically).
 
     Parameters
@@ -168,8 +257,8 @@ def write_quarter(q: QuarterPlan, *, common: dict[str, Any], kpis: str, finished
     q : QuarterPlan
     common : dict
         The fields every quarter shares (:func:`manifest_common`).
-    kpis : str
-        The KPI table of the index (:func:`kpi_table`).
+    kpis : IndexContent or str
+        The index's summary (:func:`kpi_table`).
     finished : bool
         ``False`` while the batch runs (status ``running``); then ``ok`` or ``failed``.
     """
@@ -197,10 +286,12 @@ def write_quarter(q: QuarterPlan, *, common: dict[str, Any], kpis: str, finished
 
 __all__ = [
     "VERSIONED_PACKAGES",
+    "IndexContent",
     "growth_lines",
     "index_html",
     "kpi_table",
     "manifest_common",
     "package_versions",
+    "report_links",
     "write_quarter",
 ]
