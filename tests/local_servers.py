@@ -28,6 +28,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 #: Request URLs a page may load: the local servers and inline data.
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:")
+#: The workbook's server extension that serves the chart library to every Lab page (``make lab``
+#: enables it from the environment's Jupyter config; the test server names it, whatever is installed).
+BUNDLE_EXTENSION = "channel_lib.interactive.bundle_server"
 WORKSHOP_URL = re.compile(r"http://127\.0\.0\.1:\d+/(?:\?token=[\w-]+)?")
 
 
@@ -105,9 +108,10 @@ class Lab:
 def run_jupyterlab(base: Path, notebook: Path, *, token: str) -> Iterator[Lab]:
     """JupyterLab on 127.0.0.1 with a token, serving a copy of ``notebook`` from ``base/root``.
 
-    Lab's settings (no news toast) and workspaces live under ``base`` too, its log in
-    ``base/lab.log``; the kernels get :func:`channel_lib.interactive.workshop.kernel_env`, so the notebook's
-    paths resolve from the project root.
+    Lab's settings (no news toast, no autosave) and workspaces live under ``base`` too, its log in
+    ``base/lab.log``; the workbook's server extension (:data:`BUNDLE_EXTENSION`) is loaded; the
+    kernels get :func:`channel_lib.interactive.workshop.kernel_env`, so the notebook's paths
+    resolve from the project root.
 
     Parameters
     ----------
@@ -136,6 +140,11 @@ def run_jupyterlab(base: Path, notebook: Path, *, token: str) -> Iterator[Lab]:
     news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True)
     news.write_text('{"fetchNews": "false"}')
+    # no autosave: the file keeps what was saved by hand, so a second tab opens it as a new page
+    # with none of the first tab's outputs (and no chart library among them)
+    docs = settings / "@jupyterlab" / "docmanager-extension" / "plugin.jupyterlab-settings"
+    docs.parent.mkdir(parents=True)
+    docs.write_text('{"autosave": false}')
     port = free_port()
     env = kernel_env() | {
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
@@ -144,6 +153,7 @@ def run_jupyterlab(base: Path, notebook: Path, *, token: str) -> Iterator[Lab]:
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
                f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
+               f"--ServerApp.jpserver_extensions={BUNDLE_EXTENSION}=True",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # fmt: skip
     if os.geteuid() == 0:
         command.append("--allow-root")

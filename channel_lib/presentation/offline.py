@@ -7,11 +7,32 @@ the renderer emits the vega + vega-lite + vega-embed bundle from ``vl_convert`` 
 ``if (!window.vegaEmbed)``; every chart is then a ``<div>`` plus a ``vegaEmbed(...)`` call that
 waits for the bundle. No CDN, so it works in papermill-executed HTML, JupyterLab and Voilà without
 network. Chart container ids are deterministic (:func:`_chart_id`), so two runs write the same HTML.
+
+How the bundle reaches every page that shows a chart
+----------------------------------------------------
+The kernel cannot know which browser pages show its outputs: a JupyterLab page reloaded, or the
+notebook opened in a second tab, is a new page under a kernel that has already sent the bundle
+once. So each chart's script, when ``window.vegaEmbed`` is still missing after
+:data:`FALLBACK_AFTER_MS`, loads the bundle itself from the Jupyter server it runs under:
+``<baseUrl>``:data:`BUNDLE_PATH` (``baseUrl`` from the page's ``#jupyter-config-data``), served
+by the workbook's server extension :mod:`channel_lib.interactive.bundle_server` with long-lived
+cache headers (the URL carries the versions, so the browser loads it once). One request per page,
+shared by its charts. A page with no Jupyter config (an exported report, a PDF) requests nothing:
+its bundle is inlined. When no bundle can be had, the chart says so in words instead of staying
+blank (:data:`NOT_LOADED`).
+
+Why not the bundle in every chart output: ~0.9 MB per chart makes a notebook of ten charts ~9 MB
+in Lab (saved, diffed, and re-sent on every open). The once-per-kernel emission stays: it is what
+Voilà needs (each page load is a new kernel, and Voilà loads no server extension) and what the
+batch's HTML export moves into ``<head>`` once; the executed notebooks of the batch drop it
+(:func:`channel_lib.presentation.export.strip_bundle_outputs`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import json
 import re
 from collections.abc import Mapping
@@ -28,6 +49,17 @@ BUNDLE_MARKER = "<!-- channel-workbook:vega-bundle -->"
 CHART_CLASS = "cw-chart"
 #: Name of the Altair renderer registered by :func:`enable_offline_charts`.
 RENDERER_NAME = "channel_offline"
+#: Where the Jupyter server extension serves the bundle, relative to the server's base URL.
+BUNDLE_PATH = "channel-workbook/vega-bundle.js"
+#: Milliseconds a chart waits for a bundle on the page before it loads the served one.
+FALLBACK_AFTER_MS = 1000
+#: What a chart says when no bundle could be loaded (it starts "Chart not drawn", which the PDF
+#: printer waits for as a chart that gave up).
+NOT_LOADED = (
+    "Chart not drawn: the chart library was not loaded on this page. Run "
+    "channel_lib.presentation.offline.enable_offline_charts(), then the cell again "
+    "(in JupyterLab started with `make lab` the library is served to every page)."
+)
 
 _bundle_cache: dict[str, str] = {}
 #: Per process: has the bundle been sent since :func:`enable_offline_charts`, and how many charts
@@ -47,12 +79,13 @@ def vega_lite_version() -> str:
     return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
-def vega_bundle_html() -> str:
-    """The vega + vega-lite + vega-embed bundle as one marked, guarded ``<script>`` block.
+def vega_bundle_js() -> str:
+    """The vega + vega-lite + vega-embed bundle as guarded JavaScript (no ``<script>`` tag).
 
     The bundle (~0.9 MB) comes from ``vl_convert.javascript_bundle`` for :func:`vega_lite_version`
-    and is cached per process. It runs only ``if (!window.vegaEmbed)``; the block also scopes its
-    top-level ``const`` declarations, so a page holding two copies does not fail.
+    and is cached per process. It runs only ``if (!window.vegaEmbed)``; the ``if`` block also
+    scopes its top-level ``const`` declarations, so a page that runs it twice does not fail. The
+    server extension (:mod:`channel_lib.interactive.bundle_server`) serves this text.
 
     Raises
     ------
@@ -72,11 +105,32 @@ def vega_bundle_html() -> str:
             ) from exc
         # A "</script" inside the code would end the tag early; none today, but never trust it.
         js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
-        _bundle_cache[version] = (
-            f'{BUNDLE_MARKER}\n<script type="text/javascript">\n'
-            f"if (!window.vegaEmbed) {{\n{js}\n}}\n</script>"
-        )
+        _bundle_cache[version] = f"if (!window.vegaEmbed) {{\n{js}\n}}\n"
     return _bundle_cache[version]
+
+
+def vega_bundle_html() -> str:
+    """The bundle of :func:`vega_bundle_js` as one marked ``<script>`` block.
+
+    Raises
+    ------
+    ChannelLibError
+        When the installed vl-convert has no bundle for Altair's Vega-Lite version.
+    """
+    return f'{BUNDLE_MARKER}\n<script type="text/javascript">\n{vega_bundle_js()}</script>'
+
+
+@functools.cache
+def bundle_version() -> str:
+    """The versions the bundle is made of, as the served URL's ``v`` query (cache key).
+
+    Examples
+    --------
+    >>> import re
+    >>> bool(re.fullmatch(r"vl\\d+\\.\\d+-vlc[\\w.]+", bundle_version()))
+    True
+    """
+    return f"vl{vega_lite_version()}-vlc{importlib.metadata.version('vl-convert-python')}"
 
 
 def script_json(value: Any) -> str:
@@ -93,19 +147,41 @@ def script_json(value: Any) -> str:
 
 
 _CHART_JS = """(function () {
-  var id = %(id)s, spec = %(spec)s, opt = %(opt)s, tries = 0;
+  var id = %(id)s, spec = %(spec)s, opt = %(opt)s, lib = %(lib)s, tries = 0, gaveUp = false;
   var script = document.currentScript;
   function fail(msg) {
+    gaveUp = true;
     var el = document.getElementById(id);
     if (el) { el.textContent = msg; }
     console.error(msg);
   }
+  function served() {
+    var cfg = document.getElementById("jupyter-config-data"), base = null;
+    try { base = cfg && JSON.parse(cfg.textContent).baseUrl; } catch (e) { base = null; }
+    return base ? base.replace(/\\/?$/, "/") + lib : null;
+  }
+  function load() {
+    if (!window.cwVegaBundle) {
+      var url = served();
+      if (!url) { return; }
+      window.cwVegaBundle = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = url;
+        s.onload = resolve;
+        s.onerror = function () { reject(new Error(url)); };
+        document.head.appendChild(s);
+      });
+      window.cwVegaBundle.catch(function () { window.cwVegaBundle = null; });
+    }
+    window.cwVegaBundle.catch(function () { fail(%(missing)s); });
+  }
   function draw() {
+    if (gaveUp) { return; }
     var el = document.getElementById(id) || (script && script.previousElementSibling);
     if (!window.vegaEmbed || !el) {
+      if (tries === %(fallback)d && !window.vegaEmbed) { load(); }
       if (tries++ < 300) { setTimeout(draw, 50); return; }
-      fail("Chart not drawn: the vega library was not loaded on this page "
-           + "(run channel_lib.html.enable_offline_charts() and re-run the notebook).");
+      fail(%(missing)s);
       return;
     }
     window.vegaEmbed(el, spec, opt).catch(function (err) { fail("Chart failed: " + err); });
@@ -117,7 +193,9 @@ _CHART_JS = """(function () {
 def chart_html(spec: Mapping[str, Any], *, embed_options: Mapping[str, Any] | None = None) -> str:
     """The ``<div>`` + ``<script>`` that draws one Vega-Lite spec with ``window.vegaEmbed``.
 
-    The script waits (up to 15 s) until the bundle has defined ``window.vegaEmbed``. Embed options
+    The script waits (up to 15 s) until the bundle has defined ``window.vegaEmbed``; after
+    :data:`FALLBACK_AFTER_MS` without it, on a Jupyter page, it loads the served bundle (see the
+    module docstring), and when none can be had it writes :data:`NOT_LOADED`. Embed options
     default to ``{"actions": false, "renderer": "svg"}``; ``actions`` stays off whatever is passed
     (the actions menu links to the online editor).
 
@@ -133,6 +211,9 @@ def chart_html(spec: Mapping[str, Any], *, embed_options: Mapping[str, Any] | No
         "id": script_json(div_id),
         "spec": script_json(spec),
         "opt": script_json(options),
+        "lib": script_json(f"{BUNDLE_PATH}?v={bundle_version()}"),
+        "missing": script_json(NOT_LOADED),
+        "fallback": FALLBACK_AFTER_MS // 50,
     }
     return (
         f'<div id="{div_id}" class="{CHART_CLASS}"></div>\n'
