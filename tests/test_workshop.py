@@ -474,6 +474,30 @@ def test_an_analysis_notebook_runs_in_jupyterlab_and_draws_its_charts_offline(br
             ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
         )
         assert errors.count() == 0, errors.first.inner_text()
+        # the same notebook in a second tab (as after a reload): a new page, the same kernel,
+        # which sent the chart library once, to the first page
+        _a_chart_cell_run_again_in_a_new_page_draws(browser, lab)
+    finally:
+        page.close()
+    assert seen.problems() == []
+
+
+def _a_chart_cell_run_again_in_a_new_page_draws(browser, lab: str) -> None:
+    """Open ``lab`` in a new page, run the heatmap's cell only, and wait for its chart."""
+    seen = open_offline(browser, lab)
+    page = seen.page
+    try:
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
+        cell = page.locator(".jp-CodeCell").filter(has_text="page.alignment_heatmap(").first
+        cell.wait_for()
+        # Lab does not autosave here (tests/local_servers.py): the file has no outputs, so no
+        # chart library reaches this page with them
+        assert page.locator("div.cw-chart").count() == 0
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        cell.locator("div.cw-chart").wait_for(timeout=60_000)
+        page.wait_for_function(_CHARTS_DRAWN.replace("MIN", "1"), timeout=30_000)
+        assert cell.locator("div.cw-chart .role-mark > *").count() > 0
     finally:
         page.close()
     assert seen.problems() == []
