@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from channel_lib.analysis import partner_review, scorecard, signals
+from channel_lib.analysis import partner_review, signals
 from channel_lib.analysis.alignment.conflict import channel_conflict
 from channel_lib.analysis.alignment.settings import resolve_settings
 from channel_lib.core.errors import ParameterError
@@ -126,11 +126,16 @@ def company_suggestions(
     th = thresholds if thresholds is not None else ds.goals.signals
     tri = triaged if triaged is not None else signals.triaged_warnings(ds, quarter, thresholds=th)
     rules = act.load_rules(plans).set_index("trigger")
-    deals = signals.win_loss_deals(ds, quarter, threshold=th.win_loss_amount)
-    reporting = scorecard.reporting_status(ds, quarter)
+    # the packs' company frames (memoised per process: partner_suggestions reads the same)
+    found = partner_review.company_findings(ds, quarter, plans_dir=plans, tolerance=tolerance)
+    deals = found["deals"]
+    if th.win_loss_amount != ds.goals.signals.win_loss_amount:
+        deals = signals.win_loss_deals(ds, quarter, threshold=th.win_loss_amount)
+    reporting = found["reporting"]
     stopped = set(reporting.loc[reporting["status"] == "stopped", "partner_id"])
-    exc = scorecard.exceptions(ds, quarter, tolerance=tolerance, plans_dir=plans)
-    exc = exc[(exc["quarter"] == quarter) & exc["attainment"].notna()]
+    exc = found["exceptions"]
+    exc = (exc[(exc["quarter"] == quarter) & exc["attainment"].notna()] if "quarter" in exc
+           else pd.DataFrame(columns=["level", "partner_id", "channel_id"]))  # fmt: skip
     # an event raises an action when it is material (the short list's cut) and severe enough
     events = signals.material(tri[tri["item"] == "event"], money=ds.money,
                               min_revenue_at_stake=th.min_revenue_at_stake)  # fmt: skip
@@ -331,7 +336,10 @@ def _close_cleared(wb: Workbook) -> list[dict]:
     rv = _review_company(wb, mine)
     closed = []
     for row in rv[rv["cleared"]].to_dict("records"):
-        act.close(wb.plans_dir, row["action_id"], quarter=wb.quarter, evidence=row["evidence"])
+        done = act.close(wb.plans_dir, row["action_id"], quarter=wb.quarter,
+                         evidence=row["evidence"], only_open=True)  # fmt: skip
+        if done.empty:
+            continue  # another run (another quarter's) closed it meanwhile
         closed.append({k: row.get(k, "") for k in ("action_id", "raised_in", "scope", "trigger",
                                                   "action", "owner", "due", "evidence")})  # fmt: skip
     return closed

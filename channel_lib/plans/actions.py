@@ -601,30 +601,38 @@ def close(
     quarter: str,
     evidence: str,
     note: str = "",
+    only_open: bool = False,
 ) -> pd.DataFrame:
     """Close open actions in ``quarter`` with the evidence (append ``closed`` rows).
+
+    With ``only_open``, an action that is no longer open when the lock is held (another run
+    closed or rejected it meanwhile, e.g. a later quarter's) is skipped instead of refused.
 
     Raises
     ------
     ActionLogError
-        An unknown id, or an action that is not open.
+        An unknown id, or an action that is not open (without ``only_open``).
     """
     if not _QUARTER.match(str(quarter)):
         raise ParameterError(f"quarter={quarter!r}: a quarter like FY2026-Q3")
     if not parse_ids(ids):
         return pd.DataFrame(columns=LOG_COLUMNS)
     with locked(_log_path(plans_dir)):  # decided from the log as read: see _decide
-        return _close_locked(plans_dir, ids, quarter=quarter, evidence=evidence, note=note)
+        return _close_locked(plans_dir, ids, quarter=quarter, evidence=evidence, note=note,
+                             only_open=only_open)  # fmt: skip
 
 
 def _close_locked(
-    plans_dir: str | Path, ids: str | Sequence[str], *, quarter: str, evidence: str, note: str
-) -> pd.DataFrame:
+    plans_dir: str | Path, ids: str | Sequence[str], *, quarter: str, evidence: str, note: str,
+    only_open: bool = False,
+) -> pd.DataFrame:  # fmt: skip
     """:func:`close` with the log's lock held."""
     log = read_log(plans_dir)
     rows = []
     for aid in parse_ids(ids):
         base = _last(log, aid, str(_log_path(plans_dir)))
+        if base["status"] != "open" and only_open:
+            continue
         if base["status"] != "open":
             raise ActionLogError(
                 f"{_log_path(plans_dir)}, line {base['line']}: action {aid} is {base['status']}, "

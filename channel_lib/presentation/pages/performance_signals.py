@@ -12,6 +12,9 @@ customers, the materiality cut, win/loss deals); this module shows them:
   :func:`structural_table`, :func:`more_line`; :func:`moved_table`, :func:`below_table`;
 - :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`portfolio_chart`,
   :func:`moves_table`;
+- the action register (:mod:`channel_lib.analysis.company_actions`): :func:`register_answer` (the
+  answer first: open, due, overdue, closed, gaps closing or widening), :func:`raised_sentence`
+  (what this run raised, rejected and closed) and :func:`register_table`;
 - :func:`explorer_summary` — the signal explorer's line above its chart;
 - a section with nothing to show says why in a sentence, never as an empty table: the loader's
   missing-file sentence (:meth:`~channel_lib.data.dataset.Dataset.missing_note`),
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from channel_lib.analysis.company_actions import ActionRegister
 from channel_lib.analysis.signals import (
     SEVERITY_SCALE,
     SIGNAL_NAMES,
@@ -47,6 +51,7 @@ from channel_lib.presentation.formats import display_formats, missing_as_dash
 __all__ = [
     "EXPLORER_DEAL_COLUMNS",
     "EXPLORER_SHORT_LIST_COLUMNS",
+    "REGISTER_TABLE_COLUMNS",
     "SHORT_LIST_COLUMNS",
     "SIGNAL_TABLE_COLUMNS",
     "STRUCTURAL_COLUMNS",
@@ -65,6 +70,9 @@ __all__ = [
     "no_deals_sentence",
     "no_exceptions_sentence",
     "portfolio_chart",
+    "raised_sentence",
+    "register_answer",
+    "register_table",
     "short_list_caption",
     "short_list_chart",
     "short_list_table",
@@ -92,6 +100,11 @@ EXPLORER_SHORT_LIST_COLUMNS: list[str] = [
 STRUCTURAL_COLUMNS: list[str] = [
     "severity_label", "entity_type", "entity_id", "entity_name", "value", "evidence",
     "revenue_at_stake",
+]  # fmt: skip
+#: Columns of the action register's table (:attr:`ActionRegister.actions`).
+REGISTER_TABLE_COLUMNS: list[str] = [
+    "state", "due", "action_id", "trigger", "scope", "action", "owner", "trend", "current",
+    "goal", "evidence",
 ]  # fmt: skip
 #: Columns of the signal explorer's win/loss table (the notebook's shows every column).
 EXPLORER_DEAL_COLUMNS: list[str] = [
@@ -543,3 +556,66 @@ def in_words(
     return html.markdown(
         "- {a}\n- {b}\n- {c}", a=sentences[0], b=sentences[1], c=" ".join(sentences[2:])
     )
+
+
+# -- the action register ----------------------------------------------------------------------------
+def register_answer(register: ActionRegister):
+    """The register's answer first, in bold: ``13 actions open (13 raised in FY2026-Q4), …``.
+
+    Examples
+    --------
+    >>> reg = ActionRegister("FY2026-Q4", pd.DataFrame({"state": ["overdue", "closed"],
+    ...     "raised_in": ["FY2026-Q2", "FY2026-Q3"], "trend": ["widening", ""]}), "FY2027-Q1")
+    >>> reg.summary()
+    '1 action open (0 raised in FY2026-Q4), 0 due by the end of FY2027-Q1, 1 overdue; 1 closed in FY2026-Q4. Gaps: 1 widening.'
+    >>> register_answer(reg).data.startswith("**1 action open")
+    True
+    """
+    return html.markdown("**{answer}**", answer=register.summary())
+
+
+def raised_sentence(raised: pd.DataFrame, quarter: str) -> str:
+    """What this run wrote (:func:`~channel_lib.analysis.company_actions.raise_company_actions`).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"trigger": ["large_deal_won", "channel_conflict", "lost_customer"],
+    ...                   "decision": ["raised", "raised", "suggested"]})
+    >>> raised_sentence(r, "FY2026-Q4")
+    'This run raised 2 actions in FY2026-Q4 (1 channel conflict, 1 large deal won), rejected 0 and closed 0; 1 more suggested, not accepted (parameter accept).'
+    """
+    decided = raised["decision"].value_counts().to_dict()
+    new = raised[raised["decision"] == "raised"]["trigger"].value_counts().sort_index()
+    parts = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in new.items())
+    n = int(decided.get("raised", 0))
+    text = (f"This run raised {n} action{_s(n)} in {quarter}" + (f" ({parts})" if parts else "")
+            + f", rejected {int(decided.get('rejected', 0))} and closed "
+            f"{int(decided.get('closed', 0))}")  # fmt: skip
+    left = int(decided.get("suggested", 0))
+    if left:
+        text += f"; {left} more suggested, not accepted (parameter accept)"
+    return text + "."
+
+
+def register_table(register: ActionRegister, raised: pd.DataFrame | None = None):
+    """The register: overdue first, then due, open, closed and rejected in the quarter; a
+    sentence when the log holds no action (with :func:`raised_sentence` when ``raised`` is given).
+    """
+    said = f" {raised_sentence(raised, register.quarter)}" if raised is not None else ""
+    if register.actions.empty:
+        return html.markdown(
+            "No action is open at the end of {q} and none was closed in it.{said}",
+            q=register.quarter, said=said,
+        )  # fmt: skip
+    rows = register.actions[REGISTER_TABLE_COLUMNS]
+    return html.table(
+        rows, formats={**display_formats(rows.columns), "current": _measure, "goal": _measure},
+        caption=f"Action register, {register.quarter}: overdue, due by the end of "
+                f"{register.next_quarter}, open, then closed or rejected in the quarter.{said}",
+    )  # fmt: skip
+
+
+def _measure(value) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
