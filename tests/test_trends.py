@@ -594,11 +594,11 @@ def test_without_a_bridge_the_bridge_section_says_why_in_words():
 
 @pytest.mark.parametrize(
     ("unit", "amount", "shown"),
-    [(("USD", 4), -0.001, "+0.00"), (("USD", 4), 1234.5, "+1,234.50"), (("JPY", 0), -1234.5, "-1,234"),
-     (("EUR", 2), -0.004, "+0.00")],
+    [(("USD", 4), -0.001, "+0"), (("USD", 4), 1234.6, "+1,235"), (("JPY", 0), -1234.4, "-1,234"),
+     (("EUR", 2), -0.4, "+0")],
     ids=["usd-zero", "usd", "jpy", "eur-zero"],
 )  # fmt: skip
-def test_bridge_amounts_show_the_currency_minor_unit_and_never_minus_zero(unit, amount, shown):
+def test_bridge_amounts_show_whole_units_and_never_minus_zero(unit, amount, shown):
     from channel_lib.core.money import MoneyUnit
     from channel_lib.presentation.pages import revenue_profit_trends as page
 

@@ -1,4 +1,5 @@
-"""Figures as people read them: the one rule for a figure that rounds to zero.
+"""Figures as people read them: the one rule for a figure that rounds to zero, and amounts in
+a sentence in three significant figures (:func:`compact`, :func:`compact_money`: ``37.9M USD``).
 
 The reports (:mod:`channel_lib.presentation.text`) and the evidence the analyses write into the
 plans folder (signals, actions) both use it, so a change too small to show reads ``+0.0%``
@@ -7,6 +8,8 @@ never ``-0`` or ``+0`` (:func:`unsigned_zero`).
 """
 
 from __future__ import annotations
+
+import math
 
 
 def plus_zero(text: str) -> str:
@@ -48,3 +51,36 @@ def _negative_zero(text: str) -> bool:
 
 
 __all__ = ["plus_zero", "unsigned_zero"]
+
+
+def compact(amount: float | None) -> str:
+    """An amount in three significant figures with K / M / B (``301K``, ``1.21M``), for sentences
+    and headlines; ``–`` when there is none.
+
+    Examples
+    --------
+    >>> compact(301_333.3), compact(1_208_299.0), compact(-75_862.0), compact(950.0), compact(None)
+    ('301K', '1.21M', '-75.9K', '950', '–')
+    >>> compact(-0.3), compact(2_500_000_000.0)
+    ('0', '2.50B')
+    """
+    if amount is None or not math.isfinite(amount):
+        return "–"
+    a = abs(float(amount))
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if round(a / size, 2) >= 1:
+            v = a / size
+            digits = 0 if v >= 100 else (1 if v >= 10 else 2)
+            return f"{'-' if amount < 0 else ''}{v:,.{digits}f}{suffix}"
+    return unsigned_zero(f"{float(amount):,.0f}")
+
+
+def compact_money(amount: float | None, currency: str) -> str:
+    """:func:`compact` with the currency: ``28.9M USD``.
+
+    Examples
+    --------
+    >>> compact_money(28_912_345.0, "USD"), compact_money(-301_200.0, "USD"), compact_money(950.0, "EUR")
+    ('28.9M USD', '-301K USD', '950 EUR')
+    """
+    return f"{compact(amount)} {currency}"

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html as _html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from channel_lib.core.errors import ParameterError
@@ -274,6 +275,33 @@ class TableHTML:
         return f"<table: {caption}, {self.payload.get('rows', 0):,} rows>"
 
 
+#: How a missing cell reads in a table (never ``nan``, ``None`` or ``<NA>``).
+MISSING = "–"
+
+
+def yes_no(value: Any) -> str:
+    """A flag as a reader reads it: ``yes`` / ``no``, ``–`` when missing.
+
+    Examples
+    --------
+    >>> yes_no(True), yes_no(False), yes_no(None), yes_no(float("nan"))
+    ('yes', 'no', '–', '–')
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return MISSING
+    return "yes" if bool(value) else "no"
+
+
+def _is_flag(column: pd.Series) -> bool:
+    """Whether a column holds flags only (bool dtype, or objects that are all bools)."""
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return True
+    if column.dtype != object:
+        return False
+    values = column.dropna()
+    return len(values) > 0 and all(isinstance(v, bool | np.bool_) for v in values)
+
+
 def table(
     frame: pd.DataFrame,
     formats: Mapping[str, str | Callable[[Any], str]] | None = None,
@@ -282,6 +310,7 @@ def table(
     max_rows: int = 500,
     index: bool = False,
     labels: bool = True,
+    shown: Sequence[str] | None = None,
 ):
     """An HTML table of ``frame`` with every cell, header and the caption HTML-escaped.
 
@@ -299,6 +328,10 @@ def table(
         Show the index (default: hidden).
     labels : bool
         Head the columns with :func:`column_label` (default) instead of their names.
+    shown : sequence of str, optional
+        The columns the page shows, for a table wider than the page: the reader's decision
+        columns. The others stay in the whole frame (the Excel workbook) and the caption says how
+        many. ``None`` shows every column.
 
     Returns
     -------
@@ -317,6 +350,11 @@ def table(
     >>> bundle = t._repr_mimebundle_()
     >>> bundle[TABLE_MIME]["caption"], bundle[TABLE_MIME]["data"], sorted(bundle)
     ('A & B', [['<b>x</b>', 1234.5]], ['application/vnd.channel-workbook.table+json', 'text/html'])
+    >>> narrow = table(pd.DataFrame({"a": [1], "b": [2], "c": [3]}), caption="T", shown=["a"])
+    >>> "more columns in the Excel" in narrow.data, ">B<" in narrow.data
+    (True, False)
+    >>> len(narrow._repr_mimebundle_()[TABLE_MIME]["columns"])
+    3
     """
 
     unknown = [c for c in (formats or {}) if c not in frame.columns]
@@ -324,19 +362,29 @@ def table(
         raise ParameterError(
             f"table formats name columns the frame does not have: {', '.join(map(repr, unknown))}"
         )
-    shown = frame
     note = ""
+    if shown is not None:
+        missing = [c for c in shown if c not in frame.columns]
+        if missing:
+            raise ParameterError(
+                f"table shown= names columns the frame does not have: {', '.join(map(repr, missing))}"
+            )
+        hidden = frame.shape[1] - len(shown)
+        if hidden:
+            note = f" ({hidden} more column{'s' if hidden > 1 else ''} in the Excel workbook)"
+    page = frame if shown is None else frame[list(shown)]
     if len(frame) > max_rows:
-        shown = frame.head(max_rows)
-        note = f" (first {max_rows:,} of {len(frame):,} rows)"
-    formats = dict(formats or {})
-    formats_given = dict(formats)
+        page = page.head(max_rows)
+        note += f" (first {max_rows:,} of {len(frame):,} rows)"
+    formats_given = dict(formats or {})
+    formats = {c: f for c, f in formats_given.items() if c in page.columns}
+    formats.update({c: yes_no for c in page.columns if c not in formats and _is_flag(page[c])})
     if labels:
-        names = {c: column_label(c) for c in shown.columns}
+        names = {c: column_label(c) for c in page.columns}
         if len(set(names.values())) == len(names):  # two names one label: keep the names
-            shown = shown.rename(columns=names)
+            page = page.rename(columns=names)
             formats = {names[c]: f for c, f in formats.items()}
-    styler = shown.style.format(formatter=formats, escape="html")
+    styler = page.style.format(formatter=formats, escape="html", na_rep=MISSING)
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if not index:
         styler = styler.hide(axis="index")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from channel_lib.analysis.investment import InvestmentPlan
+from channel_lib.core.figures import compact
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.charts.investment import profit_net_of_spend
 from channel_lib.presentation.formats import formatter
@@ -26,11 +27,13 @@ from channel_lib.presentation.formats import formatter
 __all__ = [
     "ALLOCATION_CHART_TITLE",
     "EXPLORER_FORMATS",
+    "SHOWN_COLUMNS",
     "TABLE_NAMES",
     "allocation_chart",
     "allocation_comparison",
     "answer",
     "answer_sentences",
+    "caption",
     "compact",
     "curves_chart",
     "display_frame",
@@ -59,25 +62,6 @@ _MONEY, _RATIO = "{:,.0f}", "{:.2f}"
 def _what(plan: InvestmentPlan) -> str:
     """The metric in words (``gross profit``)."""
     return plan.metric.replace("_", " ")
-
-
-def compact(amount: float) -> str:
-    """A money amount in three significant figures with K / M / B (``301K``, ``1.21M``).
-
-    Examples
-    --------
-    >>> compact(301_333.3), compact(1_208_299.0), compact(-75_862.0), compact(950.0)
-    ('301K', '1.21M', '-75.9K', '950')
-    """
-    if amount is None or not math.isfinite(amount):
-        return "–"
-    sign, a = ("-" if amount < 0 else ""), abs(float(amount))
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if round(a / size, 2) >= 1:
-            v = a / size
-            digits = 0 if v >= 100 else (1 if v >= 10 else 2)
-            return f"{sign}{v:,.{digits}f}{suffix}"
-    return f"{sign}{a:,.0f}"
 
 
 def _signed(amount: float) -> str:
@@ -300,10 +284,23 @@ def next_unit(plan: InvestmentPlan) -> list[str]:
     nxt = plan.next_unit
     if nxt is not None:
         return [f"One more unit of budget is best spent in {nxt}."]
-    if plan.break_even is not None and plan.allocation["measured"].any():
-        return ["One more unit of budget would not pay for itself in any measured "
-                "channel: do not raise the budget on this evidence."]  # fmt: skip
-    return []
+    if plan.break_even is None or not plan.allocation["measured"].any():
+        return []
+    a = plan.allocation
+    held = a[a["measured"] & (a["at_bound"] == "upper") & (a["marginal_return"] >= plan.break_even)]
+    if len(held):
+        names = _and(
+            [
+                f"{r.channel_id} ({r.marginal_return:.2f} per unit)"
+                for r in held.sort_values("marginal_return", ascending=False).itertuples()
+            ]
+        )
+        return [f"Within this split's limits one more unit of budget would pay only in {names}, "
+                "which the limit on the change against last quarter (or on its share) holds back: "
+                "the spend decision above is where its spend should go; elsewhere another unit "
+                "would not pay for itself."]  # fmt: skip
+    return ["One more unit of budget would not pay for itself in any measured channel at this "
+            "split: do not raise the budget on this evidence."]  # fmt: skip
 
 
 def scenario_break_even(plan: InvestmentPlan) -> list[str]:
@@ -315,9 +312,9 @@ def scenario_break_even(plan: InvestmentPlan) -> list[str]:
     if not len(below):
         return []
     first = below.sort_values("budget").iloc[0]
-    return [f"From the {first['scenario']} budget ({first['budget']:,.0f} {plan.currency} per month) "
-            "the last unit of spend earns back less than it costs "
-            f"({first['marginal_return']:.2f})."]  # fmt: skip
+    return [f"From the {first['scenario']} budget ({compact(first['budget'])} {plan.currency} a "
+            "month) up, the last unit the split places within its limits earns back less than it "
+            f"costs ({first['marginal_return']:.2f} of gross profit per unit)."]  # fmt: skip
 
 
 #: The findings after the objective and budget, in the order the report lists them.
@@ -540,12 +537,52 @@ def _frame_and_formats(plan: InvestmentPlan, name: str) -> tuple[pd.DataFrame, d
     raise KeyError(f"no table {name!r}; use one of {', '.join(TABLE_NAMES)}")
 
 
+#: The columns each table shows on the page, the ones a decision needs; the others stay in the
+#: report's Excel workbook (``None``: every column).
+SHOWN_COLUMNS: dict[str, list[str] | None] = {
+    "decision": ["channel_id", "action", "current_spend", "recommended_spend", "change",
+                 "net_change_year", "net_low", "net_high", "extrapolation", "reason"],
+    "curves": ["channel_id", "current_spend", "response_at_current", "marginal_return",
+               "half_saturation", "adstock", "measurable", "note"],
+}  # fmt: skip
+
+
+def caption(plan: InvestmentPlan, name: str) -> str:
+    """The caption of one of the plan's tables, with its units (``USD a month``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> caption(SimpleNamespace(currency="USD", metric="gross_profit"), "allocation")
+    'If the budget is fixed: the split, USD a month'
+    """
+    cur, what = plan.currency, plan.metric.replace("_", " ")
+    return {
+        "decision": f"The spend decision per channel: spend in {cur} a month; the change a year "
+        f"and its 95% interval in {cur} of {what} net of spend",
+        "confounded": "Discretionary costs: which follow revenue rather than drive it",
+        "curves": f"Response to spend per channel, {cur} of {what} a month",
+        "allocation": f"If the budget is fixed: the split, {cur} a month",
+        "totals": f"Expected {what} of today's and the recommended split, {cur} a month "
+        "(95% interval)",
+        "scenarios": f"Budget scenarios, {cur} a month",
+        "phasing": f"Phasing of the recommended spend over the next four quarters, {cur}",
+        "parameters": "Fitted parameters of the response curves",
+    }[name]
+
+
 def table(plan: InvestmentPlan, name: str):
-    """One of the plan's tables (:data:`TABLE_NAMES`), formatted and escaped."""
+    """One of the plan's tables (:data:`TABLE_NAMES`), formatted and escaped, with its caption;
+    a wide one shows :data:`SHOWN_COLUMNS` and keeps the rest for the Excel workbook."""
     frame, formats = display_frame(plan, name)
     if frame.empty:
         return note(f"Nothing to show for {name}.")
-    return html.table(frame, formats={k: v for k, v in formats.items() if k in frame.columns})
+    shown = SHOWN_COLUMNS.get(name)
+    shown = None if shown is None else [c for c in shown if c in frame.columns]
+    return html.table(
+        frame, formats={k: v for k, v in formats.items() if k in frame.columns},
+        caption=caption(plan, name), shown=shown,
+    )  # fmt: skip
 
 
 # -- the allocation explorer -------------------------------------------------------------------------

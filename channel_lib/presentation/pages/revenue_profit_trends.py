@@ -24,6 +24,7 @@ from channel_lib.analysis.trends import (
     margin_decomposition,
 )
 from channel_lib.analysis.trends.forecast import MODEL_WORDS, SEASONAL_NAIVE
+from channel_lib.core.figures import compact_money
 from channel_lib.core.money import MoneyUnit
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.formats import formatter
@@ -103,25 +104,6 @@ def costs_sentence(report: TrendReport, ds: Any) -> str:
 def costs_note(report: TrendReport, ds: Any):
     """:func:`costs_sentence` as markdown (escaped)."""
     return html.markdown("{note}", note=costs_sentence(report, ds))
-
-
-def compact_money(amount: float, currency: str) -> str:
-    """An amount in a sentence: three significant figures with K or M, and the currency.
-
-    Examples
-    --------
-    >>> compact_money(28_912_345.0, "USD"), compact_money(-301_200.0, "USD"), compact_money(950.0, "EUR")
-    ('28.9M USD', '-301K USD', '950 EUR')
-    """
-    a = abs(float(amount))
-    sign = "-" if amount < 0 and round(a) else ""
-    if a >= 999_500:
-        text = f"{a / 1e6:.3g}M" if a < 999_500_000 else f"{a / 1e6:,.0f}M"
-    elif a >= 999.5:
-        text = f"{a / 1e3:.3g}K"
-    else:
-        text = f"{a:.0f}"
-    return f"{sign}{text} {currency}"
 
 
 def company_trend(report: TrendReport) -> list[str]:
@@ -278,7 +260,9 @@ def divergence_sentences(div: pd.DataFrame, names: dict[str, str] | None = None)
         name = names.get(r["entity_id"], r["entity_id"])
         began = "" if pd.isna(r["began"]) else f", beginning around {r['began']:%B %Y}"
         rng = ""
-        if not pd.isna(r["began_low"]):
+        if not pd.isna(r["began_low"]) and (
+            f"{r['began_low']:%Y-%m}" != f"{r['began_high']:%Y-%m}"
+        ):  # one month is the estimate itself: no range to state
             rng = f" (plausibly {r['began_low']:%b %Y} to {r['began_high']:%b %Y})"
         out.append(
             f"{r['level'].capitalize()} {name}: {r['direction']} — trend slope of the margin "
@@ -368,13 +352,14 @@ def bridge_finding(report: TrendReport) -> list[str]:
         b = report.bridge.set_index("component")
         comps = b.drop(index="total")
         big = comps["amount"].abs().idxmax()
-        largest = plus_zero(f"{b.loc[big, 'amount']:+,.0f}")
+        total = float(b.loc["total", "amount"])
+        verb = "rose" if total > 0 else "fell" if total < 0 else "held"
+        part = float(b.loc[big, "amount"])
+        label = b.loc[big, "label"].lower().replace(" / ", " and ")
         return [
-            f"Gross profit moved {_signed_money(b.loc['total', 'amount'], report)} "
-            f"{report.currency} from "
-            f"{b['base'].iloc[0]} to "
-            f"{b['current'].iloc[0]}; the largest part is {b.loc[big, 'label'].lower()} "
-            f"({largest})."
+            f"Gross profit {verb} {compact_money(abs(total), report.currency)} from "
+            f"{b['base'].iloc[0]} to {b['current'].iloc[0]}; the largest part is {label} "
+            f"({'+' if part > 0 else ''}{compact_money(part, report.currency)})."
         ]
     if report.bridge_note:
         return [report.bridge_note]
@@ -635,11 +620,6 @@ def margin_drivers_list(report: TrendReport, ds):
     return margins.margin_drivers_markdown(drivers, report.names)
 
 
-def _signed_money(amount: float, report: TrendReport) -> str:
-    """A signed amount to the currency's minor unit (``+1,234.50``; ``+0.00``, never ``-0.00``)."""
-    return plus_zero(f"{amount:+,.{report.money.minor_decimals}f}")
-
-
 def bridge_frame(report: TrendReport) -> pd.DataFrame:
     """The bridge by channel (unrounded split, currency) with the exact component totals.
 
@@ -666,18 +646,19 @@ def bridge_frame(report: TrendReport) -> pd.DataFrame:
 
 
 def bridge_formats(money: MoneyUnit) -> dict:
-    """Display formats of :func:`bridge_frame`: signed amounts to the currency's minor unit
-    (``+1,234.50`` for USD, ``+1,235`` for JPY; a zero reads ``+0.00``, never ``-0.00``).
+    """Display formats of :func:`bridge_frame`: signed whole currency units (``+1,235``; a zero
+    reads ``+0``, never ``-0``). The split to the currency's minor unit (``money``), which adds
+    up to the change to the cent, is in the report's Excel workbook.
 
     Examples
     --------
     >>> from channel_lib.core.money import MoneyUnit
     >>> f = bridge_formats(MoneyUnit("USD", 4))
-    >>> f["total"](1234.5), f["volume"](-0.001), bridge_formats(MoneyUnit("JPY", 0))["cost"](-1234.5)
-    ('+1,234.50', '+0.00', '-1,234')
+    >>> f["total"](1234.6), f["volume"](-0.001), bridge_formats(MoneyUnit("JPY", 0))["cost"](-1234.4)
+    ('+1,235', '+0', '-1,234')
     """
-    pattern = f"{{:+,.{money.minor_decimals}f}}"
-    return {k: formatter(pattern) for k in (*BRIDGE_COMPONENTS, "total")}
+    del money  # whole units in every currency on the page
+    return {k: formatter("{:+,.0f}") for k in (*BRIDGE_COMPONENTS, "total")}
 
 
 def bridge_table(report: TrendReport):
@@ -688,7 +669,8 @@ def bridge_table(report: TrendReport):
         )
     return html.table(
         bridge_frame(report),
-        caption=f"Bridge by channel ({report.currency})",
+        caption=f"Bridge by channel, {report.currency} (whole units; to the cent in the Excel "
+        "workbook)",
         formats=bridge_formats(report.money),
     )
 
