@@ -454,6 +454,26 @@ def test_default_report_names_the_eroding_channel_and_its_start(batch_reports):
     assert "Traceback" not in text
 
 
+def test_the_answer_names_the_forecast_gap_to_the_next_quarters_plan(batch_reports):
+    """The summary (before the first chart section) sets next quarter's company revenue
+    forecast against the plan of targets.csv (plain SQL), with the side of the gap."""
+    text = page_text(batch_reports.html("04_revenue_profit_trends"))
+    answer = text.split("Revenue, gross profit and contribution by channel")[0]
+    quarter = batch_reports.manifest["quarter"]
+    year, q = int(quarter[2:6]), int(quarter[-1])
+    following = f"FY{year + q // 4}-Q{q % 4 + 1}"
+    plan = sum(_sql_plan(SAMPLE / "targets.csv", following, "revenue").values())
+    found = re.search(
+        rf"{following} revenue forecast ([\d.]+)M USD .*? is \d+% (under|over) the plan of "
+        r"([\d.]+)M USD \(official targets\)",
+        answer,
+    )
+    assert found, answer
+    forecast, side, shown_plan = float(found[1]), found[2], float(found[3])
+    assert shown_plan == pytest.approx(plan / 1e6, abs=0.051)
+    assert side == ("under" if forecast < shown_plan else "over")
+
+
 @pytest.fixture(scope="module")
 def degenerate_report(seed_dirs, tmp_path_factory) -> Path:
     """One extra papermill run with non-default parameters on a dataset without channel_costs,
