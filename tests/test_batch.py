@@ -213,7 +213,7 @@ def test_the_batch_runs_on_a_local_dask_cluster(tmp_path, slow_notebooks):
     write_notebook(failing, "01_fails", 'quarter: str = "latest"  # fiscal quarter', "1 / 0")
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
             dashboard_address=None,
         ) as cluster,
         distributed.Client(cluster) as client,
