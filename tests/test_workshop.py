@@ -302,11 +302,12 @@ def _marks(screen) -> str:
 
 
 def _readout(screen, label: str) -> str:
-    return screen.locator(".widget-slider", has_text=label).locator(".widget-readout").inner_text()
+    """The readout of the slider labelled ``label`` (its label is above it, in its box)."""
+    return screen.locator(".cw-control", has_text=label).locator(".widget-readout").inner_text()
 
 
 def _press(screen, label: str, *keys: str) -> None:
-    handle = screen.locator(".widget-slider", has_text=label).locator(".noUi-handle")
+    handle = screen.locator(".cw-control", has_text=label).locator(".noUi-handle")
     handle.focus()
     for key in keys:
         handle.press(key)
@@ -444,6 +445,86 @@ def test_accepted_actions_are_appended_to_the_action_log(app, workshop_server):
     assert log["status"].tolist() == ["open"]
     assert log["note"].tolist() == ["accepted in the workshop"]
     assert boxes.nth(0).is_disabled()
+    assert app.problems() == []
+
+
+#: Sliders each screen must have (the explorers' controls): thresholds, weights, budget limits.
+SLIDERS = {"targets": 4, "investment": 4, "signals": 5}
+
+
+def _shown_value(readout: str) -> float:
+    """A slider's readout as a number: ``'35%'`` → 0.35, ``'300,000'`` → 300000.0."""
+    value = _number(readout)
+    return value / 100 if readout.strip().endswith("%") else value
+
+
+def _slider_range(page, slider) -> tuple[float, float, float]:
+    """``(min, max, step)`` of a slider as its readout shows them: Home, End, then ArrowLeft.
+
+    (The handle's ``aria-valuemin``/``aria-valuemax`` are rounded to one decimal by noUiSlider,
+    useless for a 0–5% threshold.)
+    """
+    handle, readout = slider.locator(".noUi-handle"), slider.locator(".widget-readout")
+    shown = []
+    handle.focus()
+    for key in ("Home", "End", "ArrowLeft"):
+        handle.press(key)
+        page.wait_for_timeout(150)
+        shown.append(_shown_value(readout.inner_text()))
+    low, high, below = shown
+    return low, high, high - below
+
+
+def _drag(page, slider, fraction: float) -> float:
+    """Drag a slider's handle with the mouse to ``fraction`` of its track; the value it shows."""
+    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
+    box, bar = handle.bounding_box(), track.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(bar["x"] + fraction * bar["width"], y, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(150)
+    return _shown_value(slider.locator(".widget-readout").inner_text())
+
+
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_every_slider_of_every_screen_is_wide_and_lands_where_the_mouse_drags_it(app):
+    """At 1280×800 each slider's track is at least 120 px wide, its readout stays in its own
+    box, and a mouse drag of its handle to 60% of the track shows 60% of its range in its
+    readout, within one step. (Before the labelled sliders of ``explorers.controls``, the
+    signal thresholds had a 0 px track.)"""
+    page = app.page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    found: dict[str, int] = {}
+    for screen_def in workshop.SCREENS:
+        screen = _go(page, screen_def.key)
+        if screen_def.key in SLIDERS:
+            screen.locator(".widget-slider .noUi-handle").first.wait_for(timeout=90_000)
+        sliders = screen.locator(".widget-slider")
+        found[screen_def.key] = sliders.count()
+        for i in range(sliders.count()):
+            slider = sliders.nth(i)
+            handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
+            handle.evaluate("el => el.scrollIntoView({block: 'center'})")
+            width = track.bounding_box()["width"]
+            name = f"{screen_def.key} slider {i + 1}"
+            assert width >= 120, f"{name}: track {width:.0f} px wide"
+            own = slider.locator("xpath=ancestor::div[contains(@class, 'cw-control')][1]")
+            readout = slider.locator(".widget-readout").bounding_box()
+            edge = own.bounding_box()
+            assert readout["x"] + readout["width"] <= edge["x"] + edge["width"] + 1, (
+                f"{name}: its readout runs past its box into the next control"
+            )
+            low, high, step = _slider_range(page, slider)
+            assert high > low and step > 0, f"{name}: range {low:g} to {high:g}, step {step:g}"
+            shown = _drag(page, slider, 0.6)
+            expected = low + 0.6 * (high - low)
+            assert abs(shown - expected) <= step * 1.001, (
+                f"{name}: dragged to 60% of {low:g} to {high:g}, shows {shown:g} (step {step:g})"
+            )
+    assert {k: found[k] for k in SLIDERS} == SLIDERS
     assert app.problems() == []
 
 

@@ -17,7 +17,7 @@ Tables show whole currency units that add up exactly to their Total row
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +29,7 @@ import pandas as pd
 from channel_lib.analysis import investment
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.workbook import Workbook
+from channel_lib.interactive.explorers.controls import slider
 from channel_lib.interactive.explorers.core import (
     DEFAULT_WAIT,
     Explorer,
@@ -244,6 +245,10 @@ class AllocationExplorer(Explorer):
         "min_share": "Min share per channel",
         "max_share": "Max share per channel",
     }
+    groups: Sequence[tuple[str, Sequence[str]]] = (
+        ("Budget", ("budget",)),
+        ("Limits", ("max_change", "min_share", "max_share")),
+    )
 
     def __init__(
         self,
@@ -322,28 +327,17 @@ class AllocationExplorer(Explorer):
         }
 
     def build_controls(self) -> dict[str, Any]:
-        import ipywidgets as w  # deferred: batch runs never create a widget
-
-        style = {"description_width": "initial"}
         low, high, step, value = self.slider_range()
+        lab, ini = self.labels, self.initial
         return {
-            "budget": w.FloatSlider(
-                description=self.labels["budget"], value=value, min=low,
-                max=high, step=step, readout_format=",.0f", style=style,
-                layout=w.Layout(width="32em"),
-            ),
-            "max_change": w.FloatSlider(
-                description=self.labels["max_change"], value=self.initial["max_change"], min=0.0,
-                max=1.0, step=0.05, readout_format=".0%", style=style,
-            ),
-            "min_share": w.FloatSlider(
-                description=self.labels["min_share"], value=self.initial["min_share"], min=0.0,
-                max=0.5, step=0.01, readout_format=".0%", style=style,
-            ),
-            "max_share": w.FloatSlider(
-                description=self.labels["max_share"], value=self.initial["max_share"], min=0.05,
-                max=1.0, step=0.05, readout_format=".0%", style=style,
-            ),
+            "budget": slider(lab["budget"], value=value, min=low, max=high, step=step,
+                             readout_format=",.0f"),
+            "max_change": slider(lab["max_change"], value=ini["max_change"], min=0.0, max=1.0,
+                                 step=0.05, readout_format=".0%"),
+            "min_share": slider(lab["min_share"], value=ini["min_share"], min=0.0, max=0.5,
+                                step=0.01, readout_format=".0%"),
+            "max_share": slider(lab["max_share"], value=ini["max_share"], min=0.05, max=1.0,
+                                step=0.05, readout_format=".0%"),
         }  # fmt: skip
 
     def compute(self, **values: Any) -> AllocationResult:

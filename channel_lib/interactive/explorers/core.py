@@ -24,7 +24,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ import pandas as pd
 from channel_lib.core import config
 from channel_lib.core.errors import ChannelLibError, ParameterError
 from channel_lib.core.money import apportion
+from channel_lib.interactive.explorers.controls import control_panel
 from channel_lib.presentation.html import (
     _in_ipython_kernel,
     chart_html,
@@ -280,6 +281,9 @@ class Explorer:
     intro: str = ""
     #: Reader-facing name of each control (defaults to the control's name).
     labels: Mapping[str, str] = {}
+    #: Titled groups of control names in page order (:func:`.controls.control_panel`): thresholds
+    #: apart from filters. Controls in no group follow, untitled.
+    groups: Sequence[tuple[str, Sequence[str]]] = ()
 
     def __init__(self, *, wait: float = DEFAULT_WAIT) -> None:
         self.initial: dict[str, Any] = dict(self.initial_values())
@@ -381,14 +385,18 @@ class Explorer:
 
     @property
     def widget(self):
-        """The whole explorer as one ipywidgets box: title, controls, output (built once)."""
+        """The whole explorer as one ipywidgets box: title, controls, output (built once).
+
+        The controls are laid out by :func:`.controls.control_panel` in :attr:`groups`, each
+        slider with its label above a track of a minimum width (the same in Lab and Voilà).
+        """
         if self._widget is None:
             import ipywidgets as w  # deferred: batch runs never create a widget
 
             header = w.HTML(
                 f"<h3>{self.title}</h3>" + (f"<p>{self.intro}</p>" if self.intro else "")
             )
-            controls = w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap"))
+            controls = control_panel(self.controls, self.labels, self.groups)
             self._widget = w.VBox([header, controls, self.output])
         return self._widget
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pandas as pd
 
 from channel_lib.core.errors import ParameterError
+from channel_lib.interactive.explorers.controls import slider
 from channel_lib.interactive.explorers.core import DEFAULT_WAIT, Explorer
 from channel_lib.interactive.explorers.filters import (
     ALL,
@@ -146,6 +147,10 @@ class SignalExplorer(Explorer):
         "region": "Region",
         "tier": "Tier",
     }
+    groups: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = (
+        ("Thresholds", SIGNAL_THRESHOLDS),
+        ("Filters", ("channel", "region", "tier")),
+    )
 
     def __init__(
         self,
@@ -186,23 +191,16 @@ class SignalExplorer(Explorer):
 
     # -- controls ---------------------------------------------------------------------------------
     def build_controls(self) -> dict[str, Any]:
-        import ipywidgets as w
-
         v = self.initial
-        style = {"description_width": "initial"}
-        layout = w.Layout(width="420px")
 
         def share(name: str, top: float, step: float, fmt: str):
-            return w.FloatSlider(
-                value=v[name], min=0.0, max=max(top, float(v[name])), step=step,
-                description=self.labels[name], readout_format=fmt, style=style, layout=layout,
-            )  # fmt: skip
+            return slider(self.labels[name], value=v[name], min=0.0,
+                          max=max(top, float(v[name])), step=step, readout_format=fmt)  # fmt: skip
 
         def money(name: str, top: float, step: float):
-            return w.FloatSlider(
-                value=float(v[name]), min=0.0, max=max(top, 2.0 * float(v[name])), step=step,
-                description=self.labels[name], readout_format=",.0f", style=style, layout=layout,
-            )  # fmt: skip
+            return slider(self.labels[name], value=float(v[name]), min=0.0,
+                          max=max(top, 2.0 * float(v[name])), step=step,
+                          readout_format=",.0f")  # fmt: skip
 
         return {
             "partner_sales_change": share("partner_sales_change", 1.0, 0.01, ".0%"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +31,7 @@ from channel_lib.analysis import targets
 from channel_lib.core.errors import ChannelLibError, ParameterError
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import Workbook
+from channel_lib.interactive.explorers.controls import slider
 from channel_lib.interactive.explorers.core import (
     DEFAULT_WAIT,
     Explorer,
@@ -201,6 +202,10 @@ class TargetExplorer(Explorer):
         "region": "Partner region",
         "tier": "Partner tier",
     }
+    groups: Sequence[tuple[str, Sequence[str]]] = (
+        ("Method and blend weights", ("method", *targets.BASE_METHODS)),
+        ("Filters (partner split)", ("channel", "region", "tier")),
+    )
 
     def __init__(
         self,
@@ -284,16 +289,15 @@ class TargetExplorer(Explorer):
             ),
         }  # fmt: skip
         for m in targets.BASE_METHODS:
-            controls[m] = w.FloatSlider(
-                description=self.labels[m], value=self.initial[m], min=0.0, max=1.0, step=0.05,
-                readout_format=".2f", continuous_update=True, style=style,
-            )  # fmt: skip
+            controls[m] = slider(self.labels[m], value=self.initial[m], min=0.0, max=1.0,
+                                 step=0.05, readout_format=".2f")  # fmt: skip
         p = self._partners
         controls["channel"] = choice_filter(self.labels["channel"], p["channel_id"])
         controls["region"] = choice_filter(self.labels["region"], p["region"])
         controls["tier"] = choice_filter(self.labels["tier"], p["tier"])
         for c in controls.values():
-            c.style = style
+            if c.description:  # the pickers; a slider's label is above it
+                c.style = style
         return controls
 
     def compute(self, **values: Any) -> TargetResult:

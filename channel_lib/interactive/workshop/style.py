@@ -34,8 +34,13 @@ CSS = """
 .cw-workshop table caption { font-size: 20px; }
 .cw-workshop .widget-button, .cw-workshop .widget-toggle-button { font-size: 20px;
   height: 44px; }
-.cw-workshop .widget-readout { font-size: 20px; }
+.cw-workshop .widget-readout { font-size: 20px; min-width: 6em; overflow: visible; }
 .cw-workshop .widget-slider { margin-right: 36px; }
+.cw-workshop .cw-control .widget-slider { margin-right: 0; }
+.cw-workshop .cw-control { width: 26em !important; min-width: 26em !important; }
+.cw-workshop .cw-control-label { font-size: 20px; }
+.cw-workshop .cw-group-title { font-size: 20px; font-weight: 600; color: #555;
+  margin: 0.4em 0 0.1em; text-transform: uppercase; letter-spacing: 0.04em; }
 .cw-workshop .cw-nav { gap: 12px; border-bottom: 2px solid #ddd; padding: 6px 0 8px;
   position: sticky; top: 0; z-index: 10; background: #fff; }
 .cw-workshop .cw-explorer > .widget-html:first-child h3 { display: none; }
