@@ -22,6 +22,8 @@ from report_fixtures import REPORT_NAMES
 
 from channel_lib.core.errors import ParameterError
 from channel_lib.presentation import html
+from channel_lib.presentation.offline import NOT_LOADED, vega_bundle_js
+from channel_lib.presentation.text import TABLE_MIME
 
 HOSTILE = "<script>alert(1)</script>"
 CDN_HOSTS = ("unpkg", "jsdelivr", "cdnjs", "esm.sh", "googleapis", "requirejs.org", "mathjax.org")
@@ -307,6 +309,88 @@ def test_every_real_notebook_runs_in_the_batch(batch_reports):
         batch_reports.folder / "reports" / batch_reports.manifest["quarter"] / "index.html"
     ).read_text()
     assert offline_leaks(index) == []
+
+
+#: The most an executed partner pack may weigh (issue 25, "small packs"): its outputs, no library.
+MAX_PACK_BYTES = 200_000
+
+
+def test_executed_notebooks_keep_charts_and_tables_but_not_the_chart_library(batch_reports):
+    runs = [r for r in batch_reports.manifest.get("notebooks", []) if r.get("ipynb")]
+    assert runs, f"the batch kept no executed notebook\n{batch_reports.log}"
+    library = len(vega_bundle_js().encode("utf-8"))  # ~0.9 MB
+    charted = 0
+    for run in runs:
+        path = Path(run["ipynb"])
+        size = path.stat().st_size
+        # a notebook carrying the library would weigh more than the library alone; the analyses'
+        # own charts and tables make up to ~0.5 MB (notebook 05 on the sample)
+        assert size < library, (path.name, size)
+        if run.get("partner_id"):
+            assert size <= MAX_PACK_BYTES, (path.name, size)
+        text = path.read_text(encoding="utf-8")
+        assert html.BUNDLE_MARKER not in text, path.name
+        outputs = [
+            out
+            for cell in nbformat.read(path, as_version=4).cells
+            for out in cell.get("outputs", [])
+        ]
+        divs = sum(
+            _text(out.get("data", {}).get("text/html", "")).count('class="cw-chart"')
+            for out in outputs
+        )
+        calls = sum(
+            _text(out.get("data", {}).get("text/html", "")).count("window.vegaEmbed(el, spec")
+            for out in outputs
+        )
+        tables = sum(TABLE_MIME in out.get("data", {}) for out in outputs)
+        page = Path(run["html"]).read_text(encoding="utf-8")
+        # the page is drawn from the same outputs: each chart and table it shows is in the
+        # notebook too, and the page alone carries the library (once)
+        assert divs == calls == page.count('class="cw-chart"'), (path.name, divs, calls)
+        assert tables == page.count('class="cw-table"') and (tables > 0) == bool(run.get("xlsx"))
+        assert page.count(html.BUNDLE_MARKER) == (1 if divs else 0), path.name
+        charted += divs > 0
+    assert charted >= len(runs) // 2, "most reports draw charts; the executed notebooks lost them"
+    assert any(r.get("partner_id") for r in runs), "the batch made no partner pack"
+
+
+def _text(data) -> str:
+    return "".join(data) if isinstance(data, list) else str(data)
+
+
+@pytest.mark.browser
+def test_a_jupyter_page_whose_server_has_no_chart_library_says_so_in_the_chart(browser, tmp_path):
+    base = f"http://127.0.0.1:{free_port()}/"  # nothing listens: the served bundle cannot load
+    config = json.dumps({"baseUrl": base})
+    page_path = tmp_path / "lab_page.html"
+    page_path.write_text(
+        f'<html><head><script id="jupyter-config-data" type="application/json">{config}</script>'
+        f"</head><body>{html.chart_html({'mark': 'bar', 'data': {'values': [{'a': 1}]}})}"
+        "</body></html>"
+    )
+    page = browser.new_page()
+    requests: list[str] = []
+
+    def route(r) -> None:
+        requests.append(r.request.url)
+        if r.request.url.startswith(("file:", "http://127.0.0.1")):
+            r.continue_()
+        else:
+            r.abort()
+
+    page.route("**/*", route)
+    try:
+        page.goto(page_path.as_uri())
+        chart = page.locator("div.cw-chart")
+        chart.filter(has_text="Chart not drawn").wait_for(timeout=10_000)
+        said = chart.inner_text()
+    finally:
+        page.close()
+    assert said == NOT_LOADED
+    assert "enable_offline_charts()" in said and "the cell again" in said
+    loaded = [u for u in requests if not u.startswith("file:")]
+    assert [u.split("?")[0] for u in loaded] == [base + "channel-workbook/vega-bundle.js"]
 
 
 # -- the same renderer in Voilà (served offline; JupyterLab was checked by hand, see the commit) ----

@@ -263,12 +263,15 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     Never raises for a failing notebook: the failure is the record's status and message, and the
     executed notebook (error cell marked by papermill) is kept. A notebook or page that could not
     be written whole (a full disk) is a failure too, with the write's error as its message; what
-    was under its final name before is left as it was and not listed in the record. The Excel
-    workbook (:func:`channel_lib.presentation.spreadsheet.write_workbook`) is written only for a
-    notebook that ran to the end and displayed at least one table; a workbook that cannot be
-    written fails the report with its error.
+    was under its final name before is left as it was and not listed in the record. The executed
+    notebook keeps every output but the vega bundle
+    (:func:`channel_lib.presentation.export.strip_bundle_outputs`: ~0.9 MB less), which its page
+    inlines once. The Excel workbook (:func:`channel_lib.presentation.spreadsheet.write_workbook`)
+    is written only for a notebook that ran to the end and displayed at least one table; a
+    workbook that cannot be written fails the report with its error.
     """
     # deferred: altair, pandas and nbconvert; papermill's entry point imports this module's package
+    from channel_lib.presentation.export import strip_bundle_outputs
     from channel_lib.presentation.html import export_html
     from channel_lib.presentation.spreadsheet import write_workbook
 
@@ -300,6 +303,12 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     if ipynb.exists() and _file_id(ipynb) != before:
         record["ipynb"] = str(ipynb)
         t1 = time.perf_counter()
+        try:  # the chart library stays out of the kept notebook; its HTML page inlines it
+            strip_bundle_outputs(ipynb)
+        except Exception as exc:
+            record["status"] = "failed"
+            prefix = record["error"] + "; " if record["error"] else ""
+            record["error"] = f"{prefix}executed notebook: {error_message(exc)}"
         xlsx = Path(task.html).with_suffix(".xlsx")
         if record["status"] == "ok":
             try:
