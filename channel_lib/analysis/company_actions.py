@@ -155,23 +155,31 @@ def company_suggestions(
     return act.unaddressed(out, act.read_log(plans), quarter)
 
 
-def _severities(tri: pd.DataFrame) -> dict[tuple[str, str, str], int]:
-    """``(signal, direction, entity_id)`` → the highest triaged severity of the risk rows."""
-    out: dict[tuple[str, str, str], int] = {}
+def _severities(tri: pd.DataFrame) -> dict[tuple[str, str], dict[str, int]]:
+    """``(signal, entity_id)`` → direction → the highest triaged severity of the risk rows."""
+    out: dict[tuple[str, str], dict[str, int]] = {}
     risks = tri[tri["kind"] == "risk"]
     for sig, d, e, sev in zip(risks["signal"], risks["direction"], risks["entity_id"],
                               risks["severity"], strict=True):  # fmt: skip
-        key = (str(sig), str(d), str(e))
-        out[key] = max(out.get(key, 0), int(sev))
+        by_direction = out.setdefault((str(sig), str(e)), {})
+        by_direction[str(d)] = max(by_direction.get(str(d), 0), int(sev))
     return out
 
 
 def _severity_of(trigger: str, entity: str, severity: dict) -> int | None:
-    """The triaged severity of ``trigger``'s signal for ``entity`` (``None``: not triaged)."""
+    """The triaged severity of ``trigger``'s signal for ``entity`` (``None``: not triaged).
+
+    Examples
+    --------
+    >>> _severity_of("line_card_lost", "P1", {("line_card_change", "P1"): {"lost": 3}})
+    3
+    >>> _severity_of("our_sales_down", "P1", {("our_sales_change", "P1"): {"up": 2}}) is None
+    True
+    """
     signal, direction = SIGNAL_TRIGGERS[trigger]
-    found = [s for (sig, d, e), s in severity.items()
-             if sig == signal and e == entity and direction in (None, d)]  # fmt: skip
-    return max(found) if found else None
+    found = severity.get((signal, entity), {})
+    levels = [v for d, v in found.items() if direction in (None, d)]
+    return max(levels) if levels else None
 
 
 def _partner_rows(
