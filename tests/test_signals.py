@@ -26,6 +26,7 @@ from channel_lib.analysis import scorecard, signals
 from channel_lib.core.errors import ParameterError
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data.loader import Dataset
+from channel_lib.plans import actions as act
 from channel_lib.plans.signals_export import write_signals
 from channel_lib.presentation import charts
 from channel_lib.presentation.pages import performance_signals as page
@@ -512,6 +513,29 @@ def test_report_lists_the_planted_signals_and_the_stopped_partner(batch_reports,
     for pid in sample.expected("stopped_reporting"):
         assert re.search(rf"{pid} .{{0,120}}stopped .{{0,80}}line_card_change", text)
     assert " nan " not in text.lower()
+
+
+def test_report_shows_the_action_register_and_the_log_holds_the_company_actions(
+    batch_reports, sample: Case
+):
+    """Notebook 05 raises the deals', the stopped partner's and the missed channel's actions
+    whether or not their partner gets a pack, and shows the register answer first."""
+    text = _text(batch_reports.html("05_performance_signals"))
+    register = text.split("Action register", 1)[1].split("In words", 1)[0]
+    q = sample.quarter
+    assert re.search(rf"\d+ actions? open \(\d+ raised in {q}\), \d+ due by the end of "
+                     rf"FY\d{{4}}-Q\d, \d+ overdue; \d+ closed in {q}\.", register)  # fmt: skip
+    log = act.current_actions(act.read_log(batch_reports.folder / "plans"))
+    scopes = set(log.loc[log["raised_in"] == q, "scope"])
+    for deal in sample.expected("win_loss_deal"):
+        assert f"deal:{deal}" in scopes and deal in register, deal
+    for pid in sample.expected("stopped_reporting"):
+        assert f"partner:{pid}" in scopes and f"{q}-{pid}-stopped_reporting" in register
+    gt = sample.gt
+    for channel in gt.loc[(gt["signal"] == "target_miss") & (gt["entity_type"] == "channel")
+                          & (gt["kind"] == "planted"), "entity_id"]:  # fmt: skip
+        assert any(s.startswith(f"channel:{channel}:") for s in scopes), channel
+    assert log["action_id"].is_unique
 
 
 def test_notebook_runs_for_an_older_quarter(tmp_path):
