@@ -57,7 +57,7 @@ sample: $(STAMP)  ## regenerate data/sample/ from its documented seed
 
 # JUPYTER_PATH first: the venv's python3 kernel wins over one in ~/.local/share/jupyter
 lab: $(STAMP)  ## open JupyterLab on 127.0.0.1 on the notebooks with the project kernel
-	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter-config $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
 	  --ServerApp.root_dir=. --FileContentsManager.preferred_dir=notebooks \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
