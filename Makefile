@@ -55,7 +55,8 @@ format: $(STAMP)  ## apply ruff fixes and strip notebook outputs
 sample: $(STAMP)  ## regenerate data/sample/ from its documented seed
 	$(BIN)/channel-workbook sample --seed 20261 --out data/sample
 
-# JUPYTER_PATH first: the venv's python3 kernel wins over one in ~/.local/share/jupyter
+# JUPYTER_PATH first: the venv's python3 kernel wins over one in ~/.local/share/jupyter;
+# JUPYTER_CONFIG_PATH: jupyter-config/ enables the server extension that serves the chart library
 lab: $(STAMP)  ## open JupyterLab on 127.0.0.1 on the notebooks with the project kernel
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter-config $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
 	  --ServerApp.root_dir=. --FileContentsManager.preferred_dir=notebooks \
