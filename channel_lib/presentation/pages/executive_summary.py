@@ -20,6 +20,7 @@ from channel_lib.presentation.text import escape
 
 __all__ = [
     "QUESTIONS",
+    "SECTIONS",
     "ReportLink",
     "finding_sentence",
     "short_money",
@@ -41,6 +42,13 @@ QUESTIONS: tuple[tuple[str, str, str], ...] = (
      "05_performance_signals"),
     ("partners", "What do the partner reviews say?", "06_partner_review"),
 )  # fmt: skip
+
+#: The report section (its heading) that shows each source of findings.
+SECTIONS: dict[str, str] = {
+    "signal": "Early-warning signals",
+    "investment": "Profit net of spend",
+    "plan_gap": "Against the plan",
+}
 
 _SIGNAL_PHRASES: dict[tuple[str, str], str] = {
     ("line_card_change", "gained"): "we rose on {name}'s line card",
@@ -180,7 +188,7 @@ def finding_sentence(f: pd.Series | dict, currency: str) -> str:
     text = phrase.format(name=name, pct=_pct(abs(float(f["value"]))))
     where = "bought" if f.get("entity_type") == "customer" else "through it"
     amount = short_money(f["exposure"], c)
-    tail = f"{amount} of revenue in its last 12 months" if where == "bought" else (
+    tail = f"{amount} of revenue in the 12 months before it stopped" if where == "bought" else (
         f"{amount} of revenue a year through it")  # fmt: skip
     return f"{kind}: {text} — {tail}."
 
@@ -290,13 +298,18 @@ def _packs_html(packs: Sequence[ReportLink], reasons: pd.DataFrame | None, s) ->
             + "\n</tbody></table>")  # fmt: skip
 
 
-def _findings_html(s: ExecutiveSummary, links: dict[str, str | None], rule: str) -> str:
+def _findings_html(s: ExecutiveSummary, reports: dict[str, ReportLink], rule: str) -> str:
     if s.findings.empty:
         return "<h2>Headline findings</h2>\n<p>No finding of the quarter ranks: no material signal, investment change or plan gap.</p>"  # fmt: skip
     items = []
     for _, f in s.findings.iterrows():
-        href = links.get(f["report"])
-        section = _link(href, "see the report") if href else ""
+        r = reports.get(f["report"])
+        heading = SECTIONS.get(f["source"], "")
+        section = ""
+        if r is not None and r.html:
+            # the report's headings carry no ids (a text fragment did not scroll in chromium
+            # when tried): the link opens the report and names the section
+            section = _link(r.html, f"{r.title}, section “{heading}”" if heading else r.title)
         items.append(
             f'<li class="{escape(f["kind"])}">{escape(finding_sentence(f, s.currency))} {section}</li>'
         )
@@ -344,7 +357,7 @@ def summary_html(
     >>> "the sales cannot be read" in html and 'href="s.html"' in html
     True
     """
-    links = {r.name: r.html for r in reports}
+    links = {r.name: r for r in reports}
     if summary is None:
         top = f'<p class="answer">The summary is not available: {escape(unavailable)}</p>'
     else:
