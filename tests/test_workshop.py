@@ -173,6 +173,97 @@ def test_save_targets_writes_the_plans_folder_and_says_which_file(live, tmp_path
     assert "targets.csv" in status and "cw-error" not in status
 
 
+def _controls(ws, key: str) -> dict:
+    return ws.explorers[key].controls
+
+
+def _channel_targets_in_csv(path) -> dict[str, float]:
+    """Channel → annual revenue target (currency) of a targets.csv, summed in SQL (duckdb)."""
+    import duckdb
+
+    rows = duckdb.sql(
+        f"SELECT channel_id, sum(target) FROM read_csv_auto('{path}', all_varchar=true, "
+        "types={'target': 'DECIMAL(18,2)'}) WHERE (partner_id IS NULL OR partner_id = '') "
+        "AND metric = 'revenue' AND status = 'proposed' GROUP BY channel_id"
+    ).fetchall()
+    return {str(c): float(v) for c, v in rows}
+
+
+def test_a_reload_starts_the_targets_screen_at_the_weights_the_room_saved(live, tmp_path):
+    plans = tmp_path / "plans"
+    first = workshop.open_workshop(TINY, "FY2025-Q4", plans)
+    _find(first.app(), "cw-steps")[0].value = 2
+    chosen = {"method": "blend", "history": 0.6, "trend": 0.0, "role": 0.35, "potential": 0.0}
+    for name, value in chosen.items():
+        _controls(first, "targets")[name].value = value
+    (screen,) = _find(first.app(), "cw-screen-targets")
+    _find(screen, "cw-save-targets")[0].click()
+    saved = _channel_targets_in_csv(plans / "targets.csv")
+    assert len(saved) >= 2
+
+    reloaded = workshop.open_workshop(TINY, "FY2025-Q4", plans)  # a new page: a new app
+    _find(reloaded.app(), "cw-steps")[0].value = 2
+    exp = reloaded.explorers["targets"]
+    assert {k: exp.values()[k] for k in chosen} == pytest.approx(chosen)
+    shown = {c: v / 10**exp.wb.dataset.money.decimals for c, v in exp.result.target_exact().items()}
+    assert shown == pytest.approx(saved, abs=0.005)
+    (note,) = (w.value for w in _find(reloaded.app(), "cw-restored"))
+    assert "targets.csv" in note and "start where they were" in note
+
+    (plans / "workshop_choices.json").unlink()  # saved elsewhere: only the file's amounts
+    other = workshop.open_workshop(TINY, "FY2025-Q4", plans)
+    _find(other.app(), "cw-steps")[0].value = 2
+    assert other.explorers["targets"].values()["history"] != pytest.approx(0.6)
+    (note,) = (w.value for w in _find(other.app(), "cw-restored"))
+    assert "do not reproduce" in note
+
+
+def test_the_budget_is_kept_across_an_objective_switch_and_a_reload_restores_the_split(
+    live, tmp_path
+):
+    """Screen 2's objective switch keeps screen 4's budget and limits and says so; saved, the
+    split comes back after a reload with its objective, budget and limits (on the sample: the
+    tiny dataset has no response curves)."""
+    from channel_lib.analysis.investment import objective_metric
+
+    plans = tmp_path / "plans"
+    first = workshop.open_workshop(batch_data_dir(), "latest", plans)
+    other = (
+        "revenue" if objective_metric(first.wb, "goals")[0] == "gross_profit" else "gross_profit"
+    )
+    app = first.app()
+    (steps,) = _find(app, "cw-steps")
+    steps.value = 3
+    low, _high, step, start = first.explorers["investment"].slider_range()
+    budget = max(low, start - 2 * step)
+    controls = _controls(first, "investment")
+    controls["budget"].value, controls["max_change"].value = budget, 0.4
+    steps.value = 1
+    _find(app, "cw-objective")[
+        0
+    ].value = other  # not goals.yaml's: rebuilds screen 4 on its next visit
+    steps.value = 3
+    values = first.explorers["investment"].values()
+    assert first.explorers["investment"].objective == other
+    assert (values["budget"], values["max_change"]) == pytest.approx((budget, 0.4))
+    (screen,) = _find(app, "cw-screen-investment")
+    (note,) = (w.value for w in _find(screen, "cw-restored"))
+    assert "kept" in note and other.replace("_", " ") in note
+    _find(screen, "cw-save-investment")[0].click()
+    header = (plans / "investment.csv").read_text().splitlines()[1]
+    assert re.search(rf"metric={other}; max_change=0\.4,", header), header
+
+    reloaded = workshop.open_workshop(batch_data_dir(), "latest", plans)  # a new page
+    app = reloaded.app()
+    assert reloaded.objective == other
+    _find(app, "cw-steps")[0].value = 1
+    assert _find(app, "cw-objective")[0].value == other
+    _find(app, "cw-steps")[0].value = 3
+    values = reloaded.explorers["investment"].values()
+    assert (values["budget"], values["max_change"]) == pytest.approx((budget, 0.4))
+    assert "investment.csv" in _find(app, "cw-restored")[0].value
+
+
 def test_action_picker_appends_only_the_checked_suggestions_to_the_log(tmp_path):
     from channel_lib.data.workbook import open_workbook
     from channel_lib.plans import actions

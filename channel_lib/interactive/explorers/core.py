@@ -337,6 +337,30 @@ class Explorer:
             return dict(self.initial)
         return {name: control.value for name, control in self._controls.items()}
 
+    def start_at(self, values: Mapping[str, Any]) -> None:
+        """Start the controls at ``values`` instead of :meth:`initial_values` (e.g. what was saved).
+
+        Raises
+        ------
+        ParameterError
+            For a name that is not a control, or once the controls exist (move them instead).
+
+        Examples
+        --------
+        >>> class Demo(Explorer):
+        ...     def initial_values(self):
+        ...         return {"budget": 1500.0, "method": "blend"}
+        >>> d = Demo()
+        >>> d.start_at({"budget": 900.0})
+        >>> d.values()
+        {'budget': 900.0, 'method': 'blend'}
+        """
+        if self._controls is not None:
+            raise ParameterError(
+                f"{type(self).__name__}: its controls are built; set their values instead"
+            )
+        self.initial = complete_values(self, values)
+
     def defaults(self) -> pd.DataFrame:
         """The controls and their starting values as a two-column frame (for static output).
 

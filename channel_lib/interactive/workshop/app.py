@@ -19,7 +19,7 @@ from typing import Any
 
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.workbook import Workbook, open_workbook
-from channel_lib.interactive.workshop import style
+from channel_lib.interactive.workshop import restore, style
 from channel_lib.interactive.workshop.action_plan import ActionPicker
 from channel_lib.interactive.workshop.decisions import objective_control, save_control
 from channel_lib.interactive.workshop.screens import OBJECTIVES, SCREENS, Screen
@@ -101,6 +101,10 @@ class Workshop:
         self._boxes: list[Any] = []
         self._app: Any = None
         self._target_settings: Any = None
+        #: screen key → the sentence saying what the screen starts from (restored or kept)
+        self.restored: dict[str, str] = {}
+        self._carry: dict[str, Any] | None = None  # the budget screen's values across objectives
+        self._live = False  # app() was called: screens start at what the plans folder holds
 
     # -- analysis objects (shared by the live screens and the static summary) ----------------------
     def target_settings(self) -> Any:
@@ -128,10 +132,13 @@ class Workshop:
             from channel_lib.interactive.explorers.targets import TargetExplorer
 
             made = TargetExplorer(wb, self.target_settings())
+            if self._live:  # the live app; the batch summary shows the defaults
+                self._restore_targets(made)
         elif key == "investment":
             from channel_lib.interactive.explorers.allocation import AllocationExplorer
 
-            made = AllocationExplorer(wb, objective=self.objective)
+            budget, limits = self._investment_start() if self._live else (None, None)
+            made = AllocationExplorer(wb, objective=self.objective, budget=budget, limits=limits)
         elif key == "signals":
             from channel_lib.analysis.signals import resolve_thresholds
             from channel_lib.interactive.explorers.signals import SignalExplorer
@@ -141,6 +148,43 @@ class Workshop:
             return None
         self.explorers[key] = made
         return made
+
+    def _restore_targets(self, exp: Any) -> None:
+        """Start the targets screen at what ``targets.csv`` holds (:func:`.restore.restore_targets`)."""
+        said = restore.restore_targets(self.wb, exp, self.target_settings().year)
+        if said:
+            self.restored["targets"] = said
+
+    def _investment_start(self) -> tuple[float | None, dict[str, float] | None]:
+        """Budget and limits the budget screen starts at: kept across an objective change, else
+        those of ``investment.csv`` (:func:`.restore.investment_start`), else the defaults."""
+        if self._carry is not None:
+            carry, self._carry = self._carry, None
+            limits = {k: carry[k] for k in ("max_change", "min_share", "max_share")}
+            self.restored["investment"] = (
+                f"Now allocating for {self.objective_words()} (chosen on screen 2): the budget "
+                f"of {carry['budget']:,.0f} {self.wb.dataset.goals.currency} per month and the "
+                "limits set before are kept."
+            )
+            return float(carry["budget"]), limits
+        budget, limits, said = restore.investment_start(self.wb)
+        if said:
+            self.restored["investment"] = said
+        return budget, limits
+
+    def objective_words(self) -> str:
+        """What the allocation maximises, in words (the screen-2 toggle's label)."""
+        if self.objective == "goals":
+            return f"what goals.yaml says ({self.managing_for()})"
+        return next((lab.lower() for lab, v in OBJECTIVES if v == self.objective), self.objective)
+
+    def _restore_objective(self) -> None:
+        """Start screen 2's toggle at the objective the saved budget split was made for."""
+        from channel_lib.analysis.investment import objective_metric  # deferred: live app only
+
+        saved = restore.saved_objective(self.wb, objective_metric(self.wb, "goals")[0])
+        if saved is not None:
+            self.objective = saved
 
     def action_picker(self) -> ActionPicker:
         """The action-plan screen's list of suggested actions (computed on first use)."""
@@ -195,6 +239,8 @@ class Workshop:
             return self._app
         style.enable_projector_theme()
         ensure_bundle_on_page()
+        self._live = True
+        self._restore_objective()
         ds = self.wb.dataset
         header = w.HTML(
             f"<h1>Channel workshop · {_html.escape(self.wb.quarter)}</h1>"
@@ -278,6 +324,10 @@ class Workshop:
         shown = exp.show()
         shown.add_class("cw-explorer")  # its title repeats the question: hidden by the CSS
         body = [shown]
+        if screen.key in self.restored:
+            note = w.HTML(status_html(self.restored[screen.key]))
+            note.add_class("cw-restored")
+            body.insert(0, note)
         if screen.key == "revenue_profit":
             body.append(objective_control(self))
         elif screen.key in ("targets", "investment"):
@@ -285,7 +335,8 @@ class Workshop:
         return [w.VBox(body)]
 
     def set_objective(self, objective: str) -> None:
-        """Change what the allocation maximises; the investment screen is rebuilt on its next visit.
+        """Change what the allocation maximises; the investment screen is rebuilt on its next visit,
+        keeping the budget and limits it had (and saying so).
 
         Raises
         ------
@@ -298,6 +349,8 @@ class Workshop:
         if objective == self.objective:
             return
         self.objective = objective
-        self.explorers.pop("investment", None)
+        built = self.explorers.pop("investment", None)
+        if built is not None:  # keep the room's budget and limits (the screen says so)
+            self._carry = built.values()
         index = [s.key for s in self.screens].index("investment")
         self._built.discard(index)

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from channel_lib.core.errors import ChannelLibError
+from channel_lib.interactive.workshop.restore import record_choices, saved_budget
 from channel_lib.interactive.workshop.screens import OBJECTIVES
 from channel_lib.interactive.workshop.style import status_html
 from channel_lib.plans.investment_split import INVESTMENT_FILE
 from channel_lib.plans.targets import TARGETS_FILE
 
-__all__ = ["objective_control", "save_control", "saved_sentence"]
+__all__ = ["objective_control", "record", "save_control", "saved_sentence"]
 
 
 def objective_control(ws: Any) -> Any:
@@ -90,12 +91,29 @@ def save_control(ws: Any, key: str, exp: Any) -> Any:
             traceback.print_exc()
             status.value = status_html(f"Could not save: {exc}", error=True)
             return
+        record(ws, key, exp)
         status.value = status_html(saved_sentence(written, ws.wb.plans_dir, key))
 
     button.on_click(save)
     bar = w.HBox([button, *extras], layout=w.Layout(align_items="center"))
     bar.add_class("cw-bar")
     return w.VBox([bar, status])
+
+
+def record(ws: Any, key: str, exp: Any) -> None:
+    """Record the controls' values of a save beside its file, for the next page load
+    (:func:`.restore.record_choices`; the budget with the amount the file now holds placed)."""
+    values = exp.values()
+    if key == "targets":
+        from channel_lib.analysis.targets import BASE_METHODS  # deferred: live app only
+
+        record_choices(ws.wb.plans_dir, key,
+                       {k: values[k] for k in ("method", *BASE_METHODS)})  # fmt: skip
+        return
+    saved = saved_budget(ws.wb)
+    if saved is not None:
+        record_choices(ws.wb.plans_dir, key,
+                       {"budget": float(values["budget"]), "placed_exact": saved["budget_exact"]})  # fmt: skip
 
 
 def saved_sentence(written: Any, plans_dir: Path, key: str) -> str:
