@@ -416,7 +416,9 @@ def test_a_current_year_without_goals_is_scored_against_the_last_earlier_years(t
     wb, s = alignment.open_alignment(tiny_copy, plans_dir=tiny_copy.parent / "plans")
     assert (s.year, s.goals_year, s.carried_forward) == ("FY2026", "FY2025", True)
     assert s.managing_for == fy2025["managing_for"] and s.years == ("FY2025", "FY2026")
-    assert page.heading(wb, s).data.startswith("**Goals carried forward.** goals\\.yaml has no")
+    assert _md(page.heading(wb, s)).startswith(
+        "<p><strong>Goals carried forward.</strong> goals.yaml has no"
+    )
     view = alignment.build_view(wb, s)
     system = view.system.set_index("goal")
     assert system.loc["Revenue objective", "target"] == fy2025["revenue_objective"]
@@ -502,7 +504,7 @@ def test_every_section_that_needs_goals_says_not_scored_once_the_heading_says_wh
     _, wb, s, view = later_goals
     ids = wb.channel_ids
     head = _md(page.heading(wb, s))
-    assert head.startswith("**Not scored.** " + NOT_SCORED_REASON)
+    assert head.startswith("<p><strong>Not scored.</strong> " + NOT_SCORED_REASON)
     assert head.count("add a 'FY2026:' section to goals.yaml") == 1
     needing = [
         page.report_table(wb, view, n)

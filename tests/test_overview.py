@@ -196,8 +196,8 @@ def test_totals_to_reconcile_keep_four_decimals(tmp_path):
     assert row["Revenue (EUR)"].endswith(".0049") and row["Cost of sales (EUR)"].endswith(".0001")
 
 
-def test_overview_report_ends_with_totals_to_reconcile(batch_reports):
+def test_overview_report_ends_with_an_appendix_of_totals_to_reconcile(batch_reports):
     text = re.sub(r"<[^>]+>", " ", batch_reports.html("00_quarter_overview").read_text())
-    assert "Totals to reconcile with your ERP" in text
+    assert "Appendix: totals to reconcile with your ERP" in text
     _, revenue, _ = sql_year_by_channel(SAMPLE, "2025-07-01", "2026-07-01")["DIR"]
     assert money_text(revenue, SAMPLE_PLACES) in text

@@ -45,6 +45,8 @@ WORKSHOP = "07_workshop"
 
 SHOWN = "a table or a chart"
 TEXT = "sentences"
+#: The opening of every report: the answer box (``channel_lib.presentation.answer``) with findings.
+ANSWER = "the answer box"
 
 
 @dataclass(frozen=True)
@@ -65,14 +67,16 @@ def needs(file: str) -> str:
 #: are its screens' titles in the batch summary.
 SECTIONS: dict[str, dict[str, str]] = {
     "00_quarter_overview": {
+        "": ANSWER,
         "Headline KPIs": SHOWN,
         "Revenue and gross profit by channel": SHOWN,
         "Attainment against target": SHOWN,
         "Channel dependency": SHOWN,
         "The quarter by channel": SHOWN,
-        "In words": TEXT,
+        "Appendix: totals to reconcile with your ERP": SHOWN,
     },
     "01_orientation_alignment": {
+        "": ANSWER,
         "Orientation against the plan": TEXT,
         "Corporate goals and the whole channel system": SHOWN,
         "Alignment score by channel": SHOWN,
@@ -84,9 +88,10 @@ SECTIONS: dict[str, dict[str, str]] = {
         "Dependency risk": SHOWN,
         "Change over time": SHOWN,
         "The channel over time": SHOWN,
-        "In words": TEXT,
+        "Every finding in words": TEXT,
     },
     "02_target_setting": {
+        "": ANSWER,
         "Objectives": TEXT,
         "Channel targets by method": SHOWN,
         "From last year's run rate to the objective": SHOWN,
@@ -97,7 +102,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "Checks and the plan": SHOWN,
     },
     "03_investment_allocation": {
-        "The answer": TEXT,
+        "": ANSWER,
         "Profit net of spend": SHOWN,
         "Findings": TEXT,
         "Spend that follows revenue is not a lever": SHOWN,
@@ -106,10 +111,11 @@ SECTIONS: dict[str, dict[str, str]] = {
         "If the budget is fixed: the recommended split": SHOWN,
         "Budget scenarios": SHOWN,
         "When: phasing over the coming quarters": SHOWN,
+        "Appendix: the model, its assumptions and limits": TEXT,
         "Fitted parameters": SHOWN,
     },
     "04_revenue_profit_trends": {
-        "In words": TEXT,
+        "": ANSWER,
         "Revenue, gross profit and contribution by channel": SHOWN,
         "Margin over time, with its trend": SHOWN,
         "Where revenue and profit part ways": SHOWN,
@@ -127,6 +133,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "In words": TEXT,
     },
     "06_partner_review": {
+        "": ANSWER,
         "Talking points": TEXT,
         "Performance against target": SHOWN,
         "Share of wallet and line card": SHOWN,
@@ -329,6 +336,9 @@ def mismatch(want: str | ShownOr, got: Section) -> str | None:
         return None if got.shows_analysis else f"no table or chart: {words[:200]!r}"
     if want == TEXT:
         return None if words else "no sentence"
+    if want == ANSWER:
+        boxed = any('class="cw-answer"' in h and "<li>" in h for h in got.html)
+        return None if boxed else f"no answer box with findings: {words[:200]!r}"
     if isinstance(want, ShownOr):
         if got.shows_analysis or re.search(want.pattern, words, re.I):
             return None

@@ -21,6 +21,7 @@ import pandas as pd
 from channel_lib.analysis.investment import InvestmentPlan
 from channel_lib.core.figures import compact
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.charts.investment import profit_net_of_spend
 from channel_lib.presentation.formats import formatter
 
@@ -88,10 +89,8 @@ def _first_reason(reason: str) -> str:
 
 
 def reporting_quarter(wb: Any):
-    """The line under the parameters: the reporting quarter and why it was chosen."""
-    return html.markdown(
-        "Reporting quarter **{q}**. {reason}", q=wb.quarter, reason=wb.quarter_reason
-    )
+    """The reporting quarter in one line, why it was chosen folded under it."""
+    return coverage_line(wb)
 
 
 # -- the answer: the budget as a decision -----------------------------------------------------------
@@ -166,11 +165,9 @@ def unplaced_budget(plan: InvestmentPlan) -> list[str]:
 
 
 def answer(plan: InvestmentPlan):
-    """:func:`answer_sentences` as an escaped markdown bullet list (or why there is none)."""
-    from IPython.display import Markdown  # IPython is only needed once a page is displayed
-
+    """:func:`answer_sentences` in the report's answer box (or why there is none)."""
     sentences = answer_sentences(plan) or ["No spend decision can be made (see the findings)."]
-    return Markdown("\n".join(f"- {html.escape_markdown(s)}" for s in sentences))
+    return answer_box(sentences)
 
 
 def net_points(plan: InvestmentPlan) -> tuple[pd.DataFrame, pd.DataFrame]:

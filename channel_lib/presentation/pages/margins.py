@@ -38,6 +38,7 @@ __all__ = [
     "margin_driver_sentences",
     "margin_drivers_markdown",
     "plain",
+    "sentence_html",
     "sentence_markdown",
     "year_growth_words",
 ]
@@ -110,6 +111,29 @@ def sentence_markdown(text: str) -> str:
         return f'<span class="{GROWTH_CLASS}" data-entity="{entity}">{figure}</span>'
 
     return _TOKEN.sub(span, escaped)
+
+
+def sentence_html(text: str):
+    """A plain sentence escaped for HTML, its growth tokens turned into growth spans (a
+    ``markupsafe.Markup`` the answer box keeps as it is).
+
+    Examples
+    --------
+    >>> str(sentence_html(f"A<1> grew {growth_token('A', 0.1)}."))
+    'A&lt;1&gt; grew <span class="cw-growth" data-entity="A">+10.0%</span>.'
+    """
+    from markupsafe import Markup  # deferred: only pages with an answer box need it
+
+    parts, last = [], 0
+    for m in _TOKEN.finditer(text):
+        entity, figure = m.groups()
+        parts.append(escape(text[last : m.start()]))
+        parts.append(
+            f'<span class="{GROWTH_CLASS}" data-entity="{escape(entity)}">{escape(figure)}</span>'
+        )
+        last = m.end()
+    parts.append(escape(text[last:]))
+    return Markup("".join(parts))
 
 
 def channel_growth_sentence(row: pd.Series | Mapping, name: str | None = None) -> str:

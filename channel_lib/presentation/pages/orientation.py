@@ -37,6 +37,7 @@ from channel_lib.analysis.alignment.scoring import MARGIN_BASES
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.html import escape_markdown, plus_zero
 from channel_lib.presentation.pages import margins
 from channel_lib.presentation.pages.orientation_plan import (
@@ -51,6 +52,8 @@ __all__ = [
     "TABLES",
     "actual_role",
     "alignment_heatmap",
+    "answer",
+    "answer_sentences",
     "concentration_chart",
     "concentration_sentence",
     "conflict_chart",
@@ -172,19 +175,17 @@ def heading(wb: Workbook, settings: Settings):
         else "Cost to serve is not scored (its weight goes to the other dimensions). "
         + wb.dataset.missing_note("channel_costs")
     )
-    if not settings.goals_note:
-        first = ""
-    elif settings.scored:
-        first = "**Goals carried forward.** {note}\n\n"
-    else:
-        first = "**Not scored.** {note}\n\n"
-    return html.markdown(
-        first + "Reporting quarter **{q}**. {reason} Fiscal year viewed: **{y}**, quarters "
-        "{first} to {last}, compared with the same quarters a year before. {missing}",
-        q=wb.quarter, reason=wb.quarter_reason, y=settings.year,
-        first=settings.quarters[0], last=settings.quarters[-1], missing=missing,
-        note=settings.goals_note,
-    )  # fmt: skip
+    from IPython.display import HTML  # deferred: only a notebook displays
+
+    first = ""
+    if settings.goals_note:
+        label = "Goals carried forward." if settings.scored else "Not scored."
+        first = f"<p><strong>{label}</strong> {html.escape(settings.goals_note)}</p>"
+    view = (
+        f"Fiscal year viewed: {settings.year}, quarters {settings.quarters[0]} to "
+        f"{settings.quarters[-1]}, compared with the same quarters a year before. {missing}"
+    )
+    return HTML(first + coverage_line(wb, note=view).data)
 
 
 def system_table(wb: Workbook, view: AlignmentView) -> pd.DataFrame:
@@ -888,6 +889,26 @@ def _summary(wb: Workbook, view: AlignmentView) -> list[str]:
         evolution_sentences(wb, view),
     ]
     return [t for part in parts for t in part if t is not None]
+
+
+def answer_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
+    """The answer box (sentences with growth tokens, not escaped): the year's revenue against
+    its objective, the channel targets against it, the weakest alignment, the first
+    misalignment and the first channel conflict; the full list is :func:`summary_sentences`."""
+    scored = view.settings.scored
+    parts = [
+        [revenue_sentence(wb, view)],
+        plan_sentences(wb, view)[:1],
+        [scores_sentence(view) if scored else not_scored_sentence(view.settings.year)],
+        findings_summary(view, marked=True)[:1] if scored else [],
+        conflict_sentences(wb, view)[:1],
+    ]
+    return [t for part in parts for t in part if t is not None]
+
+
+def answer(wb: Workbook, view: AlignmentView):
+    """:func:`answer_sentences` in the report's answer box."""
+    return answer_box([margins.sentence_html(t) for t in answer_sentences(wb, view)])
 
 
 def narrative(wb: Workbook, view: AlignmentView):

@@ -25,6 +25,7 @@ from channel_lib.analysis.partner_review import PartnerPack
 from channel_lib.analysis.signals import SIGNAL_NAMES
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.formats import display_formats
 from channel_lib.presentation.html import plus_zero
 
@@ -37,6 +38,7 @@ __all__ = [
     "REVIEW_COLUMNS",
     "SIGNAL_COLUMNS",
     "SUGGESTION_COLUMNS",
+    "answer",
     "deal_points",
     "deals_table",
     "explorer_card",
@@ -117,12 +119,15 @@ def formats(columns) -> dict:
 # -- the header and the talking points ---------------------------------------------------------------
 def header(wb: Workbook, pack: PartnerPack):
     """The pack's first line: partner, channel, tier, quarter and reporting status (markdown)."""
-    return html.markdown(
-        "**{name}** ({pid}), channel {channel}, tier {tier}: quarterly business review for **{q}**. "
-        "{reason} Partner reporting: {status}.", name=pack.partner_name, pid=pack.partner_id,
-        channel=pack.channel_id, tier=pack.tier or "none", q=pack.quarter, reason=wb.quarter_reason,
-        status=pack.reporting_status,
-    )  # fmt: skip
+    from IPython.display import HTML  # deferred: only a notebook displays
+
+    e = html.escape
+    return HTML(
+        f"<p><strong>{e(pack.partner_name)}</strong> ({e(pack.partner_id)}), channel "
+        f"{e(pack.channel_id)}, tier {e(pack.tier or 'none')}: quarterly business review for "
+        f"<strong>{e(pack.quarter)}</strong>. Partner reporting: {e(pack.reporting_status)}.</p>"
+        + coverage_line(wb).data
+    )
 
 
 def performance_point(pack: PartnerPack) -> str:
@@ -268,6 +273,11 @@ def talking_points(pack: PartnerPack) -> list[str]:
     if len(out) == 1:
         out.append("No signal, exception or open action for this partner this quarter.")
     return out
+
+
+def answer(pack: PartnerPack):
+    """The first talking points (:func:`talking_points`) in the pack's answer box."""
+    return answer_box(talking_points(pack), title="For this review")
 
 
 def points_markdown(points: list[str]):

@@ -24,10 +24,12 @@ from channel_lib.analysis.overview import comparison_quarters
 from channel_lib.data.workbook import Workbook
 from channel_lib.plans.targets import targets_path
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.html import escape_markdown, plus_zero
 
 __all__ = [
     "CHANNEL_FORMATS",
+    "answer",
     "attainment_chart",
     "attainment_sentence",
     "channel_table",
@@ -40,6 +42,7 @@ __all__ = [
     "narrative",
     "overview_sentences",
     "profit_chart",
+    "reporting_quarter",
     "revenue_chart",
     "revenue_sentence",
     "share_chart",
@@ -269,6 +272,16 @@ def overview_sentences(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame)
         attainment_sentence(wb, channels),
     ]
     return [s for s in found if s is not None]
+
+
+def answer(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame):
+    """:func:`overview_sentences` in the report's answer box."""
+    return answer_box(overview_sentences(wb, kpis, channels))
+
+
+def reporting_quarter(wb: Workbook):
+    """The reporting quarter in one line, why it was chosen folded under it."""
+    return coverage_line(wb)
 
 
 def narrative(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame):

@@ -27,6 +27,7 @@ from channel_lib.analysis.trends.forecast import MODEL_WORDS, SEASONAL_NAIVE
 from channel_lib.core.figures import compact_money
 from channel_lib.core.money import MoneyUnit
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.formats import formatter
 from channel_lib.presentation.html import plus_zero
 from channel_lib.presentation.pages import margins
@@ -38,6 +39,8 @@ __all__ = [
     "FINDINGS",
     "FORECAST_FORMATS",
     "MASE_FORMATS",
+    "answer",
+    "answer_sentences",
     "appendix",
     "appendix_sentences",
     "backtest_scores",
@@ -81,12 +84,8 @@ __all__ = [
 
 
 def reporting_quarter(wb: Any):
-    """The line under the parameters: the reporting quarter, why, and where the series end."""
-    return html.markdown(
-        "Reporting quarter **{q}**. {reason} The series end with its last month.",
-        q=wb.quarter,
-        reason=wb.quarter_reason,
-    )
+    """The reporting quarter in one line; why, and where the series end, folded under it."""
+    return coverage_line(wb, note="The series end with its last month.")
 
 
 # -- sentences, one function per finding ------------------------------------------------------------
@@ -236,7 +235,9 @@ def model_choice_sentences(report: TrendReport) -> list[str]:
     return out
 
 
-def divergence_sentences(div: pd.DataFrame, names: dict[str, str] | None = None) -> list[str]:
+def divergence_sentences(
+    div: pd.DataFrame, names: dict[str, str] | None = None, *, with_skipped: bool = True
+) -> list[str]:
     """The divergence findings in plain sentences (values not escaped).
 
     Examples
@@ -270,7 +271,7 @@ def divergence_sentences(div: pd.DataFrame, names: dict[str, str] | None = None)
             f"year (a fitted slope over the months, not growth){began}{rng}."
         )
     skipped = div[div["note"].notna()]
-    if len(skipped):
+    if with_skipped and len(skipped):
         out.append(
             f"{len(skipped)} of {len(div)} channels and partners were not tested (too little "
             "history, constant or no revenue); the table below says why for each."
@@ -385,6 +386,23 @@ def headline_sentences(report: TrendReport) -> list[str]:
     for finding in FINDINGS:
         out += finding(report)
     return out
+
+
+def answer_sentences(report: TrendReport) -> list[str]:
+    """The answer box of the report (plain sentences with growth tokens, not escaped): how the
+    company's revenue and gross profit moved, next quarter's forecast against the plan, each
+    channel or partner whose revenue and margin part ways, and the bridge's largest part.
+    Model choices and untested series are diagnostics: the appendix and the notes table."""
+    gaps = plan_gap_sentences(report)
+    found = [*company_trend(report), *gaps[:1]]
+    found += divergence_sentences(report.divergence, report.names, with_skipped=False)
+    found += bridge_finding(report)
+    return found
+
+
+def answer(report: TrendReport):
+    """:func:`answer_sentences` in the report's answer box."""
+    return answer_box([margins.sentence_html(s) for s in answer_sentences(report)])
 
 
 def narrative(report: TrendReport):

@@ -37,13 +37,17 @@ from channel_lib.analysis.targets import (
 from channel_lib.analysis.targets import (
     method_table as method_targets,
 )
+from channel_lib.core.figures import compact_money, plus_zero
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.formats import formatter
 
 __all__ = [
     "MONEY",
+    "answer",
+    "answer_sentences",
     "channel_frame",
     "channel_table",
     "checks_table",
@@ -96,14 +100,13 @@ def heading(wb: Workbook, settings: TargetSettings | None = None):
     """The reporting quarter and why it was chosen; with ``settings`` of a year without goals,
     first of all that the targets are a proposal and what it is made of
     (:attr:`~channel_lib.analysis.targets.TargetSettings.goals_note`)."""
+    from IPython.display import HTML  # deferred: only a notebook displays
+
+    line = coverage_line(wb).data
     if settings is not None and settings.proposal:
-        return html.markdown(
-            "**Proposal, not a plan.** {note}\n\nReporting quarter **{q}**. {reason}",
-            note=settings.goals_note, q=wb.quarter, reason=wb.quarter_reason,
-        )  # fmt: skip
-    return html.markdown(
-        "Reporting quarter **{q}**. {reason}", q=wb.quarter, reason=wb.quarter_reason
-    )
+        note = html.escape(settings.goals_note)
+        return HTML(f"<p><strong>Proposal, not a plan.</strong> {note}</p>{line}")
+    return HTML(line)
 
 
 def objective_sentences(wb: Workbook, settings: TargetSettings) -> list[str]:
@@ -135,6 +138,60 @@ def objective_sentences(wb: Workbook, settings: TargetSettings) -> list[str]:
         f"Chosen method: {s.method}" + (f" (blend of {weights})." if s.method == "blend" else ".")
     )
     return out
+
+
+def answer_sentences(wb: Workbook, plan: TargetPlan) -> list[str]:
+    """The answer box (plain sentences, not escaped): the objective and how it is split, the
+    channel asked for the largest rise over its run rate, targets outside the trend forecast's
+    interval, the partners with targets, and whether this is a plan or a proposal.
+
+    Examples
+    --------
+    >>> from channel_lib.analysis import targets
+    >>> wb, s = targets.open_target_setting("tests/data/tiny", plans_dir="/tmp/doctest-plans-02")
+    >>> answer_sentences(wb, targets.set_targets(wb, s))[0][:30]
+    'FY2027: a revenue objective of'
+    """
+    s, cur = plan.settings, wb.dataset.goals.currency
+    ch = plan.channels
+    gp = (
+        f" and {compact_money(s.money.amount(s.gross_profit_objective_exact), cur)} of gross profit"
+        if s.gross_profit_objective_exact is not None
+        else ""
+    )
+    out = [
+        f"{s.year}: a revenue objective of {compact_money(s.money.amount(s.revenue_objective_exact), cur)}"
+        f"{gp}, split over {len(ch)} channel{'s' if len(ch) != 1 else ''} by the {s.method} "
+        "method; the channel targets add up to it exactly."
+    ]
+    rises = ch[ch["growth"].notna()].sort_values("growth", ascending=False)
+    if len(rises):
+        r = rises.iloc[0]
+        out.append(
+            f"{r['channel_name']} ({r['channel_id']}) is asked for the largest rise: "
+            f"{compact_money(r['revenue_target'], cur)}, {plus_zero(f'{r.growth:+.0%}')} on last "
+            f"year's run rate of {compact_money(r['run_rate'], cur)}."
+        )
+    outside = ch[ch["outside_trend_interval"].astype(bool)]
+    if len(outside):
+        names = ", ".join(outside["channel_id"].astype(str))
+        out.append(
+            f"Outside the trend forecast's interval: {names} — a stretch (or a cut) to agree with "
+            "the channel before the year starts."
+        )
+    partners = plan.partners["partner_id"].notna().sum()
+    if partners:
+        out.append(f"{partners} partners get their own target (the partner table).")
+    out.append(
+        "What this report saves is a proposal: the reports measure against the official targets "
+        f"(or an approved plan) until it is approved: channel-workbook targets approve {s.year} --by NAME."
+    )
+    return out
+
+
+def answer(wb: Workbook, plan: TargetPlan):
+    """:func:`answer_sentences` in the report's answer box."""
+    return answer_box(answer_sentences(wb, plan))
 
 
 def objectives(wb: Workbook, settings: TargetSettings):
