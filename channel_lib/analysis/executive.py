@@ -105,6 +105,9 @@ class ExecutiveSummary:
         One sentence per figure that could not be computed, saying why.
     signal_counts : dict
         ``risk``/``opportunity`` → material events of the signal short list.
+    managing_for : str
+        ``goals.yaml``'s ``managing_for`` of the year (``revenue``, ``revenue_and_profit``; ``""``
+        when the year has no section).
     """
 
     year: str
@@ -117,6 +120,7 @@ class ExecutiveSummary:
     triaged: pd.DataFrame
     notes: tuple[str, ...] = ()
     signal_counts: dict[str, int] | None = None
+    managing_for: str = ""
 
     @property
     def closed(self) -> bool:
@@ -458,6 +462,7 @@ def executive_summary(wb: Workbook) -> ExecutiveSummary:
         year=wb.year, quarter=wb.quarter, year_quarters=ytd, remaining=remaining,
         currency=wb.dataset.goals.currency, scorecard=card, findings=findings, triaged=triaged,
         notes=tuple(notes + more), signal_counts=counts,
+        managing_for=getattr(wb.dataset.goals.years.get(wb.year), "managing_for", ""),
     )  # fmt: skip
 
 

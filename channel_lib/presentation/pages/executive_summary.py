@@ -50,6 +50,11 @@ SECTIONS: dict[str, str] = {
     "plan_gap": "Against the plan",
 }
 
+_MANAGING_FOR = {
+    "revenue": "managing for revenue",
+    "revenue_and_profit": "managing for revenue and profit",
+}
+
 _SIGNAL_PHRASES: dict[tuple[str, str], str] = {
     ("line_card_change", "gained"): "we rose on {name}'s line card",
     ("line_card_change", "lost"): "we fell on {name}'s line card",
@@ -213,7 +218,9 @@ def _question_status(key: str, s: ExecutiveSummary | None, packs: int) -> str:
         key == "revenue_profit"
         and (m := s.row("year_to_date_vs_last_year", "gross_margin")) is not None
     ):
-        return f"gross margin {100 * m['value']:.1f}%, {_points(m['gap'])} on last year"
+        figures = f"gross margin {100 * m['value']:.1f}%, {_points(m['gap'])} on last year"
+        aim = _MANAGING_FOR.get(s.managing_for, "")
+        return f"{aim}: {figures}" if aim else figures
     if key == "investment":
         inv = s.findings[s.findings["source"] == "investment"]
         if len(inv):
@@ -227,7 +234,7 @@ def _question_status(key: str, s: ExecutiveSummary | None, packs: int) -> str:
         return f"gross profit at {_pct(r['ratio'])} of target"
     if key == "partners":
         return f"{packs} partner pack{'s' if packs != 1 else ''}, ranked below"
-    return ""
+    return "see the report" if key == "alignment" else ""
 
 
 def _status_word(r: ReportLink | None) -> str:
