@@ -124,13 +124,14 @@ SECTIONS: dict[str, dict[str, str]] = {
         "Profit bridge": SHOWN,
     },
     "05_performance_signals": {
+        "": ANSWER,
         "Scorecards": SHOWN,
         "Exceptions": ShownOr(r"no exceptions?|every .* (met|on) (its )?target"),
         "Early-warning signals": SHOWN,
         "Win/loss interviews": ShownOr(r"no deals?"),
         "Partner reporting": SHOWN,
         "Partner portfolio": SHOWN,
-        "In words": TEXT,
+        "Action register": TEXT,
     },
     "06_partner_review": {
         "": ANSWER,

@@ -521,7 +521,7 @@ def test_report_shows_the_action_register_and_the_log_holds_the_company_actions(
     """Notebook 05 raises the deals', the stopped partner's and the missed channel's actions
     whether or not their partner gets a pack, and shows the register answer first."""
     text = _text(batch_reports.html("05_performance_signals"))
-    register = text.split("Action register", 1)[1].split("In words", 1)[0]
+    register = text.split("Action register", 1)[1].split("Explore", 1)[0]
     q = sample.quarter
     assert re.search(rf"\d+ actions? open \(\d+ raised in {q}\), \d+ due by the end of "
                      rf"FY\d{{4}}-Q\d, \d+ overdue; \d+ closed in {q}\.", register)  # fmt: skip

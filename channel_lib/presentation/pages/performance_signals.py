@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -46,6 +47,7 @@ from channel_lib.data.dataset import Dataset
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
+from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.formats import display_formats, missing_as_dash
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "SHORT_LIST_COLUMNS",
     "SIGNAL_TABLE_COLUMNS",
     "STRUCTURAL_COLUMNS",
+    "answer",
     "below_sentence",
     "below_table",
     "deals_caption",
@@ -73,6 +76,7 @@ __all__ = [
     "raised_sentence",
     "register_answer",
     "register_table",
+    "reporting_quarter",
     "short_list_caption",
     "short_list_chart",
     "short_list_table",
@@ -556,6 +560,23 @@ def in_words(
     return html.markdown(
         "- {a}\n- {b}\n- {c}", a=sentences[0], b=sentences[1], c=" ".join(sentences[2:])
     )
+
+
+def answer(
+    signals: pd.DataFrame, thresholds: SignalThresholds, deals: pd.DataFrame, money: MoneyUnit
+):
+    """The report's answer box: :func:`signal_sentences` (the largest risks and opportunities,
+    the structural items, what is below the minimum, the interviews due)."""
+    found = signal_sentences(
+        signals, min_revenue_at_stake=thresholds.min_revenue_at_stake, deals=deals,
+        money=money, currency=money.currency,
+    )  # fmt: skip
+    return answer_box(found)
+
+
+def reporting_quarter(wb: Any):
+    """The reporting quarter in one line, why it was chosen folded under it."""
+    return coverage_line(wb)
 
 
 # -- the action register ----------------------------------------------------------------------------
