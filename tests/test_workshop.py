@@ -90,6 +90,50 @@ def test_a_plans_folder_inside_the_dataset_is_refused_before_voila_starts(tmp_pa
     assert not (data / "plans").exists()
 
 
+def _kernel_manager_of(cmd: list[str]):
+    """The kernel manager Voilà would build from ``cmd``'s ``--MappingKernelManager.*`` options
+    (parsed by traitlets, applied to jupyter_server's class: the option names are real)."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from traitlets.config.loader import KVArgParseConfigLoader
+
+    options = [a for a in cmd if a.startswith("--MappingKernelManager.")]
+    assert len(options) == 3, cmd
+    return AsyncMappingKernelManager(config=KVArgParseConfigLoader(argv=options).load_config())
+
+
+def test_voila_culls_idle_kernels_no_page_uses_after_half_an_hour_by_default(monkeypatch):
+    for name in workshop.server.CULL_ENV.values():
+        monkeypatch.delenv(name, raising=False)
+    manager = _kernel_manager_of(workshop.voila_command("workshop.ipynb", 9001)[0])
+    assert (manager.cull_idle_timeout, manager.cull_interval) == (1800, 60)
+    assert manager.cull_connected is False  # an open page keeps its kernel
+
+    short = workshop.voila_command("workshop.ipynb", 9001, cull={"idle_timeout": 20, "interval": 5})
+    assert (
+        _kernel_manager_of(short[0]).cull_idle_timeout,
+        _kernel_manager_of(short[0]).cull_interval,
+    ) == (20, 5)
+
+    monkeypatch.setenv("CHANNEL_WORKSHOP_CULL_IDLE_TIMEOUT", "600")
+    manager = _kernel_manager_of(workshop.voila_command("workshop.ipynb", 9001)[0])
+    assert (manager.cull_idle_timeout, manager.cull_interval) == (600, 60)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "env", "named"),
+    [({"cull_interval": 0}, "", "interval=0"), ({}, "ten", "CHANNEL_WORKSHOP_CULL_IDLE_TIMEOUT='ten'"),
+     ({"cull_idle_timeout": -5}, "", "idle_timeout=-5")],
+    ids=["zero-interval", "words-in-env", "negative-timeout"],
+)  # fmt: skip
+def test_bad_culling_settings_are_refused_before_voila_starts(
+    monkeypatch, tmp_path, kwargs, env, named
+):
+    monkeypatch.setenv("CHANNEL_WORKSHOP_CULL_IDLE_TIMEOUT", env)
+    with pytest.raises(workshop.WorkshopError, match=re.escape(named) + ".*whole seconds"):
+        workshop.serve(TINY, tmp_path / "plans", open_browser=False, **kwargs)
+    assert not (tmp_path / "plans").exists()
+
+
 @pytest.mark.notebook
 def test_batch_run_renders_a_static_summary_of_every_screen_and_no_widget(tmp_path):
     from channel_lib.batch.run import run_notebook

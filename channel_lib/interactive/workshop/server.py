@@ -38,8 +38,11 @@ from channel_lib.data.pseudonyms import PSEUDONYMS_ENV
 from channel_lib.data.workbook import open_workbook, project_root
 
 __all__ = [
+    "CULLING",
+    "CULL_ENV",
     "VOILA_TEMPLATE",
     "WorkshopError",
+    "culling",
     "kernel_env",
     "new_token",
     "prepare_notebook",
@@ -64,6 +67,76 @@ _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 #: Host names (besides loopback addresses) the server answers to; any other ``Host`` gets 403.
 LOCAL_HOSTNAMES = ("localhost",)
+
+#: Idle-kernel culling for a day's session (seconds). Every page load starts a kernel of
+#: ~450 MB that stayed until the server stopped (9 after 8 visits); a kernel no page is connected
+#: to (a reloaded or closed tab) is shut down after ``idle_timeout`` seconds without activity,
+#: checked every ``interval`` seconds. A kernel with a page open is never culled
+#: (``cull_connected`` false: the facilitator's tab survives a long discussion), and Voilà never
+#: culls its pre-heated kernels. Environment variables override them (:func:`culling`).
+CULLING = {"idle_timeout": 1800, "interval": 60}
+#: The environment variables that override :data:`CULLING` (whole seconds; 0 switches it off).
+CULL_ENV = {
+    "idle_timeout": "CHANNEL_WORKSHOP_CULL_IDLE_TIMEOUT",
+    "interval": "CHANNEL_WORKSHOP_CULL_INTERVAL",
+}
+
+
+def culling(
+    idle_timeout: int | None = None,
+    interval: int | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """The idle-kernel culling settings: the arguments, else :data:`CULL_ENV`, else :data:`CULLING`.
+
+    Parameters
+    ----------
+    idle_timeout : int, optional
+        Seconds without activity after which a kernel no page is connected to is shut down
+        (0: never).
+    interval : int, optional
+        Seconds between checks (≥ 1).
+    environ : dict, optional
+        The environment to read (default ``os.environ``).
+
+    Returns
+    -------
+    dict
+        ``idle_timeout`` and ``interval`` (int seconds).
+
+    Raises
+    ------
+    WorkshopError
+        For a value that is not a whole number of seconds, a negative timeout or an interval
+        below 1 (naming the argument or variable).
+
+    Examples
+    --------
+    >>> culling(environ={})
+    {'idle_timeout': 1800, 'interval': 60}
+    >>> culling(interval=5, environ={"CHANNEL_WORKSHOP_CULL_IDLE_TIMEOUT": "20"})
+    {'idle_timeout': 20, 'interval': 5}
+    """
+    env = os.environ if environ is None else environ
+    given = {"idle_timeout": idle_timeout, "interval": interval}
+    out: dict[str, int] = {}
+    for name, default in CULLING.items():
+        raw: Any = given[name]
+        where = name
+        if raw is None and env.get(CULL_ENV[name], "").strip():
+            raw, where = env[CULL_ENV[name]].strip(), CULL_ENV[name]
+        if raw is None:
+            raw = default
+        whole = isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())
+        low = 1 if name == "interval" else 0
+        if isinstance(raw, bool) or not whole or int(raw) < low:
+            raise WorkshopError(
+                f"{where}={raw!r}: the kernel culling {name.replace('_', ' ')} is whole seconds, "
+                f"at least {low}"
+            )
+        out[name] = int(raw)
+    return out
 
 
 def new_token() -> str:
@@ -243,11 +316,14 @@ def _log_tail(path: Path, lines: int = 20) -> str:
     return "\n".join(text[-lines:])
 
 
-def voila_command(notebook: str, port: int) -> tuple[list[str], dict[str, str]]:
+def voila_command(
+    notebook: str, port: int, *, cull: dict[str, int] | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve ``notebook`` with Voilà on 127.0.0.1.
 
     The page uses :data:`VOILA_TEMPLATE` (found through ``JUPYTER_PATH``), so it loads nothing
-    from outside the machine; the kernel is pre-heated and tracebacks are shown.
+    from outside the machine; the kernel is pre-heated, tracebacks are shown, and idle kernels
+    no page is connected to are culled (jupyter_server's ``MappingKernelManager.cull_*``).
 
     Parameters
     ----------
@@ -255,6 +331,8 @@ def voila_command(notebook: str, port: int) -> tuple[list[str], dict[str, str]]:
         The notebook's file name, relative to the folder the command runs in.
     port : int
         TCP port on 127.0.0.1.
+    cull : dict, optional
+        ``idle_timeout`` and ``interval`` in seconds (default :func:`culling`).
 
     Returns
     -------
@@ -264,6 +342,10 @@ def voila_command(notebook: str, port: int) -> tuple[list[str], dict[str, str]]:
     cmd = [sys.executable, "-m", "voila", notebook, "--no-browser", f"--port={port}",
            "--Voila.ip=127.0.0.1", "--VoilaConfiguration.show_tracebacks=True",
            "--VoilaConfiguration.preheat_kernel=True", f"--template={VOILA_TEMPLATE}"]  # fmt: skip
+    cull = culling() if cull is None else cull
+    cmd += [f"--MappingKernelManager.cull_idle_timeout={int(cull['idle_timeout'])}",
+            f"--MappingKernelManager.cull_interval={int(cull['interval'])}",
+            "--MappingKernelManager.cull_connected=False"]  # fmt: skip
     env = kernel_env()
     env["JUPYTER_PATH"] = os.pathsep.join((str(_TEMPLATES), env["JUPYTER_PATH"]))
     return cmd, env
@@ -319,6 +401,8 @@ def serve(
     timeout: float = 60.0,
     echo: Callable[[str], None] | None = None,
     pseudonymise: str | None = None,
+    cull_idle_timeout: int | None = None,
+    cull_interval: int | None = None,
 ) -> int:
     """Serve the workshop with Voilà on 127.0.0.1 until Ctrl-C (what ``channel-workbook workshop`` runs).
 
@@ -349,6 +433,8 @@ def serve(
         session with outsiders. Voilà's kernels get it as
         :data:`~channel_lib.data.pseudonyms.PSEUDONYMS_ENV`, which ``open_workbook`` reads.
         ``None``: as that variable says in this process (unset: real names).
+    cull_idle_timeout, cull_interval : int, optional
+        Idle-kernel culling, seconds (:func:`culling`; default :data:`CULLING` or :data:`CULL_ENV`).
 
     Returns
     -------
@@ -363,6 +449,7 @@ def serve(
         Bad folders, quarter or data (checked before Voilà starts).
     """
     say = echo or _say
+    cull = culling(cull_idle_timeout, cull_interval)
     _require_voila()
     port = _free_port() if port is None else _check_port(port)
     data, plans = _absolute(data_dir), _absolute(plans_dir)
@@ -377,7 +464,7 @@ def serve(
         nb = prepare_notebook(folder, data_dir=data, quarter=quarter, plans_dir=plans)
         token = new_token()
         write_voila_config(folder, token)
-        cmd, env = voila_command(nb.name, port)
+        cmd, env = voila_command(nb.name, port, cull=cull)
         env[PSEUDONYMS_ENV] = shown or "none"  # set either way: the kernels show what was checked
         with log.open("wb") as out, _stop_signals_as_interrupt():
             proc = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
@@ -387,6 +474,8 @@ def serve(
             say(f"Workshop ({data.name}, {quarter}) at {url}")
             if shown:
                 say(f"Names shown as pseudonyms: {shown.replace(',', ', ')}.")
+            if cull["idle_timeout"]:
+                say(f"A kernel no page uses stops after {cull['idle_timeout'] // 60} min idle.")
             say(f"Decisions are saved to {plans}. Press Ctrl-C to stop.")
             if open_browser:
                 webbrowser.open(url)
