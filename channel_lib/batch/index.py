@@ -208,11 +208,14 @@ def index_html(q: QuarterPlan, kpis: IndexContent | str) -> str:
     content = kpis if isinstance(kpis, IndexContent) else IndexContent(growth=kpis)
     reports, packs = report_links(q)
     if content.summary is None and not content.unavailable and not content.growth:
-        body = summary_html(None, reports, packs, unavailable="it was not computed for this run.")
+        body = summary_html(
+            None, reports, packs, unavailable="it was not computed for this run.",
+            coverage=q.reason,
+        )  # fmt: skip
     else:
         body = summary_html(
             content.summary, reports, packs, reasons=content.reasons,
-            unavailable=content.unavailable, rule=RANKING_RULE,
+            unavailable=content.unavailable, rule=RANKING_RULE, coverage=q.reason,
         )  # fmt: skip
     growth = f"<h2>Growth and margin by channel</h2>\n{content.growth}" if content.growth else ""
     summary, tables = _run_status(q)
@@ -223,7 +226,9 @@ body {{ font-family: Segoe UI, Helvetica, Arial, sans-serif; max-width: 1000px; 
         font-size: 15px; line-height: 1.45; }}
 table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; }}
 td, th {{ text-align: left; padding: 0.3rem 0.6rem; border-bottom: 1px solid #ddd; vertical-align: top; }}
-p.answer {{ font-size: 1.25rem; font-weight: 600; }}
+section.cw-answer {{ border-left: 4px solid #1f5fa8; background: #f3f7fc; padding: 0.6rem 1rem; }}
+p.answer {{ font-size: 1.25rem; font-weight: 600; margin: 0.2rem 0; }}
+details.cw-coverage {{ color: #555; margin: 0.6rem 0; }}
 p.failed-line {{ color: #b00020; font-weight: 600; }}
 p.rule, ul.notes {{ color: #555; font-size: 0.85rem; }}
 ol.findings li.risk::marker {{ color: #b00020; }}
@@ -235,8 +240,6 @@ details summary {{ cursor: pointer; font-weight: 600; }}
 </style></head><body>
 <h1>Channel reports — {escape(q.label)}</h1>
 {_failed_line(q)}
-<p>{escape(q.reason)}</p>
-<h2>Headline KPIs</h2>
 {body}
 {growth}
 <details><summary>Run status: {escape(summary)}</summary>

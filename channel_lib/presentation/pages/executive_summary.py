@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from channel_lib.analysis.executive import ExecutiveSummary
+from channel_lib.presentation.answer import ANSWER_CLASS
 from channel_lib.presentation.text import escape
 
 __all__ = [
@@ -332,6 +333,7 @@ def summary_html(
     reasons: pd.DataFrame | None = None,
     unavailable: str = "",
     rule: str = "",
+    coverage: str = "",
 ) -> str:
     """The executive summary's sections of the index, as HTML (the page's body, no run status).
 
@@ -350,12 +352,15 @@ def summary_html(
         Why ``summary`` is ``None``.
     rule : str
         The ranking rule in words, printed under the findings.
+    coverage : str
+        Why the quarter was chosen (the batch's reason): one line, the rest folded away.
 
     Returns
     -------
     str
-        HTML: a ``<p class="answer">`` with the year's sentence, the quarter and year-to-date
-        lines, the findings, the questions table and the partner packs.
+        HTML: the answer box (``<section class="cw-answer">`` with a ``<p class="answer">``: the
+        year's sentence), the coverage line, the quarter, year-to-date and last-year lines under
+        "Headline KPIs", the findings, the questions table and the partner packs.
 
     Examples
     --------
@@ -366,21 +371,30 @@ def summary_html(
     """
     links = {r.name: r for r in reports}
     if summary is None:
-        top = f'<p class="answer">The summary is not available: {escape(unavailable)}</p>'
+        answer = f"The summary is not available: {unavailable}"
+        rest = ""
     else:
+        answer = year_sentence(summary)
         lines = [
             _comparison_line(summary, "quarter_vs_target", "The quarter"),
             _comparison_line(summary, "year_to_date_vs_target", "Year to date"),
             _comparison_line(summary, "year_to_date_vs_last_year", "Against the year before"),
         ]
         notes = [f"<li>{escape(n)}</li>" for n in summary.notes]
-        top = (
-            f'<p class="answer">{escape(year_sentence(summary))}</p>\n<ul class="year">\n'
+        rest = (
+            '<h2>Headline KPIs</h2>\n<ul class="year">\n'
             + "\n".join(f"<li>{escape(x)}</li>" for x in lines if x)
             + "\n</ul>\n"
             + (f'<ul class="notes">{"".join(notes)}</ul>\n' if notes else "")
             + _findings_html(summary, links, rule)
         )
+    top = (f'<section class="{ANSWER_CLASS}" aria-label="The answer">'
+           f'<p class="answer">{escape(answer)}</p></section>\n')  # fmt: skip
+    if coverage:
+        head, _, more = coverage.partition(":")
+        top += (f'<details class="cw-coverage"><summary>{escape(head)}</summary>'
+                f"<p>{escape(coverage)}</p></details>\n" if more else f"<p>{escape(coverage)}</p>\n")  # fmt: skip
+    top += rest
     return (
         top
         + "\n<h2>What the workbook answers</h2>\n"
