@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from channel_lib.analysis import alignment
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.goals import ChannelRole, YearGoals
+from channel_lib.presentation.formats import code_label  # the reader's label of a code
 from channel_lib.presentation.pages import orientation as page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -775,7 +776,7 @@ def test_default_report_names_the_gap_between_channel_targets_and_objective(batc
     assert f"{gp_total:,.0f} USD of gross profit against the {gp_objective:,.0f} USD" in text
     assert f"{abs(gp_gap):,.0f} USD short" in text
     for line in planted("over_indexing"):
-        assert re.search(rf"Over-indexed: (segment|product line) {line} at", text)
+        assert re.search(rf"Over-indexed: (segment|product line) {code_label(line)} at", text)
 
 
 # -- over- and under-indexing both count (issue 19, point 1) -----------------------------------------
@@ -826,7 +827,9 @@ def test_planted_over_indexing_is_misaligned_and_the_near_miss_is_not(view, open
             if kind == "planted":
                 assert share > focus + 0.05  # over-indexed, not under
                 assert any(
-                    t.startswith(f"Over-indexed: {words.lower()} {case['entity_id']} at")
+                    t.startswith(
+                        f"Over-indexed: {words.lower()} {code_label(case['entity_id'])} at"
+                    )
                     for t in page.mix_sentences(view)
                 )
 

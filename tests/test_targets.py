@@ -349,7 +349,7 @@ def test_default_next_year_without_goals_is_a_proposal_not_an_error(tmp_path):
     assert s.goals_note.startswith("goals.yaml has no section for FY2027")
     assert "FY2026's" in s.goals_note and "forecast" in s.goals_note
     head = page.heading(wb, s).data
-    assert head.startswith("**Proposal, not a plan.**")
+    assert head.startswith("<p><strong>Proposal, not a plan.</strong>")
     plan = targets.set_targets(wb, s)
     assert targets.plan_checks(plan)["holds"].all()
 

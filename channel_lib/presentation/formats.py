@@ -17,6 +17,7 @@ a zero still never reads ``-0``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -25,10 +26,13 @@ import pandas as pd
 from channel_lib.core.figures import plus_zero, unsigned_zero
 
 __all__ = [
+    "CODE_LABELS",
     "KINDS",
+    "LABELLED_COLUMNS",
     "MISSING",
     "PACK_PATTERNS",
     "PATTERNS",
+    "code_label",
     "dash",
     "display_formats",
     "formatter",
@@ -37,6 +41,45 @@ __all__ = [
 
 #: How a missing value is written.
 MISSING = "–"
+
+#: Codes of the data contract written for a reader (the rest: underscores become spaces).
+CODE_LABELS: dict[str, str] = {
+    "mid_market": "mid-market", "smb": "SMB", "msp": "MSP", "mdf": "MDF", "coop": "co-op",
+    "revenue_and_profit": "revenue and profit", "csat": "CSAT",
+}  # fmt: skip
+#: Table columns whose values are codes (roles, segments, triggers): shown as :func:`code_label`.
+LABELLED_COLUMNS = frozenset({
+    "role", "declared_role", "actual_role", "segment", "segments", "top_segment",
+    "declared_segments", "product_line", "top_product_line", "declared_product_lines",
+    "customer_focus", "trigger", "signal", "managing_for", "cost_type", "metric", "measure",
+    "dimension_name", "goal",
+})  # fmt: skip
+
+
+#: A code in text: lower-case words joined by underscores (or a listed code), not a file name.
+_CODE = re.compile(
+    r"(?<![\w./])(?:[a-z]+(?:_[a-z0-9]+)+|"
+    + "|".join(CODE_LABELS)
+    + r")(?![\w.]*\.[a-z]{2,4}\b)(?![\w])"
+)
+
+
+def code_label(value: Any) -> str:
+    """Codes in a value (``mid_market``, ``solution_selling``, ``smb``) as a reader reads them,
+    from one place (:data:`CODE_LABELS`, else underscores become spaces); file names such as
+    ``partner_reports.csv`` are kept.
+
+    Examples
+    --------
+    >>> code_label("mid_market, enterprise"), code_label("solution_selling"), code_label(None)
+    ('mid-market, enterprise', 'solution selling', '–')
+    >>> code_label("Segment mix: smb"), code_label("needs partner_reports.csv")
+    ('Segment mix: SMB', 'needs partner_reports.csv')
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return MISSING
+    return _CODE.sub(lambda m: CODE_LABELS.get(m[0], m[0].replace("_", " ")), str(value))
+
 
 #: Pattern of each kind of column.
 PATTERNS: dict[str, str] = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html as _html
 import re
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 
 from channel_lib.core.errors import ParameterError
 from channel_lib.core.figures import plus_zero as plus_zero  # its one home; re-exported here
+from channel_lib.presentation.formats import LABELLED_COLUMNS, MISSING, code_label
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
@@ -275,8 +277,32 @@ class TableHTML:
         return f"<table: {caption}, {self.payload.get('rows', 0):,} rows>"
 
 
-#: How a missing cell reads in a table (never ``nan``, ``None`` or ``<NA>``).
-MISSING = "–"
+def in_plans_folder(path: str | Path, plans_dir: str | Path | None = None) -> str:
+    """A file the workbook wrote, named from the plans folder: a report never prints the
+    machine's absolute path (a batch hands the notebooks absolute paths).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    plans_dir : str or Path, optional
+        The plans folder; without it the file's name (and a ``proposals/`` folder) is kept.
+
+    Examples
+    --------
+    >>> in_plans_folder("/srv/run/plans/proposals/targets.csv")
+    'proposals/targets.csv in the plans folder'
+    >>> in_plans_folder("/srv/run/plans/signals_FY2026-Q4.csv", "/srv/run/plans")
+    'signals_FY2026-Q4.csv in the plans folder'
+    """
+    p = Path(path)
+    rel = Path(p.name) if p.parent.name != "proposals" else Path("proposals") / p.name
+    if plans_dir is not None:
+        try:
+            rel = p.resolve().relative_to(Path(plans_dir).resolve())
+        except ValueError:
+            pass
+    return f"{rel.as_posix()} in the plans folder"
 
 
 def yes_no(value: Any) -> str:
@@ -379,6 +405,8 @@ def table(
     formats_given = dict(formats or {})
     formats = {c: f for c, f in formats_given.items() if c in page.columns}
     formats.update({c: yes_no for c in page.columns if c not in formats and _is_flag(page[c])})
+    formats.update({c: code_label for c in page.columns
+                    if c not in formats and c in LABELLED_COLUMNS})  # fmt: skip
     if labels:
         names = {c: column_label(c) for c in page.columns}
         if len(set(names.values())) == len(names):  # two names one label: keep the names

@@ -38,6 +38,7 @@ from channel_lib.core.errors import ParameterError
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.answer import answer_box, coverage_line
+from channel_lib.presentation.formats import code_label
 from channel_lib.presentation.html import escape_markdown, plus_zero
 from channel_lib.presentation.pages import margins
 from channel_lib.presentation.pages.orientation_plan import (
@@ -531,7 +532,7 @@ def role_departure_sentence(role) -> str:
             f"its revenue from new customers (established channels: "
             f"{r.company_new_customer_share:.1%})"
         )
-    return (
+    return code_label(
         f"{r.channel_name} ({r.channel_id}) departs from its declared role {r.role}: "
         + "; ".join(reasons)
         + "."

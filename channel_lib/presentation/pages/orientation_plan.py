@@ -18,6 +18,7 @@ import pandas as pd
 from channel_lib.analysis.alignment import AlignmentView
 from channel_lib.analysis.alignment.evolution import EVENTS, evolution_by_quarter
 from channel_lib.data.workbook import Workbook
+from channel_lib.presentation.formats import code_label
 
 __all__ = ["evolution_sentences", "evolution_table", "mix_sentences", "plan_sentences"]
 
@@ -83,7 +84,7 @@ def mix_sentences(view: AlignmentView) -> list[str]:
     tol = view.settings.mix_tolerance
     out = []
     for r in mix.itertuples(index=False):
-        what = r.goal.replace(" mix: ", " ").lower()
+        what = code_label(r.goal.replace(" mix: ", " ").lower())
         gap = (r.actual - r.target) * 100
         word = "Over-indexed" if gap > 0 else "Under-indexed"
         out.append(

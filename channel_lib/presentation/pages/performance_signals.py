@@ -49,6 +49,7 @@ from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.formats import display_formats, missing_as_dash
+from channel_lib.presentation.text import in_plans_folder
 
 __all__ = [
     "EXPLORER_DEAL_COLUMNS",
@@ -233,7 +234,7 @@ def structural_table(short: ShortList):
 
 def more_line(short: ShortList, path: str | Path | None = None):
     """How many more signals the export holds than the tables show, as markdown."""
-    where = f" (`{path}`)" if path is not None else ""
+    where = f" ({in_plans_folder(path)})" if path is not None else ""
     if short.more == 0:
         structural = len(short.structural)
         parts = (
@@ -377,6 +378,11 @@ def portfolio_chart(wb: Workbook, book: pd.DataFrame):
     )
 
 
+#: The columns of the tier moves the page shows (the component scores are in the Excel workbook).
+MOVES_SHOWN = ["partner_id", "partner_name", "channel_id", "tier", "revenue_12m", "growth_12m",
+               "share_of_wallet", "score", "suggestion"]  # fmt: skip
+
+
 def moves_table(book: pd.DataFrame):
     """The suggested tier moves (the portfolio's rows whose suggestion is not ``keep``), or a
     sentence when there is none.
@@ -392,7 +398,10 @@ def moves_table(book: pd.DataFrame):
             if len(book)
             else "No partner in the portfolio, so no tier move to suggest."
         )
-    return html.table(moves, formats=display_formats(moves.columns), caption="Suggested tier moves")
+    shown = [c for c in MOVES_SHOWN if c in moves.columns]
+    return html.table(
+        moves, formats=display_formats(moves.columns), caption="Suggested tier moves", shown=shown
+    )
 
 
 # -- in words: one function per finding ------------------------------------------------------------
@@ -629,10 +638,12 @@ def register_table(register: ActionRegister, raised: pd.DataFrame | None = None)
             q=register.quarter, said=said,
         )  # fmt: skip
     rows = register.actions[REGISTER_TABLE_COLUMNS]
+    shown = [c for c in rows.columns if c != "action_id"]  # the id is for the log, not the reader
     return html.table(
         rows, formats={**display_formats(rows.columns), "current": _measure, "goal": _measure},
         caption=f"Action register, {register.quarter}: overdue, due by the end of "
                 f"{register.next_quarter}, open, then closed or rejected in the quarter.{said}",
+        shown=shown,
     )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from channel_lib.plans.targets import targets_path
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.html import escape_markdown, plus_zero
+from channel_lib.presentation.text import in_plans_folder
 
 __all__ = [
     "CHANNEL_FORMATS",
@@ -186,7 +187,7 @@ def targets_note(wb: Workbook, channels: pd.DataFrame) -> str:
     if source == "plans":
         return (
             "revenue targets from the approved plan in the plans folder "
-            f"({targets_path(wb.plans_dir)})"
+            f"({in_plans_folder(targets_path(wb.plans_dir), wb.plans_dir)})"
         )
     if source == "dataset":
         return "revenue targets from the dataset's targets.csv (the company's official targets)"

@@ -71,10 +71,20 @@ def _present(card: pd.DataFrame, columns: list[str]) -> list[str]:
 _SHOWN_AS = {"revenue_vs_last_year": "revenue_vs_same_quarter_last_year"}
 
 
+#: The scorecard columns the page shows; the leading indicators and the rest are in Excel.
+CARD_SHOWN: list[str] = [
+    "partner_id", "tier", "name", "light", "light_basis", "revenue", "gross_margin",
+    "gross_margin_goal", "revenue_attainment", "gross_profit_attainment",
+    "revenue_vs_same_quarter_last_year", "share_of_wallet",
+]  # fmt: skip
+
+
 def _card_table(card: pd.DataFrame, columns: list[str], **kwargs):
-    """``card[columns]`` as a table, the quarter's change named for what it compares."""
-    shown = card[columns].rename(columns=_SHOWN_AS)
-    return html.table(shown, formats=_formats(list(shown.columns)), **kwargs)
+    """``card[columns]`` as a table, the quarter's change named for what it compares; the page
+    shows :data:`CARD_SHOWN`, the Excel workbook every column."""
+    frame = card[columns].rename(columns=_SHOWN_AS)
+    shown = [c for c in CARD_SHOWN if c in frame.columns]
+    return html.table(frame, formats=_formats(list(frame.columns)), shown=shown, **kwargs)
 
 
 # -- scorecards ---------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.formats import formatter
+from channel_lib.presentation.text import in_plans_folder
 
 __all__ = [
     "MONEY",
@@ -313,16 +314,27 @@ def channel_frame(plan: TargetPlan) -> pd.DataFrame:
     return out
 
 
+#: The columns the channel target table shows on the page (the rest are in the Excel workbook).
+CHANNEL_TABLE_SHOWN = ["channel_name", "role", "run_rate", "revenue_target", "growth",
+                       "gross_profit_target", "partners_with_targets", "trend_forecast"]  # fmt: skip
+#: The columns the channel metrics model shows on the page (the rest are in the Excel workbook).
+INDICATOR_TABLE_SHOWN = ["channel_id", "label", "baseline", "target_per_quarter",
+                         "quarter_targets", "change", "note"]  # fmt: skip
+
+
 def channel_table(plan: TargetPlan):
     """:func:`channel_frame` as the report's table."""
     s = plan.settings
     frame = channel_frame(plan)
     formats = {"run_rate": MONEY, "revenue_target": MONEY, "growth": "{:+.1%}",
                "gross_profit_target": MONEY, **dict.fromkeys(s.quarters, MONEY)}  # fmt: skip
+    shown = [c for c in CHANNEL_TABLE_SHOWN if c in frame.columns]
     return html.table(
         frame,
-        caption=f"Chosen channel targets ({s.method})",
+        caption=f"Chosen channel targets ({s.method}), {plan.settings.money.currency} a year; "
+        "the quarters are in the phasing chart",
         formats={c: f for c, f in formats.items() if c in frame.columns},
+        shown=shown,
     )
 
 
@@ -551,10 +563,11 @@ def indicator_chart(model: pd.DataFrame, *, channel_ids):
 
 def indicator_table(model: pd.DataFrame):
     """The channel metrics model as the report's table (``model``: :func:`indicator_frame`)."""
+    shown = [c for c in INDICATOR_TABLE_SHOWN if c in model.columns]
     return html.table(
-        model, caption="Channel metrics model",
+        model, caption="Channel metrics model: each leading indicator's target per quarter",
         formats={"revenue_target": MONEY, "baseline": "{:,.1f}", "target_per_quarter": "{:,.1f}",
-                 "change": "{:+.0%}"},
+                 "change": "{:+.0%}"}, shown=shown,
     )  # fmt: skip
 
 
@@ -566,7 +579,7 @@ def checks_table(plan: TargetPlan):
 
 def save_sentence(outcome: SaveOutcome) -> str:
     """What :func:`~channel_lib.analysis.targets.save_plan` did, in one sentence (not escaped)."""
-    path, year = outcome.path, outcome.year
+    path, year = in_plans_folder(outcome.path), outcome.year
     if outcome.proposal:
         return _proposal_save_sentence(outcome)
     if outcome.status == "not_written":
@@ -585,13 +598,13 @@ def save_sentence(outcome: SaveOutcome) -> str:
         f"{verb} {outcome.rows:,} {year} targets ({', '.join(outcome.metrics)}; channel and "
         f"partner, by quarter) in {path} as a proposal: reports show them beside the official "
         f"targets and keep measuring attainment on those until the plan is approved "
-        f"(channel-workbook targets approve {year} --by NAME --plans {path.parent})."
+        f"(channel-workbook targets approve {year} --by NAME --plans PLANS_FOLDER)."
     )
 
 
 def _proposal_save_sentence(outcome: SaveOutcome) -> str:
     """:func:`save_sentence` for a proposal (a year without goals)."""
-    path, year = outcome.path, outcome.year
+    path, year = in_plans_folder(outcome.path), outcome.year
     apart = (
         f"{year} has no goals in goals.yaml, so these targets are a proposal: they are kept "
         f"apart from the official targets.csv of the plans folder, and no report measures "
