@@ -663,6 +663,37 @@ def test_every_slider_of_every_screen_is_wide_and_lands_where_the_mouse_drags_it
     assert app.problems() == []
 
 
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_after_a_reload_the_saved_budget_and_targets_are_on_screen(app, workshop_server):
+    """Runs after the saves above (and the drags, which were not saved): a reload shows what
+    investment.csv and targets.csv hold, not goals.yaml's defaults nor the unsaved drags."""
+    plans = workshop_server.plans
+    header = (plans / "investment.csv").read_text().splitlines()[1]
+    saved_budget = float(re.search(r"# budget=([\d.]+) ", header)[1])
+    saved_targets = _channel_targets_in_csv(plans / "targets.csv")
+    page = app.page
+    page.reload()
+    page.wait_for_selector(".cw-workshop", timeout=90_000)
+    page.wait_for_function(_CHARTS_DRAWN.replace("MIN", "1"), timeout=60_000)
+
+    screen = _go(page, "investment")
+    screen.locator(".cw-restored").wait_for(timeout=90_000)
+    assert "investment.csv" in screen.locator(".cw-restored").inner_text()
+    assert _number(_readout(screen, "Budget")) == pytest.approx(saved_budget, abs=0.5)
+
+    screen = _go(page, "targets")
+    _until(lambda: len(_table(screen, "targets")) > 0, what="the targets table")
+    assert "start where they were" in screen.locator(".cw-restored").inner_text()
+    shown = _channel_rows(_table(screen, "targets"))
+    shown = dict(zip(shown.iloc[:, 0], shown["Revenue target"].map(_number), strict=True))
+    assert len(shown) == len(saved_targets)
+    for name, amount in shown.items():  # the table names channels; the file has their ids
+        assert any(abs(amount - v) <= 1 for v in saved_targets.values()), (name, amount)
+    assert sum(shown.values()) == pytest.approx(sum(saved_targets.values()), abs=1)
+    assert app.problems() == []
+
+
 # -- JupyterLab -------------------------------------------------------------------------------------
 LAB_NOTEBOOK = "01_orientation_alignment.ipynb"
 
