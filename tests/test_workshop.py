@@ -694,6 +694,29 @@ def test_after_a_reload_the_saved_budget_and_targets_are_on_screen(app, workshop
     assert app.problems() == []
 
 
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_arrows_page_keys_and_space_move_between_screens_but_not_inside_a_slider(app):
+    page = app.page
+    position = page.locator(".cw-position")
+    _go(page, "alignment")
+    page.locator(".cw-workshop h1").click()  # focus on the page, not on a control
+    for key, step in [("PageDown", 2), ("Space", 3), ("ArrowLeft", 2), ("PageUp", 1),
+                      ("ArrowRight", 2)]:  # fmt: skip
+        page.keyboard.press(key)
+        _until(lambda s=step: f"Step {s} of" in position.inner_text(), timeout=30,
+               what=f"{key} to show step {step}")  # fmt: skip
+    page.locator(".cw-next").click()  # a click on Next, then the clicker's PageDown
+    page.keyboard.press("PageDown")
+    _until(lambda: "Step 4 of" in position.inner_text(), timeout=30, what="step 4")
+    screen = page.locator(".cw-screen-investment")
+    screen.wait_for(timeout=90_000)
+    _press(screen, "Budget", "ArrowRight")  # a slider's own arrow keys stay on the slider
+    page.wait_for_timeout(500)
+    assert "Step 4 of" in position.inner_text()
+    assert app.problems() == []
+
+
 # -- JupyterLab -------------------------------------------------------------------------------------
 LAB_NOTEBOOK = "01_orientation_alignment.ipynb"
 
