@@ -111,7 +111,6 @@ SECTIONS: dict[str, dict[str, str]] = {
         "If the budget is fixed: the recommended split": SHOWN,
         "Budget scenarios": SHOWN,
         "When: phasing over the coming quarters": SHOWN,
-        "Appendix: the model, its assumptions and limits": TEXT,
         "Fitted parameters": SHOWN,
     },
     "04_revenue_profit_trends": {

@@ -227,7 +227,9 @@ body {{ font-family: Segoe UI, Helvetica, Arial, sans-serif; max-width: 1000px; 
 table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; }}
 td, th {{ text-align: left; padding: 0.3rem 0.6rem; border-bottom: 1px solid #ddd; vertical-align: top; }}
 section.cw-answer {{ border-left: 4px solid #1f5fa8; background: #f3f7fc; padding: 0.6rem 1rem; }}
-p.answer {{ font-size: 1.25rem; font-weight: 600; margin: 0.2rem 0; }}
+section.cw-answer .cw-answer-title {{ font-weight: 700; margin: 0 0 0.3rem; }}
+section.cw-answer ul {{ margin: 0; padding-left: 1.2rem; }}
+section.cw-answer li:first-child {{ font-size: 1.2rem; font-weight: 600; }}
 details.cw-coverage {{ color: #555; margin: 0.6rem 0; }}
 p.failed-line {{ color: #b00020; font-weight: 600; }}
 p.rule, ul.notes {{ color: #555; font-size: 0.85rem; }}

@@ -54,15 +54,16 @@ __all__ = ["plus_zero", "unsigned_zero"]
 
 
 def compact(amount: float | None) -> str:
-    """An amount in three significant figures with K / M / B (``301K``, ``1.21M``), for sentences
-    and headlines; ``–`` when there is none.
+    """An amount in readable units for sentences and headlines: K / M / B with at least three
+    significant figures and a decimal on millions (``301K``, ``1.21M``, ``139.8M``); ``–`` when
+    there is none.
 
     Examples
     --------
     >>> compact(301_333.3), compact(1_208_299.0), compact(-75_862.0), compact(950.0), compact(None)
     ('301K', '1.21M', '-75.9K', '950', '–')
-    >>> compact(-0.3), compact(2_500_000_000.0)
-    ('0', '2.50B')
+    >>> compact(139_800_000.0), compact(137_020_687.0), compact(-0.3), compact(2_500_000_000.0)
+    ('139.8M', '137.0M', '0', '2.50B')
     """
     if amount is None or not math.isfinite(amount):
         return "–"
@@ -70,7 +71,10 @@ def compact(amount: float | None) -> str:
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if round(a / size, 2) >= 1:
             v = a / size
-            digits = 0 if v >= 100 else (1 if v >= 10 else 2)
+            if suffix == "K":
+                digits = 0 if v >= 99.95 else 1
+            else:  # millions and billions keep a decimal: 139.8M against 137.0M reads apart
+                digits = 1 if v >= 9.995 else 2
             return f"{'-' if amount < 0 else ''}{v:,.{digits}f}{suffix}"
     return unsigned_zero(f"{float(amount):,.0f}")
 

@@ -3,7 +3,7 @@ first, the quarter against target, the five findings, one line per question the 
 the partner packs ranked by why they are there, and each report's Excel workbook and PDF.
 
 The numbers come from :mod:`channel_lib.analysis.executive`; this module only words and marks
-them up. Money is written with its currency in readable units (:func:`short_money`: ``37.9M
+them up. Money is written with its currency in readable units (:func:`~channel_lib.core.figures.compact_money`: ``37.9M
 USD``), never with cents or in scientific notation.
 """
 
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from channel_lib.analysis.executive import ExecutiveSummary
-from channel_lib.presentation.answer import ANSWER_CLASS
+from channel_lib.core.figures import compact_money
+from channel_lib.presentation.answer import answer_html
 from channel_lib.presentation.text import escape
 
 __all__ = [
@@ -24,7 +25,6 @@ __all__ = [
     "SECTIONS",
     "ReportLink",
     "finding_sentence",
-    "short_money",
     "summary_html",
     "year_sentence",
 ]
@@ -90,28 +90,6 @@ class ReportLink:
     partner_id: str | None = None
 
 
-def short_money(amount: float, currency: str) -> str:
-    """Money in readable units with its currency, no cents: ``37.9M USD``.
-
-    Examples
-    --------
-    >>> short_money(37_912_345.67, "USD"), short_money(-758_158.2, "EUR"), short_money(512.4, "USD")
-    ('37.9M USD', '-758K EUR', '512 USD')
-    >>> short_money(1.234e9, "USD"), short_money(float("nan"), "USD")
-    ('1.2B USD', '– USD')
-    """
-    if amount is None or not math.isfinite(float(amount)):
-        return f"– {currency}"
-    a = abs(float(amount))
-    sign = "-" if amount < 0 else ""
-    for size, unit in ((1e9, "B"), (1e6, "M")):
-        if round(a / size, 1) >= 1:
-            return f"{sign}{a / size:,.1f}{unit} {currency}"
-    if round(a) >= 1e3:
-        return f"{sign}{a / 1e3:,.0f}K {currency}"
-    return f"{sign}{a:,.0f} {currency}"
-
-
 def _pct(x: float) -> str:
     return "–" if x is None or not math.isfinite(float(x)) else f"{100 * float(x):.0f}%"
 
@@ -135,9 +113,9 @@ def year_sentence(s: ExecutiveSummary) -> str:
         return f"{s.year}: the year cannot be stated against its objective ({_why(s)})."
     c = s.currency
     amounts = (
-        f"{short_money(rev['value'], c)} revenue against its {short_money(rev['reference'], c)} "
-        f"objective ({_pct(rev['ratio'])}) and {short_money(gp['value'], c)} gross profit against "
-        f"{short_money(gp['reference'], c)} ({_pct(gp['ratio'])})"
+        f"{compact_money(rev['value'], c)} revenue against its {compact_money(rev['reference'], c)} "
+        f"objective ({_pct(rev['ratio'])}) and {compact_money(gp['value'], c)} gross profit against "
+        f"{compact_money(gp['reference'], c)} ({_pct(gp['ratio'])})"
     )
     if s.closed:
         return f"{s.year} closed at {amounts}."
@@ -157,9 +135,9 @@ def _comparison_line(s: ExecutiveSummary, comparison: str, label: str) -> str:
         return ""
     c, vs = s.currency, "last year" if comparison.endswith("last_year") else "target"
     text = (
-        f"{label} ({rev['period']}): revenue {short_money(rev['value'], c)} against "
-        f"{short_money(rev['reference'], c)} {vs} ({_pct(rev['ratio'])}), gross profit "
-        f"{short_money(gp['value'], c)} against {short_money(gp['reference'], c)} "
+        f"{label} ({rev['period']}): revenue {compact_money(rev['value'], c)} against "
+        f"{compact_money(rev['reference'], c)} {vs} ({_pct(rev['ratio'])}), gross profit "
+        f"{compact_money(gp['value'], c)} against {compact_money(gp['reference'], c)} "
         f"({_pct(gp['ratio'])})"
     )
     if margin is not None and math.isfinite(float(margin["value"])):
@@ -184,16 +162,16 @@ def finding_sentence(f: pd.Series | dict, currency: str) -> str:
     c = currency
     if f["source"] == "investment":
         gain = "more" if f["value"] > 0 else "less"
-        return (f"{kind}: {f['direction']} spend — {short_money(abs(f['value']), c)} {gain} "
+        return (f"{kind}: {f['direction']} spend — {compact_money(abs(f['value']), c)} {gain} "
                 "gross profit net of spend a year.")  # fmt: skip
     if f["source"] == "plan_gap":
         return (f"{kind}: the revenue forecast is {_pct(abs(f['value']))} {f['direction']} the "
-                f"plan — a gap of {short_money(f['exposure'], c)} ({f['evidence']}).")  # fmt: skip
+                f"plan — a gap of {compact_money(f['exposure'], c)} ({f['evidence']}).")  # fmt: skip
     name = f"{f['entity_name']} ({f['entity_id']})"
     phrase = _SIGNAL_PHRASES.get((f["signal"], f["direction"]), "{name}: " + str(f["signal"]))
     text = phrase.format(name=name, pct=_pct(abs(float(f["value"]))))
     where = "bought" if f.get("entity_type") == "customer" else "through it"
-    amount = short_money(f["exposure"], c)
+    amount = compact_money(f["exposure"], c)
     tail = f"{amount} of revenue in the 12 months before it stopped" if where == "bought" else (
         f"{amount} of revenue a year through it")  # fmt: skip
     return f"{kind}: {text} — {tail}."
@@ -226,7 +204,7 @@ def _question_status(key: str, s: ExecutiveSummary | None, packs: int) -> str:
         inv = s.findings[s.findings["source"] == "investment"]
         if len(inv):
             f = inv.iloc[0]
-            return f"{f['direction']}: {short_money(f['value'], c)} a year net of spend"
+            return f"{f['direction']}: {compact_money(f['value'], c)} a year net of spend"
         return "no measured spend change stands out in the top findings"
     if key == "signals" and s.signal_counts is not None:
         return (f"{s.signal_counts.get('risk', 0)} risks and "
@@ -358,8 +336,8 @@ def summary_html(
     Returns
     -------
     str
-        HTML: the answer box (``<section class="cw-answer">`` with a ``<p class="answer">``: the
-        year's sentence), the coverage line, the quarter, year-to-date and last-year lines under
+        HTML: the answer box (:func:`~channel_lib.presentation.answer.answer_html`: the year's
+        sentence, the quarter against target and the first three findings), the coverage line, the quarter, year-to-date and last-year lines under
         "Headline KPIs", the findings, the questions table and the partner packs.
 
     Examples
@@ -388,8 +366,13 @@ def summary_html(
             + (f'<ul class="notes">{"".join(notes)}</ul>\n' if notes else "")
             + _findings_html(summary, links, rule)
         )
-    top = (f'<section class="{ANSWER_CLASS}" aria-label="The answer">'
-           f'<p class="answer">{escape(answer)}</p></section>\n')  # fmt: skip
+    box = [answer]
+    if summary is not None:
+        box.append(_comparison_line(summary, "quarter_vs_target", "The quarter"))
+        box += [
+            finding_sentence(f, summary.currency) for _, f in summary.findings.head(3).iterrows()
+        ]
+    top = answer_html(box) + "\n"
     if coverage:
         head, _, more = coverage.partition(":")
         top += (f'<details class="cw-coverage"><summary>{escape(head)}</summary>'

@@ -35,6 +35,7 @@ from channel_lib.analysis.alignment import (
 )
 from channel_lib.analysis.alignment.scoring import MARGIN_BASES
 from channel_lib.core.errors import ParameterError
+from channel_lib.core.figures import compact_money
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.answer import answer_box, coverage_line
@@ -653,13 +654,14 @@ def revenue_sentence(wb: Workbook, view: AlignmentView) -> str:
     grew = _company_growth_words(s, c)
     if not s.scored:
         return (
-            f"{s.year}{span}: the channel system sold {c['revenue']:,.0f} {cur}{grew}; gross "
+            f"{s.year}{span}: the channel system sold {compact_money(c['revenue'], cur)}{grew}; gross "
             f"margin {c['gross_margin']:.1%}."
         )
     goals = wb.dataset.goals.years[s.goals_year]
     text = (
-        f"{s.year}{span}: the channel system sold {c['revenue']:,.0f} {cur} against the "
-        f"{goals.revenue_objective:,.0f} {cur} objective ({c['revenue'] / goals.revenue_objective:.0%})"
+        f"{s.year}{span}: the channel system sold {compact_money(c['revenue'], cur)} against the "
+        f"{compact_money(goals.revenue_objective, cur)} objective "
+        f"({c['revenue'] / goals.revenue_objective:.0%})"
     )
     if not np.isnan(c["revenue_growth"]):
         text += grew
@@ -866,7 +868,7 @@ def summary_sentences(wb: Workbook, view: AlignmentView) -> list[str]:
     >>> from channel_lib.analysis.alignment import build_view, open_alignment
     >>> wb, s = open_alignment("tests/data/tiny", plans_dir="/tmp/plans")
     >>> summary_sentences(wb, build_view(wb, s))[0][:60]
-    'FY2026: the channel system sold 60,355 USD against the 95,00'
+    'FY2026: the channel system sold 60.4K USD against the 95.0K '
     """
     return [margins.plain(t) for t in _summary(wb, view)]
 

@@ -638,7 +638,8 @@ def register_table(register: ActionRegister, raised: pd.DataFrame | None = None)
             q=register.quarter, said=said,
         )  # fmt: skip
     rows = register.actions[REGISTER_TABLE_COLUMNS]
-    shown = [c for c in rows.columns if c != "action_id"]  # the id is for the log, not the reader
+    # the evidence states the current value against the goal: the two columns stay in Excel
+    shown = [c for c in rows.columns if c not in ("current", "goal")]
     return html.table(
         rows, formats={**display_formats(rows.columns), "current": _measure, "goal": _measure},
         caption=f"Action register, {register.quarter}: overdue, due by the end of "

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from channel_lib.analysis.overview import comparison_quarters
+from channel_lib.core.figures import compact_money
 from channel_lib.data.workbook import Workbook
 from channel_lib.plans.targets import targets_path
 from channel_lib.presentation import charts, html
@@ -214,7 +215,7 @@ def revenue_sentence(wb: Workbook, kpis: pd.DataFrame) -> str:
     k = kpis.set_index("kpi")
     rev = k.loc["revenue"]
     return (
-        f"Revenue in {wb.quarter} was {rev['this_quarter']:,.0f} {wb.dataset.goals.currency}, "
+        f"Revenue in {wb.quarter} was {compact_money(rev['this_quarter'], wb.dataset.goals.currency)}, "
         f"{_direction(rev['change_vs_last_quarter'])} against last quarter and "
         f"{_direction(rev['change_vs_last_year'])} against the same quarter last year; "
         f"gross margin was {k.loc['gross_margin', 'this_quarter']:.1%}."
@@ -264,7 +265,7 @@ def overview_sentences(wb: Workbook, kpis: pd.DataFrame, channels: pd.DataFrame)
     >>> from channel_lib.data.workbook import open_workbook
     >>> wb = open_workbook("tests/data/tiny", plans_dir="/tmp/plans")
     >>> overview_sentences(wb, headline_kpis(wb), channel_quarter(wb))[0][:40]
-    'Revenue in FY2026-Q4 was 17,820 USD, dow'
+    'Revenue in FY2026-Q4 was 17.8K USD, down'
     """
     found = [
         revenue_sentence(wb, kpis),
