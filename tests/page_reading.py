@@ -36,8 +36,8 @@ RAW_CELLS = ("nan", "NaN", "None", "True", "False", "<NA>", "NaT", "null", "unde
 
 _BROWSER_CHECKS = """({width, minFont, raw}) => {
   const out = [];
-  const shown = el => el.getClientRects().length > 0
-    && getComputedStyle(el).visibility !== 'hidden';
+  const shown = el => el.checkVisibility({checkVisibilityCSS: true, contentVisibilityAuto: true})
+    && !el.closest('details:not([open]) > :not(summary)');
   const label = el => {
     const cap = el.querySelector && el.querySelector(':scope > caption');
     const text = (cap ? cap.textContent : el.textContent || '').trim().slice(0, 60);
