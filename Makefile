@@ -65,7 +65,7 @@ lab: $(STAMP)  ## open JupyterLab on 127.0.0.1 on the notebooks with the project
 workshop: $(STAMP)  ## serve the workshop app with Voilà on 127.0.0.1; decisions go to PLANS
 	$(BIN)/channel-workbook workshop --data $(DATA) --plans $(PLANS) --quarter $(QUARTER)
 
-screenshots: $(STAMP) chromium  ## refresh docs/img/lab-notebook.png and workshop.png (1280x800)
+screenshots: $(STAMP) chromium  ## refresh docs/img/ (index, two reports, Lab, workshop; 1280x800)
 	$(BIN)/python docs/screenshots.py
 
 bench: $(STAMP)  ## run the benchmarks (generates a 10M-line set once under benchmarks/data)

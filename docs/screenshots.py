@@ -1,12 +1,16 @@
-"""Refresh the README's screenshots: an analysis notebook in JupyterLab and the workshop app.
+"""Refresh the README's screenshots: the report index and two reports, an analysis notebook in
+JupyterLab and the workshop app.
 
 Run with ``make screenshots`` (or ``.venv/bin/python docs/screenshots.py``). It starts both with
 the browser tests' own launchers (``tests/local_servers.py``) — JupyterLab on 127.0.0.1 with a
 token and a temp folder holding a copy of notebook 01, and the workshop through
 ``channel-workbook workshop`` with a temp plans folder — drives Debian's chromium with every
 request outside 127.0.0.1 blocked, and writes
-``docs/img/lab-notebook.png`` and ``docs/img/workshop.png`` at 1280×800. Nothing is written to
-the project's ``plans/`` folder; the servers are stopped at the end, also on failure.
+``docs/img/lab-notebook.png`` and ``docs/img/workshop.png`` at 1280×800. Before them it runs the
+report batch on the sample's latest quarter into the temp folder and captures the top of
+``index.html``, notebook 03 and notebook 04 (``docs/img/index.png``, ``report-investment.png``,
+``report-trends.png``): what a reader sees first. Nothing is written to the project's ``plans/``
+or ``reports/`` folders; the servers are stopped at the end, also on failure.
 """
 
 from __future__ import annotations
@@ -29,6 +33,36 @@ DRAWN = (
     "n => [...document.querySelectorAll('div.cw-chart')]"
     ".filter(d => d.querySelector('.role-mark > *')).length >= n"
 )
+
+
+#: Report pages captured from the batch: page (relative to the quarter's folder) → image.
+REPORT_SHOTS = {
+    "index.html": "index.png",
+    "03_investment_allocation.html": "report-investment.png",
+    "04_revenue_profit_trends.html": "report-trends.png",
+}
+
+
+def shoot_reports(browser, base: Path) -> list[str]:
+    """Run the sample's batch into ``base`` and capture the top of the index and two reports."""
+    from channel_lib.batch.run import run_batch
+
+    runs = run_batch(ROOT / "data" / "sample", "latest", out_dir=base / "reports",
+                     plans_dir=base / "plans", partners="top:3")  # fmt: skip
+    folder = Path(next(r.html for r in runs if r.html)).parent
+    written = []
+    for page_name, image in REPORT_SHOTS.items():
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto((folder / page_name).as_uri())
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('div.cw-chart')].every("
+            "d => d.querySelector('svg') || d.textContent.trim())"
+        )
+        time.sleep(0.5)
+        page.screenshot(path=str(OUT / image))
+        page.close()
+        written.append(image)
+    return written
 
 
 def shoot_lab(browser, url: str, path: Path) -> None:
@@ -83,6 +117,7 @@ def main() -> int:
         (base / "lab").mkdir()
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
+            shot = shoot_reports(browser, base / "batch")
             with run_jupyterlab(base / "lab", ROOT / "notebooks" / NOTEBOOK, token=TOKEN) as lab:
                 shoot_lab(browser, lab.url, OUT / "lab-notebook.png")
             with run_workshop(base / "plans") as workshop:
@@ -91,7 +126,7 @@ def main() -> int:
             raise SystemExit(str(error)) from None
         finally:
             browser.close()
-    for name in ("lab-notebook.png", "workshop.png"):
+    for name in (*shot, "lab-notebook.png", "workshop.png"):
         print(f"wrote {OUT / name}")
     return 0
 
