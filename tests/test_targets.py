@@ -1152,3 +1152,24 @@ def test_a_declining_partner_at_its_cap_leaves_an_unallocated_line_that_keeps_th
     assert int(t.loc["unallocated", "revenue_target_exact"]) == 500_000
     assert int(frame["revenue_target_exact"].sum()) == 3_000_000
     assert int(pq[pq["metric"] == "revenue"]["target_exact"].sum()) == 3_000_000
+
+
+@pytest.mark.parametrize(
+    ("quarter", "method"), [("FY2026-Q3", "blend"), ("FY2025-Q4", "trend")], ids=["blend", "trend"]
+)
+def test_a_channel_target_below_its_partners_floors_scales_the_floors_to_fit(
+    tmp_path, quarter, method
+):
+    """On tiny these channel targets fall further than the partners' floors (last year less the
+    cap) allow: the floors shrink in proportion, no partner gets a negative target, and the
+    partners and the channel's other lines still add up to the channel's target."""
+    wb, s = targets.open_target_setting(TINY, quarter, tmp_path / "plans", method=method)
+    plan = targets.set_targets(wb, s)
+    rows = plan.partners
+    assert (rows["revenue_target_exact"] >= 0).all()
+    assert (plan.partner_quarters["target_exact"] >= 0).all()
+    sums = rows.groupby("channel_id")["revenue_target_exact"].sum()
+    channel = plan.channels.set_index("channel_id")["revenue_target_exact"]
+    assert (sums == channel.loc[sums.index]).all()
+    if method == "blend":  # here partners keep a (smaller) floor, and the page says so
+        assert rows["bound"].astype(str).str.contains("floor scaled to fit").any()

@@ -275,6 +275,12 @@ def _channel_partner_lines(
     share = apportion_steps(rev_t, np.append(wts, direct), step=step)
     direct_t = int(share[-1])
     floor = int(sum(math.ceil(Fraction(x) / step) * step for x in lower))
+    if floor > rev_t:  # the channel's target is below its partners' floors: scale them to fit
+        total = sum(Fraction(x) for x in lower)
+        lower = [math.floor(Fraction(x) * rev_t / total / step) * step for x in lower]
+        bound = [f"{b}; floor scaled to fit the channel's target" if lo else b
+                 for b, lo in zip(bound, lower, strict=True)]  # fmt: skip
+        floor = int(sum(lower))
     if rev_t - direct_t < floor:  # the partners' floors come first
         direct_t = max(rev_t - floor, 0)
     parts, left = capped_split(rev_t - direct_t, wts, lower, upper, step=step)
