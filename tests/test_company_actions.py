@@ -289,3 +289,28 @@ def test_a_plans_rule_table_raising_a_severity_bar_drops_the_signals_below_it(tm
     raised = ca.raise_company_actions(open_workbook(SAMPLE, QUARTER, tmp_path), triaged=tri)
     assert not (raised["trigger"] == "service_metrics").any()
     assert (raised["trigger"] == "lost_customer").any()  # severity 3: still raised
+
+
+def test_the_actions_command_accepts_a_channel_action_and_a_partner_action_by_id(tmp_path, capsys):
+    """``channel-workbook actions accept`` takes the company-wide ids notebook 05 suggests (a
+    channel's target gap, a channel pair's conflict) as well as a partner's, in one call; the
+    planted missed channel and conflict pair come from ground_truth.csv."""
+    from channel_lib.cli.commands import build_parser
+
+    gt = pd.read_csv(SAMPLE / "ground_truth.csv", dtype=str)
+    planted = gt[gt["kind"] == "planted"]
+    missed = next(e for e in planted.loc[planted["signal"] == "target_miss", "entity_id"]
+                  if not e.startswith("P"))  # fmt: skip
+    pair = planted.loc[planted["signal"] == "channel_conflict", "entity_id"].iloc[0]
+    stopped = planted.loc[planted["signal"] == "stopped_reporting", "entity_id"].iloc[0]
+    ids = [f"{QUARTER}-{missed}-channel_target_gap-revenue", f"{QUARTER}-{pair}-channel_conflict",
+           f"{QUARTER}-{stopped}-stopped_reporting"]  # fmt: skip
+    plans = tmp_path / "plans"
+    args = build_parser().parse_args(
+        ["actions", "accept", ",".join(ids), "--data", str(SAMPLE), "--plans", str(plans)]
+    )
+    assert args.func(args) == 0
+    assert "accepted 3 action(s)" in capsys.readouterr().out
+    log = act.current_actions(act.read_log(plans))
+    assert sorted(log["action_id"]) == sorted(ids)
+    assert (log["status"] == "open").all()

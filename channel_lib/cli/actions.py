@@ -54,7 +54,8 @@ def add_actions_parser(sub) -> None:
 
 
 def _split_id(action_id: str) -> tuple[str, str]:
-    """``FY2026-Q4-P102-line_card_lost`` → ``("FY2026-Q4", "P102")``."""
+    """``FY2026-Q4-P102-line_card_lost`` → ``("FY2026-Q4", "P102")``; a company-wide id gives its
+    channel or pair (``FY2026-Q4-DIST+RES-channel_conflict`` → ``("FY2026-Q4", "DIST+RES")``)."""
     quarter, rest = action_id[:9], action_id[10:]
     from channel_lib.plans import actions as act  # deferred: pandas (see the module docstring)
 
@@ -71,6 +72,7 @@ def run_actions_command(args) -> int:
     # deferred: pandas, DuckDB and the analyses (see the module docstring)
     import pandas as pd
 
+    from channel_lib.analysis.company_actions import company_suggestions
     from channel_lib.analysis.partner_review import partner_pack, review_open_actions
     from channel_lib.data.workbook import open_workbook
     from channel_lib.plans import actions as act
@@ -110,10 +112,22 @@ def run_actions_command(args) -> int:
     ids = act.parse_ids(args.ids)
     known = set(act.read_log(plans)["action_id"])
     suggestions = []
-    for key in dict.fromkeys(_split_id(i) for i in ids if i not in known):
-        wb = open_workbook(args.data, key[0], plans)
-        suggestions.append(partner_pack(wb, key[1]).suggestions)
-    found = pd.concat(suggestions, ignore_index=True) if suggestions else None
+    keys = list(dict.fromkeys(_split_id(i) for i in ids if i not in known))
+    for quarter in dict.fromkeys(q for q, _ in keys):
+        # what notebook 05 suggests company-wide (channels, conflicts, deals, every partner with
+        # a material finding), then what each named partner's pack suggests: the same ids
+        wb = open_workbook(args.data, quarter, plans)
+        suggestions.append(company_suggestions(wb))
+        partners = set(wb.dataset.table("partners")["partner_id"].astype(str)) if wb.dataset.has(
+            "partners") else set()  # fmt: skip
+        suggestions += [
+            partner_pack(wb, e).suggestions for q, e in keys if q == quarter and e in partners
+        ]
+    found = (
+        pd.concat(suggestions, ignore_index=True).drop_duplicates("action_id")
+        if suggestions
+        else None
+    )
     if args.verb == "accept":
         done = act.accept(plans, ids, suggestions=found, action=args.action, owner=args.owner,
                           due=args.due, note=args.note)  # fmt: skip
