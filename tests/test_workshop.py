@@ -180,7 +180,7 @@ def test_next_back_and_the_step_bar_move_through_the_screens_building_each_once(
     assert (stack.selected_index, back.disabled, nxt.disabled) == (0, True, False)
     nxt.click()
     assert (stack.selected_index, steps.value) == (1, 1)
-    assert "Step 2 of 6" in _find(app, "cw-position")[0].value
+    assert f"Step 2 of {len(workshop.SCREENS)}" in _find(app, "cw-position")[0].value
     steps.value = 3
     assert stack.selected_index == 3 and "investment" in ws.explorers
     first = ws.explorers["investment"]
@@ -188,7 +188,9 @@ def test_next_back_and_the_step_bar_move_through_the_screens_building_each_once(
     steps.value = 3
     assert ws.explorers["investment"] is first  # built once
     steps.value = 5
-    assert nxt.disabled and _find(app, "cw-screen-actions")
+    assert not nxt.disabled and _find(app, "cw-screen-actions")
+    steps.value = 6
+    assert nxt.disabled and _find(app, "cw-screen-decisions")
 
 
 def test_the_revenue_or_profit_decision_rebuilds_the_allocation_for_that_objective(live, tmp_path):
@@ -206,15 +208,46 @@ def test_the_revenue_or_profit_decision_rebuilds_the_allocation_for_that_objecti
         ws.set_objective("margin")
 
 
-def test_save_targets_writes_the_plans_folder_and_says_which_file(live, tmp_path):
-    ws = workshop.open_workshop(TINY, "FY2025-Q4", tmp_path / "plans")
+def test_save_targets_writes_the_plans_folder_and_the_decisions_screen_lists_and_exports_it(
+    live, tmp_path
+):
+    plans = tmp_path / "plans"
+    ws = workshop.open_workshop(TINY, "FY2025-Q4", plans)
     app = ws.app()
-    _find(app, "cw-steps")[0].value = 2
+    (steps,) = _find(app, "cw-steps")
+    steps.value = 2
     (screen,) = _find(app, "cw-screen-targets")
     _find(screen, "cw-save-targets")[0].click()
     (status,) = (w.value for w in _find(screen, "cw-save-status"))
-    assert (tmp_path / "plans" / "targets.csv").exists()
+    assert (plans / "targets.csv").exists()
     assert "targets.csv" in status and "cw-error" not in status
+    picker = ws.action_picker()
+    first, second = picker.suggestions["action_id"].iloc[:2]
+    picker.decide({first: {"decision": "accept", "owner": "Dana Lee", "due": "2026-03-31",
+                           "note": "start <Monday>"}, second: {"decision": "reject"}})  # fmt: skip
+
+    steps.value = len(workshop.SCREENS) - 1  # the closing screen: built on each visit
+    (closing,) = _find(app, "cw-screen-decisions")
+    (listed,) = (w.value for w in _find(closing, "cw-decisions"))
+    total = sum(_channel_targets_in_csv(plans / "targets.csv").values())  # SQL on the file
+    assert f"{total:,.0f}" in listed and "method blend" in listed
+    assert "Dana Lee" in listed and "start &lt;Monday&gt;" in listed and "<Monday>" not in listed
+    assert "1 action(s) accepted, 1 rejected" in listed
+    _find(closing, "cw-export-decisions")[0].click()
+    page = (plans / "decisions_FY2025-Q4.html").read_text(encoding="utf-8")
+    assert str(plans / "decisions_FY2025-Q4.html") in _find(closing, "cw-save-status")[0].value
+    assert "Dana Lee" in page and f"{total:,.0f}" in page
+    assert not re.search(r"<script|<link|src=|https?://", page)
+
+    later = workshop.open_workshop(TINY, "FY2025-Q4", plans)  # a session that starts later
+    later.session_since = later.session_since.replace(year=later.session_since.year + 1)
+    assert "Nothing saved in this session" in closing_html(later)
+
+
+def closing_html(ws) -> str:
+    from channel_lib.interactive.workshop.closing import decisions_body, session_decisions
+
+    return decisions_body(session_decisions(ws.wb, since=ws.session_since))
 
 
 def _controls(ws, key: str) -> dict:
@@ -308,30 +341,95 @@ def test_the_budget_is_kept_across_an_objective_switch_and_a_reload_restores_the
     assert "investment.csv" in _find(app, "cw-restored")[0].value
 
 
-def test_action_picker_appends_only_the_checked_suggestions_to_the_log(tmp_path):
+def _log_rows(plans) -> list[tuple]:
+    """``(action_id, status, owner, due, note)`` of every row of actions.csv, read in SQL."""
+    import duckdb
+
+    return duckdb.sql(
+        f"SELECT action_id, status, owner, due, note FROM read_csv('{plans / 'actions.csv'}', "
+        "all_varchar=true, header=true) ORDER BY recorded_at, action_id"
+    ).fetchall()
+
+
+def _decide_row(row, verdict: str, owner: str = "", due: str | None = None, note: str = "") -> None:
+    _find(row, "cw-owner")[0].value = owner
+    if due is not None:
+        _find(row, "cw-due")[0].value = due
+    _find(row, "cw-note")[0].value = note
+    _find(row, "cw-verdict")[0].value = verdict
+
+
+def test_the_room_accepts_with_a_name_rejects_and_parks_and_only_decisions_reach_the_log(
+    live, tmp_path
+):
+    from channel_lib.data.workbook import open_workbook
+
+    plans = tmp_path / "plans"
+    picker = workshop.ActionPicker(open_workbook(TINY, "FY2026-Q3", plans))
+    ids = picker.suggestions["action_id"].tolist()
+    assert len(ids) >= 4 and picker.open_actions.empty
+    box = picker.widget()
+    rows = _find(box, "cw-action-row")
+    assert len(rows) == len(ids)
+    (save,), (status,) = _find(box, "cw-save-actions"), _find(box, "cw-save-status")
+    save.click()
+    assert "no action is decided" in status.value and not (plans / "actions.csv").exists()
+    _decide_row(rows[0], "accept", "Dana Lee", "2026-08-15", "call on Monday")
+    _decide_row(rows[1], "reject", note="a one-off deal")
+    _decide_row(rows[2], "accept", "", "2026-02-30")  # no name, no such day: refused, all of it
+    save.click()
+    assert "cw-error" in status.value and "name its owner" in status.value
+    assert "2026-02-30" in status.value and not (plans / "actions.csv").exists()
+    _decide_row(rows[2], "accept", "Sam Ortiz", "2026-09-30")
+    save.click()
+    assert str(plans / "actions.csv") in status.value and "cw-error" not in status.value
+    got = {r[0]: r for r in _log_rows(plans)}
+    assert set(got) == {ids[0], ids[1], ids[2]}  # the parked rows wrote nothing
+    assert got[ids[0]][1:] == ("open", "Dana Lee", "2026-08-15", "call on Monday")
+    assert got[ids[1]][1] == "rejected" and got[ids[1]][4] == "a one-off deal"
+    assert got[ids[2]][1:] == ("open", "Sam Ortiz", "2026-09-30", "accepted in the workshop")
+    assert _find(rows[0], "cw-verdict")[0].disabled and not _find(rows[3], "cw-verdict")[0].disabled
+
+    again = workshop.ActionPicker(open_workbook(TINY, "FY2026-Q3", plans))
+    assert not set(again.suggestions["action_id"]) & {ids[0], ids[1], ids[2]}
+    opened = again.open_actions.set_index("action_id")
+    assert sorted(opened.index) == sorted([ids[0], ids[2]])
+    assert (
+        opened.loc[ids[0], "owner"] == "Dana Lee" and opened.loc[ids[0], "note"] == "call on Monday"
+    )
+
+
+def test_after_the_batch_accepted_every_suggestion_the_screen_lists_the_open_actions(
+    live, tmp_path
+):
+    """``make reports`` accepts the quarter's suggestions: the screen must still have them, as
+    open actions with their progress, to name owners, edit and reject."""
+    from channel_lib.analysis.company_actions import company_suggestions
     from channel_lib.data.workbook import open_workbook
     from channel_lib.plans import actions
 
-    wb = open_workbook(TINY, "FY2026-Q3", tmp_path / "plans")
-    picker = workshop.ActionPicker(wb, partners=["P1", "P2"])
-    ids = picker.suggestions["action_id"].tolist()
-    assert len(ids) == 4
-    with pytest.raises(workshop.ParameterError, match="no action is checked"):
-        picker.save([])
-    with pytest.raises(workshop.ParameterError, match="not suggested"):
-        picker.save(["FY2026-Q3-P9-line_card_lost"])
+    plans = tmp_path / "plans"
+    wb = open_workbook(TINY, "FY2026-Q4", plans)
+    actions.accept(plans, "all", suggestions=company_suggestions(wb), quarter=wb.quarter)
+    logged = {r[0] for r in _log_rows(plans) if r[1] == "open"}
+    assert len(logged) >= 3
+    picker = workshop.ActionPicker(open_workbook(TINY, "FY2026-Q4", plans))
+    assert picker.suggestions.empty
+    assert set(picker.open_actions["action_id"]) == logged
+    assert set(picker.open_actions["state"]) <= {"open", "due", "overdue"}
+    assert picker.summary_sentence().startswith(f"{len(logged)} actions open")
     box = picker.widget()
-    checks = _find(box, "cw-accept")
-    checks[1].value = True
+    rows = _find(box, "cw-action-row")
+    assert len(rows) == len(logged)
+    first = picker.open_actions["action_id"].iloc[0]
+    assert _find(rows[0], "cw-owner")[0].value == picker.open_actions["owner"].iloc[0]
+    _decide_row(rows[0], "reject", note="not this year")
+    _decide_row(rows[1], "accept", "Ana Ruiz", "2026-11-30")
     _find(box, "cw-save-actions")[0].click()
-    log = actions.read_log(tmp_path / "plans")
-    assert log["action_id"].tolist() == [ids[1]]
-    assert log["status"].tolist() == ["open"]
-    assert checks[1].disabled and not checks[0].disabled
-    (status,) = (w.value for w in _find(box, "cw-save-status"))
-    assert str(tmp_path / "plans" / "actions.csv") in status
-    again = workshop.ActionPicker(wb, partners=["P1", "P2"]).suggestions["action_id"].tolist()
-    assert ids[1] not in again
+    after = workshop.ActionPicker(open_workbook(TINY, "FY2026-Q4", plans)).open_actions
+    assert first not in set(after["action_id"]) and len(after) == len(logged) - 1
+    second = after.set_index("action_id").loc[picker.open_actions["action_id"].iloc[1]]
+    assert (second["owner"], second["due"]) == ("Ana Ruiz", "2026-11-30")
 
 
 @pytest.mark.parametrize("quarter", ["FY2026-Q2", "FY2026-Q3"], ids=["q2", "q3"])
@@ -351,7 +449,8 @@ def test_action_picker_suggests_exactly_what_each_partners_pack_suggests(tmp_pat
         got = picker.suggestions
         assert len(got)
         pd.testing.assert_frame_equal(got, expected.reset_index(drop=True))
-        picker.save([got["action_id"].iloc[0]])
+        first = got["action_id"].iloc[0]
+        picker.decide({first: {"decision": "accept", "owner": "Dana Lee", "due": "2026-12-31"}})
 
 
 def test_action_picker_names_a_partner_that_is_not_in_partners_csv(tmp_path):
@@ -566,20 +665,24 @@ def test_target_weight_moves_the_targets_which_still_sum_to_the_objective_and_sa
 
 @pytest.mark.browser
 @pytest.mark.notebook
-def test_accepted_actions_are_appended_to_the_action_log(app, workshop_server):
+def test_an_action_accepted_with_its_owner_is_appended_to_the_action_log(app, workshop_server):
     from channel_lib.plans import actions
 
     screen = _go(app.page, "actions")
-    boxes = screen.locator(".cw-accept input[type=checkbox]")
-    boxes.first.wait_for(timeout=90_000)
-    boxes.nth(0).check()
+    row = screen.locator(".cw-action-row").first
+    row.wait_for(timeout=90_000)
+    row.locator(".cw-owner input").fill("Dana Lee")
+    row.locator(".cw-due input").fill("2026-12-15")
+    row.locator(".cw-verdict").get_by_role("button", name="Accept", exact=True).click()
     screen.locator(".cw-save-actions").click()
     screen.locator(".cw-status").filter(has_text="actions.csv").wait_for(timeout=30_000)
     log = actions.read_log(workshop_server.plans)
     assert len(log) == 1
-    assert log["status"].tolist() == ["open"]
+    assert (log["status"].iloc[0], log["owner"].iloc[0], log["due"].iloc[0]) == (
+        "open", "Dana Lee", "2026-12-15",
+    )  # fmt: skip
     assert log["note"].tolist() == ["accepted in the workshop"]
-    assert boxes.nth(0).is_disabled()
+    assert row.locator(".cw-owner input").is_disabled()
     assert app.problems() == []
 
 

@@ -8,8 +8,11 @@ one, a decision control with a *Save* button:
 
 - *targets*: the chosen channel targets (``TargetExplorer.save`` → ``<plans>/targets.csv``);
 - *investment*: the budget split (``AllocationExplorer.save`` → ``<plans>/investment.csv``);
-- *action plan*: the actions accepted for the flagged partners (:func:`channel_lib.plans.actions.accept`
-  → ``<plans>/actions.csv``, appended under a lock).
+- *action plan*: the open actions with their progress and the quarter's new suggestions, each
+  accepted (with an owner's name, a due date and a note), rejected or parked
+  (:mod:`channel_lib.plans.actions` → ``<plans>/actions.csv``, appended under a lock);
+- *decisions*: what was saved in the session, exported as one offline page
+  (``<plans>/decisions_<quarter>.html``).
 
 Every write goes to the plans folder, never to the dataset folder, is atomic (a temp file renamed
 into place), and each *Save* answers with a status line naming the file written.
@@ -27,6 +30,7 @@ The package, one job per module:
   :func:`open_workshop`;
 - :mod:`.decisions` — the revenue-or-profit control and the *Save* buttons;
 - :mod:`.action_plan` — :class:`ActionPicker`, the action-plan screen;
+- :mod:`.closing` — the Decisions screen and its export;
 - :mod:`.summary` — the static summary shown when run unattended;
 - :mod:`.style` — the projector's CSS and chart theme, status lines;
 - :mod:`.server` — :func:`serve`, :func:`voila_command`, :func:`prepare_notebook`,

@@ -21,6 +21,7 @@ from channel_lib.core.errors import ParameterError
 from channel_lib.data.workbook import Workbook, open_workbook
 from channel_lib.interactive.workshop import restore, style
 from channel_lib.interactive.workshop.action_plan import ActionPicker
+from channel_lib.interactive.workshop.closing import decisions_widget, session_start
 from channel_lib.interactive.workshop.decisions import objective_control, save_control
 from channel_lib.interactive.workshop.screens import OBJECTIVES, SCREENS, Screen
 from channel_lib.interactive.workshop.style import CSS, status_html
@@ -105,6 +106,8 @@ class Workshop:
         self.restored: dict[str, str] = {}
         self._carry: dict[str, Any] | None = None  # the budget screen's values across objectives
         self._live = False  # app() was called: screens start at what the plans folder holds
+        #: start of the session the Decisions screen lists the saves of (today, local time)
+        self.session_since = session_start()
 
     # -- analysis objects (shared by the live screens and the static summary) ----------------------
     def target_settings(self) -> Any:
@@ -291,12 +294,13 @@ class Workshop:
         return app
 
     def _build(self, index: int) -> None:
-        """Fill screen ``index`` on its first visit (later visits keep its state)."""
+        """Fill screen ``index`` on its first visit (later visits keep its state; the Decisions
+        screen is filled on every visit, with what was saved since)."""
         import ipywidgets as w  # deferred: batch runs never build a widget
 
-        if index in self._built:
-            return
         screen = self.screens[index]
+        if index in self._built and screen.key != "decisions":
+            return
         box = self._boxes[index]
         question = w.HTML(f"<p class='cw-question'>{_html.escape(screen.question)}</p>")
         busy = w.HTML("<p class='cw-step'>Computing…</p>")
@@ -320,6 +324,8 @@ class Workshop:
 
         if screen.key == "actions":
             return [self.action_picker().widget()]
+        if screen.key == "decisions":
+            return [decisions_widget(self)]
         exp = self.explorer(screen.key)
         shown = exp.show()
         shown.add_class("cw-explorer")  # its title repeats the question: hidden by the CSS

@@ -101,19 +101,24 @@ def save_control(ws: Any, key: str, exp: Any) -> Any:
 
 
 def record(ws: Any, key: str, exp: Any) -> None:
-    """Record the controls' values of a save beside its file, for the next page load
-    (:func:`.restore.record_choices`; the budget with the amount the file now holds placed)."""
+    """Record the controls' values of a save beside its file, for the next page load and the
+    Decisions screen (:func:`.restore.record_choices`): the targets' method and weights; the
+    budget (with the amount the file now holds placed), its limits and objective; when."""
     values = exp.values()
+    when = datetime.now().astimezone().isoformat(timespec="seconds")
     if key == "targets":
         from channel_lib.analysis.targets import BASE_METHODS  # deferred: live app only
 
         record_choices(ws.wb.plans_dir, key,
-                       {k: values[k] for k in ("method", *BASE_METHODS)})  # fmt: skip
+                       {**{k: values[k] for k in ("method", *BASE_METHODS)}, "saved_at": when})  # fmt: skip
         return
     saved = saved_budget(ws.wb)
     if saved is not None:
+        limits = {k: float(values[k]) for k in ("max_change", "min_share", "max_share")
+                  if k in values}  # fmt: skip
         record_choices(ws.wb.plans_dir, key,
-                       {"budget": float(values["budget"]), "placed_exact": saved["budget_exact"]})  # fmt: skip
+                       {"budget": float(values["budget"]), "placed_exact": saved["budget_exact"],
+                        **limits, "objective": ws.objective_words(), "saved_at": when})  # fmt: skip
 
 
 def saved_sentence(written: Any, plans_dir: Path, key: str) -> str:

@@ -2,7 +2,7 @@
 
 Each :class:`Screen` asks one question in one sentence (the seed questions of the design) and
 names what the room decides on it; :data:`SCREENS` is the walk, alignment → revenue or profit →
-targets → investment → signals → action plan.
+targets → investment → signals → action plan → decisions.
 """
 
 from __future__ import annotations
@@ -71,8 +71,14 @@ SCREENS: tuple[Screen, ...] = (
     Screen(
         "actions",
         "Action plan",
-        "What do we do about the partners the signals flag?",
-        f"Accept the actions to take and save them to the action log ({LOG_FILE}).",
+        "What do we do about the open actions and the new findings?",
+        f"Accept, reject or park each action and save them to the action log ({LOG_FILE}).",
+    ),
+    Screen(
+        "decisions",
+        "Decisions",
+        "What did we decide today?",
+        "Export the decisions as one page to the plans folder, ready to send.",
     ),
 )
 

@@ -47,6 +47,7 @@ CSS = """
 .cw-workshop .cw-bar { gap: 24px; }
 .cw-workshop .cw-chart { zoom: 1.3; max-width: 100%; overflow-x: auto; }
 .cw-workshop .cw-action-row { border-bottom: 1px solid #ddd; padding: 6px 0; }
+.cw-workshop .cw-action-fields { gap: 8px; align-items: center; }
 .cw-workshop .cw-action { font-size: 22px; line-height: 1.3; }
 .cw-workshop .cw-evidence { font-size: 20px; line-height: 1.3; color: #555; }
 .cw-workshop input[type="checkbox"] { width: 24px; height: 24px; }

@@ -42,7 +42,14 @@ def show_summary(ws: Any) -> None:
         ))  # fmt: skip
         try:
             if screen.key == "actions":
-                shown: list[Any] = [ws.action_picker().static_table()]
+                shown: list[Any] = ws.action_picker().static_table()
+            elif screen.key == "decisions":
+                from channel_lib.interactive.workshop.closing import (
+                    decisions_body,
+                    session_decisions,
+                )
+
+                shown = [HTML(decisions_body(session_decisions(ws.wb, since=ws.session_since)))]
             else:
                 exp = ws.explorer(screen.key)
                 shown = list(exp.render(exp.compute(**exp.initial)))
