@@ -30,7 +30,7 @@ from channel_lib.analysis.executive import (
 )
 from channel_lib.batch.notebook import error_message
 from channel_lib.batch.planning import BatchPlan, report_title
-from channel_lib.batch.records import BatchParameters, NotebookRun, QuarterPlan
+from channel_lib.batch.records import BatchParameters, NotebookRun, QuarterPlan, brief_page
 from channel_lib.core.errors import ChannelLibError
 from channel_lib.core.files import atomic_write_text
 from channel_lib.data.loader import Dataset
@@ -154,10 +154,14 @@ def _run_status(q: QuarterPlan) -> tuple[str, str]:
         rel = Path(os.path.relpath(path, q.folder)).as_posix()
         return f'<a href="{escape(rel)}">{escape(text)}</a>'
 
+    def brief(r: NotebookRun) -> str:
+        page = brief_page(r)
+        return f" · {link(page, 'internal brief')}" if page else ""
+
     def row(r: NotebookRun, label: str) -> str:
         time_cell = f"{r.seconds:.1f} s" if r.status in ("ok", "failed", "skipped") else ""
         return (
-            f'<tr class="{escape(r.status)}"><td>{link(r.html, label)}</td>'
+            f'<tr class="{escape(r.status)}"><td>{link(r.html, label)}{brief(r)}</td>'
             f'<td class="status">{escape(r.status)}</td><td>{time_cell}</td>'
             f"<td>{link(r.ipynb, 'notebook') if r.ipynb else ''}</td>"
             f"<td>{escape(r.error or '')}</td></tr>"
@@ -281,7 +285,7 @@ def write_quarter(
         **common,
         "partners_selected": q.partners,
         "pack_files": q.pack_files,
-        "notebooks": [asdict(r) for r in runs],
+        "notebooks": [{**asdict(r), "brief": brief_page(r)} for r in runs],
     }
     atomic_write_text(
         q.folder / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n"

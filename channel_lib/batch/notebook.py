@@ -7,7 +7,17 @@
   plain function of a picklable argument, so any :class:`concurrent.futures.Executor` can run it:
   a process pool here, a Dask cluster there (Dask workers import it; closures from a script would
   not travel);
+- :func:`brief_paths` — where a partner pack's executed notebook and internal brief go
+  (``briefs/``, beside the partner's deck in ``partners/``);
 - :func:`error_message` — the one line a failure leaves in the index and the manifest.
+
+A partner pack is two documents from one execution: the **deck** for the partner (the page at
+``partners/<id>.html``, exported from the cells tagged
+:data:`~channel_lib.presentation.export.DECK_TAG` only, with no Excel workbook and no executed
+notebook beside it, so nothing under ``partners/`` holds an internal figure) and the **internal
+brief** (``briefs/<id>.html``: every cell but the deck's title), with the executed notebook (the
+audit trail) and the Excel workbook beside it in ``briefs/``. A partner notebook that tags no
+cell for the deck has no brief: its one page is the whole notebook, as before.
 """
 
 from __future__ import annotations
@@ -24,6 +34,28 @@ from typing import Any
 from channel_lib.batch.engine import KERNEL_NAME, WARM_ENGINE, register_engine
 from channel_lib.core.config import BATCH_ENV, PROJECT_ROOT
 from channel_lib.core.errors import ChannelLibError
+
+#: Sub-folder of a quarter's folder for the partners' decks, and the one for the internal briefs.
+DECK_FOLDER, BRIEF_FOLDER = "partners", "briefs"
+
+
+def brief_paths(ipynb: str | Path) -> tuple[str, str]:
+    """The executed notebook and the internal brief of a partner pack planned at ``ipynb``:
+    the last ``partners`` folder of its path becomes ``briefs`` (unchanged without one).
+
+    Examples
+    --------
+    >>> brief_paths("reports/FY2026-Q4/partners/P004.ipynb")
+    ('reports/FY2026-Q4/briefs/P004.ipynb', 'reports/FY2026-Q4/briefs/P004.html')
+    >>> brief_paths("reports/FY2026-Q4/briefs/P004.ipynb")[0]
+    'reports/FY2026-Q4/briefs/P004.ipynb'
+    """
+    path = Path(ipynb)
+    parents = list(path.parent.parts)
+    if DECK_FOLDER in parents:
+        parents[len(parents) - 1 - parents[::-1].index(DECK_FOLDER)] = BRIEF_FOLDER
+        path = Path(*parents, path.name)
+    return str(path), str(path.with_suffix(".html"))
 
 
 class NotebookWriteError(ChannelLibError, OSError):
@@ -62,7 +94,11 @@ class ReportTask:
     cell_timeout : float or None
         Seconds one cell may run.
     partner_id, partner_name : str or None
-        The partner of a partner pack.
+        The partner of a partner pack. Its executed notebook goes to ``briefs/`` whatever
+        ``ipynb`` says (:func:`brief_paths`), with the internal brief page ``brief``; ``html``
+        is the partner's deck.
+    brief : str
+        The internal brief's page (set from ``ipynb`` for a partner pack; ``""`` otherwise).
     """
 
     key: str
@@ -78,6 +114,13 @@ class ReportTask:
     cell_timeout: float | None = 1800
     partner_id: str | None = None
     partner_name: str | None = None
+    brief: str = ""
+
+    def __post_init__(self) -> None:
+        if self.partner_id is not None:
+            ipynb, brief = brief_paths(self.ipynb)
+            object.__setattr__(self, "ipynb", ipynb)  # frozen: set once, here
+            object.__setattr__(self, "brief", self.brief or brief)
 
 
 def error_message(exc: BaseException) -> str:
@@ -243,6 +286,23 @@ def _is_notebook(path: Path) -> bool:
     return isinstance(nb, dict) and isinstance(nb.get("cells"), list)
 
 
+def deck_title(task: ReportTask) -> str:
+    """The partner deck's page title: the partner's name, the review and the quarter.
+
+    Examples
+    --------
+    >>> deck_title(ReportTask("partners/P1", "FY2026-Q4", "06.ipynb", "p/P1.ipynb", "p/P1.html",
+    ...                       "t", partner_id="P1", partner_name="Acme"))
+    'Acme — quarterly business review, FY2026-Q4'
+    """
+    return f"{task.partner_name or task.partner_id} — quarterly business review, {task.quarter}"
+
+
+def brief_title(task: ReportTask) -> str:
+    """The internal brief's page title (``Internal brief: <task title>``)."""
+    return f"Internal brief: {task.title}"
+
+
 def execute_task(task: ReportTask) -> dict[str, Any]:
     """Run one report: execute the notebook, write its tables to ``<report>.xlsx`` (beside the
     page), then export its offline HTML page, which links the workbook when one was written.
@@ -255,8 +315,9 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     -------
     dict
         ``key``, ``status`` (``"ok"`` or ``"failed"``), ``seconds``, ``export_seconds``,
-        ``error`` (one line or ``None``), ``ipynb``, ``html`` and ``xlsx`` (paths, ``None`` when
-        not written), ``worker`` (host and process id).
+        ``error`` (one line or ``None``), ``ipynb``, ``html`` (a partner pack's deck), ``brief``
+        (its internal brief) and ``xlsx`` (paths, ``None`` when not written), ``worker`` (host
+        and process id).
 
     Notes
     -----
@@ -268,10 +329,12 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     (:func:`channel_lib.presentation.export.strip_bundle_outputs`: ~0.9 MB less), which its page
     inlines once. The Excel workbook (:func:`channel_lib.presentation.spreadsheet.write_workbook`)
     is written only for a notebook that ran to the end and displayed at least one table; a
-    workbook that cannot be written fails the report with its error.
+    workbook that cannot be written fails the report with its error. A partner pack with a deck
+    exports two pages from the one execution (see the module's notes): the brief (linking the
+    workbook, both in ``briefs/``) and the deck (no workbook link).
     """
     # deferred: altair, pandas and nbconvert; papermill's entry point imports this module's package
-    from channel_lib.presentation.export import strip_bundle_outputs
+    from channel_lib.presentation.export import has_deck, strip_bundle_outputs
     from channel_lib.presentation.html import export_html
     from channel_lib.presentation.spreadsheet import write_workbook
 
@@ -284,6 +347,7 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
         "ipynb": None,
         "html": None,
         "xlsx": None,
+        "brief": None,
         "worker": f"{os.uname().nodename}:{os.getpid()}",
     }
     os.environ.update(task.env)
@@ -309,7 +373,10 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
             record["status"] = "failed"
             prefix = record["error"] + "; " if record["error"] else ""
             record["error"] = f"{prefix}executed notebook: {error_message(exc)}"
-        xlsx = Path(task.html).with_suffix(".xlsx")
+        # a pack with a deck: the brief always (a failed run's audit trail is internal), the
+        # deck only when the notebook ran to the end
+        deck = bool(task.brief) and has_deck(ipynb)
+        xlsx = Path(task.brief if deck else task.html).with_suffix(".xlsx")
         if record["status"] == "ok":
             try:
                 if write_workbook(ipynb, xlsx, title=task.title) is not None:
@@ -317,22 +384,32 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
             except Exception as exc:
                 record["status"] = "failed"
                 record["error"] = f"Excel workbook: {error_message(exc)}"
-        try:
-            excel = xlsx.name if record["xlsx"] else None
-            export_html(ipynb, task.html, title=task.title, excel=excel)
-            record["html"] = str(task.html)
-        except Exception as exc:
-            record["status"] = "failed"
-            prefix = record["error"] + "; " if record["error"] else ""
-            record["error"] = f"{prefix}HTML export: {error_message(exc)}"
+        excel = xlsx.name if record["xlsx"] else None
+        pages = [("brief", task.brief, brief_title(task), "brief", excel)] if deck else [
+                 ("html", task.html, task.title, "all", excel)]  # fmt: skip
+        if deck and record["status"] == "ok":
+            pages.append(("html", task.html, deck_title(task), "deck", None))
+        for key, path, title, cells, link in pages:
+            try:
+                export_html(ipynb, path, title=title, excel=link, cells=cells)
+                record[key] = str(path)
+            except Exception as exc:
+                record["status"] = "failed"
+                prefix = record["error"] + "; " if record["error"] else ""
+                record["error"] = f"{prefix}HTML export ({key}): {error_message(exc)}"
         record["export_seconds"] = round(time.perf_counter() - t1, 2)
     return record
 
 
 __all__ = [
+    "BRIEF_FOLDER",
+    "DECK_FOLDER",
     "KERNEL_NAME",
     "NotebookWriteError",
     "ReportTask",
+    "brief_paths",
+    "brief_title",
+    "deck_title",
     "error_message",
     "execute_task",
     "run_notebook",

@@ -3,7 +3,8 @@
 - :class:`BatchParameters` — what ``channel-workbook report`` (or :func:`~channel_lib.batch.run.
   run_batch`) was asked to do, frozen;
 - :class:`QuarterPlan` — one quarter of a batch: its folder, its report tasks and their outcomes;
-- :class:`NotebookRun` — the outcome of one report (one entry of ``manifest.json``).
+- :class:`NotebookRun` — the outcome of one report (one entry of ``manifest.json``);
+  :func:`brief_page` — a partner pack's internal brief.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from channel_lib.batch.engine import FRESH_ENGINE, WARM_ENGINE
-from channel_lib.batch.notebook import ReportTask
+from channel_lib.batch.notebook import BRIEF_FOLDER, ReportTask
 
 #: Default partner selection of ``channel-workbook report``.
 DEFAULT_PARTNERS = "flagged+top:10"
@@ -124,7 +125,8 @@ class NotebookRun:
     export_seconds: float = 0.0
     error: str | None = None
     ipynb: str | None = None
-    html: str | None = None
+    html: str | None = None  # a partner pack's deck for the partner (partners/<id>.html)
+    brief: str | None = None  # a partner pack's internal brief (briefs/<id>.html; brief_page)
     xlsx: str | None = None  # the report's tables in Excel (None: not written, or no table)
     pdf: str | None = None  # the printed page (None: not asked for, or it failed: pdf_error)
     pdf_error: str | None = None
@@ -135,6 +137,24 @@ class NotebookRun:
 
     def __post_init__(self) -> None:
         self.key = self.key or self.name
+
+
+def brief_page(run: NotebookRun) -> str | None:
+    """A partner pack's internal brief: ``run.brief``, else the page beside its executed
+    notebook when one was written (the executed notebook lives with the brief, ``briefs/``);
+    ``None`` for a company report or a pack without a brief.
+
+    Examples
+    --------
+    >>> brief_page(NotebookRun("06_partner_review", "FY2026-Q4", "ok", brief="b/P1.html"))
+    'b/P1.html'
+    >>> brief_page(NotebookRun("00_quarter_overview", "FY2026-Q4", "ok", ipynb="00.ipynb")) is None
+    True
+    """
+    if run.brief or run.partner_id is None or not run.ipynb:
+        return run.brief
+    page = Path(run.ipynb).with_suffix(".html")
+    return str(page) if page.parent.name == BRIEF_FOLDER and page.exists() else None
 
 
 @dataclass
@@ -171,4 +191,4 @@ class QuarterPlan:
     pack_files: dict[str, str] = field(default_factory=dict)
 
 
-__all__ = ["DEFAULT_PARTNERS", "BatchParameters", "NotebookRun", "QuarterPlan"]
+__all__ = ["DEFAULT_PARTNERS", "BatchParameters", "NotebookRun", "QuarterPlan", "brief_page"]

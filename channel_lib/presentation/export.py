@@ -2,7 +2,9 @@
 
 :func:`export_html` hides the code, drops the require.js / MathJax / widget-manager CDN links and
 the widget outputs and the tables' full frames (:data:`~channel_lib.presentation.text.TABLE_MIME`:
-the page stays small; the Excel workbook carries them), keeps stderr, puts the vega bundle of
+the page stays small; the Excel workbook carries them), keeps stderr, keeps only the cells of one
+audience when asked (``cells="deck"``: the cells tagged :data:`DECK_TAG`, the partner's deck;
+``cells="brief"``: every cell but those tagged :data:`DECK_ONLY_TAG`, the internal brief), puts the vega bundle of
 :mod:`channel_lib.presentation.offline` once in ``<head>`` (template ``templates/channel_report``)
 and, when the batch wrote the report's Excel workbook, a line under the title linking it.
 
@@ -26,6 +28,12 @@ TEMPLATE_NAME = "channel_report"
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: Cell tag of what the partner's deck shows (a deck page keeps these cells and no other).
+DECK_TAG = "partner"
+#: Cell tag of what only the deck shows (its title): the internal brief leaves these cells out.
+DECK_ONLY_TAG = "deck-only"
+#: What :func:`export_html` keeps of a notebook: every cell, the deck's or the brief's.
+CELL_SELECTIONS = ("all", "deck", "brief")
 #: CSS class of the line under the title that links the report's other files (the Excel workbook).
 FILES_CLASS = "cw-files"
 
@@ -123,6 +131,47 @@ def _strip_outputs(nb) -> str | None:
     return bundle
 
 
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def has_deck(notebook_path: str | Path) -> bool:
+    """Whether a notebook tags any cell :data:`DECK_TAG` (then it has a partner deck)."""
+    import nbformat  # deferred: as export_html
+
+    nb = nbformat.read(Path(notebook_path), as_version=4)
+    return any(DECK_TAG in _tags(c) for c in nb.cells)
+
+
+def select_cells(nb, cells: str) -> None:
+    """Keep, in place, the cells of ``nb`` that ``cells`` selects (see :data:`CELL_SELECTIONS`).
+
+    ``"deck"`` keeps only the cells tagged :data:`DECK_TAG` — a cell nobody tagged stays out of
+    the partner's deck — and drops the notebook's metadata but its kernel and language;
+    ``"brief"`` drops the cells tagged :data:`DECK_ONLY_TAG`; ``"all"`` keeps every cell.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_markdown_cell, new_notebook
+    >>> nb = new_notebook(cells=[new_markdown_cell("a", metadata={"tags": ["partner"]}),
+    ...                          new_markdown_cell("b"),
+    ...                          new_markdown_cell("c", metadata={"tags": ["partner", "deck-only"]})])
+    >>> select_cells(nb, "deck"); [c.source for c in nb.cells]
+    ['a', 'c']
+    >>> nb.cells.insert(1, new_markdown_cell("b")); select_cells(nb, "brief"); [c.source for c in nb.cells]
+    ['a', 'b']
+    """
+    if cells not in CELL_SELECTIONS:
+        raise ValueError(f"cells={cells!r}: choose one of {', '.join(CELL_SELECTIONS)}")
+    if cells == "deck":
+        nb.cells = [c for c in nb.cells if DECK_TAG in _tags(c)]
+        kept = {k: nb.metadata[k] for k in ("kernelspec", "language_info") if k in nb.metadata}
+        nb.metadata.clear()
+        nb.metadata.update(kept)
+    elif cells == "brief":
+        nb.cells = [c for c in nb.cells if DECK_ONLY_TAG not in _tags(c)]
+
+
 def files_line_html(excel: str) -> str:
     """The line under a report's title that links its Excel workbook (a relative link).
 
@@ -154,7 +203,12 @@ def _insert_files_line(nb, excel: str) -> None:
 
 
 def export_html(
-    notebook_path: str | Path, html_path: str | Path, *, title: str, excel: str | None = None
+    notebook_path: str | Path,
+    html_path: str | Path,
+    *,
+    title: str,
+    excel: str | None = None,
+    cells: str = "all",
 ) -> Path:
     """Export an executed notebook to one self-contained, offline HTML page.
 
@@ -169,6 +223,9 @@ def export_html(
     excel : str, optional
         The report's Excel workbook, relative to the page (``"00_quarter_overview.xlsx"``): a
         line under the title links it. Pass it only when the workbook was written.
+    cells : {"all", "deck", "brief"}
+        The cells exported (:func:`select_cells`): a partner notebook gives its deck
+        (``"deck"``) and its internal brief (``"brief"``) from one execution.
 
     Returns
     -------
@@ -190,7 +247,8 @@ def export_html(
     notebook_path, html_path = Path(notebook_path), Path(html_path)
     nb = nbformat.read(notebook_path, as_version=4)
     nb = copy.deepcopy(nb)
-    bundle = _strip_outputs(nb)
+    bundle = _strip_outputs(nb)  # before select_cells: the bundle may sit in a dropped cell
+    select_cells(nb, cells)
     has_charts = any(
         f'class="{CHART_CLASS}"' in _text(out.get("data", {}).get("text/html", ""))
         for cell in nb.cells

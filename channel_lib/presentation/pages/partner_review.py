@@ -13,6 +13,8 @@ shows it:
 - the tables of every section, with their column lists and captions; a table with no row is a
   sentence instead (:func:`no_signal_sentence`, :func:`no_deal_sentence` — the loader's
   missing-file sentence without ``opportunities``; ``partner_reports`` likewise);
+- the internal brief's cross-partner :func:`event_points` (customers moved, channel
+  conflicts, certification and headcount, tier advice, line card against share of wallet);
 - the partner explorer's :func:`explorer_head`, :func:`explorer_card` and :func:`no_match`.
 """
 
@@ -21,8 +23,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from channel_lib.analysis.partner_brief import WALLET_CONTRADICTION, BriefEvents
 from channel_lib.analysis.partner_review import PartnerPack
 from channel_lib.analysis.signals import SIGNAL_NAMES
+from channel_lib.core.figures import compact_money
 from channel_lib.data.workbook import Workbook
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.answer import answer_box, coverage_line
@@ -41,6 +45,7 @@ __all__ = [
     "answer",
     "deal_points",
     "deals_table",
+    "event_points",
     "explorer_card",
     "explorer_head",
     "formats",
@@ -272,6 +277,79 @@ def talking_points(pack: PartnerPack) -> list[str]:
     out = [p for p in found if p is not None]
     if len(out) == 1:
         out.append("No signal, exception or open action for this partner this quarter.")
+    return out
+
+
+def _moved_points(pack: PartnerPack, events: BriefEvents) -> list[str]:
+    out = []
+    for m in events.moved.to_dict("records"):
+        money = compact_money(m["revenue_at_stake"], pack.currency)
+        if m["way"] == "moved away":
+            out.append(f"Customer {m['entity_name']} ({m['customer_id']}, {money} over its base "
+                       f"year) moved away from {pack.partner_id}: {m['evidence']}.")  # fmt: skip
+        else:
+            out.append(f"Customer {m['entity_name']} ({m['customer_id']}, {money} over its base "
+                       f"year) moved to {pack.partner_id}: {m['evidence']}.")  # fmt: skip
+    return out
+
+
+def _conflict_points(pack: PartnerPack, events: BriefEvents) -> list[str]:
+    return [
+        f"Channel conflict with {c['other_partner']}: {c['customers']} shared customers, "
+        f"{compact_money(c['revenue_at_stake'], pack.currency)} at stake, discount "
+        f"{c['discount']:.0%} here vs {c['other_discount']:.0%} there "
+        f"({100 * c['discount_gap']:.0f}-point gap)."
+        for c in events.conflicts.to_dict("records")
+    ]
+
+
+def _staff_point(events: BriefEvents) -> str | None:
+    s = events.staff.dropna(subset=["certified_staff", "sales_headcount"])
+    if len(s) < 2:
+        return None
+    first, last = s.iloc[0], s.iloc[-1]
+    cert = last["certified_staff"] - first["certified_staff"]
+    head = last["sales_headcount"] - first["sales_headcount"]
+    if cert == 0 and head == 0:
+        return None
+    text = (f"Certified staff {first['certified_staff']:.0f} ({first['quarter']}) -> "
+            f"{last['certified_staff']:.0f} ({last['quarter']}); sales headcount "
+            f"{first['sales_headcount']:.0f} -> {last['sales_headcount']:.0f}")  # fmt: skip
+    if cert < 0 < head:
+        text += ": certification falls while the sales team grows — ask why"
+    return text + "."
+
+
+def event_points(pack: PartnerPack, events: BriefEvents) -> list[str]:
+    """The brief's cross-partner events in sentences (plain text, not escaped): customers moved
+    to or from the partner, its channel conflicts, certification and headcount, the portfolio's
+    tier advice, and a line-card rank that contradicts our share of its sales.
+
+    Examples
+    --------
+    >>> from channel_lib.analysis.partner_brief import brief_events
+    >>> from channel_lib.analysis.partner_review import partner_pack
+    >>> from channel_lib.data.workbook import open_workbook
+    >>> wb = open_workbook("tests/data/tiny", "FY2026-Q3", plans_dir="/tmp/doctest-plans-brief")
+    >>> pack = partner_pack(wb, "P2")
+    >>> event_points(pack, brief_events(wb, pack))[-1][:29]
+    'Portfolio tier advice: keep ('
+    """
+    out = [*_moved_points(pack, events), *_conflict_points(pack, events)]
+    staff = _staff_point(events)
+    if staff:
+        out.append(staff)
+    if (
+        pd.notna(events.rank)
+        and pd.notna(events.share_of_wallet)
+        and events.rank <= 2
+        and (events.share_of_wallet < WALLET_CONTRADICTION)
+    ):
+        out.append(f"Line card says #{events.rank:.0f}, yet we are only "
+                   f"{events.share_of_wallet:.1%} of the partner's reported sales: which "
+                   "supplier really leads there?")  # fmt: skip
+    score = f" (score {events.score:.0f} of 100)" if pd.notna(events.score) else ""
+    out.append(f"Portfolio tier advice: {events.tier_advice}{score}.")
     return out
 
 
