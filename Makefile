@@ -26,8 +26,12 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 
 venv: $(STAMP)  ## create .venv and install the workbook with its locked dependencies
 
-reports: $(STAMP)  ## produce the sample's quarterly HTML reports under reports/
-	$(BIN)/channel-workbook report --data $(DATA) --plans $(PLANS) --quarter $(QUARTER) --partners $(PARTNERS) --out reports
+# make reports: the last two quarters, oldest first, so the latest packs review the actions the
+# quarter before raised; QUARTER=FY2026-Q3 (or a range) on the command line reports that instead
+REPORT_QUARTERS ?= $(if $(filter command line environment,$(origin QUARTER)),$(QUARTER),last:2)
+
+reports: $(STAMP)  ## produce the sample's HTML reports for the last two quarters under reports/ (QUARTER=... for others)
+	$(BIN)/channel-workbook report --data $(DATA) --plans $(PLANS) --quarter $(REPORT_QUARTERS) --partners $(PARTNERS) --out reports
 
 chromium:  ## install Debian's chromium for the browser tests when it is missing
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -13,7 +13,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -21,10 +23,12 @@ import pytest
 from nbformat.v4 import new_code_cell
 from report_fixtures import PARTNER_NOTEBOOK, write_notebook
 
-from channel_lib.batch import engine
+from channel_lib import load_dataset
+from channel_lib.batch import engine, planning
 from channel_lib.batch import run as reports
 from channel_lib.batch.notebook import run_notebook
 from channel_lib.data.prepared import PREPARED_ENV, prepare_dataset
+from channel_lib.plans import actions as act
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"
@@ -179,6 +183,8 @@ def test_sigkill_mid_batch_then_resume_gives_a_complete_correct_set(slow_noteboo
         if manifest.exists():
             entries = json.loads(manifest.read_text())["notebooks"]
             assert len(done_before) < 6 and any(e["status"] == "pending" for e in entries)
+    if any(q == "FY2026-Q3" for q, _ in done_before):  # quarters run in order
+        assert {("FY2026-Q2", f"0{i}_slow") for i in range(3)} <= done_before
     for page in out.rglob("*.html"):  # no visible half-written page
         assert page.read_text(encoding="utf-8").rstrip().endswith("</html>"), page
 
@@ -201,6 +207,88 @@ def test_sigkill_mid_batch_then_resume_gives_a_complete_correct_set(slow_noteboo
             assert (
                 f"report {i} for <strong>{q}</strong>" in (folder / f"0{i}_slow.html").read_text()
             )
+
+
+# -- quarters in order, the action-raising notebook before the packs --------------------------------
+def _action(quarter: str, partner_id: str) -> dict:
+    return {"action_id": f"{quarter}-{partner_id}-target_gap", "raised_in": quarter,
+            "scope": f"partner:{partner_id}", "trigger": "target_gap", "action": "plan it",
+            "owner": "CAM", "due": "2027-01-31", "status": "open", "partner_id": partner_id,
+            "recorded_in": quarter}  # fmt: skip
+
+
+def test_quarters_run_in_order_and_each_reviews_only_the_actions_raised_up_to_it(
+    tmp_path, monkeypatch
+):
+    """A stand-in for each report records what it saw of the action log (no notebook runs): the
+    stand-in of notebook 05 raises an action for P2 (FY2026-Q3) and P3 (FY2026-Q4)."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    q_param = 'quarter: str = "latest"  # fiscal quarter'
+    write_notebook(folder, "00_other", q_param, "pass")
+    write_notebook(folder, "05_raises", q_param + '\naccept: str = "all"  # actions', "pass")
+    write_notebook(folder, "06_pack", q_param + '\npartner_id: str = "P1"  # partner', "pass")
+    plans, events, lock = tmp_path / "plans", [], threading.Lock()
+
+    def stand_in(task) -> dict:
+        seen = act.as_of(act.read_log(plans), task.quarter)
+        with lock:
+            events.append(("start", task.quarter, task.key, sorted(seen["action_id"])))
+        time.sleep(0.1)
+        if task.key == "05_raises":
+            act.append_rows(plans, [_action(task.quarter, raises[task.quarter])])
+        with lock:
+            events.append(("end", task.quarter, task.key, []))
+        return {"status": "ok", "seconds": 0.1, "export_seconds": 0.0}
+
+    raises = {"FY2026-Q3": "P2", "FY2026-Q4": "P3"}
+    monkeypatch.setattr(reports, "execute_task", stand_in)
+    monkeypatch.setattr(reports, "kpi_table", lambda *a: "")  # the index's summary: not tested
+    assert planning.flagged_partners(load_dataset(TINY), "FY2026-Q4") == []  # as stubbed:
+    monkeypatch.setattr(planning, "flagged_partners", lambda ds, q: [])  # ~1 s a quarter
+
+    def batch(quarters: str) -> list:
+        events.clear()
+        with ThreadPoolExecutor(3) as pool:
+            return reports.run_batch(
+                TINY, quarters, out_dir=tmp_path / "out", plans_dir=plans,
+                notebooks_dir=folder, partners="flagged+P1", executor=pool,
+            )  # fmt: skip
+
+    runs = batch("FY2026-Q3..FY2026-Q4")
+    # no partner of tiny is flagged by its signals: P2's FY2026-Q4 pack is there for the action
+    # FY2026-Q3 raised in this same batch (the quarter is planned again when it is reached)
+    assert [(r.quarter, r.key, r.status) for r in runs] == [
+        ("FY2026-Q3", "00_other", "ok"), ("FY2026-Q3", "05_raises", "ok"),
+        ("FY2026-Q3", "partners/P1", "ok"),
+        ("FY2026-Q4", "00_other", "ok"), ("FY2026-Q4", "05_raises", "ok"),
+        ("FY2026-Q4", "partners/P2", "ok"), ("FY2026-Q4", "partners/P1", "ok"),
+    ]  # fmt: skip
+    order = [(kind, q, key) for kind, q, key, _ in events]
+    last_q3_end = max(i for i, (k, q, _) in enumerate(order) if k == "end" and q == "FY2026-Q3")
+    first_q4_start = min(
+        i for i, (k, q, _) in enumerate(order) if k == "start" and q == "FY2026-Q4"
+    )
+    assert last_q3_end < first_q4_start  # quarters in order
+    for q in ("FY2026-Q3", "FY2026-Q4"):
+        raised = order.index(("end", q, "05_raises"))
+        packs = [i for i, (k, qq, key) in enumerate(order) if k == "start" and qq == q
+                 and key.startswith("partners/")]  # fmt: skip
+        assert packs and min(packs) > raised  # the packs start once 05 has raised its actions
+        assert order.index(("start", q, "00_other")) < raised  # the others run beside it
+    seen = {(q, key): ids for kind, q, key, ids in events if kind == "start"}
+    # P2's FY2026-Q4 pack reviews FY2026-Q3's action, and sees what 05 raised before it
+    assert seen[("FY2026-Q4", "partners/P2")] == [
+        "FY2026-Q3-P2-target_gap", "FY2026-Q4-P3-target_gap"
+    ]  # fmt: skip
+    assert seen[("FY2026-Q3", "partners/P1")] == ["FY2026-Q3-P2-target_gap"]  # raised before it
+
+    # FY2026-Q3 again, later: the log holds the FY2026-Q4 action, the quarter does not see it
+    assert "FY2026-Q4-P3-target_gap" in set(act.read_log(plans)["action_id"])
+    runs = batch("FY2026-Q3")
+    assert [r.key for r in runs] == ["00_other", "05_raises", "partners/P1"]
+    seen = [ids for kind, _, _, ids in events if kind == "start"]
+    assert seen and all("FY2026-Q4-P3-target_gap" not in ids for ids in seen)
 
 
 # -- Dask --------------------------------------------------------------------------------------------

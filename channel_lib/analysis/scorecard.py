@@ -53,12 +53,14 @@ from channel_lib.data import cube as metrics
 from channel_lib.data.cube.terms import exact_sql
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.loader import Dataset
+from channel_lib.plans.interviews import read_interviews, service_complaints
 
 __all__ = [
     "CURRENT_STATUSES",
     "GROWTH_BAND",
     "LIGHTS",
     "REPORT_FIELDS",
+    "SERVICE_COMPLAINT_PENALTY",
     "TIER_ORDER",
     "exceptions",
     "expected_fields",
@@ -73,6 +75,8 @@ __all__ = [
 LIGHTS: tuple[str, ...] = ("red", "amber", "green", "grey")
 #: Partner tiers from lowest to highest (other tier names are kept but not moved).
 TIER_ORDER: tuple[str, ...] = ("bronze", "silver", "gold", "platinum")
+#: What each service complaint of a win/loss interview takes off the portfolio's service (0–1).
+SERVICE_COMPLAINT_PENALTY = 0.25
 
 #: What the workbook expects partners to report each quarter (``partner_reports.csv``) and the
 #: signals and views each field feeds.
@@ -783,6 +787,7 @@ def portfolio(
     *,
     promote_at: float = 80.0,
     demote_below: float = 45.0,
+    plans_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Partner selection and de-selection: a score per partner and a suggested tier move.
 
@@ -790,7 +795,9 @@ def portfolio(
     0–100 ``score`` over the components that could be judged:
 
     - ``service``: the latest report of the last two quarters, CSAT (3 → 0, 5 → 1) and first
-      response (0 h → 1, twice the maximum of ``goals.yaml`` → 0), averaged;
+      response (0 h → 1, twice the maximum of ``goals.yaml`` → 0), averaged; less
+      :data:`SERVICE_COMPLAINT_PENALTY` (down to 0) for each service complaint of the win/loss
+      interviews (:mod:`channel_lib.plans.interviews`) on deals closed in the trailing 12 months;
     - ``growth``: our revenue through the partner, trailing 12 months vs the 12 before, mapped
       so that −``our_sales_change`` → 0, no change → 0.5, +``our_sales_change`` → 1;
     - ``alignment``: share of the partner's trailing-12-month revenue with the segments and the
@@ -810,6 +817,10 @@ def portfolio(
     demote_below : float
         Score below which a partner is suggested for the tier below (or a de-selection review at
         the lowest tier).
+    plans_dir : str or Path, optional
+        The plans folder whose ``interviews.csv`` holds the win/loss interviews: a partner with
+        a service complaint is not promoted (reported service or not); its suggestion names them
+        (``keep (service complaint in a win/loss interview: OPP-00467)``).
 
     Returns
     -------
@@ -820,7 +831,7 @@ def portfolio(
         ``service``, ``growth``, ``alignment``, ``dependency`` (0–1), ``components`` (int judged),
         ``score`` (0–100), ``key_partner`` (bool), ``suggestion`` (``promote to …``, ``keep``,
         ``move down to …``, ``review for de-selection``, ``new: too early to judge``,
-        ``not enough data``), ``revenue_12m_exact`` (int64).
+        ``not enough data``), ``service_complaints`` (int), ``revenue_12m_exact`` (int64).
 
     Examples
     --------
@@ -846,6 +857,12 @@ def portfolio(
     p["revenue_12m_exact"] = ids.map(t["current_exact"]).astype("int64")
     p["growth_12m"] = ids.map(t["change"]).astype("float64")
     _add_reported_scores(ds, quarter, p, t, th)
+    found = service_complaints(
+        read_interviews(plans_dir), *ds.calendar.trailing_window(quarter, 12)
+    )
+    found = found.set_index("partner_id")
+    p["service_complaints"] = ids.map(found["complaints"]).fillna(0).astype("int64")
+    p["service"] = (p["service"] - SERVICE_COMPLAINT_PENALTY * p["service_complaints"]).clip(0)
     p["dependency"] = (p["share_of_wallet"] / 0.5).clip(0, 1)
     span = max(th.our_sales_change, 1e-9)
     p["growth"] = (0.5 + p["growth_12m"] / (2 * span)).clip(0, 1)
@@ -859,7 +876,12 @@ def portfolio(
     comps = p[["service", "growth", "alignment", "dependency"]]
     p["components"] = comps.notna().sum(axis=1).astype("int64")
     p["score"] = (comps.mean(axis=1, skipna=True) * 100).astype("float64")
-    p["suggestion"] = _suggestions(p, start, promote_at, demote_below)
+    p["suggestion"] = [
+        (s if not s.startswith("promote") else "keep")
+        + f" (service complaint in a win/loss interview: {found['opportunities'].get(i)})"
+        if n else s for s, n, i in zip(_suggestions(p, start, promote_at, demote_below),
+                                       p["service_complaints"], ids, strict=True)
+    ]  # fmt: skip
     return _portfolio_order(p, money=ds.money)
 
 
@@ -910,7 +932,8 @@ def _portfolio_order(p: pd.DataFrame, *, money: MoneyUnit) -> pd.DataFrame:
     order = [
         "partner_id", "partner_name", "channel_id", "tier", "revenue_12m", "growth_12m",
         "share_of_wallet", "channel_share", "service", "growth", "alignment", "dependency",
-        "components", "score", "key_partner", "suggestion", "revenue_12m_exact",
+        "components", "score", "key_partner", "suggestion", "service_complaints",
+        "revenue_12m_exact",
     ]  # fmt: skip
     out = p[order].reset_index(drop=True)
     for c in ("partner_id", "partner_name", "channel_id", "tier", "suggestion"):

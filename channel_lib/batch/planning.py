@@ -6,6 +6,18 @@ A numbered notebook (``notebooks/[0-9][0-9]_*.ipynb``) runs once per quarter unl
 loads and validates the dataset, prepares its Parquet copy, and returns every quarter's
 :class:`~channel_lib.batch.records.QuarterPlan` with the tasks still to run (with ``resume``,
 those not complete in the last run on the same inputs).
+
+The order a batch runs in
+-------------------------
+Quarters run one after the other, oldest first: a quarter's notebooks review the actions the
+quarters before it raised, and each reads the log as it stood at the end of its own quarter
+(:func:`channel_lib.plans.actions.as_of`), so re-running an earlier quarter later reviews no
+action of a later one. Within a quarter the reports run concurrently, except that a company
+notebook that declares ``accept`` (the suggested actions it raises in the log: notebook 05
+raises the company-wide actions) finishes before the quarter's partner packs start
+(:func:`quarter_order`), so a pack sees the actions raised for its partner company-wide. A
+quarter after the first is planned again when it is reached (:func:`replan_quarter`): its
+``flagged`` partners include those with an action the quarter before raised in the same batch.
 """
 
 from __future__ import annotations
@@ -16,7 +28,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +49,9 @@ from channel_lib.data.pseudonyms import PSEUDONYMS_ENV, apply_pseudonyms, parse_
 from channel_lib.data.workbook import choose_quarter
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+#: The parameter of a company notebook that raises actions in the log: it runs before the
+#: quarter's partner packs (:func:`quarter_order`).
+RAISES_ACTIONS_PARAMETER = "accept"
 #: Sub-folder of a quarter's folder holding the partner packs.
 PARTNERS_FOLDER = "partners"
 
@@ -133,16 +148,33 @@ def select_notebooks(
 def resolve_quarters(ds: Dataset, quarter: str) -> list[tuple[str, str]]:
     """Quarters to report, each with the sentence saying why it was chosen.
 
-    ``quarter`` is a label (``FY2026-Q3``), a range (``FY2026-Q1..FY2026-Q4``) or ``"latest"`` (the
-    latest complete quarter, chosen by ``channel_lib.data.workbook.choose_quarter``).
+    ``quarter`` is a label (``FY2026-Q3``), a range (``FY2026-Q1..FY2026-Q4``), ``"latest"`` (the
+    latest complete quarter, chosen by ``channel_lib.data.workbook.choose_quarter``) or
+    ``last:N`` (the N quarters ending with the latest complete one, oldest first: ``make
+    reports`` runs ``last:2``, so the latest packs review the actions of the quarter before).
+
+    Raises
+    ------
+    ParameterError
+        A quarter outside the data, or ``last:N`` without a whole number N of at least 1.
 
     Examples
     --------
     >>> from channel_lib import load_dataset
     >>> resolve_quarters(load_dataset("tests/data/tiny"), "FY2026-Q2..FY2026-Q3")[1][0]
     'FY2026-Q3'
+    >>> [q for q, _ in resolve_quarters(load_dataset("tests/data/tiny"), "last:2")]
+    ['FY2026-Q3', 'FY2026-Q4']
     """
     quarter = str(quarter).strip()
+    if quarter.lower().startswith("last:"):
+        n = quarter.split(":", 1)[1].strip()
+        if not n.isdigit() or int(n) < 1:
+            raise ParameterError(
+                f"--quarter {quarter!r}: last needs a whole number of quarters, e.g. last:2"
+            )
+        latest = choose_quarter(ds, "latest")[0]
+        quarter = f"{ds.calendar.shift_quarter(latest, 1 - int(n))}..{latest}"
     if ".." in quarter:
         first, last = (q.strip() for q in quarter.split("..", 1))
         return [choose_quarter(ds, q) for q in ds.calendar.quarter_range(first, last)]
@@ -504,6 +536,12 @@ class BatchPlan:
         The plans folder (absolute).
     prepared : Path
         The prepared (Parquet) copy of the dataset the notebooks read.
+    notebooks : list of (Path, dict)
+        The selected notebooks with the parameters each declares (:func:`notebook_parameters`).
+    params : BatchParameters
+        The batch's parameters.
+    env : dict
+        The environment every report is given.
     """
 
     dataset: Dataset
@@ -512,6 +550,13 @@ class BatchPlan:
     values: dict[str, str]
     plans_dir: Path
     prepared: Path
+    notebooks: list[tuple[Path, dict]] = field(default_factory=list)
+    params: BatchParameters | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def quarter_todo(self, q: QuarterPlan) -> list[ReportTask]:
+        """The reports of ``q`` still to run, in plan order."""
+        return [task for plan_q, task in self.todo if plan_q is q]
 
 
 def batch_pseudonyms(params: BatchParameters, pseudonymise: str | None = None) -> tuple[str, ...]:
@@ -572,26 +617,100 @@ def plan_batch(params: BatchParameters, *, pseudonymise: str | None = None) -> B
         values["pseudonymise"] = ",".join(entities)
     # always set, so a kernel's own environment cannot turn pseudonyms on or off
     env = {PREPARED_ENV: str(prepared), PSEUDONYMS_ENV: ",".join(entities) or "none"}
-    plan = BatchPlan(ds, [], [], values=values, plans_dir=plans, prepared=prepared)
+    plan = BatchPlan(ds, [], [], values=values, plans_dir=plans, prepared=prepared,
+                     notebooks=declared, params=params, env=env)  # fmt: skip
     # a writer killed mid-write (the action log, targets, the budget split) left its temporary
     # file; each is removed under its file's lock, so a write in progress is not touched
     remove_leftover_temp_files(plans)
     for label, reason in quarters:
         print(f"{label}: {reason}", file=sys.stderr)
-        q = plan_quarter(
-            ds, label, reason, declared, out_dir, values=values, partners_spec=params.partners,
-            engine=params.engine, env=env, cell_timeout=params.cell_timeout,
-        )  # fmt: skip
+        q = _plan_one(plan, label, reason)
         remove_stale_temp_files(q.folder)
-        previous = previous_runs(q.folder, ds.checksums) if params.resume else {}
-        plan.todo += [(q, task) for task in start_runs(q, previous)]
         plan.quarters.append(q)
     return plan
+
+
+def _plan_one(plan: BatchPlan, label: str, reason: str) -> QuarterPlan:
+    """Plan one quarter of ``plan`` and add its tasks still to run to ``plan.todo``."""
+    params = plan.params
+    assert params is not None  # set by plan_batch
+    q = plan_quarter(
+        plan.dataset, label, reason, plan.notebooks, Path(params.out_dir).resolve(),
+        values=plan.values, partners_spec=params.partners, engine=params.engine, env=plan.env,
+        cell_timeout=params.cell_timeout,
+    )  # fmt: skip
+    previous = previous_runs(q.folder, plan.dataset.checksums) if params.resume else {}
+    plan.todo += [(q, task) for task in start_runs(q, previous)]
+    return q
+
+
+def replan_quarter(plan: BatchPlan, q: QuarterPlan) -> QuarterPlan:
+    """Plan ``q`` again now that the quarters before it have run, when its partner selection
+    reads the action log (``flagged``: partners with an action open from the quarter before).
+
+    A batch over several quarters plans them all before any runs (bad parameters stop it before
+    anything runs), but the actions the quarter before raises in the same batch are only in the
+    log once it has run; this is called when ``q`` is reached. Without ``flagged`` in the
+    selection, or when the selection is unchanged, ``q`` is returned as it was.
+
+    Returns
+    -------
+    QuarterPlan
+        ``q`` or its replacement (in ``plan.quarters`` and ``plan.todo`` in its place).
+    """
+    params = plan.params
+    spec = (params.partners if params is not None else None) or ""
+    partner_nbs = [d for _, d in plan.notebooks if "partner_id" in d]
+    if "flagged" not in spec.lower() or not partner_nbs:
+        return q
+    partners = select_partners(plan.dataset, q.label, spec, plans_dir=plan.values.get("plans_dir"))
+    if partners == q.partners:
+        return q
+    plan.todo = [(plan_q, task) for plan_q, task in plan.todo if plan_q is not q]
+    new = _plan_one(plan, q.label, q.reason)
+    new.started = q.started
+    plan.quarters[plan.quarters.index(q)] = new
+    return new
+
+
+def raises_actions(plan: BatchPlan, task: ReportTask) -> bool:
+    """Whether ``task`` is a company notebook that raises actions in the log (it declares
+    :data:`RAISES_ACTIONS_PARAMETER`): it runs before its quarter's partner packs."""
+    declared = {str(p): d for p, d in plan.notebooks}.get(task.notebook, {})
+    return not task.partner_id and RAISES_ACTIONS_PARAMETER in declared
+
+
+def quarter_order(plan: BatchPlan, tasks: Sequence[ReportTask]) -> list[tuple[ReportTask, set]]:
+    """The order one quarter's reports run in: each task with the keys it waits for.
+
+    The company notebooks that raise actions (:func:`raises_actions`) come first, then the
+    other company notebooks (neither waits), then the partner packs, each waiting for the
+    action-raising notebooks of ``tasks`` (a report skipped by ``resume`` is not waited for:
+    it is not in ``tasks``). A runner submits a task once every key it waits for has finished,
+    whatever its status: a failed notebook 05 still lets the packs run.
+
+    Parameters
+    ----------
+    plan : BatchPlan
+    tasks : sequence of ReportTask
+        One quarter's tasks still to run (:meth:`BatchPlan.quarter_todo`).
+
+    Returns
+    -------
+    list of (ReportTask, set of str)
+        In submission order.
+    """
+    first = [t for t in tasks if raises_actions(plan, t)]
+    keys = {t.key for t in first}
+    others = [t for t in tasks if not t.partner_id and t.key not in keys]
+    packs = [t for t in tasks if t.partner_id]
+    return [(t, set()) for t in first + others] + [(t, set(keys)) for t in packs]
 
 
 __all__ = [
     "NOTEBOOK_GLOB",
     "PARTNERS_FOLDER",
+    "RAISES_ACTIONS_PARAMETER",
     "BatchPlan",
     "batch_pseudonyms",
     "notebook_parameters",
@@ -599,7 +718,10 @@ __all__ = [
     "plan_batch",
     "plan_quarter",
     "previous_runs",
+    "quarter_order",
+    "raises_actions",
     "remove_stale_temp_files",
+    "replan_quarter",
     "report_title",
     "resolve_quarters",
     "select_notebooks",

@@ -20,10 +20,13 @@ How it runs
 -----------
 The dataset is loaded and validated once (bad data stops the batch before any notebook starts)
 and cached as Parquet under ``<out>/.prepared/<key>/`` (:mod:`channel_lib.data.prepared`); notebooks
-read that cache through ``open_workbook``. Reports run concurrently on a
-:class:`concurrent.futures.Executor` — a local process pool or a Dask cluster
+read that cache through ``open_workbook``. Quarters run one after the other, oldest first (each
+reviews the actions the quarters before raised); within a quarter the reports run concurrently on
+a :class:`concurrent.futures.Executor` — a local process pool or a Dask cluster
 (:mod:`channel_lib.batch.executors`) — on pre-warmed kernels (:mod:`channel_lib.batch.engine`)
-unless fresh kernels are asked for, with one progress bar over the whole batch on stderr.
+unless fresh kernels are asked for, the notebook raising the company-wide actions (05) before the
+partner packs (:func:`~channel_lib.batch.planning.quarter_order`), with one progress bar over the
+whole batch on stderr.
 
 This module only orchestrates: :mod:`.planning` decides what runs, :mod:`.notebook` runs one report,
 :mod:`.index` writes the index and manifest. The names callers imported from here before the batch
@@ -49,8 +52,8 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Sequence
-from concurrent.futures import Executor, Future, as_completed
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -59,7 +62,13 @@ from typing import Any
 from tqdm import tqdm  # plain tqdm: tqdm.auto would be a widget inside a kernel
 
 from channel_lib.batch.executors import execute_task, make_executor
-from channel_lib.batch.index import kpi_table, manifest_common, package_versions, write_quarter
+from channel_lib.batch.index import (
+    IndexContent,
+    kpi_table,
+    manifest_common,
+    package_versions,
+    write_quarter,
+)
 from channel_lib.batch.notebook import KERNEL_NAME, ReportTask, error_message, run_notebook
 from channel_lib.batch.pdf import check_printer, print_pages
 from channel_lib.batch.planning import (
@@ -68,6 +77,8 @@ from channel_lib.batch.planning import (
     BatchPlan,
     notebook_parameters,
     plan_batch,
+    quarter_order,
+    replan_quarter,
     report_title,
     resolve_quarters,
     select_notebooks,
@@ -124,7 +135,8 @@ def run_batch(
     paper: str = "A4",
     pseudonymise: str | None = None,
 ) -> list[NotebookRun]:
-    """Run the notebooks for one or more quarters in parallel; see the module docstring.
+    """Run the notebooks for one or more quarters (in order; each in parallel); see the module
+    docstring.
 
     Parameters
     ----------
@@ -251,32 +263,74 @@ def _write_problems(problems: dict[str, str], *, ran: bool) -> str:
 
 def _run_reports(
     plan: BatchPlan, params: BatchParameters, executor: Executor | None, *,
-    common: dict[str, Any], kpis: dict[str, str], problems: dict[str, str],
+    common: dict[str, Any], kpis: dict[str, IndexContent], problems: dict[str, str],
 ) -> None:  # fmt: skip
-    """Run ``plan.todo`` on the executor, recording each report as it finishes.
+    """Run ``plan.todo`` on the executor, quarter after quarter, recording each report as it
+    finishes.
 
-    The index and manifest are rewritten whole: at most twice a second while it runs (a failure
-    at once), or 100 reports cost the main process O(n²) writes; a report done but not yet listed
-    is only re-run by ``--resume``, never lost. One line per finished report goes to stderr.
+    A quarter after the first is planned again when it is reached
+    (:func:`~channel_lib.batch.planning.replan_quarter`: the actions the quarter before raised
+    are in the log now) and its index summary recomputed; within a quarter the reports run
+    concurrently in :func:`~channel_lib.batch.planning.quarter_order` (the notebook raising the
+    company-wide actions before the partner packs). The index and manifest are rewritten whole:
+    at most twice a second while it runs (a failure at once), or 100 reports cost the main
+    process O(n²) writes; a report done but not yet listed is only re-run by ``--resume``, never
+    lost. One line per finished report goes to stderr.
     """
-    todo = plan.todo
     last_write: dict[str, float] = {}
-    with _executor(params, executor, len(todo)) as pool, _progress(len(todo)) as bar:
-        futures = {pool.submit(execute_task, task): (q, task) for q, task in todo}
-        for i, future in enumerate(as_completed(futures), 1):
-            q, task = futures[future]
-            run = _record_run(q.runs[task.key], future)
-            if run.status != "ok" or time.monotonic() - last_write.get(q.label, 0.0) > 0.5:
-                # a failed write (full disk) is kept in problems; the batch goes on
+    total = len(plan.todo)
+    done = 0
+    with _executor(params, executor, total) as pool, _progress(total) as bar:
+        for i in range(len(plan.quarters)):
+            q = plan.quarters[i]
+            if i > 0:  # the quarters before have run: their actions are in the log
+                before = len(plan.todo)
+                q = replan_quarter(plan, q)
+                kpis[q.label] = kpi_table(plan.dataset, q, plan.plans_dir)
                 _write_quarter(q, problems, common=common, kpis=kpis[q.label], finished=False)
-                last_write[q.label] = time.monotonic()
-            bar.update(1)
-            tail = f" — {run.error}" if run.error else ""
-            bar.write(
-                f"[{i}/{len(todo)}] {q.label} {task.key}: {run.status} in {run.seconds:.1f} s "
-                f"(+{run.export_seconds:.2f} s HTML){tail}",
-                file=sys.stderr,
+                bar.total = total = total + len(plan.todo) - before
+            order = quarter_order(plan, plan.quarter_todo(q))
+            for task, future in _run_in_order(pool, order):
+                done += 1
+                record = _record_run(q.runs[task.key], future)
+                if record.status != "ok" or time.monotonic() - last_write.get(q.label, 0.0) > 0.5:
+                    # a failed write (full disk) is kept in problems; the batch goes on
+                    _write_quarter(q, problems, common=common, kpis=kpis[q.label], finished=False)
+                    last_write[q.label] = time.monotonic()
+                bar.update(1)
+                tail = f" — {record.error}" if record.error else ""
+                bar.write(
+                    f"[{done}/{total}] {q.label} {task.key}: {record.status} in "
+                    f"{record.seconds:.1f} s (+{record.export_seconds:.2f} s HTML){tail}",
+                    file=sys.stderr,
+                )
+            if order:  # every report of the quarter listed before the next quarter starts
+                _write_quarter(q, problems, common=common, kpis=kpis[q.label], finished=False)
+
+
+def _run_in_order(
+    pool: Executor, order: Sequence[tuple[ReportTask, set]]
+) -> Iterator[tuple[ReportTask, Future]]:
+    """Submit each task of ``order`` once the keys it waits for have finished; yield each task
+    with its future as it finishes (:func:`~channel_lib.batch.planning.quarter_order`)."""
+    waiting = list(order)
+    finished: set[str] = set()
+    running: dict[Future, ReportTask] = {}
+    while waiting or running:
+        ready = [(t, after) for t, after in waiting if after <= finished]
+        for task, _ in ready:
+            running[pool.submit(execute_task, task)] = task
+        waiting = [(t, after) for t, after in waiting if not after <= finished]
+        if not running:  # waits for a key that never runs: a planning error
+            raise ChannelLibError(
+                "reports wait for reports that are not planned: "
+                + ", ".join(f"{t.key} after {sorted(a - finished)}" for t, a in waiting)
             )
+        complete, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in complete:
+            task = running.pop(future)
+            finished.add(task.key)
+            yield task, future
 
 
 def _print_pdfs(plan: BatchPlan, params: BatchParameters) -> None:

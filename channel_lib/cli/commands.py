@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from channel_lib.batch.records import DEFAULT_PARTNERS
 from channel_lib.cli.actions import add_actions_parser
+from channel_lib.cli.interviews import add_interviews_parser
 from channel_lib.cli.targets import add_targets_parser
 from channel_lib.core.errors import ChannelLibError, DataValidationError, ParameterError
 
@@ -209,7 +210,8 @@ def _add_report_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--quarter",
         default="latest",
-        help="FY2026-Q3, a range FY2026-Q1..FY2026-Q4, or 'latest' (last complete quarter)",
+        help="FY2026-Q3, a range FY2026-Q1..FY2026-Q4 (run in order), 'latest' (last complete "
+        "quarter) or last:N (the N quarters ending with it)",
     )
     p.add_argument(
         "--partners",
@@ -296,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workshop_parser(sub)
     add_actions_parser(sub)  # channel-workbook actions ...
     add_targets_parser(sub)  # channel-workbook targets approve|status
+    add_interviews_parser(sub)  # channel-workbook interviews record|list
     return parser
 
 
@@ -303,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
 PATH_ARGUMENTS = ("data", "plans", "out", "notebooks_dir")
 #: Commands (and ``actions`` verbs) that write into ``--out`` or ``--plans``: checked up front.
 _WRITES_OUT = ("report", "sample")
-_WRITES_PLANS = ("report", "workshop", "accept", "reject", "close", "review", "approve")
+_WRITES_PLANS = ("report", "workshop", "accept", "reject", "close", "review", "approve", "record")
 #: errno values of a run that failed on a sound request (exit 1); any other OSError is exit 2.
 _FAILED_RUN = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
 #: The filesystem errors a command reports as a message (a bad path given: exit 2).

@@ -10,8 +10,9 @@ customers, the materiality cut, win/loss deals); this module shows them:
 - the early warnings, triaged (:mod:`channel_lib.analysis.signals.triage`): :func:`short_list_chart`,
   :func:`short_list_table` (also the signal explorer's, with its own columns),
   :func:`structural_table`, :func:`more_line`; :func:`moved_table`, :func:`below_table`;
-- :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`portfolio_chart`,
-  :func:`moves_table`;
+- :func:`deals_table` (the win/loss interviews, also the explorer's), :func:`interviews_table`
+  (what the recorded interviews said, by channel and partner: :mod:`channel_lib.plans.interviews`),
+  :func:`portfolio_chart`, :func:`moves_table`;
 - the action register (:mod:`channel_lib.analysis.company_actions`): :func:`register_answer` (the
   answer first: open, due, overdue, closed, gaps closing or widening), :func:`raised_sentence`
   (what this run raised, rejected and closed) and :func:`register_table`;
@@ -46,6 +47,7 @@ from channel_lib.data import cube as metrics
 from channel_lib.data.dataset import Dataset
 from channel_lib.data.goals import SignalThresholds
 from channel_lib.data.workbook import Workbook
+from channel_lib.plans import interviews as iv
 from channel_lib.presentation import charts, html
 from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.formats import display_formats, missing_as_dash
@@ -67,6 +69,7 @@ __all__ = [
     "exceptions_table",
     "explorer_summary",
     "in_words",
+    "interviews_table",
     "kind_sentence",
     "more_line",
     "moved_table",
@@ -357,6 +360,42 @@ def deals_table(
     columns = list(columns)
     formats = {**missing_as_dash(columns), **display_formats(columns)}
     return html.table(deals[columns], formats=formats, caption=caption)
+
+
+def interviews_table(wb: Workbook):
+    """What the recorded win/loss interviews said (``plans/interviews.csv``) on deals closed in
+    the 12 months to the quarter's end, by channel and partner, with a line per channel; a
+    sentence saying how to record one when there is none.
+
+    A reason about service (:func:`channel_lib.plans.interviews.is_service_reason`: *service*,
+    *support*, *response* ...) is a service complaint: it lowers the partner's service score in
+    the portfolio below and withholds a promotion (:func:`channel_lib.analysis.scorecard.portfolio`).
+
+    Returns
+    -------
+    IPython.display.HTML or IPython.display.Markdown
+    """
+    start, end = wb.dataset.calendar.trailing_window(wb.quarter, 12)
+    partners = wb.dataset.table("partners") if wb.dataset.has("partners") else None
+    if partners is None:
+        partners = pd.DataFrame(columns=["partner_id", "partner_name", "channel_id"])
+    by = iv.reasons_by_partner(iv.read_interviews(wb.plans_dir), partners, start, end)
+    if by.empty:
+        return html.markdown(
+            "No win/loss interview is recorded for a deal closed in the 12 months to {q}; record "
+            "one with `channel-workbook interviews record OPP-ID --outcome lost --reason "
+            '"..."` ({where}).', q=wb.quarter, where=in_plans_folder(Path(wb.plans_dir) / iv.INTERVIEWS_FILE, wb.plans_dir),
+        )  # fmt: skip
+    channels = by.groupby("channel_id", sort=True)[["interviews", "service_complaints"]].sum()
+    lines = "; ".join(
+        f"{c or 'no channel'}: {n} interview{_s(n)}, {k} service complaint{_s(k)}"
+        for c, n, k in zip(channels.index, channels["interviews"],
+                           channels["service_complaints"], strict=True)
+    )  # fmt: skip
+    return html.table(
+        by, formats=display_formats(by.columns),
+        caption=f"Win/loss interviews on deals closed in the 12 months to {wb.quarter} — {lines}",
+    )  # fmt: skip
 
 
 def portfolio_chart(wb: Workbook, book: pd.DataFrame):
