@@ -635,15 +635,22 @@ def test_notebook_completes_on_a_year_without_goals_and_says_not_scored(extra_re
                 problems.append(f"{out['ename']}: {out['evalue']}")
             elif out["output_type"] == "stream" and out["name"] == "stderr":
                 problems.append("".join(out["text"]))
-            shown += ["".join(out.get("data", {}).get("text/markdown", ""))]
+            data = out.get("data", {})
+            shown += ["".join(data.get("text/markdown", "") or data.get("text/html", ""))]
     assert problems == []
-    words = [_md(type("Shown", (), {"data": t})) for t in shown if t]
-    assert words[0].startswith("**Not scored.** " + NOT_SCORED_REASON)
-    assert " ".join(words).count(NOT_SCORED_REASON) == 1  # once, at the top
+    words = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", _md(type("Shown", (), {"data": t})))).strip()
+        for t in shown
+        if t
+    ]
+    # the answer box first, then the note saying why and what to add, once
+    assert words[0].startswith("The answer") and NOT_SCORED_SECTION in words[0]
+    assert words[1].startswith("Not scored. " + NOT_SCORED_REASON)
+    assert " ".join(words).count(NOT_SCORED_REASON) == 1
     # the sections that need goals: system, weights, heatmap, scores, breakdown, findings, roles,
     # score history, history table, the narrative's line, and the orientation against the plan
-    # (its summary and its table)
-    assert sum(NOT_SCORED_SECTION in w for w in words) == 12
+    # (its summary and its table); and the answer box
+    assert sum(NOT_SCORED_SECTION in w for w in words) == 13
     text = _text(extra_reports["tiny-later-goals-only"])
     assert "Traceback" not in text and "Largest channels and partners, FY2026" in text
 

@@ -59,7 +59,7 @@ def sales_sum(folder: Path, where: str, params: list, expr: str = "revenue") -> 
         "types = {'revenue': 'DECIMAL(18,4)', 'cost_of_sales': 'DECIMAL(18,4)'}) "
         f"WHERE {where}"
     )
-    return con.execute(sql, [str(folder / "sales.csv"), *params]).fetchone()[0]
+    return con.execute(sql, [str(folder / "sales.csv"), *params]).fetchall()[0][0]
 
 
 def span_sum(folder: Path, first: str, last: str, expr: str = "revenue", extra="", args=()):

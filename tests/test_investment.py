@@ -558,7 +558,7 @@ def test_default_report_names_the_confounded_channel_and_explains_the_model(batc
     assert "Traceback" not in text and "Warning" not in text
     for row in planted(SAMPLE, "revenue_driven_spend"):
         assert f"Not a lever — {row['entity_id']}" in text
-    assert "The model, its assumptions and limits" in text
+    assert "Appendix: the model, its assumptions and limits" in text
     assert "break-even" in text
 
 

@@ -36,6 +36,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "channel_lib", source / "channel_lib",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copytree(ROOT / "jupyter-config", source / "jupyter-config")  # the data-files
     return source
 
 
@@ -57,6 +58,9 @@ def test_the_wheel_holds_every_module_and_the_package_data(source: Path, wheel: 
     modules = {p.relative_to(source).as_posix() for p in (source / "channel_lib").rglob("*.py")}
     assert modules - names == set()
     assert set(PACKAGE_DATA) - names == set()
+    # the Jupyter server extension that serves the chart library is enabled by a data file
+    config = "etc/jupyter/jupyter_server_config.d/channel_workbook.json"
+    assert any(n.endswith(".data/data/" + config) for n in names), sorted(names)[-5:]
 
 
 def test_the_wheel_declares_the_command_and_the_papermill_engine(wheel: Path) -> None:

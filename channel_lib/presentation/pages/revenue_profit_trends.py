@@ -390,13 +390,13 @@ def headline_sentences(report: TrendReport) -> list[str]:
 
 def answer_sentences(report: TrendReport) -> list[str]:
     """The answer box of the report (plain sentences with growth tokens, not escaped): how the
-    company's revenue and gross profit moved, next quarter's forecast against the plan, each
-    channel or partner whose revenue and margin part ways, and the bridge's largest part.
+    company's revenue and gross profit moved, next quarter's forecast against the plan, the
+    bridge's largest part, and each channel or partner whose revenue and margin part ways.
     Model choices and untested series are diagnostics: the appendix and the notes table."""
     gaps = plan_gap_sentences(report)
-    found = [*company_trend(report), *gaps[:1]]
+    found = [*company_trend(report), *gaps[:1], *bridge_finding(report)]
+    # divergences last: beyond the box's five, the divergence table lists every one
     found += divergence_sentences(report.divergence, report.names, with_skipped=False)
-    found += bridge_finding(report)
     return found
 
 
