@@ -368,3 +368,30 @@ def test_every_workshop_screen_is_computed_in_the_batch_summary(shape_run: Shape
     assert len(screens) >= 6, list(screens)
     empty = [k for k, v in screens.items() if not (v.shows_analysis or v.words.strip())]
     assert not empty
+
+
+def test_every_page_of_the_shape_reads_at_1280_px(shape_run: ShapeRun, browser) -> None:
+    """The real-export shapes read as the sample does (tests/test_pages_read.py's checks): no
+    element wider than the page, no raw cells, paths, escapes or unreadable figures, an answer
+    box on every page — with 200-character names, a January year, yen and a 4-decimal ERP."""
+    from page_reading import PAGE_WIDTH, reading_problems
+
+    pages = [Path(r.html) for r in shape_run.runs if r.html]
+    assert pages, "the batch wrote no page"
+    company = next(Path(r.html) for r in shape_run.runs if r.html and r.partner_id is None)
+    pages.append(company.parent / "index.html")
+    bad = {}
+    for path in pages:
+        page = browser.new_page(viewport={"width": PAGE_WIDTH, "height": 800})
+        try:
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('div.cw-chart')].every("
+                "d => d.querySelector('svg, canvas') || d.textContent.trim())",
+                timeout=20_000,
+            )
+            if found := reading_problems(page):
+                bad[path.name] = found
+        finally:
+            page.close()
+    assert not bad, "\n".join(f"{n}:\n  " + "\n  ".join(p) for n, p in bad.items())
