@@ -26,6 +26,7 @@ from channel_lib.interactive.workshop.decisions import objective_control, save_c
 from channel_lib.interactive.workshop.screens import OBJECTIVES, SCREENS, Screen
 from channel_lib.interactive.workshop.style import CSS, status_html
 from channel_lib.interactive.workshop.summary import show_summary
+from channel_lib.interactive.workshop.takeaway import takeaway
 
 __all__ = ["Workshop", "open_workshop"]
 
@@ -310,35 +311,40 @@ class Workshop:
         except Exception as exc:  # show it on the projector, keep the walk going
             traceback.print_exc()
             body = [w.HTML(status_html(f"This screen could not be built: {exc}", error=True))]
+        box.children = [question, *body]
+        box.add_class(f"cw-screen-{screen.key}")
+        self._built.add(index)
+
+    def _screen_body(self, screen: Screen) -> list[Any]:
+        """The takeaway, then the decision control (both above the fold at 1280×800), then
+        what the screen was restored from, then the explorer."""
+        import ipywidgets as w  # deferred: batch runs never build a widget
+
+        said = takeaway(self, screen.key)
+        lead = w.HTML(f"<p class='cw-takeaway'>{_html.escape(said)}</p>" if said else "")
+        lead.add_class("cw-lead")
         decision = (
             [w.HTML(f"<p class='cw-decision'>{_html.escape(screen.decision)}</p>")]
             if screen.decision
             else []
         )
-        box.children = [question, *body, *decision]
-        box.add_class(f"cw-screen-{screen.key}")
-        self._built.add(index)
-
-    def _screen_body(self, screen: Screen) -> list[Any]:
-        import ipywidgets as w  # deferred: batch runs never build a widget
-
         if screen.key == "actions":
-            return [self.action_picker().widget()]
+            return [lead, *decision, self.action_picker().widget()]
         if screen.key == "decisions":
-            return [decisions_widget(self)]
+            return [lead, *decision, decisions_widget(self)]
         exp = self.explorer(screen.key)
         shown = exp.show()
         shown.add_class("cw-explorer")  # its title repeats the question: hidden by the CSS
-        body = [shown]
+        body = [lead]
+        if screen.key == "revenue_profit":
+            body += [*decision, objective_control(self)]
+        elif screen.key in ("targets", "investment"):
+            body += [*decision, save_control(self, screen.key, exp)]
         if screen.key in self.restored:
             note = w.HTML(status_html(self.restored[screen.key]))
             note.add_class("cw-restored")
-            body.insert(0, note)
-        if screen.key == "revenue_profit":
-            body.append(objective_control(self))
-        elif screen.key in ("targets", "investment"):
-            body.append(save_control(self, screen.key, exp))
-        return [w.VBox(body)]
+            body.append(note)
+        return [w.VBox([*body, shown])]
 
     def set_objective(self, objective: str) -> None:
         """Change what the allocation maximises; the investment screen is rebuilt on its next visit,

@@ -41,6 +41,7 @@ def objective_control(ws: Any) -> Any:
         style={"button_width": "auto", "description_width": "initial"},
     )
     control.add_class("cw-objective")
+    control.add_class("cw-decide")
     note = w.HTML(
         f"<p class='cw-decision'>goals.yaml: {ws.wb.year} is managed for "
         f"<strong>{_html.escape(ws.managing_for())}</strong>.</p>"
@@ -72,6 +73,7 @@ def save_control(ws: Any, key: str, exp: Any) -> Any:
     button = w.Button(description=label, button_style="success",
                       layout=w.Layout(width="auto"))  # fmt: skip
     button.add_class(f"cw-save-{key}")
+    button.add_class("cw-decide")
     status = w.HTML()
     status.add_class("cw-save-status")
     replace = w.Checkbox(value=False, description="replace a saved plan", indent=False)

@@ -26,7 +26,9 @@ CSS = """
 .cw-workshop p, .cw-workshop li { font-size: 22px; }
 .cw-workshop .cw-question { font-size: 36px; font-weight: 600; line-height: 1.2;
   margin: 0.4em 0 0.3em; scroll-margin-top: 80px; }
-.cw-workshop .cw-decision { font-size: 22px; color: #444; }
+.cw-workshop .cw-decision { font-size: 22px; color: #444; margin: 0.2em 0; }
+.cw-workshop .cw-takeaway { font-size: 24px; font-weight: 600; line-height: 1.3; color: #1a1a1a;
+  border-left: 6px solid #2b6cb0; padding: 2px 0 2px 12px; margin: 0.2em 0 0.4em; }
 .cw-workshop .cw-step, .cw-workshop details p { font-size: 20px; color: #555; }
 .cw-workshop .cw-status { font-size: 22px; font-weight: 600; }
 .cw-workshop .cw-status.cw-error { color: #b00020; }
