@@ -362,6 +362,45 @@ WEIGHT_SETS = {
 }
 
 
+# -- parameters(): a finding made live, re-run in a batch ------------------------------------------
+def _cell(lines: list[str]) -> dict:
+    """Run the lines as a parameters cell would; the names they set."""
+    names: dict = {}
+    exec("\n".join(lines), {}, names)  # the test runs what a notebook would
+    return names
+
+
+def test_target_parameters_rerun_in_notebook_02_give_the_explorers_targets(target_explorer, opened):
+    wb, _, _ = opened
+    move(target_explorer, method="blend", history=0.6, trend=0.0, role=0.3, potential=0.1)
+    cell = _cell(target_explorer.parameters())
+    assert cell["method"] == "blend" and cell["year"] == target_explorer.settings.year
+    assert cell["blend_weights"] == {"history": 0.6, "trend": 0.0, "role": 0.3, "potential": 0.1}
+    # the notebook's own first call, with those parameters (the analysis layer, not the explorer)
+    settings = targets.target_settings(wb, **cell)
+    batch = targets.set_targets(wb, settings).channels
+    batch = dict(zip(batch["channel_id"], batch["revenue_target_exact"].astype(int), strict=True))
+    assert batch == target_explorer.result.target_exact()
+
+    move(target_explorer, history=1.0, trend=1.0, role=1.0, potential=0.0)  # unnormalised
+    weights = _cell(target_explorer.parameters())["blend_weights"]
+    assert weights == {"history": 0.3334, "trend": 0.3333, "role": 0.3333, "potential": 0.0}
+    targets.check_parameters(method="blend", blend_weights=weights)  # the notebook accepts them
+
+
+def test_allocation_parameters_are_notebook_03s_budget_limits_and_objective(allocation_explorer):
+    move(allocation_explorer, max_change=0.45, min_share=0.05)
+    values = allocation_explorer.values()
+    cell = _cell(allocation_explorer.parameters())
+    assert cell == {
+        "budget": pytest.approx(values["budget"], abs=1e-6 * values["budget"]),
+        "limits": {"min_share": 0.05, "max_share": pytest.approx(values["max_share"]),
+                   "max_change": 0.45},
+        "objective": "goals",
+    }  # fmt: skip
+    investment.validate_parameters(cell["budget"], cell["limits"], [1.0], cell["objective"])
+
+
 @pytest.mark.parametrize("weights", list(WEIGHT_SETS.values()), ids=list(WEIGHT_SETS))
 def test_moving_weight_sliders_reallocates_targets_that_sum_to_the_objective_to_the_cent(
     target_explorer, opened, weights

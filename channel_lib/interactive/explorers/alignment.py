@@ -109,6 +109,11 @@ class AlignmentExplorer(Explorer):
         "quarter": "Quarter (year to date up to it)",
         "channel": "Channel",
     }
+    notebook = "01_orientation_alignment.ipynb"
+
+    def parameter_values(self) -> dict[str, Any]:
+        """Notebook 01's ``quarter`` (the channel filter is no parameter there)."""
+        return {"quarter": str(self.values()["quarter"])}
 
     def __init__(
         self, wb: Workbook, settings: Settings | None = None, *, wait: float = DEFAULT_WAIT

@@ -249,6 +249,13 @@ class AllocationExplorer(Explorer):
         ("Budget", ("budget",)),
         ("Limits", ("max_change", "min_share", "max_share")),
     )
+    notebook = "03_investment_allocation.ipynb"
+
+    def parameter_values(self) -> dict[str, Any]:
+        """Notebook 03's ``budget``, ``limits`` and ``objective`` for the current values."""
+        v = self.values()
+        limits = {k: float(v[k]) for k in ("min_share", "max_share", "max_change")}
+        return {"budget": float(v["budget"]), "limits": limits, "objective": self.objective}
 
     def __init__(
         self,

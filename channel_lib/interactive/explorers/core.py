@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import threading
 import time
@@ -277,6 +278,8 @@ class Explorer:
     """
 
     title: str = "Explore"
+    #: The notebook whose parameters cell :meth:`parameters` writes lines for.
+    notebook: str = ""
     #: One sentence under the title: what the controls change.
     intro: str = ""
     #: Reader-facing name of each control (defaults to the control's name).
@@ -360,6 +363,37 @@ class Explorer:
                 f"{type(self).__name__}: its controls are built; set their values instead"
             )
         self.initial = complete_values(self, values)
+
+    def parameter_values(self) -> dict[str, Any]:
+        """The parameters of :attr:`notebook` the current values set, by parameter name.
+
+        Subclasses map their controls to the notebook's parameters; a control that is no
+        parameter there (a filter) is left out. The base class maps none.
+        """
+        return {}
+
+    def parameters(self) -> list[str]:
+        """The current values as lines for the parameters cell of :attr:`notebook`.
+
+        Paste them into the notebook's parameters cell (or pass them to papermill) to re-run
+        a finding made live in a batch.
+
+        Returns
+        -------
+        list of str
+            ``name = literal`` lines (:func:`parameter_literal`), in the notebook's order.
+
+        Examples
+        --------
+        >>> class Demo(Explorer):
+        ...     def initial_values(self):
+        ...         return {"budget": 1500.0, "channel": "All"}
+        ...     def parameter_values(self):
+        ...         return {"budget": self.values()["budget"], "objective": "revenue"}
+        >>> Demo().parameters()
+        ['budget = 1500.0', 'objective = "revenue"']
+        """
+        return [f"{name} = {parameter_literal(v)}" for name, v in self.parameter_values().items()]
 
     def defaults(self) -> pd.DataFrame:
         """The controls and their starting values as a two-column frame (for static output).
@@ -445,6 +479,39 @@ class Explorer:
         ensure_bundle_on_page()
         self.refresh()
         return self.widget
+
+
+def parameter_literal(value: Any) -> str:
+    """A value as a Python literal for a parameters cell: strings in double quotes (as ruff
+    formats them), floats to 6 significant places, dicts and lists item by item.
+
+    Raises
+    ------
+    ParameterError
+        For a value a parameters cell cannot hold (an object, a frame).
+
+    Examples
+    --------
+    >>> print(parameter_literal({"max_change": 0.30000000000000004, "region": "North"}))
+    {"max_change": 0.3, "region": "North"}
+    >>> parameter_literal([0.8, 1]), parameter_literal(None), parameter_literal(True)
+    ('[0.8, 1]', 'None', 'True')
+    """
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return repr(float(f"{float(value):.6g}"))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{parameter_literal(str(k))}: {parameter_literal(v)}"
+                          for k, v in value.items())  # fmt: skip
+        return "{" + inner + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(parameter_literal(v) for v in value) + "]"
+    raise ParameterError(f"{type(value).__name__} {value!r} cannot go into a parameters cell")
 
 
 def _describe(value: Any) -> str:

@@ -107,6 +107,12 @@ class PartnerExplorer(Explorer):
         "tier": "Tier",
         "partner": "Partner",
     }
+    notebook = "06_partner_review.ipynb"
+
+    def parameter_values(self) -> dict[str, Any]:
+        """Notebook 06's ``partner_id`` (the partner picked; the filters only narrow the list)."""
+        partner = self.values()["partner"]
+        return {} if partner is None else {"partner_id": str(partner)}
 
     def __init__(
         self,

@@ -151,6 +151,12 @@ class SignalExplorer(Explorer):
         ("Thresholds", SIGNAL_THRESHOLDS),
         ("Filters", ("channel", "region", "tier")),
     )
+    notebook = "05_performance_signals.ipynb"
+
+    def parameter_values(self) -> dict[str, Any]:
+        """Notebook 05's thresholds (the filters are no parameter there)."""
+        v = self.values()
+        return {n: float(v[n]) for n in SIGNAL_THRESHOLDS}
 
     def __init__(
         self,

@@ -202,6 +202,22 @@ class TargetExplorer(Explorer):
         "region": "Partner region",
         "tier": "Partner tier",
     }
+    notebook = "02_target_setting.ipynb"
+
+    def parameter_values(self) -> dict[str, Any]:
+        """Notebook 02's ``year``, ``method`` and (for a blend) ``blend_weights``, normalised to
+        sum to 1 as the notebook asks (4 places; the largest takes the rounding)."""
+        v = self.values()
+        out: dict[str, Any] = {"year": self.settings.year, "method": v["method"]}
+        weights = {m: float(v[m]) for m in targets.BASE_METHODS}
+        total = sum(weights.values())
+        if v["method"] == "blend" and total > 0:
+            shares = {m: round(w / total, 4) for m, w in weights.items()}
+            top = max(shares, key=lambda m: shares[m])
+            shares[top] = round(shares[top] + 1.0 - sum(shares.values()), 4)
+            out["blend_weights"] = shares
+        return out
+
     groups: Sequence[tuple[str, Sequence[str]]] = (
         ("Method and blend weights", ("method", *targets.BASE_METHODS)),
         ("Filters (partner split)", ("channel", "region", "tier")),
