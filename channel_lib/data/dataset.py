@@ -104,11 +104,12 @@ class Dataset:
         }
 
     def missing_note(self, table: str) -> str:
-        """A plain sentence for a report section that needs ``table`` when it is missing."""
+        """A plain sentence for a report section that needs ``table`` when it is missing (the
+        folder named by its last part: a report never prints the machine's path)."""
         spec = TABLES[table]
         return (
             f"This section needs {table}.csv (or .parquet, .xlsx), which is not in the dataset "
-            f"folder {self.folder}; without it the workbook cannot show: "
+            f"folder ({self.folder.name}); without it the workbook cannot show: "
             f"{', '.join(spec.disables)}. Add the file (columns: "
             f"{', '.join(c.name for c in spec.columns)}) to enable it."
         )

@@ -163,16 +163,17 @@ def _no_targets(
     if proposed:
         year = quarter.split("-")[0]
         return MissingDataError(
-            f"No approved or official targets for {quarter}: {targets_path(plans_dir)} holds "
-            f"only a proposal for it, and a proposal is never measured against. Approve it with "
-            f"`channel-workbook targets approve {year} --by NAME --plans {plans_dir}`, or add "
-            f"rows for {quarter} to the dataset's targets.csv."
+            f"No approved or official targets for {quarter}: the plans folder's targets.csv "
+            f"holds only a proposal for it, and a proposal is never measured against. Approve it "
+            f"with `channel-workbook targets approve {year} --by NAME --plans PLANS_FOLDER`, or "
+            f"add rows for {quarter} to the dataset's targets.csv."
         )
-    where = [f"{targets_path(plans_dir)} (approved)"] if plans_dir is not None else []
+    # named from their folders: the message is shown in reports, which never print machine paths
+    where = ["the plans folder's targets.csv (approved)"] if plans_dir is not None else []
     where.append(
         f"the dataset's {ds.files['targets'].name}"
         if ds.has("targets")
-        else f"the dataset folder {ds.folder} (it has no targets.csv)"
+        else f"the dataset folder ({ds.folder.name}, which has no targets.csv)"
     )
     return MissingDataError(
         f"No targets for {quarter} in {' or '.join(where)}: attainment cannot be shown. "
