@@ -4,9 +4,10 @@ Executing a notebook costs 5-10 s, so every executed notebook and HTML page is m
 session and shared: the demo fixture notebook (``tests/fixtures/chart_demo.ipynb``) through
 ``run_notebook`` + ``export_html``, and every real ``notebooks/NN_*.ipynb`` through the batch
 (``channel_lib.batch.run``) on ``data/sample`` when it exists, else on ``tests/data/tiny``.
-A third batch runs the quarter overview and the fixture partner pack
-(``tests/fixtures/partner_pack.ipynb``) on a copy of ``tests/data/tiny`` whose partner, customer and
-channel names are hostile markup (:data:`HOSTILE_NAMES`), for the escaping and browser tests.
+A third batch runs the quarter overview and the partner review (notebook 06: each pack a deck
+and a brief) on a copy of ``tests/data/tiny`` whose partner, customer and channel names are
+hostile markup (:data:`HOSTILE_NAMES`), for the escaping and browser tests, and where one partner
+has a canary gross profit (:data:`CANARY_LINE`) that the partner's deck must never show.
 Under pytest-xdist the workers share one copy (built under a file lock in the session's common
 temp folder); nothing is written into the repository.
 """
@@ -39,6 +40,14 @@ HOSTILE_NAMES = {
     ("customers.csv", "C4"): "<img src=x onerror=alert('customer')>",
     ("channels.csv", "DIST"): "<script>alert('channel')</script>",
 }
+#: The canary: one sales line giving partner P3 a gross profit of 4,817,293.56 in the hostile
+#: quarter (with its other line there, 1,100.00), a figure no other in the data shares.
+CANARY_PARTNER = "P3"
+CANARY_LINE = ["O9001", "1", "2026-02-20", "WEB", CANARY_PARTNER, "C6", "SKU1", "9000",
+               "8600000.00", "3783806.44", ""]  # fmt: skip
+#: A large deal of P2 with the hostile customer C4 won in the hostile quarter: both the brief's
+#: deal table and the deck's win/loss interview request name the customer.
+HOSTILE_DEAL = ["D9", "P2", "C4", "350000.00", "2025-12-01", "won", "2026-03-10", ""]
 #: The hostile batch's dataset and plans folder names (SQL and shell metacharacters).
 HOSTILE_DATA_FOLDER = "o'brien; -- data"
 HOSTILE_PLANS_FOLDER = 'pl"ans; --'
@@ -206,10 +215,14 @@ def batch_reports(tmp_path_factory: pytest.TempPathFactory) -> Batch:
 
 
 def write_hostile_dataset(dest: Path) -> Path:
-    """A copy of ``tests/data/tiny`` with the names of :data:`HOSTILE_NAMES` replaced."""
+    """A copy of ``tests/data/tiny`` with the names of :data:`HOSTILE_NAMES` replaced and the
+    canary sales line :data:`CANARY_LINE` and the deal :data:`HOSTILE_DEAL` added."""
     import csv
 
     shutil.copytree(TINY, dest)
+    for file, row in (("sales.csv", CANARY_LINE), ("opportunities.csv", HOSTILE_DEAL)):
+        with (dest / file).open("a", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\n").writerow(row)
     for (file, key), name in HOSTILE_NAMES.items():
         path = dest / file
         with path.open(newline="", encoding="utf-8") as f:
@@ -238,7 +251,8 @@ def hostile_batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
         data = write_hostile_dataset(folder / HOSTILE_DATA_FOLDER)
         notebooks = folder / "notebooks"
         notebooks.mkdir()
-        shutil.copy(PARTNER_NOTEBOOK, notebooks / "06_partner_pack.ipynb")
+        review = ROOT / "notebooks" / "06_partner_review.ipynb"
+        shutil.copy(review if review.exists() else PARTNER_NOTEBOOK, notebooks / review.name)
         if (ROOT / "notebooks" / "00_quarter_overview.ipynb").exists():
             shutil.copy(ROOT / "notebooks" / "00_quarter_overview.ipynb", notebooks)
         log = io.StringIO()
