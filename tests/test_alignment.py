@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from channel_lib.analysis import alignment
+from channel_lib.batch.engine import WARM_ENGINE  # the batch's warm kernels
 from channel_lib.core.errors import ParameterError
 from channel_lib.data.goals import ChannelRole, YearGoals
 from channel_lib.presentation.formats import code_label  # the reader's label of a code
@@ -602,6 +603,7 @@ def extra_reports(tmp_path_factory) -> dict[str, Path]:
             ipynb = run_notebook(
                 NOTEBOOK, folder / f"{name}.ipynb",
                 {"data_dir": str(data), "plans_dir": str(folder / f"{name}-plans"), **params},
+                engine=WARM_ENGINE,
             )  # fmt: skip
             export_html(ipynb, folder / f"{name}.html", title=f"Alignment {name}")
 

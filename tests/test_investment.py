@@ -23,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from channel_lib.analysis import investment as inv
+from channel_lib.batch.engine import WARM_ENGINE  # the batch's warm kernels
 from channel_lib.core.errors import ParameterError
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import open_workbook
@@ -574,7 +575,7 @@ def other_report(tmp_path_factory):
         "limits": {"min_share": 0.05, "max_share": 0.6, "max_change": 0.5},
         "scenarios": [0.5, 1.0, 2.0], "objective": "revenue",
     }  # fmt: skip
-    nb = run_notebook(NOTEBOOK, out / "03.ipynb", params)
+    nb = run_notebook(NOTEBOOK, out / "03.ipynb", params, engine=WARM_ENGINE)
     return export_html(nb, out / "03.html", title="Investment allocation")
 
 

@@ -23,6 +23,7 @@ from shapes import make_direct_only
 
 from channel_lib import load_dataset
 from channel_lib.analysis import scorecard, signals
+from channel_lib.batch.engine import WARM_ENGINE  # the batch's warm kernels
 from channel_lib.core.errors import ParameterError
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data.loader import Dataset
@@ -545,6 +546,7 @@ def test_notebook_runs_for_an_older_quarter(tmp_path):
     out = run_notebook(
         ROOT / "notebooks" / "05_performance_signals.ipynb", tmp_path / "05.ipynb",
         {"data_dir": str(SAMPLE), "quarter": "FY2025-Q1", "plans_dir": str(tmp_path / "plans")},
+        engine=WARM_ENGINE,
     )  # fmt: skip
     page = export_html(out, tmp_path / "05.html", title="Signals FY2025-Q1")
     text = _text(page)

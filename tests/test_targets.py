@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channel_lib.analysis import targets
+from channel_lib.batch.engine import WARM_ENGINE  # the batch's warm kernels
 from channel_lib.core.errors import ParameterError
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data import cube as metrics
@@ -832,6 +833,7 @@ def extra_reports(tmp_path_factory, batch_reports) -> dict[str, Path]:
             ipynb = run_notebook(
                 NOTEBOOK, folder / f"{name}.ipynb",
                 {"data_dir": str(SAMPLE), "plans_dir": str(plans[name]), **params},
+                engine=WARM_ENGINE,
             )  # fmt: skip
             export_html(ipynb, folder / f"{name}.html", title=f"Target setting {name}")
 

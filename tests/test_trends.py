@@ -33,6 +33,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from channel_lib.analysis import trends
+from channel_lib.batch.engine import WARM_ENGINE  # the batch's warm kernels
 from channel_lib.core.errors import ParameterError
 from channel_lib.core.money import MoneyUnit
 from channel_lib.data.workbook import open_workbook
@@ -503,7 +504,7 @@ def degenerate_report(seed_dirs, tmp_path_factory) -> Path:
         f.write("\n".join(lines) + "\n")
     params = {"data_dir": str(data), "quarter": "FY2026-Q4", "alpha": 0.1, "horizon_quarters": 3,
               "bridge_base": "last_quarter", "include_partners": False}  # fmt: skip
-    ipynb = run_notebook(NOTEBOOK, base / "04.ipynb", params)
+    ipynb = run_notebook(NOTEBOOK, base / "04.ipynb", params, engine=WARM_ENGINE)
     return export_html(ipynb, base / "04.html", title="Trends, degenerate data")
 
 
