@@ -157,6 +157,15 @@ def test_quarter_range_and_latest_resolve_from_the_data(tiny):
     ]
     quarter, reason = planning.resolve_quarters(tiny, "latest")[0]
     assert quarter.startswith("FY") and quarter in reason
+    # last:N: the N quarters ending with the latest, oldest first (make reports runs last:2)
+    last = [q for q, _ in planning.resolve_quarters(tiny, "last:3")]
+    assert last == [tiny.calendar.shift_quarter(quarter, k) for k in (-2, -1, 0)]
+    assert [q for q, _ in planning.resolve_quarters(tiny, "LAST:1")] == [quarter]
+    for bad in ("last:0", "last:x", "last:"):
+        with pytest.raises(ParameterError, match="last needs a whole number"):
+            planning.resolve_quarters(tiny, bad)
+    with pytest.raises(ParameterError, match="outside the data"):
+        planning.resolve_quarters(tiny, "last:40")
 
 
 # -- partners ----------------------------------------------------------------------------------------
