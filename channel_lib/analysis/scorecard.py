@@ -876,23 +876,26 @@ def portfolio(
     comps = p[["service", "growth", "alignment", "dependency"]]
     p["components"] = comps.notna().sum(axis=1).astype("int64")
     p["score"] = (comps.mean(axis=1, skipna=True) * 100).astype("float64")
-    p["suggestion"] = [
-        (s if not s.startswith("promote") else "keep")
-        + f" (service complaint in a win/loss interview: {found['opportunities'].get(i)})"
-        if n else s for s, n, i in zip(_suggestions(p, start, promote_at, demote_below),
-                                       p["service_complaints"], ids, strict=True)
-    ]  # fmt: skip
+    p["suggestion"] = _suggestions(p, start, promote_at, demote_below, found["opportunities"])
     return _portfolio_order(p, money=ds.money)
 
 
-def _suggestions(p: pd.DataFrame, start: pd.Timestamp, up: float, down: float) -> list[str]:
+def _suggestions(
+    p: pd.DataFrame, start: pd.Timestamp, up: float, down: float, complaints: pd.Series
+) -> list[str]:
     """The suggested tier move of each portfolio row (:func:`_move`); onboarded since ``start``:
-    new."""
-    return [
+    new; with a service complaint (``complaints``: partner id → its opportunities) no promotion,
+    and the suggestion names them."""
+    moves = [
         _move(tier, score, n, key, pd.notna(on) and on >= start, service, up, down)
         for tier, score, n, key, on, service in zip(p["tier"], p["score"], p["components"],
                                                     p["key_partner"], p["onboarded_on"],
                                                     p["service"], strict=True)
+    ]  # fmt: skip
+    return [
+        ("keep" if m.startswith("promote") else m)
+        + f" (service complaint in a win/loss interview: {complaints[i]})" if i in complaints.index
+        else m for m, i in zip(moves, p["partner_id"], strict=True)
     ]  # fmt: skip
 
 
