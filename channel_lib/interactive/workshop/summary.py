@@ -43,13 +43,12 @@ def show_summary(ws: Any) -> None:
         try:
             if screen.key == "actions":
                 shown: list[Any] = ws.action_picker().static_table()
-            elif screen.key == "decisions":
-                from channel_lib.interactive.workshop.closing import (
-                    decisions_body,
-                    session_decisions,
-                )
-
-                shown = [HTML(decisions_body(session_decisions(ws.wb, since=ws.session_since)))]
+            elif screen.key == "decisions":  # a batch is no session: nothing decided in it
+                shown = [HTML(
+                    "<p>Live, this screen lists what the room saved in the session (targets, "
+                    "budget split, action decisions) and exports it to the plans folder as "
+                    "<code>decisions_&lt;quarter&gt;.html</code>.</p>"
+                )]  # fmt: skip
             else:
                 exp = ws.explorer(screen.key)
                 shown = list(exp.render(exp.compute(**exp.initial)))
