@@ -48,6 +48,10 @@ def test_record_appends_a_row_with_the_opportunitys_partner_and_close_date(tmp_p
     # a second interview of D2 is a new row; the latest one is what is read
     assert main([*base, "D2", "--outcome", "lost", "--reason", "price"]) == 0
     assert len(_rows(plans)) == 3
+    capsys.readouterr()
+    assert main(["interviews", "list", "--plans", str(plans), "--partner", "P2"]) == 0
+    listed = capsys.readouterr().out
+    assert "price" in listed and "slow support" not in listed  # the latest interview only
     latest = iv.interviews_for(plans, "P2")
     assert latest["reason"].tolist() == ["price"] and not latest["service"].any()
 
@@ -163,7 +167,9 @@ def test_reasons_aggregate_by_partner_and_channel(tmp_path):
     assert got.index.tolist() == ["P1", "P2"]  # the service complaint first
 
 
-def test_notebook_05s_section_lists_the_reasons_or_says_how_to_record_one(tiny, tmp_path):
+def test_notebook_05s_section_lists_the_reasons_or_says_how_to_record_one(
+    tiny, tiny_copy, tmp_path
+):
     from channel_lib.data.workbook import Workbook
     from channel_lib.presentation.pages import performance_signals as page
 
@@ -174,3 +180,7 @@ def test_notebook_05s_section_lists_the_reasons_or_says_how_to_record_one(tiny, 
     shown = page.interviews_table(wb).data
     assert "no support &lt;b&gt;at all&lt;/b&gt;" in shown  # the customer's words, as text
     assert "P2" in shown and ": 1 interview, 1 service complaint" in shown
+    (tiny_copy / "opportunities.csv").unlink()
+    bare = Workbook(dataset=load_dataset(tiny_copy), quarter="FY2026-Q3", quarter_reason="asked",
+                    plans_dir=plans)  # fmt: skip
+    assert "this dataset does not have" in page.interviews_table(bare).data

@@ -375,6 +375,11 @@ def interviews_table(wb: Workbook):
     -------
     IPython.display.HTML or IPython.display.Markdown
     """
+    if not wb.dataset.has("opportunities"):
+        return html.markdown(
+            "Interviews are recorded against the deals of opportunities.csv, which this dataset "
+            "does not have."
+        )
     start, end = wb.dataset.calendar.trailing_window(wb.quarter, 12)
     partners = wb.dataset.table("partners") if wb.dataset.has("partners") else None
     if partners is None:
