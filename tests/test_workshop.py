@@ -367,77 +367,66 @@ def _decide_row(row, verdict: str, owner: str = "", due: str | None = None, note
     _find(row, "cw-verdict")[0].value = verdict
 
 
-def test_the_room_accepts_with_a_name_rejects_and_parks_and_only_decisions_reach_the_log(
+def test_after_a_batch_the_room_decides_open_actions_and_new_suggestions_and_only_that_is_logged(
     live, tmp_path
 ):
-    from channel_lib.data.workbook import open_workbook
-
-    plans = tmp_path / "plans"
-    picker = workshop.ActionPicker(open_workbook(TINY, "FY2026-Q3", plans))
-    ids = picker.suggestions["action_id"].tolist()
-    assert len(ids) >= 4 and picker.open_actions.empty
-    box = picker.widget()
-    rows = _find(box, "cw-action-row")
-    assert len(rows) == len(ids)
-    (save,), (status,) = _find(box, "cw-save-actions"), _find(box, "cw-save-status")
-    save.click()
-    assert "no action is decided" in status.value and not (plans / "actions.csv").exists()
-    _decide_row(rows[0], "accept", "Dana Lee", "2026-08-15", "call on Monday")
-    _decide_row(rows[1], "reject", note="a one-off deal")
-    _decide_row(rows[2], "accept", "", "2026-02-30")  # no name, no such day: refused, all of it
-    save.click()
-    assert "cw-error" in status.value and "name its owner" in status.value
-    assert "2026-02-30" in status.value and not (plans / "actions.csv").exists()
-    _decide_row(rows[2], "accept", "Sam Ortiz", "2026-09-30")
-    save.click()
-    assert str(plans / "actions.csv") in status.value and "cw-error" not in status.value
-    got = {r[0]: r for r in _log_rows(plans)}
-    assert set(got) == {ids[0], ids[1], ids[2]}  # the parked rows wrote nothing
-    assert got[ids[0]][1:] == ("open", "Dana Lee", "2026-08-15", "call on Monday")
-    assert got[ids[1]][1] == "rejected" and got[ids[1]][4] == "a one-off deal"
-    assert got[ids[2]][1:] == ("open", "Sam Ortiz", "2026-09-30", "accepted in the workshop")
-    assert _find(rows[0], "cw-verdict")[0].disabled and not _find(rows[3], "cw-verdict")[0].disabled
-
-    again = workshop.ActionPicker(open_workbook(TINY, "FY2026-Q3", plans))
-    assert not set(again.suggestions["action_id"]) & {ids[0], ids[1], ids[2]}
-    opened = again.open_actions.set_index("action_id")
-    assert sorted(opened.index) == sorted([ids[0], ids[2]])
-    assert (
-        opened.loc[ids[0], "owner"] == "Dana Lee" and opened.loc[ids[0], "note"] == "call on Monday"
-    )
-
-
-def test_after_the_batch_accepted_every_suggestion_the_screen_lists_the_open_actions(
-    live, tmp_path
-):
-    """``make reports`` accepts the quarter's suggestions: the screen must still have them, as
-    open actions with their progress, to name owners, edit and reject."""
+    """A batch (``make reports``) accepted most of the quarter's suggestions: the screen lists
+    them as open actions with their progress, and the rest as suggestions; the room names
+    owners, edits, rejects and parks, and only its decisions reach the log."""
     from channel_lib.analysis.company_actions import company_suggestions
     from channel_lib.data.workbook import open_workbook
     from channel_lib.plans import actions
 
     plans = tmp_path / "plans"
     wb = open_workbook(TINY, "FY2026-Q4", plans)
-    actions.accept(plans, "all", suggestions=company_suggestions(wb), quarter=wb.quarter)
-    logged = {r[0] for r in _log_rows(plans) if r[1] == "open"}
-    assert len(logged) >= 3
+    found = company_suggestions(wb)
+    batch, left = found.iloc[:-3], found["action_id"].iloc[-3:].tolist()
+    actions.accept(plans, "all", suggestions=batch, quarter=wb.quarter)
+    logged = [r[0] for r in _log_rows(plans) if r[1] == "open"]
+    assert len(logged) >= 3 and len(left) == 3
     picker = workshop.ActionPicker(open_workbook(TINY, "FY2026-Q4", plans))
-    assert picker.suggestions.empty
-    assert set(picker.open_actions["action_id"]) == logged
-    assert set(picker.open_actions["state"]) <= {"open", "due", "overdue"}
+    opened = picker.open_actions
+    assert sorted(opened["action_id"]) == sorted(logged)
+    assert set(opened["state"]) <= {"open", "due", "overdue"}
+    assert picker.suggestions["action_id"].tolist() == left
     assert picker.summary_sentence().startswith(f"{len(logged)} actions open")
     box = picker.widget()
-    rows = _find(box, "cw-action-row")
-    assert len(rows) == len(logged)
-    first = picker.open_actions["action_id"].iloc[0]
-    assert _find(rows[0], "cw-owner")[0].value == picker.open_actions["owner"].iloc[0]
+    rows = _find(box, "cw-action-row")  # the open actions, then the suggestions
+    assert len(rows) == len(logged) + 3
+    assert _find(rows[0], "cw-owner")[0].value == opened["owner"].iloc[0]  # the role, to edit
+    (save,), (status,) = _find(box, "cw-save-actions"), _find(box, "cw-save-status")
+    save.click()
+    assert "no action is decided" in status.value
+    before = _log_rows(plans)
+    n = len(logged)
     _decide_row(rows[0], "reject", note="not this year")
     _decide_row(rows[1], "accept", "Ana Ruiz", "2026-11-30")
-    _find(box, "cw-save-actions")[0].click()
-    after = workshop.ActionPicker(open_workbook(TINY, "FY2026-Q4", plans)).open_actions
-    assert first not in set(after["action_id"]) and len(after) == len(logged) - 1
-    second = after.set_index("action_id").loc[picker.open_actions["action_id"].iloc[1]]
-    assert (second["owner"], second["due"]) == ("Ana Ruiz", "2026-11-30")
+    _decide_row(rows[n], "accept", "Dana Lee", "2026-08-15", "call on Monday")
+    _decide_row(rows[n + 1], "reject", note="a one-off")
+    _decide_row(rows[n + 2], "accept", "", "2026-02-30")  # no name, no such day: all refused
+    save.click()
+    assert "cw-error" in status.value and "name its owner" in status.value
+    assert "2026-02-30" in status.value and _log_rows(plans) == before
+    _decide_row(rows[n + 2], "park")
+    save.click()
+    assert str(plans / "actions.csv") in status.value and "cw-error" not in status.value
+    new = _log_rows(plans)[len(before) :]
+    got = {r[0]: r[1:] for r in new}
+    assert set(got) == {logged_id := opened["action_id"].iloc[0], opened["action_id"].iloc[1],
+                        left[0], left[1]}  # fmt: skip
+    assert got[logged_id][0] == "rejected" and got[logged_id][3] == "not this year"
+    assert got[opened["action_id"].iloc[1]][:3] == ("open", "Ana Ruiz", "2026-11-30")
+    assert got[left[0]] == ("open", "Dana Lee", "2026-08-15", "call on Monday")
+    assert got[left[1]][0] == "rejected" and got[left[1]][3] == "a one-off"
+    assert _find(rows[n], "cw-verdict")[0].disabled
+    assert not _find(rows[n + 2], "cw-verdict")[0].disabled  # parked: still to decide
+
+    again = workshop.ActionPicker(open_workbook(TINY, "FY2026-Q4", plans))
+    assert again.suggestions["action_id"].tolist() == [left[2]]
+    still = again.open_actions.set_index("action_id")
+    assert logged_id not in still.index and len(still) == len(logged)  # one out, one in
+    assert (still.loc[left[0], "owner"], still.loc[left[0], "note"]) == ("Dana Lee",
+                                                                         "call on Monday")  # fmt: skip
 
 
 @pytest.mark.parametrize("quarter", ["FY2026-Q2", "FY2026-Q3"], ids=["q2", "q3"])
