@@ -72,6 +72,7 @@ class PartnerDeck:
     peers: int
     actions: pd.DataFrame
     has_partner_reports: bool
+    has_opportunities: bool = True
 
 
 def tier_rules(goals) -> dict | None:
@@ -239,6 +240,8 @@ def partner_safe(wb, pack: PartnerPack) -> PartnerDeck:
           ``peers``: partners of the same tier;
         - ``actions``: ``action`` (the partner's words), ``due``, ``status`` (``agreed``:
           open; ``proposed``: suggested this quarter).
+        - ``has_partner_reports``, ``has_opportunities``: whether the dataset has those
+          optional files (the deck says so in words, never naming a file).
 
     Examples
     --------
@@ -266,4 +269,5 @@ def partner_safe(wb, pack: PartnerPack) -> PartnerDeck:
         registrations=_registrations(wb, pack), service=pack.service.copy(),
         interviews=_interviews(pack), benchmark=benchmark, peers=n_peers,
         actions=_joint_actions(wb, pack), has_partner_reports=pack.has_partner_reports,
+        has_opportunities=ds.has("opportunities"),
     )  # fmt: skip

@@ -396,7 +396,8 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
             except Exception as exc:
                 record["status"] = "failed"
                 prefix = record["error"] + "; " if record["error"] else ""
-                record["error"] = f"{prefix}HTML export ({key}): {error_message(exc)}"
+                what = "HTML export" if key == "html" else "HTML export of the internal brief"
+                record["error"] = f"{prefix}{what}: {error_message(exc)}"
         record["export_seconds"] = round(time.perf_counter() - t1, 2)
     return record
 

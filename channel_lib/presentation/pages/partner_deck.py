@@ -149,6 +149,8 @@ def pipeline_table(deck: PartnerDeck):
 
 def registrations_table(deck: PartnerDeck):
     """Deals registered over the last four quarters and how they stand."""
+    if not deck.has_opportunities:
+        return html.markdown("Deal registrations are not part of the data of this review.")
     if deck.registrations.empty or deck.registrations["deals_registered"].sum() == 0:
         return html.markdown("No deal registered in the last four quarters.")
     return _table(deck.registrations, "Deal registrations, last four quarters",
@@ -162,6 +164,10 @@ def service_table(deck: PartnerDeck):
 
 def interviews_section(deck: PartnerDeck):
     """The win/loss interviews we ask for, one sentence per deal."""
+    if not deck.has_opportunities:
+        return html.markdown(
+            "Deals are not part of the data of this review: no interview to ask for."
+        )
     if deck.interviews.empty:
         return html.markdown("No large deal closed this quarter: no win/loss interview to ask for.")
     lines, values = [], {}
