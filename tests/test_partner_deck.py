@@ -65,6 +65,17 @@ def _text_of_pdf(path: Path) -> str:
     return "".join(p.extract_text() for p in PdfReader(path).pages)
 
 
+def _text_of_workbook(path: Path) -> str:
+    """Every cell of every sheet, numbers as Python writes them (4817293.56)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    return "\n".join(
+        str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+        for v in row if v is not None
+    )  # fmt: skip
+
+
 def _without_library(html: str) -> str:
     """A page's source without its stylesheets and the chart library's script (CSS says
     ``margin``): the text, tables and chart specs stay."""
@@ -97,16 +108,20 @@ def test_the_canary_is_planted_and_the_brief_shows_it(canary):
     text = brief.read_text(encoding="utf-8")
     assert f"{gp:,.0f}" in text, "the search could not find it"
     assert len(_leaks(text, [], words=_without_library(text))) >= 3  # nor the internal words
+    assert f"{gp:.2f}" in _text_of_workbook(brief.with_suffix(".xlsx"))  # nor in a workbook
 
 
 def test_no_file_under_partners_holds_the_canary_or_an_internal_word(canary):
     folder, gp, runs = canary
     files = sorted(p for p in (folder / "partners").rglob("*") if p.is_file())
-    assert {p.suffix for p in files} <= {".html", ".pdf"}, files
+    assert {p.suffix for p in files} <= {".html", ".pdf", ".xlsx"}, files
+    assert any(p.suffix == ".xlsx" for p in files), "the decks' workbooks are searched too"
     assert {p.stem for p in files if p.suffix == ".html"} == set(runs)
     for path in files:
         if path.suffix == ".pdf":
             text = words = _text_of_pdf(path)
+        elif path.suffix == ".xlsx":
+            text = words = _text_of_workbook(path)
         else:
             text = path.read_text(encoding="utf-8")
             words = _without_library(text)

@@ -13,10 +13,11 @@
 
 A partner pack is two documents from one execution: the **deck** for the partner (the page at
 ``partners/<id>.html``, exported from the cells tagged
-:data:`~channel_lib.presentation.export.DECK_TAG` only, with no Excel workbook and no executed
-notebook beside it, so nothing under ``partners/`` holds an internal figure) and the **internal
-brief** (``briefs/<id>.html``: every cell but the deck's title), with the executed notebook (the
-audit trail) and the Excel workbook beside it in ``briefs/``. A partner notebook that tags no
+:data:`~channel_lib.presentation.export.DECK_TAG` only, and its workbook ``partners/<id>.xlsx``
+of those cells' tables: no executed notebook beside them, so nothing under ``partners/`` holds an
+internal figure) and the **internal brief** (``briefs/<id>.html``: every cell but the deck's
+title), with the executed notebook (the audit trail) and the workbook of every table beside it in
+``briefs/``. A partner notebook that tags no
 cell for the deck has no brief: its one page is the whole notebook, as before.
 """
 
@@ -303,6 +304,16 @@ def brief_title(task: ReportTask) -> str:
     return f"Internal brief: {task.title}"
 
 
+def _deck_workbook(ipynb: Path, xlsx: Path, title: str) -> str | None:
+    """The deck's own Excel workbook (its tables only) at ``xlsx``; ``None`` without a table."""
+    from channel_lib.presentation.export import write_selected
+    from channel_lib.presentation.spreadsheet import write_workbook
+
+    with tempfile.TemporaryDirectory(prefix="channel-deck-") as folder:
+        deck = write_selected(ipynb, Path(folder) / ipynb.name, "deck")
+        return str(xlsx) if write_workbook(deck, xlsx, title=title) is not None else None
+
+
 def execute_task(task: ReportTask) -> dict[str, Any]:
     """Run one report: execute the notebook, write its tables to ``<report>.xlsx`` (beside the
     page), then export its offline HTML page, which links the workbook when one was written.
@@ -376,19 +387,25 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
         # a pack with a deck: the brief always (a failed run's audit trail is internal), the
         # deck only when the notebook ran to the end
         deck = bool(task.brief) and has_deck(ipynb)
-        xlsx = Path(task.brief if deck else task.html).with_suffix(".xlsx")
+        xlsx = Path(task.html).with_suffix(".xlsx")
+        brief_xlsx = Path(task.brief).with_suffix(".xlsx") if deck else None
         if record["status"] == "ok":
             try:
-                if write_workbook(ipynb, xlsx, title=task.title) is not None:
+                if deck:  # the brief's workbook: every table; the deck's: the deck's tables only
+                    brief_xlsx = write_workbook(ipynb, brief_xlsx, title=brief_title(task))
+                    record["xlsx"] = _deck_workbook(ipynb, xlsx, deck_title(task))
+                elif write_workbook(ipynb, xlsx, title=task.title) is not None:
                     record["xlsx"] = str(xlsx)
             except Exception as exc:
                 record["status"] = "failed"
                 record["error"] = f"Excel workbook: {error_message(exc)}"
         excel = xlsx.name if record["xlsx"] else None
-        pages = [("brief", task.brief, brief_title(task), "brief", excel)] if deck else [
-                 ("html", task.html, task.title, "all", excel)]  # fmt: skip
-        if deck and record["status"] == "ok":
-            pages.append(("html", task.html, deck_title(task), "deck", None))
+        pages = [("html", task.html, task.title, "all", excel)]
+        if deck:
+            brief_excel = Path(brief_xlsx).name if brief_xlsx and record["status"] == "ok" else None
+            pages = [("brief", task.brief, brief_title(task), "brief", brief_excel)]
+            if record["status"] == "ok":
+                pages.append(("html", task.html, deck_title(task), "deck", excel))
         for key, path, title, cells, link in pages:
             try:
                 export_html(ipynb, path, title=title, excel=link, cells=cells)

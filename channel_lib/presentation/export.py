@@ -172,6 +172,29 @@ def select_cells(nb, cells: str) -> None:
         nb.cells = [c for c in nb.cells if DECK_ONLY_TAG not in _tags(c)]
 
 
+def write_selected(notebook_path: str | Path, dest: str | Path, cells: str) -> Path:
+    """Write a copy of an executed notebook holding only the cells ``cells`` selects
+    (:func:`select_cells`), e.g. the deck's cells for the deck's own Excel workbook.
+
+    Examples
+    --------
+    >>> import nbformat, tempfile
+    >>> from nbformat.v4 import new_markdown_cell, new_notebook
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     src = Path(folder) / "run.ipynb"
+    ...     nbformat.write(new_notebook(cells=[new_markdown_cell("a", metadata={"tags": ["partner"]}),
+    ...                                        new_markdown_cell("b")]), src)
+    ...     out = write_selected(src, Path(folder) / "deck.ipynb", "deck")
+    ...     [c.source for c in nbformat.read(out, as_version=4).cells]
+    ['a']
+    """
+    import nbformat  # deferred: as export_html
+
+    nb = nbformat.read(Path(notebook_path), as_version=4)
+    select_cells(nb, cells)
+    return atomic_write_text(Path(dest), nbformat.writes(nb))
+
+
 def files_line_html(excel: str) -> str:
     """The line under a report's title that links its Excel workbook (a relative link).
 

@@ -20,6 +20,8 @@ shows it:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -421,7 +423,7 @@ def reports_table(wb: Workbook, pack: PartnerPack):
     if not pack.has_partner_reports:
         return html.markdown(
             "No partner report to show: the dataset folder {folder} has no partner_reports.csv.",
-            folder=wb.dataset.folder,
+            folder=Path(wb.dataset.folder).name,  # its name: reports never print machine paths
         )
     return _pack_table(pack.reports, REPORT_COLUMNS, "What the partner reported")
 
