@@ -16,7 +16,8 @@ __all__ = ["show_summary"]
 
 
 def show_summary(ws: Any) -> None:
-    """Display every screen's question and its answer at the default values (static).
+    """Display every screen's question and its answer at the default values (static), under an
+    answer box of the screens' takeaways (:func:`.takeaway.takeaway`).
 
     Charts are drawn by the offline renderer and tables are escaped: the batch's HTML report
     of the workshop notebook holds no widget.
@@ -29,6 +30,12 @@ def show_summary(ws: Any) -> None:
     """
     from IPython.display import HTML, display  # deferred: only a kernel displays (0.2 s)
 
+    from channel_lib.interactive.workshop.takeaway import takeaway
+    from channel_lib.presentation.answer import answer_box
+
+    # the answer first: each screen's takeaway, filled in once the screens below are computed
+    box = display(answer_box([]), display_id=True)
+    found: list[str] = []
     display(HTML(
         f"<h2>Workshop summary: {_html.escape(ws.wb.quarter)}</h2>"
         f"<p>{_html.escape(ws.wb.quarter_reason)} Start the workshop with "
@@ -57,3 +64,6 @@ def show_summary(ws: Any) -> None:
         for obj in shown:
             if obj is not None:
                 display(obj)
+        if screen.key not in ("actions", "decisions") and (line := takeaway(ws, screen.key)):
+            found.append(f"{screen.title}: {line}")
+    box.update(answer_box(found))

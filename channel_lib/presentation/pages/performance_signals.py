@@ -99,9 +99,10 @@ SHORT_LIST_COLUMNS: list[str] = [
     "kind", "severity_label", "signal", "entity_type", "entity_id", "entity_name", "channel_id",
     "partner_id", "evidence", "unusual", "since", "revenue_at_stake",
 ]  # fmt: skip
-#: Columns of the signal explorer's short list (with the partner's region and tier).
+#: Columns of the signal explorer's short list (with the partner's region and tier; the entity's
+#: type is in its signal's name, and the table must fit a 1280 px screen with long names).
 EXPLORER_SHORT_LIST_COLUMNS: list[str] = [
-    "kind", "severity_label", "signal", "entity_type", "entity_id", "entity_name", "channel_id",
+    "kind", "severity_label", "signal", "entity_id", "entity_name", "channel_id",
     "partner_id", "region", "tier", "evidence", "unusual", "revenue_at_stake",
 ]  # fmt: skip
 #: Columns of the structural items (concentration), shown apart from the events.
