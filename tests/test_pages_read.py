@@ -61,8 +61,8 @@ def test_the_text_checks_leave_readable_text_alone(fine):
 @pytest.mark.browser
 def test_every_page_of_the_batch_reads_at_1280_px(browser, batch_reports):
     runs = batch_reports.manifest.get("notebooks", [])
-    pages = [Path(r["html"]) for r in runs if r.get("html")]
-    assert len(pages) >= 7, batch_reports.log  # the company reports and at least one pack
+    pages = [Path(r[k]) for r in runs for k in ("html", "brief") if r.get(k)]
+    assert len(pages) >= 8, batch_reports.log  # the company reports, a partner's deck and brief
     found = {p.name: _read(browser, p) for p in [*pages, batch_reports.html("index")]}
     bad = {name: problems for name, problems in found.items() if problems}
     assert not bad, "\n".join(f"{n}:\n  " + "\n  ".join(p) for n, p in bad.items())

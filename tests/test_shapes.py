@@ -134,7 +134,7 @@ SECTIONS: dict[str, dict[str, str]] = {
     },
     "06_partner_review": {
         "": ANSWER,
-        "Talking points": TEXT,
+        "Talking points for the meeting": TEXT,
         "Performance against target": SHOWN,
         "Share of wallet and line card": SHOWN,
         "Service metrics": SHOWN,
@@ -376,7 +376,7 @@ def test_every_page_of_the_shape_reads_at_1280_px(shape_run: ShapeRun, browser) 
     box on every page — with 200-character names, a January year, yen and a 4-decimal ERP."""
     from page_reading import PAGE_WIDTH, reading_problems
 
-    pages = [Path(r.html) for r in shape_run.runs if r.html]
+    pages = [Path(p) for r in shape_run.runs for p in (r.html, getattr(r, "brief", None)) if p]
     assert pages, "the batch wrote no page"
     company = next(Path(r.html) for r in shape_run.runs if r.html and r.partner_id is None)
     pages.append(company.parent / "index.html")
