@@ -47,7 +47,7 @@ def _canary_gross_profit(data: Path) -> float:
     return float(
         duckdb.execute(
             sql, [str(data / "sales.csv"), CANARY_PARTNER, QUARTER_START, QUARTER_END]
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 

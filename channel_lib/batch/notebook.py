@@ -344,11 +344,6 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     exports two pages from the one execution (see the module's notes): the brief (linking the
     workbook, both in ``briefs/``) and the deck (no workbook link).
     """
-    # deferred: altair, pandas and nbconvert; papermill's entry point imports this module's package
-    from channel_lib.presentation.export import has_deck, strip_bundle_outputs
-    from channel_lib.presentation.html import export_html
-    from channel_lib.presentation.spreadsheet import write_workbook
-
     record: dict[str, Any] = {
         "key": task.key,
         "status": "ok",
@@ -378,45 +373,60 @@ def execute_task(task: ReportTask) -> dict[str, Any]:
     if ipynb.exists() and _file_id(ipynb) != before:
         record["ipynb"] = str(ipynb)
         t1 = time.perf_counter()
-        try:  # the chart library stays out of the kept notebook; its HTML page inlines it
-            strip_bundle_outputs(ipynb)
-        except Exception as exc:
-            record["status"] = "failed"
-            prefix = record["error"] + "; " if record["error"] else ""
-            record["error"] = f"{prefix}executed notebook: {error_message(exc)}"
-        # a pack with a deck: the brief always (a failed run's audit trail is internal), the
-        # deck only when the notebook ran to the end
-        deck = bool(task.brief) and has_deck(ipynb)
-        xlsx = Path(task.html).with_suffix(".xlsx")
-        brief_xlsx = Path(task.brief).with_suffix(".xlsx") if deck else None
-        if record["status"] == "ok":
-            try:
-                if deck:  # the brief's workbook: every table; the deck's: the deck's tables only
-                    brief_xlsx = write_workbook(ipynb, brief_xlsx, title=brief_title(task))
-                    record["xlsx"] = _deck_workbook(ipynb, xlsx, deck_title(task))
-                elif write_workbook(ipynb, xlsx, title=task.title) is not None:
-                    record["xlsx"] = str(xlsx)
-            except Exception as exc:
-                record["status"] = "failed"
-                record["error"] = f"Excel workbook: {error_message(exc)}"
-        excel = xlsx.name if record["xlsx"] else None
-        pages = [("html", task.html, task.title, "all", excel)]
-        if deck:
-            brief_excel = Path(brief_xlsx).name if brief_xlsx and record["status"] == "ok" else None
-            pages = [("brief", task.brief, brief_title(task), "brief", brief_excel)]
-            if record["status"] == "ok":
-                pages.append(("html", task.html, deck_title(task), "deck", excel))
-        for key, path, title, cells, link in pages:
-            try:
-                export_html(ipynb, path, title=title, excel=link, cells=cells)
-                record[key] = str(path)
-            except Exception as exc:
-                record["status"] = "failed"
-                prefix = record["error"] + "; " if record["error"] else ""
-                what = "HTML export" if key == "html" else "HTML export of the internal brief"
-                record["error"] = f"{prefix}{what}: {error_message(exc)}"
+        _export(task, ipynb, record)
         record["export_seconds"] = round(time.perf_counter() - t1, 2)
     return record
+
+
+def _fail(record: dict[str, Any], what: str, exc: BaseException) -> None:
+    """Mark ``record`` failed, adding ``what: <error>`` to what it says already."""
+    record["status"] = "failed"
+    prefix = record["error"] + "; " if record["error"] else ""
+    record["error"] = f"{prefix}{what}: {error_message(exc)}"
+
+
+def _export(task: ReportTask, ipynb: Path, record: dict[str, Any]) -> None:
+    """:func:`execute_task` after the run: strip the chart library from the kept notebook, write
+    the Excel workbook(s), export the page(s); each failure is added to ``record``."""
+    # deferred: altair, pandas and nbconvert; papermill's entry point imports this module's package
+    from channel_lib.presentation.export import has_deck, strip_bundle_outputs
+    from channel_lib.presentation.html import export_html
+    from channel_lib.presentation.spreadsheet import write_workbook
+
+    try:  # the chart library stays out of the kept notebook; its HTML page inlines it
+        strip_bundle_outputs(ipynb)
+    except Exception as exc:
+        _fail(record, "executed notebook", exc)
+    # a pack with a deck: the brief always (a failed run's audit trail is internal), the deck
+    # only when the notebook ran to the end
+    deck = bool(task.brief) and has_deck(ipynb)
+    xlsx = Path(task.html).with_suffix(".xlsx")
+    brief_xlsx = Path(task.brief).with_suffix(".xlsx") if deck else None
+    if record["status"] == "ok":
+        try:
+            if deck:  # the brief's workbook: every table; the deck's: the deck's tables only
+                brief_xlsx = write_workbook(ipynb, brief_xlsx, title=brief_title(task))
+                record["xlsx"] = _deck_workbook(ipynb, xlsx, deck_title(task))
+            elif write_workbook(ipynb, xlsx, title=task.title) is not None:
+                record["xlsx"] = str(xlsx)
+        except Exception as exc:
+            record["status"] = "failed"
+            record["error"] = f"Excel workbook: {error_message(exc)}"
+    excel = xlsx.name if record["xlsx"] else None
+    pages = [("html", task.html, task.title, "all", excel)]
+    if deck:
+        brief_excel = Path(brief_xlsx).name if brief_xlsx and record["status"] == "ok" else None
+        pages = [("brief", task.brief, brief_title(task), "brief", brief_excel)]
+        if record["status"] == "ok":
+            pages.append(("html", task.html, deck_title(task), "deck", excel))
+    for key, path, title, cells, link in pages:
+        try:
+            export_html(ipynb, path, title=title, excel=link, cells=cells)
+            record[key] = str(path)
+        except Exception as exc:
+            _fail(
+                record, "HTML export" if key == "html" else "HTML export of the internal brief", exc
+            )
 
 
 __all__ = [
