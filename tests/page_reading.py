@@ -44,8 +44,10 @@ _BROWSER_CHECKS = """({width, minFont, raw}) => {
     return `<${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string'
       ? '.' + el.className.split(' ')[0] : ''}> "${text}"`;
   };
+  // a chart is one box: its thousands of marks are not walked (its text still is, below)
+  const boxes = document.body.querySelectorAll('*:not(svg *)');
   const wide = [];
-  for (const el of document.body.querySelectorAll('*')) {
+  for (const el of boxes) {
     if (!shown(el)) continue;
     const r = el.getBoundingClientRect();
     if (r.right > width + 1 && !wide.some(w => w.contains(el))) wide.push(el);
@@ -57,7 +59,7 @@ _BROWSER_CHECKS = """({width, minFont, raw}) => {
     out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px)`);
   }
   const small = [];
-  for (const el of document.body.querySelectorAll('*')) {
+  for (const el of [...boxes, ...document.body.querySelectorAll('svg text')]) {
     const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
     if (!own || !shown(el)) continue;
     const size = parseFloat(getComputedStyle(el).fontSize);

@@ -458,6 +458,7 @@ def test_the_batch_runner_is_what_keeps_widgets_out(tmp_path):
     """The same notebook shows a live widget in a plain kernel and the defaults under the runner."""
     from nbclient import NotebookClient
 
+    from channel_lib.batch.engine import WARM_ENGINE
     from channel_lib.batch.run import run_notebook
 
     env = {k: v for k, v in os.environ.items() if k != widgets.BATCH_ENV}
@@ -469,6 +470,8 @@ def test_the_batch_runner_is_what_keeps_widgets_out(tmp_path):
     assert "widgets" in live.metadata  # nbclient saved the widget state
     assert _widget_outputs(live) != []  # the check below would see it
 
-    batch = nbformat.read(run_notebook(DEMO, tmp_path / "demo.ipynb", {}), as_version=4)
+    batch = nbformat.read(
+        run_notebook(DEMO, tmp_path / "demo.ipynb", {}, engine=WARM_ENGINE), as_version=4
+    )
     assert _widget_outputs(batch) == []
     assert CAPTION in json.dumps([c.get("outputs", []) for c in batch.cells])

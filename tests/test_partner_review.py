@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from channel_lib.analysis import partner_review as pr
+from channel_lib.batch.engine import WARM_ENGINE  # the batch's warm kernels
 from channel_lib.cli.commands import main
 from channel_lib.data.cache import SHARED
 from channel_lib.data.workbook import open_workbook
@@ -419,7 +420,7 @@ def executed(tmp_path_factory):
     for q, p in ((Q3, pid), (Q4, pid), (Q4, new)):
         nb = run_notebook(NOTEBOOK, folder / f"{q}_{p}.ipynb",
                           {"data_dir": str(SAMPLE), "quarter": q, "plans_dir": str(plans),
-                           "partner_id": p})  # fmt: skip
+                           "partner_id": p}, engine=WARM_ENGINE)  # fmt: skip
         pages[(q, p)] = export_html(nb, folder / f"{q}_{p}.html", title=f"{p} {q}")
     return {"pages": pages, "plans": plans, "pid": pid, "new": new}
 
