@@ -42,11 +42,21 @@ def notebooks(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def batch(notebooks, tmp_path_factory):
+def pool():
+    """One warm-kernel worker for this module's batches (its kernel is warmed once)."""
+    from channel_lib.batch.executors import make_executor
+
+    with make_executor(1) as executor:
+        yield executor
+
+
+@pytest.fixture(scope="module")
+def batch(notebooks, pool, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     runs = reports.run_batch(
-        TINY, QUARTER, out_dir=out, plans_dir=out / "plans", notebooks_dir=notebooks
-    )
+        TINY, QUARTER, out_dir=out, plans_dir=out / "plans", notebooks_dir=notebooks,
+        executor=pool,
+    )  # fmt: skip
     return out, runs
 
 
@@ -110,11 +120,12 @@ def test_manifest_records_inputs_versions_timings_and_errors(batch, tiny):
     assert by_name["00_ok"]["seconds"] > 0 and by_name["01_fails"]["error"].startswith("ValueError")
 
 
-def test_resume_reruns_only_what_failed(batch, notebooks):
+def test_resume_reruns_only_what_failed(batch, notebooks, pool):
     out, _ = batch
     runs = reports.run_batch(
-        TINY, QUARTER, out_dir=out, plans_dir=out / "plans", notebooks_dir=notebooks, resume=True
-    )
+        TINY, QUARTER, out_dir=out, plans_dir=out / "plans", notebooks_dir=notebooks, resume=True,
+        executor=pool,
+    )  # fmt: skip
     assert [(r.name, r.status) for r in runs] == [("00_ok", "skipped"), ("01_fails", "failed")]
 
 
