@@ -27,7 +27,8 @@ def bar_by_channel(
     channel: str = "channel_id",
     value_format: str = NUMBER_FORMAT,
     extra_tooltip: Sequence[str] = (),
-) -> alt.Chart:
+    reference: tuple[float, str] | None = None,
+) -> alt.Chart | alt.LayerChart:
     """Horizontal bars, one per channel, coloured with the channel's fixed colour.
 
     Parameters
@@ -49,10 +50,14 @@ def bar_by_channel(
         d3 format for the axis and tooltip, e.g. ``"$,.0f"`` or ``".1%"``.
     extra_tooltip : sequence of str
         More columns to show in the tooltip.
+    reference : (float, str), optional
+        A value to draw as a labelled vertical rule, e.g. ``(1.0, "target")`` on an attainment
+        chart: the bars are read against it.
 
     Returns
     -------
-    alt.Chart
+    alt.Chart or alt.LayerChart
+        A layer of the bars and the rule with ``reference``.
 
     Examples
     --------
@@ -61,10 +66,14 @@ def bar_by_channel(
     ...                        value_title="Revenue (USD)", channel_ids=["DIR", "DIST", "WEB"])
     >>> chart.to_dict()["mark"]["type"]
     'bar'
+    >>> ruled = bar_by_channel(frame.assign(a=[0.9, 1.1]), "a", title="Attainment",
+    ...     value_title="Attainment", channel_ids=["DIR", "WEB"], reference=(1.0, "target"))
+    >>> [layer["mark"]["type"] for layer in ruled.to_dict()["layer"]]
+    ['bar', 'rule', 'text']
     """
     _require_columns(frame, [channel, value, *extra_tooltip], "bar_by_channel")
     ids = [str(c) for c in channel_ids]
-    return (
+    bars = (
         alt.Chart(frame, title=title)
         .mark_bar()
         .encode(
@@ -77,6 +86,21 @@ def bar_by_channel(
             ],
         )
     )
+    if reference is None:
+        return bars
+    at, label = reference
+    line = pd.DataFrame({value: [at], "label": [label]})
+    rule = (
+        alt.Chart(line)
+        .mark_rule(color="#333", strokeDash=[4, 3])
+        .encode(x=alt.X(f"{value}:Q"), tooltip=[alt.Tooltip("label:N", title="Line")])
+    )
+    text = (
+        alt.Chart(line)
+        .mark_text(align="left", dx=4, dy=-6, fontSize=12)
+        .encode(x=alt.X(f"{value}:Q"), y=alt.value(0), text="label:N")
+    )
+    return alt.layer(bars, rule, text).properties(title=title)
 
 
 def line_over_time(

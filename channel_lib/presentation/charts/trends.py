@@ -42,9 +42,15 @@ def _entity_colour(channel_ids: Sequence[str]) -> alt.Color:
 
 
 def _panel_per_entity(
-    chart: alt.Chart | alt.LayerChart, *, order: Sequence[str], columns: int, title: str
+    chart: alt.Chart | alt.LayerChart,
+    *,
+    order: Sequence[str],
+    columns: int,
+    title: str,
+    shared_y: bool = False,
 ) -> alt.FacetChart:
-    """``chart`` drawn once per ``entity_id`` in small panels, each with its own value axis.
+    """``chart`` drawn once per ``entity_id`` in small panels, each with its own value axis (or
+    one axis for all with ``shared_y``: margins, where a narrow axis makes noise look a trend).
 
     Parameters
     ----------
@@ -56,6 +62,8 @@ def _panel_per_entity(
         Panels per row.
     title : str
         Title over all the panels.
+    shared_y : bool
+        One value axis for every panel instead of one each.
 
     Returns
     -------
@@ -65,7 +73,7 @@ def _panel_per_entity(
         chart.properties(width=260, height=160)
         .facet(facet=alt.Facet("entity_id:N", title=None, sort=list(order)), columns=columns,
                title=title)
-        .resolve_scale(y="independent")
+        .resolve_scale(y="shared" if shared_y else "independent")
     )  # fmt: skip
 
 
@@ -128,7 +136,9 @@ def margin_band(
     value_title: str = "Gross margin",
     columns: int = 3,
 ) -> alt.FacetChart:
-    """Monthly margin (points), its STL trend (line) and the trend's confidence band (area).
+    """Monthly margin (points), its STL trend (line) and the trend's confidence band (area),
+    every panel on one shared margin axis (a channel whose margin moves 0.4 points does not look
+    like one that moves 7).
 
     Parameters
     ----------
@@ -143,6 +153,14 @@ def margin_band(
     Returns
     -------
     alt.FacetChart
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"entity_id": ["ALL", "A"], "month": pd.to_datetime(["2026-01-01"] * 2),
+    ...     "quarter": ["FY2026-Q3"] * 2, "observed": [0.4, 0.6], "trend": [0.4, 0.6],
+    ...     "trend_low": [0.39, 0.59], "trend_high": [0.41, 0.61]})
+    >>> margin_band(d, title="t", channel_ids=["A"]).to_dict()["resolve"]["scale"]["y"]
+    'shared'
     """
     cols = ["entity_id", "month", "quarter", "observed", "trend", "trend_low", "trend_high"]
     frame = _select(decomposition, cols, "margin_band")
@@ -177,7 +195,7 @@ def margin_band(
     )
     return _panel_per_entity(
         alt.layer(band, line, dots, data=frame), order=["ALL", *channel_ids], columns=columns,
-        title=title,
+        title=title, shared_y=True,
     )  # fmt: skip
 
 

@@ -153,6 +153,7 @@ def attainment_chart(wb: Workbook, channels: pd.DataFrame):
         channels, "attainment", title=f"Revenue attainment, {wb.quarter}",
         value_title="Attainment (actual ÷ target)", channel_ids=wb.channel_ids,
         value_format=".0%", extra_tooltip=["revenue", "revenue_target"],
+        reference=(1.0, "target (100%)"),
     )  # fmt: skip
 
 
