@@ -73,7 +73,7 @@ def objective_waterfall(
 
 def method_comparison(
     frame: pd.DataFrame, *, channel_ids: Sequence[str], title: str, currency: str = ""
-) -> alt.Chart:
+) -> alt.LayerChart:
     """Each channel's annual target under every method, side by side; the chosen method solid.
 
     Parameters
@@ -88,7 +88,8 @@ def method_comparison(
 
     Returns
     -------
-    alt.Chart
+    alt.LayerChart
+        The bars and, at the end of each, its method's name.
     """
     data = _select(
         frame, ["method", "channel_id", "share", "target", "chosen"], "method_comparison"
@@ -96,25 +97,28 @@ def method_comparison(
     ids = [str(c) for c in channel_ids]
     methods = list(dict.fromkeys(data["method"].astype(str)))
     data["chosen"] = data["chosen"].astype(bool)
-    return (
-        alt.Chart(data, title=title)
-        .mark_bar()
-        .encode(
-            y=alt.Y("channel_id:N", title="Channel", sort=[c for c in ids if c in set(data["channel_id"])]),
-            yOffset=alt.YOffset("method:N", sort=methods),
-            x=alt.X("target:Q", title=_with_unit("Annual revenue target", currency),
-                    axis=alt.Axis(format=MONEY_FORMAT)),
-            color=_channel_colour(ids),
-            opacity=alt.condition("datum.chosen", alt.value(1.0), alt.value(0.4)),
-            tooltip=_tooltips(
-                ("channel_id:N", "Channel"), ("method:N", "Method"),
-                ("target:Q", "Target", MONEY_FORMAT),
-                ("share:Q", "Share of the objective", PERCENT_FORMAT),
-                ("chosen:N", "Chosen method"),
-            ),
-        )
-        .properties(width=520, height=alt.Step(9))
+    y = alt.Y("channel_id:N", title="Channel",
+              sort=[c for c in ids if c in set(data["channel_id"])])  # fmt: skip
+    offset = alt.YOffset("method:N", sort=methods)
+    base = alt.Chart(data).encode(y=y, yOffset=offset)
+    bars = base.mark_bar().encode(
+        x=alt.X("target:Q", title=_with_unit("Annual revenue target", currency),
+                axis=alt.Axis(format=MONEY_FORMAT)),
+        color=_channel_colour(ids),
+        opacity=alt.condition("datum.chosen", alt.value(1.0), alt.value(0.4)),
+        tooltip=_tooltips(
+            ("channel_id:N", "Channel"), ("method:N", "Method"),
+            ("target:Q", "Target", MONEY_FORMAT),
+            ("share:Q", "Share of the objective", PERCENT_FORMAT),
+            ("chosen:N", "Chosen method"),
+        ),
     )  # fmt: skip
+    # every bar names its method at its end: five bars a channel are read without a legend
+    names = base.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(
+        x="target:Q", text="method:N",
+        tooltip=_tooltips(("method:N", "Method"), ("target:Q", "Target", MONEY_FORMAT)),
+    )  # fmt: skip
+    return alt.layer(bars, names).properties(title=title, width=520, height=alt.Step(14))
 
 
 def quarterly_phasing(
