@@ -95,7 +95,8 @@ def shoot_workshop(browser, url: str, path: Path) -> None:
     page.wait_for_function(
         "() => document.querySelector('.cw-screen-investment table.cw-table') !== null"
     )
-    handle = screen.locator(".widget-slider", has_text="Budget").locator(".noUi-handle")
+    # the label sits above its slider, in the control's box (explorers.controls)
+    handle = screen.locator(".cw-control", has_text="Budget").locator(".noUi-handle").first
     handle.focus()
     handle.press("PageUp")
     time.sleep(2)  # the debounced redraw
