@@ -99,11 +99,11 @@ SHORT_LIST_COLUMNS: list[str] = [
     "kind", "severity_label", "signal", "entity_type", "entity_id", "entity_name", "channel_id",
     "partner_id", "evidence", "unusual", "since", "revenue_at_stake",
 ]  # fmt: skip
-#: Columns of the signal explorer's short list (with the partner's region and tier; the entity's
-#: type is in its signal's name, and the table must fit a 1280 px screen with long names).
+#: Columns of the signal explorer's short list: what the room decides on, in the projector's
+#: type at 1280 px (the ids, region and flags are in notebook 05's table and its Excel workbook).
 EXPLORER_SHORT_LIST_COLUMNS: list[str] = [
-    "kind", "severity_label", "signal", "entity_id", "entity_name", "channel_id",
-    "partner_id", "region", "tier", "evidence", "unusual", "revenue_at_stake",
+    "kind", "severity_label", "signal", "entity_name", "channel_id", "tier", "evidence",
+    "revenue_at_stake",
 ]  # fmt: skip
 #: Columns of the structural items (concentration), shown apart from the events.
 STRUCTURAL_COLUMNS: list[str] = [
