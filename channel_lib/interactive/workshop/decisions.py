@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import html as _html
+import re
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from channel_lib.interactive.workshop.screens import OBJECTIVES
 from channel_lib.interactive.workshop.style import status_html
 from channel_lib.plans.investment_split import INVESTMENT_FILE
 from channel_lib.plans.targets import TARGETS_FILE
+from channel_lib.presentation.text import in_plans_folder
 
 __all__ = ["objective_control", "record", "save_control", "saved_sentence"]
 
@@ -124,9 +126,25 @@ def record(ws: Any, key: str, exp: Any) -> None:
 
 
 def saved_sentence(written: Any, plans_dir: Path, key: str) -> str:
-    """The status line after a save: the explorer's own sentence (it names the file), timed."""
+    """The status line after a save: the explorer's own sentence (it names the file), timed;
+    the file is named from the plans folder, never by the machine's path (a room sees it)."""
     if isinstance(written, str) and written:
-        return f"{written} ({datetime.now():%H:%M:%S})"
+        return f"{_from_plans_folder(written, plans_dir)} ({datetime.now():%H:%M:%S})"
     name = TARGETS_FILE if key == "targets" else INVESTMENT_FILE
     path = written if isinstance(written, Path) else plans_dir / name
-    return f"Saved to {path} ({datetime.now():%H:%M:%S})."
+    return f"Saved to {in_plans_folder(path, plans_dir)} ({datetime.now():%H:%M:%S})."
+
+
+def _from_plans_folder(text: str, plans_dir: Path) -> str:
+    """``text`` with every path under ``plans_dir`` written as ``<file> in the plans folder``.
+
+    Examples
+    --------
+    >>> _from_plans_folder("Wrote /srv/run/plans/investment.csv.", Path("/srv/run/plans"))
+    'Wrote investment.csv in the plans folder.'
+    """
+    roots = {str(Path(plans_dir)), str(Path(plans_dir).resolve())}
+    for root in sorted(roots, key=len, reverse=True):
+        pattern = re.escape(root) + r"/(\S+?)(?=[.,;:)]*(?:\s|$))"
+        text = re.sub(pattern, lambda m, r=root: in_plans_folder(Path(r) / m[1], plans_dir), text)
+    return text
