@@ -24,6 +24,7 @@ from channel_lib.presentation import charts, html
 from channel_lib.presentation.answer import answer_box, coverage_line
 from channel_lib.presentation.charts.investment import profit_net_of_spend
 from channel_lib.presentation.formats import formatter
+from channel_lib.presentation.text import yes_no
 
 __all__ = [
     "ALLOCATION_CHART_TITLE",
@@ -426,10 +427,6 @@ def plain_number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
 
 
-def _yes_no(value: Any) -> str:
-    return "–" if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
-
-
 def _scenario_rows(plan: InvestmentPlan) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One row per budget scenario (the totals), with its formats."""
     s = plan.scenarios
@@ -439,7 +436,7 @@ def _scenario_rows(plan: InvestmentPlan) -> tuple[pd.DataFrame, dict[str, Any]]:
             "unplaced", "feasible", "message"]  # fmt: skip
     return s.drop_duplicates("scenario")[[c for c in cols if c in s.columns]], {
         "budget": _MONEY, "total_response": _MONEY, "total_low": _MONEY, "total_high": _MONEY,
-        "marginal_return": _RATIO, "unplaced": _MONEY, "feasible": _yes_no,
+        "marginal_return": _RATIO, "unplaced": _MONEY, "feasible": yes_no,
     }  # fmt: skip
 
 
@@ -505,22 +502,22 @@ def _frame_and_formats(plan: InvestmentPlan, name: str) -> tuple[pd.DataFrame, d
             "current_spend": money, "recommended_spend": money, "change": "{:+,.0f}",
             "break_even_spend": money, "break_even_low": money, "break_even_high": money,
             "marginal_at_current": ratio, "net_change_year": "{:+,.0f}",
-            "net_low": "{:+,.0f}", "net_high": "{:+,.0f}", "extrapolation": _yes_no}  # fmt: skip
+            "net_low": "{:+,.0f}", "net_high": "{:+,.0f}", "extrapolation": yes_no}  # fmt: skip
     if name == "confounded":
         return plan.confounded, {"ratio_mean": "{:.1%}", "ratio_cv": "{:.1%}",
                                  "corr_same_month": ratio, "corr_next_month": ratio,
-                                 "revenue_driven": _yes_no}  # fmt: skip
+                                 "revenue_driven": yes_no}  # fmt: skip
     if name == "curves":
         return _curves(plan), {
             "current_spend": money, "response_at_current": money, "response_low": money,
             "response_high": money, "marginal_return": ratio, "half_saturation": money,
             "half_saturation_low": money, "half_saturation_high": money, "shape": ratio,
             "saturation": money, "adstock_decay": ratio, "lr_pvalue": p_value,
-            "measurable": _yes_no}  # fmt: skip
+            "measurable": yes_no}  # fmt: skip
     if name == "allocation":
         return _allocation(plan), {"current_spend": money, "spend": money, "change": "{:+,.0f}",
                                    "lower": money, "upper": money, "response": money,
-                                   "marginal_return": ratio, "measured": _yes_no}  # fmt: skip
+                                   "marginal_return": ratio, "measured": yes_no}  # fmt: skip
     if name == "totals":
         return plan.totals, {"spend": money, "expected": money, "low": money, "high": money}
     if name == "scenarios":
