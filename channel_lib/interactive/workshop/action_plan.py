@@ -31,6 +31,7 @@ from channel_lib.core.errors import ChannelLibError, ParameterError
 from channel_lib.data.workbook import Workbook
 from channel_lib.interactive.workshop.style import status_html
 from channel_lib.plans import actions
+from channel_lib.presentation.text import in_plans_folder
 
 __all__ = ["DECISIONS", "ActionPicker"]
 
@@ -260,7 +261,8 @@ class ActionPicker:
                     f.disabled = True
             status.value = status_html(
                 f"Saved {len(done['accept'])} accepted and {len(done['reject'])} rejected "
-                f"action(s) to {self.log_path} at {datetime.now():%H:%M:%S}; "
+                f"action(s) to {in_plans_folder(self.log_path, self.wb.plans_dir)} at "
+                f"{datetime.now():%H:%M:%S}; "
                 f"{len(rows) - len(chosen)} parked."
             )
 

@@ -29,6 +29,7 @@ from channel_lib.interactive.workshop.style import status_html
 from channel_lib.plans import actions
 from channel_lib.plans.investment_split import INVESTMENT_FILE, read_split
 from channel_lib.plans.targets import PROPOSED, TARGETS_FILE, read_targets
+from channel_lib.presentation.text import in_plans_folder
 
 __all__ = [
     "SessionDecisions",
@@ -257,6 +258,7 @@ def decisions_html(rec: SessionDecisions) -> str:
     (True, False, True)
     """
     title = f"Workshop decisions, {rec.quarter}"
+    where = in_plans_folder(decisions_path(rec.plans_dir, rec.quarter), rec.plans_dir)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<title>{_html.escape(title)}</title><style>"
@@ -264,8 +266,8 @@ def decisions_html(rec: SessionDecisions) -> str:
         "table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border-bottom:1px solid #ccc;"
         "padding:4px 10px;text-align:left}td.num{text-align:right}h3{margin-top:1.5em}"
         "</style></head><body>"
-        f"<h1>{_html.escape(title)}</h1><p>Saved to <code>{_html.escape(str(rec.plans_dir))}"
-        f"</code> from {rec.since:%Y-%m-%d %H:%M} to {datetime.now().astimezone():%Y-%m-%d %H:%M}."
+        f"<h1>{_html.escape(title)}</h1><p>Saved to {_html.escape(where)} from "
+        f"{rec.since:%Y-%m-%d %H:%M} to {datetime.now().astimezone():%Y-%m-%d %H:%M}."
         f"</p>{decisions_body(rec)}</body></html>\n"
     )
 
@@ -310,7 +312,8 @@ def decisions_widget(ws: Any) -> Any:
     def export(_: Any) -> None:
         path = export_decisions(session_decisions(ws.wb, since=ws.session_since))
         status.value = status_html(
-            f"Exported to {path} ({datetime.now():%H:%M:%S}): ready to send."
+            f"Exported to {in_plans_folder(path, ws.wb.plans_dir)} ({datetime.now():%H:%M:%S}): "
+            "ready to send."
         )
 
     button.on_click(export)
