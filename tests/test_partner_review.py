@@ -246,6 +246,21 @@ def test_an_action_whose_trigger_cleared_is_closed_with_evidence(cycle):
     assert list(rows[rows["action_id"] == row["action_id"]]["status"]) == ["open", "closed"]
 
 
+def test_a_rerun_of_the_pack_finds_its_cleared_action_closed_and_writes_nothing(cycle):
+    """A batch re-run (``--resume`` after a failure, or the quarter run again) records the same
+    pack again: the action it closed the first time is already closed, so nothing is appended."""
+    pid = cycle["ids"][0]
+    before = act.read_log(cycle["plans"])
+    wb4 = open_workbook(SAMPLE, Q4, cycle["plans"])
+    again = pr.record_actions(wb4, cycle["second"][pid])
+    assert len(act.read_log(cycle["plans"])) == len(before)
+    assert not (again["change"] == "closed").any()
+    assert (
+        again.set_index("action_id")["status"]
+        == cycle["logs"][pid].set_index("action_id")["status"]
+    ).all()
+
+
 def test_an_unmeasured_action_past_its_due_date_is_overdue(cycle):
     pid = cycle["ids"][2]
     row = cycle["second"][pid].review.set_index("trigger").loc["large_deal_won"]

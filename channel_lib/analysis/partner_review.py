@@ -800,9 +800,11 @@ def record_actions(
     changes: dict[str, str] = {}
     cleared = pack.review[pack.review["cleared"]]
     if close_cleared and len(cleared):
-        for row in cleared.to_dict("records"):
-            act.close(plans, row["action_id"], quarter=q, evidence=row["evidence"])
-            changes[row["action_id"]] = "closed"
+        for row in cleared.to_dict("records"):  # a re-run finds it closed already: skipped
+            done = act.close(plans, row["action_id"], quarter=q, evidence=row["evidence"],
+                             only_open=True)  # fmt: skip
+            if len(done):
+                changes[row["action_id"]] = "closed"
     if rejected:
         act.reject(plans, rejected, suggestions=pack.suggestions, quarter=q)
         changes.update(dict.fromkeys(rejected, "rejected"))
@@ -854,9 +856,8 @@ def review_open_actions(wb, *, tolerance: float = 0.05, close_cleared: bool = Tr
         rv = pack.review.assign(partner_id=pid, closed=False)
         if close_cleared and rv["cleared"].any():
             for row in rv[rv["cleared"]].to_dict("records"):
-                act.close(
-                    wb.plans_dir, row["action_id"], quarter=wb.quarter, evidence=row["evidence"]
-                )
+                act.close(wb.plans_dir, row["action_id"], quarter=wb.quarter,
+                          evidence=row["evidence"], only_open=True)  # fmt: skip
             rv["closed"] = rv["cleared"]
         frames.append(rv)
     if not frames:
